@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/* barbench: what a BAR mapping strategy really costs.  main() dispatches subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const struct bb_cmd bb_cmds[] = {
+	{ "info", "print the regions and capabilities a device or a captured region-info reports", cmd_info, usage_info },
+};
+const size_t bb_nr_cmds = sizeof(bb_cmds) / sizeof(bb_cmds[0]);
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: barbench <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < bb_nr_cmds; i++)
+		fprintf(f, "  %-10s %s\n", bb_cmds[i].name, bb_cmds[i].summary);
+	fprintf(f, "\n'barbench help <command>' or 'barbench <command> --help' for its options.\n");
+}
+
+/* Edit distance, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], i, j;
+
+	if (lb >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t prev = row[0], tmp;
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+
+			tmp = row[j];
+			row[j] = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			if (sub < row[j])
+				row[j] = sub;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static const struct bb_cmd *find(const char *name)
+{
+	for (size_t i = 0; i < bb_nr_cmds; i++)
+		if (!strcmp(bb_cmds[i].name, name))
+			return &bb_cmds[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct bb_cmd *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return BB_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return bb_cli_finish(BB_EXIT_OK);
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return bb_cli_finish(BB_EXIT_OK);
+		}
+		c = find(argv[2]);
+		if (!c)
+			return bb_cli_fail(BB_EXIT_USAGE, "help: no command '%s'", argv[2]);
+		c->usage();
+		return bb_cli_finish(BB_EXIT_OK);
+	}
+	c = find(argv[1]);
+	if (!c) {
+		const struct bb_cmd *best = NULL;
+		size_t bd = 3;
+
+		for (size_t i = 0; i < bb_nr_cmds; i++) {
+			size_t dd = distance(argv[1], bb_cmds[i].name);
+
+			if (dd < bd) {
+				bd = dd;
+				best = &bb_cmds[i];
+			}
+		}
+		if (best)
+			return bb_cli_fail(BB_EXIT_USAGE, "'%s' is not a command; did you mean '%s'?",
+					   argv[1], best->name);
+		bb_cli_fail(BB_EXIT_USAGE, "'%s' is not a command", argv[1]);
+		usage(stderr);
+		return BB_EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			c->usage();
+			return bb_cli_finish(BB_EXIT_OK);
+		}
+	}
+	return bb_cli_finish(c->fn(argc - 1, argv + 1));
+}

@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: MIT
+/* Layout file parser (format: layouts/README.md). */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/layout.h"
+#include "barbench/parse.h"
+
+#ifndef BB_LAYOUT_DIR
+#define BB_LAYOUT_DIR "layouts"
+#endif
+
+#define MAX_ATTRS 16
+#define MAX_LAYOUT_BYTES (1u << 20)
+
+struct attr {
+	const char *key;
+	const char *val;
+	bool used;
+};
+
+struct stmt {
+	const char *kw;
+	struct attr a[MAX_ATTRS];
+	unsigned n;
+};
+
+struct lp {
+	const char *name;
+	unsigned line;
+	struct bb_diag *d;
+	struct bb_layout *l;
+	bool have_device;
+};
+
+#define LERR(lp, ...) lerr((lp), __VA_ARGS__)
+
+BB_PRINTF(2, 3)
+static int lerr(struct lp *lp, const char *fmt, ...)
+{
+	char msg[BB_DIAG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bb_diag_set(lp->d, -EINVAL, "%s:%u: %s", lp->name, lp->line, msg);
+}
+
+const char *bb_reg_kind_name(enum bb_reg_kind k)
+{
+	static const char *const n[] = { "doorbell", "status", "control", "irq", "id", "data", "other" };
+
+	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
+}
+
+uint64_t bb_msix_table_bytes(uint32_t vectors)
+{
+	return (uint64_t)vectors * 16;
+}
+
+uint64_t bb_msix_pba_bytes(uint32_t vectors)
+{
+	return ((uint64_t)vectors + 63) / 64 * 8;
+}
+
+/* Split one line (modified in place) into keyword and key=value pairs. */
+static int tokenize(struct lp *lp, char *s, struct stmt *st)
+{
+	char *p = s;
+
+	st->kw = NULL;
+	st->n = 0;
+	for (;;) {
+		char *tok, *eq;
+
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		tok = p;
+		if (!st->kw) {
+			while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '#')
+				p++;
+			if (*p == '#') {
+				*p = '\0';
+				st->kw = tok;
+				break;
+			}
+			if (*p)
+				*p++ = '\0';
+			st->kw = tok;
+			continue;
+		}
+		while (*p && *p != '=' && *p != ' ' && *p != '\t' && *p != '"' && *p != '#')
+			p++;
+		if (*p != '=')
+			return LERR(lp, "'%.*s' is not key=value", (int)(p - tok) ? (int)(p - tok) : 1, tok);
+		if (p == tok)
+			return LERR(lp, "'=' without a key");
+		eq = p;
+		*eq = '\0';
+		p++;
+		if (st->n == MAX_ATTRS)
+			return LERR(lp, "more than %d attributes", MAX_ATTRS);
+		st->a[st->n].key = tok;
+		st->a[st->n].used = false;
+		if (*p == '"') {
+			char *v = ++p;
+
+			while (*p && *p != '"')
+				p++;
+			if (*p != '"')
+				return LERR(lp, "%s: unterminated quoted string", tok);
+			*p++ = '\0';
+			st->a[st->n].val = v;
+		} else {
+			char *v = p;
+
+			while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '#' && *p != '"')
+				p++;
+			if (*p == '"')
+				return LERR(lp, "%s: stray '\"' in value", tok);
+			if (*p == '#') {
+				*p = '\0';
+				st->a[st->n].val = v;
+				st->n++;
+				break;
+			}
+			if (*p)
+				*p++ = '\0';
+			st->a[st->n].val = v;
+		}
+		if (!*st->a[st->n].val)
+			return LERR(lp, "%s: empty value", tok);
+		for (unsigned i = 0; i < st->n; i++)
+			if (!strcmp(st->a[i].key, tok))
+				return LERR(lp, "%s given twice", tok);
+		st->n++;
+	}
+	return 0;
+}
+
+static const char *get(struct stmt *st, const char *key)
+{
+	for (unsigned i = 0; i < st->n; i++) {
+		if (!strcmp(st->a[i].key, key)) {
+			st->a[i].used = true;
+			return st->a[i].val;
+		}
+	}
+	return NULL;
+}
+
+static int need_u64(struct lp *lp, struct stmt *st, const char *key, bool required,
+		    uint64_t max, uint64_t *out, bool *present)
+{
+	const char *v = get(st, key);
+	int err;
+
+	if (present)
+		*present = v != NULL;
+	if (!v) {
+		if (required)
+			return LERR(lp, "%s: missing %s=", st->kw, key);
+		return 0;
+	}
+	err = bb_parse_u64(v, out);
+	if (err == -ERANGE || (!err && *out > max))
+		return LERR(lp, "%s=%s: out of range (at most 0x%" PRIx64 ")", key, v, max);
+	if (err)
+		return LERR(lp, "%s=%s: not a number", key, v);
+	return 0;
+}
+
+static int need_u32(struct lp *lp, struct stmt *st, const char *key, bool required,
+		    uint32_t max, uint32_t *out, bool *present)
+{
+	uint64_t v = 0;
+	int err = need_u64(lp, st, key, required, max, &v, present);
+
+	if (!err && (!present || *present || required))
+		*out = (uint32_t)v;
+	return err;
+}
+
+static int no_leftovers(struct lp *lp, struct stmt *st)
+{
+	for (unsigned i = 0; i < st->n; i++)
+		if (!st->a[i].used)
+			return LERR(lp, "%s: unknown attribute '%s'", st->kw, st->a[i].key);
+	return 0;
+}
+
+static struct bb_layout_region *find_region(struct bb_layout *l, uint32_t index)
+{
+	for (uint32_t i = 0; i < l->nr_regions; i++)
+		if (l->regions[i].info.index == index)
+			return &l->regions[i];
+	return NULL;
+}
+
+const struct bb_layout_region *bb_layout_find_region(const struct bb_layout *l, uint32_t index)
+{
+	return find_region((struct bb_layout *)l, index);
+}
+
+/* Does [off, off+size) fit region @idx?  Names the problem. */
+static int check_range(struct lp *lp, const char *what, uint32_t idx, uint64_t off, uint64_t size,
+		       bool allow_empty)
+{
+	struct bb_layout_region *r = find_region(lp->l, idx);
+
+	if (!r)
+		return LERR(lp, "%s: region %" PRIu32 " is not declared above", what, idx);
+	if (!size && !allow_empty)
+		return LERR(lp, "%s: size is 0", what);
+	if (off + size < off || off + size > r->info.size)
+		return LERR(lp, "%s: [0x%" PRIx64 ", +0x%" PRIx64 ") lies outside region %" PRIu32
+			    " (size 0x%" PRIx64 ")", what, off, size, idx, r->info.size);
+	return 0;
+}
+
+static int copy_str(struct lp *lp, char *dst, size_t len, const char *src, const char *key)
+{
+	if (strlen(src) >= len)
+		return LERR(lp, "%s: longer than %zu characters", key, len - 1);
+	strcpy(dst, src);
+	return 0;
+}
+
+static int do_device(struct lp *lp, struct stmt *st)
+{
+	struct bb_layout *l = lp->l;
+	const char *name, *desc;
+	uint64_t v;
+	bool has;
+	int err;
+
+	if (lp->have_device)
+		return LERR(lp, "a second device statement");
+	lp->have_device = true;
+	name = get(st, "name");
+	desc = get(st, "desc");
+	if (!name)
+		return LERR(lp, "device: missing name=");
+	if (!desc)
+		return LERR(lp, "device: missing desc=");
+	for (const char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+			return LERR(lp, "device: name '%s' must match [a-z0-9._-]+", name);
+	if ((err = copy_str(lp, l->name, sizeof(l->name), name, "name")) ||
+	    (err = copy_str(lp, l->desc, sizeof(l->desc), desc, "desc")))
+		return err;
+	if ((err = need_u64(lp, st, "vendor", false, 0xffff, &v, &has)))
+		return err;
+	if (has) {
+		l->vendor = (uint16_t)v;
+		if ((err = need_u64(lp, st, "device", true, 0xffff, &v, NULL)))
+			return err;
+		l->device = (uint16_t)v;
+		l->has_ids = true;
+	} else if (get(st, "device")) {
+		return LERR(lp, "device: device= without vendor=");
+	}
+	if ((err = need_u64(lp, st, "subsystem-vendor", false, 0xffff, &v, &has)))
+		return err;
+	if (has) {
+		l->subsys_vendor = (uint16_t)v;
+		if ((err = need_u64(lp, st, "subsystem-device", true, 0xffff, &v, NULL)))
+			return err;
+		l->subsys_device = (uint16_t)v;
+		l->has_subsys = true;
+	} else if (get(st, "subsystem-device")) {
+		return LERR(lp, "device: subsystem-device= without subsystem-vendor=");
+	}
+	if ((err = need_u64(lp, st, "class", false, 0xffffff, &v, &has)))
+		return err;
+	l->has_class = has;
+	l->class_code = (uint32_t)v;
+	return no_leftovers(lp, st);
+}
+
+/* Comma list of words -> bits; @names is NULL-terminated. */
+static int word_list(struct lp *lp, const char *key, const char *val, const char *const *names,
+		     const uint32_t *bits, uint32_t *out)
+{
+	const char *p = val;
+
+	*out = 0;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		unsigned i;
+
+		for (i = 0; names[i]; i++)
+			if (strlen(names[i]) == n && !strncmp(names[i], p, n))
+				break;
+		if (!names[i])
+			return LERR(lp, "%s: unknown word '%.*s'", key, (int)n, p);
+		*out |= bits[i];
+		p += n;
+		if (*p == ',') {
+			p++;
+			if (!*p)
+				return LERR(lp, "%s: trailing comma", key);
+		}
+	}
+	return 0;
+}
+
+#define CAP_SPARSE 1u
+#define CAP_MSIX 2u
+#define CAP_TYPE 4u
+
+static int do_region(struct lp *lp, struct stmt *st)
+{
+	static const char *const fnames[] = { "read", "write", "mmap", "none", NULL };
+	static const uint32_t fbits[] = { VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
+					  VFIO_REGION_INFO_FLAG_MMAP, 0 };
+	static const char *const cnames[] = { "sparse", "msix-mappable", "type", NULL };
+	static const uint32_t cbits[] = { CAP_SPARSE, CAP_MSIX, CAP_TYPE };
+	struct bb_layout *l = lp->l;
+	struct bb_layout_region *r, *n;
+	uint32_t index = 0, caps = 0, flags = 0;
+	uint64_t size = 0;
+	const char *fv, *cv, *nm;
+	bool has_t, has_s;
+	int err;
+
+	if ((err = need_u32(lp, st, "index", true, 0xffff, &index, NULL)))
+		return err;
+	if (find_region(l, index))
+		return LERR(lp, "region %" PRIu32 " declared twice (first at line %u)", index,
+			    find_region(l, index)->line);
+	if ((err = need_u64(lp, st, "size", true, UINT64_MAX, &size, NULL)))
+		return err;
+	fv = get(st, "flags");
+	if (!fv)
+		return LERR(lp, "region %" PRIu32 ": missing flags=", index);
+	if ((err = word_list(lp, "flags", fv, fnames, fbits, &flags)))
+		return err;
+	cv = get(st, "caps");
+	if (cv && (err = word_list(lp, "caps", cv, cnames, cbits, &caps)))
+		return err;
+	n = realloc(l->regions, (l->nr_regions + 1) * sizeof(*n));
+	if (!n)
+		return bb_diag_set(lp->d, -ENOMEM, "%s:%u: out of memory", lp->name, lp->line);
+	l->regions = n;
+	r = &n[l->nr_regions];
+	memset(r, 0, sizeof(*r));
+	r->line = lp->line;
+	r->info.index = index;
+	r->info.size = size;
+	r->info.flags = flags;
+	/* the fd offset vfio-pci uses: VFIO_PCI_INDEX_TO_OFFSET(index) = index << 40 */
+	r->info.offset = (uint64_t)index << 40;
+	r->info.has_sparse = caps & CAP_SPARSE;
+	r->info.msix_mappable = caps & CAP_MSIX;
+	l->nr_regions++;
+	if ((err = need_u32(lp, st, "type", false, UINT32_MAX, &r->info.type, &has_t)) ||
+	    (err = need_u32(lp, st, "subtype", false, UINT32_MAX, &r->info.subtype, &has_s)))
+		return err;
+	if ((caps & CAP_TYPE) && !(has_t && has_s))
+		return LERR(lp, "region %" PRIu32 ": caps=type needs type= and subtype=", index);
+	if (!(caps & CAP_TYPE) && (has_t || has_s))
+		return LERR(lp, "region %" PRIu32 ": type=/subtype= without caps=type", index);
+	r->info.has_type = caps & CAP_TYPE;
+	nm = get(st, "name");
+	if (nm && (err = copy_str(lp, r->name, sizeof(r->name), nm, "name")))
+		return err;
+	if (!nm)
+		bb_region_index_name(index, r->name, sizeof(r->name));
+	return no_leftovers(lp, st);
+}
+
+static int do_area(struct lp *lp, struct stmt *st)
+{
+	struct bb_layout_region *r;
+	struct bb_area *n;
+	uint32_t idx = 0;
+	uint64_t off = 0, size = 0;
+	int err;
+
+	if ((err = need_u32(lp, st, "region", true, 0xffff, &idx, NULL)) ||
+	    (err = need_u64(lp, st, "offset", true, UINT64_MAX, &off, NULL)) ||
+	    (err = need_u64(lp, st, "size", true, UINT64_MAX, &size, NULL)) ||
+	    (err = no_leftovers(lp, st)))
+		return err;
+	if ((err = check_range(lp, "area", idx, off, size, false)))
+		return err;
+	r = find_region(lp->l, idx);
+	if (!r->info.has_sparse)
+		return LERR(lp, "area: region %" PRIu32 " (line %u) has no caps=sparse", idx, r->line);
+	for (uint32_t i = 0; i < r->info.nr_areas; i++) {
+		const struct bb_area *a = &r->info.areas[i];
+
+		if (off < a->offset + a->size && a->offset < off + size)
+			return LERR(lp, "area [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps area %" PRIu32
+				    " [0x%" PRIx64 ", 0x%" PRIx64 ") of region %" PRIu32,
+				    off, off + size, i, a->offset, a->offset + a->size, idx);
+	}
+	n = realloc(r->info.areas, (r->info.nr_areas + 1) * sizeof(*n));
+	if (!n)
+		return bb_diag_set(lp->d, -ENOMEM, "%s:%u: out of memory", lp->name, lp->line);
+	r->info.areas = n;
+	n[r->info.nr_areas].offset = off;
+	n[r->info.nr_areas].size = size;
+	r->info.nr_areas++;
+	return 0;
+}
+
+static int do_msix(struct lp *lp, struct stmt *st)
+{
+	struct bb_layout_msix *m = &lp->l->msix;
+	uint64_t tb, pb;
+	int err;
+
+	if (m->present)
+		return LERR(lp, "a second msix statement");
+	if ((err = need_u32(lp, st, "vectors", true, 2048, &m->vectors, NULL)) ||
+	    (err = need_u32(lp, st, "table-region", true, 0xffff, &m->table_region, NULL)) ||
+	    (err = need_u64(lp, st, "table-offset", true, UINT64_MAX, &m->table_offset, NULL)) ||
+	    (err = need_u32(lp, st, "pba-region", true, 0xffff, &m->pba_region, NULL)) ||
+	    (err = need_u64(lp, st, "pba-offset", true, UINT64_MAX, &m->pba_offset, NULL)) ||
+	    (err = no_leftovers(lp, st)))
+		return err;
+	if (m->vectors == 0)
+		return LERR(lp, "msix: vectors must be 1-2048");
+	/* PCI 3.0 6.8.2.4/5: the BIR offsets are QWORD aligned (low 3 bits are the BIR) */
+	if (m->table_offset % 8 || m->pba_offset % 8)
+		return LERR(lp, "msix: table-offset and pba-offset must be 8-byte aligned");
+	tb = bb_msix_table_bytes(m->vectors);
+	pb = bb_msix_pba_bytes(m->vectors);
+	if ((err = check_range(lp, "msix table", m->table_region, m->table_offset, tb, false)) ||
+	    (err = check_range(lp, "msix pba", m->pba_region, m->pba_offset, pb, false)))
+		return err;
+	if (m->table_region == m->pba_region && m->table_offset < m->pba_offset + pb &&
+	    m->pba_offset < m->table_offset + tb)
+		return LERR(lp, "msix: table [0x%" PRIx64 ", 0x%" PRIx64 ") and PBA [0x%" PRIx64
+			    ", 0x%" PRIx64 ") overlap", m->table_offset, m->table_offset + tb,
+			    m->pba_offset, m->pba_offset + pb);
+	m->present = true;
+	return 0;
+}
+
+static int do_reg(struct lp *lp, struct stmt *st)
+{
+	static const char *const knames[] = { "doorbell", "status", "control", "irq", "id", "data", "other", NULL };
+	static const uint32_t kbits[] = { 1, 2, 4, 8, 16, 32, 64, 0 };
+	struct bb_layout *l = lp->l;
+	struct bb_layout_reg *n, *g;
+	const char *nm, *kv;
+	uint32_t kb = 0;
+	bool has;
+	int err;
+
+	n = realloc(l->regs, (l->nr_regs + 1) * sizeof(*n));
+	if (!n)
+		return bb_diag_set(lp->d, -ENOMEM, "%s:%u: out of memory", lp->name, lp->line);
+	l->regs = n;
+	g = &n[l->nr_regs];
+	memset(g, 0, sizeof(*g));
+	g->line = lp->line;
+	nm = get(st, "name");
+	if (!nm)
+		return LERR(lp, "reg: missing name=");
+	if ((err = copy_str(lp, g->name, sizeof(g->name), nm, "name")))
+		return err;
+	kv = get(st, "kind");
+	if (!kv)
+		return LERR(lp, "reg %s: missing kind=", nm);
+	if ((err = word_list(lp, "kind", kv, knames, kbits, &kb)))
+		return err;
+	if (kb & (kb - 1))
+		return LERR(lp, "reg %s: kind= takes one word", nm);
+	for (unsigned i = 0; kbits[i]; i++)
+		if (kbits[i] == kb)
+			g->kind = (enum bb_reg_kind)i;
+	if ((err = need_u32(lp, st, "region", true, 0xffff, &g->region, NULL)) ||
+	    (err = need_u64(lp, st, "offset", true, UINT64_MAX, &g->offset, NULL)) ||
+	    (err = need_u64(lp, st, "size", true, UINT64_MAX, &g->size, NULL)) ||
+	    (err = need_u32(lp, st, "reads", false, 1000000000, &g->reads, NULL)) ||
+	    (err = need_u32(lp, st, "writes", false, 1000000000, &g->writes, NULL)) ||
+	    (err = need_u64(lp, st, "value", false, UINT64_MAX, &g->value, &has)) ||
+	    (err = no_leftovers(lp, st)))
+		return err;
+	g->has_value = has;
+	if ((err = check_range(lp, nm, g->region, g->offset, g->size, false)))
+		return err;
+	if (has && g->size < 8 && g->value >> (8 * g->size))
+		return LERR(lp, "reg %s: value 0x%" PRIx64 " does not fit %" PRIu64 " bytes", nm, g->value, g->size);
+	for (uint32_t i = 0; i < l->nr_regs; i++)
+		if (!strcmp(l->regs[i].name, nm) && l->regs[i].region == g->region)
+			return LERR(lp, "reg %s: name already used at line %u", nm, l->regs[i].line);
+	l->nr_regs++;
+	return 0;
+}
+
+static int do_safe(struct lp *lp, struct stmt *st)
+{
+	static const char *const anames[] = { "none", "r", "rw", NULL };
+	static const uint32_t abits[] = { 1, 2, 4 };
+	struct bb_layout *l = lp->l;
+	struct bb_layout_safe *n, *s;
+	const char *av;
+	uint32_t ab = 0;
+	int err;
+
+	n = realloc(l->safe, (l->nr_safe + 1) * sizeof(*n));
+	if (!n)
+		return bb_diag_set(lp->d, -ENOMEM, "%s:%u: out of memory", lp->name, lp->line);
+	l->safe = n;
+	s = &n[l->nr_safe];
+	memset(s, 0, sizeof(*s));
+	s->line = lp->line;
+	if ((err = need_u32(lp, st, "region", true, 0xffff, &s->range.region, NULL)) ||
+	    (err = need_u64(lp, st, "offset", true, UINT64_MAX, &s->range.offset, NULL)) ||
+	    (err = need_u64(lp, st, "size", true, UINT64_MAX, &s->range.size, NULL)))
+		return err;
+	av = get(st, "access");
+	if (!av)
+		return LERR(lp, "safe: missing access=");
+	if ((err = word_list(lp, "access", av, anames, abits, &ab)) || (err = no_leftovers(lp, st)))
+		return err;
+	if (ab & (ab - 1))
+		return LERR(lp, "safe: access= takes one of none, r, rw");
+	s->access = ab == 1 ? BB_ACCESS_NONE : ab == 2 ? BB_ACCESS_READ : BB_ACCESS_RW;
+	if ((err = check_range(lp, "safe", s->range.region, s->range.offset, s->range.size, false)))
+		return err;
+	l->nr_safe++;
+	return 0;
+}
+
+void bb_layout_free(struct bb_layout *l)
+{
+	if (!l)
+		return;
+	for (uint32_t i = 0; i < l->nr_regions; i++)
+		bb_region_free(&l->regions[i].info);
+	free(l->regions);
+	free(l->regs);
+	free(l->safe);
+	memset(l, 0, sizeof(*l));
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct bb_layout_region *x = a, *y = b;
+
+	return x->info.index < y->info.index ? -1 : (x->info.index > y->info.index);
+}
+
+int bb_layout_parse(const char *text, size_t len, const char *name,
+		    struct bb_layout *out, struct bb_diag *d)
+{
+	struct lp lp = { .name = name ? name : "layout", .d = d, .l = out };
+	size_t pos = 0;
+	char *line = NULL;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->path, sizeof(out->path), "%s", lp.name);
+	if (len > MAX_LAYOUT_BYTES)
+		return bb_diag_set(d, -EFBIG, "%s: %zu bytes is larger than a layout may be (%u)",
+				   lp.name, len, MAX_LAYOUT_BYTES);
+	while (pos < len && !err) {
+		size_t e = pos, n;
+		struct stmt st;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		n = e - pos;
+		lp.line++;
+		free(line);
+		line = malloc(n + 1);
+		if (!line) {
+			err = bb_diag_set(d, -ENOMEM, "%s:%u: out of memory", lp.name, lp.line);
+			break;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos = e + 1;
+		if (memchr(line, '\0', n)) {
+			err = LERR(&lp, "NUL byte in a layout file");
+			break;
+		}
+		if ((err = tokenize(&lp, line, &st)))
+			break;
+		if (!st.kw)
+			continue;
+		if (!lp.have_device && strcmp(st.kw, "device")) {
+			err = LERR(&lp, "'%s' before the device statement", st.kw);
+			break;
+		}
+		if (!strcmp(st.kw, "device"))
+			err = do_device(&lp, &st);
+		else if (!strcmp(st.kw, "region"))
+			err = do_region(&lp, &st);
+		else if (!strcmp(st.kw, "area"))
+			err = do_area(&lp, &st);
+		else if (!strcmp(st.kw, "msix"))
+			err = do_msix(&lp, &st);
+		else if (!strcmp(st.kw, "reg"))
+			err = do_reg(&lp, &st);
+		else if (!strcmp(st.kw, "safe"))
+			err = do_safe(&lp, &st);
+		else
+			err = LERR(&lp, "unknown statement '%s' (device, region, area, msix, reg, safe)", st.kw);
+	}
+	free(line);
+	if (!err && !lp.have_device)
+		err = bb_diag_set(d, -EINVAL, "%s:%u: no device statement", lp.name, lp.line);
+	if (!err && !out->nr_regions)
+		err = bb_diag_set(d, -EINVAL, "%s:%u: no region statement", lp.name, lp.line);
+	if (err) {
+		bb_layout_free(out);
+		return err;
+	}
+	qsort(out->regions, out->nr_regions, sizeof(*out->regions), cmp_region);
+	for (uint32_t i = 0; i < out->nr_regions; i++) {
+		char nm[300];
+
+		snprintf(nm, sizeof(nm), "%s:%u: region %" PRIu32, lp.name, out->regions[i].line,
+			 out->regions[i].info.index);
+		err = bb_region_check(&out->regions[i].info, nm, d);
+		if (err) {
+			bb_layout_free(out);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int bb_layout_load(const char *path, struct bb_layout *out, struct bb_diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
+	buf = malloc(MAX_LAYOUT_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	}
+	n = fread(buf, 1, MAX_LAYOUT_BYTES + 1, f);
+	if (ferror(f)) {
+		err = bb_diag_set(d, -EIO, "%s: read error", path);
+	} else {
+		err = bb_layout_parse(buf, n, path, out, d);
+	}
+	fclose(f);
+	free(buf);
+	return err;
+}
+
+int bb_layout_resolve(const char *arg, char *path, size_t len)
+{
+	struct stat st;
+	const char *base;
+
+	if (!stat(arg, &st) && S_ISREG(st.st_mode)) {
+		if ((size_t)snprintf(path, len, "%s", arg) >= len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	base = strrchr(arg, '/');
+	base = base ? base + 1 : arg;
+	if ((size_t)snprintf(path, len, "%s/%s", BB_LAYOUT_DIR, base) >= len)
+		return -ENAMETOOLONG;
+	if (!stat(path, &st) && S_ISREG(st.st_mode))
+		return 0;
+	if ((size_t)snprintf(path, len, "%s", arg) >= len)
+		return -ENAMETOOLONG;
+	return -ENOENT;
+}
+
+unsigned bb_layout_must_trap(const struct bb_layout *l, uint32_t index, struct bb_range out[2])
+{
+	unsigned n = 0;
+
+	if (!l->msix.present)
+		return 0;
+	if (l->msix.table_region == index)
+		out[n++] = (struct bb_range){ index, l->msix.table_offset, bb_msix_table_bytes(l->msix.vectors) };
+	if (l->msix.pba_region == index)
+		out[n++] = (struct bb_range){ index, l->msix.pba_offset, bb_msix_pba_bytes(l->msix.vectors) };
+	return n;
+}
+
+static bool hits(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+bool bb_reg_overlaps(const struct bb_layout_reg *r, uint32_t index, uint64_t off, uint64_t len)
+{
+	return r->region == index && hits(r->offset, r->size, off, len);
+}
+
+enum bb_access bb_layout_access(const struct bb_layout *l, uint32_t index,
+				uint64_t off, uint64_t len, bool real_hw)
+{
+	enum bb_access worst = BB_ACCESS_UNLISTED;
+	uint64_t cur = off;
+	bool progress = true;
+
+	if (real_hw) {
+		struct bb_range mt[2];
+		unsigned n = bb_layout_must_trap(l, index, mt);
+
+		for (unsigned i = 0; i < n; i++)
+			if (hits(mt[i].offset, mt[i].size, off, len))
+				return BB_ACCESS_NONE;
+	}
+	for (uint32_t i = 0; i < l->nr_safe; i++) {
+		const struct bb_layout_safe *s = &l->safe[i];
+
+		if (s->range.region != index || !hits(s->range.offset, s->range.size, off, len))
+			continue;
+		if (s->access == BB_ACCESS_NONE)
+			return BB_ACCESS_NONE;
+		if (worst == BB_ACCESS_UNLISTED || s->access < worst)
+			worst = s->access;
+	}
+	/* a listed answer needs every byte covered by some safe range */
+	while (cur < off + len && progress) {
+		progress = false;
+		for (uint32_t i = 0; i < l->nr_safe; i++) {
+			const struct bb_layout_safe *s = &l->safe[i];
+
+			if (s->range.region == index && s->range.offset <= cur &&
+			    cur < s->range.offset + s->range.size) {
+				cur = s->range.offset + s->range.size;
+				progress = true;
+			}
+		}
+	}
+	return cur >= off + len ? worst : BB_ACCESS_UNLISTED;
+}

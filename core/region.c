@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Capability-chain parser and encoder for the bytes returned by
+ * VFIO_DEVICE_GET_REGION_INFO.  Layout facts (field offsets, capability ids,
+ * 8-byte alignment, offsets counted from the start of the info struct) come
+ * from <linux/vfio.h> and drivers/vfio/vfio_main.c (vfio_info_cap_add,
+ * vfio_info_cap_shift).  The buffer is hostile: every read is bounds-checked
+ * against min(len, argsz) before it happens.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/region.h"
+
+#define INFO_SZ ((uint32_t)sizeof(struct vfio_region_info))
+#define HDR_SZ ((uint32_t)sizeof(struct vfio_info_cap_header))
+#define SPARSE_SZ ((uint32_t)sizeof(struct vfio_region_info_cap_sparse_mmap))
+#define AREA_SZ ((uint32_t)sizeof(struct vfio_region_sparse_mmap_area))
+#define TYPE_SZ ((uint32_t)sizeof(struct vfio_region_info_cap_type))
+
+static uint16_t rd16(const uint8_t *p, size_t at)
+{
+	uint16_t v;
+	memcpy(&v, p + at, sizeof(v));
+	return v;
+}
+
+static uint32_t rd32(const uint8_t *p, size_t at)
+{
+	uint32_t v;
+	memcpy(&v, p + at, sizeof(v));
+	return v;
+}
+
+static uint64_t rd64(const uint8_t *p, size_t at)
+{
+	uint64_t v;
+	memcpy(&v, p + at, sizeof(v));
+	return v;
+}
+
+static void wr16(uint8_t *p, size_t at, uint16_t v) { memcpy(p + at, &v, sizeof(v)); }
+static void wr32(uint8_t *p, size_t at, uint32_t v) { memcpy(p + at, &v, sizeof(v)); }
+static void wr64(uint8_t *p, size_t at, uint64_t v) { memcpy(p + at, &v, sizeof(v)); }
+
+void bb_region_free(struct bb_region *r)
+{
+	if (!r)
+		return;
+	free(r->areas);
+	free(r->unknown);
+	memset(r, 0, sizeof(*r));
+}
+
+int bb_region_copy(struct bb_region *dst, const struct bb_region *src)
+{
+	*dst = *src;
+	dst->areas = NULL;
+	dst->unknown = NULL;
+	if (src->nr_areas) {
+		dst->areas = calloc(src->nr_areas, sizeof(*dst->areas));
+		if (!dst->areas)
+			goto nomem;
+		memcpy(dst->areas, src->areas, src->nr_areas * sizeof(*dst->areas));
+	}
+	if (src->nr_unknown) {
+		dst->unknown = calloc(src->nr_unknown, sizeof(*dst->unknown));
+		if (!dst->unknown)
+			goto nomem;
+		memcpy(dst->unknown, src->unknown, src->nr_unknown * sizeof(*dst->unknown));
+	}
+	return 0;
+nomem:
+	bb_region_free(dst);
+	return -ENOMEM;
+}
+
+struct area_ref {
+	uint64_t offset, size;
+	uint32_t i;
+};
+
+static int cmp_area_ref(const void *a, const void *b)
+{
+	const struct area_ref *x = a, *y = b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->i < y->i ? -1 : (x->i > y->i);
+}
+
+/*
+ * Check areas: non-empty, no 64-bit overflow, inside the region, no overlap.
+ * @base is the byte offset of area 0 in the buffer (0 when not from a buffer),
+ * used to name positions.
+ */
+static int check_areas(const struct bb_region *r, const char *name, uint32_t base,
+		       struct bb_diag *d)
+{
+	struct area_ref *refs;
+	uint32_t i;
+
+	for (i = 0; i < r->nr_areas; i++) {
+		const struct bb_area *a = &r->areas[i];
+		uint32_t at = base + i * AREA_SZ;
+
+		if (a->size == 0)
+			return bb_diag_set(d, -EINVAL,
+				"%s: sparse area %" PRIu32 " at byte %" PRIu32 " has size 0",
+				name, i, at);
+		if (a->offset + a->size < a->offset)
+			return bb_diag_set(d, -EINVAL,
+				"%s: sparse area %" PRIu32 " at byte %" PRIu32
+				" [0x%" PRIx64 " + 0x%" PRIx64 "] overflows 64 bits",
+				name, i, at, a->offset, a->size);
+		if (a->offset + a->size > r->size)
+			return bb_diag_set(d, -EINVAL,
+				"%s: sparse area %" PRIu32 " at byte %" PRIu32
+				" [0x%" PRIx64 ", 0x%" PRIx64 ") lies outside the region (size 0x%" PRIx64 ")",
+				name, i, at, a->offset, a->offset + a->size, r->size);
+	}
+	if (r->nr_areas < 2)
+		return 0;
+	refs = calloc(r->nr_areas, sizeof(*refs));
+	if (!refs)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory sorting %" PRIu32 " areas",
+				   name, r->nr_areas);
+	for (i = 0; i < r->nr_areas; i++) {
+		refs[i].offset = r->areas[i].offset;
+		refs[i].size = r->areas[i].size;
+		refs[i].i = i;
+	}
+	qsort(refs, r->nr_areas, sizeof(*refs), cmp_area_ref);
+	for (i = 1; i < r->nr_areas; i++) {
+		const struct area_ref *p = &refs[i - 1], *c = &refs[i];
+
+		if (c->offset < p->offset + p->size) {
+			uint32_t lo = p->i < c->i ? p->i : c->i, hi = p->i < c->i ? c->i : p->i;
+			int err = bb_diag_set(d, -EINVAL,
+				"%s: sparse area %" PRIu32 " at byte %" PRIu32
+				" overlaps area %" PRIu32 " at byte %" PRIu32
+				" ([0x%" PRIx64 ", 0x%" PRIx64 ") and [0x%" PRIx64 ", 0x%" PRIx64 "))",
+				name, hi, base + hi * AREA_SZ, lo, base + lo * AREA_SZ,
+				r->areas[lo].offset, r->areas[lo].offset + r->areas[lo].size,
+				r->areas[hi].offset, r->areas[hi].offset + r->areas[hi].size);
+			free(refs);
+			return err;
+		}
+	}
+	free(refs);
+	return 0;
+}
+
+int bb_region_check(const struct bb_region *r, const char *name, struct bb_diag *d)
+{
+	if (!r->has_sparse && r->nr_areas)
+		return bb_diag_set(d, -EINVAL, "%s: %" PRIu32 " areas without a sparse capability",
+				   name, r->nr_areas);
+	return check_areas(r, name, 0, d);
+}
+
+static int add_unknown(struct bb_region *r, uint16_t id, uint16_t ver, uint32_t at)
+{
+	struct bb_unknown_cap *n;
+
+	n = realloc(r->unknown, (r->nr_unknown + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	r->unknown = n;
+	n[r->nr_unknown].id = id;
+	n[r->nr_unknown].version = ver;
+	n[r->nr_unknown].at = at;
+	r->nr_unknown++;
+	return 0;
+}
+
+static const char *cap_name(uint16_t id)
+{
+	switch (id) {
+	case VFIO_REGION_INFO_CAP_SPARSE_MMAP: return "sparse mmap";
+	case VFIO_REGION_INFO_CAP_TYPE: return "type";
+	case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE: return "msix mappable";
+	default: return "unknown";
+	}
+}
+
+uint32_t bb_region_info_needed(const void *buf, size_t len, uint32_t passed_argsz)
+{
+	const uint8_t *p = buf;
+	uint32_t argsz, flags, cap_offset;
+
+	if (len < INFO_SZ)
+		return 0;
+	argsz = rd32(p, offsetof(struct vfio_region_info, argsz));
+	flags = rd32(p, offsetof(struct vfio_region_info, flags));
+	cap_offset = rd32(p, offsetof(struct vfio_region_info, cap_offset));
+	if ((flags & VFIO_REGION_INFO_FLAG_CAPS) && cap_offset == 0 && argsz > passed_argsz)
+		return argsz;
+	return 0;
+}
+
+int bb_region_parse(const void *buf, size_t len, const char *name,
+		    struct bb_region *out, struct bb_diag *d)
+{
+	const uint8_t *p = buf;
+	struct bb_region r;
+	uint32_t argsz, end, off, from, prev_end;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	if (!name)
+		name = "region-info";
+	if (len < INFO_SZ)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte 0: buffer of %zu bytes is shorter than struct vfio_region_info (%" PRIu32 " bytes)",
+			name, len, INFO_SZ);
+
+	argsz = rd32(p, offsetof(struct vfio_region_info, argsz));
+	r.flags = rd32(p, offsetof(struct vfio_region_info, flags));
+	r.index = rd32(p, offsetof(struct vfio_region_info, index));
+	off = rd32(p, offsetof(struct vfio_region_info, cap_offset));
+	r.size = rd64(p, offsetof(struct vfio_region_info, size));
+	r.offset = rd64(p, offsetof(struct vfio_region_info, offset));
+
+	if (argsz < INFO_SZ)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte 0: argsz %" PRIu32 " is smaller than struct vfio_region_info (%" PRIu32 " bytes)",
+			name, argsz, INFO_SZ);
+	if (argsz > len)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte 0: argsz %" PRIu32 " claims more than the %zu bytes of the buffer",
+			name, argsz, len);
+	end = argsz;	/* bytes past argsz are not part of the answer */
+
+	from = offsetof(struct vfio_region_info, cap_offset);
+	if (!(r.flags & VFIO_REGION_INFO_FLAG_CAPS)) {
+		if (off != 0)
+			return bb_diag_set(d, -EINVAL,
+				"%s: byte %" PRIu32 ": cap_offset 0x%" PRIx32
+				" starts a capability chain but the CAPS flag is not set (flags 0x%" PRIx32 ")",
+				name, from, off, r.flags);
+		*out = r;
+		return 0;
+	}
+	if (off == 0)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": CAPS flag set but cap_offset is 0: no capability chain"
+			" (the kernel answers so when argsz is too small; it asks for %" PRIu32 ")",
+			name, from, argsz);
+
+	prev_end = INFO_SZ;
+	while (off) {
+		uint16_t id, ver;
+		uint32_t next, cap_end;
+
+		if (off < INFO_SZ) {
+			err = bb_diag_set(d, -EINVAL,
+				"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32
+				" points inside the vfio_region_info header (%" PRIu32 " bytes)",
+				name, from, off, INFO_SZ);
+			goto fail;
+		}
+		if (off % 8) {
+			err = bb_diag_set(d, -EINVAL,
+				"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32 " is not 8-byte aligned",
+				name, from, off);
+			goto fail;
+		}
+		if (off < prev_end) {
+			err = bb_diag_set(d, -EINVAL,
+				"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32
+				" goes backwards (the previous capability ends at 0x%" PRIx32 "): a loop or overlap",
+				name, from, off, prev_end);
+			goto fail;
+		}
+		if (off >= end || end - off < HDR_SZ) {
+			err = bb_diag_set(d, -EINVAL,
+				"%s: byte %" PRIu32 ": capability header at 0x%" PRIx32
+				" lies outside the buffer (argsz %" PRIu32 ")",
+				name, from, off, end);
+			goto fail;
+		}
+
+		id = rd16(p, off + offsetof(struct vfio_info_cap_header, id));
+		ver = rd16(p, off + offsetof(struct vfio_info_cap_header, version));
+		next = rd32(p, off + offsetof(struct vfio_info_cap_header, next));
+		cap_end = off + HDR_SZ;
+
+		switch (id) {
+		case VFIO_REGION_INFO_CAP_SPARSE_MMAP: {
+			uint64_t need;
+			uint32_t i, base;
+
+			if (r.has_sparse)
+				goto dup;
+			if (ver != 1) {
+				err = bb_diag_set(d, -EINVAL,
+					"%s: byte %" PRIu32 ": sparse mmap capability version %" PRIu16
+					" not understood (only version 1); refusing to guess what may be mapped",
+					name, off, ver);
+				goto fail;
+			}
+			if (end - off < SPARSE_SZ) {
+				err = bb_diag_set(d, -EINVAL,
+					"%s: byte %" PRIu32 ": sparse mmap capability needs %" PRIu32
+					" bytes, only %" PRIu32 " left in the buffer",
+					name, off, SPARSE_SZ, end - off);
+				goto fail;
+			}
+			r.has_sparse = true;
+			r.nr_areas = rd32(p, off + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas));
+			base = off + SPARSE_SZ;
+			need = (uint64_t)r.nr_areas * AREA_SZ;
+			if (need > end - base) {
+				err = bb_diag_set(d, -EINVAL,
+					"%s: byte %" PRIu32 ": nr_areas %" PRIu32 " needs %" PRIu64
+					" bytes of areas, only %" PRIu32 " left in the buffer",
+					name, off + (uint32_t)offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas),
+					r.nr_areas, need, end - base);
+				r.nr_areas = 0;
+				goto fail;
+			}
+			if (r.nr_areas) {
+				r.areas = calloc(r.nr_areas, sizeof(*r.areas));
+				if (!r.areas) {
+					r.nr_areas = 0;
+					err = bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
+					goto fail;
+				}
+			}
+			for (i = 0; i < r.nr_areas; i++) {
+				uint32_t a = base + i * AREA_SZ;
+
+				r.areas[i].offset = rd64(p, a + offsetof(struct vfio_region_sparse_mmap_area, offset));
+				r.areas[i].size = rd64(p, a + offsetof(struct vfio_region_sparse_mmap_area, size));
+			}
+			err = check_areas(&r, name, base, d);
+			if (err)
+				goto fail;
+			cap_end = base + (uint32_t)need;
+			break;
+		}
+		case VFIO_REGION_INFO_CAP_TYPE:
+			if (r.has_type)
+				goto dup;
+			if (end - off < TYPE_SZ) {
+				err = bb_diag_set(d, -EINVAL,
+					"%s: byte %" PRIu32 ": type capability needs %" PRIu32
+					" bytes, only %" PRIu32 " left in the buffer",
+					name, off, TYPE_SZ, end - off);
+				goto fail;
+			}
+			r.has_type = true;
+			r.type = rd32(p, off + offsetof(struct vfio_region_info_cap_type, type));
+			r.subtype = rd32(p, off + offsetof(struct vfio_region_info_cap_type, subtype));
+			cap_end = off + TYPE_SZ;
+			break;
+		case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
+			if (r.msix_mappable)
+				goto dup;
+			r.msix_mappable = true;
+			break;
+		default:
+			if (add_unknown(&r, id, ver, off)) {
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
+				goto fail;
+			}
+			break;
+		}
+		if (next && next < cap_end) {
+			err = bb_diag_set(d, -EINVAL,
+				"%s: byte %" PRIu32 ": next 0x%" PRIx32 " of the %s capability at 0x%" PRIx32
+				" points %s (its body ends at 0x%" PRIx32 ")",
+				name, off + (uint32_t)offsetof(struct vfio_info_cap_header, next), next,
+				cap_name(id), off, next <= off ? "backwards: a loop" : "into its own body",
+				cap_end);
+			goto fail;
+		}
+		prev_end = cap_end;
+		from = off + offsetof(struct vfio_info_cap_header, next);
+		off = next;
+		continue;
+dup:
+		err = bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": a second %s capability (id %" PRIu16 ")",
+			name, off, cap_name(id), id);
+		goto fail;
+	}
+	*out = r;
+	return 0;
+fail:
+	bb_region_free(&r);
+	return err;
+}
+
+int bb_region_encode(const struct bb_region *r, uint8_t **buf, size_t *len,
+		     struct bb_diag *d)
+{
+	uint64_t total = INFO_SZ;
+	uint32_t flags = r->flags & ~(uint32_t)VFIO_REGION_INFO_FLAG_CAPS;
+	uint32_t at, i, prev_next = 0;
+	bool any;
+	uint8_t *p;
+	int err;
+
+	*buf = NULL;
+	*len = 0;
+	err = bb_region_check(r, "region", d);
+	if (err)
+		return err;
+	if (r->has_sparse)
+		total += SPARSE_SZ + (uint64_t)r->nr_areas * AREA_SZ;
+	if (r->has_type)
+		total += TYPE_SZ;
+	if (r->msix_mappable)
+		total += HDR_SZ;
+	total += (uint64_t)r->nr_unknown * HDR_SZ;
+	if (total > UINT32_MAX)
+		return bb_diag_set(d, -E2BIG, "region %" PRIu32 ": %" PRIu64
+				   " bytes of region info do not fit argsz", r->index, total);
+	any = total > INFO_SZ;
+	p = calloc(1, total);
+	if (!p)
+		return bb_diag_set(d, -ENOMEM, "region %" PRIu32 ": out of memory", r->index);
+	if (any)
+		flags |= VFIO_REGION_INFO_FLAG_CAPS;
+	wr32(p, offsetof(struct vfio_region_info, argsz), (uint32_t)total);
+	wr32(p, offsetof(struct vfio_region_info, flags), flags);
+	wr32(p, offsetof(struct vfio_region_info, index), r->index);
+	wr32(p, offsetof(struct vfio_region_info, cap_offset), any ? INFO_SZ : 0);
+	wr64(p, offsetof(struct vfio_region_info, size), r->size);
+	wr64(p, offsetof(struct vfio_region_info, offset), r->offset);
+
+	at = INFO_SZ;
+#define CAP_HDR(cid, cver, sz) do {                                               \
+		if (prev_next)                                                   \
+			wr32(p, prev_next, at);                                  \
+		wr16(p, at + offsetof(struct vfio_info_cap_header, id), (cid));  \
+		wr16(p, at + offsetof(struct vfio_info_cap_header, version), (cver)); \
+		prev_next = at + offsetof(struct vfio_info_cap_header, next);    \
+		at += (sz);                                                      \
+	} while (0)
+	if (r->has_sparse) {
+		uint32_t s = at;
+
+		CAP_HDR(VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, SPARSE_SZ + r->nr_areas * AREA_SZ);
+		wr32(p, s + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas), r->nr_areas);
+		for (i = 0; i < r->nr_areas; i++) {
+			uint32_t a = s + SPARSE_SZ + i * AREA_SZ;
+
+			wr64(p, a + offsetof(struct vfio_region_sparse_mmap_area, offset), r->areas[i].offset);
+			wr64(p, a + offsetof(struct vfio_region_sparse_mmap_area, size), r->areas[i].size);
+		}
+	}
+	if (r->has_type) {
+		uint32_t s = at;
+
+		CAP_HDR(VFIO_REGION_INFO_CAP_TYPE, 1, TYPE_SZ);
+		wr32(p, s + offsetof(struct vfio_region_info_cap_type, type), r->type);
+		wr32(p, s + offsetof(struct vfio_region_info_cap_type, subtype), r->subtype);
+	}
+	if (r->msix_mappable)
+		CAP_HDR(VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, HDR_SZ);
+	for (i = 0; i < r->nr_unknown; i++)
+		CAP_HDR(r->unknown[i].id, r->unknown[i].version, HDR_SZ);
+#undef CAP_HDR
+	*buf = p;
+	*len = total;
+	return 0;
+}
+
+static int cmp_area(const void *a, const void *b)
+{
+	const struct bb_area *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : (x->offset > y->offset);
+}
+
+/* Sorted copy of the areas; NULL with *n = 0 when there are none. */
+static struct bb_area *sorted_areas(const struct bb_region *r)
+{
+	struct bb_area *s;
+
+	if (!r->nr_areas)
+		return NULL;
+	s = malloc(r->nr_areas * sizeof(*s));
+	if (!s)
+		return NULL;
+	memcpy(s, r->areas, r->nr_areas * sizeof(*s));
+	qsort(s, r->nr_areas, sizeof(*s), cmp_area);
+	return s;
+}
+
+uint64_t bb_region_mappable_bytes(const struct bb_region *r)
+{
+	struct bb_area *s;
+	uint64_t total = 0, cur = 0;
+	uint32_t i;
+
+	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return 0;
+	if (!r->has_sparse)
+		return r->size;
+	s = sorted_areas(r);
+	if (!s)
+		return 0;
+	for (i = 0; i < r->nr_areas; i++) {
+		uint64_t lo = s[i].offset > cur ? s[i].offset : cur;
+		uint64_t hi = s[i].offset + s[i].size;
+
+		if (hi > r->size)
+			hi = r->size;
+		if (hi > lo)
+			total += hi - lo;
+		if (hi > cur)
+			cur = hi;
+	}
+	free(s);
+	return total;
+}
+
+bool bb_region_may_map(const struct bb_region *r, uint64_t off, uint64_t len)
+{
+	struct bb_area *s;
+	uint64_t cur;
+	uint32_t i;
+	bool ok = false;
+
+	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || len == 0)
+		return false;
+	if (off + len < off || off + len > r->size)
+		return false;
+	if (!r->has_sparse)
+		return true;
+	s = sorted_areas(r);
+	if (!s)
+		return false;
+	/* [off, off+len) must be covered by the union of areas */
+	cur = off;
+	for (i = 0; i < r->nr_areas && cur < off + len; i++) {
+		if (s[i].offset > cur)
+			continue;
+		if (s[i].offset + s[i].size > cur)
+			cur = s[i].offset + s[i].size;
+	}
+	ok = cur >= off + len;
+	free(s);
+	return ok;
+}
+
+void bb_format_size(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+	uint64_t v = bytes;
+
+	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0 && bytes >= 1024)
+		snprintf(buf, len, "%.1f KiB", bytes / 1024.0);
+	else
+		snprintf(buf, len, "%" PRIu64 " %s", v, unit[u]);
+}
+
+const char *bb_region_index_name(uint32_t index, char *buf, size_t len)
+{
+	if (index <= VFIO_PCI_BAR5_REGION_INDEX)
+		snprintf(buf, len, "BAR%" PRIu32, index - VFIO_PCI_BAR0_REGION_INDEX);
+	else if (index == VFIO_PCI_ROM_REGION_INDEX)
+		snprintf(buf, len, "ROM");
+	else if (index == VFIO_PCI_CONFIG_REGION_INDEX)
+		snprintf(buf, len, "CONFIG");
+	else if (index == VFIO_PCI_VGA_REGION_INDEX)
+		snprintf(buf, len, "VGA");
+	else
+		snprintf(buf, len, "REGION%" PRIu32, index);
+	return buf;
+}
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} flag_names[] = {
+	{ VFIO_REGION_INFO_FLAG_READ, "read" },
+	{ VFIO_REGION_INFO_FLAG_WRITE, "write" },
+	{ VFIO_REGION_INFO_FLAG_MMAP, "mmap" },
+	{ VFIO_REGION_INFO_FLAG_CAPS, "caps" },
+};
+
+void bb_region_print(FILE *f, const struct bb_region *r, const char *indent)
+{
+	char nm[32], sz[32];
+	uint64_t mappable = bb_region_mappable_bytes(r);
+	uint32_t i, rest = r->flags;
+
+	bb_format_size(sz, sizeof(sz), r->size);
+	fprintf(f, "%sregion %" PRIu32 " (%s): size 0x%" PRIx64 " (%s), fd offset 0x%" PRIx64 "\n",
+		indent, r->index, bb_region_index_name(r->index, nm, sizeof(nm)), r->size, sz, r->offset);
+	fprintf(f, "%s  flags:", indent);
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (r->flags & flag_names[i].bit) {
+			fprintf(f, " %s", flag_names[i].name);
+			rest &= ~flag_names[i].bit;
+		}
+	}
+	if (rest)
+		fprintf(f, " 0x%" PRIx32, rest);
+	if (!r->flags)
+		fprintf(f, " none");
+	fputc('\n', f);
+	if (r->has_sparse) {
+		fprintf(f, "%s  sparse mmap: %" PRIu32 " area%s\n", indent, r->nr_areas,
+			r->nr_areas == 1 ? "" : "s");
+		for (i = 0; i < r->nr_areas; i++) {
+			bb_format_size(sz, sizeof(sz), r->areas[i].size);
+			fprintf(f, "%s    area %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64 ") %s\n", indent, i,
+				r->areas[i].offset, r->areas[i].offset + r->areas[i].size, sz);
+		}
+	} else {
+		fprintf(f, "%s  sparse mmap: none\n", indent);
+	}
+	fprintf(f, "%s  msix mappable: %s\n", indent, r->msix_mappable ? "yes" : "no");
+	if (r->has_type)
+		fprintf(f, "%s  type: %" PRIu32 " subtype %" PRIu32 "\n", indent, r->type, r->subtype);
+	for (i = 0; i < r->nr_unknown; i++)
+		fprintf(f, "%s  unknown capability: id %" PRIu16 " version %" PRIu16 " (at byte 0x%" PRIx32 ")\n",
+			indent, r->unknown[i].id, r->unknown[i].version, r->unknown[i].at);
+	fprintf(f, "%s  mappable: 0x%" PRIx64 " of 0x%" PRIx64 " bytes (%.1f%%)%s\n", indent,
+		mappable, r->size, r->size ? 100.0 * (double)mappable / (double)r->size : 0.0,
+		(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ? "" : " (no MMAP flag)");
+}
+
+void bb_region_print_json(FILE *f, const struct bb_region *r)
+{
+	uint32_t i, rest = r->flags;
+	bool first = true;
+
+	fprintf(f, "{\"index\":%" PRIu32 ",\"size\":%" PRIu64 ",\"offset\":%" PRIu64 ",\"flags\":[",
+		r->index, r->size, r->offset);
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+		if (r->flags & flag_names[i].bit) {
+			fprintf(f, "%s\"%s\"", first ? "" : ",", flag_names[i].name);
+			first = false;
+			rest &= ~flag_names[i].bit;
+		}
+	}
+	for (i = 0; i < 32; i++) {
+		if (rest & (1u << i)) {
+			fprintf(f, "%s\"0x%" PRIx32 "\"", first ? "" : ",", 1u << i);
+			first = false;
+		}
+	}
+	/* sparse_areas is always an array; sparse_mmap tells "no capability" from "no areas" */
+	fprintf(f, "],\"sparse_mmap\":%s,\"sparse_areas\":[", r->has_sparse ? "true" : "false");
+	for (i = 0; i < r->nr_areas; i++)
+		fprintf(f, "%s{\"offset\":%" PRIu64 ",\"size\":%" PRIu64 "}", i ? "," : "",
+			r->areas[i].offset, r->areas[i].size);
+	fputc(']', f);
+	fprintf(f, ",\"msix_mappable\":%s,\"type\":", r->msix_mappable ? "true" : "false");
+	if (r->has_type)
+		fprintf(f, "{\"type\":%" PRIu32 ",\"subtype\":%" PRIu32 "}", r->type, r->subtype);
+	else
+		fprintf(f, "null");
+	fprintf(f, ",\"unknown_caps\":[");
+	for (i = 0; i < r->nr_unknown; i++)
+		fprintf(f, "%s{\"id\":%" PRIu16 ",\"version\":%" PRIu16 "}", i ? "," : "",
+			r->unknown[i].id, r->unknown[i].version);
+	fprintf(f, "],\"mappable_bytes\":%" PRIu64 "}", bb_region_mappable_bytes(r));
+}

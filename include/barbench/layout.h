@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Layouts: a text description of a real device (layouts/README.md): its
+ * regions and what its driver reports, MSI-X placement, named registers with
+ * their hotness, and which ranges are safe to touch on real hardware.
+ */
+#ifndef BARBENCH_LAYOUT_H
+#define BARBENCH_LAYOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "barbench/diag.h"
+#include "barbench/region.h"
+
+enum bb_reg_kind {
+	BB_REG_DOORBELL,
+	BB_REG_STATUS,
+	BB_REG_CONTROL,
+	BB_REG_IRQ,
+	BB_REG_ID,
+	BB_REG_DATA,
+	BB_REG_OTHER,
+};
+
+enum bb_access {
+	BB_ACCESS_UNLISTED,	/* not described: emulated device only */
+	BB_ACCESS_NONE,		/* never touched */
+	BB_ACCESS_READ,
+	BB_ACCESS_RW,
+};
+
+/* A byte range of one region. */
+struct bb_range {
+	uint32_t region;
+	uint64_t offset;
+	uint64_t size;
+};
+
+struct bb_layout_reg {
+	char name[64];
+	uint32_t region;
+	uint64_t offset;
+	uint64_t size;
+	enum bb_reg_kind kind;
+	uint32_t reads;		/* relative weights per unit of work */
+	uint32_t writes;
+	bool has_value;
+	uint64_t value;
+	unsigned line;
+};
+
+struct bb_layout_safe {
+	struct bb_range range;
+	enum bb_access access;
+	unsigned line;
+};
+
+struct bb_layout_region {
+	struct bb_region info;	/* what the driver reports */
+	char name[32];
+	unsigned line;
+};
+
+struct bb_layout_msix {
+	bool present;
+	uint32_t vectors;
+	uint32_t table_region;
+	uint64_t table_offset;
+	uint32_t pba_region;
+	uint64_t pba_offset;
+};
+
+struct bb_layout {
+	char path[256];
+	char name[64];
+	char desc[256];
+	bool has_ids;
+	uint16_t vendor, device;
+	bool has_subsys;
+	uint16_t subsys_vendor, subsys_device;
+	bool has_class;
+	uint32_t class_code;
+
+	uint32_t nr_regions;	/* sorted by index */
+	struct bb_layout_region *regions;
+	struct bb_layout_msix msix;
+	uint32_t nr_regs;
+	struct bb_layout_reg *regs;
+	uint32_t nr_safe;
+	struct bb_layout_safe *safe;
+};
+
+/* Load a layout file; errors name "path:line". */
+int bb_layout_load(const char *path, struct bb_layout *out, struct bb_diag *d);
+
+/* Parse layout text (need not be NUL-terminated). @name labels messages. */
+int bb_layout_parse(const char *text, size_t len, const char *name,
+		    struct bb_layout *out, struct bb_diag *d);
+
+void bb_layout_free(struct bb_layout *l);
+
+/*
+ * Resolve a layout argument to a path: as given when it exists, else
+ * BB_LAYOUT_DIR/<basename> (the layouts shipped with barbench).
+ */
+int bb_layout_resolve(const char *arg, char *path, size_t len);
+
+/* The region with VFIO index @index, or NULL. */
+const struct bb_layout_region *bb_layout_find_region(const struct bb_layout *l, uint32_t index);
+
+/* Must-trap ranges inside region @index (MSI-X table, PBA): fills up to 2. */
+unsigned bb_layout_must_trap(const struct bb_layout *l, uint32_t index, struct bb_range out[2]);
+
+/* MSI-X table and PBA sizes in bytes (PCI Local Bus Spec 3.0, 6.8.2). */
+uint64_t bb_msix_table_bytes(uint32_t vectors);
+uint64_t bb_msix_pba_bytes(uint32_t vectors);
+
+/*
+ * The most restrictive access any layout statement gives to bytes of
+ * [off, off+len) of region @index; must-trap ranges count as NONE when
+ * @real_hw.  Unlisted bytes give BB_ACCESS_UNLISTED.
+ */
+enum bb_access bb_layout_access(const struct bb_layout *l, uint32_t index,
+				uint64_t off, uint64_t len, bool real_hw);
+
+const char *bb_reg_kind_name(enum bb_reg_kind k);
+
+/* Registers of region @index that intersect [off, off+len). */
+bool bb_reg_overlaps(const struct bb_layout_reg *r, uint32_t index, uint64_t off, uint64_t len);
+
+#endif

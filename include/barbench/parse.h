@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Numbers and sizes as people write them on command lines and in files. */
+#ifndef BARBENCH_PARSE_H
+#define BARBENCH_PARSE_H
+
+#include <stdint.h>
+
+/*
+ * Parse an unsigned 64-bit number: decimal, 0x-hexadecimal, with an optional
+ * binary suffix K, M, G, T (e.g. 4096, 4K, 64K, 0x1000).  The whole string
+ * must be consumed.  Returns 0, -EINVAL (not a number) or -ERANGE.
+ */
+int bb_parse_u64(const char *s, uint64_t *out);
+
+/* bb_parse_u64, then a power of two >= 4096: a host page size. */
+int bb_parse_page_size(const char *s, uint64_t *out);
+
+#endif

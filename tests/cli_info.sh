@@ -1,0 +1,72 @@
+#!/bin/sh
+# barbench info on captured region-info files and on every shipped layout:
+# good input prints and exits 0; malformed input exits 2 with exactly one line
+# on stderr, "barbench: FILE: ", naming the byte offset the test expects.
+# usage: cli_info.sh BARBENCH TEST_REGION LAYOUT_DIR
+set -u
+BB=$1 GEN=$2 LAYOUTS=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+
+"$GEN" --write-corpus "$tmp" >/dev/null || no "writing the corpus"
+
+nbad=0
+for f in "$tmp"/bad-*.bin; do
+	nbad=$((nbad + 1))
+	"$BB" info --region-info "$f" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] || no "$f: exit $rc, want 2"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || no "$f: stderr is not one line: $(cat "$tmp/err")"
+	case "$(cat "$tmp/err")" in
+	"barbench: $f: "*) ;;
+	*) no "$f: stderr does not start with 'barbench: $f: ': $(cat "$tmp/err")" ;;
+	esac
+	grep -qF "$(cat "${f%.bin}.expect")" "$tmp/err" || no "$f: stderr lacks '$(cat "${f%.bin}.expect")': $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || no "$f: printed to stdout on error"
+done
+[ $nbad -ge 30 ] || no "only $nbad malformed files"
+
+for f in "$tmp"/good-*.bin; do
+	"$BB" info --region-info "$f" >"$tmp/out" 2>"$tmp/err" || no "$f: exit $? ($(cat "$tmp/err"))"
+	grep -q "mappable:" "$tmp/out" || no "$f: no mappable line"
+	"$BB" info --region-info "$f" --json >"$tmp/out" 2>"$tmp/err" || no "$f --json: exit $?"
+	grep -q '^{"index":[0-9]*,"size":[0-9]*,"offset":[0-9]*,"flags":\[.*\],.*"sparse_areas":\[.*\],"msix_mappable":\(true\|false\),"type":.*,"unknown_caps":\[.*\]' "$tmp/out" ||
+		no "$f --json: unexpected $(cat "$tmp/out")"
+done
+# the JSON of a known buffer, exactly
+"$BB" info --region-info "$tmp/good-all-caps.bin" --json >"$tmp/out"
+want='{"index":0,"size":16384,"offset":0,"flags":["read","write","mmap","caps"],"sparse_mmap":true,"sparse_areas":[{"offset":0,"size":8192},{"offset":12288,"size":4096}],"msix_mappable":true,"type":{"type":2147487966,"subtype":3},"unknown_caps":[],"mappable_bytes":12288}'
+[ "$(cat "$tmp/out")" = "$want" ] || no "good-all-caps JSON: $(cat "$tmp/out")"
+"$BB" info --region-info "$tmp/good-unknown-cap.bin" --json | grep -qF '"unknown_caps":[{"id":4,"version":7}]' || no "unknown cap not in JSON"
+
+"$BB" info --region-info "$tmp/nonexistent.bin" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "missing file: exit $rc"
+
+n=0
+for l in "$LAYOUTS"/*; do
+	case "$l" in *.md) continue ;; esac
+	n=$((n + 1))
+	"$BB" info "emu:$l" >"$tmp/out" 2>"$tmp/err" || no "emu:$l: exit $? ($(cat "$tmp/err"))"
+	grep -q "^region " "$tmp/out" || no "emu:$l: no region printed"
+	"$BB" info "emu:$l" --json >"$tmp/out" 2>"$tmp/err" || no "emu:$l --json: exit $?"
+	grep -q '^\[{"index":' "$tmp/out" || no "emu:$l --json is not an array"
+	# by name, as the README spells it
+	"$BB" info "emu:layouts/$(basename "$l")" >/dev/null 2>&1 || no "emu:layouts/$(basename "$l") not found"
+done
+[ $n -ge 8 ] || no "only $n layouts shipped"
+
+printf 'device name=t desc=x\nregion index=0 size=4K flags=read\narea region=0 offset=0 size=4K\n' >"$tmp/bad.layout"
+"$BB" info "emu:$tmp/bad.layout" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "bad layout: exit $rc"
+grep -qF "$tmp/bad.layout:3: " "$tmp/err" || no "bad layout: no file:line: $(cat "$tmp/err")"
+
+"$BB" inof 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "unknown command: exit $rc"
+grep -q "did you mean 'info'" "$tmp/err" || no "no suggestion: $(cat "$tmp/err")"
+"$BB" >/dev/null 2>&1; [ $? -eq 2 ] || no "no arguments: want exit 2"
+"$BB" info --help | grep -q "usage: barbench info" || no "info --help"
+
+[ $fail -eq 0 ] && echo "cli_info: ok ($nbad malformed, $n layouts)"
+exit $fail

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Layouts: every shipped layout loads and its regions survive encode -> parse;
+ * bad layouts are refused with file:line; numbers parse as documented.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/layout.h"
+#include "barbench/parse.h"
+#include "check.h"
+
+static void test_numbers(void)
+{
+	static const struct {
+		const char *s;
+		int err;
+		uint64_t v;
+	} cases[] = {
+		{ "4096", 0, 4096 }, { "4K", 0, 4096 }, { "64K", 0, 65536 }, { "0x1000", 0, 4096 },
+		{ "16k", 0, 16384 }, { "2M", 0, 2u << 20 }, { "1G", 0, 1u << 30 }, { "0", 0, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX }, { "18446744073709551616", -ERANGE, 0 },
+		{ "16777216T", -ERANGE, 0 }, { "0x10K", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "K", -EINVAL, 0 },
+		{ "0x", -EINVAL, 0 }, { "12Q", -EINVAL, 0 }, { "4KB", -EINVAL, 0 }, { "-1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 0;
+		int err = bb_parse_u64(cases[i].s, &v);
+
+		if (err != cases[i].err)
+			NOTE_FAIL("'%s'", cases[i].s);
+		CHECK_EQ(err, cases[i].err);
+		if (!err)
+			CHECK_EQ(v, cases[i].v);
+	}
+	{
+		uint64_t v;
+
+		CHECK_EQ(bb_parse_page_size("64K", &v), 0);
+		CHECK_EQ(v, 65536);
+		CHECK_EQ(bb_parse_page_size("2048", &v), -EINVAL);
+		CHECK_EQ(bb_parse_page_size("12K", &v), -EINVAL);
+	}
+}
+
+static void test_shipped(void)
+{
+	DIR *dir = opendir(BB_LAYOUT_DIR);
+	struct dirent *e;
+	unsigned n = 0;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[1024];
+		struct bb_layout l;
+		struct bb_diag d;
+
+		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
+			continue;	/* README.md and hidden files */
+		snprintf(path, sizeof(path), "%s/%s", BB_LAYOUT_DIR, e->d_name);
+		if (bb_layout_load(path, &l, &d)) {
+			NOTE_FAIL("%s", d.msg);
+			CHECK(0);
+			continue;
+		}
+		n++;
+		CHECK(l.nr_regions > 0);
+		for (uint32_t i = 0; i < l.nr_regions; i++) {
+			struct bb_region r;
+			uint8_t *buf;
+			size_t len;
+
+			if (bb_region_encode(&l.regions[i].info, &buf, &len, &d)) {
+				NOTE_FAIL("%s: %s", path, d.msg);
+				CHECK(0);
+				continue;
+			}
+			if (bb_region_parse(buf, len, path, &r, &d)) {
+				NOTE_FAIL("%s: %s", path, d.msg);
+				CHECK(0);
+			} else {
+				CHECK_EQ(r.size, l.regions[i].info.size);
+				CHECK_EQ(r.nr_areas, l.regions[i].info.nr_areas);
+				CHECK_EQ(bb_region_mappable_bytes(&r), bb_region_mappable_bytes(&l.regions[i].info));
+				bb_region_free(&r);
+			}
+			free(buf);
+		}
+		/* every described register and safe range sits in a described region */
+		for (uint32_t i = 0; i < l.nr_regs; i++)
+			CHECK(bb_layout_find_region(&l, l.regs[i].region) != NULL);
+		bb_layout_free(&l);
+	}
+	closedir(dir);
+	printf("shipped layouts loaded: %u\n", n);
+	CHECK(n >= 8);
+}
+
+static const char good_head[] =
+	"device name=t desc=\"test device\"\n"
+	"region index=0 size=16K flags=read,write,mmap caps=sparse\n";
+
+static const struct {
+	const char *text;
+	const char *want;
+} bad[] = {
+	{ "region index=0 size=4K flags=read\n", "t:1: 'region' before the device statement" },
+	{ "device name=T desc=x\n", "t:1: device: name 'T' must match" },
+	{ "device name=t\n", "t:1: device: missing desc=" },
+	{ "device name=t desc=\"x\n", "t:1: desc: unterminated quoted string" },
+	{ "device name=t desc=x\n", "t:1: no region statement" },
+	{ "device name=t desc=x\ndevice name=u desc=y\n", "t:2: a second device statement" },
+	{ "device name=t desc=x vendor=0x10000 device=1\n", "t:1: vendor=0x10000: out of range" },
+	{ "device name=t desc=x device=1\n", "t:1: device: device= without vendor=" },
+	{ "device name=t desc=x\nregion index=0 flags=read\n", "t:2: region: missing size=" },
+	{ "device name=t desc=x\nregion index=0 size=4K\n", "t:2: region 0: missing flags=" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read,exec\n", "t:2: flags: unknown word 'exec'" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read,\n", "t:2: flags: trailing comma" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read\nregion index=0 size=4K flags=read\n",
+	  "t:3: region 0 declared twice (first at line 2)" },
+	{ "device name=t desc=x\nregion index=0 size=4X flags=read\n", "t:2: size=4X: not a number" },
+	{ "device name=t desc=x\nregion index=0 size=99999999999999999999 flags=read\n", "t:2: size=99999999999999999999: out of range" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read caps=type\n", "t:2: region 0: caps=type needs type= and subtype=" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read type=1 subtype=2\n", "t:2: region 0: type=/subtype= without caps=type" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read colour=red\n", "t:2: region: unknown attribute 'colour'" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read size=8K\n", "t:2: size given twice" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read\nfrobnicate x=1\n", "t:3: unknown statement 'frobnicate'" },
+	{ "device name=t desc=x\nregion index=0 size=4K flags=read oops\n", "t:2: 'oops' is not key=value" },
+	{ "AREA0 offset=0 size=0x1000\n", "t:3: area: region 1 is not declared above" },
+	{ "area region=0 offset=0 size=0\n", "t:3: area: size is 0" },
+	{ "area region=0 offset=0x3000 size=0x2000\n", "t:3: area: [0x3000, +0x2000) lies outside region 0" },
+	{ "area region=0 offset=0 size=0x2000\narea region=0 offset=0x1000 size=0x1000\n",
+	  "t:4: area [0x1000, 0x2000) overlaps area 0 [0x0, 0x2000)" },
+	{ "region index=1 size=4K flags=read\narea region=1 offset=0 size=4K\n", "t:4: area: region 1 (line 3) has no caps=sparse" },
+	{ "msix vectors=0 table-region=0 table-offset=0 pba-region=0 pba-offset=0x800\n", "t:3: msix: vectors must be 1-2048" },
+	{ "msix vectors=4096 table-region=0 table-offset=0 pba-region=0 pba-offset=0x800\n", "t:3: vectors=4096: out of range" },
+	{ "msix vectors=32 table-region=0 table-offset=0x3f00 pba-region=0 pba-offset=0\n", "t:3: msix table: [0x3f00, +0x200) lies outside region 0" },
+	{ "msix vectors=32 table-region=0 table-offset=0x2000 pba-region=0 pba-offset=0x2100\n", "t:3: msix: table [0x2000, 0x2200) and PBA [0x2100, 0x2108) overlap" },
+	{ "msix vectors=32 table-region=0 table-offset=0x2004 pba-region=0 pba-offset=0x3000\n", "t:3: msix: table-offset and pba-offset must be 8-byte aligned" },
+	{ "msix vectors=32 table-region=4 table-offset=0 pba-region=0 pba-offset=0x3000\n", "t:3: msix table: region 4 is not declared above" },
+	{ "msix vectors=1 table-region=0 table-offset=0 pba-region=0 pba-offset=0x800\nmsix vectors=1 table-region=0 table-offset=0 pba-region=0 pba-offset=0x800\n", "t:4: a second msix statement" },
+	{ "reg region=0 offset=0 size=4 kind=status\n", "t:3: reg: missing name=" },
+	{ "reg region=0 offset=0 size=4 name=X\n", "t:3: reg X: missing kind=" },
+	{ "reg region=0 offset=0 size=4 name=X kind=magic\n", "t:3: kind: unknown word 'magic'" },
+	{ "reg region=0 offset=0 size=4 name=X kind=id,status\n", "t:3: reg X: kind= takes one word" },
+	{ "reg region=0 offset=0x3ffe size=4 name=X kind=status\n", "t:3: X: [0x3ffe, +0x4) lies outside region 0" },
+	{ "reg region=0 offset=0 size=2 name=X kind=id value=0x10000\n", "t:3: reg X: value 0x10000 does not fit 2 bytes" },
+	{ "reg region=0 offset=0 size=4 name=X kind=id\nreg region=0 offset=4 size=4 name=X kind=id\n", "t:4: reg X: name already used at line 3" },
+	{ "safe region=0 offset=0 size=4K\n", "t:3: safe: missing access=" },
+	{ "safe region=0 offset=0 size=4K access=w\n", "t:3: access: unknown word 'w'" },
+	{ "safe region=0 offset=0 size=32K access=r\n", "t:3: safe: [0x0, +0x8000) lies outside region 0" },
+	{ "safe region=0 offset=0 size=4K access=r,rw\n", "t:3: safe: access= takes one of none, r, rw" },
+};
+
+static void test_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[2048];
+		struct bb_layout l;
+		struct bb_diag d = { "" };
+		int err;
+
+		/* cases that start with a statement other than device get the good head */
+		if (!strncmp(bad[i].text, "device", 6) || !strncmp(bad[i].text, "region index=0 size=4K flags=read\n", 30))
+			snprintf(text, sizeof(text), "%s", bad[i].text);
+		else if (!strncmp(bad[i].text, "AREA0", 5))
+			snprintf(text, sizeof(text), "%sarea region=1 %s", good_head, bad[i].text + 6);
+		else
+			snprintf(text, sizeof(text), "%s%s", good_head, bad[i].text);
+		err = bb_layout_parse(text, strlen(text), "t", &l, &d);
+		if (err != -EINVAL || !strstr(d.msg, bad[i].want))
+			NOTE_FAIL("case %zu:\n%s", i, text);
+		CHECK_EQ(err, -EINVAL);
+		CHECK_STR_HAS(d.msg, bad[i].want);
+		CHECK(l.regions == NULL && l.regs == NULL && l.safe == NULL);
+	}
+}
+
+static void test_good(void)
+{
+	static const char text[] =
+		"# a comment line\n"
+		"device name=nvme.x_1 desc=\"An NVMe # not a comment\" vendor=0x144d device=0xa808 class=0x010802\n"
+		"\n"
+		"region index=0 size=16K flags=read,write,mmap caps=sparse name=bar0   # trailing comment\n"
+		"area region=0 offset=0x3000 size=0x1000\n"
+		"area region=0 offset=0 size=0x2000\n"
+		"region index=4 size=4K flags=read,write,mmap caps=msix-mappable,type type=3 subtype=1\n"
+		"msix vectors=65 table-region=0 table-offset=0x2000 pba-region=4 pba-offset=0x800\n"
+		"reg region=0 offset=0 size=8 name=CAP kind=id value=0x0123 reads=1\n"
+		"reg region=0 offset=0x1000 size=4 name=SQ0TDBL kind=doorbell writes=2\n"
+		"safe region=0 offset=0 size=0x1000 access=r\n"
+		"safe region=0 offset=0x1000 size=0x1000 access=rw\n"
+		"safe region=0 offset=0x14 size=4 access=none\n";
+	struct bb_layout l;
+	struct bb_diag d;
+	struct bb_range mt[2];
+
+	if (bb_layout_parse(text, sizeof(text) - 1, "good", &l, &d)) {
+		NOTE_FAIL("%s", d.msg);
+		CHECK(0);
+		return;
+	}
+	CHECK(!strcmp(l.name, "nvme.x_1"));
+	CHECK(!strcmp(l.desc, "An NVMe # not a comment"));
+	CHECK(l.has_ids && l.vendor == 0x144d && l.device == 0xa808);
+	CHECK(l.has_class && l.class_code == 0x010802);
+	CHECK_EQ(l.nr_regions, 2);
+	CHECK_EQ(l.regions[0].info.nr_areas, 2);
+	CHECK_EQ(l.regions[0].info.areas[0].offset, 0x3000);	/* reported order kept */
+	CHECK_EQ(l.regions[0].info.offset, 0);
+	CHECK_EQ(l.regions[1].info.index, 4);
+	CHECK_EQ(l.regions[1].info.offset, 4ull << 40);
+	CHECK(l.regions[1].info.msix_mappable && l.regions[1].info.has_type);
+	CHECK_EQ(l.regions[1].info.type, 3);
+	CHECK_EQ(l.regions[1].info.flags, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+					  VFIO_REGION_INFO_FLAG_MMAP);
+	CHECK_EQ(bb_msix_table_bytes(65), 1040);
+	CHECK_EQ(bb_msix_pba_bytes(65), 16);
+	CHECK_EQ(bb_layout_must_trap(&l, 0, mt), 1);
+	CHECK_EQ(mt[0].offset, 0x2000);
+	CHECK_EQ(mt[0].size, 1040);
+	CHECK_EQ(bb_layout_must_trap(&l, 4, mt), 1);
+	CHECK_EQ(mt[0].size, 16);
+	CHECK_EQ(l.nr_regs, 2);
+	CHECK(l.regs[0].has_value && l.regs[0].value == 0x123);
+	CHECK_EQ(l.regs[1].kind, BB_REG_DOORBELL);
+	CHECK_EQ(l.regs[1].writes, 2);
+	CHECK_EQ(bb_layout_access(&l, 0, 0, 8, true), BB_ACCESS_READ);
+	CHECK_EQ(bb_layout_access(&l, 0, 0xff0, 0x20, true), BB_ACCESS_READ);
+	CHECK_EQ(bb_layout_access(&l, 0, 0x1000, 4, true), BB_ACCESS_RW);
+	CHECK_EQ(bb_layout_access(&l, 0, 0x14, 4, false), BB_ACCESS_NONE);
+	CHECK_EQ(bb_layout_access(&l, 0, 0x2000, 8, true), BB_ACCESS_NONE);	/* MSI-X table on hardware */
+	CHECK_EQ(bb_layout_access(&l, 0, 0x2000, 8, false), BB_ACCESS_UNLISTED);
+	CHECK_EQ(bb_layout_access(&l, 0, 0x1ff8, 0x10, false), BB_ACCESS_UNLISTED);
+	bb_layout_free(&l);
+	bb_layout_free(&l);	/* idempotent */
+}
+
+int main(void)
+{
+	test_numbers();
+	test_good();
+	test_bad();
+	test_shipped();
+	return bb_test_done("test_layout");
+}
