@@ -37,4 +37,45 @@ int bb_cli_finish(int status);
 int cmd_info(int argc, char **argv);
 void usage_info(void);
 
+/* ---- what `plan`, `check` and later `run` work on ---- */
+#include "barbench/layout.h"
+#include "barbench/region.h"
+
+#define BB_MAX_MUST_TRAP 16
+
+struct bb_target {
+	char name[300];			/* "emu:layouts/x/region0" or the file */
+	bool has_layout;
+	struct bb_layout layout;
+	struct bb_region region;	/* as the device reports it */
+	struct bb_range must_trap[BB_MAX_MUST_TRAP];
+	unsigned nr_must_trap;
+};
+
+/*
+ * Load the region to plan: from DEVICE (emu:LAYOUT, region @index; any region
+ * when the layout has one) or from a raw region-info FILE.  Must-trap ranges
+ * come from the layout; add more with bb_target_add_must_trap().
+ */
+int bb_target_load(struct bb_target *t, const char *spec, const char *file, bool has_index,
+		   uint32_t index, struct bb_diag *d);
+/* "OFFSET:LENGTH", inside the region. */
+int bb_target_add_must_trap(struct bb_target *t, const char *arg, struct bb_diag *d);
+void bb_target_free(struct bb_target *t);
+
+/* Load a layout given as emu:PATH, PATH or a shipped name. */
+int bb_cli_layout(const char *arg, struct bb_layout *l, struct bb_diag *d);
+
+/* Region of a layout as the emulated device reports it (encode -> parse). */
+int bb_layout_region_reported(const struct bb_layout *l, uint32_t i, const char *spec,
+			      struct bb_region *out, struct bb_diag *d);
+
+/* Comma list of page sizes: "4K,16K,64K". */
+int bb_cli_page_sizes(const char *arg, uint64_t *out, unsigned max, unsigned *n, struct bb_diag *d);
+
+int cmd_plan(int argc, char **argv);
+void usage_plan(void);
+int cmd_check(int argc, char **argv);
+void usage_check(void);
+
 #endif

@@ -96,23 +96,14 @@ static void print_regs(const struct bb_layout *l, uint32_t index)
 	}
 }
 
-/*
- * An emulated device reports what its layout says: encode each region into
- * the kernel's bytes and parse them back, so the printed region is exactly
- * what the core parser makes of the device's answer.
- */
-static int info_emu(const char *spec, const char *arg, bool json, bool one, uint32_t only)
+static int info_emu(const char *spec, bool json, bool one, uint32_t only)
 {
 	struct bb_layout l;
 	struct bb_diag d;
-	char path[512];
 	bool first = true, found = false;
 	int err;
 
-	if (bb_layout_resolve(arg, path, sizeof(path)))
-		return bb_cli_fail(BB_EXIT_USAGE, "%s: no such layout (looked for %s and %s/)", spec, arg,
-				   BB_LAYOUT_DIR);
-	err = bb_layout_load(path, &l, &d);
+	err = bb_cli_layout(spec, &l, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "%s", d.msg);
 	if (json)
@@ -120,21 +111,13 @@ static int info_emu(const char *spec, const char *arg, bool json, bool one, uint
 	else
 		print_layout_head(&l);
 	for (uint32_t i = 0; i < l.nr_regions; i++) {
-		const struct bb_region *src = &l.regions[i].info;
 		struct bb_region r;
-		char name[600];
-		uint8_t *buf;
-		size_t len;
 
-		if (one && src->index != only)
+		if (one && l.regions[i].info.index != only)
 			continue;
 		found = true;
-		snprintf(name, sizeof(name), "%s/region%" PRIu32, spec, src->index);
-		err = bb_region_encode(src, &buf, &len, &d);
-		if (!err) {
-			err = bb_region_parse(buf, len, name, &r, &d);
-			free(buf);
-		}
+		/* what the core parser makes of the bytes the device would return */
+		err = bb_layout_region_reported(&l, i, spec, &r, &d);
 		if (err) {
 			bb_layout_free(&l);
 			if (json)
@@ -202,6 +185,6 @@ int cmd_info(int argc, char **argv)
 	if (file)
 		return info_file(file, json);
 	if (!strncmp(spec, "emu:", 4))
-		return info_emu(spec, spec + 4, json, one, (uint32_t)region);
+		return info_emu(spec, json, one, (uint32_t)region);
 	return bb_cli_fail(BB_EXIT_USAGE, "info: %s: unknown device kind (emu:LAYOUT)", spec);
 }

@@ -504,7 +504,7 @@ uint64_t bb_region_mappable_bytes(const struct bb_region *r)
 
 	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP))
 		return 0;
-	if (!r->has_sparse)
+	if (!r->has_sparse || r->msix_mappable)
 		return r->size;
 	s = sorted_areas(r);
 	if (!s)
@@ -535,7 +535,7 @@ bool bb_region_may_map(const struct bb_region *r, uint64_t off, uint64_t len)
 		return false;
 	if (off + len < off || off + len > r->size)
 		return false;
-	if (!r->has_sparse)
+	if (!r->has_sparse || r->msix_mappable)
 		return true;
 	s = sorted_areas(r);
 	if (!s)

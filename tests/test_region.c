@@ -250,10 +250,19 @@ static void test_good(void)
 		CHECK_EQ(r.subtype, 3);
 		CHECK(r.msix_mappable);
 		CHECK_EQ(r.nr_unknown, 0);
+		/* MSIX_MAPPABLE: the kernel lets the whole region be mapped */
+		CHECK_EQ(bb_region_mappable_bytes(&r), 0x4000);
+		CHECK(bb_region_may_map(&r, 0x2000, 0x1000));
+		/* without it, only the areas */
+		r.msix_mappable = false;
 		CHECK_EQ(bb_region_mappable_bytes(&r), 0x3000);
 		CHECK(bb_region_may_map(&r, 0x1000, 0x1000));
 		CHECK(!bb_region_may_map(&r, 0x1000, 0x2000));
 		CHECK(!bb_region_may_map(&r, 0x2000, 0x1000));
+		CHECK(!bb_region_may_map(&r, 0x4000, 0x1000));
+		r.flags &= ~(uint32_t)VFIO_REGION_INFO_FLAG_MMAP;
+		CHECK_EQ(bb_region_mappable_bytes(&r), 0);
+		CHECK(!bb_region_may_map(&r, 0, 0x1000));
 		bb_region_free(&r);
 	}
 

@@ -84,12 +84,14 @@ int bb_region_copy(struct bb_region *dst, const struct bb_region *src);
 void bb_region_free(struct bb_region *r);
 
 /*
- * Bytes the device allows to be mmap'd: 0 without the MMAP flag; the union
- * of the areas with a sparse capability; else the whole region.
+ * Bytes the device allows to be mmap'd: 0 without the MMAP flag; the whole
+ * region without a sparse capability or with MSIX_MAPPABLE (the kernel's
+ * promise that the whole region, MSI-X table included, may be mapped); else
+ * the union of the sparse areas.
  */
 uint64_t bb_region_mappable_bytes(const struct bb_region *r);
 
-/* May [off, off+len) be mmap'd according to flags and capabilities? */
+/* May [off, off+len) be mmap'd according to flags and capabilities (as above)? */
 bool bb_region_may_map(const struct bb_region *r, uint64_t off, uint64_t len);
 
 /* Human-readable description (several lines, each starting with @indent). */

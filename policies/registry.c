@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The policy registry: the built-ins in an explicit array (no constructor
+ * self-registration: the linker would drop an unreferenced policy), loaded
+ * modules after them, a check of every entry, and the one place a policy is
+ * run, so every plan is finished and validated whoever wrote the policy.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "barbench/parse.h"
+#include "barbench/policy.h"
+
+static const struct bb_policy_ops *const builtins[] = {
+	&bb_policy_full,
+	&bb_policy_holes,
+	&bb_policy_sparse,
+	&bb_policy_merged,
+	&bb_policy_trap,
+};
+
+void bb_registry_init(struct bb_registry *reg)
+{
+	memset(reg, 0, sizeof(*reg));
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		reg->ops[reg->n++] = builtins[i];
+}
+
+void bb_registry_free(struct bb_registry *reg)
+{
+	if (!reg)
+		return;
+	for (unsigned i = 0; i < reg->nr_handles; i++)
+		dlclose(reg->handles[i]);
+	memset(reg, 0, sizeof(*reg));
+}
+
+const struct bb_policy_ops *bb_registry_find(const struct bb_registry *reg, const char *name)
+{
+	for (unsigned i = 0; i < reg->n; i++)
+		if (!strcmp(reg->ops[i]->name, name))
+			return reg->ops[i];
+	return NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!s || !*s || strlen(s) >= 32)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+int bb_policy_check(const struct bb_policy_ops *ops, const char *where, struct bb_diag *d)
+{
+	if (!ops)
+		return bb_diag_set(d, -EINVAL, "%s: no policy ops", where);
+	if (ops->abi != BB_POLICY_ABI)
+		return bb_diag_set(d, -EINVAL, "%s: policy ABI %" PRIu32 ", barbench speaks %u",
+				   where, ops->abi, BB_POLICY_ABI);
+	if (!valid_name(ops->name))
+		return bb_diag_set(d, -EINVAL, "%s: policy name must match [a-z0-9-]{1,31}", where);
+	if (!ops->summary || !*ops->summary || strchr(ops->summary, '\n'))
+		return bb_diag_set(d, -EINVAL, "%s: policy %s: summary must be one non-empty line",
+				   where, ops->name);
+	if (!ops->plan)
+		return bb_diag_set(d, -EINVAL, "%s: policy %s: no plan callback", where, ops->name);
+	if (ops->flags & ~BB_POLICY_EXPOSES_MUST_TRAP)
+		return bb_diag_set(d, -EINVAL, "%s: policy %s: unknown flags 0x%" PRIx32, where, ops->name,
+				   ops->flags);
+	for (unsigned i = 0; ops->params && ops->params[i]; i++) {
+		const char *eq = strchr(ops->params[i], '=');
+
+		if (i >= BB_POLICY_MAX_PARAMS || !eq || eq == ops->params[i])
+			return bb_diag_set(d, -EINVAL, "%s: policy %s: parameter %u must read \"key=description\""
+					   " (at most %d)", where, ops->name, i, BB_POLICY_MAX_PARAMS);
+	}
+	return 0;
+}
+
+int bb_registry_load(struct bb_registry *reg, const char *path, struct bb_diag *d)
+{
+	const struct bb_policy_ops *ops;
+	const uint32_t *abi;
+	void *h;
+	int err;
+
+	if (reg->n >= BB_REGISTRY_MAX || reg->nr_handles >= BB_REGISTRY_MAX)
+		return bb_diag_set(d, -ENOSPC, "%s: too many policies", path);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return bb_diag_set(d, -ENOENT, "%s: %s", path, dlerror());
+	abi = dlsym(h, "bb_policy_abi");
+	if (!abi) {
+		dlclose(h);
+		return bb_diag_set(d, -EINVAL, "%s: no bb_policy_abi symbol: not a barbench policy", path);
+	}
+	if (*abi != BB_POLICY_ABI) {
+		err = bb_diag_set(d, -EINVAL, "%s: built for policy ABI %" PRIu32 ", barbench speaks %u",
+				  path, *abi, BB_POLICY_ABI);
+		dlclose(h);
+		return err;
+	}
+	ops = dlsym(h, "bb_policy");
+	err = bb_policy_check(ops, path, d);
+	if (!err && bb_registry_find(reg, ops->name))
+		err = bb_diag_set(d, -EEXIST, "%s: a policy named %s is already registered", path, ops->name);
+	if (err) {
+		dlclose(h);
+		return err;
+	}
+	reg->handles[reg->nr_handles++] = h;
+	reg->ops[reg->n++] = ops;
+	return 0;
+}
+
+const char *bb_policy_param(const struct bb_policy_ctx *ctx, const char *key)
+{
+	for (unsigned i = 0; i < ctx->nr_params; i++)
+		if (!strcmp(ctx->params[i].key, key))
+			return ctx->params[i].value;
+	return NULL;
+}
+
+int bb_policy_param_u64(const struct bb_policy_ctx *ctx, const char *key, uint64_t def,
+			uint64_t *out, struct bb_diag *d)
+{
+	const char *v = bb_policy_param(ctx, key);
+
+	*out = def;
+	if (!v)
+		return 0;
+	if (bb_parse_u64(v, out))
+		return bb_diag_set(d, -EINVAL, "parameter %s=%s: not a number", key, v);
+	return 0;
+}
+
+static bool knows_param(const struct bb_policy_ops *ops, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (unsigned i = 0; ops->params && ops->params[i]; i++)
+		if (!strncmp(ops->params[i], key, kl) && ops->params[i][kl] == '=')
+			return true;
+	return false;
+}
+
+int bb_policy_run(const struct bb_policy_ops *ops, const struct bb_region *r,
+		  const struct bb_policy_ctx *ctx, struct bb_plan *plan, struct bb_diag *d)
+{
+	int err;
+
+	bb_plan_init(plan, ops->name, ctx->page_size, r->size);
+	if (ctx->page_size < 4096 || (ctx->page_size & (ctx->page_size - 1)))
+		return bb_diag_set(d, -EINVAL, "page size 0x%" PRIx64 ": must be a power of two >= 4 KiB",
+				   ctx->page_size);
+	for (unsigned i = 0; i < ctx->nr_params; i++)
+		if (!knows_param(ops, ctx->params[i].key))
+			return bb_diag_set(d, -EINVAL, "policy %s takes no parameter '%s'", ops->name,
+					   ctx->params[i].key);
+	err = ops->plan(r, ctx, plan, d);
+	if (err) {
+		bb_plan_free(plan);
+		if (err != -ENOMEM)
+			bb_diag_prefix(d, "policy %s", ops->name);
+		return err;
+	}
+	err = bb_plan_finish(plan, d);
+	if (!err)
+		err = bb_plan_validate(plan, r, ctx->must_trap, ctx->nr_must_trap,
+				       ops->flags & BB_POLICY_EXPOSES_MUST_TRAP, d);
+	if (err) {
+		bb_plan_free(plan);
+		/* a policy's broken plan is not the user's bad input */
+		if (err == -EINVAL)
+			err = -EPROTO;
+	}
+	return err;
+}

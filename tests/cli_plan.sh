@@ -1,0 +1,99 @@
+#!/bin/sh
+# barbench plan and check from the command line: every shipped layout and
+# region plans at 4K/16K/64K; the JSON of the hand-computed NVMe case is
+# exact; bad input exits 2; an out-of-tree policy loads from a .so.
+# usage: cli_plan.sh BARBENCH TEST_REGION LAYOUT_DIR LARGEST_SO
+set -u
+BB=$1 GEN=$2 LAYOUTS=$3 SO=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+want_exit() { # STATUS CMD...
+	st=$1; shift
+	"$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc -eq "$st" ] || no "$*: exit $rc, want $st ($(head -c 300 "$tmp/err"))"
+}
+
+n=0
+for l in "$LAYOUTS"/*; do
+	case "$l" in *.md) continue ;; esac
+	for r in $("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*' | cut -d: -f2); do
+		for ps in 4K 16K 64K; do
+			n=$((n + 1))
+			want_exit 0 "$BB" plan "emu:$l" --region "$r" --page-size $ps --json
+			grep -q '^\[{"policy":"full",' "$tmp/out" || no "$l region $r $ps: JSON array expected"
+			want_exit 0 "$BB" plan "emu:$l" --region "$r" --page-size $ps
+		done
+	done
+done
+[ $n -ge 24 ] || no "only $n layout x region x page combinations"
+
+# the hand-computed case: pre-4.16 NVMe BAR0 on 64 KiB pages: sparse maps nothing
+want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --region 0 --policy sparse --page-size 64K --json
+grep -qF '{"policy":"sparse","applicable":true,"page_size":65536,"windows":[{"offset":0,"size":16384,"mode":"trap"}],"mmaps":[],"mappings":0,"memslots":0,"mapped_bytes":0,"trapped_bytes":16384,"dropped_areas":[0,1],' "$tmp/out" ||
+	no "pre416 64K sparse: $(cat "$tmp/out")"
+grep -qF '"SQ0TDBL"' "$tmp/out" || no "pre416 64K: the doorbell SQ0TDBL must be trapped"
+want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --policy sparse --page-size 4096 --json
+grep -qF '"windows":[{"offset":0,"size":8192,"mode":"map"},{"offset":8192,"size":8192,"mode":"trap"}],"mmaps":[{"offset":0,"size":8192}],"mappings":1,"memslots":1,"mapped_bytes":8192,"trapped_bytes":8192' "$tmp/out" ||
+	no "pre416 4K sparse: $(cat "$tmp/out")"
+want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --policy full --page-size 0x1000 --json
+grep -qF '{"policy":"full","applicable":false,' "$tmp/out" || no "full must not apply: $(cat "$tmp/out")"
+grep -qF '"reason":"' "$tmp/out" || no "no reason"
+want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0 --policy full --page-size 4K --json
+grep -qF '"warnings":["exposes must-trap range [0x2000, 0x2200)' "$tmp/out" || no "full must warn: $(cat "$tmp/out")"
+
+# raw region-info files and command-line must-trap ranges
+"$GEN" --write-corpus "$tmp" >/dev/null
+want_exit 0 "$BB" plan --region-info "$tmp/good-all-caps.bin" --page-size 4K --must-trap 0x1000:8 --json
+grep -qF '{"policy":"holes","applicable":true,"page_size":4096,"windows":[{"offset":0,"size":4096,"mode":"map"},{"offset":4096,"size":4096,"mode":"trap"},{"offset":8192,"size":8192,"mode":"map"}]' "$tmp/out" ||
+	no "region-info holes with --must-trap: $(cat "$tmp/out")"
+want_exit 2 "$BB" plan --region-info "$tmp/bad-sparse_self_loop.bin" --page-size 4K
+grep -qF "barbench: $tmp/bad-sparse_self_loop.bin: byte 36" "$tmp/err" || no "bad region-info: $(cat "$tmp/err")"
+
+# span=1 on merged
+want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --policy merged --param span=1 --page-size 4K --json
+
+# bad input: exit 2 with a message
+want_exit 2 "$BB" plan emu:layouts/nvme-msix-bar0 --page-size 12K
+want_exit 2 "$BB" plan emu:layouts/nvme-msix-bar0 --page-size 2048
+want_exit 2 "$BB" plan emu:layouts/nvme-msix-bar0 --policy nope
+grep -q "no policy 'nope'" "$tmp/err" || no "unknown policy message"
+want_exit 2 "$BB" plan emu:layouts/nvme-msix-bar0 --must-trap 0x1000
+want_exit 2 "$BB" plan emu:layouts/nvme-msix-bar0 --must-trap 0x3ff0:0x20
+want_exit 2 "$BB" plan emu:layouts/nvme-msix-bar0 --param span=2 --policy merged
+grep -q "span=2: must be 0 or 1" "$tmp/err" || no "span=2 message: $(cat "$tmp/err")"
+want_exit 2 "$BB" plan emu:layouts/nvme-msix-bar0 --param colour=red
+want_exit 2 "$BB" plan emu:layouts/intel-x710
+grep -q "choose one with --region" "$tmp/err" || no "several regions: $(cat "$tmp/err")"
+want_exit 2 "$BB" plan emu:layouts/intel-x710 --region 5
+want_exit 2 "$BB" plan emu:layouts/nonexistent
+want_exit 2 "$BB" plan
+
+# the out-of-tree policy
+want_exit 0 "$BB" plan emu:layouts/mlx5-cx5 --policy-path "$SO" --policy largest --page-size 4K --json
+grep -qF '{"policy":"largest","applicable":true' "$tmp/out" || no "largest.so: $(cat "$tmp/out")"
+want_exit 0 "$BB" plan emu:layouts/mlx5-cx5 --policy-path "$SO" --page-size 4K
+grep -q "^policy largest" "$tmp/out" || no "largest missing from all"
+want_exit 2 "$BB" plan emu:layouts/mlx5-cx5 --policy-path /nonexistent.so
+want_exit 2 "$BB" plan emu:layouts/mlx5-cx5 --policy-path "$SO" --policy-path "$SO"
+grep -q "already registered" "$tmp/err" || no "double load: $(cat "$tmp/err")"
+
+# check: every layout, a verdict each, JSON for scripts
+want_exit 0 "$BB" check
+nl=$(ls "$LAYOUTS" | grep -vc '\.md$')
+[ "$(grep -c '^  verdict 64 KiB: ' "$tmp/out")" -eq "$nl" ] || no "check: not one 64K verdict per layout"
+grep -q '^  4 KiB  full ' "$tmp/out" || no "check: table rows missing"
+want_exit 0 "$BB" check --json --page-size 4K,64K
+grep -q '^\[{"layout":"' "$tmp/out" || no "check --json"
+[ "$(grep -o '"verdicts":\[' "$tmp/out" | wc -l)" -eq "$nl" ] || no "check --json: verdicts per layout"
+want_exit 0 "$BB" check emu:layouts/nvme-msix-bar0-pre416 --page-size 64K
+grep -q "verdict 64 KiB: sparse" "$tmp/out" || no "check pre416: $(cat "$tmp/out")"
+grep -q "SQ1TDBL,CQ1HDBL" "$tmp/out" || no "check pre416 64K must list the trapped I/O doorbells"
+want_exit 0 "$BB" check layouts/mlx5-cx5 --policy-path "$SO"
+grep -q " largest " "$tmp/out" || no "check with a loaded policy"
+want_exit 2 "$BB" check --page-size 4K,
+want_exit 2 "$BB" check no-such-layout
+
+[ $fail -eq 0 ] && echo "cli_plan: ok ($n plans)"
+exit $fail
