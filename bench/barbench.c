@@ -9,6 +9,8 @@ const struct bb_cmd bb_cmds[] = {
 	{ "info", "print the regions and capabilities a device or a captured region-info reports", cmd_info, usage_info },
 	{ "plan", "turn one region into a mapping plan per policy, for a host page size", cmd_plan, usage_plan },
 	{ "check", "static study: every layout x page size x policy, and a verdict per layout", cmd_check, usage_check },
+	{ "run", "measure policies x page sizes x workloads on one region of a device", cmd_run, usage_run },
+	{ "calibrate", "measure this machine's mapped and trapped paths and the runner's dispatch overhead", cmd_calibrate, usage_calibrate },
 };
 const size_t bb_nr_cmds = sizeof(bb_cmds) / sizeof(bb_cmds[0]);
 

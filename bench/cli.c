@@ -29,6 +29,7 @@ int bb_cli_status(int err)
 	case ENOENT:
 	case EAGAIN:
 	case ENOTSUP:
+	case EPERM:
 		return BB_EXIT_USAGE;
 	default:
 		return BB_EXIT_FAIL;

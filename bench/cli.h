@@ -77,5 +77,9 @@ int cmd_plan(int argc, char **argv);
 void usage_plan(void);
 int cmd_check(int argc, char **argv);
 void usage_check(void);
+int cmd_run(int argc, char **argv);
+void usage_run(void);
+int cmd_calibrate(int argc, char **argv);
+void usage_calibrate(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "barbench/json.h"
 #include "barbench/parse.h"
 #include "barbench/policy.h"
 #include "cli.h"
@@ -226,19 +227,6 @@ static void why(char *buf, size_t len, const struct cell *best, const struct cel
 			 best->mappings, best->mappings == 1 ? "" : "s", sparse->mappings);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
 
 static void print_text(const struct bb_layout *l, const struct cell *cells, unsigned nc,
 		       const uint64_t *pages, unsigned np, unsigned per)
@@ -282,16 +270,16 @@ static void print_json(const struct bb_layout *l, const struct cell *cells, unsi
 	char w[300];
 
 	printf("{\"layout\":");
-	json_str(l->name);
+	bb_json_string(stdout, l->name);
 	printf(",\"results\":[");
 	for (unsigned i = 0; i < nc; i++) {
 		const struct cell *c = &cells[i];
 
 		printf("%s{\"page_size\":%" PRIu64 ",\"policy\":", i ? "," : "", c->page);
-		json_str(c->ops->name);
+		bb_json_string(stdout, c->ops->name);
 		if (!c->applicable) {
 			printf(",\"applicable\":false,\"reason\":");
-			json_str(c->reason);
+			bb_json_string(stdout, c->reason);
 			putchar('}');
 			continue;
 		}
@@ -301,12 +289,12 @@ static void print_json(const struct bb_layout *l, const struct cell *cells, unsi
 		for (unsigned k = 0; k < c->nr_trapped; k++) {
 			if (k)
 				putchar(',');
-			json_str(c->trapped[k]->name);
+			bb_json_string(stdout, c->trapped[k]->name);
 		}
 		printf("],\"dropped_areas\":");
-		json_str(c->dropped);
+		bb_json_string(stdout, c->dropped);
 		printf(",\"exposed_must_trap\":");
-		json_str(c->exposed);
+		bb_json_string(stdout, c->exposed);
 		putchar('}');
 	}
 	printf("],\"verdicts\":[");
@@ -317,11 +305,11 @@ static void print_json(const struct bb_layout *l, const struct cell *cells, unsi
 		why(w, sizeof(w), b, find_cell(row, per, "sparse"));
 		printf("%s{\"page_size\":%" PRIu64 ",\"policy\":", pi ? "," : "", pages[pi]);
 		if (b)
-			json_str(b->ops->name);
+			bb_json_string(stdout, b->ops->name);
 		else
 			printf("null");
 		printf(",\"why\":");
-		json_str(w);
+		bb_json_string(stdout, w);
 		putchar('}');
 	}
 	printf("]}");

@@ -710,10 +710,10 @@ bool bb_reg_overlaps(const struct bb_layout_reg *r, uint32_t index, uint64_t off
 	return r->region == index && hits(r->offset, r->size, off, len);
 }
 
-enum bb_access bb_layout_access(const struct bb_layout *l, uint32_t index,
+enum bb_safety bb_layout_access(const struct bb_layout *l, uint32_t index,
 				uint64_t off, uint64_t len, bool real_hw)
 {
-	enum bb_access worst = BB_ACCESS_UNLISTED;
+	enum bb_safety worst = BB_ACCESS_UNLISTED;
 	uint64_t cur = off;
 	bool progress = true;
 

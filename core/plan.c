@@ -8,6 +8,7 @@
 
 #include <linux/vfio.h>
 
+#include "barbench/json.h"
 #include "barbench/plan.h"
 
 void bb_plan_init(struct bb_plan *p, const char *policy, uint64_t page_size, uint64_t region_size)
@@ -359,21 +360,6 @@ void bb_plan_print(FILE *f, const struct bb_plan *p, const struct bb_layout *l, 
 		fprintf(f, "  warning: %s\n", p->warnings[i]);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 void bb_plan_print_json(FILE *f, const struct bb_plan *p, const struct bb_layout *l, uint32_t index)
 {
@@ -381,10 +367,10 @@ void bb_plan_print_json(FILE *f, const struct bb_plan *p, const struct bb_layout
 	unsigned n;
 
 	fprintf(f, "{\"policy\":");
-	json_str(f, p->policy);
+	bb_json_string(f, p->policy);
 	if (!p->applicable) {
 		fprintf(f, ",\"applicable\":false,\"page_size\":%" PRIu64 ",\"reason\":", p->page_size);
-		json_str(f, p->reason);
+		bb_json_string(f, p->reason);
 		fputc('}', f);
 		return;
 	}
@@ -406,13 +392,13 @@ void bb_plan_print_json(FILE *f, const struct bb_plan *p, const struct bb_layout
 	for (unsigned i = 0; i < n && i < MAX_REGS_SHOWN; i++) {
 		if (i)
 			fputc(',', f);
-		json_str(f, regs[i]->name);
+		bb_json_string(f, regs[i]->name);
 	}
 	fprintf(f, "],\"warnings\":[");
 	for (uint32_t i = 0; i < p->nr_warnings; i++) {
 		if (i)
 			fputc(',', f);
-		json_str(f, p->warnings[i]);
+		bb_json_string(f, p->warnings[i]);
 	}
 	fprintf(f, "]}");
 }

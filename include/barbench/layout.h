@@ -23,7 +23,7 @@ enum bb_reg_kind {
 	BB_REG_OTHER,
 };
 
-enum bb_access {
+enum bb_safety {
 	BB_ACCESS_UNLISTED,	/* not described: emulated device only */
 	BB_ACCESS_NONE,		/* never touched */
 	BB_ACCESS_READ,
@@ -52,7 +52,7 @@ struct bb_layout_reg {
 
 struct bb_layout_safe {
 	struct bb_range range;
-	enum bb_access access;
+	enum bb_safety access;
 	unsigned line;
 };
 
@@ -121,7 +121,7 @@ uint64_t bb_msix_pba_bytes(uint32_t vectors);
  * [off, off+len) of region @index; must-trap ranges count as NONE when
  * @real_hw.  Unlisted bytes give BB_ACCESS_UNLISTED.
  */
-enum bb_access bb_layout_access(const struct bb_layout *l, uint32_t index,
+enum bb_safety bb_layout_access(const struct bb_layout *l, uint32_t index,
 				uint64_t off, uint64_t len, bool real_hw);
 
 const char *bb_reg_kind_name(enum bb_reg_kind k);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/* Backend dispatch and the VMM-side region-info handshake (argsz growth). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/backend.h"
+
+static const struct bb_backend_ops *const backends[] = {
+	&bb_backend_emu,
+};
+
+int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
+{
+	const char *colon = strchr(spec, ':');
+	struct bb_dev *dev;
+	int err;
+
+	*out = NULL;
+	if (!colon)
+		return bb_diag_set(d, -EINVAL, "%s: a device is KIND:ARG (emu:LAYOUT)", spec);
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const struct bb_backend_ops *ops = backends[i];
+
+		if (strlen(ops->name) != (size_t)(colon - spec) || strncmp(ops->name, spec, (size_t)(colon - spec)))
+			continue;
+		dev = calloc(1, sizeof(*dev));
+		if (!dev)
+			return bb_diag_set(d, -ENOMEM, "%s: out of memory", spec);
+		dev->ops = ops;
+		snprintf(dev->spec, sizeof(dev->spec), "%s", spec);
+		err = ops->open(dev, colon + 1, d);
+		if (err) {
+			free(dev);
+			return err;
+		}
+		*out = dev;
+		return 0;
+	}
+	return bb_diag_set(d, -EINVAL, "%s: unknown device kind '%.*s' (emu)", spec, (int)(colon - spec), spec);
+}
+
+void bb_dev_close(struct bb_dev *dev)
+{
+	if (!dev)
+		return;
+	dev->ops->close(dev);
+	if (dev->has_layout)
+		bb_layout_free(&dev->layout);
+	free(dev);
+}
+
+#define MAX_ARGSZ (1u << 20)
+
+int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uint8_t **raw,
+		  size_t *raw_len, struct bb_diag *d)
+{
+	uint32_t argsz = sizeof(struct vfio_region_info);
+	char name[400];
+	uint8_t *buf = NULL;
+	int err;
+
+	snprintf(name, sizeof(name), "%s/region%" PRIu32, dev->spec, index);
+	for (int tries = 0; tries < 8; tries++) {
+		uint8_t *n = realloc(buf, argsz);
+		uint32_t need;
+
+		if (!n) {
+			free(buf);
+			return bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
+		}
+		buf = n;
+		memset(buf, 0, argsz);
+		memcpy(buf, &argsz, sizeof(argsz));	/* argsz is the first field */
+		err = dev->ops->region_info(dev, index, buf, argsz, d);
+		if (err) {
+			free(buf);
+			return err;
+		}
+		need = bb_region_info_needed(buf, argsz, argsz);
+		if (!need) {
+			err = bb_region_parse(buf, argsz, name, out, d);
+			if (!err && out->index != index)
+				err = bb_diag_set(d, -EINVAL, "%s: the device answered for region %" PRIu32,
+						  name, out->index);
+			if (err)
+				bb_region_free(out);
+			if (!err && raw) {
+				*raw = buf;
+				*raw_len = argsz;
+			} else {
+				free(buf);
+			}
+			return err;
+		}
+		if (need > MAX_ARGSZ) {
+			free(buf);
+			return bb_diag_set(d, -EINVAL, "%s: byte 0: the device asks for argsz %" PRIu32
+					   ", more than %u", name, need, MAX_ARGSZ);
+		}
+		argsz = need;
+	}
+	free(buf);
+	return bb_diag_set(d, -EINVAL, "%s: the device keeps asking for a larger argsz", name);
+}
+
+unsigned bb_dev_must_trap(const struct bb_dev *dev, uint32_t index, struct bb_range out[2])
+{
+	return dev->has_layout ? bb_layout_must_trap(&dev->layout, index, out) : 0;
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/*
+ * emu:LAYOUT, the built-in emulated device.  Each region of the layout lives
+ * in a memfd; a mapped window is an mmap of that memfd; the trap path is
+ * pread/pwrite on it, a real system call of the same shape as vfio-pci's
+ * region read/write.  Region info is the layout encoded into the kernel's
+ * bytes.  Semantics from the layout: an `id` register reads its constant and
+ * ignores trapped writes; trapped writes to a `doorbell` are counted.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/backend.h"
+
+struct emu_region {
+	uint32_t index;
+	int fd;
+	struct bb_region r;
+	uint8_t *info;
+	size_t info_len;
+};
+
+struct emu {
+	uint32_t n;
+	struct emu_region reg[BB_DEV_MAX_REGIONS];
+	uint64_t *doorbell_writes;	/* per layout register */
+};
+
+static struct emu_region *find(struct bb_dev *dev, uint32_t index)
+{
+	struct emu *e = dev->priv;
+
+	for (uint32_t i = 0; i < e->n; i++)
+		if (e->reg[i].index == index)
+			return &e->reg[i];
+	return NULL;
+}
+
+static void emu_close(struct bb_dev *dev)
+{
+	struct emu *e = dev->priv;
+
+	if (!e)
+		return;
+	for (uint32_t i = 0; i < e->n; i++) {
+		if (e->reg[i].fd >= 0)
+			close(e->reg[i].fd);
+		free(e->reg[i].info);
+		bb_region_free(&e->reg[i].r);
+	}
+	free(e->doorbell_writes);
+	free(e);
+	dev->priv = NULL;
+}
+
+/* Constant registers hold their value from the start, little-endian as PCI is. */
+static int init_ids(struct bb_dev *dev, struct bb_diag *d)
+{
+	for (uint32_t i = 0; i < dev->layout.nr_regs; i++) {
+		const struct bb_layout_reg *g = &dev->layout.regs[i];
+		struct emu_region *er = find(dev, g->region);
+		uint8_t bytes[8];
+		size_t n = g->size < 8 ? (size_t)g->size : 8;
+
+		if (!g->has_value || !er)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			bytes[k] = (uint8_t)(g->value >> (8 * k));
+		if (pwrite(er->fd, bytes, n, (off_t)g->offset) != (ssize_t)n)
+			return bb_diag_set(d, -EIO, "%s: initialising %s: %s", dev->spec, g->name, strerror(errno));
+	}
+	return 0;
+}
+
+static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
+{
+	char path[512];
+	struct emu *e;
+	int err;
+
+	if (bb_layout_resolve(arg, path, sizeof(path)))
+		return bb_diag_set(d, -ENOENT, "%s: no such layout (looked for %s and in %s/)", dev->spec, arg,
+				   BB_LAYOUT_DIR);
+	err = bb_layout_load(path, &dev->layout, d);
+	if (err)
+		return err;
+	dev->has_layout = true;
+	dev->real_hw = false;
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		bb_layout_free(&dev->layout);
+		dev->has_layout = false;
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
+	}
+	dev->priv = e;
+	e->doorbell_writes = calloc(dev->layout.nr_regs ? dev->layout.nr_regs : 1, sizeof(uint64_t));
+	if (!e->doorbell_writes) {
+		err = bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
+		goto fail;
+	}
+	if (dev->layout.nr_regions > BB_DEV_MAX_REGIONS) {
+		err = bb_diag_set(d, -E2BIG, "%s: %" PRIu32 " regions, at most %d", dev->spec,
+				  dev->layout.nr_regions, BB_DEV_MAX_REGIONS);
+		goto fail;
+	}
+	for (uint32_t i = 0; i < dev->layout.nr_regions; i++) {
+		struct emu_region *er = &e->reg[e->n];
+		char name[64];
+
+		er->fd = -1;
+		er->index = dev->layout.regions[i].info.index;
+		e->n++;
+		err = bb_region_copy(&er->r, &dev->layout.regions[i].info);
+		if (err) {
+			err = bb_diag_set(d, err, "%s: out of memory", dev->spec);
+			goto fail;
+		}
+		err = bb_region_encode(&er->r, &er->info, &er->info_len, d);
+		if (err)
+			goto fail;
+		snprintf(name, sizeof(name), "barbench-emu-region%" PRIu32, er->index);
+		er->fd = memfd_create(name, MFD_CLOEXEC);
+		if (er->fd < 0 || ftruncate(er->fd, (off_t)er->r.size)) {
+			err = bb_diag_set(d, -errno, "%s: region %" PRIu32 ": memfd of 0x%" PRIx64 " bytes: %s",
+					  dev->spec, er->index, er->r.size, strerror(errno));
+			goto fail;
+		}
+		dev->index[dev->nr_regions++] = er->index;
+	}
+	err = init_ids(dev, d);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	emu_close(dev);
+	bb_layout_free(&dev->layout);
+	dev->has_layout = false;
+	return err;
+}
+
+static int emu_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32_t argsz,
+			   struct bb_diag *d)
+{
+	struct emu_region *er = find(dev, index);
+	struct vfio_region_info *info = buf;
+
+	if (!er)
+		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
+	if (argsz < sizeof(*info))
+		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small",
+				   dev->spec, index, argsz);
+	if (argsz >= er->info_len) {
+		memcpy(buf, er->info, er->info_len);
+		info->argsz = argsz;	/* the kernel leaves the caller's argsz */
+		return 0;
+	}
+	/* the kernel's answer to a short buffer: the size needed, no chain */
+	memcpy(buf, er->info, sizeof(*info));
+	info->argsz = (uint32_t)er->info_len;
+	info->cap_offset = 0;
+	return 0;
+}
+
+static int emu_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t len, void *addr,
+		   void **out, struct bb_diag *d)
+{
+	struct emu_region *er = find(dev, index);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*out = NULL;
+	if (!er)
+		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
+	if (off % (uint64_t)page || ((uintptr_t)addr % (uintptr_t)page))
+		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap at 0x%" PRIx64
+				   " is not aligned to the host page (%ld)", dev->spec, index, off, page);
+	if (!bb_region_may_map(&er->r, off, len))
+		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
+				   ") may not be mmap'd (flags and sparse areas forbid it)",
+				   dev->spec, index, off, off + len);
+	p = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | (addr ? MAP_FIXED : 0), er->fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return bb_diag_set(d, -errno, "%s: region %" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64 "): %s",
+				   dev->spec, index, off, len, strerror(errno));
+	*out = p;
+	return 0;
+}
+
+static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf, size_t len, bool write)
+{
+	struct emu_region *er = find(dev, index);
+	struct emu *e = dev->priv;
+	ssize_t n;
+
+	if (!er)
+		return -EINVAL;
+	if (!write) {
+		dev->trap_reads++;
+		n = pread(er->fd, buf, len, (off_t)off);
+		return n < 0 ? -errno : n;
+	}
+	for (uint32_t i = 0; i < dev->layout.nr_regs; i++) {
+		const struct bb_layout_reg *g = &dev->layout.regs[i];
+
+		if (!bb_reg_overlaps(g, index, off, len))
+			continue;
+		if (g->kind == BB_REG_ID)
+			return (ssize_t)len;	/* read-only: the write is dropped */
+		if (g->kind == BB_REG_DOORBELL)
+			e->doorbell_writes[i]++;
+	}
+	dev->trap_writes++;
+	n = pwrite(er->fd, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+const struct bb_backend_ops bb_backend_emu = {
+	.name = "emu",
+	.summary = "built-in emulated device: a layout's regions in memfds, trap path pread/pwrite",
+	.open = emu_open,
+	.region_info = emu_region_info,
+	.map = emu_map,
+	.rw = emu_rw,
+	.close = emu_close,
+};
+
+uint64_t bb_emu_doorbell_writes(const struct bb_dev *dev, uint32_t reg)
+{
+	const struct emu *e = dev->priv;
+
+	if (dev->ops != &bb_backend_emu || !e || reg >= dev->layout.nr_regs)
+		return 0;
+	return e->doorbell_writes[reg];
+}
+
+int bb_emu_fd(const struct bb_dev *dev, uint32_t index)
+{
+	struct emu_region *er;
+
+	if (dev->ops != &bb_backend_emu)
+		return -1;
+	er = find((struct bb_dev *)dev, index);
+	return er ? er->fd : -1;
+}

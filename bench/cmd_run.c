@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: MIT
+/*
+ * barbench run: measure each (policy x page size x workload) combination on
+ * one region of a device, writing runs.csv, samples/ and manifest.json.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "barbench/backend.h"
+#include "barbench/json.h"
+#include "barbench/manifest.h"
+#include "barbench/parse.h"
+#include "barbench/placement.h"
+#include "barbench/policy.h"
+#include "barbench/result.h"
+#include "barbench/runner.h"
+#include "cli.h"
+
+#define MAX_LIST 16
+
+void usage_run(void)
+{
+	printf("usage: barbench run --device DEVICE [--region N] --out DIR [--policy LIST|all]\n"
+	       "                    [--page-size LIST] [--workload LIST] [--width W] [--samples N]\n"
+	       "                    [--warmup N] [--cpu N] [--runner host] [--param KEY=VALUE]...\n"
+	       "                    [--policy-path F.so]... [--must-trap O:L]...\n"
+	       "\n"
+	       "Measure every combination of policy, page size and workload on one region.\n"
+	       "\n"
+	       "  --device DEVICE     emu:LAYOUT (e.g. emu:layouts/nvme-msix-bar0)\n"
+	       "  --region N          the region (required when the device has several)\n"
+	       "  --out DIR           results: DIR/runs.csv, DIR/samples/, DIR/manifest.json\n"
+	       "  --policy LIST       comma list of policies, or all (default)\n"
+	       "  --page-size LIST    planning page sizes, e.g. 4K,64K (default: this host's)\n"
+	       "  --workload LIST     lat-read, lat-write, doorbell, stream-read, stream-write,\n"
+	       "                      mix, sweep, replay:FILE (default lat-read)\n"
+	       "  --width W           access width in bytes: 1, 2, 4, 8 (default 4)\n"
+	       "  --samples N         timed samples per run (default 10000)\n"
+	       "  --warmup N          untimed samples first (default samples/10, at most 1000)\n"
+	       "  --cpu N             pin the measuring thread to CPU N\n"
+	       "  --runner host       who performs the accesses (host: this process)\n"
+	       "\n"
+	       "A combination that does not apply (a policy not applicable to the region, a\n"
+	       "workload with nothing to do) is skipped with its reason in the manifest.\n");
+}
+
+/* Split a comma list in place. */
+static int split(char *s, char **out, unsigned max, unsigned *n)
+{
+	*n = 0;
+	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+		if (*n == max)
+			return -E2BIG;
+		out[(*n)++] = tok;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+struct skipped {
+	char what[200];
+	char why[BB_DIAG_MAX];
+};
+
+static const char *op_name(const struct bb_workload *w)
+{
+	bool r = false, wr = false;
+
+	for (size_t i = 0; i < w->n; i++) {
+		r |= w->acc[i].op == BB_OP_READ;
+		wr |= w->acc[i].op == BB_OP_WRITE;
+	}
+	return r && wr ? "mix" : wr ? "write" : "read";
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'D' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "page-size", required_argument, NULL, 's' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "width", required_argument, NULL, 'W' },
+		{ "samples", required_argument, NULL, 'n' },
+		{ "warmup", required_argument, NULL, 'u' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "runner", required_argument, NULL, 'R' },
+		{ "param", required_argument, NULL, 'P' },
+		{ "policy-path", required_argument, NULL, 'L' },
+		{ "must-trap", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *device = NULL, *out = NULL, *runner_name = "host";
+	char *policy_arg = NULL, *page_arg = NULL, *wl_arg = NULL;
+	char *pol_names[BB_REGISTRY_MAX], *wl_names[MAX_LIST];
+	const char *must[BB_MAX_MUST_TRAP], *paths[8];
+	unsigned nr_pol = 0, nr_wl = 0, nr_pages = 1, nr_must = 0, nr_paths = 0, nr_params = 0;
+	uint64_t pages[MAX_LIST] = { (uint64_t)sysconf(_SC_PAGESIZE) };
+	uint64_t region = 0, width = 4, samples = 10000, warmup = UINT64_MAX, cpu_arg = 0;
+	bool has_region = false, has_cpu = false;
+	struct bb_param params[BB_POLICY_MAX_PARAMS];
+	char pkeys[BB_POLICY_MAX_PARAMS][64];
+	struct bb_workload_spec specs[MAX_LIST];
+	struct bb_workload wls[MAX_LIST];
+	char wl_why[MAX_LIST][BB_DIAG_MAX];
+	const struct bb_runner_ops *runner = &bb_runner_host;
+	struct bb_registry reg;
+	struct bb_dev *dev = NULL;
+	struct bb_region rgn;
+	struct bb_range mt[BB_MAX_MUST_TRAP];
+	unsigned nmt = 0;
+	struct bb_tsc tsc;
+	struct bb_placement pl;
+	struct bb_counters ctr;
+	struct bb_sysinfo si;
+	struct bb_run_row *rows = NULL;
+	struct skipped *skipped = NULL;
+	size_t nrows = 0, nskipped = 0, total, done = 0;
+	char *extra = NULL;
+	size_t extra_len = 0;
+	FILE *ex;
+	struct bb_diag d;
+	uint64_t overhead;
+	bool tty = isatty(2);
+	int c, err, status = BB_EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D': device = optarg; break;
+		case 'o': out = optarg; break;
+		case 'p': policy_arg = optarg; break;
+		case 's': page_arg = optarg; break;
+		case 'w': wl_arg = optarg; break;
+		case 'R': runner_name = optarg; break;
+		case 'r':
+			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: --region %s: not a region index", optarg);
+			has_region = true;
+			break;
+		case 'W':
+			if (bb_parse_u64(optarg, &width) || (width != 1 && width != 2 && width != 4 && width != 8))
+				return bb_cli_fail(BB_EXIT_USAGE, "run: --width %s: must be 1, 2, 4 or 8", optarg);
+			break;
+		case 'n':
+			if (bb_parse_u64(optarg, &samples) || !samples || samples > 100000000)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: --samples %s: 1 to 100000000", optarg);
+			break;
+		case 'u':
+			if (bb_parse_u64(optarg, &warmup) || warmup > 100000000)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: --warmup %s: 0 to 100000000", optarg);
+			break;
+		case 'c':
+			if (bb_parse_u64(optarg, &cpu_arg) || cpu_arg > 65535)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: --cpu %s: not a CPU number", optarg);
+			has_cpu = true;
+			break;
+		case 'm':
+			if (nr_must >= BB_MAX_MUST_TRAP)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: at most %d --must-trap", BB_MAX_MUST_TRAP);
+			must[nr_must++] = optarg;
+			break;
+		case 'L':
+			if (nr_paths >= 8)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: at most 8 --policy-path");
+			paths[nr_paths++] = optarg;
+			break;
+		case 'P': {
+			const char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || !eq[1] || (size_t)(eq - optarg) >= sizeof(pkeys[0]))
+				return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: want KEY=VALUE", optarg);
+			if (nr_params >= BB_POLICY_MAX_PARAMS)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: at most %d --param", BB_POLICY_MAX_PARAMS);
+			memcpy(pkeys[nr_params], optarg, (size_t)(eq - optarg));
+			pkeys[nr_params][eq - optarg] = '\0';
+			params[nr_params].key = pkeys[nr_params];
+			params[nr_params].value = eq + 1;
+			nr_params++;
+			break;
+		}
+		default:
+			return bb_cli_fail(BB_EXIT_USAGE, "run: unknown option '%s' (see barbench run --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bb_cli_fail(BB_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
+	if (!device || !out)
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --device and --out are required (see barbench run --help)");
+	if (strcmp(runner_name, "host"))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: only host is available", runner_name);
+	if (warmup == UINT64_MAX)
+		warmup = samples / 10 < 1000 ? samples / 10 : 1000;
+	if (page_arg && bb_cli_page_sizes(page_arg, pages, MAX_LIST, &nr_pages, &d))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
+	if (wl_arg) {
+		if (split(wl_arg, wl_names, MAX_LIST, &nr_wl))
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --workload: 1 to %d names", MAX_LIST);
+	} else {
+		wl_names[0] = "lat-read";
+		nr_wl = 1;
+	}
+	for (unsigned i = 0; i < nr_wl; i++)
+		if (bb_workload_parse(wl_names[i], (unsigned)width, &specs[i], &d))
+			return bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
+
+	bb_registry_init(&reg);
+	for (unsigned i = 0; i < nr_paths; i++) {
+		if (bb_registry_load(&reg, paths[i], &d)) {
+			bb_registry_free(&reg);
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --policy-path %s", d.msg);
+		}
+	}
+	if (!policy_arg || !strcmp(policy_arg, "all")) {
+		for (unsigned i = 0; i < reg.n; i++)
+			pol_names[nr_pol++] = (char *)reg.ops[i]->name;
+	} else if (split(policy_arg, pol_names, BB_REGISTRY_MAX, &nr_pol)) {
+		bb_registry_free(&reg);
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --policy: a comma list or all");
+	}
+	for (unsigned i = 0; i < nr_pol; i++) {
+		if (!bb_registry_find(&reg, pol_names[i])) {
+			bb_registry_free(&reg);
+			return bb_cli_fail(BB_EXIT_USAGE, "run: no policy '%s' (barbench plan --help lists them)",
+					   pol_names[i]);
+		}
+	}
+
+	err = bb_dev_open(device, &dev, &d);
+	if (err) {
+		bb_registry_free(&reg);
+		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
+	}
+	if (!has_region) {
+		if (dev->nr_regions != 1) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s has %" PRIu32 " regions: choose one with --region",
+					     device, dev->nr_regions);
+			goto out_dev;
+		}
+		region = dev->index[0];
+	}
+	err = bb_dev_region(dev, (uint32_t)region, &rgn, NULL, NULL, &d);
+	if (err) {
+		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
+		goto out_dev;
+	}
+	nmt = bb_dev_must_trap(dev, rgn.index, mt);
+	{
+		struct bb_target t = { .region = rgn, .nr_must_trap = nmt };
+
+		memcpy(t.must_trap, mt, sizeof(mt));
+		for (unsigned i = 0; i < nr_must; i++) {
+			if (bb_target_add_must_trap(&t, must[i], &d)) {
+				status = bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
+				goto out_region;
+			}
+		}
+		memcpy(mt, t.must_trap, sizeof(mt));
+		nmt = t.nr_must_trap;
+	}
+	for (unsigned i = 0; i < nr_wl; i++) {
+		err = bb_workload_build(&specs[i], dev->has_layout ? &dev->layout : NULL, &rgn, dev->real_hw, &wls[i], &d);
+		if (err && err != -ENOENT) {
+			for (unsigned k = 0; k < i; k++)
+				bb_workload_free(&wls[k]);
+			status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
+			goto out_region;
+		}
+		if (err == -ENOENT) {
+			wls[i].n = 0;
+			memcpy(wl_why[i], d.msg, sizeof(wl_why[i]));
+		}
+	}
+
+	err = bb_results_dir(out, &d);
+	if (err) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
+		goto out_wl;
+	}
+	err = bb_tsc_init(&tsc, &d);
+	if (err) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: TSC: %s", d.msg);
+		goto out_wl;
+	}
+	overhead = bb_tsc_overhead(20000);
+	if (bb_place(has_cpu ? (int)cpu_arg : -1, -1, &pl, &d)) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "run: placement: %s", d.msg);
+		goto out_wl;
+	}
+	bb_counters_open(&ctr, NULL);
+	bb_sysinfo_collect(&si, NULL);
+
+	total = (size_t)nr_pol * nr_pages * nr_wl;
+	rows = calloc(total, sizeof(*rows));
+	skipped = calloc(total, sizeof(*skipped));
+	if (!rows || !skipped) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
+		goto out_ctr;
+	}
+	for (unsigned pi = 0; pi < nr_pol && status == BB_EXIT_OK; pi++) {
+		const struct bb_policy_ops *ops = bb_registry_find(&reg, pol_names[pi]);
+		struct bb_param mine[BB_POLICY_MAX_PARAMS];
+		unsigned nmine = 0;
+		char ptxt[64] = "";
+
+		for (unsigned i = 0; i < nr_params; i++) {
+			size_t kl = strlen(params[i].key);
+
+			for (unsigned j = 0; ops->params && ops->params[j]; j++) {
+				if (!strncmp(ops->params[j], params[i].key, kl) && ops->params[j][kl] == '=') {
+					mine[nmine++] = params[i];
+					snprintf(ptxt + strlen(ptxt), sizeof(ptxt) - strlen(ptxt), "%s%s=%s",
+						 nmine > 1 ? ";" : "", params[i].key, params[i].value);
+				}
+			}
+		}
+		for (unsigned gi = 0; gi < nr_pages && status == BB_EXIT_OK; gi++) {
+			struct bb_policy_ctx ctx = { .page_size = pages[gi], .must_trap = mt, .nr_must_trap = nmt,
+						     .params = mine, .nr_params = nmine };
+			struct bb_plan plan;
+			char pg[32];
+
+			bb_format_size(pg, sizeof(pg), pages[gi]);
+			err = bb_policy_run(ops, &rgn, &ctx, &plan, &d);
+			if (err) {
+				status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL : bb_cli_status(err), "run: %s", d.msg);
+				break;
+			}
+			for (unsigned wi = 0; wi < nr_wl; wi++) {
+				struct bb_run_cfg cfg = {
+					.dev = dev, .region = &rgn, .plan = &plan, .wl = &wls[wi],
+					.samples = samples, .warmup = warmup, .tsc = &tsc,
+					.tsc_overhead = overhead, .counters = &ctr,
+				};
+				struct bb_run_result res;
+				struct bb_run_row *row;
+				double *copy;
+
+				done++;
+				if (tty)
+					fprintf(stderr, "\r[%zu/%zu] %s %s %s                    ", done, total,
+						ops->name, pg, wls[wi].n ? wls[wi].name : bb_workload_kind_name(specs[wi].kind));
+				if (!plan.applicable || !wls[wi].n) {
+					struct skipped *sk = &skipped[nskipped++];
+
+					snprintf(sk->what, sizeof(sk->what), "%s %s %s", ops->name, pg,
+						 bb_workload_kind_name(specs[wi].kind));
+					if (!plan.applicable)
+						snprintf(sk->why, sizeof(sk->why), "%s", plan.reason);
+					else
+						memcpy(sk->why, wl_why[wi], sizeof(sk->why));
+					continue;
+				}
+				err = runner->run(&cfg, &res, &d);
+				if (err) {
+					status = bb_cli_fail(BB_EXIT_FAIL, "run: %s %s: %s", ops->name, pg, d.msg);
+					break;
+				}
+				row = &rows[nrows];
+				snprintf(row->id, sizeof(row->id), "%04zu-%s-%" PRIu64 "-%s", nrows, ops->name, pages[gi],
+					 bb_workload_kind_name(specs[wi].kind));
+				snprintf(row->device, sizeof(row->device), "%s", device);
+				row->region = rgn.index;
+				snprintf(row->policy, sizeof(row->policy), "%s", ops->name);
+				snprintf(row->params, sizeof(row->params), "%s", ptxt);
+				row->page_size = pages[gi];
+				snprintf(row->runner, sizeof(row->runner), "%s", runner->name);
+				snprintf(row->workload, sizeof(row->workload), "%s", wls[wi].name);
+				snprintf(row->op, sizeof(row->op), "%s", op_name(&wls[wi]));
+				row->width = (unsigned)width;
+				row->mappings = plan.nr_mappings;
+				row->memslots = plan.memslots;
+				row->trapped_share = res.accesses ? (double)res.trapped_accesses / (double)res.accesses : 0;
+				row->setup_ns = res.setup_ns;
+				row->touch_ns = res.touch_ns;
+				row->pte_kb = res.pte_kb;
+				row->trap_syscalls = res.trap_syscalls;
+				row->accesses = res.accesses;
+				/* of the timed loop as it ran: never divided by a sub-resolution sum */
+				row->ops_s = res.wall_ns > 0 ? (double)res.accesses * 1e9 / res.wall_ns : 0;
+				row->bytes_s = res.wall_ns > 0 ? (double)res.bytes * 1e9 / res.wall_ns : 0;
+				row->have_ctr = res.have_ctr;
+				row->ctr = res.ctr;
+				err = bb_samples_write(out, row->id, res.ns, res.offset, res.trapped, res.n, &d);
+				copy = err ? NULL : malloc(res.n * sizeof(*copy));
+				if (!err && !copy)
+					err = bb_diag_set(&d, -ENOMEM, "out of memory");
+				if (!err) {
+					memcpy(copy, res.ns, res.n * sizeof(*copy));
+					err = bb_summarize(copy, res.n, &row->s);
+					if (err)
+						bb_diag_set(&d, err, "%s: no usable samples", row->id);
+					free(copy);
+				}
+				bb_run_result_free(&res);
+				if (!err) {
+					nrows++;
+					err = bb_runs_csv_write(out, rows, nrows, &d);
+				}
+				if (err) {
+					status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
+					break;
+				}
+			}
+			bb_plan_free(&plan);
+		}
+	}
+	if (tty)
+		fprintf(stderr, "\r%60s\r", "");
+
+	/* the manifest: what ran, where, how it was timed, what was skipped and why */
+	ex = open_memstream(&extra, &extra_len);
+	if (!ex) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
+		goto out_ctr;
+	}
+	fprintf(ex, "\"tool\":\"barbench run\",\"device\":");
+	bb_json_string(ex, device);
+	fprintf(ex, ",\"region\":%" PRIu32 ",\"host_page_size\":%ld,\"runner\":\"%s\","
+		"\"tsc_overhead_cycles\":%" PRIu64 ",\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64
+		",\"runs\":%zu,\"complete\":%s,\"counters_missing\":{",
+		rgn.index, sysconf(_SC_PAGESIZE), runner->name, overhead, samples, warmup, nrows,
+		status == BB_EXIT_OK ? "true" : "false");
+	for (int i = 0, first = 1; i < BB_CTR_COUNT; i++) {
+		if (ctr.have[i])
+			continue;
+		fprintf(ex, "%s\"%s\":", first ? "" : ",", bb_counter_name((enum bb_counter_id)i));
+		bb_json_string(ex, ctr.why[i]);
+		first = 0;
+	}
+	fprintf(ex, "},\"skipped\":[");
+	for (size_t i = 0; i < nskipped; i++) {
+		fprintf(ex, "%s{\"run\":", i ? "," : "");
+		bb_json_string(ex, skipped[i].what);
+		fprintf(ex, ",\"why\":");
+		bb_json_string(ex, skipped[i].why);
+		fputc('}', ex);
+	}
+	fputc(']', ex);
+	if (fclose(ex)) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
+		goto out_ctr;
+	}
+	if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv, extra, &d) && status == BB_EXIT_OK)
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
+
+	if (status == BB_EXIT_OK) {
+		printf("%-8s %-8s %-12s %10s %10s %10s %8s\n", "policy", "page", "workload", "p50_ns", "p99_ns",
+		       "ops_s", "trapped");
+		for (size_t i = 0; i < nrows; i++) {
+			char pg[32];
+
+			bb_format_size(pg, sizeof(pg), rows[i].page_size);
+			printf("%-8s %-8s %-12.12s %10.1f %10.1f %10.3g %7.1f%%\n", rows[i].policy, pg, rows[i].workload,
+			       rows[i].s.p50, rows[i].s.p99, rows[i].ops_s, 100 * rows[i].trapped_share);
+		}
+		for (size_t i = 0; i < nskipped; i++)
+			printf("skipped: %s: %s\n", skipped[i].what, skipped[i].why);
+		printf("results: %s/runs.csv (%zu runs), %s/manifest.json\n", out, nrows, out);
+	}
+out_ctr:
+	bb_counters_close(&ctr);
+	free(rows);
+	free(skipped);
+	free(extra);
+out_wl:
+	for (unsigned i = 0; i < nr_wl; i++)
+		bb_workload_free(&wls[i]);
+out_region:
+	bb_region_free(&rgn);
+out_dev:
+	bb_dev_close(dev);
+	bb_registry_free(&reg);
+	return status;
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/* runs.csv and samples files. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "barbench/manifest.h"
+#include "barbench/result.h"
+
+static const char header[] =
+	"id,device,region,policy,params,page_size,runner,workload,op,width,samples,"
+	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,"
+	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
+	"guest_exec,page_faults,ctx_switches,task_clock_ns,cycles,instructions";
+
+const char *bb_runs_csv_header(void)
+{
+	return header;
+}
+
+/* A CSV field: quoted when it holds a comma, quote or newline. */
+static void field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
+{
+	field(f, r->id);
+	fputc(',', f);
+	field(f, r->device);
+	fprintf(f, ",%" PRIu32 ",", r->region);
+	field(f, r->policy);
+	fputc(',', f);
+	field(f, r->params);
+	fprintf(f, ",%" PRIu64 ",", r->page_size);
+	field(f, r->runner);
+	fputc(',', f);
+	field(f, r->workload);
+	fprintf(f, ",%s,%u,%zu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f,%.1f,%" PRIu32 ",%" PRIu32
+		",%.4f,%.0f,%.0f,", r->op, r->width, r->s.n, r->s.min, r->s.p50, r->s.p90, r->s.p99, r->s.p999,
+		r->s.max, r->s.mean, r->s.stdev, r->s.ci95_lo, r->s.ci95_hi, r->ops_s, r->bytes_s, r->mappings,
+		r->memslots, r->trapped_share, r->setup_ns, r->touch_ns);
+	if (r->pte_kb >= 0)
+		fprintf(f, "%ld", r->pte_kb);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s", r->trap_syscalls, r->accesses, r->guest_exec);
+	/* a counter that could not be read is empty, never 0 */
+	for (int i = 0; i < BB_CTR_COUNT; i++) {
+		fputc(',', f);
+		if (r->have_ctr && r->ctr.have[i])
+			fprintf(f, "%" PRIu64, r->ctr.value[i]);
+	}
+	fputc('\n', f);
+}
+
+struct rows_arg {
+	const struct bb_run_row *rows;
+	size_t n;
+};
+
+static int write_rows(FILE *f, void *arg)
+{
+	const struct rows_arg *a = arg;
+
+	fprintf(f, "%s\n", header);
+	for (size_t i = 0; i < a->n; i++)
+		bb_runs_csv_row(f, &a->rows[i]);
+	return ferror(f) ? -EIO : 0;
+}
+
+int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, struct bb_diag *d)
+{
+	struct rows_arg a = { rows, n };
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/runs.csv", dir) >= sizeof(path))
+		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
+	return bb_write_atomic(path, write_rows, &a, d);
+}
+
+struct samples_arg {
+	const double *ns;
+	const uint64_t *offset;
+	const uint8_t *trapped;
+	size_t n;
+};
+
+static int write_samples(FILE *f, void *arg)
+{
+	const struct samples_arg *a = arg;
+
+	fprintf(f, "sample,offset,path,ns\n");
+	for (size_t i = 0; i < a->n; i++)
+		fprintf(f, "%zu,%" PRIu64 ",%s,%.2f\n", i, a->offset[i], a->trapped[i] ? "trap" : "map", a->ns[i]);
+	return ferror(f) ? -EIO : 0;
+}
+
+int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
+		     const uint8_t *trapped, size_t n, struct bb_diag *d)
+{
+	struct samples_arg a = { ns, offset, trapped, n };
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id) >= sizeof(path))
+		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
+	return bb_write_atomic(path, write_samples, &a, d);
+}
+
+static int mkdir_p(const char *path, struct bb_diag *d)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", path);
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return bb_diag_set(d, -errno, "%s: %s", buf, strerror(errno));
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+int bb_results_dir(const char *dir, struct bb_diag *d)
+{
+	char sub[4096];
+	int err = mkdir_p(dir, d);
+
+	if (err)
+		return err;
+	if ((size_t)snprintf(sub, sizeof(sub), "%s/samples", dir) >= sizeof(sub))
+		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
+	return mkdir_p(sub, d);
+}

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host runner: this process performs the accesses.  Before anything is
+ * timed, every access of the workload's cycle is resolved to a host address
+ * (a MAP window) or to the backend's trap path, so the timed loop does one
+ * predictable branch and then either a plain volatile access or a system call.
+ *
+ * Timing: lfence;rdtsc;lfence ... rdtscp;lfence around each sample, minus
+ * the median cost of an empty pair.  A serialised write is a store followed
+ * by mfence (the store must be globally visible before the clock stops); a
+ * batched sample (doorbell, stream) is N accesses back to back, one fence at
+ * the end, divided by N.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "barbench/runner.h"
+
+struct resolved {
+	volatile uint8_t *ptr;	/* NULL: trap */
+	uint64_t off;
+	uint8_t width;
+	uint8_t op;
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* VmPTE of this process in kB, -1 when the kernel does not say. */
+static long vm_pte_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+void bb_run_result_free(struct bb_run_result *r)
+{
+	if (!r)
+		return;
+	free(r->ns);
+	free(r->offset);
+	free(r->trapped);
+	r->ns = NULL;
+	r->offset = NULL;
+	r->trapped = NULL;
+}
+
+static inline uint64_t mapped_read(volatile uint8_t *p, unsigned w)
+{
+	switch (w) {
+	case 1: return *p;
+	case 2: return *(volatile uint16_t *)(volatile void *)p;
+	case 4: return *(volatile uint32_t *)(volatile void *)p;
+	default: return *(volatile uint64_t *)(volatile void *)p;
+	}
+}
+
+static inline void mapped_write(volatile uint8_t *p, unsigned w, uint64_t v)
+{
+	switch (w) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: *(volatile uint16_t *)(volatile void *)p = (uint16_t)v; break;
+	case 4: *(volatile uint32_t *)(volatile void *)p = (uint32_t)v; break;
+	default: *(volatile uint64_t *)(volatile void *)p = v; break;
+	}
+}
+
+static inline void mfence(void)
+{
+	__asm__ __volatile__("mfence" ::: "memory");
+}
+
+/* One access, untimed (batched samples time a whole batch); 0 or a negative errno. */
+static inline int access_one(const struct resolved *a, struct bb_dev *dev, uint32_t index, uint64_t val,
+			     uint64_t *sink)
+{
+	ssize_t n;
+
+	if (a->ptr) {
+		if (a->op == BB_OP_READ)
+			*sink += mapped_read(a->ptr, a->width);
+		else
+			mapped_write(a->ptr, a->width, val);
+		return 0;
+	}
+	if (a->op == BB_OP_READ) {
+		uint64_t v = 0;
+
+		n = dev->ops->rw(dev, index, a->off, &v, a->width, false);
+		*sink += v;
+	} else {
+		n = dev->ops->rw(dev, index, a->off, &val, a->width, true);
+	}
+	if (n < 0)
+		return (int)n;
+	return n == a->width ? 0 : -EIO;
+}
+
+/*
+ * One serialised access, timed.  Every decision (mapped or trapped, read or
+ * write, width) is taken before the clock starts, so the timed window holds
+ * exactly the access: the same instructions as the reference loop
+ * (bb_host_reference_read) for a mapped 4-byte read.
+ */
+#define TIMED(c0, c1, stmt) do { c0 = bb_tsc_begin(); stmt; c1 = bb_tsc_end(); } while (0)
+
+static inline uint64_t timed_one(const struct resolved *a, struct bb_dev *dev, uint32_t index, uint64_t val,
+				 uint64_t *sink, int *err)
+{
+	uint64_t c0 = 0, c1 = 0, v = 0;
+
+	if (a->ptr) {
+		volatile uint8_t *p = a->ptr;
+		volatile uint16_t *p2 = (volatile uint16_t *)(volatile void *)p;
+		volatile uint32_t *p4 = (volatile uint32_t *)(volatile void *)p;
+		volatile uint64_t *p8 = (volatile uint64_t *)(volatile void *)p;
+
+		if (a->op == BB_OP_READ) {
+			switch (a->width) {
+			case 1: TIMED(c0, c1, v = *p); break;
+			case 2: TIMED(c0, c1, v = *p2); break;
+			case 4: TIMED(c0, c1, v = *p4); break;
+			default: TIMED(c0, c1, v = *p8); break;
+			}
+			*sink += v;
+		} else {
+			/* the store must be globally visible before the clock stops */
+			switch (a->width) {
+			case 1: TIMED(c0, c1, *p = (uint8_t)val; mfence()); break;
+			case 2: TIMED(c0, c1, *p2 = (uint16_t)val; mfence()); break;
+			case 4: TIMED(c0, c1, *p4 = (uint32_t)val; mfence()); break;
+			default: TIMED(c0, c1, *p8 = val; mfence()); break;
+			}
+		}
+		*err = 0;
+		return c1 - c0;
+	} else {
+		ssize_t (*rw)(struct bb_dev *, uint32_t, uint64_t, void *, size_t, bool) = dev->ops->rw;
+		uint64_t off = a->off;
+		size_t w = a->width;
+		ssize_t n;
+
+		if (a->op == BB_OP_READ) {
+			TIMED(c0, c1, n = rw(dev, index, off, &v, w, false));
+			*sink += v;
+		} else {
+			v = val;
+			TIMED(c0, c1, n = rw(dev, index, off, &v, w, true));
+		}
+		*err = n < 0 ? (int)n : n == (ssize_t)w ? 0 : -EIO;
+		return c1 - c0;
+	}
+}
+
+static int host_run(const struct bb_run_cfg *cfg, struct bb_run_result *out, struct bb_diag *d)
+{
+	const struct bb_workload *wl = cfg->wl;
+	uint32_t index = cfg->region->index;
+	struct bb_applied ap;
+	struct resolved *res = NULL;
+	uint64_t sink = 0, trap0, cyc_overhead = cfg->tsc_overhead;
+	size_t pos = 0, total = cfg->samples + cfg->warmup;
+	unsigned per = wl->per_sample ? wl->per_sample : 1;
+	long pte0;
+	double t0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->pte_kb = -1;
+	if (!cfg->samples || !wl->n)
+		return bb_diag_set(d, -EINVAL, "%s: nothing to run (%zu samples, %zu accesses)", wl->name,
+				   cfg->samples, wl->n);
+	pte0 = vm_pte_kb();
+	err = bb_plan_apply(cfg->dev, index, cfg->plan, &ap, d);
+	if (err)
+		return err;
+	out->setup_ns = ap.map_ns;
+	res = calloc(wl->n, sizeof(*res));
+	out->ns = calloc(cfg->samples, sizeof(*out->ns));
+	out->offset = calloc(cfg->samples, sizeof(*out->offset));
+	out->trapped = calloc(cfg->samples, sizeof(*out->trapped));
+	if (!res || !out->ns || !out->offset || !out->trapped) {
+		err = bb_diag_set(d, -ENOMEM, "%s: out of memory for %zu samples", wl->name, cfg->samples);
+		goto out;
+	}
+	/* fault the result arrays in now, not inside the timed loop */
+	memset(out->ns, 0xff, cfg->samples * sizeof(*out->ns));
+	memset(out->offset, 0xff, cfg->samples * sizeof(*out->offset));
+	memset(out->trapped, 0xff, cfg->samples * sizeof(*out->trapped));
+	for (size_t i = 0; i < wl->n; i++) {
+		res[i].ptr = bb_applied_ptr(&ap, cfg->plan, wl->acc[i].offset, wl->acc[i].width);
+		res[i].off = wl->acc[i].offset;
+		res[i].width = wl->acc[i].width;
+		res[i].op = wl->acc[i].op;
+	}
+	/* first touch of the mapped working set: the page faults a VMM's guest would take */
+	t0 = now_ns();
+	for (size_t i = 0; i < wl->n; i++)
+		if (res[i].ptr)
+			sink += mapped_read(res[i].ptr, 1);
+	out->touch_ns = now_ns() - t0;
+	if (pte0 >= 0) {
+		long pte1 = vm_pte_kb();
+
+		out->pte_kb = pte1 >= 0 ? pte1 - pte0 : -1;
+	}
+
+	trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
+	for (size_t s = 0; s < total; s++) {
+		bool timed = s >= cfg->warmup;
+		size_t first = pos;
+		uint64_t c0, c1, dc;
+		unsigned ntrap = 0;
+
+		if (s == cfg->warmup) {
+			/* counters, syscall counts and wall time cover the timed samples only */
+			t0 = now_ns();
+			if (cfg->counters && !bb_counters_start(cfg->counters, NULL))
+				out->have_ctr = true;
+			trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
+		}
+		if (wl->serialised) {
+			const struct resolved *a = &res[pos];
+
+			c0 = 0;
+			c1 = timed_one(a, cfg->dev, index, s, &sink, &err);
+			ntrap = !a->ptr;
+			if (++pos == wl->n)
+				pos = 0;
+		} else {
+			c0 = bb_tsc_begin();
+			for (unsigned k = 0; k < per && !err; k++) {
+				err = access_one(&res[pos], cfg->dev, index, s + k, &sink);
+				if (++pos == wl->n)
+					pos = 0;
+			}
+			mfence();
+			c1 = bb_tsc_end();
+			for (unsigned k = 0; k < per; k++)
+				ntrap += !res[(first + k) % wl->n].ptr;
+		}
+		if (err) {
+			err = bb_diag_set(d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
+					  " through the trap path: %s", wl->name,
+					  res[first].op == BB_OP_READ ? "read" : "write", index, res[first].off,
+					  err == -EIO ? "short transfer" : strerror(-err));
+			goto out;
+		}
+		if (!timed)
+			continue;
+		dc = c1 - c0 > cyc_overhead ? c1 - c0 - cyc_overhead : 0;
+		out->busy_ns += bb_tsc_ns(cfg->tsc, dc);
+		out->ns[out->n] = bb_tsc_ns(cfg->tsc, dc) / per;
+		out->offset[out->n] = res[first].off;
+		out->trapped[out->n] = ntrap > 0;
+		out->n++;
+		out->accesses += per;
+		out->trapped_accesses += ntrap;
+		for (unsigned k = 0; k < per; k++)
+			out->bytes += res[(first + k) % wl->n].width;
+	}
+	out->wall_ns = now_ns() - t0;
+	out->trap_syscalls = cfg->dev->trap_reads + cfg->dev->trap_writes - trap0;
+	if (out->have_ctr) {
+		if (bb_counters_stop(cfg->counters, d) || bb_counters_read(cfg->counters, &out->ctr, d))
+			out->have_ctr = false;
+	}
+	/* keep the compiler from dropping the reads */
+	if (sink == 0x5eed5eed5eed5eedull)
+		fputc('\0', stderr);
+	err = 0;
+out:
+	if (err && out->have_ctr)
+		bb_counters_stop(cfg->counters, NULL);
+	free(res);
+	bb_plan_unapply(&ap);
+	if (err)
+		bb_run_result_free(out);
+	return err;
+}
+
+int bb_host_reference_read(void *const *ptrs, size_t nptrs, size_t samples, const struct bb_tsc *tsc,
+			   uint64_t overhead, double *ns)
+{
+	uint64_t sink = 0;
+	size_t pos = 0;
+
+	if (!nptrs || !samples)
+		return -EINVAL;
+	for (size_t s = 0; s < samples; s++) {
+		const volatile uint32_t *p = ptrs[pos];
+		uint64_t c0, c1;
+
+		c0 = bb_tsc_begin();
+		sink += *p;
+		c1 = bb_tsc_end();
+		ns[s] = bb_tsc_ns(tsc, c1 - c0 > overhead ? c1 - c0 - overhead : 0);
+		if (++pos == nptrs)
+			pos = 0;
+	}
+	if (sink == 0x5eed5eed5eed5eedull)
+		fputc('\0', stderr);
+	return 0;
+}
+
+const struct bb_runner_ops bb_runner_host = {
+	.name = "host",
+	.summary = "this process performs the accesses: mmap'd windows directly, the rest by pread/pwrite",
+	.run = host_run,
+};

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/* Building workloads into access cycles (see include/barbench/workload.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "barbench/parse.h"
+#include "barbench/workload.h"
+
+#define MAX_TARGETS 4096
+#define MAX_TRACE_LINES (1u << 20)
+#define MAX_TRACE_BYTES (64u << 20)
+#define STREAM_BYTES (64u << 10)	/* bulk range per sample */
+#define DOORBELL_BATCH 64
+#define SWEEP_PAGE 4096u
+#define SWEEP_MAX_PAGES 4096u
+#define MIX_CYCLE 4096u
+
+static const char *const kind_names[BB_WL_COUNT] = {
+	"lat-read", "lat-write", "doorbell", "stream-read", "stream-write", "mix", "sweep", "replay",
+};
+
+const char *bb_workload_kind_name(enum bb_wl_kind k)
+{
+	return (unsigned)k < BB_WL_COUNT ? kind_names[k] : "?";
+}
+
+int bb_workload_parse(const char *arg, unsigned width, struct bb_workload_spec *out, struct bb_diag *d)
+{
+	memset(out, 0, sizeof(*out));
+	if (width != 1 && width != 2 && width != 4 && width != 8)
+		return bb_diag_set(d, -EINVAL, "width %u: must be 1, 2, 4 or 8", width);
+	out->width = width;
+	out->seed = 0x62617262656e6368ull;	/* "barbench" */
+	if (!strncmp(arg, "replay:", 7) || !strncmp(arg, "replay=", 7)) {
+		if (!arg[7] || strlen(arg + 7) >= sizeof(out->trace))
+			return bb_diag_set(d, -EINVAL, "workload %s: replay needs a trace file", arg);
+		out->kind = BB_WL_REPLAY;
+		strcpy(out->trace, arg + 7);
+		return 0;
+	}
+	for (unsigned k = 0; k < BB_WL_COUNT; k++) {
+		if (k != BB_WL_REPLAY && !strcmp(arg, kind_names[k])) {
+			out->kind = (enum bb_wl_kind)k;
+			return 0;
+		}
+	}
+	return bb_diag_set(d, -EINVAL, "workload '%s': one of lat-read, lat-write, doorbell, stream-read, "
+			   "stream-write, mix, sweep, replay:FILE", arg);
+}
+
+void bb_workload_free(struct bb_workload *w)
+{
+	if (!w)
+		return;
+	free(w->acc);
+	w->acc = NULL;
+	w->n = 0;
+}
+
+static bool may(const struct bb_layout *l, const struct bb_region *r, uint64_t off, unsigned width,
+		enum bb_op op, bool real_hw)
+{
+	enum bb_safety a;
+
+	if (off + width > r->size || off % width)
+		return false;
+	if (!l)
+		return !real_hw;
+	a = bb_layout_access(l, r->index, off, width, real_hw);
+	if (a == BB_ACCESS_NONE)
+		return false;
+	if (real_hw)
+		return op == BB_OP_READ ? a >= BB_ACCESS_READ : a == BB_ACCESS_RW;
+	/* emulated: unlisted is fine; a read-only range is never written */
+	return op == BB_OP_READ || a != BB_ACCESS_READ;
+}
+
+static int push(struct bb_workload *w, size_t *cap, uint64_t off, unsigned width, enum bb_op op)
+{
+	if (w->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct bb_access *n = realloc(w->acc, nc * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		w->acc = n;
+		*cap = nc;
+	}
+	w->acc[w->n++] = (struct bb_access){ off, (uint8_t)width, (uint8_t)op };
+	return 0;
+}
+
+/* The width to use on a register: the asked one, narrowed to fit it. */
+static unsigned fit_width(unsigned want, uint64_t reg_size)
+{
+	while (want > 1 && want > reg_size)
+		want /= 2;
+	return want;
+}
+
+/* Registers (or, without any, the start of each page) usable for @op. */
+static int targets(const struct bb_layout *l, const struct bb_region *r, unsigned width, enum bb_op op,
+		   bool real_hw, bool doorbells_only, struct bb_workload *w, size_t *cap)
+{
+	int err = 0;
+	bool any_reg = false;
+
+	for (uint32_t i = 0; l && i < l->nr_regs && !err; i++) {
+		const struct bb_layout_reg *g = &l->regs[i];
+		unsigned wd = fit_width(width, g->size);
+		uint64_t off = g->offset - g->offset % wd;
+
+		if (g->region != r->index || (doorbells_only && g->kind != BB_REG_DOORBELL))
+			continue;
+		if (op == BB_OP_WRITE && g->kind == BB_REG_ID)
+			continue;
+		if (!may(l, r, off, wd, op, real_hw))
+			continue;
+		any_reg = true;
+		err = push(w, cap, off, wd, op);
+	}
+	if (err || any_reg || doorbells_only)
+		return err;
+	for (uint64_t off = 0; off < r->size && w->n < 64 && !err; off += SWEEP_PAGE)
+		if (may(l, r, off, width, op, real_hw))
+			err = push(w, cap, off, width, op);
+	return err;
+}
+
+static uint64_t next_rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dull;
+}
+
+struct mix_target {
+	uint64_t off;
+	unsigned wd;
+	enum bb_op op;
+	uint64_t weight;
+};
+
+static int build_mix(const struct bb_layout *l, const struct bb_region *r, unsigned width, bool real_hw,
+		     uint64_t seed, struct bb_workload *w, size_t *cap)
+{
+	static struct mix_target t[MAX_TARGETS];
+	unsigned nt = 0;
+	uint64_t total = 0, s = seed ? seed : 1;
+	int err = 0;
+
+	for (uint32_t i = 0; l && i < l->nr_regs && nt + 2 <= MAX_TARGETS; i++) {
+		const struct bb_layout_reg *g = &l->regs[i];
+		unsigned wd = fit_width(width, g->size);
+		uint64_t off = g->offset - g->offset % wd;
+
+		if (g->region != r->index)
+			continue;
+		if (g->reads && may(l, r, off, wd, BB_OP_READ, real_hw)) {
+			t[nt] = (struct mix_target){ off, wd, BB_OP_READ, g->reads };
+			total += g->reads;
+			nt++;
+		}
+		if (g->writes && g->kind != BB_REG_ID && may(l, r, off, wd, BB_OP_WRITE, real_hw)) {
+			t[nt] = (struct mix_target){ off, wd, BB_OP_WRITE, g->writes };
+			total += g->writes;
+			nt++;
+		}
+	}
+	if (!total)
+		return -ENOENT;
+	for (unsigned i = 0; i < MIX_CYCLE && !err; i++) {
+		uint64_t x = next_rnd(&s) % total;
+		unsigned k = 0;
+
+		while (x >= t[k].weight) {
+			x -= t[k].weight;
+			k++;
+		}
+		err = push(w, cap, t[k].off, t[k].wd, t[k].op);
+	}
+	return err;
+}
+
+int bb_trace_parse(const char *text, size_t len, const char *name, const struct bb_region *r,
+		   struct bb_access **out, size_t *n, struct bb_diag *d)
+{
+	struct bb_workload w = { 0 };
+	size_t cap = 0, pos = 0;
+	unsigned line = 0;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (pos < len && !err) {
+		char buf[256], f0[64], f1[64], f2[64], extra[8];
+		size_t e = pos, ln;
+		uint64_t off, width;
+		int got;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		ln = e - pos;
+		line++;
+		if (ln >= sizeof(buf)) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: line longer than %zu bytes", name, line, sizeof(buf) - 1);
+			break;
+		}
+		memcpy(buf, text + pos, ln);
+		buf[ln] = '\0';
+		pos = e + 1;
+		if (memchr(buf, '\0', ln)) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: NUL byte", name, line);
+			break;
+		}
+		{
+			char *hash = strchr(buf, '#');
+
+			if (hash)
+				*hash = '\0';
+		}
+		got = sscanf(buf, "%63s %63s %63s %7s", f0, f1, f2, extra);
+		if (got <= 0)
+			continue;
+		if (got != 3) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: want 'offset width r|w'", name, line);
+			break;
+		}
+		if (bb_parse_u64(f0, &off)) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: offset '%s' is not a number", name, line, f0);
+			break;
+		}
+		if (bb_parse_u64(f1, &width) || (width != 1 && width != 2 && width != 4 && width != 8)) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: width '%s' must be 1, 2, 4 or 8", name, line, f1);
+			break;
+		}
+		if (strcmp(f2, "r") && strcmp(f2, "w")) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: '%s' must be r or w", name, line, f2);
+			break;
+		}
+		if (off % width || off >= r->size || r->size - off < width) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: access [0x%" PRIx64 ", +%" PRIu64
+					  ") is unaligned or outside the region (size 0x%" PRIx64 ")",
+					  name, line, off, width, r->size);
+			break;
+		}
+		if (w.n >= MAX_TRACE_LINES) {
+			err = bb_diag_set(d, -E2BIG, "%s:%u: more than %u accesses", name, line, MAX_TRACE_LINES);
+			break;
+		}
+		if (push(&w, &cap, off, (unsigned)width, f2[0] == 'w' ? BB_OP_WRITE : BB_OP_READ))
+			err = bb_diag_set(d, -ENOMEM, "%s:%u: out of memory", name, line);
+	}
+	if (!err && !w.n)
+		err = bb_diag_set(d, -EINVAL, "%s: no accesses", name);
+	if (err) {
+		free(w.acc);
+		return err;
+	}
+	*out = w.acc;
+	*n = w.n;
+	return 0;
+}
+
+static int load_trace(const struct bb_workload_spec *spec, const struct bb_layout *l, const struct bb_region *r,
+		      bool real_hw, struct bb_workload *w, struct bb_diag *d)
+{
+	FILE *f = fopen(spec->trace, "rb");
+	char *text;
+	size_t len;
+	int err;
+
+	if (!f)
+		return bb_diag_set(d, -ENOENT, "%s: %s", spec->trace, strerror(errno));
+	text = malloc(MAX_TRACE_BYTES + 1);
+	if (!text) {
+		fclose(f);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", spec->trace);
+	}
+	len = fread(text, 1, MAX_TRACE_BYTES + 1, f);
+	fclose(f);
+	if (len > MAX_TRACE_BYTES) {
+		free(text);
+		return bb_diag_set(d, -EFBIG, "%s: larger than %u bytes", spec->trace, MAX_TRACE_BYTES);
+	}
+	err = bb_trace_parse(text, len, spec->trace, r, &w->acc, &w->n, d);
+	free(text);
+	if (err)
+		return err;
+	/* a trace that asks for a forbidden access is refused, never silently trimmed */
+	for (size_t i = 0; i < w->n; i++) {
+		if (!may(l, r, w->acc[i].offset, w->acc[i].width, (enum bb_op)w->acc[i].op, real_hw))
+			return bb_diag_set(d, -EPERM, "%s: access %zu (%s at 0x%" PRIx64 ") touches a range the "
+					   "layout forbids%s", spec->trace, i + 1,
+					   w->acc[i].op == BB_OP_WRITE ? "write" : "read", w->acc[i].offset,
+					   real_hw ? " on real hardware" : "");
+	}
+	return 0;
+}
+
+int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layout *l,
+		      const struct bb_region *r, bool real_hw, struct bb_workload *out, struct bb_diag *d)
+{
+	struct bb_workload *w = out;
+	size_t cap = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	w->kind = spec->kind;
+	w->per_sample = 1;
+	w->serialised = true;
+	if (spec->kind == BB_WL_REPLAY)
+		snprintf(w->name, sizeof(w->name), "replay:%s", spec->trace);
+	else
+		snprintf(w->name, sizeof(w->name), "%s", bb_workload_kind_name(spec->kind));
+
+	switch (spec->kind) {
+	case BB_WL_LAT_READ:
+		err = targets(l, r, spec->width, BB_OP_READ, real_hw, false, w, &cap);
+		break;
+	case BB_WL_LAT_WRITE:
+		err = targets(l, r, spec->width, BB_OP_WRITE, real_hw, false, w, &cap);
+		break;
+	case BB_WL_DOORBELL:
+		err = targets(l, r, spec->width, BB_OP_WRITE, real_hw, true, w, &cap);
+		if (!err && !w->n) {
+			err = bb_diag_set(d, -ENOENT, "region %" PRIu32 " has no doorbell the layout lets us write",
+					  r->index);
+			goto out;
+		}
+		w->per_sample = DOORBELL_BATCH;
+		w->serialised = false;
+		break;
+	case BB_WL_STREAM_READ:
+	case BB_WL_STREAM_WRITE: {
+		enum bb_op op = spec->kind == BB_WL_STREAM_READ ? BB_OP_READ : BB_OP_WRITE;
+		uint64_t end = r->size < STREAM_BYTES ? r->size : STREAM_BYTES;
+
+		for (uint64_t off = 0; off + spec->width <= end && !err; off += spec->width)
+			if (may(l, r, off, spec->width, op, real_hw))
+				err = push(w, &cap, off, spec->width, op);
+		w->per_sample = w->n < 1024 ? (unsigned)w->n : 1024;
+		w->serialised = false;
+		break;
+	}
+	case BB_WL_MIX:
+		err = build_mix(l, r, spec->width, real_hw, spec->seed, w, &cap);
+		if (err == -ENOENT) {
+			err = bb_diag_set(d, -ENOENT, "region %" PRIu32 " has no register with a reads/writes weight",
+					  r->index);
+			goto out;
+		}
+		break;
+	case BB_WL_SWEEP: {
+		uint64_t pages = (r->size + SWEEP_PAGE - 1) / SWEEP_PAGE;
+		uint64_t step = pages > SWEEP_MAX_PAGES ? (pages + SWEEP_MAX_PAGES - 1) / SWEEP_MAX_PAGES : 1;
+
+		for (uint64_t pg = 0; pg < pages && !err; pg += step) {
+			/* the first readable word of the page */
+			for (uint64_t off = pg * SWEEP_PAGE; off < (pg + 1) * SWEEP_PAGE && off < r->size;
+			     off += spec->width) {
+				if (may(l, r, off, spec->width, BB_OP_READ, real_hw)) {
+					err = push(w, &cap, off, spec->width, BB_OP_READ);
+					break;
+				}
+			}
+		}
+		break;
+	}
+	case BB_WL_REPLAY:
+		err = load_trace(spec, l, r, real_hw, w, d);
+		if (err)
+			goto out;
+		break;
+	default:
+		err = bb_diag_set(d, -EINVAL, "workload kind %d", (int)spec->kind);
+		goto out;
+	}
+	if (err == -ENOMEM) {
+		err = bb_diag_set(d, err, "%s: out of memory", w->name);
+		goto out;
+	}
+	if (!err && !w->n) {
+		err = bb_diag_set(d, -ENOENT, "%s: region %" PRIu32 " has nothing the layout lets us %s",
+				  w->name, r->index, spec->kind == BB_WL_LAT_WRITE || spec->kind == BB_WL_STREAM_WRITE
+				  ? "write" : "read");
+		goto out;
+	}
+	for (size_t i = 0; i < w->per_sample && i < w->n; i++)
+		w->bytes_per_sample += w->acc[i].width;
+	return 0;
+out:
+	bb_workload_free(w);
+	return err;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backends: where a region really lives.  One ops table for every kind
+ * (emu:LAYOUT today; vfio:BDF and vfio-user:SOCKET behind the same table
+ * later).  A backend answers region-info requests with the kernel's bytes, so
+ * the one core parser reads every backend; maps ranges the capabilities allow
+ * (refusing the rest, as the kernel does); and reads/writes through the trap
+ * path (pread/pwrite on the device fd, or its equivalent).
+ */
+#ifndef BARBENCH_BACKEND_H
+#define BARBENCH_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "barbench/diag.h"
+#include "barbench/layout.h"
+#include "barbench/region.h"
+
+#define BB_DEV_MAX_REGIONS 16
+
+struct bb_dev;
+
+struct bb_backend_ops {
+	const char *name;	/* the spec prefix: "emu" for "emu:..." */
+	const char *summary;
+	/* Open @arg (the spec after "name:"); fill dev->nr_regions, dev->index, dev->priv. */
+	int (*open)(struct bb_dev *dev, const char *arg, struct bb_diag *d);
+	/*
+	 * VFIO_DEVICE_GET_REGION_INFO semantics: @buf holds @argsz bytes; write
+	 * the info and, when it fits, the capability chain.  When it does not
+	 * fit, write the info with argsz = the size needed, CAPS set and
+	 * cap_offset 0, as the kernel does.
+	 */
+	int (*region_info)(struct bb_dev *dev, uint32_t index, void *buf, uint32_t argsz,
+			   struct bb_diag *d);
+	/*
+	 * mmap [off, off + len) of region @index at @addr (MAP_FIXED, inside a
+	 * range the caller reserved) or anywhere when @addr is NULL.  Refuses
+	 * what the capabilities do not allow.
+	 */
+	int (*map)(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t len, void *addr,
+		   void **out, struct bb_diag *d);
+	/*
+	 * The trap path: one read or write of @len bytes at @off.  Returns the
+	 * number of bytes transferred (short counts are the caller's to report)
+	 * or a negative errno.
+	 */
+	ssize_t (*rw)(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf, size_t len, bool write);
+	void (*close)(struct bb_dev *dev);
+};
+
+struct bb_dev {
+	const struct bb_backend_ops *ops;
+	char spec[300];
+	uint32_t nr_regions;
+	uint32_t index[BB_DEV_MAX_REGIONS];
+	/* names, hotness, safety, must-trap: from the layout (emu) or a given one */
+	bool has_layout;
+	struct bb_layout layout;
+	bool real_hw;		/* touching the wrong register can hurt */
+	/* system calls the trap path made, for tests and the runs table */
+	uint64_t trap_reads;
+	uint64_t trap_writes;
+	void *priv;
+};
+
+extern const struct bb_backend_ops bb_backend_emu;
+
+/* Open "kind:arg" with the matching backend. */
+int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d);
+void bb_dev_close(struct bb_dev *dev);
+
+/*
+ * Ask the backend for region @index the way a VMM does: start with argsz =
+ * sizeof(struct vfio_region_info), grow it while the answer says so, parse
+ * the bytes with the core parser.  *@raw (optional) receives the bytes.
+ */
+int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uint8_t **raw,
+		  size_t *raw_len, struct bb_diag *d);
+
+/* Must-trap ranges of region @index (from the layout). */
+unsigned bb_dev_must_trap(const struct bb_dev *dev, uint32_t index, struct bb_range out[2]);
+
+/* emu only: trapped writes counted on layout register @reg (a doorbell). */
+uint64_t bb_emu_doorbell_writes(const struct bb_dev *dev, uint32_t reg);
+/* emu only: the memfd behind region @index (fault injection in tests), or -1. */
+int bb_emu_fd(const struct bb_dev *dev, uint32_t index);
+
+#endif

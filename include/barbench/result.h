@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Results of runs: one row of runs.csv per run, the per-run samples, written
+ * to a temporary file and renamed into place so an interrupted run leaves no
+ * half file.
+ */
+#ifndef BARBENCH_RESULT_H
+#define BARBENCH_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "barbench/counters.h"
+#include "barbench/diag.h"
+#include "barbench/stats.h"
+
+struct bb_run_row {
+	char id[160];		/* also the samples file name: samples/<id>.csv */
+	char device[300];
+	uint32_t region;
+	char policy[32];
+	char params[64];	/* "span=1" or "" */
+	uint64_t page_size;
+	char runner[16];
+	char workload[300];
+	char op[8];		/* read, write, mix */
+	unsigned width;
+	struct bb_summary s;	/* per-access nanoseconds */
+	double ops_s;
+	double bytes_s;
+	uint32_t mappings;
+	uint32_t memslots;
+	double trapped_share;
+	double setup_ns;
+	double touch_ns;
+	long pte_kb;
+	uint64_t trap_syscalls;
+	uint64_t accesses;
+	char guest_exec[16];	/* "native", "emulated", "" for host runs */
+	bool have_ctr;
+	struct bb_counter_sample ctr;
+};
+
+/* The header line of runs.csv (no newline). */
+const char *bb_runs_csv_header(void);
+void bb_runs_csv_row(FILE *f, const struct bb_run_row *r);
+
+/* Rewrite DIR/runs.csv with @n rows, atomically. */
+int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, struct bb_diag *d);
+
+/* DIR/samples/<id>.csv: sample,offset,path,ns; atomically. */
+int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
+		     const uint8_t *trapped, size_t n, struct bb_diag *d);
+
+/* mkdir -p for DIR and DIR/samples. */
+int bb_results_dir(const char *dir, struct bb_diag *d);
+
+#endif

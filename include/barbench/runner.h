@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runners perform a workload's accesses under an applied plan and time them:
+ * `host` (this process) now, `guest` (a KVM guest) later, behind one ops table.
+ * Applying a plan turns its MAP windows into mappings of the backend; its TRAP
+ * windows go through the backend's read/write path.
+ */
+#ifndef BARBENCH_RUNNER_H
+#define BARBENCH_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "barbench/backend.h"
+#include "barbench/counters.h"
+#include "barbench/plan.h"
+#include "barbench/timing.h"
+#include "barbench/workload.h"
+
+/* A plan made real on a device: where each mapping sits in this process. */
+struct bb_applied {
+	uint32_t index;			/* region */
+	void *reserve;			/* the reserved virtual range (merged), or NULL */
+	size_t reserve_len;
+	uint64_t reserve_off;		/* region offset at reserve */
+	uint32_t nr;
+	struct bb_applied_map {
+		void *addr;
+		uint64_t offset;
+		uint64_t size;
+	} *maps;
+	double map_ns;			/* time spent in mmap */
+};
+
+int bb_plan_apply(struct bb_dev *dev, uint32_t index, const struct bb_plan *plan,
+		  struct bb_applied *out, struct bb_diag *d);
+void bb_plan_unapply(struct bb_applied *a);
+/* The host address of region offset @off when a MAP window holds it, else NULL. */
+void *bb_applied_ptr(const struct bb_applied *a, const struct bb_plan *plan, uint64_t off, unsigned width);
+
+struct bb_run_cfg {
+	struct bb_dev *dev;
+	const struct bb_region *region;
+	const struct bb_plan *plan;
+	const struct bb_workload *wl;
+	size_t samples;			/* timed samples kept */
+	size_t warmup;			/* untimed samples first */
+	const struct bb_tsc *tsc;
+	uint64_t tsc_overhead;		/* cycles of an empty begin/end pair, subtracted */
+	struct bb_counters *counters;	/* NULL: none */
+};
+
+struct bb_run_result {
+	size_t n;			/* samples */
+	double *ns;			/* per access (a batched sample divided by its accesses) */
+	uint64_t *offset;		/* first access of each sample */
+	uint8_t *trapped;		/* 1 when that access went through the trap path */
+	uint64_t accesses;		/* timed accesses */
+	uint64_t trapped_accesses;
+	uint64_t bytes;			/* timed bytes */
+	double busy_ns;			/* sum of timed sample durations (empty pair subtracted) */
+	double wall_ns;			/* wall time of the timed loop, timestamps included */
+	double setup_ns;		/* mmap of every mapping */
+	double touch_ns;		/* first touch of the mapped working set */
+	long pte_kb;			/* page-table growth (VmPTE), -1 when unknown */
+	uint64_t trap_syscalls;		/* read/write calls the backend made while timing */
+	struct bb_counter_sample ctr;
+	bool have_ctr;
+};
+
+void bb_run_result_free(struct bb_run_result *r);
+
+struct bb_runner_ops {
+	const char *name;
+	const char *summary;
+	int (*run)(const struct bb_run_cfg *cfg, struct bb_run_result *out, struct bb_diag *d);
+};
+
+extern const struct bb_runner_ops bb_runner_host;
+
+/*
+ * The minimal reference the host runner's dispatch is judged against: 4-byte
+ * reads through plain pointers, each timed exactly as the runner times a
+ * serialised access, nothing else in the loop.
+ */
+int bb_host_reference_read(void *const *ptrs, size_t nptrs, size_t samples, const struct bb_tsc *tsc,
+			   uint64_t overhead, double *ns);
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Summary statistics of a sample of latencies (nanoseconds, or any unit: the
+ * functions do not care).
+ *
+ * Percentiles use linear interpolation between order statistics (Hyndman &
+ * Fan type 7, the default of R, NumPy and Excel's PERCENTILE.INC): for
+ * p in [0, 100] over the ascending x[0..n-1],
+ *
+ *	h = (n - 1) * p / 100,  P = x[floor(h)] + (h - floor(h)) * (x[floor(h) + 1] - x[floor(h)])
+ *
+ * so P(0) is the minimum, P(100) the maximum and P(50) the usual median (the
+ * mean of the two middle values when n is even).
+ *
+ * ci95_lo/ci95_hi is the non-parametric 95% confidence interval of the
+ * median from binomial order statistics (Le Boudec, "Performance Evaluation
+ * of Computer and Communication Systems", thm. 2.1; Hoefler & Belli, SC'15,
+ * rule 5): the order statistics of 1-based ranks
+ *
+ *	lo = floor((n - 1.96 * sqrt(n)) / 2),  hi = ceil(1 + (n + 1.96 * sqrt(n)) / 2)
+ *
+ * each clamped to [1, n].  It assumes independent, identically distributed
+ * samples and nothing about their distribution.  For n = 100 the ranks are
+ * 40 and 61, for n = 1000 469 and 532.  For n < 6 no pair of order
+ * statistics reaches 95% coverage (even [min, max] misses the median with
+ * probability 2 * 0.5^n > 0.05) and the interval is [min, max]: report the
+ * run as too short for a confidence interval rather than trusting it.
+ */
+#ifndef BARBENCH_STATS_H
+#define BARBENCH_STATS_H
+
+#include <stddef.h>
+
+struct bb_summary {
+	size_t n;
+	double min, p50, p90, p99, p999, max;
+	double mean;
+	double stdev;		/* sample standard deviation (n - 1); 0 when n == 1 */
+	double ci95_lo, ci95_hi;	/* 95% CI of the median, see above */
+};
+
+/*
+ * Sort @samples in place (ascending) and fill @out.  Returns 0, or -EINVAL
+ * when @samples or @out is NULL, @n is 0, or a sample is NaN or infinite
+ * (then @out is untouched; the array may have been partly reordered).
+ */
+int bb_summarize(double *samples, size_t n, struct bb_summary *out);
+
+/*
+ * The @p-th percentile (0..100, clamped) of the ascending array @sorted by
+ * the interpolation above.  NaN when @n is 0, @sorted is NULL or @p is NaN.
+ */
+double bb_percentile(const double *sorted, size_t n, double p);
+
+/*
+ * 1-based ranks of the 95% confidence interval of the median of @n samples
+ * (formula above, clamped to [1, n]).  Returns 0, or -EINVAL for n == 0.
+ */
+int bb_median_ci_ranks(size_t n, size_t *lo, size_t *hi);
+
+#endif

@@ -1,0 +1,104 @@
+#!/bin/sh
+# barbench run end to end on the emulated device: every workload on every
+# policy of one layout; every shipped layout and region; runs.csv columns and
+# their relations; samples files and manifest; bad input exits 2.
+# usage: cli_run.sh BARBENCH LAYOUT_DIR
+set -u
+BB=$1 LAYOUTS=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+
+# column relations of a runs.csv, by header name
+check_csv() { # FILE
+	awk -F, -v file="$1" '
+	NR == 1 {
+		for (i = 1; i <= NF; i++) col[$i] = i
+		split("device,region,policy,page_size,runner,workload,op,width,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,page_faults,ctx_switches,task_clock_ns,cycles,instructions", need, ",")
+		for (k in need) if (!(need[k] in col)) { print file ": no column " need[k]; bad = 1 }
+		next
+	}
+	{
+		rows++
+		mn = $col["min_ns"]; p50 = $col["p50_ns"]; p99 = $col["p99_ns"]; mx = $col["max_ns"]
+		lo = $col["ci95_lo_ns"]; hi = $col["ci95_hi_ns"]; ts = $col["trapped_share"]; pol = $col["policy"]
+		if (!(mn <= p50 && p50 <= $col["p90_ns"] && $col["p90_ns"] <= p99 && p99 <= $col["p999_ns"] && $col["p999_ns"] <= mx)) { print file ":" NR ": percentiles out of order"; bad = 1 }
+		if (!(lo <= p50 && p50 <= hi)) { print file ":" NR ": median outside its CI"; bad = 1 }
+		if (pol == "full" && ts != 0) { print file ":" NR ": full run with trapped_share " ts; bad = 1 }
+		if (pol == "trap" && ts != 1) { print file ":" NR ": trap run with trapped_share " ts; bad = 1 }
+		if (pol == "trap" && ($col["memslots"] != 0 || $col["mappings"] != 0)) { print file ":" NR ": trap with memslots"; bad = 1 }
+		if ($col["trap_syscalls"] != int($col["accesses"] * ts + 0.5)) { print file ":" NR ": trap syscalls " $col["trap_syscalls"] " != trapped accesses"; bad = 1 }
+		if ($col["ops_s"] <= 0 || $col["runner"] != "host") { print file ":" NR ": ops_s or runner"; bad = 1 }
+		if ($col["cycles"] != "" && $col["cycles"] !~ /^[0-9]+$/) { print file ":" NR ": cycles not a count"; bad = 1 }
+		ids[NR] = $1
+	}
+	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
+	# one samples file per row, with as many samples as the row says
+	tail -n +2 "$1" | while IFS=, read -r id rest; do
+		f="$(dirname "$1")/samples/$id.csv"
+		[ -s "$f" ] || { echo "FAIL: missing $f" >&2; exit 1; }
+	done || no "samples files of $1"
+	[ -s "$(dirname "$1")/manifest.json" ] || no "no manifest next to $1"
+	grep -q '"complete":true' "$(dirname "$1")/manifest.json" || no "manifest of $1 not complete"
+	grep -q '"freq_hz"' "$(dirname "$1")/manifest.json" || no "manifest of $1: no tsc"
+	ls "$(dirname "$1")" | grep -q 'tmp' && no "temporary file left in $(dirname "$1")"
+}
+
+# every workload x every policy x two page sizes on one layout
+printf '# doorbells and a status read\n0x1008 4 w\n0x100c 4 w\n0x1c 4 r\n' >"$tmp/trace"
+"$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/all" --page-size 4K,64K --samples 200 \
+	--workload lat-read,lat-write,doorbell,stream-read,stream-write,mix,sweep,replay:"$tmp/trace" \
+	>"$tmp/out" 2>"$tmp/err" || no "run all: $(cat "$tmp/err")"
+check_csv "$tmp/all/runs.csv"
+rows=$(($(wc -l <"$tmp/all/runs.csv") - 1))
+[ "$rows" -eq 80 ] || no "all: $rows runs, want 5 policies x 2 pages x 8 workloads = 80"
+[ "$(awk -F, 'NR > 1 && $4 == "sparse" && $6 == 4096 && $8 == "sweep" { print $26 }' "$tmp/all/runs.csv")" = "0.5000" ] ||
+	no "sparse 4K sweep must trap the 2 MSI-X pages of 4"
+grep -q "results: $tmp/all/runs.csv (80 runs)" "$tmp/out" || no "summary line"
+
+# merged span=1 and a loaded param
+"$BB" run --device emu:layouts/nvme-msix-bar0-pre416 --out "$tmp/span" --policy merged,sparse --param span=1 \
+	--samples 100 >/dev/null 2>"$tmp/err" || no "span=1: $(cat "$tmp/err")"
+grep -q ',merged,span=1,' "$tmp/span/runs.csv" || no "span=1 not recorded"
+
+# every shipped layout and region
+n=0
+for l in "$LAYOUTS"/*; do
+	case "$l" in *.md) continue ;; esac
+	for r in $("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*' | cut -d: -f2); do
+		n=$((n + 1))
+		d="$tmp/l$n"
+		"$BB" run --device "emu:$l" --region "$r" --out "$d" --workload lat-read,sweep --page-size 4K,64K \
+			--samples 50 >/dev/null 2>"$tmp/err" || no "emu:$l region $r: $(cat "$tmp/err")"
+		check_csv "$d/runs.csv"
+	done
+done
+[ $n -ge 20 ] || no "only $n regions measured"
+
+# skipped combinations are recorded with their reason
+"$BB" run --device emu:layouts/nvme-msix-bar0-pre416 --out "$tmp/skip" --workload lat-read --samples 50 >"$tmp/out" 2>&1
+grep -q '"skipped":\[{"run":"full 4 KiB lat-read","why":"region 0 reports a sparse' "$tmp/skip/manifest.json" ||
+	no "skipped full not in the manifest"
+grep -q "^skipped: full" "$tmp/out" || no "skipped not printed"
+
+# bad input
+bad() { "$BB" run "$@" >/dev/null 2>"$tmp/err"; rc=$?; [ $rc -eq 2 ] || no "run $*: exit $rc, want 2 ($(cat "$tmp/err"))"; }
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --workload nosuch
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --samples 0
+bad --device emu:layouts/nvme-msix-bar0
+bad --device emu:layouts/intel-x710 --out "$tmp/x"
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --policy nope
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --width 3
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --runner toaster
+bad --device bogus:x --out "$tmp/x"
+printf '0x1008 4 w\n0x1009 4 w\n' >"$tmp/badtrace"
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --workload replay:"$tmp/badtrace"
+grep -q "$tmp/badtrace:2: access \[0x1009, +4) is unaligned" "$tmp/err" || no "bad trace message: $(cat "$tmp/err")"
+# a trace that writes a register the layout says to leave alone (NSSR: subsystem reset)
+printf '0x20 4 w\n' >"$tmp/nssr"
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --workload replay:"$tmp/nssr"
+grep -q "touches a range the layout forbids" "$tmp/err" || no "forbidden trace: $(cat "$tmp/err")"
+
+[ $fail -eq 0 ] && echo "cli_run: ok ($n regions)"
+exit $fail

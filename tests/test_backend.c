@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The emulated backend and the host runner: region info through the argsz
+ * handshake equals the layout; maps are refused where the capabilities
+ * forbid; data written through one path reads back through the other for
+ * every policy on every shipped layout; a trap run makes exactly one system
+ * call per trapped access and a full run none; doorbell and id semantics.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/backend.h"
+#include "barbench/policy.h"
+#include "barbench/runner.h"
+#include "check.h"
+
+static unsigned nr_layouts;
+
+/* An offset inside [off, off+size) not covered by an id register (trapped writes to those are dropped). */
+static bool pick(const struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t size, uint64_t *out)
+{
+	for (uint64_t o = off; o + 8 <= off + size && o < off + 0x10000; o += 8) {
+		bool id = false;
+
+		for (uint32_t i = 0; i < dev->layout.nr_regs; i++)
+			id |= dev->layout.regs[i].kind == BB_REG_ID && bb_reg_overlaps(&dev->layout.regs[i], index, o, 8);
+		if (!id) {
+			*out = o;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cross_paths(struct bb_dev *dev, const struct bb_region *r, const char *what)
+{
+	struct bb_registry reg;
+	struct bb_range mt[2];
+	unsigned nmt = bb_dev_must_trap(dev, r->index, mt);
+
+	bb_registry_init(&reg);
+	for (unsigned k = 0; k < reg.n; k++) {
+		struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = mt, .nr_must_trap = nmt };
+		struct bb_diag d = { "" };
+		struct bb_applied ap;
+		struct bb_plan p;
+
+		if (bb_policy_run(reg.ops[k], r, &ctx, &p, &d)) {
+			NOTE_FAIL("%s %s: %s", what, reg.ops[k]->name, d.msg);
+			CHECK(0);
+			continue;
+		}
+		if (!p.applicable)
+			continue;
+		if (bb_plan_apply(dev, r->index, &p, &ap, &d)) {
+			NOTE_FAIL("%s %s apply: %s", what, reg.ops[k]->name, d.msg);
+			CHECK(0);
+			bb_plan_free(&p);
+			continue;
+		}
+		CHECK_EQ(ap.nr, p.nr_mappings);
+		for (uint32_t w = 0; w < p.nr_windows; w++) {
+			const struct bb_window *win = &p.windows[w];
+			uint64_t o, v1 = 0x1122334455667700ull + w + k * 256, v2 = ~v1, got = 0;
+			volatile uint64_t *ptr;
+
+			if (win->mode != BB_WIN_MAP || !pick(dev, r->index, win->offset, win->size, &o))
+				continue;
+			/* the last page of the window too, where mappings of different areas meet */
+			ptr = bb_applied_ptr(&ap, &p, o, 8);
+			CHECK(ptr != NULL);
+			if (!ptr)
+				continue;
+			*ptr = v1;	/* map-write -> trap-read */
+			CHECK_EQ(dev->ops->rw(dev, r->index, o, &got, 8, false), 8);
+			CHECK_EQ(got, v1);
+			CHECK_EQ(dev->ops->rw(dev, r->index, o, &v2, 8, true), 8);	/* trap-write -> map-read */
+			CHECK_EQ(*ptr, v2);
+			if (win->size > 4096) {
+				uint64_t last = win->offset + win->size - 4096;
+
+				if (pick(dev, r->index, last, 4096, &o)) {
+					ptr = bb_applied_ptr(&ap, &p, o, 8);
+					CHECK(ptr != NULL);
+					if (ptr) {
+						*ptr = v1;
+						CHECK_EQ(dev->ops->rw(dev, r->index, o, &got, 8, false), 8);
+						CHECK_EQ(got, v1);
+					}
+				}
+			}
+		}
+		/* a trapped offset has no host address */
+		for (uint32_t w = 0; w < p.nr_windows; w++)
+			if (p.windows[w].mode == BB_WIN_TRAP)
+				CHECK(bb_applied_ptr(&ap, &p, p.windows[w].offset, 1) == NULL);
+		bb_plan_unapply(&ap);
+		bb_plan_free(&p);
+	}
+	bb_registry_free(&reg);
+}
+
+static void test_layouts(void)
+{
+	DIR *dir = opendir(BB_LAYOUT_DIR);
+	struct dirent *e;
+
+	CHECK(dir != NULL);
+	while (dir && (e = readdir(dir))) {
+		char spec[600];
+		struct bb_dev *dev;
+		struct bb_diag d = { "" };
+
+		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
+			continue;
+		snprintf(spec, sizeof(spec), "emu:%s/%s", BB_LAYOUT_DIR, e->d_name);
+		if (bb_dev_open(spec, &dev, &d)) {
+			NOTE_FAIL("%s", d.msg);
+			CHECK(0);
+			continue;
+		}
+		nr_layouts++;
+		CHECK_EQ(dev->nr_regions, dev->layout.nr_regions);
+		for (uint32_t i = 0; i < dev->nr_regions; i++) {
+			const struct bb_region *want = &dev->layout.regions[i].info;
+			struct bb_region r;
+			uint8_t *raw;
+			size_t len;
+
+			if (bb_dev_region(dev, dev->index[i], &r, &raw, &len, &d)) {
+				NOTE_FAIL("%s", d.msg);
+				CHECK(0);
+				continue;
+			}
+			CHECK_EQ(r.index, want->index);
+			CHECK_EQ(r.size, want->size);
+			CHECK_EQ(r.nr_areas, want->nr_areas);
+			CHECK_EQ(r.has_sparse, want->has_sparse);
+			CHECK_EQ(r.msix_mappable, want->msix_mappable);
+			CHECK_EQ(bb_region_mappable_bytes(&r), bb_region_mappable_bytes(want));
+			free(raw);
+			/* the kernel's "argsz too small" answer */
+			{
+				uint8_t small[sizeof(struct vfio_region_info)];
+				struct vfio_region_info *info = (void *)small;
+
+				CHECK_EQ(dev->ops->region_info(dev, r.index, small, sizeof(small), &d), 0);
+				if (r.flags & VFIO_REGION_INFO_FLAG_CAPS) {
+					CHECK(info->argsz > sizeof(small));
+					CHECK_EQ(info->cap_offset, 0);
+				}
+			}
+			/* refused where the capabilities forbid */
+			if (!bb_region_mappable_bytes(&r) && r.size >= 4096) {
+				void *p;
+
+				CHECK_EQ(dev->ops->map(dev, r.index, 0, 4096, NULL, &p, &d), -EPERM);
+				CHECK_STR_HAS(d.msg, "may not be mmap'd");
+			}
+			if (bb_region_mappable_bytes(&r) && r.size)
+				cross_paths(dev, &r, spec);
+			bb_region_free(&r);
+		}
+		bb_dev_close(dev);
+	}
+	if (dir)
+		closedir(dir);
+	CHECK(nr_layouts >= 8);
+}
+
+static void test_refusals(void)
+{
+	struct bb_dev *dev;
+	struct bb_diag d = { "" };
+	void *p;
+
+	CHECK_EQ(bb_dev_open("emu:layouts/nvme-msix-bar0-pre416", &dev, &d), 0);
+	if (!dev)
+		return;
+	/* the table page is outside both areas */
+	CHECK_EQ(dev->ops->map(dev, 0, 0x2000, 0x1000, NULL, &p, &d), -EPERM);
+	CHECK_EQ(dev->ops->map(dev, 0, 0, 0x4000, NULL, &p, &d), -EPERM);
+	CHECK_EQ(dev->ops->map(dev, 0, 0x800, 0x1000, NULL, &p, &d), -EINVAL);
+	CHECK_EQ(dev->ops->map(dev, 0, 0, 0x2000, NULL, &p, &d), 0);
+	if (p)
+		munmap(p, 0x2000);
+	CHECK_EQ(dev->ops->map(dev, 7, 0, 0x1000, NULL, &p, &d), -EINVAL);
+	bb_dev_close(dev);
+	CHECK_EQ(bb_dev_open("emu:layouts/no-such-layout", &dev, &d), -ENOENT);
+	CHECK_EQ(bb_dev_open("vfio-something", &dev, &d), -EINVAL);
+	CHECK_EQ(bb_dev_open("bogus:x", &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "unknown device kind 'bogus'");
+}
+
+static void test_semantics(void)
+{
+	struct bb_dev *dev;
+	struct bb_diag d = { "" };
+	int id = -1, db = -1;
+	uint64_t v = 0;
+
+	CHECK_EQ(bb_dev_open("emu:layouts/spdk-vfio-user-nvme", &dev, &d), 0);
+	if (!dev)
+		return;
+	for (uint32_t i = 0; i < dev->layout.nr_regs; i++) {
+		if (dev->layout.regs[i].kind == BB_REG_ID && dev->layout.regs[i].has_value && id < 0)
+			id = (int)i;
+		if (dev->layout.regs[i].kind == BB_REG_DOORBELL && db < 0)
+			db = (int)i;
+	}
+	CHECK(id >= 0 && db >= 0);
+	if (id >= 0) {
+		const struct bb_layout_reg *g = &dev->layout.regs[id];
+		uint64_t mask = g->size >= 8 ? ~0ull : (1ull << (8 * g->size)) - 1, junk = ~0ull;
+
+		CHECK_EQ(dev->ops->rw(dev, g->region, g->offset, &v, g->size < 8 ? g->size : 8, false),
+			 g->size < 8 ? (ssize_t)g->size : 8);
+		CHECK_EQ(v & mask, g->value);
+		/* a trapped write to a constant register is dropped */
+		dev->ops->rw(dev, g->region, g->offset, &junk, g->size < 8 ? g->size : 8, true);
+		v = 0;
+		dev->ops->rw(dev, g->region, g->offset, &v, g->size < 8 ? g->size : 8, false);
+		CHECK_EQ(v & mask, g->value);
+	}
+	if (db >= 0) {
+		const struct bb_layout_reg *g = &dev->layout.regs[db];
+		uint32_t x = 5;
+
+		for (int i = 0; i < 10; i++)
+			CHECK_EQ(dev->ops->rw(dev, g->region, g->offset, &x, 4, true), 4);
+		CHECK_EQ(bb_emu_doorbell_writes(dev, (uint32_t)db), 10);
+	}
+	bb_dev_close(dev);
+}
+
+/* A trap run makes exactly one system call per trapped access; a full run none. */
+static void test_syscall_count(void)
+{
+	static const char *const pols[] = { "trap", "full", "holes", "sparse" };
+	struct bb_registry reg;
+	struct bb_dev *dev;
+	struct bb_diag d = { "" };
+	struct bb_region r;
+	struct bb_range mt[2];
+	struct bb_tsc tsc;
+	unsigned nmt;
+
+	CHECK_EQ(bb_dev_open("emu:layouts/nvme-msix-bar0", &dev, &d), 0);
+	if (!dev)
+		return;
+	CHECK_EQ(bb_dev_region(dev, 0, &r, NULL, NULL, &d), 0);
+	CHECK_EQ(bb_tsc_init(&tsc, &d), 0);
+	nmt = bb_dev_must_trap(dev, 0, mt);
+	bb_registry_init(&reg);
+	for (size_t k = 0; k < sizeof(pols) / sizeof(pols[0]); k++) {
+		for (int kind = BB_WL_LAT_READ; kind <= BB_WL_SWEEP; kind++) {
+			struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = mt, .nr_must_trap = nmt };
+			struct bb_workload_spec spec;
+			struct bb_workload wl;
+			struct bb_plan p;
+			struct bb_run_result res;
+			struct bb_run_cfg cfg = { .dev = dev, .region = &r, .samples = 300, .warmup = 17, .tsc = &tsc };
+
+			CHECK_EQ(bb_workload_parse(bb_workload_kind_name((enum bb_wl_kind)kind), 4, &spec, &d), 0);
+			if (bb_workload_build(&spec, &dev->layout, &r, false, &wl, &d))
+				continue;
+			CHECK_EQ(bb_policy_run(bb_registry_find(&reg, pols[k]), &r, &ctx, &p, &d), 0);
+			cfg.plan = &p;
+			cfg.wl = &wl;
+			if (bb_runner_host.run(&cfg, &res, &d)) {
+				NOTE_FAIL("%s %s: %s", pols[k], wl.name, d.msg);
+				CHECK(0);
+			} else {
+				CHECK_EQ(res.n, 300);
+				CHECK_EQ(res.trap_syscalls, res.trapped_accesses);
+				CHECK_EQ(res.accesses, 300 * wl.per_sample);
+				if (!strcmp(pols[k], "trap"))
+					CHECK_EQ(res.trapped_accesses, res.accesses);
+				if (!strcmp(pols[k], "full"))
+					CHECK_EQ(res.trapped_accesses, 0);
+				for (size_t i = 0; i < res.n; i++)
+					CHECK(res.ns[i] >= 0);
+				bb_run_result_free(&res);
+			}
+			bb_plan_free(&p);
+			bb_workload_free(&wl);
+		}
+	}
+	bb_registry_free(&reg);
+	bb_region_free(&r);
+	bb_dev_close(dev);
+}
+
+int main(void)
+{
+	if (chdir(BB_LAYOUT_DIR "/..")) {
+		perror("chdir");
+		return 1;
+	}
+	test_refusals();
+	test_semantics();
+	test_syscall_count();
+	test_layouts();
+	return bb_test_done("test_backend");
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/* Summary statistics against hand-computed values. */
+#include <errno.h>
+#include <math.h>
+
+#include "barbench/stats.h"
+#include "check.h"
+
+#define CHECK_NEAR(a, b, tol) do {                                              \
+		double va_ = (a), vb_ = (b);                                    \
+		bb_checks++;                                                    \
+		if (!(fabs(va_ - vb_) <= (tol))) {                              \
+			bb_failures++;                                          \
+			fprintf(stderr, "%s:%d: %s ~= %s failed: %.12g != %.12g\n", \
+				__FILE__, __LINE__, #a, #b, va_, vb_);          \
+		}                                                               \
+	} while (0)
+
+static void test_three(void)
+{
+	double x[] = { 3, 1, 2 };
+	struct bb_summary s;
+
+	CHECK_EQ(bb_summarize(x, 3, &s), 0);
+	CHECK_EQ(s.n, 3);
+	CHECK_NEAR(x[0], 1, 0);		/* sorted in place */
+	CHECK_NEAR(x[2], 3, 0);
+	CHECK_NEAR(s.min, 1, 0);
+	CHECK_NEAR(s.max, 3, 0);
+	CHECK_NEAR(s.p50, 2, 0);
+	CHECK_NEAR(s.p90, 2.8, 1e-12);	/* h = 2 * 0.9 = 1.8 */
+	CHECK_NEAR(s.mean, 2, 0);
+	CHECK_NEAR(s.stdev, 1, 1e-12);
+	CHECK_NEAR(s.ci95_lo, 1, 0);	/* n < 6: [min, max] */
+	CHECK_NEAR(s.ci95_hi, 3, 0);
+}
+
+static void test_four(void)
+{
+	double x[] = { 40, 10, 30, 20 };
+	struct bb_summary s;
+
+	CHECK_EQ(bb_summarize(x, 4, &s), 0);
+	CHECK_NEAR(s.p50, 25, 1e-12);	/* mean of the two middle values */
+	CHECK_NEAR(s.p90, 37, 1e-12);	/* h = 2.7 */
+	CHECK_NEAR(s.p99, 39.7, 1e-12);	/* h = 2.97 */
+	CHECK_NEAR(s.p999, 39.97, 1e-12);	/* h = 2.997 */
+	CHECK_NEAR(s.mean, 25, 1e-12);
+	CHECK_NEAR(s.stdev, sqrt(500.0 / 3.0), 1e-12);
+	CHECK_NEAR(s.ci95_lo, 10, 0);
+	CHECK_NEAR(s.ci95_hi, 40, 0);
+}
+
+static void test_one(void)
+{
+	double x[] = { 7 };
+	struct bb_summary s;
+
+	CHECK_EQ(bb_summarize(x, 1, &s), 0);
+	CHECK_NEAR(s.min, 7, 0);
+	CHECK_NEAR(s.p50, 7, 0);
+	CHECK_NEAR(s.p999, 7, 0);
+	CHECK_NEAR(s.max, 7, 0);
+	CHECK_NEAR(s.stdev, 0, 0);
+	CHECK_NEAR(s.ci95_lo, 7, 0);
+	CHECK_NEAR(s.ci95_hi, 7, 0);
+}
+
+/* 1..n in a scrambled order: x(k) = k, so a rank reads as its value. */
+static void fill_scrambled(double *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x[i] = (double)((i * 37 + 11) % n + 1);	/* 37 is prime to 100 and 1000 */
+}
+
+static void test_hundred(void)
+{
+	double x[100];
+	struct bb_summary s;
+
+	fill_scrambled(x, 100);
+	CHECK_EQ(bb_summarize(x, 100, &s), 0);
+	CHECK_NEAR(s.min, 1, 0);
+	CHECK_NEAR(s.max, 100, 0);
+	CHECK_NEAR(s.p50, 50.5, 1e-12);
+	CHECK_NEAR(s.p90, 90.1, 1e-9);	/* h = 89.1 */
+	CHECK_NEAR(s.p99, 99.01, 1e-9);	/* h = 98.01 */
+	CHECK_NEAR(s.p999, 99.901, 1e-9);	/* h = 98.901 */
+	CHECK_NEAR(s.mean, 50.5, 1e-12);
+	CHECK_NEAR(s.stdev, sqrt(100.0 * 101.0 / 12.0), 1e-9);
+	/* floor((100 - 19.6) / 2) = 40, ceil(1 + 119.6 / 2) = 61 */
+	CHECK_NEAR(s.ci95_lo, 40, 0);
+	CHECK_NEAR(s.ci95_hi, 61, 0);
+}
+
+static void test_thousand(void)
+{
+	static double x[1000];
+	struct bb_summary s;
+
+	fill_scrambled(x, 1000);
+	CHECK_EQ(bb_summarize(x, 1000, &s), 0);
+	CHECK_NEAR(s.p50, 500.5, 1e-12);
+	CHECK_NEAR(s.p99, 990.01, 1e-9);	/* h = 989.01 */
+	CHECK_NEAR(s.p999, 999.001, 1e-9);	/* h = 998.001 */
+	/* 1.96 * sqrt(1000) = 61.98: floor(469.01) = 469, ceil(531.99) = 532 */
+	CHECK_NEAR(s.ci95_lo, 469, 0);
+	CHECK_NEAR(s.ci95_hi, 532, 0);
+}
+
+static void test_ranks(void)
+{
+	static const struct { size_t n, lo, hi; } want[] = {
+		{ 1, 1, 1 }, { 5, 1, 5 }, { 6, 1, 6 }, { 10, 1, 10 }, { 11, 2, 10 },
+		{ 30, 9, 22 }, { 100, 40, 61 }, { 1000, 469, 532 }, { 10000, 4902, 5099 },
+	};
+	size_t i, lo, hi, n;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK_EQ(bb_median_ci_ranks(want[i].n, &lo, &hi), 0);
+		if (lo != want[i].lo || hi != want[i].hi)
+			NOTE_FAIL("n = %zu", want[i].n);
+		CHECK_EQ(lo, want[i].lo);
+		CHECK_EQ(hi, want[i].hi);
+	}
+	CHECK_EQ(bb_median_ci_ranks(0, &lo, &hi), -EINVAL);
+
+	/*
+	 * Exact coverage of [x(lo), x(hi)] for the median: the number B of
+	 * samples below it is Binomial(n, 1/2) and the interval holds it when
+	 * lo <= B < hi.  At least 95% from n = 6 on; symmetric ranks.
+	 */
+	for (n = 6; n <= 2000; n++) {
+		double cov = 0.0;
+		size_t k;
+
+		bb_median_ci_ranks(n, &lo, &hi);
+		for (k = lo; k < hi; k++)
+			cov += exp(lgamma((double)n + 1) - lgamma((double)k + 1) -
+				   lgamma((double)(n - k) + 1) - (double)n * log(2.0));
+		if (cov < 0.95 || lo + hi != n + 1)
+			NOTE_FAIL("n = %zu: ranks %zu..%zu cover %.4f", n, lo, hi, cov);
+		CHECK(cov >= 0.95);
+		CHECK_EQ(lo + hi, n + 1);
+		if (cov < 0.95 || lo + hi != n + 1)
+			break;
+	}
+}
+
+static void test_percentile(void)
+{
+	const double x[] = { 1, 2, 4, 8, 16 };
+
+	CHECK_NEAR(bb_percentile(x, 5, 0), 1, 0);
+	CHECK_NEAR(bb_percentile(x, 5, 100), 16, 0);
+	CHECK_NEAR(bb_percentile(x, 5, -5), 1, 0);
+	CHECK_NEAR(bb_percentile(x, 5, 250), 16, 0);
+	CHECK_NEAR(bb_percentile(x, 5, 25), 2, 0);	/* h = 1 exactly */
+	CHECK_NEAR(bb_percentile(x, 5, 50), 4, 0);
+	CHECK_NEAR(bb_percentile(x, 5, 62.5), 6, 1e-12);	/* h = 2.5 */
+	CHECK_NEAR(bb_percentile(x, 5, 87.5), 12, 1e-12);	/* h = 3.5 */
+	CHECK(isnan(bb_percentile(x, 0, 50)));
+	CHECK(isnan(bb_percentile(NULL, 5, 50)));
+	CHECK(isnan(bb_percentile(x, 5, NAN)));
+}
+
+static void test_errors(void)
+{
+	double x[] = { 1, NAN, 3 }, y[] = { 1, INFINITY }, z[] = { 5, 6 };
+	struct bb_summary s = { .n = 12345 };
+
+	CHECK_EQ(bb_summarize(z, 0, &s), -EINVAL);
+	CHECK_EQ(bb_summarize(NULL, 2, &s), -EINVAL);
+	CHECK_EQ(bb_summarize(z, 2, NULL), -EINVAL);
+	CHECK_EQ(bb_summarize(x, 3, &s), -EINVAL);
+	CHECK_EQ(bb_summarize(y, 2, &s), -EINVAL);
+	CHECK_EQ(s.n, 12345);	/* untouched on error */
+	CHECK_EQ(bb_summarize(z, 2, &s), 0);
+	CHECK_NEAR(s.p50, 5.5, 1e-12);
+	CHECK_NEAR(s.stdev, sqrt(0.5), 1e-12);
+}
+
+int main(void)
+{
+	test_three();
+	test_four();
+	test_one();
+	test_hundred();
+	test_thousand();
+	test_ranks();
+	test_percentile();
+	test_errors();
+	return bb_test_done("test_stats");
+}
