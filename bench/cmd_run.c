@@ -14,6 +14,7 @@
 #include "barbench/backend.h"
 #include "barbench/json.h"
 #include "barbench/manifest.h"
+#include "barbench/measure.h"
 #include "barbench/parse.h"
 #include "barbench/placement.h"
 #include "barbench/policy.h"
@@ -65,17 +66,6 @@ struct skipped {
 	char what[200];
 	char why[BB_DIAG_MAX];
 };
-
-static const char *op_name(const struct bb_workload *w)
-{
-	bool r = false, wr = false;
-
-	for (size_t i = 0; i < w->n; i++) {
-		r |= w->acc[i].op == BB_OP_READ;
-		wr |= w->acc[i].op == BB_OP_WRITE;
-	}
-	return r && wr ? "mix" : wr ? "write" : "read";
-}
 
 int cmd_run(int argc, char **argv)
 {
@@ -305,112 +295,51 @@ int cmd_run(int argc, char **argv)
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		goto out_ctr;
 	}
-	for (unsigned pi = 0; pi < nr_pol && status == BB_EXIT_OK; pi++) {
-		const struct bb_policy_ops *ops = bb_registry_find(&reg, pol_names[pi]);
-		struct bb_param mine[BB_POLICY_MAX_PARAMS];
-		unsigned nmine = 0;
-		char ptxt[64] = "";
+	{
+		struct bb_measure m = {
+			.device = device, .dev = dev, .region = &rgn, .must_trap = mt, .nr_must_trap = nmt,
+			.tsc = &tsc, .overhead = overhead, .counters = &ctr, .samples = samples,
+			.warmup = warmup, .out = out,
+		};
 
-		for (unsigned i = 0; i < nr_params; i++) {
-			size_t kl = strlen(params[i].key);
+		for (unsigned pi = 0; pi < nr_pol && status == BB_EXIT_OK; pi++) {
+			const struct bb_policy_ops *ops = bb_registry_find(&reg, pol_names[pi]);
 
-			for (unsigned j = 0; ops->params && ops->params[j]; j++) {
-				if (!strncmp(ops->params[j], params[i].key, kl) && ops->params[j][kl] == '=') {
-					mine[nmine++] = params[i];
-					snprintf(ptxt + strlen(ptxt), sizeof(ptxt) - strlen(ptxt), "%s%s=%s",
-						 nmine > 1 ? ";" : "", params[i].key, params[i].value);
-				}
-			}
-		}
-		for (unsigned gi = 0; gi < nr_pages && status == BB_EXIT_OK; gi++) {
-			struct bb_policy_ctx ctx = { .page_size = pages[gi], .must_trap = mt, .nr_must_trap = nmt,
-						     .params = mine, .nr_params = nmine };
-			struct bb_plan plan;
-			char pg[32];
+			for (unsigned gi = 0; gi < nr_pages && status == BB_EXIT_OK; gi++) {
+				for (unsigned wi = 0; wi < nr_wl && status == BB_EXIT_OK; wi++) {
+					char id[160], pg[32], why[BB_DIAG_MAX];
+					struct bb_combo cb = {
+						.ops = ops, .params = params, .nr_params = nr_params,
+						.page_size = pages[gi], .wl = &wls[wi], .wl_why = wl_why[wi],
+						.width = (unsigned)width, .runner = runner, .id = id,
+					};
 
-			bb_format_size(pg, sizeof(pg), pages[gi]);
-			err = bb_policy_run(ops, &rgn, &ctx, &plan, &d);
-			if (err) {
-				status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL : bb_cli_status(err), "run: %s", d.msg);
-				break;
-			}
-			for (unsigned wi = 0; wi < nr_wl; wi++) {
-				struct bb_run_cfg cfg = {
-					.dev = dev, .region = &rgn, .plan = &plan, .wl = &wls[wi],
-					.samples = samples, .warmup = warmup, .tsc = &tsc,
-					.tsc_overhead = overhead, .counters = &ctr,
-				};
-				struct bb_run_result res;
-				struct bb_run_row *row;
-				double *copy;
-
-				done++;
-				if (tty)
-					fprintf(stderr, "\r[%zu/%zu] %s %s %s                    ", done, total,
-						ops->name, pg, wls[wi].n ? wls[wi].name : bb_workload_kind_name(specs[wi].kind));
-				if (!plan.applicable || !wls[wi].n) {
-					struct skipped *sk = &skipped[nskipped++];
-
-					snprintf(sk->what, sizeof(sk->what), "%s %s %s", ops->name, pg,
+					bb_format_size(pg, sizeof(pg), pages[gi]);
+					snprintf(id, sizeof(id), "%04zu-%s-%" PRIu64 "-%s", nrows, ops->name, pages[gi],
 						 bb_workload_kind_name(specs[wi].kind));
-					if (!plan.applicable)
-						snprintf(sk->why, sizeof(sk->why), "%s", plan.reason);
-					else
-						memcpy(sk->why, wl_why[wi], sizeof(sk->why));
-					continue;
-				}
-				err = runner->run(&cfg, &res, &d);
-				if (err) {
-					status = bb_cli_fail(BB_EXIT_FAIL, "run: %s %s: %s", ops->name, pg, d.msg);
-					break;
-				}
-				row = &rows[nrows];
-				snprintf(row->id, sizeof(row->id), "%04zu-%s-%" PRIu64 "-%s", nrows, ops->name, pages[gi],
-					 bb_workload_kind_name(specs[wi].kind));
-				snprintf(row->device, sizeof(row->device), "%s", device);
-				row->region = rgn.index;
-				snprintf(row->policy, sizeof(row->policy), "%s", ops->name);
-				snprintf(row->params, sizeof(row->params), "%s", ptxt);
-				row->page_size = pages[gi];
-				snprintf(row->runner, sizeof(row->runner), "%s", runner->name);
-				snprintf(row->workload, sizeof(row->workload), "%s", wls[wi].name);
-				snprintf(row->op, sizeof(row->op), "%s", op_name(&wls[wi]));
-				row->width = (unsigned)width;
-				row->mappings = plan.nr_mappings;
-				row->memslots = plan.memslots;
-				row->trapped_share = res.accesses ? (double)res.trapped_accesses / (double)res.accesses : 0;
-				row->setup_ns = res.setup_ns;
-				row->touch_ns = res.touch_ns;
-				row->pte_kb = res.pte_kb;
-				row->trap_syscalls = res.trap_syscalls;
-				row->accesses = res.accesses;
-				/* of the timed loop as it ran: never divided by a sub-resolution sum */
-				row->ops_s = res.wall_ns > 0 ? (double)res.accesses * 1e9 / res.wall_ns : 0;
-				row->bytes_s = res.wall_ns > 0 ? (double)res.bytes * 1e9 / res.wall_ns : 0;
-				row->have_ctr = res.have_ctr;
-				row->ctr = res.ctr;
-				err = bb_samples_write(out, row->id, res.ns, res.offset, res.trapped, res.n, &d);
-				copy = err ? NULL : malloc(res.n * sizeof(*copy));
-				if (!err && !copy)
-					err = bb_diag_set(&d, -ENOMEM, "out of memory");
-				if (!err) {
-					memcpy(copy, res.ns, res.n * sizeof(*copy));
-					err = bb_summarize(copy, res.n, &row->s);
+					done++;
+					if (tty)
+						fprintf(stderr, "\r[%zu/%zu] %s %s %s                    ", done, total,
+							ops->name, pg, bb_workload_kind_name(specs[wi].kind));
+					err = bb_measure_one(&m, &cb, &rows[nrows], why, sizeof(why), &d);
+					if (err == 1) {
+						struct skipped *sk = &skipped[nskipped++];
+
+						snprintf(sk->what, sizeof(sk->what), "%s %s %s", ops->name, pg,
+							 bb_workload_kind_name(specs[wi].kind));
+						memcpy(sk->why, why, sizeof(sk->why));
+						continue;
+					}
+					if (!err) {
+						nrows++;
+						err = bb_runs_csv_write(out, rows, nrows, &d);
+					}
 					if (err)
-						bb_diag_set(&d, err, "%s: no usable samples", row->id);
-					free(copy);
-				}
-				bb_run_result_free(&res);
-				if (!err) {
-					nrows++;
-					err = bb_runs_csv_write(out, rows, nrows, &d);
-				}
-				if (err) {
-					status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
-					break;
+						status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL :
+								     err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL,
+								     "run: %s", d.msg);
 				}
 			}
-			bb_plan_free(&plan);
 		}
 	}
 	if (tty)

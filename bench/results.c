@@ -13,7 +13,8 @@ static const char header[] =
 	"id,device,region,policy,params,page_size,runner,workload,op,width,samples,"
 	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,"
 	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
-	"guest_exec,page_faults,ctx_switches,task_clock_ns,cycles,instructions";
+	"guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,"
+	"page_faults,ctx_switches,task_clock_ns,cycles,instructions";
 
 const char *bb_runs_csv_header(void)
 {
@@ -55,7 +56,12 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
 		r->memslots, r->trapped_share, r->setup_ns, r->touch_ns);
 	if (r->pte_kb >= 0)
 		fprintf(f, "%ld", r->pte_kb);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s", r->trap_syscalls, r->accesses, r->guest_exec);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s,%s", r->trap_syscalls, r->accesses, r->guest_exec, r->guest_mode);
+	if (r->guest)
+		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32 ",%.0f", r->exits_mmio,
+			r->exits_io, r->exits_other, r->ioeventfd_writes, r->memslots_used, r->vm_setup_ns);
+	else
+		fputs(",,,,,,", f);
 	/* a counter that could not be read is empty, never 0 */
 	for (int i = 0; i < BB_CTR_COUNT; i++) {
 		fputc(',', f);

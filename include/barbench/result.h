@@ -21,7 +21,7 @@ struct bb_run_row {
 	char device[300];
 	uint32_t region;
 	char policy[32];
-	char params[64];	/* "span=1" or "" */
+	char params[96];	/* "span=1;ioeventfd=1" or "" */
 	uint64_t page_size;
 	char runner[16];
 	char workload[300];
@@ -39,6 +39,11 @@ struct bb_run_row {
 	uint64_t trap_syscalls;
 	uint64_t accesses;
 	char guest_exec[16];	/* "native", "emulated", "" for host runs */
+	char guest_mode[16];
+	bool guest;
+	uint64_t exits_mmio, exits_io, exits_other, ioeventfd_writes;
+	uint32_t memslots_used;
+	double vm_setup_ns;
 	bool have_ctr;
 	struct bb_counter_sample ctr;
 };

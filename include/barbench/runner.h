@@ -49,6 +49,7 @@ struct bb_run_cfg {
 	const struct bb_tsc *tsc;
 	uint64_t tsc_overhead;		/* cycles of an empty begin/end pair, subtracted */
 	struct bb_counters *counters;	/* NULL: none */
+	bool ioeventfd;			/* guest: doorbell writes served by KVM_IOEVENTFD */
 };
 
 struct bb_run_result {
@@ -67,6 +68,15 @@ struct bb_run_result {
 	uint64_t trap_syscalls;		/* read/write calls the backend made while timing */
 	struct bb_counter_sample ctr;
 	bool have_ctr;
+	/* guest runs only */
+	char guest_exec[16];		/* "native" or "emulated" (guest instructions emulated by the host) */
+	char guest_mode[16];		/* "protected32", "long64" */
+	uint64_t exits_mmio;		/* KVM_EXIT_MMIO seen by the run loop while timing */
+	uint64_t exits_io;		/* KVM_EXIT_IO (the guest's reports) */
+	uint64_t exits_other;
+	uint64_t ioeventfd_writes;	/* eventfd counter after the run, with ioeventfd */
+	uint32_t memslots_used;		/* KVM memslots backing the plan's map windows */
+	double vm_setup_ns;		/* VM, vCPU and memslot creation */
 };
 
 void bb_run_result_free(struct bb_run_result *r);

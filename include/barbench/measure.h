@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One measurement: a (policy, page size, workload, runner) combination on an
+ * open device region, planned, run, summarised into a runs.csv row, its
+ * samples written.  Shared by `run` and `study`.
+ */
+#ifndef BARBENCH_MEASURE_H
+#define BARBENCH_MEASURE_H
+
+#include "barbench/backend.h"
+#include "barbench/counters.h"
+#include "barbench/policy.h"
+#include "barbench/result.h"
+#include "barbench/runner.h"
+#include "barbench/timing.h"
+#include "barbench/workload.h"
+
+struct bb_measure {
+	const char *device;		/* as the user named it */
+	struct bb_dev *dev;
+	const struct bb_region *region;
+	const struct bb_range *must_trap;
+	unsigned nr_must_trap;
+	const struct bb_tsc *tsc;
+	uint64_t overhead;		/* cycles of an empty timing pair */
+	struct bb_counters *counters;	/* NULL: none */
+	size_t samples;
+	size_t warmup;
+	const char *out;		/* results folder (samples/ inside) */
+};
+
+struct bb_combo {
+	const struct bb_policy_ops *ops;
+	const struct bb_param *params;	/* all given; the policy's own are picked */
+	unsigned nr_params;
+	uint64_t page_size;
+	const struct bb_workload *wl;	/* wl->n == 0: skipped with @wl_why */
+	const char *wl_why;
+	unsigned width;
+	const struct bb_runner_ops *runner;
+	bool ioeventfd;
+	const char *id;			/* row id and samples file name */
+};
+
+/* 0: measured, @row filled and samples written; 1: skipped, @why says why; <0: error in @d. */
+int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct bb_run_row *row,
+		   char *why, size_t whylen, struct bb_diag *d);
+
+/* The parameters of @all that @ops takes, and their text ("k=v;k=v"). */
+unsigned bb_params_for(const struct bb_policy_ops *ops, const struct bb_param *all, unsigned n,
+		       struct bb_param *out, char *txt, size_t txtlen);
+
+#endif
