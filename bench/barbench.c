@@ -11,6 +11,9 @@ const struct bb_cmd bb_cmds[] = {
 	{ "check", "static study: every layout x page size x policy, and a verdict per layout", cmd_check, usage_check },
 	{ "run", "measure policies x page sizes x workloads on one region of a device", cmd_run, usage_run },
 	{ "calibrate", "measure this machine's mapped and trapped paths and the runner's dispatch overhead", cmd_calibrate, usage_calibrate },
+	{ "study", "run a study file's matrix into a results folder, then write its report", cmd_study, usage_study },
+	{ "report", "rebuild report.md and the figures of a results folder", cmd_report, usage_report },
+	{ "compare", "ratio of medians per configuration between two results folders", cmd_compare, usage_compare },
 };
 const size_t bb_nr_cmds = sizeof(bb_cmds) / sizeof(bb_cmds[0]);
 

@@ -81,5 +81,11 @@ int cmd_run(int argc, char **argv);
 void usage_run(void);
 int cmd_calibrate(int argc, char **argv);
 void usage_calibrate(void);
+int cmd_study(int argc, char **argv);
+void usage_study(void);
+int cmd_report(int argc, char **argv);
+void usage_report(void);
+int cmd_compare(int argc, char **argv);
+void usage_compare(void);
 
 #endif

@@ -64,3 +64,19 @@ int bb_parse_page_size(const char *s, uint64_t *out)
 	*out = v;
 	return 0;
 }
+
+bool bb_strcpy(char *dst, size_t n, const char *src)
+{
+	size_t len;
+
+	if (!n)
+		return true;
+	len = strnlen(src, n);
+	if (len == n) {
+		memcpy(dst, src, n - 1);
+		dst[n - 1] = '\0';
+		return true;
+	}
+	memcpy(dst, src, len + 1);
+	return false;
+}

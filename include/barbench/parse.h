@@ -15,4 +15,10 @@ int bb_parse_u64(const char *s, uint64_t *out);
 /* bb_parse_u64, then a power of two >= 4096: a host page size. */
 int bb_parse_page_size(const char *s, uint64_t *out);
 
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Copy @src into @dst of @n bytes, always terminated; true when it was cut. */
+bool bb_strcpy(char *dst, size_t n, const char *src);
+
 #endif

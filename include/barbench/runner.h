@@ -89,6 +89,9 @@ struct bb_runner_ops {
 
 extern const struct bb_runner_ops bb_runner_host;
 
+/* A runner by name ("host", "guest"), or NULL when this build has none by that name. */
+const struct bb_runner_ops *bb_runner_find(const char *name);
+
 /*
  * The minimal reference the host runner's dispatch is judged against: 4-byte
  * reads through plain pointers, each timed exactly as the runner times a

@@ -1,0 +1,1061 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.md and figures, rebuilt from a results folder alone: runs.csv,
+ * samples/, plans.csv and manifest.json.  Everything is sorted by its
+ * meaning, not by the order runs happened, so a resumed study and an
+ * uninterrupted one give the same tables.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "barbench/analysis.h"
+#include "barbench/manifest.h"
+#include "barbench/stats.h"
+
+extern const char bb_gp_cdf[], bb_gp_bars[], bb_gp_pagemap[], bb_gp_slots[];
+
+#define MAX_POOL 200000
+#define CDF_POINTS 200
+#define MIN_NS 0.1	/* log axes: values at or below the timer's resolution drawn here */
+
+struct rep {
+	const char *dir;
+	struct bb_recs recs;
+	struct bb_configs cfg;
+	struct bb_config **sorted;	/* configs in meaning order */
+	FILE *all;			/* figures/all.gp */
+	unsigned nfig;
+	/* manifest facts for the header */
+	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
+	bool complete;
+};
+
+static int policy_rank(const char *p)
+{
+	static const char *const order[] = { "full", "holes", "sparse", "merged", "trap" };
+
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(p, order[i]))
+			return i;
+	return 5;
+}
+
+static int cmp_cfg(const void *a, const void *b)
+{
+	const struct bb_rec *x = (*(struct bb_config *const *)a)->first, *y = (*(struct bb_config *const *)b)->first;
+	int c;
+
+	if ((c = strcmp(x->device, y->device)))
+		return c;
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	if ((c = strcmp(x->runner, y->runner)))
+		return -c;	/* host before guest */
+	if ((c = strcmp(x->workload, y->workload)))
+		return c;
+	if (x->page_size != y->page_size)
+		return x->page_size < y->page_size ? -1 : 1;
+	if ((c = policy_rank(x->policy) - policy_rank(y->policy)))
+		return c;
+	if ((c = strcmp(x->policy, y->policy)))
+		return c;
+	return strcmp(x->params, y->params);
+}
+
+/* "emu:layouts/nvme-msix-bar0" -> "nvme-msix-bar0" (file-name safe). */
+static void short_dev(const char *dev, char *out, size_t len)
+{
+	const char *s = strrchr(dev, '/');
+	size_t k = 0;
+
+	s = s ? s + 1 : (strchr(dev, ':') ? strchr(dev, ':') + 1 : dev);
+	for (; *s && k + 1 < len; s++)
+		out[k++] = ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+			    *s == '-' || *s == '_' || *s == '.') ? *s : '_';
+	out[k] = '\0';
+}
+
+static void page_name(uint64_t p, char *out, size_t len)
+{
+	if (p % (1u << 20) == 0)
+		snprintf(out, len, "%" PRIu64 " MiB", p >> 20);
+	else
+		snprintf(out, len, "%" PRIu64 " KiB", p >> 10);
+}
+
+/* The value of "key":"..." or "key":number in a JSON text (first match). */
+static void json_field(const char *js, const char *key, char *out, size_t len)
+{
+	char pat[80];
+	const char *p;
+	size_t k = 0;
+
+	out[0] = '\0';
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	p = strstr(js, pat);
+	if (!p)
+		return;
+	p += strlen(pat);
+	while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n')
+		p++;
+	if (*p == '"') {
+		for (p++; *p && *p != '"' && k + 1 < len; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			out[k++] = *p;
+		}
+	} else {
+		for (; *p && *p != ',' && *p != '}' && *p != '\n' && k + 1 < len; p++)
+			out[k++] = *p;
+	}
+	out[k] = '\0';
+}
+
+static void read_manifest(struct rep *r)
+{
+	char path[4096], *buf;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/manifest.json", r->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	buf = calloc(1, 1 << 20);
+	if (buf) {
+		char v[16];
+
+		n = fread(buf, 1, (1 << 20) - 1, f);
+		buf[n] = '\0';
+		json_field(buf, "study", r->study, sizeof(r->study));
+		json_field(buf, "date_utc", r->date, sizeof(r->date));
+		json_field(buf, "hostname", r->host, sizeof(r->host));
+		json_field(buf, "cpu_model", r->cpu, sizeof(r->cpu));
+		json_field(buf, "kernel_release", r->kernel, sizeof(r->kernel));
+		json_field(buf, "hypervisor_vendor", r->hyper, sizeof(r->hyper));
+		json_field(buf, "git_commit", r->commit, sizeof(r->commit));
+		json_field(buf, "guest_exec", r->guest_exec, sizeof(r->guest_exec));
+		json_field(buf, "complete", v, sizeof(v));
+		r->complete = !strcmp(v, "true");
+		free(buf);
+	}
+	fclose(f);
+}
+
+/* Samples of run @id: ns (and offsets) appended to the pools. */
+static int read_samples(const char *dir, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
+{
+	char path[4096], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id);
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	while (*n < max && fgets(line, sizeof(line), f)) {
+		unsigned long long s, o;
+		char path_kind[8];
+		double v;
+
+		if (sscanf(line, "%llu,%llu,%7[a-z],%lf", &s, &o, path_kind, &v) != 4)
+			continue;
+		ns[*n] = v;
+		if (off)
+			off[*n] = o;
+		(*n)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Instantiate a template for both terminals into figures/<name>.gp, and load it from all.gp. */
+static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char *const *keys,
+		   const char *const *vals, unsigned nkv)
+{
+	static const char *const term[2] = {
+		"pngcairo size 960,600 enhanced font \"sans,10\" background rgb \"white\"",
+		"svg size 960,600 enhanced font \"sans,10\" background rgb \"white\"",
+	};
+	static const char *const ext[2] = { "png", "svg" };
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/figures/%s.gp", r->dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	for (int t = 0; t < 2; t++) {
+		for (const char *p = tmpl; *p;) {
+			if (*p == '@') {
+				const char *e = strchr(p + 1, '@');
+				bool done = false;
+
+				if (e) {
+					size_t kl = (size_t)(e - p - 1);
+
+					if (kl == 4 && !strncmp(p + 1, "TERM", 4)) {
+						fputs(term[t], f);
+						done = true;
+					} else if (kl == 3 && !strncmp(p + 1, "EXT", 3)) {
+						fputs(ext[t], f);
+						done = true;
+					} else if (kl == 3 && !strncmp(p + 1, "OUT", 3)) {
+						fputs(name, f);
+						done = true;
+					}
+					for (unsigned k = 0; !done && k < nkv; k++) {
+						if (strlen(keys[k]) == kl && !strncmp(p + 1, keys[k], kl)) {
+							fputs(vals[k], f);
+							done = true;
+						}
+					}
+				}
+				if (done) {
+					p = e + 1;
+					continue;
+				}
+			}
+			fputc(*p++, f);
+		}
+		fputc('\n', f);
+	}
+	if (fclose(f))
+		return -EIO;
+	fprintf(r->all, "load \"%s.gp\"\n", name);
+	r->nfig++;
+	return 0;
+}
+
+static bool same_group(const struct bb_rec *a, const struct bb_rec *b, bool page, bool workload)
+{
+	return !strcmp(a->device, b->device) && a->region == b->region && !strcmp(a->runner, b->runner) &&
+	       (!workload || !strcmp(a->workload, b->workload)) && (!page || a->page_size == b->page_size);
+}
+
+static bool is_latency_workload(const char *w)
+{
+	return !strcmp(w, "lat-read") || !strcmp(w, "lat-write") || !strcmp(w, "mix") || !strcmp(w, "doorbell");
+}
+
+/* CDF of one (device, region, runner, workload, page): one block per policy. */
+static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t nlen)
+{
+	const struct bb_rec *g = r->sorted[first]->first;
+	double *pool = malloc(MAX_POOL * sizeof(*pool));
+	char dev[128], data[4096], title[512], nbuf[8], pg[32];
+	unsigned blocks = 0;
+	FILE *f;
+
+	if (!pool)
+		return -ENOMEM;
+	short_dev(g->device, dev, sizeof(dev));
+	snprintf(name, nlen, "cdf-%s-r%" PRIu32 "-%s-%s-%" PRIu64, dev, g->region, g->runner, g->workload, g->page_size);
+	snprintf(data, sizeof(data), "%s/figures/%s.dat", r->dir, name);
+	f = fopen(data, "w");
+	if (!f) {
+		free(pool);
+		return -errno;
+	}
+	for (size_t k = first; k <= last; k++) {
+		const struct bb_config *c = r->sorted[k];
+		size_t n = 0;
+
+		for (size_t i = 0; i < r->recs.n; i++) {
+			char key[1024];
+
+			bb_config_key(&r->recs.v[i], key, sizeof(key));
+			if (!strcmp(key, c->key))
+				read_samples(r->dir, r->recs.v[i].id, pool, NULL, &n, MAX_POOL);
+		}
+		if (!n)
+			continue;
+		qsort(pool, n, sizeof(*pool), cmp_d);
+		fprintf(f, "\"%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params);
+		for (unsigned q = 0; q < CDF_POINTS; q++) {
+			size_t i = (size_t)((double)q * (double)(n - 1) / (CDF_POINTS - 1));
+
+			fprintf(f, "%.3f %.5f\n", pool[i] > MIN_NS ? pool[i] : MIN_NS, (double)(i + 1) / (double)n);
+		}
+		fprintf(f, "\n\n");
+		blocks++;
+	}
+	fclose(f);
+	free(pool);
+	if (!blocks)
+		return -ENOENT;
+	page_name(g->page_size, pg, sizeof(pg));
+	snprintf(title, sizeof(title), "%s region %" PRIu32 ", %s, %s pages, %s runner: latency CDF per policy", dev,
+		 g->region, g->workload, pg, g->runner);
+	snprintf(nbuf, sizeof(nbuf), "%u", blocks);
+	snprintf(data, sizeof(data), "%s.dat", name);
+	{
+		const char *k[] = { "TITLE", "DATA", "N" }, *v[] = { title, data, nbuf };
+
+		return emit_gp(r, bb_gp_cdf, name, k, v, 3);
+	}
+}
+
+/* p50/p99 bars of one (device, region, runner, workload) over policies x pages. */
+static int fig_bars(struct rep *r, size_t first, size_t last, char *name, size_t nlen)
+{
+	const struct bb_rec *g = r->sorted[first]->first;
+	char dev[128], data[4096], title[512];
+	FILE *f;
+
+	short_dev(g->device, dev, sizeof(dev));
+	snprintf(name, nlen, "bars-%s-r%" PRIu32 "-%s-%s", dev, g->region, g->runner, g->workload);
+	snprintf(data, sizeof(data), "%s/figures/%s.dat", r->dir, name);
+	f = fopen(data, "w");
+	if (!f)
+		return -errno;
+	for (size_t k = first; k <= last; k++) {
+		const struct bb_config *c = r->sorted[k];
+		char pg[32];
+
+		page_name(c->first->page_size, pg, sizeof(pg));
+		fprintf(f, "\"%s%s%s %s\" %.3f %.3f\n", c->first->policy, c->first->params[0] ? " " : "",
+			c->first->params, pg, c->p50_ns > MIN_NS ? c->p50_ns : MIN_NS,
+			c->p99_ns > MIN_NS ? c->p99_ns : MIN_NS);
+	}
+	fclose(f);
+	snprintf(title, sizeof(title), "%s region %" PRIu32 ", %s, %s runner: p50 and p99 per policy and page size",
+		 dev, g->region, g->workload, g->runner);
+	snprintf(data, sizeof(data), "%s.dat", name);
+	{
+		const char *k[] = { "TITLE", "DATA" }, *v[] = { title, data };
+
+		return emit_gp(r, bb_gp_bars, name, k, v, 2);
+	}
+}
+
+struct plan_row {
+	char device[300], policy[32], params[96], mode[12];
+	uint32_t region;
+	uint64_t page, off, size;
+};
+
+static int read_plans(const char *dir, struct plan_row **out, size_t *n)
+{
+	char path[4096], line[1024];
+	size_t cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/plans.csv", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct plan_row pr;
+		char *fl[8], *p = line;
+		int k = 0;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		while (k < 8) {
+			fl[k++] = p;
+			p = strchr(p, ',');
+			if (!p)
+				break;
+			*p++ = '\0';
+		}
+		if (k != 8)
+			continue;
+		memset(&pr, 0, sizeof(pr));
+		snprintf(pr.device, sizeof(pr.device), "%s", fl[0]);
+		pr.region = (uint32_t)strtoul(fl[1], NULL, 0);
+		snprintf(pr.policy, sizeof(pr.policy), "%s", fl[2]);
+		snprintf(pr.params, sizeof(pr.params), "%s", fl[3]);
+		pr.page = strtoull(fl[4], NULL, 0);
+		pr.off = strtoull(fl[5], NULL, 0);
+		pr.size = strtoull(fl[6], NULL, 0);
+		snprintf(pr.mode, sizeof(pr.mode), "%s", fl[7]);
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct plan_row *nv = realloc(*out, nc * sizeof(*nv));
+
+			if (!nv) {
+				fclose(f);
+				free(*out);
+				*out = NULL;
+				return -ENOMEM;
+			}
+			*out = nv;
+			cap = nc;
+		}
+		(*out)[(*n)++] = pr;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Page map of (device, region, page): windows per policy, must-trap, sweep latency per page. */
+static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, const char *device, uint32_t region,
+		       uint64_t page, char *name, size_t nlen)
+{
+	char dev[128], win[4096], sw[4096], title[512], yt[1024] = "\"must-trap\" -1", npol[8], nsw[8], xmax[32], pg[32];
+	char pols[16][140];
+	unsigned np = 0, ns = 0;
+	uint64_t region_size = 0;
+	double *pool = NULL;
+	uint64_t *offs = NULL;
+	FILE *f, *g;
+
+	short_dev(device, dev, sizeof(dev));
+	snprintf(name, nlen, "pagemap-%s-r%" PRIu32 "-%" PRIu64, dev, region, page);
+	for (size_t i = 0; i < npl; i++) {
+		const struct plan_row *p = &pl[i];
+		char lab[140];
+		unsigned k;
+
+		if (strcmp(p->device, device) || p->region != region || p->page != page)
+			continue;
+		if (p->off + p->size > region_size)
+			region_size = p->off + p->size;
+		if (!strcmp(p->mode, "must-trap"))
+			continue;
+		snprintf(lab, sizeof(lab), "%s%s%s", p->policy, p->params[0] ? " " : "", p->params);
+		for (k = 0; k < np; k++)
+			if (!strcmp(pols[k], lab))
+				break;
+		if (k == np && np < 16)
+			snprintf(pols[np++], sizeof(pols[0]), "%s", lab);
+	}
+	if (!np || !region_size)
+		return -ENOENT;
+	/* the window file: 0 mapped, 1 trapped, 2 must-trap; y = policy row */
+	snprintf(win, sizeof(win), "%s/figures/%s-win.dat", r->dir, name);
+	f = fopen(win, "w");
+	if (!f)
+		return -errno;
+	for (int blk = 0; blk < 3; blk++) {
+		unsigned rows = 0;
+
+		for (size_t i = 0; i < npl; i++) {
+			const struct plan_row *p = &pl[i];
+			char lab[140];
+			int y = -1;
+
+			if (strcmp(p->device, device) || p->region != region || p->page != page)
+				continue;
+			if ((blk == 0 && strcmp(p->mode, "map")) || (blk == 1 && strcmp(p->mode, "trap")) ||
+			    (blk == 2 && strcmp(p->mode, "must-trap")))
+				continue;
+			snprintf(lab, sizeof(lab), "%s%s%s", p->policy, p->params[0] ? " " : "", p->params);
+			for (unsigned k = 0; k < np && blk < 2; k++)
+				if (!strcmp(pols[k], lab))
+					y = (int)k;
+			fprintf(f, "%d %.3f %.3f\n", y, (double)p->off / 1024.0, (double)(p->off + p->size) / 1024.0);
+			rows++;
+		}
+		if (!rows)	/* an empty block would shift the indices */
+			fprintf(f, "-5 0 0\n");
+		fprintf(f, "\n\n");
+	}
+	fclose(f);
+	for (unsigned k = 0; k < np; k++) {
+		size_t n = strlen(yt);
+
+		snprintf(yt + n, sizeof(yt) - n, ", \"%s\" %u", pols[k], k);
+	}
+	/* sweep latency per 4 KiB page, median over every sample of that page, per policy */
+	snprintf(sw, sizeof(sw), "%s/figures/%s-sweep.dat", r->dir, name);
+	g = fopen(sw, "w");
+	pool = malloc(MAX_POOL * sizeof(*pool));
+	offs = malloc(MAX_POOL * sizeof(*offs));
+	if (!g || !pool || !offs) {
+		if (g)
+			fclose(g);
+		free(pool);
+		free(offs);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < r->cfg.n; k++) {
+		const struct bb_config *c = r->sorted[k];
+		size_t n = 0, i = 0;
+
+		if (strcmp(c->first->workload, "sweep") || strcmp(c->first->device, device) ||
+		    c->first->region != region || c->first->page_size != page || strcmp(c->first->runner, "host"))
+			continue;
+		for (size_t j = 0; j < r->recs.n; j++) {
+			char key[1024];
+
+			bb_config_key(&r->recs.v[j], key, sizeof(key));
+			if (!strcmp(key, c->key))
+				read_samples(r->dir, r->recs.v[j].id, pool, offs, &n, MAX_POOL);
+		}
+		if (!n)
+			continue;
+		/* sort by page, then median per page */
+		for (size_t a = 1; a < n; a++) {	/* insertion sort by offset keeps pairs together */
+			uint64_t o = offs[a];
+			double v = pool[a];
+			size_t b = a;
+
+			for (; b > 0 && offs[b - 1] / 4096 > o / 4096; b--) {
+				offs[b] = offs[b - 1];
+				pool[b] = pool[b - 1];
+			}
+			offs[b] = o;
+			pool[b] = v;
+		}
+		fprintf(g, "\"%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params);
+		while (i < n) {
+			size_t j = i;
+
+			while (j < n && offs[j] / 4096 == offs[i] / 4096)
+				j++;
+			qsort(pool + i, j - i, sizeof(*pool), cmp_d);
+			{
+				double med = bb_percentile(pool + i, j - i, 50.0);
+
+				fprintf(g, "%.3f %.3f\n", (double)(offs[i] / 4096 * 4096) / 1024.0 + 2.0,
+					med > MIN_NS ? med : MIN_NS);
+			}
+			i = j;
+		}
+		fprintf(g, "\n\n");
+		ns++;
+	}
+	fclose(g);
+	free(pool);
+	free(offs);
+	page_name(page, pg, sizeof(pg));
+	snprintf(title, sizeof(title), "%s region %" PRIu32 " on %s pages: mapped, trapped and must-trap ranges per policy; "
+		 "sweep latency per 4 KiB page", dev, region, pg);
+	snprintf(npol, sizeof(npol), "%u", np);
+	snprintf(nsw, sizeof(nsw), "%u", ns);
+	snprintf(xmax, sizeof(xmax), "%.3f", (double)region_size / 1024.0);
+	snprintf(win, sizeof(win), "%s-win.dat", name);
+	snprintf(sw, sizeof(sw), "%s-sweep.dat", name);
+	if (!ns) {
+		/* no sweep: a one-point placeholder block keeps the template valid */
+		snprintf(sw, sizeof(sw), "%s/figures/%s-sweep.dat", r->dir, name);
+		g = fopen(sw, "w");
+		if (g) {
+			fprintf(g, "\"no sweep run\" 0\n0 1\n");
+			fclose(g);
+		}
+		snprintf(sw, sizeof(sw), "%s-sweep.dat", name);
+		snprintf(nsw, sizeof(nsw), "1");
+	}
+	{
+		const char *k[] = { "TITLE", "WIN", "SWEEP", "YTICS", "NPOL", "XMAX", "NSWEEP" };
+		const char *v[] = { title, win, sw, yt, npol, xmax, nsw };
+
+		return emit_gp(r, bb_gp_pagemap, name, k, v, 7);
+	}
+}
+
+/* Memslots and mappings per policy for every device region at one page size (host, first workload). */
+static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
+{
+	static const char *const pols[] = { "full", "holes", "sparse", "merged", "trap" };
+	char data[4096], maps[4096], title[256], pg[32];
+	FILE *f, *g;
+	unsigned rows = 0;
+	char last[400] = "";
+
+	snprintf(name, nlen, "slots-%" PRIu64, page);
+	snprintf(data, sizeof(data), "%s/figures/%s.dat", r->dir, name);
+	snprintf(maps, sizeof(maps), "%s/figures/%s-maps.dat", r->dir, name);
+	f = fopen(data, "w");
+	g = fopen(maps, "w");
+	if (!f || !g) {
+		if (f)
+			fclose(f);
+		if (g)
+			fclose(g);
+		return -errno;
+	}
+	fprintf(f, "layout full holes sparse merged trap\n");
+	fprintf(g, "layout full holes sparse merged trap\n");
+	for (size_t k = 0; k < r->cfg.n; k++) {
+		const struct bb_rec *a = r->sorted[k]->first;
+		char dev[128], here[400];
+
+		if (strcmp(a->runner, "host") || a->page_size != page)
+			continue;
+		snprintf(here, sizeof(here), "%s|%" PRIu32, a->device, a->region);
+		if (!strcmp(here, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", here);
+		short_dev(a->device, dev, sizeof(dev));
+		fprintf(f, "\"%s r%" PRIu32 "\"", dev, a->region);
+		fprintf(g, "\"%s r%" PRIu32 "\"", dev, a->region);
+		for (int p = 0; p < 5; p++) {
+			const struct bb_config *hit = NULL;
+
+			for (size_t j = 0; j < r->cfg.n && !hit; j++) {
+				const struct bb_rec *b = r->sorted[j]->first;
+
+				if (!strcmp(b->device, a->device) && b->region == a->region && b->page_size == page &&
+				    !strcmp(b->runner, "host") && !strcmp(b->policy, pols[p]) && !b->params[0])
+					hit = r->sorted[j];
+			}
+			if (hit) {
+				fprintf(f, " %" PRIu32, hit->memslots);
+				fprintf(g, " %" PRIu32, hit->mappings);
+			} else {
+				fprintf(f, " -");
+				fprintf(g, " -");
+			}
+		}
+		fprintf(f, "\n");
+		fprintf(g, "\n");
+		rows++;
+	}
+	fclose(f);
+	fclose(g);
+	if (!rows)
+		return -ENOENT;
+	page_name(page, pg, sizeof(pg));
+	snprintf(title, sizeof(title), "Memslots and host mappings per policy, %s pages (- : policy not applicable)", pg);
+	snprintf(data, sizeof(data), "%s.dat", name);
+	snprintf(maps, sizeof(maps), "%s-maps.dat", name);
+	{
+		const char *k[] = { "TITLE", "DATA", "MAPS", "N" }, *v[] = { title, data, maps, "5" };
+
+		return emit_gp(r, bb_gp_slots, name, k, v, 4);
+	}
+}
+
+static int run_gnuplot(const char *figdir)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		FILE *log;
+
+		if (chdir(figdir))
+			_exit(126);
+		log = freopen("gnuplot.log", "w", stderr);
+		(void)log;
+		execlp("gnuplot", "gnuplot", "all.gp", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(st))
+		return -EINTR;
+	return WEXITSTATUS(st) == 127 ? -ENOENT : WEXITSTATUS(st) ? -EIO : 0;
+}
+
+static void fmt_ns(char *out, size_t len, double ns)
+{
+	if (ns >= 1e6)
+		snprintf(out, len, "%.2f ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(out, len, "%.2f µs", ns / 1e3);
+	else
+		snprintf(out, len, "%.1f ns", ns);
+}
+
+struct writer_arg {
+	struct rep *r;
+	const char *const *figs;	/* figure names per config group, "" when none */
+	size_t nfigs;
+	bool have_figs;
+	const char *gp_note;
+	const struct plan_row *pl;
+	size_t npl;
+};
+
+/* The best applicable, non-exposing policy of a (device, region, runner, workload, page) group. */
+static const struct bb_config *best_in(struct rep *r, size_t first, size_t last)
+{
+	const struct bb_config *best = NULL;
+
+	for (size_t k = first; k <= last; k++) {
+		const struct bb_config *c = r->sorted[k];
+
+		if (!strcmp(c->first->policy, "full"))
+			continue;	/* exposes the MSI-X table: the upper bound, not a choice */
+		if (!best || c->p50_ns < best->p50_ns ||
+		    (c->p50_ns == best->p50_ns && c->memslots < best->memslots))
+			best = c;
+	}
+	return best;
+}
+
+static const struct bb_config *find_policy(struct rep *r, size_t first, size_t last, const char *pol)
+{
+	for (size_t k = first; k <= last; k++)
+		if (!strcmp(r->sorted[k]->first->policy, pol) && !r->sorted[k]->first->params[0])
+			return r->sorted[k];
+	return NULL;
+}
+
+static void summary(FILE *f, struct rep *r)
+{
+	size_t i = 0;
+	unsigned bullets = 0;
+
+	fprintf(f, "## What the study found\n\n");
+	while (i < r->cfg.n) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		size_t j = i, pages[8][2];
+		unsigned np = 0;
+		char dev[128], line[2048] = "";
+		const struct bb_config *bests[8];
+
+		/* one device, region, runner, workload; its page sizes in order */
+		while (j < r->cfg.n && same_group(r->sorted[j]->first, g, false, true))
+			j++;
+		if (!is_latency_workload(g->workload) || strcmp(g->workload, "lat-read")) {
+			i = j;
+			continue;
+		}
+		for (size_t k = i; k < j && np < 8;) {
+			size_t e = k;
+
+			while (e < j && r->sorted[e]->first->page_size == r->sorted[k]->first->page_size)
+				e++;
+			pages[np][0] = k;
+			pages[np][1] = e - 1;
+			bests[np] = best_in(r, k, e - 1);
+			np++;
+			k = e;
+		}
+		short_dev(g->device, dev, sizeof(dev));
+		snprintf(line, sizeof(line), "- **%s region %" PRIu32 "** (%s, %s runner):", dev, g->region, g->workload,
+			 g->runner);
+		for (unsigned p = 0; p < np; p++) {
+			const struct bb_config *b = bests[p], *sp = find_policy(r, pages[p][0], pages[p][1], "sparse");
+			char pg[32], a[32], t[32];
+			size_t n = strlen(line);
+
+			if (!b)
+				continue;
+			page_name(b->first->page_size, pg, sizeof(pg));
+			fmt_ns(a, sizeof(a), b->p50_ns);
+			if (b->speedup_vs_trap > 0 && b->speedup_vs_trap < 1.5) {
+				snprintf(line + n, sizeof(line) - n, "%s at %s pages every policy a VMM can use traps "
+					 "(best %s, p50 %s, %.0f%% of accesses trapped, no faster than trap)", p ? ";" : "",
+					 pg, b->first->policy, a, 100 * b->trapped_share);
+				continue;
+			} else if (b->speedup_vs_trap > 0) {
+				fmt_ns(t, sizeof(t), (b->p50_ns > 0.1 ? b->p50_ns : 0.1) * b->speedup_vs_trap);
+				snprintf(line + n, sizeof(line) - n, "%s at %s pages %s is best (p50 %s, %s%.1fx faster than "
+					 "trap's %s, %.0f%% of accesses trapped)", p ? ";" : "", pg, b->first->policy, a,
+					 b->p50_ns < 0.1 ? "at least " : "", b->speedup_vs_trap, t, 100 * b->trapped_share);
+			} else {
+				snprintf(line + n, sizeof(line) - n, "%s at %s pages %s is best (p50 %s)", p ? ";" : "", pg,
+					 b->first->policy, a);
+			}
+			n = strlen(line);
+			if (sp && sp != b && sp->p50_ns > 0 && b->p50_ns < sp->p50_ns * 0.8)
+				snprintf(line + n, sizeof(line) - n, ", %.1fx faster than sparse (what VMMs do)",
+					 sp->p50_ns / b->p50_ns);
+			else if (sp && sp != b && b->memslots < sp->memslots)
+				snprintf(line + n, sizeof(line) - n, ", as fast as sparse with %" PRIu32 " memslot%s instead of %" PRIu32,
+					 b->memslots, b->memslots == 1 ? "" : "s", sp->memslots);
+		}
+		/* where the page size changes the answer */
+		for (unsigned p = 1; p < np; p++) {
+			const struct bb_config *a = bests[0], *b = bests[p];
+			size_t n = strlen(line);
+			char pa[32], pb[32];
+
+			if (!a || !b || a->speedup_vs_trap < 2.0 || b->speedup_vs_trap > 1.5)
+				continue;
+			page_name(a->first->page_size, pa, sizeof(pa));
+			page_name(b->first->page_size, pb, sizeof(pb));
+			snprintf(line + n, sizeof(line) - n, ". **The page size changes the answer**: at %s the hot "
+				 "registers trap under every policy a VMM can use (%.0f%% trapped), %s%.0fx slower than at %s",
+				 pb, 100 * b->trapped_share, a->p50_ns < 0.1 ? "at least " : "",
+				 b->p50_ns / (a->p50_ns > 0.1 ? a->p50_ns : 0.1), pa);
+			break;
+		}
+		fprintf(f, "%s.\n", line);
+		bullets++;
+		i = j;
+	}
+	if (!bullets)
+		fprintf(f, "- No `lat-read` runs in this folder: see the tables below.\n");
+	fprintf(f, "\n`full` maps the MSI-X table and PBA the VMM must emulate: it is shown as the upper bound and never "
+		"named best. Speed-ups compare medians of the per-run medians against `trap` on the same region, page "
+		"size, runner and workload.\n\n");
+}
+
+static int write_report(FILE *f, void *arg)
+{
+	const struct writer_arg *w = arg;
+	struct rep *r = w->r;
+	size_t i = 0, fi = 0;
+
+	fprintf(f, "# barbench report%s%s\n\n", r->study[0] ? ": " : "", r->study);
+	fprintf(f, "Results folder of %zu runs in %zu configurations%s. Made %s on `%s` (%s, kernel %s), "
+		"barbench %.12s.\n\n", r->recs.n, r->cfg.n, r->complete ? "" : " (**incomplete**: the study was "
+		"interrupted; `barbench study --resume` finishes it)", r->date[0] ? r->date : "(no manifest)",
+		r->host, r->cpu, r->kernel, r->commit[0] ? r->commit : "unknown");
+	if (r->hyper[0])
+		fprintf(f, "> **Read these figures with care.** They were measured inside a virtual machine "
+			"(hypervisor `%s`): host-runner latencies include its overheads%s.\n\n", r->hyper,
+			!strcmp(r->guest_exec, "emulated") ? ", and the guest runner's guest executed under "
+			"instruction emulation (nested KVM without hardware support): **guest figures are not "
+			"representative of bare metal**, only their exit counts and relative order are" : "");
+	else if (!strcmp(r->guest_exec, "emulated"))
+		fprintf(f, "> Guest runs executed under instruction emulation: guest figures are not representative of "
+			"bare metal.\n\n");
+	summary(f, r);
+	if (!w->have_figs && w->gp_note)
+		fprintf(f, "> Figures: %s\n\n", w->gp_note);
+	while (i < r->cfg.n) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		size_t j = i;
+		char dev[128];
+
+		while (j < r->cfg.n && same_group(r->sorted[j]->first, g, false, false))
+			j++;
+		short_dev(g->device, dev, sizeof(dev));
+		fprintf(f, "## %s region %" PRIu32 ", %s runner\n\n", dev, g->region, g->runner);
+		fprintf(f, "`%s`\n\n", g->device);
+		for (size_t k = i; k < j;) {
+			const struct bb_rec *h = r->sorted[k]->first;
+			size_t e = k;
+			char pg[32];
+
+			while (e < j && r->sorted[e]->first->page_size == h->page_size &&
+			       !strcmp(r->sorted[e]->first->workload, h->workload))
+				e++;
+			page_name(h->page_size, pg, sizeof(pg));
+			fprintf(f, "### %s, %s pages\n\n", h->workload, pg);
+			fprintf(f, "| policy | p50_ns [95%% CI] | p99_ns | p999_ns | speed-up vs trap | trapped | memslots | "
+				"mappings | setup_ns | reps |\n");
+			fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+			for (size_t c = k; c < e; c++) {
+				const struct bb_config *x = r->sorted[c];
+
+				fprintf(f, "| %s%s%s | %.1f [%.1f, %.1f] | %.1f | %.1f | ", x->first->policy,
+					x->first->params[0] ? " " : "", x->first->params, x->p50_ns, x->ci_lo_ns,
+					x->ci_hi_ns, x->p99_ns, x->p999_ns);
+				if (x->speedup_vs_trap > 0)
+					fprintf(f, "%s%.1fx", x->p50_ns < 0.1 ? ">= " : "", x->speedup_vs_trap);
+				else
+					fprintf(f, "-");
+				fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %zu |\n", 100 * x->trapped_share,
+					x->memslots, x->mappings, x->setup_ns, x->nreps);
+			}
+			fprintf(f, "\n");
+			for (; fi < w->nfigs && w->figs[fi * 2] && w->figs[fi * 2][0] &&
+			       (size_t)(uintptr_t)w->figs[fi * 2 + 1] <= e - 1; fi++)
+				if (w->have_figs)
+					fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[fi * 2], w->figs[fi * 2]);
+			k = e;
+		}
+		/* this section's bars and page maps */
+		for (size_t q = 0; w->have_figs && q < w->nfigs; q++) {
+			const char *nm = w->figs[q * 2];
+			char bars[300], pmap[300];
+
+			snprintf(bars, sizeof(bars), "bars-%s-r%" PRIu32 "-%s-", dev, g->region, g->runner);
+			snprintf(pmap, sizeof(pmap), "pagemap-%s-r%" PRIu32 "-", dev, g->region);
+			if (nm && (!strncmp(nm, bars, strlen(bars)) ||
+				   (!strcmp(g->runner, "host") && !strncmp(nm, pmap, strlen(pmap)))))
+				fprintf(f, "![%s](figures/%s.png)\n\n", nm, nm);
+		}
+		i = j;
+	}
+	if (w->have_figs) {
+		fprintf(f, "## Memslots and host mappings\n\n");
+		for (size_t q = 0; q < w->nfigs; q++)
+			if (w->figs[q * 2] && !strncmp(w->figs[q * 2], "slots-", 6))
+				fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[q * 2], w->figs[q * 2]);
+	}
+	fprintf(f, "## Method\n\n"
+		"Each configuration (device, region, policy, page size, runner, workload) ran as several repetitions, "
+		"interleaved. Per run, every sample is one access timed with `lfence; rdtsc; lfence` ... `rdtscp; lfence` "
+		"(batched workloads: a batch divided by its accesses), minus the median cost of an empty timing pair; "
+		"the table gives the median over repetitions of each run's median, with a non-parametric 95%% "
+		"confidence interval from order statistics of the repetitions (binomial ranks; with fewer than six "
+		"repetitions the interval is [min, max]); p99 and p99.9 are medians over repetitions. `trapped` is the "
+		"share of accesses that went through the trap path. Raw data: `runs.csv`, `samples/`, `plans.csv`, "
+		"`manifest.json`; `barbench report` rebuilds this file and its figures from them.\n");
+	return ferror(f) ? -EIO : 0;
+}
+
+int bb_report(const char *dir, bool figures, struct bb_diag *d)
+{
+	struct rep r = { .dir = dir };
+	struct plan_row *pl = NULL;
+	size_t npl = 0, nf = 0, cap;
+	const char **figs = NULL;
+	char **names = NULL;
+	char path[4096], figdir[4096];
+	const char *gp_note = NULL;
+	bool have_figs = false;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/runs.csv", dir);
+	err = bb_recs_read(path, &r.recs, d);
+	if (err)
+		return err;
+	err = bb_configs_build(&r.recs, &r.cfg, d);
+	if (err)
+		goto out;
+	r.sorted = calloc(r.cfg.n ? r.cfg.n : 1, sizeof(*r.sorted));
+	if (!r.sorted) {
+		err = bb_diag_set(d, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < r.cfg.n; k++)
+		r.sorted[k] = &r.cfg.v[k];
+	qsort(r.sorted, r.cfg.n, sizeof(*r.sorted), cmp_cfg);
+	read_manifest(&r);
+	read_plans(dir, &pl, &npl);
+
+	/* figures: (name, index of the last config it belongs after) pairs, in report order */
+	cap = 4 * r.cfg.n + 64;
+	figs = calloc(2 * cap, sizeof(*figs));
+	names = calloc(cap, sizeof(*names));
+	if (!figs || !names) {
+		err = bb_diag_set(d, -ENOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(figdir, sizeof(figdir), "%s/figures", dir);
+	if (figures && mkdir(figdir, 0777) && errno != EEXIST) {
+		gp_note = "the figures folder could not be created";
+		figures = false;
+	}
+	if (figures) {
+		snprintf(path, sizeof(path), "%s/all.gp", figdir);
+		r.all = fopen(path, "w");
+		if (!r.all) {
+			gp_note = "figures/all.gp could not be written";
+			figures = false;
+		}
+	}
+	if (figures) {
+		size_t i = 0;
+
+		/* CDFs of latency workloads, one per (device, region, runner, workload, page) */
+		while (i < r.cfg.n) {
+			size_t j = i;
+			char nm[400];
+
+			while (j < r.cfg.n && same_group(r.sorted[j]->first, r.sorted[i]->first, true, true))
+				j++;
+			if (is_latency_workload(r.sorted[i]->first->workload) && nf < cap &&
+			    !fig_cdf(&r, i, j - 1, nm, sizeof(nm))) {
+				names[nf] = strdup(nm);
+				figs[2 * nf] = names[nf];
+				figs[2 * nf + 1] = (const char *)(uintptr_t)(j - 1);
+				nf++;
+			}
+			i = j;
+		}
+		/* bars per (device, region, runner, workload) */
+		i = 0;
+		while (i < r.cfg.n) {
+			size_t j = i;
+			char nm[400];
+
+			while (j < r.cfg.n && same_group(r.sorted[j]->first, r.sorted[i]->first, false, true))
+				j++;
+			if (is_latency_workload(r.sorted[i]->first->workload) && nf < cap &&
+			    !fig_bars(&r, i, j - 1, nm, sizeof(nm))) {
+				names[nf] = strdup(nm);
+				figs[2 * nf] = names[nf];
+				figs[2 * nf + 1] = (const char *)(uintptr_t)SIZE_MAX;
+				nf++;
+			}
+			i = j;
+		}
+		/* page maps per (device, region, page) found in plans.csv */
+		for (size_t p = 0; p < npl; p++) {
+			bool seen = false;
+			char nm[400];
+
+			for (size_t q = 0; q < p && !seen; q++)
+				seen = !strcmp(pl[q].device, pl[p].device) && pl[q].region == pl[p].region &&
+				       pl[q].page == pl[p].page;
+			if (seen || nf >= cap)
+				continue;
+			if (!fig_pagemap(&r, pl, npl, pl[p].device, pl[p].region, pl[p].page, nm, sizeof(nm))) {
+				names[nf] = strdup(nm);
+				figs[2 * nf] = names[nf];
+				figs[2 * nf + 1] = (const char *)(uintptr_t)SIZE_MAX;
+				nf++;
+			}
+		}
+		/* memslots and mappings per page size */
+		{
+			uint64_t pages[16];
+			unsigned npg = 0;
+
+			for (size_t k = 0; k < r.cfg.n; k++) {
+				uint64_t pgz = r.sorted[k]->first->page_size;
+				unsigned q;
+
+				for (q = 0; q < npg && pages[q] != pgz; q++)
+					;
+				if (q == npg && npg < 16)
+					pages[npg++] = pgz;
+			}
+			for (unsigned q = 0; q < npg; q++) {
+				char nm[400];
+
+				if (nf < cap && !fig_slots(&r, pages[q], nm, sizeof(nm))) {
+					names[nf] = strdup(nm);
+					figs[2 * nf] = names[nf];
+					figs[2 * nf + 1] = (const char *)(uintptr_t)SIZE_MAX;
+					nf++;
+				}
+			}
+		}
+		fclose(r.all);
+		r.all = NULL;
+		err = run_gnuplot(figdir);
+		if (err == -ENOENT)
+			gp_note = "gnuplot is not installed: install gnuplot-nox and run `barbench report DIR`";
+		else if (err)
+			gp_note = "gnuplot failed: see figures/gnuplot.log";
+		have_figs = !err;
+		err = 0;
+	} else if (!gp_note) {
+		gp_note = "not drawn (--no-figures)";
+	}
+	{
+		struct writer_arg wa = { &r, figs, nf, have_figs, gp_note, pl, npl };
+
+		snprintf(path, sizeof(path), "%s/report.md", dir);
+		err = bb_write_atomic(path, write_report, &wa, d);
+	}
+out:
+	if (names)
+		for (size_t k = 0; k < nf; k++)
+			free(names[k]);
+	free(names);
+	free(figs);
+	free(pl);
+	free(r.sorted);
+	bb_configs_free(&r.cfg);
+	bb_recs_free(&r.recs);
+	return err;
+}

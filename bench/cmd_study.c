@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: MIT
+/*
+ * barbench study: run a study file's matrix into a results folder, keeping
+ * everything that finished whatever happens (runs.csv rewritten atomically
+ * after every run; Ctrl-C/SIGTERM stop after the run in progress; kill -9
+ * loses at most that run), then write the report.  --resume finishes only
+ * what is missing.  Also `report` and `compare`.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/analysis.h"
+#include "barbench/backend.h"
+#include "barbench/json.h"
+#include "barbench/manifest.h"
+#include "barbench/measure.h"
+#include "barbench/parse.h"
+#include "barbench/placement.h"
+#include "barbench/study.h"
+#include "cli.h"
+
+#define MAX_TARGETS 128
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void usage_study(void)
+{
+	printf("usage: barbench study FILE --out DIR [--max-runs N] [--no-report] [--no-figures]\n"
+	       "       barbench study --resume DIR [--max-runs N] [--no-report] [--no-figures]\n"
+	       "\n"
+	       "Run the matrix a study file names (studies/README.md) into DIR: runs.csv,\n"
+	       "samples/, plans.csv, manifest.json, study.txt, then report.md and figures/.\n"
+	       "Interrupted (Ctrl-C, SIGTERM, kill): what finished is kept and the manifest says\n"
+	       "the study is incomplete; --resume DIR runs only what is missing. A run that\n"
+	       "fails is recorded in the manifest and the study goes on.\n"
+	       "  --max-runs N   stop after N runs, as if interrupted (run a study in slices)\n");
+}
+
+void usage_report(void)
+{
+	printf("usage: barbench report DIR [--no-figures]\n"
+	       "\n"
+	       "Rebuild DIR/report.md and DIR/figures/ from DIR's raw results (runs.csv, samples/,\n"
+	       "plans.csv, manifest.json) without running anything.\n");
+}
+
+void usage_compare(void)
+{
+	printf("usage: barbench compare A B [--json]\n"
+	       "\n"
+	       "Per configuration in both results folders: medians, the ratio B/A and an interval\n"
+	       "from the two 95%% confidence intervals; a change is significant when the interval\n"
+	       "excludes 1. Exit 0 when nothing changed significantly, 3 when something did.\n");
+}
+
+/* One (device, region) of the study, opened and described. */
+struct target {
+	char spec[320];
+	char name[64];			/* the layout's name */
+	struct bb_dev *dev;		/* shared by a device's regions */
+	bool owns_dev;
+	struct bb_region region;
+	struct bb_range mt[2];
+	unsigned nmt;
+	struct bb_workload wl[BB_STUDY_MAX_LIST];
+	char wl_why[BB_STUDY_MAX_LIST][BB_DIAG_MAX];
+};
+
+struct job {
+	unsigned t, runner, page, pol, wl, rep;
+	char id[200];
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* emu:DIR/ * -> every layout file in DIR (or the shipped ones when DIR is "layouts" and absent). */
+static int expand(const char *spec, char out[][320], unsigned max, unsigned *n, struct bb_diag *d)
+{
+	size_t len = strlen(spec);
+	char dir[300], *names[MAX_TARGETS];
+	unsigned k = 0;
+	struct dirent *e;
+	DIR *dh;
+
+	if (len < 6 || strcmp(spec + len - 2, "/*")) {
+		if (*n >= max)
+			return bb_diag_set(d, -E2BIG, "more than %u devices", max);
+		bb_strcpy(out[(*n)++], 320, spec);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(len - 6), spec + 4);
+	dh = opendir(dir);
+	if (!dh && !strcmp(dir, "layouts")) {
+		snprintf(dir, sizeof(dir), "%s", BB_LAYOUT_DIR);
+		dh = opendir(dir);
+	}
+	if (!dh)
+		return bb_diag_set(d, -ENOENT, "%s: %s: %s", spec, dir, strerror(errno));
+	while ((e = readdir(dh)) && k < MAX_TARGETS) {
+		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
+			continue;
+		names[k] = strdup(e->d_name);
+		if (names[k])
+			k++;
+	}
+	closedir(dh);
+	qsort(names, k, sizeof(names[0]), cmp_str);
+	for (unsigned i = 0; i < k; i++) {
+		if (*n < max)
+			snprintf(out[(*n)++], 320, "emu:%s/%s", dir, names[i]);
+		free(names[i]);
+	}
+	return *n <= max ? 0 : bb_diag_set(d, -E2BIG, "more than %u devices", max);
+}
+
+static bool region_has_regs(const struct bb_dev *dev, uint32_t index)
+{
+	for (uint32_t i = 0; dev->has_layout && i < dev->layout.nr_regs; i++)
+		if (dev->layout.regs[i].region == index)
+			return true;
+	return false;
+}
+
+struct lines {
+	char **v;
+	size_t n, cap;
+};
+
+static int lines_add(struct lines *l, char *s)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 256;
+		char **nv = realloc(l->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static int write_lines(FILE *f, void *arg)
+{
+	const struct lines *l = arg;
+
+	fprintf(f, "%s\n", bb_runs_csv_header());
+	for (size_t i = 0; i < l->n; i++)
+		fputs(l->v[i], f);
+	return ferror(f) ? -EIO : 0;
+}
+
+struct plans_arg {
+	struct target *t;
+	unsigned nt;
+	const struct bb_study *st;
+	const struct bb_registry *reg;
+	const struct bb_policy_ops **pols;
+	unsigned npol;
+};
+
+/* plans.csv: every applicable plan's windows, and the must-trap ranges, for the page maps. */
+static int write_plans(FILE *f, void *arg)
+{
+	const struct plans_arg *a = arg;
+
+	fprintf(f, "device,region,policy,params,page_size,offset,size,mode\n");
+	for (unsigned t = 0; t < a->nt; t++) {
+		const struct target *tg = &a->t[t];
+
+		for (unsigned g = 0; g < a->st->nr_pages; g++) {
+			for (unsigned m = 0; m < tg->nmt; m++)
+				fprintf(f, "%s,%" PRIu32 ",-,,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",must-trap\n", tg->spec,
+					tg->region.index, a->st->pages[g], tg->mt[m].offset, tg->mt[m].size);
+			for (unsigned p = 0; p < a->npol; p++) {
+				struct bb_param all[BB_STUDY_MAX_PARAMS], mine[BB_POLICY_MAX_PARAMS];
+				char ptxt[64];
+				struct bb_policy_ctx ctx = { .page_size = a->st->pages[g], .must_trap = tg->mt,
+							     .nr_must_trap = tg->nmt, .params = mine };
+				struct bb_plan plan;
+				struct bb_diag d;
+
+				for (unsigned k = 0; k < a->st->nr_params; k++)
+					all[k] = (struct bb_param){ a->st->param_keys[k], a->st->param_values[k] };
+				ctx.nr_params = bb_params_for(a->pols[p], all, a->st->nr_params, mine, ptxt, sizeof(ptxt));
+				if (bb_policy_run(a->pols[p], &tg->region, &ctx, &plan, &d) || !plan.applicable) {
+					bb_plan_free(&plan);
+					continue;
+				}
+				for (uint32_t w = 0; w < plan.nr_windows; w++)
+					fprintf(f, "%s,%" PRIu32 ",%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s\n", tg->spec,
+						tg->region.index, a->pols[p]->name, ptxt, a->st->pages[g],
+						plan.windows[w].offset, plan.windows[w].size,
+						plan.windows[w].mode == BB_WIN_MAP ? "map" : "trap");
+				bb_plan_free(&plan);
+			}
+		}
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static int copy_file(const char *from, const char *to, struct bb_diag *d)
+{
+	uint8_t *buf;
+	size_t len;
+	FILE *f;
+	int err = bb_cli_read_file(from, 1u << 20, &buf, &len, d);
+
+	if (err)
+		return err;
+	f = fopen(to, "wb");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		free(buf);
+		return bb_diag_set(d, -EIO, "%s: %s", to, strerror(errno));
+	}
+	free(buf);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void id_part(char *out, size_t len, const char *s)
+{
+	size_t k = 0;
+
+	for (; *s && k + 1 < len; s++)
+		out[k++] = ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-') ? *s : '_';
+	out[k] = '\0';
+}
+
+int cmd_study(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "resume", required_argument, NULL, 'R' },
+		{ "max-runs", required_argument, NULL, 'm' },
+		{ "no-report", no_argument, NULL, 'n' },
+		{ "no-figures", no_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char specs[MAX_TARGETS][320];
+	const char *file = NULL, *out = NULL;
+	bool resume = false, report = true, figures = true;
+	uint64_t max_runs = UINT64_MAX;
+	struct bb_study *st = NULL;
+	struct target *tg = NULL;
+	unsigned nt = 0, nspecs = 0, npol = 0;
+	const struct bb_policy_ops *pols[BB_REGISTRY_MAX];
+	const struct bb_runner_ops *runners[BB_STUDY_MAX_LIST];
+	char runner_why[BB_STUDY_MAX_LIST][128];
+	struct bb_registry reg;
+	struct bb_recs old = { 0 };
+	struct lines rows = { 0 };
+	struct job *jobs = NULL;
+	size_t njobs = 0, todo = 0, done = 0, failed = 0, done_before;
+	char *skipped = NULL, *failures = NULL;
+	size_t skipped_len = 0, failures_len = 0;
+	FILE *skf = NULL, *faf = NULL;
+	struct bb_tsc tsc;
+	struct bb_placement pl;
+	struct bb_counters ctr;
+	struct bb_sysinfo si;
+	struct bb_diag d;
+	char path[4096];
+	uint64_t overhead;
+	double t0;
+	int c, err = 0, status = BB_EXIT_OK;
+	bool tty = isatty(2), have_ctr = false;
+
+	bb_registry_init(&reg);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'R': out = optarg; resume = true; break;
+		case 'n': report = false; break;
+		case 'F': figures = false; break;
+		case 'm':
+			if (bb_parse_u64(optarg, &max_runs))
+				return bb_cli_fail(BB_EXIT_USAGE, "study: --max-runs %s: not a number", optarg);
+			break;
+		default:
+			return bb_cli_fail(BB_EXIT_USAGE, "study: unknown option '%s' (see barbench study --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		file = argv[optind++];
+	if (optind < argc)
+		return bb_cli_fail(BB_EXIT_USAGE, "study: unexpected argument '%s'", argv[optind]);
+	if (!out || (resume && file) || (!resume && !file))
+		return bb_cli_fail(BB_EXIT_USAGE, "study: give FILE --out DIR, or --resume DIR (see barbench study --help)");
+
+	st = calloc(1, sizeof(*st));
+	tg = calloc(MAX_TARGETS, sizeof(*tg));
+	if (!st || !tg) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/runs.csv", out);
+	if (resume) {
+		struct stat sb;
+
+		if (!stat(path, &sb) && bb_recs_read(path, &old, &d)) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume: %s", d.msg);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/study.txt", out);
+		file = path;
+	} else {
+		struct stat sb;
+
+		if (!stat(path, &sb)) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or another --out",
+					     out, out);
+			goto out;
+		}
+	}
+	err = bb_study_load(file, st, &d);
+	if (err) {
+		status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
+		goto out;
+	}
+	if (!resume) {
+		char to[4096];
+
+		err = bb_results_dir(out, &d);
+		snprintf(to, sizeof(to), "%s/study.txt", out);
+		if (!err)
+			err = copy_file(file, to, &d);
+		if (err) {
+			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
+			goto out;
+		}
+	}
+	/* policies and runners */
+	if (st->all_policies) {
+		for (unsigned i = 0; i < reg.n; i++)
+			pols[npol++] = reg.ops[i];
+	} else {
+		for (unsigned i = 0; i < st->nr_policies; i++) {
+			pols[npol] = bb_registry_find(&reg, st->policies[i]);
+			if (!pols[npol]) {
+				status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: no policy '%s'", file, st->policies[i]);
+				goto out;
+			}
+			npol++;
+		}
+	}
+	for (unsigned i = 0; i < st->nr_params; i++) {
+		bool known = false;
+
+		for (unsigned p = 0; p < npol && !known; p++) {
+			struct bb_param one = { st->param_keys[i], st->param_values[i] }, mine[1];
+			char tx[8];
+
+			known = bb_params_for(pols[p], &one, 1, mine, tx, sizeof(tx)) == 1;
+		}
+		if (!known) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: no policy of the study takes param '%s'", file,
+					     st->param_keys[i]);
+			goto out;
+		}
+	}
+	for (unsigned i = 0; i < st->nr_runners; i++) {
+		runners[i] = bb_runner_find(st->runners[i]);
+		snprintf(runner_why[i], sizeof(runner_why[i]), "%s",
+			 runners[i] ? "" : "this build of barbench has no such runner");
+	}
+	/* devices and their regions */
+	for (unsigned i = 0; i < st->nr_devices; i++) {
+		err = expand(st->devices[i].spec, specs, MAX_TARGETS, &nspecs, &d);
+		if (err) {
+			status = bb_cli_fail(bb_cli_status(err), "study: %s:%u: %s", file, st->devices[i].line, d.msg);
+			goto out;
+		}
+		for (unsigned s = 0; s < nspecs; s++) {
+			struct bb_dev *dev = NULL;
+
+			if (specs[s][0] == '\0')
+				continue;
+			err = bb_dev_open(specs[s], &dev, &d);
+			if (err) {
+				status = bb_cli_fail(bb_cli_status(err), "study: %s:%u: %s", file, st->devices[i].line, d.msg);
+				goto out;
+			}
+			for (uint32_t r = 0; r < dev->nr_regions; r++) {
+				uint32_t index = dev->index[r];
+				bool want = false;
+				struct target *t;
+
+				if (st->devices[i].auto_regions) {
+					want = region_has_regs(dev, index);
+				} else {
+					for (unsigned k = 0; k < st->devices[i].nr_regions; k++)
+						want |= st->devices[i].regions[k] == index;
+				}
+				if (!want)
+					continue;
+				if (nt == MAX_TARGETS) {
+					bb_dev_close(dev);
+					status = bb_cli_fail(BB_EXIT_USAGE, "study: more than %d regions", MAX_TARGETS);
+					goto out;
+				}
+				t = &tg[nt];
+				bb_strcpy(t->spec, sizeof(t->spec), specs[s]);
+				bb_strcpy(t->name, sizeof(t->name), dev->layout.name);
+				t->dev = dev;
+				t->owns_dev = !nt || tg[nt - 1].dev != dev;
+				err = bb_dev_region(dev, index, &t->region, NULL, NULL, &d);
+				if (err) {
+					if (t->owns_dev)
+						bb_dev_close(dev);
+					status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
+					goto out;
+				}
+				t->nmt = bb_dev_must_trap(dev, index, t->mt);
+				nt++;
+				for (unsigned w = 0; w < st->nr_workloads; w++) {
+					struct bb_workload_spec ws;
+
+					err = bb_workload_parse(st->workloads[w], st->width, &ws, &d);
+					if (!err)
+						err = bb_workload_build(&ws, &dev->layout, &t->region, dev->real_hw, &t->wl[w], &d);
+					if (err == -ENOENT) {
+						memcpy(t->wl_why[w], d.msg, sizeof(t->wl_why[w]));
+						t->wl[w].n = 0;
+						err = 0;
+					}
+					if (err) {
+						status = bb_cli_fail(bb_cli_status(err), "study: %s: %s", t->spec, d.msg);
+						goto out;
+					}
+				}
+			}
+			if (!nt || tg[nt - 1].dev != dev)
+				bb_dev_close(dev);	/* no region of it was wanted */
+			specs[s][0] = '\0';
+		}
+	}
+	if (!nt) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "study: %s names no region to measure", file);
+		goto out;
+	}
+
+	/* the matrix, repetitions outermost so drift spreads over every configuration */
+	njobs = (size_t)st->repetitions * nt * st->nr_runners * st->nr_pages * npol * st->nr_workloads;
+	jobs = calloc(njobs, sizeof(*jobs));
+	skf = open_memstream(&skipped, &skipped_len);
+	faf = open_memstream(&failures, &failures_len);
+	if (!jobs || !skf || !faf) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+		goto out;
+	}
+	njobs = 0;
+	for (unsigned rep = 0; rep < st->repetitions; rep++)
+		for (unsigned t = 0; t < nt; t++)
+			for (unsigned ru = 0; ru < st->nr_runners; ru++)
+				for (unsigned g = 0; g < st->nr_pages; g++)
+					for (unsigned p = 0; p < npol; p++)
+						for (unsigned w = 0; w < st->nr_workloads; w++) {
+							struct job *j = &jobs[njobs++];
+							char wn[64];
+
+							*j = (struct job){ t, ru, g, p, w, rep, "" };
+							id_part(wn, sizeof(wn), st->workloads[w]);
+							snprintf(j->id, sizeof(j->id), "%s-r%" PRIu32 "-%s-%s-%" PRIu64 "-%s-%u",
+								 tg[t].name, tg[t].region.index, st->runners[ru], pols[p]->name,
+								 st->pages[g], wn, rep);
+						}
+	/* what is already there (resume) is kept verbatim */
+	for (size_t i = 0; i < old.n; i++) {
+		char *line = malloc(strlen(old.v[i].line) + 2);
+
+		if (!line || lines_add(&rows, line)) {
+			free(line);
+			status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+			goto out;
+		}
+		sprintf(line, "%s\n", old.v[i].line);
+	}
+	for (size_t i = 0; i < njobs; i++) {
+		bool have = false;
+
+		for (size_t k = 0; k < old.n && !have; k++)
+			have = !strcmp(old.v[k].id, jobs[i].id);
+		if (have)
+			jobs[i].id[0] = '\0';	/* done before */
+		else
+			todo++;
+	}
+	done_before = old.n;
+	{
+		struct plans_arg pa = { tg, nt, st, &reg, pols, npol };
+		char pp[4096];
+
+		snprintf(pp, sizeof(pp), "%s/plans.csv", out);
+		err = bb_write_atomic(pp, write_plans, &pa, &d);
+		if (err) {
+			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
+			goto out;
+		}
+	}
+	err = bb_tsc_init(&tsc, &d);
+	if (!err)
+		err = bb_place(-1, -1, &pl, &d);
+	if (err) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
+		goto out;
+	}
+	overhead = bb_tsc_overhead(20000);
+	have_ctr = !bb_counters_open(&ctr, NULL);
+	bb_sysinfo_collect(&si, NULL);
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	if (!resume || todo)
+		fprintf(stderr, "barbench: study %s: %zu runs to do (%zu done before), %u regions, into %s\n", st->name,
+			todo, done_before, nt, out);
+
+	t0 = now_s();
+	for (size_t i = 0; i < njobs && !stop_signal; i++) {
+		struct job *j = &jobs[i];
+		struct target *t = &tg[j->t];
+		struct bb_param params[BB_STUDY_MAX_PARAMS];
+		struct bb_run_row row;
+		char why[BB_DIAG_MAX], pg[32];
+		int r;
+
+		if (!j->id[0])
+			continue;
+		if (done >= max_runs) {
+			stop_signal = -1;
+			break;
+		}
+		for (unsigned k = 0; k < st->nr_params; k++)
+			params[k] = (struct bb_param){ st->param_keys[k], st->param_values[k] };
+		bb_format_size(pg, sizeof(pg), st->pages[j->page]);
+		if (tty) {
+			double el = now_s() - t0, eta = done ? el / (double)done * (double)(todo - done) : 0;
+
+			fprintf(stderr, "\r[%zu/%zu] ETA %3.0fs %-26.26s %-6s %-6s %-7s %-10.10s   ", done + 1, todo, eta,
+				t->name, st->runners[j->runner], pols[j->pol]->name, pg, st->workloads[j->wl]);
+		}
+		if (!runners[j->runner]) {
+			r = 1;
+			snprintf(why, sizeof(why), "runner %s: %s", st->runners[j->runner], runner_why[j->runner]);
+		} else {
+			struct bb_measure m = {
+				.device = t->spec, .dev = t->dev, .region = &t->region, .must_trap = t->mt,
+				.nr_must_trap = t->nmt, .tsc = &tsc, .overhead = overhead,
+				.counters = have_ctr ? &ctr : NULL, .samples = st->samples, .warmup = st->warmup, .out = out,
+			};
+			struct bb_combo cb = {
+				.ops = pols[j->pol], .params = params, .nr_params = st->nr_params,
+				.page_size = st->pages[j->page], .wl = &t->wl[j->wl], .wl_why = t->wl_why[j->wl],
+				.width = st->width, .runner = runners[j->runner], .id = j->id,
+			};
+
+			r = bb_measure_one(&m, &cb, &row, why, sizeof(why), &d);
+		}
+		done++;
+		if (r == 1) {
+			/* not applicable: recorded once, whatever the repetition */
+			if (j->rep == 0) {
+				fprintf(skf, "%s{\"run\":\"%s r%" PRIu32 " %s %s %s %s\",\"why\":", ftell(skf) ? "," : "",
+					t->name, t->region.index, st->runners[j->runner], pols[j->pol]->name, pg,
+					st->workloads[j->wl]);
+				bb_json_string(skf, why);
+				fputc('}', skf);
+			}
+			continue;
+		}
+		if (r < 0) {
+			/* a failed run is recorded and the study goes on */
+			failed++;
+			fprintf(faf, "%s{\"run\":", ftell(faf) ? "," : "");
+			bb_json_string(faf, j->id);
+			fprintf(faf, ",\"error\":");
+			bb_json_string(faf, d.msg);
+			fputc('}', faf);
+			fflush(faf);
+			if (tty)
+				fputc('\n', stderr);
+			fprintf(stderr, "barbench: study: %s failed: %s\n", j->id, d.msg);
+			continue;
+		}
+		{
+			char *line = NULL;
+			size_t ll = 0;
+			FILE *mf = open_memstream(&line, &ll);
+
+			if (!mf) {
+				status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+				break;
+			}
+			bb_runs_csv_row(mf, &row);
+			fclose(mf);
+			if (lines_add(&rows, line)) {
+				free(line);
+				status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+				break;
+			}
+		}
+		snprintf(path, sizeof(path), "%s/runs.csv", out);
+		err = bb_write_atomic(path, write_lines, &rows, &d);
+		if (err) {
+			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
+			break;
+		}
+	}
+	if (tty)
+		fprintf(stderr, "\r%100s\r", "");
+	fflush(skf);
+	fflush(faf);
+	{
+		char *extra = NULL;
+		size_t el = 0;
+		FILE *ex;
+
+		ex = open_memstream(&extra, &el);
+		if (ex) {
+			size_t measured = rows.n;
+			bool complete = !stop_signal && !failed && status == BB_EXIT_OK;
+
+			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
+			bb_json_string(ex, st->name);
+			fprintf(ex, ",\"study_file\":\"study.txt\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
+				"\"interrupted_by\":%s,\"host_page_size\":%ld,\"tsc_overhead_cycles\":%" PRIu64 ",\"skipped\":[%s],"
+				"\"failed\":[%s]", njobs, measured, complete ? "true" : "false",
+				stop_signal > 0 ? (stop_signal == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
+				stop_signal < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE), overhead,
+				skipped ? skipped : "", failures ? failures : "");
+			fclose(ex);
+			if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv, extra, &d) && status == BB_EXIT_OK)
+				status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", d.msg);
+			free(extra);
+		}
+	}
+	if (status == BB_EXIT_OK && report) {
+		err = bb_report(out, figures, &d);
+		if (err)
+			status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", d.msg);
+	}
+	if (status == BB_EXIT_OK) {
+		if (stop_signal) {
+			fprintf(stderr, "barbench: study interrupted after %zu of %zu runs; finish it with: barbench study "
+				"--resume %s\n", done_before + done, done_before + todo, out);
+			status = stop_signal == SIGINT ? 130 : stop_signal == SIGTERM ? 143 : BB_EXIT_OK;
+		} else if (failed) {
+			fprintf(stderr, "barbench: study: %zu runs failed (see manifest.json); --resume %s retries them\n",
+				failed, out);
+			status = BB_EXIT_FAIL;
+		}
+		printf("results: %s (%zu runs)%s%s%s\n", out, rows.n, report ? ", report: " : "", report ? out : "",
+		       report ? "/report.md" : "");
+	}
+out:
+	if (have_ctr)
+		bb_counters_close(&ctr);
+	if (skf)
+		fclose(skf);
+	if (faf)
+		fclose(faf);
+	free(skipped);
+	free(failures);
+	for (size_t i = 0; i < rows.n; i++)
+		free(rows.v[i]);
+	free(rows.v);
+	free(jobs);
+	bb_recs_free(&old);
+	for (unsigned t = 0; tg && t < nt; t++) {
+		for (unsigned w = 0; w < BB_STUDY_MAX_LIST; w++)
+			bb_workload_free(&tg[t].wl[w]);
+		bb_region_free(&tg[t].region);
+		if (tg[t].owns_dev)
+			bb_dev_close(tg[t].dev);
+	}
+	free(tg);
+	free(st);
+	bb_registry_free(&reg);
+	return status;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct bb_diag d;
+	bool figures = true;
+	const char *dir = NULL;
+	int err;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-figures"))
+			figures = false;
+		else if (argv[i][0] == '-' || dir)
+			return bb_cli_fail(BB_EXIT_USAGE, "report: unexpected argument '%s' (see barbench report --help)", argv[i]);
+		else
+			dir = argv[i];
+	}
+	if (!dir)
+		return bb_cli_fail(BB_EXIT_USAGE, "report: give a results folder");
+	err = bb_report(dir, figures, &d);
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "report: %s", d.msg);
+	printf("report: %s/report.md\n", dir);
+	return BB_EXIT_OK;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	const char *a = NULL, *b = NULL;
+	bool json = false;
+	struct bb_diag d;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-')
+			return bb_cli_fail(BB_EXIT_USAGE, "compare: unknown option '%s'", argv[i]);
+		else if (!a)
+			a = argv[i];
+		else if (!b)
+			b = argv[i];
+		else
+			return bb_cli_fail(BB_EXIT_USAGE, "compare: unexpected argument '%s'", argv[i]);
+	}
+	if (!a || !b)
+		return bb_cli_fail(BB_EXIT_USAGE, "compare: give two results folders");
+	r = bb_compare(a, b, stdout, json, &d);
+	if (r < 0)
+		return bb_cli_fail(bb_cli_status(r), "compare: %s", d.msg);
+	return r ? 3 : BB_EXIT_OK;
+}

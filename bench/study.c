@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/* The study file parser (format: studies/README.md). */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "barbench/parse.h"
+#include "barbench/study.h"
+
+#define MAX_STUDY_BYTES (1u << 20)
+
+struct sp {
+	const char *name;
+	unsigned line;
+	struct bb_diag *d;
+};
+
+BB_PRINTF(2, 3)
+static int serr(struct sp *sp, const char *fmt, ...)
+{
+	char msg[BB_DIAG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bb_diag_set(sp->d, -EINVAL, "%s:%u: %s", sp->name, sp->line, msg);
+}
+
+/* Split @s at commas into @out (each at most @w bytes). */
+static int list(struct sp *sp, const char *key, char *s, char *out, size_t w, unsigned max, unsigned *n)
+{
+	*n = 0;
+	if (!*s)
+		return serr(sp, "%s: empty list", key);
+	for (char *p = s;;) {
+		char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (!len)
+			return serr(sp, "%s: empty item in '%s'", key, s);
+		if (len >= w)
+			return serr(sp, "%s: item longer than %zu characters", key, w - 1);
+		if (*n == max)
+			return serr(sp, "%s: more than %u items", key, max);
+		for (unsigned i = 0; i < *n; i++)
+			if (strlen(out + i * w) == len && !strncmp(out + i * w, p, len))
+				return serr(sp, "%s: '%.*s' given twice", key, (int)len, p);
+		memcpy(out + (*n) * w, p, len);
+		out[(*n) * w + len] = '\0';
+		(*n)++;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+static int number(struct sp *sp, const char *key, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	int err = bb_parse_u64(v, out);
+
+	if (err || *out < lo || *out > hi)
+		return serr(sp, "%s %s: want a number from %" PRIu64 " to %" PRIu64, key, v, lo, hi);
+	return 0;
+}
+
+static bool seen_key(struct sp *sp, const char *key, unsigned *seen, unsigned bit)
+{
+	(void)sp;
+	(void)key;
+	if (*seen & bit)
+		return true;
+	*seen |= bit;
+	return false;
+}
+
+static int device(struct sp *sp, struct bb_study *st, char *args)
+{
+	struct bb_study_device *dv;
+	char *spec = strtok(args, " \t"), *opt;
+
+	if (!spec)
+		return serr(sp, "device: want a device spec (emu:LAYOUT or emu:DIR/*)");
+	if (st->nr_devices == BB_STUDY_MAX_DEVICES)
+		return serr(sp, "more than %d devices", BB_STUDY_MAX_DEVICES);
+	if (strncmp(spec, "emu:", 4))
+		return serr(sp, "device %s: only emu:LAYOUT devices can be studied here", spec);
+	dv = &st->devices[st->nr_devices];
+	memset(dv, 0, sizeof(*dv));
+	if (strlen(spec) >= sizeof(dv->spec))
+		return serr(sp, "device: spec longer than %zu characters", sizeof(dv->spec) - 1);
+	strcpy(dv->spec, spec);
+	dv->auto_regions = true;
+	dv->line = sp->line;
+	while ((opt = strtok(NULL, " \t"))) {
+		if (strncmp(opt, "regions=", 8))
+			return serr(sp, "device %s: unknown option '%s' (regions=N,M|auto)", spec, opt);
+		if (!strcmp(opt + 8, "auto"))
+			continue;
+		dv->auto_regions = false;
+		for (char *p = opt + 8; *p;) {
+			char *e = strchr(p, ','), tok[32];
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			uint64_t v;
+
+			if (!len || len >= sizeof(tok))
+				return serr(sp, "device %s: bad regions= list", spec);
+			memcpy(tok, p, len);
+			tok[len] = '\0';
+			if (bb_parse_u64(tok, &v) || v > 0xffff)
+				return serr(sp, "device %s: region '%s' is not a region index", spec, tok);
+			if (dv->nr_regions == BB_STUDY_MAX_REGIONS)
+				return serr(sp, "device %s: more than %d regions", spec, BB_STUDY_MAX_REGIONS);
+			dv->regions[dv->nr_regions++] = (uint32_t)v;
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	}
+	st->nr_devices++;
+	return 0;
+}
+
+int bb_study_parse(const char *text, size_t len, const char *name, struct bb_study *st, struct bb_diag *d)
+{
+	struct sp sp = { .name = name ? name : "study", .d = d };
+	unsigned seen = 0;
+	size_t pos = 0;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "study");
+	st->samples = 2000;
+	st->warmup = UINT64_MAX;
+	st->repetitions = 6;
+	st->width = 4;
+	if (len > MAX_STUDY_BYTES)
+		return bb_diag_set(d, -EFBIG, "%s: larger than %u bytes", sp.name, MAX_STUDY_BYTES);
+	while (pos < len) {
+		char line[1024], *key, *rest, *hash;
+		size_t e = pos, n;
+		int err = 0;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		n = e - pos;
+		sp.line++;
+		if (n >= sizeof(line))
+			return serr(&sp, "line longer than %zu bytes", sizeof(line) - 1);
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos = e + 1;
+		if (memchr(line, '\0', n))
+			return serr(&sp, "NUL byte");
+		if ((hash = strchr(line, '#')))
+			*hash = '\0';
+		for (char *p = line + strlen(line); p > line && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'); p--)
+			p[-1] = '\0';
+		key = line + strspn(line, " \t");
+		if (!*key)
+			continue;
+		rest = key + strcspn(key, " \t");
+		if (*rest) {
+			*rest++ = '\0';
+			rest += strspn(rest, " \t");
+		}
+		if (!strcmp(key, "device")) {
+			err = device(&sp, st, rest);
+		} else if (!strcmp(key, "param")) {
+			char *eq = strchr(rest, '=');
+
+			if (!eq || eq == rest || !eq[1] || strchr(rest, ' '))
+				return serr(&sp, "param: want KEY=VALUE");
+			if (st->nr_params == BB_STUDY_MAX_PARAMS)
+				return serr(&sp, "more than %d params", BB_STUDY_MAX_PARAMS);
+			if ((size_t)(eq - rest) >= sizeof(st->param_keys[0]) || strlen(eq + 1) >= sizeof(st->param_values[0]))
+				return serr(&sp, "param: too long");
+			memcpy(st->param_keys[st->nr_params], rest, (size_t)(eq - rest));
+			st->param_keys[st->nr_params][eq - rest] = '\0';
+			strcpy(st->param_values[st->nr_params], eq + 1);
+			st->nr_params++;
+		} else {
+			static const char *const keys[] = { "name", "samples", "warmup", "repetitions", "width",
+							    "policies", "page-sizes", "runners", "workloads" };
+			unsigned k;
+
+			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				if (!strcmp(key, keys[k]))
+					break;
+			if (k == sizeof(keys) / sizeof(keys[0]))
+				return serr(&sp, "unknown key '%s' (name, samples, warmup, repetitions, width, device, "
+					    "policies, page-sizes, runners, workloads, param)", key);
+			if (seen_key(&sp, key, &seen, 1u << k))
+				return serr(&sp, "%s given twice", key);
+			if (!*rest)
+				return serr(&sp, "%s: missing value", key);
+			if (k != 0 && strpbrk(rest, " \t"))
+				return serr(&sp, "%s: one value (a comma list has no spaces)", key);
+			switch (k) {
+			case 0:
+				if (strlen(rest) >= sizeof(st->name))
+					return serr(&sp, "name: longer than %zu characters", sizeof(st->name) - 1);
+				strcpy(st->name, rest);
+				break;
+			case 1:
+				err = number(&sp, key, rest, 10, 10000000, &st->samples);
+				break;
+			case 2:
+				err = number(&sp, key, rest, 0, 10000000, &st->warmup);
+				break;
+			case 3: {
+				uint64_t v;
+
+				err = number(&sp, key, rest, 1, 1000, &v);
+				st->repetitions = (unsigned)v;
+				break;
+			}
+			case 4: {
+				uint64_t v;
+
+				err = number(&sp, key, rest, 1, 8, &v);
+				if (!err && v != 1 && v != 2 && v != 4 && v != 8)
+					return serr(&sp, "width %s: 1, 2, 4 or 8", rest);
+				st->width = (unsigned)v;
+				break;
+			}
+			case 5:
+				if (!strcmp(rest, "all")) {
+					st->all_policies = true;
+					break;
+				}
+				err = list(&sp, key, rest, &st->policies[0][0], sizeof(st->policies[0]), BB_STUDY_MAX_LIST,
+					   &st->nr_policies);
+				break;
+			case 6: {
+				char tmp[BB_STUDY_MAX_LIST][32];
+
+				err = list(&sp, key, rest, &tmp[0][0], sizeof(tmp[0]), BB_STUDY_MAX_LIST, &st->nr_pages);
+				for (unsigned i = 0; !err && i < st->nr_pages; i++)
+					if (bb_parse_page_size(tmp[i], &st->pages[i]))
+						return serr(&sp, "page-sizes: '%s' is not a power of two >= 4K", tmp[i]);
+				break;
+			}
+			case 7:
+				err = list(&sp, key, rest, &st->runners[0][0], sizeof(st->runners[0]), BB_STUDY_MAX_LIST,
+					   &st->nr_runners);
+				for (unsigned i = 0; !err && i < st->nr_runners; i++)
+					if (strcmp(st->runners[i], "host") && strcmp(st->runners[i], "guest"))
+						return serr(&sp, "runners: '%s' is not host or guest", st->runners[i]);
+				break;
+			case 8:
+				err = list(&sp, key, rest, &st->workloads[0][0], sizeof(st->workloads[0]), BB_STUDY_MAX_LIST,
+					   &st->nr_workloads);
+				break;
+			}
+		}
+		if (err)
+			return err;
+	}
+	if (!st->nr_devices)
+		return bb_diag_set(d, -EINVAL, "%s: no device line", sp.name);
+	if (!st->all_policies && !st->nr_policies)
+		st->all_policies = true;
+	if (!st->nr_pages) {
+		st->pages[0] = 4096;
+		st->nr_pages = 1;
+	}
+	if (!st->nr_runners) {
+		strcpy(st->runners[0], "host");
+		st->nr_runners = 1;
+	}
+	if (!st->nr_workloads) {
+		strcpy(st->workloads[0], "lat-read");
+		st->nr_workloads = 1;
+	}
+	if (st->warmup == UINT64_MAX)
+		st->warmup = st->samples / 10 < 1000 ? st->samples / 10 : 1000;
+	return 0;
+}
+
+int bb_study_load(const char *path, struct bb_study *out, struct bb_diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return bb_diag_set(d, -ENOENT, "%s: %s", path, strerror(errno));
+	buf = malloc(MAX_STUDY_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	}
+	n = fread(buf, 1, MAX_STUDY_BYTES + 1, f);
+	fclose(f);
+	err = bb_study_parse(buf, n, path, out, d);
+	free(buf);
+	return err;
+}

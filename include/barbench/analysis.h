@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Analysis of a results folder, reading only what is in it: runs.csv,
+ * samples/, plans.csv, manifest.json.  Configurations are aggregated over
+ * repetitions; report.md and gnuplot figures are rebuilt from scratch;
+ * two folders can be compared.
+ */
+#ifndef BARBENCH_ANALYSIS_H
+#define BARBENCH_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "barbench/diag.h"
+
+/* One row of runs.csv as read back. */
+struct bb_rec {
+	char id[160];
+	char device[300];
+	uint32_t region;
+	char policy[32];
+	char params[96];
+	uint64_t page_size;
+	char runner[16];
+	char workload[300];
+	char op[8];
+	unsigned width;
+	size_t samples;
+	double min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, mean_ns, stdev_ns, ci95_lo_ns, ci95_hi_ns;
+	double ops_s, bytes_s;
+	uint32_t mappings, memslots;
+	double trapped_share, setup_ns;
+	char guest_exec[16];
+	char line[4096];	/* the row as written, to rewrite runs.csv verbatim */
+};
+
+struct bb_recs {
+	size_t n;
+	struct bb_rec *v;
+};
+
+/* Read a runs.csv (columns by header name; extra columns ignored). */
+int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d);
+void bb_recs_free(struct bb_recs *r);
+
+/* A configuration: a row's key without the repetition. */
+struct bb_config {
+	char key[1024];		/* device|region|policy|params|page|runner|workload */
+	const struct bb_rec *first;
+	size_t nreps;
+	double p50_ns, ci_lo_ns, ci_hi_ns;	/* median of the repetitions' medians, 95% CI */
+	double p99_ns, p999_ns;			/* medians over repetitions */
+	double trapped_share, setup_ns, ops_s;
+	double speedup_vs_trap;			/* 0 when no trap run to compare with; a median under
+						   0.1 ns (below the TSC resolution) counts as 0.1 ns */
+	uint32_t memslots, mappings;
+};
+
+struct bb_configs {
+	size_t n;
+	struct bb_config *v;
+};
+
+int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct bb_diag *d);
+void bb_configs_free(struct bb_configs *c);
+/* Key of a record (without repetition). */
+void bb_config_key(const struct bb_rec *r, char *key, size_t len);
+
+/* Rebuild DIR/report.md and DIR/figures/ from DIR's raw results. */
+int bb_report(const char *dir, bool figures, struct bb_diag *d);
+
+/*
+ * Per configuration present in both: ratio of medians (B / A) with an
+ * interval from the two CIs, marked significant when it excludes 1.
+ * Returns the number of significant changes (>= 0) or a negative errno.
+ */
+int bb_compare(const char *a, const char *b, FILE *out, bool json, struct bb_diag *d);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Study files (studies/README.md): a matrix of devices x regions x policies x
+ * page sizes x runners x workloads x repetitions, with sample counts.
+ */
+#ifndef BARBENCH_STUDY_H
+#define BARBENCH_STUDY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "barbench/diag.h"
+
+#define BB_STUDY_MAX_DEVICES 64
+#define BB_STUDY_MAX_REGIONS 16
+#define BB_STUDY_MAX_LIST 16
+#define BB_STUDY_MAX_PARAMS 8
+
+struct bb_study_device {
+	char spec[300];			/* emu:layouts/x, or emu:DIR/ * for every layout in DIR */
+	bool auto_regions;		/* regions with named registers (else the mappable ones) */
+	uint32_t nr_regions;
+	uint32_t regions[BB_STUDY_MAX_REGIONS];
+	unsigned line;
+};
+
+struct bb_study {
+	char name[64];
+	uint64_t samples;
+	uint64_t warmup;		/* UINT64_MAX: samples / 10, at most 1000 */
+	unsigned repetitions;
+	unsigned width;
+	unsigned nr_devices;
+	struct bb_study_device devices[BB_STUDY_MAX_DEVICES];
+	bool all_policies;
+	unsigned nr_policies;
+	char policies[BB_STUDY_MAX_LIST][32];
+	unsigned nr_pages;
+	uint64_t pages[BB_STUDY_MAX_LIST];
+	unsigned nr_runners;
+	char runners[BB_STUDY_MAX_LIST][16];
+	unsigned nr_workloads;
+	char workloads[BB_STUDY_MAX_LIST][300];
+	unsigned nr_params;
+	char param_keys[BB_STUDY_MAX_PARAMS][64];
+	char param_values[BB_STUDY_MAX_PARAMS][64];
+};
+
+/* Parse study text; errors name "name:line". */
+int bb_study_parse(const char *text, size_t len, const char *name, struct bb_study *out, struct bb_diag *d);
+int bb_study_load(const char *path, struct bb_study *out, struct bb_diag *d);
+
+#endif

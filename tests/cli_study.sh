@@ -1,0 +1,121 @@
+#!/bin/sh
+# barbench study, report and compare end to end: a small study produces the
+# report and every figure; report rebuilds identical tables; compare of a
+# folder with itself finds no significant change; an interrupted study
+# (--max-runs, SIGTERM, kill -9) resumes to the same set of runs as an
+# uninterrupted one; bad study files exit 2 with file:line.
+# usage: cli_study.sh BARBENCH
+set -u
+BB=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+ids() { tail -n +2 "$1/runs.csv" | cut -d, -f1 | sort; }
+
+cat >"$tmp/small.study" <<'S'
+# two regions, every policy, both page sizes, latency and sweep
+name small
+device emu:layouts/nvme-msix-bar0-pre416
+device emu:layouts/mlx5-cx5 regions=0
+policies all
+page-sizes 4K,64K
+workloads lat-read,sweep
+samples 200
+repetitions 3
+S
+
+"$BB" study "$tmp/small.study" --out "$tmp/a" >"$tmp/out" 2>"$tmp/err" || no "study: $(cat "$tmp/err")"
+[ -s "$tmp/a/report.md" ] || no "no report.md"
+grep -q '"complete": *true' "$tmp/a/manifest.json" || no "manifest not complete"
+n=$(tail -n +2 "$tmp/a/runs.csv" | wc -l)
+# pre416: full and holes do not apply (2 x 2 pages x 2 workloads x 3 reps = 24 skipped of 120)
+[ "$n" -eq 96 ] || no "small study: $n runs, want 96"
+grep -q '"skipped":\[{"run":"nvme-msix-bar0-pre416 r0 host full' "$tmp/a/manifest.json" || no "skipped not recorded"
+figs=$(grep -o 'figures/[^)]*\.png' "$tmp/a/report.md" | sort -u)
+[ "$(echo "$figs" | grep -c cdf-)" -ge 4 ] || no "CDF figures missing from the report"
+[ "$(echo "$figs" | grep -c bars-)" -ge 2 ] || no "bar figures missing"
+[ "$(echo "$figs" | grep -c pagemap-)" -ge 4 ] || no "page maps missing"
+[ "$(echo "$figs" | grep -c slots-)" -ge 2 ] || no "memslot figures missing"
+for f in $figs; do
+	[ -s "$tmp/a/$f" ] || no "$f missing or empty"
+	[ -s "$tmp/a/${f%.png}.svg" ] || no "${f%.png}.svg missing or empty"
+	head -c 8 "$tmp/a/$f" | od -An -c | grep -q 'P   N   G' || no "$f is not a PNG"
+done
+grep -q "The page size changes the answer" "$tmp/a/report.md" || no "summary does not find the 64K effect"
+grep -q "^| sparse | " "$tmp/a/report.md" || no "no table rows"
+
+# report rebuilds identical tables (and the whole file) from the raw results
+cp "$tmp/a/report.md" "$tmp/report.before"
+"$BB" report "$tmp/a" >/dev/null 2>"$tmp/err" || no "report: $(cat "$tmp/err")"
+cmp -s "$tmp/report.before" "$tmp/a/report.md" || no "report is not reproducible: $(diff "$tmp/report.before" "$tmp/a/report.md" | head -5)"
+
+# compare with itself: nothing significant, exit 0
+"$BB" compare "$tmp/a" "$tmp/a" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] || no "compare self: exit $rc"
+grep -q "configurations in both, 0 significant changes" "$tmp/out" || no "compare self: $(tail -1 "$tmp/out")"
+"$BB" compare "$tmp/a" "$tmp/a" --json | grep -q '"significant":false' || no "compare --json"
+
+# interrupted by --max-runs, then resumed: the same runs as uninterrupted
+"$BB" study "$tmp/small.study" --out "$tmp/b" --max-runs 17 --no-report >/dev/null 2>"$tmp/err" || no "max-runs: $(cat "$tmp/err")"
+grep -q '"complete": *false' "$tmp/b/manifest.json" || no "--max-runs: manifest says complete"
+grep -q "finish it with: barbench study --resume" "$tmp/err" || no "no resume hint: $(cat "$tmp/err")"
+"$BB" study --resume "$tmp/b" >/dev/null 2>"$tmp/err" || no "resume: $(cat "$tmp/err")"
+grep -q '"complete": *true' "$tmp/b/manifest.json" || no "resumed manifest not complete"
+[ "$(ids "$tmp/a")" = "$(ids "$tmp/b")" ] || no "resume gave another set of runs"
+"$BB" study "$tmp/small.study" --out "$tmp/b" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "study into a folder with results: exit $rc"
+
+# SIGTERM: what finished is kept, the manifest says incomplete, resume completes
+sed 's/^samples 200/samples 20000/' "$tmp/small.study" >"$tmp/slow.study"
+"$BB" study "$tmp/slow.study" --out "$tmp/c" --no-report >/dev/null 2>"$tmp/err" &
+pid=$!
+i=0
+while [ ! -s "$tmp/c/runs.csv" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $pid
+wait $pid; rc=$?
+[ $rc -eq 143 ] || no "SIGTERM: exit $rc, want 143"
+grep -q '"complete": *false' "$tmp/c/manifest.json" || no "SIGTERM: manifest not marked incomplete"
+grep -q '"interrupted_by": *"SIGTERM"' "$tmp/c/manifest.json" || no "SIGTERM not named in the manifest"
+"$BB" report "$tmp/c" --no-figures >/dev/null || no "SIGTERM: report of the partial folder"
+grep -q "incomplete" "$tmp/c/report.md" || no "partial report does not say incomplete"
+
+# kill -9 loses at most the run in progress: every finished row and file stays usable
+"$BB" study "$tmp/slow.study" --out "$tmp/d" --no-report >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(tail -n +2 "$tmp/d/runs.csv" 2>/dev/null | wc -l)" -lt 3 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL $pid
+wait $pid 2>/dev/null
+for id in $(ids "$tmp/d"); do
+	[ -s "$tmp/d/samples/$id.csv" ] || no "kill -9: samples of finished run $id missing"
+done
+"$BB" report "$tmp/d" --no-figures >/dev/null 2>"$tmp/err" || no "kill -9: runs.csv unreadable: $(cat "$tmp/err")"
+
+# bad study files
+bad() {
+	printf '%b' "$1" >"$tmp/bad.study"
+	"$BB" study "$tmp/bad.study" --out "$tmp/bad$2" >/dev/null 2>"$tmp/err"; rc=$?
+	[ $rc -eq 2 ] || no "bad study '$1': exit $rc"
+	grep -qF "$3" "$tmp/err" || no "bad study '$1': want '$3', got $(cat "$tmp/err")"
+}
+bad 'name x\n' 1 "no device line"
+bad 'device emu:layouts/nvme-msix-bar0\nsamples 5\n' 2 "bad.study:2: samples 5: want a number from 10"
+bad 'device emu:layouts/nvme-msix-bar0\ncolour red\n' 3 "bad.study:2: unknown key 'colour'"
+bad 'device emu:layouts/nvme-msix-bar0\npage-sizes 4K,12K\n' 4 "bad.study:2: page-sizes: '12K' is not a power of two"
+bad 'device emu:layouts/nvme-msix-bar0\nruners host\n' 5 "bad.study:2: unknown key 'runers'"
+bad 'device emu:layouts/nvme-msix-bar0\nrunners host,vm\n' 6 "bad.study:2: runners: 'vm' is not host or guest"
+bad 'device emu:layouts/nvme-msix-bar0\npolicies sparse,sparse\n' 7 "'sparse' given twice"
+bad 'device emu:layouts/nvme-msix-bar0\npolicies nope\n' 8 "no policy 'nope'"
+bad 'device emu:layouts/nvme-msix-bar0\nworkloads lat-read,nope\n' 9 "workload 'nope'"
+bad 'device vfio:0000:00:01.0\n' 10 "bad.study:1: device vfio:0000:00:01.0: only emu:LAYOUT"
+bad 'device emu:layouts/no-such\n' 11 "no such layout"
+bad 'device emu:layouts/nvme-msix-bar0 regions=9\n' 12 "names no region to measure"
+bad 'device emu:layouts/nvme-msix-bar0\nparam colour=1\n' 13 "no policy of the study takes param 'colour'"
+bad 'device emu:layouts/nvme-msix-bar0\nsamples 100\nsamples 200\n' 14 "bad.study:3: samples given twice"
+"$BB" study --resume "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "resume of nothing: want exit 2"
+"$BB" compare "$tmp/a" "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "compare with nothing: want exit 2"
+"$BB" report "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "report of nothing: want exit 2"
+
+[ $fail -eq 0 ] && echo "cli_study: ok"
+exit $fail
