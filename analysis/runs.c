@@ -99,6 +99,9 @@ int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d)
 			return bb_diag_set(d, -EINVAL, "%s:1: no column '%s'", path, need[i]);
 		}
 	}
+	/* optional columns (older folders lack them) */
+	int c_tmean = nh < 0 ? -1 : col(names, nh, "tmean_ns"), c_pred = nh < 0 ? -1 : col(names, nh, "predicted_ns");
+
 	while (fgets(line, sizeof(line), f)) {
 		char copy[4096], *fl[MAX_FIELDS];
 		struct bb_rec *r;
@@ -156,6 +159,8 @@ int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d)
 		D(trapped_share, 25);
 		D(setup_ns, 26);
 		S(guest_exec, 27);
+		r->tmean_ns = c_tmean >= 0 ? strtod(fl[c_tmean], NULL) : r->mean_ns;
+		r->predicted_ns = c_pred >= 0 && fl[c_pred][0] ? strtod(fl[c_pred], NULL) : -1;
 #undef S
 #undef D
 	}
@@ -250,6 +255,11 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 		c->setup_ns = median_of(tmp, n);
 		GATHER(ops_s);
 		c->ops_s = median_of(tmp, n);
+		GATHER(tmean_ns);
+		c->tmean_ns = median_of(tmp, n);
+		GATHER(predicted_ns);
+		c->predicted_ns = median_of(tmp, n);
+		c->model_error = c->predicted_ns >= 0 && c->tmean_ns > 0 ? (c->tmean_ns - c->predicted_ns) / c->tmean_ns : NAN;
 #undef GATHER
 		c->memslots = c->first->memslots;
 		c->mappings = c->first->mappings;

@@ -8,9 +8,13 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
+#include "barbench/vfio_user.h"
+#include "barbench/vfio.h"
 
 static const struct bb_backend_ops *const backends[] = {
 	&bb_backend_emu,
+	&bb_backend_vfio_user,
+	&bb_backend_vfio,
 };
 
 int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
@@ -21,7 +25,7 @@ int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 
 	*out = NULL;
 	if (!colon)
-		return bb_diag_set(d, -EINVAL, "%s: a device is KIND:ARG (emu:LAYOUT)", spec);
+		return bb_diag_set(d, -EINVAL, "%s: a device is KIND:ARG (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET)", spec);
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		const struct bb_backend_ops *ops = backends[i];
 
@@ -40,7 +44,7 @@ int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 		*out = dev;
 		return 0;
 	}
-	return bb_diag_set(d, -EINVAL, "%s: unknown device kind '%.*s' (emu)", spec, (int)(colon - spec), spec);
+	return bb_diag_set(d, -EINVAL, "%s: unknown device kind '%.*s' (emu, vfio, vfio-user)", spec, (int)(colon - spec), spec);
 }
 
 void bb_dev_close(struct bb_dev *dev)

@@ -7,6 +7,8 @@
 
 const struct bb_cmd bb_cmds[] = {
 	{ "info", "print the regions and capabilities a device or a captured region-info reports", cmd_info, usage_info },
+	{ "devices", "list the PCI devices bound to vfio-pci with their regions and capabilities", cmd_devices, usage_devices },
+	{ "dump", "write the raw region-info bytes of every region of a device, one file each", cmd_dump, usage_dump },
 	{ "plan", "turn one region into a mapping plan per policy, for a host page size", cmd_plan, usage_plan },
 	{ "check", "static study: every layout x page size x policy, and a verdict per layout", cmd_check, usage_check },
 	{ "run", "measure policies x page sizes x workloads on one region of a device", cmd_run, usage_run },
@@ -14,6 +16,8 @@ const struct bb_cmd bb_cmds[] = {
 	{ "study", "run a study file's matrix into a results folder, then write its report", cmd_study, usage_study },
 	{ "report", "rebuild report.md and the figures of a results folder", cmd_report, usage_report },
 	{ "compare", "ratio of medians per configuration between two results folders", cmd_compare, usage_compare },
+	{ "serve", "serve a layout's emulated device over the vfio-user protocol on a UNIX socket", cmd_serve, usage_serve },
+	{ "advise", "rank layout changes a vendor can make by predicted and measured gain", cmd_advise, usage_advise },
 };
 const size_t bb_nr_cmds = sizeof(bb_cmds) / sizeof(bb_cmds[0]);
 

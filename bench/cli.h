@@ -36,6 +36,12 @@ int bb_cli_finish(int status);
 
 int cmd_info(int argc, char **argv);
 void usage_info(void);
+/* info for a device opened through its backend (vfio:BDF): bench/cmd_devices.c */
+int bb_info_dev(const char *spec, bool json, bool one, uint32_t only);
+int cmd_devices(int argc, char **argv);
+void usage_devices(void);
+int cmd_dump(int argc, char **argv);
+void usage_dump(void);
 
 /* ---- what `plan`, `check` and later `run` work on ---- */
 #include "barbench/layout.h"
@@ -59,6 +65,8 @@ struct bb_target {
  */
 int bb_target_load(struct bb_target *t, const char *spec, const char *file, bool has_index,
 		   uint32_t index, struct bb_diag *d);
+/* The same from a device opened through its backend (vfio:BDF): bench/target_dev.c. */
+int bb_target_load_dev(struct bb_target *t, const char *spec, bool has_index, uint32_t index, struct bb_diag *d);
 /* "OFFSET:LENGTH", inside the region. */
 int bb_target_add_must_trap(struct bb_target *t, const char *arg, struct bb_diag *d);
 void bb_target_free(struct bb_target *t);
@@ -87,5 +95,9 @@ int cmd_report(int argc, char **argv);
 void usage_report(void);
 int cmd_compare(int argc, char **argv);
 void usage_compare(void);
+int cmd_serve(int argc, char **argv);
+void usage_serve(void);
+int cmd_advise(int argc, char **argv);
+void usage_advise(void);
 
 #endif

@@ -15,22 +15,27 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
+#include "barbench/manifest.h"
+#include "barbench/measure.h"
 #include "barbench/parse.h"
 #include "barbench/placement.h"
 #include "barbench/policy.h"
 #include "barbench/runner.h"
 #include "barbench/stats.h"
+#include "barbench/vfio_user.h"
 #include "cli.h"
 
 void usage_calibrate(void)
 {
 	printf("usage: barbench calibrate [--device DEVICE] [--region N] [--samples N] [--reps N]\n"
-	       "                          [--cpu N] [--json]\n"
+	       "                          [--cpu N] [--json] [--save COSTFILE]\n"
 	       "\n"
 	       "Measure on this machine: mapped and trapped read/write latency (4-byte, host\n"
 	       "runner), and the dispatch overhead ratio: median of the runner's mapped reads\n"
 	       "over the median of a minimal reference loop reading the same memory (goal <= 1.05).\n"
-	       "Default device emu:layouts/nvme-msix-bar0, its first mappable region.\n");
+	       "Default device emu:layouts/nvme-msix-bar0, its first mappable region.\n"
+	       "--save writes the cost model (per-path trimmed means, setup per mapping) for\n"
+	       "run --cost, plan --cost and the budget policy.\n");
 }
 
 struct path_fig {
@@ -153,6 +158,47 @@ out:
 	return err;
 }
 
+static int write_cost(FILE *f, void *arg)
+{
+	bb_cost_write(f, arg);
+	return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * vfio-user: the trap path is a message round trip.  Measure the pread/pwrite
+ * trap path of the emulated device (the layout given with layout=, else the
+ * default) in the same run, so the two costs are compared like for like.
+ * Returns how many of @refs were measured; @name gets the device used.
+ */
+static unsigned reference_traps(const struct bb_dev *dev, uint32_t index, size_t samples, const struct bb_tsc *tsc,
+				uint64_t overhead, struct path_fig *refs, char *name, size_t len)
+{
+	bool own = dev->has_layout && dev->layout.nr_regions;
+	struct bb_dev *e = NULL;
+	struct bb_region rr;
+	struct bb_range mt[2];
+	struct bb_diag d;
+	unsigned nmt, n = 0;
+
+	snprintf(name, len, "emu:%s", own ? dev->layout.path : "layouts/nvme-msix-bar0");
+	if (bb_dev_open(name, &e, &d) || bb_dev_region(e, own ? index : e->index[0], &rr, NULL, NULL, &d)) {
+		fprintf(stderr, "barbench: calibrate: reference %s: %s\n", name, d.msg);
+		bb_dev_close(e);
+		return 0;
+	}
+	nmt = bb_dev_must_trap(e, rr.index, mt);
+	for (unsigned i = 0; i < 2; i++) {
+		refs[i].ok = !measure(e, &rr, mt, nmt, refs[i].policy, refs[i].kind, samples, tsc, overhead, &refs[i].s, &d);
+		if (refs[i].ok)
+			n++;
+		else
+			fprintf(stderr, "barbench: calibrate: reference %s: %s\n", refs[i].name, d.msg);
+	}
+	bb_region_free(&rr);
+	bb_dev_close(e);
+	return n;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -169,9 +215,10 @@ int cmd_calibrate(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'k' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "save", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *device = "emu:layouts/nvme-msix-bar0";
+	const char *device = "emu:layouts/nvme-msix-bar0", *save = NULL;
 	uint64_t region = 0, samples = 200000, reps = 7, cpu = 0;
 	bool has_region = false, has_cpu = false, json = false;
 	struct path_fig figs[] = {
@@ -180,6 +227,12 @@ int cmd_calibrate(int argc, char **argv)
 		{ "trapped_read", "trap", BB_WL_LAT_READ, { 0 }, false },
 		{ "trapped_write", "trap", BB_WL_LAT_WRITE, { 0 }, false },
 	};
+	struct path_fig refs[] = {	/* vfio-user only: the system-call trap path beside the message one */
+		{ "pread_read", "trap", BB_WL_LAT_READ, { 0 }, false },
+		{ "pwrite_write", "trap", BB_WL_LAT_WRITE, { 0 }, false },
+	};
+	char ref_device[320] = "";
+	unsigned nref = 0;
 	double ratios[64], ref[64], run[64], sorted[64];
 	struct bb_registry reg;
 	struct bb_dev *dev = NULL;
@@ -218,6 +271,7 @@ int cmd_calibrate(int argc, char **argv)
 			has_cpu = true;
 			break;
 		case 'j': json = true; break;
+		case 'S': save = optarg; break;
 		default:
 			return bb_cli_fail(BB_EXIT_USAGE, "calibrate: unknown option '%s'", argv[optind - 1]);
 		}
@@ -284,6 +338,8 @@ int cmd_calibrate(int argc, char **argv)
 		if (!figs[i].ok)
 			fprintf(stderr, "barbench: calibrate: %s: %s\n", figs[i].name, d.msg);
 	}
+	if (dev->ops == &bb_backend_vfio_user)
+		nref = reference_traps(dev, r.index, samples, &tsc, overhead, refs, ref_device, sizeof(ref_device));
 	memcpy(sorted, ratios, reps * sizeof(double));
 	qsort(sorted, reps, sizeof(double), cmp_double);
 	if (json) {
@@ -294,6 +350,12 @@ int cmd_calibrate(int argc, char **argv)
 			if (figs[i].ok)
 				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", figs[i].name, figs[i].s.p50,
 				       figs[i].name, figs[i].s.p99);
+		if (nref)
+			printf(",\"reference_device\":\"%s\"", ref_device);
+		for (size_t i = 0; i < 2 && nref; i++)
+			if (refs[i].ok)
+				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", refs[i].name, refs[i].s.p50,
+				       refs[i].name, refs[i].s.p99);
 		printf(",\"dispatch_ratio_median\":%.4f,\"dispatch_ratio_min\":%.4f,\"dispatch_ratio_max\":%.4f,"
 		       "\"dispatch_ratios\":[", sorted[reps / 2], sorted[0], sorted[reps - 1]);
 		for (uint64_t i = 0; i < reps; i++)
@@ -309,10 +371,32 @@ int cmd_calibrate(int argc, char **argv)
 			if (figs[i].ok)
 				printf("  %-14s %-7s %10.1f %10.1f %4.1f-%-5.1f\n", figs[i].name, figs[i].policy,
 				       figs[i].s.p50, figs[i].s.p99, figs[i].s.ci95_lo, figs[i].s.ci95_hi);
+		if (nref)
+			printf("  trapped_* above are vfio-user message round trips; the same accesses by\n"
+			       "  pread/pwrite on %s region %" PRIu32 ":\n", ref_device,
+			       dev->has_layout && dev->layout.nr_regions ? r.index : 0);
+		for (size_t i = 0; i < 2 && nref; i++)
+			if (refs[i].ok)
+				printf("  %-14s %-7s %10.1f %10.1f %4.1f-%-5.1f\n", refs[i].name, refs[i].policy,
+				       refs[i].s.p50, refs[i].s.p99, refs[i].s.ci95_lo, refs[i].s.ci95_hi);
+		if (refs[0].ok && figs[2].ok && figs[0].ok && refs[0].s.p50 > 0 && figs[0].s.p50 > 0)
+			printf("  a read by message costs %.1fx a pread and %.0fx a mapped read (p50)\n",
+			       figs[2].s.p50 / refs[0].s.p50, figs[2].s.p50 / figs[0].s.p50);
 		printf("  dispatch overhead: runner/reference ratio of median timed windows %.3f (min %.3f, max %.3f\n"
 		       "    over %" PRIu64 " alternating reps; goal <= 1.05); after subtracting the empty pair:\n"
 		       "    reference p50 %.2f ns, runner p50 %.2f ns (first rep; 1 cycle = %.2f ns)\n",
 		       sorted[reps / 2], sorted[0], sorted[reps - 1], reps, ref[0], run[0], 1e9 / tsc.hz);
+	}
+	if (save) {
+		struct bb_cost cost;
+
+		err = bb_cost_calibrate(dev, &r, mt, nmt, &tsc, overhead, samples, &cost, &d);
+		if (!err)
+			err = bb_write_atomic(save, write_cost, &cost, &d);
+		if (err)
+			status = bb_cli_fail(BB_EXIT_FAIL, "calibrate: --save %s: %s", save, d.msg);
+		else if (!json)
+			printf("  cost model written to %s\n", save);
 	}
 out:
 	bb_region_free(&r);

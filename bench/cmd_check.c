@@ -17,6 +17,7 @@
 #include "barbench/json.h"
 #include "barbench/parse.h"
 #include "barbench/policy.h"
+#include "barbench/profile.h"
 #include "cli.h"
 
 #define MAX_PAGES 8
@@ -85,6 +86,7 @@ static int run_cell(const struct bb_layout *l, const char *spec, struct cell *c,
 	for (uint32_t i = 0; i < l->nr_regions; i++) {
 		struct bb_range mt[2];
 		struct bb_policy_ctx ctx = { .page_size = c->page, .must_trap = mt };
+		struct bb_profile prof;
 		const struct bb_layout_reg *regs[MAX_TRAPPED];
 		struct bb_region r;
 		struct bb_plan p;
@@ -95,7 +97,10 @@ static int run_cell(const struct bb_layout *l, const char *spec, struct cell *c,
 		if (err)
 			return err;
 		ctx.nr_must_trap = bb_layout_must_trap(l, r.index, mt);
+		bb_profile_from_layout(l, r.index, 4, &prof);
+		ctx.profile = prof.n ? &prof : NULL;
 		err = bb_policy_run(c->ops, &r, &ctx, &p, d);
+		bb_profile_free(&prof);
 		if (err) {
 			bb_region_free(&r);
 			return err;

@@ -21,7 +21,9 @@ void usage_info(void)
 	       "Print each region as the device reports it: index, size, fd offset, flags,\n"
 	       "capabilities, sparse areas and how much of the region may be mmap'd.\n"
 	       "\n"
-	       "  DEVICE              emu:LAYOUT (a layout file, e.g. emu:layouts/nvme-msix-bar0)\n"
+	       "  DEVICE              emu:LAYOUT (a layout file, e.g. emu:layouts/nvme-msix-bar0), or\n"
+	       "                      vfio:BDF[?layout=FILE] (a device bound to vfio-pci: what the kernel\n"
+	       "                      reports, MSI-X from its config space; see barbench devices)\n"
 	       "  --region-info FILE  raw bytes of one VFIO_DEVICE_GET_REGION_INFO answer\n"
 	       "  --region N          only region N of DEVICE\n"
 	       "  --json              JSON: one object for FILE, an array for DEVICE\n"
@@ -186,5 +188,7 @@ int cmd_info(int argc, char **argv)
 		return info_file(file, json);
 	if (!strncmp(spec, "emu:", 4))
 		return info_emu(spec, json, one, (uint32_t)region);
-	return bb_cli_fail(BB_EXIT_USAGE, "info: %s: unknown device kind (emu:LAYOUT)", spec);
+	if (!strncmp(spec, "vfio:", 5))
+		return bb_info_dev(spec, json, one, (uint32_t)region);
+	return bb_cli_fail(BB_EXIT_USAGE, "info: %s: unknown device kind (emu:LAYOUT, vfio:BDF)", spec);
 }

@@ -9,6 +9,7 @@
 
 #include "barbench/parse.h"
 #include "barbench/policy.h"
+#include "barbench/profile.h"
 #include "cli.h"
 
 void usage_plan(void)
@@ -29,6 +30,8 @@ void usage_plan(void)
 	       "  --must-trap O:L      one more range a VMM must emulate (repeatable)\n"
 	       "  --param KEY=VALUE    a policy parameter, e.g. span=1 for merged (repeatable)\n"
 	       "  --policy-path F.so   load an out-of-tree policy (repeatable)\n"
+	       "  --cost FILE          cost model for budget (barbench calibrate --save; default: built in)\n"
+	       "  --profile TRACE      access profile for budget (replay format; default: the layout's hotness)\n"
 	       "  --json               JSON: one object, or an array with all\n"
 	       "\n"
 	       "Exit status: 0 when planning worked (applicable or not), 2 on bad input,\n"
@@ -72,9 +75,13 @@ int cmd_plan(int argc, char **argv)
 		{ "param", required_argument, NULL, 'P' },
 		{ "policy-path", required_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "cost", required_argument, NULL, 'C' },
+		{ "profile", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *file = NULL, *spec = NULL, *policy = "all";
+	const char *file = NULL, *spec = NULL, *policy = "all", *cost_file = NULL, *profile_file = NULL;
+	struct bb_cost cost;
+	struct bb_profile profile = { 0 };
 	const char *must[BB_MAX_MUST_TRAP], *paths[8];
 	unsigned nr_must = 0, nr_params = 0, nr_paths = 0;
 	struct bb_param params[BB_POLICY_MAX_PARAMS];
@@ -127,6 +134,8 @@ int cmd_plan(int argc, char **argv)
 			paths[nr_paths++] = optarg;
 			break;
 		case 'j': json = true; break;
+		case 'C': cost_file = optarg; break;
+		case 'F': profile_file = optarg; break;
 		default:
 			return bb_cli_fail(BB_EXIT_USAGE, "plan: unknown option '%s' (see barbench plan --help)",
 					   argv[optind - 1]);
@@ -179,6 +188,16 @@ int cmd_plan(int argc, char **argv)
 		status = bb_cli_fail(BB_EXIT_USAGE, "plan: %s", d.msg);
 		goto out;
 	}
+	bb_cost_default(&cost);
+	if (cost_file && bb_cost_load(cost_file, &cost, &d)) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "plan: --cost %s", d.msg);
+		goto out;
+	}
+	if (profile_file ? bb_profile_from_trace(profile_file, &t.region, &profile, &d)
+			 : bb_profile_from_layout(t.has_layout ? &t.layout : NULL, t.region.index, 4, &profile)) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "plan: --profile %s", d.msg);
+		goto out;
+	}
 	if (!json)
 		printf("%s: region %" PRIu32 ", size 0x%" PRIx64 ", %" PRIu64 "-byte pages\n", t.name,
 		       t.region.index, t.region.size, page);
@@ -192,6 +211,8 @@ int cmd_plan(int argc, char **argv)
 			.must_trap = t.must_trap,
 			.nr_must_trap = t.nr_must_trap,
 			.params = mine,
+			.profile = profile.n ? &profile : NULL,
+			.cost = &cost,
 		};
 		struct bb_plan p;
 
@@ -219,6 +240,7 @@ int cmd_plan(int argc, char **argv)
 	if (json)
 		printf("%s\n", strcmp(policy, "all") ? "" : "]");
 out:
+	bb_profile_free(&profile);
 	bb_target_free(&t);
 	bb_registry_free(&reg);
 	return status;

@@ -6,20 +6,25 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "barbench/backend.h"
+#include "barbench/guest.h"
 #include "barbench/json.h"
+#include "barbench/kvm.h"
 #include "barbench/manifest.h"
 #include "barbench/measure.h"
 #include "barbench/parse.h"
 #include "barbench/placement.h"
+#include "barbench/profile.h"
 #include "barbench/policy.h"
 #include "barbench/result.h"
 #include "barbench/runner.h"
+#include "barbench/vfio.h"
 #include "cli.h"
 
 #define MAX_LIST 16
@@ -28,12 +33,17 @@ void usage_run(void)
 {
 	printf("usage: barbench run --device DEVICE [--region N] --out DIR [--policy LIST|all]\n"
 	       "                    [--page-size LIST] [--workload LIST] [--width W] [--samples N]\n"
-	       "                    [--warmup N] [--cpu N] [--runner host] [--param KEY=VALUE]...\n"
-	       "                    [--policy-path F.so]... [--must-trap O:L]...\n"
+	       "                    [--warmup N] [--cpu N] [--runner host|guest] [--param KEY=VALUE]...\n"
+	       "                    [--policy-path F.so]... [--must-trap O:L]... [--allow-writes]\n"
 	       "\n"
 	       "Measure every combination of policy, page size and workload on one region.\n"
 	       "\n"
-	       "  --device DEVICE     emu:LAYOUT (e.g. emu:layouts/nvme-msix-bar0)\n"
+	       "  --device DEVICE     emu:LAYOUT (e.g. emu:layouts/nvme-msix-bar0), or\n"
+	       "                      vfio:BDF?layout=FILE, a real device bound to vfio-pci: only\n"
+	       "                      what the layout marks safe is read, the MSI-X table never;\n"
+	       "                      the thread runs on the device's NUMA node\n"
+	       "  --allow-writes      a real device may be written where its layout says access=rw\n"
+	       "                      (lat-write, doorbell, ...); without it writes are refused\n"
 	       "  --region N          the region (required when the device has several)\n"
 	       "  --out DIR           results: DIR/runs.csv, DIR/samples/, DIR/manifest.json\n"
 	       "  --policy LIST       comma list of policies, or all (default)\n"
@@ -44,10 +54,35 @@ void usage_run(void)
 	       "  --samples N         timed samples per run (default 10000)\n"
 	       "  --warmup N          untimed samples first (default samples/10, at most 1000)\n"
 	       "  --cpu N             pin the measuring thread to CPU N\n"
-	       "  --runner host       who performs the accesses (host: this process)\n"
+	       "  --runner R          who performs the accesses: host (this process, default) or\n"
+	       "                      guest (a KVM guest in 32-bit protected mode: map windows are\n"
+	       "                      memslots, the rest MMIO exits served through the backend;\n"
+	       "                      regions up to 3 GiB; needs /dev/kvm)\n"
+	       "  --param KEY=VALUE   a policy parameter (span=1 for merged), or the guest runner's\n"
+	       "                      ioeventfd=1: doorbell writes in trapped windows served by\n"
+	       "                      KVM_IOEVENTFD without an exit (they never reach the device)\n"
+	       "\n"
+	       "Guest runs record guest_exec: \"emulated\" when a guest ALU loop runs more than\n"
+	       "50x slower than on the host; such guest figures are not representative of bare\n"
+	       "metal.  Keep --samples small there: every guest instruction is emulated.\n"
 	       "\n"
 	       "A combination that does not apply (a policy not applicable to the region, a\n"
 	       "workload with nothing to do) is skipped with its reason in the manifest.\n");
+}
+
+/* Does any of the chosen policies take parameter @key? */
+static bool policy_takes(const struct bb_registry *reg, char *const *names, unsigned n, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct bb_policy_ops *ops = bb_registry_find(reg, names[i]);
+
+		for (unsigned j = 0; ops && ops->params && ops->params[j]; j++)
+			if (!strncmp(ops->params[j], key, kl) && ops->params[j][kl] == '=')
+				return true;
+	}
+	return false;
 }
 
 /* Split a comma list in place. */
@@ -67,6 +102,20 @@ struct skipped {
 	char why[BB_DIAG_MAX];
 };
 
+/*
+ * SIGINT/SIGTERM while measuring: the run in progress finishes, the loop
+ * stops, runs.csv keeps what finished, the manifest says complete:false and
+ * the exit status is 128 + the signal.  The handler is reset by the first
+ * signal, so a second one ends the process at once (atomic files: still no
+ * half file).
+ */
+static volatile sig_atomic_t run_stop;
+
+static void on_stop(int sig)
+{
+	run_stop = sig;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -84,16 +133,24 @@ int cmd_run(int argc, char **argv)
 		{ "param", required_argument, NULL, 'P' },
 		{ "policy-path", required_argument, NULL, 'L' },
 		{ "must-trap", required_argument, NULL, 'm' },
+		{ "cost", required_argument, NULL, 'C' },
+		{ "profile", required_argument, NULL, 'F' },
+		{ "allow-writes", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *device = NULL, *out = NULL, *runner_name = "host";
+	const char *device = NULL, *out = NULL, *runner_name = "host", *cost_file = NULL, *profile_file = NULL;
+	struct bb_cost cost;
+	struct bb_profile profile = { 0 };
 	char *policy_arg = NULL, *page_arg = NULL, *wl_arg = NULL;
 	char *pol_names[BB_REGISTRY_MAX], *wl_names[MAX_LIST];
 	const char *must[BB_MAX_MUST_TRAP], *paths[8];
 	unsigned nr_pol = 0, nr_wl = 0, nr_pages = 1, nr_must = 0, nr_paths = 0, nr_params = 0;
 	uint64_t pages[MAX_LIST] = { (uint64_t)sysconf(_SC_PAGESIZE) };
 	uint64_t region = 0, width = 4, samples = 10000, warmup = UINT64_MAX, cpu_arg = 0;
-	bool has_region = false, has_cpu = false;
+	bool has_region = false, has_cpu = false, ioeventfd = false, has_ioeventfd = false;
+	bool allow_writes = false;	/* real devices: --allow-writes */
+	char guest_exec[16] = "";
+	double guest_ratio = 0;
 	struct bb_param params[BB_POLICY_MAX_PARAMS];
 	char pkeys[BB_POLICY_MAX_PARAMS][64];
 	struct bb_workload_spec specs[MAX_LIST];
@@ -117,7 +174,9 @@ int cmd_run(int argc, char **argv)
 	FILE *ex;
 	struct bb_diag d;
 	uint64_t overhead;
-	bool tty = isatty(2);
+	bool tty = isatty(2), complete = false;
+	struct sigaction stop_sa, old_int, old_term;
+	char stop_why[BB_DIAG_MAX] = "";
 	int c, err, status = BB_EXIT_OK;
 
 	optind = 1;
@@ -125,11 +184,14 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': device = optarg; break;
+		case 'C': cost_file = optarg; break;
+		case 'F': profile_file = optarg; break;
 		case 'o': out = optarg; break;
 		case 'p': policy_arg = optarg; break;
 		case 's': page_arg = optarg; break;
 		case 'w': wl_arg = optarg; break;
 		case 'R': runner_name = optarg; break;
+		case 'A': allow_writes = true; break;
 		case 'r':
 			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
 				return bb_cli_fail(BB_EXIT_USAGE, "run: --region %s: not a region index", optarg);
@@ -167,6 +229,14 @@ int cmd_run(int argc, char **argv)
 
 			if (!eq || eq == optarg || !eq[1] || (size_t)(eq - optarg) >= sizeof(pkeys[0]))
 				return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: want KEY=VALUE", optarg);
+			if ((size_t)(eq - optarg) == strlen("ioeventfd") && !strncmp(optarg, "ioeventfd", 9)) {
+				/* a runner parameter, not a policy's */
+				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1"))
+					return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: ioeventfd is 0 or 1", optarg);
+				ioeventfd = eq[1] == '1';
+				has_ioeventfd = true;
+				break;
+			}
 			if (nr_params >= BB_POLICY_MAX_PARAMS)
 				return bb_cli_fail(BB_EXIT_USAGE, "run: at most %d --param", BB_POLICY_MAX_PARAMS);
 			memcpy(pkeys[nr_params], optarg, (size_t)(eq - optarg));
@@ -185,8 +255,13 @@ int cmd_run(int argc, char **argv)
 		return bb_cli_fail(BB_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
 	if (!device || !out)
 		return bb_cli_fail(BB_EXIT_USAGE, "run: --device and --out are required (see barbench run --help)");
-	if (strcmp(runner_name, "host"))
-		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: only host is available", runner_name);
+	if (!strcmp(runner_name, "guest"))
+		runner = &bb_runner_guest;
+	else if (strcmp(runner_name, "host"))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: host or guest", runner_name);
+	if (has_ioeventfd && runner != &bb_runner_guest)
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --param ioeventfd: a parameter of the guest runner "
+				   "(--runner guest), not of %s", runner->name);
 	if (warmup == UINT64_MAX)
 		warmup = samples / 10 < 1000 ? samples / 10 : 1000;
 	if (page_arg && bb_cli_page_sizes(page_arg, pages, MAX_LIST, &nr_pages, &d))
@@ -223,12 +298,26 @@ int cmd_run(int argc, char **argv)
 					   pol_names[i]);
 		}
 	}
+	for (unsigned i = 0; i < nr_params; i++) {
+		if (!policy_takes(&reg, pol_names, nr_pol, params[i].key)) {
+			bb_registry_free(&reg);
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: no chosen policy takes it, nor the %s runner "
+					   "(barbench plan --help lists the policies' parameters)", params[i].key,
+					   runner->name);
+		}
+	}
+	if (runner == &bb_runner_guest && bb_kvm_available(&d)) {
+		bb_registry_free(&reg);
+		return bb_cli_fail(BB_EXIT_FAIL, "run: --runner guest: %s", d.msg);
+	}
 
 	err = bb_dev_open(device, &dev, &d);
 	if (err) {
 		bb_registry_free(&reg);
 		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 	}
+	if (allow_writes)
+		bb_vfio_allow_writes(dev);	/* a no-op for the emulated device, always writable */
 	if (!has_region) {
 		if (dev->nr_regions != 1) {
 			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s has %" PRIu32 " regions: choose one with --region",
@@ -242,7 +331,26 @@ int cmd_run(int argc, char **argv)
 		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 		goto out_dev;
 	}
+	if (runner == &bb_runner_guest) {
+		uint64_t gpa;
+
+		if (bb_guest_region_gpa(&rgn, &gpa, &d)) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "run: --runner guest: %s: %s", device, d.msg);
+			goto out_region;
+		}
+	}
 	nmt = bb_dev_must_trap(dev, rgn.index, mt);
+	/* the cost model predicts each run (with --cost); the profile steers budget */
+	if (cost_file && bb_cost_load(cost_file, &cost, &d)) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "run: --cost %s", d.msg);
+		goto out_region;
+	}
+	if (profile_file ? bb_profile_from_trace(profile_file, &rgn, &profile, &d)
+			 : bb_profile_from_layout(dev->has_layout ? &dev->layout : NULL, rgn.index, (unsigned)width,
+						  &profile)) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "run: --profile %s", d.msg);
+		goto out_region;
+	}
 	{
 		struct bb_target t = { .region = rgn, .nr_must_trap = nmt };
 
@@ -269,6 +377,17 @@ int cmd_run(int argc, char **argv)
 			memcpy(wl_why[i], d.msg, sizeof(wl_why[i]));
 		}
 	}
+	/* a real device is written only when asked to, and then only where its layout allows */
+	for (unsigned i = 0; i < nr_wl && !bb_vfio_writes_allowed(dev); i++) {
+		for (size_t k = 0; k < wls[i].n; k++) {
+			if (wls[i].acc[k].op != BB_OP_WRITE)
+				continue;
+			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s writes to %s (offset 0x%" PRIx64 "): a real device is "
+					     "written only with --allow-writes, and only where its layout says access=rw",
+					     wls[i].name, device, wls[i].acc[k].offset);
+			goto out_wl;
+		}
+	}
 
 	err = bb_results_dir(out, &d);
 	if (err) {
@@ -281,7 +400,11 @@ int cmd_run(int argc, char **argv)
 		goto out_wl;
 	}
 	overhead = bb_tsc_overhead(20000);
-	if (bb_place(has_cpu ? (int)cpu_arg : -1, -1, &pl, &d)) {
+	if (runner == &bb_runner_guest && bb_guest_exec_detect(&tsc, guest_exec, sizeof(guest_exec), &guest_ratio, &d)) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: --runner guest: %s", d.msg);
+		goto out_wl;
+	}
+	if (bb_place(has_cpu ? (int)cpu_arg : -1, bb_vfio_numa_node(dev), &pl, &d)) {
 		status = bb_cli_fail(BB_EXIT_USAGE, "run: placement: %s", d.msg);
 		goto out_wl;
 	}
@@ -295,11 +418,30 @@ int cmd_run(int argc, char **argv)
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		goto out_ctr;
 	}
+	/* until the last run is in, the folder says it is incomplete, even after SIGKILL */
+	if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv,
+			      "\"tool\":\"barbench run\",\"complete\":false,\"runs\":0", &d)) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
+		goto out_ctr;
+	}
+	run_stop = 0;
+	memset(&stop_sa, 0, sizeof(stop_sa));
+	stop_sa.sa_handler = on_stop;
+	stop_sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigemptyset(&stop_sa.sa_mask);
+	sigaction(SIGINT, &stop_sa, &old_int);
+	sigaction(SIGTERM, &stop_sa, &old_term);
+	/* a signal the parent chose to ignore (`barbench run &` in a script) stays ignored */
+	if (old_int.sa_handler == SIG_IGN)
+		sigaction(SIGINT, &old_int, NULL);
+	if (old_term.sa_handler == SIG_IGN)
+		sigaction(SIGTERM, &old_term, NULL);
 	{
 		struct bb_measure m = {
 			.device = device, .dev = dev, .region = &rgn, .must_trap = mt, .nr_must_trap = nmt,
 			.tsc = &tsc, .overhead = overhead, .counters = &ctr, .samples = samples,
-			.warmup = warmup, .out = out,
+			.warmup = warmup, .out = out, .cost = cost_file ? &cost : NULL,
+			.profile = profile.n ? &profile : NULL,
 		};
 
 		for (unsigned pi = 0; pi < nr_pol && status == BB_EXIT_OK; pi++) {
@@ -312,8 +454,14 @@ int cmd_run(int argc, char **argv)
 						.ops = ops, .params = params, .nr_params = nr_params,
 						.page_size = pages[gi], .wl = &wls[wi], .wl_why = wl_why[wi],
 						.width = (unsigned)width, .runner = runner, .id = id,
+						.ioeventfd = ioeventfd,
 					};
 
+					if (run_stop) {
+						snprintf(stop_why, sizeof(stop_why), "%s", run_stop == SIGINT ? "SIGINT" : "SIGTERM");
+						status = 128 + run_stop;
+						break;
+					}
 					bb_format_size(pg, sizeof(pg), pages[gi]);
 					snprintf(id, sizeof(id), "%04zu-%s-%" PRIu64 "-%s", nrows, ops->name, pages[gi],
 						 bb_workload_kind_name(specs[wi].kind));
@@ -334,16 +482,29 @@ int cmd_run(int argc, char **argv)
 						nrows++;
 						err = bb_runs_csv_write(out, rows, nrows, &d);
 					}
-					if (err)
+					if (err) {
+						snprintf(stop_why, sizeof(stop_why), "run %s: %s", id, d.msg);
 						status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL :
 								     err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL,
-								     "run: %s", d.msg);
+								     "run %s: %s", id, d.msg);
+					}
 				}
 			}
 		}
 	}
+	complete = status == BB_EXIT_OK;
+	if (run_stop && status == BB_EXIT_OK) {
+		/* arrived after the last run: everything is in, but say it was asked to stop */
+		snprintf(stop_why, sizeof(stop_why), "%s", run_stop == SIGINT ? "SIGINT" : "SIGTERM");
+		status = 128 + run_stop;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	if (tty)
 		fprintf(stderr, "\r%60s\r", "");
+	/* what finished, also when nothing did or the loop stopped early */
+	if (bb_runs_csv_write(out, rows, nrows, &d) && status == BB_EXIT_OK)
+		status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
 
 	/* the manifest: what ran, where, how it was timed, what was skipped and why */
 	ex = open_memstream(&extra, &extra_len);
@@ -357,7 +518,7 @@ int cmd_run(int argc, char **argv)
 		"\"tsc_overhead_cycles\":%" PRIu64 ",\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64
 		",\"runs\":%zu,\"complete\":%s,\"counters_missing\":{",
 		rgn.index, sysconf(_SC_PAGESIZE), runner->name, overhead, samples, warmup, nrows,
-		status == BB_EXIT_OK ? "true" : "false");
+		complete ? "true" : "false");
 	for (int i = 0, first = 1; i < BB_CTR_COUNT; i++) {
 		if (ctr.have[i])
 			continue;
@@ -374,12 +535,30 @@ int cmd_run(int argc, char **argv)
 		fputc('}', ex);
 	}
 	fputc(']', ex);
+	if (runner == &bb_runner_guest) {
+		fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
+			"\"guest_note\":", guest_exec, guest_ratio, BB_KVM_MODE_PROTECTED32, ioeventfd ? "true" : "false");
+		bb_json_string(ex, !strcmp(guest_exec, "emulated") ?
+			       "guest instructions are emulated on this host (a guest ALU loop runs guest_exec_ratio "
+			       "times slower than natively): guest figures are not representative of bare metal" :
+			       "guest instructions run natively");
+	}
+	if (stop_why[0]) {
+		fprintf(ex, ",\"stopped\":");
+		bb_json_string(ex, stop_why);
+	}
 	if (fclose(ex)) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		goto out_ctr;
 	}
 	if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv, extra, &d) && status == BB_EXIT_OK)
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
+	if (status > 128 && complete)
+		bb_cli_fail(status, "run: stopped by %s after the last run: all %zu runs are in %s/runs.csv",
+			    stop_why, nrows, out);
+	else if (status > 128)
+		bb_cli_fail(status, "run: stopped by %s: the %zu run%s that finished are in %s/runs.csv; "
+			    "manifest.json says complete:false", stop_why, nrows, nrows == 1 ? "" : "s", out);
 
 	if (status == BB_EXIT_OK) {
 		printf("%-8s %-8s %-12s %10s %10s %10s %8s\n", "policy", "page", "workload", "p50_ns", "p99_ns",
@@ -393,6 +572,10 @@ int cmd_run(int argc, char **argv)
 		}
 		for (size_t i = 0; i < nskipped; i++)
 			printf("skipped: %s: %s\n", skipped[i].what, skipped[i].why);
+		if (runner == &bb_runner_guest)
+			printf("guest: %s, guest_exec=%s (ALU loop %.0fx the host's)%s\n", BB_KVM_MODE_PROTECTED32,
+			       guest_exec, guest_ratio, !strcmp(guest_exec, "emulated") ?
+			       ": guest figures are not representative of bare metal" : "");
 		printf("results: %s/runs.csv (%zu runs), %s/manifest.json\n", out, nrows, out);
 	}
 out_ctr:
@@ -404,6 +587,7 @@ out_wl:
 	for (unsigned i = 0; i < nr_wl; i++)
 		bb_workload_free(&wls[i]);
 out_region:
+	bb_profile_free(&profile);
 	bb_region_free(&rgn);
 out_dev:
 	bb_dev_close(dev);

@@ -7,6 +7,8 @@
  * what is missing.  Also `report` and `compare`.
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -22,11 +24,13 @@
 
 #include "barbench/analysis.h"
 #include "barbench/backend.h"
+#include "barbench/guest.h"
 #include "barbench/json.h"
 #include "barbench/manifest.h"
 #include "barbench/measure.h"
 #include "barbench/parse.h"
 #include "barbench/placement.h"
+#include "barbench/profile.h"
 #include "barbench/study.h"
 #include "cli.h"
 
@@ -80,6 +84,9 @@ struct target {
 	unsigned nmt;
 	struct bb_workload wl[BB_STUDY_MAX_LIST];
 	char wl_why[BB_STUDY_MAX_LIST][BB_DIAG_MAX];
+	struct bb_cost cost;		/* calibrated on this region: predicts every run of it */
+	bool have_cost;
+	struct bb_profile profile;	/* the layout's hotness: what budget optimises */
 };
 
 struct job {
@@ -196,7 +203,9 @@ static int write_plans(FILE *f, void *arg)
 				struct bb_param all[BB_STUDY_MAX_PARAMS], mine[BB_POLICY_MAX_PARAMS];
 				char ptxt[64];
 				struct bb_policy_ctx ctx = { .page_size = a->st->pages[g], .must_trap = tg->mt,
-							     .nr_must_trap = tg->nmt, .params = mine };
+							     .nr_must_trap = tg->nmt, .params = mine,
+							     .profile = tg->profile.n ? &tg->profile : NULL,
+							     .cost = tg->have_cost ? &tg->cost : NULL };
 				struct bb_plan plan;
 				struct bb_diag d;
 
@@ -254,6 +263,74 @@ static void id_part(char *out, size_t len, const char *s)
 	out[k] = '\0';
 }
 
+/*
+ * `barbench advise` on every layout of the study (a child process each, the
+ * same binary), gathered into DIR/advise.csv for the report.
+ */
+static void run_advise(const struct bb_study *st, const struct target *tg, unsigned nt, const char *out)
+{
+	char pages[256] = "", samples[32], all[4096];
+	FILE *merged;
+	bool header = false;
+
+	for (unsigned g = 0; g < st->nr_pages; g++)
+		snprintf(pages + strlen(pages), sizeof(pages) - strlen(pages), "%s%" PRIu64, g ? "," : "", st->pages[g]);
+	snprintf(samples, sizeof(samples), "%" PRIu64, st->samples < 2000 ? st->samples : 2000);
+	snprintf(all, sizeof(all), "%s/advise.csv.tmp", out);
+	merged = fopen(all, "w");
+	if (!merged)
+		return;
+	for (unsigned t = 0; t < nt; t++) {
+		char dir[4096], csv[4096], line[1024];
+		const char *layout = tg[t].spec + 4;	/* after "emu:" */
+		pid_t pid;
+		int st_code;
+		FILE *f;
+		bool seen = false;
+
+		for (unsigned k = 0; k < t; k++)
+			seen |= !strcmp(tg[k].spec, tg[t].spec);
+		if (seen)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/advise-%s", out, tg[t].name);
+		if (isatty(2))
+			fprintf(stderr, "\rbarbench: study: advise %-40s", tg[t].name);
+		pid = fork();
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0) {
+				dup2(null, 1);
+				dup2(null, 2);	/* "nothing to advise" is not the study's error */
+			}
+			execl("/proc/self/exe", "barbench", "advise", layout, "--out", dir, "--page-size", pages, "--samples",
+			      samples, (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &st_code, 0) < 0 || !WIFEXITED(st_code) || WEXITSTATUS(st_code))
+			continue;	/* a layout without register weights has nothing to advise */
+		snprintf(csv, sizeof(csv), "%s/advise.csv", dir);
+		f = fopen(csv, "r");
+		if (!f)
+			continue;
+		for (bool first = true; fgets(line, sizeof(line), f); first = false) {
+			if (first && header)
+				continue;
+			header = true;
+			fputs(line, merged);
+		}
+		fclose(f);
+	}
+	if (isatty(2))
+		fprintf(stderr, "\r%70s\r", "");
+	if (!fclose(merged)) {
+		char final[4096];
+
+		snprintf(final, sizeof(final), "%s/advise.csv", out);
+		rename(all, final);
+	}
+}
+
 int cmd_study(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -273,7 +350,9 @@ int cmd_study(int argc, char **argv)
 	unsigned nt = 0, nspecs = 0, npol = 0;
 	const struct bb_policy_ops *pols[BB_REGISTRY_MAX];
 	const struct bb_runner_ops *runners[BB_STUDY_MAX_LIST];
-	char runner_why[BB_STUDY_MAX_LIST][128];
+	char runner_why[BB_STUDY_MAX_LIST][BB_DIAG_MAX];
+	char guest_exec[16] = "";
+	double guest_ratio = 0;
 	struct bb_registry reg;
 	struct bb_recs old = { 0 };
 	struct lines rows = { 0 };
@@ -442,6 +521,7 @@ int cmd_study(int argc, char **argv)
 					goto out;
 				}
 				t->nmt = bb_dev_must_trap(dev, index, t->mt);
+				bb_profile_from_layout(&dev->layout, index, st->width, &t->profile);
 				nt++;
 				for (unsigned w = 0; w < st->nr_workloads; w++) {
 					struct bb_workload_spec ws;
@@ -486,8 +566,16 @@ int cmd_study(int argc, char **argv)
 				for (unsigned g = 0; g < st->nr_pages; g++)
 					for (unsigned p = 0; p < npol; p++)
 						for (unsigned w = 0; w < st->nr_workloads; w++) {
-							struct job *j = &jobs[njobs++];
+							struct job *j;
 							char wn[64];
+							bool guest_wl = !st->nr_guest_workloads;
+
+							/* guest runs only for the workloads the study gives them */
+							for (unsigned k = 0; k < st->nr_guest_workloads; k++)
+								guest_wl |= !strcmp(st->guest_workloads[k], st->workloads[w]);
+							if (!strcmp(st->runners[ru], "guest") && !guest_wl)
+								continue;
+							j = &jobs[njobs++];
 
 							*j = (struct job){ t, ru, g, p, w, rep, "" };
 							id_part(wn, sizeof(wn), st->workloads[w]);
@@ -517,6 +605,50 @@ int cmd_study(int argc, char **argv)
 			todo++;
 	}
 	done_before = old.n;
+	err = bb_tsc_init(&tsc, &d);
+	if (!err)
+		err = bb_place(-1, -1, &pl, &d);
+	if (err) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
+		goto out;
+	}
+	overhead = bb_tsc_overhead(20000);
+	/* the guest runner where KVM is usable; elsewhere its runs are skipped with the reason */
+	for (unsigned i = 0; i < st->nr_runners; i++) {
+		if (!runners[i] || runners[i] != &bb_runner_guest)
+			continue;
+		if (bb_guest_exec_detect(&tsc, guest_exec, sizeof(guest_exec), &guest_ratio, &d)) {
+			runners[i] = NULL;
+			snprintf(runner_why[i], sizeof(runner_why[i]), "%s", d.msg);
+			guest_exec[0] = '\0';
+		}
+	}
+	have_ctr = !bb_counters_open(&ctr, NULL);
+	bb_sysinfo_collect(&si, NULL);
+	/* the cost model of each region, from its own pure paths: predicts every run of it */
+	{
+		FILE *cf;
+		char cp[4096];
+
+		snprintf(cp, sizeof(cp), "%s/costs.txt", out);
+		cf = fopen(cp, "w");
+		for (unsigned t = 0; t < nt; t++) {
+			size_t cs = st->samples < 20000 ? (size_t)st->samples : 20000;
+
+			tg[t].have_cost = !bb_cost_calibrate(tg[t].dev, &tg[t].region, tg[t].mt, tg[t].nmt, &tsc, overhead,
+							     cs, &tg[t].cost, &d);
+			if (!tg[t].have_cost)
+				fprintf(stderr, "barbench: study: %s region %" PRIu32 ": no cost model: %s\n", tg[t].name,
+					tg[t].region.index, d.msg);
+			if (cf && tg[t].have_cost) {
+				fprintf(cf, "# %s region %" PRIu32 "\n", tg[t].spec, tg[t].region.index);
+				bb_cost_write(cf, &tg[t].cost);
+				fputc('\n', cf);
+			}
+		}
+		if (cf)
+			fclose(cf);
+	}
 	{
 		struct plans_arg pa = { tg, nt, st, &reg, pols, npol };
 		char pp[4096];
@@ -528,16 +660,6 @@ int cmd_study(int argc, char **argv)
 			goto out;
 		}
 	}
-	err = bb_tsc_init(&tsc, &d);
-	if (!err)
-		err = bb_place(-1, -1, &pl, &d);
-	if (err) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
-		goto out;
-	}
-	overhead = bb_tsc_overhead(20000);
-	have_ctr = !bb_counters_open(&ctr, NULL);
-	bb_sysinfo_collect(&si, NULL);
 	{
 		struct sigaction sa;
 
@@ -582,7 +704,13 @@ int cmd_study(int argc, char **argv)
 			struct bb_measure m = {
 				.device = t->spec, .dev = t->dev, .region = &t->region, .must_trap = t->mt,
 				.nr_must_trap = t->nmt, .tsc = &tsc, .overhead = overhead,
-				.counters = have_ctr ? &ctr : NULL, .samples = st->samples, .warmup = st->warmup, .out = out,
+				.counters = have_ctr ? &ctr : NULL, .out = out,
+				.samples = runners[j->runner] == &bb_runner_guest && st->guest_samples ? st->guest_samples
+												    : st->samples,
+				.warmup = runners[j->runner] == &bb_runner_guest && st->guest_samples ? st->guest_samples / 10
+												    : st->warmup,
+				.cost = t->have_cost ? &t->cost : NULL,
+				.profile = t->profile.n ? &t->profile : NULL,
 			};
 			struct bb_combo cb = {
 				.ops = pols[j->pol], .params = params, .nr_params = st->nr_params,
@@ -664,12 +792,19 @@ int cmd_study(int argc, char **argv)
 				stop_signal > 0 ? (stop_signal == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
 				stop_signal < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE), overhead,
 				skipped ? skipped : "", failures ? failures : "");
+			if (guest_exec[0])
+				fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.0f,\"guest_note\":\"%s\"", guest_exec,
+					guest_ratio, !strcmp(guest_exec, "emulated") ?
+					"guest instructions are emulated on this host: guest figures are not representative of bare metal" :
+					"guest instructions execute natively");
 			fclose(ex);
 			if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv, extra, &d) && status == BB_EXIT_OK)
 				status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", d.msg);
 			free(extra);
 		}
 	}
+	if (status == BB_EXIT_OK && !stop_signal && st->advise)
+		run_advise(st, tg, nt, out);
 	if (status == BB_EXIT_OK && report) {
 		err = bb_report(out, figures, &d);
 		if (err)
@@ -706,6 +841,7 @@ out:
 		for (unsigned w = 0; w < BB_STUDY_MAX_LIST; w++)
 			bb_workload_free(&tg[t].wl[w]);
 		bb_region_free(&tg[t].region);
+		bb_profile_free(&tg[t].profile);
 		if (tg[t].owns_dev)
 			bb_dev_close(tg[t].dev);
 	}

@@ -48,7 +48,8 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 	char ptxt[64];
 	unsigned nmine = bb_params_for(c->ops, c->params, c->nr_params, mine, ptxt, sizeof(ptxt));
 	struct bb_policy_ctx ctx = { .page_size = c->page_size, .must_trap = m->must_trap,
-				     .nr_must_trap = m->nr_must_trap, .params = mine, .nr_params = nmine };
+				     .nr_must_trap = m->nr_must_trap, .params = mine, .nr_params = nmine,
+				     .profile = m->profile, .cost = m->cost };
 	struct bb_run_result res;
 	struct bb_plan plan;
 	double *copy;
@@ -71,6 +72,12 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 		};
 
 		err = c->runner->run(&cfg, &res, d);
+	}
+	if (err == -EFBIG) {
+		/* the runner cannot hold this region at all (the guest's 32-bit address space): not a failure */
+		snprintf(why, whylen, "%s", d->msg);
+		bb_plan_free(&plan);
+		return 1;
 	}
 	if (err) {
 		bb_diag_prefix(d, "%s %s %" PRIu64, c->runner->name, c->ops->name, c->page_size);
@@ -110,6 +117,7 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 	row->ioeventfd_writes = res.ioeventfd_writes;
 	row->memslots_used = res.memslots_used;
 	row->vm_setup_ns = res.vm_setup_ns;
+	row->predicted_ns = m->cost ? bb_predict_cycle_ns(m->cost, &plan, c->wl->acc, c->wl->n, !c->wl->serialised) : -1;
 	bb_plan_free(&plan);
 
 	err = bb_samples_write(m->out, row->id, res.ns, res.offset, res.trapped, res.n, d);
@@ -121,8 +129,124 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 		err = bb_summarize(copy, res.n, &row->s);
 		if (err)
 			bb_diag_set(d, err, "%s: no usable samples", row->id);
+		else
+			row->tmean_ns = bb_tmean(copy, res.n);
 		free(copy);
 	}
 	bb_run_result_free(&res);
 	return err;
+}
+
+double bb_tmean(const double *sorted, size_t n)
+{
+	double p99, sum = 0;
+	size_t k = 0;
+
+	if (!n)
+		return 0;
+	p99 = bb_percentile(sorted, n, 99.0);
+	for (size_t i = 0; i < n && sorted[i] <= p99; i++, k++)
+		sum += sorted[i];
+	return k ? sum / (double)k : 0;
+}
+
+/* One calibration run: trimmed mean per access of @kind under @policy. */
+static int cal_one(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
+		   const struct bb_policy_ops *ops, enum bb_wl_kind kind, const struct bb_tsc *tsc, uint64_t overhead,
+		   size_t samples, double *ns, double *setup_per_mapping, struct bb_diag *d)
+{
+	struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = mt, .nr_must_trap = nmt };
+	struct bb_workload_spec spec;
+	struct bb_workload wl;
+	struct bb_plan plan;
+	struct bb_run_result res;
+	int err;
+
+	err = bb_workload_parse(bb_workload_kind_name(kind), 4, &spec, d);
+	if (!err)
+		err = bb_workload_build(&spec, dev->has_layout ? &dev->layout : NULL, r, dev->real_hw, &wl, d);
+	if (err)
+		return err;
+	err = bb_policy_run(ops, r, &ctx, &plan, d);
+	if (!err && !plan.applicable)
+		err = bb_diag_set(d, -ENOTSUP, "calibration: %s does not apply: %s", ops->name, plan.reason);
+	if (!err) {
+		/* a pure path: keep only the accesses this plan sends where the policy says */
+		size_t k = 0;
+
+		for (size_t i = 0; i < wl.n; i++) {
+			bool mapped = bb_plan_mode_at(&plan, wl.acc[i].offset) == BB_WIN_MAP;
+
+			if (mapped == (ops != &bb_policy_trap))
+				wl.acc[k++] = wl.acc[i];
+		}
+		wl.n = k;
+		if (k < wl.per_sample)
+			wl.per_sample = k ? (unsigned)k : 1;
+		if (!k)
+			err = bb_diag_set(d, -ENOENT, "calibration: no %s access is %s under %s", wl.name,
+					  ops == &bb_policy_trap ? "trapped" : "mapped", ops->name);
+	}
+	if (!err) {
+		struct bb_run_cfg cfg = { .dev = dev, .region = r, .plan = &plan, .wl = &wl, .samples = samples,
+					  .warmup = samples / 10, .tsc = tsc, .tsc_overhead = overhead };
+
+		err = bb_runner_host.run(&cfg, &res, d);
+		if (!err) {
+			struct bb_summary s;
+
+			err = bb_summarize(res.ns, res.n, &s);
+			if (!err)
+				*ns = bb_tmean(res.ns, res.n);
+			if (setup_per_mapping && plan.nr_mappings)
+				*setup_per_mapping = (res.setup_ns + res.touch_ns) / plan.nr_mappings;
+			bb_run_result_free(&res);
+		}
+	}
+	bb_plan_free(&plan);
+	bb_workload_free(&wl);
+	return err;
+}
+
+int bb_cost_calibrate(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
+		      const struct bb_tsc *tsc, uint64_t overhead, size_t samples, struct bb_cost *out,
+		      struct bb_diag *d)
+{
+	const struct bb_policy_ops *mapped = &bb_policy_full;
+	struct bb_plan probe;
+	struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = mt, .nr_must_trap = nmt };
+	int err;
+
+	bb_cost_default(out);
+	if (!bb_policy_run(&bb_policy_full, r, &ctx, &probe, NULL) && !probe.applicable)
+		mapped = &bb_policy_sparse;
+	bb_plan_free(&probe);
+	/* the mapped path where this region has one; else the defaults stand for it */
+	if (cal_one(dev, r, mt, nmt, mapped, BB_WL_LAT_READ, tsc, overhead, samples, &out->ns[BB_PATH_MAP][0],
+		    &out->per_mapping_ns, d) ||
+	    cal_one(dev, r, mt, nmt, mapped, BB_WL_LAT_WRITE, tsc, overhead, samples, &out->ns[BB_PATH_MAP][1], NULL,
+		    d)) {
+		struct bb_cost def;
+
+		bb_cost_default(&def);
+		out->ns[BB_PATH_MAP][0] = def.ns[BB_PATH_MAP][0];
+		out->ns[BB_PATH_MAP][1] = def.ns[BB_PATH_MAP][1];
+		out->per_mapping_ns = def.per_mapping_ns;
+		mapped = NULL;
+	}
+	err = cal_one(dev, r, mt, nmt, &bb_policy_trap, BB_WL_LAT_READ, tsc, overhead, samples,
+			      &out->ns[BB_PATH_TRAP][0], NULL, d);
+	if (!err)
+		err = cal_one(dev, r, mt, nmt, &bb_policy_trap, BB_WL_LAT_WRITE, tsc, overhead, samples,
+			      &out->ns[BB_PATH_TRAP][1], NULL, d);
+	if (!err && (!mapped || cal_one(dev, r, mt, nmt, mapped, BB_WL_DOORBELL, tsc, overhead, samples / 16 + 1,
+					&out->map_posted_write_ns, NULL, d)))
+		out->map_posted_write_ns = out->ns[BB_PATH_MAP][1];	/* no doorbell there */
+	if (err)
+		return err;
+	out->per_memslot_ns = 0;	/* host runner: no memslot */
+	snprintf(out->trap_path, sizeof(out->trap_path), "%s", dev->ops->name[0] == 'e' ? "pread" : dev->ops->name);
+	snprintf(out->source, sizeof(out->source), "calibrated on %s region %u, %zu samples per path (trimmed means)%s",
+		 dev->spec, r->index, samples, mapped ? "" : "; mapped path: built-in defaults (nothing mapped here)");
+	return 0;
 }

@@ -11,7 +11,7 @@
 
 static const char header[] =
 	"id,device,region,policy,params,page_size,runner,workload,op,width,samples,"
-	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,"
+	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,tmean_ns,predicted_ns,"
 	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
 	"guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,"
 	"page_faults,ctx_switches,task_clock_ns,cycles,instructions";
@@ -50,9 +50,12 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
 	field(f, r->runner);
 	fputc(',', f);
 	field(f, r->workload);
-	fprintf(f, ",%s,%u,%zu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.1f,%.1f,%" PRIu32 ",%" PRIu32
-		",%.4f,%.0f,%.0f,", r->op, r->width, r->s.n, r->s.min, r->s.p50, r->s.p90, r->s.p99, r->s.p999,
-		r->s.max, r->s.mean, r->s.stdev, r->s.ci95_lo, r->s.ci95_hi, r->ops_s, r->bytes_s, r->mappings,
+	fprintf(f, ",%s,%u,%zu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,", r->op, r->width, r->s.n,
+		r->s.min, r->s.p50, r->s.p90, r->s.p99, r->s.p999, r->s.max, r->s.mean, r->s.stdev, r->s.ci95_lo,
+		r->s.ci95_hi, r->tmean_ns);
+	if (r->predicted_ns >= 0)
+		fprintf(f, "%.2f", r->predicted_ns);
+	fprintf(f, ",%.1f,%.1f,%" PRIu32 ",%" PRIu32 ",%.4f,%.0f,%.0f,", r->ops_s, r->bytes_s, r->mappings,
 		r->memslots, r->trapped_share, r->setup_ns, r->touch_ns);
 	if (r->pte_kb >= 0)
 		fprintf(f, "%ld", r->pte_kb);

@@ -184,7 +184,8 @@ int bb_study_parse(const char *text, size_t len, const char *name, struct bb_stu
 			st->nr_params++;
 		} else {
 			static const char *const keys[] = { "name", "samples", "warmup", "repetitions", "width",
-							    "policies", "page-sizes", "runners", "workloads" };
+							    "policies", "page-sizes", "runners", "workloads", "advise",
+							    "guest-samples", "guest-workloads" };
 			unsigned k;
 
 			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
@@ -192,7 +193,7 @@ int bb_study_parse(const char *text, size_t len, const char *name, struct bb_stu
 					break;
 			if (k == sizeof(keys) / sizeof(keys[0]))
 				return serr(&sp, "unknown key '%s' (name, samples, warmup, repetitions, width, device, "
-					    "policies, page-sizes, runners, workloads, param)", key);
+					    "policies, page-sizes, runners, workloads, advise, guest-samples, guest-workloads, param)", key);
 			if (seen_key(&sp, key, &seen, 1u << k))
 				return serr(&sp, "%s given twice", key);
 			if (!*rest)
@@ -254,6 +255,18 @@ int bb_study_parse(const char *text, size_t len, const char *name, struct bb_stu
 			case 8:
 				err = list(&sp, key, rest, &st->workloads[0][0], sizeof(st->workloads[0]), BB_STUDY_MAX_LIST,
 					   &st->nr_workloads);
+				break;
+			case 9:
+				if (strcmp(rest, "yes") && strcmp(rest, "no"))
+					return serr(&sp, "advise %s: yes or no", rest);
+				st->advise = !strcmp(rest, "yes");
+				break;
+			case 10:
+				err = number(&sp, key, rest, 10, 10000000, &st->guest_samples);
+				break;
+			case 11:
+				err = list(&sp, key, rest, &st->guest_workloads[0][0], sizeof(st->guest_workloads[0]),
+					   BB_STUDY_MAX_LIST, &st->nr_guest_workloads);
 				break;
 			}
 		}

@@ -61,7 +61,7 @@ int bb_target_load(struct bb_target *t, const char *spec, const char *file, bool
 		return err;
 	}
 	if (strncmp(spec, "emu:", 4))
-		return bb_diag_set(d, -EINVAL, "%s: unknown device kind (emu:LAYOUT)", spec);
+		return bb_target_load_dev(t, spec, has_index, index, d);	/* vfio:BDF and other backends */
 	err = bb_cli_layout(spec, &t->layout, d);
 	if (err)
 		return err;

@@ -69,6 +69,10 @@ static bool may(const struct bb_layout *l, const struct bb_region *r, uint64_t o
 		return false;
 	if (!l)
 		return !real_hw;
+	/* a constant (id) register is never written, safe range or not (found by fuzz/fuzz_layout.c) */
+	for (uint32_t i = 0; op == BB_OP_WRITE && i < l->nr_regs; i++)
+		if (l->regs[i].kind == BB_REG_ID && bb_reg_overlaps(&l->regs[i], r->index, off, width))
+			return false;
 	a = bb_layout_access(l, r->index, off, width, real_hw);
 	if (a == BB_ACCESS_NONE)
 		return false;
@@ -124,7 +128,10 @@ static int targets(const struct bb_layout *l, const struct bb_region *r, unsigne
 	}
 	if (err || any_reg || doorbells_only)
 		return err;
-	for (uint64_t off = 0; off < r->size && w->n < 64 && !err; off += SWEEP_PAGE)
+	/* at most SWEEP_MAX_PAGES probes: a huge region nothing may touch was probed page by page,
+	 * 2^52 pages for a 2^64-byte one (found by fuzz/fuzz_layout.c) */
+	for (uint64_t off = 0, pg = 0; off < r->size && w->n < 64 && pg < SWEEP_MAX_PAGES && !err;
+	     off += SWEEP_PAGE, pg++)
 		if (may(l, r, off, width, op, real_hw))
 			err = push(w, cap, off, width, op);
 	return err;

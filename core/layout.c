@@ -750,3 +750,112 @@ enum bb_safety bb_layout_access(const struct bb_layout *l, uint32_t index,
 	}
 	return cur >= off + len ? worst : BB_ACCESS_UNLISTED;
 }
+
+static void write_range_flags(FILE *f, uint32_t flags)
+{
+	const char *sep = "";
+
+	if (!(flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP))) {
+		fputs("none", f);
+		return;
+	}
+	if (flags & VFIO_REGION_INFO_FLAG_READ) {
+		fputs("read", f);
+		sep = ",";
+	}
+	if (flags & VFIO_REGION_INFO_FLAG_WRITE) {
+		fprintf(f, "%swrite", sep);
+		sep = ",";
+	}
+	if (flags & VFIO_REGION_INFO_FLAG_MMAP)
+		fprintf(f, "%smmap", sep);
+}
+
+int bb_layout_write(FILE *f, const struct bb_layout *l)
+{
+	static const char *const acc[] = { "", "none", "r", "rw" };
+
+	fprintf(f, "device name=%s desc=\"%s\"", l->name, l->desc);
+	if (l->has_ids)
+		fprintf(f, " vendor=0x%04x device=0x%04x", l->vendor, l->device);
+	if (l->has_subsys)
+		fprintf(f, " subsystem-vendor=0x%04x subsystem-device=0x%04x", l->subsys_vendor, l->subsys_device);
+	if (l->has_class)
+		fprintf(f, " class=0x%06" PRIx32, l->class_code);
+	fputc('\n', f);
+	for (uint32_t i = 0; i < l->nr_regions; i++) {
+		const struct bb_region *r = &l->regions[i].info;
+		const char *sep = "";
+
+		fprintf(f, "region index=%" PRIu32 " size=0x%" PRIx64 " flags=", r->index, r->size);
+		write_range_flags(f, r->flags);
+		if (r->has_sparse || r->msix_mappable || r->has_type) {
+			fputs(" caps=", f);
+			if (r->has_sparse) {
+				fputs("sparse", f);
+				sep = ",";
+			}
+			if (r->msix_mappable) {
+				fprintf(f, "%smsix-mappable", sep);
+				sep = ",";
+			}
+			if (r->has_type)
+				fprintf(f, "%stype type=%" PRIu32 " subtype=%" PRIu32, sep, r->type, r->subtype);
+		}
+		if (l->regions[i].name[0] && !strchr(l->regions[i].name, ' '))
+			fprintf(f, " name=%s", l->regions[i].name);
+		fputc('\n', f);
+		for (uint32_t a = 0; a < r->nr_areas; a++)
+			fprintf(f, "area region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 "\n", r->index,
+				r->areas[a].offset, r->areas[a].size);
+	}
+	if (l->msix.present)
+		fprintf(f, "msix vectors=%" PRIu32 " table-region=%" PRIu32 " table-offset=0x%" PRIx64
+			" pba-region=%" PRIu32 " pba-offset=0x%" PRIx64 "\n", l->msix.vectors, l->msix.table_region,
+			l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
+	for (uint32_t i = 0; i < l->nr_regs; i++) {
+		const struct bb_layout_reg *g = &l->regs[i];
+
+		fprintf(f, "reg region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 " name=%s kind=%s", g->region,
+			g->offset, g->size, g->name, bb_reg_kind_name(g->kind));
+		if (g->reads)
+			fprintf(f, " reads=%" PRIu32, g->reads);
+		if (g->writes)
+			fprintf(f, " writes=%" PRIu32, g->writes);
+		if (g->has_value)
+			fprintf(f, " value=0x%" PRIx64, g->value);
+		fputc('\n', f);
+	}
+	for (uint32_t i = 0; i < l->nr_safe; i++)
+		fprintf(f, "safe region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 " access=%s\n",
+			l->safe[i].range.region, l->safe[i].range.offset, l->safe[i].range.size, acc[l->safe[i].access]);
+	return ferror(f) ? -EIO : 0;
+}
+
+int bb_layout_copy(struct bb_layout *dst, const struct bb_layout *src)
+{
+	*dst = *src;
+	dst->regions = NULL;
+	dst->regs = NULL;
+	dst->safe = NULL;
+	dst->nr_regions = dst->nr_regs = dst->nr_safe = 0;
+	dst->regions = calloc(src->nr_regions ? src->nr_regions : 1, sizeof(*dst->regions));
+	dst->regs = calloc(src->nr_regs ? src->nr_regs : 1, sizeof(*dst->regs));
+	dst->safe = calloc(src->nr_safe ? src->nr_safe : 1, sizeof(*dst->safe));
+	if (!dst->regions || !dst->regs || !dst->safe)
+		goto nomem;
+	for (uint32_t i = 0; i < src->nr_regions; i++) {
+		dst->regions[i] = src->regions[i];
+		if (bb_region_copy(&dst->regions[i].info, &src->regions[i].info))
+			goto nomem;
+		dst->nr_regions++;
+	}
+	memcpy(dst->regs, src->regs, src->nr_regs * sizeof(*dst->regs));
+	dst->nr_regs = src->nr_regs;
+	memcpy(dst->safe, src->safe, src->nr_safe * sizeof(*dst->safe));
+	dst->nr_safe = src->nr_safe;
+	return 0;
+nomem:
+	bb_layout_free(dst);
+	return -ENOMEM;
+}

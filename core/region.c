@@ -56,6 +56,14 @@ void bb_region_free(struct bb_region *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void bb_region_free_areas(struct bb_region *r)
+{
+	free(r->areas);
+	r->areas = NULL;
+	r->nr_areas = 0;
+	r->has_sparse = false;
+}
+
 int bb_region_copy(struct bb_region *dst, const struct bb_region *src)
 {
 	*dst = *src;

@@ -19,6 +19,7 @@ static const struct bb_policy_ops *const builtins[] = {
 	&bb_policy_sparse,
 	&bb_policy_merged,
 	&bb_policy_trap,
+	&bb_policy_budget,
 };
 
 void bb_registry_init(struct bb_registry *reg)

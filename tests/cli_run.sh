@@ -52,10 +52,11 @@ printf '# doorbells and a status read\n0x1008 4 w\n0x100c 4 w\n0x1c 4 r\n' >"$tm
 	>"$tmp/out" 2>"$tmp/err" || no "run all: $(cat "$tmp/err")"
 check_csv "$tmp/all/runs.csv"
 rows=$(($(wc -l <"$tmp/all/runs.csv") - 1))
-[ "$rows" -eq 80 ] || no "all: $rows runs, want 5 policies x 2 pages x 8 workloads = 80"
-[ "$(awk -F, 'NR > 1 && $4 == "sparse" && $6 == 4096 && $8 == "sweep" { print $26 }' "$tmp/all/runs.csv")" = "0.5000" ] ||
+[ "$rows" -eq 96 ] || no "all: $rows runs, want 6 policies x 2 pages x 8 workloads = 96"
+[ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["policy"] == "sparse" && $c["page_size"] == 4096 && $c["workload"] == "sweep" { print $c["trapped_share"] }' "$tmp/all/runs.csv")" = "0.5000" ] ||
 	no "sparse 4K sweep must trap the 2 MSI-X pages of 4"
-grep -q "results: $tmp/all/runs.csv (80 runs)" "$tmp/out" || no "summary line"
+grep -q "results: $tmp/all/runs.csv (96 runs)" "$tmp/out" || no "summary line"
 
 # merged span=1 and a loaded param
 "$BB" run --device emu:layouts/nvme-msix-bar0-pre416 --out "$tmp/span" --policy merged,sparse --param span=1 \

@@ -29,8 +29,8 @@ S
 [ -s "$tmp/a/report.md" ] || no "no report.md"
 grep -q '"complete": *true' "$tmp/a/manifest.json" || no "manifest not complete"
 n=$(tail -n +2 "$tmp/a/runs.csv" | wc -l)
-# pre416: full and holes do not apply (2 x 2 pages x 2 workloads x 3 reps = 24 skipped of 120)
-[ "$n" -eq 96 ] || no "small study: $n runs, want 96"
+# 6 policies x 2 pages x 2 workloads x 3 reps x 2 regions = 144; pre416: full and holes do not apply (24)
+[ "$n" -eq 120 ] || no "small study: $n runs, want 120"
 grep -q '"skipped":\[{"run":"nvme-msix-bar0-pre416 r0 host full' "$tmp/a/manifest.json" || no "skipped not recorded"
 figs=$(grep -o 'figures/[^)]*\.png' "$tmp/a/report.md" | sort -u)
 [ "$(echo "$figs" | grep -c cdf-)" -ge 4 ] || no "CDF figures missing from the report"

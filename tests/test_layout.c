@@ -95,6 +95,47 @@ static void test_shipped(void)
 			}
 			free(buf);
 		}
+		/* the writer: written and parsed back, the same layout */
+		{
+			char *text = NULL;
+			size_t tl = 0;
+			FILE *mf = open_memstream(&text, &tl);
+			struct bb_layout back;
+
+			CHECK(mf != NULL);
+			if (mf) {
+				CHECK_EQ(bb_layout_write(mf, &l), 0);
+				fclose(mf);
+				if (bb_layout_parse(text, tl, "written", &back, &d)) {
+					NOTE_FAIL("%s written: %s\n%s", path, d.msg, text);
+					CHECK(0);
+				} else {
+					CHECK(!strcmp(back.name, l.name) && !strcmp(back.desc, l.desc));
+					CHECK_EQ(back.nr_regions, l.nr_regions);
+					CHECK_EQ(back.nr_regs, l.nr_regs);
+					CHECK_EQ(back.nr_safe, l.nr_safe);
+					CHECK_EQ(back.msix.present, l.msix.present);
+					CHECK_EQ(back.msix.table_offset, l.msix.table_offset);
+					for (uint32_t i = 0; i < l.nr_regions && i < back.nr_regions; i++) {
+						CHECK_EQ(back.regions[i].info.size, l.regions[i].info.size);
+						CHECK_EQ(back.regions[i].info.flags, l.regions[i].info.flags);
+						CHECK_EQ(back.regions[i].info.nr_areas, l.regions[i].info.nr_areas);
+						CHECK_EQ(back.regions[i].info.msix_mappable, l.regions[i].info.msix_mappable);
+						CHECK_EQ(back.regions[i].info.has_type, l.regions[i].info.has_type);
+					}
+					for (uint32_t i = 0; i < l.nr_regs && i < back.nr_regs; i++) {
+						CHECK(!strcmp(back.regs[i].name, l.regs[i].name));
+						CHECK_EQ(back.regs[i].offset, l.regs[i].offset);
+						CHECK_EQ(back.regs[i].writes, l.regs[i].writes);
+						CHECK_EQ(back.regs[i].value, l.regs[i].value);
+					}
+					for (uint32_t i = 0; i < l.nr_safe && i < back.nr_safe; i++)
+						CHECK_EQ(back.safe[i].access, l.safe[i].access);
+					bb_layout_free(&back);
+				}
+				free(text);
+			}
+		}
 		/* every described register and safe range sits in a described region */
 		for (uint32_t i = 0; i < l.nr_regs; i++)
 			CHECK(bb_layout_find_region(&l, l.regs[i].region) != NULL);

@@ -489,7 +489,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < reg.n; i++) {
 		CHECK_EQ(bb_policy_check(reg.ops[i], "builtin", &d), 0);
 	}
-	CHECK_EQ(reg.n, 5);
+	CHECK_EQ(reg.n, 6);
 	test_exact();
 	test_params();
 	test_validation();

@@ -6,6 +6,17 @@
  * region read/write.  Region info is the layout encoded into the kernel's
  * bytes.  Semantics from the layout: an `id` register reads its constant and
  * ignores trapped writes; trapped writes to a `doorbell` are counted.
+ *
+ * Fault injection, for the robustness tests (docs/robustness.md): the spec
+ * emu:LAYOUT?fault=KIND:N makes the device misbehave once, N counted from 1
+ * over the trap-path calls since the device was opened:
+ *   short-read:N      the N-th trapped read transfers one byte less than asked
+ *   short-write:N     the N-th trapped write transfers one byte less than asked
+ *   eio:N             the N-th trapped access (read or write) fails with EIO
+ *   truncate-after:N  after the N-th trapped access every region's memfd is
+ *                     truncated to 0: the device is gone, the next mapped
+ *                     access raises SIGBUS and trapped accesses transfer nothing
+ * A layout path given this way cannot contain '?'.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +28,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
+#include "barbench/parse.h"
 
 struct emu_region {
 	uint32_t index;
@@ -26,11 +38,51 @@ struct emu_region {
 	size_t info_len;
 };
 
+enum emu_fault { FAULT_NONE, FAULT_SHORT_READ, FAULT_SHORT_WRITE, FAULT_EIO, FAULT_TRUNCATE };
+
 struct emu {
 	uint32_t n;
 	struct emu_region reg[BB_DEV_MAX_REGIONS];
 	uint64_t *doorbell_writes;	/* per layout register */
+	enum emu_fault fault;		/* ?fault=KIND:N */
+	uint64_t fault_n;
+	uint64_t nr_rw, nr_reads, nr_writes;	/* trap-path calls, counted only with a fault */
+	bool gone;			/* truncated: trapped accesses transfer nothing */
 };
+
+static const struct {
+	const char *name;
+	enum emu_fault kind;
+} fault_names[] = {
+	{ "short-read", FAULT_SHORT_READ },
+	{ "short-write", FAULT_SHORT_WRITE },
+	{ "eio", FAULT_EIO },
+	{ "truncate-after", FAULT_TRUNCATE },
+};
+
+/* "fault=KIND:N" */
+static int parse_options(struct bb_dev *dev, struct emu *e, const char *opt, struct bb_diag *d)
+{
+	const char *colon;
+	uint64_t n;
+
+	if (strncmp(opt, "fault=", 6))
+		return bb_diag_set(d, -EINVAL, "%s: unknown option '%s' (fault=KIND:N)", dev->spec, opt);
+	opt += 6;
+	colon = strchr(opt, ':');
+	if (!colon || bb_parse_u64(colon + 1, &n) || n == 0)
+		return bb_diag_set(d, -EINVAL, "%s: fault=%s: want KIND:N with N >= 1", dev->spec, opt);
+	for (size_t i = 0; i < sizeof(fault_names) / sizeof(fault_names[0]); i++) {
+		if (strlen(fault_names[i].name) == (size_t)(colon - opt) &&
+		    !strncmp(fault_names[i].name, opt, (size_t)(colon - opt))) {
+			e->fault = fault_names[i].kind;
+			e->fault_n = n;
+			return 0;
+		}
+	}
+	return bb_diag_set(d, -EINVAL, "%s: fault=%s: unknown kind '%.*s' (short-read, short-write, eio, "
+			   "truncate-after)", dev->spec, opt, (int)(colon - opt), opt);
+}
 
 static struct emu_region *find(struct bb_dev *dev, uint32_t index)
 {
@@ -80,24 +132,33 @@ static int init_ids(struct bb_dev *dev, struct bb_diag *d)
 
 static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 {
-	char path[512];
+	char path[512], layout[512];
+	const char *q = strchr(arg, '?');
 	struct emu *e;
 	int err;
 
-	if (bb_layout_resolve(arg, path, sizeof(path)))
-		return bb_diag_set(d, -ENOENT, "%s: no such layout (looked for %s and in %s/)", dev->spec, arg,
-				   BB_LAYOUT_DIR);
-	err = bb_layout_load(path, &dev->layout, d);
-	if (err)
+	if (snprintf(layout, sizeof(layout), "%.*s", q ? (int)(q - arg) : (int)strlen(arg), arg) >=
+	    (int)sizeof(layout))
+		return bb_diag_set(d, -ENAMETOOLONG, "%s: layout path too long", dev->spec);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
+	if (q && (err = parse_options(dev, e, q + 1, d))) {
+		free(e);
 		return err;
+	}
+	if (bb_layout_resolve(layout, path, sizeof(path))) {
+		free(e);
+		return bb_diag_set(d, -ENOENT, "%s: no such layout (looked for %s and in %s/)", dev->spec, layout,
+				   BB_LAYOUT_DIR);
+	}
+	err = bb_layout_load(path, &dev->layout, d);
+	if (err) {
+		free(e);
+		return err;
+	}
 	dev->has_layout = true;
 	dev->real_hw = false;
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		bb_layout_free(&dev->layout);
-		dev->has_layout = false;
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
-	}
 	dev->priv = e;
 	e->doorbell_writes = calloc(dev->layout.nr_regs ? dev->layout.nr_regs : 1, sizeof(uint64_t));
 	if (!e->doorbell_writes) {
@@ -192,6 +253,44 @@ static int emu_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 	return 0;
 }
 
+/*
+ * The injected fault, before the access: -EIO, or how many bytes to transfer
+ * (@len, one less, or none once the device is gone).  Without a fault the
+ * trap path pays one predictable branch.
+ */
+static ssize_t fault_before(struct emu *e, size_t len, bool write)
+{
+	if (e->gone)
+		return 0;
+	e->nr_rw++;
+	if (write)
+		e->nr_writes++;
+	else
+		e->nr_reads++;
+	switch (e->fault) {
+	case FAULT_EIO:
+		return e->nr_rw == e->fault_n ? -EIO : (ssize_t)len;
+	case FAULT_SHORT_READ:
+		return !write && e->nr_reads == e->fault_n && len ? (ssize_t)len - 1 : (ssize_t)len;
+	case FAULT_SHORT_WRITE:
+		return write && e->nr_writes == e->fault_n && len ? (ssize_t)len - 1 : (ssize_t)len;
+	default:
+		return (ssize_t)len;
+	}
+}
+
+/* truncate-after:N, after the access: the device goes away.  0 or a negative errno. */
+static int fault_after(struct emu *e)
+{
+	if (e->fault != FAULT_TRUNCATE || e->gone || e->nr_rw != e->fault_n)
+		return 0;
+	e->gone = true;
+	for (uint32_t i = 0; i < e->n; i++)
+		if (e->reg[i].fd >= 0 && ftruncate(e->reg[i].fd, 0))
+			return -errno;	/* never pretend a fault happened */
+	return 0;
+}
+
 static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf, size_t len, bool write)
 {
 	struct emu_region *er = find(dev, index);
@@ -200,24 +299,49 @@ static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *bu
 
 	if (!er)
 		return -EINVAL;
+	if (e->fault != FAULT_NONE) {
+		n = fault_before(e, len, write);
+		if (n < 0)
+			return n;
+		len = (size_t)n;
+	}
 	if (!write) {
 		dev->trap_reads++;
 		n = pread(er->fd, buf, len, (off_t)off);
-		return n < 0 ? -errno : n;
+		if (n < 0)
+			return -errno;
+		if (e->fault != FAULT_NONE) {
+			int err = fault_after(e);
+
+			if (err)
+				return err;
+		}
+		return n;
 	}
 	for (uint32_t i = 0; i < dev->layout.nr_regs; i++) {
 		const struct bb_layout_reg *g = &dev->layout.regs[i];
 
 		if (!bb_reg_overlaps(g, index, off, len))
 			continue;
-		if (g->kind == BB_REG_ID)
-			return (ssize_t)len;	/* read-only: the write is dropped */
+		if (g->kind == BB_REG_ID) {
+			int err = e->fault != FAULT_NONE ? fault_after(e) : 0;
+
+			return err ? err : (ssize_t)len;	/* read-only: the write is dropped */
+		}
 		if (g->kind == BB_REG_DOORBELL)
 			e->doorbell_writes[i]++;
 	}
 	dev->trap_writes++;
 	n = pwrite(er->fd, buf, len, (off_t)off);
-	return n < 0 ? -errno : n;
+	if (n < 0)
+		return -errno;
+	if (e->fault != FAULT_NONE) {
+		int err = fault_after(e);
+
+		if (err)
+			return err;
+	}
+	return n;
 }
 
 const struct bb_backend_ops bb_backend_emu = {

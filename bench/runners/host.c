@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "barbench/runner.h"
+#include "barbench/sigbus.h"
 
 struct resolved {
 	volatile uint8_t *ptr;	/* NULL: trap */
@@ -90,7 +91,7 @@ static inline void mfence(void)
 
 /* One access, untimed (batched samples time a whole batch); 0 or a negative errno. */
 static inline int access_one(const struct resolved *a, struct bb_dev *dev, uint32_t index, uint64_t val,
-			     uint64_t *sink)
+			     uint64_t *sink, ssize_t *xfer)
 {
 	ssize_t n;
 
@@ -109,6 +110,7 @@ static inline int access_one(const struct resolved *a, struct bb_dev *dev, uint3
 	} else {
 		n = dev->ops->rw(dev, index, a->off, &val, a->width, true);
 	}
+	*xfer = n;
 	if (n < 0)
 		return (int)n;
 	return n == a->width ? 0 : -EIO;
@@ -123,7 +125,7 @@ static inline int access_one(const struct resolved *a, struct bb_dev *dev, uint3
 #define TIMED(c0, c1, stmt) do { c0 = bb_tsc_begin(); stmt; c1 = bb_tsc_end(); } while (0)
 
 static inline uint64_t timed_one(const struct resolved *a, struct bb_dev *dev, uint32_t index, uint64_t val,
-				 uint64_t *sink, int *err)
+				 uint64_t *sink, int *err, ssize_t *xfer)
 {
 	uint64_t c0 = 0, c1 = 0, v = 0;
 
@@ -165,9 +167,146 @@ static inline uint64_t timed_one(const struct resolved *a, struct bb_dev *dev, u
 			v = val;
 			TIMED(c0, c1, n = rw(dev, index, off, &v, w, true));
 		}
+		*xfer = n;
 		*err = n < 0 ? (int)n : n == (ssize_t)w ? 0 : -EIO;
 		return c1 - c0;
 	}
+}
+
+/* What the touch and the timed loop work on, handed through bb_sigbus_call(). */
+struct loop {
+	const struct bb_run_cfg *cfg;
+	const struct resolved *res;
+	struct bb_run_result *out;
+	long pte0;
+	struct bb_diag *d;
+	bool entered;		/* the guard was installed and the loop started */
+};
+
+/*
+ * First touch and the timed loop: the only code that touches mapped windows,
+ * so a window that stops being backed raises SIGBUS here and nowhere else.
+ * Everything it leaves behind lives in @arg's structures, so it can be
+ * abandoned at any access.
+ */
+static int touch_and_time(void *arg)
+{
+	struct loop *L = arg;
+	const struct bb_run_cfg *cfg = L->cfg;
+	const struct bb_workload *wl = cfg->wl;
+	const struct resolved *res = L->res;
+	struct bb_run_result *out = L->out;
+	uint32_t index = cfg->region->index;
+	uint64_t sink = 0, trap0, cyc_overhead = cfg->tsc_overhead;
+	size_t pos = 0, total = cfg->samples + cfg->warmup;
+	unsigned per = wl->per_sample ? wl->per_sample : 1;
+	ssize_t xfer = 0;
+	double t0;
+	int err = 0;
+
+	L->entered = true;
+	/* first touch of the mapped working set: the page faults a VMM's guest would take */
+	t0 = now_ns();
+	for (size_t i = 0; i < wl->n; i++)
+		if (res[i].ptr)
+			sink += mapped_read(res[i].ptr, 1);
+	out->touch_ns = now_ns() - t0;
+	if (L->pte0 >= 0) {
+		long pte1 = vm_pte_kb();
+
+		out->pte_kb = pte1 >= 0 ? pte1 - L->pte0 : -1;
+	}
+
+	trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
+	for (size_t s = 0; s < total; s++) {
+		bool timed = s >= cfg->warmup;
+		size_t first = pos, bad;
+		uint64_t c0, c1, dc;
+		unsigned ntrap = 0;
+
+		if (s == cfg->warmup) {
+			/* counters, syscall counts and wall time cover the timed samples only */
+			t0 = now_ns();
+			if (cfg->counters && !bb_counters_start(cfg->counters, NULL))
+				out->have_ctr = true;
+			trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
+		}
+		if (wl->serialised) {
+			const struct resolved *a = &res[pos];
+
+			c0 = 0;
+			c1 = timed_one(a, cfg->dev, index, s, &sink, &err, &xfer);
+			ntrap = !a->ptr;
+			if (++pos == wl->n)
+				pos = 0;
+		} else {
+			c0 = bb_tsc_begin();
+			for (unsigned k = 0; k < per && !err; k++) {
+				err = access_one(&res[pos], cfg->dev, index, s + k, &sink, &xfer);
+				if (++pos == wl->n)
+					pos = 0;
+			}
+			mfence();
+			c1 = bb_tsc_end();
+			for (unsigned k = 0; k < per; k++)
+				ntrap += !res[(first + k) % wl->n].ptr;
+		}
+		if (err) {
+			/* the access that failed: the last one made */
+			bad = pos ? pos - 1 : wl->n - 1;
+			if (err == -EIO && xfer >= 0)
+				return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
+						   " through the trap path: short transfer: %zd of %u bytes", wl->name,
+						   res[bad].op == BB_OP_READ ? "read" : "write", index, res[bad].off,
+						   xfer, res[bad].width);
+			return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
+					   " through the trap path: %s", wl->name,
+					   res[bad].op == BB_OP_READ ? "read" : "write", index, res[bad].off,
+					   strerror(-err));
+		}
+		if (!timed)
+			continue;
+		dc = c1 - c0 > cyc_overhead ? c1 - c0 - cyc_overhead : 0;
+		out->busy_ns += bb_tsc_ns(cfg->tsc, dc);
+		out->ns[out->n] = bb_tsc_ns(cfg->tsc, dc) / per;
+		out->offset[out->n] = res[first].off;
+		out->trapped[out->n] = ntrap > 0;
+		out->n++;
+		out->accesses += per;
+		out->trapped_accesses += ntrap;
+		for (unsigned k = 0; k < per; k++)
+			out->bytes += res[(first + k) % wl->n].width;
+	}
+	out->wall_ns = now_ns() - t0;
+	out->trap_syscalls = cfg->dev->trap_reads + cfg->dev->trap_writes - trap0;
+	if (out->have_ctr) {
+		if (bb_counters_stop(cfg->counters, L->d) || bb_counters_read(cfg->counters, &out->ctr, L->d))
+			out->have_ctr = false;
+	}
+	/* keep the compiler from dropping the reads */
+	if (sink == 0x5eed5eed5eed5eedull)
+		fputc('\0', stderr);
+	return 0;
+}
+
+/* The region offset of host address @p inside an applied plan. */
+static bool applied_offset(const struct bb_applied *a, const void *p, uint64_t *off)
+{
+	uintptr_t x = (uintptr_t)p;
+
+	for (uint32_t i = 0; i < a->nr; i++) {
+		uintptr_t lo = (uintptr_t)a->maps[i].addr;
+
+		if (a->maps[i].addr && x >= lo && x - lo < a->maps[i].size) {
+			*off = a->maps[i].offset + (x - lo);
+			return true;
+		}
+	}
+	if (a->reserve && x >= (uintptr_t)a->reserve && x - (uintptr_t)a->reserve < a->reserve_len) {
+		*off = a->reserve_off + (x - (uintptr_t)a->reserve);
+		return true;
+	}
+	return false;
 }
 
 static int host_run(const struct bb_run_cfg *cfg, struct bb_run_result *out, struct bb_diag *d)
@@ -176,11 +315,8 @@ static int host_run(const struct bb_run_cfg *cfg, struct bb_run_result *out, str
 	uint32_t index = cfg->region->index;
 	struct bb_applied ap;
 	struct resolved *res = NULL;
-	uint64_t sink = 0, trap0, cyc_overhead = cfg->tsc_overhead;
-	size_t pos = 0, total = cfg->samples + cfg->warmup;
-	unsigned per = wl->per_sample ? wl->per_sample : 1;
+	struct bb_sigbus_info bus;
 	long pte0;
-	double t0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -211,89 +347,38 @@ static int host_run(const struct bb_run_cfg *cfg, struct bb_run_result *out, str
 		res[i].width = wl->acc[i].width;
 		res[i].op = wl->acc[i].op;
 	}
-	/* first touch of the mapped working set: the page faults a VMM's guest would take */
-	t0 = now_ns();
-	for (size_t i = 0; i < wl->n; i++)
-		if (res[i].ptr)
-			sink += mapped_read(res[i].ptr, 1);
-	out->touch_ns = now_ns() - t0;
-	if (pte0 >= 0) {
-		long pte1 = vm_pte_kb();
 
-		out->pte_kb = pte1 >= 0 ? pte1 - pte0 : -1;
+	/* a mapped window that stops being backed ends this run with an error, not the process */
+	{
+		struct loop L = { .cfg = cfg, .res = res, .out = out, .pte0 = pte0, .d = d };
+
+		err = bb_sigbus_call(touch_and_time, &L, &bus);
+		if (err && !L.entered)
+			err = bb_diag_set(d, err, "%s: installing the SIGBUS handler: %s", wl->name, strerror(-err));
 	}
+	if (bus.hit) {
+		uint64_t off;
 
-	trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
-	for (size_t s = 0; s < total; s++) {
-		bool timed = s >= cfg->warmup;
-		size_t first = pos;
-		uint64_t c0, c1, dc;
-		unsigned ntrap = 0;
-
-		if (s == cfg->warmup) {
-			/* counters, syscall counts and wall time cover the timed samples only */
-			t0 = now_ns();
-			if (cfg->counters && !bb_counters_start(cfg->counters, NULL))
-				out->have_ctr = true;
-			trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
-		}
-		if (wl->serialised) {
-			const struct resolved *a = &res[pos];
-
-			c0 = 0;
-			c1 = timed_one(a, cfg->dev, index, s, &sink, &err);
-			ntrap = !a->ptr;
-			if (++pos == wl->n)
-				pos = 0;
-		} else {
-			c0 = bb_tsc_begin();
-			for (unsigned k = 0; k < per && !err; k++) {
-				err = access_one(&res[pos], cfg->dev, index, s + k, &sink);
-				if (++pos == wl->n)
-					pos = 0;
-			}
-			mfence();
-			c1 = bb_tsc_end();
-			for (unsigned k = 0; k < per; k++)
-				ntrap += !res[(first + k) % wl->n].ptr;
-		}
-		if (err) {
-			err = bb_diag_set(d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
-					  " through the trap path: %s", wl->name,
-					  res[first].op == BB_OP_READ ? "read" : "write", index, res[first].off,
-					  err == -EIO ? "short transfer" : strerror(-err));
-			goto out;
-		}
-		if (!timed)
-			continue;
-		dc = c1 - c0 > cyc_overhead ? c1 - c0 - cyc_overhead : 0;
-		out->busy_ns += bb_tsc_ns(cfg->tsc, dc);
-		out->ns[out->n] = bb_tsc_ns(cfg->tsc, dc) / per;
-		out->offset[out->n] = res[first].off;
-		out->trapped[out->n] = ntrap > 0;
-		out->n++;
-		out->accesses += per;
-		out->trapped_accesses += ntrap;
-		for (unsigned k = 0; k < per; k++)
-			out->bytes += res[(first + k) % wl->n].width;
+		if (applied_offset(&ap, bus.addr, &off))
+			err = bb_diag_set(d, -EFAULT, "%s: mapped access at region %" PRIu32 " offset 0x%" PRIx64
+					  " raised SIGBUS (%s): the window is no longer backed by the device; run abandoned",
+					  wl->name, index, off, bb_sigbus_code_name(bus.code));
+		else
+			err = bb_diag_set(d, -EFAULT, "%s: SIGBUS (%s) at address %p, outside the run's mappings of"
+					  " region %" PRIu32 "; run abandoned", wl->name,
+					  bb_sigbus_code_name(bus.code), bus.addr, index);
 	}
-	out->wall_ns = now_ns() - t0;
-	out->trap_syscalls = cfg->dev->trap_reads + cfg->dev->trap_writes - trap0;
-	if (out->have_ctr) {
-		if (bb_counters_stop(cfg->counters, d) || bb_counters_read(cfg->counters, &out->ctr, d))
-			out->have_ctr = false;
-	}
-	/* keep the compiler from dropping the reads */
-	if (sink == 0x5eed5eed5eed5eedull)
-		fputc('\0', stderr);
-	err = 0;
 out:
 	if (err && out->have_ctr)
 		bb_counters_stop(cfg->counters, NULL);
 	free(res);
 	bb_plan_unapply(&ap);
-	if (err)
+	if (err) {
+		/* a failed run hands back nothing that could be taken for data */
 		bb_run_result_free(out);
+		memset(out, 0, sizeof(*out));
+		out->pte_kb = -1;
+	}
 	return err;
 }
 

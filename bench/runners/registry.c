@@ -6,6 +6,7 @@
 
 static const struct bb_runner_ops *const runners[] = {
 	&bb_runner_host,
+	&bb_runner_guest,
 };
 
 const struct bb_runner_ops *bb_runner_find(const char *name)

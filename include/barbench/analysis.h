@@ -32,6 +32,7 @@ struct bb_rec {
 	double ops_s, bytes_s;
 	uint32_t mappings, memslots;
 	double trapped_share, setup_ns;
+	double tmean_ns, predicted_ns;	/* predicted_ns < 0: no prediction */
 	char guest_exec[16];
 	char line[4096];	/* the row as written, to rewrite runs.csv verbatim */
 };
@@ -53,6 +54,8 @@ struct bb_config {
 	double p50_ns, ci_lo_ns, ci_hi_ns;	/* median of the repetitions' medians, 95% CI */
 	double p99_ns, p999_ns;			/* medians over repetitions */
 	double trapped_share, setup_ns, ops_s;
+	double tmean_ns, predicted_ns;		/* medians over repetitions; predicted < 0: none */
+	double model_error;			/* (tmean - predicted) / tmean; NAN without a prediction */
 	double speedup_vs_trap;			/* 0 when no trap run to compare with; a median under
 						   0.1 ns (below the TSC resolution) counts as 0.1 ns */
 	uint32_t memslots, mappings;

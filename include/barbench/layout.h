@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "barbench/diag.h"
 #include "barbench/region.h"
@@ -125,6 +126,12 @@ enum bb_safety bb_layout_access(const struct bb_layout *l, uint32_t index,
 				uint64_t off, uint64_t len, bool real_hw);
 
 const char *bb_reg_kind_name(enum bb_reg_kind k);
+
+/* Write @l in the layout file format (without comments); parses back to the same layout. */
+int bb_layout_write(FILE *f, const struct bb_layout *l);
+
+/* Deep copy. */
+int bb_layout_copy(struct bb_layout *dst, const struct bb_layout *src);
 
 /* Registers of region @index that intersect [off, off+len). */
 bool bb_reg_overlaps(const struct bb_layout_reg *r, uint32_t index, uint64_t off, uint64_t len);

@@ -9,6 +9,7 @@
 
 #include "barbench/backend.h"
 #include "barbench/counters.h"
+#include "barbench/model.h"
 #include "barbench/policy.h"
 #include "barbench/result.h"
 #include "barbench/runner.h"
@@ -27,6 +28,8 @@ struct bb_measure {
 	size_t samples;
 	size_t warmup;
 	const char *out;		/* results folder (samples/ inside) */
+	const struct bb_cost *cost;	/* NULL: no prediction (budget: the built-in defaults) */
+	const struct bb_profile *profile;	/* for the budget policy; NULL: none */
 };
 
 struct bb_combo {
@@ -45,6 +48,18 @@ struct bb_combo {
 /* 0: measured, @row filled and samples written; 1: skipped, @why says why; <0: error in @d. */
 int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct bb_run_row *row,
 		   char *why, size_t whylen, struct bb_diag *d);
+
+/*
+ * Calibrate a cost model on an open device region with the host runner:
+ * mapped and trapped reads and writes (serialised), posted mapped writes,
+ * setup per mapping; each the mean of the samples at or below p99.
+ */
+int bb_cost_calibrate(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
+		      const struct bb_tsc *tsc, uint64_t overhead, size_t samples, struct bb_cost *out,
+		      struct bb_diag *d);
+
+/* Mean of sorted samples at or below their p99. */
+double bb_tmean(const double *sorted, size_t n);
 
 /* The parameters of @all that @ops takes, and their text ("k=v;k=v"). */
 unsigned bb_params_for(const struct bb_policy_ops *ops, const struct bb_param *all, unsigned n,

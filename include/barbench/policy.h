@@ -18,7 +18,7 @@
 #include "barbench/plan.h"
 #include "barbench/region.h"
 
-#define BB_POLICY_ABI 1u
+#define BB_POLICY_ABI 2u	/* 2: the context carries a cost model */
 
 #define BB_POLICY_MAX_PARAMS 8
 
@@ -27,7 +27,8 @@ struct bb_param {
 	const char *value;
 };
 
-struct bb_profile;	/* access profile: arrives with the cost model */
+struct bb_profile;	/* access profile (barbench/model.h) */
+struct bb_cost;		/* cost model (barbench/model.h) */
 
 struct bb_policy_ctx {
 	uint64_t page_size;		/* power of two >= 4096 */
@@ -35,6 +36,7 @@ struct bb_policy_ctx {
 	unsigned nr_must_trap;
 	uint32_t memslot_budget;	/* 0: no limit */
 	const struct bb_profile *profile;	/* NULL: none */
+	const struct bb_cost *cost;		/* NULL: the built-in defaults */
 	const struct bb_param *params;	/* already checked against ops->params */
 	unsigned nr_params;
 };
@@ -99,5 +101,6 @@ extern const struct bb_policy_ops bb_policy_holes;
 extern const struct bb_policy_ops bb_policy_sparse;
 extern const struct bb_policy_ops bb_policy_merged;
 extern const struct bb_policy_ops bb_policy_trap;
+extern const struct bb_policy_ops bb_policy_budget;
 
 #endif

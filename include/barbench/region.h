@@ -83,6 +83,9 @@ int bb_region_copy(struct bb_region *dst, const struct bb_region *src);
 
 void bb_region_free(struct bb_region *r);
 
+/* Drop the sparse capability and its areas (the whole region becomes one area). */
+void bb_region_free_areas(struct bb_region *r);
+
 /*
  * Bytes the device allows to be mmap'd: 0 without the MMAP flag; the whole
  * region without a sparse capability or with MSIX_MAPPABLE (the kernel's

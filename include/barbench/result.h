@@ -28,6 +28,8 @@ struct bb_run_row {
 	char op[8];		/* read, write, mix */
 	unsigned width;
 	struct bb_summary s;	/* per-access nanoseconds */
+	double tmean_ns;	/* mean of the samples at or below p99: what the cost model predicts */
+	double predicted_ns;	/* the cost model's prediction per access; < 0 when none */
 	double ops_s;
 	double bytes_s;
 	uint32_t mappings;

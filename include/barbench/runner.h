@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runners perform a workload's accesses under an applied plan and time them:
- * `host` (this process) now, `guest` (a KVM guest) later, behind one ops table.
+ * `host` (this process) and `guest` (a KVM guest), behind one ops table.
  * Applying a plan turns its MAP windows into mappings of the backend; its TRAP
  * windows go through the backend's read/write path.
  */
@@ -88,6 +88,8 @@ struct bb_runner_ops {
 };
 
 extern const struct bb_runner_ops bb_runner_host;
+/* A KVM guest performs them (barbench/guest.h): MAP windows as memslots, TRAP windows as MMIO exits. */
+extern const struct bb_runner_ops bb_runner_guest;
 
 /* A runner by name ("host", "guest"), or NULL when this build has none by that name. */
 const struct bb_runner_ops *bb_runner_find(const char *name);

@@ -42,6 +42,10 @@ struct bb_study {
 	char runners[BB_STUDY_MAX_LIST][16];
 	unsigned nr_workloads;
 	char workloads[BB_STUDY_MAX_LIST][300];
+	uint64_t guest_samples;		/* samples of a guest run; 0: samples */
+	unsigned nr_guest_workloads;	/* 0: the same workloads as the host */
+	char guest_workloads[BB_STUDY_MAX_LIST][300];
+	bool advise;			/* run `barbench advise` on every layout after the runs */
 	unsigned nr_params;
 	char param_keys[BB_STUDY_MAX_PARAMS][64];
 	char param_values[BB_STUDY_MAX_PARAMS][64];

@@ -1,0 +1,20 @@
+# Predicted against measured gain of each layout change (its best policy and page size).
+# Filled in by analysis/report.c: @TERM@ @OUT@ @EXT@ @TITLE@ @DATA@
+reset
+set terminal @TERM@
+set output "@OUT@.@EXT@"
+# set linetype outlives reset: every template sets its own
+set linetype 1 lc rgb "#1b5e9e" lw 1 dt 1
+set linetype 2 lc rgb "#d95f02" lw 1 dt 1
+set title "@TITLE@" noenhanced
+set style data histogram
+set style histogram cluster gap 1
+set style fill solid 0.85 border -1
+set ylabel "time per access saved (%)"
+set yrange [*:100]
+set xtics rotate by -35 noenhanced font ",8"
+set grid ytics
+set key top right
+set datafile missing "-"
+plot "@DATA@" using 2:xtic(1) title "predicted (cost model)", "" using 3 title "measured (emulated device)"
+unset output

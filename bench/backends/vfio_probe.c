@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The parts of the vfio backend that need no VFIO device: the spec, what
+ * sysfs says about a PCI device (and the commands that would bind it to
+ * vfio-pci), and the MSI-X capability of a config space image.
+ *
+ * sysfs facts (Documentation/ABI/testing/sysfs-bus-pci): devices/BDF/driver
+ * links to the bound driver; iommu_group links to kernel/iommu_groups/N;
+ * numa_node holds the node or -1; driver_override names the only driver
+ * that may bind (since Linux 3.16); writing a BDF to drivers/X/unbind
+ * releases it and to bus/pci/drivers_probe probes it again.  vfio-dev/vfioN
+ * is the VFIO device's class device (/dev/vfio/devices/vfioN with iommufd).
+ *
+ * Config space (PCI Local Bus Specification 3.0, 6.7 and 6.8.2; constants
+ * from <linux/pci_regs.h>): Status bit 4 says a capability list starts at
+ * 0x34; each capability is {id, next}; MSI-X (id 0x11) holds Message
+ * Control (table size - 1 in bits 10:0), then Table and PBA offset/BIR
+ * dwords (BIR in bits 2:0).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+
+#include "barbench/vfio.h"
+
+/* "xyz" hex digits at @s, 1 to @max of them; returns how many, 0 when none or too many. */
+static unsigned hex_run(const char *s, unsigned max, unsigned long *v)
+{
+	unsigned n = 0;
+
+	*v = 0;
+	while (isxdigit((unsigned char)s[n])) {
+		if (n == max)
+			return 0;
+		*v = *v * 16 + (unsigned long)(isdigit((unsigned char)s[n]) ? s[n] - '0' :
+					      tolower((unsigned char)s[n]) - 'a' + 10);
+		n++;
+	}
+	return n;
+}
+
+int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag *d)
+{
+	unsigned long dom = 0, bus, dev, fn;
+	const char *p = arg, *q = strchr(arg, '?');
+	size_t blen = q ? (size_t)(q - arg) : strlen(arg);
+	unsigned n, colons = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < blen; i++)
+		colons += arg[i] == ':';
+	if (!blen)
+		return bb_diag_set(d, -EINVAL, "vfio:%s: character 6: want a PCI address (0000:3b:00.0)", arg);
+	if (colons == 2) {
+		n = hex_run(p, 8, &dom);
+		if (!n || p[n] != ':')
+			return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a PCI domain of 1 to 8 hex digits",
+					   arg, (size_t)(p - arg) + 6 + n);
+		p += n + 1;
+	} else if (colons != 1) {
+		return bb_diag_set(d, -EINVAL, "vfio:%s: character 6: want a PCI address DOMAIN:BUS:DEVICE.FUNCTION "
+				   "as lspci -D prints it (0000:3b:00.0)", arg);
+	}
+	n = hex_run(p, 2, &bus);
+	if (!n || p[n] != ':')
+		return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a bus of 1 or 2 hex digits", arg,
+				   (size_t)(p - arg) + 6 + n);
+	p += n + 1;
+	n = hex_run(p, 2, &dev);
+	if (!n || p[n] != '.' || dev > 0x1f)
+		return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a device number 00 to 1f, then '.'", arg,
+				   (size_t)(p - arg) + 6 + (n && dev > 0x1f ? 0 : n));
+	p += n + 1;
+	n = hex_run(p, 1, &fn);
+	if (!n || fn > 7 || (size_t)(p + n - arg) != blen)
+		return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a function number 0 to 7 ending the address",
+				   arg, (size_t)(p - arg) + 6 + (n && fn <= 7 ? n : 0));
+	snprintf(out->bdf, sizeof(out->bdf), "%04lx:%02lx:%02lx.%lx", dom, bus, dev, fn);
+	if (!q)
+		return 0;
+	/* options: key=value, separated by '&' */
+	p = q + 1;
+	while (*p) {
+		const char *e = strchr(p, '&');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (len > 7 && !strncmp(p, "layout=", 7)) {
+			if (out->layout[0])
+				return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: layout= given twice", arg,
+						   (size_t)(p - arg) + 6);
+			if (len - 7 >= sizeof(out->layout))
+				return bb_diag_set(d, -ENAMETOOLONG, "vfio:%s: character %zu: layout path longer than %zu bytes",
+						   arg, (size_t)(p - arg) + 13, sizeof(out->layout) - 1);
+			memcpy(out->layout, p + 7, len - 7);
+			out->layout[len - 7] = '\0';
+		} else {
+			return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: unknown option '%.*s' (layout=PATH; "
+					   "writes are allowed with barbench run --allow-writes)", arg,
+					   (size_t)(p - arg) + 6, (int)len, p);
+		}
+		p += len;
+		if (*p == '&' && !*++p)
+			return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: empty option after '&'", arg,
+					   (size_t)(p - arg) + 6);
+	}
+	return 0;
+}
+
+/* The first line of a small sysfs file, without its newline; -errno. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f)) {
+		int err = ferror(f) ? -EIO : -ENODATA;
+
+		fclose(f);
+		return err;
+	}
+	fclose(f);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int read_ulong(const char *path, unsigned long *v, int base)
+{
+	char buf[64], *end;
+	int err = read_line(path, buf, sizeof(buf));
+
+	if (err)
+		return err;
+	errno = 0;
+	*v = strtoul(buf, &end, base);
+	return errno || end == buf || *end ? -EINVAL : 0;
+}
+
+/* The last path component a symlink points at; -errno. */
+static int link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, base);
+	return 0;
+}
+
+bool bb_vfio_is_vfio_driver(const char *driver)
+{
+	return driver && strstr(driver, "vfio") != NULL;
+}
+
+int bb_vfio_sysfs_probe(const char *sysfs, const char *bdf, struct bb_vfio_sysfs *out, struct bb_diag *d)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], name[64];
+	unsigned long v;
+	long node;
+	DIR *dd;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->group = out->numa_node = out->cdev = -1;
+	snprintf(out->bdf, sizeof(out->bdf), "%s", bdf);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", sysfs, bdf);
+	if (access(dir, F_OK))
+		return bb_diag_set(d, -ENODEV, "%s: no such PCI device (%s: %s); lspci -D lists them", bdf, dir,
+				   strerror(errno));
+	snprintf(path, sizeof(path), "%s/vendor", dir);
+	if (!read_ulong(path, &v, 16))
+		out->vendor = (uint16_t)v;
+	snprintf(path, sizeof(path), "%s/device", dir);
+	if (!read_ulong(path, &v, 16))
+		out->device = (uint16_t)v;
+	snprintf(path, sizeof(path), "%s/class", dir);
+	if (!read_ulong(path, &v, 16))
+		out->class_code = (uint32_t)v;
+	snprintf(path, sizeof(path), "%s/numa_node", dir);
+	{
+		char buf[32], *end;
+
+		if (!read_line(path, buf, sizeof(buf))) {
+			node = strtol(buf, &end, 10);
+			if (end != buf && !*end && node >= -1 && node < 65536)
+				out->numa_node = (int)node;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/iommu_group", dir);
+	if (!link_name(path, name, sizeof(name))) {
+		char *end;
+		long g = strtol(name, &end, 10);
+
+		if (end != name && !*end && g >= 0 && g < INT_MAX)
+			out->group = (int)g;
+	}
+	snprintf(path, sizeof(path), "%s/vfio-dev", dir);
+	dd = opendir(path);
+	if (dd) {
+		struct dirent *e;
+
+		while ((e = readdir(dd))) {
+			char *end;
+			long c;
+
+			if (strncmp(e->d_name, "vfio", 4))
+				continue;
+			c = strtol(e->d_name + 4, &end, 10);
+			if (end != e->d_name + 4 && !*end && c >= 0 && c < INT_MAX)
+				out->cdev = (int)c;
+		}
+		closedir(dd);
+	}
+	snprintf(path, sizeof(path), "%s/driver", dir);
+	err = link_name(path, out->driver, sizeof(out->driver));
+	if (err && err != -ENOENT)
+		return bb_diag_set(d, err, "%s: reading %s: %s", bdf, path, strerror(-err));
+	if (err == -ENOENT)
+		return bb_diag_set(d, -ENXIO, "%s is bound to no driver; to hand it to vfio-pci, as root: modprobe vfio-pci; "
+				   "echo vfio-pci > %s/driver_override; echo %s > %s/bus/pci/drivers_probe",
+				   bdf, dir, bdf, sysfs);
+	if (!bb_vfio_is_vfio_driver(out->driver))
+		return bb_diag_set(d, -EBUSY, "%s is bound to %s, not vfio-pci; to hand it to vfio-pci, as root: "
+				   "modprobe vfio-pci; echo vfio-pci > %s/driver_override; echo %s > %s/driver/unbind; "
+				   "echo %s > %s/bus/pci/drivers_probe",
+				   bdf, out->driver, dir, bdf, dir, bdf, sysfs);
+	if (out->group < 0)
+		return bb_diag_set(d, -ENOENT, "%s: no IOMMU group (no %s/iommu_group): enable the IOMMU "
+				   "(intel_iommu=on or amd_iommu=on, VT-d / AMD-Vi in the firmware)", bdf, dir);
+	return 0;
+}
+
+static int cmp_bdf(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+int bb_vfio_list(const char *sysfs, char (*bdfs)[BB_BDF_LEN], unsigned max, unsigned *n, struct bb_diag *d)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300], drv[64];
+	struct dirent *e;
+	DIR *dd;
+
+	*n = 0;
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices", sysfs);
+	dd = opendir(dir);
+	if (!dd)
+		return bb_diag_set(d, -ENOENT, "%s: %s (no PCI bus)", dir, strerror(errno));
+	while ((e = readdir(dd))) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= BB_BDF_LEN)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/driver", dir, e->d_name);
+		if (link_name(path, drv, sizeof(drv)) || !bb_vfio_is_vfio_driver(drv))
+			continue;
+		if (*n == max)
+			break;
+		snprintf(bdfs[(*n)++], BB_BDF_LEN, "%s", e->d_name);
+	}
+	closedir(dd);
+	qsort(bdfs, *n, BB_BDF_LEN, cmp_bdf);
+	return 0;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);	/* PCI config space is little-endian */
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int bb_msix_parse_config(const uint8_t *cfg, size_t len, const char *name, struct bb_layout_msix *out,
+			 unsigned *cap_at, struct bb_diag *d)
+{
+	bool seen[256 / 4] = { false };
+	unsigned ptr, from = PCI_CAPABILITY_LIST;
+
+	memset(out, 0, sizeof(*out));
+	if (cap_at)
+		*cap_at = 0;
+	if (!name)
+		name = "config";
+	if (len < PCI_STD_HEADER_SIZEOF)
+		return bb_diag_set(d, -EINVAL, "%s: byte 0: %zu bytes of config space, shorter than the %d-byte header",
+				   name, len, PCI_STD_HEADER_SIZEOF);
+	if (!(rd16(cfg + PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return 0;
+	ptr = cfg[PCI_CAPABILITY_LIST] & ~3u;
+	while (ptr) {
+		unsigned id, next;
+
+		if (ptr < PCI_STD_HEADER_SIZEOF)
+			return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: capability pointer 0x%x points into the %d-byte header",
+					   name, from, ptr, PCI_STD_HEADER_SIZEOF);
+		if (ptr + 2 > len)
+			return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: capability pointer 0x%x lies past the %zu bytes "
+					   "of config space", name, from, ptr, len);
+		if (seen[ptr / 4])
+			return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: capability pointer 0x%x was already visited: a loop",
+					   name, from, ptr);
+		seen[ptr / 4] = true;
+		id = cfg[ptr + PCI_CAP_LIST_ID];
+		next = cfg[ptr + PCI_CAP_LIST_NEXT] & ~3u;
+		if (id == PCI_CAP_ID_MSIX) {
+			uint16_t ctrl;
+			uint32_t table, pba;
+
+			if (ptr + PCI_CAP_MSIX_SIZEOF > len)
+				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: the MSI-X capability needs %d bytes, "
+						   "only %zu left", name, ptr, PCI_CAP_MSIX_SIZEOF, len - ptr);
+			ctrl = rd16(cfg + ptr + PCI_MSIX_FLAGS);
+			table = rd32(cfg + ptr + PCI_MSIX_TABLE);
+			pba = rd32(cfg + ptr + PCI_MSIX_PBA);
+			if ((table & PCI_MSIX_TABLE_BIR) > 5)
+				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: MSI-X table BIR %u is not a BAR (0 to 5)",
+						   name, ptr + PCI_MSIX_TABLE, table & PCI_MSIX_TABLE_BIR);
+			if ((pba & PCI_MSIX_PBA_BIR) > 5)
+				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: MSI-X PBA BIR %u is not a BAR (0 to 5)",
+						   name, ptr + PCI_MSIX_PBA, pba & PCI_MSIX_PBA_BIR);
+			out->present = true;
+			out->vectors = (uint32_t)(ctrl & PCI_MSIX_FLAGS_QSIZE) + 1;
+			out->table_region = table & PCI_MSIX_TABLE_BIR;
+			out->table_offset = table & PCI_MSIX_TABLE_OFFSET;
+			out->pba_region = pba & PCI_MSIX_PBA_BIR;
+			out->pba_offset = pba & PCI_MSIX_PBA_OFFSET;
+			if (cap_at)
+				*cap_at = ptr;
+			return 0;
+		}
+		from = ptr + PCI_CAP_LIST_NEXT;
+		ptr = next;
+	}
+	return 0;
+}

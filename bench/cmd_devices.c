@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+/*
+ * barbench devices: the PCI devices bound to vfio-pci, with their regions and
+ * capabilities as the kernel reports them; and `barbench info` for a device
+ * opened through a backend (vfio:BDF).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/backend.h"
+#include "barbench/json.h"
+#include "barbench/vfio.h"
+#include "cli.h"
+
+#define MAX_DEVICES 256
+
+void usage_devices(void)
+{
+	printf("usage: barbench devices [--json]\n"
+	       "\n"
+	       "List the PCI devices bound to vfio-pci (or a VFIO variant driver): PCI id,\n"
+	       "IOMMU group, NUMA node, how VFIO was opened, MSI-X placement from config\n"
+	       "space, and each region with its flags and capabilities as\n"
+	       "VFIO_DEVICE_GET_REGION_INFO reports them.\n"
+	       "\n"
+	       "Each device is opened through VFIO, as a VMM would open it (vfio-pci resets a\n"
+	       "function when it is opened); nothing is mapped, read or written in its BARs.\n"
+	       "A device whose IOMMU group another process holds is listed with the reason.\n"
+	       "\n"
+	       "  --json   an array of {bdf, vendor, device, class, driver, iommu_group, numa_node,\n"
+	       "           iommu, msix, regions (as barbench info --json)} or {bdf, error}\n"
+	       "\n"
+	       "Exit status: 0 (also when no device is bound to VFIO, or a device is held\n"
+	       "by another process), 1 when a device could not be opened for another reason.\n");
+}
+
+/* "msix-mappable", "sparse(2 areas)", "type(1/3)", "unknown(7)", or "none". */
+static void caps_text(const struct bb_region *r, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+#define ADD(...) do { if (used < len) { int w_ = snprintf(buf + used, len - used, __VA_ARGS__); \
+			if (w_ > 0) used += (size_t)w_; } } while (0)
+	if (r->has_sparse)
+		ADD("%ssparse(%" PRIu32 " area%s)", used ? "," : "", r->nr_areas, r->nr_areas == 1 ? "" : "s");
+	if (r->msix_mappable)
+		ADD("%smsix-mappable", used ? "," : "");
+	if (r->has_type)
+		ADD("%stype(%" PRIu32 "/%" PRIu32 ")", used ? "," : "", r->type, r->subtype);
+	for (uint32_t i = 0; i < r->nr_unknown; i++)
+		ADD("%sunknown(%" PRIu16 ")", used ? "," : "", r->unknown[i].id);
+#undef ADD
+	if (!used)
+		snprintf(buf, len, "none");
+}
+
+static void flags_text(uint32_t flags, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", flags & VFIO_REGION_INFO_FLAG_READ ? "read," : "",
+		 flags & VFIO_REGION_INFO_FLAG_WRITE ? "write," : "", flags & VFIO_REGION_INFO_FLAG_MMAP ? "mmap," : "",
+		 flags & VFIO_REGION_INFO_FLAG_CAPS ? "caps," : "", flags ? "" : "none");
+	if (flags && strlen(buf))
+		buf[strlen(buf) - 1] = '\0';
+}
+
+static void print_msix(const struct bb_layout_msix *m, unsigned cap)
+{
+	char t[32], p[32];
+
+	if (!m->present) {
+		printf("  msix: none (config space has no MSI-X capability)\n");
+		return;
+	}
+	printf("  msix: %" PRIu32 " vectors (config space capability at 0x%x), table %s [0x%" PRIx64 ", 0x%" PRIx64
+	       "), PBA %s [0x%" PRIx64 ", 0x%" PRIx64 ")\n", m->vectors, cap,
+	       bb_region_index_name(m->table_region, t, sizeof(t)), m->table_offset,
+	       m->table_offset + bb_msix_table_bytes(m->vectors), bb_region_index_name(m->pba_region, p, sizeof(p)),
+	       m->pba_offset, m->pba_offset + bb_msix_pba_bytes(m->vectors));
+}
+
+static void print_head(const struct bb_dev *dev)
+{
+	const struct bb_vfio_sysfs *s = bb_vfio_sysfs_of(dev);
+	const char *lp = bb_vfio_layout_path(dev);
+
+	if (!s) {
+		printf("%s\n", dev->spec);
+		return;
+	}
+	printf("%s  %04x:%04x  class %06" PRIx32 "  driver %s  IOMMU group %d  NUMA node %d  opened with %s\n",
+	       s->bdf, s->vendor, s->device, s->class_code, s->driver, s->group, s->numa_node, bb_vfio_iommu_mode(dev));
+	print_msix(&dev->layout.msix, bb_vfio_msix_cap(dev));
+	if (lp)
+		printf("  layout: %s (%s)\n", lp, dev->layout.desc);
+}
+
+/* Every region the device reports, parsed by the core parser; -errno with @d. */
+static int regions_of(struct bb_dev *dev, struct bb_region *out, uint32_t *n, struct bb_diag *d)
+{
+	*n = 0;
+	for (uint32_t i = 0; i < dev->nr_regions; i++) {
+		int err = bb_dev_region(dev, dev->index[i], &out[i], NULL, NULL, d);
+
+		if (err) {
+			for (uint32_t k = 0; k < i; k++)
+				bb_region_free(&out[k]);
+			return err;
+		}
+		*n = i + 1;
+	}
+	return 0;
+}
+
+static void json_msix(const struct bb_layout_msix *m)
+{
+	if (!m->present) {
+		printf("null");
+		return;
+	}
+	printf("{\"vectors\":%" PRIu32 ",\"table_region\":%" PRIu32 ",\"table_offset\":%" PRIu64
+	       ",\"table_bytes\":%" PRIu64 ",\"pba_region\":%" PRIu32 ",\"pba_offset\":%" PRIu64 ",\"pba_bytes\":%" PRIu64 "}",
+	       m->vectors, m->table_region, m->table_offset, bb_msix_table_bytes(m->vectors), m->pba_region,
+	       m->pba_offset, bb_msix_pba_bytes(m->vectors));
+}
+
+static int list_one(const char *bdf, bool json, bool first)
+{
+	struct bb_region regs[BB_DEV_MAX_REGIONS];
+	char spec[64];
+	struct bb_dev *dev;
+	struct bb_diag d;
+	uint32_t n = 0;
+	int err;
+
+	snprintf(spec, sizeof(spec), "vfio:%s", bdf);
+	err = bb_dev_open(spec, &dev, &d);
+	if (!err) {
+		err = regions_of(dev, regs, &n, &d);
+		if (err)
+			bb_dev_close(dev);
+	}
+	if (err) {
+		if (json) {
+			printf("%s{\"bdf\":", first ? "" : ",");
+			bb_json_string(stdout, bdf);
+			printf(",\"error\":");
+			bb_json_string(stdout, d.msg);
+			putchar('}');
+		} else {
+			printf("%s  (not opened: %s)\n", bdf, d.msg);
+		}
+		return err;
+	}
+	if (json) {
+		const struct bb_vfio_sysfs *s = bb_vfio_sysfs_of(dev);
+
+		printf("%s{\"bdf\":", first ? "" : ",");
+		bb_json_string(stdout, bdf);
+		printf(",\"vendor\":%u,\"device\":%u,\"class\":%" PRIu32 ",\"driver\":", s->vendor, s->device, s->class_code);
+		bb_json_string(stdout, s->driver);
+		printf(",\"iommu_group\":%d,\"numa_node\":%d,\"iommu\":", s->group, s->numa_node);
+		bb_json_string(stdout, bb_vfio_iommu_mode(dev));
+		printf(",\"msix\":");
+		json_msix(&dev->layout.msix);
+		printf(",\"regions\":[");
+		for (uint32_t i = 0; i < n; i++) {
+			if (i)
+				putchar(',');
+			bb_region_print_json(stdout, &regs[i]);
+		}
+		printf("]}");
+	} else {
+		print_head(dev);
+		for (uint32_t i = 0; i < n; i++) {
+			char nm[32], sz[32], fl[64], caps[160];
+
+			bb_region_index_name(regs[i].index, nm, sizeof(nm));
+			bb_format_size(sz, sizeof(sz), regs[i].size);
+			flags_text(regs[i].flags, fl, sizeof(fl));
+			caps_text(&regs[i], caps, sizeof(caps));
+			printf("  region %-2" PRIu32 " %-6s %-10s flags %-20s caps %s\n", regs[i].index, nm, sz, fl, caps);
+			for (uint32_t k = 0; k < regs[i].nr_areas; k++)
+				printf("    sparse area %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64 ")\n", k,
+				       regs[i].areas[k].offset, regs[i].areas[k].offset + regs[i].areas[k].size);
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		bb_region_free(&regs[i]);
+	bb_dev_close(dev);
+	return 0;
+}
+
+int cmd_devices(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char bdfs[MAX_DEVICES][BB_BDF_LEN];
+	unsigned n = 0, failed = 0;
+	struct bb_diag d;
+	bool json = false;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = true;
+		else
+			return bb_cli_fail(BB_EXIT_USAGE, "devices: unknown option '%s' (see barbench devices --help)",
+					   argv[optind - 1]);
+	}
+	if (optind < argc)
+		return bb_cli_fail(BB_EXIT_USAGE, "devices: unexpected argument '%s'", argv[optind]);
+	if (bb_vfio_list("/sys", bdfs, MAX_DEVICES, &n, &d)) {
+		/* no PCI bus at all: nothing is bound, say why */
+		if (json)
+			printf("[]\n");
+		else
+			printf("no PCI device is bound to a VFIO driver (%s)\n", d.msg);
+		return BB_EXIT_OK;
+	}
+	if (json)
+		putchar('[');
+	else if (!n)
+		printf("no PCI device is bound to a VFIO driver; bind one as root with:\n"
+		       "  modprobe vfio-pci\n"
+		       "  echo vfio-pci > /sys/bus/pci/devices/BDF/driver_override\n"
+		       "  echo BDF > /sys/bus/pci/devices/BDF/driver/unbind    # when a driver holds it\n"
+		       "  echo BDF > /sys/bus/pci/drivers_probe\n");
+	for (unsigned i = 0; i < n; i++) {
+		int err = list_one(bdfs[i], json, i == 0);
+
+		failed += err && err != -EBUSY;	/* held by a VMM: listed with the reason, not a failure */
+	}
+	if (json)
+		printf("]\n");
+	return failed ? BB_EXIT_FAIL : BB_EXIT_OK;
+}
+
+/* What the layout says a region reports, when it differs from what the device reports. */
+static void layout_notes(const struct bb_dev *dev, const struct bb_region *r)
+{
+	const struct bb_layout_region *lr = bb_vfio_layout_path(dev) ? bb_layout_find_region(&dev->layout, r->index) : NULL;
+	const uint32_t mask = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
+	char a[64], b[64];
+
+	if (!lr)
+		return;
+	if (lr->info.size != r->size)
+		printf("  note: the layout says size 0x%" PRIx64 ", the device reports 0x%" PRIx64 "\n", lr->info.size,
+		       r->size);
+	if ((lr->info.flags & mask) != (r->flags & mask)) {
+		flags_text(lr->info.flags & mask, a, sizeof(a));
+		flags_text(r->flags & mask, b, sizeof(b));
+		printf("  note: the layout says flags %s, the device reports %s\n", a, b);
+	}
+	if (lr->info.has_sparse != r->has_sparse || lr->info.msix_mappable != r->msix_mappable ||
+	    lr->info.has_type != r->has_type) {
+		caps_text(&lr->info, a, sizeof(a));
+		caps_text(r, b, sizeof(b));
+		printf("  note: the layout says caps %s, the device reports %s\n", a, b);
+	}
+}
+
+int bb_info_dev(const char *spec, bool json, bool one, uint32_t only)
+{
+	struct bb_dev *dev;
+	struct bb_diag d;
+	bool found = false, first = true;
+	int err, status = BB_EXIT_OK;
+
+	err = bb_dev_open(spec, &dev, &d);
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "info: %s", d.msg);
+	if (json)
+		putchar('[');
+	else
+		print_head(dev);
+	for (uint32_t i = 0; i < dev->nr_regions; i++) {
+		struct bb_range mt[2];
+		struct bb_region r;
+		unsigned nmt;
+
+		if (one && dev->index[i] != only)
+			continue;
+		found = true;
+		err = bb_dev_region(dev, dev->index[i], &r, NULL, NULL, &d);
+		if (err) {
+			if (json)
+				printf("]\n");
+			status = bb_cli_fail(BB_EXIT_FAIL, "info: %s", d.msg);
+			goto out;
+		}
+		if (json) {
+			if (!first)
+				putchar(',');
+			bb_region_print_json(stdout, &r);
+		} else {
+			bb_region_print(stdout, &r, "");
+			nmt = bb_dev_must_trap(dev, r.index, mt);
+			for (unsigned k = 0; k < nmt; k++)
+				printf("  must-trap: [0x%" PRIx64 ", 0x%" PRIx64 ") MSI-X %s (never read or written)\n",
+				       mt[k].offset, mt[k].offset + mt[k].size,
+				       dev->layout.msix.table_region == r.index && dev->layout.msix.table_offset == mt[k].offset
+				       ? "table" : "PBA");
+			layout_notes(dev, &r);
+			for (uint32_t k = 0; k < dev->layout.nr_regs; k++) {
+				const struct bb_layout_reg *g = &dev->layout.regs[k];
+
+				if (g->region == r.index)
+					printf("    reg %-16s [0x%" PRIx64 ", 0x%" PRIx64 ") %-8s reads %" PRIu32 " writes %" PRIu32
+					       " safe: %s\n", g->name, g->offset, g->offset + g->size, bb_reg_kind_name(g->kind),
+					       g->reads, g->writes,
+					       bb_layout_access(&dev->layout, r.index, g->offset, g->size, true) == BB_ACCESS_RW ?
+					       "rw" : bb_layout_access(&dev->layout, r.index, g->offset, g->size, true) ==
+					       BB_ACCESS_READ ? "r" : "no");
+			}
+		}
+		first = false;
+		bb_region_free(&r);
+	}
+	if (json)
+		printf("]\n");
+	if (one && !found)
+		status = bb_cli_fail(BB_EXIT_USAGE, "info: %s: no region %" PRIu32, spec, only);
+	else if (!json && !bb_vfio_layout_path(dev) && dev->real_hw)
+		printf("no layout: barbench run reads nothing of this device; give vfio:BDF?layout=FILE "
+		       "(layouts/README.md) to name what is safe to read\n");
+out:
+	bb_dev_close(dev);
+	return status;
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * barbench dump: the raw VFIO_DEVICE_GET_REGION_INFO bytes of every region of
+ * a device, one file each, for `info`/`plan --region-info` on another machine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "barbench/backend.h"
+#include "barbench/manifest.h"
+#include "cli.h"
+
+void usage_dump(void)
+{
+	printf("usage: barbench dump DEVICE DIR\n"
+	       "\n"
+	       "Write the bytes VFIO_DEVICE_GET_REGION_INFO returned for each region of DEVICE\n"
+	       "(after the argsz handshake: the info struct and its whole capability chain)\n"
+	       "to DIR/regionN.bin, N the VFIO region index; DIR is created when missing.\n"
+	       "Each file is what barbench info --region-info and barbench plan --region-info\n"
+	       "read on another machine; the --must-trap ranges (MSI-X table and PBA) to give\n"
+	       "plan there are printed.\n"
+	       "\n"
+	       "  DEVICE   vfio:BDF (a device bound to vfio-pci) or emu:LAYOUT\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 when the device or a file fails, 2 bad usage.\n");
+}
+
+struct blob {
+	const uint8_t *p;
+	size_t n;
+};
+
+static int write_blob(FILE *f, void *arg)
+{
+	const struct blob *b = arg;
+
+	return fwrite(b->p, 1, b->n, f) == b->n ? 0 : -EIO;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *spec, *dir;
+	struct bb_dev *dev;
+	struct bb_diag d;
+	int c, err, status = BB_EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		return bb_cli_fail(BB_EXIT_USAGE, "dump: unknown option '%s' (see barbench dump --help)", argv[optind - 1]);
+	if (argc - optind != 2)
+		return bb_cli_fail(BB_EXIT_USAGE, "dump: want DEVICE DIR (see barbench dump --help)");
+	spec = argv[optind];
+	dir = argv[optind + 1];
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return bb_cli_fail(BB_EXIT_FAIL, "dump: %s: %s", dir, strerror(errno));
+	err = bb_dev_open(spec, &dev, &d);
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "dump: %s", d.msg);
+	printf("%s -> %s/\n", spec, dir);
+	for (uint32_t i = 0; i < dev->nr_regions && status == BB_EXIT_OK; i++) {
+		struct bb_region r;
+		struct bb_range mt[2];
+		struct blob b;
+		uint8_t *raw;
+		size_t len;
+		char path[4200], nm[32];
+		unsigned nmt;
+
+		err = bb_dev_region(dev, dev->index[i], &r, &raw, &len, &d);
+		if (err) {
+			status = bb_cli_fail(BB_EXIT_FAIL, "dump: %s", d.msg);
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/region%" PRIu32 ".bin", dir, r.index);
+		b.p = raw;
+		b.n = len;
+		err = bb_write_atomic(path, write_blob, &b, &d);
+		if (err) {
+			status = bb_cli_fail(BB_EXIT_FAIL, "dump: %s", d.msg);
+		} else {
+			printf("  %s  %-6s %4zu bytes", path, bb_region_index_name(r.index, nm, sizeof(nm)), len);
+			nmt = bb_dev_must_trap(dev, r.index, mt);
+			for (unsigned k = 0; k < nmt; k++)
+				printf("%s --must-trap 0x%" PRIx64 ":0x%" PRIx64, k ? "" : "  plan with:", mt[k].offset,
+				       mt[k].size);
+			putchar('\n');
+		}
+		free(raw);
+		bb_region_free(&r);
+	}
+	bb_dev_close(dev);
+	return status;
+}

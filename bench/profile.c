@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/* Access profiles from a layout's hotness hints or from a replay trace. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "barbench/profile.h"
+
+int bb_profile_from_layout(const struct bb_layout *l, uint32_t index, unsigned width, struct bb_profile *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; l && i < l->nr_regs; i++) {
+		const struct bb_layout_reg *g = &l->regs[i];
+		unsigned w = width;
+		int err = 0;
+
+		if (g->region != index || (!g->reads && !g->writes))
+			continue;
+		while (w > 1 && w > g->size)
+			w /= 2;
+		if (g->reads)
+			err = bb_profile_add(out, g->offset - g->offset % w, w, 0, g->reads);
+		if (!err && g->writes && g->kind != BB_REG_ID)
+			err = bb_profile_add(out, g->offset - g->offset % w, w, 1, g->writes);
+		if (err) {
+			bb_profile_free(out);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int bb_profile_from_trace(const char *path, const struct bb_region *r, struct bb_profile *out, struct bb_diag *d)
+{
+	struct bb_access *acc;
+	size_t n, len;
+	char *text;
+	FILE *f;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "rb");
+	if (!f)
+		return bb_diag_set(d, -ENOENT, "%s: %s", path, strerror(errno));
+	text = malloc((64u << 20) + 1);
+	if (!text) {
+		fclose(f);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	}
+	len = fread(text, 1, 64u << 20, f);
+	fclose(f);
+	err = bb_trace_parse(text, len, path, r, &acc, &n, d);
+	free(text);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && !err; i++)
+		err = bb_profile_add(out, acc[i].offset, acc[i].width, acc[i].op, 1.0);
+	free(acc);
+	if (err) {
+		bb_profile_free(out);
+		return bb_diag_set(d, err, "%s: out of memory", path);
+	}
+	return 0;
+}

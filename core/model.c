@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+/* The cost model and access profiles (include/barbench/model.h). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "barbench/model.h"
+
+void bb_cost_default(struct bb_cost *c)
+{
+	memset(c, 0, sizeof(*c));
+	/* barbench calibrate on the Firecracker VM, 500,000 4-byte samples, medians */
+	c->ns[BB_PATH_MAP][0] = 1.5;
+	c->ns[BB_PATH_MAP][1] = 12.3;
+	c->ns[BB_PATH_TRAP][0] = 173.8;
+	c->ns[BB_PATH_TRAP][1] = 275.4;
+	/* setup measured by barbench run (setup_ns of one-mapping plans) on the same machine */
+	c->map_posted_write_ns = 1.7;	/* barbench run, doorbell workload, full plan */
+	c->per_mapping_ns = 6000;
+	c->per_memslot_ns = 0;
+	snprintf(c->trap_path, sizeof(c->trap_path), "pread");
+	snprintf(c->source, sizeof(c->source), "built-in defaults (barbench calibrate, Firecracker VM, 2026-11-25)");
+}
+
+static const struct {
+	const char *key;
+	size_t off;
+} keys[] = {
+	{ "map_read_ns", offsetof(struct bb_cost, ns[0][0]) },
+	{ "map_write_ns", offsetof(struct bb_cost, ns[0][1]) },
+	{ "trap_read_ns", offsetof(struct bb_cost, ns[1][0]) },
+	{ "trap_write_ns", offsetof(struct bb_cost, ns[1][1]) },
+	{ "map_posted_write_ns", offsetof(struct bb_cost, map_posted_write_ns) },
+	{ "per_mapping_ns", offsetof(struct bb_cost, per_mapping_ns) },
+	{ "per_memslot_ns", offsetof(struct bb_cost, per_memslot_ns) },
+};
+
+int bb_cost_parse(const char *text, size_t len, const char *name, struct bb_cost *out, struct bb_diag *d)
+{
+	size_t pos = 0;
+	unsigned line = 0, seen = 0;
+
+	bb_cost_default(out);
+	snprintf(out->source, sizeof(out->source), "%s", name);
+	while (pos < len) {
+		char buf[256], key[64], val[128], extra[8];
+		size_t e = pos, n;
+		int got;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		n = e - pos < sizeof(buf) - 1 ? e - pos : sizeof(buf) - 1;
+		memcpy(buf, text + pos, n);
+		buf[n] = '\0';
+		pos = e + 1;
+		line++;
+		if (strchr(buf, '#'))
+			*strchr(buf, '#') = '\0';
+		if (!strncmp(buf, "source ", 7)) {	/* free text to the end of the line */
+			snprintf(out->source, sizeof(out->source), "%s", buf + 7);
+			continue;
+		}
+		got = sscanf(buf, "%63s %127s %7s", key, val, extra);
+		if (got <= 0)
+			continue;
+		if (got != 2)
+			return bb_diag_set(d, -EINVAL, "%s:%u: want 'key value'", name, line);
+		if (!strcmp(key, "trap_path")) {
+			snprintf(out->trap_path, sizeof(out->trap_path), "%s", val);
+			continue;
+		}
+		{
+			size_t k;
+			char *endp;
+			double v;
+
+			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+				if (!strcmp(keys[k].key, key))
+					break;
+			if (k == sizeof(keys) / sizeof(keys[0]))
+				return bb_diag_set(d, -EINVAL, "%s:%u: unknown key '%s'", name, line, key);
+			v = strtod(val, &endp);
+			if (*endp || !(v >= 0) || v > 1e12)
+				return bb_diag_set(d, -EINVAL, "%s:%u: %s %s: want a number of ns >= 0", name, line, key, val);
+			*(double *)((char *)out + keys[k].off) = v;
+			seen |= 1u << k;
+		}
+	}
+	if ((seen & 15u) != 15u)
+		return bb_diag_set(d, -EINVAL, "%s: needs map_read_ns, map_write_ns, trap_read_ns and trap_write_ns", name);
+	return 0;
+}
+
+int bb_cost_load(const char *path, struct bb_cost *out, struct bb_diag *d)
+{
+	FILE *f = fopen(path, "r");
+	char buf[8192];
+	size_t n;
+
+	if (!f)
+		return bb_diag_set(d, -ENOENT, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return bb_cost_parse(buf, n, path, out, d);
+}
+
+void bb_cost_write(FILE *f, const struct bb_cost *c)
+{
+	fprintf(f, "# barbench cost model: ns per access by path and op, setup ns\n");
+	fprintf(f, "source %s\n", c->source[0] ? c->source : "unknown");
+	fprintf(f, "trap_path %s\n", c->trap_path);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		fprintf(f, "%s %.3f\n", keys[k].key, *(const double *)((const char *)c + keys[k].off));
+}
+
+void bb_profile_free(struct bb_profile *p)
+{
+	if (!p)
+		return;
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+int bb_profile_add(struct bb_profile *p, uint64_t offset, unsigned width, unsigned op, double weight)
+{
+	struct bb_profile_entry *n;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].offset == offset && p->v[i].width == width && p->v[i].op == op) {
+			p->v[i].weight += weight;
+			return 0;
+		}
+	}
+	n = realloc(p->v, (p->n + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->v = n;
+	n[p->n++] = (struct bb_profile_entry){ offset, (uint8_t)width, (uint8_t)(op ? 1 : 0), weight };
+	return 0;
+}
+
+double bb_profile_weight(const struct bb_profile *p)
+{
+	double w = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		w += p->v[i].weight;
+	return w;
+}
+
+double bb_predict_access_ns(const struct bb_cost *c, const struct bb_plan *plan, const struct bb_profile *pr)
+{
+	double t = 0, w = 0;
+
+	for (size_t i = 0; i < pr->n; i++) {
+		const struct bb_profile_entry *e = &pr->v[i];
+		enum bb_path path = plan->applicable && bb_plan_mode_at(plan, e->offset) == BB_WIN_MAP &&
+				    bb_plan_mode_at(plan, e->offset + e->width - 1) == BB_WIN_MAP ? BB_PATH_MAP : BB_PATH_TRAP;
+
+		t += e->weight * c->ns[path][e->op];
+		w += e->weight;
+	}
+	return w > 0 ? t / w : 0;
+}
+
+double bb_predict_setup_ns(const struct bb_cost *c, const struct bb_plan *plan)
+{
+	return plan->applicable ? plan->nr_mappings * c->per_mapping_ns + plan->memslots * c->per_memslot_ns : 0;
+}
+
+double bb_predict_cycle_ns(const struct bb_cost *c, const struct bb_plan *plan, const struct bb_access *acc,
+			   size_t n, bool batched)
+{
+	double t = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool mapped = plan->applicable && bb_plan_mode_at(plan, acc[i].offset) == BB_WIN_MAP &&
+			      bb_plan_mode_at(plan, acc[i].offset + acc[i].width - 1) == BB_WIN_MAP;
+
+		if (mapped && batched && acc[i].op == BB_OP_WRITE)
+			t += c->map_posted_write_ns;
+		else
+			t += c->ns[mapped ? BB_PATH_MAP : BB_PATH_TRAP][acc[i].op ? 1 : 0];
+	}
+	return n ? t / (double)n : 0;
+}

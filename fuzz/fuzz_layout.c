@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Layout files (bb_layout_parse).  Refused text is an error naming
+ * "fuzz:LINE" with nothing left allocated; an accepted layout has sorted,
+ * distinct regions that each encode into region-info bytes and parse back
+ * to the same region; every register, safe range and MSI-X structure lies
+ * inside a declared region; and the workloads built from it touch only what
+ * the layout allows (the same rules tests/test_workload.c checks).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "barbench/layout.h"
+#include "barbench/workload.h"
+#include "fuzz.h"
+
+static void check_inside(const struct bb_layout *l, uint32_t region, uint64_t off, uint64_t size, const char *what)
+{
+	const struct bb_layout_region *r = bb_layout_find_region(l, region);
+
+	FUZZ_ASSERT(r != NULL, "%s in undeclared region %" PRIu32, what, region);
+	FUZZ_ASSERT(off + size >= off && off + size <= r->info.size, "%s [0x%" PRIx64 ", +0x%" PRIx64
+		    ") outside region %" PRIu32, what, off, size, region);
+}
+
+static void check_roundtrip(const struct bb_region *r)
+{
+	struct bb_region back;
+	struct bb_diag d = { "" };
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	err = bb_region_encode(r, &buf, &len, &d);
+	FUZZ_ASSERT(!err, "region %" PRIu32 " does not encode: %s", r->index, d.msg);
+	err = bb_region_parse(buf, len, "fuzz-encoded", &back, &d);
+	FUZZ_ASSERT(!err, "region %" PRIu32 " does not parse back: %s", r->index, d.msg);
+	FUZZ_ASSERT(back.index == r->index && back.size == r->size && back.offset == r->offset, "info differs");
+	FUZZ_ASSERT((back.flags & 7u) == (r->flags & 7u), "flags differ");
+	FUZZ_ASSERT(back.has_sparse == r->has_sparse && back.nr_areas == r->nr_areas, "areas differ");
+	for (uint32_t i = 0; i < r->nr_areas; i++)
+		FUZZ_ASSERT(back.areas[i].offset == r->areas[i].offset && back.areas[i].size == r->areas[i].size,
+			    "area %" PRIu32 " differs", i);
+	FUZZ_ASSERT(back.msix_mappable == r->msix_mappable && back.has_type == r->has_type, "caps differ");
+	FUZZ_ASSERT(bb_region_mappable_bytes(&back) == bb_region_mappable_bytes(r), "mappable bytes differ");
+	bb_region_free(&back);
+	free(buf);
+}
+
+/* The rules of tests/test_workload.c check_safe(). */
+static void check_workload(const struct bb_layout *l, const struct bb_region *r, const struct bb_workload *w,
+			   bool real_hw)
+{
+	FUZZ_ASSERT(w->n > 0 && w->per_sample > 0, "%s: empty workload", w->name);
+	for (size_t i = 0; i < w->n; i++) {
+		const struct bb_access *a = &w->acc[i];
+		enum bb_safety s;
+
+		FUZZ_ASSERT(a->width == 1 || a->width == 2 || a->width == 4 || a->width == 8, "width %u", a->width);
+		FUZZ_ASSERT(a->offset % a->width == 0 && a->offset + a->width <= r->size && a->offset < r->size,
+			    "%s: access 0x%" PRIx64 " unaligned or outside", w->name, a->offset);
+		s = bb_layout_access(l, r->index, a->offset, a->width, real_hw);
+		FUZZ_ASSERT(s != BB_ACCESS_NONE, "%s: touches a none range at 0x%" PRIx64, w->name, a->offset);
+		if (a->op == BB_OP_WRITE) {
+			FUZZ_ASSERT(s != BB_ACCESS_READ && (!real_hw || s == BB_ACCESS_RW),
+				    "%s: writes 0x%" PRIx64 " the layout does not let it write", w->name, a->offset);
+			for (uint32_t k = 0; k < l->nr_regs; k++)
+				FUZZ_ASSERT(!(l->regs[k].kind == BB_REG_ID &&
+					      bb_reg_overlaps(&l->regs[k], r->index, a->offset, a->width)),
+					    "%s: writes id register %s", w->name, l->regs[k].name);
+		} else if (real_hw) {
+			FUZZ_ASSERT(s == BB_ACCESS_READ || s == BB_ACCESS_RW, "%s: reads unlisted 0x%" PRIx64 " on hardware",
+				    w->name, a->offset);
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const enum bb_wl_kind kinds[] = { BB_WL_LAT_READ, BB_WL_LAT_WRITE, BB_WL_DOORBELL, BB_WL_MIX,
+						 BB_WL_STREAM_READ, BB_WL_STREAM_WRITE };
+#define NO_STREAM_TEST 4
+	struct bb_layout l;
+	struct bb_diag d = { "" };
+	int err;
+
+	err = bb_layout_parse((const char *)data, size, "fuzz", &l, &d);
+	if (err) {
+		FUZZ_ASSERT(err == -EINVAL || err == -EFBIG || err == -ENOMEM, "error %d: %s", err, d.msg);
+		FUZZ_ASSERT(!strncmp(d.msg, "fuzz:", 5) || err != -EINVAL, "message names no line: %s", d.msg);
+		FUZZ_ASSERT(!l.regions && !l.regs && !l.safe && !l.nr_regions, "a refused layout left data");
+		return 0;
+	}
+	FUZZ_ASSERT(l.nr_regions > 0, "a layout without regions");
+	for (uint32_t i = 0; i < l.nr_regions; i++) {
+		const struct bb_region *r = &l.regions[i].info;
+		struct bb_range mt[2];
+		unsigned n;
+
+		if (i)
+			FUZZ_ASSERT(l.regions[i - 1].info.index < r->index, "regions not sorted or repeated");
+		FUZZ_ASSERT(bb_region_check(r, "fuzz", &d) == 0, "%s", d.msg);
+		check_roundtrip(r);
+		n = bb_layout_must_trap(&l, r->index, mt);
+		for (unsigned k = 0; k < n; k++)
+			check_inside(&l, mt[k].region, mt[k].offset, mt[k].size, "must-trap range");
+	}
+	for (uint32_t i = 0; i < l.nr_regs; i++) {
+		const struct bb_layout_reg *g = &l.regs[i];
+
+		check_inside(&l, g->region, g->offset, g->size, g->name);
+		FUZZ_ASSERT(g->size > 0, "register %s of size 0", g->name);
+		FUZZ_ASSERT(!g->has_value || g->size >= 8 || !(g->value >> (8 * g->size)), "value of %s too wide", g->name);
+	}
+	for (uint32_t i = 0; i < l.nr_safe; i++)
+		check_inside(&l, l.safe[i].range.region, l.safe[i].range.offset, l.safe[i].range.size, "safe range");
+	if (l.msix.present) {
+		check_inside(&l, l.msix.table_region, l.msix.table_offset, bb_msix_table_bytes(l.msix.vectors), "msix table");
+		check_inside(&l, l.msix.pba_region, l.msix.pba_offset, bb_msix_pba_bytes(l.msix.vectors), "msix pba");
+	}
+
+	/* what the benchmark would do with it: only what the layout allows */
+	for (uint32_t i = 0; i < l.nr_regions && i < 4; i++) {
+		for (size_t k = 0; k < NO_STREAM_TEST; k++) {
+			for (int hw = 0; hw < 2; hw++) {
+				struct bb_workload_spec spec;
+				struct bb_workload w;
+
+				err = bb_workload_parse(bb_workload_kind_name(kinds[k]), 4, &spec, &d);
+				FUZZ_ASSERT(!err, "%s", d.msg);
+				err = bb_workload_build(&spec, &l, &l.regions[i].info, hw, &w, &d);
+				if (err) {
+					FUZZ_ASSERT(err == -ENOENT || err == -ENOMEM, "workload error %d: %s", err, d.msg);
+					continue;
+				}
+				check_workload(&l, &l.regions[i].info, &w, hw);
+				bb_workload_free(&w);
+			}
+		}
+	}
+	bb_layout_free(&l);
+	return 0;
+}

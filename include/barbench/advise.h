@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * advise: layout changes a hardware vendor can make, each applied to a copy
+ * of a layout, with where every register moved (to carry a profile along).
+ */
+#ifndef BARBENCH_ADVISE_H
+#define BARBENCH_ADVISE_H
+
+#include "barbench/layout.h"
+#include "barbench/model.h"
+
+enum bb_change {
+	BB_CHANGE_MSIX_OWN_BAR,		/* MSI-X table and PBA in a BAR of their own */
+	BB_CHANGE_MSIX_ALIGN_64K,	/* table and PBA each on their own 64 KiB-aligned page */
+	BB_CHANGE_HOT_OUT,		/* hot registers moved out of the table's 64 KiB page */
+	BB_CHANGE_DOORBELLS_GATHERED,	/* doorbells gathered into one 64 KiB-aligned block */
+	BB_CHANGE_COUNT
+};
+
+struct bb_move {
+	uint32_t region;
+	uint64_t from, to, size;
+};
+
+struct bb_changed {
+	struct bb_layout layout;
+	unsigned nr_moves;
+	struct bb_move moves[256];
+	char what[200];			/* one line: what moved where */
+};
+
+const char *bb_change_name(enum bb_change c);
+
+/*
+ * Apply @c to a copy of @l into @out.  Returns 0, -ENOENT when the change
+ * does not apply (with the reason in @d), or another negative errno.
+ */
+int bb_change_apply(const struct bb_layout *l, enum bb_change c, struct bb_changed *out, struct bb_diag *d);
+
+/* Carry a profile of the original layout to the changed one. */
+int bb_profile_move(const struct bb_profile *in, uint32_t region, const struct bb_changed *c, struct bb_profile *out);
+
+#endif

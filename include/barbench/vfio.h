@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vfio:BDF, a real PCI device through the kernel's VFIO driver.
+ *
+ * Spec: vfio:BDF[?layout=PATH], BDF as lspci -D prints it (0000:3b:00.0;
+ * the domain may be left out).  The device must be bound to vfio-pci (or a
+ * VFIO variant driver); it is opened through the iommufd character device
+ * (/dev/vfio/devices/vfioN) where the kernel and the headers barbench was
+ * built with have it, else through the legacy container/group API with the
+ * type1 IOMMU (noiommu when the kernel offers only that).
+ *
+ * Safety: the MSI-X table and PBA placement come from the device's own PCI
+ * config space; those ranges are never read or written.  Without a layout
+ * nothing else is touched either: a layout's `safe` statements name what may
+ * be read (access=r or rw) and what may be written (access=rw, and only after
+ * bb_vfio_allow_writes(), which `barbench run --allow-writes` calls).  The
+ * trap path refuses anything else with -EPERM, and mappings are read-only
+ * until writes are allowed.
+ */
+#ifndef BARBENCH_VFIO_H
+#define BARBENCH_VFIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "barbench/backend.h"
+#include "barbench/diag.h"
+#include "barbench/layout.h"
+
+#define BB_BDF_LEN 20		/* "dddd:bb:dd.f" (a domain of up to 8 hex digits) and its NUL */
+
+/* What "vfio:" + @arg asks for. */
+struct bb_vfio_spec {
+	char bdf[BB_BDF_LEN];	/* canonical: lower-case hex, with the domain */
+	char layout[256];	/* layout=PATH, "" when none */
+};
+
+/*
+ * Parse "BDF[?layout=PATH]" (the spec after "vfio:").  Errors name the
+ * character position: "vfio:00:1g.0: character 5: ...".
+ */
+int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag *d);
+
+/* What sysfs says about one PCI device. */
+struct bb_vfio_sysfs {
+	char bdf[BB_BDF_LEN];
+	uint16_t vendor, device;
+	uint32_t class_code;
+	char driver[64];	/* "" when no driver is bound */
+	int group;		/* IOMMU group number, -1 when none */
+	int numa_node;		/* -1 when unknown or not NUMA */
+	int cdev;		/* N of vfio-dev/vfioN (/dev/vfio/devices/vfioN), -1 when none */
+};
+
+/*
+ * Read device @bdf below the sysfs root @sysfs ("/sys"; a test passes a
+ * fake tree) and check that VFIO can open it.  Returns 0; -ENODEV when there
+ * is no such device; -EBUSY when it is bound to another driver and -ENXIO
+ * when it is bound to none, @d then holding the exact commands that hand it
+ * to vfio-pci (driver_override, unbind, drivers_probe); -ENOENT when it has
+ * no IOMMU group.  @out is filled as far as sysfs allowed, also on error.
+ */
+int bb_vfio_sysfs_probe(const char *sysfs, const char *bdf, struct bb_vfio_sysfs *out, struct bb_diag *d);
+
+/* vfio-pci, or a variant driver of it (mlx5_vfio_pci, nvgrace-gpu-vfio-pci...). */
+bool bb_vfio_is_vfio_driver(const char *driver);
+
+/*
+ * The PCI devices below @sysfs bound to a VFIO driver, sorted; at most
+ * @max.  *@n may be 0.  -ENOENT when @sysfs has no PCI bus at all.
+ */
+int bb_vfio_list(const char *sysfs, char (*bdfs)[BB_BDF_LEN], unsigned max, unsigned *n, struct bb_diag *d);
+
+/*
+ * The MSI-X capability (id 0x11, PCI Local Bus Specification 3.0, 6.8.2) of
+ * a PCI config space image @cfg of @len bytes: walks the capability list
+ * from 0x34, refusing loops, pointers into the header and bodies past @len.
+ * out->present is false when the device has no MSI-X (not an error);
+ * *@cap_at (optional) receives the capability's offset.  Errors name the
+ * byte offset in @name.
+ */
+int bb_msix_parse_config(const uint8_t *cfg, size_t len, const char *name, struct bb_layout_msix *out,
+			 unsigned *cap_at, struct bb_diag *d);
+
+extern const struct bb_backend_ops bb_backend_vfio;
+
+/* Facts of an open vfio: device; for any other backend -1, NULL or false. */
+int bb_vfio_numa_node(const struct bb_dev *dev);
+const struct bb_vfio_sysfs *bb_vfio_sysfs_of(const struct bb_dev *dev);
+/* How it was opened: "iommufd", "type1v2", "type1" or "noiommu". */
+const char *bb_vfio_iommu_mode(const struct bb_dev *dev);
+/* The layout file given with ?layout=, or NULL (then nothing is safe to touch). */
+const char *bb_vfio_layout_path(const struct bb_dev *dev);
+/* Offset of the MSI-X capability in config space, 0 when the device has none. */
+unsigned bb_vfio_msix_cap(const struct bb_dev *dev);
+
+/*
+ * Let the trap path write ranges the layout marks access=rw, and map
+ * windows writable from now on.  A no-op (0) for backends that are not real
+ * hardware.
+ */
+int bb_vfio_allow_writes(struct bb_dev *dev);
+bool bb_vfio_writes_allowed(const struct bb_dev *dev);
+
+#endif

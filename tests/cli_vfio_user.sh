@@ -1,0 +1,151 @@
+#!/bin/sh
+# barbench run and calibrate on vfio-user:SOCKET devices served by barbench
+# serve: every shipped layout and region, every policy, two page sizes, host
+# runner (the trap path is a message round trip: trap_syscalls counts
+# messages, one per trapped access); every workload with ?layout=; the
+# guest runner when /dev/kvm works (else said so, not failed); calibrate's
+# message/pread/mapped figures; serve's usage errors and a clean stop on
+# SIGINT and SIGTERM.  Nothing here passes or fails on time.
+# usage: cli_vfio_user.sh BARBENCH LAYOUT_DIR
+set -u
+BB=$1 LAYOUTS=$2
+tmp=$(mktemp -d)
+srv=
+trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+
+# start barbench serve on $tmp/s for layout $1 (extra args after); sets $srv
+serve() {
+	l=$1
+	shift
+	rm -f "$tmp/s"
+	"$BB" serve --device "emu:$l" --socket "$tmp/s" --quiet "$@" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+	srv=$!
+	i=0
+	# readiness: the socket appears once the server listens
+	while [ ! -S "$tmp/s" ] && [ $i -lt 2000 ]; do
+		kill -0 $srv 2>/dev/null || { no "serve $l: $(cat "$tmp/serve.err")"; srv=; return 1; }
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ -S "$tmp/s" ] || { no "serve $l never listened"; return 1; }
+}
+
+stop() { # SIG
+	[ -n "$srv" ] || return
+	kill -"$1" $srv
+	wait $srv
+	rc=$?
+	[ $rc -eq 0 ] || no "serve stopped by $1: exit $rc ($(cat "$tmp/serve.err"))"
+	[ -e "$tmp/s" ] && no "serve left its socket behind"
+	grep -q "^barbench serve: stopped after" "$tmp/serve.out" || no "serve: no summary line"
+	srv=
+}
+
+check_csv() { # FILE RUNNER
+	awk -F, -v file="$1" -v runner="$2" '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		rows++
+		ts = $col["trapped_share"]; pol = $col["policy"]; acc = $col["accesses"]
+		if ($col["runner"] != runner) { print file ":" NR ": runner " $col["runner"]; bad = 1 }
+		if (pol == "full" && ts != 0) { print file ":" NR ": full run with trapped_share " ts; bad = 1 }
+		if (pol == "trap" && ts != 1) { print file ":" NR ": trap run with trapped_share " ts; bad = 1 }
+		# trapped_share has 4 decimals
+		m = $col["trap_syscalls"] - acc * ts
+		if (runner == "host" && (m > acc * 0.00005 + 0.5 || -m > acc * 0.00005 + 0.5)) { print file ":" NR ": " $col["trap_syscalls"] " messages for " acc * ts " trapped accesses"; bad = 1 }
+		if (runner == "guest" && $col["trap_syscalls"] != $col["mmio_exits"]) { print file ":" NR ": messages != MMIO exits"; bad = 1 }
+		if (!($col["p50_ns"] >= 0) || $col["ops_s"] <= 0) { print file ":" NR ": p50_ns or ops_s"; bad = 1 }
+	}
+	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
+	grep -q '"complete":true' "$(dirname "$1")/manifest.json" || no "manifest of $1 not complete"
+	grep -q '"device":"vfio-user:' "$(dirname "$1")/manifest.json" || no "manifest of $1: device"
+}
+
+# every shipped layout and region (config space, region 7, once), every policy, host runner
+n=0
+for l in "$LAYOUTS"/*; do
+	case "$l" in *.md) continue ;; esac
+	serve "$l" || continue
+	# index:writable, from what emu: reports
+	regions=$("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*,"size":[0-9]*,"offset":[0-9]*,"flags":\[[a-z",]*' |
+		sed 's/"index":\([0-9]*\),.*"flags":\[\(.*\)/\1:\2/; s/:.*"write".*/:w/; s/:[^w].*$/:r/; s/:$/:r/')
+	[ $n -eq 0 ] && regions="$regions 7:w"
+	for rw in $regions; do
+		r=${rw%%:*}
+		# a write to a region without the WRITE flag is refused, as vfio-pci does
+		wl=lat-read,sweep
+		[ "${rw#*:}" = w ] && wl=lat-read,lat-write,sweep
+		n=$((n + 1))
+		d="$tmp/l$n"
+		"$BB" run --device "vfio-user:$tmp/s" --region "$r" --out "$d" --policy all --page-size 4K,64K \
+			--workload "$wl" --samples 30 --warmup 5 >/dev/null 2>"$tmp/err" ||
+			{ no "vfio-user:$l region $r: $(cat "$tmp/err")"; continue; }
+		check_csv "$d/runs.csv" host
+	done
+	stop TERM
+done
+[ $n -ge 20 ] || no "only $n regions measured"
+
+# every workload with the layout's names and hotness (layout=); SIGINT stops the server
+serve "$LAYOUTS/nvme-msix-bar0-pre416"
+"$BB" run --device "vfio-user:$tmp/s?layout=nvme-msix-bar0-pre416" --region 0 --out "$tmp/all" --page-size 4K,64K --samples 50 \
+	--workload lat-read,lat-write,doorbell,stream-read,stream-write,mix,sweep >"$tmp/out" 2>"$tmp/err" ||
+	no "all workloads: $(cat "$tmp/err")"
+check_csv "$tmp/all/runs.csv" host
+rows=$(($(wc -l <"$tmp/all/runs.csv") - 1))
+[ "$rows" -ge 50 ] || no "all workloads: only $rows runs"
+# sparse at 4K maps both areas: the doorbells are reached without a message
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["policy"] == "sparse" && $c["page_size"] == 4096 && $c["workload"] == "doorbell" { seen = 1; if ($c["trap_syscalls"] != 0) bad = 1 }
+	END { exit !seen || bad }' "$tmp/all/runs.csv" || no "sparse 4K doorbells went through messages"
+
+# the guest runner over vfio-user (MMIO exits become messages)
+if "$BB" run --runner guest --device "vfio-user:$tmp/s" --region 0 --out "$tmp/gprobe" --policy trap --samples 1 --warmup 0 \
+	>/dev/null 2>"$tmp/err"; then
+	"$BB" run --runner guest --device "vfio-user:$tmp/s?layout=nvme-msix-bar0-pre416" --region 0 --out "$tmp/guest" \
+		--policy all --page-size 4K,64K --workload lat-read,doorbell --samples 10 --warmup 2 >/dev/null 2>"$tmp/err" ||
+		no "guest: $(cat "$tmp/err")"
+	check_csv "$tmp/guest/runs.csv" guest
+	echo "cli_vfio_user: guest runner tested"
+elif grep -q '/dev/kvm' "$tmp/err"; then
+	echo "cli_vfio_user: guest runner not tested here: $(cat "$tmp/err")"
+else
+	no "guest probe: $(cat "$tmp/err")"
+fi
+
+# calibrate: the message round trip beside pread and a mapped access
+"$BB" calibrate --device "vfio-user:$tmp/s" --samples 2000 --reps 1 --json >"$tmp/cal" 2>"$tmp/err" ||
+	no "calibrate: $(cat "$tmp/err")"
+for k in mapped_read_p50_ns trapped_read_p50_ns trapped_write_p50_ns pread_read_p50_ns pwrite_write_p50_ns \
+	'reference_device":"emu:'; do
+	grep -q "\"$k" "$tmp/cal" || no "calibrate --json: no $k"
+done
+"$BB" calibrate --device "vfio-user:$tmp/s" --samples 1000 --reps 1 >"$tmp/cal" 2>"$tmp/err" || no "calibrate: $(cat "$tmp/err")"
+grep -q "a read by message costs .*x a pread and .*x a mapped read" "$tmp/cal" || no "calibrate: no comparison line"
+stop INT
+
+# serve: bad input
+bad() { # WANT ARGS...
+	want=$1
+	shift
+	"$BB" serve "$@" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq "$want" ] || no "serve $*: exit $rc, want $want ($(cat "$tmp/err"))"
+}
+bad 2 --device emu:layouts/nvme-msix-bar0
+bad 2 --socket "$tmp/x"
+bad 2 --device "vfio-user:$tmp/s" --socket "$tmp/x"
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --max-data-xfer 0
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --bogus
+bad 2 --device emu:nosuchlayout --socket "$tmp/x"
+: >"$tmp/file"
+bad 1 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/file"
+grep -q "exists and is not a socket" "$tmp/err" || no "serve onto a file: $(cat "$tmp/err")"
+[ -f "$tmp/file" ] || no "serve removed a regular file"
+"$BB" run --device "vfio-user:$tmp/nobody" --out "$tmp/x" >/dev/null 2>"$tmp/err" && no "run with no server succeeded"
+grep -q "connect" "$tmp/err" || no "no server: $(cat "$tmp/err")"
+
+[ $fail -eq 0 ] && echo "cli_vfio_user: ok ($n regions)"
+exit $fail
