@@ -188,7 +188,7 @@ int cmd_info(int argc, char **argv)
 		return info_file(file, json);
 	if (!strncmp(spec, "emu:", 4))
 		return info_emu(spec, json, one, (uint32_t)region);
-	if (!strncmp(spec, "vfio:", 5))
+	if (!strncmp(spec, "vfio:", 5) || !strncmp(spec, "vfio-user:", 10))
 		return bb_info_dev(spec, json, one, (uint32_t)region);
-	return bb_cli_fail(BB_EXIT_USAGE, "info: %s: unknown device kind (emu:LAYOUT, vfio:BDF)", spec);
+	return bb_cli_fail(BB_EXIT_USAGE, "info: %s: unknown device kind (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET)", spec);
 }

@@ -2,7 +2,7 @@
 /*
  * barbench serve: put a layout's emulated device behind a vfio-user socket
  * (bench/vfio_user_server.c), for barbench's own vfio-user: client or for a
- * VMM's (QEMU >= 10.1: -device vfio-user-pci,socket=...).  Runs in the
+ * VMM's (QEMU >= 10.1's vfio-user-pci, docs/system/devices/vfio-user.rst).  Runs in the
  * foreground until SIGINT or SIGTERM, as the spec's "Backend Program
  * Conventions" ask; --socket-path is accepted as their spelling of --socket.
  */
@@ -36,7 +36,7 @@ void usage_serve(void)
 	       "  --verbose             every refused request on stderr\n"
 	       "\n"
 	       "Clients: barbench run --device vfio-user:PATH ...;\n"
-	       "         qemu-system-x86_64 ... -device vfio-user-pci,socket=PATH (QEMU >= 10.1)\n");
+	       "         QEMU >= 10.1: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"PATH\",\"type\":\"unix\"}}'\n");
 }
 
 static struct bb_vu_server *running;
@@ -116,8 +116,15 @@ int cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	printf("barbench serve: %s on %s (vfio-user %d.%d, %" PRIu32 " regions); SIGINT or SIGTERM stops\n", device,
-	       path, BB_VU_MAJOR, BB_VU_MINOR, dev->nr_regions);
+	{
+		uint32_t n = dev->nr_regions + 1;	/* and config space */
+
+		for (uint32_t i = 0; i < dev->nr_regions; i++)
+			if (dev->index[i] == 7)
+				n--;
+		printf("barbench serve: %s on %s (vfio-user %d.%d, %" PRIu32 " regions with config space); SIGINT or"
+		       " SIGTERM stops\n", device, path, BB_VU_MAJOR, BB_VU_MINOR, n);
+	}
 	fflush(stdout);
 	err = bb_vu_server_run(s, &d);
 	running = NULL;

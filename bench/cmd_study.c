@@ -290,8 +290,8 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 
 		for (unsigned k = 0; k < t; k++)
 			seen |= !strcmp(tg[k].spec, tg[t].spec);
-		if (seen)
-			continue;
+		if (seen || strncmp(tg[t].spec, "emu:", 4))
+			continue;	/* advise builds changed layouts: emulated devices only */
 		snprintf(dir, sizeof(dir), "%s/advise-%s", out, tg[t].name);
 		if (isatty(2))
 			fprintf(stderr, "\rbarbench: study: advise %-40s", tg[t].name);
@@ -496,7 +496,15 @@ int cmd_study(int argc, char **argv)
 				struct target *t;
 
 				if (st->devices[i].auto_regions) {
-					want = region_has_regs(dev, index);
+					struct bb_region probe;
+
+					/* with a layout: the regions that hold named registers; else the mappable ones */
+					if (dev->has_layout && dev->layout.nr_regs) {
+						want = region_has_regs(dev, index);
+					} else if (!bb_dev_region(dev, index, &probe, NULL, NULL, &d)) {
+						want = bb_region_mappable_bytes(&probe) > 0;
+						bb_region_free(&probe);
+					}
 				} else {
 					for (unsigned k = 0; k < st->devices[i].nr_regions; k++)
 						want |= st->devices[i].regions[k] == index;
@@ -510,7 +518,11 @@ int cmd_study(int argc, char **argv)
 				}
 				t = &tg[nt];
 				bb_strcpy(t->spec, sizeof(t->spec), specs[s]);
-				bb_strcpy(t->name, sizeof(t->name), dev->layout.name);
+				if (dev->has_layout && dev->layout.name[0])
+					bb_strcpy(t->name, sizeof(t->name), dev->layout.name);
+				else
+					id_part(t->name, sizeof(t->name), strrchr(specs[s], '/') ? strrchr(specs[s], '/') + 1
+												 : specs[s]);
 				t->dev = dev;
 				t->owns_dev = !nt || tg[nt - 1].dev != dev;
 				err = bb_dev_region(dev, index, &t->region, NULL, NULL, &d);
@@ -521,14 +533,15 @@ int cmd_study(int argc, char **argv)
 					goto out;
 				}
 				t->nmt = bb_dev_must_trap(dev, index, t->mt);
-				bb_profile_from_layout(&dev->layout, index, st->width, &t->profile);
+				bb_profile_from_layout(dev->has_layout ? &dev->layout : NULL, index, st->width, &t->profile);
 				nt++;
 				for (unsigned w = 0; w < st->nr_workloads; w++) {
 					struct bb_workload_spec ws;
 
 					err = bb_workload_parse(st->workloads[w], st->width, &ws, &d);
 					if (!err)
-						err = bb_workload_build(&ws, &dev->layout, &t->region, dev->real_hw, &t->wl[w], &d);
+						err = bb_workload_build(&ws, dev->has_layout ? &dev->layout : NULL, &t->region,
+									dev->real_hw, &t->wl[w], &d);
 					if (err == -ENOENT) {
 						memcpy(t->wl_why[w], d.msg, sizeof(t->wl_why[w]));
 						t->wl[w].n = 0;

@@ -87,8 +87,8 @@ static int device(struct sp *sp, struct bb_study *st, char *args)
 		return serr(sp, "device: want a device spec (emu:LAYOUT or emu:DIR/*)");
 	if (st->nr_devices == BB_STUDY_MAX_DEVICES)
 		return serr(sp, "more than %d devices", BB_STUDY_MAX_DEVICES);
-	if (strncmp(spec, "emu:", 4))
-		return serr(sp, "device %s: only emu:LAYOUT devices can be studied here", spec);
+	if (strncmp(spec, "emu:", 4) && strncmp(spec, "vfio-user:", 10) && strncmp(spec, "vfio:", 5))
+		return serr(sp, "device %s: a study takes emu:LAYOUT, vfio:BDF or vfio-user:SOCKET devices", spec);
 	dv = &st->devices[st->nr_devices];
 	memset(dv, 0, sizeof(*dv));
 	if (strlen(spec) >= sizeof(dv->spec))
@@ -101,6 +101,8 @@ static int device(struct sp *sp, struct bb_study *st, char *args)
 			return serr(sp, "device %s: unknown option '%s' (regions=N,M|auto)", spec, opt);
 		if (!strcmp(opt + 8, "auto"))
 			continue;
+		if (!opt[8])
+			return serr(sp, "device %s: regions= needs a list (regions=0,2) or auto", spec);
 		dv->auto_regions = false;
 		for (char *p = opt + 8; *p;) {
 			char *e = strchr(p, ','), tok[32];

@@ -42,10 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < st.nr_devices; i++) {
 		const struct bb_study_device *dv = &st.devices[i];
 
-		FUZZ_ASSERT(memchr(dv->spec, '\0', sizeof(dv->spec)) && !strncmp(dv->spec, "emu:", 4),
+		FUZZ_ASSERT(memchr(dv->spec, '\0', sizeof(dv->spec)) &&
+			    (!strncmp(dv->spec, "emu:", 4) || !strncmp(dv->spec, "vfio:", 5) ||
+			     !strncmp(dv->spec, "vfio-user:", 10)),
 			    "device %u: '%.20s'", i, dv->spec);
+		FUZZ_ASSERT(dv->auto_regions || dv->nr_regions, "device %u: an empty region list passed", i);
 		FUZZ_ASSERT(dv->nr_regions <= BB_STUDY_MAX_REGIONS, "device %u: %u regions", i, dv->nr_regions);
-		/* "regions=" (empty) passes here; `barbench study` refuses it: "names no region to measure" */
 		for (unsigned k = 0; k < dv->nr_regions; k++)
 			FUZZ_ASSERT(dv->regions[k] <= 0xffff, "device %u: region %" PRIu32, i, dv->regions[k]);
 		FUZZ_ASSERT(dv->line >= 1, "device %u: no line", i);

@@ -681,6 +681,28 @@ static void qemu_like(const char *dir)
 	}
 	close(c->fd);
 
+	/* a client that takes no descriptors (max_msg_fds 0) gets no MMAP and no descriptor */
+	{
+		static const char nofds[] = "{\"capabilities\":{\"max_msg_fds\":0}}";
+		struct bb_vu_version v = { 0, 1 };
+		struct vfio_region_info ri = { .argsz = 40, .index = 0 };
+
+		c->fd = connect_to(sock);
+		c->id = 0;
+		memcpy(p, &v, 4);
+		memcpy(p + 4, nofds, sizeof(nofds));
+		CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 4 + sizeof(nofds), NULL, 0, &len), 0);
+		memcpy(&v, c->buf + HDR, 4);
+		CHECK_EQ(v.minor, 1);
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
+		CHECK_EQ(len, 40);
+		CHECK_EQ(c->nfds, 0);
+		memcpy(&ri, c->buf + HDR, 32);
+		CHECK(!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) && (ri.flags & VFIO_REGION_INFO_FLAG_CAPS));
+		bb_vu_close_fds(c->fds, c->nfds);
+		close(c->fd);
+	}
+
 	/* garbage: each connection is dropped, the server carries on */
 	{
 		struct bb_vu_hdr h = { .id = 1, .cmd = BB_VU_VERSION, .size = 0x7fffffff };

@@ -213,11 +213,6 @@ broken:
 	return set_broken(v, err, d);
 }
 
-static void put_hdr_room(struct vu *v)
-{
-	memset(v->tx, 0, HDR);
-}
-
 static ssize_t vu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf, size_t len, bool write)
 {
 	struct vu *v = dev->priv;
@@ -306,7 +301,6 @@ static int vu_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32_
 	if (argsz < sizeof(q))
 		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec, index,
 				   argsz);
-	put_hdr_room(v);
 	memcpy(v->tx + HDR, &q, sizeof(q));
 	err = xchg(dev, v, &e, HDR + sizeof(q), fds, &nfds, &r, d);
 	if (err)
@@ -459,7 +453,6 @@ static int version(struct bb_dev *dev, struct vu *v, struct bb_diag *d)
 	ours.max_data_xfer_size = OUR_MAX_XFER;
 	ours.has_pgsizes = ours.has_max_dma_maps = true;	/* proposed, so a server may answer with them */
 	jlen = bb_vu_format_caps(json, sizeof(json), &ours);
-	put_hdr_room(v);
 	memcpy(v->tx + HDR, &ver, sizeof(ver));
 	memcpy(v->tx + HDR + sizeof(ver), json, jlen + 1);
 	err = xchg(dev, v, &e, HDR + sizeof(ver) + jlen + 1, fds, &nfds, &r, d);
@@ -480,7 +473,6 @@ static int device_info(struct bb_dev *dev, struct vu *v, struct bb_diag *d)
 	unsigned nfds;
 	int err;
 
-	put_hdr_room(v);
 	memcpy(v->tx + HDR, &q, sizeof(q));
 	err = xchg(dev, v, &e, HDR + sizeof(q), fds, &nfds, &r, d);
 	if (!err)
@@ -613,7 +605,7 @@ static int vu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	}
 	if (connect(v->sock, (struct sockaddr *)&sa, sizeof(sa))) {
 		err = -errno;
-		err = bb_diag_set(d, err == -ENOENT ? -ENOENT : err, "%s: connect: %s%s", dev->spec, strerror(-err),
+		err = bb_diag_set(d, err, "%s: connect: %s%s", dev->spec, strerror(-err),
 				  err == -ECONNREFUSED ? " (no server listens there: start one with barbench serve)" :
 				  err == -ENOENT ? " (no socket at that path)" : "");
 		goto fail;

@@ -167,7 +167,7 @@ int bb_vu_parse_caps(const char *json, size_t len, const char *who, struct bb_vu
  */
 size_t bb_vu_format_caps(char *buf, size_t len, const struct bb_vu_caps *c);
 
-/* "VERSION", "REGION_READ"...; "command N" for an unknown one (static buffer per call site not needed). */
+/* "VERSION", "REGION_READ"...; "an unknown command" for the rest. */
 const char *bb_vu_cmd_name(uint16_t cmd);
 
 /* What a reply must echo and may carry: the request it answers. */
@@ -203,16 +203,18 @@ size_t bb_vu_reply_max(const struct bb_vu_expect *e);
 
 /*
  * Check the 16-byte header at @msg (@len >= 16) as the reply to @e: size
- * within [16, bb_vu_reply_max(e)], type reply, No_reply clear, id and
- * command echoed.  An error reply gives its errno (EIO when it carries none)
- * with a message naming it.  0 or a negative errno.
+ * within [16, bb_vu_reply_max(e)], type reply, No_reply clear, no reserved
+ * flag bits, id and command echoed.  This is what framing needs before the
+ * payload is read; the Error flag is bb_vu_parse_reply's.  0 or a negative
+ * errno.
  */
 int bb_vu_check_reply_hdr(const struct bb_vu_expect *e, const uint8_t *msg, size_t len, struct bb_diag *d);
 
 /*
  * Check a whole reply (@len bytes, exactly the header's size) to @e that
  * arrived with @nfds descriptors and parse its payload into @out: the header
- * as above, then the payload length and contents each command defines, the
+ * as above; an error reply is its errno (EIO when it carries none) with a
+ * message naming it; then the payload length and contents each command defines, the
  * echoed fields, and the descriptor count (REGION_INFO: one when the reply
  * sets MMAP and fits, none otherwise; every other reply: none).  Never
  * reads outside [msg, msg + len).  The caller closes descriptors on error.
