@@ -11,10 +11,12 @@ set style data histogram
 set style histogram cluster gap 1
 set style fill solid 0.85 border -1
 set ylabel "time per access saved (%)"
-set yrange [*:100]
-set xtics rotate by -35 noenhanced font ",8"
+set yrange [0:105]
+set xtics rotate by -55 noenhanced font ",7"
+set bmargin 13
+set rmargin 4
 set grid ytics
-set key top right
+set key outside top center horizontal
 set datafile missing "-"
 plot "@DATA@" using 2:xtic(1) title "predicted (cost model)", "" using 3 title "measured (emulated device)"
 unset output

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "barbench/policy.h"
 #include "cli.h"
 
 int bb_cli_fail(int status, const char *fmt, ...)
@@ -74,4 +75,20 @@ int bb_cli_finish(int status)
 		return status ? status : BB_EXIT_FAIL;
 	}
 	return status;
+}
+
+int bb_cli_param_add(const char *cmd, const char *arg, struct bb_param *params, char (*keys)[64], unsigned *n)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= 64)
+		return bb_cli_fail(BB_EXIT_USAGE, "%s: --param %s: want KEY=VALUE", cmd, arg);
+	if (*n >= BB_POLICY_MAX_PARAMS)
+		return bb_cli_fail(BB_EXIT_USAGE, "%s: at most %d --param", cmd, BB_POLICY_MAX_PARAMS);
+	memcpy(keys[*n], arg, (size_t)(eq - arg));
+	keys[*n][eq - arg] = '\0';
+	params[*n].key = keys[*n];
+	params[*n].value = eq + 1;
+	(*n)++;
+	return 0;
 }

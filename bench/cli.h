@@ -31,6 +31,10 @@ int bb_cli_status(int err);
 /* Read a whole file (at most @max bytes) into a malloc'd buffer. */
 int bb_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bb_diag *d);
 
+struct bb_param;
+/* Add "KEY=VALUE" to @params (keys stored in @keys); 0, or the exit status after a message. */
+int bb_cli_param_add(const char *cmd, const char *arg, struct bb_param *params, char (*keys)[64], unsigned *n);
+
 /* Flush stdout and report a failed write (perf does this at exit). */
 int bb_cli_finish(int status);
 

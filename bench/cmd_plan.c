@@ -114,20 +114,10 @@ int cmd_plan(int argc, char **argv)
 				return bb_cli_fail(BB_EXIT_USAGE, "plan: at most %d --must-trap", BB_MAX_MUST_TRAP);
 			must[nr_must++] = optarg;
 			break;
-		case 'P': {
-			const char *eq = strchr(optarg, '=');
-
-			if (!eq || eq == optarg || !eq[1] || (size_t)(eq - optarg) >= sizeof(pkeys[0]))
-				return bb_cli_fail(BB_EXIT_USAGE, "plan: --param %s: want KEY=VALUE", optarg);
-			if (nr_params >= BB_POLICY_MAX_PARAMS)
-				return bb_cli_fail(BB_EXIT_USAGE, "plan: at most %d --param", BB_POLICY_MAX_PARAMS);
-			memcpy(pkeys[nr_params], optarg, (size_t)(eq - optarg));
-			pkeys[nr_params][eq - optarg] = '\0';
-			params[nr_params].key = pkeys[nr_params];
-			params[nr_params].value = eq + 1;
-			nr_params++;
+		case 'P':
+			if ((err = bb_cli_param_add("plan", optarg, params, pkeys, &nr_params)))
+				return err;
 			break;
-		}
 		case 'L':
 			if (nr_paths >= 8)
 				return bb_cli_fail(BB_EXIT_USAGE, "plan: at most 8 --policy-path");

@@ -237,13 +237,8 @@ int cmd_run(int argc, char **argv)
 				has_ioeventfd = true;
 				break;
 			}
-			if (nr_params >= BB_POLICY_MAX_PARAMS)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: at most %d --param", BB_POLICY_MAX_PARAMS);
-			memcpy(pkeys[nr_params], optarg, (size_t)(eq - optarg));
-			pkeys[nr_params][eq - optarg] = '\0';
-			params[nr_params].key = pkeys[nr_params];
-			params[nr_params].value = eq + 1;
-			nr_params++;
+			if ((err = bb_cli_param_add("run", optarg, params, pkeys, &nr_params)))
+				return err;
 			break;
 		}
 		default:

@@ -722,7 +722,8 @@ int cmd_study(int argc, char **argv)
 												    : st->samples,
 				.warmup = runners[j->runner] == &bb_runner_guest && st->guest_samples ? st->guest_samples / 10
 												    : st->warmup,
-				.cost = t->have_cost ? &t->cost : NULL,
+				/* the model is calibrated with the host runner: it predicts host runs only */
+				.cost = t->have_cost && runners[j->runner] == &bb_runner_host ? &t->cost : NULL,
 				.profile = t->profile.n ? &t->profile : NULL,
 			};
 			struct bb_combo cb = {

@@ -180,9 +180,7 @@ static int cal_one(struct bb_dev *dev, const struct bb_region *r, const struct b
 			if (mapped == (ops != &bb_policy_trap))
 				wl.acc[k++] = wl.acc[i];
 		}
-		wl.n = k;
-		if (k < wl.per_sample)
-			wl.per_sample = k ? (unsigned)k : 1;
+		wl.n = k;	/* a batch may be longer than the cycle: the runner wraps around it */
 		if (!k)
 			err = bb_diag_set(d, -ENOENT, "calibration: no %s access is %s under %s", wl.name,
 					  ops == &bb_policy_trap ? "trapped" : "mapped", ops->name);
@@ -239,7 +237,7 @@ int bb_cost_calibrate(struct bb_dev *dev, const struct bb_region *r, const struc
 	if (!err)
 		err = cal_one(dev, r, mt, nmt, &bb_policy_trap, BB_WL_LAT_WRITE, tsc, overhead, samples,
 			      &out->ns[BB_PATH_TRAP][1], NULL, d);
-	if (!err && (!mapped || cal_one(dev, r, mt, nmt, mapped, BB_WL_DOORBELL, tsc, overhead, samples / 16 + 1,
+	if (!err && (!mapped || cal_one(dev, r, mt, nmt, mapped, BB_WL_DOORBELL, tsc, overhead, samples,
 					&out->map_posted_write_ns, NULL, d)))
 		out->map_posted_write_ns = out->ns[BB_PATH_MAP][1];	/* no doorbell there */
 	if (err)

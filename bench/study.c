@@ -9,6 +9,7 @@
 
 #include "barbench/parse.h"
 #include "barbench/study.h"
+#include "cli.h"
 
 #define MAX_STUDY_BYTES (1u << 20)
 
@@ -298,22 +299,15 @@ int bb_study_parse(const char *text, size_t len, const char *name, struct bb_stu
 
 int bb_study_load(const char *path, struct bb_study *out, struct bb_diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
+	uint8_t *buf;
 	size_t n;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!f)
-		return bb_diag_set(d, -ENOENT, "%s: %s", path, strerror(errno));
-	buf = malloc(MAX_STUDY_BYTES + 1);
-	if (!buf) {
-		fclose(f);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	n = fread(buf, 1, MAX_STUDY_BYTES + 1, f);
-	fclose(f);
-	err = bb_study_parse(buf, n, path, out, d);
+	err = bb_cli_read_file(path, MAX_STUDY_BYTES, &buf, &n, d);
+	if (err)
+		return err;
+	err = bb_study_parse((const char *)buf, n, path, out, d);
 	free(buf);
 	return err;
 }

@@ -45,6 +45,15 @@ done
 grep -q "The page size changes the answer" "$tmp/a/report.md" || no "summary does not find the 64K effect"
 grep -q "^| sparse | " "$tmp/a/report.md" || no "no table rows"
 
+# the cost model: calibrated per region, a prediction beside every host run, the error in the report
+[ -s "$tmp/a/costs.txt" ] || no "no costs.txt"
+grep -q '^trap_read_ns [0-9]' "$tmp/a/costs.txt" || no "costs.txt has no trap_read_ns"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["runner"] == "host" && $c["predicted_ns"] !~ /^[0-9.]+$/ { bad = 1 } END { exit bad }' "$tmp/a/runs.csv" ||
+	no "a host run without predicted_ns"
+grep -q "^## The cost model" "$tmp/a/report.md" || no "no cost model section"
+grep -q "^| lat-read | " "$tmp/a/report.md" || no "no prediction error row for lat-read"
+
 # report rebuilds identical tables (and the whole file) from the raw results
 cp "$tmp/a/report.md" "$tmp/report.before"
 "$BB" report "$tmp/a" >/dev/null 2>"$tmp/err" || no "report: $(cat "$tmp/err")"
