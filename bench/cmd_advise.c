@@ -157,7 +157,7 @@ int cmd_advise(int argc, char **argv)
 	const char *arg = NULL, *profile_file = NULL, *cost_file = NULL, *out = NULL;
 	uint64_t pages[MAX_PAGES] = { 4096, 16384, 65536 }, samples = 3000, region = 0;
 	unsigned np = 3;
-	bool json = false, has_region = false, have_cost = false;
+	bool json = false, has_region = false, have_cost = false, uniform = false;
 	struct variant *v = NULL;
 	struct row *rows = NULL;
 	size_t nrows = 0;
@@ -222,9 +222,24 @@ int cmd_advise(int argc, char **argv)
 			}
 		}
 		if (!best) {
-			bb_layout_free(&base);
-			return bb_cli_fail(BB_EXIT_USAGE, "advise: %s: no register has a reads/writes weight: give --profile",
-					   arg);
+			/* no hotness: the region with the most registers, each accessed once */
+			uint32_t most = 0;
+
+			uniform = true;
+			for (uint32_t i = 0; i < base.nr_regs; i++) {
+				uint32_t n = 0;
+
+				for (uint32_t k = 0; k < base.nr_regs; k++)
+					n += base.regs[k].region == base.regs[i].region;
+				if (n > most) {
+					most = n;
+					region = base.regs[i].region;
+				}
+			}
+			if (!most && !profile_file) {
+				bb_layout_free(&base);
+				return bb_cli_fail(BB_EXIT_USAGE, "advise: %s: no named register to profile: give --profile", arg);
+			}
 		}
 	}
 	if (!bb_layout_find_region(&base, (uint32_t)region)) {
@@ -247,6 +262,7 @@ int cmd_advise(int argc, char **argv)
 			goto out;
 		}
 		err = profile_file ? bb_profile_from_trace(profile_file, &r0, &prof0, &d)
+		      : uniform	   ? bb_profile_uniform(&base, (uint32_t)region, 4, &prof0)
 				   : bb_profile_from_layout(&base, (uint32_t)region, 4, &prof0);
 		bb_region_free(&r0);
 		if (err || !prof0.n) {
@@ -414,7 +430,8 @@ int cmd_advise(int argc, char **argv)
 		printf("]}\n");
 	} else {
 		printf("barbench advise %s region %" PRIu64 ": profile %s (%zu accesses kinds), cost model: %s\n", base.name,
-		       region, profile_file ? profile_file : "from the layout's hotness", prof0.n, cost.source);
+		       region, profile_file ? profile_file : uniform ? "every register once (the layout has no hotness)"
+								 : "from the layout's hotness", prof0.n, cost.source);
 		for (unsigned i = 1; i < nv; i++)
 			printf("  %-22s %s\n", v[i].name, v[i].what);
 		printf("\n%-4s %-22s %-7s %-7s %28s %28s %9s\n", "rank", "change", "page", "policy",

@@ -64,3 +64,24 @@ int bb_profile_from_trace(const char *path, const struct bb_region *r, struct bb
 	}
 	return 0;
 }
+
+int bb_profile_uniform(const struct bb_layout *l, uint32_t index, unsigned width, struct bb_profile *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (uint32_t i = 0; l && i < l->nr_regs; i++) {
+		const struct bb_layout_reg *g = &l->regs[i];
+		unsigned w = width;
+		int err;
+
+		if (g->region != index)
+			continue;
+		while (w > 1 && w > g->size)
+			w /= 2;
+		err = bb_profile_add(out, g->offset - g->offset % w, w, g->kind == BB_REG_DOORBELL ? 1 : 0, 1.0);
+		if (err) {
+			bb_profile_free(out);
+			return err;
+		}
+	}
+	return 0;
+}
