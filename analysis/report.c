@@ -278,13 +278,9 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 		const struct bb_config *c = r->sorted[k];
 		size_t n = 0;
 
-		for (size_t i = 0; i < r->recs.n; i++) {
-			char key[1024];
-
-			bb_config_key(&r->recs.v[i], key, sizeof(key));
-			if (!strcmp(key, c->key))
+		for (size_t i = 0; i < r->recs.n; i++)
+			if (&r->cfg.v[r->cfg.of_rec[i]] == c)
 				read_samples(r->dir, r->recs.v[i].id, pool, NULL, &n, MAX_POOL);
-		}
 		if (!n)
 			continue;
 		qsort(pool, n, sizeof(*pool), cmp_d);
@@ -499,13 +495,9 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 		if (strcmp(c->first->workload, "sweep") || strcmp(c->first->device, device) ||
 		    c->first->region != region || c->first->page_size != page || strcmp(c->first->runner, "host"))
 			continue;
-		for (size_t j = 0; j < r->recs.n; j++) {
-			char key[1024];
-
-			bb_config_key(&r->recs.v[j], key, sizeof(key));
-			if (!strcmp(key, c->key))
+		for (size_t j = 0; j < r->recs.n; j++)
+			if (&r->cfg.v[r->cfg.of_rec[j]] == c)
 				read_samples(r->dir, r->recs.v[j].id, pool, offs, &n, MAX_POOL);
-		}
 		if (!n)
 			continue;
 		/* sort by page, then median per page */
@@ -745,8 +737,10 @@ static void advise_section(FILE *f, const char *dir, bool have_figs)
 	struct adv_row *a;
 	size_t n, best[256], nb;
 
-	if (read_advise(dir, &a, &n) || !n) {
-		free(NULL);
+	if (read_advise(dir, &a, &n))
+		return;
+	if (!n) {
+		free(a);
 		return;
 	}
 	nb = advise_best(a, n, best, 256);

@@ -179,7 +179,9 @@ void bb_configs_free(struct bb_configs *c)
 	if (!c)
 		return;
 	free(c->v);
+	free(c->of_rec);
 	c->v = NULL;
+	c->of_rec = NULL;
 	c->n = 0;
 }
 
@@ -204,8 +206,9 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 	if (!recs->n)
 		return 0;
 	out->v = calloc(recs->n, sizeof(*out->v));
+	out->of_rec = calloc(recs->n, sizeof(*out->of_rec));
 	tmp = calloc(recs->n, sizeof(*tmp));
-	if (!out->v || !tmp) {
+	if (!out->v || !out->of_rec || !tmp) {
 		free(tmp);
 		bb_configs_free(out);
 		return bb_diag_set(d, -ENOMEM, "out of memory");
@@ -225,6 +228,7 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 			out->n++;
 		}
 		out->v[k].nreps++;
+		out->of_rec[i] = k;
 	}
 	for (size_t k = 0; k < out->n; k++) {
 		struct bb_config *c = &out->v[k];
@@ -232,12 +236,9 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 
 #define GATHER(field) do {                                                       \
 			n = 0;                                                   \
-			for (size_t i = 0; i < recs->n; i++) {                   \
-				char key[1024];                                   \
-				bb_config_key(&recs->v[i], key, sizeof(key));    \
-				if (!strcmp(key, c->key))                        \
+			for (size_t i = 0; i < recs->n; i++)                     \
+				if (out->of_rec[i] == k)                         \
 					tmp[n++] = recs->v[i].field;             \
-			}                                                        \
 		} while (0)
 		GATHER(p50_ns);
 		qsort(tmp, n, sizeof(*tmp), cmp_d);

@@ -181,7 +181,6 @@ struct plans_arg {
 	struct target *t;
 	unsigned nt;
 	const struct bb_study *st;
-	const struct bb_registry *reg;
 	const struct bb_policy_ops **pols;
 	unsigned npol;
 };
@@ -663,7 +662,7 @@ int cmd_study(int argc, char **argv)
 			fclose(cf);
 	}
 	{
-		struct plans_arg pa = { tg, nt, st, &reg, pols, npol };
+		struct plans_arg pa = { tg, nt, st, pols, npol };
 		char pp[4096];
 
 		snprintf(pp, sizeof(pp), "%s/plans.csv", out);

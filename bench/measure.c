@@ -150,10 +150,10 @@ double bb_tmean(const double *sorted, size_t n)
 	return k ? sum / (double)k : 0;
 }
 
-/* One calibration run: trimmed mean per access of @kind under @policy. */
-static int cal_one(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
-		   const struct bb_policy_ops *ops, enum bb_wl_kind kind, const struct bb_tsc *tsc, uint64_t overhead,
-		   size_t samples, double *ns, double *setup_per_mapping, struct bb_diag *d)
+int bb_measure_path(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
+		    const struct bb_policy_ops *ops, enum bb_wl_kind kind, const struct bb_tsc *tsc, uint64_t overhead,
+		    size_t samples, struct bb_summary *sum, double *tmean_ns, double *setup_per_mapping,
+		    struct bb_diag *d)
 {
 	struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = mt, .nr_must_trap = nmt };
 	struct bb_workload_spec spec;
@@ -193,9 +193,9 @@ static int cal_one(struct bb_dev *dev, const struct bb_region *r, const struct b
 		if (!err) {
 			struct bb_summary s;
 
-			err = bb_summarize(res.ns, res.n, &s);
-			if (!err)
-				*ns = bb_tmean(res.ns, res.n);
+			err = bb_summarize(res.ns, res.n, sum ? sum : &s);
+			if (!err && tmean_ns)
+				*tmean_ns = bb_tmean(res.ns, res.n);
 			if (setup_per_mapping && plan.nr_mappings)
 				*setup_per_mapping = (res.setup_ns + res.touch_ns) / plan.nr_mappings;
 			bb_run_result_free(&res);
@@ -219,11 +219,11 @@ int bb_cost_calibrate(struct bb_dev *dev, const struct bb_region *r, const struc
 	if (!bb_policy_run(&bb_policy_full, r, &ctx, &probe, NULL) && !probe.applicable)
 		mapped = &bb_policy_sparse;
 	bb_plan_free(&probe);
+#define PATH(ops, kind, tmean, setup) \
+	bb_measure_path(dev, r, mt, nmt, ops, kind, tsc, overhead, samples, NULL, tmean, setup, d)
 	/* the mapped path where this region has one; else the defaults stand for it */
-	if (cal_one(dev, r, mt, nmt, mapped, BB_WL_LAT_READ, tsc, overhead, samples, &out->ns[BB_PATH_MAP][0],
-		    &out->per_mapping_ns, d) ||
-	    cal_one(dev, r, mt, nmt, mapped, BB_WL_LAT_WRITE, tsc, overhead, samples, &out->ns[BB_PATH_MAP][1], NULL,
-		    d)) {
+	if (PATH(mapped, BB_WL_LAT_READ, &out->ns[BB_PATH_MAP][0], &out->per_mapping_ns) ||
+	    PATH(mapped, BB_WL_LAT_WRITE, &out->ns[BB_PATH_MAP][1], NULL)) {
 		struct bb_cost def;
 
 		bb_cost_default(&def);
@@ -232,18 +232,17 @@ int bb_cost_calibrate(struct bb_dev *dev, const struct bb_region *r, const struc
 		out->per_mapping_ns = def.per_mapping_ns;
 		mapped = NULL;
 	}
-	err = cal_one(dev, r, mt, nmt, &bb_policy_trap, BB_WL_LAT_READ, tsc, overhead, samples,
-			      &out->ns[BB_PATH_TRAP][0], NULL, d);
+	err = PATH(&bb_policy_trap, BB_WL_LAT_READ, &out->ns[BB_PATH_TRAP][0], NULL);
 	if (!err)
-		err = cal_one(dev, r, mt, nmt, &bb_policy_trap, BB_WL_LAT_WRITE, tsc, overhead, samples,
-			      &out->ns[BB_PATH_TRAP][1], NULL, d);
-	if (!err && (!mapped || cal_one(dev, r, mt, nmt, mapped, BB_WL_DOORBELL, tsc, overhead, samples,
-					&out->map_posted_write_ns, NULL, d)))
+		err = PATH(&bb_policy_trap, BB_WL_LAT_WRITE, &out->ns[BB_PATH_TRAP][1], NULL);
+	if (!err && (!mapped || PATH(mapped, BB_WL_DOORBELL, &out->map_posted_write_ns, NULL)))
 		out->map_posted_write_ns = out->ns[BB_PATH_MAP][1];	/* no doorbell there */
+#undef PATH
 	if (err)
 		return err;
 	out->per_memslot_ns = 0;	/* host runner: no memslot */
-	snprintf(out->trap_path, sizeof(out->trap_path), "%s", dev->ops->name[0] == 'e' ? "pread" : dev->ops->name);
+	/* emu and vfio trap through pread/pwrite on an fd, vfio-user through a message */
+	snprintf(out->trap_path, sizeof(out->trap_path), "%s", strcmp(dev->ops->name, "vfio-user") ? "pread" : "vfio-user");
 	snprintf(out->source, sizeof(out->source), "calibrated on %s region %u, %zu samples per path (trimmed means)%s",
 		 dev->spec, r->index, samples, mapped ? "" : "; mapped path: built-in defaults (nothing mapped here)");
 	return 0;

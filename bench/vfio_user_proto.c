@@ -17,6 +17,7 @@
 
 #include <linux/vfio.h>
 
+#include "barbench/bytes.h"
 #include "barbench/vfio_user.h"
 
 _Static_assert(sizeof(struct bb_vu_hdr) == 16, "vfio-user header is 16 bytes");
@@ -485,22 +486,6 @@ size_t bb_vu_format_caps(char *buf, size_t len, const struct bb_vu_caps *c)
 
 /* ---- replies ---- */
 
-static uint32_t rd32(const uint8_t *p, size_t at)
-{
-	uint32_t v;
-
-	memcpy(&v, p + at, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p, size_t at)
-{
-	uint64_t v;
-
-	memcpy(&v, p + at, sizeof(v));
-	return v;
-}
-
 static int rerr_d(struct bb_diag *d, const struct bb_vu_expect *e, int err, const char *fmt, ...) BB_PRINTF(4, 5);
 static int rerr_d(struct bb_diag *d, const struct bb_vu_expect *e, int err, const char *fmt, ...)
 {
@@ -662,9 +647,9 @@ int bb_vu_parse_reply(const struct bb_vu_expect *e, const uint8_t *msg, size_t l
 		if (n > e->argsz)
 			return rerr_d(d, e, -EPROTO, "byte 4: a payload of %zu bytes, more than the argsz %" PRIu32 " asked",
 				      n, e->argsz);
-		argsz = rd32(p, offsetof(struct vfio_region_info, argsz));
-		flags = rd32(p, offsetof(struct vfio_region_info, flags));
-		index = rd32(p, offsetof(struct vfio_region_info, index));
+		argsz = bb_get32(p, offsetof(struct vfio_region_info, argsz));
+		flags = bb_get32(p, offsetof(struct vfio_region_info, flags));
+		index = bb_get32(p, offsetof(struct vfio_region_info, index));
 		if (index != e->index)
 			return rerr_d(d, e, -EPROTO, "byte 24: answers for region %" PRIu32 ", region %" PRIu32 " was asked",
 				      index, e->index);
@@ -686,9 +671,9 @@ int bb_vu_parse_reply(const struct bb_vu_expect *e, const uint8_t *msg, size_t l
 
 		if (n < sizeof(struct bb_vu_region_access))
 			return rerr_d(d, e, -EPROTO, "byte 16: a payload of %zu bytes, the access header is 16", n);
-		off = rd64(p, offsetof(struct bb_vu_region_access, offset));
-		region = rd32(p, offsetof(struct bb_vu_region_access, region));
-		out->count = rd32(p, offsetof(struct bb_vu_region_access, count));
+		off = bb_get64(p, offsetof(struct bb_vu_region_access, offset));
+		region = bb_get32(p, offsetof(struct bb_vu_region_access, region));
+		out->count = bb_get32(p, offsetof(struct bb_vu_region_access, count));
 		if (off != e->offset)
 			return rerr_d(d, e, -EPROTO, "byte 16: offset 0x%" PRIx64 " does not echo the 0x%" PRIx64 " asked",
 				      off, e->offset);

@@ -14,6 +14,7 @@
 
 #include <linux/vfio.h>
 
+#include "barbench/bytes.h"
 #include "barbench/region.h"
 
 #define INFO_SZ ((uint32_t)sizeof(struct vfio_region_info))
@@ -22,30 +23,6 @@
 #define AREA_SZ ((uint32_t)sizeof(struct vfio_region_sparse_mmap_area))
 #define TYPE_SZ ((uint32_t)sizeof(struct vfio_region_info_cap_type))
 
-static uint16_t rd16(const uint8_t *p, size_t at)
-{
-	uint16_t v;
-	memcpy(&v, p + at, sizeof(v));
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p, size_t at)
-{
-	uint32_t v;
-	memcpy(&v, p + at, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p, size_t at)
-{
-	uint64_t v;
-	memcpy(&v, p + at, sizeof(v));
-	return v;
-}
-
-static void wr16(uint8_t *p, size_t at, uint16_t v) { memcpy(p + at, &v, sizeof(v)); }
-static void wr32(uint8_t *p, size_t at, uint32_t v) { memcpy(p + at, &v, sizeof(v)); }
-static void wr64(uint8_t *p, size_t at, uint64_t v) { memcpy(p + at, &v, sizeof(v)); }
 
 void bb_region_free(struct bb_region *r)
 {
@@ -203,9 +180,9 @@ uint32_t bb_region_info_needed(const void *buf, size_t len, uint32_t passed_args
 
 	if (len < INFO_SZ)
 		return 0;
-	argsz = rd32(p, offsetof(struct vfio_region_info, argsz));
-	flags = rd32(p, offsetof(struct vfio_region_info, flags));
-	cap_offset = rd32(p, offsetof(struct vfio_region_info, cap_offset));
+	argsz = bb_get32(p, offsetof(struct vfio_region_info, argsz));
+	flags = bb_get32(p, offsetof(struct vfio_region_info, flags));
+	cap_offset = bb_get32(p, offsetof(struct vfio_region_info, cap_offset));
 	if ((flags & VFIO_REGION_INFO_FLAG_CAPS) && cap_offset == 0 && argsz > passed_argsz)
 		return argsz;
 	return 0;
@@ -228,12 +205,12 @@ int bb_region_parse(const void *buf, size_t len, const char *name,
 			"%s: byte 0: buffer of %zu bytes is shorter than struct vfio_region_info (%" PRIu32 " bytes)",
 			name, len, INFO_SZ);
 
-	argsz = rd32(p, offsetof(struct vfio_region_info, argsz));
-	r.flags = rd32(p, offsetof(struct vfio_region_info, flags));
-	r.index = rd32(p, offsetof(struct vfio_region_info, index));
-	off = rd32(p, offsetof(struct vfio_region_info, cap_offset));
-	r.size = rd64(p, offsetof(struct vfio_region_info, size));
-	r.offset = rd64(p, offsetof(struct vfio_region_info, offset));
+	argsz = bb_get32(p, offsetof(struct vfio_region_info, argsz));
+	r.flags = bb_get32(p, offsetof(struct vfio_region_info, flags));
+	r.index = bb_get32(p, offsetof(struct vfio_region_info, index));
+	off = bb_get32(p, offsetof(struct vfio_region_info, cap_offset));
+	r.size = bb_get64(p, offsetof(struct vfio_region_info, size));
+	r.offset = bb_get64(p, offsetof(struct vfio_region_info, offset));
 
 	if (argsz < INFO_SZ)
 		return bb_diag_set(d, -EINVAL,
@@ -294,9 +271,9 @@ int bb_region_parse(const void *buf, size_t len, const char *name,
 			goto fail;
 		}
 
-		id = rd16(p, off + offsetof(struct vfio_info_cap_header, id));
-		ver = rd16(p, off + offsetof(struct vfio_info_cap_header, version));
-		next = rd32(p, off + offsetof(struct vfio_info_cap_header, next));
+		id = bb_get16(p, off + offsetof(struct vfio_info_cap_header, id));
+		ver = bb_get16(p, off + offsetof(struct vfio_info_cap_header, version));
+		next = bb_get32(p, off + offsetof(struct vfio_info_cap_header, next));
 		cap_end = off + HDR_SZ;
 
 		switch (id) {
@@ -321,7 +298,7 @@ int bb_region_parse(const void *buf, size_t len, const char *name,
 				goto fail;
 			}
 			r.has_sparse = true;
-			r.nr_areas = rd32(p, off + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas));
+			r.nr_areas = bb_get32(p, off + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas));
 			base = off + SPARSE_SZ;
 			need = (uint64_t)r.nr_areas * AREA_SZ;
 			if (need > end - base) {
@@ -344,8 +321,8 @@ int bb_region_parse(const void *buf, size_t len, const char *name,
 			for (i = 0; i < r.nr_areas; i++) {
 				uint32_t a = base + i * AREA_SZ;
 
-				r.areas[i].offset = rd64(p, a + offsetof(struct vfio_region_sparse_mmap_area, offset));
-				r.areas[i].size = rd64(p, a + offsetof(struct vfio_region_sparse_mmap_area, size));
+				r.areas[i].offset = bb_get64(p, a + offsetof(struct vfio_region_sparse_mmap_area, offset));
+				r.areas[i].size = bb_get64(p, a + offsetof(struct vfio_region_sparse_mmap_area, size));
 			}
 			err = check_areas(&r, name, base, d);
 			if (err)
@@ -364,8 +341,8 @@ int bb_region_parse(const void *buf, size_t len, const char *name,
 				goto fail;
 			}
 			r.has_type = true;
-			r.type = rd32(p, off + offsetof(struct vfio_region_info_cap_type, type));
-			r.subtype = rd32(p, off + offsetof(struct vfio_region_info_cap_type, subtype));
+			r.type = bb_get32(p, off + offsetof(struct vfio_region_info_cap_type, type));
+			r.subtype = bb_get32(p, off + offsetof(struct vfio_region_info_cap_type, subtype));
 			cap_end = off + TYPE_SZ;
 			break;
 		case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
@@ -437,19 +414,19 @@ int bb_region_encode(const struct bb_region *r, uint8_t **buf, size_t *len,
 		return bb_diag_set(d, -ENOMEM, "region %" PRIu32 ": out of memory", r->index);
 	if (any)
 		flags |= VFIO_REGION_INFO_FLAG_CAPS;
-	wr32(p, offsetof(struct vfio_region_info, argsz), (uint32_t)total);
-	wr32(p, offsetof(struct vfio_region_info, flags), flags);
-	wr32(p, offsetof(struct vfio_region_info, index), r->index);
-	wr32(p, offsetof(struct vfio_region_info, cap_offset), any ? INFO_SZ : 0);
-	wr64(p, offsetof(struct vfio_region_info, size), r->size);
-	wr64(p, offsetof(struct vfio_region_info, offset), r->offset);
+	bb_put32(p, offsetof(struct vfio_region_info, argsz), (uint32_t)total);
+	bb_put32(p, offsetof(struct vfio_region_info, flags), flags);
+	bb_put32(p, offsetof(struct vfio_region_info, index), r->index);
+	bb_put32(p, offsetof(struct vfio_region_info, cap_offset), any ? INFO_SZ : 0);
+	bb_put64(p, offsetof(struct vfio_region_info, size), r->size);
+	bb_put64(p, offsetof(struct vfio_region_info, offset), r->offset);
 
 	at = INFO_SZ;
 #define CAP_HDR(cid, cver, sz) do {                                               \
 		if (prev_next)                                                   \
-			wr32(p, prev_next, at);                                  \
-		wr16(p, at + offsetof(struct vfio_info_cap_header, id), (cid));  \
-		wr16(p, at + offsetof(struct vfio_info_cap_header, version), (cver)); \
+			bb_put32(p, prev_next, at);                                  \
+		bb_put16(p, at + offsetof(struct vfio_info_cap_header, id), (cid));  \
+		bb_put16(p, at + offsetof(struct vfio_info_cap_header, version), (cver)); \
 		prev_next = at + offsetof(struct vfio_info_cap_header, next);    \
 		at += (sz);                                                      \
 	} while (0)
@@ -457,20 +434,20 @@ int bb_region_encode(const struct bb_region *r, uint8_t **buf, size_t *len,
 		uint32_t s = at;
 
 		CAP_HDR(VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, SPARSE_SZ + r->nr_areas * AREA_SZ);
-		wr32(p, s + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas), r->nr_areas);
+		bb_put32(p, s + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas), r->nr_areas);
 		for (i = 0; i < r->nr_areas; i++) {
 			uint32_t a = s + SPARSE_SZ + i * AREA_SZ;
 
-			wr64(p, a + offsetof(struct vfio_region_sparse_mmap_area, offset), r->areas[i].offset);
-			wr64(p, a + offsetof(struct vfio_region_sparse_mmap_area, size), r->areas[i].size);
+			bb_put64(p, a + offsetof(struct vfio_region_sparse_mmap_area, offset), r->areas[i].offset);
+			bb_put64(p, a + offsetof(struct vfio_region_sparse_mmap_area, size), r->areas[i].size);
 		}
 	}
 	if (r->has_type) {
 		uint32_t s = at;
 
 		CAP_HDR(VFIO_REGION_INFO_CAP_TYPE, 1, TYPE_SZ);
-		wr32(p, s + offsetof(struct vfio_region_info_cap_type, type), r->type);
-		wr32(p, s + offsetof(struct vfio_region_info_cap_type, subtype), r->subtype);
+		bb_put32(p, s + offsetof(struct vfio_region_info_cap_type, type), r->type);
+		bb_put32(p, s + offsetof(struct vfio_region_info_cap_type, subtype), r->subtype);
 	}
 	if (r->msix_mappable)
 		CAP_HDR(VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, HDR_SZ);

@@ -37,22 +37,11 @@ static int cmp_piece(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : (x->offset > y->offset);
 }
 
-int bb_budget_saving(const struct bb_region *r, const struct bb_policy_ctx *ctx, const struct bb_piece *p,
-		     double *saving);
-
-/* What mapping piece @p saves per profile unit (without its setup). */
-int bb_budget_saving(const struct bb_region *r, const struct bb_policy_ctx *ctx, const struct bb_piece *p,
-		     double *saving)
+/* What mapping piece @p saves per profile unit (without its setup), by cost model @c. */
+static double saving(const struct bb_policy_ctx *ctx, const struct bb_cost *c, const struct bb_piece *p)
 {
-	struct bb_cost def;
-	const struct bb_cost *c = ctx->cost;
 	double s = 0;
 
-	(void)r;
-	if (!c) {
-		bb_cost_default(&def);
-		c = &def;
-	}
 	if (!ctx->profile) {
 		/* no profile: one read per 4 KiB page, every page alike */
 		s = (double)p->size / 4096.0 * (c->ns[BB_PATH_TRAP][0] - c->ns[BB_PATH_MAP][0]);
@@ -64,8 +53,7 @@ int bb_budget_saving(const struct bb_region *r, const struct bb_policy_ctx *ctx,
 				s += e->weight * (c->ns[BB_PATH_TRAP][e->op] - c->ns[BB_PATH_MAP][e->op]);
 		}
 	}
-	*saving = s;
-	return 0;
+	return s;
 }
 
 static int budget_plan(const struct bb_region *r, const struct bb_policy_ctx *ctx, struct bb_plan *plan,
@@ -108,10 +96,8 @@ static int budget_plan(const struct bb_region *r, const struct bb_policy_ctx *ct
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		bb_budget_saving(r, ctx, &pc.v[i], &val[i]);
-		val[i] -= m;
-	}
+	for (size_t i = 0; i < n; i++)
+		val[i] = saving(ctx, c, &pc.v[i]) - m;
 #define F(i, k, o) f[(size_t)(i) * W + (size_t)(k) * 2 + (size_t)(o)]
 #define T(i, k, o) take[(size_t)(i) * W + (size_t)(k) * 2 + (size_t)(o)]
 	for (size_t x = 0; x < (n + 1) * W; x++)

@@ -36,6 +36,9 @@ struct emu_region {
 	struct bb_region r;
 	uint8_t *info;
 	size_t info_len;
+	/* layout registers of this region with trap-path semantics (id, doorbell), found at open */
+	uint32_t nr_special;
+	uint32_t *special;
 };
 
 enum emu_fault { FAULT_NONE, FAULT_SHORT_READ, FAULT_SHORT_WRITE, FAULT_EIO, FAULT_TRUNCATE };
@@ -104,6 +107,7 @@ static void emu_close(struct bb_dev *dev)
 		if (e->reg[i].fd >= 0)
 			close(e->reg[i].fd);
 		free(e->reg[i].info);
+		free(e->reg[i].special);
 		bb_region_free(&e->reg[i].r);
 	}
 	free(e->doorbell_writes);
@@ -177,6 +181,21 @@ static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		er->fd = -1;
 		er->index = dev->layout.regions[i].info.index;
 		e->n++;
+		/* the trap path looks only at these: a scan of every register would sit in the timed write */
+		for (uint32_t k = 0; k < dev->layout.nr_regs; k++) {
+			const struct bb_layout_reg *g = &dev->layout.regs[k];
+			uint32_t *ns;
+
+			if (g->region != er->index || (g->kind != BB_REG_ID && g->kind != BB_REG_DOORBELL))
+				continue;
+			ns = realloc(er->special, (er->nr_special + 1) * sizeof(*ns));
+			if (!ns) {
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
+				goto fail;
+			}
+			er->special = ns;
+			ns[er->nr_special++] = k;
+		}
 		err = bb_region_copy(&er->r, &dev->layout.regions[i].info);
 		if (err) {
 			err = bb_diag_set(d, err, "%s: out of memory", dev->spec);
@@ -318,7 +337,8 @@ static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *bu
 		}
 		return n;
 	}
-	for (uint32_t i = 0; i < dev->layout.nr_regs; i++) {
+	for (uint32_t k = 0; k < er->nr_special; k++) {
+		uint32_t i = er->special[k];
 		const struct bb_layout_reg *g = &dev->layout.regs[i];
 
 		if (!bb_reg_overlaps(g, index, off, len))

@@ -64,6 +64,7 @@ struct bb_config {
 struct bb_configs {
 	size_t n;
 	struct bb_config *v;
+	size_t *of_rec;		/* the configuration of each record (index into v) */
 };
 
 int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct bb_diag *d);

@@ -58,6 +58,18 @@ int bb_cost_calibrate(struct bb_dev *dev, const struct bb_region *r, const struc
 		      const struct bb_tsc *tsc, uint64_t overhead, size_t samples, struct bb_cost *out,
 		      struct bb_diag *d);
 
+/*
+ * One pure path on the host runner: @kind (4-byte) under @ops, keeping only
+ * the accesses the plan sends where the policy says (mapped, or trapped for
+ * `trap`).  Fills the summary and/or the trimmed mean; with
+ * @setup_per_mapping, the setup and first touch per mapping.  -ENOENT when no
+ * access takes that path, -ENOTSUP when the policy does not apply.
+ */
+int bb_measure_path(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
+		    const struct bb_policy_ops *ops, enum bb_wl_kind kind, const struct bb_tsc *tsc, uint64_t overhead,
+		    size_t samples, struct bb_summary *sum, double *tmean_ns, double *setup_per_mapping,
+		    struct bb_diag *d);
+
 /* Mean of sorted samples at or below their p99. */
 double bb_tmean(const double *sorted, size_t n);
 
