@@ -421,6 +421,7 @@ static int write_manifest(FILE *f, void *arg)
 		fprintf(f, "%s\"freq_hz\": %.0f,\n", in, m->tsc->hz);
 		member(f, in, "source", m->tsc->source, false);
 		fprintf(f, "%s\"invariant\": %s,\n", in, m->tsc->invariant ? "true" : "false");
+		member(f, in, "end_instruction", m->tsc->end[0] ? m->tsc->end : bb_tsc_end_name(), false);
 		member(f, in, "note", m->tsc->note, true);
 		fputs("  },\n", f);
 	} else {

@@ -68,6 +68,35 @@ static uint32_t cpuid_max(uint32_t base)
 	return r[0];
 }
 
+bool bb_tsc_rdtscp;	/* false until CPUID says yes: the safe sequence */
+
+bool bb_cpu_has_rdtscp(void)
+{
+	uint32_t r[4];
+
+	if (cpuid_max(0x80000000u) < 0x80000001u)
+		return false;
+	bb_cpuid(0x80000001u, 0, r);
+	return (r[3] >> 27) & 1;
+}
+
+bool bb_tsc_use_rdtscp(bool on)
+{
+	bb_tsc_rdtscp = on && bb_cpu_has_rdtscp();
+	return bb_tsc_rdtscp;
+}
+
+const char *bb_tsc_end_name(void)
+{
+	return bb_tsc_rdtscp ? "rdtscp;lfence" : "lfence;rdtsc;lfence";
+}
+
+/* Before main(): every timed pair, even one before bb_tsc_init(), asks the CPU. */
+__attribute__((constructor)) static void tsc_end_init(void)
+{
+	bb_tsc_use_rdtscp(true);
+}
+
 static bool tsc_invariant(void)
 {
 	uint32_t r[4];
@@ -245,6 +274,7 @@ int bb_tsc_try(struct bb_tsc *t, enum bb_tsc_method m, struct bb_diag *d)
 	t->hz = hz;
 	snprintf(t->source, sizeof(t->source), "%s", method_names[m]);
 	t->invariant = tsc_invariant();
+	snprintf(t->end, sizeof(t->end), "%s", bb_tsc_end_name());
 	bb_diag_clear(d);
 	return 0;
 }

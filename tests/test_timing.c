@@ -128,6 +128,46 @@ static void test_counter_and_overhead(const struct bb_tsc *t)
 	CHECK_NEAR(bb_tsc_ns(t, (uint64_t)t->hz), 1e9, 1.0);
 }
 
+/*
+ * Both end-of-sample sequences: RDTSCP only where CPUID advertises it (a CPU
+ * without it raised SIGILL here before), lfence;rdtsc;lfence always.
+ */
+static void test_end_both_ways(const struct bb_tsc *t)
+{
+	bool has = bb_cpu_has_rdtscp();
+	uint32_t r[4];
+	bool cpuid_bit = false;
+
+	bb_cpuid(0x80000000u, 0, r);
+	if (r[0] >= 0x80000001u) {
+		bb_cpuid(0x80000001u, 0, r);
+		cpuid_bit = (r[3] >> 27) & 1;
+	}
+	CHECK_EQ(has, cpuid_bit);
+	/* the constructor chose from CPUID before main() */
+	CHECK_EQ(bb_tsc_rdtscp, has);
+	CHECK(!strcmp(t->end, has ? "rdtscp;lfence" : "lfence;rdtsc;lfence"));
+	printf("  cpu %s RDTSCP; end of sample: %s\n", has ? "has" : "lacks", t->end);
+
+	for (int way = 0; way < 2; way++) {
+		bool want = way == 0;
+		bool got = bb_tsc_use_rdtscp(want);
+		uint64_t a, b, c, o;
+
+		CHECK_EQ(got, want && has);
+		CHECK(!strcmp(bb_tsc_end_name(), got ? "rdtscp;lfence" : "lfence;rdtsc;lfence"));
+		a = bb_tsc_begin();
+		b = bb_tsc_end();
+		c = bb_tsc_begin();
+		CHECK(b > a);
+		CHECK(c > b);
+		o = bb_tsc_overhead(1001);
+		printf("  %s: empty pair %llu cycles\n", bb_tsc_end_name(), (unsigned long long)o);
+		CHECK(o > 0 && o < 4096);
+	}
+	bb_tsc_use_rdtscp(true);
+}
+
 int main(void)
 {
 	struct bb_tsc t;
@@ -136,7 +176,9 @@ int main(void)
 	test_decoders();
 	test_each_source(&calibrated);
 	test_init(calibrated);
-	if (bb_tsc_init(&t, NULL) == 0)
+	if (bb_tsc_init(&t, NULL) == 0) {
 		test_counter_and_overhead(&t);
+		test_end_both_ways(&t);
+	}
 	return bb_test_done("test_timing");
 }

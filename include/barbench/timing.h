@@ -6,11 +6,18 @@
  *
  *	t0 = bb_tsc_begin();	// lfence; rdtsc; lfence
  *	... the access ...
- *	t1 = bb_tsc_end();	// rdtscp; lfence
+ *	t1 = bb_tsc_end();	// rdtscp; lfence  (or lfence; rdtsc; lfence)
  *
  * The leading lfence keeps earlier loads from drifting into the window, the
  * trailing one keeps the access from starting before the timestamp; rdtscp
  * waits for the access to retire and the final lfence keeps later code out.
+ * RDTSCP is used only where CPUID says the CPU has it (0x80000001 EDX bit
+ * 27): some CPUs and hypervisors (seen: an AMD EPYC guest under bhyve) do not
+ * advertise it, and a CPUID-faithful emulator (valgrind) raises SIGILL on it.
+ * Without it the end of a sample is "lfence; rdtsc; lfence": the leading
+ * lfence waits for the access to complete (AMD and Intel both document
+ * LFENCE as dispatch-serialising), which is what RDTSCP's wait gave.
+ * bb_tsc.end names the instruction sequence used, for the manifest.
  * An empty pair still costs some cycles: bb_tsc_overhead() measures it so a
  * caller can subtract it (or difference two loop lengths, as lmbench does).
  *
@@ -41,7 +48,24 @@ struct bb_tsc {
 	char source[32];	/* "perf-mmap", "cpuid-15h", "cpuid-16h", "calibrated" */
 	bool invariant;		/* CPUID 0x80000007 EDX bit 8 */
 	char note[256];		/* why earlier sources were skipped, "" if none */
+	char end[24];		/* end of a sample: "rdtscp;lfence" or "lfence;rdtsc;lfence" */
 };
+
+/*
+ * True when bb_tsc_end() uses RDTSCP.  Set from CPUID before main() runs;
+ * bb_tsc_use_rdtscp() overrides it (tests run both paths).
+ */
+extern bool bb_tsc_rdtscp;
+
+/* CPUID 0x80000001 EDX bit 27: does this CPU advertise RDTSCP? */
+bool bb_cpu_has_rdtscp(void);
+/*
+ * Choose the end-of-sample sequence: RDTSCP when @on and the CPU has it,
+ * otherwise lfence;rdtsc;lfence.  Returns what is now in use.
+ */
+bool bb_tsc_use_rdtscp(bool on);
+/* "rdtscp;lfence" or "lfence;rdtsc;lfence": what bb_tsc_end() runs now. */
+const char *bb_tsc_end_name(void);
 
 enum bb_tsc_method {
 	BB_TSC_PERF_MMAP,
@@ -71,8 +95,12 @@ static inline uint64_t bb_tsc_end(void)
 {
 	uint32_t lo, hi, aux;
 
-	__asm__ __volatile__("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
-	(void)aux;
+	if (__builtin_expect(bb_tsc_rdtscp, 1)) {
+		__asm__ __volatile__("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
+		(void)aux;
+	} else {
+		__asm__ __volatile__("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
+	}
 	return ((uint64_t)hi << 32) | lo;
 }
 
