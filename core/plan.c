@@ -166,13 +166,58 @@ static bool aligned_end(uint64_t end, uint64_t page, uint64_t region_size)
 	return end % page == 0 || end == region_size;
 }
 
+/*
+ * The end of the run of touching mappings that covers @c, or @c when none
+ * does.  @m is sorted and non-overlapping: one binary search, then a walk
+ * over the mappings the run holds.
+ */
+static uint64_t backed_to(const struct bb_mapping *m, uint32_t n, uint64_t c)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (m[mid].offset <= c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint32_t k = lo ? lo - 1 : 0; k < n && m[k].offset <= c; k++)
+		if (m[k].offset + m[k].size > c)
+			c = m[k].offset + m[k].size;
+	return c;
+}
+
+static int validate(const struct bb_plan *p, const struct bb_region *r, const struct bb_map_index *ix,
+		    const struct bb_range *must_trap, unsigned nr_must_trap, bool may_expose, struct bb_diag *d);
+
 int bb_plan_validate(const struct bb_plan *p, const struct bb_region *r,
 		     const struct bb_range *must_trap, unsigned nr_must_trap,
 		     bool may_expose, struct bb_diag *d)
 {
+	struct bb_map_index ix;
+	int err;
+
+	if (bb_map_index_build(r, &ix))
+		return bb_diag_set(d, -ENOMEM, "policy %s: out of memory", p->policy);
+	err = validate(p, r, &ix, must_trap, nr_must_trap, may_expose, d);
+	bb_map_index_free(&ix);
+	return err;
+}
+
+static int validate(const struct bb_plan *p, const struct bb_region *r, const struct bb_map_index *ix,
+		    const struct bb_range *must_trap, unsigned nr_must_trap, bool may_expose, struct bb_diag *d)
+{
 	uint64_t cur = 0, mapped = 0;
 	uint32_t slots = 0, i;
 	const char *pol = p->policy;
+	bool sorted = true;
+
+	/* unsorted or overlapping mappings are refused below, after the windows */
+	for (i = 1; i < p->nr_mappings; i++)
+		if (p->mappings[i].offset < p->mappings[i - 1].offset + p->mappings[i - 1].size)
+			sorted = false;
 
 	if (!p->applicable)
 		return p->reason[0] ? 0 : bb_diag_set(d, -EINVAL,
@@ -210,26 +255,14 @@ int bb_plan_validate(const struct bb_plan *p, const struct bb_region *r,
 			return bb_diag_set(d, -EINVAL, "policy %s: map window %" PRIu32 " [0x%" PRIx64 ", 0x%" PRIx64
 					   ") is not aligned to the 0x%" PRIx64 " page", pol, i, w->offset, cur,
 					   p->page_size);
-		if (!bb_region_may_map(r, w->offset, w->size))
+		if (!bb_map_index_covers(ix, w->offset, w->size))
 			return bb_diag_set(d, -EINVAL, "policy %s: map window %" PRIu32 " [0x%" PRIx64 ", 0x%" PRIx64
 					   ") is not mappable: %s", pol, i, w->offset, cur,
 					   !(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ? "the region has no MMAP flag"
 										 : "outside the sparse areas");
-		{	/* backed by the union of the mappings */
-			uint64_t c = w->offset;
-			bool progress = true;
+		if (sorted) {	/* backed by the union of the mappings */
+			uint64_t c = backed_to(p->mappings, p->nr_mappings, w->offset);
 
-			while (c < cur && progress) {
-				progress = false;
-				for (uint32_t k = 0; k < p->nr_mappings; k++) {
-					const struct bb_mapping *m = &p->mappings[k];
-
-					if (m->offset <= c && c < m->offset + m->size) {
-						c = m->offset + m->size;
-						progress = true;
-					}
-				}
-			}
 			if (c < cur)
 				return bb_diag_set(d, -EINVAL, "policy %s: map window %" PRIu32 " [0x%" PRIx64
 						   ", 0x%" PRIx64 ") is not backed by a mapping at 0x%" PRIx64,
@@ -256,7 +289,7 @@ int bb_plan_validate(const struct bb_plan *p, const struct bb_region *r,
 		const struct bb_mapping *m = &p->mappings[i];
 
 		if (m->offset % p->page_size || !aligned_end(m->offset + m->size, p->page_size, r->size) ||
-		    !bb_region_may_map(r, m->offset, m->size))
+		    !bb_map_index_covers(ix, m->offset, m->size))
 			return bb_diag_set(d, -EINVAL, "policy %s: mapping %" PRIu32 " [0x%" PRIx64 ", +0x%" PRIx64
 					   ") is unaligned or not mappable", pol, i, m->offset, m->size);
 		if (i && m->offset < p->mappings[i - 1].offset + p->mappings[i - 1].size)

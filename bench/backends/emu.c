@@ -34,6 +34,7 @@ struct emu_region {
 	uint32_t index;
 	int fd;
 	struct bb_region r;
+	struct bb_map_index ix;	/* what r allows to be mapped, sorted once */
 	uint8_t *info;
 	size_t info_len;
 	/* layout registers of this region with trap-path semantics (id, doorbell), found at open */
@@ -109,6 +110,7 @@ static void emu_close(struct bb_dev *dev)
 		free(e->reg[i].info);
 		free(e->reg[i].special);
 		bb_region_free(&e->reg[i].r);
+		bb_map_index_free(&e->reg[i].ix);
 	}
 	free(e->doorbell_writes);
 	free(e);
@@ -197,6 +199,8 @@ static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 			ns[er->nr_special++] = k;
 		}
 		err = bb_region_copy(&er->r, &dev->layout.regions[i].info);
+		if (!err)
+			err = bb_map_index_build(&er->r, &er->ix);
 		if (err) {
 			err = bb_diag_set(d, err, "%s: out of memory", dev->spec);
 			goto fail;
@@ -260,7 +264,7 @@ static int emu_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 	if (off % (uint64_t)page || ((uintptr_t)addr % (uintptr_t)page))
 		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap at 0x%" PRIx64
 				   " is not aligned to the host page (%ld)", dev->spec, index, off, page);
-	if (!bb_region_may_map(&er->r, off, len))
+	if (!bb_map_index_covers(&er->ix, off, len))
 		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
 				   ") may not be mmap'd (flags and sparse areas forbid it)",
 				   dev->spec, index, off, off + len);

@@ -63,6 +63,7 @@ struct vfio {
 	const char *mode;
 	bool have[BB_DEV_MAX_REGIONS];
 	struct bb_region reg[BB_DEV_MAX_REGIONS];	/* by VFIO index */
+	struct bb_map_index ix[BB_DEV_MAX_REGIONS];	/* what each allows to be mapped, sorted once */
 	struct bb_layout_msix msix;	/* from config space */
 	unsigned msix_cap;
 	bool layout_given;
@@ -88,8 +89,10 @@ static void vfio_close(struct bb_dev *dev)
 		close(v->container);
 	if (v->iommufd >= 0)
 		close(v->iommufd);
-	for (unsigned i = 0; i < BB_DEV_MAX_REGIONS; i++)
+	for (unsigned i = 0; i < BB_DEV_MAX_REGIONS; i++) {
 		bb_region_free(&v->reg[i]);
+		bb_map_index_free(&v->ix[i]);
+	}
 	free(v);
 	dev->priv = NULL;
 }
@@ -376,6 +379,10 @@ static int vfio_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 			bb_region_free(&v->reg[i]);
 			continue;
 		}
+		if (bb_map_index_build(&v->reg[i], &v->ix[i])) {
+			err = bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
+			goto fail;
+		}
 		v->have[i] = true;
 		dev->index[dev->nr_regions++] = i;
 	}
@@ -429,7 +436,7 @@ static int vfio_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t l
 	if (off % (uint64_t)page || len % (uint64_t)page || (uintptr_t)addr % (uintptr_t)page)
 		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64
 				   ") is not aligned to the host page (%ld)", dev->spec, index, off, len, page);
-	if (!bb_region_may_map(r, off, len))
+	if (!bb_map_index_covers(&v->ix[index], off, len))
 		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
 				   ") may not be mmap'd (flags and sparse areas forbid it)", dev->spec, index, off, off + len);
 	if (r->offset > (uint64_t)INT64_MAX - off)

@@ -51,6 +51,7 @@ struct vu_region {
 	int fd;			/* from the last reply that carried one, or -1 */
 	bool have_r;
 	struct bb_region r;	/* the last complete answer */
+	struct bb_map_index ix;	/* what r allows to be mapped, sorted once */
 };
 
 struct vu {
@@ -334,8 +335,16 @@ static int vu_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32_
 
 		snprintf(name, sizeof(name), "%s/region%" PRIu32, dev->spec, index);
 		if (!bb_region_parse(buf, argsz, name, &nr, NULL)) {
+			struct bb_map_index ix;
+
+			if (bb_map_index_build(&nr, &ix)) {
+				bb_region_free(&nr);
+				return bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
+			}
 			bb_region_free(&v->reg[index].r);
+			bb_map_index_free(&v->reg[index].ix);
 			v->reg[index].r = nr;
+			v->reg[index].ix = ix;
 			v->reg[index].have_r = nr.size > 0;
 		}
 	}
@@ -357,7 +366,7 @@ static int vu_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t len
 	if (off % (uint64_t)page || ((uintptr_t)addr % (uintptr_t)page))
 		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap at 0x%" PRIx64
 				   " is not aligned to the host page (%ld)", dev->spec, index, off, page);
-	if (!bb_region_may_map(&g->r, off, len))
+	if (!bb_map_index_covers(&g->ix, off, len))
 		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
 				   ") may not be mmap'd (flags and sparse areas forbid it)", dev->spec, index, off,
 				   off + len);
@@ -389,6 +398,7 @@ static void vu_close(struct bb_dev *dev)
 		if (v->reg[i].fd >= 0)
 			close(v->reg[i].fd);
 		bb_region_free(&v->reg[i].r);
+		bb_map_index_free(&v->reg[i].ix);
 	}
 	free(v->rx);
 	free(v->tx);

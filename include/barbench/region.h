@@ -94,8 +94,36 @@ void bb_region_free_areas(struct bb_region *r);
  */
 uint64_t bb_region_mappable_bytes(const struct bb_region *r);
 
-/* May [off, off+len) be mmap'd according to flags and capabilities (as above)? */
+/*
+ * May [off, off+len) be mmap'd according to flags and capabilities (as above)?
+ * Builds a bb_map_index each call (O(n log n) in the areas): a caller asking
+ * many questions of one region builds the index once instead.
+ */
 bool bb_region_may_map(const struct bb_region *r, uint64_t off, uint64_t len);
+
+/*
+ * What a region allows to be mmap'd, sorted and joined once: @all (the whole
+ * region), or @nr_spans disjoint, non-touching spans in offset order, clipped
+ * to the region.  Build O(n log n), each question O(log n).
+ */
+struct bb_map_index {
+	bool all;
+	uint64_t size;			/* the region's */
+	uint32_t nr_spans;
+	struct bb_area *spans;
+};
+
+int bb_map_index_build(const struct bb_region *r, struct bb_map_index *ix);	/* 0 or -ENOMEM */
+bool bb_map_index_covers(const struct bb_map_index *ix, uint64_t off, uint64_t len);
+uint64_t bb_map_index_bytes(const struct bb_map_index *ix);
+void bb_map_index_free(struct bb_map_index *ix);
+
+/*
+ * Area comparisons made by sorting and searching (never reset by barbench):
+ * tests assert planning stays O(n log n) in the number of areas by counting
+ * these instead of timing.
+ */
+extern unsigned long long bb_area_comparisons;
 
 /* Human-readable description (several lines, each starting with @indent). */
 void bb_region_print(FILE *f, const struct bb_region *r, const char *indent);
