@@ -111,6 +111,13 @@ int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uin
 	return bb_diag_set(d, -EINVAL, "%s: the device keeps asking for a larger argsz", name);
 }
 
+enum bb_guard bb_dev_guard(const struct bb_dev *dev)
+{
+	if (dev->real_hw)
+		return BB_GUARD_SAFE_ONLY;
+	return dev->protect_msix ? BB_GUARD_MSIX : BB_GUARD_NONE;
+}
+
 unsigned bb_dev_must_trap(const struct bb_dev *dev, uint32_t index, struct bb_range out[2])
 {
 	return dev->has_layout ? bb_layout_must_trap(&dev->layout, index, out) : 0;

@@ -77,7 +77,7 @@ static int dispatch_ratio(struct bb_dev *dev, const struct bb_region *r, const s
 
 	err = bb_workload_parse("lat-read", 4, &spec, d);
 	if (!err)
-		err = bb_workload_build(&spec, dev->has_layout ? &dev->layout : NULL, r, dev->real_hw, &wl, d);
+		err = bb_workload_build(&spec, dev->has_layout ? &dev->layout : NULL, r, bb_dev_guard(dev), &wl, d);
 	if (err)
 		return err;
 	err = bb_plan_apply(dev, r->index, plan, &ap, d);

@@ -360,7 +360,7 @@ int cmd_run(int argc, char **argv)
 		nmt = t.nr_must_trap;
 	}
 	for (unsigned i = 0; i < nr_wl; i++) {
-		err = bb_workload_build(&specs[i], dev->has_layout ? &dev->layout : NULL, &rgn, dev->real_hw, &wls[i], &d);
+		err = bb_workload_build(&specs[i], dev->has_layout ? &dev->layout : NULL, &rgn, bb_dev_guard(dev), &wls[i], &d);
 		if (err && err != -ENOENT) {
 			for (unsigned k = 0; k < i; k++)
 				bb_workload_free(&wls[k]);

@@ -540,7 +540,7 @@ int cmd_study(int argc, char **argv)
 					err = bb_workload_parse(st->workloads[w], st->width, &ws, &d);
 					if (!err)
 						err = bb_workload_build(&ws, dev->has_layout ? &dev->layout : NULL, &t->region,
-									dev->real_hw, &t->wl[w], &d);
+									bb_dev_guard(dev), &t->wl[w], &d);
 					if (err == -ENOENT) {
 						memcpy(t->wl_why[w], d.msg, sizeof(t->wl_why[w]));
 						t->wl[w].n = 0;

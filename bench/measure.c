@@ -164,7 +164,7 @@ int bb_measure_path(struct bb_dev *dev, const struct bb_region *r, const struct 
 
 	err = bb_workload_parse(bb_workload_kind_name(kind), 4, &spec, d);
 	if (!err)
-		err = bb_workload_build(&spec, dev->has_layout ? &dev->layout : NULL, r, dev->real_hw, &wl, d);
+		err = bb_workload_build(&spec, dev->has_layout ? &dev->layout : NULL, r, bb_dev_guard(dev), &wl, d);
 	if (err)
 		return err;
 	err = bb_policy_run(ops, r, &ctx, &plan, d);

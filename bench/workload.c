@@ -61,14 +61,23 @@ void bb_workload_free(struct bb_workload *w)
 }
 
 static bool may(const struct bb_layout *l, const struct bb_region *r, uint64_t off, unsigned width,
-		enum bb_op op, bool real_hw)
+		enum bb_op op, enum bb_guard guard)
 {
+	bool real_hw = guard == BB_GUARD_SAFE_ONLY;
 	enum bb_safety a;
 
 	if (off + width > r->size || off % width)
 		return false;
 	if (!l)
 		return !real_hw;
+	if (guard >= BB_GUARD_MSIX) {	/* the MSI-X table and PBA belong to the device's interrupt path */
+		struct bb_range mt[2];
+		unsigned n = bb_layout_must_trap(l, r->index, mt);
+
+		for (unsigned i = 0; i < n; i++)
+			if (off < mt[i].offset + mt[i].size && mt[i].offset < off + width)
+				return false;
+	}
 	/* a constant (id) register is never written, safe range or not (found by fuzz/fuzz_layout.c) */
 	for (uint32_t i = 0; op == BB_OP_WRITE && i < l->nr_regs; i++)
 		if (l->regs[i].kind == BB_REG_ID && bb_reg_overlaps(&l->regs[i], r->index, off, width))
@@ -107,7 +116,7 @@ static unsigned fit_width(unsigned want, uint64_t reg_size)
 
 /* Registers (or, without any, the start of each page) usable for @op. */
 static int targets(const struct bb_layout *l, const struct bb_region *r, unsigned width, enum bb_op op,
-		   bool real_hw, bool doorbells_only, struct bb_workload *w, size_t *cap)
+		   enum bb_guard guard, bool doorbells_only, struct bb_workload *w, size_t *cap)
 {
 	int err = 0;
 	bool any_reg = false;
@@ -121,7 +130,7 @@ static int targets(const struct bb_layout *l, const struct bb_region *r, unsigne
 			continue;
 		if (op == BB_OP_WRITE && g->kind == BB_REG_ID)
 			continue;
-		if (!may(l, r, off, wd, op, real_hw))
+		if (!may(l, r, off, wd, op, guard))
 			continue;
 		any_reg = true;
 		err = push(w, cap, off, wd, op);
@@ -132,7 +141,7 @@ static int targets(const struct bb_layout *l, const struct bb_region *r, unsigne
 	 * 2^52 pages for a 2^64-byte one (found by fuzz/fuzz_layout.c) */
 	for (uint64_t off = 0, pg = 0; off < r->size && w->n < 64 && pg < SWEEP_MAX_PAGES && !err;
 	     off += SWEEP_PAGE, pg++)
-		if (may(l, r, off, width, op, real_hw))
+		if (may(l, r, off, width, op, guard))
 			err = push(w, cap, off, width, op);
 	return err;
 }
@@ -152,7 +161,7 @@ struct mix_target {
 	uint64_t weight;
 };
 
-static int build_mix(const struct bb_layout *l, const struct bb_region *r, unsigned width, bool real_hw,
+static int build_mix(const struct bb_layout *l, const struct bb_region *r, unsigned width, enum bb_guard guard,
 		     uint64_t seed, struct bb_workload *w, size_t *cap)
 {
 	static struct mix_target t[MAX_TARGETS];
@@ -167,12 +176,12 @@ static int build_mix(const struct bb_layout *l, const struct bb_region *r, unsig
 
 		if (g->region != r->index)
 			continue;
-		if (g->reads && may(l, r, off, wd, BB_OP_READ, real_hw)) {
+		if (g->reads && may(l, r, off, wd, BB_OP_READ, guard)) {
 			t[nt] = (struct mix_target){ off, wd, BB_OP_READ, g->reads };
 			total += g->reads;
 			nt++;
 		}
-		if (g->writes && g->kind != BB_REG_ID && may(l, r, off, wd, BB_OP_WRITE, real_hw)) {
+		if (g->writes && g->kind != BB_REG_ID && may(l, r, off, wd, BB_OP_WRITE, guard)) {
 			t[nt] = (struct mix_target){ off, wd, BB_OP_WRITE, g->writes };
 			total += g->writes;
 			nt++;
@@ -274,7 +283,7 @@ int bb_trace_parse(const char *text, size_t len, const char *name, const struct 
 }
 
 static int load_trace(const struct bb_workload_spec *spec, const struct bb_layout *l, const struct bb_region *r,
-		      bool real_hw, struct bb_workload *w, struct bb_diag *d)
+		      enum bb_guard guard, struct bb_workload *w, struct bb_diag *d)
 {
 	FILE *f = fopen(spec->trace, "rb");
 	char *text;
@@ -300,17 +309,18 @@ static int load_trace(const struct bb_workload_spec *spec, const struct bb_layou
 		return err;
 	/* a trace that asks for a forbidden access is refused, never silently trimmed */
 	for (size_t i = 0; i < w->n; i++) {
-		if (!may(l, r, w->acc[i].offset, w->acc[i].width, (enum bb_op)w->acc[i].op, real_hw))
+		if (!may(l, r, w->acc[i].offset, w->acc[i].width, (enum bb_op)w->acc[i].op, guard))
 			return bb_diag_set(d, -EPERM, "%s: access %zu (%s at 0x%" PRIx64 ") touches a range the "
 					   "layout forbids%s", spec->trace, i + 1,
 					   w->acc[i].op == BB_OP_WRITE ? "write" : "read", w->acc[i].offset,
-					   real_hw ? " on real hardware" : "");
+					   guard == BB_GUARD_SAFE_ONLY ? " on real hardware" :
+					   guard == BB_GUARD_MSIX ? " (the MSI-X table and PBA are never touched here)" : "");
 	}
 	return 0;
 }
 
 int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layout *l,
-		      const struct bb_region *r, bool real_hw, struct bb_workload *out, struct bb_diag *d)
+		      const struct bb_region *r, enum bb_guard guard, struct bb_workload *out, struct bb_diag *d)
 {
 	struct bb_workload *w = out;
 	size_t cap = 0;
@@ -327,13 +337,13 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 
 	switch (spec->kind) {
 	case BB_WL_LAT_READ:
-		err = targets(l, r, spec->width, BB_OP_READ, real_hw, false, w, &cap);
+		err = targets(l, r, spec->width, BB_OP_READ, guard, false, w, &cap);
 		break;
 	case BB_WL_LAT_WRITE:
-		err = targets(l, r, spec->width, BB_OP_WRITE, real_hw, false, w, &cap);
+		err = targets(l, r, spec->width, BB_OP_WRITE, guard, false, w, &cap);
 		break;
 	case BB_WL_DOORBELL:
-		err = targets(l, r, spec->width, BB_OP_WRITE, real_hw, true, w, &cap);
+		err = targets(l, r, spec->width, BB_OP_WRITE, guard, true, w, &cap);
 		if (!err && !w->n) {
 			err = bb_diag_set(d, -ENOENT, "region %" PRIu32 " has no doorbell the layout lets us write",
 					  r->index);
@@ -348,14 +358,14 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		uint64_t end = r->size < STREAM_BYTES ? r->size : STREAM_BYTES;
 
 		for (uint64_t off = 0; off + spec->width <= end && !err; off += spec->width)
-			if (may(l, r, off, spec->width, op, real_hw))
+			if (may(l, r, off, spec->width, op, guard))
 				err = push(w, &cap, off, spec->width, op);
 		w->per_sample = w->n < 1024 ? (unsigned)w->n : 1024;
 		w->serialised = false;
 		break;
 	}
 	case BB_WL_MIX:
-		err = build_mix(l, r, spec->width, real_hw, spec->seed, w, &cap);
+		err = build_mix(l, r, spec->width, guard, spec->seed, w, &cap);
 		if (err == -ENOENT) {
 			err = bb_diag_set(d, -ENOENT, "region %" PRIu32 " has no register with a reads/writes weight",
 					  r->index);
@@ -370,7 +380,7 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 			/* the first readable word of the page */
 			for (uint64_t off = pg * SWEEP_PAGE; off < (pg + 1) * SWEEP_PAGE && off < r->size;
 			     off += spec->width) {
-				if (may(l, r, off, spec->width, BB_OP_READ, real_hw)) {
+				if (may(l, r, off, spec->width, BB_OP_READ, guard)) {
 					err = push(w, &cap, off, spec->width, BB_OP_READ);
 					break;
 				}
@@ -379,7 +389,7 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		break;
 	}
 	case BB_WL_REPLAY:
-		err = load_trace(spec, l, r, real_hw, w, d);
+		err = load_trace(spec, l, r, guard, w, d);
 		if (err)
 			goto out;
 		break;

@@ -50,8 +50,12 @@ static void check_roundtrip(const struct bb_region *r)
 
 /* The rules of tests/test_workload.c check_safe(). */
 static void check_workload(const struct bb_layout *l, const struct bb_region *r, const struct bb_workload *w,
-			   bool real_hw)
+			   enum bb_guard guard)
 {
+	bool real_hw = guard == BB_GUARD_SAFE_ONLY;
+	struct bb_range mt[2];
+	unsigned nmt = bb_layout_must_trap(l, r->index, mt);
+
 	FUZZ_ASSERT(w->n > 0 && w->per_sample > 0, "%s: empty workload", w->name);
 	for (size_t i = 0; i < w->n; i++) {
 		const struct bb_access *a = &w->acc[i];
@@ -60,6 +64,9 @@ static void check_workload(const struct bb_layout *l, const struct bb_region *r,
 		FUZZ_ASSERT(a->width == 1 || a->width == 2 || a->width == 4 || a->width == 8, "width %u", a->width);
 		FUZZ_ASSERT(a->offset % a->width == 0 && a->offset + a->width <= r->size && a->offset < r->size,
 			    "%s: access 0x%" PRIx64 " unaligned or outside", w->name, a->offset);
+		for (unsigned k = 0; guard >= BB_GUARD_MSIX && k < nmt; k++)
+			FUZZ_ASSERT(!(a->offset < mt[k].offset + mt[k].size && mt[k].offset < a->offset + a->width),
+				    "%s: touches must-trap 0x%" PRIx64 " with guard %d", w->name, a->offset, (int)guard);
 		s = bb_layout_access(l, r->index, a->offset, a->width, real_hw);
 		FUZZ_ASSERT(s != BB_ACCESS_NONE, "%s: touches a none range at 0x%" PRIx64, w->name, a->offset);
 		if (a->op == BB_OP_WRITE) {
@@ -123,18 +130,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* what the benchmark would do with it: only what the layout allows */
 	for (uint32_t i = 0; i < l.nr_regions && i < 4; i++) {
 		for (size_t k = 0; k < NO_STREAM_TEST; k++) {
-			for (int hw = 0; hw < 2; hw++) {
+			for (int hw = BB_GUARD_NONE; hw <= BB_GUARD_SAFE_ONLY; hw++) {
 				struct bb_workload_spec spec;
 				struct bb_workload w;
 
 				err = bb_workload_parse(bb_workload_kind_name(kinds[k]), 4, &spec, &d);
 				FUZZ_ASSERT(!err, "%s", d.msg);
-				err = bb_workload_build(&spec, &l, &l.regions[i].info, hw, &w, &d);
+				err = bb_workload_build(&spec, &l, &l.regions[i].info, (enum bb_guard)hw, &w, &d);
 				if (err) {
 					FUZZ_ASSERT(err == -ENOENT || err == -ENOMEM, "workload error %d: %s", err, d.msg);
 					continue;
 				}
-				check_workload(&l, &l.regions[i].info, &w, hw);
+				check_workload(&l, &l.regions[i].info, &w, (enum bb_guard)hw);
 				bb_workload_free(&w);
 			}
 		}

@@ -268,7 +268,7 @@ static void test_syscall_count(void)
 			struct bb_run_cfg cfg = { .dev = dev, .region = &r, .samples = 300, .warmup = 17, .tsc = &tsc };
 
 			CHECK_EQ(bb_workload_parse(bb_workload_kind_name((enum bb_wl_kind)kind), 4, &spec, &d), 0);
-			if (bb_workload_build(&spec, &dev->layout, &r, false, &wl, &d))
+			if (bb_workload_build(&spec, &dev->layout, &r, BB_GUARD_NONE, &wl, &d))
 				continue;
 			CHECK_EQ(bb_policy_run(bb_registry_find(&reg, pols[k]), &r, &ctx, &p, &d), 0);
 			cfg.plan = &p;

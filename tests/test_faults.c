@@ -262,7 +262,7 @@ static int rig_open(struct rig *g, const char *spec, const char *policy, const c
 		snprintf(g->wl.name, sizeof(g->wl.name), "%s", wl);
 	} else {
 		CHECK_EQ(bb_workload_parse(wl, 4, &ws, &d), 0);
-		err = bb_workload_build(&ws, &g->dev->layout, &g->r, false, &g->wl, &d);
+		err = bb_workload_build(&ws, &g->dev->layout, &g->r, BB_GUARD_NONE, &g->wl, &d);
 		CHECK_EQ(err, 0);
 	}
 	return err;

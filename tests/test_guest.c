@@ -353,7 +353,7 @@ static void runner_exits(const char *spec, uint64_t page, bool ioeventfd)
 			int err;
 
 			CHECK_EQ(bb_workload_parse(wls[w], 4, &ws, &d), 0);
-			if (bb_workload_build(&ws, &dev->layout, &r, false, &wl, &d))
+			if (bb_workload_build(&ws, &dev->layout, &r, BB_GUARD_NONE, &wl, &d))
 				continue;
 			CHECK_EQ(bb_policy_run(reg.ops[k], &r, &ctx, &p, &d), 0);
 			if (!p.applicable) {
@@ -433,7 +433,7 @@ static void ioeventfd_length(void)
 	CHECK_EQ(bb_dev_region(dev, 0, &r, NULL, NULL, &d), 0);
 	CHECK_EQ(bb_tsc_init(&tsc, &d), 0);
 	CHECK_EQ(bb_workload_parse("doorbell", 2, &ws, &d), 0);
-	CHECK_EQ(bb_workload_build(&ws, &dev->layout, &r, false, &wl, &d), 0);
+	CHECK_EQ(bb_workload_build(&ws, &dev->layout, &r, BB_GUARD_NONE, &wl, &d), 0);
 	CHECK_EQ(bb_policy_run(&bb_policy_trap, &r, &ctx, &p, &d), 0);
 	{
 		struct bb_run_cfg cfg = { .dev = dev, .region = &r, .plan = &p, .wl = &wl, .samples = 4,

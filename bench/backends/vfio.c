@@ -327,6 +327,7 @@ static int vfio_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	v->container = v->group = v->iommufd = v->devfd = -1;
 	dev->priv = v;
 	dev->real_hw = true;
+	dev->protect_msix = true;
 	err = bb_vfio_parse_spec(arg, &v->spec, d);
 	if (err)
 		goto fail;

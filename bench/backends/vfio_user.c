@@ -224,6 +224,19 @@ static ssize_t vu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf
 		bb_diag_set(&v->last, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
 		return -EINVAL;
 	}
+	if (dev->protect_msix && dev->has_layout) {
+		/* the last line of defence: a server may front hardware, whose MSI-X table is never touched */
+		struct bb_range mt[2];
+		unsigned n = bb_layout_must_trap(&dev->layout, index, mt);
+
+		for (unsigned i = 0; i < n; i++)
+			if (off < mt[i].offset + mt[i].size && mt[i].offset < off + len) {
+				bb_diag_set(&v->last, -EPERM, "%s: region %" PRIu32 " [0x%" PRIx64 ", +%zu) touches the MSI-X"
+					    " %s: never touched", dev->spec, index, off, len,
+					    mt[i].offset == dev->layout.msix.table_offset ? "table" : "PBA");
+				return -EPERM;
+			}
+	}
 	while (done < len) {
 		size_t chunk = len - done < v->max_xfer ? len - done : (size_t)v->max_xfer;
 		struct bb_vu_region_access a = { .offset = off + done, .region = index, .count = (uint32_t)chunk };
@@ -642,6 +655,7 @@ static int vu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		bb_region_free(&r);
 	}
 	dev->real_hw = false;
+	dev->protect_msix = true;	/* a vfio-user server may front real hardware */
 	if (layout[0]) {
 		char path[512];
 

@@ -61,6 +61,7 @@ struct bb_dev {
 	bool has_layout;
 	struct bb_layout layout;
 	bool real_hw;		/* touching the wrong register can hurt */
+	bool protect_msix;	/* never touch the MSI-X table and PBA (the backend may front hardware) */
 	/* system calls the trap path made, for tests and the runs table */
 	uint64_t trap_reads;
 	uint64_t trap_writes;
@@ -80,6 +81,9 @@ void bb_dev_close(struct bb_dev *dev);
  */
 int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uint8_t **raw,
 		  size_t *raw_len, struct bb_diag *d);
+
+/* What a workload may touch on @dev (enum bb_guard). */
+enum bb_guard bb_dev_guard(const struct bb_dev *dev);
 
 /* Must-trap ranges of region @index (from the layout). */
 unsigned bb_dev_must_trap(const struct bb_dev *dev, uint32_t index, struct bb_range out[2]);

@@ -31,6 +31,19 @@ enum bb_safety {
 	BB_ACCESS_RW,
 };
 
+/*
+ * What a workload may touch on a device, strictest last: anything (the
+ * emulated device's own memory); anything but the MSI-X table and PBA (a
+ * device whose backend may front real hardware, e.g. a vfio-user server);
+ * only what the layout marks safe, and never the MSI-X table and PBA (real
+ * hardware).
+ */
+enum bb_guard {
+	BB_GUARD_NONE,
+	BB_GUARD_MSIX,
+	BB_GUARD_SAFE_ONLY,
+};
+
 /* A byte range of one region. */
 struct bb_range {
 	uint32_t region;

@@ -60,13 +60,13 @@ const char *bb_workload_kind_name(enum bb_wl_kind k);
 
 /*
  * Build @spec for region @r of a device described by @l (may be NULL: then
- * only the region's first pages are used).  @real_hw: only what the layout
- * marks safe may be touched (and the MSI-X table never).  A workload that
+ * only the region's first pages are used).  @guard: what may be touched
+ * (enum bb_guard: bb_dev_guard() of the device).  A workload that
  * has nothing to do here (no doorbells for `doorbell`) returns -ENOENT with
  * the reason in @d.
  */
 int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layout *l,
-		      const struct bb_region *r, bool real_hw, struct bb_workload *out, struct bb_diag *d);
+		      const struct bb_region *r, enum bb_guard guard, struct bb_workload *out, struct bb_diag *d);
 void bb_workload_free(struct bb_workload *w);
 
 /* Parse a replay trace (text, @name for messages) into accesses. */
