@@ -85,6 +85,10 @@ int bb_cli_param_add(const char *cmd, const char *arg, struct bb_param *params, 
 		return bb_cli_fail(BB_EXIT_USAGE, "%s: --param %s: want KEY=VALUE", cmd, arg);
 	if (*n >= BB_POLICY_MAX_PARAMS)
 		return bb_cli_fail(BB_EXIT_USAGE, "%s: at most %d --param", cmd, BB_POLICY_MAX_PARAMS);
+	for (unsigned i = 0; i < *n; i++)
+		if (strlen(keys[i]) == (size_t)(eq - arg) && !memcmp(keys[i], arg, (size_t)(eq - arg)))
+			return bb_cli_fail(BB_EXIT_USAGE, "%s: --param %s: %s is already %s=%s; give each key once", cmd,
+					   arg, keys[i], keys[i], params[i].value);
 	memcpy(keys[*n], arg, (size_t)(eq - arg));
 	keys[*n][eq - arg] = '\0';
 	params[*n].key = keys[*n];

@@ -85,16 +85,36 @@ static bool policy_takes(const struct bb_registry *reg, char *const *names, unsi
 	return false;
 }
 
-/* Split a comma list in place. */
-static int split(char *s, char **out, unsigned max, unsigned *n)
+/*
+ * Split the comma list @arg into a copy (@buf, @size bytes): argv stays as
+ * given, for the manifest's command line.  Empty and repeated items are
+ * refused: "sparse,,trap," was once taken as "sparse,trap".
+ */
+static int split(const char *opt, const char *arg, char *buf, size_t size, char **out, unsigned max, unsigned *n)
 {
+	char *p = buf;
+
 	*n = 0;
-	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+	if (strlen(arg) >= size)
+		return bb_cli_fail(BB_EXIT_USAGE, "run: %s: a list of at most %zu characters", opt, size - 1);
+	strcpy(buf, arg);
+	for (;;) {
+		char *e = strchr(p, ',');
+
+		if (e)
+			*e = '\0';
+		if (!*p)
+			return bb_cli_fail(BB_EXIT_USAGE, "run: %s %s: an empty item", opt, arg);
+		for (unsigned i = 0; i < *n; i++)
+			if (!strcmp(out[i], p))
+				return bb_cli_fail(BB_EXIT_USAGE, "run: %s %s: '%s' is given twice", opt, arg, p);
 		if (*n == max)
-			return -E2BIG;
-		out[(*n)++] = tok;
+			return bb_cli_fail(BB_EXIT_USAGE, "run: %s %s: at most %u items", opt, arg, max);
+		out[(*n)++] = p;
+		if (!e)
+			return 0;
+		p = e + 1;
 	}
-	return *n ? 0 : -EINVAL;
 }
 
 struct skipped {
@@ -143,6 +163,7 @@ int cmd_run(int argc, char **argv)
 	struct bb_profile profile = { 0 };
 	char *policy_arg = NULL, *page_arg = NULL, *wl_arg = NULL;
 	char *pol_names[BB_REGISTRY_MAX], *wl_names[MAX_LIST];
+	static char pol_list[2048], wl_list[8192];
 	const char *must[BB_MAX_MUST_TRAP], *paths[8];
 	unsigned nr_pol = 0, nr_wl = 0, nr_pages = 1, nr_must = 0, nr_paths = 0, nr_params = 0;
 	uint64_t pages[MAX_LIST] = { (uint64_t)sysconf(_SC_PAGESIZE) };
@@ -262,8 +283,8 @@ int cmd_run(int argc, char **argv)
 	if (page_arg && bb_cli_page_sizes(page_arg, pages, MAX_LIST, &nr_pages, &d))
 		return bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
 	if (wl_arg) {
-		if (split(wl_arg, wl_names, MAX_LIST, &nr_wl))
-			return bb_cli_fail(BB_EXIT_USAGE, "run: --workload: 1 to %d names", MAX_LIST);
+		if ((err = split("--workload", wl_arg, wl_list, sizeof(wl_list), wl_names, MAX_LIST, &nr_wl)))
+			return err;
 	} else {
 		wl_names[0] = "lat-read";
 		nr_wl = 1;
@@ -282,9 +303,10 @@ int cmd_run(int argc, char **argv)
 	if (!policy_arg || !strcmp(policy_arg, "all")) {
 		for (unsigned i = 0; i < reg.n; i++)
 			pol_names[nr_pol++] = (char *)reg.ops[i]->name;
-	} else if (split(policy_arg, pol_names, BB_REGISTRY_MAX, &nr_pol)) {
+	} else if ((err = split("--policy", policy_arg, pol_list, sizeof(pol_list), pol_names, BB_REGISTRY_MAX,
+				&nr_pol))) {
 		bb_registry_free(&reg);
-		return bb_cli_fail(BB_EXIT_USAGE, "run: --policy: a comma list or all");
+		return err;
 	}
 	for (unsigned i = 0; i < nr_pol; i++) {
 		if (!bb_registry_find(&reg, pol_names[i])) {

@@ -150,9 +150,27 @@ static bool knows_param(const struct bb_policy_ops *ops, const char *key)
 	return false;
 }
 
+/* Do @a and @b describe the same region (every field and array)? */
+static bool region_same(const struct bb_region *a, const struct bb_region *b)
+{
+	if (a->index != b->index || a->flags != b->flags || a->size != b->size || a->offset != b->offset ||
+	    a->has_sparse != b->has_sparse || a->nr_areas != b->nr_areas || a->msix_mappable != b->msix_mappable ||
+	    a->has_type != b->has_type || a->type != b->type || a->subtype != b->subtype ||
+	    a->nr_unknown != b->nr_unknown)
+		return false;
+	if (a->nr_areas && (!a->areas || !b->areas || memcmp(a->areas, b->areas, a->nr_areas * sizeof(*a->areas))))
+		return false;
+	if (a->nr_unknown && (!a->unknown || !b->unknown ||
+			      memcmp(a->unknown, b->unknown, a->nr_unknown * sizeof(*a->unknown))))
+		return false;
+	return true;
+}
+
 int bb_policy_run(const struct bb_policy_ops *ops, const struct bb_region *r,
 		  const struct bb_policy_ctx *ctx, struct bb_plan *plan, struct bb_diag *d)
 {
+	struct bb_region copy;
+	bool changed;
 	int err;
 
 	bb_plan_init(plan, ops->name, ctx->page_size, r->size);
@@ -163,9 +181,26 @@ int bb_policy_run(const struct bb_policy_ops *ops, const struct bb_region *r,
 		if (!knows_param(ops, ctx->params[i].key))
 			return bb_diag_set(d, -EINVAL, "policy %s takes no parameter '%s'", ops->name,
 					   ctx->params[i].key);
-	err = ops->plan(r, ctx, plan, d);
+	/*
+	 * A policy gets its own copy of the region: one that casts away const
+	 * and changes what it was given is caught below, and cannot change
+	 * what the validator and every later policy see.
+	 */
+	err = bb_region_copy(&copy, r);
+	if (err)
+		return bb_diag_set(d, err, "policy %s: out of memory", ops->name);
+	bb_diag_clear(d);
+	err = ops->plan(&copy, ctx, plan, d);
+	changed = !region_same(&copy, r);
+	bb_region_free(&copy);
+	if (!err && changed)
+		err = bb_diag_set(d, -EPROTO, "changed the region it was given (a policy only reads it)");
 	if (err) {
 		bb_plan_free(plan);
+		if (err > 0 || err < -4095)	/* not an errno: a broken module */
+			err = -EPROTO;
+		if (d && !d->msg[0])
+			bb_diag_set(d, err, "failed with \"%s\" and gave no reason", strerror(-err));
 		if (err != -ENOMEM)
 			bb_diag_prefix(d, "policy %s", ops->name);
 		return err;

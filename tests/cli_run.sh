@@ -101,5 +101,19 @@ printf '0x20 4 w\n' >"$tmp/nssr"
 bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --workload replay:"$tmp/nssr"
 grep -q "touches a range the layout forbids" "$tmp/err" || no "forbidden trace: $(cat "$tmp/err")"
 
+# empty_or_repeated_list_items: lists and --param keys are taken exactly as given, never trimmed
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --policy sparse,,trap,
+grep -q "policy sparse,,trap,: an empty item" "$tmp/err" || no "empty policy item: $(cat "$tmp/err")"
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --workload lat-read,lat-read
+grep -q "'lat-read' is given twice" "$tmp/err" || no "repeated workload: $(cat "$tmp/err")"
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --policy budget --param memslots=1 --param memslots=2
+grep -q "memslots is already memslots=1" "$tmp/err" || no "repeated --param: $(cat "$tmp/err")"
+
+# exact_argv: the manifest records the command line as given (lists were once cut at their first comma)
+"$BB" run --device emu:layouts/nvme-msix-bar0 --policy trap,sparse --workload lat-read,doorbell --samples 20 \
+	--out "$tmp/argv" >/dev/null 2>"$tmp/err" || no "argv run: $(cat "$tmp/err")"
+grep -q '"command_line": \["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"\]' \
+	"$tmp/argv/manifest.json" || no "manifest command_line: $(grep command_line "$tmp/argv/manifest.json")"
+
 [ $fail -eq 0 ] && echo "cli_run: ok ($n regions)"
 exit $fail

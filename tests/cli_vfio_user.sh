@@ -122,6 +122,31 @@ for spec in "vfio-user:$tmp/s?layout=nvme-msix-bar0-pre416" "vfio-user:$tmp/s"; 
 	done
 done
 
+# connect_timeout: a listener that never accepts, its backlog full: the client gives up after
+# timeout= with a failure (exit 1) saying so, not "Resource temporarily unavailable"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0)
+held = []
+for _ in range(4):
+    c = socket.socket(socket.AF_UNIX); c.setblocking(False)
+    try: c.connect(sys.argv[1])
+    except OSError: pass
+    held.append(c)
+open(sys.argv[1] + ".ready", "w").close()
+time.sleep(30)' "$tmp/full" &
+	full=$!
+	i=0
+	while [ ! -e "$tmp/full.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	"$BB" info "vfio-user:$tmp/full?timeout=300" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 1 ] || no "connect timeout: exit $rc, want 1 ($(cat "$tmp/err"))"
+	grep -q "connect: no room in the server's queue within 300 ms" "$tmp/err" || no "connect timeout: $(cat "$tmp/err")"
+	kill $full 2>/dev/null
+	wait $full 2>/dev/null
+fi
+
 # the guest runner over vfio-user (MMIO exits become messages)
 if "$BB" run --runner guest --device "vfio-user:$tmp/s" --region 0 --out "$tmp/gprobe" --policy trap --samples 1 --warmup 0 \
 	>/dev/null 2>"$tmp/err"; then

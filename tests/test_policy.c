@@ -233,6 +233,30 @@ static int bad_silent(const struct bb_region *r, const struct bb_policy_ctx *c, 
 	return 0;
 }
 
+/* casts away const: widens the area it was given to the whole region, then plans "sparse" on it */
+static int bad_mutates(const struct bb_region *r, const struct bb_policy_ctx *c, struct bb_plan *p,
+		       struct bb_diag *d)
+{
+	struct bb_area *a = (struct bb_area *)r->areas;
+
+	(void)c; (void)d;
+	a[0].size = r->size;
+	return first_err(bb_plan_add_map(p, 0, r->size), bb_plan_add_mapping(p, 0, r->size));
+}
+/* fails without a message, with a positive "errno" */
+static int bad_no_reason(const struct bb_region *r, const struct bb_policy_ctx *c, struct bb_plan *p,
+			 struct bb_diag *d)
+{
+	(void)r; (void)c; (void)p; (void)d;
+	return -ENOSPC;
+}
+static int bad_positive(const struct bb_region *r, const struct bb_policy_ctx *c, struct bb_plan *p,
+			struct bb_diag *d)
+{
+	(void)r; (void)c; (void)p; (void)d;
+	return 7;
+}
+
 static void test_validation(void)
 {
 	struct bb_area areas[] = { { 0, 0x2000 } };
@@ -250,6 +274,8 @@ static void test_validation(void)
 		{ bad_no_mapping, "is not backed by a mapping", 0 },
 		{ bad_overlap, "overlaps another", 0 },
 		{ bad_silent, "not applicable without a reason", 0 },
+		{ bad_mutates, "changed the region it was given (a policy only reads it)", 0 },
+		{ bad_positive, "failed with \"Protocol error\" and gave no reason", 0 },
 	};
 
 	for (size_t i = 0; i < N(cases); i++) {
@@ -262,6 +288,18 @@ static void test_validation(void)
 		CHECK_EQ(bb_policy_run(&ops, &r, &ctx, &p, &d), -EPROTO);
 		CHECK_STR_HAS(d.msg, "policy broken");
 		CHECK_STR_HAS(d.msg, cases[i].want);
+	}
+	/* the region the caller holds is unchanged by a policy that wrote to its copy */
+	CHECK_EQ(areas[0].size, 0x2000);
+	{
+		struct bb_policy_ops ops = { .abi = BB_POLICY_ABI, .name = "broken", .summary = "x",
+					     .plan = bad_no_reason };
+		struct bb_policy_ctx ctx = { .page_size = 4096 };
+		struct bb_diag d = { "stale message of an earlier call" };
+		struct bb_plan p;
+
+		CHECK_EQ(bb_policy_run(&ops, &r, &ctx, &p, &d), -ENOSPC);
+		CHECK_STR_HAS(d.msg, "policy broken: failed with \"No space left on device\" and gave no reason");
 	}
 }
 

@@ -628,6 +628,12 @@ static int vu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	}
 	if (connect(v->sock, (struct sockaddr *)&sa, sizeof(sa))) {
 		err = -errno;
+		if (err == -EAGAIN || err == -EINPROGRESS) {
+			/* SO_SNDTIMEO ran out while the server's listen backlog stayed full: a failure, not bad input */
+			err = bb_diag_set(d, -ETIMEDOUT, "%s: connect: no room in the server's queue within %u ms (it is"
+					  " stuck or busy with other clients)", dev->spec, v->timeout_ms);
+			goto fail;
+		}
 		err = bb_diag_set(d, err, "%s: connect: %s%s", dev->spec, strerror(-err),
 				  err == -ECONNREFUSED ? " (no server listens there: start one with barbench serve)" :
 				  err == -ENOENT ? " (no socket at that path)" : "");
