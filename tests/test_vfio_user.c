@@ -157,8 +157,15 @@ static uint64_t free_word(const struct bb_layout *l, uint32_t index, uint64_t fr
 	for (uint64_t off = from; off + 16 <= end; off += 16) {
 		bool hit = false;
 
+		struct bb_range mt[2];
+		unsigned n = bb_layout_must_trap(l, index, mt);
+
 		for (uint32_t i = 0; i < l->nr_regs; i++)
 			if (l->regs[i].kind == BB_REG_ID && bb_reg_overlaps(&l->regs[i], index, off, 16))
+				hit = true;
+		/* a vfio-user client never touches the MSI-X table or PBA */
+		for (unsigned i = 0; i < n; i++)
+			if (off < mt[i].offset + mt[i].size && mt[i].offset < off + 16)
 				hit = true;
 		if (!hit)
 			return off;
@@ -175,6 +182,13 @@ static void data_checks(struct bb_dev *v, const struct bb_layout *l, const struc
 	uint64_t a = 0x1122334455667788ull, b = 0x99aabbccddeeff00ull, got = 0;
 	uint8_t *p = NULL;
 
+	if (l->msix.present && (l->msix.table_region == r->index || l->msix.pba_region == r->index)) {
+		/* msix_untouched: the trap path refuses the table and the PBA, whatever asks */
+		uint64_t at = l->msix.table_region == r->index ? l->msix.table_offset : l->msix.pba_offset;
+
+		CHECK_EQ(v->ops->rw(v, r->index, at, &got, 8, false), -EPERM);
+		CHECK_EQ(v->ops->rw(v, r->index, at, &a, 4, true), -EPERM);
+	}
 	if (bb_region_mappable_bytes(r)) {
 		/* the first whole page the region lets us map */
 		if (r->has_sparse && !r->msix_mappable) {
