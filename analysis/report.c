@@ -153,6 +153,7 @@ static void read_manifest(struct rep *r)
 static int read_samples(const char *dir, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
 {
 	char path[4096], line[256];
+	bool covers;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id);
@@ -163,12 +164,15 @@ static int read_samples(const char *dir, const char *id, double *ns, uint64_t *o
 		fclose(f);
 		return -EINVAL;
 	}
+	/* sample,offset,path,accesses,ns since samples say how many accesses they timed; sample,offset,path,ns before */
+	covers = !strncmp(line, "sample,offset,path,accesses,ns", 30);
 	while (*n < max && fgets(line, sizeof(line), f)) {
-		unsigned long long s, o;
+		unsigned long long s, o, k = 1;
 		char path_kind[8];
 		double v;
 
-		if (sscanf(line, "%llu,%llu,%7[a-z],%lf", &s, &o, path_kind, &v) != 4)
+		if (covers ? sscanf(line, "%llu,%llu,%7[a-z],%llu,%lf", &s, &o, path_kind, &k, &v) != 5
+			   : sscanf(line, "%llu,%llu,%7[a-z],%lf", &s, &o, path_kind, &v) != 4)
 			continue;
 		ns[*n] = v;
 		if (off)

@@ -2,6 +2,7 @@
 /* Summary statistics; definitions in include/barbench/stats.h. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "barbench/stats.h"
@@ -82,4 +83,26 @@ int bb_summarize(double *samples, size_t n, struct bb_summary *out)
 	out->ci95_lo = samples[lo - 1];
 	out->ci95_hi = samples[hi - 1];
 	return 0;
+}
+
+const char *bb_format_ns(char *buf, size_t len, double ns, double res_ns)
+{
+	if (!isfinite(ns) || !isfinite(res_ns))
+		snprintf(buf, len, "n/a");
+	else if (ns < res_ns)
+		snprintf(buf, len, "< %.*f ns", res_ns < 1 ? 2 : 1, res_ns);
+	else
+		snprintf(buf, len, "%.1f ns", ns);
+	return buf;
+}
+
+const char *bb_format_ratio(char *buf, size_t len, double slow_ns, double fast_ns, double res_ns)
+{
+	if (!isfinite(slow_ns) || !isfinite(fast_ns) || !isfinite(res_ns) || slow_ns <= 0)
+		snprintf(buf, len, "n/a");
+	else if (fast_ns < res_ns || fast_ns <= 0)
+		snprintf(buf, len, "> %.0fx", res_ns > 0 ? floor(slow_ns / res_ns) : 1.0);
+	else
+		snprintf(buf, len, "%.1fx", slow_ns / fast_ns);
+	return buf;
 }

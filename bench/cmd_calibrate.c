@@ -6,6 +6,7 @@
  * loop, alternating, the ratio of medians reported (goal <= 1.05).
  */
 #include <errno.h>
+#include <time.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,10 +63,36 @@ static int measure(struct bb_dev *dev, const struct bb_region *r, const struct b
 }
 
 
+#define LOOP_LOADS 2000000u
+
+/*
+ * A reference that needs no fine clock: LOOP_LOADS serialised 4-byte loads
+ * (load; lfence) over @ptrs, timed as a whole with CLOCK_MONOTONIC; ns per
+ * load.  The batched mapped_read figure should agree with it.
+ */
+static double loop_read_ns(void *const *ptrs, size_t n)
+{
+	struct timespec t0, t1;
+	uint64_t sink = 0;
+	size_t pos = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < LOOP_LOADS; i++) {
+		sink += *(const volatile uint32_t *)ptrs[pos];
+		__asm__ __volatile__("lfence" ::: "memory");
+		if (++pos == n)
+			pos = 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (sink == 0x5eed5eed5eed5eedull)
+		fputc('\0', stderr);
+	return ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / LOOP_LOADS;
+}
+
 /* Runner vs reference on the mapped offsets of lat-read under the given plan. */
 static int dispatch_ratio(struct bb_dev *dev, const struct bb_region *r, const struct bb_plan *plan,
 			  size_t samples, unsigned reps, const struct bb_tsc *tsc, uint64_t overhead,
-			  double *ratios, double *ref_p50, double *run_p50, struct bb_diag *d)
+			  double *ratios, double *ref_p50, double *run_p50, double *loop_ns, struct bb_diag *d)
 {
 	struct bb_workload_spec spec;
 	struct bb_workload wl;
@@ -105,9 +132,12 @@ static int dispatch_ratio(struct bb_dev *dev, const struct bb_region *r, const s
 		err = bb_diag_set(d, -ENOENT, "no mapped 4-byte register to read in region %" PRIu32, r->index);
 		goto out;
 	}
+	loop_read_ns(ptrs, k);	/* warm-up */
+	*loop_ns = loop_read_ns(ptrs, k);
 	for (unsigned rep = 0; rep < reps && !err; rep++) {
 		struct bb_run_cfg cfg = { .dev = dev, .region = r, .plan = plan, .wl = &wl, .samples = samples,
-					  .warmup = samples / 10, .tsc = tsc, .tsc_overhead = overhead };
+					  .warmup = samples / 10, .tsc = tsc, .tsc_overhead = overhead,
+					  .batch = 1 };	/* the same one-access window as the reference */
 		struct bb_run_result res;
 		struct bb_summary a, b;
 
@@ -212,7 +242,7 @@ int cmd_calibrate(int argc, char **argv)
 	};
 	char ref_device[320] = "";
 	unsigned nref = 0;
-	double ratios[64], ref[64], run[64], sorted[64];
+	double ratios[64], ref[64], run[64], sorted[64], loop_ns = 0;
 	struct bb_registry reg;
 	struct bb_dev *dev = NULL;
 	struct bb_region r;
@@ -305,7 +335,7 @@ int cmd_calibrate(int argc, char **argv)
 		goto out;
 	}
 	figs[0].policy = figs[1].policy = mapped_policy;
-	err = dispatch_ratio(dev, &r, &plan, samples, (unsigned)reps, &tsc, overhead, ratios, ref, run, &d);
+	err = dispatch_ratio(dev, &r, &plan, samples, (unsigned)reps, &tsc, overhead, ratios, ref, run, &loop_ns, &d);
 	bb_plan_free(&plan);
 	if (err) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "calibrate: dispatch: %s", d.msg);
@@ -326,6 +356,9 @@ int cmd_calibrate(int argc, char **argv)
 		printf(",\"region\":%" PRIu32 ",\"width_bytes\":4,\"samples\":%" PRIu64
 		       ",\"tsc_hz\":%.0f,\"tsc_source\":\"%s\",\"tsc_overhead_cycles\":%" PRIu64 ",\"cpu\":%d",
 		       r.index, samples, tsc.hz, tsc.source, overhead, pl.cpu);
+		printf(",\"timer\":{\"source\":\"%s\",\"freq_hz\":%.0f,\"step_cycles\":%" PRIu64 ",\"resolution_ns\":%.3f,"
+		       "\"empty_pair_ns\":%.3f,\"end_instruction\":\"%s\"}", tsc.source, tsc.hz, tsc.step_cycles,
+		       bb_tsc_resolution_ns(&tsc), bb_tsc_ns(&tsc, tsc.empty_pair_cycles), tsc.end);
 		for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
 			if (figs[i].ok)
 				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", figs[i].name, figs[i].s.p50,
@@ -336,6 +369,7 @@ int cmd_calibrate(int argc, char **argv)
 			if (refs[i].ok)
 				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", refs[i].name, refs[i].s.p50,
 				       refs[i].name, refs[i].s.p99);
+		printf(",\"loop_read_ns\":%.3f", loop_ns);
 		printf(",\"dispatch_ratio_median\":%.4f,\"dispatch_ratio_min\":%.4f,\"dispatch_ratio_max\":%.4f,"
 		       "\"dispatch_ratios\":[", sorted[reps / 2], sorted[0], sorted[reps - 1]);
 		for (uint64_t i = 0; i < reps; i++)
@@ -346,6 +380,9 @@ int cmd_calibrate(int argc, char **argv)
 		       device, r.index, samples, pl.cpu);
 		printf("  TSC %.1f MHz (%s), empty timing pair %" PRIu64 " cycles (subtracted)\n", tsc.hz / 1e6,
 		       tsc.source, overhead);
+		printf("  timer: one step is %" PRIu64 " cycles = %.2f ns (the resolution); a sample spans at least %d"
+		       " steps, batching accesses faster than that\n", tsc.step_cycles, bb_tsc_resolution_ns(&tsc),
+		       BB_MIN_STEPS_PER_SAMPLE);
 		printf("  %-14s %-7s %10s %10s %10s\n", "path", "policy", "p50_ns", "p99_ns", "ci95_ns");
 		for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
 			if (figs[i].ok)
@@ -367,10 +404,18 @@ int cmd_calibrate(int argc, char **argv)
 			       figs[2].s.p50 / refs[0].s.p50, figs[0].s.p50 > tick ? "" : "at least ",
 			       figs[2].s.p50 / mapped);
 		}
+		char a[32], b[32];
+		double res_ns = bb_tsc_resolution_ns(&tsc);
+
+		printf("  loop reference: %.2f ns per 4-byte load;lfence (%u of them timed as a whole with\n"
+		       "    CLOCK_MONOTONIC): mapped_read above should be 0.5-2x of it\n", loop_ns, LOOP_LOADS);
+		/* one access per window here: a figure below one timer step is a bound, never a number */
+		bb_format_ns(a, sizeof(a), ref[0], res_ns);
+		bb_format_ns(b, sizeof(b), run[0], res_ns);
 		printf("  dispatch overhead: runner/reference ratio of median timed windows %.3f (min %.3f, max %.3f\n"
 		       "    over %" PRIu64 " alternating reps; goal <= 1.05); after subtracting the empty pair:\n"
-		       "    reference p50 %.2f ns, runner p50 %.2f ns (first rep; 1 cycle = %.2f ns)\n",
-		       sorted[reps / 2], sorted[0], sorted[reps - 1], reps, ref[0], run[0], 1e9 / tsc.hz);
+		       "    reference p50 %s, runner p50 %s (first rep, one access per window; timer step %.2f ns)\n",
+		       sorted[reps / 2], sorted[0], sorted[reps - 1], reps, a, b, res_ns);
 	}
 	if (save) {
 		struct bb_cost cost;

@@ -53,6 +53,9 @@ void usage_run(void)
 	       "  --width W           access width in bytes: 1, 2, 4, 8 (default 4)\n"
 	       "  --samples N         timed samples per run (default 10000)\n"
 	       "  --warmup N          untimed samples first (default samples/10, at most 1000)\n"
+	       "  --batch N|auto      accesses a sample times: N repetitions of its access (a batched\n"
+	       "                      workload: N of its batches); auto (default): as few as make a\n"
+	       "                      sample span 50 steps of the measured clock, found by a pilot\n"
 	       "  --cpu N             pin the measuring thread to CPU N\n"
 	       "  --runner R          who performs the accesses: host (this process, default) or\n"
 	       "                      guest (a KVM guest in 32-bit protected mode: map windows are\n"
@@ -148,6 +151,7 @@ int cmd_run(int argc, char **argv)
 		{ "width", required_argument, NULL, 'W' },
 		{ "samples", required_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'u' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "runner", required_argument, NULL, 'R' },
 		{ "param", required_argument, NULL, 'P' },
@@ -167,7 +171,7 @@ int cmd_run(int argc, char **argv)
 	const char *must[BB_MAX_MUST_TRAP], *paths[8];
 	unsigned nr_pol = 0, nr_wl = 0, nr_pages = 1, nr_must = 0, nr_paths = 0, nr_params = 0;
 	uint64_t pages[MAX_LIST] = { (uint64_t)sysconf(_SC_PAGESIZE) };
-	uint64_t region = 0, width = 4, samples = 10000, warmup = UINT64_MAX, cpu_arg = 0;
+	uint64_t region = 0, width = 4, samples = 10000, warmup = UINT64_MAX, cpu_arg = 0, batch = 0;
 	bool has_region = false, has_cpu = false, ioeventfd = false, has_ioeventfd = false;
 	bool allow_writes = false;	/* real devices: --allow-writes */
 	char guest_exec[16] = "";
@@ -225,6 +229,12 @@ int cmd_run(int argc, char **argv)
 		case 'n':
 			if (bb_parse_u64(optarg, &samples) || !samples || samples > 100000000)
 				return bb_cli_fail(BB_EXIT_USAGE, "run: --samples %s: 1 to 100000000", optarg);
+			break;
+		case 'b':
+			if (!strcmp(optarg, "auto"))
+				batch = 0;
+			else if (bb_parse_u64(optarg, &batch) || !batch || batch > 4096)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: --batch %s: 1 to 4096, or auto", optarg);
 			break;
 		case 'u':
 			if (bb_parse_u64(optarg, &warmup) || warmup > 100000000)
@@ -457,7 +467,7 @@ int cmd_run(int argc, char **argv)
 		struct bb_measure m = {
 			.device = device, .dev = dev, .region = &rgn, .must_trap = mt, .nr_must_trap = nmt,
 			.tsc = &tsc, .overhead = overhead, .counters = &ctr, .samples = samples,
-			.warmup = warmup, .out = out, .cost = cost_file ? &cost : NULL,
+			.warmup = warmup, .out = out, .cost = cost_file ? &cost : NULL, .batch = (unsigned)batch,
 			.profile = profile.n ? &profile : NULL,
 		};
 

@@ -2,6 +2,7 @@
 /* Atomic result files, system information and manifest.json; see manifest.h. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -424,8 +425,18 @@ static int write_manifest(FILE *f, void *arg)
 		member(f, in, "end_instruction", m->tsc->end[0] ? m->tsc->end : bb_tsc_end_name(), false);
 		member(f, in, "note", m->tsc->note, true);
 		fputs("  },\n", f);
+		/* the clock as measured at the start of this command (issue: never assumed) */
+		fputs("  \"timer\": {\n", f);
+		member(f, in, "source", m->tsc->source, false);
+		fprintf(f, "%s\"freq_hz\": %.0f,\n", in, m->tsc->hz);
+		fprintf(f, "%s\"step_cycles\": %" PRIu64 ",\n", in, m->tsc->step_cycles);
+		fprintf(f, "%s\"resolution_ns\": %.3f,\n", in, bb_tsc_resolution_ns(m->tsc));
+		fprintf(f, "%s\"empty_pair_ns\": %.3f,\n", in, bb_tsc_ns(m->tsc, m->tsc->empty_pair_cycles));
+		member(f, in, "end_instruction", m->tsc->end[0] ? m->tsc->end : bb_tsc_end_name(), true);
+		fputs("  },\n", f);
 	} else {
 		fputs("  \"tsc\": null,\n", f);
+		fputs("  \"timer\": null,\n", f);
 	}
 
 	if (m->pl) {

@@ -69,6 +69,7 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 			.dev = m->dev, .region = m->region, .plan = &plan, .wl = c->wl,
 			.samples = m->samples, .warmup = m->warmup, .tsc = m->tsc,
 			.tsc_overhead = m->overhead, .counters = m->counters, .ioeventfd = c->ioeventfd,
+			.batch = m->batch,
 		};
 
 		err = c->runner->run(&cfg, &res, d);
@@ -97,7 +98,9 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 	row->width = c->width;
 	row->mappings = plan.nr_mappings;
 	row->memslots = plan.memslots;
-	row->trapped_share = res.accesses ? (double)res.trapped_accesses / (double)res.accesses : 0;
+	/* the workload's share, each sample weighted alike: a batch repeats an access, it does not add one */
+	row->trapped_share = res.n ? res.trapped_weight / (double)res.n : 0;
+	row->trapped_accesses = res.trapped_accesses;
 	row->setup_ns = res.setup_ns;
 	row->touch_ns = res.touch_ns;
 	row->pte_kb = res.pte_kb;
@@ -120,7 +123,16 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 	row->predicted_ns = m->cost ? bb_predict_cycle_ns(m->cost, &plan, c->wl->acc, c->wl->n, !c->wl->serialised) : -1;
 	bb_plan_free(&plan);
 
-	err = bb_samples_write(m->out, row->id, res.ns, res.offset, res.trapped, res.n, d);
+	row->batch_map = res.batch_map;
+	row->batch_trap = res.batch_trap;
+	{
+		/* the clock's step over the smallest batch: the coarsest per-access figure of the run */
+		unsigned least = res.batch_map && (!res.batch_trap || res.batch_map < res.batch_trap) ? res.batch_map
+												   : res.batch_trap;
+
+		row->resolution_ns = bb_tsc_resolution_ns(m->tsc) / (least ? least : 1);
+	}
+	err = bb_samples_write(m->out, row->id, res.ns, res.offset, res.trapped, res.covers, res.n, d);
 	copy = err ? NULL : malloc(res.n * sizeof(*copy));
 	if (!err && !copy)
 		err = bb_diag_set(d, -ENOMEM, "out of memory");

@@ -14,7 +14,7 @@ static const char header[] =
 	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,tmean_ns,predicted_ns,"
 	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
 	"guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,"
-	"page_faults,ctx_switches,task_clock_ns,cycles,instructions";
+	"page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses";
 
 const char *bb_runs_csv_header(void)
 {
@@ -71,7 +71,7 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
 		if (r->have_ctr && r->ctr.have[i])
 			fprintf(f, "%" PRIu64, r->ctr.value[i]);
 	}
-	fputc('\n', f);
+	fprintf(f, ",%u,%u,%.3f,%" PRIu64 "\n", r->batch_map, r->batch_trap, r->resolution_ns, r->trapped_accesses);
 }
 
 struct rows_arg {
@@ -103,6 +103,7 @@ struct samples_arg {
 	const double *ns;
 	const uint64_t *offset;
 	const uint8_t *trapped;
+	const uint32_t *covers;
 	size_t n;
 };
 
@@ -110,16 +111,18 @@ static int write_samples(FILE *f, void *arg)
 {
 	const struct samples_arg *a = arg;
 
-	fprintf(f, "sample,offset,path,ns\n");
+	/* accesses: how many the sample timed, from offset on (its ns is per access) */
+	fprintf(f, "sample,offset,path,accesses,ns\n");
 	for (size_t i = 0; i < a->n; i++)
-		fprintf(f, "%zu,%" PRIu64 ",%s,%.2f\n", i, a->offset[i], a->trapped[i] ? "trap" : "map", a->ns[i]);
+		fprintf(f, "%zu,%" PRIu64 ",%s,%" PRIu32 ",%.3f\n", i, a->offset[i], a->trapped[i] ? "trap" : "map",
+			a->covers ? a->covers[i] : 1, a->ns[i]);
 	return ferror(f) ? -EIO : 0;
 }
 
 int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
-		     const uint8_t *trapped, size_t n, struct bb_diag *d)
+		     const uint8_t *trapped, const uint32_t *covers, size_t n, struct bb_diag *d)
 {
-	struct samples_arg a = { ns, offset, trapped, n };
+	struct samples_arg a = { ns, offset, trapped, covers, n };
 	char path[4096];
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id) >= sizeof(path))

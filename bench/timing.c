@@ -275,6 +275,8 @@ int bb_tsc_try(struct bb_tsc *t, enum bb_tsc_method m, struct bb_diag *d)
 	snprintf(t->source, sizeof(t->source), "%s", method_names[m]);
 	t->invariant = tsc_invariant();
 	snprintf(t->end, sizeof(t->end), "%s", bb_tsc_end_name());
+	t->step_cycles = bb_tsc_step(200000);
+	t->empty_pair_cycles = bb_tsc_overhead(20001);
 	bb_diag_clear(d);
 	return 0;
 }
@@ -303,6 +305,28 @@ int bb_tsc_init(struct bb_tsc *t, struct bb_diag *d)
 			used += (size_t)n < sizeof(note) - used ? (size_t)n : sizeof(note) - used - 1;
 	}
 	return bb_diag_set(d, err, "no TSC frequency source: %s", note);
+}
+
+uint64_t bb_tsc_step(unsigned reads)
+{
+	uint64_t best = UINT64_MAX, prev;
+
+	if (reads < 2)
+		reads = 2;
+	prev = __builtin_ia32_rdtsc();
+	for (unsigned i = 1; i < reads; i++) {
+		uint64_t now = __builtin_ia32_rdtsc();
+
+		if (now > prev && now - prev < best)
+			best = now - prev;
+		prev = now;
+	}
+	return best == UINT64_MAX ? 1 : best;
+}
+
+double bb_tsc_resolution_ns(const struct bb_tsc *t)
+{
+	return bb_tsc_ns(t, t->step_cycles ? t->step_cycles : 1);
 }
 
 uint64_t bb_tsc_overhead(unsigned reps)

@@ -39,7 +39,7 @@ check_folder() {
 		n=$(echo "$line" | cut -d, -f"$scol")
 		f="$d/samples/$id.csv"
 		[ -f "$f" ] || { echo "FAIL: $f listed but missing" >&2; exit 1; }
-		[ "$(head -n 1 "$f")" = "sample,offset,path,ns" ] || { echo "FAIL: $f: bad header" >&2; exit 1; }
+		[ "$(head -n 1 "$f")" = "sample,offset,path,accesses,ns" ] || { echo "FAIL: $f: bad header" >&2; exit 1; }
 		[ "$(wc -l <"$f")" -eq $((n + 1)) ] || { echo "FAIL: $f: $(wc -l <"$f") lines, want $((n + 1))" >&2; exit 1; }
 		[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' ')" = "0a" ] || { echo "FAIL: $f: cut short" >&2; exit 1; }
 	done || no "$d: samples files"
@@ -58,7 +58,7 @@ check_folder() {
 printf '0x2000 4 r\n0x1004 4 r\n' >"$tmp/pair"
 # run 1 (trap): 50 trapped reads; run 2 (sparse): 0x2000 traps (#51, #52 ...), 0x1004 is mapped;
 # after access 52 the memfd is truncated, so the next access, mapped 0x1004, raises SIGBUS
-"$BB" run --device "emu:$LAYOUT?fault=truncate-after:52" --policy trap,sparse --workload replay:"$tmp/pair" \
+"$BB" run --device "emu:$LAYOUT?fault=truncate-after:52" --batch 1 --policy trap,sparse --workload replay:"$tmp/pair" \
 	--samples 50 --warmup 0 --out "$tmp/bus" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 1 ] || no "sigbus_mid_run: exit $rc, want 1 ($(cat "$tmp/err"))"
@@ -74,7 +74,7 @@ grep -q '"stopped":"run 0001-sparse-4096-replay: .*SIGBUS' "$tmp/bus/manifest.js
 # ---- short_read / eio: the trap path misbehaves in run 2 ----
 # run 1 (sparse, lat-read) maps every register it reads: no trapped read; run 2 (trap) fails at its 7th
 for f in short-read eio; do
-	"$BB" run --device "emu:$LAYOUT?fault=$f:7" --policy sparse,trap --workload lat-read --samples 50 --warmup 0 \
+	"$BB" run --device "emu:$LAYOUT?fault=$f:7" --batch 1 --policy sparse,trap --workload lat-read --samples 50 --warmup 0 \
 		--out "$tmp/$f" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	[ $rc -eq 1 ] || no "$f: exit $rc, want 1 ($(cat "$tmp/err"))"

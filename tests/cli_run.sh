@@ -15,7 +15,7 @@ check_csv() { # FILE
 	awk -F, -v file="$1" '
 	NR == 1 {
 		for (i = 1; i <= NF; i++) col[$i] = i
-		split("device,region,policy,page_size,runner,workload,op,width,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,page_faults,ctx_switches,task_clock_ns,cycles,instructions", need, ",")
+		split("device,region,policy,page_size,runner,workload,op,width,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses", need, ",")
 		for (k in need) if (!(need[k] in col)) { print file ": no column " need[k]; bad = 1 }
 		next
 	}
@@ -28,7 +28,10 @@ check_csv() { # FILE
 		if (pol == "full" && ts != 0) { print file ":" NR ": full run with trapped_share " ts; bad = 1 }
 		if (pol == "trap" && ts != 1) { print file ":" NR ": trap run with trapped_share " ts; bad = 1 }
 		if (pol == "trap" && ($col["memslots"] != 0 || $col["mappings"] != 0)) { print file ":" NR ": trap with memslots"; bad = 1 }
-		if ($col["trap_syscalls"] != int($col["accesses"] * ts + 0.5)) { print file ":" NR ": trap syscalls " $col["trap_syscalls"] " != trapped accesses"; bad = 1 }
+		# a sample times batch_map or batch_trap accesses; the resolution is the step over the smaller
+		if ($col["batch_map"] + $col["batch_trap"] < 1 || $col["resolution_ns"] <= 0) { print file ":" NR ": batch_map " $col["batch_map"] " batch_trap " $col["batch_trap"] " resolution_ns " $col["resolution_ns"]; bad = 1 }
+		if (pol == "trap" && $col["batch_map"] != 0) { print file ":" NR ": trap run with mapped samples"; bad = 1 }
+		if ($col["trap_syscalls"] != $col["trapped_accesses"]) { print file ":" NR ": trap syscalls " $col["trap_syscalls"] " != trapped accesses"; bad = 1 }
 		if ($col["ops_s"] <= 0 || $col["runner"] != "host") { print file ":" NR ": ops_s or runner"; bad = 1 }
 		if ($col["cycles"] != "" && $col["cycles"] !~ /^[0-9]+$/) { print file ":" NR ": cycles not a count"; bad = 1 }
 		ids[NR] = $1

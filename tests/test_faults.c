@@ -279,7 +279,8 @@ static void rig_close(struct rig *g)
 static int rig_run(struct rig *g, size_t samples, size_t warmup, struct bb_run_result *res, struct bb_diag *d)
 {
 	struct bb_run_cfg cfg = { .dev = g->dev, .region = &g->r, .plan = &g->plan, .wl = &g->wl,
-				  .samples = samples, .warmup = warmup, .tsc = &tsc };
+				  .samples = samples, .warmup = warmup, .tsc = &tsc,
+				  .batch = 1 };	/* faults count accesses: no pilot before them */
 
 	memset(d, 0, sizeof(*d));
 	return bb_runner_host.run(&cfg, res, d);

@@ -42,8 +42,8 @@ vg 0 run --device "emu:$L" --out "$tmp/run" --page-size 4K,64K --workload lat-re
 vg 2 info --region-info "$tmp/bad-sparse_self_loop.bin"
 vg 2 plan "emu:$L" --policy merged --param span=2
 vg 2 run --device "emu:$L" --out "$tmp/bad" --workload nosuch
-vg 1 run --device "emu:$L?fault=eio:5" --out "$tmp/eio" --policy trap --samples 50
-vg 1 run --device "emu:$L?fault=truncate-after:2" --out "$tmp/bus" --policy sparse --workload sweep --samples 50
+vg 1 run --device "emu:$L?fault=eio:5" --out "$tmp/eio" --policy trap --samples 50 --batch 1
+vg 1 run --device "emu:$L?fault=truncate-after:2" --out "$tmp/bus" --policy sparse --workload sweep --samples 50 --batch 1
 grep -q "raised SIGBUS" "$tmp/err" || no "the SIGBUS run did not fail on SIGBUS: $(cat "$tmp/err")"
 
 [ $fail -eq 0 ] && echo "valgrind: ok ($n commands, no errors, no leaks)"

@@ -16,7 +16,8 @@
  * 0x80000001 EDX bit 27 is clear on the nested KVM barbench was written on).
  *
  *	T0:	lfence; rdtsc; lfence; t0 -> ebp:esi
- *	access	(a write is followed by mfence, as in the host runner)
+ *	access	(a write is followed by mfence, as in the host runner), repeated
+ *		as often as its entry says when one is shorter than the clock resolves
  *	T1:	lfence; rdtsc; lfence
  *
  * An 8-byte access uses MMX movq, one 8-byte bus access even in 32-bit mode
@@ -103,65 +104,94 @@ ser_loop:
 	movl	%edi, V(BB_GV_VAL + 4)
 	movl	BB_GA_KIND(%ebx), %eax
 	movl	BB_GA_GPA(%ebx), %ebx
-	shll	$6, %eax
+	movl	%eax, %edi
+	shrl	$BB_GA_REPEAT_SHIFT, %edi	/* the repetitions: at least one */
+	jz	bad
+	andl	$BB_GA_KIND_MASK, %eax
+	shll	$7, %eax
 	addl	$GPA(ser_tab), %eax
 	jmp	*%eax
 
-	/* one 64-byte slot per kind; .org fails the build if a slot overflows */
-	.balign	64
+	/*
+	 * One 128-byte slot per kind; .org fails the build if a slot overflows.
+	 * A sample repeats its access %edi times (the entry's repeat), each serialised
+	 * (a read is followed by lfence, a write by mfence), so a sample spans
+	 * enough timer steps; the host divides by the count.
+	 */
+	.balign	128
 ser_tab:
 	T0				/* 0: read 1 */
-	movzbl	(%ebx), %ecx
-	T1
-	movl	%ecx, V(BB_GV_VAL)
-	movl	$0, V(BB_GV_VAL + 4)
-	jmp	ser_after
-	.org	ser_tab + 64
-	T0				/* 1: read 2 */
-	movzwl	(%ebx), %ecx
+1:	movzbl	(%ebx), %ecx
+	lfence
+	decl	%edi
+	jnz	1b
 	T1
 	movl	%ecx, V(BB_GV_VAL)
 	movl	$0, V(BB_GV_VAL + 4)
 	jmp	ser_after
 	.org	ser_tab + 128
-	T0				/* 2: read 4 */
-	movl	(%ebx), %ecx
+	T0				/* 1: read 2 */
+1:	movzwl	(%ebx), %ecx
+	lfence
+	decl	%edi
+	jnz	1b
 	T1
 	movl	%ecx, V(BB_GV_VAL)
 	movl	$0, V(BB_GV_VAL + 4)
 	jmp	ser_after
-	.org	ser_tab + 192
+	.org	ser_tab + 256
+	T0				/* 2: read 4 */
+1:	movl	(%ebx), %ecx
+	lfence
+	decl	%edi
+	jnz	1b
+	T1
+	movl	%ecx, V(BB_GV_VAL)
+	movl	$0, V(BB_GV_VAL + 4)
+	jmp	ser_after
+	.org	ser_tab + 384
 	T0				/* 3: read 8 */
-	movq	(%ebx), %mm0
+1:	movq	(%ebx), %mm0
+	lfence
+	decl	%edi
+	jnz	1b
 	T1
 	movq	%mm0, V(BB_GV_VAL)
 	jmp	ser_after
-	.org	ser_tab + 256
+	.org	ser_tab + 512
 	T0				/* 4: write 1 */
-	movb	%cl, (%ebx)
+1:	movb	%cl, (%ebx)
 	mfence
+	decl	%edi
+	jnz	1b
 	T1
 	jmp	ser_after
-	.org	ser_tab + 320
+	.org	ser_tab + 640
 	T0				/* 5: write 2 */
-	movw	%cx, (%ebx)
+1:	movw	%cx, (%ebx)
 	mfence
+	decl	%edi
+	jnz	1b
 	T1
 	jmp	ser_after
-	.org	ser_tab + 384
+	.org	ser_tab + 768
 	T0				/* 6: write 4 */
-	movl	%ecx, (%ebx)
+1:	movl	%ecx, (%ebx)
 	mfence
+	decl	%edi
+	jnz	1b
 	T1
 	jmp	ser_after
-	.org	ser_tab + 448
+	.org	ser_tab + 896
 	movq	V(BB_GV_VAL), %mm0	/* 7: write 8 */
 	T0
-	movq	%mm0, (%ebx)
+1:	movq	%mm0, (%ebx)
 	mfence
+	decl	%edi
+	jnz	1b
 	T1
 	jmp	ser_after
-	.org	ser_tab + 512
+	.org	ser_tab + 1024
 
 ser_after:
 	subl	%esi, %eax
@@ -214,6 +244,7 @@ bnext:
 	adcl	$0, %edx
 	movl	BB_GA_KIND(%ebx), %ecx
 	movl	BB_GA_GPA(%ebx), %ebx
+	andl	$BB_GA_KIND_MASK, %ecx
 	shll	$5, %ecx
 	addl	$GPA(batch_tab), %ecx
 	jmp	*%ecx

@@ -422,6 +422,10 @@ static int check_job(const struct bb_guest *g, const struct bb_guest_job *job, s
 	if (job->values && (!job->serialised || !g->values_gpa))
 		return bb_diag_set(d, -EINVAL, "guest: values are recorded for serialised runs of a guest created "
 				   "with record_values only");
+	for (size_t i = 0; job->repeat && i < job->n; i++)
+		if (job->repeat[i] > BB_GUEST_MAX_REPEAT || (job->repeat[i] > 1 && !job->serialised))
+			return bb_diag_set(d, -EINVAL, "guest: entry %zu repeats %" PRIu32 " times (1 to %u, and only"
+					   " in a serialised workload)", i, job->repeat[i], BB_GUEST_MAX_REPEAT);
 	if (job->warmup > UINT32_MAX - job->samples)
 		return bb_diag_set(d, -EINVAL, "guest: %zu warmup + %zu samples: too many", job->warmup, job->samples);
 	for (size_t i = 0; i < job->n; i++) {
@@ -458,7 +462,8 @@ int bb_guest_run(struct bb_guest *g, const struct bb_guest_job *job, struct bb_g
 		uint32_t lg = a->width == 1 ? 0 : a->width == 2 ? 1 : a->width == 4 ? 2 : 3;
 
 		put32(ram, e + BB_GA_GPA, (uint32_t)(g->info.region_gpa + a->offset));
-		put32(ram, e + BB_GA_KIND, a->op * 4u + lg);
+		put32(ram, e + BB_GA_KIND, (a->op * 4u + lg) | (job->repeat && job->repeat[i] ? job->repeat[i] : 1u)
+						 << BB_GA_REPEAT_SHIFT);
 		put32(ram, e + BB_GA_VAL_LO, (uint32_t)v);
 		put32(ram, e + BB_GA_VAL_HI, (uint32_t)(v >> 32));
 	}
@@ -656,6 +661,86 @@ int bb_guest_exec_detect(const struct bb_tsc *tsc, char *mode, size_t len, doubl
 
 /* ---- the runner ---- */
 
+#define PILOT_SAMPLES 16u
+#define BATCH_MAX 4096u
+
+/*
+ * The guest's pilot: how many accesses a sample needs to span
+ * BB_MIN_STEPS_PER_SAMPLE steps of the guest's clock (the same TSC; the
+ * step is the host's measurement).  The count doubles from 1 until the
+ * median pilot sample, less the guest's empty pair, spans the target.  A
+ * serialised workload repeats each access, its count chosen per class
+ * (mapped or trapped, read or write: each entry of a class repeats as its
+ * first entry needs), so a trapped access is not repeated because a mapped
+ * one is fast; a batched workload holds more accesses per sample.
+ */
+static int pilot_one(struct bb_guest *g, const struct bb_guest_job *job, const struct bb_access *acc, size_t n,
+		     unsigned base, uint64_t target, unsigned *out, struct bb_diag *d)
+{
+	struct bb_guest_job p = *job;
+	struct bb_guest_stats st;
+	unsigned k;
+
+	p.acc = acc;
+	p.n = n;
+	p.vals = NULL;
+	p.samples = job->samples < PILOT_SAMPLES ? job->samples : PILOT_SAMPLES;
+	p.warmup = 1;
+	p.counters = NULL;
+	p.values = NULL;
+	for (k = 1; k < BATCH_MAX / base; k *= 2) {
+		uint32_t rep = k;
+		uint64_t c[PILOT_SAMPLES];
+		int err;
+
+		p.repeat = job->serialised ? &rep : NULL;
+		p.per_sample = job->serialised ? 1 : base * k;
+		err = bb_guest_run(g, &p, &st, d);
+		if (err) {
+			bb_diag_prefix(d, "guest pilot (%u accesses per sample)", base * k);
+			return err;
+		}
+		memcpy(c, p.cycles, p.samples * sizeof(c[0]));
+		qsort(c, p.samples, sizeof(c[0]), cmp_u64);
+		if (c[p.samples / 2] > st.overhead_cycles && c[p.samples / 2] - st.overhead_cycles >= target)
+			break;
+	}
+	*out = base * k;
+	return 0;
+}
+
+static int pilot(struct bb_guest *g, struct bb_guest_job *job, const uint8_t *trapped, uint32_t *repeat,
+		 const struct bb_run_cfg *cfg, struct bb_diag *d)
+{
+	uint64_t target = (cfg->tsc->step_cycles ? cfg->tsc->step_cycles : 1) * BB_MIN_STEPS_PER_SAMPLE;
+	unsigned kc[2][2] = { { 0, 0 }, { 0, 0 } };
+	int err;
+
+	if (cfg->batch) {	/* chosen by the user: no pilot */
+		if (!job->serialised) {
+			job->per_sample *= cfg->batch;
+			return 0;
+		}
+		for (size_t i = 0; i < job->n; i++)
+			repeat[i] = cfg->batch;
+		job->repeat = repeat;
+		return 0;
+	}
+	if (!job->serialised) {
+		err = pilot_one(g, job, job->acc, job->n, job->per_sample, target, &job->per_sample, d);
+		return err;
+	}
+	for (size_t i = 0; i < job->n; i++) {
+		unsigned *k = &kc[trapped[i]][job->acc[i].op == BB_OP_WRITE];
+
+		if (!*k && (err = pilot_one(g, job, &job->acc[i], 1, 1, target, k, d)))
+			return err;
+		repeat[i] = *k;
+	}
+	job->repeat = repeat;
+	return 0;
+}
+
 static int guest_runner(const struct bb_run_cfg *cfg, struct bb_run_result *out, struct bb_diag *d)
 {
 	const struct bb_workload *wl = cfg->wl;
@@ -672,8 +757,10 @@ static int guest_runner(const struct bb_run_cfg *cfg, struct bb_run_result *out,
 	struct bb_guest *g = NULL;
 	uint8_t *trapped = NULL, *served = NULL;
 	uint64_t *cycles = NULL, absorbed = 0;
+	uint32_t *repeat = NULL;
 	double ratio;
 	size_t pos;
+	unsigned rep;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -691,12 +778,14 @@ static int guest_runner(const struct bb_run_cfg *cfg, struct bb_run_result *out,
 	if (err)
 		return err;
 	cycles = calloc(cfg->samples, sizeof(*cycles));
+	repeat = calloc(wl->n, sizeof(*repeat));
 	trapped = calloc(wl->n, 1);
 	served = calloc(wl->n, 1);
 	out->ns = calloc(cfg->samples, sizeof(*out->ns));
 	out->offset = calloc(cfg->samples, sizeof(*out->offset));
 	out->trapped = calloc(cfg->samples, sizeof(*out->trapped));
-	if (!cycles || !trapped || !served || !out->ns || !out->offset || !out->trapped) {
+	out->covers = calloc(cfg->samples, sizeof(*out->covers));
+	if (!cycles || !repeat || !trapped || !served || !out->ns || !out->offset || !out->trapped || !out->covers) {
 		err = bb_diag_set(d, -ENOMEM, "%s: out of memory for %zu samples", wl->name, cfg->samples);
 		goto out;
 	}
@@ -706,9 +795,13 @@ static int guest_runner(const struct bb_run_cfg *cfg, struct bb_run_result *out,
 			    bb_guest_ioeventfd_at(g, wl->acc[i].offset, wl->acc[i].width);
 	}
 	job.cycles = cycles;
+	err = pilot(g, &job, trapped, repeat, cfg, d);
+	if (err)
+		goto out;
 	err = bb_guest_run(g, &job, &st, d);
 	if (err)
 		goto out;
+	per = job.per_sample;
 
 	pos = (size_t)(((uint64_t)cfg->warmup * per) % wl->n);
 	for (size_t s = 0; s < cfg->samples; s++) {
@@ -716,18 +809,26 @@ static int guest_runner(const struct bb_run_cfg *cfg, struct bb_run_result *out,
 		unsigned ntrap = 0;
 
 		out->offset[s] = wl->acc[pos].offset;
+		/* the repetitions are accesses: a serialised sample timed its access rep times */
+		rep = wl->serialised ? repeat[pos] : 1;
 		for (unsigned k = 0; k < per; k++) {
-			ntrap += trapped[pos];
-			absorbed += served[pos];
-			out->bytes += wl->acc[pos].width;
+			ntrap += trapped[pos] * rep;
+			absorbed += served[pos] * rep;
+			out->bytes += (uint64_t)wl->acc[pos].width * rep;
 			if (++pos == wl->n)
 				pos = 0;
 		}
-		out->ns[s] = bb_tsc_ns(cfg->tsc, dc) / per;
+		out->ns[s] = bb_tsc_ns(cfg->tsc, dc) / (per * rep);
 		out->busy_ns += bb_tsc_ns(cfg->tsc, dc);
 		out->trapped[s] = ntrap > 0;
-		out->accesses += per;
+		out->covers[s] = per * rep;
+		out->trapped_weight += (double)ntrap / (per * rep);
+		out->accesses += per * rep;
 		out->trapped_accesses += ntrap;
+		if (ntrap)
+			out->batch_trap = per * rep;
+		if (ntrap < per * rep)
+			out->batch_map = per * rep;
 	}
 	out->n = cfg->samples;
 	out->wall_ns = st.wall_ns;
@@ -749,6 +850,7 @@ static int guest_runner(const struct bb_run_cfg *cfg, struct bb_run_result *out,
 				  out->trapped_accesses, absorbed);
 out:
 	free(cycles);
+	free(repeat);
 	free(trapped);
 	free(served);
 	bb_guest_free(g);

@@ -70,7 +70,9 @@
  * sample), the sample number counting warmup samples, as the host runner does.
  */
 #define BB_GA_GPA		0x0
-#define BB_GA_KIND		0x4
+#define BB_GA_KIND		0x4	/* op * 4 + log2(width), | repeat << BB_GA_REPEAT_SHIFT */
+#define BB_GA_KIND_MASK		7
+#define BB_GA_REPEAT_SHIFT	8	/* serialised: times a sample repeats this access, >= 1 */
 #define BB_GA_VAL_LO		0x8
 #define BB_GA_VAL_HI		0xc
 #define BB_GA_SIZE		16

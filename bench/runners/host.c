@@ -10,6 +10,15 @@
  * by mfence (the store must be globally visible before the clock stops); a
  * batched sample (doorbell, stream) is N accesses back to back, one fence at
  * the end, divided by N.
+ *
+ * Nothing is timed below the clock's resolution: when one sample would span
+ * fewer than BB_MIN_STEPS_PER_SAMPLE timer steps, a sample repeats its
+ * access k times, each still serialised (a read is followed by lfence, a
+ * write by mfence), and the per-access figure is the sample's time minus
+ * one empty pair, divided by k.  k is chosen per path (mapped, trapped) by
+ * a pilot that doubles it until a sample spans enough steps; batched
+ * workloads repeat their whole batch the same way.  Trapped paths need
+ * k = 1 on the machines seen so far: nothing changes for them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -59,9 +68,11 @@ void bb_run_result_free(struct bb_run_result *r)
 	free(r->ns);
 	free(r->offset);
 	free(r->trapped);
+	free(r->covers);
 	r->ns = NULL;
 	r->offset = NULL;
 	r->trapped = NULL;
+	r->covers = NULL;
 }
 
 static inline uint64_t mapped_read(volatile uint8_t *p, unsigned w)
@@ -173,6 +184,74 @@ static inline uint64_t timed_one(const struct resolved *a, struct bb_dev *dev, u
 	}
 }
 
+/* k repetitions of one serialised access, timed as one sample (k >= 2). */
+static uint64_t timed_k(const struct resolved *a, struct bb_dev *dev, uint32_t index, uint64_t val, unsigned k,
+			uint64_t *sink, int *err, ssize_t *xfer)
+{
+	uint64_t c0, c1, v = 0;
+
+	*err = 0;
+	c0 = bb_tsc_begin();
+	for (unsigned i = 0; i < k && !*err; i++) {
+		if (a->ptr) {
+			if (a->op == BB_OP_READ) {
+				v += mapped_read(a->ptr, a->width);
+				__asm__ __volatile__("lfence" ::: "memory");
+			} else {
+				mapped_write(a->ptr, a->width, val + i);
+				mfence();
+			}
+		} else {
+			*err = access_one(a, dev, index, val + i, &v, xfer);
+		}
+	}
+	c1 = bb_tsc_end();
+	*sink += v;
+	return c1 - c0;
+}
+
+/* One sample of @a repeated @k times: cycles, the empty pair not yet subtracted. */
+static uint64_t timed_sample(const struct resolved *a, struct bb_dev *dev, uint32_t index, uint64_t val, unsigned k,
+			     uint64_t *sink, int *err, ssize_t *xfer)
+{
+	return k == 1 ? timed_one(a, dev, index, val, sink, err, xfer) : timed_k(a, dev, index, val, k, sink, err, xfer);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define PILOT_REPS 7
+#define BATCH_MAX 4096u
+
+/*
+ * The repetitions a sample of @a needs to span @target cycles (after the
+ * empty pair): k doubles from 1 until the median of PILOT_REPS samples does,
+ * at most BATCH_MAX.  0 with *err set when an access fails.
+ */
+static unsigned pilot_serialised(const struct resolved *a, struct bb_dev *dev, uint32_t index, uint64_t target,
+				 uint64_t overhead, uint64_t *sink, int *err, ssize_t *xfer)
+{
+	unsigned k;
+
+	for (k = 1; k < BATCH_MAX; k *= 2) {
+		uint64_t c[PILOT_REPS];
+
+		for (int i = 0; i < PILOT_REPS; i++) {
+			c[i] = timed_sample(a, dev, index, (uint64_t)i, k, sink, err, xfer);
+			if (*err)
+				return 0;
+		}
+		qsort(c, PILOT_REPS, sizeof(c[0]), cmp_u64);
+		if (c[PILOT_REPS / 2] > overhead && c[PILOT_REPS / 2] - overhead >= target)
+			break;
+	}
+	return k;
+}
+
 /* What the touch and the timed loop work on, handed through bb_sigbus_call(). */
 struct loop {
 	const struct bb_run_cfg *cfg;
@@ -198,8 +277,9 @@ static int touch_and_time(void *arg)
 	struct bb_run_result *out = L->out;
 	uint32_t index = cfg->region->index;
 	uint64_t sink = 0, trap0, cyc_overhead = cfg->tsc_overhead;
+	uint64_t target = (cfg->tsc->step_cycles ? cfg->tsc->step_cycles : 1) * BB_MIN_STEPS_PER_SAMPLE;
 	size_t pos = 0, total = cfg->samples + cfg->warmup;
-	unsigned per = wl->per_sample ? wl->per_sample : 1;
+	unsigned per = wl->per_sample ? wl->per_sample : 1, kc[2][2] = { { 0, 0 }, { 0, 0 } }, rounds = 1;
 	ssize_t xfer = 0;
 	double t0;
 	int err = 0;
@@ -217,12 +297,66 @@ static int touch_and_time(void *arg)
 		out->pte_kb = pte1 >= 0 ? pte1 - L->pte0 : -1;
 	}
 
+	/* the pilot: how many accesses a sample needs to be resolved by the clock, per path */
+	if (cfg->batch) {
+		rounds = wl->serialised ? 1 : cfg->batch;
+		for (size_t i = 0; i < wl->n; i++)
+			kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE] = wl->serialised ? cfg->batch : per * rounds;
+	} else if (wl->serialised) {
+		/* per class: a mapped read, a mapped write, a trapped read and a trapped write cost differently */
+		for (size_t i = 0; i < wl->n && !err; i++) {
+			unsigned *k = &kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE];
+
+			if (!*k)
+				*k = pilot_serialised(&res[i], cfg->dev, index, target, cyc_overhead, &sink, &err, &xfer);
+		}
+	} else {
+		for (rounds = 1; rounds < BATCH_MAX / per && !err; rounds *= 2) {
+			uint64_t c[PILOT_REPS];
+
+			for (int r = 0; r < PILOT_REPS && !err; r++) {
+				size_t p = 0;
+
+				c[r] = bb_tsc_begin();
+				for (unsigned k = 0; k < per * rounds && !err; k++) {
+					err = access_one(&res[p], cfg->dev, index, k, &sink, &xfer);
+					if (++p == wl->n)
+						p = 0;
+				}
+				mfence();
+				c[r] = bb_tsc_end() - c[r];
+			}
+			qsort(c, PILOT_REPS, sizeof(c[0]), cmp_u64);
+			if (c[PILOT_REPS / 2] > cyc_overhead && c[PILOT_REPS / 2] - cyc_overhead >= target)
+				break;
+		}
+		for (size_t i = 0; i < wl->n; i++)
+			kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE] = per * rounds;
+	}
+	if (err) {
+		size_t bad = 0;
+
+		while (bad + 1 < wl->n && res[bad].ptr)
+			bad++;
+		return bb_diag_set(L->d, err, "%s: pilot: %s at region %" PRIu32 " offset 0x%" PRIx64
+				   " through the trap path: %s", wl->name, res[bad].op == BB_OP_READ ? "read" : "write",
+				   index, res[bad].off, err == -EIO && xfer >= 0 ? "short transfer" : strerror(-err));
+	}
+	/* for the table: the smallest batch of each path, which bounds its resolution */
+	for (int m = 0; m < 2; m++)
+		for (int o = 0; o < 2; o++) {
+			unsigned *b = m ? &out->batch_map : &out->batch_trap;
+
+			if (kc[m][o] && (!*b || kc[m][o] < *b))
+				*b = kc[m][o];
+		}
+
 	trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
 	for (size_t s = 0; s < total; s++) {
 		bool timed = s >= cfg->warmup;
 		size_t first = pos, bad;
 		uint64_t c0, c1, dc;
-		unsigned ntrap = 0;
+		unsigned ntrap = 0, n_acc = per;
 
 		if (s == cfg->warmup) {
 			/* counters, syscall counts and wall time cover the timed samples only */
@@ -234,21 +368,23 @@ static int touch_and_time(void *arg)
 		if (wl->serialised) {
 			const struct resolved *a = &res[pos];
 
+			n_acc = kc[a->ptr != NULL][a->op == BB_OP_WRITE];
 			c0 = 0;
-			c1 = timed_one(a, cfg->dev, index, s, &sink, &err, &xfer);
-			ntrap = !a->ptr;
+			c1 = timed_sample(a, cfg->dev, index, s, n_acc, &sink, &err, &xfer);
+			ntrap = a->ptr ? 0 : n_acc;
 			if (++pos == wl->n)
 				pos = 0;
 		} else {
+			n_acc = per * rounds;
 			c0 = bb_tsc_begin();
-			for (unsigned k = 0; k < per && !err; k++) {
+			for (unsigned k = 0; k < n_acc && !err; k++) {
 				err = access_one(&res[pos], cfg->dev, index, s + k, &sink, &xfer);
 				if (++pos == wl->n)
 					pos = 0;
 			}
 			mfence();
 			c1 = bb_tsc_end();
-			for (unsigned k = 0; k < per; k++)
+			for (unsigned k = 0; k < n_acc; k++)
 				ntrap += !res[(first + k) % wl->n].ptr;
 		}
 		if (err) {
@@ -268,14 +404,19 @@ static int touch_and_time(void *arg)
 			continue;
 		dc = c1 - c0 > cyc_overhead ? c1 - c0 - cyc_overhead : 0;
 		out->busy_ns += bb_tsc_ns(cfg->tsc, dc);
-		out->ns[out->n] = bb_tsc_ns(cfg->tsc, dc) / per;
+		out->ns[out->n] = bb_tsc_ns(cfg->tsc, dc) / n_acc;
 		out->offset[out->n] = res[first].off;
 		out->trapped[out->n] = ntrap > 0;
+		out->covers[out->n] = n_acc;
+		out->trapped_weight += (double)ntrap / n_acc;
 		out->n++;
-		out->accesses += per;
+		out->accesses += n_acc;
 		out->trapped_accesses += ntrap;
-		for (unsigned k = 0; k < per; k++)
-			out->bytes += res[(first + k) % wl->n].width;
+		if (wl->serialised)
+			out->bytes += (uint64_t)n_acc * res[first].width;
+		else
+			for (unsigned k = 0; k < n_acc; k++)
+				out->bytes += res[(first + k) % wl->n].width;
 	}
 	out->wall_ns = now_ns() - t0;
 	out->trap_syscalls = cfg->dev->trap_reads + cfg->dev->trap_writes - trap0;
@@ -333,7 +474,8 @@ static int host_run(const struct bb_run_cfg *cfg, struct bb_run_result *out, str
 	out->ns = calloc(cfg->samples, sizeof(*out->ns));
 	out->offset = calloc(cfg->samples, sizeof(*out->offset));
 	out->trapped = calloc(cfg->samples, sizeof(*out->trapped));
-	if (!res || !out->ns || !out->offset || !out->trapped) {
+	out->covers = calloc(cfg->samples, sizeof(*out->covers));
+	if (!res || !out->ns || !out->offset || !out->trapped || !out->covers) {
 		err = bb_diag_set(d, -ENOMEM, "%s: out of memory for %zu samples", wl->name, cfg->samples);
 		goto out;
 	}
@@ -341,6 +483,7 @@ static int host_run(const struct bb_run_cfg *cfg, struct bb_run_result *out, str
 	memset(out->ns, 0xff, cfg->samples * sizeof(*out->ns));
 	memset(out->offset, 0xff, cfg->samples * sizeof(*out->offset));
 	memset(out->trapped, 0xff, cfg->samples * sizeof(*out->trapped));
+	memset(out->covers, 0xff, cfg->samples * sizeof(*out->covers));
 	for (size_t i = 0; i < wl->n; i++) {
 		res[i].ptr = bb_applied_ptr(&ap, cfg->plan, wl->acc[i].offset, wl->acc[i].width);
 		res[i].off = wl->acc[i].offset;

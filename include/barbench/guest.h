@@ -73,11 +73,15 @@ bool bb_guest_ioeventfd_at(const struct bb_guest *g, uint64_t off, unsigned widt
 /* TRAP window under any byte of [off, off + width): the access exits (or hits an ioeventfd). */
 bool bb_guest_trapped(const struct bb_plan *plan, uint64_t off, unsigned width);
 
+#define BB_GUEST_MAX_REPEAT 65536u
+
 struct bb_guest_job {
 	const struct bb_access *acc;	/* the cycle, offsets in the region */
 	size_t n;
 	const uint64_t *vals;		/* per entry, added to a write's value; NULL: 0 */
 	unsigned per_sample;		/* 1 when serialised */
+	/* serialised: times a sample of entry i repeats it (NULL, or 0: once) */
+	const uint32_t *repeat;
 	bool serialised;
 	size_t warmup;
 	size_t samples;

@@ -30,6 +30,7 @@ struct bb_measure {
 	const char *out;		/* results folder (samples/ inside) */
 	const struct bb_cost *cost;	/* NULL: no prediction (budget: the built-in defaults) */
 	const struct bb_profile *profile;	/* for the budget policy; NULL: none */
+	unsigned batch;			/* repetitions per sample; 0: the runner's pilot chooses */
 };
 
 struct bb_combo {

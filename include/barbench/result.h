@@ -48,6 +48,10 @@ struct bb_run_row {
 	double vm_setup_ns;
 	bool have_ctr;
 	struct bb_counter_sample ctr;
+	/* accesses per sample on each path (0: none on it), and the per-access resolution they give */
+	unsigned batch_map, batch_trap;
+	double resolution_ns;
+	uint64_t trapped_accesses;	/* of @accesses, through the trap path (exits or messages) */
 };
 
 /* The header line of runs.csv (no newline). */
@@ -57,9 +61,13 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r);
 /* Rewrite DIR/runs.csv with @n rows, atomically. */
 int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, struct bb_diag *d);
 
-/* DIR/samples/<id>.csv: sample,offset,path,ns; atomically. */
+/*
+ * DIR/samples/<id>.csv: sample,offset,path,accesses,ns; atomically.  A
+ * sample timed @covers[i] accesses from @offset[i] on (NULL: one each); ns is
+ * per access.
+ */
 int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
-		     const uint8_t *trapped, size_t n, struct bb_diag *d);
+		     const uint8_t *trapped, const uint32_t *covers, size_t n, struct bb_diag *d);
 
 /* mkdir -p for DIR and DIR/samples. */
 int bb_results_dir(const char *dir, struct bb_diag *d);

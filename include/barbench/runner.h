@@ -50,6 +50,12 @@ struct bb_run_cfg {
 	uint64_t tsc_overhead;		/* cycles of an empty begin/end pair, subtracted */
 	struct bb_counters *counters;	/* NULL: none */
 	bool ioeventfd;			/* guest: doorbell writes served by KVM_IOEVENTFD */
+	/*
+	 * Repetitions per sample: a serialised sample times its access this
+	 * often, a batched one this many of its batches.  0: a pilot chooses,
+	 * per path, so a sample spans BB_MIN_STEPS_PER_SAMPLE timer steps.
+	 */
+	unsigned batch;
 };
 
 struct bb_run_result {
@@ -57,7 +63,21 @@ struct bb_run_result {
 	double *ns;			/* per access (a batched sample divided by its accesses) */
 	uint64_t *offset;		/* first access of each sample */
 	uint8_t *trapped;		/* 1 when that access went through the trap path */
+	uint32_t *covers;		/* accesses the sample timed (its figure is per access) */
 	uint64_t accesses;		/* timed accesses */
+	/*
+	 * Accesses per sample on each path (0: the run had none on it): a
+	 * serialised sample repeats its one access this often, a batched one
+	 * holds this many; chosen so a sample spans BB_MIN_STEPS_PER_SAMPLE
+	 * timer steps.
+	 */
+	unsigned batch_map, batch_trap;
+	/*
+	 * Sum over samples of the share of each sample's accesses that
+	 * trapped: divided by n, the workload's trapped share, whatever the
+	 * batches (trapped_accesses / accesses would weigh each path by its batch).
+	 */
+	double trapped_weight;
 	uint64_t trapped_accesses;
 	uint64_t bytes;			/* timed bytes */
 	double busy_ns;			/* sum of timed sample durations (empty pair subtracted) */

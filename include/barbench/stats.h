@@ -58,4 +58,19 @@ double bb_percentile(const double *sorted, size_t n, double p);
  */
 int bb_median_ci_ranks(size_t n, size_t *lo, size_t *hi);
 
+/*
+ * Never print what was not measured.  @ns as "12.3 ns", or "< R ns" when it
+ * lies below the resolution @res_ns (> 0) it was measured with; "n/a" when
+ * it is not finite.  Returns @buf.
+ */
+const char *bb_format_ns(char *buf, size_t len, double ns, double res_ns);
+
+/*
+ * The speed-up @slow_ns / @fast_ns as "12.3x", honest about resolution:
+ * when @fast_ns lies below @res_ns the ratio is at least slow / res, written
+ * "> 12x"; "n/a" when either is not finite or @slow_ns is not above 0.
+ * Never "inf" or "nan".  Returns @buf.
+ */
+const char *bb_format_ratio(char *buf, size_t len, double slow_ns, double fast_ns, double res_ns);
+
 #endif

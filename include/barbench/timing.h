@@ -49,7 +49,27 @@ struct bb_tsc {
 	bool invariant;		/* CPUID 0x80000007 EDX bit 8 */
 	char note[256];		/* why earlier sources were skipped, "" if none */
 	char end[24];		/* end of a sample: "rdtscp;lfence" or "lfence;rdtsc;lfence" */
+	/*
+	 * The clock as measured by bb_tsc_init(), not assumed: the smallest
+	 * non-zero difference of back-to-back rdtsc reads (some hypervisors
+	 * advance the TSC in steps of 21 cycles: nothing shorter can be seen),
+	 * and the median cost of an empty begin/end pair.
+	 */
+	uint64_t step_cycles;
+	uint64_t empty_pair_cycles;
 };
+
+/* The timer's resolution: one step, in nanoseconds. */
+double bb_tsc_resolution_ns(const struct bb_tsc *t);
+
+/*
+ * Smallest non-zero difference of @reads back-to-back rdtsc reads, in
+ * cycles (1 when every read differed by zero, which no TSC does).
+ */
+uint64_t bb_tsc_step(unsigned reads);
+
+/* Steps a timed sample must span for its figure to be resolved (barbench's rule). */
+#define BB_MIN_STEPS_PER_SAMPLE 50
 
 /*
  * True when bb_tsc_end() uses RDTSCP.  Set from CPUID before main() runs;
