@@ -42,8 +42,32 @@ struct bb_recs {
 	struct bb_rec *v;
 };
 
-/* Read a runs.csv (columns by header name; extra columns ignored). */
+/*
+ * Read a runs.csv (columns by header name; extra columns ignored).  A results
+ * folder is hostile input: every number is checked whole and in range (file:
+ * line: column), every text field against what barbench writes there
+ * (bb_results_text_ok), and a symbolic link is never followed.
+ */
 int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d);
+/* The same on @len bytes of @buf, @path naming them in messages. */
+int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs *out, struct bb_diag *d);
+
+/* What a text field read back from a results folder may hold. */
+enum bb_text_kind {
+	BB_TEXT_NAME,		/* run ids, policies, runners: [A-Za-z0-9._+-], not starting with '.' */
+	BB_TEXT_PARAMS,		/* policy parameters: a name's characters, '=' and ';'; may be empty */
+	BB_TEXT_WORKLOAD,	/* a name's characters, ':' and '/' (replay:PATH) */
+	BB_TEXT_PATH,		/* a device spec: any byte but control characters */
+};
+/* True when @s is non-empty (params: may be empty), shorter than @max and allowed; *@bad: where it is not. */
+bool bb_results_text_ok(enum bb_text_kind kind, const char *s, size_t max, size_t *bad);
+
+/*
+ * A whole file of a results folder into a NUL-terminated buffer: opened
+ * without following a symbolic link, a regular file of at most @max bytes.
+ */
+#define BB_RESULTS_MAX_FILE (256u << 20)
+int bb_results_slurp(const char *path, size_t max, char **out, size_t *len, struct bb_diag *d);
 void bb_recs_free(struct bb_recs *r);
 
 /* A configuration: a row's key without the repetition. */
