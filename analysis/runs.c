@@ -17,7 +17,7 @@
 #define MAX_FIELDS 64
 
 /* Split one CSV line (RFC 4180 quoting) in place; returns the field count or -1. */
-static int split_csv(char *line, char **f, int max)
+int bb_csv_split(char *line, char **f, int max)
 {
 	int n = 0;
 	char *p = line, *w;
@@ -116,7 +116,7 @@ bool bb_results_text_ok(enum bb_text_kind kind, const char *s, size_t max, size_
 }
 
 /* Strict numbers: the whole field, decimal, within range; doubles finite. */
-static int num_u64(const char *s, uint64_t max, uint64_t *out)
+int bb_results_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -135,7 +135,7 @@ static int num_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int num_double(const char *s, double *out)
+int bb_results_double(const char *s, double *out)
 {
 	char *end;
 	double v;
@@ -168,7 +168,7 @@ static int bad_num(const struct row_ctx *c, const char *column, const char *v, i
 static int get_u64(const struct row_ctx *c, const char *column, const char *v, uint64_t max, uint64_t *out)
 {
 	char range[64];
-	int err = num_u64(v, max, out);
+	int err = bb_results_u64(v, max, out);
 
 	snprintf(range, sizeof(range), "is out of range (at most %" PRIu64 ")", max);
 	return err ? bad_num(c, column, v, err, range) : 0;
@@ -176,7 +176,7 @@ static int get_u64(const struct row_ctx *c, const char *column, const char *v, u
 
 static int get_double(const struct row_ctx *c, const char *column, const char *v, double *out)
 {
-	int err = num_double(v, out);
+	int err = bb_results_double(v, out);
 
 	return err ? bad_num(c, column, v, err, "is out of range (not a finite number of at most 1e18)") : 0;
 }
@@ -313,7 +313,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 		return bb_diag_set(d, -EINVAL, "%s:1: empty file, no header", path);
 	if (next_line(buf, len, &pos, hdr, sizeof(hdr)) != 1)
 		return bb_diag_set(d, -EINVAL, "%s:1: incomplete or overlong header", path);
-	nh = split_csv(hdr, names, MAX_FIELDS);
+	nh = bb_csv_split(hdr, names, MAX_FIELDS);
 	for (int i = 0; i < NNEED; i++) {
 		idx[i] = nh < 0 ? -1 : col(names, nh, need[i]);
 		if (idx[i] < 0)
@@ -340,7 +340,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 		if (!line[0])
 			continue;
 		strcpy(copy, line);
-		nf = split_csv(copy, fl, MAX_FIELDS);
+		nf = bb_csv_split(copy, fl, MAX_FIELDS);
 		if (nf < 0) {
 			err = bb_diag_set(d, -EINVAL, "%s:%u: a quoted field is not closed, or more than %d fields", path,
 					  rc.line, MAX_FIELDS);

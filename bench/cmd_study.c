@@ -822,6 +822,8 @@ int cmd_study(int argc, char **argv)
 		err = bb_report(out, figures, &d);
 		if (err)
 			status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", d.msg);
+		else if (d.msg[0])
+			fprintf(stderr, "barbench: study: report: warning: %s\n", d.msg);
 	}
 	if (status == BB_EXIT_OK) {
 		if (stop_signal) {
@@ -884,6 +886,8 @@ int cmd_report(int argc, char **argv)
 	err = bb_report(dir, figures, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "report: %s", d.msg);
+	if (d.msg[0])
+		fprintf(stderr, "barbench: report: warning: %s\n", d.msg);
 	printf("report: %s/report.md\n", dir);
 	return BB_EXIT_OK;
 }

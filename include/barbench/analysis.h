@@ -62,6 +62,24 @@ enum bb_text_kind {
 /* True when @s is non-empty (params: may be empty), shorter than @max and allowed; *@bad: where it is not. */
 bool bb_results_text_ok(enum bb_text_kind kind, const char *s, size_t max, size_t *bad);
 
+/* Split one CSV line (RFC 4180 quoting) in place: the field count, or -1 (a quote not closed, more than @max). */
+int bb_csv_split(char *line, char **f, int max);
+/* A number of a results folder: decimal digits only, at most @max; -EINVAL or -ERANGE. */
+int bb_results_u64(const char *s, uint64_t max, uint64_t *out);
+/* A finite number as barbench prints it ([0-9.eE+-] only, whole, |v| <= 1e18); -EINVAL or -ERANGE. */
+int bb_results_double(const char *s, double *out);
+
+/* What report and study --resume take from manifest.json (every string bounded, "" when absent). */
+struct bb_manifest_info {
+	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
+	char study_hash[40];	/* "fnv1a64:<16 hex digits>" of study.txt, written by study */
+	bool complete;
+};
+/* Parse the NUL-terminated text of a manifest (a light scan: first "key": value of each). */
+void bb_manifest_parse(const char *text, struct bb_manifest_info *mi);
+/* DIR/manifest.json (never through a symlink); -ENOENT when there is none. */
+int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d);
+
 /*
  * A whole file of a results folder into a NUL-terminated buffer: opened
  * without following a symbolic link, a regular file of at most @max bytes.
@@ -96,7 +114,14 @@ void bb_configs_free(struct bb_configs *c);
 /* Key of a record (without repetition). */
 void bb_config_key(const struct bb_rec *r, char *key, size_t len);
 
-/* Rebuild DIR/report.md and DIR/figures/ from DIR's raw results. */
+/*
+ * Rebuild DIR/report.md and DIR/figures/ from DIR's raw results.  DIR is
+ * hostile input: runs.csv, plans.csv, advise.csv and samples are read
+ * strictly (file:line), no symlink in DIR is followed or written through,
+ * figures are drawn in a fresh private folder under barbench's own names
+ * and renamed into figures/.  On success @d is empty or holds a warning
+ * (runs without a samples file, also named in report.md).
+ */
 int bb_report(const char *dir, bool figures, struct bb_diag *d);
 
 /*
