@@ -364,6 +364,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 		r = &out->v[out->n];
 		memset(r, 0, sizeof(*r));
 		bb_strcpy(r->line, sizeof(r->line), line);
+		r->lineno = rc.line;
 		err = parse_row(&rc, fl, idx, c_tmean, c_pred, r);
 		if (err)
 			goto fail;

@@ -130,5 +130,92 @@ ln -s "$tmp/targetdir" "$tmp/f/figures"
 report_wants 2 "f/figures: a symbolic link, not a folder barbench made" symlinked-figures-dir
 [ -z "$(ls -A "$tmp/targetdir")" ] || no "a symlinked figures/ was written through: $(ls "$tmp/targetdir")"
 
+# study writes every file under a new name and renames it into place
+mkdir -p "$tmp/s"
+for n in study.txt costs.txt plans.csv advise.csv advise.csv.tmp manifest.json report.md; do
+	ln -s "$tmp/target" "$tmp/s/$n"
+done
+mkdir "$tmp/s/advise-nvme-msix-bar0"
+sed 's/^repetitions 1/repetitions 1\nadvise yes/' "$tmp/base.study" >"$tmp/advise.study"
+"$BB" study "$tmp/advise.study" --out "$tmp/s" >/dev/null 2>"$tmp/err" || no "study over planted symlinks: $(cat "$tmp/err")"
+[ "$(cat "$tmp/target")" = precious ] || no "study wrote through a planted symlink"
+for n in study.txt costs.txt plans.csv advise.csv manifest.json report.md; do
+	[ -f "$tmp/s/$n" ] && [ ! -L "$tmp/s/$n" ] || no "study: $n is not a file of its own"
+done
+[ -L "$tmp/s/advise.csv.tmp" ] || no "advise.csv.tmp: the study still uses that fixed name"
+rm -rf "$tmp/s2" && mkdir -p "$tmp/s2"
+ln -s "$tmp/targetdir" "$tmp/s2/samples"
+"$BB" study "$tmp/base.study" --out "$tmp/s2" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "study with a symlinked samples/: exit $rc, want 2"
+grep -qF "s2/samples: a symbolic link, not a folder barbench made" "$tmp/err" || no "symlinked samples/: $(cat "$tmp/err")"
+rm -rf "$tmp/s3" && mkdir -p "$tmp/s3"
+ln -s "$tmp/targetdir" "$tmp/s3/advise-nvme-msix-bar0"
+"$BB" study "$tmp/advise.study" --out "$tmp/s3" >/dev/null 2>"$tmp/err" || no "study with a symlinked advise folder: $(cat "$tmp/err")"
+grep -qF "advise skipped: $tmp/s3/advise-nvme-msix-bar0: a symbolic link" "$tmp/err" || no "symlinked advise-*: $(cat "$tmp/err")"
+[ -z "$(ls -A "$tmp/targetdir")" ] || no "written through a symlinked folder: $(ls "$tmp/targetdir")"
+
+## 7: a results folder is locked while a study, run or report owns it
+mkdir -p "$tmp/lk"
+flock -n "$tmp/lk" "$BB" study "$tmp/base.study" --out "$tmp/lk" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] || no "study into a locked folder: exit 0"
+grep -qF "$tmp/lk: in use: another barbench" "$tmp/err" || no "study into a locked folder: $(cat "$tmp/err")"
+[ ! -e "$tmp/lk/study.txt" ] || no "study into a locked folder wrote study.txt"
+cp -r "$tmp/base" "$tmp/lk2"
+flock -n "$tmp/lk2" "$BB" report "$tmp/lk2" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] && grep -qF "$tmp/lk2: in use" "$tmp/err" || no "report of a locked folder: exit $rc, $(cat "$tmp/err")"
+flock -n "$tmp/lk2" "$BB" study --resume "$tmp/lk2" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] && grep -qF "$tmp/lk2: in use" "$tmp/err" || no "resume of a locked folder: exit $rc, $(cat "$tmp/err")"
+flock -n "$tmp/lk" "$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/lk" --samples 100 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] && grep -qF "$tmp/lk: in use" "$tmp/err" || no "run into a locked folder: exit $rc, $(cat "$tmp/err")"
+# two studies into one --out started together: the second is refused, the first keeps its rows
+sed 's/^samples 100/samples 20000/; s/^repetitions 1/repetitions 20/' "$tmp/base.study" >"$tmp/slow.study"
+"$BB" study "$tmp/slow.study" --out "$tmp/two" --no-report >/dev/null 2>"$tmp/err1" &
+pid=$!
+i=0
+while [ ! -s "$tmp/two/runs.csv" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+rows1=$(tail -n +2 "$tmp/two/runs.csv" | wc -l)
+"$BB" study "$tmp/base.study" --out "$tmp/two" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] || no "a second study into the same --out: exit 0"
+grep -qF "$tmp/two: in use" "$tmp/err" || no "second study: $(cat "$tmp/err")"
+kill -TERM $pid
+wait $pid
+cmp -s "$tmp/two/study.txt" "$tmp/slow.study" || no "the second study replaced the first one's study.txt"
+"$BB" report "$tmp/two" --no-figures >/dev/null 2>"$tmp/err" || no "the first study's folder: $(cat "$tmp/err")"
+[ "$(tail -n +2 "$tmp/two/runs.csv" | wc -l)" -ge "$rows1" ] && [ "$rows1" -ge 1 ] || no "the first study lost rows"
+
+## 7: --resume refuses a study.txt that changed since the study began
+"$BB" study "$tmp/base.study" --out "$tmp/ch" --max-runs 2 --no-report >/dev/null 2>&1
+sed -i 's/^samples 100/samples 200/' "$tmp/ch/study.txt"
+"$BB" study --resume "$tmp/ch" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "resume after study.txt changed: exit $rc, want 2"
+grep -qF "study.txt changed since the study began" "$tmp/err" || no "resume after study.txt changed: $(cat "$tmp/err")"
+grep -q '"complete": *true' "$tmp/ch/manifest.json" && no "resume after study.txt changed: manifest says complete"
+# a manifest without study_hash (an older barbench): the rows are checked run by run
+sed -i 's/"study_hash":"[^"]*",//' "$tmp/ch/manifest.json"
+sed -i 's/^policies sparse,trap/policies trap,merged/' "$tmp/ch/study.txt"
+"$BB" study --resume "$tmp/ch" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "resume with rows of another matrix: exit $rc, want 2"
+grep -qF "ch/runs.csv:2: run nvme-msix-bar0-r0-host-sparse-4096-lat-read-0: no run of the study has this id" "$tmp/err" ||
+	no "resume with rows of another matrix: $(cat "$tmp/err")"
+
+## 8: two layouts of one name in one study: ids apart, resume measures both
+mkdir -p "$tmp/l1" "$tmp/l2"
+cp layouts/nvme-msix-bar0 "$tmp/l1/nvme"
+cp layouts/nvme-msix-bar0 "$tmp/l2/nvme"
+sed "s#^device .*#device emu:$tmp/l1/nvme\ndevice emu:$tmp/l2/nvme#" "$tmp/base.study" >"$tmp/same.study"
+"$BB" study "$tmp/same.study" --out "$tmp/same" --max-runs 2 --no-report >/dev/null 2>"$tmp/err" || no "same name: $(cat "$tmp/err")"
+"$BB" study --resume "$tmp/same" --no-report >/dev/null 2>"$tmp/err" || no "same name, resume: $(cat "$tmp/err")"
+grep -q '"complete": *true' "$tmp/same/manifest.json" || no "same name: not complete after resume"
+rows=$(tail -n +2 "$tmp/same/runs.csv" | wc -l)
+ids=$(tail -n +2 "$tmp/same/runs.csv" | cut -d, -f1 | sort -u | wc -l)
+devs=$(tail -n +2 "$tmp/same/runs.csv" | cut -d, -f2 | sort -u | wc -l)
+[ "$rows" -eq 8 ] && [ "$ids" -eq 8 ] && [ "$devs" -eq 2 ] || no "same name: $rows rows, $ids ids, $devs devices; want 8, 8, 2"
+[ "$(ls "$tmp/same/samples" | wc -l)" -eq 8 ] || no "same name: $(ls "$tmp/same/samples" | wc -l) samples files, want 8"
+grep -q '^nvme-msix-bar0+2-r0-host-sparse-4096-lat-read-0,' "$tmp/same/runs.csv" || no "same name: no id nvme-msix-bar0+2-..."
+# the same device twice: refused, not two runs writing one samples file
+sed "s#^device .*#device emu:$tmp/l1/nvme\ndevice emu:$tmp/l1/nvme#" "$tmp/base.study" >"$tmp/twice.study"
+"$BB" study "$tmp/twice.study" --out "$tmp/twice" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -qF "would share the id" "$tmp/err" || no "a device listed twice: exit $rc, $(cat "$tmp/err")"
+
 [ $fail -eq 0 ] && echo "cli_hostile: ok"
 exit $fail

@@ -35,6 +35,7 @@ struct bb_rec {
 	double tmean_ns, predicted_ns;	/* predicted_ns < 0: no prediction */
 	char guest_exec[16];
 	char line[4096];	/* the row as written, to rewrite runs.csv verbatim */
+	unsigned lineno;	/* its line in the file */
 };
 
 struct bb_recs {
