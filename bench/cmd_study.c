@@ -483,17 +483,19 @@ int cmd_study(int argc, char **argv)
 		free(text);
 		if (!err) {
 			/* before the first run: the folder says which study owns it, even after kill -9 */
-			char extra[512];
-			FILE *ex = fmemopen(extra, sizeof(extra), "w");
+			char *extra = NULL;
+			size_t el = 0;
+			FILE *ex = open_memstream(&extra, &el);
 
-			if (ex) {
+			if (!ex) {
+				err = bb_diag_set(&d, -ENOMEM, "out of memory");
+			} else {
 				fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
 				bb_json_string(ex, st->name);
 				fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"complete\":false", study_hash);
-				fputc('\0', ex);
 				fclose(ex);
-				extra[sizeof(extra) - 1] = '\0';
 				err = bb_manifest_write(out, NULL, NULL, NULL, argc, argv, extra, &d);
+				free(extra);
 			}
 		}
 		if (err) {
