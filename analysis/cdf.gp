@@ -1,9 +1,11 @@
 # Latency CDF per policy: one line per policy, samples of every repetition pooled.
 # Filled in by analysis/report.c: @TERM@ @OUT@ @EXT@ @TITLE@ @DATA@ @N@
+# Nothing from a results folder is script text here: file names are barbench's own, @TITLE@ arrives
+# single-quoted from gp_quote() (gnuplot expands no backquote there), labels come from the data files.
 reset
 set terminal @TERM@
-set output "@OUT@.@EXT@"
-set title "@TITLE@" noenhanced
+set output '@OUT@.@EXT@'
+set title @TITLE@ noenhanced
 set xlabel "latency per access (ns, log scale)"
 set ylabel "fraction of accesses at or below"
 set logscale x
@@ -19,5 +21,5 @@ set linetype 4 lc rgb "#7570b3" lw 2 dt 4
 set linetype 5 lc rgb "#222222" lw 2
 set linetype 6 lc rgb "#e7298a" lw 2 dt 3
 set label 1 "values below 0.1 ns (under one TSC tick) drawn at 0.1" at graph 0.01, graph 0.97 font ",8"
-plot for [i=0:@N@-1] "@DATA@" index i using 1:2 with lines title columnheader(1)
+plot for [i=0:@N@-1] '@DATA@' index i using 1:2 with lines title columnheader(1)
 unset output

@@ -5,7 +5,10 @@
  * meaning, not by the order runs happened, so a resumed study and an
  * uninterrupted one give the same tables.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 
 #include "barbench/analysis.h"
 #include "barbench/manifest.h"
+#include "barbench/parse.h"
 #include "barbench/stats.h"
 
 extern const char bb_gp_cdf[], bb_gp_bars[], bb_gp_pagemap[], bb_gp_slots[], bb_gp_advise[];
@@ -30,12 +34,78 @@ struct rep {
 	struct bb_recs recs;
 	struct bb_configs cfg;
 	struct bb_config **sorted;	/* configs in meaning order */
-	FILE *all;			/* figures/all.gp */
+	FILE *all;			/* all.gp */
 	unsigned nfig;
+	unsigned seq;			/* figure numbers: names are barbench's, never the folder's */
+	int rfd;			/* the private folder figures are drawn in (mkdtemp), then renamed into figures/ */
+	int err;			/* the first hostile-input error met while drawing; its message in *d */
+	struct bb_diag *d;
+	size_t nmissing;		/* runs of runs.csv without a samples file */
+	char missing[400];		/* the first of their ids */
 	/* manifest facts for the header */
 	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
 	bool complete;
 };
+
+/* A file in the drawing folder, created: never an existing name, never through a symlink. */
+static FILE *rcreate(struct rep *r, const char *fmt, ...) BB_PRINTF(2, 3);
+static FILE *rcreate(struct rep *r, const char *fmt, ...)
+{
+	char name[256];
+	va_list ap;
+	FILE *f;
+	int fd;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	fd = openat(r->rfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* Close a file written by the drawing: 0 or a negative errno (a full disk is not "I/O error"). */
+static int rclose(FILE *f)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(f) || ferror(f))
+		err = errno ? -errno : -EIO;
+	if (fclose(f) && !err)
+		err = errno ? -errno : -EIO;
+	return err;
+}
+
+/*
+ * A string as gnuplot script text: single-quoted (gnuplot expands neither
+ * backquotes nor macros there), and only characters that cannot end the
+ * string or the line; anything else becomes '_'.  Titles are built from
+ * checked fields anyway; this is the second wall.
+ */
+static void gp_quote(char *out, size_t len, const char *in)
+{
+	size_t k = 0;
+
+	if (len < 3) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
+	out[k++] = '\'';
+	for (; *in && k + 2 < len; in++) {
+		char c = *in;
+
+		out[k++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			   strchr(" ._,:;()%+=/-", c) ? c : '_';
+	}
+	out[k++] = '\'';
+	out[k] = '\0';
+}
 
 static int policy_rank(const char *p)
 {
@@ -118,62 +188,130 @@ static void json_field(const char *js, const char *key, char *out, size_t len)
 	out[k] = '\0';
 }
 
-static void read_manifest(struct rep *r)
+void bb_manifest_parse(const char *text, struct bb_manifest_info *mi)
 {
-	char path[4096], *buf;
-	FILE *f;
-	size_t n;
+	char v[16];
 
-	snprintf(path, sizeof(path), "%s/manifest.json", r->dir);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	buf = calloc(1, 1 << 20);
-	if (buf) {
-		char v[16];
-
-		n = fread(buf, 1, (1 << 20) - 1, f);
-		buf[n] = '\0';
-		json_field(buf, "study", r->study, sizeof(r->study));
-		json_field(buf, "date_utc", r->date, sizeof(r->date));
-		json_field(buf, "hostname", r->host, sizeof(r->host));
-		json_field(buf, "cpu_model", r->cpu, sizeof(r->cpu));
-		json_field(buf, "kernel_release", r->kernel, sizeof(r->kernel));
-		json_field(buf, "hypervisor_vendor", r->hyper, sizeof(r->hyper));
-		json_field(buf, "git_commit", r->commit, sizeof(r->commit));
-		json_field(buf, "guest_exec", r->guest_exec, sizeof(r->guest_exec));
-		json_field(buf, "complete", v, sizeof(v));
-		r->complete = !strcmp(v, "true");
-		free(buf);
-	}
-	fclose(f);
+	memset(mi, 0, sizeof(*mi));
+	json_field(text, "study", mi->study, sizeof(mi->study));
+	json_field(text, "date_utc", mi->date, sizeof(mi->date));
+	json_field(text, "hostname", mi->host, sizeof(mi->host));
+	json_field(text, "cpu_model", mi->cpu, sizeof(mi->cpu));
+	json_field(text, "kernel_release", mi->kernel, sizeof(mi->kernel));
+	json_field(text, "hypervisor_vendor", mi->hyper, sizeof(mi->hyper));
+	json_field(text, "git_commit", mi->commit, sizeof(mi->commit));
+	json_field(text, "guest_exec", mi->guest_exec, sizeof(mi->guest_exec));
+	json_field(text, "study_hash", mi->study_hash, sizeof(mi->study_hash));
+	json_field(text, "complete", v, sizeof(v));
+	mi->complete = !strcmp(v, "true");
 }
 
-/* Samples of run @id: ns (and offsets) appended to the pools. */
-static int read_samples(const char *dir, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
+int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d)
+{
+	char path[4096], *buf;
+	size_t n;
+	int err;
+
+	memset(mi, 0, sizeof(*mi));
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	err = bb_results_slurp(path, 1 << 20, &buf, &n, d);
+	if (err)
+		return err;
+	if (strlen(buf) != n) {
+		free(buf);
+		return bb_diag_set(d, -EINVAL, "%s: a NUL byte at byte %zu", path, strlen(buf));
+	}
+	bb_manifest_parse(buf, mi);
+	free(buf);
+	return 0;
+}
+
+static void read_manifest(struct rep *r)
+{
+	struct bb_manifest_info mi;
+
+	if (bb_manifest_read(r->dir, &mi, NULL))
+		return;
+	memcpy(r->study, mi.study, sizeof(r->study));
+	memcpy(r->date, mi.date, sizeof(r->date));
+	memcpy(r->host, mi.host, sizeof(r->host));
+	memcpy(r->cpu, mi.cpu, sizeof(r->cpu));
+	memcpy(r->kernel, mi.kernel, sizeof(r->kernel));
+	memcpy(r->hyper, mi.hyper, sizeof(r->hyper));
+	memcpy(r->commit, mi.commit, sizeof(r->commit));
+	memcpy(r->guest_exec, mi.guest_exec, sizeof(r->guest_exec));
+	r->complete = mi.complete;
+}
+
+/* Note the first hostile-input error met while drawing (the report then fails with it). */
+static int rep_fail(struct rep *r, int err, const char *fmt, ...) BB_PRINTF(3, 4);
+static int rep_fail(struct rep *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->err)
+		return err;
+	r->err = err;
+	if (r->d) {
+		va_start(ap, fmt);
+		vsnprintf(r->d->msg, sizeof(r->d->msg), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/*
+ * Samples of run @id appended to the pools.  A missing file was counted
+ * when the report began (samples are optional: the tables come from
+ * runs.csv); a file that is there is read strictly, never through a symlink.
+ */
+static int read_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
 {
 	char path[4096], line[256];
+	unsigned lineno = 1;
 	bool covers;
 	FILE *f;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id);
-	f = fopen(path, "r");
-	if (!f)
+	snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dir, id);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
 		return -ENOENT;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return -EINVAL;
+	if (fd < 0)
+		return rep_fail(r, -EINVAL, "%s: %s", path, errno == ELOOP ? "a symbolic link: not followed in a results "
+				"folder" : strerror(errno));
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return rep_fail(r, -ENOMEM, "%s: %s", path, strerror(errno));
 	}
 	/* sample,offset,path,accesses,ns since samples say how many accesses they timed; sample,offset,path,ns before */
-	covers = !strncmp(line, "sample,offset,path,accesses,ns", 30);
+	if (!fgets(line, sizeof(line), f) ||
+	    (strcmp(line, "sample,offset,path,accesses,ns\n") && strcmp(line, "sample,offset,path,ns\n"))) {
+		fclose(f);
+		return rep_fail(r, -EINVAL, "%s:1: not the header 'sample,offset,path,accesses,ns'", path);
+	}
+	covers = !strcmp(line, "sample,offset,path,accesses,ns\n");
 	while (*n < max && fgets(line, sizeof(line), f)) {
-		unsigned long long s, o, k = 1;
-		char path_kind[8];
+		char *fl[6];
+		uint64_t s, o, k = 1;
 		double v;
+		int nf;
 
-		if (covers ? sscanf(line, "%llu,%llu,%7[a-z],%llu,%lf", &s, &o, path_kind, &k, &v) != 5
-			   : sscanf(line, "%llu,%llu,%7[a-z],%lf", &s, &o, path_kind, &v) != 4)
-			continue;
+		lineno++;
+		if (!strchr(line, '\n')) {
+			fclose(f);
+			return rep_fail(r, -EINVAL, "%s:%u: incomplete or overlong line", path, lineno);
+		}
+		line[strcspn(line, "\n")] = '\0';
+		nf = bb_csv_split(line, fl, 6);
+		if (nf != (covers ? 5 : 4) || bb_results_u64(fl[0], UINT64_MAX, &s) ||
+		    bb_results_u64(fl[1], UINT64_MAX, &o) || (strcmp(fl[2], "map") && strcmp(fl[2], "trap")) ||
+		    (covers && (bb_results_u64(fl[3], UINT32_MAX, &k) || !k)) || bb_results_double(fl[nf - 1], &v)) {
+			fclose(f);
+			return rep_fail(r, -EINVAL, "%s:%u: want SAMPLE,OFFSET,map|trap,%sNS (decimal numbers)", path, lineno,
+					covers ? "ACCESSES," : "");
+		}
 		ns[*n] = v;
 		if (off)
 			off[*n] = o;
@@ -199,11 +337,10 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 		"svg size 960,600 enhanced font \"sans,10\" background rgb \"white\"",
 	};
 	static const char *const ext[2] = { "png", "svg" };
-	char path[4096];
 	FILE *f;
+	int err;
 
-	snprintf(path, sizeof(path), "%s/figures/%s.gp", r->dir, name);
-	f = fopen(path, "w");
+	f = rcreate(r, "%s.gp", name);
 	if (!f)
 		return -errno;
 	for (int t = 0; t < 2; t++) {
@@ -241,9 +378,10 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 		}
 		fputc('\n', f);
 	}
-	if (fclose(f))
-		return -EIO;
-	fprintf(r->all, "load \"%s.gp\"\n", name);
+	err = rclose(f);
+	if (err)
+		return err;
+	fprintf(r->all, "load '%s.gp'\n", name);
 	r->nfig++;
 	return 0;
 }
@@ -264,16 +402,16 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 {
 	const struct bb_rec *g = r->sorted[first]->first;
 	double *pool = malloc(MAX_POOL * sizeof(*pool));
-	char dev[128], data[4096], title[512], nbuf[8], pg[32];
+	char dev[128], data[64], text[512], title[520], nbuf[8], pg[32];
 	unsigned blocks = 0;
 	FILE *f;
+	int err;
 
 	if (!pool)
 		return -ENOMEM;
 	short_dev(g->device, dev, sizeof(dev));
-	snprintf(name, nlen, "cdf-%s-r%" PRIu32 "-%s-%s-%" PRIu64, dev, g->region, g->runner, g->workload, g->page_size);
-	snprintf(data, sizeof(data), "%s/figures/%s.dat", r->dir, name);
-	f = fopen(data, "w");
+	snprintf(name, nlen, "cdf-%02u", ++r->seq);
+	f = rcreate(r, "%s.dat", name);
 	if (!f) {
 		free(pool);
 		return -errno;
@@ -284,7 +422,7 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 
 		for (size_t i = 0; i < r->recs.n; i++)
 			if (&r->cfg.v[r->cfg.of_rec[i]] == c)
-				read_samples(r->dir, r->recs.v[i].id, pool, NULL, &n, MAX_POOL);
+				read_samples(r, r->recs.v[i].id, pool, NULL, &n, MAX_POOL);
 		if (!n)
 			continue;
 		qsort(pool, n, sizeof(*pool), cmp_d);
@@ -297,13 +435,16 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 		fprintf(f, "\n\n");
 		blocks++;
 	}
-	fclose(f);
+	err = rclose(f);
 	free(pool);
+	if (err)
+		return err;
 	if (!blocks)
 		return -ENOENT;
 	page_name(g->page_size, pg, sizeof(pg));
-	snprintf(title, sizeof(title), "%s region %" PRIu32 ", %s, %s pages, %s runner: latency CDF per policy", dev,
+	snprintf(text, sizeof(text), "%s region %" PRIu32 ", %s, %s pages, %s runner: latency CDF per policy", dev,
 		 g->region, g->workload, pg, g->runner);
+	gp_quote(title, sizeof(title), text);
 	snprintf(nbuf, sizeof(nbuf), "%u", blocks);
 	snprintf(data, sizeof(data), "%s.dat", name);
 	{
@@ -317,13 +458,13 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 static int fig_bars(struct rep *r, size_t first, size_t last, char *name, size_t nlen)
 {
 	const struct bb_rec *g = r->sorted[first]->first;
-	char dev[128], data[4096], title[512];
+	char dev[128], data[64], text[512], title[520];
 	FILE *f;
+	int err;
 
 	short_dev(g->device, dev, sizeof(dev));
-	snprintf(name, nlen, "bars-%s-r%" PRIu32 "-%s-%s", dev, g->region, g->runner, g->workload);
-	snprintf(data, sizeof(data), "%s/figures/%s.dat", r->dir, name);
-	f = fopen(data, "w");
+	snprintf(name, nlen, "bars-%02u", ++r->seq);
+	f = rcreate(r, "%s.dat", name);
 	if (!f)
 		return -errno;
 	for (size_t k = first; k <= last; k++) {
@@ -335,9 +476,12 @@ static int fig_bars(struct rep *r, size_t first, size_t last, char *name, size_t
 			c->first->params, pg, c->p50_ns > MIN_NS ? c->p50_ns : MIN_NS,
 			c->p99_ns > MIN_NS ? c->p99_ns : MIN_NS);
 	}
-	fclose(f);
-	snprintf(title, sizeof(title), "%s region %" PRIu32 ", %s, %s runner: p50 and p99 per policy and page size",
+	err = rclose(f);
+	if (err)
+		return err;
+	snprintf(text, sizeof(text), "%s region %" PRIu32 ", %s, %s runner: p50 and p99 per policy and page size",
 		 dev, g->region, g->workload, g->runner);
+	gp_quote(title, sizeof(title), text);
 	snprintf(data, sizeof(data), "%s.dat", name);
 	{
 		const char *k[] = { "TITLE", "DATA" }, *v[] = { title, data };
@@ -352,79 +496,114 @@ struct plan_row {
 	uint64_t page, off, size;
 };
 
-static int read_plans(const char *dir, struct plan_row **out, size_t *n)
+/* plans.csv, read strictly (hostile input: every field checked, file:line); -ENOENT when there is none. */
+static int read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d)
 {
-	char path[4096], line[1024];
-	size_t cap = 0;
-	FILE *f;
+	char path[4096], *buf, *line, *next;
+	size_t cap = 0, len;
+	unsigned lineno = 1;
+	int err;
 
 	*out = NULL;
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/plans.csv", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -ENOENT;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return -EINVAL;
+	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	if (err)
+		return err;
+	if (strlen(buf) != len || strncmp(buf, "device,region,policy,params,page_size,offset,size,mode\n", 55)) {
+		free(buf);
+		return bb_diag_set(d, -EINVAL, "%s:1: not the header of plans.csv (or a NUL byte)", path);
 	}
-	while (fgets(line, sizeof(line), f)) {
+	for (line = buf + 55; *line; line = next) {
 		struct plan_row pr;
-		char *fl[8], *p = line;
-		int k = 0;
+		char *fl[9];
+		size_t bad;
+		uint64_t v;
 
-		line[strcspn(line, "\r\n")] = '\0';
-		while (k < 8) {
-			fl[k++] = p;
-			p = strchr(p, ',');
-			if (!p)
-				break;
-			*p++ = '\0';
+		lineno++;
+		next = strchr(line, '\n');
+		if (!next) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: incomplete line", path, lineno);
+			goto fail;
 		}
-		if (k != 8)
-			continue;
+		*next++ = '\0';
 		memset(&pr, 0, sizeof(pr));
-		snprintf(pr.device, sizeof(pr.device), "%s", fl[0]);
-		pr.region = (uint32_t)strtoul(fl[1], NULL, 0);
-		snprintf(pr.policy, sizeof(pr.policy), "%s", fl[2]);
-		snprintf(pr.params, sizeof(pr.params), "%s", fl[3]);
-		pr.page = strtoull(fl[4], NULL, 0);
-		pr.off = strtoull(fl[5], NULL, 0);
-		pr.size = strtoull(fl[6], NULL, 0);
-		snprintf(pr.mode, sizeof(pr.mode), "%s", fl[7]);
+		if (bb_csv_split(line, fl, 9) != 8) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: want 8 fields", path, lineno);
+			goto fail;
+		}
+		if (!bb_results_text_ok(BB_TEXT_PATH, fl[0], sizeof(pr.device), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(pr.policy), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_PARAMS, fl[3], sizeof(pr.params), &bad) ||
+		    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap"))) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: a device, policy, params or mode barbench does not write", path,
+					  lineno);
+			goto fail;
+		}
+		strcpy(pr.device, fl[0]);
+		strcpy(pr.policy, fl[2]);
+		strcpy(pr.params, fl[3]);
+		strcpy(pr.mode, fl[7]);
+		if (bb_results_u64(fl[1], UINT32_MAX, &v) || (pr.region = (uint32_t)v, 0) ||
+		    bb_results_u64(fl[4], 1ull << 62, &pr.page) || pr.page < 4096 || (pr.page & (pr.page - 1)) ||
+		    bb_results_u64(fl[5], UINT64_MAX, &pr.off) || bb_results_u64(fl[6], UINT64_MAX, &pr.size) ||
+		    !pr.size || pr.off + pr.size < pr.off) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: region, page_size, offset or size is not a number in range",
+					  path, lineno);
+			goto fail;
+		}
 		if (*n == cap) {
 			size_t nc = cap ? cap * 2 : 256;
 			struct plan_row *nv = realloc(*out, nc * sizeof(*nv));
 
 			if (!nv) {
-				fclose(f);
-				free(*out);
-				*out = NULL;
-				return -ENOMEM;
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+				goto fail;
 			}
 			*out = nv;
 			cap = nc;
 		}
 		(*out)[(*n)++] = pr;
 	}
-	fclose(f);
+	free(buf);
 	return 0;
+fail:
+	free(buf);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return err;
+}
+
+struct sample_at {
+	uint64_t page;
+	double ns;
+};
+
+static int cmp_page(const void *a, const void *b)
+{
+	const struct sample_at *x = a, *y = b;
+
+	return x->page < y->page ? -1 : x->page > y->page;
 }
 
 /* Page map of (device, region, page): windows per policy, must-trap, sweep latency per page. */
 static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, const char *device, uint32_t region,
 		       uint64_t page, char *name, size_t nlen)
 {
-	char dev[128], win[4096], sw[4096], title[512], yt[1024] = "\"must-trap\" -1", npol[8], nsw[8], xmax[32], pg[32];
+	char dev[128], win[64], sw[64], text[512], title[520], yt[2600] = "'must-trap' -1", npol[8], nsw[8], xmax[32];
+	char pg[32];
 	char pols[16][140];
 	unsigned np = 0, ns = 0;
 	uint64_t region_size = 0;
 	double *pool = NULL;
 	uint64_t *offs = NULL;
+	struct sample_at *pairs = NULL;
 	FILE *f, *g;
+	int err;
 
 	short_dev(device, dev, sizeof(dev));
-	snprintf(name, nlen, "pagemap-%s-r%" PRIu32 "-%" PRIu64, dev, region, page);
+	snprintf(name, nlen, "pagemap-%02u", r->seq + 1);
 	for (size_t i = 0; i < npl; i++) {
 		const struct plan_row *p = &pl[i];
 		char lab[140];
@@ -445,9 +624,9 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 	}
 	if (!np || !region_size)
 		return -ENOENT;
+	r->seq++;
 	/* the window file: 0 mapped, 1 trapped, 2 must-trap; y = policy row */
-	snprintf(win, sizeof(win), "%s/figures/%s-win.dat", r->dir, name);
-	f = fopen(win, "w");
+	f = rcreate(r, "%s-win.dat", name);
 	if (!f)
 		return -errno;
 	for (int blk = 0; blk < 3; blk++) {
@@ -474,22 +653,27 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 			fprintf(f, "-5 0 0\n");
 		fprintf(f, "\n\n");
 	}
-	fclose(f);
+	err = rclose(f);
+	if (err)
+		return err;
 	for (unsigned k = 0; k < np; k++) {
 		size_t n = strlen(yt);
+		char q[300];
 
-		snprintf(yt + n, sizeof(yt) - n, ", \"%s\" %u", pols[k], k);
+		gp_quote(q, sizeof(q), pols[k]);
+		snprintf(yt + n, sizeof(yt) - n, ", %s %u", q, k);
 	}
 	/* sweep latency per 4 KiB page, median over every sample of that page, per policy */
-	snprintf(sw, sizeof(sw), "%s/figures/%s-sweep.dat", r->dir, name);
-	g = fopen(sw, "w");
+	g = rcreate(r, "%s-sweep.dat", name);
 	pool = malloc(MAX_POOL * sizeof(*pool));
 	offs = malloc(MAX_POOL * sizeof(*offs));
-	if (!g || !pool || !offs) {
+	pairs = malloc(MAX_POOL * sizeof(*pairs));
+	if (!g || !pool || !offs || !pairs) {
 		if (g)
 			fclose(g);
 		free(pool);
 		free(offs);
+		free(pairs);
 		return -ENOMEM;
 	}
 	for (size_t k = 0; k < r->cfg.n; k++) {
@@ -501,21 +685,16 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 			continue;
 		for (size_t j = 0; j < r->recs.n; j++)
 			if (&r->cfg.v[r->cfg.of_rec[j]] == c)
-				read_samples(r->dir, r->recs.v[j].id, pool, offs, &n, MAX_POOL);
+				read_samples(r, r->recs.v[j].id, pool, offs, &n, MAX_POOL);
 		if (!n)
 			continue;
-		/* sort by page, then median per page */
-		for (size_t a = 1; a < n; a++) {	/* insertion sort by offset keeps pairs together */
-			uint64_t o = offs[a];
-			double v = pool[a];
-			size_t b = a;
-
-			for (; b > 0 && offs[b - 1] / 4096 > o / 4096; b--) {
-				offs[b] = offs[b - 1];
-				pool[b] = pool[b - 1];
-			}
-			offs[b] = o;
-			pool[b] = v;
+		/* sort by page (n log n whatever order a samples file holds), then median per page */
+		for (size_t a = 0; a < n; a++)
+			pairs[a] = (struct sample_at){ offs[a] / 4096, pool[a] };
+		qsort(pairs, n, sizeof(*pairs), cmp_page);
+		for (size_t a = 0; a < n; a++) {
+			offs[a] = pairs[a].page * 4096;
+			pool[a] = pairs[a].ns;
 		}
 		fprintf(g, "\"%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params);
 		while (i < n) {
@@ -535,28 +714,23 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 		fprintf(g, "\n\n");
 		ns++;
 	}
-	fclose(g);
+	if (!ns)	/* no sweep: a one-point placeholder block keeps the template valid */
+		fprintf(g, "\"no sweep run\" 0\n0 1\n");
+	err = rclose(g);
 	free(pool);
 	free(offs);
+	free(pairs);
+	if (err)
+		return err;
 	page_name(page, pg, sizeof(pg));
-	snprintf(title, sizeof(title), "%s region %" PRIu32 " on %s pages: mapped, trapped and must-trap ranges per policy; "
+	snprintf(text, sizeof(text), "%s region %" PRIu32 " on %s pages: mapped, trapped and must-trap ranges per policy; "
 		 "sweep latency per 4 KiB page", dev, region, pg);
+	gp_quote(title, sizeof(title), text);
 	snprintf(npol, sizeof(npol), "%u", np);
-	snprintf(nsw, sizeof(nsw), "%u", ns);
+	snprintf(nsw, sizeof(nsw), "%u", ns ? ns : 1);
 	snprintf(xmax, sizeof(xmax), "%.3f", (double)region_size / 1024.0);
 	snprintf(win, sizeof(win), "%s-win.dat", name);
 	snprintf(sw, sizeof(sw), "%s-sweep.dat", name);
-	if (!ns) {
-		/* no sweep: a one-point placeholder block keeps the template valid */
-		snprintf(sw, sizeof(sw), "%s/figures/%s-sweep.dat", r->dir, name);
-		g = fopen(sw, "w");
-		if (g) {
-			fprintf(g, "\"no sweep run\" 0\n0 1\n");
-			fclose(g);
-		}
-		snprintf(sw, sizeof(sw), "%s-sweep.dat", name);
-		snprintf(nsw, sizeof(nsw), "1");
-	}
 	{
 		const char *k[] = { "TITLE", "WIN", "SWEEP", "YTICS", "NPOL", "XMAX", "NSWEEP" };
 		const char *v[] = { title, win, sw, yt, npol, xmax, nsw };
@@ -569,16 +743,16 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
 {
 	static const char *const pols[] = { "full", "holes", "sparse", "merged", "trap" };
-	char data[4096], maps[4096], title[256], pg[32];
+	char data[64], maps[64], text[256], title[264], pg[32];
 	FILE *f, *g;
 	unsigned rows = 0;
 	char last[400] = "";
+	int err, err2;
 
+	/* the page size is a checked number: the name holds nothing else */
 	snprintf(name, nlen, "slots-%" PRIu64, page);
-	snprintf(data, sizeof(data), "%s/figures/%s.dat", r->dir, name);
-	snprintf(maps, sizeof(maps), "%s/figures/%s-maps.dat", r->dir, name);
-	f = fopen(data, "w");
-	g = fopen(maps, "w");
+	f = rcreate(r, "%s.dat", name);
+	g = rcreate(r, "%s-maps.dat", name);
 	if (!f || !g) {
 		if (f)
 			fclose(f);
@@ -623,12 +797,15 @@ static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
 		fprintf(g, "\n");
 		rows++;
 	}
-	fclose(f);
-	fclose(g);
+	err = rclose(f);
+	err2 = rclose(g);
+	if (err || err2)
+		return err ? err : err2;
 	if (!rows)
 		return -ENOENT;
 	page_name(page, pg, sizeof(pg));
-	snprintf(title, sizeof(title), "Memslots and host mappings per policy, %s pages (- : policy not applicable)", pg);
+	snprintf(text, sizeof(text), "Memslots and host mappings per policy, %s pages (- : policy not applicable)", pg);
+	gp_quote(title, sizeof(title), text);
 	snprintf(data, sizeof(data), "%s.dat", name);
 	snprintf(maps, sizeof(maps), "%s-maps.dat", name);
 	{
@@ -645,42 +822,78 @@ struct adv_row {
 	uint32_t sb, sa;
 };
 
-static int read_advise(const char *dir, struct adv_row **out, size_t *n)
+/* advise.csv (the study's merge of `barbench advise`), strictly; -ENOENT when there is none. */
+static int read_advise(const char *dir, struct adv_row **out, size_t *n, struct bb_diag *d)
 {
-	char path[4096], line[1024];
-	size_t cap = 0;
-	FILE *f;
+	char path[4096], *buf, *line, *next;
+	size_t cap = 0, len;
+	unsigned lineno = 0;
+	int err;
 
 	*out = NULL;
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/advise.csv", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return -ENOENT;
-	while (fgets(line, sizeof(line), f)) {
+	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	if (err)
+		return err;
+	if (strlen(buf) != len) {
+		free(buf);
+		return bb_diag_set(d, -EINVAL, "%s: a NUL byte at byte %zu", path, strlen(buf));
+	}
+	for (line = buf; *line; line = next) {
 		struct adv_row a;
-		unsigned region;
+		char *fl[14];
+		size_t bad;
+		uint64_t v[4];
 
+		lineno++;
+		next = strchr(line, '\n');
+		if (!next) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: incomplete line", path, lineno);
+			goto fail;
+		}
+		*next++ = '\0';
+		if (lineno == 1 && !strncmp(line, "layout,", 7))
+			continue;	/* the header */
 		memset(&a, 0, sizeof(a));
-		if (sscanf(line, "%63[^,],%u,%31[^,],%" SCNu64 ",%31[^,],%lf,%lf,%lf,%lf,%lf,%lf,%" SCNu32 ",%" SCNu32,
-			   a.layout, &region, a.change, &a.page, a.policy, &a.pb, &a.pa, &a.pg, &a.mb, &a.ma, &a.mg, &a.sb,
-			   &a.sa) != 13)
-			continue;	/* the header, or a line that is not a row */
+		if (bb_csv_split(line, fl, 14) != 13 || !bb_results_text_ok(BB_TEXT_NAME, fl[0], sizeof(a.layout), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(a.change), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_NAME, fl[4], sizeof(a.policy), &bad) ||
+		    bb_results_u64(fl[1], UINT32_MAX, &v[0]) || bb_results_u64(fl[3], 1ull << 62, &a.page) ||
+		    a.page < 4096 || (a.page & (a.page - 1)) || bb_results_double(fl[5], &a.pb) ||
+		    bb_results_double(fl[6], &a.pa) || bb_results_double(fl[7], &a.pg) || bb_results_double(fl[8], &a.mb) ||
+		    bb_results_double(fl[9], &a.ma) || bb_results_double(fl[10], &a.mg) ||
+		    bb_results_u64(fl[11], UINT32_MAX, &v[1]) || bb_results_u64(fl[12], UINT32_MAX, &v[2])) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: not a row of advise.csv (13 fields: names of A-Z a-z 0-9 . _ + -, "
+					  "decimal numbers)", path, lineno);
+			goto fail;
+		}
+		strcpy(a.layout, fl[0]);
+		strcpy(a.change, fl[2]);
+		strcpy(a.policy, fl[4]);
+		a.sb = (uint32_t)v[1];
+		a.sa = (uint32_t)v[2];
 		if (*n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
 			struct adv_row *nv = realloc(*out, nc * sizeof(*nv));
 
 			if (!nv) {
-				fclose(f);
-				return -ENOMEM;
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+				goto fail;
 			}
 			*out = nv;
 			cap = nc;
 		}
 		(*out)[(*n)++] = a;
 	}
-	fclose(f);
+	free(buf);
 	return 0;
+fail:
+	free(buf);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return err;
 }
 
 /* The best row (largest predicted gain) of each (layout, change). */
@@ -708,14 +921,13 @@ static size_t advise_best(const struct adv_row *a, size_t n, size_t *best, size_
 static int fig_advise(struct rep *r, const struct adv_row *a, size_t n, char *name, size_t nlen)
 {
 	size_t best[256], nb = advise_best(a, n, best, 256);
-	char data[4096];
 	FILE *f;
+	int err;
 
 	if (!nb)
 		return -ENOENT;
 	snprintf(name, nlen, "advise");
-	snprintf(data, sizeof(data), "%s/figures/%s.dat", r->dir, name);
-	f = fopen(data, "w");
+	f = rcreate(r, "%s.dat", name);
 	if (!f)
 		return -errno;
 	for (size_t k = 0; k < nb; k++) {
@@ -726,27 +938,24 @@ static int fig_advise(struct rep *r, const struct adv_row *a, size_t n, char *na
 		fprintf(f, "\"%s: %s (%s %s)\" %.1f %.1f\n", x->layout, x->change, x->policy, pg,
 			x->pb > 0 ? 100 * x->pg / x->pb : 0, x->mb > 0 ? 100 * x->mg / x->mb : 0);
 	}
-	fclose(f);
+	err = rclose(f);
+	if (err)
+		return err;
 	{
 		const char *k[] = { "TITLE", "DATA" };
-		const char *v[] = { "Layout changes a vendor can make: predicted and measured saving per access (best policy and page size of each)",
+		const char *v[] = { "'Layout changes a vendor can make: predicted and measured saving per access (best policy and page size of each)'",
 				    "advise.dat" };
 
 		return emit_gp(r, bb_gp_advise, name, k, v, 2);
 	}
 }
 
-static void advise_section(FILE *f, const char *dir, bool have_figs)
+static void advise_section(FILE *f, const struct adv_row *a, size_t n, bool have_figs)
 {
-	struct adv_row *a;
-	size_t n, best[256], nb;
+	size_t best[256], nb;
 
-	if (read_advise(dir, &a, &n))
+	if (!n)
 		return;
-	if (!n) {
-		free(a);
-		return;
-	}
 	nb = advise_best(a, n, best, 256);
 	fprintf(f, "## What a hardware vendor could change (`barbench advise`)\n\n"
 		"For each layout change, the policy and page size where it helps most: the time per access the cost "
@@ -770,7 +979,6 @@ static void advise_section(FILE *f, const char *dir, bool have_figs)
 	fprintf(f, "\n");
 	if (have_figs)
 		fprintf(f, "![advise](figures/advise.png)\n\n");
-	free(a);
 }
 
 static int run_gnuplot(const char *figdir)
@@ -807,14 +1015,23 @@ static void fmt_ns(char *out, size_t len, double ns)
 		snprintf(out, len, "%.1f ns", ns);
 }
 
+/* A figure drawn: its name (barbench's own), and what it shows, to place it in the report. */
+struct fig {
+	char name[32];
+	size_t after;		/* a CDF: the index of the last configuration of its group; others SIZE_MAX */
+	const char *device;	/* bars and page maps: the group they belong to */
+	uint32_t region;
+	const char *runner;	/* bars only */
+};
+
 struct writer_arg {
 	struct rep *r;
-	const char *const *figs;	/* figure names per config group, "" when none */
+	const struct fig *figs;
 	size_t nfigs;
 	bool have_figs;
 	const char *gp_note;
-	const struct plan_row *pl;
-	size_t npl;
+	const struct adv_row *adv;
+	size_t nadv;
 };
 
 /* The best applicable, non-exposing policy of a (device, region, runner, workload, page) group. */
@@ -1011,6 +1228,11 @@ static int write_report(FILE *f, void *arg)
 	model_summary(f, r);
 	if (!w->have_figs && w->gp_note)
 		fprintf(f, "> Figures: %s\n\n", w->gp_note);
+	if (r->nmissing)
+		fprintf(f, "> **%zu run%s of `runs.csv` %s no samples file** in `samples/` (%s%s): the tables come from "
+			"`runs.csv` alone; latency CDFs and page sweeps are drawn without %s.\n\n", r->nmissing,
+			r->nmissing == 1 ? "" : "s", r->nmissing == 1 ? "has" : "have", r->missing,
+			r->nmissing > 5 ? ", ..." : "", r->nmissing == 1 ? "it" : "them");
 	while (i < r->cfg.n) {
 		const struct bb_rec *g = r->sorted[i]->first;
 		size_t j = i;
@@ -1052,32 +1274,29 @@ static int write_report(FILE *f, void *arg)
 					fprintf(f, "- | - | %zu |\n", x->nreps);
 			}
 			fprintf(f, "\n");
-			for (; fi < w->nfigs && w->figs[fi * 2] && w->figs[fi * 2][0] &&
-			       (size_t)(uintptr_t)w->figs[fi * 2 + 1] <= e - 1; fi++)
+			for (; fi < w->nfigs && w->figs[fi].after <= e - 1; fi++)
 				if (w->have_figs)
-					fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[fi * 2], w->figs[fi * 2]);
+					fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[fi].name, w->figs[fi].name);
 			k = e;
 		}
 		/* this section's bars and page maps */
 		for (size_t q = 0; w->have_figs && q < w->nfigs; q++) {
-			const char *nm = w->figs[q * 2];
-			char bars[300], pmap[300];
+			const struct fig *x = &w->figs[q];
 
-			snprintf(bars, sizeof(bars), "bars-%s-r%" PRIu32 "-%s-", dev, g->region, g->runner);
-			snprintf(pmap, sizeof(pmap), "pagemap-%s-r%" PRIu32 "-", dev, g->region);
-			if (nm && (!strncmp(nm, bars, strlen(bars)) ||
-				   (!strcmp(g->runner, "host") && !strncmp(nm, pmap, strlen(pmap)))))
-				fprintf(f, "![%s](figures/%s.png)\n\n", nm, nm);
+			if (!x->device || strcmp(x->device, g->device) || x->region != g->region)
+				continue;
+			if (x->runner ? !strcmp(x->runner, g->runner) : !strcmp(g->runner, "host"))
+				fprintf(f, "![%s](figures/%s.png)\n\n", x->name, x->name);
 		}
 		i = j;
 	}
 	if (w->have_figs) {
 		fprintf(f, "## Memslots and host mappings\n\n");
 		for (size_t q = 0; q < w->nfigs; q++)
-			if (w->figs[q * 2] && !strncmp(w->figs[q * 2], "slots-", 6))
-				fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[q * 2], w->figs[q * 2]);
+			if (!strncmp(w->figs[q].name, "slots-", 6))
+				fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[q].name, w->figs[q].name);
 	}
-	advise_section(f, r->dir, w->have_figs);
+	advise_section(f, w->adv, w->nadv, w->have_figs);
 	fprintf(f, "## Method\n\n"
 		"Each configuration (device, region, policy, page size, runner, workload) ran as several repetitions, "
 		"interleaved. Per run, every sample is one access timed with `lfence; rdtsc; lfence` ... `rdtscp; lfence` "
@@ -1090,18 +1309,84 @@ static int write_report(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* Each file of the drawing folder renamed into figures/ (a rename replaces a symlink, never follows it). */
+static int move_figures(int rfd, int ffd, const char *figdir, struct bb_diag *d)
+{
+	int dup_fd = dup(rfd), err = 0;
+	struct dirent *e;
+	DIR *dh;
+
+	if (dup_fd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	dh = fdopendir(dup_fd);
+	if (!dh) {
+		close(dup_fd);
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	}
+	while ((e = readdir(dh))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!err && renameat(rfd, e->d_name, ffd, e->d_name))
+			err = bb_diag_set(d, -errno, "%s/%s: %s", figdir, e->d_name, strerror(errno));
+		unlinkat(rfd, e->d_name, 0);	/* what could not be moved */
+	}
+	closedir(dh);
+	return err;
+}
+
+/*
+ * DIR/figures as a folder barbench may write into: made here, or a real
+ * folder already (never a symlink, whose target barbench did not choose).
+ */
+static int figures_dir(const char *figdir, int *ffd, struct bb_diag *d)
+{
+	struct stat sb;
+
+	if (mkdir(figdir, 0777) && errno != EEXIST)
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	if (lstat(figdir, &sb))
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return bb_diag_set(d, -EINVAL, "%s: %s, not a folder barbench made: not written through; remove it",
+				   figdir, S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a folder");
+	*ffd = open(figdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*ffd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	return 0;
+}
+
+/* Every run of runs.csv without a samples file, counted and the first named (a symlink counts as there). */
+static void find_missing(struct rep *r)
+{
+	for (size_t i = 0; i < r->recs.n; i++) {
+		char path[4096];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dir, r->recs.v[i].id);
+		if (!lstat(path, &sb) || errno != ENOENT)
+			continue;
+		if (r->nmissing < 5) {
+			size_t n = strlen(r->missing);
+
+			snprintf(r->missing + n, sizeof(r->missing) - n, "%s`%s`", n ? ", " : "", r->recs.v[i].id);
+		}
+		r->nmissing++;
+	}
+}
+
 int bb_report(const char *dir, bool figures, struct bb_diag *d)
 {
-	struct rep r = { .dir = dir };
+	struct rep r = { .dir = dir, .rfd = -1, .d = d };
 	struct plan_row *pl = NULL;
-	size_t npl = 0, nf = 0, cap;
-	const char **figs = NULL;
-	char **names = NULL;
-	char path[4096], figdir[4096];
+	struct adv_row *adv = NULL;
+	struct fig *figs = NULL;
+	size_t npl = 0, nadv = 0, nf = 0, cap;
+	char path[4096], figdir[4096], rdir[4200] = "";
 	const char *gp_note = NULL;
 	bool have_figs = false;
-	int err;
+	int err, ffd = -1;
 
+	bb_diag_clear(d);
 	snprintf(path, sizeof(path), "%s/runs.csv", dir);
 	err = bb_recs_read(path, &r.recs, d);
 	if (err)
@@ -1118,81 +1403,91 @@ int bb_report(const char *dir, bool figures, struct bb_diag *d)
 		r.sorted[k] = &r.cfg.v[k];
 	qsort(r.sorted, r.cfg.n, sizeof(*r.sorted), cmp_cfg);
 	read_manifest(&r);
-	read_plans(dir, &pl, &npl);
+	find_missing(&r);
+	/* plans.csv and advise.csv are optional; when there, they are read as strictly as runs.csv */
+	err = read_plans(dir, &pl, &npl, d);
+	if (err && err != -ENOENT)
+		goto out;
+	err = read_advise(dir, &adv, &nadv, d);
+	if (err && err != -ENOENT)
+		goto out;
+	err = 0;
+	bb_diag_clear(d);
 
-	/* figures: (name, index of the last config it belongs after) pairs, in report order */
+	/* figures in report order: CDFs (placed after their group), then bars, page maps, slots */
 	cap = 4 * r.cfg.n + 64;
-	figs = calloc(2 * cap, sizeof(*figs));
-	names = calloc(cap, sizeof(*names));
-	if (!figs || !names) {
+	figs = calloc(cap, sizeof(*figs));
+	if (!figs) {
 		err = bb_diag_set(d, -ENOMEM, "out of memory");
 		goto out;
 	}
 	snprintf(figdir, sizeof(figdir), "%s/figures", dir);
-	if (figures && mkdir(figdir, 0777) && errno != EEXIST) {
-		gp_note = "the figures folder could not be created";
-		figures = false;
-	}
 	if (figures) {
-		snprintf(path, sizeof(path), "%s/all.gp", figdir);
-		r.all = fopen(path, "w");
+		err = figures_dir(figdir, &ffd, d);
+		if (err)
+			goto out;
+		/* drawn in a fresh private folder, so nothing planted in figures/ is ever opened */
+		snprintf(rdir, sizeof(rdir), "%s/.draw-XXXXXX", figdir);
+		if (!mkdtemp(rdir)) {
+			err = bb_diag_set(d, -errno, "%s: %s", rdir, strerror(errno));
+			rdir[0] = '\0';
+			goto out;
+		}
+		r.rfd = open(rdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r.all = r.rfd < 0 ? NULL : rcreate(&r, "all.gp");
 		if (!r.all) {
-			gp_note = "figures/all.gp could not be written";
-			figures = false;
+			err = bb_diag_set(d, -errno, "%s/all.gp: %s", rdir, strerror(errno));
+			goto out;
 		}
 	}
 	if (figures) {
 		size_t i = 0;
 
+#define ADD(nm_, after_, dev_, region_, runner_) do {                              \
+			bb_strcpy(figs[nf].name, sizeof(figs[nf].name), nm_);      \
+			figs[nf].after = after_;                                   \
+			figs[nf].device = dev_;                                    \
+			figs[nf].region = region_;                                 \
+			figs[nf].runner = runner_;                                 \
+			nf++;                                                      \
+		} while (0)
 		/* CDFs of latency workloads, one per (device, region, runner, workload, page) */
 		while (i < r.cfg.n) {
 			size_t j = i;
-			char nm[400];
+			char nm[32];
 
 			while (j < r.cfg.n && same_group(r.sorted[j]->first, r.sorted[i]->first, true, true))
 				j++;
 			if (is_latency_workload(r.sorted[i]->first->workload) && nf < cap &&
-			    !fig_cdf(&r, i, j - 1, nm, sizeof(nm))) {
-				names[nf] = strdup(nm);
-				figs[2 * nf] = names[nf];
-				figs[2 * nf + 1] = (const char *)(uintptr_t)(j - 1);
-				nf++;
-			}
+			    !fig_cdf(&r, i, j - 1, nm, sizeof(nm)))
+				ADD(nm, j - 1, NULL, 0, NULL);
 			i = j;
 		}
 		/* bars per (device, region, runner, workload) */
 		i = 0;
 		while (i < r.cfg.n) {
+			const struct bb_rec *g = r.sorted[i]->first;
 			size_t j = i;
-			char nm[400];
+			char nm[32];
 
-			while (j < r.cfg.n && same_group(r.sorted[j]->first, r.sorted[i]->first, false, true))
+			while (j < r.cfg.n && same_group(r.sorted[j]->first, g, false, true))
 				j++;
-			if (is_latency_workload(r.sorted[i]->first->workload) && nf < cap &&
-			    !fig_bars(&r, i, j - 1, nm, sizeof(nm))) {
-				names[nf] = strdup(nm);
-				figs[2 * nf] = names[nf];
-				figs[2 * nf + 1] = (const char *)(uintptr_t)SIZE_MAX;
-				nf++;
-			}
+			if (is_latency_workload(g->workload) && nf < cap && !fig_bars(&r, i, j - 1, nm, sizeof(nm)))
+				ADD(nm, SIZE_MAX, g->device, g->region, g->runner);
 			i = j;
 		}
 		/* page maps per (device, region, page) found in plans.csv */
 		for (size_t p = 0; p < npl; p++) {
 			bool seen = false;
-			char nm[400];
+			char nm[32];
 
 			for (size_t q = 0; q < p && !seen; q++)
 				seen = !strcmp(pl[q].device, pl[p].device) && pl[q].region == pl[p].region &&
 				       pl[q].page == pl[p].page;
 			if (seen || nf >= cap)
 				continue;
-			if (!fig_pagemap(&r, pl, npl, pl[p].device, pl[p].region, pl[p].page, nm, sizeof(nm))) {
-				names[nf] = strdup(nm);
-				figs[2 * nf] = names[nf];
-				figs[2 * nf + 1] = (const char *)(uintptr_t)SIZE_MAX;
-				nf++;
-			}
+			if (!fig_pagemap(&r, pl, npl, pl[p].device, pl[p].region, pl[p].page, nm, sizeof(nm)))
+				ADD(nm, SIZE_MAX, pl[p].device, pl[p].region, NULL);
 		}
 		/* memslots and mappings per page size */
 		{
@@ -1209,51 +1504,64 @@ int bb_report(const char *dir, bool figures, struct bb_diag *d)
 					pages[npg++] = pgz;
 			}
 			for (unsigned q = 0; q < npg; q++) {
-				char nm[400];
+				char nm[32];
 
-				if (nf < cap && !fig_slots(&r, pages[q], nm, sizeof(nm))) {
-					names[nf] = strdup(nm);
-					figs[2 * nf] = names[nf];
-					figs[2 * nf + 1] = (const char *)(uintptr_t)SIZE_MAX;
-					nf++;
-				}
+				if (nf < cap && !fig_slots(&r, pages[q], nm, sizeof(nm)))
+					ADD(nm, SIZE_MAX, NULL, 0, NULL);
 			}
 		}
-		{
-			struct adv_row *adv;
-			size_t nadv;
-			char nm[64];
+#undef ADD
+		if (nadv) {
+			char nm[32];
 
-			if (!read_advise(dir, &adv, &nadv)) {
-				fig_advise(&r, adv, nadv, nm, sizeof(nm));
-				free(adv);
-			}
+			fig_advise(&r, adv, nadv, nm, sizeof(nm));
 		}
-		fclose(r.all);
+		err = rclose(r.all);
 		r.all = NULL;
-		err = run_gnuplot(figdir);
+		if (r.err) {
+			err = r.err;	/* hostile content met while drawing: its message is in d */
+			goto out;
+		}
+		if (err) {
+			err = bb_diag_set(d, err, "%s/all.gp: %s", rdir, strerror(-err));
+			goto out;
+		}
+		err = run_gnuplot(rdir);
 		if (err == -ENOENT)
 			gp_note = "gnuplot is not installed: install gnuplot-nox and run `barbench report DIR`";
 		else if (err)
 			gp_note = "gnuplot failed: see figures/gnuplot.log";
 		have_figs = !err;
-		err = 0;
-	} else if (!gp_note) {
+		err = move_figures(r.rfd, ffd, figdir, d);
+		if (err)
+			goto out;
+	} else {
 		gp_note = "not drawn (--no-figures)";
 	}
 	{
-		struct writer_arg wa = { &r, figs, nf, have_figs, gp_note, pl, npl };
+		struct writer_arg wa = { &r, figs, nf, have_figs, gp_note, adv, nadv };
 
 		snprintf(path, sizeof(path), "%s/report.md", dir);
 		err = bb_write_atomic(path, write_report, &wa, d);
 	}
+	if (!err && r.nmissing)	/* a warning: the report is written */
+		bb_diag_set(d, 0, "%zu run%s without a samples file in %s/samples (%s%s): see report.md", r.nmissing,
+			    r.nmissing == 1 ? "" : "s", dir, r.missing, r.nmissing > 5 ? ", ..." : "");
 out:
-	if (names)
-		for (size_t k = 0; k < nf; k++)
-			free(names[k]);
-	free(names);
+	if (r.all)
+		fclose(r.all);
+	if (r.rfd >= 0) {
+		if (err)
+			move_figures(r.rfd, r.rfd, figdir, NULL);	/* a rename onto itself, then unlinked: emptied */
+		close(r.rfd);
+	}
+	if (rdir[0])
+		rmdir(rdir);
+	if (ffd >= 0)
+		close(ffd);
 	free(figs);
 	free(pl);
+	free(adv);
 	free(r.sorted);
 	bb_configs_free(&r.cfg);
 	bb_recs_free(&r.recs);

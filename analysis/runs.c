@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "barbench/analysis.h"
 #include "barbench/parse.h"
@@ -14,7 +17,7 @@
 #define MAX_FIELDS 64
 
 /* Split one CSV line (RFC 4180 quoting) in place; returns the field count or -1. */
-static int split_csv(char *line, char **f, int max)
+int bb_csv_split(char *line, char **f, int max)
 {
 	int n = 0;
 	char *p = line, *w;
@@ -67,104 +70,378 @@ static int col(char **names, int n, const char *want)
 	return -1;
 }
 
-int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d)
+/*
+ * What a text field of a results folder may hold.  Names (policy, runner,
+ * run id) are [A-Za-z0-9._+-]; params add '=' and ';'; a workload may be
+ * replay:PATH, so ':' and '/' too; a device spec is a path: any printable
+ * byte, never a control character (a newline could not be read back).
+ */
+static bool name_char(unsigned char c)
 {
-	static const char *const need[] = {
-		"id", "device", "region", "policy", "params", "page_size", "runner", "workload", "op", "width",
-		"samples", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stdev_ns",
-		"ci95_lo_ns", "ci95_hi_ns", "ops_s", "bytes_s", "mappings", "memslots", "trapped_share", "setup_ns",
-		"guest_exec",
-	};
-	enum { NNEED = sizeof(need) / sizeof(need[0]) };
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+	       c == '+' || c == '-';
+}
+
+bool bb_results_text_ok(enum bb_text_kind kind, const char *s, size_t max, size_t *bad)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool ok;
+
+		switch (kind) {
+		case BB_TEXT_NAME:
+			ok = name_char(c) && !(i == 0 && c == '.');
+			break;
+		case BB_TEXT_PARAMS:
+			ok = name_char(c) || c == '=' || c == ';';
+			break;
+		case BB_TEXT_WORKLOAD:
+			ok = name_char(c) || c == ':' || c == '/';
+			break;
+		default:	/* BB_TEXT_PATH */
+			ok = c >= 0x20 && c != 0x7f;
+			break;
+		}
+		if (!ok || i + 1 >= max) {
+			if (bad)
+				*bad = i;
+			return false;
+		}
+	}
+	if (bad)
+		*bad = i;
+	return kind == BB_TEXT_PARAMS || i > 0;
+}
+
+/* Strict numbers: the whole field, decimal, within range; doubles finite. */
+int bb_results_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int bb_results_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	/* strtod alone takes " 1", "inf", "nan", "0x1p3": none of them is what barbench writes */
+	if (!*s || strspn(s, "0123456789.eE+-") != strlen(s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end)
+		return -EINVAL;
+	if (errno == ERANGE || !isfinite(v) || fabs(v) > 1e18)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+struct row_ctx {
+	const char *path;
+	unsigned line;
+	struct bb_diag *d;
+};
+
+static int bad_num(const struct row_ctx *c, const char *column, const char *v, int err, const char *range)
+{
+	return bb_diag_set(c->d, -EINVAL, "%s:%u: column '%s': '%.40s'%s %s", c->path, c->line, column, v,
+			   strlen(v) > 40 ? "..." : "", err == -ERANGE ? range : "is not a number");
+}
+
+static int get_u64(const struct row_ctx *c, const char *column, const char *v, uint64_t max, uint64_t *out)
+{
+	char range[64];
+	int err = bb_results_u64(v, max, out);
+
+	snprintf(range, sizeof(range), "is out of range (at most %" PRIu64 ")", max);
+	return err ? bad_num(c, column, v, err, range) : 0;
+}
+
+static int get_double(const struct row_ctx *c, const char *column, const char *v, double *out)
+{
+	int err = bb_results_double(v, out);
+
+	return err ? bad_num(c, column, v, err, "is out of range (not a finite number of at most 1e18)") : 0;
+}
+
+static int get_text(const struct row_ctx *c, const char *column, const char *v, enum bb_text_kind kind, char *dst,
+		    size_t size)
+{
+	size_t at;
+
+	if (!bb_results_text_ok(kind, v, size, &at)) {
+		if (!v[at] && at + 1 < size)
+			return bb_diag_set(c->d, -EINVAL, "%s:%u: column '%s' is empty", c->path, c->line, column);
+		if (at + 1 >= size)
+			return bb_diag_set(c->d, -EINVAL, "%s:%u: column '%s': longer than %zu bytes", c->path, c->line,
+					   column, size - 1);
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: column '%s': character 0x%02x at byte %zu is not allowed "
+				   "(%s)", c->path, c->line, column, (unsigned char)v[at], at,
+				   kind == BB_TEXT_PATH ? "no control characters" :
+				   kind == BB_TEXT_PARAMS ? "A-Z a-z 0-9 . _ + - = ;" :
+				   kind == BB_TEXT_WORKLOAD ? "A-Z a-z 0-9 . _ + - : /" : "A-Z a-z 0-9 . _ + -, not first .");
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static const char *const need[] = {
+	"id", "device", "region", "policy", "params", "page_size", "runner", "workload", "op", "width",
+	"samples", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stdev_ns",
+	"ci95_lo_ns", "ci95_hi_ns", "ops_s", "bytes_s", "mappings", "memslots", "trapped_share", "setup_ns",
+	"guest_exec",
+};
+enum { NNEED = sizeof(need) / sizeof(need[0]) };
+
+/* One data row, split, into @r; every field checked. */
+static int parse_row(const struct row_ctx *c, char **fl, const int *idx, int c_tmean, int c_pred, struct bb_rec *r)
+{
+	uint64_t u;
+	int err;
+
+#define T(field, i, kind) if ((err = get_text(c, need[i], fl[idx[i]], kind, r->field, sizeof(r->field)))) return err
+#define D(field, i) if ((err = get_double(c, need[i], fl[idx[i]], &r->field))) return err
+	T(id, 0, BB_TEXT_NAME);
+	T(device, 1, BB_TEXT_PATH);
+	if ((err = get_u64(c, need[2], fl[idx[2]], UINT32_MAX, &u)))
+		return err;
+	r->region = (uint32_t)u;
+	T(policy, 3, BB_TEXT_NAME);
+	T(params, 4, BB_TEXT_PARAMS);
+	if ((err = get_u64(c, need[5], fl[idx[5]], 1ull << 62, &r->page_size)))
+		return err;
+	if (r->page_size < 4096 || (r->page_size & (r->page_size - 1)))
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'page_size': %" PRIu64 " is not a power of two >= 4096",
+				   c->path, c->line, r->page_size);
+	T(runner, 6, BB_TEXT_NAME);
+	T(workload, 7, BB_TEXT_WORKLOAD);
+	if (strcmp(fl[idx[8]], "read") && strcmp(fl[idx[8]], "write") && strcmp(fl[idx[8]], "mix"))
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'op': '%.20s' is not read, write or mix", c->path,
+				   c->line, fl[idx[8]]);
+	memcpy(r->op, fl[idx[8]], strlen(fl[idx[8]]) + 1);
+	if ((err = get_u64(c, need[9], fl[idx[9]], 8, &u)))
+		return err;
+	if (u != 1 && u != 2 && u != 4 && u != 8)
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'width': %" PRIu64 " is not 1, 2, 4 or 8", c->path,
+				   c->line, u);
+	r->width = (unsigned)u;
+	if ((err = get_u64(c, need[10], fl[idx[10]], SIZE_MAX, &u)))
+		return err;
+	r->samples = (size_t)u;
+	D(min_ns, 11); D(p50_ns, 12); D(p90_ns, 13); D(p99_ns, 14); D(p999_ns, 15); D(max_ns, 16);
+	D(mean_ns, 17); D(stdev_ns, 18); D(ci95_lo_ns, 19); D(ci95_hi_ns, 20); D(ops_s, 21); D(bytes_s, 22);
+	if ((err = get_u64(c, need[23], fl[idx[23]], UINT32_MAX, &u)))
+		return err;
+	r->mappings = (uint32_t)u;
+	if ((err = get_u64(c, need[24], fl[idx[24]], UINT32_MAX, &u)))
+		return err;
+	r->memslots = (uint32_t)u;
+	D(trapped_share, 25);
+	if (r->trapped_share < 0 || r->trapped_share > 1)
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'trapped_share': %g is not a share from 0 to 1",
+				   c->path, c->line, r->trapped_share);
+	D(setup_ns, 26);
+	if (fl[idx[27]][0])
+		T(guest_exec, 27, BB_TEXT_NAME);
+	r->tmean_ns = r->mean_ns;
+	if (c_tmean >= 0 && (err = get_double(c, "tmean_ns", fl[c_tmean], &r->tmean_ns)))
+		return err;
+	r->predicted_ns = -1;
+	if (c_pred >= 0 && fl[c_pred][0] && (err = get_double(c, "predicted_ns", fl[c_pred], &r->predicted_ns)))
+		return err;
+#undef T
+#undef D
+	return 0;
+}
+
+/* One line of @buf from *@pos into @dst: 1 a whole line, 0 the end, -1 cut short or overlong. */
+static int next_line(const char *buf, size_t len, size_t *pos, char *dst, size_t size)
+{
+	const char *nl;
+	size_t n;
+
+	if (*pos >= len)
+		return 0;
+	nl = memchr(buf + *pos, '\n', len - *pos);
+	if (!nl || (size_t)(nl - (buf + *pos)) >= size)
+		return -1;
+	n = (size_t)(nl - (buf + *pos));
+	memcpy(dst, buf + *pos, n);
+	dst[n] = '\0';
+	if (n && dst[n - 1] == '\r')
+		dst[n - 1] = '\0';
+	*pos += n + 1;
+	return 1;
+}
+
+int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs *out, struct bb_diag *d)
+{
 	int idx[NNEED];
 	char line[4096], hdr[4096], *names[MAX_FIELDS];
-	FILE *f = fopen(path, "r");
-	size_t cap = 0;
-	unsigned lineno = 1;
-	int nh;
+	struct row_ctx rc = { path, 1, d };
+	size_t cap = 0, pos = 0;
+	int nh, c_tmean, c_pred, err;
 
 	memset(out, 0, sizeof(*out));
-	if (!f)
-		return bb_diag_set(d, -ENOENT, "%s: %s", path, strerror(errno));
-	if (!fgets(hdr, sizeof(hdr), f)) {
-		fclose(f);
-		return bb_diag_set(d, -EINVAL, "%s:1: empty file, no header", path);
+	if (memchr(buf, '\0', len)) {
+		size_t at = (size_t)((const char *)memchr(buf, '\0', len) - buf);
+		unsigned ln = 1;
+
+		for (size_t i = 0; i < at; i++)
+			ln += buf[i] == '\n';
+		return bb_diag_set(d, -EINVAL, "%s:%u: a NUL byte (byte %zu): not a CSV text", path, ln, at);
 	}
-	hdr[strcspn(hdr, "\r\n")] = '\0';
-	nh = split_csv(hdr, names, MAX_FIELDS);
+	err = 0;
+	if (!len)
+		return bb_diag_set(d, -EINVAL, "%s:1: empty file, no header", path);
+	if (next_line(buf, len, &pos, hdr, sizeof(hdr)) != 1)
+		return bb_diag_set(d, -EINVAL, "%s:1: incomplete or overlong header", path);
+	nh = bb_csv_split(hdr, names, MAX_FIELDS);
 	for (int i = 0; i < NNEED; i++) {
 		idx[i] = nh < 0 ? -1 : col(names, nh, need[i]);
-		if (idx[i] < 0) {
-			fclose(f);
+		if (idx[i] < 0)
 			return bb_diag_set(d, -EINVAL, "%s:1: no column '%s'", path, need[i]);
-		}
 	}
 	/* optional columns (older folders lack them) */
-	int c_tmean = nh < 0 ? -1 : col(names, nh, "tmean_ns"), c_pred = nh < 0 ? -1 : col(names, nh, "predicted_ns");
+	c_tmean = col(names, nh, "tmean_ns");
+	c_pred = col(names, nh, "predicted_ns");
 
-	while (fgets(line, sizeof(line), f)) {
+	for (;;) {
 		char copy[4096], *fl[MAX_FIELDS];
 		struct bb_rec *r;
-		int nf;
+		int nf, got;
 
-		lineno++;
-		if (!strchr(line, '\n')) {
+		rc.line++;
+		got = next_line(buf, len, &pos, line, sizeof(line));
+		if (!got)
+			break;
+		if (got < 0) {
 			/* a row cut short (kill -9 mid-write never happens: files are renamed into place) */
-			fclose(f);
-			bb_recs_free(out);
-			return bb_diag_set(d, -EINVAL, "%s:%u: incomplete or overlong line", path, lineno);
+			err = bb_diag_set(d, -EINVAL, "%s:%u: incomplete or overlong line", path, rc.line);
+			goto fail;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
 		if (!line[0])
 			continue;
 		strcpy(copy, line);
-		nf = split_csv(copy, fl, MAX_FIELDS);
+		nf = bb_csv_split(copy, fl, MAX_FIELDS);
+		if (nf < 0) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: a quoted field is not closed, or more than %d fields", path,
+					  rc.line, MAX_FIELDS);
+			goto fail;
+		}
 		if (nf != nh) {
-			fclose(f);
-			bb_recs_free(out);
-			return bb_diag_set(d, -EINVAL, "%s:%u: %d fields, the header has %d", path, lineno, nf, nh);
+			err = bb_diag_set(d, -EINVAL, "%s:%u: %d fields, the header has %d", path, rc.line, nf, nh);
+			goto fail;
 		}
 		if (out->n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
 			struct bb_rec *nv = realloc(out->v, nc * sizeof(*nv));
 
 			if (!nv) {
-				fclose(f);
-				bb_recs_free(out);
-				return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+				goto fail;
 			}
 			out->v = nv;
 			cap = nc;
 		}
-		r = &out->v[out->n++];
+		r = &out->v[out->n];
 		memset(r, 0, sizeof(*r));
 		bb_strcpy(r->line, sizeof(r->line), line);
-#define S(field, i) bb_strcpy(r->field, sizeof(r->field), fl[idx[i]])
-#define D(field, i) (r->field = strtod(fl[idx[i]], NULL))
-		S(id, 0);
-		S(device, 1);
-		r->region = (uint32_t)strtoul(fl[idx[2]], NULL, 0);
-		S(policy, 3);
-		S(params, 4);
-		r->page_size = strtoull(fl[idx[5]], NULL, 0);
-		S(runner, 6);
-		S(workload, 7);
-		S(op, 8);
-		r->width = (unsigned)strtoul(fl[idx[9]], NULL, 0);
-		r->samples = strtoull(fl[idx[10]], NULL, 0);
-		D(min_ns, 11); D(p50_ns, 12); D(p90_ns, 13); D(p99_ns, 14); D(p999_ns, 15); D(max_ns, 16);
-		D(mean_ns, 17); D(stdev_ns, 18); D(ci95_lo_ns, 19); D(ci95_hi_ns, 20); D(ops_s, 21); D(bytes_s, 22);
-		r->mappings = (uint32_t)strtoul(fl[idx[23]], NULL, 0);
-		r->memslots = (uint32_t)strtoul(fl[idx[24]], NULL, 0);
-		D(trapped_share, 25);
-		D(setup_ns, 26);
-		S(guest_exec, 27);
-		r->tmean_ns = c_tmean >= 0 ? strtod(fl[c_tmean], NULL) : r->mean_ns;
-		r->predicted_ns = c_pred >= 0 && fl[c_pred][0] ? strtod(fl[c_pred], NULL) : -1;
-#undef S
-#undef D
+		r->lineno = rc.line;
+		err = parse_row(&rc, fl, idx, c_tmean, c_pred, r);
+		if (err)
+			goto fail;
+		out->n++;
 	}
-	fclose(f);
+	return 0;
+fail:
+	bb_recs_free(out);
+	return err;
+}
+
+int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d)
+{
+	char *buf;
+	size_t len;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	if (err)
+		return err;
+	err = bb_recs_parse(buf, len, path, out, d);
+	free(buf);
+	return err;
+}
+
+int bb_results_slurp(const char *path, size_t max, char **out, size_t *len, struct bb_diag *d)
+{
+	struct stat sb;
+	char *buf;
+	size_t n = 0;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	/* a results folder is hostile: a symlink in it is never followed */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP)
+			return bb_diag_set(d, -EINVAL, "%s: a symbolic link: not followed in a results folder", path);
+		return bb_diag_set(d, e == ENOENT ? -ENOENT : -e, "%s: %s", path, strerror(e));
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
+	}
+	if ((uint64_t)sb.st_size > max) {
+		close(fd);
+		return bb_diag_set(d, -EFBIG, "%s: larger than %zu bytes", path, max);
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	}
+	while (n < (size_t)sb.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)sb.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(buf);
+			close(fd);
+			return bb_diag_set(d, -e, "%s: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
 	return 0;
 }
 

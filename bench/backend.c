@@ -24,6 +24,11 @@ int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 	int err;
 
 	*out = NULL;
+	/* the spec is written to runs.csv and plans.csv: a control character (a newline) could not be read back */
+	for (size_t i = 0; spec[i]; i++)
+		if ((unsigned char)spec[i] < 0x20 || spec[i] == 0x7f)
+			return bb_diag_set(d, -EINVAL, "device spec: control character 0x%02x at byte %zu: not accepted "
+					   "(results folders keep the spec in CSV rows)", (unsigned char)spec[i], i);
 	if (!colon)
 		return bb_diag_set(d, -EINVAL, "%s: a device is KIND:ARG (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET)", spec);
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {

@@ -202,7 +202,7 @@ int cmd_run(int argc, char **argv)
 	bool tty = isatty(2), complete = false;
 	struct sigaction stop_sa, old_int, old_term;
 	char stop_why[BB_DIAG_MAX] = "";
-	int c, err, status = BB_EXIT_OK;
+	int c, err, status = BB_EXIT_OK, lock_fd = -1;
 
 	optind = 1;
 	opterr = 0;
@@ -417,8 +417,13 @@ int cmd_run(int argc, char **argv)
 	}
 
 	err = bb_results_dir(out, &d);
+	if (!err) {
+		/* locked for the whole run: a second run, study or report into the folder is refused */
+		lock_fd = bb_results_lock(out, &d);
+		err = lock_fd < 0 ? lock_fd : 0;
+	}
 	if (err) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
+		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 		goto out_wl;
 	}
 	err = bb_tsc_init(&tsc, &d);
@@ -611,6 +616,8 @@ out_ctr:
 	free(skipped);
 	free(extra);
 out_wl:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	for (unsigned i = 0; i < nr_wl; i++)
 		bb_workload_free(&wls[i]);
 out_region:

@@ -92,7 +92,13 @@ struct target {
 struct job {
 	unsigned t, runner, page, pol, wl, rep;
 	char id[200];
+	bool seen;	/* resume: its row is in runs.csv already */
 };
+
+static int cmp_job_id(const void *a, const void *b)
+{
+	return strcmp((*(struct job *const *)a)->id, (*(struct job *const *)b)->id);
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -227,24 +233,6 @@ static int write_plans(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
-static int copy_file(const char *from, const char *to, struct bb_diag *d)
-{
-	uint8_t *buf;
-	size_t len;
-	FILE *f;
-	int err = bb_cli_read_file(from, 1u << 20, &buf, &len, d);
-
-	if (err)
-		return err;
-	f = fopen(to, "wb");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
-		free(buf);
-		return bb_diag_set(d, -EIO, "%s: %s", to, strerror(errno));
-	}
-	free(buf);
-	return 0;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -268,15 +256,16 @@ static void id_part(char *out, size_t len, const char *s)
  */
 static void run_advise(const struct bb_study *st, const struct target *tg, unsigned nt, const char *out)
 {
-	char pages[256] = "", samples[32], all[4096];
+	char pages[256] = "", samples[32], all[4096], *text = NULL;
+	size_t text_len = 0;
 	FILE *merged;
 	bool header = false;
 
 	for (unsigned g = 0; g < st->nr_pages; g++)
 		snprintf(pages + strlen(pages), sizeof(pages) - strlen(pages), "%s%" PRIu64, g ? "," : "", st->pages[g]);
 	snprintf(samples, sizeof(samples), "%" PRIu64, st->samples < 2000 ? st->samples : 2000);
-	snprintf(all, sizeof(all), "%s/advise.csv.tmp", out);
-	merged = fopen(all, "w");
+	/* merged in memory, then written atomically: no fixed temporary name a symlink could be planted at */
+	merged = open_memstream(&text, &text_len);
 	if (!merged)
 		return;
 	for (unsigned t = 0; t < nt; t++) {
@@ -292,6 +281,16 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 		if (seen || strncmp(tg[t].spec, "emu:", 4))
 			continue;	/* advise builds changed layouts: emulated devices only */
 		snprintf(dir, sizeof(dir), "%s/advise-%s", out, tg[t].name);
+		{
+			struct stat sb;
+			struct bb_diag dd;
+
+			/* advise writes into this folder: never through a symlink planted there */
+			if (!lstat(dir, &sb) && bb_real_dir(dir, &dd)) {
+				fprintf(stderr, "barbench: study: advise skipped: %s\n", dd.msg);
+				continue;
+			}
+		}
 		if (isatty(2))
 			fprintf(stderr, "\rbarbench: study: advise %-40s", tg[t].name);
 		pid = fork();
@@ -322,12 +321,14 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 	}
 	if (isatty(2))
 		fprintf(stderr, "\r%70s\r", "");
-	if (!fclose(merged)) {
-		char final[4096];
+	if (!fclose(merged) && text_len) {
+		struct bb_diag dd;
 
-		snprintf(final, sizeof(final), "%s/advise.csv", out);
-		rename(all, final);
+		snprintf(all, sizeof(all), "%s/advise.csv", out);
+		if (bb_write_atomic_buf(all, text, text_len, &dd))
+			fprintf(stderr, "barbench: study: advise: %s\n", dd.msg);
 	}
+	free(text);
 }
 
 int cmd_study(int argc, char **argv)
@@ -355,7 +356,7 @@ int cmd_study(int argc, char **argv)
 	struct bb_registry reg;
 	struct bb_recs old = { 0 };
 	struct lines rows = { 0 };
-	struct job *jobs = NULL;
+	struct job *jobs = NULL, **byid = NULL;
 	size_t njobs = 0, todo = 0, done = 0, failed = 0, done_before;
 	char *skipped = NULL, *failures = NULL;
 	size_t skipped_len = 0, failures_len = 0;
@@ -368,8 +369,9 @@ int cmd_study(int argc, char **argv)
 	char path[4096];
 	uint64_t overhead;
 	double t0;
-	int c, err = 0, status = BB_EXIT_OK;
+	int c, err = 0, status = BB_EXIT_OK, lock_fd = -1;
 	bool tty = isatty(2), have_ctr = false;
+	char study_hash[BB_STUDY_HASH_LEN] = "";
 
 	bb_registry_init(&reg);
 	optind = 1;
@@ -402,37 +404,100 @@ int cmd_study(int argc, char **argv)
 		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/runs.csv", out);
 	if (resume) {
 		struct stat sb;
+		struct bb_manifest_info mi;
+		char *text;
+		size_t len;
 
-		if (!stat(path, &sb) && bb_recs_read(path, &old, &d)) {
+		/* the folder is locked for the whole study: a second study, run or report into it is refused */
+		lock_fd = bb_results_lock(out, &d);
+		if (lock_fd < 0) {
+			status = bb_cli_fail(bb_cli_status(lock_fd), "study: --resume: %s", d.msg);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/runs.csv", out);
+		if (!lstat(path, &sb) && bb_recs_read(path, &old, &d)) {
 			status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume: %s", d.msg);
 			goto out;
 		}
+		/* the study file copy is part of the hostile folder: read without following a symlink */
 		snprintf(path, sizeof(path), "%s/study.txt", out);
 		file = path;
+		err = bb_results_slurp(path, 1u << 20, &text, &len, &d);
+		if (!err) {
+			bb_study_hash(text, len, study_hash);
+			err = bb_study_parse(text, len, path, st, &d);
+			free(text);
+		}
+		if (err) {
+			status = bb_cli_fail(bb_cli_status(err), "study: --resume: %s", d.msg);
+			goto out;
+		}
+		/* the study that wrote the folder recorded its file's hash: a changed study.txt would mix two studies */
+		if (bb_manifest_read(out, &mi, &d) == 0 && mi.study_hash[0] && strcmp(mi.study_hash, study_hash)) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s changed since the study began (now %s, "
+					     "%s/manifest.json recorded %s): resuming would mix the runs of two studies; "
+					     "run the new study into another --out", out, path, study_hash, out, mi.study_hash);
+			goto out;
+		}
+		if (!mi.study_hash[0])
+			fprintf(stderr, "barbench: study: --resume %s: manifest.json records no study_hash (an older barbench, "
+				"or none): study.txt is checked only run by run\n", out);
 	} else {
 		struct stat sb;
+		uint8_t *text;
+		size_t len;
+		char to[4096];
 
-		if (!stat(path, &sb)) {
+		/* the study file is read once: what is parsed, hashed and copied are the same bytes */
+		err = bb_cli_read_file(file, 1u << 20, &text, &len, &d);
+		if (!err) {
+			bb_study_hash(text, len, study_hash);
+			err = bb_study_parse((const char *)text, len, file, st, &d);
+		}
+		if (err) {
+			free(text);
+			status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
+			goto out;
+		}
+		err = bb_results_dir(out, &d);
+		if (!err) {
+			lock_fd = bb_results_lock(out, &d);
+			err = lock_fd < 0 ? lock_fd : 0;
+		}
+		if (err) {
+			free(text);
+			status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
+			goto out;
+		}
+		snprintf(path, sizeof(path), "%s/runs.csv", out);
+		if (!lstat(path, &sb)) {
+			free(text);
 			status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or another --out",
 					     out, out);
 			goto out;
 		}
-	}
-	err = bb_study_load(file, st, &d);
-	if (err) {
-		status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
-		goto out;
-	}
-	if (!resume) {
-		char to[4096];
-
-		err = bb_results_dir(out, &d);
 		snprintf(to, sizeof(to), "%s/study.txt", out);
-		if (!err)
-			err = copy_file(file, to, &d);
+		err = bb_write_atomic_buf(to, text, len, &d);
+		free(text);
+		if (!err) {
+			/* before the first run: the folder says which study owns it, even after kill -9 */
+			char *extra = NULL;
+			size_t el = 0;
+			FILE *ex = open_memstream(&extra, &el);
+
+			if (!ex) {
+				err = bb_diag_set(&d, -ENOMEM, "out of memory");
+			} else {
+				fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
+				bb_json_string(ex, st->name);
+				fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"complete\":false", study_hash);
+				fclose(ex);
+				err = bb_manifest_write(out, NULL, NULL, NULL, argc, argv, extra, &d);
+				free(extra);
+			}
+		}
 		if (err) {
 			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
 			goto out;
@@ -561,6 +626,35 @@ int cmd_study(int argc, char **argv)
 		status = bb_cli_fail(BB_EXIT_USAGE, "study: %s names no region to measure", file);
 		goto out;
 	}
+	/*
+	 * Run ids (and samples file names) start with the layout's name: two
+	 * different devices of one name (two layout files saying name=x) get
+	 * "x", "x+2", ... in the order of the study.  A layout name never holds
+	 * '+', so these cannot meet another layout's name.
+	 */
+	{
+		char base[MAX_TARGETS][64];
+
+		for (unsigned t = 0; t < nt; t++)
+			memcpy(base[t], tg[t].name, sizeof(base[t]));
+		for (unsigned t = 0; t < nt; t++) {
+			unsigned ord = 1;
+			bool shared = false;
+
+			for (unsigned k = 0; k < nt; k++) {
+				bool first_of_spec = true;
+
+				if (k == t || strcmp(base[k], base[t]) || !strcmp(tg[k].spec, tg[t].spec))
+					continue;
+				shared = true;
+				for (unsigned k2 = 0; k2 < k && first_of_spec; k2++)
+					first_of_spec = strcmp(tg[k2].spec, tg[k].spec) != 0;
+				ord += k < t && first_of_spec;
+			}
+			if (shared && ord > 1)
+				snprintf(tg[t].name, sizeof(tg[t].name), "%.50s+%u", base[t], ord);
+		}
+	}
 
 	/* the matrix, repetitions outermost so drift spreads over every configuration */
 	njobs = (size_t)st->repetitions * nt * st->nr_runners * st->nr_pages * npol * st->nr_workloads;
@@ -589,12 +683,67 @@ int cmd_study(int argc, char **argv)
 								continue;
 							j = &jobs[njobs++];
 
-							*j = (struct job){ t, ru, g, p, w, rep, "" };
+							*j = (struct job){ t, ru, g, p, w, rep, "", false };
 							id_part(wn, sizeof(wn), st->workloads[w]);
 							snprintf(j->id, sizeof(j->id), "%s-r%" PRIu32 "-%s-%s-%" PRIu64 "-%s-%u",
 								 tg[t].name, tg[t].region.index, st->runners[ru], pols[p]->name,
 								 st->pages[g], wn, rep);
 						}
+	/* every run of the matrix has its own id: the name of its samples file, what resume looks for */
+	byid = calloc(njobs ? njobs : 1, sizeof(*byid));
+	if (!byid) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < njobs; i++)
+		byid[i] = &jobs[i];
+	qsort(byid, njobs, sizeof(*byid), cmp_job_id);
+	for (size_t i = 1; i < njobs; i++) {
+		if (strcmp(byid[i - 1]->id, byid[i]->id))
+			continue;
+		status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: two runs of the matrix would share the id %s (%s and %s, "
+				     "region %" PRIu32 "): is a device listed twice?", file, byid[i]->id,
+				     tg[byid[i - 1]->t].spec, tg[byid[i]->t].spec, tg[byid[i]->t].region.index);
+		goto out;
+	}
+	/*
+	 * Resume: each row already there must be a run of this matrix, by its
+	 * whole identity (id, device, region, policy, params, page size,
+	 * runner, workload), and only once; anything else is another study's.
+	 */
+	for (size_t i = 0; i < old.n; i++) {
+		const struct bb_rec *o = &old.v[i];
+		struct job key, *kp = &key, **hit;
+		const char *why = NULL;
+
+		bb_strcpy(key.id, sizeof(key.id), o->id);
+		hit = bsearch(&kp, byid, njobs, sizeof(*byid), cmp_job_id);
+		if (!hit) {
+			why = "no run of the study has this id";
+		} else {
+			const struct job *j = *hit;
+			const struct target *t = &tg[j->t];
+			struct bb_param all[BB_STUDY_MAX_PARAMS], mine[BB_POLICY_MAX_PARAMS];
+			char ptxt[64];
+
+			for (unsigned k = 0; k < st->nr_params; k++)
+				all[k] = (struct bb_param){ st->param_keys[k], st->param_values[k] };
+			bb_params_for(pols[j->pol], all, st->nr_params, mine, ptxt, sizeof(ptxt));
+			if (strcmp(o->device, t->spec) || o->region != t->region.index || strcmp(o->policy, pols[j->pol]->name) ||
+			    strcmp(o->params, ptxt) || o->page_size != st->pages[j->page] ||
+			    strcmp(o->runner, st->runners[j->runner]) || strcmp(o->workload, t->wl[j->wl].name))
+				why = "its device, region, policy, params, page size, runner or workload is not that run's";
+			else if (j->seen)
+				why = "this run is in runs.csv twice";
+			(*hit)->seen = true;
+		}
+		if (why) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s/runs.csv:%u: run %s: %s: the folder holds "
+					     "runs of another study (or of %s before it changed); run the study into another --out",
+					     out, out, o->lineno, o->id, why, file);
+			goto out;
+		}
+	}
 	/* what is already there (resume) is kept verbatim */
 	for (size_t i = 0; i < old.n; i++) {
 		char *line = malloc(strlen(old.v[i].line) + 2);
@@ -607,11 +756,7 @@ int cmd_study(int argc, char **argv)
 		sprintf(line, "%s\n", old.v[i].line);
 	}
 	for (size_t i = 0; i < njobs; i++) {
-		bool have = false;
-
-		for (size_t k = 0; k < old.n && !have; k++)
-			have = !strcmp(old.v[k].id, jobs[i].id);
-		if (have)
+		if (jobs[i].seen)
 			jobs[i].id[0] = '\0';	/* done before */
 		else
 			todo++;
@@ -640,10 +785,11 @@ int cmd_study(int argc, char **argv)
 	/* the cost model of each region, from its own pure paths: predicts every run of it */
 	{
 		FILE *cf;
-		char cp[4096];
+		char cp[4096], *ctext = NULL;
+		size_t clen = 0;
 
 		snprintf(cp, sizeof(cp), "%s/costs.txt", out);
-		cf = fopen(cp, "w");
+		cf = open_memstream(&ctext, &clen);
 		for (unsigned t = 0; t < nt; t++) {
 			size_t cs = st->samples < 20000 ? (size_t)st->samples : 20000;
 
@@ -658,8 +804,13 @@ int cmd_study(int argc, char **argv)
 				fputc('\n', cf);
 			}
 		}
-		if (cf)
-			fclose(cf);
+		if (cf && !fclose(cf) && bb_write_atomic_buf(cp, ctext, clen, &d)) {
+			free(ctext);
+			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s",
+					     d.msg);
+			goto out;
+		}
+		free(ctext);
 	}
 	{
 		struct plans_arg pa = { tg, nt, st, pols, npol };
@@ -799,9 +950,9 @@ int cmd_study(int argc, char **argv)
 
 			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
 			bb_json_string(ex, st->name);
-			fprintf(ex, ",\"study_file\":\"study.txt\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
+			fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
 				"\"interrupted_by\":%s,\"host_page_size\":%ld,\"tsc_overhead_cycles\":%" PRIu64 ",\"skipped\":[%s],"
-				"\"failed\":[%s]", njobs, measured, complete ? "true" : "false",
+				"\"failed\":[%s]", study_hash, njobs, measured, complete ? "true" : "false",
 				stop_signal > 0 ? (stop_signal == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
 				stop_signal < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE), overhead,
 				skipped ? skipped : "", failures ? failures : "");
@@ -822,6 +973,8 @@ int cmd_study(int argc, char **argv)
 		err = bb_report(out, figures, &d);
 		if (err)
 			status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", d.msg);
+		else if (d.msg[0])
+			fprintf(stderr, "barbench: study: report: warning: %s\n", d.msg);
 	}
 	if (status == BB_EXIT_OK) {
 		if (stop_signal) {
@@ -849,6 +1002,7 @@ out:
 		free(rows.v[i]);
 	free(rows.v);
 	free(jobs);
+	free(byid);
 	bb_recs_free(&old);
 	for (unsigned t = 0; tg && t < nt; t++) {
 		for (unsigned w = 0; w < BB_STUDY_MAX_LIST; w++)
@@ -861,6 +1015,8 @@ out:
 	free(tg);
 	free(st);
 	bb_registry_free(&reg);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return status;
 }
 
@@ -869,7 +1025,7 @@ int cmd_report(int argc, char **argv)
 	struct bb_diag d;
 	bool figures = true;
 	const char *dir = NULL;
-	int err;
+	int err, lock_fd;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-figures"))
@@ -881,9 +1037,15 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!dir)
 		return bb_cli_fail(BB_EXIT_USAGE, "report: give a results folder");
+	lock_fd = bb_results_lock(dir, &d);
+	if (lock_fd < 0)
+		return bb_cli_fail(bb_cli_status(lock_fd), "report: %s", d.msg);
 	err = bb_report(dir, figures, &d);
+	close(lock_fd);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "report: %s", d.msg);
+	if (d.msg[0])
+		fprintf(stderr, "barbench: report: warning: %s\n", d.msg);
 	printf("report: %s/report.md\n", dir);
 	return BB_EXIT_OK;
 }

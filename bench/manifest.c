@@ -71,11 +71,12 @@ int bb_write_atomic(const char *path, int (*writer)(FILE *f, void *arg), void *a
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long for a temporary file", path);
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* O_EXCL|O_NOFOLLOW: a name planted in the folder (a symlink) is never written through */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 && errno == EEXIST) {
-		/* Left by an earlier process with our pid; it is ours to replace. */
+		/* Left by an earlier process with our pid (or planted): unlink removes the name, not a target. */
 		unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	}
 	if (fd < 0)
 		return bb_diag_set(d, -errno, "%s: creating %s: %s", path, tmp, strerror(errno));
@@ -86,11 +87,26 @@ int bb_write_atomic(const char *path, int (*writer)(FILE *f, void *arg), void *a
 		goto out_unlink;
 	}
 
+	/*
+	 * A writer reports a stdio failure as -EIO (ferror); the errno of the
+	 * write(2) that failed says why (ENOSPC on a full disk, EFBIG, EDQUOT):
+	 * report that, naming the file, not "Input/output error".
+	 */
+	errno = 0;
 	err = writer(f, arg);
 	if (err) {
+		int why = errno;
+
 		if (err > 0)
 			err = -EIO;
-		bb_diag_set(d, err, "%s: writing the content failed: %s", path, strerror(-err));
+		if (err == -EIO && ferror(f) && why && why != EIO)
+			err = -why;
+		if (err == -EIO && !why) {	/* the failure may still sit in the buffer */
+			errno = 0;
+			if (fflush(f) && errno)
+				err = -errno;
+		}
+		bb_diag_set(d, err, "%s: writing %s: %s", path, tmp, strerror(-err));
 		goto out_close;
 	}
 	errno = 0;
@@ -121,6 +137,27 @@ out_close:
 out_unlink:
 	unlink(tmp);
 	return err;
+}
+
+struct buf_arg {
+	const void *buf;
+	size_t len;
+};
+
+static int write_buf(FILE *f, void *arg)
+{
+	const struct buf_arg *a = arg;
+
+	if (a->len && fwrite(a->buf, 1, a->len, f) != a->len)
+		return -EIO;
+	return ferror(f) ? -EIO : 0;
+}
+
+int bb_write_atomic_buf(const char *path, const void *buf, size_t len, struct bb_diag *d)
+{
+	struct buf_arg a = { buf, len };
+
+	return bb_write_atomic(path, write_buf, &a, d);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */

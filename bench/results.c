@@ -4,7 +4,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "barbench/manifest.h"
 #include "barbench/result.h"
@@ -158,5 +161,39 @@ int bb_results_dir(const char *dir, struct bb_diag *d)
 		return err;
 	if ((size_t)snprintf(sub, sizeof(sub), "%s/samples", dir) >= sizeof(sub))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
-	return mkdir_p(sub, d);
+	err = mkdir_p(sub, d);
+	if (err)
+		return err;
+	/* a samples folder planted as a symlink would take every samples file elsewhere */
+	return bb_real_dir(sub, d);
+}
+
+int bb_real_dir(const char *path, struct bb_diag *d)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb))
+		return bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return bb_diag_set(d, -EINVAL, "%s: %s, not a folder barbench made: not written through; remove it", path,
+				   S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a folder");
+	return 0;
+}
+
+int bb_results_lock(const char *dir, struct bb_diag *d)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return bb_diag_set(d, errno == ENOENT ? -ENOENT : -errno, "%s: %s", dir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return bb_diag_set(d, -EBUSY, "%s: in use: another barbench (a study, run or report) is writing "
+					   "this results folder; wait for it to finish, or choose another folder", dir);
+		return bb_diag_set(d, -e, "%s: lock: %s", dir, strerror(e));
+	}
+	return fd;
 }

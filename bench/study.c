@@ -311,3 +311,15 @@ int bb_study_load(const char *path, struct bb_study *out, struct bb_diag *d)
 	free(buf);
 	return err;
 }
+
+void bb_study_hash(const void *buf, size_t len, char out[BB_STUDY_HASH_LEN])
+{
+	const unsigned char *p = buf;
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a, 64 bits */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	snprintf(out, BB_STUDY_HASH_LEN, "fnv1a64:%016" PRIx64, h);
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "barbench/parse.h"
+#include "barbench/analysis.h"
 #include "barbench/workload.h"
 
 #define MAX_TARGETS 4096
@@ -29,6 +30,8 @@ const char *bb_workload_kind_name(enum bb_wl_kind k)
 
 int bb_workload_parse(const char *arg, unsigned width, struct bb_workload_spec *out, struct bb_diag *d)
 {
+	size_t bad;
+
 	memset(out, 0, sizeof(*out));
 	if (width != 1 && width != 2 && width != 4 && width != 8)
 		return bb_diag_set(d, -EINVAL, "width %u: must be 1, 2, 4 or 8", width);
@@ -37,6 +40,11 @@ int bb_workload_parse(const char *arg, unsigned width, struct bb_workload_spec *
 	if (!strncmp(arg, "replay:", 7) || !strncmp(arg, "replay=", 7)) {
 		if (!arg[7] || strlen(arg + 7) >= sizeof(out->trace))
 			return bb_diag_set(d, -EINVAL, "workload %s: replay needs a trace file", arg);
+		/* the name goes into runs.csv, which is read back as hostile input: only what it accepts */
+		if (!bb_results_text_ok(BB_TEXT_WORKLOAD, arg + 7, sizeof(out->trace), &bad))
+			return bb_diag_set(d, -EINVAL, "workload %s: character 0x%02x at byte %zu of the trace path: a "
+					   "replay trace path holds only A-Z a-z 0-9 . _ + - : /", arg,
+					   (unsigned char)arg[7 + bad], bad);
 		out->kind = BB_WL_REPLAY;
 		strcpy(out->trace, arg + 7);
 		return 0;

@@ -162,6 +162,127 @@ static void test_malformed(void)
 	}
 }
 
+/*
+ * A results folder is hostile input: each case replaces one column of a good
+ * row of runs.csv and must be refused naming the file, the line and the column.
+ */
+static void write_one(const char *path, const char *column, const char *value)
+{
+	char *hdr = strdup(bb_runs_csv_header()), *row = NULL, *save, *tok, *cells[64];
+	size_t rl = 0;
+	unsigned n = 0, want = 99;
+	struct bb_run_row r;
+	FILE *m = open_memstream(&row, &rl), *f;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "dev-r0-sparse-0");
+	snprintf(r.device, sizeof(r.device), "emu:layouts/x");
+	snprintf(r.policy, sizeof(r.policy), "sparse");
+	r.page_size = 4096;
+	snprintf(r.runner, sizeof(r.runner), "host");
+	snprintf(r.workload, sizeof(r.workload), "lat-read");
+	snprintf(r.op, sizeof(r.op), "read");
+	r.width = 4;
+	r.s.n = 100;
+	r.s.p50 = 5;
+	bb_runs_csv_row(m, &r);
+	fclose(m);
+	row[strcspn(row, "\n")] = '\0';
+	for (tok = strtok_r(hdr, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++)
+		if (!strcmp(tok, column))
+			want = n;
+	n = 0;
+	for (char *p = row; n < 64;) {
+		cells[n++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p++ = '\0';
+	}
+	f = fopen(path, "w");
+	fprintf(f, "%s\n", bb_runs_csv_header());
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "," : "", i == want ? value : cells[i]);
+	fputc('\n', f);
+	fclose(f);
+	free(row);
+	free(hdr);
+}
+
+static void test_hostile_fields(void)
+{
+	static const struct {
+		const char *column, *value, *want;
+	} cases[] = {
+		/* the backtick row of issue 13: would have run in gnuplot */
+		{ "runner", "`touch PWNED`", ":2: column 'runner': character 0x60 at byte 0 is not allowed" },
+		{ "policy", "system(\"touch PWNED\")", ":2: column 'policy': character 0x28 at byte 6" },
+		{ "workload", "lat-read'", ":2: column 'workload': character 0x27 at byte 8" },
+		{ "params", "span=1\"", ":2: column 'params': character 0x22 at byte 6" },
+		{ "id", "../../etc/passwd", ":2: column 'id': character 0x2e at byte 0" },
+		{ "id", "a/b", ":2: column 'id': character 0x2f at byte 1" },
+		{ "device", "\"emu:x\ny\"", ":2: a quoted field is not closed" },
+		{ "device", "emu:a\tb", ":2: column 'device': character 0x09 at byte 5" },
+		{ "runner", "", ":2: column 'runner' is empty" },
+		{ "p50_ns", "abc", ":2: column 'p50_ns': 'abc' is not a number" },
+		{ "p50_ns", "", ":2: column 'p50_ns': '' is not a number" },
+		{ "p50_ns", "inf", ":2: column 'p50_ns': 'inf' is not a number" },
+		{ "p99_ns", "nan", ":2: column 'p99_ns': 'nan' is not a number" },
+		{ "p50_ns", "1e999", ":2: column 'p50_ns': '1e999' is out of range" },
+		{ "p50_ns", " 5", ":2: column 'p50_ns': ' 5' is not a number" },
+		{ "region", "99999999999", ":2: column 'region': '99999999999' is out of range (at most 4294967295)" },
+		{ "region", "0x10", ":2: column 'region': '0x10' is not a number" },
+		{ "region", "-1", ":2: column 'region': '-1' is not a number" },
+		{ "samples", "18446744073709551616", ":2: column 'samples': '18446744073709551616' is out of range" },
+		{ "page_size", "4097", ":2: column 'page_size': 4097 is not a power of two >= 4096" },
+		{ "width", "3", ":2: column 'width': 3 is not 1, 2, 4 or 8" },
+		{ "op", "exec", ":2: column 'op': 'exec' is not read, write or mix" },
+		{ "trapped_share", "1.5", ":2: column 'trapped_share': 1.5 is not a share from 0 to 1" },
+		{ "memslots", "4294967296", ":2: column 'memslots': '4294967296' is out of range" },
+		{ "predicted_ns", "x", ":2: column 'predicted_ns': 'x' is not a number" },
+	};
+	char path[512];
+	struct bb_recs recs;
+	struct bb_diag d = { "" };
+
+	snprintf(path, sizeof(path), "%s/runs.csv", dir_a);
+	write_one(path, "runner", "host");
+	CHECK_EQ(bb_recs_read(path, &recs, &d), 0);	/* the good row itself */
+	CHECK_EQ(recs.n, 1);
+	bb_recs_free(&recs);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_one(path, cases[i].column, cases[i].value);
+		d.msg[0] = '\0';
+		CHECK_EQ(bb_recs_read(path, &recs, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, path);
+		CHECK_STR_HAS(d.msg, cases[i].want);
+		CHECK_EQ(recs.n, 0);
+	}
+	/* a symbolic link planted as runs.csv is not followed */
+	{
+		char target[512];
+
+		snprintf(target, sizeof(target), "%s/elsewhere.csv", dir_a);
+		write_one(target, "runner", "host");
+		unlink(path);
+		CHECK_EQ(symlink(target, path), 0);
+		CHECK_EQ(bb_recs_read(path, &recs, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, "a symbolic link: not followed");
+		unlink(path);
+	}
+	/* a NUL byte */
+	{
+		FILE *f = fopen(path, "w");
+
+		fprintf(f, "%s\nab", bb_runs_csv_header());
+		fputc('\0', f);
+		fputs("c\n", f);
+		fclose(f);
+		CHECK_EQ(bb_recs_read(path, &recs, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, ":2: a NUL byte");
+	}
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/bb-analysis-XXXXXX";
@@ -174,6 +295,7 @@ int main(void)
 	test_aggregate();
 	test_compare();
 	test_malformed();
+	test_hostile_fields();
 	{
 		char cmd[600];
 

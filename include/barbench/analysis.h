@@ -35,6 +35,7 @@ struct bb_rec {
 	double tmean_ns, predicted_ns;	/* predicted_ns < 0: no prediction */
 	char guest_exec[16];
 	char line[4096];	/* the row as written, to rewrite runs.csv verbatim */
+	unsigned lineno;	/* its line in the file */
 };
 
 struct bb_recs {
@@ -42,8 +43,50 @@ struct bb_recs {
 	struct bb_rec *v;
 };
 
-/* Read a runs.csv (columns by header name; extra columns ignored). */
+/*
+ * Read a runs.csv (columns by header name; extra columns ignored).  A results
+ * folder is hostile input: every number is checked whole and in range (file:
+ * line: column), every text field against what barbench writes there
+ * (bb_results_text_ok), and a symbolic link is never followed.
+ */
 int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d);
+/* The same on @len bytes of @buf, @path naming them in messages. */
+int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs *out, struct bb_diag *d);
+
+/* What a text field read back from a results folder may hold. */
+enum bb_text_kind {
+	BB_TEXT_NAME,		/* run ids, policies, runners: [A-Za-z0-9._+-], not starting with '.' */
+	BB_TEXT_PARAMS,		/* policy parameters: a name's characters, '=' and ';'; may be empty */
+	BB_TEXT_WORKLOAD,	/* a name's characters, ':' and '/' (replay:PATH) */
+	BB_TEXT_PATH,		/* a device spec: any byte but control characters */
+};
+/* True when @s is non-empty (params: may be empty), shorter than @max and allowed; *@bad: where it is not. */
+bool bb_results_text_ok(enum bb_text_kind kind, const char *s, size_t max, size_t *bad);
+
+/* Split one CSV line (RFC 4180 quoting) in place: the field count, or -1 (a quote not closed, more than @max). */
+int bb_csv_split(char *line, char **f, int max);
+/* A number of a results folder: decimal digits only, at most @max; -EINVAL or -ERANGE. */
+int bb_results_u64(const char *s, uint64_t max, uint64_t *out);
+/* A finite number as barbench prints it ([0-9.eE+-] only, whole, |v| <= 1e18); -EINVAL or -ERANGE. */
+int bb_results_double(const char *s, double *out);
+
+/* What report and study --resume take from manifest.json (every string bounded, "" when absent). */
+struct bb_manifest_info {
+	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
+	char study_hash[40];	/* "fnv1a64:<16 hex digits>" of study.txt, written by study */
+	bool complete;
+};
+/* Parse the NUL-terminated text of a manifest (a light scan: first "key": value of each). */
+void bb_manifest_parse(const char *text, struct bb_manifest_info *mi);
+/* DIR/manifest.json (never through a symlink); -ENOENT when there is none. */
+int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d);
+
+/*
+ * A whole file of a results folder into a NUL-terminated buffer: opened
+ * without following a symbolic link, a regular file of at most @max bytes.
+ */
+#define BB_RESULTS_MAX_FILE (256u << 20)
+int bb_results_slurp(const char *path, size_t max, char **out, size_t *len, struct bb_diag *d);
 void bb_recs_free(struct bb_recs *r);
 
 /* A configuration: a row's key without the repetition. */
@@ -72,7 +115,14 @@ void bb_configs_free(struct bb_configs *c);
 /* Key of a record (without repetition). */
 void bb_config_key(const struct bb_rec *r, char *key, size_t len);
 
-/* Rebuild DIR/report.md and DIR/figures/ from DIR's raw results. */
+/*
+ * Rebuild DIR/report.md and DIR/figures/ from DIR's raw results.  DIR is
+ * hostile input: runs.csv, plans.csv, advise.csv and samples are read
+ * strictly (file:line), no symlink in DIR is followed or written through,
+ * figures are drawn in a fresh private folder under barbench's own names
+ * and renamed into figures/.  On success @d is empty or holds a warning
+ * (runs without a samples file, also named in report.md).
+ */
 int bb_report(const char *dir, bool figures, struct bb_diag *d);
 
 /*

@@ -31,6 +31,9 @@ struct bb_placement;
 int bb_write_atomic(const char *path, int (*writer)(FILE *f, void *arg), void *arg,
 		    struct bb_diag *d);
 
+/* bb_write_atomic of @len bytes of @buf. */
+int bb_write_atomic_buf(const char *path, const void *buf, size_t len, struct bb_diag *d);
+
 struct bb_sysinfo {
 	char kernel_release[65];	/* uname -r */
 	char kernel_version[65];	/* uname -v */

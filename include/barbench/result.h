@@ -69,7 +69,19 @@ int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, 
 int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
 		     const uint8_t *trapped, const uint32_t *covers, size_t n, struct bb_diag *d);
 
-/* mkdir -p for DIR and DIR/samples. */
+/* mkdir -p for DIR and DIR/samples; DIR/samples must be a real folder, not a symlink. */
 int bb_results_dir(const char *dir, struct bb_diag *d);
+
+/*
+ * Lock a results folder for the whole of a study, run or report (an
+ * advisory flock, LOCK_EX|LOCK_NB, on the folder itself: nothing is created
+ * in it).  Returns the descriptor to keep open (closing it unlocks; it is
+ * close-on-exec, so gnuplot and advise children do not hold it), or
+ * -EBUSY naming the folder when another barbench holds it.
+ */
+int bb_results_lock(const char *dir, struct bb_diag *d);
+
+/* 0 when @path is a folder itself (lstat: not a symlink to one); -EINVAL naming it otherwise. */
+int bb_real_dir(const char *path, struct bb_diag *d);
 
 #endif

@@ -55,4 +55,13 @@ struct bb_study {
 int bb_study_parse(const char *text, size_t len, const char *name, struct bb_study *out, struct bb_diag *d);
 int bb_study_load(const char *path, struct bb_study *out, struct bb_diag *d);
 
+/*
+ * The identity of a study file's bytes, as manifest.json records it
+ * ("study_hash": "fnv1a64:<16 hex digits>"): study --resume refuses a
+ * study.txt that no longer matches.  Not a defence against a forger (who
+ * can edit the manifest too), a guard against mixing two studies' rows.
+ */
+#define BB_STUDY_HASH_LEN 32
+void bb_study_hash(const void *buf, size_t len, char out[BB_STUDY_HASH_LEN]);
+
 #endif

@@ -1,0 +1,221 @@
+#!/bin/sh
+# Hostile results folders (issue 13): a folder is downloaded and shared, so
+# report, compare and study --resume read it as hostile input.  Fields meant
+# for gnuplot never run a command; numbers are checked; planted symlinks are
+# neither followed nor written through; a folder in use is locked; a resumed
+# study refuses a changed study file; two layouts of one name keep apart.
+# Every case runs in a scratch directory and checks that no PWNED file
+# appeared anywhere in it.  Never asserts a time.
+# usage: cli_hostile.sh BARBENCH
+set -u
+BB=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+pwned() { find "$tmp" -name 'PWNED*' | grep -q . && { no "$1: a command from the folder ran"; find "$tmp" -name 'PWNED*' -delete; }; }
+
+cat >"$tmp/base.study" <<'S'
+name base
+device emu:layouts/nvme-msix-bar0
+policies sparse,trap
+page-sizes 4K
+workloads lat-read,sweep
+samples 100
+repetitions 1
+S
+"$BB" study "$tmp/base.study" --out "$tmp/base" >/dev/null 2>"$tmp/err" || { no "base study: $(cat "$tmp/err")"; exit 1; }
+id1=$(sed -n 2p "$tmp/base/runs.csv" | cut -d, -f1)
+
+# a copy of the base folder, with one sed applied to FILE of it
+fresh() {
+	rm -rf "$tmp/f"
+	cp -r "$tmp/base" "$tmp/f"
+	rm -rf "$tmp/f/figures" "$tmp/f/report.md"
+}
+# report of the crafted folder from inside the scratch dir: want exit $1 and $2 on stderr
+report_wants() {
+	(cd "$tmp" && "$BB" report f >"$tmp/out" 2>"$tmp/err"); rc=$?
+	[ $rc -eq "$1" ] || no "$3: report exit $rc, want $1: $(cat "$tmp/err")"
+	grep -qF -- "$2" "$tmp/err" || no "$3: want '$2' on stderr, got: $(cat "$tmp/err")"
+	pwned "$3"
+}
+
+## 2: nothing of a folder reaches a gnuplot script as code
+# crafted runs.csv fields: refused naming file:line and column
+hostile_field() {
+	fresh
+	sed -i "2s/$1/$2/" "$tmp/f/runs.csv"
+	report_wants 2 "$3" "$4"
+}
+hostile_field ',4096,host,' ',4096,`touch PWNED`,' "f/runs.csv:2: column 'runner': character 0x60" backtick-runner
+hostile_field ',sparse,' ',system("touch PWNED"),' "f/runs.csv:2: column 'policy': character 0x28" system-policy
+hostile_field ',lat-read,' ",lat-read'\`touch PWNED\`'," "f/runs.csv:2: column 'workload': character 0x27" quote-workload
+hostile_field ',lat-read,' ',"lat\nread",' "f/runs.csv:2: a quoted field is not closed" newline-workload
+hostile_field ',sparse,' ',"sp""arse",' "f/runs.csv:2: column 'policy': character 0x22" doubled-quote-policy
+# the device is a path: any printable byte is kept, and still drawn safely
+fresh
+dev='"emu:x`touch PWNED`'"'"'$(touch PWNED2)""z"'
+awk -v d="$dev" '{ k = ",emu:layouts/nvme-msix-bar0,"; i = index($0, k)
+	if (i) $0 = substr($0, 1, i) d substr($0, i + length(k) - 1); print }' "$tmp/base/runs.csv" >"$tmp/f/runs.csv"
+(cd "$tmp" && "$BB" report f >/dev/null 2>"$tmp/err") || no "device with quotes and backticks: $(cat "$tmp/err")"
+pwned "device with quotes and backticks"
+grep -q '!\[cdf-01\](figures/cdf-01.png)' "$tmp/f/report.md" || no "device with backticks: figures not drawn"
+grep -l '`' "$tmp/f/figures"/*.gp && no "a backquote reached a gnuplot script"
+# plans.csv and advise.csv are read as strictly
+fresh
+awk -F, -v OFS=, 'NR == 2 { $3 = "`touch PWNED`" } 1' "$tmp/base/plans.csv" >"$tmp/f/plans.csv"
+report_wants 2 "f/plans.csv:2: a device, policy, params or mode barbench does not write" hostile-plans
+fresh
+printf 'layout,region,change,page_size,policy,a,b,c,d,e,f,g,h\nx`touch PWNED`,0,c,4096,sparse,1,1,1,1,1,1,1,1\n' >"$tmp/f/advise.csv"
+report_wants 2 "f/advise.csv:2: not a row of advise.csv" hostile-advise
+# study --resume reads the same runs.csv
+fresh
+sed -i '2s/,4096,host,/,4096,`touch PWNED`,/' "$tmp/f/runs.csv"
+(cd "$tmp" && "$BB" study --resume f >/dev/null 2>"$tmp/err"); rc=$?
+[ $rc -eq 2 ] || no "resume of a backtick row: exit $rc"
+grep -qF "f/runs.csv:2: column 'runner'" "$tmp/err" || no "resume of a backtick row: $(cat "$tmp/err")"
+pwned "resume of a backtick row"
+
+## 10: numbers are checked whole; missing samples are named, never skipped silently
+for c in 'abc:is not a number' 'inf:is not a number' 'nan:is not a number'; do
+	v=${c%%:*}
+	fresh
+	awk -F, -v OFS=, -v v="$v" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "p50_ns") k = i; print; next } { $k = v; print }' \
+		"$tmp/base/runs.csv" >"$tmp/f/runs.csv"
+	report_wants 2 "f/runs.csv:2: column 'p50_ns': '$v' ${c#*:}" "p50_ns $v"
+	(cd "$tmp" && "$BB" compare base f >/dev/null 2>"$tmp/err"); rc=$?
+	[ $rc -eq 2 ] || no "compare with p50_ns $v: exit $rc, want 2 (not 3, a 'significant change')"
+done
+fresh
+sed -i '2s/,0,sparse,/,99999999999,sparse,/' "$tmp/f/runs.csv"
+report_wants 2 "f/runs.csv:2: column 'region': '99999999999' is out of range (at most 4294967295)" region-wraps
+fresh
+rm "$tmp/f/samples/$id1.csv"
+report_wants 0 "warning: 1 run without a samples file in f/samples (\`$id1\`)" missing-samples
+grep -q "1 run of \`runs.csv\` has no samples file" "$tmp/f/report.md" || no "missing samples: report.md does not say so"
+fresh
+echo "0,0,map,1,abc" >>"$tmp/f/samples/$id1.csv"
+report_wants 2 "f/samples/$id1.csv:102: want SAMPLE,OFFSET,map|trap,ACCESSES,NS" bad-sample-row
+
+## 3: planted symlinks are not followed, their targets stay untouched
+echo "precious" >"$tmp/target"
+mkdir -p "$tmp/targetdir"
+planted() {
+	fresh
+	mkdir -p "$tmp/f/figures"
+	ln -s "$tmp/target" "$tmp/f/$1"
+	(cd "$tmp" && "$BB" report f >/dev/null 2>"$tmp/err"); rc=$?
+	[ "$(cat "$tmp/target")" = precious ] || { no "symlink at $1: its target was written"; echo precious >"$tmp/target"; }
+	[ $rc -eq "$2" ] || no "symlink at $1: report exit $rc, want $2: $(cat "$tmp/err")"
+	[ -n "$3" ] && ! grep -qF -- "$3" "$tmp/err" && no "symlink at $1: want '$3', got $(cat "$tmp/err")"
+	[ "$2" -ne 0 ] || [ ! -L "$tmp/f/$1" ] || no "symlink at $1 still there after the report"
+}
+planted figures/all.gp 0 ""
+planted figures/cdf-01.dat 0 ""
+planted figures/cdf-01.gp 0 ""
+planted figures/cdf-01.png 0 ""
+planted figures/gnuplot.log 0 ""
+planted report.md 0 ""
+fresh
+rm "$tmp/f/samples/$id1.csv"
+ln -s "$tmp/target" "$tmp/f/samples/$id1.csv"
+report_wants 2 "f/samples/$id1.csv: a symbolic link: not followed" symlinked-samples
+fresh
+rm "$tmp/f/runs.csv"
+ln -s "$tmp/base/runs.csv" "$tmp/f/runs.csv"
+report_wants 2 "f/runs.csv: a symbolic link: not followed" symlinked-runs
+fresh
+ln -s "$tmp/targetdir" "$tmp/f/figures"
+report_wants 2 "f/figures: a symbolic link, not a folder barbench made" symlinked-figures-dir
+[ -z "$(ls -A "$tmp/targetdir")" ] || no "a symlinked figures/ was written through: $(ls "$tmp/targetdir")"
+
+# study writes every file under a new name and renames it into place
+mkdir -p "$tmp/s"
+for n in study.txt costs.txt plans.csv advise.csv advise.csv.tmp manifest.json report.md; do
+	ln -s "$tmp/target" "$tmp/s/$n"
+done
+mkdir "$tmp/s/advise-nvme-msix-bar0"
+sed 's/^repetitions 1/repetitions 1\nadvise yes/' "$tmp/base.study" >"$tmp/advise.study"
+"$BB" study "$tmp/advise.study" --out "$tmp/s" >/dev/null 2>"$tmp/err" || no "study over planted symlinks: $(cat "$tmp/err")"
+[ "$(cat "$tmp/target")" = precious ] || no "study wrote through a planted symlink"
+for n in study.txt costs.txt plans.csv advise.csv manifest.json report.md; do
+	[ -f "$tmp/s/$n" ] && [ ! -L "$tmp/s/$n" ] || no "study: $n is not a file of its own"
+done
+[ -L "$tmp/s/advise.csv.tmp" ] || no "advise.csv.tmp: the study still uses that fixed name"
+rm -rf "$tmp/s2" && mkdir -p "$tmp/s2"
+ln -s "$tmp/targetdir" "$tmp/s2/samples"
+"$BB" study "$tmp/base.study" --out "$tmp/s2" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "study with a symlinked samples/: exit $rc, want 2"
+grep -qF "s2/samples: a symbolic link, not a folder barbench made" "$tmp/err" || no "symlinked samples/: $(cat "$tmp/err")"
+rm -rf "$tmp/s3" && mkdir -p "$tmp/s3"
+ln -s "$tmp/targetdir" "$tmp/s3/advise-nvme-msix-bar0"
+"$BB" study "$tmp/advise.study" --out "$tmp/s3" >/dev/null 2>"$tmp/err" || no "study with a symlinked advise folder: $(cat "$tmp/err")"
+grep -qF "advise skipped: $tmp/s3/advise-nvme-msix-bar0: a symbolic link" "$tmp/err" || no "symlinked advise-*: $(cat "$tmp/err")"
+[ -z "$(ls -A "$tmp/targetdir")" ] || no "written through a symlinked folder: $(ls "$tmp/targetdir")"
+
+## 7: a results folder is locked while a study, run or report owns it
+mkdir -p "$tmp/lk"
+flock -n "$tmp/lk" "$BB" study "$tmp/base.study" --out "$tmp/lk" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] || no "study into a locked folder: exit 0"
+grep -qF "$tmp/lk: in use: another barbench" "$tmp/err" || no "study into a locked folder: $(cat "$tmp/err")"
+[ ! -e "$tmp/lk/study.txt" ] || no "study into a locked folder wrote study.txt"
+cp -r "$tmp/base" "$tmp/lk2"
+flock -n "$tmp/lk2" "$BB" report "$tmp/lk2" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] && grep -qF "$tmp/lk2: in use" "$tmp/err" || no "report of a locked folder: exit $rc, $(cat "$tmp/err")"
+flock -n "$tmp/lk2" "$BB" study --resume "$tmp/lk2" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] && grep -qF "$tmp/lk2: in use" "$tmp/err" || no "resume of a locked folder: exit $rc, $(cat "$tmp/err")"
+flock -n "$tmp/lk" "$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/lk" --samples 100 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] && grep -qF "$tmp/lk: in use" "$tmp/err" || no "run into a locked folder: exit $rc, $(cat "$tmp/err")"
+# two studies into one --out started together: the second is refused, the first keeps its rows
+sed 's/^samples 100/samples 20000/; s/^repetitions 1/repetitions 20/' "$tmp/base.study" >"$tmp/slow.study"
+"$BB" study "$tmp/slow.study" --out "$tmp/two" --no-report >/dev/null 2>"$tmp/err1" &
+pid=$!
+i=0
+while [ ! -s "$tmp/two/runs.csv" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+rows1=$(tail -n +2 "$tmp/two/runs.csv" | wc -l)
+"$BB" study "$tmp/base.study" --out "$tmp/two" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -ne 0 ] || no "a second study into the same --out: exit 0"
+grep -qF "$tmp/two: in use" "$tmp/err" || no "second study: $(cat "$tmp/err")"
+kill -TERM $pid
+wait $pid
+cmp -s "$tmp/two/study.txt" "$tmp/slow.study" || no "the second study replaced the first one's study.txt"
+"$BB" report "$tmp/two" --no-figures >/dev/null 2>"$tmp/err" || no "the first study's folder: $(cat "$tmp/err")"
+[ "$(tail -n +2 "$tmp/two/runs.csv" | wc -l)" -ge "$rows1" ] && [ "$rows1" -ge 1 ] || no "the first study lost rows"
+
+## 7: --resume refuses a study.txt that changed since the study began
+"$BB" study "$tmp/base.study" --out "$tmp/ch" --max-runs 2 --no-report >/dev/null 2>&1
+sed -i 's/^samples 100/samples 200/' "$tmp/ch/study.txt"
+"$BB" study --resume "$tmp/ch" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "resume after study.txt changed: exit $rc, want 2"
+grep -qF "study.txt changed since the study began" "$tmp/err" || no "resume after study.txt changed: $(cat "$tmp/err")"
+grep -q '"complete": *true' "$tmp/ch/manifest.json" && no "resume after study.txt changed: manifest says complete"
+# a manifest without study_hash (an older barbench): the rows are checked run by run
+sed -i 's/"study_hash":"[^"]*",//' "$tmp/ch/manifest.json"
+sed -i 's/^policies sparse,trap/policies trap,merged/' "$tmp/ch/study.txt"
+"$BB" study --resume "$tmp/ch" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "resume with rows of another matrix: exit $rc, want 2"
+grep -qF "ch/runs.csv:2: run nvme-msix-bar0-r0-host-sparse-4096-lat-read-0: no run of the study has this id" "$tmp/err" ||
+	no "resume with rows of another matrix: $(cat "$tmp/err")"
+
+## 8: two layouts of one name in one study: ids apart, resume measures both
+mkdir -p "$tmp/l1" "$tmp/l2"
+cp layouts/nvme-msix-bar0 "$tmp/l1/nvme"
+cp layouts/nvme-msix-bar0 "$tmp/l2/nvme"
+sed "s#^device .*#device emu:$tmp/l1/nvme\ndevice emu:$tmp/l2/nvme#" "$tmp/base.study" >"$tmp/same.study"
+"$BB" study "$tmp/same.study" --out "$tmp/same" --max-runs 2 --no-report >/dev/null 2>"$tmp/err" || no "same name: $(cat "$tmp/err")"
+"$BB" study --resume "$tmp/same" --no-report >/dev/null 2>"$tmp/err" || no "same name, resume: $(cat "$tmp/err")"
+grep -q '"complete": *true' "$tmp/same/manifest.json" || no "same name: not complete after resume"
+rows=$(tail -n +2 "$tmp/same/runs.csv" | wc -l)
+ids=$(tail -n +2 "$tmp/same/runs.csv" | cut -d, -f1 | sort -u | wc -l)
+devs=$(tail -n +2 "$tmp/same/runs.csv" | cut -d, -f2 | sort -u | wc -l)
+[ "$rows" -eq 8 ] && [ "$ids" -eq 8 ] && [ "$devs" -eq 2 ] || no "same name: $rows rows, $ids ids, $devs devices; want 8, 8, 2"
+[ "$(ls "$tmp/same/samples" | wc -l)" -eq 8 ] || no "same name: $(ls "$tmp/same/samples" | wc -l) samples files, want 8"
+grep -q '^nvme-msix-bar0+2-r0-host-sparse-4096-lat-read-0,' "$tmp/same/runs.csv" || no "same name: no id nvme-msix-bar0+2-..."
+# the same device twice: refused, not two runs writing one samples file
+sed "s#^device .*#device emu:$tmp/l1/nvme\ndevice emu:$tmp/l1/nvme#" "$tmp/base.study" >"$tmp/twice.study"
+"$BB" study "$tmp/twice.study" --out "$tmp/twice" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -qF "would share the id" "$tmp/err" || no "a device listed twice: exit $rc, $(cat "$tmp/err")"
+
+[ $fail -eq 0 ] && echo "cli_hostile: ok"
+exit $fail
