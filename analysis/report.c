@@ -204,6 +204,14 @@ void bb_manifest_parse(const char *text, struct bb_manifest_info *mi)
 	json_field(text, "study_hash", mi->study_hash, sizeof(mi->study_hash));
 	json_field(text, "complete", v, sizeof(v));
 	mi->complete = !strcmp(v, "true");
+	json_field(text, "barbench_version", mi->version, sizeof(mi->version));
+	json_field(text, "compiler", mi->compiler, sizeof(mi->compiler));
+	json_field(text, "cflags", mi->cflags, sizeof(mi->cflags));
+	json_field(text, "build_type", mi->build_type, sizeof(mi->build_type));
+	json_field(text, "step_cycles", mi->step_cycles, sizeof(mi->step_cycles));
+	json_field(text, "resolution_ns", mi->resolution_ns, sizeof(mi->resolution_ns));
+	json_field(text, "end_instruction", mi->end_instruction, sizeof(mi->end_instruction));
+	json_field(text, "freq_hz", mi->freq_hz, sizeof(mi->freq_hz));
 }
 
 int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d)

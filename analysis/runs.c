@@ -211,7 +211,8 @@ static const char *const need[] = {
 enum { NNEED = sizeof(need) / sizeof(need[0]) };
 
 /* One data row, split, into @r; every field checked. */
-static int parse_row(const struct row_ctx *c, char **fl, const int *idx, int c_tmean, int c_pred, struct bb_rec *r)
+static int parse_row(const struct row_ctx *c, char **fl, const int *idx, int c_tmean, int c_pred, int c_res,
+		     struct bb_rec *r)
 {
 	uint64_t u;
 	int err;
@@ -266,6 +267,11 @@ static int parse_row(const struct row_ctx *c, char **fl, const int *idx, int c_t
 	r->predicted_ns = -1;
 	if (c_pred >= 0 && fl[c_pred][0] && (err = get_double(c, "predicted_ns", fl[c_pred], &r->predicted_ns)))
 		return err;
+	if (c_res >= 0 && fl[c_res][0] && (err = get_double(c, "resolution_ns", fl[c_res], &r->resolution_ns)))
+		return err;
+	if (r->resolution_ns < 0)
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'resolution_ns': %g is negative", c->path, c->line,
+				   r->resolution_ns);
 #undef T
 #undef D
 	return 0;
@@ -297,7 +303,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 	char line[4096], hdr[4096], *names[MAX_FIELDS];
 	struct row_ctx rc = { path, 1, d };
 	size_t cap = 0, pos = 0;
-	int nh, c_tmean, c_pred, err;
+	int nh, c_tmean, c_pred, c_res, err;
 
 	memset(out, 0, sizeof(*out));
 	if (memchr(buf, '\0', len)) {
@@ -322,6 +328,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 	/* optional columns (older folders lack them) */
 	c_tmean = col(names, nh, "tmean_ns");
 	c_pred = col(names, nh, "predicted_ns");
+	c_res = col(names, nh, "resolution_ns");
 
 	for (;;) {
 		char copy[4096], *fl[MAX_FIELDS];
@@ -365,7 +372,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 		memset(r, 0, sizeof(*r));
 		bb_strcpy(r->line, sizeof(r->line), line);
 		r->lineno = rc.line;
-		err = parse_row(&rc, fl, idx, c_tmean, c_pred, r);
+		err = parse_row(&rc, fl, idx, c_tmean, c_pred, c_res, r);
 		if (err)
 			goto fail;
 		out->n++;
@@ -541,6 +548,9 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 #undef GATHER
 		c->memslots = c->first->memslots;
 		c->mappings = c->first->mappings;
+		for (size_t i = 0; i < recs->n; i++)
+			if (out->of_rec[i] == k && recs->v[i].resolution_ns > c->resolution_ns)
+				c->resolution_ns = recs->v[i].resolution_ns;
 	}
 	/* speed-up over trap: same device, region, page, runner, workload */
 	for (size_t k = 0; k < out->n; k++) {
@@ -553,8 +563,16 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 			    a->page_size != t->page_size || strcmp(a->runner, t->runner) ||
 			    strcmp(a->workload, t->workload))
 				continue;
-			/* a median below the timer's resolution counts as 0.1 ns: the speed-up is then a lower bound */
-			c->speedup_vs_trap = out->v[j].p50_ns / (c->p50_ns > 0.1 ? c->p50_ns : 0.1);
+			/*
+			 * A median below its resolution (or, in a folder that does not record
+			 * it, below 0.1 ns) counts as the resolution: the speed-up is then a bound.
+			 */
+			{
+				double floor_ns = c->resolution_ns > 0 ? c->resolution_ns : 0.1;
+
+				c->speedup_is_bound = c->p50_ns < floor_ns;
+				c->speedup_vs_trap = out->v[j].p50_ns / (c->speedup_is_bound ? floor_ns : c->p50_ns);
+			}
 			break;
 		}
 	}

@@ -34,6 +34,7 @@ struct bb_rec {
 	double trapped_share, setup_ns;
 	double tmean_ns, predicted_ns;	/* predicted_ns < 0: no prediction */
 	char guest_exec[16];
+	double resolution_ns;	/* per-access resolution of the run; 0: not recorded (older folders) */
 	char line[4096];	/* the row as written, to rewrite runs.csv verbatim */
 	unsigned lineno;	/* its line in the file */
 };
@@ -75,6 +76,9 @@ struct bb_manifest_info {
 	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
 	char study_hash[40];	/* "fnv1a64:<16 hex digits>" of study.txt, written by study */
 	bool complete;
+	/* what compare sets side by side: the build, the version and the clock as measured */
+	char version[24], compiler[64], cflags[256], build_type[24];
+	char step_cycles[24], resolution_ns[24], end_instruction[24], freq_hz[24];
 };
 /* Parse the NUL-terminated text of a manifest (a light scan: first "key": value of each). */
 void bb_manifest_parse(const char *text, struct bb_manifest_info *mi);
@@ -99,8 +103,10 @@ struct bb_config {
 	double trapped_share, setup_ns, ops_s;
 	double tmean_ns, predicted_ns;		/* medians over repetitions; predicted < 0: none */
 	double model_error;			/* (tmean - predicted) / tmean; NAN without a prediction */
-	double speedup_vs_trap;			/* 0 when no trap run to compare with; a median under
-						   0.1 ns (below the TSC resolution) counts as 0.1 ns */
+	double speedup_vs_trap;			/* 0 when no trap run to compare with; a median below
+						   the resolution counts as the resolution: a lower bound */
+	bool speedup_is_bound;			/* speedup_vs_trap is "at least" */
+	double resolution_ns;			/* the coarsest of the repetitions; 0: not recorded */
 	uint32_t memslots, mappings;
 };
 
