@@ -45,6 +45,9 @@ struct rep {
 	/* manifest facts for the header */
 	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
 	bool complete;
+	struct bb_manifest_info mi;
+	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
+	bool dev_given;				/* given on the command line */
 };
 
 /* A file in the drawing folder, created: never an existing name, never through a symlink. */
@@ -188,6 +191,73 @@ static void json_field(const char *js, const char *key, char *out, size_t len)
 	out[k] = '\0';
 }
 
+/*
+ * The "skipped" array of a manifest: [{"run":"...","why":"..."}, ...].  A
+ * scan that knows JSON strings and escapes (a reason may hold brackets),
+ * bounded by the text; reasons are grouped, at most BB_MANIFEST_SKIP_REASONS
+ * kept, the rest only counted.
+ */
+static void skipped_scan(const char *text, struct bb_manifest_info *mi)
+{
+	const char *p = strstr(text, "\"skipped\":");
+	int depth = 0;
+
+	if (!p)
+		return;
+	p += strlen("\"skipped\":");
+	while (*p == ' ' || *p == '\n' || *p == '\t')
+		p++;
+	if (*p != '[')
+		return;
+	for (; *p; p++) {
+		if (*p == '[' || *p == '{') {
+			depth++;
+		} else if (*p == ']' || *p == '}') {
+			if (--depth == 0)
+				return;
+		} else if (*p == '"') {
+			/* a string: "why" is a key whose value is read; every other string is skipped whole */
+			bool is_why = !strncmp(p, "\"why\":", 6), is_run = !strncmp(p, "\"run\":", 6);
+			char why[200];
+			size_t k = 0;
+
+			if (is_why || is_run) {
+				p += 6;
+				while (*p == ' ')
+					p++;
+				if (*p != '"')
+					return;
+			}
+			for (p++; *p && *p != '"'; p++) {
+				char ch = *p;
+
+				if (*p == '\\' && p[1])
+					ch = *++p;
+				if (is_why && k + 1 < sizeof(why))
+					why[k++] = (unsigned char)ch < 0x20 || ch == '`' || ch == '|' ? ' ' : ch;
+			}
+			if (!*p)
+				return;
+			if (is_run)
+				mi->nr_skipped++;
+			if (is_why) {
+				unsigned i;
+
+				why[k] = '\0';
+				for (i = 0; i < mi->nr_reasons && strcmp(mi->reasons[i].why, why); i++)
+					;
+				if (i < mi->nr_reasons) {
+					mi->reasons[i].runs++;
+				} else if (i < BB_MANIFEST_SKIP_REASONS) {
+					memcpy(mi->reasons[i].why, why, k + 1);
+					mi->reasons[i].runs = 1;
+					mi->nr_reasons++;
+				}
+			}
+		}
+	}
+}
+
 void bb_manifest_parse(const char *text, struct bb_manifest_info *mi)
 {
 	char v[16];
@@ -212,6 +282,7 @@ void bb_manifest_parse(const char *text, struct bb_manifest_info *mi)
 	json_field(text, "resolution_ns", mi->resolution_ns, sizeof(mi->resolution_ns));
 	json_field(text, "end_instruction", mi->end_instruction, sizeof(mi->end_instruction));
 	json_field(text, "freq_hz", mi->freq_hz, sizeof(mi->freq_hz));
+	skipped_scan(text, mi);
 }
 
 int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d)
@@ -249,6 +320,7 @@ static void read_manifest(struct rep *r)
 	memcpy(r->commit, mi.commit, sizeof(r->commit));
 	memcpy(r->guest_exec, mi.guest_exec, sizeof(r->guest_exec));
 	r->complete = mi.complete;
+	r->mi = mi;
 }
 
 /* Note the first hostile-input error met while drawing (the report then fails with it). */
@@ -1042,21 +1114,75 @@ struct writer_arg {
 	size_t nadv;
 };
 
-/* The best applicable, non-exposing policy of a (device, region, runner, workload, page) group. */
-static const struct bb_config *best_in(struct rep *r, size_t first, size_t last)
+/* The resolution a configuration's figures were measured with; 0 when its folder does not say. */
+static double res_of(const struct bb_config *c)
 {
-	const struct bb_config *best = NULL;
+	return c->resolution_ns;
+}
 
+/*
+ * Are the medians of @a and @b told apart by the statistics?  Their 95%
+ * intervals must not overlap and the medians must differ by more than the
+ * coarser resolution: below that the clock cannot order them.
+ */
+static bool separated(const struct bb_config *a, const struct bb_config *b)
+{
+	const struct bb_config *lo = a->p50_ns <= b->p50_ns ? a : b, *hi = lo == a ? b : a;
+	double res = res_of(a) > res_of(b) ? res_of(a) : res_of(b);
+
+	return lo->ci_hi_ns < hi->ci_lo_ns && hi->p50_ns - lo->p50_ns > res;
+}
+
+/* `full` maps the MSI-X table and PBA a VMM must emulate: the upper bound, never a choice. */
+static bool vmm_usable(const struct bb_config *c)
+{
+	return strcmp(c->first->policy, "full") != 0;
+}
+
+/*
+ * The verdict of one (device, region, runner, workload, page) group: the
+ * VMM-usable policy with the lowest median, and whether the statistics
+ * separate it from every other; otherwise the policies tied with it and,
+ * among them, the one with the fewest memslots (then mappings), which is
+ * what to recommend.
+ */
+struct verdict {
+	const struct bb_config *lowest, *pick;
+	const struct bb_config *tied[16];
+	unsigned ntied;
+	bool best;		/* lowest is separated from every other usable policy */
+};
+
+static void verdict_of(struct rep *r, size_t first, size_t last, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
 	for (size_t k = first; k <= last; k++) {
 		const struct bb_config *c = r->sorted[k];
 
-		if (!strcmp(c->first->policy, "full"))
-			continue;	/* exposes the MSI-X table: the upper bound, not a choice */
-		if (!best || c->p50_ns < best->p50_ns ||
-		    (c->p50_ns == best->p50_ns && c->memslots < best->memslots))
-			best = c;
+		if (vmm_usable(c) && (!v->lowest || c->p50_ns < v->lowest->p50_ns))
+			v->lowest = c;
 	}
-	return best;
+	if (!v->lowest)
+		return;
+	v->best = true;
+	v->tied[v->ntied++] = v->lowest;
+	for (size_t k = first; k <= last; k++) {
+		const struct bb_config *c = r->sorted[k];
+
+		if (c == v->lowest || !vmm_usable(c) || separated(v->lowest, c))
+			continue;
+		v->best = false;
+		if (v->ntied < sizeof(v->tied) / sizeof(v->tied[0]))
+			v->tied[v->ntied++] = c;
+	}
+	v->pick = v->lowest;
+	for (unsigned i = 1; i < v->ntied; i++) {
+		const struct bb_config *c = v->tied[i];
+
+		if (c->memslots < v->pick->memslots ||
+		    (c->memslots == v->pick->memslots && c->mappings < v->pick->mappings))
+			v->pick = c;
+	}
 }
 
 static const struct bb_config *find_policy(struct rep *r, size_t first, size_t last, const char *pol)
@@ -1067,97 +1193,205 @@ static const struct bb_config *find_policy(struct rep *r, size_t first, size_t l
 	return NULL;
 }
 
+/* A median as a reader may take it: "< R ns" below its resolution, never 0.0. */
+static const char *med(char *buf, size_t len, const struct bb_config *c)
+{
+	char t[32];
+
+	if (c->resolution_ns > 0 && c->p50_ns < c->resolution_ns)
+		return bb_format_ns(buf, len, c->p50_ns, c->resolution_ns);
+	fmt_ns(t, sizeof(t), c->p50_ns);
+	snprintf(buf, len, "%s", t);
+	return buf;
+}
+
+/* The projection's device access time for @c: the layout's, else the report's default. */
+static double device_ns(const struct rep *r, const struct bb_config *c, bool *from_layout)
+{
+	bool wr = !strcmp(c->first->op, "write");
+	double v = wr ? c->first->device_write_ns : c->first->device_read_ns;
+
+	*from_layout = v > 0;
+	return v > 0 ? v : wr ? r->dev_write_ns : r->dev_read_ns;
+}
+
+/*
+ * What the trap path adds per access on this machine, measured: trap's
+ * median less that of the fastest policy that trapped nothing (the same
+ * group).  Without such a policy, trap's whole median (the mapped cost
+ * taken as 0).  Negative differences count as 0.
+ */
+static double trap_overhead(struct rep *r, size_t first, size_t last, const struct bb_config *trap)
+{
+	const struct bb_config *m = NULL;
+
+	for (size_t k = first; k <= last; k++) {
+		const struct bb_config *c = r->sorted[k];
+
+		if (c->trapped_share == 0 && (!m || c->p50_ns < m->p50_ns))
+			m = c;
+	}
+	if (!m)
+		return trap->p50_ns;
+	return trap->p50_ns > m->p50_ns ? trap->p50_ns - m->p50_ns : 0;
+}
+
+/* Projected time per access of @c on a device of @dev ns: mapped accesses cost dev, trapped dev + overhead. */
+static double projected(const struct bb_config *c, double dev, double overhead)
+{
+	return dev + c->trapped_share * overhead;
+}
+
 static void summary(FILE *f, struct rep *r)
 {
 	size_t i = 0;
-	unsigned bullets = 0;
+	unsigned bullets = 0, tied = 0, best = 0;
+	bool any_layout_ns = false, any_default_ns = false;
 
 	fprintf(f, "## What the study found\n\n");
+	fprintf(f, "Per device region, runner and workload, and per host page size: the policy a VMM should use. A "
+		"policy is named **best** only when its median's 95%% interval lies below that of every other policy a "
+		"VMM can use and the difference exceeds the timer's resolution; otherwise the policies are **tied** and "
+		"the tied one with the fewest memslots is recommended. Figures below the resolution they were measured "
+		"with read `< R ns`.\n\n");
 	while (i < r->cfg.n) {
 		const struct bb_rec *g = r->sorted[i]->first;
-		size_t j = i, pages[8][2];
-		unsigned np = 0;
-		char dev[128], line[2048] = "";
-		const struct bb_config *bests[8];
+		size_t j = i;
+		char dev[128], line[4096] = "", fast_pg[32] = "", slow_pg[32] = "";
+		unsigned parts = 0;
 
 		/* one device, region, runner, workload; its page sizes in order */
 		while (j < r->cfg.n && same_group(r->sorted[j]->first, g, false, true))
 			j++;
-		if (!is_latency_workload(g->workload) || strcmp(g->workload, "lat-read")) {
-			i = j;
-			continue;
-		}
-		for (size_t k = i; k < j && np < 8;) {
-			size_t e = k;
+		short_dev(g->device, dev, sizeof(dev));
+		snprintf(line, sizeof(line), "- **%s region %" PRIu32 "**, `%s`, %s runner:", dev, g->region, g->workload,
+			 g->runner);
+		for (size_t k = i; k < j;) {
+			size_t e = k, n = strlen(line);
+			const struct bb_config *tr, *sp;
+			struct verdict v;
+			char pg[32], a[48], b[48], q[48];
 
 			while (e < j && r->sorted[e]->first->page_size == r->sorted[k]->first->page_size)
 				e++;
-			pages[np][0] = k;
-			pages[np][1] = e - 1;
-			bests[np] = best_in(r, k, e - 1);
-			np++;
-			k = e;
-		}
-		short_dev(g->device, dev, sizeof(dev));
-		snprintf(line, sizeof(line), "- **%s region %" PRIu32 "** (%s, %s runner):", dev, g->region, g->workload,
-			 g->runner);
-		for (unsigned p = 0; p < np; p++) {
-			const struct bb_config *b = bests[p], *sp = find_policy(r, pages[p][0], pages[p][1], "sparse");
-			char pg[32], a[32], t[32];
-			size_t n = strlen(line);
-
-			if (!b)
+			verdict_of(r, k, e - 1, &v);
+			tr = find_policy(r, k, e - 1, "trap");
+			sp = find_policy(r, k, e - 1, "sparse");
+			page_name(r->sorted[k]->first->page_size, pg, sizeof(pg));
+			if (!v.lowest) {
+				snprintf(line + n, sizeof(line) - n, "%s at %s pages only `full` ran", parts ? ";" : "", pg);
+				parts++;
+				k = e;
 				continue;
-			page_name(b->first->page_size, pg, sizeof(pg));
-			fmt_ns(a, sizeof(a), b->p50_ns);
-			if (b->speedup_vs_trap > 0 && b->speedup_vs_trap < 1.5) {
-				snprintf(line + n, sizeof(line) - n, "%s at %s pages every policy a VMM can use traps "
-					 "(best %s, p50 %s, %.0f%% of accesses trapped, no faster than trap)", p ? ";" : "",
-					 pg, b->first->policy, a, 100 * b->trapped_share);
-				continue;
-			} else if (b->speedup_vs_trap > 0) {
-				fmt_ns(t, sizeof(t), (b->p50_ns > 0.1 ? b->p50_ns : 0.1) * b->speedup_vs_trap);
-				snprintf(line + n, sizeof(line) - n, "%s at %s pages %s is best (p50 %s, %s%.1fx faster than "
-					 "trap's %s, %.0f%% of accesses trapped)", p ? ";" : "", pg, b->first->policy, a,
-					 b->p50_ns < 0.1 ? "at least " : "", b->speedup_vs_trap, t, 100 * b->trapped_share);
+			}
+			if (v.best) {
+				best++;
+				snprintf(line + n, sizeof(line) - n, "%s at %s pages **%s is best** (p50 %s [%.1f, %.1f])",
+					 parts ? ";" : "", pg, v.pick->first->policy, med(a, sizeof(a), v.pick),
+					 v.pick->ci_lo_ns, v.pick->ci_hi_ns);
 			} else {
-				snprintf(line + n, sizeof(line) - n, "%s at %s pages %s is best (p50 %s)", p ? ";" : "", pg,
-					 b->first->policy, a);
+				size_t m;
+
+				tied++;
+				snprintf(line + n, sizeof(line) - n, "%s at %s pages ", parts ? ";" : "", pg);
+				for (unsigned t = 0; t < v.ntied; t++) {
+					m = strlen(line);
+					snprintf(line + m, sizeof(line) - m, "%s%s", t ? (t + 1 == v.ntied ? " and " : ", ") : "",
+						 v.tied[t]->first->policy);
+				}
+				m = strlen(line);
+				snprintf(line + m, sizeof(line) - m, " are **tied** (p50 %s to %s: the intervals overlap or "
+					 "differ by less than the resolution); take **%s**, the tied policy with the fewest "
+					 "memslots (%" PRIu32 ")", med(a, sizeof(a), v.lowest),
+					 med(b, sizeof(b), v.tied[v.ntied - 1]->p50_ns > v.lowest->p50_ns ? v.tied[v.ntied - 1] : v.lowest),
+					 v.pick->first->policy, v.pick->memslots);
+			}
+			parts++;
+			n = strlen(line);
+			/* against trap, and against what VMMs do today */
+			if (tr && tr != v.pick) {
+				if (!separated(v.pick, tr)) {
+					snprintf(line + n, sizeof(line) - n, ", no faster than `trap` (%s): every policy a VMM "
+						 "can use traps here", med(q, sizeof(q), tr));
+					if (!slow_pg[0])
+						snprintf(slow_pg, sizeof(slow_pg), "%s", pg);
+				} else {
+					if (!fast_pg[0] && v.pick->p50_ns < tr->p50_ns)
+						snprintf(fast_pg, sizeof(fast_pg), "%s", pg);
+				}
+				if (separated(v.pick, tr))
+					snprintf(line + n, sizeof(line) - n, ", %s faster than `trap` (%s)",
+						 bb_format_ratio(a, sizeof(a), tr->p50_ns, v.pick->p50_ns,
+								 v.pick->resolution_ns > 0 ? v.pick->resolution_ns : 0.1),
+						 med(q, sizeof(q), tr));
 			}
 			n = strlen(line);
-			/* a claim needs more than the timer's resolution (1 ns, about 3 TSC ticks here) */
-			if (sp && sp != b && sp->p50_ns > 0 && b->p50_ns < sp->p50_ns * 0.8 && sp->p50_ns - b->p50_ns >= 1.0)
-				snprintf(line + n, sizeof(line) - n, ", %.1fx faster than sparse (what VMMs do)",
-					 sp->p50_ns / b->p50_ns);
-			else if (sp && sp != b && b->memslots < sp->memslots)
-				snprintf(line + n, sizeof(line) - n, ", as fast as sparse with %" PRIu32 " memslot%s instead of %" PRIu32,
-					 b->memslots, b->memslots == 1 ? "" : "s", sp->memslots);
-		}
-		/* where the page size changes the answer */
-		for (unsigned p = 1; p < np; p++) {
-			const struct bb_config *a = bests[0], *b = bests[p];
-			size_t n = strlen(line);
-			char pa[32], pb[32];
+			if (sp && sp != v.pick && vmm_usable(v.pick)) {
+				if (separated(v.pick, sp) && v.pick->p50_ns < sp->p50_ns)
+					snprintf(line + n, sizeof(line) - n, ", %s faster than `sparse` (what VMMs do)",
+						 bb_format_ratio(a, sizeof(a), sp->p50_ns, v.pick->p50_ns,
+								 v.pick->resolution_ns > 0 ? v.pick->resolution_ns : 0.1));
+				else if (v.pick->memslots < sp->memslots)
+					snprintf(line + n, sizeof(line) - n, ", as fast as `sparse` (within the statistics) "
+						 "with %" PRIu32 " memslot%s instead of %" PRIu32, v.pick->memslots,
+						 v.pick->memslots == 1 ? "" : "s", sp->memslots);
+			}
+			/* what a real device would see: the emulated mapped path is a cached load, a BAR access is not */
+			n = strlen(line);
+			if (tr && tr != v.pick && !strcmp(g->runner, "host")) {
+				bool from_layout;
+				double dn = device_ns(r, v.pick, &from_layout), ov = trap_overhead(r, k, e - 1, tr);
+				double pp = projected(v.pick, dn, ov), pt = projected(tr, dn, ov);
 
-			if (!a || !b || a->speedup_vs_trap < 2.0 || b->speedup_vs_trap > 1.5)
-				continue;
-			page_name(a->first->page_size, pa, sizeof(pa));
-			page_name(b->first->page_size, pb, sizeof(pb));
-			snprintf(line + n, sizeof(line) - n, ". **The page size changes the answer**: at %s the hot "
-				 "registers trap under every policy a VMM can use (%.0f%% trapped), %s%.0fx slower than at %s",
-				 pb, 100 * b->trapped_share, a->p50_ns < 0.1 ? "at least " : "",
-				 b->p50_ns / (a->p50_ns > 0.1 ? a->p50_ns : 0.1), pa);
-			break;
+				any_layout_ns |= from_layout;
+				any_default_ns |= !from_layout;
+				snprintf(line + n, sizeof(line) - n, " [projected on a device of %.0f ns per access%s: %.0f ns "
+					 "vs trap's %.0f ns, %.1fx]", dn, from_layout ? " (layout)" : "", pp, pt, pt / pp);
+			}
+			k = e;
+		}
+		if (fast_pg[0] && slow_pg[0]) {
+			size_t n = strlen(line);
+
+			snprintf(line + n, sizeof(line) - n, ". **The page size changes the answer**: at %s pages the "
+				 "accesses trap under every policy a VMM can use, at %s pages they need not", slow_pg, fast_pg);
 		}
 		fprintf(f, "%s.\n", line);
 		bullets++;
 		i = j;
 	}
 	if (!bullets)
-		fprintf(f, "- No `lat-read` runs in this folder: see the tables below.\n");
-	fprintf(f, "\n`full` maps the MSI-X table and PBA the VMM must emulate: it is shown as the upper bound and never "
-		"named best. Speed-ups compare medians of the per-run medians against `trap` on the same region, page "
-		"size, runner and workload.\n\n");
+		fprintf(f, "- No runs in this folder.\n");
+	fprintf(f, "\n%u verdict%s name a best policy, %u find policies tied. `full` maps the MSI-X table and PBA the "
+		"VMM must emulate: it is shown in the tables as the upper bound and never named. Speed-ups compare medians "
+		"of the per-run medians on the same region, page size, runner and workload; a median below its resolution "
+		"makes the speed-up a bound (`> N x`).\n\n", best, best == 1 ? "" : "s", tied);
+	fprintf(f, "**Emulated speed-ups are not device speed-ups.** The emulated device's mapped path is a cached "
+		"load from memory; a real BAR access is an uncached round trip over PCIe, and a trapped one pays that "
+		"plus the trap. The bracketed projections give what a device would see: a mapped access costs the "
+		"device's access time, a trapped one that plus the trap overhead measured here (trap's median less "
+		"that of the fastest policy that trapped nothing). ");
+	if (any_default_ns)
+		fprintf(f, "Where the layout gives no access time the projection uses %.0f ns (reads) and %.0f ns "
+			"(writes)%s. ", r->dev_read_ns, r->dev_write_ns,
+			r->dev_given ? ", as given to `barbench report`" : " (" BB_DEVICE_ACCESS_SOURCE "; writes assumed "
+			"alike, though posted writes may cost the CPU less)");
+	if (any_layout_ns)
+		fprintf(f, "`(layout)` marks an access time the device's layout states (`read_ns=`, `write_ns=`, "
+			"with its `ns-source=`). ");
+	fprintf(f, "Projections are computed, not measured.\n\n");
+	fprintf(f, "These verdicts are measured on this machine. `barbench check` judges the same layouts statically "
+		"(memslots, hot registers that trap, must-trap ranges exposed) and can name another policy where the "
+		"measured difference lies within the statistics, or where a hot register's cost depends on the device "
+		"more than on this machine; where they differ, the measurement holds for this machine and `check` for "
+		"the plans.\n\n");
+	if (r->mi.nr_skipped) {
+		fprintf(f, "**Skipped:** %u run%s of the study did not run:\n\n", r->mi.nr_skipped,
+			r->mi.nr_skipped == 1 ? "" : "s");
+		for (unsigned k = 0; k < r->mi.nr_reasons; k++)
+			fprintf(f, "- %u: %s\n", r->mi.reasons[k].runs, r->mi.reasons[k].why);
+		fprintf(f, "\n");
+	}
 }
 
 static int cmp_abs(const void *a, const void *b)
@@ -1206,9 +1440,10 @@ static void model_summary(FILE *f, struct rep *r)
 		fprintf(f, "| %s | %zu | %.1f%% | %zu (%.0f%%) | %+.0f%% |\n", wls[w], n, 100 * fabs(e[n / 2]), in10,
 			100.0 * (double)in10 / (double)n, 100 * e[n - 1]);
 	}
-	fprintf(f, "\nWhere the error is large it says something real: a mapped read costs a few TSC ticks (0.38 ns "
-		"each on this project's machine), so one tick is tens of percent; a page sweep over a large region pays "
-		"TLB misses and first touches that the pure-path calibration (a few hot registers) never sees.\n\n");
+	fprintf(f, "\nWhere the error is large it says something real: a mapped access costs a few timer steps (one "
+		"step is %s ns on the machine of this folder), so one step is tens of percent; a page sweep over a large "
+		"region pays TLB misses and first touches that the pure-path calibration (a few hot registers) never "
+		"sees.\n\n", r->mi.resolution_ns[0] ? r->mi.resolution_ns : "(not recorded)");
 	free(e);
 }
 
@@ -1266,12 +1501,28 @@ static int write_report(FILE *f, void *arg)
 			fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 			for (size_t c = k; c < e; c++) {
 				const struct bb_config *x = r->sorted[c];
+				double res = x->resolution_ns;
 
-				fprintf(f, "| %s%s%s | %.1f [%.1f, %.1f] | %.1f | %.1f | ", x->first->policy,
-					x->first->params[0] ? " " : "", x->first->params, x->p50_ns, x->ci_lo_ns,
-					x->ci_hi_ns, x->p99_ns, x->p999_ns);
+				/* a figure below the resolution it was measured with is a bound, never a number */
+				fprintf(f, "| %s%s%s | ", x->first->policy, x->first->params[0] ? " " : "", x->first->params);
+				if (res > 0 && x->p50_ns < res)
+					fprintf(f, "< %.2f", res);
+				else
+					fprintf(f, "%.1f", x->p50_ns);
+				if (res > 0 && x->ci_hi_ns < res)
+					fprintf(f, " [< %.2f] | ", res);
+				else
+					fprintf(f, " [%.1f, %.1f] | ", x->ci_lo_ns, x->ci_hi_ns);
+				if (res > 0 && x->p99_ns < res)
+					fprintf(f, "< %.2f | ", res);
+				else
+					fprintf(f, "%.1f | ", x->p99_ns);
+				if (res > 0 && x->p999_ns < res)
+					fprintf(f, "< %.2f | ", res);
+				else
+					fprintf(f, "%.1f | ", x->p999_ns);
 				if (x->speedup_vs_trap > 0)
-					fprintf(f, "%s%.1fx", x->p50_ns < 0.1 ? ">= " : "", x->speedup_vs_trap);
+					fprintf(f, "%s%.1fx", x->speedup_is_bound ? "> " : "", x->speedup_vs_trap);
 				else
 					fprintf(f, "-");
 				fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %.1f | ", 100 * x->trapped_share,
@@ -1307,8 +1558,11 @@ static int write_report(FILE *f, void *arg)
 	advise_section(f, w->adv, w->nadv, w->have_figs);
 	fprintf(f, "## Method\n\n"
 		"Each configuration (device, region, policy, page size, runner, workload) ran as several repetitions, "
-		"interleaved. Per run, every sample is one access timed with `lfence; rdtsc; lfence` ... `rdtscp; lfence` "
-		"(batched workloads: a batch divided by its accesses), minus the median cost of an empty timing pair; "
+		"interleaved. Per run, every sample is timed with `lfence; rdtsc; lfence` ... `rdtscp; lfence` (or "
+		"`lfence; rdtsc; lfence` where the CPU lacks RDTSCP: `manifest.json` says which), minus the median "
+		"cost of an empty timing pair, divided by the accesses it timed: one, or, where one access is shorter "
+		"than 50 steps of the measured clock, as many serialised repetitions as make it span them "
+		"(`batch_map`, `batch_trap` in `runs.csv`; batched workloads: whole batches); "
 		"the table gives the median over repetitions of each run's median, with a non-parametric 95%% "
 		"confidence interval from order statistics of the repetitions (binomial ranks; with fewer than six "
 		"repetitions the interval is [min, max]); p99 and p99.9 are medians over repetitions. `trapped` is the "
@@ -1382,9 +1636,15 @@ static void find_missing(struct rep *r)
 	}
 }
 
-int bb_report(const char *dir, bool figures, struct bb_diag *d)
+int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d)
 {
 	struct rep r = { .dir = dir, .rfd = -1, .d = d };
+	bool figures = o && o->figures;
+
+	r.dev_given = o && (o->device_read_ns > 0 || o->device_write_ns > 0);
+	r.dev_read_ns = o && o->device_read_ns > 0 ? o->device_read_ns : BB_DEVICE_ACCESS_NS;
+	r.dev_write_ns = o && o->device_write_ns > 0 ? o->device_write_ns : BB_DEVICE_ACCESS_NS;
+
 	struct plan_row *pl = NULL;
 	struct adv_row *adv = NULL;
 	struct fig *figs = NULL;

@@ -212,7 +212,7 @@ enum { NNEED = sizeof(need) / sizeof(need[0]) };
 
 /* One data row, split, into @r; every field checked. */
 static int parse_row(const struct row_ctx *c, char **fl, const int *idx, int c_tmean, int c_pred, int c_res,
-		     struct bb_rec *r)
+		     int c_dr, int c_dw, struct bb_rec *r)
 {
 	uint64_t u;
 	int err;
@@ -269,6 +269,12 @@ static int parse_row(const struct row_ctx *c, char **fl, const int *idx, int c_t
 		return err;
 	if (c_res >= 0 && fl[c_res][0] && (err = get_double(c, "resolution_ns", fl[c_res], &r->resolution_ns)))
 		return err;
+	if (c_dr >= 0 && fl[c_dr][0] && (err = get_double(c, "device_read_ns", fl[c_dr], &r->device_read_ns)))
+		return err;
+	if (c_dw >= 0 && fl[c_dw][0] && (err = get_double(c, "device_write_ns", fl[c_dw], &r->device_write_ns)))
+		return err;
+	if (r->device_read_ns < 0 || r->device_write_ns < 0 || r->device_read_ns > 1e9 || r->device_write_ns > 1e9)
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: device_read_ns/device_write_ns: 0 to 1e9 ns", c->path, c->line);
 	if (r->resolution_ns < 0)
 		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'resolution_ns': %g is negative", c->path, c->line,
 				   r->resolution_ns);
@@ -303,7 +309,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 	char line[4096], hdr[4096], *names[MAX_FIELDS];
 	struct row_ctx rc = { path, 1, d };
 	size_t cap = 0, pos = 0;
-	int nh, c_tmean, c_pred, c_res, err;
+	int nh, c_tmean, c_pred, c_res, c_dr, c_dw, err;
 
 	memset(out, 0, sizeof(*out));
 	if (memchr(buf, '\0', len)) {
@@ -329,6 +335,8 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 	c_tmean = col(names, nh, "tmean_ns");
 	c_pred = col(names, nh, "predicted_ns");
 	c_res = col(names, nh, "resolution_ns");
+	c_dr = col(names, nh, "device_read_ns");
+	c_dw = col(names, nh, "device_write_ns");
 
 	for (;;) {
 		char copy[4096], *fl[MAX_FIELDS];
@@ -372,7 +380,7 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 		memset(r, 0, sizeof(*r));
 		bb_strcpy(r->line, sizeof(r->line), line);
 		r->lineno = rc.line;
-		err = parse_row(&rc, fl, idx, c_tmean, c_pred, c_res, r);
+		err = parse_row(&rc, fl, idx, c_tmean, c_pred, c_res, c_dr, c_dw, r);
 		if (err)
 			goto fail;
 		out->n++;

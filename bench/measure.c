@@ -123,6 +123,10 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 	row->predicted_ns = m->cost ? bb_predict_cycle_ns(m->cost, &plan, c->wl->acc, c->wl->n, !c->wl->serialised) : -1;
 	bb_plan_free(&plan);
 
+	if (m->dev->has_layout) {
+		row->device_read_ns = m->dev->layout.read_ns;
+		row->device_write_ns = m->dev->layout.write_ns;
+	}
 	row->batch_map = res.batch_map;
 	row->batch_trap = res.batch_trap;
 	{

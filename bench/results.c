@@ -17,7 +17,7 @@ static const char header[] =
 	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,tmean_ns,predicted_ns,"
 	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
 	"guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,"
-	"page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses";
+	"page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses,device_read_ns,device_write_ns";
 
 const char *bb_runs_csv_header(void)
 {
@@ -74,7 +74,14 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
 		if (r->have_ctr && r->ctr.have[i])
 			fprintf(f, "%" PRIu64, r->ctr.value[i]);
 	}
-	fprintf(f, ",%u,%u,%.3f,%" PRIu64 "\n", r->batch_map, r->batch_trap, r->resolution_ns, r->trapped_accesses);
+	fprintf(f, ",%u,%u,%.3f,%" PRIu64 ",", r->batch_map, r->batch_trap, r->resolution_ns, r->trapped_accesses);
+	/* the real device's access time from the layout, empty when it says none (never 0) */
+	if (r->device_read_ns)
+		fprintf(f, "%" PRIu32, r->device_read_ns);
+	fputc(',', f);
+	if (r->device_write_ns)
+		fprintf(f, "%" PRIu32, r->device_write_ns);
+	fputc('\n', f);
 }
 
 struct rows_arg {

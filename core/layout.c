@@ -286,6 +286,27 @@ static int do_device(struct lp *lp, struct stmt *st)
 		return err;
 	l->has_class = has;
 	l->class_code = (uint32_t)v;
+	/* what one BAR access of the real device costs, for the report's device-time projection */
+	v = 0;
+	if ((err = need_u64(lp, st, "read_ns", false, 1000000000, &v, &has)))
+		return err;
+	if (has && !v)
+		return LERR(lp, "device: read_ns=0: a device access takes time (1 to 1000000000 ns)");
+	l->read_ns = (uint32_t)v;
+	v = 0;
+	if ((err = need_u64(lp, st, "write_ns", false, 1000000000, &v, &has)))
+		return err;
+	if (has && !v)
+		return LERR(lp, "device: write_ns=0: a device access takes time (1 to 1000000000 ns)");
+	l->write_ns = (uint32_t)v;
+	if (get(st, "ns-source")) {
+		if ((err = copy_str(lp, l->ns_source, sizeof(l->ns_source), get(st, "ns-source"), "ns-source")))
+			return err;
+	}
+	if ((l->read_ns || l->write_ns) && !l->ns_source[0])
+		return LERR(lp, "device: read_ns=/write_ns= need ns-source=\"...\" saying where the figure comes from");
+	if (!l->read_ns && !l->write_ns && l->ns_source[0])
+		return LERR(lp, "device: ns-source= without read_ns= or write_ns=");
 	return no_leftovers(lp, st);
 }
 
@@ -782,6 +803,12 @@ int bb_layout_write(FILE *f, const struct bb_layout *l)
 		fprintf(f, " subsystem-vendor=0x%04x subsystem-device=0x%04x", l->subsys_vendor, l->subsys_device);
 	if (l->has_class)
 		fprintf(f, " class=0x%06" PRIx32, l->class_code);
+	if (l->read_ns)
+		fprintf(f, " read_ns=%" PRIu32, l->read_ns);
+	if (l->write_ns)
+		fprintf(f, " write_ns=%" PRIu32, l->write_ns);
+	if (l->ns_source[0])
+		fprintf(f, " ns-source=\"%s\"", l->ns_source);
 	fputc('\n', f);
 	for (uint32_t i = 0; i < l->nr_regions; i++) {
 		const struct bb_region *r = &l->regions[i].info;

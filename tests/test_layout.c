@@ -159,6 +159,9 @@ static const struct {
 	{ "device name=t\n", "t:1: device: missing desc=" },
 	{ "device name=t desc=\"x\n", "t:1: desc: unterminated quoted string" },
 	{ "device name=t desc=x\n", "t:1: no region statement" },
+	{ "device name=t desc=x read_ns=500\n", "t:1: device: read_ns=/write_ns= need ns-source=" },
+	{ "device name=t desc=x read_ns=0 ns-source=y\n", "t:1: device: read_ns=0: a device access takes time" },
+	{ "device name=t desc=x ns-source=y\n", "t:1: device: ns-source= without read_ns= or write_ns=" },
 	{ "device name=t desc=x\ndevice name=u desc=y\n", "t:2: a second device statement" },
 	{ "device name=t desc=x vendor=0x10000 device=1\n", "t:1: vendor=0x10000: out of range" },
 	{ "device name=t desc=x device=1\n", "t:1: device: device= without vendor=" },
@@ -230,7 +233,8 @@ static void test_good(void)
 {
 	static const char text[] =
 		"# a comment line\n"
-		"device name=nvme.x_1 desc=\"An NVMe # not a comment\" vendor=0x144d device=0xa808 class=0x010802\n"
+		"device name=nvme.x_1 desc=\"An NVMe # not a comment\" vendor=0x144d device=0xa808 class=0x010802"
+		" read_ns=466 write_ns=120 ns-source=\"pcie-bench, Xeon E5-2620v3\"\n"
 		"\n"
 		"region index=0 size=16K flags=read,write,mmap caps=sparse name=bar0   # trailing comment\n"
 		"area region=0 offset=0x3000 size=0x1000\n"
@@ -255,6 +259,9 @@ static void test_good(void)
 	CHECK(!strcmp(l.desc, "An NVMe # not a comment"));
 	CHECK(l.has_ids && l.vendor == 0x144d && l.device == 0xa808);
 	CHECK(l.has_class && l.class_code == 0x010802);
+	CHECK_EQ(l.read_ns, 466);
+	CHECK_EQ(l.write_ns, 120);
+	CHECK(!strcmp(l.ns_source, "pcie-bench, Xeon E5-2620v3"));
 	CHECK_EQ(l.nr_regions, 2);
 	CHECK_EQ(l.regions[0].info.nr_areas, 2);
 	CHECK_EQ(l.regions[0].info.areas[0].offset, 0x3000);	/* reported order kept */

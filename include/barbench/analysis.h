@@ -35,6 +35,7 @@ struct bb_rec {
 	double tmean_ns, predicted_ns;	/* predicted_ns < 0: no prediction */
 	char guest_exec[16];
 	double resolution_ns;	/* per-access resolution of the run; 0: not recorded (older folders) */
+	double device_read_ns, device_write_ns;	/* the layout's device access times; 0: not given */
 	char line[4096];	/* the row as written, to rewrite runs.csv verbatim */
 	unsigned lineno;	/* its line in the file */
 };
@@ -79,6 +80,14 @@ struct bb_manifest_info {
 	/* what compare sets side by side: the build, the version and the clock as measured */
 	char version[24], compiler[64], cflags[256], build_type[24];
 	char step_cycles[24], resolution_ns[24], end_instruction[24], freq_hz[24];
+	/* what the command skipped ("skipped":[{"run","why"}]), grouped by reason: the first few reasons */
+	unsigned nr_skipped;
+#define BB_MANIFEST_SKIP_REASONS 6
+	unsigned nr_reasons;
+	struct {
+		char why[200];		/* control characters and backquotes replaced: it goes into Markdown */
+		unsigned runs;
+	} reasons[BB_MANIFEST_SKIP_REASONS];
 };
 /* Parse the NUL-terminated text of a manifest (a light scan: first "key": value of each). */
 void bb_manifest_parse(const char *text, struct bb_manifest_info *mi);
@@ -129,7 +138,21 @@ void bb_config_key(const struct bb_rec *r, char *key, size_t len);
  * and renamed into figures/.  On success @d is empty or holds a warning
  * (runs without a samples file, also named in report.md).
  */
-int bb_report(const char *dir, bool figures, struct bb_diag *d);
+struct bb_report_opts {
+	bool figures;
+	/*
+	 * The device-time projection: what one BAR access of a real device
+	 * costs, used where runs.csv has no device_read_ns/device_write_ns
+	 * from the layout.  0: the defaults (BB_DEVICE_ACCESS_NS).
+	 */
+	double device_read_ns, device_write_ns;
+};
+
+/* pcie-bench: an 8-byte read of a device over PCIe, median 466 ns (Xeon E5-2620v3); rounded */
+#define BB_DEVICE_ACCESS_NS 500.0
+#define BB_DEVICE_ACCESS_SOURCE "pcie-bench: 8-byte PCIe read, median 466 ns on a Xeon E5-2620v3, rounded"
+
+int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d);
 
 /*
  * Per configuration present in both: ratio of medians (B / A) with an

@@ -95,6 +95,9 @@ struct bb_layout {
 	uint16_t subsys_vendor, subsys_device;
 	bool has_class;
 	uint32_t class_code;
+	/* one BAR access of the real device in ns (read_ns=, write_ns=; 0: not given) and where that comes from */
+	uint32_t read_ns, write_ns;
+	char ns_source[128];
 
 	uint32_t nr_regions;	/* sorted by index */
 	struct bb_layout_region *regions;

@@ -52,6 +52,7 @@ struct bb_run_row {
 	unsigned batch_map, batch_trap;
 	double resolution_ns;
 	uint64_t trapped_accesses;	/* of @accesses, through the trap path (exits or messages) */
+	uint32_t device_read_ns, device_write_ns;	/* the layout's read_ns=/write_ns=; 0: not given */
 };
 
 /* The header line of runs.csv (no newline). */
