@@ -115,7 +115,7 @@ int cmd_serve(int argc, char **argv)
 
 			errno = 0;
 			m = strtoul(optarg, &end, 8);
-			if (!*optarg || *end || errno || m > 0777 || !(m & 0600))
+			if (!*optarg || *end || errno || m > 0777 || (m & 0600) != 0600)
 				return bb_cli_fail(BB_EXIT_USAGE, "serve: --socket-mode %s: an octal mode up to 0777 that"
 						   " lets the owner read and write (e.g. 0600, 0660)", optarg);
 			so.socket_mode = (unsigned)m;

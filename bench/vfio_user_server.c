@@ -412,9 +412,8 @@ static int listen_at(struct bb_vu_server *s, const char *path, struct bb_diag *d
 	umask(old);
 	if (err)
 		return bb_diag_set(d, err, "%s: bind: %s", path, strerror(-err));
+	/* no chmod(path) after this: the path could be a symlink by then, and the mode is right already */
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (chmod(path, mode))	/* the same mode, stated: a umask cannot add bits, chmod can */
-		return bb_diag_set(d, -errno, "%s: chmod 0%o: %s", path, (unsigned)mode, strerror(errno));
 	if (listen(s->lfd, 16))
 		return bb_diag_set(d, -errno, "%s: listen: %s", path, strerror(errno));
 	return 0;
