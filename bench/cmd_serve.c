@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "barbench/parse.h"
@@ -20,23 +21,36 @@
 void usage_serve(void)
 {
 	printf("usage: barbench serve --device emu:LAYOUT --socket PATH [--max-data-xfer N] [--timeout MS]\n"
+	       "                      [--max-clients N] [--socket-mode MODE] [--allow-uid UID]...\n"
 	       "                      [--quiet] [--verbose]\n"
 	       "\n"
 	       "Serve the layout's emulated device over the vfio-user protocol (QEMU\n"
-	       "docs/interop/vfio-user.rst) on a UNIX socket, one client at a time, until\n"
-	       "SIGINT or SIGTERM.  Region info carries the layout's capability chain; mappable\n"
-	       "regions come with their memfd; trapped accesses are served by the emulated\n"
-	       "device; region 7 is a PCI config space with the layout's IDs, BARs and MSI-X.\n"
+	       "docs/interop/vfio-user.rst) on a UNIX socket until SIGINT or SIGTERM.  Region\n"
+	       "info carries the layout's capability chain; mappable regions come with their\n"
+	       "memfd (sealed against truncation; read-only for a region without the write\n"
+	       "flag); trapped accesses are served by the emulated device; region 7 is a PCI\n"
+	       "config space with the layout's IDs, BARs and MSI-X.  Several clients are served\n"
+	       "at once, each with its own protocol state, sharing the one device; an idle\n"
+	       "client blocks nobody.\n"
 	       "\n"
 	       "  --device emu:LAYOUT   the device to serve (vendor= and device= needed)\n"
 	       "  --socket PATH         where to listen (a stale socket there is replaced)\n"
-	       "  --max-data-xfer N     the max_data_xfer_size announced (default 1M)\n"
-	       "  --timeout MS          drop a client stalled inside a message (default 5000)\n"
+	       "  --max-data-xfer N     the max_data_xfer_size announced, and the largest access\n"
+	       "                        served (default 1M, 8 to 64M)\n"
+	       "  --timeout MS          drop a client stalled inside a message or not reading\n"
+	       "                        its replies (default 5000)\n"
+	       "  --max-clients N       clients served at once; more are closed (default %u, at\n"
+	       "                        most %u)\n"
+	       "  --socket-mode MODE    the socket file's mode in octal, whatever the umask\n"
+	       "                        (default 0600)\n"
+	       "  --allow-uid UID       a peer uid allowed besides this server's and root's\n"
+	       "                        (SO_PEERCRED; repeatable, at most %u); others are closed\n"
 	       "  --quiet               no connect/disconnect lines\n"
 	       "  --verbose             every refused request on stderr\n"
 	       "\n"
 	       "Clients: barbench run --device vfio-user:PATH ...;\n"
-	       "         QEMU >= 10.1: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"PATH\",\"type\":\"unix\"}}'\n");
+	       "         QEMU >= 10.1: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"PATH\",\"type\":\"unix\"}}'\n",
+	       BB_VU_DEF_MAX_CLIENTS, BB_VU_MAX_CLIENTS, BB_VU_MAX_ALLOW_UIDS);
 }
 
 static struct bb_vu_server *running;
@@ -56,11 +70,15 @@ int cmd_serve(int argc, char **argv)
 		{ "socket-path", required_argument, NULL, 's' },
 		{ "max-data-xfer", required_argument, NULL, 'x' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "max-clients", required_argument, NULL, 'c' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "allow-uid", required_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bb_vu_server_opts so = { 0 };
+	uint32_t uids[BB_VU_MAX_ALLOW_UIDS];
 	const char *device = NULL, *path = NULL;
 	struct bb_vu_server_stats st;
 	struct bb_vu_server *s = NULL;
@@ -86,6 +104,31 @@ int cmd_serve(int argc, char **argv)
 				return bb_cli_fail(BB_EXIT_USAGE, "serve: --timeout %s: 1 to 600000 ms", optarg);
 			so.timeout_ms = (unsigned)v;
 			break;
+		case 'c':
+			if (bb_parse_u64(optarg, &v) || !v || v > BB_VU_MAX_CLIENTS)
+				return bb_cli_fail(BB_EXIT_USAGE, "serve: --max-clients %s: 1 to %u", optarg, BB_VU_MAX_CLIENTS);
+			so.max_clients = (unsigned)v;
+			break;
+		case 'm': {
+			char *end;
+			unsigned long m;
+
+			errno = 0;
+			m = strtoul(optarg, &end, 8);
+			if (!*optarg || *end || errno || m > 0777 || (m & 0600) != 0600)
+				return bb_cli_fail(BB_EXIT_USAGE, "serve: --socket-mode %s: an octal mode up to 0777 that"
+						   " lets the owner read and write (e.g. 0600, 0660)", optarg);
+			so.socket_mode = (unsigned)m;
+			break;
+		}
+		case 'u':
+			if (bb_parse_u64(optarg, &v) || v >= UINT32_MAX)
+				return bb_cli_fail(BB_EXIT_USAGE, "serve: --allow-uid %s: a numeric uid", optarg);
+			if (so.nr_allow_uids >= BB_VU_MAX_ALLOW_UIDS)
+				return bb_cli_fail(BB_EXIT_USAGE, "serve: --allow-uid: at most %u", BB_VU_MAX_ALLOW_UIDS);
+			uids[so.nr_allow_uids++] = (uint32_t)v;
+			so.allow_uids = uids;
+			break;
 		case 'q': so.quiet = true; break;
 		case 'v': so.verbose = true; break;
 		default:
@@ -109,7 +152,7 @@ int cmd_serve(int argc, char **argv)
 				   d.msg);
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: accept and recv return */
+	sa.sa_handler = on_signal;	/* no SA_RESTART: poll returns */
 	sigemptyset(&sa.sa_mask);
 	running = s;
 	sigaction(SIGINT, &sa, NULL);
@@ -137,6 +180,7 @@ int cmd_serve(int argc, char **argv)
 	bb_vu_server_destroy(s);
 	bb_dev_close(dev);
 	printf("barbench serve: stopped after %" PRIu64 " clients, %" PRIu64 " messages, %" PRIu64 " refused, %" PRIu64
-	       " clients dropped\n", st.clients, st.messages, st.errors, st.dropped);
+	       " clients dropped, %" PRIu64 " connections refused\n", st.clients, st.messages, st.errors, st.dropped,
+	       st.refused);
 	return status;
 }

@@ -15,29 +15,49 @@
  *    the fd offset set to 0 because each region comes with its own memfd,
  *    passed with SCM_RIGHTS when the region has MMAP ("offset is the offset
  *    that should be given to the mmap() system call") and the answer is
- *    whole.  A short argsz gets
- *    the argsz needed and neither chain nor CAPS, as libvfio-user answers.
- *    Absent regions (BARs the layout lacks, ROM, VGA) have size 0.
+ *    whole.  The memfds are sealed against shrinking and growing
+ *    (bb_emu_seal), and a region without the WRITE flag is handed out as a
+ *    read-only descriptor (a reopen of the memfd through /proc/self/fd), so
+ *    no client can take the device away from the others or write what it
+ *    may only read.  A short argsz gets the argsz needed and neither chain
+ *    nor CAPS, as libvfio-user answers.  Absent regions (BARs the layout
+ *    lacks, ROM, VGA) have size 0.
  *  - REGION_READ/WRITE (and WRITE_MULTI): the emulated device's trap path
  *    (dev->ops->rw); region 7 is an emulated PCI config space
  *    (bb_vu_config_build: the layout's IDs, BARs and MSI-X capability).
- *  - DMA_MAP/UNMAP: ranges recorded (overlap is EEXIST, unmap must match,
- *    the descriptors are closed at once: this device never does DMA).
- *  - DEVICE_GET_IRQ_INFO/SET_IRQS: MSI-X with the layout's vectors (eventfds
- *    kept and signalled on a TRIGGER), INTx/MSI/ERR/REQ with none.
- *  - DEVICE_RESET: config space and interrupts back to their reset state.
+ *    A count above max_data_xfer_size is refused before anything is copied.
+ *  - DMA_MAP/UNMAP: ranges recorded per client (overlap is EEXIST, unmap
+ *    must match, the descriptors are closed at once: this device never does
+ *    DMA).
+ *  - DEVICE_GET_IRQ_INFO/SET_IRQS: MSI-X with the layout's vectors
+ *    (eventfds kept per client, refused unless they are eventfds, made
+ *    non-blocking and signalled on a TRIGGER), INTx/MSI/ERR/REQ with none.
+ *  - DEVICE_RESET: config space, constant registers and the client's
+ *    interrupts back to their reset state.
  *  - Anything else: an error reply (ENOTSUP, ENOSYS).
  * A failed request always gets an error reply, No_reply or not ("Error ...
  * the reply message must only include the reply header").
  *
- * One client at a time; others wait in the listen backlog.  A client that
- * disconnects leaves the device state as it was ("Client Disconnection"),
- * its DMA ranges and interrupt descriptors dropped.  Garbage (a header whose
- * size is impossible, a reply or unknown type from the client, a stall
- * inside a message) drops that client only.
+ * Clients are served together by one poll() loop, each with its own state
+ * (partial message, descriptors, negotiated capabilities, DMA ranges, MSI-X
+ * eventfds, a reply the socket did not take yet); the device (config space,
+ * the emulated device) is one, shared.  Nothing blocks: sockets are
+ * non-blocking, a client that stalls inside a message or stops reading its
+ * replies for the timeout is dropped, an idle one costs nothing.  At most
+ * max_clients at once (more are accepted and closed with a log line); the
+ * socket is created with mode 0600 (or socket_mode) whatever the umask, and
+ * a peer whose SO_PEERCRED uid is not the server's, root's or an allowed
+ * one is closed.  A client that disconnects leaves the device state as it
+ * was ("Client Disconnection"), but constant (kind=id) registers, which its
+ * mapping could have overwritten, read their layout value again.  Garbage
+ * (a header whose size is impossible, a reply or unknown type from the
+ * client, a stall inside a message) drops that client only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +66,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
@@ -57,6 +78,8 @@
 #define CONFIG_INDEX VFIO_PCI_CONFIG_REGION_INDEX
 #define NR_IRQ_INDEXES VFIO_PCI_NUM_IRQS
 #define CFG_MAX 4096u
+#define JSON_MAX 512u		/* the server's version JSON */
+#define RX_SMALL 4096u		/* a client's receive buffer between large messages */
 
 struct srv_region {
 	bool present;
@@ -65,44 +88,86 @@ struct srv_region {
 	uint64_t size;
 	uint8_t *info;		/* the whole region-info answer */
 	size_t info_len;
-	int fd;			/* the emulated device's memfd (not ours to close), or -1 */
+	int fd;			/* the descriptor handed out with MMAP, or -1 */
+	int own_fd;		/* ours to close (a read-only reopen), or -1 */
 };
 
 struct dma_range {
 	uint64_t addr, size;
 };
 
+struct bb_vu_client {
+	int fd;			/* the socket; -1 for a client without one (bb_vu_server_client_new) */
+	uint64_t n;		/* connection number, from 1 */
+	uint64_t messages;
+	bool versioned;
+	struct bb_vu_caps peer;
+	struct dma_range *dma;
+	size_t nr_dma, cap_dma;
+	int *msix_fd;		/* per vector, -1 */
+	uint8_t *msix_masked;
+	/* the message being received */
+	uint8_t *rx;
+	size_t rxcap, got, want;
+	int fds[BB_VU_MAX_FDS];
+	unsigned nfds, dropped_fds;
+	/* the reply the socket did not take yet */
+	uint8_t *out;
+	size_t out_len, out_done;
+	int out_fd;		/* goes with the reply's first byte; the server's, not ours to close */
+	double progress_ms;	/* when a byte last moved while a message or reply was under way */
+};
+
 struct bb_vu_server {
 	struct bb_dev *dev;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int lfd, cfd;
+	int lfd;
+	int wake[2];		/* bb_vu_server_stop() writes here */
 	volatile sig_atomic_t stop;
 	struct bb_vu_server_opts o;
+	uid_t allow[BB_VU_MAX_ALLOW_UIDS + 2];
+	unsigned nr_allow;
 	uint32_t num_regions;
 	struct srv_region reg[BB_VU_MAX_REGIONS];
 	uint32_t cfg_size;
 	uint8_t cfg[CFG_MAX], cfg0[CFG_MAX], wmask[CFG_MAX];
 	uint32_t vectors;		/* MSI-X */
-	/* the client */
-	bool versioned;
-	struct bb_vu_caps peer;
-	struct dma_range *dma;
-	size_t nr_dma, cap_dma;
-	int *msix_fd;			/* per vector, -1 */
-	uint8_t *msix_masked;
-	uint8_t *rx, *tx;
-	size_t rxcap, txcap;
+	size_t rxmax;			/* the largest message a client may send, header included */
+	uint8_t *tx;			/* the reply being built */
+	size_t txcap;
+	struct bb_vu_client **cl;	/* max_clients slots */
+	unsigned nr_cl;
+	uint64_t next_n;
+	double accept_pause_ms;		/* out of descriptors: accept again after this */
 	struct bb_vu_server_stats st;
 };
 
-enum { SERVE_NEXT, SERVE_GONE, SERVE_DROP, SERVE_STOP };
+/* What a handler may write: the reply's payload, bounded by construction. */
+struct out {
+	uint8_t *p;	/* after the reply header */
+	size_t cap;
+	size_t len;
+	int fd;		/* a descriptor to send along, or -1 */
+	bool drop;	/* hang up after the reply */
+};
 
-static void logf_(const struct bb_vu_server *s, const char *fmt, ...) BB_PRINTF(2, 3);
-static void logf_(const struct bb_vu_server *s, const char *fmt, ...)
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void logf_(const struct bb_vu_client *c, const char *fmt, ...) BB_PRINTF(2, 3);
+static void logf_(const struct bb_vu_client *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "barbench serve: client %" PRIu64 ": ", s->st.clients);
+	if (c)
+		fprintf(stderr, "barbench serve: client %" PRIu64 ": ", c->n);
+	else
+		fprintf(stderr, "barbench serve: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -110,8 +175,10 @@ static void logf_(const struct bb_vu_server *s, const char *fmt, ...)
 }
 
 /* An error reply for @h, logged when verbose: returns @err. */
-static int refuse(struct bb_vu_server *s, const struct bb_vu_hdr *h, int err, const char *fmt, ...) BB_PRINTF(4, 5);
-static int refuse(struct bb_vu_server *s, const struct bb_vu_hdr *h, int err, const char *fmt, ...)
+static int refuse(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, int err,
+		  const char *fmt, ...) BB_PRINTF(5, 6);
+static int refuse(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, int err,
+		  const char *fmt, ...)
 {
 	if (s->o.verbose) {
 		char msg[300];
@@ -120,9 +187,29 @@ static int refuse(struct bb_vu_server *s, const struct bb_vu_hdr *h, int err, co
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
-		logf_(s, "%s (id %u): refused with %s: %s", bb_vu_cmd_name(h->cmd), h->id, strerror(-err), msg);
+		logf_(c, "%s (id %u): refused with %s: %s", bb_vu_cmd_name(h->cmd), h->id, strerror(-err), msg);
 	}
 	return err;
+}
+
+/* Room for @n bytes at @at of the reply's payload, or NULL: no handler writes past the buffer. */
+static uint8_t *out_room(struct out *o, size_t at, size_t n)
+{
+	if (at > o->cap || n > o->cap - at)
+		return NULL;
+	return o->p + at;
+}
+
+static int out_put(struct out *o, size_t at, const void *src, size_t n)
+{
+	uint8_t *q = out_room(o, at, n);
+
+	if (!q)
+		return -E2BIG;
+	memcpy(q, src, n);
+	if (at + n > o->len)
+		o->len = at + n;
+	return 0;
 }
 
 static void w16(uint8_t *p, size_t at, uint16_t v)
@@ -231,7 +318,7 @@ static int region_setup(struct bb_vu_server *s, uint32_t index, struct bb_diag *
 	g->present = true;
 	g->flags = r.flags;
 	g->size = r.size;
-	g->fd = -1;
+	g->fd = g->own_fd = -1;
 	bb_region_free(&r);
 	/* one memfd per region: the region starts at offset 0 of its descriptor */
 	memcpy(g->info + offsetof(struct vfio_region_info, offset), &zero, sizeof(zero));
@@ -251,6 +338,17 @@ static int region_setup(struct bb_vu_server *s, uint32_t index, struct bb_diag *
 		if (g->fd < 0)
 			return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 " has MMAP but the device has no descriptor"
 					   " for it (serve needs an emu: device)", s->dev->spec, index);
+		if (!(g->flags & VFIO_REGION_INFO_FLAG_WRITE)) {
+			/* a region the client may only read: a descriptor that cannot be mapped writable */
+			char proc[64];
+
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", g->fd);
+			g->own_fd = open(proc, O_RDONLY | O_CLOEXEC);
+			if (g->own_fd < 0)
+				return bb_diag_set(d, -errno, "%s: region %" PRIu32 ": a read-only descriptor (%s): %s",
+						   s->dev->spec, index, proc, strerror(errno));
+			g->fd = g->own_fd;
+		}
 	}
 	return 0;
 }
@@ -270,15 +368,18 @@ static int config_region_default(struct bb_vu_server *s, struct bb_diag *d)
 	g->config = true;
 	g->flags = ri.flags;
 	g->size = ri.size;
-	g->fd = -1;
+	g->fd = g->own_fd = -1;
 	s->cfg_size = 256;
 	return 0;
 }
 
+
 static int listen_at(struct bb_vu_server *s, const char *path, struct bb_diag *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t mode = s->o.socket_mode ? s->o.socket_mode : 0600, old;
 	struct stat st;
+	int err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: a socket path has at most %zu bytes", path, sizeof(sa.sun_path) - 1);
@@ -298,13 +399,22 @@ static int listen_at(struct bb_vu_server *s, const char *path, struct bb_diag *d
 		if (unlink(path))
 			return bb_diag_set(d, -errno, "%s: removing the stale socket: %s", path, strerror(errno));
 	}
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->lfd < 0)
 		return bb_diag_set(d, -errno, "socket: %s", strerror(errno));
-	if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)))
-		return bb_diag_set(d, -errno, "%s: bind: %s", path, strerror(errno));
+	/*
+	 * The socket file is born with its final mode: bind() creates it with
+	 * 0777 & ~umask, so the umask is set to exactly the bits refused for the
+	 * call (serve is single-threaded; there is no window with a wider mode).
+	 */
+	old = umask(0777 & ~mode);
+	err = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old);
+	if (err)
+		return bb_diag_set(d, err, "%s: bind: %s", path, strerror(-err));
+	/* no chmod(path) after this: the path could be a symlink by then, and the mode is right already */
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (listen(s->lfd, 8))
+	if (listen(s->lfd, 16))
 		return bb_diag_set(d, -errno, "%s: listen: %s", path, strerror(errno));
 	return 0;
 }
@@ -314,6 +424,7 @@ int bb_vu_server_create(struct bb_dev *dev, const char *path, const struct bb_vu
 {
 	struct bb_vu_server *s;
 	uint32_t hi = 0;
+	size_t info_max = 0;
 	int err;
 
 	*out = NULL;
@@ -323,19 +434,37 @@ int bb_vu_server_create(struct bb_dev *dev, const char *path, const struct bb_vu
 	if (!s)
 		return bb_diag_set(d, -ENOMEM, "out of memory");
 	s->dev = dev;
-	s->lfd = s->cfd = -1;
+	s->lfd = s->wake[0] = s->wake[1] = -1;
 	if (opts)
 		s->o = *opts;
 	if (!s->o.max_data_xfer_size)
 		s->o.max_data_xfer_size = BB_VU_DEF_MAX_XFER;
 	if (!s->o.timeout_ms)
 		s->o.timeout_ms = 5000;
+	if (!s->o.max_clients)
+		s->o.max_clients = BB_VU_DEF_MAX_CLIENTS;
 	for (uint32_t i = 0; i < BB_VU_MAX_REGIONS; i++)
-		s->reg[i].fd = -1;
+		s->reg[i].fd = s->reg[i].own_fd = -1;
 	if (s->o.max_data_xfer_size > 64u * 1024 * 1024) {
 		err = bb_diag_set(d, -EINVAL, "max_data_xfer_size %" PRIu64 ": at most 64 MiB", s->o.max_data_xfer_size);
 		goto fail;
 	}
+	if (s->o.max_clients > BB_VU_MAX_CLIENTS || s->o.nr_allow_uids > BB_VU_MAX_ALLOW_UIDS ||
+	    s->o.socket_mode & ~0777u) {
+		err = bb_diag_set(d, -EINVAL, "max_clients %u (at most %u), %u allowed uids (at most %u), socket mode 0%o",
+				  s->o.max_clients, BB_VU_MAX_CLIENTS, s->o.nr_allow_uids, BB_VU_MAX_ALLOW_UIDS,
+				  s->o.socket_mode);
+		goto fail;
+	}
+	s->allow[s->nr_allow++] = geteuid();
+	s->allow[s->nr_allow++] = 0;
+	for (unsigned i = 0; i < s->o.nr_allow_uids; i++)
+		s->allow[s->nr_allow++] = (uid_t)s->o.allow_uids[i];
+	s->o.allow_uids = NULL;	/* copied: the caller's array is not kept */
+	/* no client may truncate or grow the device's memory once a descriptor is out */
+	err = bb_emu_seal(dev, d);
+	if (err)
+		goto fail;
 	for (uint32_t i = 0; i < dev->nr_regions; i++) {
 		if (dev->index[i] >= BB_VU_MAX_REGIONS) {
 			err = bb_diag_set(d, -E2BIG, "%s: region %" PRIu32 ": vfio-user clients take at most %u regions",
@@ -355,30 +484,40 @@ int bb_vu_server_create(struct bb_dev *dev, const char *path, const struct bb_vu
 	if (err)
 		goto fail;
 	memcpy(s->cfg, s->cfg0, sizeof(s->cfg));
-	if (dev->layout.msix.present) {
-		uint32_t nv = dev->layout.msix.vectors;
-
-		s->msix_fd = malloc(nv * sizeof(int));
-		s->msix_masked = calloc(nv, 1);
-		if (!s->msix_fd || !s->msix_masked) {
-			err = bb_diag_set(d, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		for (uint32_t i = 0; i < nv; i++)
-			s->msix_fd[i] = -1;
-		s->vectors = nv;
-	}
-	s->rxcap = HDR + ACC + s->o.max_data_xfer_size + sizeof(struct bb_vu_version) + BB_VU_MAX_VERSION_DATA;
-	s->txcap = HDR + ACC + s->o.max_data_xfer_size + sizeof(struct bb_vu_version) + 512;
-	s->rx = malloc(s->rxcap);
+	if (dev->layout.msix.present)
+		s->vectors = dev->layout.msix.vectors;
+	for (uint32_t i = 0; i < BB_VU_MAX_REGIONS; i++)
+		if (s->reg[i].info_len > info_max)
+			info_max = s->reg[i].info_len;
+	/*
+	 * Buffers from the negotiated limits: a request is at most a data access
+	 * of max_data_xfer_size or a VERSION with its JSON; a reply at most a
+	 * data access, a VERSION with ours, or the largest region info.
+	 */
+	s->rxmax = HDR + ACC + s->o.max_data_xfer_size;
+	if (s->rxmax < HDR + sizeof(struct bb_vu_version) + BB_VU_MAX_VERSION_DATA)
+		s->rxmax = HDR + sizeof(struct bb_vu_version) + BB_VU_MAX_VERSION_DATA;
+	s->txcap = ACC + s->o.max_data_xfer_size;
+	if (s->txcap < sizeof(struct bb_vu_version) + JSON_MAX)
+		s->txcap = sizeof(struct bb_vu_version) + JSON_MAX;
+	if (s->txcap < info_max)
+		s->txcap = info_max;
+	s->txcap += HDR;
 	s->tx = malloc(s->txcap);
-	if (!s->rx || !s->tx) {
+	s->cl = calloc(s->o.max_clients, sizeof(*s->cl));
+	if (!s->tx || !s->cl) {
 		err = bb_diag_set(d, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	err = listen_at(s, path, d);
-	if (err)
-		goto fail;
+	if (path) {
+		if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK)) {
+			err = bb_diag_set(d, -errno, "pipe: %s", strerror(errno));
+			goto fail;
+		}
+		err = listen_at(s, path, d);
+		if (err)
+			goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -386,28 +525,68 @@ fail:
 	return err;
 }
 
-/* ---- the client's state ---- */
+/* ---- a client's state ---- */
 
-static void irqs_off(struct bb_vu_server *s)
+static void irqs_off(struct bb_vu_server *s, struct bb_vu_client *c)
 {
 	for (uint32_t i = 0; i < s->vectors; i++) {
-		if (s->msix_fd[i] >= 0)
-			close(s->msix_fd[i]);
-		s->msix_fd[i] = -1;
-		s->msix_masked[i] = 0;
+		if (c->msix_fd[i] >= 0)
+			close(c->msix_fd[i]);
+		c->msix_fd[i] = -1;
+		c->msix_masked[i] = 0;
 	}
 }
 
-static void client_gone(struct bb_vu_server *s)
+int bb_vu_server_client_new(struct bb_vu_server *s, int fd, struct bb_vu_client **out)
 {
-	if (s->cfd >= 0)
-		close(s->cfd);
-	s->cfd = -1;
-	irqs_off(s);
-	free(s->dma);
-	s->dma = NULL;
-	s->nr_dma = s->cap_dma = 0;
-	s->versioned = false;
+	struct bb_vu_client *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->fd = fd;
+	c->out_fd = -1;
+	c->want = HDR;
+	c->rxcap = RX_SMALL;
+	c->rx = malloc(c->rxcap);
+	if (s->vectors) {
+		c->msix_fd = malloc(s->vectors * sizeof(int));
+		c->msix_masked = calloc(s->vectors, 1);
+	}
+	if (!c->rx || (s->vectors && (!c->msix_fd || !c->msix_masked))) {
+		free(c->rx);
+		free(c->msix_fd);
+		free(c->msix_masked);
+		free(c);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < s->vectors; i++)
+		c->msix_fd[i] = -1;
+	c->n = ++s->next_n;
+	*out = c;
+	return 0;
+}
+
+/* Forget @c and close its socket; the device's constants read their layout value again. */
+void bb_vu_server_client_free(struct bb_vu_server *s, struct bb_vu_client *c)
+{
+	struct bb_diag d;
+
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	irqs_off(s, c);
+	bb_vu_close_fds(c->fds, c->nfds);
+	free(c->msix_fd);
+	free(c->msix_masked);
+	free(c->dma);
+	free(c->rx);
+	free(c->out);
+	free(c);
+	/* its mapping may have written a constant register: a later client reads the layout's value */
+	if (bb_emu_restore_ids(s->dev, &d) && !s->o.quiet)
+		logf_(NULL, "%s", d.msg);
 }
 
 /* ---- requests ---- */
@@ -417,158 +596,152 @@ static uint32_t irq_count(const struct bb_vu_server *s, uint32_t index)
 	return index == VFIO_PCI_MSIX_IRQ_INDEX ? s->vectors : 0;
 }
 
-static int do_version(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, size_t *rlen,
-		      bool *drop)
+static int do_version(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
+		      size_t n, struct out *o)
 {
 	struct bb_vu_version v;
-	struct bb_vu_caps ours;
+	struct bb_vu_caps ours, peer;
 	struct bb_diag d;
-	char *json = (char *)s->tx + HDR + sizeof(v);
+	char *json;
 	size_t jlen;
 
-	if (s->versioned)
-		return refuse(s, h, -EINVAL, "the version was negotiated already");
-	*drop = true;	/* "closes the connection if it cannot support the advertised version" */
+	if (c->versioned)
+		return refuse(s, c, h, -EINVAL, "the version was negotiated already");
+	o->drop = true;	/* "closes the connection if it cannot support the advertised version" */
 	if (n < sizeof(v))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, a version needs 4", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, a version needs 4", n);
 	memcpy(&v, p, sizeof(v));
 	if (v.major != BB_VU_MAJOR)
-		return refuse(s, h, -ENOTSUP, "major version %u, this server speaks %u", v.major, BB_VU_MAJOR);
-	bb_vu_caps_default(&s->peer);
+		return refuse(s, c, h, -ENOTSUP, "major version %u, this server speaks %u", v.major, BB_VU_MAJOR);
+	bb_vu_caps_default(&peer);
 	if (n > sizeof(v)) {
 		const char *pj = (const char *)p + sizeof(v);
 		size_t pl = n - sizeof(v);
 
 		if (pj[pl - 1] != '\0' || memchr(pj, '\0', pl - 1))
-			return refuse(s, h, -EINVAL, "the version data is not one NUL-terminated string");
-		if (pl > 1 && bb_vu_parse_caps(pj, pl - 1, "client", &s->peer, &d))
-			return refuse(s, h, -EINVAL, "%s", d.msg);
-		if (s->peer.max_data_xfer_size == 0)
-			return refuse(s, h, -EINVAL, "max_data_xfer_size 0");
+			return refuse(s, c, h, -EINVAL, "the version data is not one NUL-terminated string");
+		if (pl > 1 && bb_vu_parse_caps(pj, pl - 1, "client", &peer, &d))
+			return refuse(s, c, h, -EINVAL, "%s", d.msg);
+		if (peer.max_data_xfer_size == 0)
+			return refuse(s, c, h, -EINVAL, "max_data_xfer_size 0");
 	}
 	bb_vu_caps_default(&ours);
 	ours.max_msg_fds = BB_VU_MAX_FDS;
 	ours.max_data_xfer_size = s->o.max_data_xfer_size;
-	ours.has_pgsizes = s->peer.has_pgsizes;
-	ours.has_max_dma_maps = s->peer.has_max_dma_maps;
-	ours.has_write_multiple = s->peer.has_write_multiple && s->peer.write_multiple;
+	ours.has_pgsizes = peer.has_pgsizes;
+	ours.has_max_dma_maps = peer.has_max_dma_maps;
+	ours.has_write_multiple = peer.has_write_multiple && peer.write_multiple;
 	ours.write_multiple = ours.has_write_multiple;
 	v.minor = v.minor < BB_VU_MINOR ? v.minor : BB_VU_MINOR;
-	memcpy(s->tx + HDR, &v, sizeof(v));
-	jlen = bb_vu_format_caps(json, 480, &ours);
+	json = (char *)out_room(o, sizeof(v), JSON_MAX);
+	if (!json || out_put(o, 0, &v, sizeof(v)))
+		return refuse(s, c, h, -E2BIG, "no room for the version reply");
+	jlen = bb_vu_format_caps(json, JSON_MAX, &ours);
 	if (!jlen)
-		return refuse(s, h, -ENOMEM, "capabilities do not fit");
-	*drop = false;
-	s->versioned = true;
-	*rlen = sizeof(v) + jlen + 1;
+		return refuse(s, c, h, -ENOMEM, "capabilities do not fit");
+	o->len = sizeof(v) + jlen + 1;
+	o->drop = false;
+	c->versioned = true;
+	c->peer = peer;
 	return 0;
 }
 
-static int do_dma_map(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, unsigned nfds)
+static int do_dma_map(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
+		      size_t n, unsigned nfds)
 {
 	struct bb_vu_dma_map m;
 
 	if (n != sizeof(m))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want 32", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want 32", n);
 	memcpy(&m, p, sizeof(m));
 	if (m.argsz != sizeof(m) || m.flags & ~(BB_VU_DMA_READABLE | BB_VU_DMA_WRITEABLE) || !m.size ||
 	    m.addr + m.size < m.addr || nfds > 1)
-		return refuse(s, h, -EINVAL, "argsz %" PRIu32 ", flags 0x%" PRIx32 ", [0x%" PRIx64 ", +0x%" PRIx64 "), %u fds",
-			      m.argsz, m.flags, m.addr, m.size, nfds);
-	for (size_t i = 0; i < s->nr_dma; i++)
-		if (m.addr < s->dma[i].addr + s->dma[i].size && s->dma[i].addr < m.addr + m.size)
-			return refuse(s, h, -EEXIST, "[0x%" PRIx64 ", +0x%" PRIx64 ") overlaps a mapping", m.addr, m.size);
-	if (s->nr_dma >= BB_VU_DEF_MAX_DMA_MAPS)
-		return refuse(s, h, -ENOSPC, "%zu mappings already", s->nr_dma);
-	if (s->nr_dma == s->cap_dma) {
-		size_t nc = s->cap_dma ? s->cap_dma * 2 : 16;
-		struct dma_range *nd = realloc(s->dma, nc * sizeof(*nd));
+		return refuse(s, c, h, -EINVAL, "argsz %" PRIu32 ", flags 0x%" PRIx32 ", [0x%" PRIx64 ", +0x%" PRIx64
+			      "), %u fds", m.argsz, m.flags, m.addr, m.size, nfds);
+	for (size_t i = 0; i < c->nr_dma; i++)
+		if (m.addr < c->dma[i].addr + c->dma[i].size && c->dma[i].addr < m.addr + m.size)
+			return refuse(s, c, h, -EEXIST, "[0x%" PRIx64 ", +0x%" PRIx64 ") overlaps a mapping", m.addr, m.size);
+	if (c->nr_dma >= BB_VU_DEF_MAX_DMA_MAPS)
+		return refuse(s, c, h, -ENOSPC, "%zu mappings already", c->nr_dma);
+	if (c->nr_dma == c->cap_dma) {
+		size_t nc = c->cap_dma ? c->cap_dma * 2 : 16;
+		struct dma_range *nd = realloc(c->dma, nc * sizeof(*nd));
 
 		if (!nd)
-			return refuse(s, h, -ENOMEM, "out of memory");
-		s->dma = nd;
-		s->cap_dma = nc;
+			return refuse(s, c, h, -ENOMEM, "out of memory");
+		c->dma = nd;
+		c->cap_dma = nc;
 	}
-	s->dma[s->nr_dma++] = (struct dma_range){ m.addr, m.size };
+	c->dma[c->nr_dma++] = (struct dma_range){ m.addr, m.size };
 	return 0;	/* the descriptor, if any, is closed by the caller: no DMA here */
 }
 
-static int do_dma_unmap(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, size_t *rlen)
+static int do_dma_unmap(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
+			size_t n, struct out *o)
 {
 	struct bb_vu_dma_unmap u;
 
 	if (n < sizeof(u))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want 24", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want 24", n);
 	memcpy(&u, p, sizeof(u));
 	if (u.argsz < sizeof(u))
-		return refuse(s, h, -EINVAL, "argsz %" PRIu32, u.argsz);
+		return refuse(s, c, h, -EINVAL, "argsz %" PRIu32, u.argsz);
 	if (u.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
-		return refuse(s, h, -ENOTSUP, "no dirty page tracking");
+		return refuse(s, c, h, -ENOTSUP, "no dirty page tracking");
 	if (u.flags == VFIO_DMA_UNMAP_FLAG_ALL) {
 		if (u.addr || u.size)
-			return refuse(s, h, -EINVAL, "unmap all with a range");
-		s->nr_dma = 0;
+			return refuse(s, c, h, -EINVAL, "unmap all with a range");
+		c->nr_dma = 0;
 	} else if (u.flags) {
-		return refuse(s, h, -EINVAL, "flags 0x%" PRIx32, u.flags);
+		return refuse(s, c, h, -EINVAL, "flags 0x%" PRIx32, u.flags);
 	} else {
 		size_t i;
 
-		for (i = 0; i < s->nr_dma; i++)
-			if (s->dma[i].addr == u.addr && s->dma[i].size == u.size)
+		for (i = 0; i < c->nr_dma; i++)
+			if (c->dma[i].addr == u.addr && c->dma[i].size == u.size)
 				break;
-		if (i == s->nr_dma)
-			return refuse(s, h, -ENOENT, "[0x%" PRIx64 ", +0x%" PRIx64 ") matches no mapping", u.addr, u.size);
-		s->dma[i] = s->dma[--s->nr_dma];
+		if (i == c->nr_dma)
+			return refuse(s, c, h, -ENOENT, "[0x%" PRIx64 ", +0x%" PRIx64 ") matches no mapping", u.addr, u.size);
+		c->dma[i] = c->dma[--c->nr_dma];
 	}
-	memcpy(s->tx + HDR, p, sizeof(u));	/* "responds with the original DMA entry" */
-	*rlen = sizeof(u);
-	return 0;
+	return out_put(o, 0, p, sizeof(u));	/* "responds with the original DMA entry" */
 }
 
-static int do_device_info(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, size_t *rlen)
+static int do_device_info(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h,
+			  const uint8_t *p, size_t n, struct out *o)
 {
 	struct bb_vu_device_info q, r = { .argsz = sizeof(r), .flags = VFIO_DEVICE_FLAGS_RESET | VFIO_DEVICE_FLAGS_PCI,
 					  .num_regions = s->num_regions, .num_irqs = NR_IRQ_INDEXES };
 
 	if (n < sizeof(q))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want 16", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want 16", n);
 	memcpy(&q, p, sizeof(q));
 	if (q.argsz < sizeof(r))
-		return refuse(s, h, -EINVAL, "argsz %" PRIu32 " below 16", q.argsz);
-	memcpy(s->tx + HDR, &r, sizeof(r));
-	*rlen = sizeof(r);
-	return 0;
+		return refuse(s, c, h, -EINVAL, "argsz %" PRIu32 " below 16", q.argsz);
+	return out_put(o, 0, &r, sizeof(r));
 }
 
-static int do_region_info(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, size_t *rlen,
-			  int *sfd)
+static int do_region_info(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h,
+			  const uint8_t *p, size_t n, struct out *o)
 {
 	struct vfio_region_info q, r;
 	const struct srv_region *g;
-	uint8_t *out = s->tx + HDR;
 
 	if (n < sizeof(q))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want 32", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want 32", n);
 	memcpy(&q, p, sizeof(q));
 	if (q.argsz < sizeof(q))
-		return refuse(s, h, -EINVAL, "argsz %" PRIu32 " below 32", q.argsz);
+		return refuse(s, c, h, -EINVAL, "argsz %" PRIu32 " below 32", q.argsz);
 	if (q.index >= s->num_regions)
-		return refuse(s, h, -EINVAL, "region %" PRIu32 " of %" PRIu32, q.index, s->num_regions);
+		return refuse(s, c, h, -EINVAL, "region %" PRIu32 " of %" PRIu32, q.index, s->num_regions);
 	g = &s->reg[q.index];
 	if (!g->present) {
 		memset(&r, 0, sizeof(r));
 		r.argsz = sizeof(r);
 		r.index = q.index;
-		memcpy(out, &r, sizeof(r));
-		*rlen = sizeof(r);
-		return 0;
+		return out_put(o, 0, &r, sizeof(r));
 	}
-	if (g->info_len + HDR > s->txcap)
-		return refuse(s, h, -E2BIG, "region info of %zu bytes", g->info_len);
-	if (q.argsz >= g->info_len) {
-		memcpy(out, g->info, g->info_len);
-		*rlen = g->info_len;
-	} else {
+	if (q.argsz < g->info_len) {
 		/*
 		 * A short argsz: the info with the argsz needed and no chain.  As
 		 * libvfio-user answers (lib/libvfio-user.c, handle_device_get_region_info:
@@ -580,32 +753,33 @@ static int do_region_info(struct bb_vu_server *s, const struct bb_vu_hdr *h, con
 		memcpy(&r, g->info, sizeof(r));
 		r.flags &= ~(uint32_t)VFIO_REGION_INFO_FLAG_CAPS;
 		r.cap_offset = 0;
-		memcpy(out, &r, sizeof(r));
-		*rlen = sizeof(r);
-		return 0;
+		return out_put(o, 0, &r, sizeof(r));
 	}
+	if (out_put(o, 0, g->info, g->info_len))
+		return refuse(s, c, h, -E2BIG, "region info of %zu bytes", g->info_len);
 	if (g->flags & VFIO_REGION_INFO_FLAG_MMAP) {
-		if (s->peer.max_msg_fds >= 1) {
-			*sfd = g->fd;
+		if (c->peer.max_msg_fds >= 1) {
+			o->fd = g->fd;
 		} else {
 			/* the client takes no descriptors: nothing to map, so no MMAP */
-			memcpy(&r, out, sizeof(r));
+			memcpy(&r, o->p, sizeof(r));
 			r.flags &= ~(uint32_t)VFIO_REGION_INFO_FLAG_MMAP;
-			memcpy(out, &r, sizeof(r));
+			memcpy(o->p, &r, sizeof(r));
 		}
 	}
 	return 0;
 }
 
-static int do_irq_info(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, size_t *rlen)
+static int do_irq_info(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
+		       size_t n, struct out *o)
 {
 	struct vfio_irq_info q, r;
 
 	if (n < sizeof(q))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want 16", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want 16", n);
 	memcpy(&q, p, sizeof(q));
 	if (q.argsz < sizeof(q) || q.index >= NR_IRQ_INDEXES)
-		return refuse(s, h, -EINVAL, "argsz %" PRIu32 ", index %" PRIu32, q.argsz, q.index);
+		return refuse(s, c, h, -EINVAL, "argsz %" PRIu32 ", index %" PRIu32, q.argsz, q.index);
 	/* as vfio-pci answers (drivers/vfio/pci/vfio_pci_core.c, VFIO_DEVICE_GET_IRQ_INFO) */
 	memset(&r, 0, sizeof(r));
 	r.argsz = sizeof(r);
@@ -616,45 +790,68 @@ static int do_irq_info(struct bb_vu_server *s, const struct bb_vu_hdr *h, const 
 	else if (q.index == VFIO_PCI_MSI_IRQ_INDEX || q.index == VFIO_PCI_MSIX_IRQ_INDEX)
 		r.flags |= VFIO_IRQ_INFO_NORESIZE;
 	r.count = irq_count(s, q.index);
-	memcpy(s->tx + HDR, &r, sizeof(r));
-	*rlen = sizeof(r);
-	return 0;
+	return out_put(o, 0, &r, sizeof(r));
 }
 
-static int do_set_irqs(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, int *fds,
-		       unsigned nfds)
+/* Is @fd an eventfd?  Anything else (a pipe that fills, a socket) could block the server. */
+static bool is_eventfd(int fd)
+{
+	char proc[64], link[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(link, "anon_inode:[eventfd]");
+}
+
+static int do_set_irqs(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
+		       size_t n, int *fds, unsigned nfds)
 {
 	struct vfio_irq_set q;
 	uint32_t data, action, cnt;
 	const uint8_t *bools = p + sizeof(q);
 
 	if (n < sizeof(q))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want at least 20", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want at least 20", n);
 	memcpy(&q, p, sizeof(q));
 	data = q.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
 	action = q.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
 	if (q.index >= NR_IRQ_INDEXES || q.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK) ||
 	    !data || data & (data - 1) || !action || action & (action - 1))
-		return refuse(s, h, -EINVAL, "index %" PRIu32 ", flags 0x%" PRIx32, q.index, q.flags);
+		return refuse(s, c, h, -EINVAL, "index %" PRIu32 ", flags 0x%" PRIx32, q.index, q.flags);
 	if (data != VFIO_IRQ_SET_DATA_EVENTFD && nfds)
-		return refuse(s, h, -EINVAL, "%u descriptors without DATA_EVENTFD", nfds);
+		return refuse(s, c, h, -EINVAL, "%u descriptors without DATA_EVENTFD", nfds);
 	if (!q.count && !q.start && data == VFIO_IRQ_SET_DATA_NONE && action == VFIO_IRQ_SET_ACTION_TRIGGER) {
 		if (q.index == VFIO_PCI_MSIX_IRQ_INDEX)
-			irqs_off(s);	/* "disables all interrupts of the index" */
+			irqs_off(s, c);	/* "disables all interrupts of the index" */
 		return 0;
 	}
 	cnt = irq_count(s, q.index);
 	if (!q.count || q.start >= cnt || q.count > cnt - q.start)
-		return refuse(s, h, -EINVAL, "[%" PRIu32 ", +%" PRIu32 ") of %" PRIu32 " interrupts", q.start, q.count, cnt);
+		return refuse(s, c, h, -EINVAL, "[%" PRIu32 ", +%" PRIu32 ") of %" PRIu32 " interrupts", q.start, q.count,
+			      cnt);
 	if (data == VFIO_IRQ_SET_DATA_BOOL && n - sizeof(q) < q.count)
-		return refuse(s, h, -EINVAL, "%" PRIu32 " booleans, %zu bytes of data", q.count, n - sizeof(q));
+		return refuse(s, c, h, -EINVAL, "%" PRIu32 " booleans, %zu bytes of data", q.count, n - sizeof(q));
 	if (data == VFIO_IRQ_SET_DATA_EVENTFD) {
 		if (nfds && nfds != q.count)
-			return refuse(s, h, -EINVAL, "%u descriptors for %" PRIu32 " interrupts", nfds, q.count);
+			return refuse(s, c, h, -EINVAL, "%u descriptors for %" PRIu32 " interrupts", nfds, q.count);
+		for (unsigned i = 0; i < nfds; i++) {
+			int fl;
+
+			if (!is_eventfd(fds[i]))
+				return refuse(s, c, h, -EINVAL, "descriptor %u is not an eventfd", i);
+			/* signalling must never block the server, whatever the client does with its end */
+			fl = fcntl(fds[i], F_GETFL);
+			if (fl < 0 || fcntl(fds[i], F_SETFL, fl | O_NONBLOCK))
+				return refuse(s, c, h, -EINVAL, "descriptor %u: cannot make it non-blocking", i);
+		}
 		if (action != VFIO_IRQ_SET_ACTION_TRIGGER)
 			return 0;	/* mask/unmask notifications: accepted, never signalled */
 		for (uint32_t i = 0; i < q.count; i++) {
-			int *slot = &s->msix_fd[q.start + i];
+			int *slot = &c->msix_fd[q.start + i];
 
 			if (*slot >= 0)
 				close(*slot);
@@ -670,14 +867,15 @@ static int do_set_irqs(struct bb_vu_server *s, const struct bb_vu_hdr *h, const 
 		if (data == VFIO_IRQ_SET_DATA_BOOL && !bools[i])
 			continue;
 		if (action == VFIO_IRQ_SET_ACTION_MASK)
-			s->msix_masked[v] = 1;
+			c->msix_masked[v] = 1;
 		else if (action == VFIO_IRQ_SET_ACTION_UNMASK)
-			s->msix_masked[v] = 0;
-		else if (s->msix_fd[v] >= 0 && !s->msix_masked[v]) {
+			c->msix_masked[v] = 0;
+		else if (c->msix_fd[v] >= 0 && !c->msix_masked[v]) {
 			uint64_t one = 1;
 
-			if (write(s->msix_fd[v], &one, sizeof(one)) != sizeof(one) && s->o.verbose)
-				logf_(s, "signalling MSI-X vector %" PRIu32 ": %s", v, strerror(errno));
+			/* non-blocking: a counter at its maximum is EAGAIN, not a stall */
+			if (write(c->msix_fd[v], &one, sizeof(one)) != sizeof(one) && s->o.verbose)
+				logf_(c, "signalling MSI-X vector %" PRIu32 ": %s", v, strerror(errno));
 		}
 	}
 	return 0;
@@ -700,291 +898,588 @@ static void config_rw(struct bb_vu_server *s, uint64_t off, uint8_t *buf, size_t
 	}
 }
 
-/* One access of the trap path: bytes transferred or a negative errno. */
-static ssize_t region_access(struct bb_vu_server *s, const struct bb_vu_hdr *h, uint32_t index, uint64_t off,
-			     uint8_t *buf, uint32_t count, bool write)
+/* Is [off, +count) of region @index one the client may access this way?  0 or an error reply's errno. */
+static int access_check(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, uint32_t index,
+			uint64_t off, uint32_t count, bool write)
 {
 	const struct srv_region *g;
-	ssize_t r;
 
+	if (count > s->o.max_data_xfer_size)
+		return refuse(s, c, h, -EINVAL, "count %" PRIu32 " above max_data_xfer_size %" PRIu64, count,
+			      s->o.max_data_xfer_size);
 	if (index >= s->num_regions || !s->reg[index].present)
-		return refuse(s, h, -EINVAL, "no region %" PRIu32, index);
+		return refuse(s, c, h, -EINVAL, "no region %" PRIu32, index);
 	g = &s->reg[index];
 	if (!(g->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
-		return refuse(s, h, -EINVAL, "region %" PRIu32 " is not %s", index, write ? "writable" : "readable");
-	if (count > s->o.max_data_xfer_size)
-		return refuse(s, h, -EINVAL, "count %" PRIu32 " above max_data_xfer_size %" PRIu64, count,
-			      s->o.max_data_xfer_size);
+		return refuse(s, c, h, -EINVAL, "region %" PRIu32 " is not %s", index, write ? "writable" : "readable");
 	if (off > g->size || count > g->size - off)
-		return refuse(s, h, -EINVAL, "[0x%" PRIx64 ", +%" PRIu32 ") outside region %" PRIu32 " (0x%" PRIx64 " bytes)",
-			      off, count, index, g->size);
-	if (g->config) {
+		return refuse(s, c, h, -EINVAL, "[0x%" PRIx64 ", +%" PRIu32 ") outside region %" PRIu32 " (0x%" PRIx64
+			      " bytes)", off, count, index, g->size);
+	return 0;
+}
+
+/* One checked access of the trap path on @buf: bytes transferred or an error reply's errno. */
+static ssize_t region_access(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h,
+			     uint32_t index, uint64_t off, uint8_t *buf, uint32_t count, bool write)
+{
+	ssize_t r;
+
+	if (s->reg[index].config) {
 		config_rw(s, off, buf, count, write);
 		return count;
 	}
 	r = s->dev->ops->rw(s->dev, index, off, buf, count, write);
 	if (r < 0)
-		return refuse(s, h, (int)r, "the device's trap path at region %" PRIu32 " offset 0x%" PRIx64, index, off);
+		return refuse(s, c, h, (int)r, "the device's trap path at region %" PRIu32 " offset 0x%" PRIx64, index, off);
 	return r;
 }
 
-static int do_region_rw(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, size_t *rlen,
-			bool write)
+static int do_region_rw(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
+			size_t n, struct out *o, bool write)
 {
 	struct bb_vu_region_access a;
-	uint8_t *data = s->tx + HDR + ACC;
+	uint8_t *data;
 	ssize_t r;
+	int err;
 
 	if (n < sizeof(a))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want 16", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want 16", n);
 	memcpy(&a, p, sizeof(a));
 	if (n != sizeof(a) + (write ? a.count : 0))
-		return refuse(s, h, -EINVAL, "%zu payload bytes for count %" PRIu32, n, a.count);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes for count %" PRIu32, n, a.count);
+	/* every check before a byte is copied: count, region, range */
+	err = access_check(s, c, h, a.region, a.offset, a.count, write);
+	if (err)
+		return err;
+	data = out_room(o, ACC, a.count);
+	if (!data)
+		return refuse(s, c, h, -E2BIG, "count %" PRIu32 " does not fit the reply", a.count);
 	if (write)
 		memcpy(data, p + sizeof(a), a.count);
-	r = region_access(s, h, a.region, a.offset, data, a.count, write);
+	r = region_access(s, c, h, a.region, a.offset, data, a.count, write);
 	if (r < 0)
 		return (int)r;
 	a.count = (uint32_t)r;
-	memcpy(s->tx + HDR, &a, sizeof(a));
-	*rlen = sizeof(a) + (write ? 0 : a.count);
+	if (out_put(o, 0, &a, sizeof(a)))
+		return refuse(s, c, h, -E2BIG, "no room for the reply");
+	o->len = sizeof(a) + (write ? 0 : a.count);
 	return 0;
 }
 
-static int do_write_multi(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, size_t *rlen)
+static int do_write_multi(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h,
+			  const uint8_t *p, size_t n, struct out *o)
 {
 	uint64_t cnt;
 
 	if (n < sizeof(cnt))
-		return refuse(s, h, -EINVAL, "%zu payload bytes, want at least 8", n);
+		return refuse(s, c, h, -EINVAL, "%zu payload bytes, want at least 8", n);
 	memcpy(&cnt, p, sizeof(cnt));
 	if (cnt > (n - sizeof(cnt)) / sizeof(struct bb_vu_write_one) ||
 	    n != sizeof(cnt) + cnt * sizeof(struct bb_vu_write_one))
-		return refuse(s, h, -EINVAL, "wr_cnt %" PRIu64 " in %zu payload bytes", cnt, n);
+		return refuse(s, c, h, -EINVAL, "wr_cnt %" PRIu64 " in %zu payload bytes", cnt, n);
 	for (uint64_t i = 0; i < cnt; i++) {
 		struct bb_vu_write_one w;
 		ssize_t r;
+		int err;
 
 		memcpy(&w, p + sizeof(cnt) + i * sizeof(w), sizeof(w));
 		if (!w.count || w.count > sizeof(w.data))
-			return refuse(s, h, -EINVAL, "write %" PRIu64 ": count %" PRIu32 " (1 to 8)", i, w.count);
-		r = region_access(s, h, w.region, w.offset, w.data, w.count, true);
+			return refuse(s, c, h, -EINVAL, "write %" PRIu64 ": count %" PRIu32 " (1 to 8)", i, w.count);
+		err = access_check(s, c, h, w.region, w.offset, w.count, true);
+		if (err)
+			return err;
+		r = region_access(s, c, h, w.region, w.offset, w.data, w.count, true);
 		if (r < 0)
 			return (int)r;
 	}
-	memcpy(s->tx + HDR, &cnt, sizeof(cnt));
-	*rlen = sizeof(cnt);
-	return 0;
+	return out_put(o, 0, &cnt, sizeof(cnt));
 }
 
-static int dispatch(struct bb_vu_server *s, const struct bb_vu_hdr *h, const uint8_t *p, size_t n, int *fds,
-		    unsigned nfds, size_t *rlen, int *sfd, bool *drop)
+static int dispatch(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
+		    size_t n, int *fds, unsigned nfds, struct out *o)
 {
-	if (h->cmd != BB_VU_VERSION && !s->versioned)
-		return refuse(s, h, -EINVAL, "VERSION must come first");
+	struct bb_diag d;
+
+	if (h->cmd != BB_VU_VERSION && !c->versioned)
+		return refuse(s, c, h, -EINVAL, "VERSION must come first");
 	if (nfds && h->cmd != BB_VU_DMA_MAP && h->cmd != BB_VU_DEVICE_SET_IRQS)
-		return refuse(s, h, -EINVAL, "%u unexpected file descriptors", nfds);
+		return refuse(s, c, h, -EINVAL, "%u unexpected file descriptors", nfds);
 	switch (h->cmd) {
-	case BB_VU_VERSION: return do_version(s, h, p, n, rlen, drop);
-	case BB_VU_DMA_MAP: return do_dma_map(s, h, p, n, nfds);
-	case BB_VU_DMA_UNMAP: return do_dma_unmap(s, h, p, n, rlen);
-	case BB_VU_DEVICE_GET_INFO: return do_device_info(s, h, p, n, rlen);
-	case BB_VU_DEVICE_GET_REGION_INFO: return do_region_info(s, h, p, n, rlen, sfd);
-	case BB_VU_DEVICE_GET_IRQ_INFO: return do_irq_info(s, h, p, n, rlen);
-	case BB_VU_DEVICE_SET_IRQS: return do_set_irqs(s, h, p, n, fds, nfds);
-	case BB_VU_REGION_READ: return do_region_rw(s, h, p, n, rlen, false);
-	case BB_VU_REGION_WRITE: return do_region_rw(s, h, p, n, rlen, true);
-	case BB_VU_REGION_WRITE_MULTI: return do_write_multi(s, h, p, n, rlen);
+	case BB_VU_VERSION: return do_version(s, c, h, p, n, o);
+	case BB_VU_DMA_MAP: return do_dma_map(s, c, h, p, n, nfds);
+	case BB_VU_DMA_UNMAP: return do_dma_unmap(s, c, h, p, n, o);
+	case BB_VU_DEVICE_GET_INFO: return do_device_info(s, c, h, p, n, o);
+	case BB_VU_DEVICE_GET_REGION_INFO: return do_region_info(s, c, h, p, n, o);
+	case BB_VU_DEVICE_GET_IRQ_INFO: return do_irq_info(s, c, h, p, n, o);
+	case BB_VU_DEVICE_SET_IRQS: return do_set_irqs(s, c, h, p, n, fds, nfds);
+	case BB_VU_REGION_READ: return do_region_rw(s, c, h, p, n, o, false);
+	case BB_VU_REGION_WRITE: return do_region_rw(s, c, h, p, n, o, true);
+	case BB_VU_REGION_WRITE_MULTI: return do_write_multi(s, c, h, p, n, o);
 	case BB_VU_DEVICE_RESET:
 		memcpy(s->cfg, s->cfg0, sizeof(s->cfg));
-		irqs_off(s);
+		irqs_off(s, c);
+		if (bb_emu_restore_ids(s->dev, &d))
+			return refuse(s, c, h, -EIO, "%s", d.msg);
 		return 0;
 	case BB_VU_DEVICE_GET_REGION_IO_FDS:
 	case BB_VU_DEVICE_FEATURE:
 	case 14:	/* DIRTY_PAGES of older drafts */
 	case BB_VU_MIG_DATA_READ:
 	case BB_VU_MIG_DATA_WRITE:
-		return refuse(s, h, -ENOTSUP, "not offered by this server");
+		return refuse(s, c, h, -ENOTSUP, "not offered by this server");
 	case BB_VU_DMA_READ:
 	case BB_VU_DMA_WRITE:
-		return refuse(s, h, -EINVAL, "a server-to-client command");
+		return refuse(s, c, h, -EINVAL, "a server-to-client command");
 	default:
-		return refuse(s, h, -ENOSYS, "unknown command");
+		return refuse(s, c, h, -ENOSYS, "unknown command");
 	}
 }
 
-/* Read exactly @len bytes into s->rx + @at; a stall or end of stream is SERVE_DROP. */
-static int read_rest(struct bb_vu_server *s, size_t at, size_t len, int *fds, unsigned *nfds, unsigned *dropped)
-{
-	while (len) {
-		ssize_t n = bb_vu_recv(s->cfd, s->rx + at, len, 0, fds, BB_VU_MAX_FDS, nfds, dropped);
+/* ---- one message ---- */
 
-		if (n == -EINTR) {
-			if (s->stop)
-				return SERVE_STOP;
-			continue;
-		}
-		if (n <= 0) {
-			if (s->stop)
-				return SERVE_STOP;
-			if (!s->o.quiet)
-				logf_(s, "dropped: %s inside a message", n == 0 ? "the stream ended" :
-				      n == -EAGAIN ? "stalled" : strerror((int)-n));
-			return SERVE_DROP;
-		}
-		at += (size_t)n;
-		len -= (size_t)n;
-	}
-	return SERVE_NEXT;
+/*
+ * Can a message with header @h be received at all?  0, or the errno of the
+ * error reply (none when @h is not even a command) before hanging up.
+ */
+static int frame_check(const struct bb_vu_server *s, const struct bb_vu_hdr *h)
+{
+	if ((h->flags & BB_VU_F_TYPE_MASK) != BB_VU_F_COMMAND)
+		return -EPROTO;
+	if (h->size < HDR)
+		return -EINVAL;
+	if (h->size > s->rxmax)
+		return -E2BIG;
+	return 0;
 }
 
-static int serve_one(struct bb_vu_server *s)
+static void frame_refused(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, int err,
+			  struct bb_vu_server_reply *r)
 {
+	if (!s->o.quiet)
+		logf_(c, "dropped: a header with size %" PRIu32 " and flags 0x%" PRIx32 " (command %u, id %u):"
+		      " not a command this server can frame (at most %zu bytes)", h->size, h->flags, h->cmd, h->id,
+		      s->rxmax);
+	r->hangup = true;
+	if (err != -EPROTO) {
+		/* say why before hanging up */
+		struct bb_vu_hdr rh = { .id = h->id, .cmd = h->cmd, .size = HDR, .flags = BB_VU_F_REPLY | BB_VU_F_ERROR,
+					.error = (uint32_t)-err };
+
+		memcpy(s->tx, &rh, sizeof(rh));
+		r->msg = s->tx;
+		r->len = HDR;
+	}
+}
+
+void bb_vu_server_handle(struct bb_vu_server *s, struct bb_vu_client *c, const uint8_t *msg, size_t len, int *fds,
+			 unsigned nfds, unsigned dropped_fds, struct bb_vu_server_reply *r)
+{
+	struct out o = { .p = s->tx + HDR, .cap = s->txcap - HDR, .fd = -1 };
 	struct bb_vu_hdr h, rh;
-	int fds[BB_VU_MAX_FDS], sfd = -1;
-	unsigned nfds = 0, dropped = 0;
-	size_t got = 0, rlen = 0;
-	bool drop = false;
-	int err, r;
+	int err, ferr;
 
-	/* the header: idle clients may take any time before its first byte */
-	while (got < HDR) {
-		ssize_t n = bb_vu_recv(s->cfd, s->rx + got, HDR - got, 0, fds, BB_VU_MAX_FDS, &nfds, &dropped);
-
-		if (s->stop) {
-			bb_vu_close_fds(fds, nfds);
-			return SERVE_STOP;
-		}
-		if (n == -EINTR || (n == -EAGAIN && !got))
-			continue;
-		if (n == 0 && !got)
-			return SERVE_GONE;
-		if (n <= 0) {
-			bb_vu_close_fds(fds, nfds);
-			if (!s->o.quiet)
-				logf_(s, "dropped: %s after %zu bytes of a header", n == 0 ? "the stream ended" :
-				      n == -EAGAIN ? "stalled" : strerror((int)-n), got);
-			return SERVE_DROP;
-		}
-		got += (size_t)n;
-	}
-	memcpy(&h, s->rx, sizeof(h));
-	if (h.size < HDR || h.size > s->rxcap || (h.flags & BB_VU_F_TYPE_MASK) != BB_VU_F_COMMAND) {
-		bb_vu_close_fds(fds, nfds);
+	*r = (struct bb_vu_server_reply){ .msg = NULL, .len = 0, .fd = -1, .hangup = false };
+	if (len < HDR) {
 		if (!s->o.quiet)
-			logf_(s, "dropped: a header with size %" PRIu32 " and flags 0x%" PRIx32 " (command %u, id %u):"
-			      " not a command this server can frame", h.size, h.flags, h.cmd, h.id);
-		if ((h.flags & BB_VU_F_TYPE_MASK) == BB_VU_F_COMMAND) {
-			/* say why before hanging up */
-			rh = (struct bb_vu_hdr){ .id = h.id, .cmd = h.cmd, .size = HDR, .flags = BB_VU_F_REPLY | BB_VU_F_ERROR,
-						  .error = h.size < HDR ? EINVAL : E2BIG };
-			bb_vu_send(s->cfd, &rh, sizeof(rh), NULL, 0);
-		}
-		return SERVE_DROP;
+			logf_(c, "dropped: a message of %zu bytes, shorter than a header", len);
+		r->hangup = true;
+		return;
 	}
-	r = read_rest(s, HDR, h.size - HDR, fds, &nfds, &dropped);
-	if (r != SERVE_NEXT) {
-		bb_vu_close_fds(fds, nfds);
-		return r;
+	memcpy(&h, msg, sizeof(h));
+	ferr = frame_check(s, &h);
+	if (!ferr && h.size != len)
+		ferr = -EINVAL;	/* not one whole message: framing is lost */
+	if (ferr) {
+		frame_refused(s, c, &h, ferr, r);
+		return;
 	}
+	c->messages++;
 	s->st.messages++;
-	if (dropped)
-		err = refuse(s, &h, -EINVAL, "more than %u descriptors", BB_VU_MAX_FDS);
+	if (dropped_fds)
+		err = refuse(s, c, &h, -EINVAL, "more than %u descriptors", BB_VU_MAX_FDS);
 	else
-		err = dispatch(s, &h, s->rx + HDR, h.size - HDR, fds, nfds, &rlen, &sfd, &drop);
-	bb_vu_close_fds(fds, nfds);	/* whatever the handler did not keep */
+		err = dispatch(s, c, &h, msg + HDR, len - HDR, fds, nfds, &o);
 	if (err || !(h.flags & BB_VU_F_NO_REPLY)) {
-		rh = (struct bb_vu_hdr){ .id = h.id, .cmd = h.cmd, .size = (uint32_t)(HDR + (err ? 0 : rlen)),
+		rh = (struct bb_vu_hdr){ .id = h.id, .cmd = h.cmd, .size = (uint32_t)(HDR + (err ? 0 : o.len)),
 					  .flags = BB_VU_F_REPLY | (err ? BB_VU_F_ERROR : 0), .error = err ? (uint32_t)-err : 0 };
 		memcpy(s->tx, &rh, sizeof(rh));
 		if (err)
 			s->st.errors++;
-		r = bb_vu_send(s->cfd, s->tx, rh.size, &sfd, !err && sfd >= 0 ? 1 : 0);
-		if (r) {
+		r->msg = s->tx;
+		r->len = rh.size;
+		r->fd = err ? -1 : o.fd;
+	}
+	if (o.drop) {
+		if (!s->o.quiet)
+			logf_(c, "dropped after a refused VERSION");
+		r->hangup = true;
+	}
+}
+
+/* ---- the event loop ---- */
+
+/* Send what the socket takes now, @fd with the first byte: bytes sent or -errno (-EAGAIN: nothing). */
+static ssize_t send_some(int sock, const uint8_t *buf, size_t len, int fd)
+{
+	ssize_t n;
+
+	if (fd >= 0) {
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int))];
+		} ctl;
+		struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+		struct msghdr m;
+		struct cmsghdr *cm;
+
+		memset(&m, 0, sizeof(m));
+		memset(&ctl, 0, sizeof(ctl));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = ctl.b;
+		m.msg_controllen = sizeof(ctl.b);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		do
+			n = sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+	} else {
+		do
+			n = send(sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+	}
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n;
+}
+
+enum { KEEP, GONE, DROP };
+
+/* Queue a reply: what the socket does not take now waits for POLLOUT.  KEEP or DROP. */
+static int reply(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_server_reply *r)
+{
+	ssize_t n = send_some(c->fd, r->msg, r->len, r->fd);
+
+	(void)s;
+	if (n == -EAGAIN)
+		n = 0;
+	if (n < 0) {
+		if (!s->o.quiet)
+			logf_(c, "dropped: sending a reply: %s", strerror((int)-n));
+		return DROP;
+	}
+	if ((size_t)n == r->len)
+		return KEEP;
+	c->out = malloc(r->len - (size_t)n);
+	if (!c->out) {
+		if (!s->o.quiet)
+			logf_(c, "dropped: out of memory for a reply");
+		return DROP;
+	}
+	memcpy(c->out, r->msg + n, r->len - (size_t)n);
+	c->out_len = r->len - (size_t)n;
+	c->out_done = 0;
+	c->out_fd = n ? -1 : r->fd;
+	c->progress_ms = now_ms();
+	return KEEP;
+}
+
+static int flush(struct bb_vu_server *s, struct bb_vu_client *c)
+{
+	ssize_t n = send_some(c->fd, c->out + c->out_done, c->out_len - c->out_done, c->out_fd);
+
+	if (n == -EAGAIN)
+		return KEEP;
+	if (n < 0) {
+		if (!s->o.quiet)
+			logf_(c, "dropped: sending a reply: %s", strerror((int)-n));
+		return DROP;
+	}
+	c->out_fd = -1;
+	c->out_done += (size_t)n;
+	c->progress_ms = now_ms();
+	if (c->out_done == c->out_len) {
+		free(c->out);
+		c->out = NULL;
+		c->out_len = c->out_done = 0;
+	}
+	return KEEP;
+}
+
+/* Read what @c sent, serving each whole message; stops at a pending reply.  KEEP, GONE or DROP. */
+static int client_read(struct bb_vu_server *s, struct bb_vu_client *c)
+{
+	/* a bounded batch, so one busy client cannot starve the others */
+	for (int k = 0; k < 64 && !c->out_len && !s->stop; k++) {
+		ssize_t n = bb_vu_recv(c->fd, c->rx + c->got, c->want - c->got, MSG_DONTWAIT, c->fds, BB_VU_MAX_FDS,
+				       &c->nfds, &c->dropped_fds);
+
+		if (n == -EINTR)
+			continue;
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return KEEP;
+		if (n == 0 || n == -ECONNRESET) {
+			if (!c->got && !c->nfds)
+				return GONE;
 			if (!s->o.quiet)
-				logf_(s, "dropped: sending the %s reply: %s", bb_vu_cmd_name(h.cmd),
-				      r == -EAGAIN ? "the client stopped reading" : strerror(-r));
-			return SERVE_DROP;
+				logf_(c, "dropped: the stream ended after %zu bytes of a %zu-byte %s", c->got, c->want,
+				      c->want == HDR ? "header" : "message");
+			return DROP;
+		}
+		if (n < 0) {
+			if (!s->o.quiet)
+				logf_(c, "dropped: receiving: %s", strerror((int)-n));
+			return DROP;
+		}
+		c->got += (size_t)n;
+		c->progress_ms = now_ms();
+		if (c->got == HDR && c->want == HDR) {
+			struct bb_vu_hdr h;
+			int err;
+
+			memcpy(&h, c->rx, sizeof(h));
+			err = frame_check(s, &h);
+			if (err) {
+				struct bb_vu_server_reply r = { .fd = -1 };
+
+				frame_refused(s, c, &h, err, &r);
+				if (r.len)
+					(void)send_some(c->fd, r.msg, r.len, -1);	/* best effort: it goes anyway */
+				return DROP;
+			}
+			c->want = h.size;
+			if (c->want > c->rxcap) {
+				uint8_t *nr = realloc(c->rx, c->want);
+
+				if (!nr) {
+					if (!s->o.quiet)
+						logf_(c, "dropped: out of memory for a %zu-byte message", c->want);
+					return DROP;
+				}
+				c->rx = nr;
+				c->rxcap = c->want;
+			}
+		}
+		if (c->got == c->want) {
+			struct bb_vu_server_reply r;
+			int how = KEEP;
+
+			bb_vu_server_handle(s, c, c->rx, c->got, c->fds, c->nfds, c->dropped_fds, &r);
+			bb_vu_close_fds(c->fds, c->nfds);	/* whatever the handler did not keep */
+			c->nfds = c->dropped_fds = 0;
+			c->got = 0;
+			c->want = HDR;
+			if (c->rxcap > 16 * RX_SMALL) {
+				/* a large write is over: give its buffer back */
+				uint8_t *nr = realloc(c->rx, RX_SMALL);
+
+				if (nr) {
+					c->rx = nr;
+					c->rxcap = RX_SMALL;
+				}
+			}
+			if (r.len)
+				how = reply(s, c, &r);
+			if (how == KEEP && r.hangup)
+				how = DROP;
+			if (how != KEEP)
+				return how;
 		}
 	}
-	if (drop) {
+	return KEEP;
+}
+
+static void client_end(struct bb_vu_server *s, unsigned i, int how)
+{
+	struct bb_vu_client *c = s->cl[i];
+
+	if (how == DROP)
+		s->st.dropped++;
+	else if (!s->o.quiet)
+		logf_(c, "disconnected after %" PRIu64 " messages", c->messages);
+	bb_vu_server_client_free(s, c);
+	s->cl[i] = s->cl[--s->nr_cl];
+	s->cl[s->nr_cl] = NULL;
+}
+
+static bool uid_allowed(const struct bb_vu_server *s, uid_t uid)
+{
+	for (unsigned i = 0; i < s->nr_allow; i++)
+		if (s->allow[i] == uid)
+			return true;
+	return false;
+}
+
+/* Take every pending connection; 0 or a negative errno when accepting is broken for good. */
+static int accept_all(struct bb_vu_server *s, struct bb_diag *d)
+{
+	for (;;) {
+		struct bb_vu_client *c;
+		struct ucred cr;
+		socklen_t cl = sizeof(cr);
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return 0;
+			if (errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				if (!s->o.quiet)
+					logf_(NULL, "accept: %s; accepting again in 100 ms", strerror(errno));
+				s->accept_pause_ms = now_ms() + 100;
+				return 0;
+			}
+			return bb_diag_set(d, -errno, "%s: accept: %s", s->path, strerror(errno));
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) || !uid_allowed(s, cr.uid)) {
+			s->st.refused++;
+			if (!s->o.quiet)
+				logf_(NULL, "refused a connection from uid %ld (pid %ld): not this server's user, root or"
+				      " an --allow-uid", cl == sizeof(cr) ? (long)cr.uid : -1L, cl == sizeof(cr) ? (long)cr.pid : -1L);
+			close(fd);
+			continue;
+		}
+		if (s->nr_cl >= s->o.max_clients) {
+			s->st.refused++;
+			if (!s->o.quiet)
+				logf_(NULL, "refused a connection from pid %ld: %u clients already (--max-clients)",
+				      (long)cr.pid, s->nr_cl);
+			close(fd);
+			continue;
+		}
+		if (bb_vu_server_client_new(s, fd, &c)) {
+			if (!s->o.quiet)
+				logf_(NULL, "refused a connection: out of memory");
+			close(fd);
+			continue;
+		}
+		s->cl[s->nr_cl++] = c;
+		s->st.clients++;
 		if (!s->o.quiet)
-			logf_(s, "dropped after a refused VERSION");
-		return SERVE_DROP;
+			logf_(c, "connected (pid %ld, uid %ld)", (long)cr.pid, (long)cr.uid);
 	}
-	return SERVE_NEXT;
 }
 
 int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 {
+	struct pollfd *pf;
+	int err = 0;
+
+	if (s->lfd < 0)
+		return bb_diag_set(d, -EINVAL, "a server without a socket has nothing to run");
+	pf = calloc(s->o.max_clients + 2, sizeof(*pf));
+	if (!pf)
+		return bb_diag_set(d, -ENOMEM, "out of memory");
 	while (!s->stop) {
+		double now = now_ms(), wait = -1;
+		unsigned np = 0, nc = s->nr_cl;
 		int r;
 
-		if (s->cfd < 0) {
-			struct timeval tv = { .tv_sec = s->o.timeout_ms / 1000, .tv_usec = (s->o.timeout_ms % 1000) * 1000 };
-			int c = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+		pf[np++] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
+		if (now >= s->accept_pause_ms)
+			pf[np++] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		else
+			wait = s->accept_pause_ms - now;
+		for (unsigned i = 0; i < nc; i++) {
+			struct bb_vu_client *c = s->cl[i];
 
-			if (c < 0) {
-				if (s->stop)
-					break;
-				if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE)
-					continue;
-				return bb_diag_set(d, -errno, "%s: accept: %s", s->path, strerror(errno));
+			pf[np + i] = (struct pollfd){ .fd = c->fd, .events = c->out_len ? POLLOUT : POLLIN };
+			if (c->got || c->out_len) {
+				/* under way: the timeout runs */
+				double left = c->progress_ms + s->o.timeout_ms - now;
+
+				if (left < 0)
+					left = 0;
+				if (wait < 0 || left < wait)
+					wait = left;
 			}
-			if (s->stop) {
-				close(c);
-				break;
-			}
-			if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-			    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))) {
-				close(c);
-				continue;
-			}
-			s->cfd = c;
-			s->st.clients++;
-			if (!s->o.quiet)
-				logf_(s, "connected");
 		}
-		r = serve_one(s);
-		if (r == SERVE_GONE || r == SERVE_DROP) {
-			if (r == SERVE_DROP)
-				s->st.dropped++;
-			else if (!s->o.quiet)
-				logf_(s, "disconnected after %" PRIu64 " messages", s->st.messages);
-			client_gone(s);
+		r = poll(pf, np + nc, wait < 0 ? -1 : (int)wait + 1);
+		if (r < 0 && errno != EINTR) {
+			err = bb_diag_set(d, -errno, "poll: %s", strerror(errno));
+			break;
+		}
+		if (s->stop)
+			break;
+		if (r <= 0 && wait < 0)
+			continue;
+		if (pf[0].revents) {
+			char b[64];
+
+			while (read(s->wake[0], b, sizeof(b)) > 0)
+				;
+		}
+		/* clients first, from the last so that ending one moves only those already seen */
+		now = now_ms();
+		for (unsigned i = nc; i-- > 0;) {
+			struct bb_vu_client *c = s->cl[i];
+			short ev = r > 0 ? pf[np + i].revents : 0;
+			int how = KEEP;
+
+			if (ev & POLLNVAL)
+				how = DROP;
+			else if (c->out_len && ev & (POLLOUT | POLLERR | POLLHUP))
+				how = flush(s, c);
+			else if (!c->out_len && ev & (POLLIN | POLLERR | POLLHUP))
+				how = client_read(s, c);
+			if (how == KEEP && (c->got || c->out_len) && now_ms() - c->progress_ms >= s->o.timeout_ms) {
+				if (!s->o.quiet)
+					logf_(c, "dropped: %s for %u ms", c->out_len ? "stopped reading its replies" :
+					      "stalled inside a message", s->o.timeout_ms);
+				how = DROP;
+			}
+			if (how != KEEP)
+				client_end(s, i, how);
+		}
+		if (r > 0 && np > 1 && pf[1].revents) {
+			err = accept_all(s, d);
+			if (err)
+				break;
 		}
 	}
-	client_gone(s);
-	return 0;
+	free(pf);
+	while (s->nr_cl)
+		client_end(s, s->nr_cl - 1, GONE);
+	return err;
 }
 
 void bb_vu_server_stop(struct bb_vu_server *s)
 {
-	int c = s->cfd, l = s->lfd;
-
 	s->stop = 1;
-	/* wake a blocked accept or recv; both calls are async-signal-safe */
-	if (l >= 0)
-		shutdown(l, SHUT_RDWR);
-	if (c >= 0)
-		shutdown(c, SHUT_RDWR);
+	/* wake the poll; write() is async-signal-safe, the pipe never blocks */
+	if (s->wake[1] >= 0) {
+		ssize_t r = write(s->wake[1], "", 1);
+
+		(void)r;
+	}
 }
 
 void bb_vu_server_destroy(struct bb_vu_server *s)
 {
 	if (!s)
 		return;
-	client_gone(s);
+	if (s->cl)
+		for (unsigned i = 0; i < s->nr_cl; i++)
+			bb_vu_server_client_free(s, s->cl[i]);
+	free(s->cl);
 	if (s->lfd >= 0) {
 		close(s->lfd);
 		if (s->path[0])
 			unlink(s->path);
 	}
-	for (uint32_t i = 0; i < BB_VU_MAX_REGIONS; i++)
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
+	for (uint32_t i = 0; i < BB_VU_MAX_REGIONS; i++) {
 		free(s->reg[i].info);
-	free(s->msix_fd);
-	free(s->msix_masked);
-	free(s->rx);
+		if (s->reg[i].own_fd >= 0)
+			close(s->reg[i].own_fd);
+	}
 	free(s->tx);
 	free(s);
 }

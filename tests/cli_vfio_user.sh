@@ -185,6 +185,15 @@ bad 2 --device "vfio-user:$tmp/s" --socket "$tmp/x"
 bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --max-data-xfer 0
 bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --bogus
 bad 2 --device emu:nosuchlayout --socket "$tmp/x"
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --max-clients 0
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --max-clients 1025
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --socket-mode 0999
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --socket-mode 0066
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --allow-uid nobody
+# a device whose memfds a fault truncates cannot be sealed, so it is not served
+bad 2 --device 'emu:layouts/nvme-msix-bar0?fault=truncate-after:3' --socket "$tmp/x"
+grep -q "a sealed device cannot lose its size" "$tmp/err" || no "serve with truncate-after: $(cat "$tmp/err")"
+[ -e "$tmp/x" ] && no "a refused serve left a socket behind"
 : >"$tmp/file"
 bad 1 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/file"
 grep -q "exists and is not a socket" "$tmp/err" || no "serve onto a file: $(cat "$tmp/err")"

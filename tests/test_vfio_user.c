@@ -81,8 +81,16 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-/* fork/exec barbench serve; returns its pid once the socket answers, or -1. */
-static pid_t start_server(const char *layout, const char *sock, const char *extra1, const char *extra2)
+/* For the next start_server: the umask of the server (-1: ours), its stderr (NULL: ours), no --quiet. */
+static int srv_umask = -1;
+static const char *srv_stderr;
+static bool srv_loud;
+
+/*
+ * fork/exec barbench serve with up to 8 more arguments (NULL-terminated
+ * @extra); returns its pid once the socket answers, or -1.
+ */
+static pid_t start_server_argv(const char *layout, const char *sock, const char *const *extra)
 {
 	char dev[600];
 	pid_t pid;
@@ -92,13 +100,27 @@ static pid_t start_server(const char *layout, const char *sock, const char *extr
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
+		const char *argv[20] = { "barbench", "serve", "--device", dev, "--socket", sock };
+		int n = 6;
 
 		/* a test that dies takes its server with it */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (null >= 0)
 			dup2(null, 1);
-		execl(bb_bin, "barbench", "serve", "--device", dev, "--socket", sock, "--quiet",
-		      extra1, extra2, (char *)NULL);
+		if (srv_stderr) {
+			int e = open(srv_stderr, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+			if (e >= 0)
+				dup2(e, 2);
+		}
+		if (srv_umask >= 0)
+			umask((mode_t)srv_umask);
+		if (!srv_loud)
+			argv[n++] = "--quiet";
+		for (int i = 0; extra && extra[i] && i < 8; i++)
+			argv[n++] = extra[i];
+		argv[n] = NULL;
+		execv(bb_bin, (char *const *)argv);
 		_exit(127);
 	}
 	if (pid < 0)
@@ -120,6 +142,13 @@ static pid_t start_server(const char *layout, const char *sock, const char *extr
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return -1;
+}
+
+static pid_t start_server(const char *layout, const char *sock, const char *extra1, const char *extra2)
+{
+	const char *extra[3] = { extra1, extra1 ? extra2 : NULL, NULL };
+
+	return start_server_argv(layout, sock, extra);
 }
 
 /* SIGTERM: the server must stop cleanly (status 0) and remove its socket. */
@@ -765,6 +794,460 @@ static void qemu_like(const char *dir)
 	free(c);
 }
 
+/* ---- hostile clients: the server stays up and serves the others ---- */
+
+/* A raw client whose every wait ends after 5 s (a hang is a failure, not a stuck test), VERSION done. */
+static struct raw *raw_open(const char *sock)
+{
+	static const char caps[] = "{\"capabilities\":{\"max_msg_fds\":16}}";
+	struct timeval tv = { .tv_sec = 5 };
+	struct raw *c = calloc(1, sizeof(*c));
+	uint8_t p[64];
+	struct bb_vu_version v = { 0, 1 };
+
+	if (!c)
+		return NULL;
+	c->fd = connect_to(sock);
+	if (c->fd < 0 || setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))) {
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		return NULL;
+	}
+	memcpy(p, &v, 4);
+	memcpy(p + 4, caps, sizeof(caps));
+	if (raw_call(c, BB_VU_VERSION, 0, p, 4 + sizeof(caps), NULL, 0, NULL) != 0) {
+		close(c->fd);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void raw_close(struct raw *c)
+{
+	if (!c)
+		return;
+	bb_vu_close_fds(c->fds, c->nfds);
+	close(c->fd);
+	free(c);
+}
+
+/* A whole client through the backend: open, region 0 info, a read at 0x1000; 0 when all worked. */
+static int good_client(const char *sock, const char *what)
+{
+	char spec[300];
+	struct bb_dev *v = NULL;
+	struct bb_diag d = { "" };
+	uint32_t x = 0;
+	int err;
+
+	snprintf(spec, sizeof(spec), "vfio-user:%s?timeout=3000", sock);
+	err = bb_dev_open(spec, &v, &d);
+	if (!err && v->ops->rw(v, 0, 0x1000, &x, 4, false) != 4) {
+		snprintf(d.msg, sizeof(d.msg), "%s", bb_vfio_user_last_error(v));
+		err = -EIO;
+	}
+	if (err)
+		NOTE_FAIL("%s: %s", what, d.msg);
+	bb_dev_close(v);
+	return err;
+}
+
+/* Does @fd reach end of stream (the server hung up) within @ms? */
+static bool hung_up_within(int fd, int ms)
+{
+	uint8_t b[256];
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, ms) <= 0)
+			return false;
+		n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			return true;
+	}
+}
+
+/* Issue 13 item 1: a REGION_WRITE above max_data_xfer_size overflowed the reply buffer. */
+static void oversized_write(const char *dir)
+{
+	static const char *const extra[] = { "--max-data-xfer", "4096", NULL };
+	char sock[200], layout[400];
+	struct raw *c;
+	uint8_t *p = calloc(1, 70000);
+	struct bb_vu_region_access a = { .offset = 0, .region = 0, .count = 4096 + 65540 };
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/ow", tmpdir);
+	snprintf(layout, sizeof(layout), "%s/nvme-msix-bar0", dir);
+	pid = start_server_argv(layout, sock, extra);
+	CHECK(pid > 0 && p);
+	if (pid <= 0 || !p) {
+		free(p);
+		return;
+	}
+	c = raw_open(sock);
+	CHECK(c != NULL);
+	if (c) {
+		memcpy(p, &a, sizeof(a));
+		memset(p + sizeof(a), 0xa5, a.count);
+		/*
+		 * oversized write: larger than any message the negotiated limits
+		 * allow, so an error reply (E2BIG) and the connection closed, nothing
+		 * copied
+		 */
+		CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, 0, p, sizeof(a) + a.count, NULL, 0, NULL), E2BIG);
+		CHECK(hung_up_within(c->fd, 10000));
+		raw_close(c);
+	}
+	c = raw_open(sock);
+	CHECK(c != NULL);
+	if (c) {
+		/* a count above the limit in a message that can be framed: an error reply, the connection stays */
+		a.count = 8192;
+		memcpy(p, &a, sizeof(a));
+		CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, 0, p, sizeof(a) + a.count, NULL, 0, NULL), EINVAL);
+		a.count = 4097;
+		memcpy(p, &a, sizeof(a));
+		CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, 0, p, sizeof(a) + a.count, NULL, 0, NULL), EINVAL);
+		CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, sizeof(a), NULL, 0, NULL), EINVAL);
+		a.count = 4096;
+		memcpy(p, &a, sizeof(a));
+		CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, 0, p, sizeof(a) + a.count, NULL, 0, NULL), 0);
+		CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, sizeof(a), NULL, 0, NULL), 0);
+		CHECK_EQ(c->h.size, HDR + sizeof(a) + 4096);
+		raw_close(c);
+	}
+	CHECK_EQ(good_client(sock, "oversized write: the next client"), 0);
+	stop_server(pid, sock);
+	free(p);
+}
+
+/* Issue 13 item 4: one idle or stalled client stalled everyone; an MSI-X "eventfd" that blocks. */
+static void concurrent_clients(const char *dir)
+{
+	static const char *const slow[] = { "--timeout", "60000", NULL };
+	static const char *const fast[] = { "--timeout", "300", NULL };
+	char sock[200], layout[400];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/cc", tmpdir);
+	snprintf(layout, sizeof(layout), "%s/nvme-msix-bar0", dir);
+	pid = start_server_argv(layout, sock, slow);
+	CHECK(pid > 0);
+	if (pid <= 0)
+		return;
+	/* second client is served while first is idle */
+	{
+		struct raw *idle = raw_open(sock);
+
+		CHECK(idle != NULL);
+		CHECK_EQ(good_client(sock, "second client is served while first is idle"), 0);
+		raw_close(idle);
+	}
+	/* a client stalled mid-message (half a header, a server timeout of 60 s) stalls nobody */
+	{
+		int stalled = connect_to(sock);
+		struct bb_vu_hdr h = { .id = 1, .cmd = BB_VU_VERSION, .size = 20 };
+
+		CHECK(stalled >= 0 && write(stalled, &h, 8) == 8);
+		CHECK_EQ(good_client(sock, "a client stalled mid-message does not stall others"), 0);
+		close(stalled);
+	}
+	/* a full pipe as an MSI-X "eventfd": refused; an eventfd at its maximum never blocks the server */
+	{
+		struct raw *c = raw_open(sock);
+		struct vfio_irq_set q = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+					  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 1 };
+		struct vfio_irq_set t = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+					  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 1 };
+		int pp[2] = { -1, -1 }, ev = eventfd(0, EFD_CLOEXEC);
+		uint64_t max = 0xfffffffffffffffeull;
+		char junk[4096];
+
+		CHECK(c != NULL && !pipe2(pp, O_CLOEXEC | O_NONBLOCK) && ev >= 0);
+		memset(junk, 0, sizeof(junk));
+		while (pp[1] >= 0 && write(pp[1], junk, sizeof(junk)) > 0)
+			;
+		if (c) {
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &q, 20, &pp[1], 1, NULL), EINVAL);
+			/* full-pipe "eventfd" refused or never blocks: the trigger is answered */
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+			/* a blocking eventfd whose counter cannot take one more */
+			CHECK_EQ(write(ev, &max, 8), 8);
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &q, 20, &ev, 1, NULL), 0);
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, &(struct bb_vu_device_info){ .argsz = 16 }, 16, NULL, 0,
+					  NULL), 0);
+		}
+		raw_close(c);
+		if (pp[0] >= 0) {
+			close(pp[0]);
+			close(pp[1]);
+		}
+		if (ev >= 0)
+			close(ev);
+		CHECK_EQ(good_client(sock, "after an MSI-X descriptor that could block"), 0);
+	}
+	stop_server(pid, sock);
+
+	/* with a short timeout: the stalled client is dropped, the others were served meanwhile */
+	pid = start_server_argv(layout, sock, fast);
+	CHECK(pid > 0);
+	if (pid <= 0)
+		return;
+	{
+		int stalled = connect_to(sock), idle = connect_to(sock);
+		struct bb_vu_hdr h = { .id = 1, .cmd = BB_VU_VERSION, .size = 20 };
+		uint8_t b[8];
+
+		CHECK(stalled >= 0 && idle >= 0 && write(stalled, &h, 8) == 8);
+		CHECK_EQ(good_client(sock, "while one client stalls"), 0);
+		CHECK(hung_up_within(stalled, 10000));	/* dropped: stalled mid-message */
+		/* a client that sends nothing is idle, not stalled: never dropped */
+		CHECK_EQ(recv(idle, b, sizeof(b), MSG_DONTWAIT), -1);
+		close(stalled);
+		close(idle);
+	}
+	/* a client that does not read its replies is dropped too, and blocks nobody meanwhile */
+	{
+		struct raw *c = raw_open(sock);
+		struct bb_vu_region_access a = { .offset = 0, .region = 0, .count = 4096 };
+		int sz = 4096;
+
+		CHECK(c != NULL);
+		if (c) {
+			setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+			/* reads of 4 KiB, never collected: the server's send buffer fills up */
+			for (int i = 0; i < 400; i++)
+				if (raw_send(c, BB_VU_REGION_READ, 0, &a, sizeof(a), NULL, 0))
+					break;
+			CHECK_EQ(good_client(sock, "while one client reads no replies"), 0);
+			CHECK(hung_up_within(c->fd, 10000));
+			raw_close(c);
+		}
+	}
+	stop_server(pid, sock);
+}
+
+/* Issue 13 item 5: a client could truncate the device, write a read-only region, overwrite constants. */
+static void device_integrity(const char *dir)
+{
+	static const char ro_layout[] =
+		"device name=ro desc=\"a BAR the client may only read\" vendor=0x1234 device=0x5678\n"
+		"region index=0 size=16K flags=read,write,mmap name=bar0\n"
+		"region index=2 size=4K flags=read,mmap name=bar2\n"
+		"reg region=0 offset=0 size=4 name=VER kind=id value=0xcafe0001\n"
+		"reg region=2 offset=0 size=4 name=ID kind=id value=0x12345678\n";
+	char sock[200], layout[400];
+	struct vfio_region_info ri = { .argsz = 64, .index = 0 };
+	struct raw *c;
+	struct stat st;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(sock, sizeof(sock), "%s/di", tmpdir);
+	snprintf(layout, sizeof(layout), "%s/nvme-msix-bar0", dir);
+	pid = start_server(layout, sock, NULL, NULL);
+	CHECK(pid > 0);
+	if (pid <= 0)
+		return;
+	/* truncating client, then a new client's info/read works */
+	c = raw_open(sock);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, NULL), 0);
+		CHECK_EQ(c->nfds, 1);
+		if (c->nfds == 1) {
+			CHECK(ftruncate(c->fds[0], 0) != 0);	/* sealed */
+			CHECK(ftruncate(c->fds[0], 1 << 20) != 0);
+			CHECK(!fstat(c->fds[0], &st) && st.st_size == 0x4000);
+		}
+		raw_close(c);
+	}
+	CHECK_EQ(good_client(sock, "truncating client, then a new client's info/read works"), 0);
+	stop_server(pid, sock);
+
+	snprintf(layout, sizeof(layout), "%s/ro-layout", tmpdir);
+	f = fopen(layout, "w");
+	CHECK(f && fputs(ro_layout, f) >= 0 && !fclose(f));
+	pid = start_server(layout, sock, NULL, NULL);
+	CHECK(pid > 0);
+	if (pid <= 0) {
+		unlink(layout);
+		return;
+	}
+	c = raw_open(sock);
+	CHECK(c != NULL);
+	if (c) {
+		struct bb_vu_region_access a = { .offset = 0, .region = 0, .count = 4 };
+		uint32_t x = 0;
+
+		/* read-only region's fd cannot be mapped writable shared */
+		ri = (struct vfio_region_info){ .argsz = 64, .index = 2 };
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, NULL), 0);
+		CHECK_EQ(c->nfds, 1);
+		if (c->nfds == 1) {
+			void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c->fds[0], 0);
+
+			CHECK(m == MAP_FAILED);
+			if (m != MAP_FAILED)
+				munmap(m, 4096);
+			m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c->fds[0], 0);
+			CHECK(m != MAP_FAILED);
+			if (m != MAP_FAILED) {
+				CHECK_EQ(*(volatile uint32_t *)m, 0x12345678);
+				CHECK(mprotect(m, 4096, PROT_READ | PROT_WRITE) != 0);
+				munmap(m, 4096);
+			}
+			CHECK(write(c->fds[0], &x, 4) < 0);
+		}
+		bb_vu_close_fds(c->fds, c->nfds);
+		c->nfds = 0;
+		/* a constant overwritten through a writable mapping reads its layout value for the next client */
+		ri = (struct vfio_region_info){ .argsz = 64, .index = 0 };
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, NULL), 0);
+		CHECK_EQ(c->nfds, 1);
+		if (c->nfds == 1) {
+			void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c->fds[0], 0);
+
+			CHECK(m != MAP_FAILED);
+			if (m != MAP_FAILED) {
+				*(volatile uint32_t *)m = 0xdeadbeef;
+				munmap(m, 4096);
+			}
+		}
+		raw_close(c);
+		c = raw_open(sock);
+		CHECK(c != NULL);
+		if (c) {
+			CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, sizeof(a), NULL, 0, NULL), 0);
+			memcpy(&x, c->buf + HDR + sizeof(a), 4);
+			CHECK_EQ(x, 0xcafe0001);	/* constant registers read their layout value for later clients */
+			raw_close(c);
+		}
+	}
+	stop_server(pid, sock);
+	unlink(layout);
+}
+
+/* Issue 13 item 6: the socket's mode and the peer's uid. */
+static void socket_permissions(const char *dir)
+{
+	static const char *const m0660[] = { "--socket-mode", "0660", NULL };
+	static const char *const open_mode[] = { "--socket-mode", "0666", NULL };
+	static const char *const allow[] = { "--socket-mode", "0666", "--allow-uid", "65534", NULL };
+	char sock[200], layout[400];
+	struct stat st;
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/sp", tmpdir);
+	snprintf(layout, sizeof(layout), "%s/nvme-msix-bar0", dir);
+	/* under umask 000 the socket is 0600 */
+	srv_umask = 0;
+	pid = start_server(layout, sock, NULL, NULL);
+	CHECK(pid > 0);
+	CHECK(!stat(sock, &st) && (st.st_mode & 07777) == 0600);
+	stop_server(pid, sock);
+	pid = start_server_argv(layout, sock, m0660);
+	CHECK(pid > 0);
+	CHECK(!stat(sock, &st) && (st.st_mode & 07777) == 0660);
+	stop_server(pid, sock);
+	srv_umask = -1;
+
+	if (geteuid() != 0) {
+		printf("test_vfio_user: SKIP a peer with a disallowed uid is refused: needs root to connect as"
+		       " another uid (nobody, 65534)\n");
+		return;
+	}
+	/* nobody must reach the socket to be refused by SO_PEERCRED */
+	CHECK(!chmod(tmpdir, 0711));
+	for (int round = 0; round < 2; round++) {
+		pid_t kid;
+		int st2 = 0;
+
+		pid = start_server_argv(layout, sock, round ? allow : open_mode);
+		CHECK(pid > 0);
+		if (pid <= 0)
+			break;
+		kid = fork();
+		if (kid == 0) {
+			/* as nobody: 0 when served, 1 when refused (hung up without a reply), 2 when broken */
+			struct raw *c;
+
+			if (setgid(65534) || setuid(65534))
+				_exit(2);
+			c = raw_open(sock);
+			_exit(c ? 0 : 1);
+		}
+		CHECK(kid > 0 && waitpid(kid, &st2, 0) == kid && WIFEXITED(st2));
+		if (round == 0)
+			CHECK_EQ(WEXITSTATUS(st2), 1);	/* a peer with a disallowed uid is refused */
+		else
+			CHECK_EQ(WEXITSTATUS(st2), 0);	/* --allow-uid lets it in */
+		/* and the server still serves its own user */
+		CHECK_EQ(good_client(sock, "after a disallowed peer"), 0);
+		stop_server(pid, sock);
+	}
+	CHECK(!chmod(tmpdir, 0700));
+}
+
+/* Issue 13 item 12: "client N disconnected after M messages" counted all clients' messages. */
+static void per_client_counts(const char *dir)
+{
+	char sock[200], layout[400], log[200], text[8192];
+	struct bb_vu_device_info di = { .argsz = 16 };
+	struct raw *a, *b;
+	FILE *f;
+	size_t n = 0;
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/pc", tmpdir);
+	snprintf(log, sizeof(log), "%s/pc.err", tmpdir);
+	snprintf(layout, sizeof(layout), "%s/nvme-msix-bar0", dir);
+	srv_loud = true;
+	srv_stderr = log;
+	pid = start_server(layout, sock, NULL, NULL);
+	srv_loud = false;
+	srv_stderr = NULL;
+	CHECK(pid > 0);
+	if (pid <= 0)
+		return;
+	/* one after the other: each line counts its own client's messages, not the server's */
+	a = raw_open(sock);	/* VERSION + 2 = 3 messages */
+	CHECK(a != NULL);
+	if (a) {
+		CHECK_EQ(raw_call(a, BB_VU_DEVICE_GET_INFO, 0, &di, 16, NULL, 0, NULL), 0);
+		CHECK_EQ(raw_call(a, BB_VU_DEVICE_GET_INFO, 0, &di, 16, NULL, 0, NULL), 0);
+	}
+	raw_close(a);
+	b = raw_open(sock);	/* VERSION + 1 = 2 messages */
+	CHECK(b != NULL);
+	if (b)
+		CHECK_EQ(raw_call(b, BB_VU_DEVICE_GET_INFO, 0, &di, 16, NULL, 0, NULL), 0);
+	raw_close(b);
+	/* the lines are written when the server sees the hang-ups; SIGTERM after that */
+	for (int i = 0; i < 1000; i++) {
+		f = fopen(log, "r");
+		n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		text[n] = '\0';
+		if (strstr(text, "disconnected after 3") && strstr(text, "disconnected after 2"))
+			break;
+		sleep_ms(10);
+	}
+	stop_server(pid, sock);
+	CHECK_STR_HAS(text, "disconnected after 3 messages");
+	CHECK_STR_HAS(text, "disconnected after 2 messages");
+	CHECK(!strstr(text, "disconnected after 5 messages"));
+	unlink(log);
+}
+
 /* ---- the JSON of VERSION ---- */
 
 static void json_checks(void)
@@ -885,7 +1368,7 @@ static void config_build_checks(const char *dir)
 /* ---- a hostile server ---- */
 
 enum hid {
-	H_SILENT, H_CLOSE, H_TRUNC_HDR_CLOSE, H_TRUNC_HDR_HANG, H_TRUNC_PAYLOAD, H_WRONG_ID, H_WRONG_CMD, H_NOT_REPLY,
+	H_SILENT, H_CLOSE, H_CLOSE_AFTER_READ, H_SHUT_RD, H_TRUNC_HDR_CLOSE, H_TRUNC_HDR_HANG, H_TRUNC_PAYLOAD, H_WRONG_ID, H_WRONG_CMD, H_NOT_REPLY,
 	H_SIZE_HUGE, H_SIZE_SMALL, H_TRAILING, H_ERROR_REPLY, H_BAD_MAJOR, H_BAD_MINOR, H_FLAGS_RESERVED,
 	H_JSON_TYPE, H_JSON_DEEP, H_JSON_NO_NUL, H_JSON_NUL_INSIDE, H_JSON_TRAILING, H_JSON_XFER0, H_JSON_TWIN,
 	H_MANY_REGIONS, H_INFO_SHORT, H_FDS_ON_INFO,
@@ -903,7 +1386,16 @@ static const struct hcase {
 	bool broken;		/* and the connection is unusable afterwards */
 } hcases[] = {
 	{ H_SILENT, "says nothing", "VERSION (id 0): no reply within 300 ms", false, false },
-	{ H_CLOSE, "hangs up", "closed the connection instead of replying", false, false },
+	/*
+	 * A peer that hangs up is one event whether the client's send sees EPIPE
+	 * or its receive sees the end of the stream: H_CLOSE may give either,
+	 * H_CLOSE_AFTER_READ always the end of stream, H_SHUT_RD always EPIPE.
+	 */
+	{ H_CLOSE, "hangs up", "VERSION (id 0): the server closed the connection instead of replying", false, false },
+	{ H_CLOSE_AFTER_READ, "hangs up after reading the request",
+	  "VERSION (id 0): the server closed the connection instead of replying", false, false },
+	{ H_SHUT_RD, "stops reading: the next send sees EPIPE",
+	  "DEVICE_GET_INFO (id 1): the server closed the connection instead of replying", false, false },
 	{ H_TRUNC_HDR_CLOSE, "half a header, hangs up", "closed the connection after 8 of 16 bytes", false, false },
 	{ H_TRUNC_HDR_HANG, "half a header, stalls", "stopped after 8 of 16 bytes for 300 ms", false, false },
 	{ H_TRUNC_PAYLOAD, "short payload", "closed the connection after 30 of 40 bytes", false, false },
@@ -1056,6 +1548,13 @@ static void hostile_serve(int lfd, enum hid id)
 
 			switch (id) {
 			case H_SILENT: h_hang(); break;
+			case H_CLOSE_AFTER_READ: _exit(0);
+			case H_SHUT_RD:
+				/* the client's next send fails with EPIPE, whenever it comes */
+				shutdown(c, SHUT_RD);
+				h_send(c, &h, 0, (uint8_t[]){ 0, 0, 1, 0, '{', '}', 0 }, 7, NULL, 0);
+				h_hang();
+				break;
 			case H_TRUNC_HDR_CLOSE: h_raw(c, &h, 8); _exit(0);
 			case H_TRUNC_HDR_HANG: h_raw(c, &h, 8); h_hang(); break;
 			case H_TRUNC_PAYLOAD:
@@ -1294,6 +1793,11 @@ int main(int argc, char **argv)
 	every_layout(dir);
 	split_and_options(dir);
 	qemu_like(dir);
+	oversized_write(dir);
+	concurrent_clients(dir);
+	device_integrity(dir);
+	socket_permissions(dir);
+	per_client_counts(dir);
 	hostile_all();
 	rmdir(tmpdir);
 	return bb_test_done("test_vfio_user");

@@ -22,6 +22,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -117,7 +118,11 @@ static void emu_close(struct bb_dev *dev)
 	dev->priv = NULL;
 }
 
-/* Constant registers hold their value from the start, little-endian as PCI is. */
+/*
+ * Constant registers hold their value from the start, little-endian as PCI is.
+ * Also how they get it back (bb_emu_restore_ids): the trap path drops writes to
+ * them, but a writable mapping cannot stop a store.
+ */
 static int init_ids(struct bb_dev *dev, struct bb_diag *d)
 {
 	for (uint32_t i = 0; i < dev->layout.nr_regs; i++) {
@@ -209,7 +214,8 @@ static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		if (err)
 			goto fail;
 		snprintf(name, sizeof(name), "barbench-emu-region%" PRIu32, er->index);
-		er->fd = memfd_create(name, MFD_CLOEXEC);
+		/* sealable: a server seals the size before handing the descriptor out (bb_emu_seal) */
+		er->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (er->fd < 0 || ftruncate(er->fd, (off_t)er->r.size)) {
 			err = bb_diag_set(d, -errno, "%s: region %" PRIu32 ": memfd of 0x%" PRIx64 " bytes: %s",
 					  dev->spec, er->index, er->r.size, strerror(errno));
@@ -395,4 +401,34 @@ int bb_emu_fd(const struct bb_dev *dev, uint32_t index)
 		return -1;
 	er = find((struct bb_dev *)dev, index);
 	return er ? er->fd : -1;
+}
+
+int bb_emu_seal(struct bb_dev *dev, struct bb_diag *d)
+{
+	struct emu *e = dev->priv;
+
+	if (dev->ops != &bb_backend_emu || !e)
+		return bb_diag_set(d, -EINVAL, "%s: only an emu: device can be sealed", dev->spec);
+	if (e->fault == FAULT_TRUNCATE)
+		return bb_diag_set(d, -EINVAL, "%s: fault=truncate-after truncates the memfds; a sealed device cannot"
+				   " lose its size", dev->spec);
+	for (uint32_t i = 0; i < e->n; i++) {
+		if (e->reg[i].fd < 0)
+			continue;
+		if (fcntl(e->reg[i].fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) && errno != EPERM)
+			return bb_diag_set(d, -errno, "%s: region %" PRIu32 ": sealing its memfd: %s", dev->spec,
+					   e->reg[i].index, strerror(errno));
+		/* EPERM: sealed already (F_SEAL_SEAL); check it holds what we want */
+		if ((fcntl(e->reg[i].fd, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+			return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": its memfd cannot be sealed", dev->spec,
+					   e->reg[i].index);
+	}
+	return 0;
+}
+
+int bb_emu_restore_ids(struct bb_dev *dev, struct bb_diag *d)
+{
+	if (dev->ops != &bb_backend_emu || !dev->priv)
+		return 0;
+	return init_ids(dev, d);
 }

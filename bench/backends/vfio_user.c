@@ -129,6 +129,15 @@ static int xchg(struct bb_dev *dev, struct vu *v, struct bb_vu_expect *e, size_t
 		if (err == -EAGAIN)
 			err = bb_diag_set(d, -ETIMEDOUT, "%s: %s (id %u): the server took no request for %u ms",
 					  dev->spec, bb_vu_cmd_name(e->cmd), h.id, v->timeout_ms);
+		else if (err == -EPIPE || err == -ECONNRESET)
+			/*
+			 * A server that hung up: the same event as end of stream
+			 * where a reply should start, whichever of send and recv
+			 * saw it first, so the same error.
+			 */
+			err = bb_diag_set(d, -ECONNRESET, "%s: %s (id %u): the server closed the connection instead"
+					  " of replying%s", dev->spec, bb_vu_cmd_name(e->cmd), h.id,
+					  err == -ECONNRESET ? " (reset)" : "");
 		else
 			err = bb_diag_set(d, err, "%s: %s (id %u): sending: %s", dev->spec, bb_vu_cmd_name(e->cmd), h.id,
 					  strerror(-err));

@@ -92,5 +92,15 @@ unsigned bb_dev_must_trap(const struct bb_dev *dev, uint32_t index, struct bb_ra
 uint64_t bb_emu_doorbell_writes(const struct bb_dev *dev, uint32_t reg);
 /* emu only: the memfd behind region @index (fault injection in tests), or -1. */
 int bb_emu_fd(const struct bb_dev *dev, uint32_t index);
+/*
+ * emu only: seal every region's memfd against shrinking and growing
+ * (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), before its descriptor is
+ * handed to another process (barbench serve): nobody holding it can then
+ * truncate the device away.  -EINVAL for another backend or with
+ * ?fault=truncate-after; 0 or a negative errno.
+ */
+int bb_emu_seal(struct bb_dev *dev, struct bb_diag *d);
+/* emu only: write every constant (kind=id) register's layout value again; 0 for another backend. */
+int bb_emu_restore_ids(struct bb_dev *dev, struct bb_diag *d);
 
 #endif
