@@ -1299,11 +1299,17 @@ static void summary(FILE *f, struct rep *r)
 					snprintf(line + m, sizeof(line) - m, "%s%s", t ? (t + 1 == v.ntied ? " and " : ", ") : "",
 						 v.tied[t]->first->policy);
 				}
+				const struct bb_config *top = v.lowest;
+
+				for (unsigned t = 0; t < v.ntied; t++)
+					if (v.tied[t]->p50_ns > top->p50_ns)
+						top = v.tied[t];
+				med(a, sizeof(a), v.lowest);
+				med(b, sizeof(b), top);
 				m = strlen(line);
-				snprintf(line + m, sizeof(line) - m, " are **tied** (p50 %s to %s: the intervals overlap or "
+				snprintf(line + m, sizeof(line) - m, " are **tied** (p50 %s%s%s: the intervals overlap or "
 					 "differ by less than the resolution); take **%s**, the tied policy with the fewest "
-					 "memslots (%" PRIu32 ")", med(a, sizeof(a), v.lowest),
-					 med(b, sizeof(b), v.tied[v.ntied - 1]->p50_ns > v.lowest->p50_ns ? v.tied[v.ntied - 1] : v.lowest),
+					 "memslots (%" PRIu32 ")", a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "",
 					 v.pick->first->policy, v.pick->memslots);
 			}
 			parts++;
@@ -1380,10 +1386,10 @@ static void summary(FILE *f, struct rep *r)
 		fprintf(f, "`(layout)` marks an access time the device's layout states (`read_ns=`, `write_ns=`, "
 			"with its `ns-source=`). ");
 	fprintf(f, "Projections are computed, not measured.\n\n");
-	fprintf(f, "These verdicts are measured on this machine. `barbench check` judges the same layouts statically "
+	fprintf(f, "These verdicts are measured, on the machine this folder names. `barbench check` judges the same layouts statically "
 		"(memslots, hot registers that trap, must-trap ranges exposed) and can name another policy where the "
 		"measured difference lies within the statistics, or where a hot register's cost depends on the device "
-		"more than on this machine; where they differ, the measurement holds for this machine and `check` for "
+		"more than on the machine; where they differ, the measurement holds for that machine and `check` for "
 		"the plans.\n\n");
 	if (r->mi.nr_skipped) {
 		fprintf(f, "**Skipped:** %u run%s of the study did not run:\n\n", r->mi.nr_skipped,
