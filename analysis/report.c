@@ -1392,10 +1392,18 @@ static void summary(FILE *f, struct rep *r)
 		"more than on the machine; where they differ, the measurement holds for that machine and `check` for "
 		"the plans.\n\n");
 	if (r->mi.nr_skipped) {
-		fprintf(f, "**Skipped:** %u run%s of the study did not run:\n\n", r->mi.nr_skipped,
-			r->mi.nr_skipped == 1 ? "" : "s");
-		for (unsigned k = 0; k < r->mi.nr_reasons; k++)
+		unsigned shown = 0;
+
+		fprintf(f, "**Skipped:** %u configuration%s of the matrix did not run (none of %s repetitions), by "
+			"reason:\n\n", r->mi.nr_skipped, r->mi.nr_skipped == 1 ? "" : "s",
+			r->mi.nr_skipped == 1 ? "its" : "their");
+		for (unsigned k = 0; k < r->mi.nr_reasons; k++) {
 			fprintf(f, "- %u: %s\n", r->mi.reasons[k].runs, r->mi.reasons[k].why);
+			shown += r->mi.reasons[k].runs;
+		}
+		if (shown < r->mi.nr_skipped)
+			fprintf(f, "- %u: other reasons (each named in `manifest.json`, `skipped`)\n",
+				r->mi.nr_skipped - shown);
 		fprintf(f, "\n");
 	}
 }

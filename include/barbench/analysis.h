@@ -82,7 +82,7 @@ struct bb_manifest_info {
 	char step_cycles[24], resolution_ns[24], end_instruction[24], freq_hz[24];
 	/* what the command skipped ("skipped":[{"run","why"}]), grouped by reason: the first few reasons */
 	unsigned nr_skipped;
-#define BB_MANIFEST_SKIP_REASONS 6
+#define BB_MANIFEST_SKIP_REASONS 16
 	unsigned nr_reasons;
 	struct {
 		char why[200];		/* control characters and backquotes replaced: it goes into Markdown */
