@@ -2,8 +2,11 @@
 /* Summary statistics; definitions in include/barbench/stats.h. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "barbench/stats.h"
 
@@ -105,4 +108,182 @@ const char *bb_format_ratio(char *buf, size_t len, double slow_ns, double fast_n
 	else
 		snprintf(buf, len, "%.1fx", slow_ns / fast_ns);
 	return buf;
+}
+
+/*
+ * The exact null distribution of the Mann-Whitney U for sizes @m and @n: the
+ * number of orderings of the pooled sample giving each U = 0 .. m n, from
+ * c(i, j, u) = c(i - 1, j, u - j) + c(i, j - 1, u) (the largest value of the
+ * pooled sample is a y, adding nothing to U, or an x, above all j y's).
+ * Row i of the table holds c(i, j, .) while j grows.  NULL: no memory.
+ */
+static double *mwu_counts(size_t m, size_t n)
+{
+	size_t w = m * n + 1;
+	double *t = calloc((m + 1) * w, sizeof(*t)), *out;
+
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i <= m; i++)
+		t[i * w] = 1.0;		/* c(i, 0, u) = [u == 0] */
+	for (size_t j = 1; j <= n; j++)
+		for (size_t i = 1; i <= m; i++) {
+			double *row = t + i * w;
+			const double *prev = t + (i - 1) * w;	/* c(i - 1, j, .), already for this j */
+
+			for (size_t u = j; u <= i * j; u++)
+				row[u] += prev[u - j];
+		}
+	out = malloc(w * sizeof(*out));
+	if (out)
+		memcpy(out, t + m * w, w * sizeof(*out));
+	free(t);
+	return out;
+}
+
+struct tagged {
+	double v;
+	int of_x;
+};
+
+static int cmp_tagged(const void *a, const void *b)
+{
+	return cmp_double(&((const struct tagged *)a)->v, &((const struct tagged *)b)->v);
+}
+
+int bb_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, struct bb_mwu *out)
+{
+	size_t n = nx + ny;
+	struct tagged *p;
+	double rx = 0.0, ties = 0.0;
+	bool tied = false;
+
+	if (!x || !y || !out || !nx || !ny || nx > SIZE_MAX / 2 || ny > SIZE_MAX / 2)
+		return -EINVAL;
+	for (size_t i = 0; i < nx; i++)
+		if (!isfinite(x[i]))
+			return -EINVAL;
+	for (size_t j = 0; j < ny; j++)
+		if (!isfinite(y[j]))
+			return -EINVAL;
+	p = malloc(n * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < nx; i++)
+		p[i] = (struct tagged){ x[i], 1 };
+	for (size_t j = 0; j < ny; j++)
+		p[nx + j] = (struct tagged){ y[j], 0 };
+	qsort(p, n, sizeof(*p), cmp_tagged);
+	/* mid-ranks: a group of t equal values at 1-based ranks k+1 .. k+t all get k + (t + 1) / 2 */
+	for (size_t k = 0; k < n;) {
+		size_t e = k + 1, inx = 0;
+		double t, rank;
+
+		while (e < n && p[e].v == p[k].v)
+			e++;
+		t = (double)(e - k);
+		rank = (double)k + (t + 1.0) / 2.0;
+		for (size_t i = k; i < e; i++)
+			inx += (size_t)p[i].of_x;
+		rx += rank * (double)inx;
+		if (e - k > 1) {
+			tied = true;
+			ties += t * t * t - t;
+		}
+		k = e;
+	}
+	free(p);
+	out->u = rx - (double)nx * ((double)nx + 1.0) / 2.0;
+	if (!tied && nx <= BB_MWU_EXACT_MAX && ny <= BB_MWU_EXACT_MAX) {
+		double *c = mwu_counts(nx, ny), total = 0.0, below = 0.0, above = 0.0;
+		size_t u = (size_t)out->u;
+
+		if (!c)
+			return -ENOMEM;
+		for (size_t k = 0; k <= nx * ny; k++) {
+			total += c[k];
+			if (k <= u)
+				below += c[k];
+			if (k >= u)
+				above += c[k];
+		}
+		free(c);
+		out->p = 2.0 * (below < above ? below : above) / total;
+		out->exact = 1;
+	} else {
+		double m = (double)nx, k = (double)ny, nn = (double)n;
+		double var = m * k / 12.0 * ((nn + 1.0) - ties / (nn * (nn - 1.0)));
+		double z = fabs(out->u - m * k / 2.0) - 0.5;
+
+		if (var <= 0.0)
+			out->p = 1.0;	/* every value tied: nothing to tell apart */
+		else
+			out->p = erfc((z > 0.0 ? z : 0.0) / sqrt(var) / sqrt(2.0));
+		out->exact = 0;
+	}
+	if (out->p > 1.0)
+		out->p = 1.0;
+	return 0;
+}
+
+double bb_mwu_min_p(size_t m, size_t n)
+{
+	double c = 1.0;
+
+	/* C(m + n, m) = prod_{i=1..m} (n + i) / i, exact in doubles while it is small */
+	for (size_t i = 1; i <= m && c < 1e6; i++)
+		c = c * (double)(n + i) / (double)i;
+	return c <= 2.0 ? 1.0 : 2.0 / c;
+}
+
+int bb_ratio_interval(const double *a, size_t na, const double *b, size_t nb, double *lo, double *hi,
+		      double *level)
+{
+	size_t mn, k = 0;
+	double *r;
+
+	if (!a || !b || !lo || !hi || !level || !na || !nb)
+		return -EINVAL;
+	for (size_t i = 0; i < na; i++)
+		if (!isfinite(a[i]) || a[i] <= 0.0)
+			return -EINVAL;
+	for (size_t j = 0; j < nb; j++)
+		if (!isfinite(b[j]) || b[j] <= 0.0)
+			return -EINVAL;
+	if (na > BB_RATIO_PAIRS_MAX / nb)
+		return -E2BIG;
+	mn = na * nb;
+	r = malloc(mn * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			r[i * nb + j] = b[j] / a[i];
+	qsort(r, mn, sizeof(*r), cmp_double);
+	if (na <= BB_MWU_EXACT_MAX && nb <= BB_MWU_EXACT_MAX) {
+		double *c = mwu_counts(na, nb), total = 0.0, cum = 0.0;
+
+		if (!c) {
+			free(r);
+			return -ENOMEM;
+		}
+		for (size_t u = 0; u <= mn; u++)
+			total += c[u];
+		/* the largest k with P(U <= k - 1) <= 0.025 */
+		while (k < mn && cum + c[k] <= 0.025 * total)
+			cum += c[k++];
+		if (!k)
+			cum = c[k++];	/* too few for 95%: the range, at the confidence it has */
+		*level = 1.0 - 2.0 * cum / total;
+		free(c);
+	} else {
+		double m = (double)mn, kk = floor(m / 2.0 - 1.959963984540054 * sqrt(m * (double)(na + nb + 1) / 12.0));
+
+		k = kk < 1.0 ? 1 : (size_t)kk;
+		*level = 0.95;	/* normal approximation of the same rank */
+	}
+	*lo = r[k - 1];
+	*hi = r[mn - k];
+	free(r);
+	return 0;
 }

@@ -76,9 +76,26 @@ void usage_compare(void)
 {
 	printf("usage: barbench compare A B [--json]\n"
 	       "\n"
-	       "Per configuration in both results folders: medians, the ratio B/A and an interval\n"
-	       "from the two 95%% confidence intervals; a change is significant when the interval\n"
-	       "excludes 1. Exit 0 when nothing changed significantly, 3 when something did.\n");
+	       "Per configuration in both results folders: the medians over repetitions (a\n"
+	       "median below the timer resolution as \"< R ns\"), the ratio of medians B/A with\n"
+	       "a 95%% distribution-free interval (order statistics of the pairwise ratios of\n"
+	       "repetitions, Hodges-Lehmann/Bauer; fewer repetitions: the range, at the\n"
+	       "confidence it has), and a two-sided Mann-Whitney U test on the repetitions'\n"
+	       "medians (exact without ties up to 50 a side).  A change is significant when\n"
+	       "both sides have at least 3 repetitions, p < 0.05 and the medians differ by\n"
+	       "more than the timer resolution; with 3 a side p is never below 0.1, so 4 a\n"
+	       "side are needed to find a change.  Warnings come first when the manifests\n"
+	       "differ in CPU, hypervisor, kernel, timer, build or barbench version, or a\n"
+	       "folder has none.\n"
+	       "\n"
+	       "  --json   one object: a, b, warnings, test, configs (config, a_p50_ns,\n"
+	       "           b_p50_ns, ratio, ratio_lo, ratio_hi, p_value, reps_a, reps_b,\n"
+	       "           verdict: faster, slower, no change, not enough repetitions,\n"
+	       "           below resolution); numbers are finite or null\n"
+	       "\n"
+	       "Exit 0 when nothing changed significantly, 3 when something did; 2 when a\n"
+	       "folder has no or a malformed runs.csv, or none of its configurations is in\n"
+	       "the other.\n");
 }
 
 /* One (device, region) of the study, opened and described. */

@@ -6,6 +6,7 @@
  * with file:line.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "check.h"
 
 static char dir_a[256], dir_b[256];
+static double resolution;	/* written into every row of write_runs */
 
 /* A runs.csv of one sparse and one trap configuration, @reps repetitions each. */
 static void write_runs(const char *dir, unsigned reps, const double *p50, double trap_p50, double scale)
@@ -46,6 +48,7 @@ static void write_runs(const char *dir, unsigned reps, const double *p50, double
 		r.s.p999 = 20 * p50[i] * scale;
 		r.memslots = 2;
 		r.mappings = 3;
+		r.resolution_ns = resolution;
 		bb_runs_csv_row(f, &r);
 		snprintf(r.id, sizeof(r.id), "dev-r0-trap-%u", i);
 		snprintf(r.policy, sizeof(r.policy), "trap");
@@ -115,19 +118,157 @@ static void test_aggregate(void)
 	bb_recs_free(&recs);
 }
 
+/* bb_compare into a string; returns its result. */
+static int compare_text(bool json, char **text)
+{
+	struct bb_diag d;
+	size_t len;
+	FILE *f = open_memstream(text, &len);
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	r = bb_compare(dir_a, dir_b, f, json, &d);
+	fclose(f);
+	return r;
+}
+
+static void write_manifest(const char *dir, const char *cpu)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	f = fopen(path, "w");
+	fprintf(f, "{\"system\": {\"hostname\": \"h\", \"cpu_model\": \"%s\", \"kernel_release\": \"6.1\"},\n"
+		"\"build\": {\"compiler\": \"GNU 12.2.0\", \"cflags\": \"-O2\", \"build_type\": \"Release\"},\n"
+		"\"barbench_version\": \"0.1\", \"timer\": {\"step_cycles\": 20, \"resolution_ns\": 8.696}}\n", cpu);
+	fclose(f);
+}
+
+static void no_number_sentinels(const char *text, const char *what)
+{
+	if (strstr(text, "1e+300") || strstr(text, "inf") || strstr(text, "nan") || strstr(text, "0.000 ")) {
+		bb_failures++;
+		fprintf(stderr, "%s: a sentinel, inf, nan or 0.000 in:\n%s\n", what, text);
+	}
+	bb_checks++;
+}
+
 static void test_compare(void)
 {
 	static const double base[] = { 10, 11, 9, 10, 10, 12, 9, 11, 10, 10 };
+	static const double zeros[] = { 0, 0, 0, 0, 0 }, five[] = { 10, 11, 9, 12, 8 };
+	static const double tiny_a[] = { 0.05, 0.04, 0.06, 0.05, 0.05 }, tiny_b[] = { 0.2, 0.3, 0.2, 0.25, 0.2 };
 	struct bb_diag d;
 	FILE *null = fopen("/dev/null", "w");
+	char *t = NULL;
 
+	resolution = 0;
 	write_runs(dir_a, 10, base, 400, 1.0);
 	write_runs(dir_b, 10, base, 400, 1.0);
 	CHECK_EQ(bb_compare(dir_a, dir_b, null, false, &d), 0);	/* a copy: nothing significant */
+	CHECK_EQ(bb_compare(dir_a, dir_a, null, false, &d), 0);	/* itself */
 	write_runs(dir_b, 10, base, 400, 3.0);
 	CHECK_EQ(bb_compare(dir_a, dir_b, null, false, &d), 1);	/* sparse 3x slower, trap unchanged */
 	write_runs(dir_b, 10, base, 400, 1.05);
-	CHECK_EQ(bb_compare(dir_a, dir_b, null, true, &d), 0);	/* within the intervals */
+	CHECK_EQ(bb_compare(dir_a, dir_b, null, true, &d), 0);	/* within the spread of the repetitions */
+
+	/* one run a side: a difference of 3x, but nothing to test it with */
+	write_runs(dir_a, 1, base, 400, 1.0);
+	write_runs(dir_b, 1, base, 300, 3.0);
+	CHECK_EQ(compare_text(false, &t), 0);
+	CHECK_STR_HAS(t, "not enough repetitions to test (A 1, B 1; 3 each needed)");
+	CHECK(!strstr(t, "(significant)"));
+	CHECK_STR_HAS(t, "2 configurations in both, 0 significant changes, 2 not tested");
+	free(t);
+	CHECK_EQ(compare_text(true, &t), 0);
+	CHECK_STR_HAS(t, "\"verdict\":\"not enough repetitions\"");
+	CHECK_STR_HAS(t, "\"p_value\":null");
+	CHECK_STR_HAS(t, "\"reps_a\":1,\"reps_b\":1");
+	free(t);
+
+	/* 5 repetitions a side without ties, every B above every A: U = 25, exact p = 2/252 */
+	write_runs(dir_a, 5, five, 400, 1.0);
+	write_runs(dir_b, 5, five, 400, 3.0);
+	CHECK_EQ(compare_text(true, &t), 1);
+	CHECK_STR_HAS(t, "\"test\":\"mann-whitney-u\"");
+	CHECK_STR_HAS(t, "\"p_value\":0.00793651,\"reps_a\":5,\"reps_b\":5,\"verdict\":\"slower\"");
+	CHECK_STR_HAS(t, "\"ratio\":3,");
+	CHECK_STR_HAS(t, "\"warnings\":[\"A ");	/* no manifest to check */
+	CHECK_STR_HAS(t, "has no manifest.json");
+	free(t);
+	/* the other way: faster */
+	write_runs(dir_a, 5, base, 400, 3.0);
+	write_runs(dir_b, 5, base, 400, 1.0);
+	CHECK_EQ(compare_text(false, &t), 1);
+	CHECK_STR_HAS(t, "faster (significant)");
+	free(t);
+	/* 3 and 3 separated: p = 0.1 at best, never significant, and said so */
+	write_runs(dir_a, 3, base, 400, 1.0);
+	write_runs(dir_b, 3, base, 400, 3.0);
+	CHECK_EQ(compare_text(false, &t), 0);
+	CHECK_STR_HAS(t, "too few repetitions for any p below 0.05");
+	free(t);
+
+	/* medians of 0, no resolution recorded: no sentinel, no inf, no nan */
+	write_runs(dir_a, 5, zeros, 400, 1.0);
+	write_runs(dir_b, 5, zeros, 400, 1.0);
+	CHECK_EQ(compare_text(false, &t), 0);
+	no_number_sentinels(t, "medians of 0");
+	CHECK_STR_HAS(t, "below resolution (both medians 0)");
+	CHECK_STR_HAS(t, "does not record the timer resolution");
+	free(t);
+	CHECK_EQ(compare_text(true, &t), 0);
+	no_number_sentinels(t, "medians of 0, json");
+	CHECK_STR_HAS(t, "\"ratio\":null,\"ratio_lo\":null,\"ratio_hi\":null");
+	CHECK_STR_HAS(t, "\"verdict\":\"below resolution\"");
+	free(t);
+	/* one side at 0, the other measured */
+	write_runs(dir_b, 5, base, 400, 1.0);
+	CHECK_EQ(compare_text(false, &t), 1);
+	no_number_sentinels(t, "A at 0");
+	free(t);
+	/* medians below a recorded resolution of 0.5 ns: "< 0.50 ns", below resolution, not a change */
+	resolution = 0.5;
+	write_runs(dir_a, 5, tiny_a, 400, 1.0);
+	write_runs(dir_b, 5, tiny_b, 400, 1.0);
+	CHECK_EQ(compare_text(false, &t), 0);
+	CHECK_STR_HAS(t, "< 0.50 ns");
+	CHECK_STR_HAS(t, "below resolution (0.15 ns apart, resolution 0.5 ns)");
+	CHECK(!strstr(t, "does not record the timer resolution"));
+	no_number_sentinels(t, "below resolution");
+	free(t);
+	/* a difference that passes the test but not the resolution: 10 vs 10.5 ns at 1 ns */
+	resolution = 1.0;
+	write_runs(dir_a, 5, base, 400, 1.0);
+	write_runs(dir_b, 5, base, 400, 1.0);
+	{
+		static const double a5[] = { 10.0, 10.1, 10.2, 10.3, 10.4 }, b5[] = { 10.5, 10.6, 10.7, 10.8, 10.9 };
+
+		write_runs(dir_a, 5, a5, 400, 1.0);
+		write_runs(dir_b, 5, b5, 400, 1.0);
+	}
+	CHECK_EQ(compare_text(true, &t), 0);
+	CHECK_STR_HAS(t, "\"p_value\":0.00793651,\"reps_a\":5,\"reps_b\":5,\"verdict\":\"below resolution\"");
+	free(t);
+
+	/* manifests: the same machine says nothing, another CPU is named */
+	resolution = 0.5;
+	write_runs(dir_a, 5, base, 400, 1.0);
+	write_runs(dir_b, 5, base, 400, 1.0);
+	write_manifest(dir_a, "Intel(R) Xeon(R) Processor");
+	write_manifest(dir_b, "Intel(R) Xeon(R) Processor");
+	CHECK_EQ(compare_text(true, &t), 0);
+	CHECK_STR_HAS(t, "\"warnings\":[]");
+	free(t);
+	write_manifest(dir_b, "AMD EPYC 7763");
+	CHECK_EQ(compare_text(false, &t), 0);
+	CHECK(!strncmp(t, "warning: the folders differ in CPU model: A 'Intel(R) Xeon(R) Processor', B 'AMD EPYC 7763'", 89));
+	free(t);
+	CHECK_EQ(compare_text(true, &t), 0);
+	CHECK_STR_HAS(t, "\"warnings\":[\"the folders differ in CPU model: A 'Intel(R) Xeon(R) Processor', B 'AMD EPYC 7763'\"");
+	free(t);
 	fclose(null);
 }
 

@@ -182,6 +182,115 @@ static void test_errors(void)
 	CHECK_NEAR(s.stdev, sqrt(0.5), 1e-12);
 }
 
+/*
+ * Mann-Whitney U against values counted by hand: the exact null distribution
+ * of U for sizes m, n is the number of orderings of the pooled sample with
+ * each U, C(m + n, m) orderings in all (20 for 3 and 3, 70 for 4 and 4,
+ * 252 for 5 and 5; P(U <= u) for 5 and 5: 1, 2, 4, 7 / 252 for u = 0..3,
+ * the table of Mann & Whitney 1947).
+ */
+static void test_mann_whitney(void)
+{
+	static const double a3[] = { 1, 2, 3 }, b3[] = { 4, 5, 6 };
+	static const double a4[] = { 1, 2, 3, 4 }, b4[] = { 5, 6, 7, 8 };
+	static const double a5[] = { 1, 2, 3, 4, 6 }, b5[] = { 5, 7, 8, 9, 10 };
+	static const double c5[] = { 1.5, 2, 3, 4, 5 }, d5[] = { 2.5, 6, 7, 8, 9 };
+	static const double mixed_x[] = { 3, 1, 5 }, mixed_y[] = { 2, 4, 6 };
+	static const double t_x[] = { 1, 1, 2, 2 }, t_y[] = { 2, 2, 3, 3 };
+	static const double same[] = { 7, 7, 7 };
+	double big_x[60], big_y[60], bad[] = { 1, NAN };
+	struct bb_mwu r;
+
+	/* fully separated 3 and 3: U = 0, one ordering of 20 each way: p = 2/20 */
+	CHECK_EQ(bb_mann_whitney(a3, 3, b3, 3, &r), 0);
+	CHECK_NEAR(r.u, 0, 0);
+	CHECK_NEAR(r.p, 0.1, 1e-12);
+	CHECK_EQ(r.exact, 1);
+	CHECK_EQ(bb_mann_whitney(b3, 3, a3, 3, &r), 0);	/* the other side: U = 9, same p */
+	CHECK_NEAR(r.u, 9, 0);
+	CHECK_NEAR(r.p, 0.1, 1e-12);
+	/* 4 and 4: 2/70 */
+	CHECK_EQ(bb_mann_whitney(a4, 4, b4, 4, &r), 0);
+	CHECK_NEAR(r.p, 2.0 / 70.0, 1e-12);
+	/* 5 and 5, U = 1 (6 > 5): 2 * 2/252; U = 3: 2 * 7/252 */
+	CHECK_EQ(bb_mann_whitney(a5, 5, b5, 5, &r), 0);
+	CHECK_NEAR(r.u, 1, 0);
+	CHECK_NEAR(r.p, 4.0 / 252.0, 1e-12);
+	CHECK_EQ(bb_mann_whitney(c5, 5, d5, 5, &r), 0);
+	CHECK_NEAR(r.u, 3, 0);
+	CHECK_NEAR(r.p, 14.0 / 252.0, 1e-12);
+	/* interleaved: U = 3 (3 > 2, 5 > 2, 5 > 4), P(U <= 3) = (1 + 1 + 2 + 3)/20: p = 0.7 */
+	CHECK_EQ(bb_mann_whitney(mixed_x, 3, mixed_y, 3, &r), 0);
+	CHECK_NEAR(r.u, 3, 0);
+	CHECK_NEAR(r.p, 0.7, 1e-12);
+	/*
+	 * Ties: normal approximation.  Mid-ranks 1.5 1.5 | 4.5 x4 | 7.5 7.5, R_x = 12,
+	 * U = 2; var = 16/12 (9 - (6 + 60 + 6)/56) = 10.2857; z = (6 - 0.5)/3.2071 = 1.7150
+	 * p = erfc(z / sqrt 2) = 0.086359 (R: wilcox.test(c(1,1,2,2), c(2,2,3,3))).
+	 */
+	CHECK_EQ(bb_mann_whitney(t_x, 4, t_y, 4, &r), 0);
+	CHECK_NEAR(r.u, 2, 0);
+	CHECK_EQ(r.exact, 0);
+	CHECK_NEAR(r.p, 0.0863587396, 1e-9);
+	/* all tied: nothing to tell apart */
+	CHECK_EQ(bb_mann_whitney(same, 3, same, 3, &r), 0);
+	CHECK_NEAR(r.p, 1, 0);
+	/* above the exact limit: the normal approximation; 60 and 60 separated: U = 0, p tiny */
+	for (int i = 0; i < 60; i++) {
+		big_x[i] = i;
+		big_y[i] = 100 + i;
+	}
+	CHECK_EQ(bb_mann_whitney(big_x, 60, big_y, 60, &r), 0);
+	CHECK_EQ(r.exact, 0);
+	CHECK(r.p < 1e-15);
+	CHECK_EQ(bb_mann_whitney(big_x, 60, big_x, 60, &r), 0);
+	CHECK(r.p > 0.99);
+	/* refused */
+	CHECK_EQ(bb_mann_whitney(bad, 2, a3, 3, &r), -EINVAL);
+	CHECK_EQ(bb_mann_whitney(a3, 0, b3, 3, &r), -EINVAL);
+	CHECK_EQ(bb_mann_whitney(NULL, 3, b3, 3, &r), -EINVAL);
+	/* the smallest p of the exact test */
+	CHECK_NEAR(bb_mwu_min_p(3, 3), 0.1, 1e-12);
+	CHECK_NEAR(bb_mwu_min_p(4, 4), 2.0 / 70.0, 1e-12);
+	CHECK_NEAR(bb_mwu_min_p(1, 1), 1, 0);
+	CHECK(bb_mwu_min_p(3, 4) > 0.05 && bb_mwu_min_p(3, 5) < 0.05);	/* 2/35, 2/56 */
+}
+
+/*
+ * The ratio interval: order statistics of the pairwise ratios.  5 and 5:
+ * P(U <= 2) = 4/252 <= 0.025 < P(U <= 3) = 7/252, so k = 3 and the
+ * confidence is 1 - 8/252 = 0.968 (Hollander & Wolfe's table for the
+ * Moses interval).  3 and 3: k = 1, the range, 0.90.
+ */
+static void test_ratio_interval(void)
+{
+	static const double a[] = { 1, 2, 4, 8, 16 }, b[] = { 3, 5, 6, 12, 40 };
+	static const double a3[] = { 10, 20, 40 }, b3[] = { 5, 10, 30 };
+	static const double zero[] = { 0, 1, 2 };
+	double lo, hi, level, big[1100];
+
+	/* 3rd smallest of b/a: 3/16, 5/16, 6/16 = 3/8; 3rd largest: 40, 20, 12 */
+	CHECK_EQ(bb_ratio_interval(a, 5, b, 5, &lo, &hi, &level), 0);
+	CHECK_NEAR(lo, 0.375, 1e-12);
+	CHECK_NEAR(hi, 12, 1e-12);
+	CHECK_NEAR(level, 1.0 - 8.0 / 252.0, 1e-12);
+	CHECK_EQ(bb_ratio_interval(a3, 3, b3, 3, &lo, &hi, &level), 0);
+	CHECK_NEAR(lo, 0.125, 1e-12);	/* 5/40 */
+	CHECK_NEAR(hi, 3, 1e-12);	/* 30/10 */
+	CHECK_NEAR(level, 0.9, 1e-12);
+	/* a copy: the interval holds 1 */
+	CHECK_EQ(bb_ratio_interval(a, 5, a, 5, &lo, &hi, &level), 0);
+	CHECK(lo < 1 && hi > 1);
+	/* never a ratio of or to 0; not more pairs than the bound */
+	CHECK_EQ(bb_ratio_interval(zero, 3, a3, 3, &lo, &hi, &level), -EINVAL);
+	CHECK_EQ(bb_ratio_interval(a3, 3, zero, 3, &lo, &hi, &level), -EINVAL);
+	for (int i = 0; i < 1100; i++)
+		big[i] = 1 + i;
+	CHECK_EQ(bb_ratio_interval(big, 1000, big, 1000, &lo, &hi, &level), 0);
+	CHECK(lo < 1 && hi > 1 && level == 0.95);
+	CHECK_EQ(bb_ratio_interval(big, 1100, big, 1000, &lo, &hi, &level), -E2BIG);
+}
+
 int main(void)
 {
 	test_three();
@@ -192,5 +301,7 @@ int main(void)
 	test_ranks();
 	test_percentile();
 	test_errors();
+	test_mann_whitney();
+	test_ratio_interval();
 	return bb_test_done("test_stats");
 }

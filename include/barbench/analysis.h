@@ -155,8 +155,13 @@ struct bb_report_opts {
 int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d);
 
 /*
- * Per configuration present in both: ratio of medians (B / A) with an
- * interval from the two CIs, marked significant when it excludes 1.
+ * Per configuration present in both: medians, the ratio of medians B / A
+ * with the distribution-free interval of bb_ratio_interval, and a two-sided
+ * Mann-Whitney U test on the repetitions' medians (bb_mann_whitney).
+ * Significant only with 3 or more repetitions a side, p < 0.05 and a
+ * difference of medians above the timer resolution.  Warnings first (text
+ * lines, or the JSON "warnings") when the manifests differ in CPU,
+ * hypervisor, kernel, timer, build or version, or one is missing.
  * Returns the number of significant changes (>= 0) or a negative errno.
  */
 int bb_compare(const char *a, const char *b, FILE *out, bool json, struct bb_diag *d);
