@@ -116,6 +116,21 @@ int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uin
 	return bb_diag_set(d, -EINVAL, "%s: the device keeps asking for a larger argsz", name);
 }
 
+int bb_dev_numa_node(const struct bb_dev *dev)
+{
+	return dev->ops->numa_node ? dev->ops->numa_node(dev) : -1;
+}
+
+int bb_dev_allow_writes(struct bb_dev *dev)
+{
+	return dev->ops->allow_writes ? dev->ops->allow_writes(dev) : 0;
+}
+
+const char *bb_dev_trap_path(const struct bb_dev *dev)
+{
+	return dev->ops->trap_path ? dev->ops->trap_path : "pread";
+}
+
 enum bb_guard bb_dev_guard(const struct bb_dev *dev)
 {
 	if (dev->real_hw)

@@ -346,7 +346,7 @@ int cmd_calibrate(int argc, char **argv)
 		if (!figs[i].ok)
 			fprintf(stderr, "barbench: calibrate: %s: %s\n", figs[i].name, d.msg);
 	}
-	if (dev->ops == &bb_backend_vfio_user)
+	if (dev->ops->flags & BB_BACKEND_TRAP_MESSAGE)
 		nref = reference_traps(dev, r.index, samples, &tsc, overhead, refs, ref_device, sizeof(ref_device));
 	memcpy(sorted, ratios, reps * sizeof(double));
 	qsort(sorted, reps, sizeof(double), cmp_double);

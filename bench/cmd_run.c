@@ -174,14 +174,13 @@ int cmd_run(int argc, char **argv)
 	uint64_t region = 0, width = 4, samples = 10000, warmup = UINT64_MAX, cpu_arg = 0, batch = 0;
 	bool has_region = false, has_cpu = false, ioeventfd = false, has_ioeventfd = false;
 	bool allow_writes = false;	/* real devices: --allow-writes */
-	char guest_exec[16] = "";
-	double guest_ratio = 0;
+	struct bb_runner_probe probe;
 	struct bb_param params[BB_POLICY_MAX_PARAMS];
 	char pkeys[BB_POLICY_MAX_PARAMS][64];
 	struct bb_workload_spec specs[MAX_LIST];
 	struct bb_workload wls[MAX_LIST];
 	char wl_why[MAX_LIST][BB_DIAG_MAX];
-	const struct bb_runner_ops *runner = &bb_runner_host;
+	const struct bb_runner_ops *runner;
 	struct bb_registry reg;
 	struct bb_dev *dev = NULL;
 	struct bb_region rgn;
@@ -281,11 +280,10 @@ int cmd_run(int argc, char **argv)
 		return bb_cli_fail(BB_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
 	if (!device || !out)
 		return bb_cli_fail(BB_EXIT_USAGE, "run: --device and --out are required (see barbench run --help)");
-	if (!strcmp(runner_name, "guest"))
-		runner = &bb_runner_guest;
-	else if (strcmp(runner_name, "host"))
-		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: host or guest", runner_name);
-	if (has_ioeventfd && runner != &bb_runner_guest)
+	runner = bb_runner_find(runner_name);
+	if (!runner)
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: one of %s", runner_name, bb_runner_names());
+	if (has_ioeventfd && !(runner->flags & BB_RUNNER_IOEVENTFD))
 		return bb_cli_fail(BB_EXIT_USAGE, "run: --param ioeventfd: a parameter of the guest runner "
 				   "(--runner guest), not of %s", runner->name);
 	if (warmup == UINT64_MAX)
@@ -333,9 +331,9 @@ int cmd_run(int argc, char **argv)
 					   runner->name);
 		}
 	}
-	if (runner == &bb_runner_guest && bb_kvm_available(&d)) {
+	if (bb_runner_probe(runner, &probe, &d)) {
 		bb_registry_free(&reg);
-		return bb_cli_fail(BB_EXIT_FAIL, "run: --runner guest: %s", d.msg);
+		return bb_cli_fail(BB_EXIT_FAIL, "run: --runner %s: %s", runner->name, d.msg);
 	}
 
 	err = bb_dev_open(device, &dev, &d);
@@ -344,7 +342,7 @@ int cmd_run(int argc, char **argv)
 		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 	}
 	if (allow_writes)
-		bb_vfio_allow_writes(dev);	/* a no-op for the emulated device, always writable */
+		bb_dev_allow_writes(dev);	/* a backend without the hook never needs leave */
 	if (!has_region) {
 		if (dev->nr_regions != 1) {
 			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s has %" PRIu32 " regions: choose one with --region",
@@ -358,13 +356,9 @@ int cmd_run(int argc, char **argv)
 		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 		goto out_dev;
 	}
-	if (runner == &bb_runner_guest) {
-		uint64_t gpa;
-
-		if (bb_guest_region_gpa(&rgn, &gpa, &d)) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "run: --runner guest: %s: %s", device, d.msg);
-			goto out_region;
-		}
+	if (bb_runner_fits(runner, &rgn, &d)) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: %s: %s", runner->name, device, d.msg);
+		goto out_region;
 	}
 	nmt = bb_dev_must_trap(dev, rgn.index, mt);
 	/* the cost model predicts each run (with --cost); the profile steers budget */
@@ -432,11 +426,7 @@ int cmd_run(int argc, char **argv)
 		goto out_wl;
 	}
 	overhead = bb_tsc_overhead(20000);
-	if (runner == &bb_runner_guest && bb_guest_exec_detect(&tsc, guest_exec, sizeof(guest_exec), &guest_ratio, &d)) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: --runner guest: %s", d.msg);
-		goto out_wl;
-	}
-	if (bb_place(has_cpu ? (int)cpu_arg : -1, bb_vfio_numa_node(dev), &pl, &d)) {
+	if (bb_place(has_cpu ? (int)cpu_arg : -1, bb_dev_numa_node(dev), &pl, &d)) {
 		status = bb_cli_fail(BB_EXIT_USAGE, "run: placement: %s", d.msg);
 		goto out_wl;
 	}
@@ -567,10 +557,10 @@ int cmd_run(int argc, char **argv)
 		fputc('}', ex);
 	}
 	fputc(']', ex);
-	if (runner == &bb_runner_guest) {
+	if (runner->flags & BB_RUNNER_IN_GUEST) {
 		fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
-			"\"guest_note\":", guest_exec, guest_ratio, BB_KVM_MODE_PROTECTED32, ioeventfd ? "true" : "false");
-		bb_json_string(ex, !strcmp(guest_exec, "emulated") ?
+			"\"guest_note\":", probe.exec, probe.exec_ratio, probe.mode, ioeventfd ? "true" : "false");
+		bb_json_string(ex, !strcmp(probe.exec, "emulated") ?
 			       "guest instructions are emulated on this host (a guest ALU loop runs guest_exec_ratio "
 			       "times slower than natively): guest figures are not representative of bare metal" :
 			       "guest instructions run natively");
@@ -604,9 +594,9 @@ int cmd_run(int argc, char **argv)
 		}
 		for (size_t i = 0; i < nskipped; i++)
 			printf("skipped: %s: %s\n", skipped[i].what, skipped[i].why);
-		if (runner == &bb_runner_guest)
-			printf("guest: %s, guest_exec=%s (ALU loop %.0fx the host's)%s\n", BB_KVM_MODE_PROTECTED32,
-			       guest_exec, guest_ratio, !strcmp(guest_exec, "emulated") ?
+		if (runner->flags & BB_RUNNER_IN_GUEST)
+			printf("guest: %s, guest_exec=%s (ALU loop %.0fx the host's)%s\n", probe.mode,
+			       probe.exec, probe.exec_ratio, !strcmp(probe.exec, "emulated") ?
 			       ": guest figures are not representative of bare metal" : "");
 		printf("results: %s/runs.csv (%zu runs), %s/manifest.json\n", out, nrows, out);
 	}

@@ -704,7 +704,7 @@ int cmd_study(int argc, char **argv)
 							/* guest runs only for the workloads the study gives them */
 							for (unsigned k = 0; k < st->nr_guest_workloads; k++)
 								guest_wl |= !strcmp(st->guest_workloads[k], st->workloads[w]);
-							if (!strcmp(st->runners[ru], "guest") && !guest_wl)
+							if (runners[ru] && (runners[ru]->flags & BB_RUNNER_IN_GUEST) && !guest_wl)
 								continue;
 							j = &jobs[njobs++];
 
@@ -795,14 +795,18 @@ int cmd_study(int argc, char **argv)
 		goto out;
 	}
 	overhead = bb_tsc_overhead(20000);
-	/* the guest runner where KVM is usable; elsewhere its runs are skipped with the reason */
+	/* a runner that cannot run here (the guest runner without a usable KVM) is skipped with the reason */
 	for (unsigned i = 0; i < st->nr_runners; i++) {
-		if (!runners[i] || runners[i] != &bb_runner_guest)
+		struct bb_runner_probe pr;
+
+		if (!runners[i])
 			continue;
-		if (bb_guest_exec_detect(&tsc, guest_exec, sizeof(guest_exec), &guest_ratio, &d)) {
+		if (bb_runner_probe(runners[i], &pr, &d)) {
 			runners[i] = NULL;
 			snprintf(runner_why[i], sizeof(runner_why[i]), "%s", d.msg);
-			guest_exec[0] = '\0';
+		} else if (pr.exec[0]) {
+			snprintf(guest_exec, sizeof(guest_exec), "%s", pr.exec);
+			guest_ratio = pr.exec_ratio;
 		}
 	}
 	have_ctr = !bb_counters_open(&ctr, NULL);
@@ -889,16 +893,15 @@ int cmd_study(int argc, char **argv)
 			r = 1;
 			snprintf(why, sizeof(why), "runner %s: %s", st->runners[j->runner], runner_why[j->runner]);
 		} else {
+			bool in_guest = runners[j->runner]->flags & BB_RUNNER_IN_GUEST;
 			struct bb_measure m = {
 				.device = t->spec, .dev = t->dev, .region = &t->region, .must_trap = t->mt,
 				.nr_must_trap = t->nmt, .tsc = &tsc, .overhead = overhead,
 				.counters = have_ctr ? &ctr : NULL, .out = out,
-				.samples = runners[j->runner] == &bb_runner_guest && st->guest_samples ? st->guest_samples
-												    : st->samples,
-				.warmup = runners[j->runner] == &bb_runner_guest && st->guest_samples ? st->guest_samples / 10
-												    : st->warmup,
+				.samples = in_guest && st->guest_samples ? st->guest_samples : st->samples,
+				.warmup = in_guest && st->guest_samples ? st->guest_samples / 10 : st->warmup,
 				/* the model is calibrated with the host runner: it predicts host runs only */
-				.cost = t->have_cost && runners[j->runner] == &bb_runner_host ? &t->cost : NULL,
+				.cost = t->have_cost && !in_guest ? &t->cost : NULL,
 				.profile = t->profile.n ? &t->profile : NULL,
 			};
 			struct bb_combo cb = {

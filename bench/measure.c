@@ -64,6 +64,12 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 		bb_plan_free(&plan);
 		return 1;
 	}
+	if (bb_runner_fits(c->runner, m->region, d)) {
+		/* the runner cannot hold this region at all (the guest's 32-bit address space): not a failure */
+		snprintf(why, whylen, "%s", d->msg);
+		bb_plan_free(&plan);
+		return 1;
+	}
 	{
 		struct bb_run_cfg cfg = {
 			.dev = m->dev, .region = m->region, .plan = &plan, .wl = c->wl,
@@ -73,12 +79,6 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 		};
 
 		err = c->runner->run(&cfg, &res, d);
-	}
-	if (err == -EFBIG) {
-		/* the runner cannot hold this region at all (the guest's 32-bit address space): not a failure */
-		snprintf(why, whylen, "%s", d->msg);
-		bb_plan_free(&plan);
-		return 1;
 	}
 	if (err) {
 		bb_diag_prefix(d, "%s %s %" PRIu64, c->runner->name, c->ops->name, c->page_size);
@@ -111,7 +111,7 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 	row->bytes_s = res.wall_ns > 0 ? (double)res.bytes * 1e9 / res.wall_ns : 0;
 	row->have_ctr = res.have_ctr;
 	row->ctr = res.ctr;
-	row->guest = c->runner != &bb_runner_host;
+	row->guest = c->runner->flags & BB_RUNNER_IN_GUEST;
 	snprintf(row->guest_exec, sizeof(row->guest_exec), "%s", res.guest_exec);
 	snprintf(row->guest_mode, sizeof(row->guest_mode), "%s", res.guest_mode);
 	row->exits_mmio = res.exits_mmio;
@@ -257,8 +257,8 @@ int bb_cost_calibrate(struct bb_dev *dev, const struct bb_region *r, const struc
 	if (err)
 		return err;
 	out->per_memslot_ns = 0;	/* host runner: no memslot */
-	/* emu and vfio trap through pread/pwrite on an fd, vfio-user through a message */
-	snprintf(out->trap_path, sizeof(out->trap_path), "%s", strcmp(dev->ops->name, "vfio-user") ? "pread" : "vfio-user");
+	/* emu and vfio trap through pread/pwrite on an fd, vfio-user through a message: the backend says */
+	snprintf(out->trap_path, sizeof(out->trap_path), "%s", bb_dev_trap_path(dev));
 	snprintf(out->source, sizeof(out->source), "calibrated on %s region %u, %zu samples per path (trimmed means)%s",
 		 dev->spec, r->index, samples, mapped ? "" : "; mapped path: built-in defaults (nothing mapped here)");
 	return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "barbench/parse.h"
+#include "barbench/runner.h"
 #include "barbench/study.h"
 #include "cli.h"
 
@@ -252,8 +253,9 @@ int bb_study_parse(const char *text, size_t len, const char *name, struct bb_stu
 				err = list(&sp, key, rest, &st->runners[0][0], sizeof(st->runners[0]), BB_STUDY_MAX_LIST,
 					   &st->nr_runners);
 				for (unsigned i = 0; !err && i < st->nr_runners; i++)
-					if (strcmp(st->runners[i], "host") && strcmp(st->runners[i], "guest"))
-						return serr(&sp, "runners: '%s' is not host or guest", st->runners[i]);
+					if (!bb_runner_find(st->runners[i]))
+						return serr(&sp, "runners: '%s' is not one of %s", st->runners[i],
+							    bb_runner_names());
 				break;
 			case 8:
 				err = list(&sp, key, rest, &st->workloads[0][0], sizeof(st->workloads[0]), BB_STUDY_MAX_LIST,

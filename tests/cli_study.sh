@@ -113,7 +113,7 @@ bad 'device emu:layouts/nvme-msix-bar0\nsamples 5\n' 2 "bad.study:2: samples 5: 
 bad 'device emu:layouts/nvme-msix-bar0\ncolour red\n' 3 "bad.study:2: unknown key 'colour'"
 bad 'device emu:layouts/nvme-msix-bar0\npage-sizes 4K,12K\n' 4 "bad.study:2: page-sizes: '12K' is not a power of two"
 bad 'device emu:layouts/nvme-msix-bar0\nruners host\n' 5 "bad.study:2: unknown key 'runers'"
-bad 'device emu:layouts/nvme-msix-bar0\nrunners host,vm\n' 6 "bad.study:2: runners: 'vm' is not host or guest"
+bad 'device emu:layouts/nvme-msix-bar0\nrunners host,vm\n' 6 "bad.study:2: runners: 'vm' is not one of host, guest"
 bad 'device emu:layouts/nvme-msix-bar0\npolicies sparse,sparse\n' 7 "'sparse' given twice"
 bad 'device emu:layouts/nvme-msix-bar0\npolicies nope\n' 8 "no policy 'nope'"
 bad 'device emu:layouts/nvme-msix-bar0\nworkloads lat-read,nope\n' 9 "workload 'nope'"

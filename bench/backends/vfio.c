@@ -493,11 +493,14 @@ static ssize_t vfio_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *b
 const struct bb_backend_ops bb_backend_vfio = {
 	.name = "vfio",
 	.summary = "a real PCI device bound to vfio-pci: vfio:BDF[?layout=PATH]",
+	.trap_path = "pread",
 	.open = vfio_open,
 	.region_info = vfio_region_info,
 	.map = vfio_map,
 	.rw = vfio_rw,
 	.close = vfio_close,
+	.numa_node = bb_vfio_numa_node,
+	.allow_writes = bb_vfio_allow_writes,
 };
 
 int bb_vfio_numa_node(const struct bb_dev *dev)

@@ -726,6 +726,8 @@ fail:
 const struct bb_backend_ops bb_backend_vfio_user = {
 	.name = "vfio-user",
 	.summary = "a device served over the vfio-user protocol: mmap of the server's descriptors, trap path messages",
+	.flags = BB_BACKEND_TRAP_MESSAGE,
+	.trap_path = "vfio-user",
 	.open = vu_open,
 	.region_info = vu_region_info,
 	.map = vu_map,

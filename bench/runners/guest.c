@@ -859,9 +859,33 @@ out:
 	return err;
 }
 
+/* KVM usable here, and does it run guest instructions natively? */
+static int guest_probe(struct bb_runner_probe *out, struct bb_diag *d)
+{
+	int err = bb_kvm_available(d);
+
+	if (!err)
+		err = bb_guest_exec_detect(NULL, out->exec, sizeof(out->exec), &out->exec_ratio, d);
+	if (!err)
+		snprintf(out->mode, sizeof(out->mode), "%s", BB_KVM_MODE_PROTECTED32);
+	return err;
+}
+
+/* The whole region must sit below 4 GiB of guest-physical space (32-bit protected mode). */
+static int guest_fits(const struct bb_region *r, struct bb_diag *d)
+{
+	uint64_t gpa;
+	int err = bb_guest_region_gpa(r, &gpa, d);
+
+	return err ? -EFBIG : 0;
+}
+
 const struct bb_runner_ops bb_runner_guest = {
 	.name = "guest",
 	.summary = "a KVM guest (32-bit protected mode) performs the accesses: map windows as memslots, "
 		   "the rest as MMIO exits served by the backend",
+	.flags = BB_RUNNER_IN_GUEST | BB_RUNNER_IOEVENTFD,
 	.run = guest_runner,
+	.probe = guest_probe,
+	.fits = guest_fits,
 };

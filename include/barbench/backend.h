@@ -23,9 +23,15 @@
 
 struct bb_dev;
 
+/* The trap path is a message round trip to another process (vfio-user), not a system call on an fd. */
+#define BB_BACKEND_TRAP_MESSAGE 1u
+
 struct bb_backend_ops {
 	const char *name;	/* the spec prefix: "emu" for "emu:..." */
 	const char *summary;
+	uint32_t flags;		/* BB_BACKEND_* */
+	/* how a trapped access reaches the device, for the cost model and the manifest ("pread", "vfio-user") */
+	const char *trap_path;
 	/* Open @arg (the spec after "name:"); fill dev->nr_regions, dev->index, dev->priv. */
 	int (*open)(struct bb_dev *dev, const char *arg, struct bb_diag *d);
 	/*
@@ -50,6 +56,13 @@ struct bb_backend_ops {
 	 */
 	ssize_t (*rw)(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf, size_t len, bool write);
 	void (*close)(struct bb_dev *dev);
+	/* Optional.  The NUMA node the device hangs off, or -1 when unknown (NULL: unknown). */
+	int (*numa_node)(const struct bb_dev *dev);
+	/*
+	 * Optional.  The user allowed writes to the layout's rw ranges of a real
+	 * device (`run --allow-writes`).  NULL: the backend never needs leave.
+	 */
+	int (*allow_writes)(struct bb_dev *dev);
 };
 
 struct bb_dev {
@@ -81,6 +94,11 @@ void bb_dev_close(struct bb_dev *dev);
  */
 int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uint8_t **raw,
 		  size_t *raw_len, struct bb_diag *d);
+
+/* The optional hooks, with their defaults: -1, 0 (nothing to allow), ops->trap_path or "pread". */
+int bb_dev_numa_node(const struct bb_dev *dev);
+int bb_dev_allow_writes(struct bb_dev *dev);
+const char *bb_dev_trap_path(const struct bb_dev *dev);
 
 /* What a workload may touch on @dev (enum bb_guard). */
 enum bb_guard bb_dev_guard(const struct bb_dev *dev);

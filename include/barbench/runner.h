@@ -101,11 +101,41 @@ struct bb_run_result {
 
 void bb_run_result_free(struct bb_run_result *r);
 
+/* The accesses come from inside a VM: exits, memslots and guest_exec are recorded, the host cost model does not apply. */
+#define BB_RUNNER_IN_GUEST 1u
+/* Takes --param ioeventfd (doorbell writes absorbed by KVM_IOEVENTFD). */
+#define BB_RUNNER_IOEVENTFD 2u
+
+/* What a runner found out about this machine before running. */
+struct bb_runner_probe {
+	char exec[16];		/* "native" or "emulated" ("" when the runner executes nothing itself) */
+	double exec_ratio;	/* how much slower its ALU loop ran than the host's */
+	char mode[16];		/* the CPU mode it runs in ("protected32"), or "" */
+};
+
 struct bb_runner_ops {
 	const char *name;
 	const char *summary;
+	uint32_t flags;		/* BB_RUNNER_* */
 	int (*run)(const struct bb_run_cfg *cfg, struct bb_run_result *out, struct bb_diag *d);
+	/*
+	 * Optional.  Can this runner run here at all (KVM usable)?  0 and @out
+	 * filled, or a negative errno with why.  NULL: always.
+	 */
+	int (*probe)(struct bb_runner_probe *out, struct bb_diag *d);
+	/*
+	 * Optional.  Can it hold region @r (the guest's 32-bit address space)?
+	 * 0, or -EFBIG with why: such runs are skipped, not failed.  NULL: any.
+	 */
+	int (*fits)(const struct bb_region *r, struct bb_diag *d);
 };
+
+/* @ops->probe, or 0 with an empty @out when it has none. */
+int bb_runner_probe(const struct bb_runner_ops *ops, struct bb_runner_probe *out, struct bb_diag *d);
+/* @ops->fits, or 0 when it has none. */
+int bb_runner_fits(const struct bb_runner_ops *ops, const struct bb_region *r, struct bb_diag *d);
+/* "host, guest": the registered runners' names, for messages. */
+const char *bb_runner_names(void);
 
 extern const struct bb_runner_ops bb_runner_host;
 /* A KVM guest performs them (barbench/guest.h): MAP windows as memslots, TRAP windows as MMIO exits. */
