@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/analysis.h"
-#include "barbench/json.h"
+#include "analysis.h"
+#include "json.h"
 #include "barbench/stats.h"
 
 #define BB_COMPARE_MIN_REPS 3

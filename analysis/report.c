@@ -18,9 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "barbench/analysis.h"
-#include "barbench/manifest.h"
-#include "barbench/parse.h"
+#include "analysis.h"
+#include "manifest.h"
+#include "parse.h"
 #include "barbench/stats.h"
 
 extern const char bb_gp_cdf[], bb_gp_bars[], bb_gp_pagemap[], bb_gp_slots[], bb_gp_advise[];

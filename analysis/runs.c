@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "barbench/analysis.h"
-#include "barbench/parse.h"
+#include "analysis.h"
+#include "parse.h"
 #include "barbench/stats.h"
 
 #define MAX_FIELDS 64

@@ -287,3 +287,16 @@ int bb_ratio_interval(const double *a, size_t na, const double *b, size_t nb, do
 	free(r);
 	return 0;
 }
+
+double bb_tmean(const double *sorted, size_t n)
+{
+	double p99, sum = 0;
+	size_t k = 0;
+
+	if (!n)
+		return 0;
+	p99 = bb_percentile(sorted, n, 99.0);
+	for (size_t i = 0; i < n && sorted[i] <= p99; i++, k++)
+		sum += sorted[i];
+	return k ? sum / (double)k : 0;
+}

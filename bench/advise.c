@@ -13,7 +13,7 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/advise.h"
+#include "advise.h"
 
 #define K64 0x10000ull
 #define K4 0x1000ull

@@ -9,14 +9,6 @@
 
 #include "barbench/runner.h"
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 void bb_plan_unapply(struct bb_applied *a)
 {
 	if (!a)
@@ -45,7 +37,7 @@ int bb_plan_apply(struct bb_dev *dev, uint32_t index, const struct bb_plan *plan
 	out->maps = calloc(plan->nr_mappings, sizeof(*out->maps));
 	if (!out->maps)
 		return bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
-	t0 = now_ns();
+	t0 = bb_now_ns();
 	if (plan->reserve_va) {
 		/* DPDK's way: reserve the span, place each area's mmap at its offset */
 		uint64_t lo = plan->mappings[0].offset;
@@ -68,7 +60,7 @@ int bb_plan_apply(struct bb_dev *dev, uint32_t index, const struct bb_plan *plan
 		out->maps[i].size = m->size;
 		out->nr = i + 1;
 	}
-	out->map_ns = now_ns() - t0;
+	out->map_ns = bb_now_ns() - t0;
 	if (err)
 		bb_plan_unapply(out);
 	return err;

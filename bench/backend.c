@@ -8,8 +8,8 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
-#include "barbench/vfio_user.h"
-#include "barbench/vfio.h"
+#include "vfio_user.h"
+#include "vfio.h"
 
 static const struct bb_backend_ops *const backends[] = {
 	&bb_backend_emu,

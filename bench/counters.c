@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "barbench/counters.h"
-#include "barbench/manifest.h"
+#include "manifest.h"
 
 enum { GROUP_SW, GROUP_HW, GROUPS };
 

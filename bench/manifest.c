@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "barbench/manifest.h"
-#include "barbench/placement.h"
+#include "manifest.h"
+#include "placement.h"
 #include "barbench/timing.h"
 
 #ifndef BB_COMPILER

@@ -5,30 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/measure.h"
+#include "measure.h"
 #include "barbench/stats.h"
-
-unsigned bb_params_for(const struct bb_policy_ops *ops, const struct bb_param *all, unsigned n,
-		       struct bb_param *out, char *txt, size_t txtlen)
-{
-	unsigned k = 0;
-
-	if (txtlen)
-		txt[0] = '\0';
-	for (unsigned i = 0; i < n; i++) {
-		size_t kl = strlen(all[i].key);
-
-		for (unsigned j = 0; ops->params && ops->params[j] && k < BB_POLICY_MAX_PARAMS; j++) {
-			if (strncmp(ops->params[j], all[i].key, kl) || ops->params[j][kl] != '=')
-				continue;
-			out[k++] = all[i];
-			if (txtlen > strlen(txt))
-				snprintf(txt + strlen(txt), txtlen - strlen(txt), "%s%s=%s", k > 1 ? ";" : "",
-					 all[i].key, all[i].value);
-		}
-	}
-	return k;
-}
 
 static const char *op_name(const struct bb_workload *w)
 {
@@ -151,19 +129,6 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 	}
 	bb_run_result_free(&res);
 	return err;
-}
-
-double bb_tmean(const double *sorted, size_t n)
-{
-	double p99, sum = 0;
-	size_t k = 0;
-
-	if (!n)
-		return 0;
-	p99 = bb_percentile(sorted, n, 99.0);
-	for (size_t i = 0; i < n && sorted[i] <= p99; i++, k++)
-		sum += sorted[i];
-	return k ? sum / (double)k : 0;
 }
 
 int bb_measure_path(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "barbench/placement.h"
+#include "placement.h"
 
 #define ULONG_BITS (8 * sizeof(unsigned long))
 

@@ -18,7 +18,7 @@
 
 #include <linux/mempolicy.h>
 
-#include "barbench/placement.h"
+#include "placement.h"
 
 #define NODE_DIR "/sys/devices/system/node"
 

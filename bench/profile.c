@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/profile.h"
+#include "profile.h"
+#include "parse.h"
 
 int bb_profile_from_layout(const struct bb_layout *l, uint32_t index, unsigned width, struct bb_profile *out)
 {
@@ -37,20 +38,12 @@ int bb_profile_from_trace(const char *path, const struct bb_region *r, struct bb
 	struct bb_access *acc;
 	size_t n, len;
 	char *text;
-	FILE *f;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "rb");
-	if (!f)
-		return bb_diag_set(d, -ENOENT, "%s: %s", path, strerror(errno));
-	text = malloc((64u << 20) + 1);
-	if (!text) {
-		fclose(f);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	len = fread(text, 1, 64u << 20, f);
-	fclose(f);
+	err = bb_read_file(path, 64u << 20, &text, &len, d);
+	if (err)
+		return err;
 	err = bb_trace_parse(text, len, path, r, &acc, &n, d);
 	free(text);
 	if (err)

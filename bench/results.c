@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "barbench/manifest.h"
+#include "manifest.h"
 #include "barbench/result.h"
 
 static const char header[] =

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "barbench/sigbus.h"
+#include "sigbus.h"
 
 /* Where this thread's innermost guard jumps to; NULL outside bb_sigbus_call(). */
 static _Thread_local sigjmp_buf *guard_jmp;

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/parse.h"
+#include "parse.h"
 #include "barbench/runner.h"
-#include "barbench/study.h"
+#include "study.h"
 #include "cli.h"
 
 #define MAX_STUDY_BYTES (1u << 20)

@@ -307,6 +307,14 @@ int bb_tsc_init(struct bb_tsc *t, struct bb_diag *d)
 	return bb_diag_set(d, err, "no TSC frequency source: %s", note);
 }
 
+double bb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 uint64_t bb_tsc_step(unsigned reads)
 {
 	uint64_t best = UINT64_MAX, prev;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/parse.h"
-#include "barbench/analysis.h"
+#include "parse.h"
+#include "analysis.h"
 #include "barbench/workload.h"
 
 #define MAX_TARGETS 4096
@@ -293,24 +293,12 @@ int bb_trace_parse(const char *text, size_t len, const char *name, const struct 
 static int load_trace(const struct bb_workload_spec *spec, const struct bb_layout *l, const struct bb_region *r,
 		      enum bb_guard guard, struct bb_workload *w, struct bb_diag *d)
 {
-	FILE *f = fopen(spec->trace, "rb");
 	char *text;
 	size_t len;
-	int err;
+	int err = bb_read_file(spec->trace, MAX_TRACE_BYTES, &text, &len, d);
 
-	if (!f)
-		return bb_diag_set(d, -ENOENT, "%s: %s", spec->trace, strerror(errno));
-	text = malloc(MAX_TRACE_BYTES + 1);
-	if (!text) {
-		fclose(f);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", spec->trace);
-	}
-	len = fread(text, 1, MAX_TRACE_BYTES + 1, f);
-	fclose(f);
-	if (len > MAX_TRACE_BYTES) {
-		free(text);
-		return bb_diag_set(d, -EFBIG, "%s: larger than %u bytes", spec->trace, MAX_TRACE_BYTES);
-	}
+	if (err)
+		return err;
 	err = bb_trace_parse(text, len, spec->trace, r, &w->acc, &w->n, d);
 	free(text);
 	if (err)

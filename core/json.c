@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "barbench/json.h"
+#include "json.h"
 
 /* Length of the valid UTF-8 sequence starting at @s (non-ASCII), 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s)

@@ -12,7 +12,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/layout.h"
-#include "barbench/parse.h"
+#include "parse.h"
 
 #ifndef BB_LAYOUT_DIR
 #define BB_LAYOUT_DIR "layouts"
@@ -663,26 +663,15 @@ int bb_layout_parse(const char *text, size_t len, const char *name,
 
 int bb_layout_load(const char *path, struct bb_layout *out, struct bb_diag *d)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf;
 	size_t n;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!f)
-		return bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
-	buf = malloc(MAX_LAYOUT_BYTES + 1);
-	if (!buf) {
-		fclose(f);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	n = fread(buf, 1, MAX_LAYOUT_BYTES + 1, f);
-	if (ferror(f)) {
-		err = bb_diag_set(d, -EIO, "%s: read error", path);
-	} else {
-		err = bb_layout_parse(buf, n, path, out, d);
-	}
-	fclose(f);
+	err = bb_read_file(path, MAX_LAYOUT_BYTES, &buf, &n, d);
+	if (err)
+		return err;
+	err = bb_layout_parse(buf, n, path, out, d);
 	free(buf);
 	return err;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "barbench/model.h"
+#include "parse.h"
 
 void bb_cost_default(struct bb_cost *c)
 {
@@ -95,15 +96,15 @@ int bb_cost_parse(const char *text, size_t len, const char *name, struct bb_cost
 
 int bb_cost_load(const char *path, struct bb_cost *out, struct bb_diag *d)
 {
-	FILE *f = fopen(path, "r");
-	char buf[8192];
+	char *buf;
 	size_t n;
+	int err = bb_read_file(path, 1u << 16, &buf, &n, d);	/* a cost model is a few hundred bytes */
 
-	if (!f)
-		return bb_diag_set(d, -ENOENT, "%s: %s", path, strerror(errno));
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	return bb_cost_parse(buf, n, path, out, d);
+	if (err)
+		return err;
+	err = bb_cost_parse(buf, n, path, out, d);
+	free(buf);
+	return err;
 }
 
 void bb_cost_write(FILE *f, const struct bb_cost *c)

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "barbench/parse.h"
+#include "barbench/diag.h"
+
+#include "parse.h"
 
 int bb_parse_u64(const char *s, uint64_t *out)
 {
@@ -79,4 +85,69 @@ bool bb_strcpy(char *dst, size_t n, const char *src)
 	}
 	memcpy(dst, src, len + 1);
 	return false;
+}
+
+int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d)
+{
+	struct stat st;
+	size_t got = 0, cap;
+	char *p;
+	int fd, err;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err = bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
+		close(fd);
+		return err;
+	}
+	/* st_size is a hint (the file may grow while read): read until the end, at most max + 1 */
+	cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
+	p = malloc(cap + 1);
+	if (!p) {
+		close(fd);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (got == cap) {
+			char *np;
+
+			if (cap > max)
+				break;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			np = realloc(p, cap + 1);
+			if (!np) {
+				free(p);
+				close(fd);
+				return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+			}
+			p = np;
+		}
+		n = read(fd, p + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
+			free(p);
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got > max) {
+		free(p);
+		return bb_diag_set(d, -EFBIG, "%s: larger than %zu bytes", path, max);
+	}
+	p[got] = '\0';
+	*buf = p;
+	*len = got;
+	return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/json.h"
+#include "json.h"
 #include "barbench/plan.h"
 
 void bb_plan_init(struct bb_plan *p, const char *policy, uint64_t page_size, uint64_t region_size)

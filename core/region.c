@@ -14,7 +14,7 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/bytes.h"
+#include "bytes.h"
 #include "barbench/region.h"
 
 #define INFO_SZ ((uint32_t)sizeof(struct vfio_region_info))

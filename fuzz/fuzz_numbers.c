@@ -12,7 +12,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "barbench/parse.h"
+#include "parse.h"
 #include "barbench/workload.h"
 #include "cli.h"
 #include "fuzz.h"

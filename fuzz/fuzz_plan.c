@@ -23,8 +23,8 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/measure.h"
-#include "barbench/parse.h"
+#include "measure.h"
+#include "parse.h"
 #include "barbench/policy.h"
 #include "cli.h"
 #include "fuzz.h"

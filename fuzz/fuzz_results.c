@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/analysis.h"
-#include "barbench/study.h"
+#include "analysis.h"
+#include "study.h"
 #include "fuzz.h"
 
 static void check_rec(const struct bb_rec *r)

@@ -11,7 +11,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "barbench/study.h"
+#include "study.h"
 #include "fuzz.h"
 
 static void check_list(const char *base, size_t w, unsigned n, const char *what)

@@ -21,7 +21,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/region.h"
-#include "barbench/vfio_user.h"
+#include "vfio_user.h"
 #include "fuzz.h"
 
 static void caps_only(const uint8_t *data, size_t size)

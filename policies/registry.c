@@ -10,7 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "barbench/parse.h"
+#include "parse.h"
 #include "barbench/policy.h"
 
 static const struct bb_policy_ops *const builtins[] = {
@@ -140,7 +140,7 @@ int bb_policy_param_u64(const struct bb_policy_ctx *ctx, const char *key, uint64
 	return 0;
 }
 
-static bool knows_param(const struct bb_policy_ops *ops, const char *key)
+bool bb_policy_takes(const struct bb_policy_ops *ops, const char *key)
 {
 	size_t kl = strlen(key);
 
@@ -148,6 +148,24 @@ static bool knows_param(const struct bb_policy_ops *ops, const char *key)
 		if (!strncmp(ops->params[i], key, kl) && ops->params[i][kl] == '=')
 			return true;
 	return false;
+}
+
+unsigned bb_params_for(const struct bb_policy_ops *ops, const struct bb_param *all, unsigned n,
+		       struct bb_param *out, char *txt, size_t txtlen)
+{
+	unsigned k = 0;
+
+	if (txt && txtlen)
+		txt[0] = '\0';
+	for (unsigned i = 0; i < n && k < BB_POLICY_MAX_PARAMS; i++) {
+		if (!bb_policy_takes(ops, all[i].key))
+			continue;
+		out[k++] = all[i];
+		if (txt && txtlen > strlen(txt))
+			snprintf(txt + strlen(txt), txtlen - strlen(txt), "%s%s=%s", k > 1 ? ";" : "", all[i].key,
+				 all[i].value);
+	}
+	return k;
 }
 
 /* Do @a and @b describe the same region (every field and array)? */
@@ -178,7 +196,7 @@ int bb_policy_run(const struct bb_policy_ops *ops, const struct bb_region *r,
 		return bb_diag_set(d, -EINVAL, "page size 0x%" PRIx64 ": must be a power of two >= 4 KiB",
 				   ctx->page_size);
 	for (unsigned i = 0; i < ctx->nr_params; i++)
-		if (!knows_param(ops, ctx->params[i].key))
+		if (!bb_policy_takes(ops, ctx->params[i].key))
 			return bb_diag_set(d, -EINVAL, "policy %s takes no parameter '%s'", ops->name,
 					   ctx->params[i].key);
 	/*

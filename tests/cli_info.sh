@@ -68,5 +68,12 @@ grep -q "did you mean 'info'" "$tmp/err" || no "no suggestion: $(cat "$tmp/err")
 "$BB" >/dev/null 2>&1; [ $? -eq 2 ] || no "no arguments: want exit 2"
 "$BB" info --help | grep -q "usage: barbench info" || no "info --help"
 
+# fifo_input: a FIFO (or a device) as an input file is refused, never read until it blocks forever
+mkfifo "$tmp/fifo"
+timeout 20 "$BB" info --region-info "$tmp/fifo" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "a FIFO as --region-info: exit $rc, want 2"
+grep -q "fifo: not a regular file" "$tmp/err" || no "a FIFO as --region-info: $(cat "$tmp/err")"
+
 [ $fail -eq 0 ] && echo "cli_info: ok ($nbad malformed, $n layouts)"
 exit $fail

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "barbench/analysis.h"
+#include "analysis.h"
 #include "barbench/result.h"
 #include "check.h"
 

@@ -21,7 +21,7 @@
 #include "barbench/backend.h"
 #include "barbench/policy.h"
 #include "barbench/runner.h"
-#include "barbench/sigbus.h"
+#include "sigbus.h"
 #include "check.h"
 
 #define LAYOUT "emu:layouts/nvme-msix-bar0"

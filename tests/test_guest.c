@@ -16,8 +16,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "barbench/guest.h"
-#include "barbench/kvm.h"
+#include "guest.h"
+#include "kvm.h"
 #include "barbench/policy.h"
 #include "barbench/runner.h"
 #include "check.h"

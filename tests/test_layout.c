@@ -12,7 +12,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/layout.h"
-#include "barbench/parse.h"
+#include "parse.h"
 #include "check.h"
 
 static void test_numbers(void)

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "barbench/manifest.h"
-#include "barbench/placement.h"
+#include "manifest.h"
+#include "placement.h"
 #include "barbench/timing.h"
 #include "check.h"
 

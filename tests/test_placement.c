@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <sched.h>
 
-#include "barbench/placement.h"
+#include "placement.h"
 #include "check.h"
 
 static cpu_set_t orig;

@@ -17,7 +17,7 @@
 
 #include <linux/pci_regs.h>
 
-#include "barbench/vfio.h"
+#include "vfio.h"
 #include "check.h"
 
 static void test_spec(void)

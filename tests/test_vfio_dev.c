@@ -27,7 +27,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
-#include "barbench/vfio.h"
+#include "vfio.h"
 #include "check.h"
 
 #define MAX_SPECS 32

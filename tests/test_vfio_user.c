@@ -36,7 +36,7 @@
 
 #include "barbench/backend.h"
 #include "barbench/layout.h"
-#include "barbench/vfio_user.h"
+#include "vfio_user.h"
 #include "check.h"
 
 #define HDR sizeof(struct bb_vu_hdr)

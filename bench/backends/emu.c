@@ -29,7 +29,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
-#include "barbench/parse.h"
+#include "parse.h"
 
 struct emu_region {
 	uint32_t index;

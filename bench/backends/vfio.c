@@ -51,7 +51,7 @@
 #define BB_HAVE_IOMMUFD 0
 #endif
 
-#include "barbench/vfio.h"
+#include "vfio.h"
 
 #define SYSFS "/sys"
 #define CONFIG_BYTES 256	/* the standard capability list lives in the first 256 bytes */

@@ -29,7 +29,7 @@
 
 #include <linux/pci_regs.h>
 
-#include "barbench/vfio.h"
+#include "vfio.h"
 
 /* "xyz" hex digits at @s, 1 to @max of them; returns how many, 0 when none or too many. */
 static unsigned hex_run(const char *s, unsigned max, unsigned long *v)

@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "barbench/guest.h"
-#include "barbench/kvm.h"
+#include "guest.h"
+#include "kvm.h"
 #include "barbench/runner.h"
 #include "guest_abi.h"
 
@@ -59,14 +59,6 @@ struct bb_guest {
 	size_t max_acc, max_samples;
 	uint64_t acc_gpa, cycles_gpa, values_gpa;	/* values_gpa 0: none */
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static uint64_t page_round(uint64_t v, uint64_t align)
 {
@@ -288,7 +280,7 @@ int bb_guest_create(const struct bb_guest_cfg *cfg, struct bb_guest **out, struc
 	}
 	g->info.map_ns = g->ap.map_ns;
 
-	t0 = now_ns();
+	t0 = bb_now_ns();
 	memset(&vc, 0, sizeof(vc));
 	vc.ram_size = ram;
 	vc.blob = bb_guest_blob;
@@ -316,7 +308,7 @@ int bb_guest_create(const struct bb_guest_cfg *cfg, struct bb_guest **out, struc
 	}
 	if (!err && cfg->ioeventfd)
 		err = add_ioeventfds(g, base, d);
-	g->info.vm_setup_ns = now_ns() - t0;
+	g->info.vm_setup_ns = bb_now_ns() - t0;
 	if (err) {
 		bb_guest_free(g);
 		return err;
@@ -522,11 +514,11 @@ int bb_guest_run(struct bb_guest *g, const struct bb_guest_job *job, struct bb_g
 			trap0 = g->dev->trap_reads + g->dev->trap_writes;
 			if (job->counters && !bb_counters_start(job->counters, NULL))
 				st->have_ctr = true;
-			t0 = now_ns();
+			t0 = bb_now_ns();
 			continue;
 		}
 		if (code == BB_UCALL_DONE && timed) {
-			st->wall_ns = now_ns() - t0;
+			st->wall_ns = bb_now_ns() - t0;
 			st->exits_io++;
 			if (st->have_ctr && (bb_counters_stop(job->counters, NULL) ||
 					     bb_counters_read(job->counters, &st->ctr, NULL)))

@@ -28,7 +28,7 @@
 #include <time.h>
 
 #include "barbench/runner.h"
-#include "barbench/sigbus.h"
+#include "sigbus.h"
 
 struct resolved {
 	volatile uint8_t *ptr;	/* NULL: trap */
@@ -36,14 +36,6 @@ struct resolved {
 	uint8_t width;
 	uint8_t op;
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* VmPTE of this process in kB, -1 when the kernel does not say. */
 static long vm_pte_kb(void)
@@ -286,11 +278,11 @@ static int touch_and_time(void *arg)
 
 	L->entered = true;
 	/* first touch of the mapped working set: the page faults a VMM's guest would take */
-	t0 = now_ns();
+	t0 = bb_now_ns();
 	for (size_t i = 0; i < wl->n; i++)
 		if (res[i].ptr)
 			sink += mapped_read(res[i].ptr, 1);
-	out->touch_ns = now_ns() - t0;
+	out->touch_ns = bb_now_ns() - t0;
 	if (L->pte0 >= 0) {
 		long pte1 = vm_pte_kb();
 
@@ -360,7 +352,7 @@ static int touch_and_time(void *arg)
 
 		if (s == cfg->warmup) {
 			/* counters, syscall counts and wall time cover the timed samples only */
-			t0 = now_ns();
+			t0 = bb_now_ns();
 			if (cfg->counters && !bb_counters_start(cfg->counters, NULL))
 				out->have_ctr = true;
 			trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
@@ -418,7 +410,7 @@ static int touch_and_time(void *arg)
 			for (unsigned k = 0; k < n_acc; k++)
 				out->bytes += res[(first + k) % wl->n].width;
 	}
-	out->wall_ns = now_ns() - t0;
+	out->wall_ns = bb_now_ns() - t0;
 	out->trap_syscalls = cfg->dev->trap_reads + cfg->dev->trap_writes - trap0;
 	if (out->have_ctr) {
 		if (bb_counters_stop(cfg->counters, L->d) || bb_counters_read(cfg->counters, &out->ctr, L->d))

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "barbench/kvm.h"
+#include "kvm.h"
 
 #if !defined(__x86_64__)
 #error "the KVM layer sets up x86 guests and needs an x86-64 host"

@@ -59,6 +59,16 @@ struct bb_policy_ops {
 		    struct bb_plan *plan, struct bb_diag *d);
 };
 
+/* Does @ops take parameter @key (one of its "key=what" lines)? */
+bool bb_policy_takes(const struct bb_policy_ops *ops, const char *key);
+/*
+ * The parameters of @all that @ops takes, into @out (at most
+ * BB_POLICY_MAX_PARAMS), and their text "k=v;k=v" into @txt (may be NULL);
+ * with several policies, each ignores the others' parameters.
+ */
+unsigned bb_params_for(const struct bb_policy_ops *ops, const struct bb_param *all, unsigned n,
+		       struct bb_param *out, char *txt, size_t txtlen);
+
 /* A parameter's value, or NULL. */
 const char *bb_policy_param(const struct bb_policy_ctx *ctx, const char *key);
 /* A boolean/integer parameter: @def when absent; -EINVAL on a bad value. */

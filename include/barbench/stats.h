@@ -58,6 +58,9 @@ double bb_percentile(const double *sorted, size_t n, double p);
  */
 int bb_median_ci_ranks(size_t n, size_t *lo, size_t *hi);
 
+/* Mean of the ascending @sorted samples at or below their p99 (what the cost model predicts); 0 when n is 0. */
+double bb_tmean(const double *sorted, size_t n);
+
 /*
  * Never print what was not measured.  @ns as "12.3 ns", or "< R ns" when it
  * lies below the resolution @res_ns (> 0) it was measured with; "n/a" when

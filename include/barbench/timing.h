@@ -59,6 +59,9 @@ struct bb_tsc {
 	uint64_t empty_pair_cycles;
 };
 
+/* CLOCK_MONOTONIC in ns: wall time of whole phases (setup, a timed loop, timeouts), never a sample. */
+double bb_now_ns(void);
+
 /* The timer's resolution: one step, in nanoseconds. */
 double bb_tsc_resolution_ns(const struct bb_tsc *t);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "barbench/layout.h"
-#include "barbench/parse.h"
+#include "parse.h"
 #include "barbench/region.h"
 #include "cli.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/parse.h"
+#include "parse.h"
 #include "cli.h"
 
 #define MAX_REGION_INFO (1u << 20)

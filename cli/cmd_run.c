@@ -13,18 +13,18 @@
 #include <unistd.h>
 
 #include "barbench/backend.h"
-#include "barbench/guest.h"
-#include "barbench/json.h"
-#include "barbench/kvm.h"
-#include "barbench/manifest.h"
-#include "barbench/measure.h"
-#include "barbench/parse.h"
-#include "barbench/placement.h"
-#include "barbench/profile.h"
+#include "guest.h"
+#include "json.h"
+#include "kvm.h"
+#include "manifest.h"
+#include "measure.h"
+#include "parse.h"
+#include "placement.h"
+#include "profile.h"
 #include "barbench/policy.h"
 #include "barbench/result.h"
 #include "barbench/runner.h"
-#include "barbench/vfio.h"
+#include "vfio.h"
 #include "cli.h"
 
 #define MAX_LIST 16
@@ -76,14 +76,11 @@ void usage_run(void)
 /* Does any of the chosen policies take parameter @key? */
 static bool policy_takes(const struct bb_registry *reg, char *const *names, unsigned n, const char *key)
 {
-	size_t kl = strlen(key);
-
 	for (unsigned i = 0; i < n; i++) {
 		const struct bb_policy_ops *ops = bb_registry_find(reg, names[i]);
 
-		for (unsigned j = 0; ops && ops->params && ops->params[j]; j++)
-			if (!strncmp(ops->params[j], key, kl) && ops->params[j][kl] == '=')
-				return true;
+		if (ops && bb_policy_takes(ops, key))
+			return true;
 	}
 	return false;
 }

@@ -17,8 +17,8 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/bytes.h"
-#include "barbench/vfio_user.h"
+#include "bytes.h"
+#include "vfio_user.h"
 
 _Static_assert(sizeof(struct bb_vu_hdr) == 16, "vfio-user header is 16 bytes");
 _Static_assert(sizeof(struct bb_vu_version) == 4, "version payload");

@@ -7,6 +7,7 @@
 
 #include "barbench/policy.h"
 #include "cli.h"
+#include "parse.h"
 
 int bb_cli_fail(int status, const char *fmt, ...)
 {
@@ -39,33 +40,11 @@ int bb_cli_status(int err)
 
 int bb_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bb_diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-	size_t n;
+	char *p;
+	int err = bb_read_file(path, max, &p, len, d);
 
-	*buf = NULL;
-	*len = 0;
-	if (!f)
-		return bb_diag_set(d, errno == ENOENT ? -ENOENT : -EIO, "%s: %s", path, strerror(errno));
-	p = malloc(max + 1);
-	if (!p) {
-		fclose(f);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	n = fread(p, 1, max + 1, f);
-	if (ferror(f)) {
-		fclose(f);
-		free(p);
-		return bb_diag_set(d, -EIO, "%s: read error", path);
-	}
-	fclose(f);
-	if (n > max) {
-		free(p);
-		return bb_diag_set(d, -EFBIG, "%s: larger than %zu bytes", path, max);
-	}
-	*buf = p;
-	*len = n;
-	return 0;
+	*buf = err ? NULL : (uint8_t *)p;
+	return err;
 }
 
 int bb_cli_finish(int status)

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "barbench/parse.h"
+#include "parse.h"
 #include "barbench/policy.h"
-#include "barbench/profile.h"
+#include "profile.h"
 #include "cli.h"
 
 void usage_plan(void)
@@ -46,22 +46,6 @@ static void list_policies(FILE *f, const struct bb_registry *reg)
 		for (unsigned k = 0; reg->ops[i]->params && reg->ops[i]->params[k]; k++)
 			fprintf(f, "  %-10s   --param %s\n", "", reg->ops[i]->params[k]);
 	}
-}
-
-/* Parameters a policy knows; with several policies, the others ignore them. */
-static unsigned params_for(const struct bb_policy_ops *ops, const struct bb_param *all, unsigned n,
-			   struct bb_param *out)
-{
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		size_t kl = strlen(all[i].key);
-
-		for (unsigned j = 0; ops->params && ops->params[j]; j++)
-			if (!strncmp(ops->params[j], all[i].key, kl) && ops->params[j][kl] == '=')
-				out[k++] = all[i];
-	}
-	return k;
 }
 
 int cmd_plan(int argc, char **argv)
@@ -155,12 +139,9 @@ int cmd_plan(int argc, char **argv)
 	for (unsigned i = 0; i < nr_params; i++) {
 		bool known = false;
 
-		for (unsigned k = 0; k < reg.n && !known; k++) {
-			struct bb_param one[1];
-
+		for (unsigned k = 0; k < reg.n && !known; k++)
 			if (!strcmp(policy, "all") || !strcmp(policy, reg.ops[k]->name))
-				known = params_for(reg.ops[k], &params[i], 1, one) == 1;
-		}
+				known = bb_policy_takes(reg.ops[k], params[i].key);
 		if (!known) {
 			bb_registry_free(&reg);
 			return bb_cli_fail(BB_EXIT_USAGE, "plan: --param %s: no %s policy takes '%s'",
@@ -208,7 +189,7 @@ int cmd_plan(int argc, char **argv)
 
 		if (strcmp(policy, "all") && strcmp(policy, ops->name))
 			continue;
-		ctx.nr_params = params_for(ops, params, nr_params, mine);
+		ctx.nr_params = bb_params_for(ops, params, nr_params, mine, NULL, 0);
 		err = bb_policy_run(ops, &t.region, &ctx, &p, &d);
 		if (err) {
 			if (json && !strcmp(policy, "all"))

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "barbench/backend.h"
-#include "barbench/manifest.h"
+#include "manifest.h"
 #include "cli.h"
 
 void usage_dump(void)

@@ -71,11 +71,6 @@ int bb_measure_path(struct bb_dev *dev, const struct bb_region *r, const struct 
 		    size_t samples, struct bb_summary *sum, double *tmean_ns, double *setup_per_mapping,
 		    struct bb_diag *d);
 
-/* Mean of sorted samples at or below their p99. */
-double bb_tmean(const double *sorted, size_t n);
 
-/* The parameters of @all that @ops takes, and their text ("k=v;k=v"). */
-unsigned bb_params_for(const struct bb_policy_ops *ops, const struct bb_param *all, unsigned n,
-		       struct bb_param *out, char *txt, size_t txtlen);
 
 #endif

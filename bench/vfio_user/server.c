@@ -71,7 +71,8 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/vfio_user.h"
+#include "vfio_user.h"
+#include "barbench/timing.h"
 
 #define HDR ((size_t)sizeof(struct bb_vu_hdr))
 #define ACC ((size_t)sizeof(struct bb_vu_region_access))
@@ -150,14 +151,6 @@ struct out {
 	int fd;		/* a descriptor to send along, or -1 */
 	bool drop;	/* hang up after the reply */
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static void logf_(const struct bb_vu_client *c, const char *fmt, ...) BB_PRINTF(2, 3);
 static void logf_(const struct bb_vu_client *c, const char *fmt, ...)
@@ -1183,7 +1176,7 @@ static int reply(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb
 	c->out_len = r->len - (size_t)n;
 	c->out_done = 0;
 	c->out_fd = n ? -1 : r->fd;
-	c->progress_ms = now_ms();
+	c->progress_ms = bb_now_ns() / 1e6;
 	return KEEP;
 }
 
@@ -1200,7 +1193,7 @@ static int flush(struct bb_vu_server *s, struct bb_vu_client *c)
 	}
 	c->out_fd = -1;
 	c->out_done += (size_t)n;
-	c->progress_ms = now_ms();
+	c->progress_ms = bb_now_ns() / 1e6;
 	if (c->out_done == c->out_len) {
 		free(c->out);
 		c->out = NULL;
@@ -1235,7 +1228,7 @@ static int client_read(struct bb_vu_server *s, struct bb_vu_client *c)
 			return DROP;
 		}
 		c->got += (size_t)n;
-		c->progress_ms = now_ms();
+		c->progress_ms = bb_now_ns() / 1e6;
 		if (c->got == HDR && c->want == HDR) {
 			struct bb_vu_hdr h;
 			int err;
@@ -1330,7 +1323,7 @@ static int accept_all(struct bb_vu_server *s, struct bb_diag *d)
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				if (!s->o.quiet)
 					logf_(NULL, "accept: %s; accepting again in 100 ms", strerror(errno));
-				s->accept_pause_ms = now_ms() + 100;
+				s->accept_pause_ms = bb_now_ns() / 1e6 + 100;
 				return 0;
 			}
 			return bb_diag_set(d, -errno, "%s: accept: %s", s->path, strerror(errno));
@@ -1375,7 +1368,7 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 	if (!pf)
 		return bb_diag_set(d, -ENOMEM, "out of memory");
 	while (!s->stop) {
-		double now = now_ms(), wait = -1;
+		double now = bb_now_ns() / 1e6, wait = -1;
 		unsigned np = 0, nc = s->nr_cl;
 		int r;
 
@@ -1414,7 +1407,7 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 				;
 		}
 		/* clients first, from the last so that ending one moves only those already seen */
-		now = now_ms();
+		now = bb_now_ns() / 1e6;
 		for (unsigned i = nc; i-- > 0;) {
 			struct bb_vu_client *c = s->cl[i];
 			short ev = r > 0 ? pf[np + i].revents : 0;
@@ -1426,7 +1419,7 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 				how = flush(s, c);
 			else if (!c->out_len && ev & (POLLIN | POLLERR | POLLHUP))
 				how = client_read(s, c);
-			if (how == KEEP && (c->got || c->out_len) && now_ms() - c->progress_ms >= s->o.timeout_ms) {
+			if (how == KEEP && (c->got || c->out_len) && bb_now_ns() / 1e6 - c->progress_ms >= s->o.timeout_ms) {
 				if (!s->o.quiet)
 					logf_(c, "dropped: %s for %u ms", c->out_len ? "stopped reading its replies" :
 					      "stalled inside a message", s->o.timeout_ms);

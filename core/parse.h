@@ -21,4 +21,14 @@ int bb_parse_page_size(const char *s, uint64_t *out);
 /* Copy @src into @dst of @n bytes, always terminated; true when it was cut. */
 bool bb_strcpy(char *dst, size_t n, const char *src);
 
+struct bb_diag;
+/*
+ * A whole input file (layout, trace, study, cost model, region-info bytes)
+ * into a malloc'd buffer with a NUL after its @len bytes.  Only a regular
+ * file (a FIFO or a device would block or never end), at most @max bytes
+ * (-EFBIG beyond, never cut short).  0, or a negative errno with @d naming
+ * the file.
+ */
+int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d);
+
 #endif

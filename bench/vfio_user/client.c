@@ -39,8 +39,9 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/parse.h"
-#include "barbench/vfio_user.h"
+#include "parse.h"
+#include "vfio_user.h"
+#include "barbench/timing.h"
 
 #define HDR ((size_t)sizeof(struct bb_vu_hdr))
 #define ACC ((size_t)sizeof(struct bb_vu_region_access))
@@ -69,14 +70,6 @@ struct vu {
 	uint8_t *rx, *tx;
 	size_t rxcap, txcap;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int grow(uint8_t **buf, size_t *cap, size_t want)
 {
@@ -143,14 +136,14 @@ static int xchg(struct bb_dev *dev, struct vu *v, struct bb_vu_expect *e, size_t
 					  strerror(-err));
 		return set_broken(v, err, d);
 	}
-	deadline = now_ms() + v->timeout_ms;
+	deadline = bb_now_ns() / 1e6 + v->timeout_ms;
 	while (!want || got < want) {
 		ssize_t n;
 
 		if (got) {
 			/* a partial message: the rest must come before the deadline */
 			struct pollfd pfd = { .fd = v->sock, .events = POLLIN };
-			double left = deadline - now_ms();
+			double left = deadline - bb_now_ns() / 1e6;
 			int r = left > 0 ? poll(&pfd, 1, (int)left + 1) : 0;
 
 			if (r < 0 && errno == EINTR)
@@ -166,7 +159,7 @@ static int xchg(struct bb_dev *dev, struct vu *v, struct bb_vu_expect *e, size_t
 		if (n == -EINTR)
 			continue;
 		if (n == -EAGAIN || n == -EWOULDBLOCK) {
-			if (!got && now_ms() < deadline)
+			if (!got && bb_now_ns() / 1e6 < deadline)
 				continue;	/* woken early: keep waiting */
 			err = bb_diag_set(d, -ETIMEDOUT, "%s: %s (id %u): no reply within %u ms", dev->spec,
 					  bb_vu_cmd_name(e->cmd), h.id, v->timeout_ms);

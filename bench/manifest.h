@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "barbench/diag.h"
-#include "barbench/json.h"
+#include "json.h"
 
 struct bb_tsc;
 struct bb_placement;

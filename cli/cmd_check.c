@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/json.h"
-#include "barbench/parse.h"
+#include "json.h"
+#include "parse.h"
 #include "barbench/policy.h"
-#include "barbench/profile.h"
+#include "profile.h"
 #include "cli.h"
 
 #define MAX_PAGES 8

@@ -15,15 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "barbench/advise.h"
+#include "advise.h"
 #include "barbench/backend.h"
-#include "barbench/json.h"
-#include "barbench/manifest.h"
-#include "barbench/measure.h"
-#include "barbench/parse.h"
-#include "barbench/placement.h"
+#include "json.h"
+#include "manifest.h"
+#include "measure.h"
+#include "parse.h"
+#include "placement.h"
 #include "barbench/policy.h"
-#include "barbench/profile.h"
+#include "profile.h"
 #include "barbench/runner.h"
 #include "barbench/stats.h"
 #include "cli.h"

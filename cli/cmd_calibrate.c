@@ -16,15 +16,15 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
-#include "barbench/json.h"
-#include "barbench/manifest.h"
-#include "barbench/measure.h"
-#include "barbench/parse.h"
-#include "barbench/placement.h"
+#include "json.h"
+#include "manifest.h"
+#include "measure.h"
+#include "parse.h"
+#include "placement.h"
 #include "barbench/policy.h"
 #include "barbench/runner.h"
 #include "barbench/stats.h"
-#include "barbench/vfio_user.h"
+#include "vfio_user.h"
 #include "cli.h"
 
 void usage_calibrate(void)

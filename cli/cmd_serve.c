@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "barbench/parse.h"
-#include "barbench/vfio_user.h"
+#include "parse.h"
+#include "vfio_user.h"
 #include "cli.h"
 
 void usage_serve(void)

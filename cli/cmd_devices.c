@@ -14,8 +14,8 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
-#include "barbench/json.h"
-#include "barbench/vfio.h"
+#include "json.h"
+#include "vfio.h"
 #include "cli.h"
 
 #define MAX_DEVICES 256

@@ -4,7 +4,7 @@
  * everything that finished whatever happens (runs.csv rewritten atomically
  * after every run; Ctrl-C/SIGTERM stop after the run in progress; kill -9
  * loses at most that run), then write the report.  --resume finishes only
- * what is missing.  Also `report` and `compare`.
+ * what is missing.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,17 +22,18 @@
 
 #include <linux/vfio.h>
 
-#include "barbench/analysis.h"
+#include "analysis.h"
 #include "barbench/backend.h"
-#include "barbench/guest.h"
-#include "barbench/json.h"
-#include "barbench/manifest.h"
-#include "barbench/measure.h"
-#include "barbench/parse.h"
-#include "barbench/placement.h"
-#include "barbench/profile.h"
-#include "barbench/study.h"
+#include "guest.h"
+#include "json.h"
+#include "manifest.h"
+#include "measure.h"
+#include "parse.h"
+#include "placement.h"
+#include "profile.h"
+#include "study.h"
 #include "cli.h"
+#include "barbench/timing.h"
 
 #define MAX_TARGETS 128
 
@@ -54,48 +55,6 @@ void usage_study(void)
 	       "the study is incomplete; --resume DIR runs only what is missing. A run that\n"
 	       "fails is recorded in the manifest and the study goes on.\n"
 	       "  --max-runs N   stop after N runs, as if interrupted (run a study in slices)\n");
-}
-
-void usage_report(void)
-{
-	printf("usage: barbench report DIR [--no-figures] [--device-read-ns N] [--device-write-ns N]\n"
-	       "\n"
-	       "Rebuild DIR/report.md and DIR/figures/ from DIR's raw results (runs.csv, samples/,\n"
-	       "plans.csv, manifest.json) without running anything.\n"
-	       "\n"
-	       "The summary projects each verdict onto a real device: a mapped access costs the\n"
-	       "device's BAR access time, a trapped one that plus the trap overhead measured. The\n"
-	       "time comes from the layout (read_ns=, write_ns=) or these options (1 to 1e9 ns;\n"
-	       "default 500, after pcie-bench's 8-byte read median of 466 ns).\n"
-	       "\n"
-	       "Exit status: 0 written; 1 a failure (the folder is locked by a running study, a\n"
-	       "write failed); 2 bad input (a malformed results folder, a bad option).\n");
-}
-
-void usage_compare(void)
-{
-	printf("usage: barbench compare A B [--json]\n"
-	       "\n"
-	       "Per configuration in both results folders: the medians over repetitions (a\n"
-	       "median below the timer resolution as \"< R ns\"), the ratio of medians B/A with\n"
-	       "a 95%% distribution-free interval (order statistics of the pairwise ratios of\n"
-	       "repetitions, Hodges-Lehmann/Bauer; fewer repetitions: the range, at the\n"
-	       "confidence it has), and a two-sided Mann-Whitney U test on the repetitions'\n"
-	       "medians (exact without ties up to 50 a side).  A change is significant when\n"
-	       "both sides have at least 3 repetitions, p < 0.05 and the medians differ by\n"
-	       "more than the timer resolution; with 3 a side p is never below 0.1, so 4 a\n"
-	       "side are needed to find a change.  Warnings come first when the manifests\n"
-	       "differ in CPU, hypervisor, kernel, timer, build or barbench version, or a\n"
-	       "folder has none.\n"
-	       "\n"
-	       "  --json   one object: a, b, warnings, test, configs (config, a_p50_ns,\n"
-	       "           b_p50_ns, ratio, ratio_lo, ratio_hi, p_value, reps_a, reps_b,\n"
-	       "           verdict: faster, slower, no change, not enough repetitions,\n"
-	       "           below resolution); numbers are finite or null\n"
-	       "\n"
-	       "Exit 0 when nothing changed significantly, 3 when something did; 2 when a\n"
-	       "folder has no or a malformed runs.csv, or none of its configurations is in\n"
-	       "the other.\n");
 }
 
 /* One (device, region) of the study, opened and described. */
@@ -256,14 +215,6 @@ static int write_plans(FILE *f, void *arg)
 		}
 	}
 	return ferror(f) ? -EIO : 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void id_part(char *out, size_t len, const char *s)
@@ -545,12 +496,8 @@ int cmd_study(int argc, char **argv)
 	for (unsigned i = 0; i < st->nr_params; i++) {
 		bool known = false;
 
-		for (unsigned p = 0; p < npol && !known; p++) {
-			struct bb_param one = { st->param_keys[i], st->param_values[i] }, mine[1];
-			char tx[8];
-
-			known = bb_params_for(pols[p], &one, 1, mine, tx, sizeof(tx)) == 1;
-		}
+		for (unsigned p = 0; p < npol && !known; p++)
+			known = bb_policy_takes(pols[p], st->param_keys[i]);
 		if (!known) {
 			status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: no policy of the study takes param '%s'", file,
 					     st->param_keys[i]);
@@ -865,7 +812,7 @@ int cmd_study(int argc, char **argv)
 		fprintf(stderr, "barbench: study %s: %zu runs to do (%zu done before), %u regions, into %s\n", st->name,
 			todo, done_before, nt, out);
 
-	t0 = now_s();
+	t0 = bb_now_ns() / 1e9;
 	for (size_t i = 0; i < njobs && !stop_signal; i++) {
 		struct job *j = &jobs[i];
 		struct target *t = &tg[j->t];
@@ -884,7 +831,7 @@ int cmd_study(int argc, char **argv)
 			params[k] = (struct bb_param){ st->param_keys[k], st->param_values[k] };
 		bb_format_size(pg, sizeof(pg), st->pages[j->page]);
 		if (tty) {
-			double el = now_s() - t0, eta = done ? el / (double)done * (double)(todo - done) : 0;
+			double el = bb_now_ns() / 1e9 - t0, eta = done ? el / (double)done * (double)(todo - done) : 0;
 
 			fprintf(stderr, "\r[%zu/%zu] ETA %3.0fs %-26.26s %-6s %-6s %-7s %-10.10s   ", done + 1, todo, eta,
 				t->name, st->runners[j->runner], pols[j->pol]->name, pg, st->workloads[j->wl]);
@@ -1046,72 +993,4 @@ out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	return status;
-}
-
-int cmd_report(int argc, char **argv)
-{
-	struct bb_diag d;
-	struct bb_report_opts o = { .figures = true };
-	const char *dir = NULL;
-	int err, lock_fd;
-
-	for (int i = 1; i < argc; i++) {
-		bool rd = !strcmp(argv[i], "--device-read-ns"), wr = !strcmp(argv[i], "--device-write-ns");
-
-		if (rd || wr) {
-			uint64_t v;
-
-			if (i + 1 == argc)
-				return bb_cli_fail(BB_EXIT_USAGE, "report: %s needs a value in ns", argv[i]);
-			if (bb_parse_u64(argv[i + 1], &v) || !v || v > 1000000000)
-				return bb_cli_fail(BB_EXIT_USAGE, "report: %s %s: 1 to 1000000000 ns", argv[i], argv[i + 1]);
-			*(rd ? &o.device_read_ns : &o.device_write_ns) = (double)v;
-			i++;
-		} else if (!strcmp(argv[i], "--no-figures"))
-			o.figures = false;
-		else if (argv[i][0] == '-' || dir)
-			return bb_cli_fail(BB_EXIT_USAGE, "report: unexpected argument '%s' (see barbench report --help)", argv[i]);
-		else
-			dir = argv[i];
-	}
-	if (!dir)
-		return bb_cli_fail(BB_EXIT_USAGE, "report: give a results folder");
-	lock_fd = bb_results_lock(dir, &d);
-	if (lock_fd < 0)
-		return bb_cli_fail(bb_cli_status(lock_fd), "report: %s", d.msg);
-	err = bb_report(dir, &o, &d);
-	close(lock_fd);
-	if (err)
-		return bb_cli_fail(bb_cli_status(err), "report: %s", d.msg);
-	if (d.msg[0])
-		fprintf(stderr, "barbench: report: warning: %s\n", d.msg);
-	printf("report: %s/report.md\n", dir);
-	return BB_EXIT_OK;
-}
-
-int cmd_compare(int argc, char **argv)
-{
-	const char *a = NULL, *b = NULL;
-	bool json = false;
-	struct bb_diag d;
-	int r;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-')
-			return bb_cli_fail(BB_EXIT_USAGE, "compare: unknown option '%s'", argv[i]);
-		else if (!a)
-			a = argv[i];
-		else if (!b)
-			b = argv[i];
-		else
-			return bb_cli_fail(BB_EXIT_USAGE, "compare: unexpected argument '%s'", argv[i]);
-	}
-	if (!a || !b)
-		return bb_cli_fail(BB_EXIT_USAGE, "compare: give two results folders");
-	r = bb_compare(a, b, stdout, json, &d);
-	if (r < 0)
-		return bb_cli_fail(bb_cli_status(r), "compare: %s", d.msg);
-	return r ? 3 : BB_EXIT_OK;
 }
