@@ -1120,17 +1120,37 @@ static double res_of(const struct bb_config *c)
 	return c->resolution_ns;
 }
 
+/* The per-repetition medians of configuration @c (at most @max). */
+static size_t reps_of(const struct rep *r, const struct bb_config *c, double *out, size_t max)
+{
+	size_t k = (size_t)(c - r->cfg.v), n = 0;
+
+	for (size_t i = 0; i < r->recs.n && n < max; i++)
+		if (r->cfg.of_rec[i] == k)
+			out[n++] = r->recs.v[i].p50_ns;
+	return n;
+}
+
 /*
- * Are the medians of @a and @b told apart by the statistics?  Their 95%
- * intervals must not overlap and the medians must differ by more than the
- * coarser resolution: below that the clock cannot order them.
+ * Are the medians of @a and @b told apart by the statistics?  The
+ * repetitions' medians must differ by a two-sided Mann-Whitney U test
+ * (p < 0.05: 4 repetitions a side at least; with 3 a side p is never below
+ * 0.1, and a [min, max] interval of 3 covers only 75%), their 95% intervals
+ * must not overlap, and the medians must differ by more than the coarser
+ * resolution: below that the clock cannot order them.
  */
-static bool separated(const struct bb_config *a, const struct bb_config *b)
+static bool separated(const struct rep *r, const struct bb_config *a, const struct bb_config *b)
 {
 	const struct bb_config *lo = a->p50_ns <= b->p50_ns ? a : b, *hi = lo == a ? b : a;
-	double res = res_of(a) > res_of(b) ? res_of(a) : res_of(b);
+	double res = res_of(a) > res_of(b) ? res_of(a) : res_of(b), x[256], y[256];
+	size_t nx, ny;
+	struct bb_mwu t;
 
-	return lo->ci_hi_ns < hi->ci_lo_ns && hi->p50_ns - lo->p50_ns > res;
+	if (!(lo->ci_hi_ns < hi->ci_lo_ns && hi->p50_ns - lo->p50_ns > res))
+		return false;
+	nx = reps_of(r, a, x, 256);
+	ny = reps_of(r, b, y, 256);
+	return nx && ny && !bb_mann_whitney(x, nx, y, ny, &t) && t.p < 0.05;
 }
 
 /* `full` maps the MSI-X table and PBA a VMM must emulate: the upper bound, never a choice. */
@@ -1169,7 +1189,7 @@ static void verdict_of(struct rep *r, size_t first, size_t last, struct verdict 
 	for (size_t k = first; k <= last; k++) {
 		const struct bb_config *c = r->sorted[k];
 
-		if (c == v->lowest || !vmm_usable(c) || separated(v->lowest, c))
+		if (c == v->lowest || !vmm_usable(c) || separated(r, v->lowest, c))
 			continue;
 		v->best = false;
 		if (v->ntied < sizeof(v->tied) / sizeof(v->tied[0]))
@@ -1245,13 +1265,14 @@ static double projected(const struct bb_config *c, double dev, double overhead)
 static void summary(FILE *f, struct rep *r)
 {
 	size_t i = 0;
-	unsigned bullets = 0, tied = 0, best = 0;
+	unsigned bullets = 0, tied = 0, best = 0, untested = 0;
 	bool any_layout_ns = false, any_default_ns = false;
 
 	fprintf(f, "## What the study found\n\n");
 	fprintf(f, "Per device region, runner and workload, and per host page size: the policy a VMM should use. A "
 		"policy is named **best** only when its median's 95%% interval lies below that of every other policy a "
-		"VMM can use and the difference exceeds the timer's resolution; otherwise the policies are **tied** and "
+		"VMM can use, a Mann-Whitney U test on the repetitions' medians gives p < 0.05 (which needs at least 4 "
+		"repetitions) and the difference exceeds the timer's resolution; otherwise the policies are **tied** and "
 		"the tied one with the fewest memslots is recommended. Figures below the resolution they were measured "
 		"with read `< R ns`.\n\n");
 	while (i < r->cfg.n) {
@@ -1283,6 +1304,25 @@ static void summary(FILE *f, struct rep *r)
 				parts++;
 				k = e;
 				continue;
+			}
+			{
+				size_t least = SIZE_MAX;
+
+				for (size_t x = k; x < e; x++)
+					if (r->sorted[x]->nreps < least)
+						least = r->sorted[x]->nreps;
+				if (bb_mwu_min_p(least, least) >= 0.05) {
+					/* too few repetitions for any test to order two policies: no verdict */
+					untested++;
+					snprintf(line + n, sizeof(line) - n, "%s at %s pages the lowest median is %s's (%s)%s%s%s; "
+						 "with %zu repetition%s no ordering can be tested (at least 4 are needed)",
+						 parts ? ";" : "", pg, v.lowest->first->policy, med(a, sizeof(a), v.lowest),
+						 tr && tr != v.lowest ? ", trap's " : "", tr && tr != v.lowest ? med(q, sizeof(q), tr) : "",
+						 "", least, least == 1 ? "" : "s");
+					parts++;
+					k = e;
+					continue;
+				}
 			}
 			if (v.best) {
 				best++;
@@ -1316,7 +1356,7 @@ static void summary(FILE *f, struct rep *r)
 			n = strlen(line);
 			/* against trap, and against what VMMs do today */
 			if (tr && tr != v.pick) {
-				if (!separated(v.pick, tr)) {
+				if (!separated(r, v.pick, tr)) {
 					snprintf(line + n, sizeof(line) - n, ", no faster than `trap` (%s): every policy a VMM "
 						 "can use traps here", med(q, sizeof(q), tr));
 					if (!slow_pg[0])
@@ -1325,7 +1365,7 @@ static void summary(FILE *f, struct rep *r)
 					if (!fast_pg[0] && v.pick->p50_ns < tr->p50_ns)
 						snprintf(fast_pg, sizeof(fast_pg), "%s", pg);
 				}
-				if (separated(v.pick, tr))
+				if (separated(r, v.pick, tr))
 					snprintf(line + n, sizeof(line) - n, ", %s faster than `trap` (%s)",
 						 bb_format_ratio(a, sizeof(a), tr->p50_ns, v.pick->p50_ns,
 								 v.pick->resolution_ns > 0 ? v.pick->resolution_ns : 0.1),
@@ -1333,7 +1373,7 @@ static void summary(FILE *f, struct rep *r)
 			}
 			n = strlen(line);
 			if (sp && sp != v.pick && vmm_usable(v.pick)) {
-				if (separated(v.pick, sp) && v.pick->p50_ns < sp->p50_ns)
+				if (separated(r, v.pick, sp) && v.pick->p50_ns < sp->p50_ns)
 					snprintf(line + n, sizeof(line) - n, ", %s faster than `sparse` (what VMMs do)",
 						 bb_format_ratio(a, sizeof(a), sp->p50_ns, v.pick->p50_ns,
 								 v.pick->resolution_ns > 0 ? v.pick->resolution_ns : 0.1));
@@ -1368,6 +1408,8 @@ static void summary(FILE *f, struct rep *r)
 	}
 	if (!bullets)
 		fprintf(f, "- No runs in this folder.\n");
+	if (untested)
+		fprintf(f, "\n%u group%s had too few repetitions to test.", untested, untested == 1 ? "" : "s");
 	fprintf(f, "\n%u verdict%s name a best policy, %u find policies tied. `full` maps the MSI-X table and PBA the "
 		"VMM must emulate: it is shown in the tables as the upper bound and never named. Speed-ups compare medians "
 		"of the per-run medians on the same region, page size, runner and workload; a median below its resolution "

@@ -18,6 +18,7 @@
 #include "kvm.h"
 #include "manifest.h"
 #include "measure.h"
+#include "session.h"
 #include "parse.h"
 #include "placement.h"
 #include "profile.h"
@@ -122,20 +123,6 @@ struct skipped {
 	char why[BB_DIAG_MAX];
 };
 
-/*
- * SIGINT/SIGTERM while measuring: the run in progress finishes, the loop
- * stops, runs.csv keeps what finished, the manifest says complete:false and
- * the exit status is 128 + the signal.  The handler is reset by the first
- * signal, so a second one ends the process at once (atomic files: still no
- * half file).
- */
-static volatile sig_atomic_t run_stop;
-
-static void on_stop(int sig)
-{
-	run_stop = sig;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -183,10 +170,7 @@ int cmd_run(int argc, char **argv)
 	struct bb_region rgn;
 	struct bb_range mt[BB_MAX_MUST_TRAP];
 	unsigned nmt = 0;
-	struct bb_tsc tsc;
-	struct bb_placement pl;
-	struct bb_counters ctr;
-	struct bb_sysinfo si;
+	struct bb_session ses = { .lock_fd = -1 };
 	struct bb_run_row *rows = NULL;
 	struct skipped *skipped = NULL;
 	size_t nrows = 0, nskipped = 0, total, done = 0;
@@ -194,11 +178,9 @@ int cmd_run(int argc, char **argv)
 	size_t extra_len = 0;
 	FILE *ex;
 	struct bb_diag d;
-	uint64_t overhead;
 	bool tty = isatty(2), complete = false;
-	struct sigaction stop_sa, old_int, old_term;
 	char stop_why[BB_DIAG_MAX] = "";
-	int c, err, status = BB_EXIT_OK, lock_fd = -1;
+	int c, err, status = BB_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
@@ -407,58 +389,34 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
-	err = bb_results_dir(out, &d);
-	if (!err) {
-		/* locked for the whole run: a second run, study or report into the folder is refused */
-		lock_fd = bb_results_lock(out, &d);
-		err = lock_fd < 0 ? lock_fd : 0;
-	}
+	err = bb_session_open(&ses, out, true, &d);
 	if (err) {
 		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
-		goto out_wl;
+		goto out_ses;
 	}
-	err = bb_tsc_init(&tsc, &d);
+	err = bb_session_measure(&ses, has_cpu ? (int)cpu_arg : -1, bb_dev_numa_node(dev), &d);
 	if (err) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: TSC: %s", d.msg);
-		goto out_wl;
+		status = bb_cli_fail(err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL, "run: %s", d.msg);
+		goto out_ses;
 	}
-	overhead = bb_tsc_overhead(20000);
-	if (bb_place(has_cpu ? (int)cpu_arg : -1, bb_dev_numa_node(dev), &pl, &d)) {
-		status = bb_cli_fail(BB_EXIT_USAGE, "run: placement: %s", d.msg);
-		goto out_wl;
-	}
-	bb_counters_open(&ctr, NULL);
-	bb_sysinfo_collect(&si, NULL);
 
 	total = (size_t)nr_pol * nr_pages * nr_wl;
 	rows = calloc(total, sizeof(*rows));
 	skipped = calloc(total, sizeof(*skipped));
 	if (!rows || !skipped) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		goto out_ctr;
+		goto out_ses;
 	}
 	/* until the last run is in, the folder says it is incomplete, even after SIGKILL */
-	if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv,
-			      "\"tool\":\"barbench run\",\"complete\":false,\"runs\":0", &d)) {
+	if (bb_session_manifest(&ses, argc, argv, "\"tool\":\"barbench run\",\"complete\":false,\"runs\":0", &d)) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
-		goto out_ctr;
+		goto out_ses;
 	}
-	run_stop = 0;
-	memset(&stop_sa, 0, sizeof(stop_sa));
-	stop_sa.sa_handler = on_stop;
-	stop_sa.sa_flags = SA_RESETHAND | SA_RESTART;
-	sigemptyset(&stop_sa.sa_mask);
-	sigaction(SIGINT, &stop_sa, &old_int);
-	sigaction(SIGTERM, &stop_sa, &old_term);
-	/* a signal the parent chose to ignore (`barbench run &` in a script) stays ignored */
-	if (old_int.sa_handler == SIG_IGN)
-		sigaction(SIGINT, &old_int, NULL);
-	if (old_term.sa_handler == SIG_IGN)
-		sigaction(SIGTERM, &old_term, NULL);
+	bb_session_catch_signals(&ses);
 	{
 		struct bb_measure m = {
 			.device = device, .dev = dev, .region = &rgn, .must_trap = mt, .nr_must_trap = nmt,
-			.tsc = &tsc, .overhead = overhead, .counters = &ctr, .samples = samples,
+			.tsc = &ses.tsc, .overhead = ses.overhead, .counters = &ses.ctr, .samples = samples,
 			.warmup = warmup, .out = out, .cost = cost_file ? &cost : NULL, .batch = (unsigned)batch,
 			.profile = profile.n ? &profile : NULL,
 		};
@@ -476,9 +434,10 @@ int cmd_run(int argc, char **argv)
 						.ioeventfd = ioeventfd,
 					};
 
-					if (run_stop) {
-						snprintf(stop_why, sizeof(stop_why), "%s", run_stop == SIGINT ? "SIGINT" : "SIGTERM");
-						status = 128 + run_stop;
+					if (bb_session_stopped()) {
+						snprintf(stop_why, sizeof(stop_why), "%s",
+							 bb_session_stopped() == SIGINT ? "SIGINT" : "SIGTERM");
+						status = 128 + bb_session_stopped();
 						break;
 					}
 					bb_format_size(pg, sizeof(pg), pages[gi]);
@@ -495,12 +454,11 @@ int cmd_run(int argc, char **argv)
 						snprintf(sk->what, sizeof(sk->what), "%s %s %s", ops->name, pg,
 							 bb_workload_kind_name(specs[wi].kind));
 						memcpy(sk->why, why, sizeof(sk->why));
+						bb_session_skip(&ses, sk->what, sk->why);
 						continue;
 					}
-					if (!err) {
-						nrows++;
-						err = bb_runs_csv_write(out, rows, nrows, &d);
-					}
+					if (!err)
+						err = bb_session_add_row(&ses, &rows[nrows++], &d);
 					if (err) {
 						snprintf(stop_why, sizeof(stop_why), "run %s: %s", id, d.msg);
 						status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL :
@@ -512,48 +470,29 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	complete = status == BB_EXIT_OK;
-	if (run_stop && status == BB_EXIT_OK) {
+	if (bb_session_stopped() && status == BB_EXIT_OK) {
 		/* arrived after the last run: everything is in, but say it was asked to stop */
-		snprintf(stop_why, sizeof(stop_why), "%s", run_stop == SIGINT ? "SIGINT" : "SIGTERM");
-		status = 128 + run_stop;
+		snprintf(stop_why, sizeof(stop_why), "%s", bb_session_stopped() == SIGINT ? "SIGINT" : "SIGTERM");
+		status = 128 + bb_session_stopped();
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	bb_session_release_signals(&ses);
 	if (tty)
 		fprintf(stderr, "\r%60s\r", "");
 	/* what finished, also when nothing did or the loop stopped early */
-	if (bb_runs_csv_write(out, rows, nrows, &d) && status == BB_EXIT_OK)
+	if (bb_session_write_runs(&ses, &d) && status == BB_EXIT_OK)
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
 
-	/* the manifest: what ran, where, how it was timed, what was skipped and why */
+	/* the manifest: what ran, where, how it was timed (the session adds what was skipped and why) */
 	ex = open_memstream(&extra, &extra_len);
 	if (!ex) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		goto out_ctr;
+		goto out_ses;
 	}
 	fprintf(ex, "\"tool\":\"barbench run\",\"device\":");
 	bb_json_string(ex, device);
 	fprintf(ex, ",\"region\":%" PRIu32 ",\"host_page_size\":%ld,\"runner\":\"%s\","
-		"\"tsc_overhead_cycles\":%" PRIu64 ",\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64
-		",\"runs\":%zu,\"complete\":%s,\"counters_missing\":{",
-		rgn.index, sysconf(_SC_PAGESIZE), runner->name, overhead, samples, warmup, nrows,
-		complete ? "true" : "false");
-	for (int i = 0, first = 1; i < BB_CTR_COUNT; i++) {
-		if (ctr.have[i])
-			continue;
-		fprintf(ex, "%s\"%s\":", first ? "" : ",", bb_counter_name((enum bb_counter_id)i));
-		bb_json_string(ex, ctr.why[i]);
-		first = 0;
-	}
-	fprintf(ex, "},\"skipped\":[");
-	for (size_t i = 0; i < nskipped; i++) {
-		fprintf(ex, "%s{\"run\":", i ? "," : "");
-		bb_json_string(ex, skipped[i].what);
-		fprintf(ex, ",\"why\":");
-		bb_json_string(ex, skipped[i].why);
-		fputc('}', ex);
-	}
-	fputc(']', ex);
+		"\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64 ",\"runs\":%zu,\"complete\":%s",
+		rgn.index, sysconf(_SC_PAGESIZE), runner->name, samples, warmup, nrows, complete ? "true" : "false");
 	if (runner->flags & BB_RUNNER_IN_GUEST) {
 		fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
 			"\"guest_note\":", probe.exec, probe.exec_ratio, probe.mode, ioeventfd ? "true" : "false");
@@ -568,9 +507,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (fclose(ex)) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		goto out_ctr;
+		goto out_ses;
 	}
-	if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv, extra, &d) && status == BB_EXIT_OK)
+	if (bb_session_manifest(&ses, argc, argv, extra, &d) && status == BB_EXIT_OK)
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
 	if (status > 128 && complete)
 		bb_cli_fail(status, "run: stopped by %s after the last run: all %zu runs are in %s/runs.csv",
@@ -597,14 +536,12 @@ int cmd_run(int argc, char **argv)
 			       ": guest figures are not representative of bare metal" : "");
 		printf("results: %s/runs.csv (%zu runs), %s/manifest.json\n", out, nrows, out);
 	}
-out_ctr:
-	bb_counters_close(&ctr);
+out_ses:
+	bb_session_close(&ses);
 	free(rows);
 	free(skipped);
 	free(extra);
 out_wl:
-	if (lock_fd >= 0)
-		close(lock_fd);
 	for (unsigned i = 0; i < nr_wl; i++)
 		bb_workload_free(&wls[i]);
 out_region:

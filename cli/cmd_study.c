@@ -31,18 +31,13 @@
 #include "parse.h"
 #include "placement.h"
 #include "profile.h"
+#include "session.h"
 #include "study.h"
 #include "cli.h"
 #include "barbench/timing.h"
 
 #define MAX_TARGETS 128
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 void usage_study(void)
 {
@@ -135,36 +130,6 @@ static bool region_has_regs(const struct bb_dev *dev, uint32_t index)
 		if (dev->layout.regs[i].region == index)
 			return true;
 	return false;
-}
-
-struct lines {
-	char **v;
-	size_t n, cap;
-};
-
-static int lines_add(struct lines *l, char *s)
-{
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? l->cap * 2 : 256;
-		char **nv = realloc(l->v, nc * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = nc;
-	}
-	l->v[l->n++] = s;
-	return 0;
-}
-
-static int write_lines(FILE *f, void *arg)
-{
-	const struct lines *l = arg;
-
-	fprintf(f, "%s\n", bb_runs_csv_header());
-	for (size_t i = 0; i < l->n; i++)
-		fputs(l->v[i], f);
-	return ferror(f) ? -EIO : 0;
 }
 
 struct plans_arg {
@@ -331,22 +296,14 @@ int cmd_study(int argc, char **argv)
 	double guest_ratio = 0;
 	struct bb_registry reg;
 	struct bb_recs old = { 0 };
-	struct lines rows = { 0 };
 	struct job *jobs = NULL, **byid = NULL;
 	size_t njobs = 0, todo = 0, done = 0, failed = 0, done_before;
-	char *skipped = NULL, *failures = NULL;
-	size_t skipped_len = 0, failures_len = 0;
-	FILE *skf = NULL, *faf = NULL;
-	struct bb_tsc tsc;
-	struct bb_placement pl;
-	struct bb_counters ctr;
-	struct bb_sysinfo si;
+	struct bb_session ses = { .lock_fd = -1 };
 	struct bb_diag d;
 	char path[4096];
-	uint64_t overhead;
 	double t0;
-	int c, err = 0, status = BB_EXIT_OK, lock_fd = -1;
-	bool tty = isatty(2), have_ctr = false;
+	int c, err = 0, status = BB_EXIT_OK, stopped = 0;	/* stopped: a signal, or -1 for --max-runs */
+	bool tty = isatty(2);
 	char study_hash[BB_STUDY_HASH_LEN] = "";
 
 	bb_registry_init(&reg);
@@ -387,9 +344,9 @@ int cmd_study(int argc, char **argv)
 		size_t len;
 
 		/* the folder is locked for the whole study: a second study, run or report into it is refused */
-		lock_fd = bb_results_lock(out, &d);
-		if (lock_fd < 0) {
-			status = bb_cli_fail(bb_cli_status(lock_fd), "study: --resume: %s", d.msg);
+		err = bb_session_open(&ses, out, false, &d);
+		if (err) {
+			status = bb_cli_fail(bb_cli_status(err), "study: --resume: %s", d.msg);
 			goto out;
 		}
 		snprintf(path, sizeof(path), "%s/runs.csv", out);
@@ -437,11 +394,7 @@ int cmd_study(int argc, char **argv)
 			status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
 			goto out;
 		}
-		err = bb_results_dir(out, &d);
-		if (!err) {
-			lock_fd = bb_results_lock(out, &d);
-			err = lock_fd < 0 ? lock_fd : 0;
-		}
+		err = bb_session_open(&ses, out, true, &d);
 		if (err) {
 			free(text);
 			status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
@@ -470,7 +423,7 @@ int cmd_study(int argc, char **argv)
 				bb_json_string(ex, st->name);
 				fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"complete\":false", study_hash);
 				fclose(ex);
-				err = bb_manifest_write(out, NULL, NULL, NULL, argc, argv, extra, &d);
+				err = bb_session_manifest(&ses, argc, argv, extra, &d);
 				free(extra);
 			}
 		}
@@ -631,9 +584,7 @@ int cmd_study(int argc, char **argv)
 	/* the matrix, repetitions outermost so drift spreads over every configuration */
 	njobs = (size_t)st->repetitions * nt * st->nr_runners * st->nr_pages * npol * st->nr_workloads;
 	jobs = calloc(njobs, sizeof(*jobs));
-	skf = open_memstream(&skipped, &skipped_len);
-	faf = open_memstream(&failures, &failures_len);
-	if (!jobs || !skf || !faf) {
+	if (!jobs) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
 		goto out;
 	}
@@ -718,14 +669,10 @@ int cmd_study(int argc, char **argv)
 	}
 	/* what is already there (resume) is kept verbatim */
 	for (size_t i = 0; i < old.n; i++) {
-		char *line = malloc(strlen(old.v[i].line) + 2);
-
-		if (!line || lines_add(&rows, line)) {
-			free(line);
-			status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+		if (bb_session_add_line(&ses, old.v[i].line, &d)) {
+			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
 			goto out;
 		}
-		sprintf(line, "%s\n", old.v[i].line);
 	}
 	for (size_t i = 0; i < njobs; i++) {
 		if (jobs[i].seen)
@@ -734,14 +681,11 @@ int cmd_study(int argc, char **argv)
 			todo++;
 	}
 	done_before = old.n;
-	err = bb_tsc_init(&tsc, &d);
-	if (!err)
-		err = bb_place(-1, -1, &pl, &d);
+	err = bb_session_measure(&ses, -1, -1, &d);
 	if (err) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
 		goto out;
 	}
-	overhead = bb_tsc_overhead(20000);
 	/* a runner that cannot run here (the guest runner without a usable KVM) is skipped with the reason */
 	for (unsigned i = 0; i < st->nr_runners; i++) {
 		struct bb_runner_probe pr;
@@ -756,8 +700,6 @@ int cmd_study(int argc, char **argv)
 			guest_ratio = pr.exec_ratio;
 		}
 	}
-	have_ctr = !bb_counters_open(&ctr, NULL);
-	bb_sysinfo_collect(&si, NULL);
 	/* the cost model of each region, from its own pure paths: predicts every run of it */
 	{
 		FILE *cf;
@@ -769,7 +711,7 @@ int cmd_study(int argc, char **argv)
 		for (unsigned t = 0; t < nt; t++) {
 			size_t cs = st->samples < 20000 ? (size_t)st->samples : 20000;
 
-			tg[t].have_cost = !bb_cost_calibrate(tg[t].dev, &tg[t].region, tg[t].mt, tg[t].nmt, &tsc, overhead,
+			tg[t].have_cost = !bb_cost_calibrate(tg[t].dev, &tg[t].region, tg[t].mt, tg[t].nmt, &ses.tsc, ses.overhead,
 							     cs, &tg[t].cost, &d);
 			if (!tg[t].have_cost)
 				fprintf(stderr, "barbench: study: %s region %" PRIu32 ": no cost model: %s\n", tg[t].name,
@@ -799,21 +741,13 @@ int cmd_study(int argc, char **argv)
 			goto out;
 		}
 	}
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
+	bb_session_catch_signals(&ses);
 	if (!resume || todo)
 		fprintf(stderr, "barbench: study %s: %zu runs to do (%zu done before), %u regions, into %s\n", st->name,
 			todo, done_before, nt, out);
 
 	t0 = bb_now_ns() / 1e9;
-	for (size_t i = 0; i < njobs && !stop_signal; i++) {
+	for (size_t i = 0; i < njobs && !(stopped = bb_session_stopped()); i++) {
 		struct job *j = &jobs[i];
 		struct target *t = &tg[j->t];
 		struct bb_param params[BB_STUDY_MAX_PARAMS];
@@ -824,7 +758,7 @@ int cmd_study(int argc, char **argv)
 		if (!j->id[0])
 			continue;
 		if (done >= max_runs) {
-			stop_signal = -1;
+			stopped = -1;
 			break;
 		}
 		for (unsigned k = 0; k < st->nr_params; k++)
@@ -843,8 +777,8 @@ int cmd_study(int argc, char **argv)
 			bool in_guest = runners[j->runner]->flags & BB_RUNNER_IN_GUEST;
 			struct bb_measure m = {
 				.device = t->spec, .dev = t->dev, .region = &t->region, .must_trap = t->mt,
-				.nr_must_trap = t->nmt, .tsc = &tsc, .overhead = overhead,
-				.counters = have_ctr ? &ctr : NULL, .out = out,
+				.nr_must_trap = t->nmt, .tsc = &ses.tsc, .overhead = ses.overhead,
+				.counters = ses.have_ctr ? &ses.ctr : NULL, .out = out,
 				.samples = in_guest && st->guest_samples ? st->guest_samples : st->samples,
 				.warmup = in_guest && st->guest_samples ? st->guest_samples / 10 : st->warmup,
 				/* the model is calibrated with the host runner: it predicts host runs only */
@@ -863,47 +797,24 @@ int cmd_study(int argc, char **argv)
 		if (r == 1) {
 			/* not applicable: recorded once, whatever the repetition */
 			if (j->rep == 0) {
-				fprintf(skf, "%s{\"run\":\"%s r%" PRIu32 " %s %s %s %s\",\"why\":", ftell(skf) ? "," : "",
-					t->name, t->region.index, st->runners[j->runner], pols[j->pol]->name, pg,
-					st->workloads[j->wl]);
-				bb_json_string(skf, why);
-				fputc('}', skf);
+				char what[400];
+
+				snprintf(what, sizeof(what), "%s r%" PRIu32 " %s %s %s %s", t->name, t->region.index,
+					 st->runners[j->runner], pols[j->pol]->name, pg, st->workloads[j->wl]);
+				bb_session_skip(&ses, what, why);
 			}
 			continue;
 		}
 		if (r < 0) {
 			/* a failed run is recorded and the study goes on */
 			failed++;
-			fprintf(faf, "%s{\"run\":", ftell(faf) ? "," : "");
-			bb_json_string(faf, j->id);
-			fprintf(faf, ",\"error\":");
-			bb_json_string(faf, d.msg);
-			fputc('}', faf);
-			fflush(faf);
+			bb_session_fail(&ses, j->id, d.msg);
 			if (tty)
 				fputc('\n', stderr);
 			fprintf(stderr, "barbench: study: %s failed: %s\n", j->id, d.msg);
 			continue;
 		}
-		{
-			char *line = NULL;
-			size_t ll = 0;
-			FILE *mf = open_memstream(&line, &ll);
-
-			if (!mf) {
-				status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
-				break;
-			}
-			bb_runs_csv_row(mf, &row);
-			fclose(mf);
-			if (lines_add(&rows, line)) {
-				free(line);
-				status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
-				break;
-			}
-		}
-		snprintf(path, sizeof(path), "%s/runs.csv", out);
-		err = bb_write_atomic(path, write_lines, &rows, &d);
+		err = bb_session_add_row(&ses, &row, &d);
 		if (err) {
 			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
 			break;
@@ -911,8 +822,9 @@ int cmd_study(int argc, char **argv)
 	}
 	if (tty)
 		fprintf(stderr, "\r%100s\r", "");
-	fflush(skf);
-	fflush(faf);
+	if (!stopped)
+		stopped = bb_session_stopped();	/* a signal during the last run */
+	bb_session_release_signals(&ses);
 	{
 		char *extra = NULL;
 		size_t el = 0;
@@ -920,29 +832,27 @@ int cmd_study(int argc, char **argv)
 
 		ex = open_memstream(&extra, &el);
 		if (ex) {
-			size_t measured = rows.n;
-			bool complete = !stop_signal && !failed && status == BB_EXIT_OK;
+			size_t measured = ses.nlines;
+			bool complete = !stopped && !failed && status == BB_EXIT_OK;
 
 			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
 			bb_json_string(ex, st->name);
 			fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
-				"\"interrupted_by\":%s,\"host_page_size\":%ld,\"tsc_overhead_cycles\":%" PRIu64 ",\"skipped\":[%s],"
-				"\"failed\":[%s]", study_hash, njobs, measured, complete ? "true" : "false",
-				stop_signal > 0 ? (stop_signal == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
-				stop_signal < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE), overhead,
-				skipped ? skipped : "", failures ? failures : "");
+				"\"interrupted_by\":%s,\"host_page_size\":%ld", study_hash, njobs, measured,
+				complete ? "true" : "false", stopped > 0 ? (stopped == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
+				stopped < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE));
 			if (guest_exec[0])
 				fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.0f,\"guest_note\":\"%s\"", guest_exec,
 					guest_ratio, !strcmp(guest_exec, "emulated") ?
 					"guest instructions are emulated on this host: guest figures are not representative of bare metal" :
 					"guest instructions execute natively");
 			fclose(ex);
-			if (bb_manifest_write(out, &si, &tsc, &pl, argc, argv, extra, &d) && status == BB_EXIT_OK)
+			if (bb_session_manifest(&ses, argc, argv, extra, &d) && status == BB_EXIT_OK)
 				status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", d.msg);
 			free(extra);
 		}
 	}
-	if (status == BB_EXIT_OK && !stop_signal && st->advise)
+	if (status == BB_EXIT_OK && !stopped && st->advise)
 		run_advise(st, tg, nt, out);
 	if (status == BB_EXIT_OK && report) {
 		err = bb_report(out, &(struct bb_report_opts){ .figures = figures }, &d);
@@ -952,30 +862,20 @@ int cmd_study(int argc, char **argv)
 			fprintf(stderr, "barbench: study: report: warning: %s\n", d.msg);
 	}
 	if (status == BB_EXIT_OK) {
-		if (stop_signal) {
+		if (stopped) {
 			fprintf(stderr, "barbench: study interrupted after %zu of %zu runs; finish it with: barbench study "
 				"--resume %s\n", done_before + done, done_before + todo, out);
-			status = stop_signal == SIGINT ? 130 : stop_signal == SIGTERM ? 143 : BB_EXIT_OK;
+			status = stopped == SIGINT ? 130 : stopped == SIGTERM ? 143 : BB_EXIT_OK;
 		} else if (failed) {
 			fprintf(stderr, "barbench: study: %zu runs failed (see manifest.json); --resume %s retries them\n",
 				failed, out);
 			status = BB_EXIT_FAIL;
 		}
-		printf("results: %s (%zu runs)%s%s%s\n", out, rows.n, report ? ", report: " : "", report ? out : "",
+		printf("results: %s (%zu runs)%s%s%s\n", out, ses.nlines, report ? ", report: " : "", report ? out : "",
 		       report ? "/report.md" : "");
 	}
 out:
-	if (have_ctr)
-		bb_counters_close(&ctr);
-	if (skf)
-		fclose(skf);
-	if (faf)
-		fclose(faf);
-	free(skipped);
-	free(failures);
-	for (size_t i = 0; i < rows.n; i++)
-		free(rows.v[i]);
-	free(rows.v);
+	bb_session_close(&ses);
 	free(jobs);
 	free(byid);
 	bb_recs_free(&old);
@@ -990,7 +890,5 @@ out:
 	free(tg);
 	free(st);
 	bb_registry_free(&reg);
-	if (lock_fd >= 0)
-		close(lock_fd);
 	return status;
 }

@@ -22,15 +22,15 @@ policies all
 page-sizes 4K,64K
 workloads lat-read,sweep
 samples 200
-repetitions 3
+repetitions 4
 S
 
 "$BB" study "$tmp/small.study" --out "$tmp/a" >"$tmp/out" 2>"$tmp/err" || no "study: $(cat "$tmp/err")"
 [ -s "$tmp/a/report.md" ] || no "no report.md"
 grep -q '"complete": *true' "$tmp/a/manifest.json" || no "manifest not complete"
 n=$(tail -n +2 "$tmp/a/runs.csv" | wc -l)
-# 6 policies x 2 pages x 2 workloads x 3 reps x 2 regions = 144; pre416: full and holes do not apply (24)
-[ "$n" -eq 120 ] || no "small study: $n runs, want 120"
+# 6 policies x 2 pages x 2 workloads x 4 reps x 2 regions = 192; pre416: full and holes do not apply (32)
+[ "$n" -eq 160 ] || no "small study: $n runs, want 160"
 grep -q '"skipped":\[{"run":"nvme-msix-bar0-pre416 r0 host full' "$tmp/a/manifest.json" || no "skipped not recorded"
 figs=$(grep -o 'figures/[^)]*\.png' "$tmp/a/report.md" | sort -u)
 [ "$(echo "$figs" | grep -c cdf-)" -ge 4 ] || no "CDF figures missing from the report"
