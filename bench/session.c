@@ -41,18 +41,19 @@ int bb_session_open(struct bb_session *s, const char *out, bool create, struct b
 
 int bb_session_measure(struct bb_session *s, int cpu, int node, struct bb_diag *d)
 {
-	int err = bb_tsc_init(&s->tsc, d);
+	/* pinned first: the clock is measured on the CPU that will time the accesses */
+	int err = bb_place(cpu, node, &s->pl, d);
 
+	if (err) {
+		bb_diag_prefix(d, "placement");
+		return err;
+	}
+	err = bb_tsc_init(&s->tsc, d);
 	if (err) {
 		bb_diag_prefix(d, "TSC");
 		return err;
 	}
 	s->overhead = bb_tsc_overhead(20000);
-	err = bb_place(cpu, node, &s->pl, d);
-	if (err) {
-		bb_diag_prefix(d, "placement");
-		return err;
-	}
 	/* a counter this machine cannot count is recorded as missing (with why), never fatal */
 	s->have_ctr = !bb_counters_open(&s->ctr, NULL);
 	s->ctr_open = true;

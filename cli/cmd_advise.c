@@ -27,6 +27,7 @@
 #include "barbench/runner.h"
 #include "barbench/stats.h"
 #include "cli.h"
+#include "session.h"
 
 #define MAX_PAGES 8
 #define CYCLE 4096
@@ -165,10 +166,8 @@ int cmd_advise(int argc, char **argv)
 	struct bb_layout base;
 	struct bb_profile prof0 = { 0 };
 	struct bb_cost cost;
-	struct bb_tsc tsc;
-	struct bb_placement pl;
+	struct bb_session ses = { .lock_fd = -1 };
 	struct bb_diag d;
-	uint64_t overhead;
 	char tmpdir[] = "/tmp/barbench-advise-XXXXXX";
 	int c, err, status = BB_EXIT_OK;
 	unsigned nv = 0;
@@ -270,11 +269,11 @@ int cmd_advise(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (bb_tsc_init(&tsc, &d) || bb_place(-1, -1, &pl, &d)) {
+	/* a session without a results folder: the clock, placement and counters */
+	if (bb_session_open(&ses, NULL, false, &d) || bb_session_measure(&ses, -1, -1, &d)) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
 		goto out;
 	}
-	overhead = bb_tsc_overhead(20000);
 	if (cost_file) {
 		if (bb_cost_load(cost_file, &cost, &d)) {
 			status = bb_cli_fail(BB_EXIT_USAGE, "advise: --cost %s", d.msg);
@@ -342,7 +341,7 @@ int cmd_advise(int argc, char **argv)
 		}
 		nmt = bb_dev_must_trap(dev, r.index, mt);
 		if (!have_cost && i == 0) {
-			if (bb_cost_calibrate(dev, &r, mt, nmt, &tsc, overhead, samples, &cost, &d))
+			if (bb_cost_calibrate(dev, &r, mt, nmt, &ses.tsc, ses.overhead, samples, &cost, &d))
 				bb_cost_default(&cost);
 			have_cost = true;
 		}
@@ -369,8 +368,8 @@ int cmd_advise(int argc, char **argv)
 				x->pred[g][p] = bb_predict_access_ns(&cost, &plan, &x->profile);
 				{
 					struct bb_run_cfg cfg = { .dev = dev, .region = &r, .plan = &plan, .wl = &wl,
-								  .samples = samples, .warmup = samples / 10, .tsc = &tsc,
-								  .tsc_overhead = overhead };
+								  .samples = samples, .warmup = samples / 10, .tsc = &ses.tsc,
+								  .tsc_overhead = ses.overhead };
 					struct bb_summary sm;
 
 					err = bb_runner_host.run(&cfg, &res, &d);
@@ -463,6 +462,7 @@ int cmd_advise(int argc, char **argv)
 			printf("\nwritten: %s and the changed layouts beside it\n", path);
 	}
 out:
+	bb_session_close(&ses);
 	for (unsigned i = 0; !out && v && i < nv; i++)
 		unlink(v[i].path);
 	rmdir(tmpdir);

@@ -26,6 +26,7 @@
 #include "barbench/stats.h"
 #include "vfio_user.h"
 #include "cli.h"
+#include "session.h"
 
 void usage_calibrate(void)
 {
@@ -248,6 +249,7 @@ int cmd_calibrate(int argc, char **argv)
 	struct bb_region r;
 	struct bb_range mt[2];
 	unsigned nmt;
+	struct bb_session ses = { .lock_fd = -1 };
 	struct bb_placement pl;
 	struct bb_tsc tsc;
 	struct bb_plan plan;
@@ -313,11 +315,14 @@ int cmd_calibrate(int argc, char **argv)
 		return bb_cli_fail(bb_cli_status(err), "calibrate: %s", d.msg);
 	}
 	nmt = bb_dev_must_trap(dev, r.index, mt);
-	if (bb_place(has_cpu ? (int)cpu : -1, -1, &pl, &d) || bb_tsc_init(&tsc, &d)) {
+	/* a session without a results folder: placement, the clock as measured, counters */
+	if (bb_session_open(&ses, NULL, false, &d) || bb_session_measure(&ses, has_cpu ? (int)cpu : -1, -1, &d)) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "calibrate: %s", d.msg);
 		goto out;
 	}
-	overhead = bb_tsc_overhead(20000);
+	tsc = ses.tsc;
+	pl = ses.pl;
+	overhead = ses.overhead;
 	bb_registry_init(&reg);
 	{
 		struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = mt, .nr_must_trap = nmt };
@@ -429,6 +434,7 @@ int cmd_calibrate(int argc, char **argv)
 			printf("  cost model written to %s\n", save);
 	}
 out:
+	bb_session_close(&ses);
 	bb_region_free(&r);
 	bb_dev_close(dev);
 	return status;
