@@ -272,6 +272,613 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 	free(text);
 }
 
+/* Everything a study works on, shared by its stages. */
+struct sctx {
+	int argc;
+	char **argv;
+	const char *file, *out;
+	bool resume, report, figures, tty;
+	uint64_t max_runs;
+	struct bb_study *st;
+	struct target *tg;
+	unsigned nt, nspecs, npol;
+	char (*specs)[320];
+	const struct bb_policy_ops *pols[BB_REGISTRY_MAX];
+	const struct bb_runner_ops *runners[BB_STUDY_MAX_LIST];
+	char runner_why[BB_STUDY_MAX_LIST][BB_DIAG_MAX];
+	char guest_exec[16];
+	double guest_ratio;
+	struct bb_registry reg;
+	struct bb_recs old;
+	struct job *jobs, **byid;
+	size_t njobs, todo, done, failed, done_before;
+	struct bb_session ses;
+	struct bb_diag d;
+	char path[4096];
+	double t0;
+	int err, status, stopped;	/* stopped: a signal, or -1 for --max-runs */
+	char study_hash[BB_STUDY_HASH_LEN];
+};
+
+/* The study file (new: read once, parsed, hashed and copied into the folder; --resume: the folder's copy, checked against the hash the manifest recorded), its policies and runners. */
+static int study_load(struct sctx *x)
+{
+	x->st = calloc(1, sizeof(*x->st));
+	x->tg = calloc(MAX_TARGETS, sizeof(*x->tg));
+	if (!x->st || !x->tg) {
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+		return -1;
+	}
+	if (x->resume) {
+		struct stat sb;
+		struct bb_manifest_info mi;
+		char *text;
+		size_t len;
+
+		/* the folder is locked for the whole study: a second study, run or report into it is refused */
+		x->err = bb_session_open(&x->ses, x->out, false, &x->d);
+		if (x->err) {
+			x->status = bb_cli_fail(bb_cli_status(x->err), "study: --resume: %s", x->d.msg);
+			return -1;
+		}
+		snprintf(x->path, sizeof(x->path), "%s/runs.csv", x->out);
+		if (!lstat(x->path, &sb) && bb_recs_read(x->path, &x->old, &x->d)) {
+			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume: %s", x->d.msg);
+			return -1;
+		}
+		/* the study file copy is part of the hostile folder: read without following a symlink */
+		snprintf(x->path, sizeof(x->path), "%s/study.txt", x->out);
+		x->file = x->path;
+		x->err = bb_results_slurp(x->path, 1u << 20, &text, &len, &x->d);
+		if (!x->err) {
+			bb_study_hash(text, len, x->study_hash);
+			x->err = bb_study_parse(text, len, x->path, x->st, &x->d);
+			free(text);
+		}
+		if (x->err) {
+			x->status = bb_cli_fail(bb_cli_status(x->err), "study: --resume: %s", x->d.msg);
+			return -1;
+		}
+		/* the study that wrote the folder recorded its file's hash: a changed study.txt would mix two studies */
+		if (bb_manifest_read(x->out, &mi, &x->d) == 0 && mi.study_hash[0] && strcmp(mi.study_hash, x->study_hash)) {
+			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s changed since the study began (now %s, "
+					     "%s/manifest.json recorded %s): resuming would mix the runs of two studies; "
+					     "run the new study into another --out", x->out, x->path, x->study_hash, x->out, mi.study_hash);
+			return -1;
+		}
+		if (!mi.study_hash[0])
+			fprintf(stderr, "barbench: study: --resume %s: manifest.json records no study_hash (an older barbench, "
+				"or none): study.txt is checked only run by run\n", x->out);
+	} else {
+		struct stat sb;
+		uint8_t *text;
+		size_t len;
+		char to[4096];
+
+		/* the study file is read once: what is parsed, hashed and copied are the same bytes */
+		x->err = bb_cli_read_file(x->file, 1u << 20, &text, &len, &x->d);
+		if (!x->err) {
+			bb_study_hash(text, len, x->study_hash);
+			x->err = bb_study_parse((const char *)text, len, x->file, x->st, &x->d);
+		}
+		if (x->err) {
+			free(text);
+			x->status = bb_cli_fail(bb_cli_status(x->err), "study: %s", x->d.msg);
+			return -1;
+		}
+		x->err = bb_session_open(&x->ses, x->out, true, &x->d);
+		if (x->err) {
+			free(text);
+			x->status = bb_cli_fail(bb_cli_status(x->err), "study: %s", x->d.msg);
+			return -1;
+		}
+		snprintf(x->path, sizeof(x->path), "%s/runs.csv", x->out);
+		if (!lstat(x->path, &sb)) {
+			free(text);
+			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or another --out",
+					     x->out, x->out);
+			return -1;
+		}
+		snprintf(to, sizeof(to), "%s/study.txt", x->out);
+		x->err = bb_write_atomic_buf(to, text, len, &x->d);
+		free(text);
+		if (!x->err) {
+			/* before the first run: the folder says which study owns it, even after kill -9 */
+			char *extra = NULL;
+			size_t el = 0;
+			FILE *ex = open_memstream(&extra, &el);
+
+			if (!ex) {
+				x->err = bb_diag_set(&x->d, -ENOMEM, "out of memory");
+			} else {
+				fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
+				bb_json_string(ex, x->st->name);
+				fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"complete\":false", x->study_hash);
+				fclose(ex);
+				x->err = bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d);
+				free(extra);
+			}
+		}
+		if (x->err) {
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
+			return -1;
+		}
+	}
+	/* policies and runners */
+	if (x->st->all_policies) {
+		for (unsigned i = 0; i < x->reg.n; i++)
+			x->pols[x->npol++] = x->reg.ops[i];
+	} else {
+		for (unsigned i = 0; i < x->st->nr_policies; i++) {
+			x->pols[x->npol] = bb_registry_find(&x->reg, x->st->policies[i]);
+			if (!x->pols[x->npol]) {
+				x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: no policy '%s'", x->file, x->st->policies[i]);
+				return -1;
+			}
+			x->npol++;
+		}
+	}
+	for (unsigned i = 0; i < x->st->nr_params; i++) {
+		bool known = false;
+
+		for (unsigned p = 0; p < x->npol && !known; p++)
+			known = bb_policy_takes(x->pols[p], x->st->param_keys[i]);
+		if (!known) {
+			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: no policy of the study takes param '%s'", x->file,
+					     x->st->param_keys[i]);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < x->st->nr_runners; i++) {
+		x->runners[i] = bb_runner_find(x->st->runners[i]);
+		snprintf(x->runner_why[i], sizeof(x->runner_why[i]), "%s",
+			 x->runners[i] ? "" : "this build of barbench has no such runner");
+	}
+	return 0;
+}
+
+/* Every device and region of the study opened and described; layouts that share a name get distinct run-id names. */
+static int study_targets(struct sctx *x)
+{
+	/* devices and their regions */
+	for (unsigned i = 0; i < x->st->nr_devices; i++) {
+		x->err = expand(x->st->devices[i].spec, x->specs, MAX_TARGETS, &x->nspecs, &x->d);
+		if (x->err) {
+			x->status = bb_cli_fail(bb_cli_status(x->err), "study: %s:%u: %s", x->file, x->st->devices[i].line, x->d.msg);
+			return -1;
+		}
+		for (unsigned s = 0; s < x->nspecs; s++) {
+			struct bb_dev *dev = NULL;
+
+			if (x->specs[s][0] == '\0')
+				continue;
+			x->err = bb_dev_open(x->specs[s], &dev, &x->d);
+			if (x->err) {
+				x->status = bb_cli_fail(bb_cli_status(x->err), "study: %s:%u: %s", x->file, x->st->devices[i].line, x->d.msg);
+				return -1;
+			}
+			for (uint32_t r = 0; r < dev->nr_regions; r++) {
+				uint32_t index = dev->index[r];
+				bool want = false;
+				struct target *t;
+
+				if (x->st->devices[i].auto_regions) {
+					struct bb_region probe;
+
+					/* with a layout: the regions that hold named registers; else the mappable ones */
+					if (dev->has_layout && dev->layout.nr_regs) {
+						want = region_has_regs(dev, index);
+					} else if (!bb_dev_region(dev, index, &probe, NULL, NULL, &x->d)) {
+						want = bb_region_mappable_bytes(&probe) > 0;
+						bb_region_free(&probe);
+					}
+				} else {
+					for (unsigned k = 0; k < x->st->devices[i].nr_regions; k++)
+						want |= x->st->devices[i].regions[k] == index;
+				}
+				if (!want)
+					continue;
+				if (x->nt == MAX_TARGETS) {
+					bb_dev_close(dev);
+					x->status = bb_cli_fail(BB_EXIT_USAGE, "study: more than %d regions", MAX_TARGETS);
+					return -1;
+				}
+				t = &x->tg[x->nt];
+				bb_strcpy(t->spec, sizeof(t->spec), x->specs[s]);
+				if (dev->has_layout && dev->layout.name[0])
+					bb_strcpy(t->name, sizeof(t->name), dev->layout.name);
+				else
+					id_part(t->name, sizeof(t->name), strrchr(x->specs[s], '/') ? strrchr(x->specs[s], '/') + 1
+												 : x->specs[s]);
+				t->dev = dev;
+				t->owns_dev = !x->nt || x->tg[x->nt - 1].dev != dev;
+				x->err = bb_dev_region(dev, index, &t->region, NULL, NULL, &x->d);
+				if (x->err) {
+					if (t->owns_dev)
+						bb_dev_close(dev);
+					x->status = bb_cli_fail(bb_cli_status(x->err), "study: %s", x->d.msg);
+					return -1;
+				}
+				t->nmt = bb_dev_must_trap(dev, index, t->mt);
+				bb_profile_from_layout(dev->has_layout ? &dev->layout : NULL, index, x->st->width, &t->profile);
+				x->nt++;
+				for (unsigned w = 0; w < x->st->nr_workloads; w++) {
+					struct bb_workload_spec ws;
+
+					x->err = bb_workload_parse(x->st->workloads[w], x->st->width, &ws, &x->d);
+					if (!x->err)
+						x->err = bb_workload_build(&ws, dev->has_layout ? &dev->layout : NULL, &t->region,
+									bb_dev_guard(dev), &t->wl[w], &x->d);
+					if (x->err == -ENOENT) {
+						memcpy(t->wl_why[w], x->d.msg, sizeof(t->wl_why[w]));
+						t->wl[w].n = 0;
+						x->err = 0;
+					}
+					if (x->err) {
+						x->status = bb_cli_fail(bb_cli_status(x->err), "study: %s: %s", t->spec, x->d.msg);
+						return -1;
+					}
+				}
+			}
+			if (!x->nt || x->tg[x->nt - 1].dev != dev)
+				bb_dev_close(dev);	/* no region of it was wanted */
+			x->specs[s][0] = '\0';
+		}
+	}
+	if (!x->nt) {
+		x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s names no region to measure", x->file);
+		return -1;
+	}
+	/*
+	 * Run ids (and samples file names) start with the layout's name: two
+	 * different devices of one name (two layout files saying name=x) get
+	 * "x", "x+2", ... in the order of the study.  A layout name never holds
+	 * '+', so these cannot meet another layout's name.
+	 */
+	{
+		char base[MAX_TARGETS][64];
+
+		for (unsigned t = 0; t < x->nt; t++)
+			memcpy(base[t], x->tg[t].name, sizeof(base[t]));
+		for (unsigned t = 0; t < x->nt; t++) {
+			unsigned ord = 1;
+			bool shared = false;
+
+			for (unsigned k = 0; k < x->nt; k++) {
+				bool first_of_spec = true;
+
+				if (k == t || strcmp(base[k], base[t]) || !strcmp(x->tg[k].spec, x->tg[t].spec))
+					continue;
+				shared = true;
+				for (unsigned k2 = 0; k2 < k && first_of_spec; k2++)
+					first_of_spec = strcmp(x->tg[k2].spec, x->tg[k].spec) != 0;
+				ord += k < t && first_of_spec;
+			}
+			if (shared && ord > 1)
+				snprintf(x->tg[t].name, sizeof(x->tg[t].name), "%.50s+%u", base[t], ord);
+		}
+	}
+
+	return 0;
+}
+
+/* The matrix of runs, each with its own id; --resume: every row already there must be a run of it, by its whole identity, once. */
+static int study_matrix(struct sctx *x)
+{
+	/* the matrix, repetitions outermost so drift spreads over every configuration */
+	x->njobs = (size_t)x->st->repetitions * x->nt * x->st->nr_runners * x->st->nr_pages * x->npol * x->st->nr_workloads;
+	x->jobs = calloc(x->njobs, sizeof(*x->jobs));
+	if (!x->jobs) {
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+		return -1;
+	}
+	x->njobs = 0;
+	for (unsigned rep = 0; rep < x->st->repetitions; rep++)
+		for (unsigned t = 0; t < x->nt; t++)
+			for (unsigned ru = 0; ru < x->st->nr_runners; ru++)
+				for (unsigned g = 0; g < x->st->nr_pages; g++)
+					for (unsigned p = 0; p < x->npol; p++)
+						for (unsigned w = 0; w < x->st->nr_workloads; w++) {
+							struct job *j;
+							char wn[64];
+							bool guest_wl = !x->st->nr_guest_workloads;
+
+							/* guest runs only for the workloads the study gives them */
+							for (unsigned k = 0; k < x->st->nr_guest_workloads; k++)
+								guest_wl |= !strcmp(x->st->guest_workloads[k], x->st->workloads[w]);
+							if (x->runners[ru] && (x->runners[ru]->flags & BB_RUNNER_IN_GUEST) && !guest_wl)
+								continue;
+							j = &x->jobs[x->njobs++];
+
+							*j = (struct job){ t, ru, g, p, w, rep, "", false };
+							id_part(wn, sizeof(wn), x->st->workloads[w]);
+							snprintf(j->id, sizeof(j->id), "%s-r%" PRIu32 "-%s-%s-%" PRIu64 "-%s-%u",
+								 x->tg[t].name, x->tg[t].region.index, x->st->runners[ru], x->pols[p]->name,
+								 x->st->pages[g], wn, rep);
+						}
+	/* every run of the matrix has its own id: the name of its samples file, what resume looks for */
+	x->byid = calloc(x->njobs ? x->njobs : 1, sizeof(*x->byid));
+	if (!x->byid) {
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < x->njobs; i++)
+		x->byid[i] = &x->jobs[i];
+	qsort(x->byid, x->njobs, sizeof(*x->byid), cmp_job_id);
+	for (size_t i = 1; i < x->njobs; i++) {
+		if (strcmp(x->byid[i - 1]->id, x->byid[i]->id))
+			continue;
+		x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: two runs of the matrix would share the id %s (%s and %s, "
+				     "region %" PRIu32 "): is a device listed twice?", x->file, x->byid[i]->id,
+				     x->tg[x->byid[i - 1]->t].spec, x->tg[x->byid[i]->t].spec, x->tg[x->byid[i]->t].region.index);
+		return -1;
+	}
+	/*
+	 * Resume: each row already there must be a run of this matrix, by its
+	 * whole identity (id, device, region, policy, params, page size,
+	 * runner, workload), and only once; anything else is another study's.
+	 */
+	for (size_t i = 0; i < x->old.n; i++) {
+		const struct bb_rec *o = &x->old.v[i];
+		struct job key, *kp = &key, **hit;
+		const char *why = NULL;
+
+		bb_strcpy(key.id, sizeof(key.id), o->id);
+		hit = bsearch(&kp, x->byid, x->njobs, sizeof(*x->byid), cmp_job_id);
+		if (!hit) {
+			why = "no run of the study has this id";
+		} else {
+			const struct job *j = *hit;
+			const struct target *t = &x->tg[j->t];
+			struct bb_param all[BB_STUDY_MAX_PARAMS], mine[BB_POLICY_MAX_PARAMS];
+			char ptxt[64];
+
+			for (unsigned k = 0; k < x->st->nr_params; k++)
+				all[k] = (struct bb_param){ x->st->param_keys[k], x->st->param_values[k] };
+			bb_params_for(x->pols[j->pol], all, x->st->nr_params, mine, ptxt, sizeof(ptxt));
+			if (strcmp(o->device, t->spec) || o->region != t->region.index || strcmp(o->policy, x->pols[j->pol]->name) ||
+			    strcmp(o->params, ptxt) || o->page_size != x->st->pages[j->page] ||
+			    strcmp(o->runner, x->st->runners[j->runner]) || strcmp(o->workload, t->wl[j->wl].name))
+				why = "its device, region, policy, params, page size, runner or workload is not that run's";
+			else if (j->seen)
+				why = "this run is in runs.csv twice";
+			(*hit)->seen = true;
+		}
+		if (why) {
+			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s/runs.csv:%u: run %s: %s: the folder holds "
+					     "runs of another study (or of %s before it changed); run the study into another --out",
+					     x->out, x->out, o->lineno, o->id, why, x->file);
+			return -1;
+		}
+	}
+	/* what is already there (resume) is kept verbatim */
+	for (size_t i = 0; i < x->old.n; i++) {
+		if (bb_session_add_line(&x->ses, x->old.v[i].line, &x->d)) {
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < x->njobs; i++) {
+		if (x->jobs[i].seen)
+			x->jobs[i].id[0] = '\0';	/* done before */
+		else
+			x->todo++;
+	}
+	x->done_before = x->old.n;
+	return 0;
+}
+
+/* The measuring session, the runners probed, each region's cost model, plans.csv, the signals. */
+static int study_prepare(struct sctx *x)
+{
+	x->err = bb_session_measure(&x->ses, -1, -1, &x->d);
+	if (x->err) {
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
+		return -1;
+	}
+	/* a runner that cannot run here (the guest runner without a usable KVM) is skipped with the reason */
+	for (unsigned i = 0; i < x->st->nr_runners; i++) {
+		struct bb_runner_probe pr;
+
+		if (!x->runners[i])
+			continue;
+		if (bb_runner_probe(x->runners[i], &pr, &x->d)) {
+			x->runners[i] = NULL;
+			snprintf(x->runner_why[i], sizeof(x->runner_why[i]), "%s", x->d.msg);
+		} else if (pr.exec[0]) {
+			snprintf(x->guest_exec, sizeof(x->guest_exec), "%s", pr.exec);
+			x->guest_ratio = pr.exec_ratio;
+		}
+	}
+	/* the cost model of each region, from its own pure paths: predicts every run of it */
+	{
+		FILE *cf;
+		char cp[4096], *ctext = NULL;
+		size_t clen = 0;
+
+		snprintf(cp, sizeof(cp), "%s/costs.txt", x->out);
+		cf = open_memstream(&ctext, &clen);
+		for (unsigned t = 0; t < x->nt; t++) {
+			size_t cs = x->st->samples < 20000 ? (size_t)x->st->samples : 20000;
+
+			x->tg[t].have_cost = !bb_cost_calibrate(x->tg[t].dev, &x->tg[t].region, x->tg[t].mt, x->tg[t].nmt, &x->ses.tsc, x->ses.overhead,
+							     cs, &x->tg[t].cost, &x->d);
+			if (!x->tg[t].have_cost)
+				fprintf(stderr, "barbench: study: %s region %" PRIu32 ": no cost model: %s\n", x->tg[t].name,
+					x->tg[t].region.index, x->d.msg);
+			if (cf && x->tg[t].have_cost) {
+				fprintf(cf, "# %s region %" PRIu32 "\n", x->tg[t].spec, x->tg[t].region.index);
+				bb_cost_write(cf, &x->tg[t].cost);
+				fputc('\n', cf);
+			}
+		}
+		if (cf && !fclose(cf) && bb_write_atomic_buf(cp, ctext, clen, &x->d)) {
+			free(ctext);
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s",
+					     x->d.msg);
+			return -1;
+		}
+		free(ctext);
+	}
+	{
+		struct plans_arg pa = { x->tg, x->nt, x->st, x->pols, x->npol };
+		char pp[4096];
+
+		snprintf(pp, sizeof(pp), "%s/plans.csv", x->out);
+		x->err = bb_write_atomic(pp, write_plans, &pa, &x->d);
+		if (x->err) {
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
+			return -1;
+		}
+	}
+	bb_session_catch_signals(&x->ses);
+	if (!x->resume || x->todo)
+		fprintf(stderr, "barbench: study %s: %zu runs to do (%zu done before), %u regions, into %s\n", x->st->name,
+			x->todo, x->done_before, x->nt, x->out);
+
+	return 0;
+}
+
+/* The runs, in order: each row written as it finishes; a skipped or failed run recorded and the study goes on. */
+static int study_loop(struct sctx *x)
+{
+	x->t0 = bb_now_ns() / 1e9;
+	for (size_t i = 0; i < x->njobs && !(x->stopped = bb_session_stopped()); i++) {
+		struct job *j = &x->jobs[i];
+		struct target *t = &x->tg[j->t];
+		struct bb_param params[BB_STUDY_MAX_PARAMS];
+		struct bb_run_row row;
+		char why[BB_DIAG_MAX], pg[32];
+		int r;
+
+		if (!j->id[0])
+			continue;
+		if (x->done >= x->max_runs) {
+			x->stopped = -1;
+			break;
+		}
+		for (unsigned k = 0; k < x->st->nr_params; k++)
+			params[k] = (struct bb_param){ x->st->param_keys[k], x->st->param_values[k] };
+		bb_format_size(pg, sizeof(pg), x->st->pages[j->page]);
+		if (x->tty) {
+			double el = bb_now_ns() / 1e9 - x->t0, eta = x->done ? el / (double)x->done * (double)(x->todo - x->done) : 0;
+
+			fprintf(stderr, "\r[%zu/%zu] ETA %3.0fs %-26.26s %-6s %-6s %-7s %-10.10s   ", x->done + 1, x->todo, eta,
+				t->name, x->st->runners[j->runner], x->pols[j->pol]->name, pg, x->st->workloads[j->wl]);
+		}
+		if (!x->runners[j->runner]) {
+			r = 1;
+			snprintf(why, sizeof(why), "runner %s: %s", x->st->runners[j->runner], x->runner_why[j->runner]);
+		} else {
+			bool in_guest = x->runners[j->runner]->flags & BB_RUNNER_IN_GUEST;
+			struct bb_measure m = {
+				.device = t->spec, .dev = t->dev, .region = &t->region, .must_trap = t->mt,
+				.nr_must_trap = t->nmt, .tsc = &x->ses.tsc, .overhead = x->ses.overhead,
+				.counters = x->ses.have_ctr ? &x->ses.ctr : NULL, .out = x->out,
+				.samples = in_guest && x->st->guest_samples ? x->st->guest_samples : x->st->samples,
+				.warmup = in_guest && x->st->guest_samples ? x->st->guest_samples / 10 : x->st->warmup,
+				/* the model is calibrated with the host runner: it predicts host runs only */
+				.cost = t->have_cost && !in_guest ? &t->cost : NULL,
+				.profile = t->profile.n ? &t->profile : NULL,
+			};
+			struct bb_combo cb = {
+				.ops = x->pols[j->pol], .params = params, .nr_params = x->st->nr_params,
+				.page_size = x->st->pages[j->page], .wl = &t->wl[j->wl], .wl_why = t->wl_why[j->wl],
+				.width = x->st->width, .runner = x->runners[j->runner], .id = j->id,
+			};
+
+			r = bb_measure_one(&m, &cb, &row, why, sizeof(why), &x->d);
+		}
+		x->done++;
+		if (r == 1) {
+			/* not applicable: recorded once, whatever the repetition */
+			if (j->rep == 0) {
+				char what[400];
+
+				snprintf(what, sizeof(what), "%s r%" PRIu32 " %s %s %s %s", t->name, t->region.index,
+					 x->st->runners[j->runner], x->pols[j->pol]->name, pg, x->st->workloads[j->wl]);
+				bb_session_skip(&x->ses, what, why);
+			}
+			continue;
+		}
+		if (r < 0) {
+			/* a failed run is recorded and the study goes on */
+			x->failed++;
+			bb_session_fail(&x->ses, j->id, x->d.msg);
+			if (x->tty)
+				fputc('\n', stderr);
+			fprintf(stderr, "barbench: study: %s failed: %s\n", j->id, x->d.msg);
+			continue;
+		}
+		x->err = bb_session_add_row(&x->ses, &row, &x->d);
+		if (x->err) {
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The manifest, advise, the report, and what to tell the user. */
+static int study_finish(struct sctx *x)
+{
+	if (x->tty)
+		fprintf(stderr, "\r%100s\r", "");
+	if (!x->stopped)
+		x->stopped = bb_session_stopped();	/* a signal during the last run */
+	bb_session_release_signals(&x->ses);
+	{
+		char *extra = NULL;
+		size_t el = 0;
+		FILE *ex;
+
+		ex = open_memstream(&extra, &el);
+		if (ex) {
+			size_t measured = x->ses.nlines;
+			bool complete = !x->stopped && !x->failed && x->status == BB_EXIT_OK;
+
+			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
+			bb_json_string(ex, x->st->name);
+			fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
+				"\"interrupted_by\":%s,\"host_page_size\":%ld", x->study_hash, x->njobs, measured,
+				complete ? "true" : "false", x->stopped > 0 ? (x->stopped == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
+				x->stopped < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE));
+			if (x->guest_exec[0])
+				fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.0f,\"guest_note\":\"%s\"", x->guest_exec,
+					x->guest_ratio, !strcmp(x->guest_exec, "emulated") ?
+					"guest instructions are emulated on this host: guest figures are not representative of bare metal" :
+					"guest instructions execute natively");
+			fclose(ex);
+			if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d) && x->status == BB_EXIT_OK)
+				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
+			free(extra);
+		}
+	}
+	if (x->status == BB_EXIT_OK && !x->stopped && x->st->advise)
+		run_advise(x->st, x->tg, x->nt, x->out);
+	if (x->status == BB_EXIT_OK && x->report) {
+		x->err = bb_report(x->out, &(struct bb_report_opts){ .figures = x->figures }, &x->d);
+		if (x->err)
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", x->d.msg);
+		else if (x->d.msg[0])
+			fprintf(stderr, "barbench: study: report: warning: %s\n", x->d.msg);
+	}
+	if (x->status == BB_EXIT_OK) {
+		if (x->stopped) {
+			fprintf(stderr, "barbench: study interrupted after %zu of %zu runs; finish it with: barbench study "
+				"--resume %s\n", x->done_before + x->done, x->done_before + x->todo, x->out);
+			x->status = x->stopped == SIGINT ? 130 : x->stopped == SIGTERM ? 143 : BB_EXIT_OK;
+		} else if (x->failed) {
+			fprintf(stderr, "barbench: study: %zu runs failed (see manifest.json); --resume %s retries them\n",
+				x->failed, x->out);
+			x->status = BB_EXIT_FAIL;
+		}
+		printf("results: %s (%zu runs)%s%s%s\n", x->out, x->ses.nlines, x->report ? ", report: " : "", x->report ? x->out : "",
+		       x->report ? "/report.md" : "");
+	}
+	return 0;
+}
+
 int cmd_study(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -283,612 +890,60 @@ int cmd_study(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char specs[MAX_TARGETS][320];
-	const char *file = NULL, *out = NULL;
-	bool resume = false, report = true, figures = true;
-	uint64_t max_runs = UINT64_MAX;
-	struct bb_study *st = NULL;
-	struct target *tg = NULL;
-	unsigned nt = 0, nspecs = 0, npol = 0;
-	const struct bb_policy_ops *pols[BB_REGISTRY_MAX];
-	const struct bb_runner_ops *runners[BB_STUDY_MAX_LIST];
-	char runner_why[BB_STUDY_MAX_LIST][BB_DIAG_MAX];
-	char guest_exec[16] = "";
-	double guest_ratio = 0;
-	struct bb_registry reg;
-	struct bb_recs old = { 0 };
-	struct job *jobs = NULL, **byid = NULL;
-	size_t njobs = 0, todo = 0, done = 0, failed = 0, done_before;
-	struct bb_session ses = { .lock_fd = -1 };
-	struct bb_diag d;
-	char path[4096];
-	double t0;
-	int c, err = 0, status = BB_EXIT_OK, stopped = 0;	/* stopped: a signal, or -1 for --max-runs */
-	bool tty = isatty(2);
-	char study_hash[BB_STUDY_HASH_LEN] = "";
+	static struct sctx ctx;
+	struct sctx *x = &ctx;
+	int c;
 
-	bb_registry_init(&reg);
+	memset(x, 0, sizeof(*x));
+	x->argc = argc;
+	x->argv = argv;
+	x->specs = specs;
+	x->report = x->figures = true;
+	x->max_runs = UINT64_MAX;
+	x->status = BB_EXIT_OK;
+	x->tty = isatty(2);
+	x->ses.lock_fd = -1;
+	bb_registry_init(&x->reg);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(x->argc, x->argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'R': out = optarg; resume = true; break;
-		case 'n': report = false; break;
-		case 'F': figures = false; break;
+		case 'o': x->out = optarg; break;
+		case 'R': x->out = optarg; x->resume = true; break;
+		case 'n': x->report = false; break;
+		case 'F': x->figures = false; break;
 		case 'm':
-			if (bb_parse_u64(optarg, &max_runs))
+			if (bb_parse_u64(optarg, &x->max_runs))
 				return bb_cli_fail(BB_EXIT_USAGE, "study: --max-runs %s: not a number", optarg);
 			break;
 		default:
 			return bb_cli_fail(BB_EXIT_USAGE, "study: unknown option '%s' (see barbench study --help)",
-					   argv[optind - 1]);
+					   x->argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		file = argv[optind++];
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "study: unexpected argument '%s'", argv[optind]);
-	if (!out || (resume && file) || (!resume && !file))
+	if (optind < x->argc)
+		x->file = x->argv[optind++];
+	if (optind < x->argc)
+		return bb_cli_fail(BB_EXIT_USAGE, "study: unexpected argument '%s'", x->argv[optind]);
+	if (!x->out || (x->resume && x->file) || (!x->resume && !x->file))
 		return bb_cli_fail(BB_EXIT_USAGE, "study: give FILE --out DIR, or --resume DIR (see barbench study --help)");
 
-	st = calloc(1, sizeof(*st));
-	tg = calloc(MAX_TARGETS, sizeof(*tg));
-	if (!st || !tg) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
-		goto out;
-	}
-	if (resume) {
-		struct stat sb;
-		struct bb_manifest_info mi;
-		char *text;
-		size_t len;
-
-		/* the folder is locked for the whole study: a second study, run or report into it is refused */
-		err = bb_session_open(&ses, out, false, &d);
-		if (err) {
-			status = bb_cli_fail(bb_cli_status(err), "study: --resume: %s", d.msg);
-			goto out;
-		}
-		snprintf(path, sizeof(path), "%s/runs.csv", out);
-		if (!lstat(path, &sb) && bb_recs_read(path, &old, &d)) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume: %s", d.msg);
-			goto out;
-		}
-		/* the study file copy is part of the hostile folder: read without following a symlink */
-		snprintf(path, sizeof(path), "%s/study.txt", out);
-		file = path;
-		err = bb_results_slurp(path, 1u << 20, &text, &len, &d);
-		if (!err) {
-			bb_study_hash(text, len, study_hash);
-			err = bb_study_parse(text, len, path, st, &d);
-			free(text);
-		}
-		if (err) {
-			status = bb_cli_fail(bb_cli_status(err), "study: --resume: %s", d.msg);
-			goto out;
-		}
-		/* the study that wrote the folder recorded its file's hash: a changed study.txt would mix two studies */
-		if (bb_manifest_read(out, &mi, &d) == 0 && mi.study_hash[0] && strcmp(mi.study_hash, study_hash)) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s changed since the study began (now %s, "
-					     "%s/manifest.json recorded %s): resuming would mix the runs of two studies; "
-					     "run the new study into another --out", out, path, study_hash, out, mi.study_hash);
-			goto out;
-		}
-		if (!mi.study_hash[0])
-			fprintf(stderr, "barbench: study: --resume %s: manifest.json records no study_hash (an older barbench, "
-				"or none): study.txt is checked only run by run\n", out);
-	} else {
-		struct stat sb;
-		uint8_t *text;
-		size_t len;
-		char to[4096];
-
-		/* the study file is read once: what is parsed, hashed and copied are the same bytes */
-		err = bb_cli_read_file(file, 1u << 20, &text, &len, &d);
-		if (!err) {
-			bb_study_hash(text, len, study_hash);
-			err = bb_study_parse((const char *)text, len, file, st, &d);
-		}
-		if (err) {
-			free(text);
-			status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
-			goto out;
-		}
-		err = bb_session_open(&ses, out, true, &d);
-		if (err) {
-			free(text);
-			status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
-			goto out;
-		}
-		snprintf(path, sizeof(path), "%s/runs.csv", out);
-		if (!lstat(path, &sb)) {
-			free(text);
-			status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or another --out",
-					     out, out);
-			goto out;
-		}
-		snprintf(to, sizeof(to), "%s/study.txt", out);
-		err = bb_write_atomic_buf(to, text, len, &d);
-		free(text);
-		if (!err) {
-			/* before the first run: the folder says which study owns it, even after kill -9 */
-			char *extra = NULL;
-			size_t el = 0;
-			FILE *ex = open_memstream(&extra, &el);
-
-			if (!ex) {
-				err = bb_diag_set(&d, -ENOMEM, "out of memory");
-			} else {
-				fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
-				bb_json_string(ex, st->name);
-				fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"complete\":false", study_hash);
-				fclose(ex);
-				err = bb_session_manifest(&ses, argc, argv, extra, &d);
-				free(extra);
-			}
-		}
-		if (err) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
-			goto out;
-		}
-	}
-	/* policies and runners */
-	if (st->all_policies) {
-		for (unsigned i = 0; i < reg.n; i++)
-			pols[npol++] = reg.ops[i];
-	} else {
-		for (unsigned i = 0; i < st->nr_policies; i++) {
-			pols[npol] = bb_registry_find(&reg, st->policies[i]);
-			if (!pols[npol]) {
-				status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: no policy '%s'", file, st->policies[i]);
-				goto out;
-			}
-			npol++;
-		}
-	}
-	for (unsigned i = 0; i < st->nr_params; i++) {
-		bool known = false;
-
-		for (unsigned p = 0; p < npol && !known; p++)
-			known = bb_policy_takes(pols[p], st->param_keys[i]);
-		if (!known) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: no policy of the study takes param '%s'", file,
-					     st->param_keys[i]);
-			goto out;
-		}
-	}
-	for (unsigned i = 0; i < st->nr_runners; i++) {
-		runners[i] = bb_runner_find(st->runners[i]);
-		snprintf(runner_why[i], sizeof(runner_why[i]), "%s",
-			 runners[i] ? "" : "this build of barbench has no such runner");
-	}
-	/* devices and their regions */
-	for (unsigned i = 0; i < st->nr_devices; i++) {
-		err = expand(st->devices[i].spec, specs, MAX_TARGETS, &nspecs, &d);
-		if (err) {
-			status = bb_cli_fail(bb_cli_status(err), "study: %s:%u: %s", file, st->devices[i].line, d.msg);
-			goto out;
-		}
-		for (unsigned s = 0; s < nspecs; s++) {
-			struct bb_dev *dev = NULL;
-
-			if (specs[s][0] == '\0')
-				continue;
-			err = bb_dev_open(specs[s], &dev, &d);
-			if (err) {
-				status = bb_cli_fail(bb_cli_status(err), "study: %s:%u: %s", file, st->devices[i].line, d.msg);
-				goto out;
-			}
-			for (uint32_t r = 0; r < dev->nr_regions; r++) {
-				uint32_t index = dev->index[r];
-				bool want = false;
-				struct target *t;
-
-				if (st->devices[i].auto_regions) {
-					struct bb_region probe;
-
-					/* with a layout: the regions that hold named registers; else the mappable ones */
-					if (dev->has_layout && dev->layout.nr_regs) {
-						want = region_has_regs(dev, index);
-					} else if (!bb_dev_region(dev, index, &probe, NULL, NULL, &d)) {
-						want = bb_region_mappable_bytes(&probe) > 0;
-						bb_region_free(&probe);
-					}
-				} else {
-					for (unsigned k = 0; k < st->devices[i].nr_regions; k++)
-						want |= st->devices[i].regions[k] == index;
-				}
-				if (!want)
-					continue;
-				if (nt == MAX_TARGETS) {
-					bb_dev_close(dev);
-					status = bb_cli_fail(BB_EXIT_USAGE, "study: more than %d regions", MAX_TARGETS);
-					goto out;
-				}
-				t = &tg[nt];
-				bb_strcpy(t->spec, sizeof(t->spec), specs[s]);
-				if (dev->has_layout && dev->layout.name[0])
-					bb_strcpy(t->name, sizeof(t->name), dev->layout.name);
-				else
-					id_part(t->name, sizeof(t->name), strrchr(specs[s], '/') ? strrchr(specs[s], '/') + 1
-												 : specs[s]);
-				t->dev = dev;
-				t->owns_dev = !nt || tg[nt - 1].dev != dev;
-				err = bb_dev_region(dev, index, &t->region, NULL, NULL, &d);
-				if (err) {
-					if (t->owns_dev)
-						bb_dev_close(dev);
-					status = bb_cli_fail(bb_cli_status(err), "study: %s", d.msg);
-					goto out;
-				}
-				t->nmt = bb_dev_must_trap(dev, index, t->mt);
-				bb_profile_from_layout(dev->has_layout ? &dev->layout : NULL, index, st->width, &t->profile);
-				nt++;
-				for (unsigned w = 0; w < st->nr_workloads; w++) {
-					struct bb_workload_spec ws;
-
-					err = bb_workload_parse(st->workloads[w], st->width, &ws, &d);
-					if (!err)
-						err = bb_workload_build(&ws, dev->has_layout ? &dev->layout : NULL, &t->region,
-									bb_dev_guard(dev), &t->wl[w], &d);
-					if (err == -ENOENT) {
-						memcpy(t->wl_why[w], d.msg, sizeof(t->wl_why[w]));
-						t->wl[w].n = 0;
-						err = 0;
-					}
-					if (err) {
-						status = bb_cli_fail(bb_cli_status(err), "study: %s: %s", t->spec, d.msg);
-						goto out;
-					}
-				}
-			}
-			if (!nt || tg[nt - 1].dev != dev)
-				bb_dev_close(dev);	/* no region of it was wanted */
-			specs[s][0] = '\0';
-		}
-	}
-	if (!nt) {
-		status = bb_cli_fail(BB_EXIT_USAGE, "study: %s names no region to measure", file);
-		goto out;
-	}
-	/*
-	 * Run ids (and samples file names) start with the layout's name: two
-	 * different devices of one name (two layout files saying name=x) get
-	 * "x", "x+2", ... in the order of the study.  A layout name never holds
-	 * '+', so these cannot meet another layout's name.
-	 */
-	{
-		char base[MAX_TARGETS][64];
-
-		for (unsigned t = 0; t < nt; t++)
-			memcpy(base[t], tg[t].name, sizeof(base[t]));
-		for (unsigned t = 0; t < nt; t++) {
-			unsigned ord = 1;
-			bool shared = false;
-
-			for (unsigned k = 0; k < nt; k++) {
-				bool first_of_spec = true;
-
-				if (k == t || strcmp(base[k], base[t]) || !strcmp(tg[k].spec, tg[t].spec))
-					continue;
-				shared = true;
-				for (unsigned k2 = 0; k2 < k && first_of_spec; k2++)
-					first_of_spec = strcmp(tg[k2].spec, tg[k].spec) != 0;
-				ord += k < t && first_of_spec;
-			}
-			if (shared && ord > 1)
-				snprintf(tg[t].name, sizeof(tg[t].name), "%.50s+%u", base[t], ord);
-		}
-	}
-
-	/* the matrix, repetitions outermost so drift spreads over every configuration */
-	njobs = (size_t)st->repetitions * nt * st->nr_runners * st->nr_pages * npol * st->nr_workloads;
-	jobs = calloc(njobs, sizeof(*jobs));
-	if (!jobs) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
-		goto out;
-	}
-	njobs = 0;
-	for (unsigned rep = 0; rep < st->repetitions; rep++)
-		for (unsigned t = 0; t < nt; t++)
-			for (unsigned ru = 0; ru < st->nr_runners; ru++)
-				for (unsigned g = 0; g < st->nr_pages; g++)
-					for (unsigned p = 0; p < npol; p++)
-						for (unsigned w = 0; w < st->nr_workloads; w++) {
-							struct job *j;
-							char wn[64];
-							bool guest_wl = !st->nr_guest_workloads;
-
-							/* guest runs only for the workloads the study gives them */
-							for (unsigned k = 0; k < st->nr_guest_workloads; k++)
-								guest_wl |= !strcmp(st->guest_workloads[k], st->workloads[w]);
-							if (runners[ru] && (runners[ru]->flags & BB_RUNNER_IN_GUEST) && !guest_wl)
-								continue;
-							j = &jobs[njobs++];
-
-							*j = (struct job){ t, ru, g, p, w, rep, "", false };
-							id_part(wn, sizeof(wn), st->workloads[w]);
-							snprintf(j->id, sizeof(j->id), "%s-r%" PRIu32 "-%s-%s-%" PRIu64 "-%s-%u",
-								 tg[t].name, tg[t].region.index, st->runners[ru], pols[p]->name,
-								 st->pages[g], wn, rep);
-						}
-	/* every run of the matrix has its own id: the name of its samples file, what resume looks for */
-	byid = calloc(njobs ? njobs : 1, sizeof(*byid));
-	if (!byid) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "study: out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < njobs; i++)
-		byid[i] = &jobs[i];
-	qsort(byid, njobs, sizeof(*byid), cmp_job_id);
-	for (size_t i = 1; i < njobs; i++) {
-		if (strcmp(byid[i - 1]->id, byid[i]->id))
-			continue;
-		status = bb_cli_fail(BB_EXIT_USAGE, "study: %s: two runs of the matrix would share the id %s (%s and %s, "
-				     "region %" PRIu32 "): is a device listed twice?", file, byid[i]->id,
-				     tg[byid[i - 1]->t].spec, tg[byid[i]->t].spec, tg[byid[i]->t].region.index);
-		goto out;
-	}
-	/*
-	 * Resume: each row already there must be a run of this matrix, by its
-	 * whole identity (id, device, region, policy, params, page size,
-	 * runner, workload), and only once; anything else is another study's.
-	 */
-	for (size_t i = 0; i < old.n; i++) {
-		const struct bb_rec *o = &old.v[i];
-		struct job key, *kp = &key, **hit;
-		const char *why = NULL;
-
-		bb_strcpy(key.id, sizeof(key.id), o->id);
-		hit = bsearch(&kp, byid, njobs, sizeof(*byid), cmp_job_id);
-		if (!hit) {
-			why = "no run of the study has this id";
-		} else {
-			const struct job *j = *hit;
-			const struct target *t = &tg[j->t];
-			struct bb_param all[BB_STUDY_MAX_PARAMS], mine[BB_POLICY_MAX_PARAMS];
-			char ptxt[64];
-
-			for (unsigned k = 0; k < st->nr_params; k++)
-				all[k] = (struct bb_param){ st->param_keys[k], st->param_values[k] };
-			bb_params_for(pols[j->pol], all, st->nr_params, mine, ptxt, sizeof(ptxt));
-			if (strcmp(o->device, t->spec) || o->region != t->region.index || strcmp(o->policy, pols[j->pol]->name) ||
-			    strcmp(o->params, ptxt) || o->page_size != st->pages[j->page] ||
-			    strcmp(o->runner, st->runners[j->runner]) || strcmp(o->workload, t->wl[j->wl].name))
-				why = "its device, region, policy, params, page size, runner or workload is not that run's";
-			else if (j->seen)
-				why = "this run is in runs.csv twice";
-			(*hit)->seen = true;
-		}
-		if (why) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s/runs.csv:%u: run %s: %s: the folder holds "
-					     "runs of another study (or of %s before it changed); run the study into another --out",
-					     out, out, o->lineno, o->id, why, file);
-			goto out;
-		}
-	}
-	/* what is already there (resume) is kept verbatim */
-	for (size_t i = 0; i < old.n; i++) {
-		if (bb_session_add_line(&ses, old.v[i].line, &d)) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < njobs; i++) {
-		if (jobs[i].seen)
-			jobs[i].id[0] = '\0';	/* done before */
-		else
-			todo++;
-	}
-	done_before = old.n;
-	err = bb_session_measure(&ses, -1, -1, &d);
-	if (err) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
-		goto out;
-	}
-	/* a runner that cannot run here (the guest runner without a usable KVM) is skipped with the reason */
-	for (unsigned i = 0; i < st->nr_runners; i++) {
-		struct bb_runner_probe pr;
-
-		if (!runners[i])
-			continue;
-		if (bb_runner_probe(runners[i], &pr, &d)) {
-			runners[i] = NULL;
-			snprintf(runner_why[i], sizeof(runner_why[i]), "%s", d.msg);
-		} else if (pr.exec[0]) {
-			snprintf(guest_exec, sizeof(guest_exec), "%s", pr.exec);
-			guest_ratio = pr.exec_ratio;
-		}
-	}
-	/* the cost model of each region, from its own pure paths: predicts every run of it */
-	{
-		FILE *cf;
-		char cp[4096], *ctext = NULL;
-		size_t clen = 0;
-
-		snprintf(cp, sizeof(cp), "%s/costs.txt", out);
-		cf = open_memstream(&ctext, &clen);
-		for (unsigned t = 0; t < nt; t++) {
-			size_t cs = st->samples < 20000 ? (size_t)st->samples : 20000;
-
-			tg[t].have_cost = !bb_cost_calibrate(tg[t].dev, &tg[t].region, tg[t].mt, tg[t].nmt, &ses.tsc, ses.overhead,
-							     cs, &tg[t].cost, &d);
-			if (!tg[t].have_cost)
-				fprintf(stderr, "barbench: study: %s region %" PRIu32 ": no cost model: %s\n", tg[t].name,
-					tg[t].region.index, d.msg);
-			if (cf && tg[t].have_cost) {
-				fprintf(cf, "# %s region %" PRIu32 "\n", tg[t].spec, tg[t].region.index);
-				bb_cost_write(cf, &tg[t].cost);
-				fputc('\n', cf);
-			}
-		}
-		if (cf && !fclose(cf) && bb_write_atomic_buf(cp, ctext, clen, &d)) {
-			free(ctext);
-			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s",
-					     d.msg);
-			goto out;
-		}
-		free(ctext);
-	}
-	{
-		struct plans_arg pa = { tg, nt, st, pols, npol };
-		char pp[4096];
-
-		snprintf(pp, sizeof(pp), "%s/plans.csv", out);
-		err = bb_write_atomic(pp, write_plans, &pa, &d);
-		if (err) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
-			goto out;
-		}
-	}
-	bb_session_catch_signals(&ses);
-	if (!resume || todo)
-		fprintf(stderr, "barbench: study %s: %zu runs to do (%zu done before), %u regions, into %s\n", st->name,
-			todo, done_before, nt, out);
-
-	t0 = bb_now_ns() / 1e9;
-	for (size_t i = 0; i < njobs && !(stopped = bb_session_stopped()); i++) {
-		struct job *j = &jobs[i];
-		struct target *t = &tg[j->t];
-		struct bb_param params[BB_STUDY_MAX_PARAMS];
-		struct bb_run_row row;
-		char why[BB_DIAG_MAX], pg[32];
-		int r;
-
-		if (!j->id[0])
-			continue;
-		if (done >= max_runs) {
-			stopped = -1;
-			break;
-		}
-		for (unsigned k = 0; k < st->nr_params; k++)
-			params[k] = (struct bb_param){ st->param_keys[k], st->param_values[k] };
-		bb_format_size(pg, sizeof(pg), st->pages[j->page]);
-		if (tty) {
-			double el = bb_now_ns() / 1e9 - t0, eta = done ? el / (double)done * (double)(todo - done) : 0;
-
-			fprintf(stderr, "\r[%zu/%zu] ETA %3.0fs %-26.26s %-6s %-6s %-7s %-10.10s   ", done + 1, todo, eta,
-				t->name, st->runners[j->runner], pols[j->pol]->name, pg, st->workloads[j->wl]);
-		}
-		if (!runners[j->runner]) {
-			r = 1;
-			snprintf(why, sizeof(why), "runner %s: %s", st->runners[j->runner], runner_why[j->runner]);
-		} else {
-			bool in_guest = runners[j->runner]->flags & BB_RUNNER_IN_GUEST;
-			struct bb_measure m = {
-				.device = t->spec, .dev = t->dev, .region = &t->region, .must_trap = t->mt,
-				.nr_must_trap = t->nmt, .tsc = &ses.tsc, .overhead = ses.overhead,
-				.counters = ses.have_ctr ? &ses.ctr : NULL, .out = out,
-				.samples = in_guest && st->guest_samples ? st->guest_samples : st->samples,
-				.warmup = in_guest && st->guest_samples ? st->guest_samples / 10 : st->warmup,
-				/* the model is calibrated with the host runner: it predicts host runs only */
-				.cost = t->have_cost && !in_guest ? &t->cost : NULL,
-				.profile = t->profile.n ? &t->profile : NULL,
-			};
-			struct bb_combo cb = {
-				.ops = pols[j->pol], .params = params, .nr_params = st->nr_params,
-				.page_size = st->pages[j->page], .wl = &t->wl[j->wl], .wl_why = t->wl_why[j->wl],
-				.width = st->width, .runner = runners[j->runner], .id = j->id,
-			};
-
-			r = bb_measure_one(&m, &cb, &row, why, sizeof(why), &d);
-		}
-		done++;
-		if (r == 1) {
-			/* not applicable: recorded once, whatever the repetition */
-			if (j->rep == 0) {
-				char what[400];
-
-				snprintf(what, sizeof(what), "%s r%" PRIu32 " %s %s %s %s", t->name, t->region.index,
-					 st->runners[j->runner], pols[j->pol]->name, pg, st->workloads[j->wl]);
-				bb_session_skip(&ses, what, why);
-			}
-			continue;
-		}
-		if (r < 0) {
-			/* a failed run is recorded and the study goes on */
-			failed++;
-			bb_session_fail(&ses, j->id, d.msg);
-			if (tty)
-				fputc('\n', stderr);
-			fprintf(stderr, "barbench: study: %s failed: %s\n", j->id, d.msg);
-			continue;
-		}
-		err = bb_session_add_row(&ses, &row, &d);
-		if (err) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", d.msg);
-			break;
-		}
-	}
-	if (tty)
-		fprintf(stderr, "\r%100s\r", "");
-	if (!stopped)
-		stopped = bb_session_stopped();	/* a signal during the last run */
-	bb_session_release_signals(&ses);
-	{
-		char *extra = NULL;
-		size_t el = 0;
-		FILE *ex;
-
-		ex = open_memstream(&extra, &el);
-		if (ex) {
-			size_t measured = ses.nlines;
-			bool complete = !stopped && !failed && status == BB_EXIT_OK;
-
-			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
-			bb_json_string(ex, st->name);
-			fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
-				"\"interrupted_by\":%s,\"host_page_size\":%ld", study_hash, njobs, measured,
-				complete ? "true" : "false", stopped > 0 ? (stopped == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
-				stopped < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE));
-			if (guest_exec[0])
-				fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.0f,\"guest_note\":\"%s\"", guest_exec,
-					guest_ratio, !strcmp(guest_exec, "emulated") ?
-					"guest instructions are emulated on this host: guest figures are not representative of bare metal" :
-					"guest instructions execute natively");
-			fclose(ex);
-			if (bb_session_manifest(&ses, argc, argv, extra, &d) && status == BB_EXIT_OK)
-				status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", d.msg);
-			free(extra);
-		}
-	}
-	if (status == BB_EXIT_OK && !stopped && st->advise)
-		run_advise(st, tg, nt, out);
-	if (status == BB_EXIT_OK && report) {
-		err = bb_report(out, &(struct bb_report_opts){ .figures = figures }, &d);
-		if (err)
-			status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", d.msg);
-		else if (d.msg[0])
-			fprintf(stderr, "barbench: study: report: warning: %s\n", d.msg);
-	}
-	if (status == BB_EXIT_OK) {
-		if (stopped) {
-			fprintf(stderr, "barbench: study interrupted after %zu of %zu runs; finish it with: barbench study "
-				"--resume %s\n", done_before + done, done_before + todo, out);
-			status = stopped == SIGINT ? 130 : stopped == SIGTERM ? 143 : BB_EXIT_OK;
-		} else if (failed) {
-			fprintf(stderr, "barbench: study: %zu runs failed (see manifest.json); --resume %s retries them\n",
-				failed, out);
-			status = BB_EXIT_FAIL;
-		}
-		printf("results: %s (%zu runs)%s%s%s\n", out, ses.nlines, report ? ", report: " : "", report ? out : "",
-		       report ? "/report.md" : "");
-	}
-out:
-	bb_session_close(&ses);
-	free(jobs);
-	free(byid);
-	bb_recs_free(&old);
-	for (unsigned t = 0; tg && t < nt; t++) {
+	if (!study_load(x) && !study_targets(x) && !study_matrix(x) && !study_prepare(x) && !study_loop(x))
+		study_finish(x);
+	bb_session_close(&x->ses);
+	free(x->jobs);
+	free(x->byid);
+	bb_recs_free(&x->old);
+	for (unsigned t = 0; x->tg && t < x->nt; t++) {
 		for (unsigned w = 0; w < BB_STUDY_MAX_LIST; w++)
-			bb_workload_free(&tg[t].wl[w]);
-		bb_region_free(&tg[t].region);
-		bb_profile_free(&tg[t].profile);
-		if (tg[t].owns_dev)
-			bb_dev_close(tg[t].dev);
+			bb_workload_free(&x->tg[t].wl[w]);
+		bb_region_free(&x->tg[t].region);
+		bb_profile_free(&x->tg[t].profile);
+		if (x->tg[t].owns_dev)
+			bb_dev_close(x->tg[t].dev);
 	}
-	free(tg);
-	free(st);
-	bb_registry_free(&reg);
-	return status;
+	free(x->tg);
+	free(x->st);
+	bb_registry_free(&x->reg);
+	return x->status;
 }
