@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,28 +261,26 @@ static void skipped_scan(const char *text, struct bb_manifest_info *mi)
 
 void bb_manifest_parse(const char *text, struct bb_manifest_info *mi)
 {
+#define F(key, field) { key, offsetof(struct bb_manifest_info, field), sizeof(mi->field) }
+	static const struct {
+		const char *key;
+		size_t off, len;
+	} fields[] = {
+		F("study", study), F("date_utc", date), F("hostname", host), F("cpu_model", cpu),
+		F("kernel_release", kernel), F("hypervisor_vendor", hyper), F("git_commit", commit),
+		F("guest_exec", guest_exec), F("study_hash", study_hash), F("barbench_version", version),
+		F("compiler", compiler), F("cflags", cflags), F("build_type", build_type),
+		F("step_cycles", step_cycles), F("resolution_ns", resolution_ns),
+		F("end_instruction", end_instruction), F("freq_hz", freq_hz),
+	};
+#undef F
 	char v[16];
 
 	memset(mi, 0, sizeof(*mi));
-	json_field(text, "study", mi->study, sizeof(mi->study));
-	json_field(text, "date_utc", mi->date, sizeof(mi->date));
-	json_field(text, "hostname", mi->host, sizeof(mi->host));
-	json_field(text, "cpu_model", mi->cpu, sizeof(mi->cpu));
-	json_field(text, "kernel_release", mi->kernel, sizeof(mi->kernel));
-	json_field(text, "hypervisor_vendor", mi->hyper, sizeof(mi->hyper));
-	json_field(text, "git_commit", mi->commit, sizeof(mi->commit));
-	json_field(text, "guest_exec", mi->guest_exec, sizeof(mi->guest_exec));
-	json_field(text, "study_hash", mi->study_hash, sizeof(mi->study_hash));
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		json_field(text, fields[i].key, (char *)mi + fields[i].off, fields[i].len);
 	json_field(text, "complete", v, sizeof(v));
 	mi->complete = !strcmp(v, "true");
-	json_field(text, "barbench_version", mi->version, sizeof(mi->version));
-	json_field(text, "compiler", mi->compiler, sizeof(mi->compiler));
-	json_field(text, "cflags", mi->cflags, sizeof(mi->cflags));
-	json_field(text, "build_type", mi->build_type, sizeof(mi->build_type));
-	json_field(text, "step_cycles", mi->step_cycles, sizeof(mi->step_cycles));
-	json_field(text, "resolution_ns", mi->resolution_ns, sizeof(mi->resolution_ns));
-	json_field(text, "end_instruction", mi->end_instruction, sizeof(mi->end_instruction));
-	json_field(text, "freq_hz", mi->freq_hz, sizeof(mi->freq_hz));
 	skipped_scan(text, mi);
 }
 
