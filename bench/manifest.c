@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bb_version.h"
 #include "manifest.h"
 #include "placement.h"
 #include "barbench/timing.h"
@@ -420,7 +421,7 @@ static int write_manifest(FILE *f, void *arg)
 
 	fputs("{\n", f);
 	member(f, "  ", "schema", MANIFEST_SCHEMA, false);
-	member(f, "  ", "barbench_version", BB_VERSION, false);
+	member(f, "  ", "barbench_version", BB_VERSION_STRING, false);
 	member(f, "  ", "date_utc", si->date_utc, false);
 	fputs("  \"command_line\": [", f);
 	for (i = 0; i < m->argc; i++) {

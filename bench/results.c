@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* runs.csv and samples files. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,4 +206,40 @@ int bb_results_lock(const char *dir, struct bb_diag *d)
 		return bb_diag_set(d, -e, "%s: lock: %s", dir, strerror(e));
 	}
 	return fd;
+}
+
+int bb_results_clear(const char *dir, struct bb_diag *d)
+{
+	static const char *const files[] = { "runs.csv", "manifest.json" };
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), sfd;
+	DIR *sd;
+	struct dirent *e;
+
+	if (dfd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", dir, strerror(errno));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (unlinkat(dfd, files[i], 0) && errno != ENOENT) {
+			int err = bb_diag_set(d, -errno, "%s/%s: %s", dir, files[i], strerror(errno));
+
+			close(dfd);
+			return err;
+		}
+	/* samples/: only its CSV files, through the folder's own descriptor, never a symlink */
+	sfd = openat(dfd, "samples", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (sfd < 0)
+		return errno == ENOENT ? 0 : bb_diag_set(d, -errno, "%s/samples: %s", dir, strerror(errno));
+	sd = fdopendir(sfd);
+	if (!sd) {
+		close(sfd);
+		return bb_diag_set(d, -errno, "%s/samples: %s", dir, strerror(errno));
+	}
+	while ((e = readdir(sd))) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 4 && !strcmp(e->d_name + n - 4, ".csv"))
+			unlinkat(dirfd(sd), e->d_name, 0);
+	}
+	closedir(sd);
+	return 0;
 }

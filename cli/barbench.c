@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bb_version.h"
 #include "cli.h"
 
 const struct bb_cmd bb_cmds[] = {
@@ -26,7 +27,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: barbench <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < bb_nr_cmds; i++)
 		fprintf(f, "  %-10s %s\n", bb_cmds[i].name, bb_cmds[i].summary);
-	fprintf(f, "\n'barbench help <command>' or 'barbench <command> --help' for its options.\n");
+	fprintf(f, "\n'barbench help <command>' or 'barbench <command> --help' for its options;\n"
+		"'barbench --version' for the version.\n\n"
+		"Exit status, every command: 0 done; 1 a failure (a device, the machine, a file that could\n"
+		"not be written, a folder in use); 2 bad input (options, files, results folders); 3 compare\n"
+		"found a significant change; 128 + N stopped by signal N (runs that finished are kept).\n");
 }
 
 /* Edit distance, for "did you mean". */
@@ -73,6 +78,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
+		return bb_cli_finish(BB_EXIT_OK);
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("barbench %s\n", BB_VERSION_STRING);
 		return bb_cli_finish(BB_EXIT_OK);
 	}
 	if (!strcmp(argv[1], "help")) {

@@ -47,6 +47,13 @@ int bb_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, s
 	return err;
 }
 
+int bb_cli_bad_option(const char *cmd, int c, const char *arg)
+{
+	if (c == ':')
+		return bb_cli_fail(BB_EXIT_USAGE, "%s: option '%s' needs a value (see barbench %s --help)", cmd, arg, cmd);
+	return bb_cli_fail(BB_EXIT_USAGE, "%s: unknown option '%s' (see barbench %s --help)", cmd, arg, cmd);
+}
+
 int bb_cli_finish(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {

@@ -35,6 +35,13 @@ struct bb_param;
 /* Add "KEY=VALUE" to @params (keys stored in @keys); 0, or the exit status after a message. */
 int bb_cli_param_add(const char *cmd, const char *arg, struct bb_param *params, char (*keys)[64], unsigned *n);
 
+/*
+ * What getopt_long (optstring ":") returned for a bad option @arg of @cmd:
+ * ':' a missing value ("--page-size needs a value"), else an unknown option.
+ * Prints the message and returns the exit status (2).
+ */
+int bb_cli_bad_option(const char *cmd, int c, const char *arg);
+
 /* Flush stdout and report a failed write (perf does this at exit). */
 int bb_cli_finish(int status);
 

@@ -174,7 +174,7 @@ int cmd_advise(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
@@ -194,8 +194,7 @@ int cmd_advise(int argc, char **argv)
 				return bb_cli_fail(BB_EXIT_USAGE, "advise: --samples %s: 10 to 10000000", optarg);
 			break;
 		default:
-			return bb_cli_fail(BB_EXIT_USAGE, "advise: unknown option '%s' (see barbench advise --help)",
-					   argv[optind - 1]);
+			return bb_cli_bad_option("advise", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

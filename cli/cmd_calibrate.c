@@ -260,7 +260,7 @@ int cmd_calibrate(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': device = optarg; break;
 		case 'r':
@@ -284,7 +284,7 @@ int cmd_calibrate(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'S': save = optarg; break;
 		default:
-			return bb_cli_fail(BB_EXIT_USAGE, "calibrate: unknown option '%s'", argv[optind - 1]);
+			return bb_cli_bad_option("calibrate", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -369,7 +369,7 @@ int cmd_check(int argc, char **argv)
 	bb_registry_init(&reg);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (bb_cli_page_sizes(optarg, pages, MAX_PAGES, &np, &d)) {
@@ -386,8 +386,7 @@ int cmd_check(int argc, char **argv)
 		case 'j': json = true; break;
 		default:
 			bb_registry_free(&reg);
-			return bb_cli_fail(BB_EXIT_USAGE, "check: unknown option '%s' (see barbench check --help)",
-					   argv[optind - 1]);
+			return bb_cli_bad_option("check", c, argv[optind - 1]);
 		}
 	}
 	for (; optind < argc && nl < MAX_LAYOUTS; optind++)

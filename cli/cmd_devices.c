@@ -211,12 +211,11 @@ int cmd_devices(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == 'j')
 			json = true;
 		else
-			return bb_cli_fail(BB_EXIT_USAGE, "devices: unknown option '%s' (see barbench devices --help)",
-					   argv[optind - 1]);
+			return bb_cli_bad_option("devices", c, argv[optind - 1]);
 	}
 	if (optind < argc)
 		return bb_cli_fail(BB_EXIT_USAGE, "devices: unexpected argument '%s'", argv[optind]);

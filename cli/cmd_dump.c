@@ -55,8 +55,8 @@ int cmd_dump(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
-		return bb_cli_fail(BB_EXIT_USAGE, "dump: unknown option '%s' (see barbench dump --help)", argv[optind - 1]);
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
+		return bb_cli_bad_option("dump", c, argv[optind - 1]);
 	if (argc - optind != 2)
 		return bb_cli_fail(BB_EXIT_USAGE, "dump: want DEVICE DIR (see barbench dump --help)");
 	spec = argv[optind];

@@ -160,7 +160,7 @@ int cmd_info(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			file = optarg;
@@ -174,8 +174,7 @@ int cmd_info(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return bb_cli_fail(BB_EXIT_USAGE, "info: unknown option '%s' (see barbench info --help)",
-					   argv[optind - 1]);
+			return bb_cli_bad_option("info", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

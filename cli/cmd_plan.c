@@ -80,7 +80,7 @@ int cmd_plan(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': file = optarg; break;
 		case 'r':
@@ -111,8 +111,7 @@ int cmd_plan(int argc, char **argv)
 		case 'C': cost_file = optarg; break;
 		case 'F': profile_file = optarg; break;
 		default:
-			return bb_cli_fail(BB_EXIT_USAGE, "plan: unknown option '%s' (see barbench plan --help)",
-					   argv[optind - 1]);
+			return bb_cli_bad_option("plan", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,9 @@ void usage_run(void)
 	       "  --allow-writes      a real device may be written where its layout says access=rw\n"
 	       "                      (lat-write, doorbell, ...); without it writes are refused\n"
 	       "  --region N          the region (required when the device has several)\n"
-	       "  --out DIR           results: DIR/runs.csv, DIR/samples/, DIR/manifest.json\n"
+	       "  --out DIR           results: DIR/runs.csv, DIR/samples/, DIR/manifest.json (a DIR\n"
+	       "                      holding results is refused unless --force, which clears them)\n"
+	       "  --force             replace the results already in --out\n"
 	       "  --policy LIST       comma list of policies, or all (default)\n"
 	       "  --page-size LIST    planning page sizes, e.g. 4K,64K (default: this host's)\n"
 	       "  --workload LIST     lat-read, lat-write, doorbell, stream-read, stream-write,\n"
@@ -144,6 +147,7 @@ int cmd_run(int argc, char **argv)
 		{ "cost", required_argument, NULL, 'C' },
 		{ "profile", required_argument, NULL, 'F' },
 		{ "allow-writes", no_argument, NULL, 'A' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = NULL, *out = NULL, *runner_name = "host", *cost_file = NULL, *profile_file = NULL;
@@ -158,6 +162,7 @@ int cmd_run(int argc, char **argv)
 	uint64_t region = 0, width = 4, samples = 10000, warmup = UINT64_MAX, cpu_arg = 0, batch = 0;
 	bool has_region = false, has_cpu = false, ioeventfd = false, has_ioeventfd = false;
 	bool allow_writes = false;	/* real devices: --allow-writes */
+	bool force = false;		/* --out may hold results: replace them */
 	struct bb_runner_probe probe;
 	struct bb_param params[BB_POLICY_MAX_PARAMS];
 	char pkeys[BB_POLICY_MAX_PARAMS][64];
@@ -184,7 +189,7 @@ int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': device = optarg; break;
 		case 'C': cost_file = optarg; break;
@@ -195,6 +200,7 @@ int cmd_run(int argc, char **argv)
 		case 'w': wl_arg = optarg; break;
 		case 'R': runner_name = optarg; break;
 		case 'A': allow_writes = true; break;
+		case 'f': force = true; break;
 		case 'r':
 			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
 				return bb_cli_fail(BB_EXIT_USAGE, "run: --region %s: not a region index", optarg);
@@ -251,8 +257,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 		default:
-			return bb_cli_fail(BB_EXIT_USAGE, "run: unknown option '%s' (see barbench run --help)",
-					   argv[optind - 1]);
+			return bb_cli_bad_option("run", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -389,7 +394,21 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 
+	{
+		/* a folder holding results is not overwritten by accident: its stale samples would stay */
+		char rp[4096];
+		struct stat sb;
+
+		snprintf(rp, sizeof(rp), "%s/runs.csv", out);
+		if (!force && !lstat(rp, &sb)) {
+			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s already holds results (runs.csv): give --force to "
+					     "replace them, or another --out", out);
+			goto out_ses;
+		}
+	}
 	err = bb_session_open(&ses, out, true, &d);
+	if (!err && force)
+		err = bb_results_clear(out, &d);	/* under the lock: nothing else writes there now */
 	if (err) {
 		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 		goto out_ses;

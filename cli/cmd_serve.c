@@ -90,7 +90,7 @@ int cmd_serve(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D': device = optarg; break;
 		case 's': path = optarg; break;
@@ -132,7 +132,7 @@ int cmd_serve(int argc, char **argv)
 		case 'q': so.quiet = true; break;
 		case 'v': so.verbose = true; break;
 		default:
-			return bb_cli_fail(BB_EXIT_USAGE, "serve: unknown option '%s'", argv[optind - 1]);
+			return bb_cli_bad_option("serve", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -906,7 +906,7 @@ int cmd_study(int argc, char **argv)
 	bb_registry_init(&x->reg);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(x->argc, x->argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(x->argc, x->argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': x->out = optarg; break;
 		case 'R': x->out = optarg; x->resume = true; break;
@@ -917,8 +917,7 @@ int cmd_study(int argc, char **argv)
 				return bb_cli_fail(BB_EXIT_USAGE, "study: --max-runs %s: not a number", optarg);
 			break;
 		default:
-			return bb_cli_fail(BB_EXIT_USAGE, "study: unknown option '%s' (see barbench study --help)",
-					   x->argv[optind - 1]);
+			return bb_cli_bad_option("study", c, x->argv[optind - 1]);
 		}
 	}
 	if (optind < x->argc)

@@ -688,7 +688,12 @@ int bb_layout_resolve(const char *arg, char *path, size_t len)
 	}
 	base = strrchr(arg, '/');
 	base = base ? base + 1 : arg;
+	/* the source tree's layouts, then the installed ones (cmake --install) */
 	if ((size_t)snprintf(path, len, "%s/%s", BB_LAYOUT_DIR, base) >= len)
+		return -ENAMETOOLONG;
+	if (!stat(path, &st) && S_ISREG(st.st_mode))
+		return 0;
+	if ((size_t)snprintf(path, len, "%s/%s", BB_LAYOUT_DIR_INSTALLED, base) >= len)
 		return -ENAMETOOLONG;
 	if (!stat(path, &st) && S_ISREG(st.st_mode))
 		return 0;

@@ -110,10 +110,16 @@ if long "$tmp/k9"; then
 	[ $rc -eq 137 ] || no "kill9: exit $rc, want 137 (it finished before the kill?)"
 	check_folder "$tmp/k9" 1
 	grep -q '"complete":false' "$tmp/k9/manifest.json" || no "kill9: manifest must say complete:false"
-	# the folder is reused as it is: a new run replaces the results, temporaries are never listed
-	"$BB" run --device emu:$LAYOUT --out "$tmp/k9" --policy trap --samples 20 >/dev/null 2>"$tmp/err" ||
+	# run_force: a folder holding results is refused (its samples would go stale) ...
+	"$BB" run --device emu:$LAYOUT --out "$tmp/k9" --policy trap --samples 20 >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] || no "kill9: rerun without --force: exit $rc, want 2"
+	grep -q "already holds results (runs.csv): give --force" "$tmp/err" || no "kill9: rerun: $(cat "$tmp/err")"
+	# ... and --force replaces them: runs.csv, manifest and samples of the new run only
+	"$BB" run --device emu:$LAYOUT --out "$tmp/k9" --policy trap --samples 20 --force >/dev/null 2>"$tmp/err" ||
 		no "kill9: rerun in the folder: $(cat "$tmp/err")"
 	check_folder "$tmp/k9" 1
+	[ "$(ls "$tmp/k9/samples" | grep -c '\.csv$')" -eq 1 ] || no "run_force: stale samples: $(ls "$tmp/k9/samples")"
 	[ "$(($(wc -l <"$tmp/k9/runs.csv") - 1))" -eq 1 ] || no "kill9: rerun lists other runs"
 	grep -q '"complete":true' "$tmp/k9/manifest.json" || no "kill9: rerun manifest"
 else

@@ -68,6 +68,18 @@ grep -q "did you mean 'info'" "$tmp/err" || no "no suggestion: $(cat "$tmp/err")
 "$BB" >/dev/null 2>&1; [ $? -eq 2 ] || no "no arguments: want exit 2"
 "$BB" info --help | grep -q "usage: barbench info" || no "info --help"
 
+# missing_value: an option without its value is reported as such, not as an unknown option
+"$BB" plan emu:layouts/mlx5-cx5 --page-size >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "plan --page-size without a value: exit $rc, want 2"
+grep -q "plan: option '--page-size' needs a value" "$tmp/err" || no "missing value: $(cat "$tmp/err")"
+"$BB" run --device emu:layouts/mlx5-cx5 --out >/dev/null 2>"$tmp/err"
+grep -q "run: option '--out' needs a value" "$tmp/err" || no "run --out without a value: $(cat "$tmp/err")"
+"$BB" plan emu:layouts/mlx5-cx5 --colour >/dev/null 2>"$tmp/err"
+grep -q "plan: unknown option '--colour'" "$tmp/err" || no "unknown option: $(cat "$tmp/err")"
+# version: the git description baked in at build time, also in the manifest
+"$BB" --version | grep -q '^barbench [0-9][0-9.]* (.*)$' || no "--version: $("$BB" --version 2>&1)"
+
 # fifo_input: a FIFO (or a device) as an input file is refused, never read until it blocks forever
 mkfifo "$tmp/fifo"
 timeout 20 "$BB" info --region-info "$tmp/fifo" >/dev/null 2>"$tmp/err"

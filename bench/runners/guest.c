@@ -224,7 +224,7 @@ static int add_ioeventfds(struct bb_guest *g, uint64_t base, struct bb_diag *d)
 int bb_guest_create(const struct bb_guest_cfg *cfg, struct bb_guest **out, struct bb_diag *d)
 {
 	size_t blob_len = (size_t)(bb_guest_blob_end - bb_guest_blob);
-	uint64_t base, acc_bytes, cyc_bytes, val_bytes, ram;
+	uint64_t base = 0, acc_bytes, cyc_bytes, val_bytes, ram;
 	struct bb_kvm_vm_cfg vc;
 	struct bb_guest *g;
 	double t0;
@@ -482,7 +482,7 @@ int bb_guest_run(struct bb_guest *g, const struct bb_guest_job *job, struct bb_g
 		return err;
 
 	for (;;) {
-		uint32_t code;
+		uint32_t code = 0;
 
 		err = bb_kvm_run(vm, d);
 		if (err)

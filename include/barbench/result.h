@@ -82,6 +82,9 @@ int bb_results_dir(const char *dir, struct bb_diag *d);
  */
 int bb_results_lock(const char *dir, struct bb_diag *d);
 
+/* Remove DIR's runs.csv, manifest.json and the CSV files in samples/ (run --force), never through a symlink. */
+int bb_results_clear(const char *dir, struct bb_diag *d);
+
 /* 0 when @path is a folder itself (lstat: not a symlink to one); -EINVAL naming it otherwise. */
 int bb_real_dir(const char *path, struct bb_diag *d);
 
