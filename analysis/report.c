@@ -1261,6 +1261,84 @@ static double projected(const struct bb_config *c, double dev, double overhead)
 	return dev + c->trapped_share * overhead;
 }
 
+/*
+ * The answer first: per device, region and host page size, the policy a VMM
+ * should use for a driver's hot path (the host runner's `lat-read`: one
+ * register read at a time), its speed-up over `trap` as measured and as
+ * projected onto a device, its memslots, and why.
+ */
+static void recommendation(FILE *f, struct rep *r)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->cfg.n;) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		const struct bb_config *tr;
+		struct verdict v;
+		size_t j = i, least = SIZE_MAX;
+		char dev[128], pg[32], a[48], b[48], why[256];
+
+		while (j < r->cfg.n && same_group(r->sorted[j]->first, g, true, true))
+			j++;
+		if (strcmp(g->runner, "host") || strcmp(g->workload, "lat-read")) {
+			i = j;
+			continue;
+		}
+		if (!any) {
+			fprintf(f, "## Recommendation\n\n"
+				"For a driver's hot path (`lat-read` from the host runner). *Measured* is on this folder's "
+				"emulated device, whose mapped path is a cached load; *projected* puts a real device's BAR "
+				"access time under it (see below). Verdicts are explained under *What the study found*.\n\n"
+				"| device | region | page | use | memslots | vs trap, measured | vs trap, projected | why |\n"
+				"| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+			any = true;
+		}
+		for (size_t k = i; k < j; k++)
+			if (r->sorted[k]->nreps < least)
+				least = r->sorted[k]->nreps;
+		verdict_of(r, i, j - 1, &v);
+		tr = find_policy(r, i, j - 1, "trap");
+		short_dev(g->device, dev, sizeof(dev));
+		page_name(g->page_size, pg, sizeof(pg));
+		if (!v.lowest) {
+			i = j;
+			continue;
+		}
+		if (bb_mwu_min_p(least, least) >= 0.05) {
+			fprintf(f, "| %s | %" PRIu32 " | %s | - | - | - | - | %zu repetitions: too few to test |\n", dev,
+				g->region, pg, least);
+			i = j;
+			continue;
+		}
+		if (!tr || tr == v.pick || !separated(r, v.pick, tr)) {
+			snprintf(a, sizeof(a), "none");
+			snprintf(b, sizeof(b), "none");
+			snprintf(why, sizeof(why), "every policy a VMM can use traps these registers here");
+		} else {
+			bool from_layout;
+			double dn = device_ns(r, v.pick, &from_layout), ov = trap_overhead(r, i, j - 1, tr);
+
+			bb_format_ratio(a, sizeof(a), tr->p50_ns, v.pick->p50_ns,
+					v.pick->resolution_ns > 0 ? v.pick->resolution_ns : 0.1);
+			snprintf(b, sizeof(b), "%.1fx", projected(tr, dn, ov) / projected(v.pick, dn, ov));
+			if (v.best)
+				snprintf(why, sizeof(why), "best: faster than every other policy a VMM can use (p < 0.05)");
+			else
+				snprintf(why, sizeof(why), "tied with %u other%s; the fewest memslots", v.ntied - 1,
+					 v.ntied == 2 ? "" : "s");
+		}
+		if (!strcmp(a, "none"))	/* nothing a VMM can map helps: say trap, whichever tied policy has 0 memslots */
+			fprintf(f, "| %s | %" PRIu32 " | %s | trap (all alike) | 0 | %s | %s | %s |\n", dev, g->region, pg, a,
+				b, why);
+		else
+			fprintf(f, "| %s | %" PRIu32 " | %s | %s | %" PRIu32 " | %s | %s | %s |\n", dev, g->region, pg,
+				v.pick->first->policy, v.pick->memslots, a, b, why);
+		i = j;
+	}
+	if (any)
+		fprintf(f, "\n");
+}
+
 static void summary(FILE *f, struct rep *r)
 {
 	size_t i = 0;
@@ -1354,6 +1432,12 @@ static void summary(FILE *f, struct rep *r)
 			parts++;
 			n = strlen(line);
 			/* against trap, and against what VMMs do today */
+			if (tr && tr == v.pick && v.ntied > 1) {
+				/* trap itself is among the tied, with the fewest memslots: every usable policy traps here */
+				snprintf(line + n, sizeof(line) - n, ": every policy a VMM can use traps here");
+				if (!slow_pg[0])
+					snprintf(slow_pg, sizeof(slow_pg), "%s", pg);
+			}
 			if (tr && tr != v.pick) {
 				if (!separated(r, v.pick, tr)) {
 					snprintf(line + n, sizeof(line) - n, ", no faster than `trap` (%s): every policy a VMM "
@@ -1522,6 +1606,7 @@ static int write_report(FILE *f, void *arg)
 	else if (!strcmp(r->guest_exec, "emulated"))
 		fprintf(f, "> Guest runs executed under instruction emulation: guest figures are not representative of "
 			"bare metal.\n\n");
+	recommendation(f, r);
 	summary(f, r);
 	model_summary(f, r);
 	if (!w->have_figs && w->gp_note)

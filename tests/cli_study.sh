@@ -43,6 +43,12 @@ for f in $figs; do
 	head -c 8 "$tmp/a/$f" | od -An -c | grep -q 'P   N   G' || no "$f is not a PNG"
 done
 grep -q "The page size changes the answer" "$tmp/a/report.md" || no "summary does not find the 64K effect"
+# the answer first: one table, device x region x page -> the policy to use, before the details
+[ "$(grep -m1 -n '^## ' "$tmp/a/report.md" | cut -d: -f2-)" = "## Recommendation" ] || no "report: the recommendation is not first"
+grep -q '^| nvme-msix-bar0-pre416 | 0 | 64 KiB | trap (all alike) | 0 | none | none | every policy a VMM can use traps' "$tmp/a/report.md" ||
+	no "recommendation: pre416 at 64K: $(grep '^| nvme-msix-bar0-pre416' "$tmp/a/report.md")"
+grep -q '^| nvme-msix-bar0-pre416 | 0 | 4 KiB | [a-z]* | 1 | [0-9.]*x | [0-9.]*x |' "$tmp/a/report.md" ||
+	no "recommendation: pre416 at 4K: $(grep '^| nvme-msix-bar0-pre416' "$tmp/a/report.md")"
 grep -q "^| sparse | " "$tmp/a/report.md" || no "no table rows"
 
 # the cost model: calibrated per region, a prediction beside every host run, the error in the report
