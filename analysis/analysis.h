@@ -140,6 +140,7 @@ void bb_config_key(const struct bb_rec *r, char *key, size_t len);
  */
 struct bb_report_opts {
 	bool figures;
+	bool svg;		/* an SVG beside every PNG figure */
 	/*
 	 * The device-time projection: what one BAR access of a real device
 	 * costs, used where runs.csv has no device_read_ns/device_write_ns

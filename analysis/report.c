@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "analysis.h"
 #include "manifest.h"
 #include "parse.h"
@@ -49,6 +51,7 @@ struct rep {
 	struct bb_manifest_info mi;
 	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
 	bool dev_given;				/* given on the command line */
+	bool svg;				/* SVG beside every PNG */
 };
 
 /* A file in the drawing folder, created: never an existing name, never through a symlink. */
@@ -349,29 +352,39 @@ static int read_samples(struct rep *r, const char *id, double *ns, uint64_t *off
 	char path[4096], line[256];
 	unsigned lineno = 1;
 	bool covers;
-	FILE *f;
+	struct stat sb;
+	gzFile f;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dir, id);
+	/* compressed (barbench writes .csv.gz) or plain (older folders, a user's edit): zlib reads both */
+	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dir, id);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dir, id);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	}
 	if (fd < 0 && errno == ENOENT)
 		return -ENOENT;
 	if (fd < 0)
 		return rep_fail(r, -EINVAL, "%s: %s", path, errno == ELOOP ? "a symbolic link: not followed in a results "
 				"folder" : strerror(errno));
-	f = fdopen(fd, "r");
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return rep_fail(r, -EINVAL, "%s: not a regular file", path);
+	}
+	f = gzdopen(fd, "rb");
 	if (!f) {
 		close(fd);
 		return rep_fail(r, -ENOMEM, "%s: %s", path, strerror(errno));
 	}
 	/* sample,offset,path,accesses,ns since samples say how many accesses they timed; sample,offset,path,ns before */
-	if (!fgets(line, sizeof(line), f) ||
+	if (!gzgets(f, line, sizeof(line)) ||
 	    (strcmp(line, "sample,offset,path,accesses,ns\n") && strcmp(line, "sample,offset,path,ns\n"))) {
-		fclose(f);
+		gzclose(f);
 		return rep_fail(r, -EINVAL, "%s:1: not the header 'sample,offset,path,accesses,ns'", path);
 	}
 	covers = !strcmp(line, "sample,offset,path,accesses,ns\n");
-	while (*n < max && fgets(line, sizeof(line), f)) {
+	while (*n < max && gzgets(f, line, sizeof(line))) {
 		char *fl[6];
 		uint64_t s, o, k = 1;
 		double v;
@@ -379,7 +392,7 @@ static int read_samples(struct rep *r, const char *id, double *ns, uint64_t *off
 
 		lineno++;
 		if (!strchr(line, '\n')) {
-			fclose(f);
+			gzclose(f);
 			return rep_fail(r, -EINVAL, "%s:%u: incomplete or overlong line", path, lineno);
 		}
 		line[strcspn(line, "\n")] = '\0';
@@ -387,7 +400,7 @@ static int read_samples(struct rep *r, const char *id, double *ns, uint64_t *off
 		if (nf != (covers ? 5 : 4) || bb_results_u64(fl[0], UINT64_MAX, &s) ||
 		    bb_results_u64(fl[1], UINT64_MAX, &o) || (strcmp(fl[2], "map") && strcmp(fl[2], "trap")) ||
 		    (covers && (bb_results_u64(fl[3], UINT32_MAX, &k) || !k)) || bb_results_double(fl[nf - 1], &v)) {
-			fclose(f);
+			gzclose(f);
 			return rep_fail(r, -EINVAL, "%s:%u: want SAMPLE,OFFSET,map|trap,%sNS (decimal numbers)", path, lineno,
 					covers ? "ACCESSES," : "");
 		}
@@ -396,7 +409,7 @@ static int read_samples(struct rep *r, const char *id, double *ns, uint64_t *off
 			off[*n] = o;
 		(*n)++;
 	}
-	fclose(f);
+	gzclose(f);
 	return 0;
 }
 
@@ -422,7 +435,8 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 	f = rcreate(r, "%s.gp", name);
 	if (!f)
 		return -errno;
-	for (int t = 0; t < 2; t++) {
+	/* PNG always; SVG (19 MB of the default study's 28 MB of figures) only when asked */
+	for (int t = 0; t < (r->svg ? 2 : 1); t++) {
 		for (const char *p = tmpl; *p;) {
 			if (*p == '@') {
 				const char *e = strchr(p + 1, '@');
@@ -1764,6 +1778,9 @@ static void find_missing(struct rep *r)
 		char path[4096];
 		struct stat sb;
 
+		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dir, r->recs.v[i].id);
+		if (!lstat(path, &sb) || errno != ENOENT)
+			continue;
 		snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dir, r->recs.v[i].id);
 		if (!lstat(path, &sb) || errno != ENOENT)
 			continue;
@@ -1782,6 +1799,7 @@ int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d
 	bool figures = o && o->figures;
 
 	r.dev_given = o && (o->device_read_ns > 0 || o->device_write_ns > 0);
+	r.svg = o && o->svg;
 	r.dev_read_ns = o && o->device_read_ns > 0 ? o->device_read_ns : BB_DEVICE_ACCESS_NS;
 	r.dev_write_ns = o && o->device_write_ns > 0 ? o->device_write_ns : BB_DEVICE_ACCESS_NS;
 

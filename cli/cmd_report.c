@@ -13,10 +13,11 @@
 
 void usage_report(void)
 {
-	printf("usage: barbench report DIR [--no-figures] [--device-read-ns N] [--device-write-ns N]\n"
+	printf("usage: barbench report DIR [--no-figures] [--svg] [--device-read-ns N] [--device-write-ns N]\n"
 	       "\n"
 	       "Rebuild DIR/report.md and DIR/figures/ from DIR's raw results (runs.csv, samples/,\n"
-	       "plans.csv, manifest.json) without running anything.\n"
+	       "plans.csv, manifest.json) without running anything.  Figures are PNG; --svg adds\n"
+	       "an SVG of each.\n"
 	       "\n"
 	       "The summary projects each verdict onto a real device: a mapped access costs the\n"
 	       "device's BAR access time, a trapped one that plus the trap overhead measured. The\n"
@@ -48,6 +49,8 @@ int cmd_report(int argc, char **argv)
 			i++;
 		} else if (!strcmp(argv[i], "--no-figures"))
 			o.figures = false;
+		else if (!strcmp(argv[i], "--svg"))
+			o.svg = true;
 		else if (argv[i][0] == '-' || dir)
 			return bb_cli_fail(BB_EXIT_USAGE, "report: unexpected argument '%s' (see barbench report --help)", argv[i]);
 		else

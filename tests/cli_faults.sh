@@ -37,16 +37,17 @@ check_folder() {
 	tail -n +2 "$d/runs.csv" | while IFS= read -r line; do
 		id=${line%%,*}
 		n=$(echo "$line" | cut -d, -f"$scol")
-		f="$d/samples/$id.csv"
+		f="$d/samples/$id.csv.gz"
 		[ -f "$f" ] || { echo "FAIL: $f listed but missing" >&2; exit 1; }
-		[ "$(head -n 1 "$f")" = "sample,offset,path,accesses,ns" ] || { echo "FAIL: $f: bad header" >&2; exit 1; }
-		[ "$(wc -l <"$f")" -eq $((n + 1)) ] || { echo "FAIL: $f: $(wc -l <"$f") lines, want $((n + 1))" >&2; exit 1; }
-		[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' ')" = "0a" ] || { echo "FAIL: $f: cut short" >&2; exit 1; }
+		gzip -t "$f" || { echo "FAIL: $f: not a whole gzip file" >&2; exit 1; }
+		[ "$(zcat "$f" | head -n 1)" = "sample,offset,path,accesses,ns" ] || { echo "FAIL: $f: bad header" >&2; exit 1; }
+		[ "$(zcat "$f" | wc -l)" -eq $((n + 1)) ] || { echo "FAIL: $f: $(zcat "$f" | wc -l) lines, want $((n + 1))" >&2; exit 1; }
+		[ "$(zcat "$f" | tail -c 1 | od -An -tx1 | tr -d ' ')" = "0a" ] || { echo "FAIL: $f: cut short" >&2; exit 1; }
 	done || no "$d: samples files"
 	# everything else is a temporary of bb_write_atomic: <final>.tmp.<pid>, never *.csv/*.json
 	find "$d" -type f | while IFS= read -r f; do
 		case "${f#"$d"/}" in
-		runs.csv | manifest.json | samples/*.csv) ;;
+		runs.csv | manifest.json | samples/*.csv.gz) ;;
 		*.tmp.*) case "$f" in *.tmp.*[!0-9]*) echo "FAIL: $f: temporary not named <final>.tmp.<pid>" >&2; exit 1 ;; esac ;;
 		*) echo "FAIL: unexpected file $f" >&2; exit 1 ;;
 		esac
@@ -119,7 +120,7 @@ if long "$tmp/k9"; then
 	"$BB" run --device emu:$LAYOUT --out "$tmp/k9" --policy trap --samples 20 --force >/dev/null 2>"$tmp/err" ||
 		no "kill9: rerun in the folder: $(cat "$tmp/err")"
 	check_folder "$tmp/k9" 1
-	[ "$(ls "$tmp/k9/samples" | grep -c '\.csv$')" -eq 1 ] || no "run_force: stale samples: $(ls "$tmp/k9/samples")"
+	[ "$(ls "$tmp/k9/samples" | grep -c '\.csv\.gz$')" -eq 1 ] || no "run_force: stale samples: $(ls "$tmp/k9/samples")"
 	[ "$(($(wc -l <"$tmp/k9/runs.csv") - 1))" -eq 1 ] || no "kill9: rerun lists other runs"
 	grep -q '"complete":true' "$tmp/k9/manifest.json" || no "kill9: rerun manifest"
 else

@@ -91,10 +91,11 @@ fresh
 sed -i '2s/,0,sparse,/,99999999999,sparse,/' "$tmp/f/runs.csv"
 report_wants 2 "f/runs.csv:2: column 'region': '99999999999' is out of range (at most 4294967295)" region-wraps
 fresh
-rm "$tmp/f/samples/$id1.csv"
+rm "$tmp/f/samples/$id1.csv.gz"
 report_wants 0 "warning: 1 run without a samples file in f/samples (\`$id1\`)" missing-samples
 grep -q "1 run of \`runs.csv\` has no samples file" "$tmp/f/report.md" || no "missing samples: report.md does not say so"
 fresh
+gunzip "$tmp/f/samples/$id1.csv.gz"	# a plain samples file is read too (older folders, an edit)
 echo "0,0,map,1,abc" >>"$tmp/f/samples/$id1.csv"
 report_wants 2 "f/samples/$id1.csv:102: want SAMPLE,OFFSET,map|trap,ACCESSES,NS" bad-sample-row
 
@@ -118,9 +119,9 @@ planted figures/cdf-01.png 0 ""
 planted figures/gnuplot.log 0 ""
 planted report.md 0 ""
 fresh
-rm "$tmp/f/samples/$id1.csv"
-ln -s "$tmp/target" "$tmp/f/samples/$id1.csv"
-report_wants 2 "f/samples/$id1.csv: a symbolic link: not followed" symlinked-samples
+rm "$tmp/f/samples/$id1.csv.gz"
+ln -s "$tmp/target" "$tmp/f/samples/$id1.csv.gz"
+report_wants 2 "f/samples/$id1.csv.gz: a symbolic link: not followed" symlinked-samples
 fresh
 rm "$tmp/f/runs.csv"
 ln -s "$tmp/base/runs.csv" "$tmp/f/runs.csv"

@@ -39,7 +39,7 @@ check_csv() { # FILE
 	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
 	# one samples file per row, with as many samples as the row says
 	tail -n +2 "$1" | while IFS=, read -r id rest; do
-		f="$(dirname "$1")/samples/$id.csv"
+		f="$(dirname "$1")/samples/$id.csv.gz"
 		[ -s "$f" ] || { echo "FAIL: missing $f" >&2; exit 1; }
 	done || no "samples files of $1"
 	[ -s "$(dirname "$1")/manifest.json" ] || no "no manifest next to $1"

@@ -39,8 +39,13 @@ figs=$(grep -o 'figures/[^)]*\.png' "$tmp/a/report.md" | sort -u)
 [ "$(echo "$figs" | grep -c slots-)" -ge 2 ] || no "memslot figures missing"
 for f in $figs; do
 	[ -s "$tmp/a/$f" ] || no "$f missing or empty"
-	[ -s "$tmp/a/${f%.png}.svg" ] || no "${f%.png}.svg missing or empty"
 	head -c 8 "$tmp/a/$f" | od -An -c | grep -q 'P   N   G' || no "$f is not a PNG"
+done
+# svg_on_request: PNG only by default (the SVGs were most of a folder's size); report --svg adds them
+ls "$tmp/a/figures" | grep -q '\.svg$' && no "SVG figures without --svg"
+"$BB" report "$tmp/a" --svg >/dev/null 2>"$tmp/err" || no "report --svg: $(cat "$tmp/err")"
+for f in $figs; do
+	[ -s "$tmp/a/${f%.png}.svg" ] || no "report --svg: ${f%.png}.svg missing or empty"
 done
 grep -q "The page size changes the answer" "$tmp/a/report.md" || no "summary does not find the 64K effect"
 # the answer first: one table, device x region x page -> the policy to use, before the details
@@ -103,7 +108,7 @@ while [ "$(tail -n +2 "$tmp/d/runs.csv" 2>/dev/null | wc -l)" -lt 3 ] && [ $i -l
 kill -KILL $pid
 wait $pid 2>/dev/null
 for id in $(ids "$tmp/d"); do
-	[ -s "$tmp/d/samples/$id.csv" ] || no "kill -9: samples of finished run $id missing"
+	[ -s "$tmp/d/samples/$id.csv.gz" ] || no "kill -9: samples of finished run $id missing"
 done
 "$BB" report "$tmp/d" --no-figures >/dev/null 2>"$tmp/err" || no "kill -9: runs.csv unreadable: $(cat "$tmp/err")"
 

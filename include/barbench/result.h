@@ -17,7 +17,7 @@
 #include "barbench/stats.h"
 
 struct bb_run_row {
-	char id[160];		/* also the samples file name: samples/<id>.csv */
+	char id[160];		/* also the samples file name: samples/<id>.csv.gz */
 	char device[300];
 	uint32_t region;
 	char policy[32];
@@ -63,7 +63,7 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r);
 int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, struct bb_diag *d);
 
 /*
- * DIR/samples/<id>.csv: sample,offset,path,accesses,ns; atomically.  A
+ * DIR/samples/<id>.csv.gz (gzip; readers take a plain .csv too): sample,offset,path,accesses,ns; atomically.  A
  * sample timed @covers[i] accesses from @offset[i] on (NULL: one each); ns is
  * per access.
  */
