@@ -64,6 +64,7 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 		return err;
 	}
 	snprintf(row->id, sizeof(row->id), "%s", c->id);
+	row->repetition = c->repetition;
 	snprintf(row->device, sizeof(row->device), "%s", m->device);
 	row->region = m->region->index;
 	snprintf(row->policy, sizeof(row->policy), "%s", c->ops->name);

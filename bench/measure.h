@@ -44,6 +44,7 @@ struct bb_combo {
 	const struct bb_runner_ops *runner;
 	bool ioeventfd;
 	const char *id;			/* row id and samples file name */
+	unsigned repetition;		/* of the configuration, from 0 (a study's; run: 0) */
 };
 
 /* 0: measured, @row filled and samples written; 1: skipped, @why says why; <0: error in @d. */

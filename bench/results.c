@@ -23,7 +23,7 @@ static const char header[] =
 	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,tmean_ns,predicted_ns,"
 	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
 	"guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,"
-	"page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses,device_read_ns,device_write_ns";
+	"page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses,device_read_ns,device_write_ns,repetition";
 
 const char *bb_runs_csv_header(void)
 {
@@ -87,7 +87,7 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
 	fputc(',', f);
 	if (r->device_write_ns)
 		fprintf(f, "%" PRIu32, r->device_write_ns);
-	fputc('\n', f);
+	fprintf(f, ",%u\n", r->repetition);
 }
 
 struct rows_arg {

@@ -785,6 +785,7 @@ static int study_loop(struct sctx *x)
 				.ops = x->pols[j->pol], .params = params, .nr_params = x->st->nr_params,
 				.page_size = x->st->pages[j->page], .wl = &t->wl[j->wl], .wl_why = t->wl_why[j->wl],
 				.width = x->st->width, .runner = x->runners[j->runner], .id = j->id,
+				.repetition = j->rep,
 			};
 
 			r = bb_measure_one(&m, &cb, &row, why, sizeof(why), &x->d);

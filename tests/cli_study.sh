@@ -31,6 +31,10 @@ grep -q '"complete": *true' "$tmp/a/manifest.json" || no "manifest not complete"
 n=$(tail -n +2 "$tmp/a/runs.csv" | wc -l)
 # 6 policies x 2 pages x 2 workloads x 4 reps x 2 regions = 192; pre416: full and holes do not apply (32)
 [ "$n" -eq 160 ] || no "small study: $n runs, want 160"
+# repetition: each row says which repetition of its configuration it is, 0 to 3, each 40 times
+[ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { n[$c["repetition"]]++ }
+	END { for (r in n) printf "%s:%d ", r, n[r]; print "" }' "$tmp/a/runs.csv" | tr ' ' '\n' | sort | tr '\n' ' ')" = " 0:40 1:40 2:40 3:40 " ] ||
+	no "repetition column: $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print $c["repetition"] }' "$tmp/a/runs.csv" | sort | uniq -c | tr '\n' ' ')"
 grep -q '"skipped":\[{"run":"nvme-msix-bar0-pre416 r0 host full' "$tmp/a/manifest.json" || no "skipped not recorded"
 figs=$(grep -o 'figures/[^)]*\.png' "$tmp/a/report.md" | sort -u)
 [ "$(echo "$figs" | grep -c cdf-)" -ge 4 ] || no "CDF figures missing from the report"

@@ -53,6 +53,7 @@ struct bb_run_row {
 	double resolution_ns;
 	uint64_t trapped_accesses;	/* of @accesses, through the trap path (exits or messages) */
 	uint32_t device_read_ns, device_write_ns;	/* the layout's read_ns=/write_ns=; 0: not given */
+	unsigned repetition;		/* which repetition of its configuration, from 0 */
 };
 
 /* The header line of runs.csv (no newline). */
