@@ -168,7 +168,6 @@ int cmd_advise(int argc, char **argv)
 	struct bb_cost cost;
 	struct bb_session ses = { .lock_fd = -1 };
 	struct bb_diag d;
-	char tmpdir[] = "/tmp/barbench-advise-XXXXXX";
 	int c, err, status = BB_EXIT_OK;
 	unsigned nv = 0;
 
@@ -247,7 +246,7 @@ int cmd_advise(int argc, char **argv)
 	bb_registry_init(&reg);
 	v = calloc(BB_CHANGE_COUNT + 1, sizeof(*v));
 	rows = calloc((size_t)BB_CHANGE_COUNT * MAX_PAGES * BB_REGISTRY_MAX, sizeof(*rows));
-	if (!v || !rows || !mkdtemp(tmpdir)) {
+	if (!v || !rows) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "advise: out of memory or no temporary folder");
 		goto out;
 	}
@@ -304,11 +303,14 @@ int cmd_advise(int argc, char **argv)
 			goto out;
 		}
 		err = bb_profile_move(&prof0, (uint32_t)region, &x->ch, &x->profile);
-		snprintf(x->path, sizeof(x->path), "%s/%s", out ? out : tmpdir, x->name);
-		if (!err && out && mkdir(out, 0777) && errno != EEXIST)
-			err = bb_diag_set(&d, -errno, "%s: %s", out, strerror(errno));
-		if (!err)
-			err = bb_write_atomic(x->path, write_layout, &x->ch.layout, &d);
+		/* the changed layouts are files only when asked (--out): advise measures them from memory */
+		if (out) {
+			snprintf(x->path, sizeof(x->path), "%s/%s", out, x->name);
+			if (!err && mkdir(out, 0777) && errno != EEXIST)
+				err = bb_diag_set(&d, -errno, "%s: %s", out, strerror(errno));
+			if (!err)
+				err = bb_write_atomic(x->path, write_layout, &x->ch.layout, &d);
+		}
 		if (err) {
 			status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s: %s", x->name, d.msg);
 			goto out;
@@ -320,15 +322,13 @@ int cmd_advise(int argc, char **argv)
 	/* plan, predict and measure every variant x page x policy */
 	for (unsigned i = 0; i < nv; i++) {
 		struct variant *x = &v[i];
-		char spec[600];
 		struct bb_dev *dev;
 		struct bb_region r;
 		struct bb_range mt[2];
 		unsigned nmt;
 		struct bb_workload wl;
 
-		snprintf(spec, sizeof(spec), "emu:%s", x->path);
-		err = bb_dev_open(spec, &dev, &d);
+		err = bb_emu_open_layout(&x->ch.layout, x->name, &dev, &d);
 		if (!err) {
 			err = bb_dev_region(dev, (uint32_t)region, &r, NULL, NULL, &d);
 			if (err)
@@ -462,9 +462,6 @@ int cmd_advise(int argc, char **argv)
 	}
 out:
 	bb_session_close(&ses);
-	for (unsigned i = 0; !out && v && i < nv; i++)
-		unlink(v[i].path);
-	rmdir(tmpdir);
 
 	for (unsigned i = 0; v && i <= BB_CHANGE_COUNT; i++) {
 		if (v[i].ok || v[i].ch.layout.regions)

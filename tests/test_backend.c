@@ -310,6 +310,43 @@ static void test_syscall_count(void)
 	bb_dev_close(dev);
 }
 
+/*
+ * A layout held in memory (advise's changed layouts) opens as the same
+ * emulated device its file would: same regions and bytes, nothing on disk.
+ */
+static void test_layout_in_memory(void)
+{
+	struct bb_layout l;
+	struct bb_dev *a = NULL, *b = NULL;
+	struct bb_diag d;
+
+	CHECK_EQ(bb_layout_load("layouts/nvme-msix-bar0", &l, &d), 0);
+	CHECK_EQ(bb_dev_open("emu:layouts/nvme-msix-bar0", &a, &d), 0);
+	CHECK_EQ(bb_emu_open_layout(&l, "nvme-in-memory", &b, &d), 0);
+	if (a && b) {
+		CHECK(!strcmp(b->spec, "emu:nvme-in-memory"));
+		CHECK_EQ(a->nr_regions, b->nr_regions);
+		for (uint32_t i = 0; i < a->nr_regions && i < b->nr_regions; i++) {
+			uint8_t *ra = NULL, *rb = NULL;
+			size_t la = 0, lb = 0;
+			struct bb_region x, y;
+
+			CHECK_EQ(a->index[i], b->index[i]);
+			CHECK_EQ(bb_dev_region(a, a->index[i], &x, &ra, &la, &d), 0);
+			CHECK_EQ(bb_dev_region(b, b->index[i], &y, &rb, &lb, &d), 0);
+			CHECK(la == lb && ra && rb && !memcmp(ra, rb, la));
+			bb_region_free(&x);
+			bb_region_free(&y);
+			free(ra);
+			free(rb);
+		}
+		CHECK_EQ(bb_emu_fd(b, 0) >= 0, 1);
+	}
+	bb_dev_close(a);
+	bb_dev_close(b);
+	bb_layout_free(&l);
+}
+
 int main(void)
 {
 	if (chdir(BB_LAYOUT_DIR "/..")) {
@@ -320,5 +357,6 @@ int main(void)
 	test_semantics();
 	test_syscall_count();
 	test_layouts();
+	test_layout_in_memory();
 	return bb_test_done("test_backend");
 }

@@ -141,6 +141,8 @@ static int init_ids(struct bb_dev *dev, struct bb_diag *d)
 	return 0;
 }
 
+static int emu_setup(struct bb_dev *dev, struct emu *e, struct bb_diag *d);
+
 static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 {
 	char path[512], layout[512];
@@ -168,6 +170,14 @@ static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		free(e);
 		return err;
 	}
+	return emu_setup(dev, e, d);
+}
+
+/* The device of a layout already in dev->layout: its regions in memfds. */
+static int emu_setup(struct bb_dev *dev, struct emu *e, struct bb_diag *d)
+{
+	int err;
+
 	dev->has_layout = true;
 	dev->real_hw = false;
 	dev->priv = e;
@@ -432,4 +442,45 @@ int bb_emu_restore_ids(struct bb_dev *dev, struct bb_diag *d)
 	if (dev->ops != &bb_backend_emu || !dev->priv)
 		return 0;
 	return init_ids(dev, d);
+}
+
+int bb_emu_open_layout(const struct bb_layout *l, const char *name, struct bb_dev **out, struct bb_diag *d)
+{
+	struct bb_dev *dev;
+	struct emu *e;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	*out = NULL;
+	dev = calloc(1, sizeof(*dev));
+	e = calloc(1, sizeof(*e));
+	if (!dev || !e) {
+		free(dev);
+		free(e);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
+	}
+	dev->ops = &bb_backend_emu;
+	snprintf(dev->spec, sizeof(dev->spec), "emu:%s", name);
+	/* a deep copy through the layout's own text: what a file of it would hold, nothing on disk */
+	f = open_memstream(&text, &len);
+	if (!f || bb_layout_write(f, l) || fclose(f)) {
+		free(text);
+		free(dev);
+		free(e);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
+	}
+	err = bb_layout_parse(text, len, name, &dev->layout, d);
+	free(text);
+	if (!err)
+		err = emu_setup(dev, e, d);
+	else
+		free(e);
+	if (err) {
+		free(dev);
+		return err;
+	}
+	*out = dev;
+	return 0;
 }

@@ -106,6 +106,12 @@ enum bb_guard bb_dev_guard(const struct bb_dev *dev);
 /* Must-trap ranges of region @index (from the layout). */
 unsigned bb_dev_must_trap(const struct bb_dev *dev, uint32_t index, struct bb_range out[2]);
 
+/*
+ * The emulated device of layout @l, held in memory (advise's changed
+ * layouts): no file is written or read.  @name labels it ("emu:@name").
+ */
+int bb_emu_open_layout(const struct bb_layout *l, const char *name, struct bb_dev **out, struct bb_diag *d);
+
 /* emu only: trapped writes counted on layout register @reg (a doorbell). */
 uint64_t bb_emu_doorbell_writes(const struct bb_dev *dev, uint32_t reg);
 /* emu only: the memfd behind region @index (fault injection in tests), or -1. */
