@@ -184,6 +184,7 @@ int cmd_run(int argc, char **argv)
 	FILE *ex;
 	struct bb_diag d;
 	bool tty = isatty(2), complete = false;
+	double t0_ns = 0;
 	char stop_why[BB_DIAG_MAX] = "";
 	int c, err, status = BB_EXIT_OK;
 
@@ -432,6 +433,7 @@ int cmd_run(int argc, char **argv)
 		goto out_ses;
 	}
 	bb_session_catch_signals(&ses);
+	t0_ns = bb_now_ns();
 	{
 		struct bb_measure m = {
 			.device = device, .dev = dev, .region = &rgn, .must_trap = mt, .nr_must_trap = nmt,
@@ -462,10 +464,15 @@ int cmd_run(int argc, char **argv)
 					bb_format_size(pg, sizeof(pg), pages[gi]);
 					snprintf(id, sizeof(id), "%04zu-%s-%" PRIu64 "-%s", nrows, ops->name, pages[gi],
 						 bb_workload_kind_name(specs[wi].kind));
+					if (tty) {
+						/* on a terminal: where it is and how long the rest should take */
+						double el = (bb_now_ns() - t0_ns) / 1e9;
+						double eta = done ? el / (double)done * (double)(total - done) : 0;
+
+						fprintf(stderr, "\r[%zu/%zu] ETA %4.0fs %s %s %s                    ", done + 1,
+							total, eta, ops->name, pg, bb_workload_kind_name(specs[wi].kind));
+					}
 					done++;
-					if (tty)
-						fprintf(stderr, "\r[%zu/%zu] %s %s %s                    ", done, total,
-							ops->name, pg, bb_workload_kind_name(specs[wi].kind));
 					err = bb_measure_one(&m, &cb, &rows[nrows], why, sizeof(why), &d);
 					if (err == 1) {
 						struct skipped *sk = &skipped[nskipped++];
