@@ -176,7 +176,15 @@ static void json_field(const char *js, const char *key, char *out, size_t len)
 
 	out[0] = '\0';
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(js, pat);
+	/* the first occurrence that is a key (followed by ':'), never a string value that spells it */
+	for (p = strstr(js, pat); p; p = strstr(p + 1, pat)) {
+		const char *q = p + strlen(pat);
+
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		if (*q == ':')
+			break;
+	}
 	if (!p)
 		return;
 	p += strlen(pat);
@@ -409,7 +417,15 @@ static int read_samples(struct rep *r, const char *id, double *ns, uint64_t *off
 			off[*n] = o;
 		(*n)++;
 	}
-	gzclose(f);
+	{
+		/* a compressed file cut short or corrupt ends the lines early: an error, never fewer samples */
+		int zerr = Z_OK;
+
+		if (*n < max)
+			gzerror(f, &zerr);
+		if (gzclose(f) != Z_OK || (zerr != Z_OK && zerr != Z_STREAM_END))
+			return rep_fail(r, -EINVAL, "%s: compressed data cut short or corrupt after line %u", path, lineno);
+	}
 	return 0;
 }
 
@@ -1324,7 +1340,16 @@ static void recommendation(FILE *f, struct rep *r)
 			i = j;
 			continue;
 		}
-		if (!tr || tr == v.pick || !separated(r, v.pick, tr)) {
+		if (!tr) {
+			/* nothing to compare with: no claim about trapping */
+			fprintf(f, "| %s | %" PRIu32 " | %s | %s | %" PRIu32 " | - | - | %s; no `trap` run to compare "
+				"with |\n", dev, g->region, pg, v.pick->first->policy, v.pick->memslots,
+				v.best ? "best" : "the fewest memslots among the tied");
+			i = j;
+			continue;
+		}
+		if (tr == v.lowest || !separated(r, v.lowest, tr)) {
+			/* even the fastest policy a VMM can use is not told apart from trap */
 			snprintf(a, sizeof(a), "none");
 			snprintf(b, sizeof(b), "none");
 			snprintf(why, sizeof(why), "every policy a VMM can use traps these registers here");

@@ -266,7 +266,9 @@ int bb_results_lock(const char *dir, struct bb_diag *d)
 
 int bb_results_clear(const char *dir, struct bb_diag *d)
 {
-	static const char *const files[] = { "runs.csv", "manifest.json" };
+	/* every file a run or a study writes at the top of a results folder */
+	static const char *const files[] = { "runs.csv", "manifest.json", "study.txt", "plans.csv", "costs.txt",
+					     "advise.csv", "report.md" };
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), sfd;
 	DIR *sd;
 	struct dirent *e;

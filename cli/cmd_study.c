@@ -297,6 +297,7 @@ struct sctx {
 	char path[4096];
 	double t0;
 	int err, status, stopped;	/* stopped: a signal, or -1 for --max-runs */
+	bool late;			/* the signal came after the last run: complete nonetheless */
 	char study_hash[BB_STUDY_HASH_LEN];
 };
 
@@ -479,7 +480,9 @@ static int study_targets(struct sctx *x)
 				if (!want)
 					continue;
 				if (x->nt == MAX_TARGETS) {
-					bb_dev_close(dev);
+					/* a device one of whose regions is in the list already is closed by the cleanup */
+					if (!(x->nt && x->tg[x->nt - 1].dev == dev))
+						bb_dev_close(dev);
 					x->status = bb_cli_fail(BB_EXIT_USAGE, "study: more than %d regions", MAX_TARGETS);
 					return -1;
 				}
@@ -825,8 +828,11 @@ static int study_finish(struct sctx *x)
 {
 	if (x->tty)
 		fprintf(stderr, "\r%100s\r", "");
-	if (!x->stopped)
-		x->stopped = bb_session_stopped();	/* a signal during the last run */
+	if (!x->stopped) {
+		/* a signal during the last run: every run is in, the study is complete, but say it was asked to stop */
+		x->stopped = bb_session_stopped();
+		x->late = x->stopped > 0;
+	}
 	bb_session_release_signals(&x->ses);
 	{
 		char *extra = NULL;
@@ -836,7 +842,7 @@ static int study_finish(struct sctx *x)
 		ex = open_memstream(&extra, &el);
 		if (ex) {
 			size_t measured = x->ses.nlines;
-			bool complete = !x->stopped && !x->failed && x->status == BB_EXIT_OK;
+			bool complete = (!x->stopped || x->late) && !x->failed && x->status == BB_EXIT_OK;
 
 			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
 			bb_json_string(ex, x->st->name);
@@ -865,7 +871,11 @@ static int study_finish(struct sctx *x)
 			fprintf(stderr, "barbench: study: report: warning: %s\n", x->d.msg);
 	}
 	if (x->status == BB_EXIT_OK) {
-		if (x->stopped) {
+		if (x->late) {
+			fprintf(stderr, "barbench: study stopped by %s after its last run: all %zu runs are in %s (advise "
+				"skipped)\n", x->stopped == SIGINT ? "SIGINT" : "SIGTERM", x->done_before + x->done, x->out);
+			x->status = x->stopped == SIGINT ? 130 : 143;
+		} else if (x->stopped) {
 			fprintf(stderr, "barbench: study interrupted after %zu of %zu runs; finish it with: barbench study "
 				"--resume %s\n", x->done_before + x->done, x->done_before + x->todo, x->out);
 			x->status = x->stopped == SIGINT ? 130 : x->stopped == SIGTERM ? 143 : BB_EXIT_OK;

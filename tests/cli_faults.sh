@@ -116,10 +116,14 @@ if long "$tmp/k9"; then
 	rc=$?
 	[ $rc -eq 2 ] || no "kill9: rerun without --force: exit $rc, want 2"
 	grep -q "already holds results (runs.csv): give --force" "$tmp/err" || no "kill9: rerun: $(cat "$tmp/err")"
-	# ... and --force replaces them: runs.csv, manifest and samples of the new run only
+	# ... and --force replaces them: runs.csv, manifest and samples of the new run only, and
+	# nothing a study left there (its study.txt, plans.csv, report.md)
+	echo stale >"$tmp/k9/study.txt"
+	echo stale >"$tmp/k9/report.md"
 	"$BB" run --device emu:$LAYOUT --out "$tmp/k9" --policy trap --samples 20 --force >/dev/null 2>"$tmp/err" ||
 		no "kill9: rerun in the folder: $(cat "$tmp/err")"
 	check_folder "$tmp/k9" 1
+	[ -e "$tmp/k9/study.txt" ] || [ -e "$tmp/k9/report.md" ] && no "run_force: a study's files left behind"
 	[ "$(ls "$tmp/k9/samples" | grep -c '\.csv\.gz$')" -eq 1 ] || no "run_force: stale samples: $(ls "$tmp/k9/samples")"
 	[ "$(($(wc -l <"$tmp/k9/runs.csv") - 1))" -eq 1 ] || no "kill9: rerun lists other runs"
 	grep -q '"complete":true' "$tmp/k9/manifest.json" || no "kill9: rerun manifest"

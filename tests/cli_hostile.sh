@@ -87,6 +87,26 @@ for c in 'abc:is not a number' 'inf:is not a number' 'nan:is not a number'; do
 	(cd "$tmp" && "$BB" compare base f >/dev/null 2>"$tmp/err"); rc=$?
 	[ $rc -eq 2 ] || no "compare with p50_ns $v: exit $rc, want 2 (not 3, a 'significant change')"
 done
+# truncated_gzip: a samples file whose compressed stream is cut short is an error, never fewer samples
+fresh
+gz=$(ls "$tmp/f/samples/"*.csv.gz | head -n 1)
+head -c $(($(wc -c <"$gz") / 2)) "$gz" >"$tmp/half" && cp "$tmp/half" "$gz"
+report_wants 2 "${gz#"$tmp/"}" truncated_gzip
+if command -v python3 >/dev/null 2>&1; then
+	# cut at a line boundary, the stream flushed but never ended: only the end-of-stream check sees it
+	fresh
+	gz=$(ls "$tmp/f/samples/"*.csv.gz | head -n 1)
+	python3 -c 'import gzip, sys, zlib
+lines = gzip.open(sys.argv[1], "rb").read().split(b"\n")[:50]
+c = zlib.compressobj(6, zlib.DEFLATED, 31)
+open(sys.argv[1], "wb").write(c.compress(b"\n".join(lines) + b"\n") + c.flush(zlib.Z_FULL_FLUSH))' "$gz"
+	report_wants 2 "compressed data cut short or corrupt" truncated_gzip_at_a_line
+fi
+# manifest_key_not_value: a study named like a key ("complete") is not read as that key
+fresh
+sed -i 's/"study": *"[^"]*"/"study": "complete"/' "$tmp/f/manifest.json"
+(cd "$tmp" && "$BB" report f >/dev/null 2>"$tmp/err") || no "manifest_key_not_value: $(cat "$tmp/err")"
+grep -q 'incomplete' "$tmp/f/report.md" && no "manifest_key_not_value: a study named complete read as complete:false"
 fresh
 sed -i '2s/,0,sparse,/,99999999999,sparse,/' "$tmp/f/runs.csv"
 report_wants 2 "f/runs.csv:2: column 'region': '99999999999' is out of range (at most 4294967295)" region-wraps

@@ -38,6 +38,14 @@ grep -q 'at 4 KiB pages \*\*sparse is best\*\*' "$tmp/b/report.md" || no "justif
 grep -q 'at 64 KiB pages sparse and trap are \*\*tied\*\*\|at 64 KiB pages trap and sparse are \*\*tied\*\*' "$tmp/b/report.md" ||
 	no "justified_best: 64K: $(grep -o 'at 64 KiB pages[^;]*' "$tmp/b/report.md")"
 
+# no_trap_run: without a trap run to compare with, the recommendation claims nothing about trapping
+mkdir -p "$tmp/n"
+cp -r "$DATA/samples" "$DATA/manifest.json" "$tmp/n/"
+awk -F, 'NR == 1 || $4 != "trap"' "$DATA/runs.csv" >"$tmp/n/runs.csv"
+"$BB" report "$tmp/n" --no-figures >/dev/null 2>"$tmp/err" || no "report n: $(cat "$tmp/err")"
+grep -q 'no `trap` run to compare with' "$tmp/n/report.md" || no "no_trap_run: $(grep '^| nvme' "$tmp/n/report.md")"
+grep -q 'trap (all alike)\|every policy a VMM can use traps' "$tmp/n/report.md" && no "no_trap_run: a claim about trap without trap runs"
+
 # too_few_repetitions: three repetitions a side can never give p < 0.05 (Mann-Whitney U): no verdict at all
 mkdir -p "$tmp/c"
 cp -r "$DATA/samples" "$DATA/manifest.json" "$tmp/c/"

@@ -142,5 +142,15 @@ bad 'device emu:layouts/nvme-msix-bar0\nsamples 100\nsamples 200\n' 14 "bad.stud
 "$BB" compare "$tmp/a" "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "compare with nothing: want exit 2"
 "$BB" report "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "report of nothing: want exit 2"
 
+# too_many_regions: past 128 regions a study is refused; a device half in the list is closed once (it was freed twice)
+mkdir -p "$tmp/many"
+for i in $(seq -w 0 126); do sed "s/device name=nvme-msix-bar0/device name=a$i/" layouts/nvme-msix-bar0 >"$tmp/many/a$i"; done
+cp layouts/nvgrace-gpu "$tmp/many/z"
+printf 'device emu:%s/*\npolicies trap\npage-sizes 4K\nworkloads lat-read\nsamples 10\nrepetitions 1\n' "$tmp/many" >"$tmp/many.study"
+"$BB" study "$tmp/many.study" --out "$tmp/many-out" --no-report >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "too_many_regions: exit $rc, want 2 ($(cat "$tmp/err"))"
+grep -q "more than 128 regions" "$tmp/err" || no "too_many_regions: $(cat "$tmp/err")"
+
 [ $fail -eq 0 ] && echo "cli_study: ok"
 exit $fail

@@ -697,6 +697,8 @@ static int pilot_one(struct bb_guest *g, const struct bb_guest_job *job, const s
 		if (c[p.samples / 2] > st.overhead_cycles && c[p.samples / 2] - st.overhead_cycles >= target)
 			break;
 	}
+	if (base * k > BATCH_MAX)	/* the pilot ran out: at most BATCH_MAX accesses a sample */
+		k = BATCH_MAX / base > 1 ? BATCH_MAX / base : 1;
 	*out = base * k;
 	return 0;
 }

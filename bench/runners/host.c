@@ -322,6 +322,8 @@ static int touch_and_time(void *arg)
 			if (c[PILOT_REPS / 2] > cyc_overhead && c[PILOT_REPS / 2] - cyc_overhead >= target)
 				break;
 		}
+		if (rounds > BATCH_MAX / per)	/* the pilot ran out: the largest batch it measured */
+			rounds = BATCH_MAX / per > 1 ? BATCH_MAX / per : 1;
 		for (size_t i = 0; i < wl->n; i++)
 			kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE] = per * rounds;
 	}

@@ -83,7 +83,12 @@ int bb_results_dir(const char *dir, struct bb_diag *d);
  */
 int bb_results_lock(const char *dir, struct bb_diag *d);
 
-/* Remove DIR's runs.csv, manifest.json and the CSV files in samples/ (run --force), never through a symlink. */
+/*
+ * Remove what barbench wrote into DIR (run --force): runs.csv, manifest.json,
+ * study.txt, plans.csv, costs.txt, advise.csv, report.md and the samples
+ * files, never through a symlink.  figures/ and advise-* folders stay (a
+ * report rebuilds figures).
+ */
 int bb_results_clear(const char *dir, struct bb_diag *d);
 
 /* 0 when @path is a folder itself (lstat: not a symlink to one); -EINVAL naming it otherwise. */
