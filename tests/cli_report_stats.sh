@@ -28,6 +28,28 @@ grep -q '> [0-9]*x faster than `trap`' "$r" || no "bound_speedup: $(grep -o 'fas
 grep -q 'projected on a device of 500 ns per access' "$r" || no "projection missing"
 grep -q 'Projections are computed, not measured' "$r" || no "projection not labelled"
 
+# summary_json: the same verdicts, machine-readable (written with jansson)
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/q/summary.json" <<'PY' || no "summary_json: $(head -c 300 "$tmp/q/summary.json")"
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert d["schema"] == "barbench-summary/1"
+c = d["configurations"]
+assert len(c) == 12, len(c)
+for x in c:
+    for k in ("p50_ns", "ci95_lo_ns", "ci95_hi_ns"):
+        assert x[k] is None or math.isfinite(x[k]), x
+    assert x["verdict"] in ("best", "recommended", "tied", "slower", "upper bound", "untested"), x
+v = {(x["page_size_bytes"], x["policy"]): x["verdict"] for x in c}
+assert v[(4096, "full")] == "upper bound"
+assert v[(4096, "trap")] == "slower", v
+assert sorted(v[(4096, p)] for p in ("holes", "sparse", "merged", "budget")) == ["recommended", "tied", "tied", "tied"], v
+assert all(x["below_resolution"] for x in c if x["page_size_bytes"] == 4096 and x["policy"] != "trap")
+PY
+else
+	grep -q '"schema": "barbench-summary/1"' "$tmp/q/summary.json" || no "summary_json: no schema"
+fi
+
 # justified_best: with sparse the only mapped policy, its interval lies below trap's by far more than
 # the resolution at 4K: it is named best there, and at 64K (where it traps like trap) it is tied
 mkdir -p "$tmp/b"
