@@ -89,8 +89,12 @@ struct bb_manifest_info {
 		unsigned runs;
 	} reasons[BB_MANIFEST_SKIP_REASONS];
 };
-/* Parse the NUL-terminated text of a manifest (a light scan: first "key": value of each). */
-void bb_manifest_parse(const char *text, struct bb_manifest_info *mi);
+/*
+ * Parse the NUL-terminated text of a manifest (@name in messages) with
+ * jansson: 0, or -EINVAL naming line and column when it is not a JSON
+ * object (then *@mi is empty).
+ */
+int bb_manifest_parse(const char *text, struct bb_manifest_info *mi, const char *name, struct bb_diag *d);
 /* DIR/manifest.json (never through a symlink); -ENOENT when there is none. */
 int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d);
 
@@ -123,6 +127,14 @@ struct bb_configs {
 	size_t n;
 	struct bb_config *v;
 	size_t *of_rec;		/* the configuration of each record (index into v) */
+	/*
+	 * The repetitions of configuration k, in record order: records
+	 * rep_rec[rep_start[k] .. rep_start[k + 1]), their medians rep_p50[...]
+	 * (contiguous, for the tests of compare and the report).
+	 */
+	size_t *rep_start;
+	size_t *rep_rec;
+	double *rep_p50;
 };
 
 int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct bb_diag *d);

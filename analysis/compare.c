@@ -35,8 +35,6 @@ struct side {
 	const char *dir;
 	struct bb_recs r;
 	struct bb_configs c;
-	size_t *start;		/* repetitions of configuration k: p50[start[k] .. start[k + 1]) */
-	double *p50;
 	bool no_resolution;	/* a common configuration without resolution_ns */
 };
 
@@ -59,8 +57,6 @@ static void warn(struct warnings *w, const char *fmt, ...)
 
 static void side_free(struct side *s)
 {
-	free(s->start);
-	free(s->p50);
 	bb_configs_free(&s->c);
 	bb_recs_free(&s->r);
 }
@@ -69,7 +65,6 @@ static void side_free(struct side *s)
 static int load(struct side *s, struct bb_diag *d)
 {
 	char path[4096];
-	size_t *fill;
 	int err;
 
 	snprintf(path, sizeof(path), "%s/runs.csv", s->dir);
@@ -81,25 +76,6 @@ static int load(struct side *s, struct bb_diag *d)
 		bb_recs_free(&s->r);
 		return err;
 	}
-	s->start = calloc(s->c.n + 1, sizeof(*s->start));
-	s->p50 = calloc(s->r.n + 1, sizeof(*s->p50));
-	fill = calloc(s->c.n + 1, sizeof(*fill));
-	if (!s->start || !s->p50 || !fill) {
-		free(fill);
-		side_free(s);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	/* counting sort of the records by configuration */
-	for (size_t i = 0; i < s->r.n; i++)
-		s->start[s->c.of_rec[i] + 1]++;
-	for (size_t k = 0; k < s->c.n; k++)
-		s->start[k + 1] += s->start[k];
-	for (size_t i = 0; i < s->r.n; i++) {
-		size_t k = s->c.of_rec[i];
-
-		s->p50[s->start[k] + fill[k]++] = s->r.v[i].p50_ns;
-	}
-	free(fill);
 	return 0;
 }
 
@@ -192,14 +168,14 @@ struct row {
 
 static void assess(const struct side *a, size_t ka, const struct side *b, size_t kb, struct row *w)
 {
-	const double *xa = a->p50 + a->start[ka], *xb = b->p50 + b->start[kb];
+	const double *xa = a->c.rep_p50 + a->c.rep_start[ka], *xb = b->c.rep_p50 + b->c.rep_start[kb];
 	double ma, mb;
 	struct bb_mwu t;
 
 	w->x = &a->c.v[ka];
 	w->y = &b->c.v[kb];
-	w->na = a->start[ka + 1] - a->start[ka];
-	w->nb = b->start[kb + 1] - b->start[kb];
+	w->na = a->c.v[ka].nreps;
+	w->nb = b->c.v[kb].nreps;
 	w->res = w->x->resolution_ns > w->y->resolution_ns ? w->x->resolution_ns : w->y->resolution_ns;
 	w->ratio = w->lo = w->hi = w->level = w->p = NAN;
 	ma = w->x->p50_ns;

@@ -168,132 +168,92 @@ static void page_name(uint64_t p, char *out, size_t len)
 		snprintf(out, len, "%" PRIu64 " KiB", p >> 10);
 }
 
-/* The value of "key":"..." or "key":number in a JSON text (first match). */
-static void json_field(const char *js, const char *key, char *out, size_t len)
+/*
+ * A value of the manifest at @path ("system.cpu_model") as text into @out:
+ * a string as it is, a number as printed with %g (integers whole), anything
+ * else or nothing: "".
+ */
+static void mfield(json_t *root, const char *path, char *out, size_t len)
 {
-	char pat[80];
-	const char *p;
-	size_t k = 0;
+	char part[64];
+	json_t *v = root;
 
 	out[0] = '\0';
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	/* the first occurrence that is a key (followed by ':'), never a string value that spells it */
-	for (p = strstr(js, pat); p; p = strstr(p + 1, pat)) {
-		const char *q = p + strlen(pat);
+	for (const char *p = path; v && *p;) {
+		size_t n = strcspn(p, ".");
 
-		while (*q == ' ' || *q == '\t' || *q == '\n')
-			q++;
-		if (*q == ':')
-			break;
+		snprintf(part, sizeof(part), "%.*s", (int)n, p);
+		v = json_is_object(v) ? json_object_get(v, part) : NULL;
+		p += n + (p[n] == '.');
 	}
-	if (!p)
-		return;
-	p += strlen(pat);
-	while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n')
-		p++;
-	if (*p == '"') {
-		for (p++; *p && *p != '"' && k + 1 < len; p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			out[k++] = *p;
-		}
-	} else {
-		for (; *p && *p != ',' && *p != '}' && *p != '\n' && k + 1 < len; p++)
-			out[k++] = *p;
-	}
-	out[k] = '\0';
+	if (json_is_string(v))
+		bb_strcpy(out, len, json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(out, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(out, len, "%g", json_real_value(v));
 }
 
-/*
- * The "skipped" array of a manifest: [{"run":"...","why":"..."}, ...].  A
- * scan that knows JSON strings and escapes (a reason may hold brackets),
- * bounded by the text; reasons are grouped, at most BB_MANIFEST_SKIP_REASONS
- * kept, the rest only counted.
- */
-static void skipped_scan(const char *text, struct bb_manifest_info *mi)
+/* What the command skipped ("skipped":[{"run","why"}]), grouped by reason; reasons made safe for Markdown. */
+static void skipped_of(json_t *root, struct bb_manifest_info *mi)
 {
-	const char *p = strstr(text, "\"skipped\":");
-	int depth = 0;
+	json_t *arr = json_object_get(root, "skipped"), *e;
+	size_t i;
 
-	if (!p)
-		return;
-	p += strlen("\"skipped\":");
-	while (*p == ' ' || *p == '\n' || *p == '\t')
-		p++;
-	if (*p != '[')
-		return;
-	for (; *p; p++) {
-		if (*p == '[' || *p == '{') {
-			depth++;
-		} else if (*p == ']' || *p == '}') {
-			if (--depth == 0)
-				return;
-		} else if (*p == '"') {
-			/* a string: "why" is a key whose value is read; every other string is skipped whole */
-			bool is_why = !strncmp(p, "\"why\":", 6), is_run = !strncmp(p, "\"run\":", 6);
-			char why[200];
-			size_t k = 0;
+	json_array_foreach(arr, i, e) {
+		const char *w = json_string_value(json_object_get(e, "why"));
+		char why[200];
+		unsigned k;
 
-			if (is_why || is_run) {
-				p += 6;
-				while (*p == ' ')
-					p++;
-				if (*p != '"')
-					return;
-			}
-			for (p++; *p && *p != '"'; p++) {
-				char ch = *p;
-
-				if (*p == '\\' && p[1])
-					ch = *++p;
-				if (is_why && k + 1 < sizeof(why))
-					why[k++] = (unsigned char)ch < 0x20 || ch == '`' || ch == '|' ? ' ' : ch;
-			}
-			if (!*p)
-				return;
-			if (is_run)
-				mi->nr_skipped++;
-			if (is_why) {
-				unsigned i;
-
-				why[k] = '\0';
-				for (i = 0; i < mi->nr_reasons && strcmp(mi->reasons[i].why, why); i++)
-					;
-				if (i < mi->nr_reasons) {
-					mi->reasons[i].runs++;
-				} else if (i < BB_MANIFEST_SKIP_REASONS) {
-					memcpy(mi->reasons[i].why, why, k + 1);
-					mi->reasons[i].runs = 1;
-					mi->nr_reasons++;
-				}
-			}
+		mi->nr_skipped++;
+		bb_strcpy(why, sizeof(why), w ? w : "");
+		for (char *c = why; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == '`' || *c == '|')
+				*c = ' ';
+		for (k = 0; k < mi->nr_reasons && strcmp(mi->reasons[k].why, why); k++)
+			;
+		if (k < mi->nr_reasons) {
+			mi->reasons[k].runs++;
+		} else if (k < BB_MANIFEST_SKIP_REASONS) {
+			memcpy(mi->reasons[k].why, why, sizeof(why));
+			mi->reasons[k].runs = 1;
+			mi->nr_reasons++;
 		}
 	}
 }
 
-void bb_manifest_parse(const char *text, struct bb_manifest_info *mi)
+int bb_manifest_parse(const char *text, struct bb_manifest_info *mi, const char *name, struct bb_diag *d)
 {
-#define F(key, field) { key, offsetof(struct bb_manifest_info, field), sizeof(mi->field) }
+#define F(path, field) { path, offsetof(struct bb_manifest_info, field), sizeof(mi->field) }
 	static const struct {
-		const char *key;
+		const char *path;
 		size_t off, len;
 	} fields[] = {
-		F("study", study), F("date_utc", date), F("hostname", host), F("cpu_model", cpu),
-		F("kernel_release", kernel), F("hypervisor_vendor", hyper), F("git_commit", commit),
+		F("study", study), F("date_utc", date), F("system.hostname", host), F("system.cpu_model", cpu),
+		F("system.kernel_release", kernel), F("system.hypervisor_vendor", hyper), F("build.git_commit", commit),
 		F("guest_exec", guest_exec), F("study_hash", study_hash), F("barbench_version", version),
-		F("compiler", compiler), F("cflags", cflags), F("build_type", build_type),
-		F("step_cycles", step_cycles), F("resolution_ns", resolution_ns),
-		F("end_instruction", end_instruction), F("freq_hz", freq_hz),
+		F("build.compiler", compiler), F("build.cflags", cflags), F("build.build_type", build_type),
+		F("timer.step_cycles", step_cycles), F("timer.resolution_ns", resolution_ns),
+		F("timer.end_instruction", end_instruction), F("timer.freq_hz", freq_hz),
 	};
 #undef F
-	char v[16];
+	json_error_t je;
+	json_t *root;
 
 	memset(mi, 0, sizeof(*mi));
+	/* a real JSON reader: a key is a key, never a string value that spells it */
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return bb_diag_set(d, -EINVAL, "%s:%d:%d: %s", name, je.line, je.column,
+				   root ? "not a JSON object" : je.text);
+	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		json_field(text, fields[i].key, (char *)mi + fields[i].off, fields[i].len);
-	json_field(text, "complete", v, sizeof(v));
-	mi->complete = !strcmp(v, "true");
-	skipped_scan(text, mi);
+		mfield(root, fields[i].path, (char *)mi + fields[i].off, fields[i].len);
+	mi->complete = json_is_true(json_object_get(root, "complete"));
+	skipped_of(root, mi);
+	json_decref(root);
+	return 0;
 }
 
 int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d)
@@ -311,9 +271,9 @@ int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_dia
 		free(buf);
 		return bb_diag_set(d, -EINVAL, "%s: a NUL byte at byte %zu", path, strlen(buf));
 	}
-	bb_manifest_parse(buf, mi);
+	err = bb_manifest_parse(buf, mi, path, d);
 	free(buf);
-	return 0;
+	return err;
 }
 
 static void read_manifest(struct rep *r)
@@ -1150,17 +1110,6 @@ static double res_of(const struct bb_config *c)
 	return c->resolution_ns;
 }
 
-/* The per-repetition medians of configuration @c (at most @max). */
-static size_t reps_of(const struct rep *r, const struct bb_config *c, double *out, size_t max)
-{
-	size_t k = (size_t)(c - r->cfg.v), n = 0;
-
-	for (size_t i = 0; i < r->recs.n && n < max; i++)
-		if (r->cfg.of_rec[i] == k)
-			out[n++] = r->recs.v[i].p50_ns;
-	return n;
-}
-
 /*
  * Are the medians of @a and @b told apart by the statistics?  The
  * repetitions' medians must differ by a two-sided Mann-Whitney U test
@@ -1172,15 +1121,14 @@ static size_t reps_of(const struct rep *r, const struct bb_config *c, double *ou
 static bool separated(const struct rep *r, const struct bb_config *a, const struct bb_config *b)
 {
 	const struct bb_config *lo = a->p50_ns <= b->p50_ns ? a : b, *hi = lo == a ? b : a;
-	double res = res_of(a) > res_of(b) ? res_of(a) : res_of(b), x[256], y[256];
-	size_t nx, ny;
+	double res = res_of(a) > res_of(b) ? res_of(a) : res_of(b);
+	const double *x = r->cfg.rep_p50 + r->cfg.rep_start[a - r->cfg.v];
+	const double *y = r->cfg.rep_p50 + r->cfg.rep_start[b - r->cfg.v];
 	struct bb_mwu t;
 
 	if (!(lo->ci_hi_ns < hi->ci_lo_ns && hi->p50_ns - lo->p50_ns > res))
 		return false;
-	nx = reps_of(r, a, x, 256);
-	ny = reps_of(r, b, y, 256);
-	return nx && ny && !bb_mann_whitney(x, nx, y, ny, &t) && t.p < 0.05;
+	return !bb_mann_whitney(x, a->nreps, y, b->nreps, &t) && t.p < 0.05;
 }
 
 /* `full` maps the MSI-X table and PBA a VMM must emulate: the upper bound, never a choice. */
@@ -1201,17 +1149,23 @@ struct verdict {
 	const struct bb_config *tied[16];
 	unsigned ntied;
 	bool best;		/* lowest is separated from every other usable policy */
+	size_t least;		/* the fewest repetitions of a configuration in the group */
+	bool testable;		/* enough of them for a test to order two policies (4 or more) */
 };
 
 static void verdict_of(struct rep *r, size_t first, size_t last, struct verdict *v)
 {
 	memset(v, 0, sizeof(*v));
+	v->least = SIZE_MAX;
 	for (size_t k = first; k <= last; k++) {
 		const struct bb_config *c = r->sorted[k];
 
 		if (vmm_usable(c) && (!v->lowest || c->p50_ns < v->lowest->p50_ns))
 			v->lowest = c;
+		if (c->nreps < v->least)
+			v->least = c->nreps;
 	}
+	v->testable = bb_mwu_min_p(v->least, v->least) < 0.05;
 	if (!v->lowest)
 		return;
 	v->best = true;
@@ -1306,7 +1260,7 @@ static void recommendation(FILE *f, struct rep *r)
 		const struct bb_rec *g = r->sorted[i]->first;
 		const struct bb_config *tr;
 		struct verdict v;
-		size_t j = i, least = SIZE_MAX;
+		size_t j = i;
 		char dev[128], pg[32], a[48], b[48], why[256];
 
 		while (j < r->cfg.n && same_group(r->sorted[j]->first, g, true, true))
@@ -1324,9 +1278,6 @@ static void recommendation(FILE *f, struct rep *r)
 				"| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 			any = true;
 		}
-		for (size_t k = i; k < j; k++)
-			if (r->sorted[k]->nreps < least)
-				least = r->sorted[k]->nreps;
 		verdict_of(r, i, j - 1, &v);
 		tr = find_policy(r, i, j - 1, "trap");
 		short_dev(g->device, dev, sizeof(dev));
@@ -1335,9 +1286,9 @@ static void recommendation(FILE *f, struct rep *r)
 			i = j;
 			continue;
 		}
-		if (bb_mwu_min_p(least, least) >= 0.05) {
+		if (!v.testable) {
 			fprintf(f, "| %s | %" PRIu32 " | %s | - | - | - | - | %zu repetitions: too few to test |\n", dev,
-				g->region, pg, least);
+				g->region, pg, v.least);
 			i = j;
 			continue;
 		}
@@ -1423,12 +1374,9 @@ static void summary(FILE *f, struct rep *r)
 				continue;
 			}
 			{
-				size_t least = SIZE_MAX;
+				size_t least = v.least;
 
-				for (size_t x = k; x < e; x++)
-					if (r->sorted[x]->nreps < least)
-						least = r->sorted[x]->nreps;
-				if (bb_mwu_min_p(least, least) >= 0.05) {
+				if (!v.testable) {
 					/* too few repetitions for any test to order two policies: no verdict */
 					untested++;
 					snprintf(line + n, sizeof(line) - n, "%s at %s pages the lowest median is %s's (%s)%s%s%s; "
@@ -1654,17 +1602,12 @@ static int write_summary(FILE *f, void *arg)
 	json_object_set_new(root, "configurations", cfgs);
 	for (size_t i = 0; i < r->cfg.n;) {
 		const struct bb_rec *g = r->sorted[i]->first;
-		size_t j = i, least = SIZE_MAX;
+		size_t j = i;
 		struct verdict v;
 		const struct bb_config *tr;
-		bool testable;
 
 		while (j < r->cfg.n && same_group(r->sorted[j]->first, g, true, true))
 			j++;
-		for (size_t k = i; k < j; k++)
-			if (r->sorted[k]->nreps < least)
-				least = r->sorted[k]->nreps;
-		testable = bb_mwu_min_p(least, least) < 0.05;
 		verdict_of(r, i, j - 1, &v);
 		tr = find_policy(r, i, j - 1, "trap");
 		for (size_t k = i; k < j; k++) {
@@ -1679,7 +1622,7 @@ static int write_summary(FILE *f, void *arg)
 			if (!vmm_usable(c)) {
 				verdict = "upper bound";
 				why = "maps the MSI-X table and PBA a VMM must emulate";
-			} else if (!testable) {
+			} else if (!v.testable) {
 				verdict = "untested";
 				why = "too few repetitions for any test to order two policies (at least 4)";
 			} else if (v.best && c == v.pick) {

@@ -472,9 +472,10 @@ void bb_configs_free(struct bb_configs *c)
 		return;
 	free(c->v);
 	free(c->of_rec);
-	c->v = NULL;
-	c->of_rec = NULL;
-	c->n = 0;
+	free(c->rep_start);
+	free(c->rep_rec);
+	free(c->rep_p50);
+	memset(c, 0, sizeof(*c));
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -522,15 +523,35 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 		out->v[k].nreps++;
 		out->of_rec[i] = k;
 	}
+	/* each configuration's repetitions side by side, once (a counting sort by configuration) */
+	out->rep_start = calloc(out->n + 1, sizeof(*out->rep_start));
+	out->rep_rec = calloc(recs->n, sizeof(*out->rep_rec));
+	out->rep_p50 = calloc(recs->n, sizeof(*out->rep_p50));
+	if (!out->rep_start || !out->rep_rec || !out->rep_p50) {
+		free(tmp);
+		bb_configs_free(out);
+		return bb_diag_set(d, -ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < out->n; k++)
+		out->rep_start[k + 1] = out->rep_start[k] + out->v[k].nreps;
+	/* filled from the end, records taken last to first: each configuration keeps record order */
+	for (size_t i = recs->n; i-- > 0;) {
+		size_t k = out->of_rec[i];
+
+		out->rep_rec[out->rep_start[k] + --out->v[k].nreps] = i;
+	}
+	for (size_t k = 0; k < out->n; k++)
+		out->v[k].nreps = out->rep_start[k + 1] - out->rep_start[k];
+	for (size_t i = 0; i < recs->n; i++)
+		out->rep_p50[i] = recs->v[out->rep_rec[i]].p50_ns;
 	for (size_t k = 0; k < out->n; k++) {
 		struct bb_config *c = &out->v[k];
 		size_t n = 0, lo, hi;
 
 #define GATHER(field) do {                                                       \
 			n = 0;                                                   \
-			for (size_t i = 0; i < recs->n; i++)                     \
-				if (out->of_rec[i] == k)                         \
-					tmp[n++] = recs->v[i].field;             \
+			for (size_t r = out->rep_start[k]; r < out->rep_start[k + 1]; r++) \
+				tmp[n++] = recs->v[out->rep_rec[r]].field;       \
 		} while (0)
 		GATHER(p50_ns);
 		qsort(tmp, n, sizeof(*tmp), cmp_d);

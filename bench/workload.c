@@ -78,14 +78,9 @@ static bool may(const struct bb_layout *l, const struct bb_region *r, uint64_t o
 		return false;
 	if (!l)
 		return !real_hw;
-	if (guard >= BB_GUARD_MSIX) {	/* the MSI-X table and PBA belong to the device's interrupt path */
-		struct bb_range mt[2];
-		unsigned n = bb_layout_must_trap(l, r->index, mt);
-
-		for (unsigned i = 0; i < n; i++)
-			if (off < mt[i].offset + mt[i].size && mt[i].offset < off + width)
-				return false;
-	}
+	/* the MSI-X table and PBA belong to the device's interrupt path */
+	if (guard >= BB_GUARD_MSIX && bb_layout_hits_must_trap(l, r->index, off, width))
+		return false;
 	/* a constant (id) register is never written, safe range or not (found by fuzz/fuzz_layout.c) */
 	for (uint32_t i = 0; op == BB_OP_WRITE && i < l->nr_regs; i++)
 		if (l->regs[i].kind == BB_REG_ID && bb_reg_overlaps(&l->regs[i], r->index, off, width))

@@ -341,7 +341,13 @@ static int study_load(struct sctx *x)
 			return -1;
 		}
 		/* the study that wrote the folder recorded its file's hash: a changed study.txt would mix two studies */
-		if (bb_manifest_read(x->out, &mi, &x->d) == 0 && mi.study_hash[0] && strcmp(mi.study_hash, x->study_hash)) {
+		x->err = bb_manifest_read(x->out, &mi, &x->d);
+		if (x->err && x->err != -ENOENT) {
+			/* a manifest that is not JSON cannot vouch for the study: refused, not skipped */
+			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume: %s", x->d.msg);
+			return -1;
+		}
+		if (!x->err && mi.study_hash[0] && strcmp(mi.study_hash, x->study_hash)) {
 			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s changed since the study began (now %s, "
 					     "%s/manifest.json recorded %s): resuming would mix the runs of two studies; "
 					     "run the new study into another --out", x->out, x->path, x->study_hash, x->out, mi.study_hash);

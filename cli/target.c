@@ -13,12 +13,15 @@
 int bb_cli_layout(const char *arg, struct bb_layout *l, struct bb_diag *d)
 {
 	char path[512];
+	int err;
 
 	if (!strncmp(arg, "emu:", 4))
 		arg += 4;
-	if (bb_layout_resolve(arg, path, sizeof(path)))
-		return bb_diag_set(d, -ENOENT, "%s: no such layout (looked for %s and in %s/)", arg, arg,
-				   BB_LAYOUT_DIR);
+	err = bb_layout_resolve(arg, path, sizeof(path), d);
+	if (err) {
+		bb_diag_prefix(d, "%s", arg);
+		return err;
+	}
 	return bb_layout_load(path, l, d);
 }
 

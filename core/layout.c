@@ -676,14 +676,14 @@ int bb_layout_load(const char *path, struct bb_layout *out, struct bb_diag *d)
 	return err;
 }
 
-int bb_layout_resolve(const char *arg, char *path, size_t len)
+int bb_layout_resolve(const char *arg, char *path, size_t len, struct bb_diag *d)
 {
 	struct stat st;
 	const char *base;
 
 	if (!stat(arg, &st) && S_ISREG(st.st_mode)) {
 		if ((size_t)snprintf(path, len, "%s", arg) >= len)
-			return -ENAMETOOLONG;
+			return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", arg);
 		return 0;
 	}
 	base = strrchr(arg, '/');
@@ -699,7 +699,8 @@ int bb_layout_resolve(const char *arg, char *path, size_t len)
 		return 0;
 	if ((size_t)snprintf(path, len, "%s", arg) >= len)
 		return -ENAMETOOLONG;
-	return -ENOENT;
+	return bb_diag_set(d, -ENOENT, "no such layout (looked for %s, then in %s/ and %s/)", arg, BB_LAYOUT_DIR,
+			   BB_LAYOUT_DIR_INSTALLED);
 }
 
 unsigned bb_layout_must_trap(const struct bb_layout *l, uint32_t index, struct bb_range out[2])
@@ -725,6 +726,17 @@ bool bb_reg_overlaps(const struct bb_layout_reg *r, uint32_t index, uint64_t off
 	return r->region == index && hits(r->offset, r->size, off, len);
 }
 
+bool bb_layout_hits_must_trap(const struct bb_layout *l, uint32_t index, uint64_t off, uint64_t len)
+{
+	struct bb_range mt[2];
+	unsigned n = bb_layout_must_trap(l, index, mt);
+
+	for (unsigned i = 0; i < n; i++)
+		if (hits(mt[i].offset, mt[i].size, off, len))
+			return true;
+	return false;
+}
+
 enum bb_safety bb_layout_access(const struct bb_layout *l, uint32_t index,
 				uint64_t off, uint64_t len, bool real_hw)
 {
@@ -732,14 +744,8 @@ enum bb_safety bb_layout_access(const struct bb_layout *l, uint32_t index,
 	uint64_t cur = off;
 	bool progress = true;
 
-	if (real_hw) {
-		struct bb_range mt[2];
-		unsigned n = bb_layout_must_trap(l, index, mt);
-
-		for (unsigned i = 0; i < n; i++)
-			if (hits(mt[i].offset, mt[i].size, off, len))
-				return BB_ACCESS_NONE;
-	}
+	if (real_hw && bb_layout_hits_must_trap(l, index, off, len))
+		return BB_ACCESS_NONE;
 	for (uint32_t i = 0; i < l->nr_safe; i++) {
 		const struct bb_layout_safe *s = &l->safe[i];
 

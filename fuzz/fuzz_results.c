@@ -82,7 +82,7 @@ static void manifest(const uint8_t *data, size_t size)
 		return;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	bb_manifest_parse(text, &mi);
+	(void)bb_manifest_parse(text, &mi, "manifest.json", NULL);
 	FUZZ_ASSERT(memchr(mi.study, 0, sizeof(mi.study)) && memchr(mi.host, 0, sizeof(mi.host)) &&
 		    memchr(mi.cpu, 0, sizeof(mi.cpu)) && memchr(mi.study_hash, 0, sizeof(mi.study_hash)) &&
 		    memchr(mi.guest_exec, 0, sizeof(mi.guest_exec)) && memchr(mi.commit, 0, sizeof(mi.commit)),

@@ -383,13 +383,22 @@ static void runner_exits(const char *spec, uint64_t page, bool ioeventfd)
 										&dc) : 0;
 				CHECK_EQ(res.accesses, samples * wl.per_sample);
 			} else {
-				/* batched by the pilot: the counts follow the samples' own */
-				uint64_t covered = 0;
+				/*
+				 * Batched by the pilot: the counts follow the samples' own.  A serialised
+				 * sample repeats one access, so it trapped all it covered or none; a
+				 * batched one may mix paths, and its share is what trapped_weight sums.
+				 */
+				uint64_t covered = 0, trapped_covered = 0;
 
-				for (size_t i = 0; i < res.n; i++)
+				for (size_t i = 0; i < res.n; i++) {
 					covered += res.covers[i];
+					trapped_covered += res.trapped[i] ? res.covers[i] : 0;
+				}
 				CHECK_EQ(res.accesses, covered);
-				trapped = res.trapped_accesses;
+				trapped = wl.serialised ? trapped_covered : res.trapped_accesses;
+				CHECK(res.trapped_accesses <= res.accesses);
+				if (!wl.serialised)
+					CHECK(res.trapped_accesses <= trapped_covered);
 				absorbed = res.ioeventfd_writes;
 				if (!ioeventfd)
 					CHECK_EQ(absorbed, 0);

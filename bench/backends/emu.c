@@ -160,10 +160,11 @@ static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		free(e);
 		return err;
 	}
-	if (bb_layout_resolve(layout, path, sizeof(path))) {
+	err = bb_layout_resolve(layout, path, sizeof(path), d);
+	if (err) {
 		free(e);
-		return bb_diag_set(d, -ENOENT, "%s: no such layout (looked for %s and in %s/)", dev->spec, layout,
-				   BB_LAYOUT_DIR);
+		bb_diag_prefix(d, "%s", dev->spec);
+		return err;
 	}
 	err = bb_layout_load(path, &dev->layout, d);
 	if (err) {

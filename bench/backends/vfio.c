@@ -285,9 +285,10 @@ static int setup_layout(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 		dev->has_layout = true;
 		return 0;
 	}
-	if (bb_layout_resolve(v->spec.layout, path, sizeof(path)))
-		return bb_diag_set(d, -ENOENT, "%s: no such layout (looked for %s and in %s/)", dev->spec,
-				   v->spec.layout, BB_LAYOUT_DIR);
+	if ((err = bb_layout_resolve(v->spec.layout, path, sizeof(path), d))) {
+		bb_diag_prefix(d, "%s", dev->spec);
+		return err;
+	}
 	err = bb_layout_load(path, l, d);
 	if (err)
 		return err;

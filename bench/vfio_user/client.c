@@ -226,18 +226,11 @@ static ssize_t vu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf
 		bb_diag_set(&v->last, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
 		return -EINVAL;
 	}
-	if (dev->protect_msix && dev->has_layout) {
-		/* the last line of defence: a server may front hardware, whose MSI-X table is never touched */
-		struct bb_range mt[2];
-		unsigned n = bb_layout_must_trap(&dev->layout, index, mt);
-
-		for (unsigned i = 0; i < n; i++)
-			if (off < mt[i].offset + mt[i].size && mt[i].offset < off + len) {
-				bb_diag_set(&v->last, -EPERM, "%s: region %" PRIu32 " [0x%" PRIx64 ", +%zu) touches the MSI-X"
-					    " %s: never touched", dev->spec, index, off, len,
-					    mt[i].offset == dev->layout.msix.table_offset ? "table" : "PBA");
-				return -EPERM;
-			}
+	/* the last line of defence: a server may front hardware, whose MSI-X table and PBA are never touched */
+	if (dev->protect_msix && dev->has_layout && bb_layout_hits_must_trap(&dev->layout, index, off, len)) {
+		bb_diag_set(&v->last, -EPERM, "%s: region %" PRIu32 " [0x%" PRIx64 ", +%zu) touches the MSI-X table or"
+			    " PBA: never touched", dev->spec, index, off, len);
+		return -EPERM;
 	}
 	while (done < len) {
 		size_t chunk = len - done < v->max_xfer ? len - done : (size_t)v->max_xfer;
@@ -667,9 +660,9 @@ static int vu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	if (layout[0]) {
 		char path[512];
 
-		if (bb_layout_resolve(layout, path, sizeof(path))) {
-			err = bb_diag_set(d, -ENOENT, "%s: layout=%s: no such layout (looked in %s/ too)", dev->spec,
-					  layout, BB_LAYOUT_DIR);
+		err = bb_layout_resolve(layout, path, sizeof(path), d);
+		if (err) {
+			bb_diag_prefix(d, "%s: layout=%s", dev->spec, layout);
 			goto fail;
 		}
 		err = bb_layout_load(path, &dev->layout, d);

@@ -119,9 +119,10 @@ void bb_layout_free(struct bb_layout *l);
 
 /*
  * Resolve a layout argument to a path: as given when it exists, else
- * BB_LAYOUT_DIR/<basename> (the layouts shipped with barbench).
+ * <basename> in the source tree's layouts/, else in the installed ones.
+ * -ENOENT with @d naming every place looked in, or -ENAMETOOLONG.
  */
-int bb_layout_resolve(const char *arg, char *path, size_t len);
+int bb_layout_resolve(const char *arg, char *path, size_t len, struct bb_diag *d);
 
 /* The region with VFIO index @index, or NULL. */
 const struct bb_layout_region *bb_layout_find_region(const struct bb_layout *l, uint32_t index);
@@ -132,6 +133,9 @@ unsigned bb_layout_must_trap(const struct bb_layout *l, uint32_t index, struct b
 /* MSI-X table and PBA sizes in bytes (PCI Local Bus Spec 3.0, 6.8.2). */
 uint64_t bb_msix_table_bytes(uint32_t vectors);
 uint64_t bb_msix_pba_bytes(uint32_t vectors);
+
+/* Does [off, off+len) of region @index touch the MSI-X table or PBA (the must-trap ranges)? */
+bool bb_layout_hits_must_trap(const struct bb_layout *l, uint32_t index, uint64_t off, uint64_t len);
 
 /*
  * The most restrictive access any layout statement gives to bytes of
