@@ -9,6 +9,16 @@
 #include "cli.h"
 #include "options.h"
 #include "parse.h"
+#include "progress.h"
+
+/* Options every command takes, handled here (progress.h). */
+enum { KEY_QUIET = BB_OPT_KEY(900), KEY_PROGRESS, KEY_NO_PROGRESS };
+static const struct bb_opt common[] = {
+	{ "quiet", KEY_QUIET, NULL, NULL, "print results and errors only: no progress, no notes" },
+	{ "progress", KEY_PROGRESS, NULL, NULL, "show progress with an ETA on stderr even when it is not a terminal" },
+	{ "no-progress", KEY_NO_PROGRESS, NULL, NULL, "no progress, even on a terminal" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 /* Print @s with every line after the first indented by @indent columns. */
 static void print_indented(const char *s, int indent)
@@ -20,35 +30,41 @@ static void print_indented(const char *s, int indent)
 	}
 }
 
+enum { COL = 24 };	/* where an option's help starts */
+
+static void print_opt(const struct bb_opt *o)
+{
+	char head[96];
+	int n;
+
+	if (o->key > 0 && o->key < 128)
+		n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", o->key, o->name, o->meta ? " " : "",
+			     o->meta ? o->meta : "");
+	else
+		n = snprintf(head, sizeof(head), "  --%s%s%s", o->name, o->meta ? " " : "", o->meta ? o->meta : "");
+	if (n >= COL - 1)
+		printf("%s\n%*s", head, COL, "");
+	else
+		printf("%-*s", COL, head);
+	print_indented(o->help, COL);
+	if (o->def)
+		printf(" (default: %s)", o->def);
+	putchar('\n');
+}
+
 void bb_opt_usage(const struct bb_cmd_help *h)
 {
-	enum { COL = 24 };
-
 	printf("usage: barbench %s %s\n", h->cmd, h->synopsis);
 	if (h->text)
 		printf("\n%s", h->text);
 	if (h->operands)
 		printf("\n%s", h->operands);
 	printf("\noptions:\n");
-	for (const struct bb_opt *o = h->opts; o && o->name; o++) {
-		char head[96];
-		int n;
-
-		if (o->key > 0 && o->key < 128)
-			n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", o->key, o->name, o->meta ? " " : "",
-				     o->meta ? o->meta : "");
-		else
-			n = snprintf(head, sizeof(head), "  --%s%s%s", o->name, o->meta ? " " : "", o->meta ? o->meta : "");
-		if (n >= COL - 1)
-			printf("%s\n%*s", head, COL, "");
-		else
-			printf("%-*s", COL, head);
-		print_indented(o->help, COL);
-		if (o->def)
-			printf(" (default: %s)", o->def);
-		putchar('\n');
-	}
-	printf("  -h, --help              this help\n");
+	for (const struct bb_opt *o = h->opts; o && o->name; o++)
+		print_opt(o);
+	for (const struct bb_opt *o = common; o->name; o++)
+		print_opt(o);
+	print_opt(&(const struct bb_opt){ "help", 'h', NULL, NULL, "this help" });
 	if (h->exit)
 		printf("\nExit status: %s\n", h->exit);
 }
@@ -68,6 +84,8 @@ static int build(struct bb_opt_state *st, const struct bb_cmd_help *h)
 
 	st->shorts[ns++] = ':';	/* a missing value returns ':' */
 	st->nlong = 0;
+	for (const struct bb_opt *o = common; o->name; o++)
+		st->longopts[st->nlong++] = (struct option){ o->name, no_argument, NULL, o->key };
 	for (const struct bb_opt *o = h->opts; o && o->name; o++) {
 		if (st->nlong >= BB_OPT_MAX)
 			return -E2BIG;
@@ -96,7 +114,17 @@ int bb_opt_next(struct bb_opt_state *st, int argc, char **argv, const struct bb_
 		optind = 1;
 		opterr = 0;
 	}
-	c = getopt_long(argc, argv, st->shorts, st->longopts, NULL);
+	for (;;) {
+		c = getopt_long(argc, argv, st->shorts, st->longopts, NULL);
+		if (c == KEY_QUIET)
+			bb_cli_quiet = true;
+		else if (c == KEY_PROGRESS)
+			bb_cli_progress_mode = BB_PROGRESS_ALWAYS;
+		else if (c == KEY_NO_PROGRESS)
+			bb_cli_progress_mode = BB_PROGRESS_NEVER;
+		else
+			break;
+	}
 	if (c == -1)
 		return -1;
 	if (c == ':' || c == '?') {
