@@ -288,16 +288,29 @@ static int load_layout(struct actx *x)
 	return 0;
 }
 
-/* The baseline's profile: the replay trace, the layout's hotness, or every register once. */
+/* Region x->region as the baseline's emulated device reports it, opened from the layout in memory. */
+static int baseline_region(const struct actx *x, struct bb_region *r, struct bb_diag *d)
+{
+	struct bb_dev *dev;
+	int err = bb_emu_open_layout(&x->base, "baseline", &dev, d);
+
+	if (err)
+		return err;
+	err = bb_dev_region(dev, x->region, r, NULL, NULL, d);
+	bb_dev_close(dev);
+	return err;
+}
+
+/* The baseline's profile: the replay trace (checked against the region), the layout's hotness, or every register once. */
 static int load_profile(struct actx *x)
 {
-	const struct bb_layout_region *lr = bb_layout_find_region(&x->base, x->region);
 	struct bb_region r0;
 	struct bb_diag d;
 	int err;
 
-	if (bb_region_copy(&r0, &lr->info))
-		return bb_cli_fail(BB_EXIT_FAIL, "advise: out of memory");
+	err = baseline_region(x, &r0, &d);
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
 	err = x->o.profile_file ? bb_profile_from_trace(x->o.profile_file, &r0, &x->prof0, &d)
 	      : x->uniform	 ? bb_profile_uniform(&x->base, x->region, 4, &x->prof0)
 				 : bb_profile_from_layout(&x->base, x->region, 4, &x->prof0);
