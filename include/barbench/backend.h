@@ -25,6 +25,12 @@ struct bb_dev;
 
 /* The trap path is a message round trip to another process (vfio-user), not a system call on an fd. */
 #define BB_BACKEND_TRAP_MESSAGE 1u
+/*
+ * The device is its layout (emulated): the layout's name, registers and
+ * values describe the device itself, nothing real sits behind it.  Without
+ * the flag a layout only describes what the device fronts (vfio:BDF?layout=).
+ */
+#define BB_BACKEND_FROM_LAYOUT 2u
 
 struct bb_backend_ops {
 	const char *name;	/* the spec prefix: "emu" for "emu:..." */
