@@ -519,6 +519,14 @@ int cmd_run(int argc, char **argv)
 	fprintf(ex, ",\"region\":%" PRIu32 ",\"host_page_size\":%ld,\"runner\":\"%s\","
 		"\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64 ",\"runs\":%zu,\"complete\":%s",
 		rgn.index, sysconf(_SC_PAGESIZE), runner->name, samples, warmup, nrows, complete ? "true" : "false");
+	if (bb_vfio_iommu_mode(dev)) {
+		/* how a real device was opened: iommufd, or the legacy container and why */
+		fprintf(ex, ",\"vfio\":{\"iommu\":\"%s\",\"api\":\"%s\",\"iommufd_built\":%s,\"iommufd_note\":",
+			bb_vfio_iommu_mode(dev), *bb_vfio_iommufd_note(dev) ? "container" : "iommufd",
+			bb_vfio_iommufd_built() ? "true" : "false");
+		bb_json_string(ex, bb_vfio_iommufd_note(dev));
+		fputc('}', ex);
+	}
 	if (runner->flags & BB_RUNNER_IN_GUEST) {
 		fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
 			"\"guest_note\":", probe.exec, probe.exec_ratio, probe.mode, ioeventfd ? "true" : "false");
