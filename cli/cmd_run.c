@@ -126,6 +126,18 @@ struct skipped {
 	char why[BB_DIAG_MAX];
 };
 
+/* For the manifest: how a vfio: device was opened (iommufd, or the legacy container and why); nothing for others. */
+static void manifest_vfio(FILE *ex, const struct bb_dev *dev)
+{
+	if (!bb_vfio_iommu_mode(dev))
+		return;
+	fprintf(ex, ",\"vfio\":{\"iommu\":\"%s\",\"api\":\"%s\",\"iommufd_built\":%s,\"iommufd_note\":",
+		bb_vfio_iommu_mode(dev), *bb_vfio_iommufd_note(dev) ? "container" : "iommufd",
+		bb_vfio_iommufd_built() ? "true" : "false");
+	bb_json_string(ex, bb_vfio_iommufd_note(dev));
+	fputc('}', ex);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -519,14 +531,7 @@ int cmd_run(int argc, char **argv)
 	fprintf(ex, ",\"region\":%" PRIu32 ",\"host_page_size\":%ld,\"runner\":\"%s\","
 		"\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64 ",\"runs\":%zu,\"complete\":%s",
 		rgn.index, sysconf(_SC_PAGESIZE), runner->name, samples, warmup, nrows, complete ? "true" : "false");
-	if (bb_vfio_iommu_mode(dev)) {
-		/* how a real device was opened: iommufd, or the legacy container and why */
-		fprintf(ex, ",\"vfio\":{\"iommu\":\"%s\",\"api\":\"%s\",\"iommufd_built\":%s,\"iommufd_note\":",
-			bb_vfio_iommu_mode(dev), *bb_vfio_iommufd_note(dev) ? "container" : "iommufd",
-			bb_vfio_iommufd_built() ? "true" : "false");
-		bb_json_string(ex, bb_vfio_iommufd_note(dev));
-		fputc('}', ex);
-	}
+	manifest_vfio(ex, dev);
 	if (runner->flags & BB_RUNNER_IN_GUEST) {
 		fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
 			"\"guest_note\":", probe.exec, probe.exec_ratio, probe.mode, ioeventfd ? "true" : "false");
