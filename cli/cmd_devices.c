@@ -34,7 +34,12 @@ void usage_devices(void)
 	       "A device whose IOMMU group another process holds is listed with the reason.\n"
 	       "\n"
 	       "  --json   an array of {bdf, vendor, device, class, driver, iommu_group, numa_node,\n"
-	       "           iommu, msix, regions (as barbench info --json)} or {bdf, error}\n"
+	       "           iommu, vfio_api, iommufd_built, iommufd_note, msix, regions (as\n"
+	       "           barbench info --json)} or {bdf, error}\n"
+	       "\n"
+	       "How each device was opened: iommufd (/dev/iommu and the device's cdev) where\n"
+	       "the kernel has it and barbench was built with Linux >= 6.6 headers, else the\n"
+	       "legacy container with the type1 IOMMU; the line \"vfio:\" says which and why.\n"
 	       "\n"
 	       "Exit status: 0 (also when no device is bound to VFIO, or a device is held\n"
 	       "by another process), 1 when a device could not be opened for another reason.\n");
@@ -96,6 +101,11 @@ void bb_devices_head(const struct bb_dev *dev)
 	}
 	printf("%s  %04x:%04x  class %06" PRIx32 "  driver %s  IOMMU group %d  NUMA node %d  opened with %s\n",
 	       s->bdf, s->vendor, s->device, s->class_code, s->driver, s->group, s->numa_node, bb_vfio_iommu_mode(dev));
+	if (*bb_vfio_iommufd_note(dev))
+		printf("  vfio: the legacy container (%s), not iommufd: %s\n", bb_vfio_iommu_mode(dev),
+		       bb_vfio_iommufd_note(dev));
+	else
+		printf("  vfio: iommufd (/dev/iommu and the device's cdev)\n");
 	print_msix(&dev->layout.msix, bb_vfio_msix_cap(dev));
 	if (lp)
 		printf("  layout: %s (%s)\n", lp, dev->layout.desc);
@@ -167,6 +177,9 @@ static int list_one(const char *bdf, bool json, bool first)
 		bb_json_string(stdout, s->driver);
 		printf(",\"iommu_group\":%d,\"numa_node\":%d,\"iommu\":", s->group, s->numa_node);
 		bb_json_string(stdout, bb_vfio_iommu_mode(dev));
+		printf(",\"vfio_api\":\"%s\",\"iommufd_built\":%s,\"iommufd_note\":",
+		       *bb_vfio_iommufd_note(dev) ? "container" : "iommufd", bb_vfio_iommufd_built() ? "true" : "false");
+		bb_json_string(stdout, bb_vfio_iommufd_note(dev));
 		printf(",\"msix\":");
 		json_msix(&dev->layout.msix);
 		printf(",\"regions\":[");

@@ -613,6 +613,18 @@ static void manifest_guest(FILE *ex, const struct rctx *x)
 		       "guest instructions run natively");
 }
 
+/* For the manifest: how a vfio: device was opened (iommufd, or the legacy container and why); nothing for others. */
+static void manifest_vfio(FILE *ex, const struct bb_dev *dev)
+{
+	if (!bb_vfio_iommu_mode(dev))
+		return;
+	fprintf(ex, ",\"vfio\":{\"iommu\":\"%s\",\"api\":\"%s\",\"iommufd_built\":%s,\"iommufd_note\":",
+		bb_vfio_iommu_mode(dev), *bb_vfio_iommufd_note(dev) ? "container" : "iommufd",
+		bb_vfio_iommufd_built() ? "true" : "false");
+	bb_json_string(ex, bb_vfio_iommufd_note(dev));
+	fputc('}', ex);
+}
+
 /*
  * The manifest: what ran, where, how it was timed (the session adds what was
  * skipped and why).  -ENOMEM (status set) when it could not be built.
@@ -634,6 +646,7 @@ static int write_manifest(struct rctx *x, int argc, char **argv)
 		"\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64 ",\"runs\":%zu,\"complete\":%s",
 		x->t.rgn.index, sysconf(_SC_PAGESIZE), x->m.runner->name, x->o.samples, x->o.warmup, x->nrows,
 		x->complete ? "true" : "false");
+	manifest_vfio(ex, x->t.dev);
 	if (x->m.runner->flags & BB_RUNNER_IN_GUEST)
 		manifest_guest(ex, x);
 	if (x->stop_why[0]) {

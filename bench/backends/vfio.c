@@ -5,10 +5,12 @@
  *
  * Opening (Documentation/driver-api/vfio.rst; ioctls and structs from
  * <linux/vfio.h> and <linux/iommufd.h>):
- *   - iommufd, where the headers define it and /dev/vfio/devices/vfioN and
- *     /dev/iommu exist (Linux 6.6+): open the device's cdev and /dev/iommu,
- *     VFIO_DEVICE_BIND_IOMMUFD, IOMMU_IOAS_ALLOC, VFIO_DEVICE_ATTACH_IOMMUFD_PT;
- *   - else the legacy API: /dev/vfio/vfio, VFIO_GET_API_VERSION,
+ *   - iommufd, where the headers define it and /dev/iommu and
+ *     /dev/vfio/devices/vfioN exist (Linux 6.6+): open /dev/iommu and the
+ *     device's cdev, VFIO_DEVICE_BIND_IOMMUFD, IOMMU_IOAS_ALLOC,
+ *     VFIO_DEVICE_ATTACH_IOMMUFD_PT;
+ *   - else the legacy API (the reason iommufd was not used is kept for
+ *     `devices` and the manifest, bb_vfio_iommufd_note()): /dev/vfio/vfio, VFIO_GET_API_VERSION,
  *     VFIO_CHECK_EXTENSION, /dev/vfio/N (or noiommu-N), VFIO_GROUP_GET_STATUS
  *     (viable: every device of the group is bound to a VFIO driver or none),
  *     VFIO_GROUP_SET_CONTAINER, VFIO_SET_IOMMU (type1v2, type1 or noiommu),
@@ -61,6 +63,7 @@ struct vfio {
 	struct bb_vfio_sysfs sys;
 	int container, group, iommufd, devfd;
 	const char *mode;
+	char iommufd_note[200];	/* why not iommufd, "" when opened with it */
 	bool have[BB_DEV_MAX_REGIONS];
 	struct bb_region reg[BB_DEV_MAX_REGIONS];	/* by VFIO index */
 	struct bb_map_index ix[BB_DEV_MAX_REGIONS];	/* what each allows to be mapped, sorted once */
@@ -199,7 +202,10 @@ static int open_legacy(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 }
 
 #if BB_HAVE_IOMMUFD
-/* 0, -ENODEV when this machine has no iommufd cdev for the device (use the legacy API), or an error. */
+/*
+ * 0; -ENODEV when this machine has no iommufd or no cdev for the device (use
+ * the legacy API), v->iommufd_note then saying which; or an error.
+ */
 static int open_iommufd(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
@@ -207,11 +213,16 @@ static int open_iommufd(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
 	char path[64];
 
-	if (v->sys.cdev < 0)
+	if (access("/dev/iommu", F_OK)) {
+		snprintf(v->iommufd_note, sizeof(v->iommufd_note), "no /dev/iommu (a kernel without CONFIG_IOMMUFD)");
 		return -ENODEV;
+	}
 	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", v->sys.cdev);
-	if (access(path, F_OK) || access("/dev/iommu", F_OK))
+	if (v->sys.cdev < 0 || access(path, F_OK)) {
+		snprintf(v->iommufd_note, sizeof(v->iommufd_note), "no /dev/vfio/devices/vfioN for the device "
+			 "(a kernel without CONFIG_VFIO_DEVICE_CDEV)");
 		return -ENODEV;
+	}
 	v->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	if (v->iommufd < 0)
 		return bb_diag_set(d, -errno, "%s: /dev/iommu: %s", dev->spec, strerror(errno));
@@ -229,6 +240,35 @@ static int open_iommufd(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 				   alloc.out_ioas_id, strerror(errno));
 	v->mode = "iommufd";
 	return 0;
+}
+
+/* iommufd where this machine has it, else the legacy API, saying why iommufd was left. */
+static int open_device(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
+{
+	int err = open_iommufd(dev, v, d);
+
+	if (err == -ENODEV)
+		return open_legacy(dev, v, d);
+	if (!err)
+		return 0;
+	/* iommufd is there but failed: the legacy API may still work */
+	snprintf(v->iommufd_note, sizeof(v->iommufd_note), "%s", d ? d->msg : "failed");
+	if (v->devfd >= 0)
+		close(v->devfd);
+	if (v->iommufd >= 0)
+		close(v->iommufd);
+	v->devfd = v->iommufd = -1;
+	err = open_legacy(dev, v, d);
+	if (err)
+		bb_diag_prefix(d, "iommufd: %s; then the legacy API", v->iommufd_note);
+	return err;
+}
+#else
+static int open_device(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
+{
+	snprintf(v->iommufd_note, sizeof(v->iommufd_note), "not in this build (its <linux/vfio.h> and "
+		 "<linux/iommufd.h> predate Linux 6.6)");
+	return open_legacy(dev, v, d);
 }
 #endif
 
@@ -335,29 +375,7 @@ static int vfio_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	err = bb_vfio_sysfs_probe(SYSFS, v->spec.bdf, &v->sys, d);
 	if (err)
 		goto fail;
-#if BB_HAVE_IOMMUFD
-	err = open_iommufd(dev, v, d);
-	if (err && err != -ENODEV) {
-		/* the legacy API may still work: say why iommufd was left */
-		struct bb_diag why = { "" };
-
-		if (d)
-			why = *d;
-
-		if (v->devfd >= 0)
-			close(v->devfd);
-		if (v->iommufd >= 0)
-			close(v->iommufd);
-		v->devfd = v->iommufd = -1;
-		err = open_legacy(dev, v, d);
-		if (err)
-			bb_diag_prefix(d, "iommufd: %s; then the legacy API", why.msg);
-	} else if (err == -ENODEV) {
-		err = open_legacy(dev, v, d);
-	}
-#else
-	err = open_legacy(dev, v, d);
-#endif
+	err = open_device(dev, v, d);
 	if (err)
 		goto fail;
 	if (ioctl(v->devfd, VFIO_DEVICE_GET_INFO, &info)) {
@@ -523,6 +541,18 @@ const char *bb_vfio_iommu_mode(const struct bb_dev *dev)
 	const struct vfio *v = priv_of(dev);
 
 	return v ? v->mode : NULL;
+}
+
+const char *bb_vfio_iommufd_note(const struct bb_dev *dev)
+{
+	const struct vfio *v = priv_of(dev);
+
+	return v ? v->iommufd_note : NULL;
+}
+
+bool bb_vfio_iommufd_built(void)
+{
+	return BB_HAVE_IOMMUFD;
 }
 
 const char *bb_vfio_layout_path(const struct bb_dev *dev)

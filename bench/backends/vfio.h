@@ -88,8 +88,15 @@ extern const struct bb_backend_ops bb_backend_vfio;
 /* Facts of an open vfio: device; for any other backend -1, NULL or false. */
 int bb_vfio_numa_node(const struct bb_dev *dev);
 const struct bb_vfio_sysfs *bb_vfio_sysfs_of(const struct bb_dev *dev);
-/* How it was opened: "iommufd", "type1v2", "type1" or "noiommu". */
+/* How it was opened: "iommufd", "type1v2", "type1" or "noiommu" (the last three: the legacy container). */
 const char *bb_vfio_iommu_mode(const struct bb_dev *dev);
+/*
+ * Why it was not opened through iommufd: "" when it was; else not in this
+ * build, no /dev/iommu, no cdev for the device, or the error iommufd gave.
+ */
+const char *bb_vfio_iommufd_note(const struct bb_dev *dev);
+/* This build has the iommufd path (built with Linux >= 6.6 UAPI headers). */
+bool bb_vfio_iommufd_built(void);
 /* The layout file given with ?layout=, or NULL (then nothing is safe to touch). */
 const char *bb_vfio_layout_path(const struct bb_dev *dev);
 /* Offset of the MSI-X capability in config space, 0 when the device has none. */
