@@ -9,10 +9,30 @@
 #include "cli.h"
 #include "parse.h"
 
+static char *capture;
+static size_t capture_len;
+
+void bb_cli_capture(char *buf, size_t len)
+{
+	capture = len ? buf : NULL;
+	capture_len = len;
+	if (capture)
+		capture[0] = '\0';
+}
+
 int bb_cli_fail(int status, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (capture) {
+		/* the first message is the one that says why */
+		if (!capture[0]) {
+			va_start(ap, fmt);
+			vsnprintf(capture, capture_len, fmt, ap);
+			va_end(ap);
+		}
+		return status;
+	}
 	fputs("barbench: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

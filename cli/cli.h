@@ -25,6 +25,13 @@ extern const size_t bb_nr_cmds;
 /* "barbench: <msg>" on stderr; returns @status. */
 int bb_cli_fail(int status, const char *fmt, ...) BB_PRINTF(2, 3);
 
+/*
+ * While @buf is set (@len > 0), bb_cli_fail keeps its first message there
+ * instead of printing it: a command run in-process by another (study runs
+ * advise) records why it failed.  bb_cli_capture(NULL, 0) ends it.
+ */
+void bb_cli_capture(char *buf, size_t len);
+
 /* Exit status for an error code: bad input (EINVAL & co) -> 2, else 1. */
 int bb_cli_status(int err);
 
@@ -108,5 +115,14 @@ int cmd_serve(int argc, char **argv);
 void usage_serve(void);
 int cmd_advise(int argc, char **argv);
 void usage_advise(void);
+/*
+ * `advise LAYOUT --out DIR --page-size PAGES --samples N` in-process and
+ * silent (study's advise stage): BB_EXIT_OK with DIR/advise.csv written,
+ * BB_ADVISE_NOTHING when the layout names no register to advise on, else
+ * the exit status with the reason in @why.
+ */
+#define BB_ADVISE_NOTHING 4
+int bb_advise_quiet(const char *layout, const uint64_t *pages, unsigned np, uint64_t samples, const char *out,
+		    char *why, size_t why_len);
 
 #endif

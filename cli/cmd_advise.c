@@ -149,6 +149,7 @@ struct advise_opts {
 	uint64_t pages[MAX_PAGES], samples, region;
 	unsigned np;
 	bool json, has_region;
+	bool quiet;	/* in-process for study: nothing on stdout */
 };
 
 /* One `barbench advise`: the layout, its profile and cost model, the variants measured, the ranking. */
@@ -540,7 +541,7 @@ static int write_advise_csv(const struct actx *x)
 	snprintf(path, sizeof(path), "%s/advise.csv", x->o.out);
 	if (bb_write_atomic(path, write_csv, &ca, &d))
 		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
-	if (!x->o.json)
+	if (!x->o.json && !x->o.quiet)
 		printf("\nwritten: %s and the changed layouts beside it\n", path);
 	return 0;
 }
@@ -563,7 +564,9 @@ static int advise(struct actx *x)
 		if ((status = measure_variant(x, i)))
 			return status;
 	rank(x);
-	if (x->o.json)
+	if (x->o.quiet)
+		;
+	else if (x->o.json)
 		print_json(x);
 	else
 		print_text(x);
@@ -597,6 +600,28 @@ int cmd_advise(int argc, char **argv)
 		status = load_layout(&x);
 	if (!status)
 		status = advise(&x);
+	actx_free(&x);
+	return status;
+}
+
+int bb_advise_quiet(const char *layout, const uint64_t *pages, unsigned np, uint64_t samples, const char *out,
+		    char *why, size_t why_len)
+{
+	struct actx x = { .ses = { .lock_fd = -1 } };
+	int status;
+
+	if (!np || np > MAX_PAGES)
+		return bb_cli_fail(BB_EXIT_USAGE, "advise: 1 to %d page sizes", MAX_PAGES);
+	x.o = (struct advise_opts){ .layout = layout, .out = out, .samples = samples, .np = np, .quiet = true };
+	memcpy(x.o.pages, pages, np * sizeof(*pages));
+	bb_registry_init(&x.reg);
+	bb_cli_capture(why, why_len);
+	status = load_layout(&x);
+	if (status && x.have_base && busiest_region(&x.base, &x.uniform) == UINT32_MAX)
+		status = BB_ADVISE_NOTHING;
+	else if (!status)
+		status = advise(&x);
+	bb_cli_capture(NULL, 0);
 	actx_free(&x);
 	return status;
 }

@@ -8,7 +8,6 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -34,6 +33,7 @@
 #include "session.h"
 #include "study.h"
 #include "cli.h"
+#include "progress.h"
 #include "barbench/timing.h"
 
 #define MAX_TARGETS 128
@@ -192,62 +192,54 @@ static void id_part(char *out, size_t len, const char *s)
 }
 
 /*
- * `barbench advise` on every layout of the study (a child process each, the
- * same binary), gathered into DIR/advise.csv for the report.
+ * `barbench advise` on every emulated layout of the study, in-process and
+ * silent, gathered into DIR/advise.csv for the report.  A layout with nothing
+ * to advise on is recorded as skipped, a failure as failed, in @ses (before
+ * the manifest is written).
  */
-static void run_advise(const struct bb_study *st, const struct target *tg, unsigned nt, const char *out)
+static void run_advise(const struct bb_study *st, const struct target *tg, unsigned nt, const char *out,
+		       struct bb_session *ses)
 {
-	char pages[256] = "", samples[32], all[4096], *text = NULL;
+	char all[4096], *text = NULL, why[BB_DIAG_MAX], what[300];
+	uint64_t samples = st->samples < 2000 ? st->samples : 2000;
 	size_t text_len = 0;
 	FILE *merged;
 	bool header = false;
 
-	for (unsigned g = 0; g < st->nr_pages; g++)
-		snprintf(pages + strlen(pages), sizeof(pages) - strlen(pages), "%s%" PRIu64, g ? "," : "", st->pages[g]);
-	snprintf(samples, sizeof(samples), "%" PRIu64, st->samples < 2000 ? st->samples : 2000);
 	/* merged in memory, then written atomically: no fixed temporary name a symlink could be planted at */
 	merged = open_memstream(&text, &text_len);
 	if (!merged)
 		return;
 	for (unsigned t = 0; t < nt; t++) {
 		char dir[4096], csv[4096], line[1024];
-		const char *layout = tg[t].spec + 4;	/* after "emu:" */
-		pid_t pid;
-		int st_code;
-		FILE *f;
+		struct stat sb;
+		struct bb_diag dd;
 		bool seen = false;
+		FILE *f;
+		int status;
 
 		for (unsigned k = 0; k < t; k++)
 			seen |= !strcmp(tg[k].spec, tg[t].spec);
-		if (seen || strncmp(tg[t].spec, "emu:", 4))
-			continue;	/* advise builds changed layouts: emulated devices only */
+		if (seen || !tg[t].dev || !(tg[t].dev->ops->flags & BB_BACKEND_FROM_LAYOUT))
+			continue;	/* advise builds changed layouts: devices made from a layout only */
 		snprintf(dir, sizeof(dir), "%s/advise-%s", out, tg[t].name);
-		{
-			struct stat sb;
-			struct bb_diag dd;
-
-			/* advise writes into this folder: never through a symlink planted there */
-			if (!lstat(dir, &sb) && bb_real_dir(dir, &dd)) {
-				fprintf(stderr, "barbench: study: advise skipped: %s\n", dd.msg);
-				continue;
-			}
+		snprintf(what, sizeof(what), "advise %s", tg[t].name);
+		/* advise writes into this folder: never through a symlink planted there */
+		if (!lstat(dir, &sb) && bb_real_dir(dir, &dd)) {
+			bb_session_fail(ses, what, dd.msg);
+			continue;
 		}
-		if (isatty(2))
+		if (isatty(2) && !bb_cli_quiet)
 			fprintf(stderr, "\rbarbench: study: advise %-40s", tg[t].name);
-		pid = fork();
-		if (pid == 0) {
-			int null = open("/dev/null", O_WRONLY);
-
-			if (null >= 0) {
-				dup2(null, 1);
-				dup2(null, 2);	/* "nothing to advise" is not the study's error */
-			}
-			execl("/proc/self/exe", "barbench", "advise", layout, "--out", dir, "--page-size", pages, "--samples",
-			      samples, (char *)NULL);
-			_exit(127);
+		status = bb_advise_quiet(tg[t].spec, st->pages, st->nr_pages, samples, dir, why, sizeof(why));
+		if (status == BB_ADVISE_NOTHING) {
+			bb_session_skip(ses, what, why);
+			continue;
 		}
-		if (pid < 0 || waitpid(pid, &st_code, 0) < 0 || !WIFEXITED(st_code) || WEXITSTATUS(st_code))
-			continue;	/* a layout without register weights has nothing to advise */
+		if (status) {
+			bb_session_fail(ses, what, why);
+			continue;
+		}
 		snprintf(csv, sizeof(csv), "%s/advise.csv", dir);
 		f = fopen(csv, "r");
 		if (!f)
@@ -260,14 +252,14 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 		}
 		fclose(f);
 	}
-	if (isatty(2))
+	if (isatty(2) && !bb_cli_quiet)
 		fprintf(stderr, "\r%70s\r", "");
 	if (!fclose(merged) && text_len) {
 		struct bb_diag dd;
 
 		snprintf(all, sizeof(all), "%s/advise.csv", out);
 		if (bb_write_atomic_buf(all, text, text_len, &dd))
-			fprintf(stderr, "barbench: study: advise: %s\n", dd.msg);
+			bb_session_fail(ses, "advise", dd.msg);
 	}
 	free(text);
 }
@@ -840,6 +832,9 @@ static int study_finish(struct sctx *x)
 		x->late = x->stopped > 0;
 	}
 	bb_session_release_signals(&x->ses);
+	/* before the manifest, which records what advise skipped and why it failed */
+	if (x->status == BB_EXIT_OK && !x->stopped && x->st->advise)
+		run_advise(x->st, x->tg, x->nt, x->out, &x->ses);
 	{
 		char *extra = NULL;
 		size_t el = 0;
@@ -867,8 +862,6 @@ static int study_finish(struct sctx *x)
 			free(extra);
 		}
 	}
-	if (x->status == BB_EXIT_OK && !x->stopped && x->st->advise)
-		run_advise(x->st, x->tg, x->nt, x->out);
 	if (x->status == BB_EXIT_OK && x->report) {
 		x->err = bb_report(x->out, &(struct bb_report_opts){ .figures = x->figures }, &x->d);
 		if (x->err)

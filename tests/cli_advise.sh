@@ -47,5 +47,32 @@ pick msix-own-bar sparse | grep -q '"memslots_after":0' || no "msix-own-bar cann
 "$BB" advise "$LAYOUTS/nvme-msix-bar0" --page-size 12K >/dev/null 2>&1; [ $? -eq 2 ] || no "bad page size: want exit 2"
 "$BB" advise no-such-layout >/dev/null 2>&1; [ $? -eq 2 ] || no "bad layout: want exit 2"
 
+# study's advise stage runs in-process: a layout with registers gets its
+# advise.csv rows; one without a named register is recorded as skipped, with
+# its reason, in the manifest; nothing of advise is printed on the way
+cat >"$tmp/noregs" <<'L'
+device name=noregs desc="one BAR, MSI-X, no named register"
+region index=0 size=16K flags=read,write,mmap caps=sparse name=bar0
+area region=0 offset=0x0 size=0x2000
+msix vectors=4 table-region=0 table-offset=0x2000 pba-region=0 pba-offset=0x3000
+L
+cat >"$tmp/adv.study" <<S
+name adv
+device emu:$LAYOUTS/nvme-msix-bar0-pre416
+device emu:$tmp/noregs
+policies sparse,trap
+page-sizes 4K
+workloads lat-read
+samples 100
+repetitions 1
+advise yes
+S
+"$BB" study "$tmp/adv.study" --out "$tmp/adv" --no-figures >"$tmp/out" 2>"$tmp/err" || no "study with advise: $(cat "$tmp/err")"
+grep -q '^nvme-msix-bar0-pre416,' "$tmp/adv/advise.csv" 2>/dev/null || no "study advise: no rows for pre416 in advise.csv"
+grep -q 'noregs' "$tmp/adv/advise.csv" 2>/dev/null && no "study advise: rows for a layout without registers"
+grep -q '"run": *"advise noregs"' "$tmp/adv/manifest.json" || no "study advise: the skip of noregs is not in the manifest"
+grep -q 'no named register' "$tmp/adv/manifest.json" || no "study advise: the skip's reason is not in the manifest"
+grep -qi 'rank\|written:' "$tmp/out" && no "study advise printed advise's output: $(cat "$tmp/out")"
+
 [ $fail -eq 0 ] && echo "cli_advise: ok ($n layouts)"
 exit $fail
