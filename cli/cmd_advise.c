@@ -143,6 +143,42 @@ static int write_csv(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* The document of `advise --json` (docs/schemas/advise.schema.json). */
+static json_t *advise_json(const struct csv_arg *a, unsigned nv, const char *cost_model, const char *out)
+{
+	json_t *ch = json_array(), *ranked = json_array();
+	int bad = !ch || !ranked;
+
+	for (unsigned i = 1; i < nv && !bad; i++)
+		bad |= json_array_append_new(ch, json_pack("{s:s,s:o}", "change", a->v[i].name, "what",
+							   bb_json_str(a->v[i].what)));
+	for (size_t k = 0; k < a->nrows && !bad; k++) {
+		const struct row *w = &a->rows[k];
+		const struct variant *b = &a->v[0], *c = &a->v[w->v];
+
+		bad |= json_array_append_new(ranked, json_pack(
+			"{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I}", "rank", (json_int_t)k + 1,
+			"change", c->name, "page_size_bytes", bb_json_u64(a->pages[w->page]),
+			"policy", bb_json_str(a->reg->ops[w->pol]->name),
+			"predicted_before_ns", bb_json_num(b->pred[w->page][w->pol]),
+			"predicted_after_ns", bb_json_num(c->pred[w->page][w->pol]),
+			"predicted_gain_ns", bb_json_num(w->gain_pred),
+			"measured_before_ns", bb_json_num(b->meas[w->page][w->pol]),
+			"measured_after_ns", bb_json_num(c->meas[w->page][w->pol]),
+			"measured_gain_ns", bb_json_num(w->gain_meas),
+			"memslots_before", (json_int_t)b->slots[w->page][w->pol],
+			"memslots_after", (json_int_t)c->slots[w->page][w->pol]));
+	}
+	if (bad) {
+		json_decref(ch);
+		json_decref(ranked);
+		return NULL;
+	}
+	return json_pack("{s:s,s:o,s:I,s:o,s:o,s:o,s:o}", "schema", "barbench-advise/1", "layout",
+			 bb_json_str(a->layout), "region", (json_int_t)a->region, "cost_model", bb_json_str(cost_model),
+			 "out", out ? bb_json_str(out) : json_null(), "changes", ch, "ranked", ranked);
+}
+
 int cmd_advise(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -403,29 +439,9 @@ int cmd_advise(int argc, char **argv)
 								      v[0].meas[g][p] - v[i].meas[g][p] };
 	qsort(rows, nrows, sizeof(*rows), cmp_row);
 	if (json) {
-		printf("{\"layout\":");
-		bb_json_string(stdout, base.name);
-		printf(",\"region\":%" PRIu64 ",\"cost_model\":", region);
-		bb_json_string(stdout, cost.source);
-		printf(",\"changes\":[");
-		for (unsigned i = 1; i < nv; i++) {
-			printf("%s{\"change\":\"%s\",\"what\":", i > 1 ? "," : "", v[i].name);
-			bb_json_string(stdout, v[i].what);
-			putchar('}');
-		}
-		printf("],\"ranked\":[");
-		for (size_t k = 0; k < nrows; k++) {
-			const struct row *w = &rows[k];
+		struct csv_arg ca = { base.name, (uint32_t)region, v, rows, nrows, pages, &reg };
 
-			printf("%s{\"change\":\"%s\",\"page_size\":%" PRIu64 ",\"policy\":\"%s\",\"predicted_before_ns\":%.3f,"
-			       "\"predicted_after_ns\":%.3f,\"predicted_gain_ns\":%.3f,\"measured_before_ns\":%.3f,"
-			       "\"measured_after_ns\":%.3f,\"measured_gain_ns\":%.3f,\"memslots_before\":%" PRIu32
-			       ",\"memslots_after\":%" PRIu32 "}", k ? "," : "", v[w->v].name, pages[w->page],
-			       reg.ops[w->pol]->name, v[0].pred[w->page][w->pol], v[w->v].pred[w->page][w->pol], w->gain_pred,
-			       v[0].meas[w->page][w->pol], v[w->v].meas[w->page][w->pol], w->gain_meas,
-			       v[0].slots[w->page][w->pol], v[w->v].slots[w->page][w->pol]);
-		}
-		printf("]}\n");
+		status = bb_cli_json(advise_json(&ca, nv, cost.source, out));
 	} else {
 		printf("barbench advise %s region %" PRIu64 ": profile %s (%zu accesses kinds), cost model: %s\n", base.name,
 		       region, profile_file ? profile_file : uniform ? "every register once (the layout has no hotness)"

@@ -47,7 +47,32 @@ struct path_fig {
 	enum bb_wl_kind kind;
 	struct bb_summary s;
 	bool ok;
+	char why[BB_DIAG_MAX];		/* !ok: why it was not measured */
 };
+
+/* One path of `calibrate --json`: its figures, or null figures and the error. */
+static json_t *path_json(const struct path_fig *f, bool reference)
+{
+	return json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o}", "path", f->name, "policy", f->policy,
+			 "reference", (int)reference, "p50_ns", f->ok ? bb_json_num(f->s.p50) : json_null(),
+			 "p99_ns", f->ok ? bb_json_num(f->s.p99) : json_null(),
+			 "ci95_lo_ns", f->ok ? bb_json_num(f->s.ci95_lo) : json_null(),
+			 "ci95_hi_ns", f->ok ? bb_json_num(f->s.ci95_hi) : json_null(),
+			 "error", f->ok ? json_null() : bb_json_str(f->why));
+}
+
+static json_t *ratios_json(const double *v, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n && a; i++) {
+		if (json_array_append_new(a, bb_json_num(v[i]))) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
 
 /* One path's distribution: the same pure-path measurement the cost model calibrates with. */
 static int measure(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
@@ -199,10 +224,12 @@ static unsigned reference_traps(const struct bb_dev *dev, uint32_t index, size_t
 	nmt = bb_dev_must_trap(e, rr.index, mt);
 	for (unsigned i = 0; i < 2; i++) {
 		refs[i].ok = !measure(e, &rr, mt, nmt, &refs[i], samples, tsc, overhead, &d);
-		if (refs[i].ok)
+		if (refs[i].ok) {
 			n++;
-		else
+		} else {
 			fprintf(stderr, "barbench: calibrate: reference %s: %s\n", refs[i].name, d.msg);
+			bb_strcpy(refs[i].why, sizeof(refs[i].why), d.msg);
+		}
 	}
 	bb_region_free(&rr);
 	bb_dev_close(e);
@@ -232,14 +259,14 @@ int cmd_calibrate(int argc, char **argv)
 	uint64_t region = 0, samples = 200000, reps = 7, cpu = 0;
 	bool has_region = false, has_cpu = false, json = false;
 	struct path_fig figs[] = {
-		{ "mapped_read", "full", BB_WL_LAT_READ, { 0 }, false },
-		{ "mapped_write", "full", BB_WL_LAT_WRITE, { 0 }, false },
-		{ "trapped_read", "trap", BB_WL_LAT_READ, { 0 }, false },
-		{ "trapped_write", "trap", BB_WL_LAT_WRITE, { 0 }, false },
+		{ "mapped_read", "full", BB_WL_LAT_READ, { 0 }, false, "" },
+		{ "mapped_write", "full", BB_WL_LAT_WRITE, { 0 }, false, "" },
+		{ "trapped_read", "trap", BB_WL_LAT_READ, { 0 }, false, "" },
+		{ "trapped_write", "trap", BB_WL_LAT_WRITE, { 0 }, false, "" },
 	};
 	struct path_fig refs[] = {	/* vfio-user only: the system-call trap path beside the message one */
-		{ "pread_read", "trap", BB_WL_LAT_READ, { 0 }, false },
-		{ "pwrite_write", "trap", BB_WL_LAT_WRITE, { 0 }, false },
+		{ "pread_read", "trap", BB_WL_LAT_READ, { 0 }, false, "" },
+		{ "pwrite_write", "trap", BB_WL_LAT_WRITE, { 0 }, false, "" },
 	};
 	char ref_device[320] = "";
 	unsigned nref = 0;
@@ -256,6 +283,7 @@ int cmd_calibrate(int argc, char **argv)
 	struct bb_diag d;
 	uint64_t overhead;
 	const char *mapped_policy = "full";
+	json_t *jdoc = NULL;
 	int c, err, status = BB_EXIT_OK;
 
 	optind = 1;
@@ -348,38 +376,36 @@ int cmd_calibrate(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
 		figs[i].ok = !measure(dev, &r, mt, nmt, &figs[i], samples, &tsc, overhead, &d);
-		if (!figs[i].ok)
+		if (!figs[i].ok) {
 			fprintf(stderr, "barbench: calibrate: %s: %s\n", figs[i].name, d.msg);
+			bb_strcpy(figs[i].why, sizeof(figs[i].why), d.msg);
+		}
 	}
 	if (dev->ops->flags & BB_BACKEND_TRAP_MESSAGE)
 		nref = reference_traps(dev, r.index, samples, &tsc, overhead, refs, ref_device, sizeof(ref_device));
 	memcpy(sorted, ratios, reps * sizeof(double));
 	qsort(sorted, reps, sizeof(double), cmp_double);
 	if (json) {
-		printf("{\"device\":");
-		bb_json_string(stdout, device);
-		printf(",\"region\":%" PRIu32 ",\"width_bytes\":4,\"samples\":%" PRIu64
-		       ",\"tsc_hz\":%.0f,\"tsc_source\":\"%s\",\"tsc_overhead_cycles\":%" PRIu64 ",\"cpu\":%d",
-		       r.index, samples, tsc.hz, tsc.source, overhead, pl.cpu);
-		printf(",\"timer\":{\"source\":\"%s\",\"freq_hz\":%.0f,\"step_cycles\":%" PRIu64 ",\"resolution_ns\":%.3f,"
-		       "\"empty_pair_ns\":%.3f,\"end_instruction\":\"%s\"}", tsc.source, tsc.hz, tsc.step_cycles,
-		       bb_tsc_resolution_ns(&tsc), bb_tsc_ns(&tsc, tsc.empty_pair_cycles), tsc.end);
-		for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
-			if (figs[i].ok)
-				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", figs[i].name, figs[i].s.p50,
-				       figs[i].name, figs[i].s.p99);
-		if (nref)
-			printf(",\"reference_device\":\"%s\"", ref_device);
-		for (size_t i = 0; i < 2 && nref; i++)
-			if (refs[i].ok)
-				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", refs[i].name, refs[i].s.p50,
-				       refs[i].name, refs[i].s.p99);
-		printf(",\"loop_read_ns\":%.3f", loop_ns);
-		printf(",\"dispatch_ratio_median\":%.4f,\"dispatch_ratio_min\":%.4f,\"dispatch_ratio_max\":%.4f,"
-		       "\"dispatch_ratios\":[", sorted[reps / 2], sorted[0], sorted[reps - 1]);
-		for (uint64_t i = 0; i < reps; i++)
-			printf("%s%.4f", i ? "," : "", ratios[i]);
-		printf("]}\n");
+		json_t *paths = json_array();
+		int bad = !paths;
+
+		for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]) && !bad; i++)
+			bad |= json_array_append_new(paths, path_json(&figs[i], false));
+		for (size_t i = 0; i < 2 && nref && !bad; i++)
+			bad |= json_array_append_new(paths, path_json(&refs[i], true));
+		if (bad) {
+			json_decref(paths);
+			paths = NULL;
+		}
+		jdoc = json_pack("{s:s,s:o,s:I,s:i,s:I,s:I,s:i,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o}}",
+				 "schema", "barbench-calibrate/1", "device", bb_json_str(device),
+				 "region", (json_int_t)r.index, "width_bytes", 4, "samples", (json_int_t)samples,
+				 "repetitions", (json_int_t)reps, "cpu", pl.cpu,
+				 "tsc_overhead_cycles", bb_json_u64(overhead), "timer", bb_timer_json(&tsc),
+				 "paths", paths, "reference_device", nref ? bb_json_str(ref_device) : json_null(),
+				 "loop_read_ns", bb_json_num(loop_ns), "dispatch_ratio",
+				 "median", bb_json_num(sorted[reps / 2]), "min", bb_json_num(sorted[0]),
+				 "max", bb_json_num(sorted[reps - 1]), "ratios", ratios_json(ratios, (unsigned)reps));
 	} else {
 		printf("barbench calibrate: %s region %" PRIu32 ", 4-byte accesses, %" PRIu64 " samples, CPU %d\n",
 		       device, r.index, samples, pl.cpu);
@@ -433,7 +459,16 @@ int cmd_calibrate(int argc, char **argv)
 		else if (!json)
 			printf("  cost model written to %s\n", save);
 	}
+	if (json && status == BB_EXIT_OK) {
+		if (jdoc && json_object_set_new(jdoc, "cost_file", save ? bb_json_str(save) : json_null())) {
+			json_decref(jdoc);
+			jdoc = NULL;
+		}
+		status = bb_cli_json(jdoc);
+		jdoc = NULL;
+	}
 out:
+	json_decref(jdoc);
 	bb_session_close(&ses);
 	bb_region_free(&r);
 	bb_dev_close(dev);

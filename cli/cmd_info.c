@@ -11,6 +11,7 @@
 #include "parse.h"
 #include "barbench/region.h"
 #include "cli.h"
+#include "json.h"
 
 #define MAX_REGION_INFO (1u << 20)
 
@@ -26,7 +27,8 @@ void usage_info(void)
 	       "                      reports, MSI-X from its config space; see barbench devices)\n"
 	       "  --region-info FILE  raw bytes of one VFIO_DEVICE_GET_REGION_INFO answer\n"
 	       "  --region N          only region N of DEVICE\n"
-	       "  --json              JSON: one object for FILE, an array for DEVICE\n"
+	       "  --json              one JSON document: {schema, device, file, regions: [...]}\n"
+	       "                      (docs/results.md, docs/schemas/info.schema.json)\n"
 	       "\n"
 	       "Exit status: 0 ok, 2 bad input (the message names the byte offset or file:line).\n");
 }
@@ -47,14 +49,14 @@ static int info_file(const char *path, bool json)
 	if (err)
 		return bb_cli_fail(BB_EXIT_USAGE, "%s", d.msg);
 	if (json) {
-		bb_region_print_json(stdout, &r);
-		putchar('\n');
+		err = bb_cli_json(json_pack("{s:s,s:n,s:o,s:[o]}", "schema", "barbench-info/1", "device",
+					    "file", bb_json_str(path), "regions", bb_region_json(&r)));
 	} else {
 		printf("%s:\n", path);
 		bb_region_print(stdout, &r, "");
 	}
 	bb_region_free(&r);
-	return BB_EXIT_OK;
+	return err;
 }
 
 static void print_layout_head(const struct bb_layout *l)
@@ -102,14 +104,15 @@ static int info_emu(const char *spec, bool json, bool one, uint32_t only)
 {
 	struct bb_layout l;
 	struct bb_diag d;
-	bool first = true, found = false;
+	json_t *regions = NULL;
+	bool found = false;
 	int err;
 
 	err = bb_cli_layout(spec, &l, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "%s", d.msg);
 	if (json)
-		putchar('[');
+		regions = json_array();
 	else
 		print_layout_head(&l);
 	for (uint32_t i = 0; i < l.nr_regions; i++) {
@@ -122,26 +125,28 @@ static int info_emu(const char *spec, bool json, bool one, uint32_t only)
 		err = bb_layout_region_reported(&l, i, spec, &r, &d);
 		if (err) {
 			bb_layout_free(&l);
-			if (json)
-				putchar('\n');
+			json_decref(regions);
 			return bb_cli_fail(BB_EXIT_FAIL, "%s", d.msg);
 		}
 		if (json) {
-			if (!first)
-				putchar(',');
-			bb_region_print_json(stdout, &r);
+			if (json_array_append_new(regions, bb_region_json(&r))) {
+				json_decref(regions);
+				regions = NULL;	/* out of memory: said when printed */
+			}
 		} else {
 			bb_region_print(stdout, &r, "");
 			print_regs(&l, r.index);
 		}
-		first = false;
 		bb_region_free(&r);
 	}
-	if (json)
-		printf("]\n");
 	bb_layout_free(&l);
-	if (one && !found)
+	if (one && !found) {
+		json_decref(regions);
 		return bb_cli_fail(BB_EXIT_USAGE, "%s: no region %" PRIu32, spec, only);
+	}
+	if (json)
+		return bb_cli_json(json_pack("{s:s,s:o,s:n,s:o}", "schema", "barbench-info/1", "device", bb_json_str(spec),
+					     "file", "regions", regions));
 	return BB_EXIT_OK;
 }
 

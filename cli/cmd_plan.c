@@ -11,6 +11,7 @@
 #include "barbench/policy.h"
 #include "profile.h"
 #include "cli.h"
+#include "json.h"
 
 void usage_plan(void)
 {
@@ -32,7 +33,9 @@ void usage_plan(void)
 	       "  --policy-path F.so   load an out-of-tree policy (repeatable)\n"
 	       "  --cost FILE          cost model for budget (barbench calibrate --save; default: built in)\n"
 	       "  --profile TRACE      access profile for budget (replay format; default: the layout's hotness)\n"
-	       "  --json               JSON: one object, or an array with all\n"
+	       "  --json               one JSON document {schema, target, region, region_size_bytes,\n"
+	       "                       page_size_bytes, plans: [...]}, whatever the number of policies\n"
+	       "                       (docs/results.md, docs/schemas/plan.schema.json)\n"
 	       "\n"
 	       "Exit status: 0 when planning worked (applicable or not), 2 on bad input,\n"
 	       "1 when a policy produced a plan that fails validation.\n");
@@ -76,7 +79,7 @@ int cmd_plan(int argc, char **argv)
 	struct bb_target t;
 	struct bb_diag d;
 	int c, err, status = BB_EXIT_OK;
-	unsigned printed = 0;
+	json_t *plans = NULL;
 
 	optind = 1;
 	opterr = 0;
@@ -171,8 +174,8 @@ int cmd_plan(int argc, char **argv)
 	if (!json)
 		printf("%s: region %" PRIu32 ", size 0x%" PRIx64 ", %" PRIu64 "-byte pages\n", t.name,
 		       t.region.index, t.region.size, page);
-	if (json && !strcmp(policy, "all"))
-		putchar('[');
+	if (json)
+		plans = json_array();
 	for (unsigned k = 0; k < reg.n; k++) {
 		const struct bb_policy_ops *ops = reg.ops[k];
 		struct bb_param mine[BB_POLICY_MAX_PARAMS];
@@ -191,25 +194,28 @@ int cmd_plan(int argc, char **argv)
 		ctx.nr_params = bb_params_for(ops, params, nr_params, mine, NULL, 0);
 		err = bb_policy_run(ops, &t.region, &ctx, &p, &d);
 		if (err) {
-			if (json && !strcmp(policy, "all"))
-				printf("]\n");
 			status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL : bb_cli_status(err), "plan: %s: %s",
 					     t.name, d.msg);
 			goto out;
 		}
-		if (json) {
-			if (printed)
-				putchar(',');
-			bb_plan_print_json(stdout, &p, t.has_layout ? &t.layout : NULL, t.region.index);
-		} else {
+		if (json && json_array_append_new(plans, bb_plan_json(&p, t.has_layout ? &t.layout : NULL,
+								      t.region.index))) {
+			json_decref(plans);
+			plans = NULL;	/* out of memory: said when printed */
+		} else if (!json) {
 			bb_plan_print(stdout, &p, t.has_layout ? &t.layout : NULL, t.region.index);
 		}
-		printed++;
 		bb_plan_free(&p);
 	}
-	if (json)
-		printf("%s\n", strcmp(policy, "all") ? "" : "]");
+	if (json) {
+		status = bb_cli_json(json_pack("{s:s,s:o,s:I,s:o,s:o,s:o}", "schema", "barbench-plan/1",
+					       "target", bb_json_str(t.name), "region", (json_int_t)t.region.index,
+					       "region_size_bytes", bb_json_u64(t.region.size),
+					       "page_size_bytes", bb_json_u64(page), "plans", plans));
+		plans = NULL;
+	}
 out:
+	json_decref(plans);
 	bb_profile_free(&profile);
 	bb_target_free(&t);
 	bb_registry_free(&reg);

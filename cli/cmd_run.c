@@ -179,9 +179,7 @@ int cmd_run(int argc, char **argv)
 	struct bb_run_row *rows = NULL;
 	struct skipped *skipped = NULL;
 	size_t nrows = 0, nskipped = 0, total, done = 0;
-	char *extra = NULL;
-	size_t extra_len = 0;
-	FILE *ex;
+	json_t *extra = NULL;
 	struct bb_diag d;
 	bool tty = isatty(2), complete = false;
 	double t0_ns = 0;
@@ -428,7 +426,11 @@ int cmd_run(int argc, char **argv)
 		goto out_ses;
 	}
 	/* until the last run is in, the folder says it is incomplete, even after SIGKILL */
-	if (bb_session_manifest(&ses, argc, argv, "\"tool\":\"barbench run\",\"complete\":false,\"runs\":0", &d)) {
+	extra = json_pack("{s:s,s:b,s:i}", "tool", "barbench run", "complete", 0, "runs", 0);
+	err = bb_session_manifest(&ses, argc, argv, extra, &d);
+	json_decref(extra);
+	extra = NULL;
+	if (err) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
 		goto out_ses;
 	}
@@ -509,29 +511,23 @@ int cmd_run(int argc, char **argv)
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
 
 	/* the manifest: what ran, where, how it was timed (the session adds what was skipped and why) */
-	ex = open_memstream(&extra, &extra_len);
-	if (!ex) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		goto out_ses;
+	extra = json_pack("{s:s,s:o,s:I,s:I,s:s,s:I,s:I,s:I,s:b,s:o}", "tool", "barbench run", "device",
+			  bb_json_str(device), "region", (json_int_t)rgn.index,
+			  "host_page_size_bytes", (json_int_t)sysconf(_SC_PAGESIZE), "runner", runner->name,
+			  "samples_per_run", (json_int_t)samples, "warmup_per_run", (json_int_t)warmup,
+			  "runs", (json_int_t)nrows, "complete", (int)complete,
+			  "stopped", stop_why[0] ? bb_json_str(stop_why) : json_null());
+	if (extra && (runner->flags & BB_RUNNER_IN_GUEST) &&
+	    json_object_update_new(extra, json_pack("{s:s,s:o,s:s,s:b,s:s}", "guest_exec", probe.exec,
+						"guest_exec_ratio", bb_json_num(probe.exec_ratio), "guest_mode", probe.mode,
+						"ioeventfd", (int)ioeventfd, "guest_note", !strcmp(probe.exec, "emulated") ?
+						"guest instructions are emulated on this host (a guest ALU loop runs "
+						"guest_exec_ratio times slower than natively): guest figures are not "
+						"representative of bare metal" : "guest instructions run natively"))) {
+		json_decref(extra);
+		extra = NULL;
 	}
-	fprintf(ex, "\"tool\":\"barbench run\",\"device\":");
-	bb_json_string(ex, device);
-	fprintf(ex, ",\"region\":%" PRIu32 ",\"host_page_size\":%ld,\"runner\":\"%s\","
-		"\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64 ",\"runs\":%zu,\"complete\":%s",
-		rgn.index, sysconf(_SC_PAGESIZE), runner->name, samples, warmup, nrows, complete ? "true" : "false");
-	if (runner->flags & BB_RUNNER_IN_GUEST) {
-		fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
-			"\"guest_note\":", probe.exec, probe.exec_ratio, probe.mode, ioeventfd ? "true" : "false");
-		bb_json_string(ex, !strcmp(probe.exec, "emulated") ?
-			       "guest instructions are emulated on this host (a guest ALU loop runs guest_exec_ratio "
-			       "times slower than natively): guest figures are not representative of bare metal" :
-			       "guest instructions run natively");
-	}
-	if (stop_why[0]) {
-		fprintf(ex, ",\"stopped\":");
-		bb_json_string(ex, stop_why);
-	}
-	if (fclose(ex)) {
+	if (!extra) {
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		goto out_ses;
 	}
@@ -566,7 +562,7 @@ out_ses:
 	bb_session_close(&ses);
 	free(rows);
 	free(skipped);
-	free(extra);
+	json_decref(extra);
 out_wl:
 	for (unsigned i = 0; i < nr_wl; i++)
 		bb_workload_free(&wls[i]);

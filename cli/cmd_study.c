@@ -391,20 +391,15 @@ static int study_load(struct sctx *x)
 		free(text);
 		if (!x->err) {
 			/* before the first run: the folder says which study owns it, even after kill -9 */
-			char *extra = NULL;
-			size_t el = 0;
-			FILE *ex = open_memstream(&extra, &el);
+			json_t *extra = json_pack("{s:s,s:o,s:s,s:s,s:b}", "tool", "barbench study", "study",
+						  bb_json_str(x->st->name), "study_file", "study.txt",
+						  "study_hash", x->study_hash, "complete", 0);
 
-			if (!ex) {
+			if (!extra)
 				x->err = bb_diag_set(&x->d, -ENOMEM, "out of memory");
-			} else {
-				fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
-				bb_json_string(ex, x->st->name);
-				fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"complete\":false", x->study_hash);
-				fclose(ex);
+			else
 				x->err = bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d);
-				free(extra);
-			}
+			json_decref(extra);
 		}
 		if (x->err) {
 			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
@@ -841,31 +836,32 @@ static int study_finish(struct sctx *x)
 	}
 	bb_session_release_signals(&x->ses);
 	{
-		char *extra = NULL;
-		size_t el = 0;
-		FILE *ex;
+		bool complete = (!x->stopped || x->late) && !x->failed && x->status == BB_EXIT_OK;
+		json_t *extra = json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:b,s:o,s:I}", "tool", "barbench study",
+					  "study", bb_json_str(x->st->name), "study_file", "study.txt",
+					  "study_hash", x->study_hash, "matrix_runs", (json_int_t)x->njobs,
+					  "measured_runs", (json_int_t)x->ses.nlines, "complete", (int)complete,
+					  "interrupted_by", x->stopped > 0 ? json_string(x->stopped == SIGINT ? "SIGINT" : "SIGTERM") :
+					  x->stopped < 0 ? json_string("--max-runs") : json_null(),
+					  "host_page_size_bytes", (json_int_t)sysconf(_SC_PAGESIZE));
 
-		ex = open_memstream(&extra, &el);
-		if (ex) {
-			size_t measured = x->ses.nlines;
-			bool complete = (!x->stopped || x->late) && !x->failed && x->status == BB_EXIT_OK;
-
-			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
-			bb_json_string(ex, x->st->name);
-			fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
-				"\"interrupted_by\":%s,\"host_page_size\":%ld", x->study_hash, x->njobs, measured,
-				complete ? "true" : "false", x->stopped > 0 ? (x->stopped == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
-				x->stopped < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE));
-			if (x->guest_exec[0])
-				fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.0f,\"guest_note\":\"%s\"", x->guest_exec,
-					x->guest_ratio, !strcmp(x->guest_exec, "emulated") ?
-					"guest instructions are emulated on this host: guest figures are not representative of bare metal" :
-					"guest instructions execute natively");
-			fclose(ex);
-			if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d) && x->status == BB_EXIT_OK)
-				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
-			free(extra);
+		if (extra && x->guest_exec[0] &&
+		    json_object_update_new(extra, json_pack("{s:s,s:o,s:s}", "guest_exec", x->guest_exec,
+							    "guest_exec_ratio", bb_json_num(x->guest_ratio), "guest_note",
+							    !strcmp(x->guest_exec, "emulated") ?
+							    "guest instructions are emulated on this host: guest figures are "
+							    "not representative of bare metal" :
+							    "guest instructions execute natively"))) {
+			json_decref(extra);
+			extra = NULL;
 		}
+		if (!extra) {
+			if (x->status == BB_EXIT_OK)
+				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: out of memory");
+		} else if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d) && x->status == BB_EXIT_OK) {
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
+		}
+		json_decref(extra);
 	}
 	if (x->status == BB_EXIT_OK && !x->stopped && x->st->advise)
 		run_advise(x->st, x->tg, x->nt, x->out);

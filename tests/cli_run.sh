@@ -5,6 +5,7 @@
 # usage: cli_run.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -43,8 +44,9 @@ check_csv() { # FILE
 		[ -s "$f" ] || { echo "FAIL: missing $f" >&2; exit 1; }
 	done || no "samples files of $1"
 	[ -s "$(dirname "$1")/manifest.json" ] || no "no manifest next to $1"
-	grep -q '"complete":true' "$(dirname "$1")/manifest.json" || no "manifest of $1 not complete"
-	grep -q '"freq_hz"' "$(dirname "$1")/manifest.json" || no "manifest of $1: no tsc"
+	"$JQ" "$(dirname "$1")/manifest.json" 'd["complete"] is True' || no "manifest of $1 not complete"
+	"$JQ" "$(dirname "$1")/manifest.json" 'd["timer"]["freq_hz"] > 0 and d["tsc"]["freq_hz"] == d["timer"]["freq_hz"]' ||
+		no "manifest of $1: no tsc"
 	ls "$(dirname "$1")" | grep -q 'tmp' && no "temporary file left in $(dirname "$1")"
 }
 
@@ -70,7 +72,7 @@ grep -q ',merged,span=1,' "$tmp/span/runs.csv" || no "span=1 not recorded"
 n=0
 for l in "$LAYOUTS"/*; do
 	case "$l" in *.md) continue ;; esac
-	for r in $("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*' | cut -d: -f2); do
+	for r in $("$BB" info "emu:$l" --json | "$JQ" - -p '" ".join(str(r["index"]) for r in d["regions"])'); do
 		n=$((n + 1))
 		d="$tmp/l$n"
 		"$BB" run --device "emu:$l" --region "$r" --out "$d" --workload lat-read,sweep --page-size 4K,64K \
@@ -82,7 +84,7 @@ done
 
 # skipped combinations are recorded with their reason
 "$BB" run --device emu:layouts/nvme-msix-bar0-pre416 --out "$tmp/skip" --workload lat-read --samples 50 >"$tmp/out" 2>&1
-grep -q '"skipped":\[{"run":"full 4 KiB lat-read","why":"region 0 reports a sparse' "$tmp/skip/manifest.json" ||
+"$JQ" "$tmp/skip/manifest.json" 'd["skipped"][0]["run"] == "full 4 KiB lat-read" and d["skipped"][0]["why"].startswith("region 0 reports a sparse")' ||
 	no "skipped full not in the manifest"
 grep -q "^skipped: full" "$tmp/out" || no "skipped not printed"
 
@@ -115,8 +117,8 @@ grep -q "memslots is already memslots=1" "$tmp/err" || no "repeated --param: $(c
 # exact_argv: the manifest records the command line as given (lists were once cut at their first comma)
 "$BB" run --device emu:layouts/nvme-msix-bar0 --policy trap,sparse --workload lat-read,doorbell --samples 20 \
 	--out "$tmp/argv" >/dev/null 2>"$tmp/err" || no "argv run: $(cat "$tmp/err")"
-grep -q '"command_line": \["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"\]' \
-	"$tmp/argv/manifest.json" || no "manifest command_line: $(grep command_line "$tmp/argv/manifest.json")"
+"$JQ" "$tmp/argv/manifest.json" 'd["command_line"] == ["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"]' ||
+	no "manifest command_line"
 
 [ $fail -eq 0 ] && echo "cli_run: ok ($n regions)"
 exit $fail
