@@ -7,7 +7,7 @@ usage: jsonq.py FILE|- EXPR    exit 0 when the Python expression EXPR is true
                                what the document holds) when it is not, 2 when
                                FILE is not one JSON document
        jsonq.py FILE|- -p EXPR print EXPR's value (strings as they are, else JSON)
-       jsonq.py FILE --set PATH JSON   set a member ("a.b") in place
+       jsonq.py FILE --set PATH JSON   set a member ("a.b", "list.0.c") in place
        jsonq.py FILE --del PATH        remove a member in place
 
 A real JSON reader: a test never greps for a key that a string value could spell.
@@ -36,14 +36,14 @@ def no_duplicates(pairs):
 def main():
     if (len(sys.argv) == 5 and sys.argv[2] == "--set") or (len(sys.argv) == 4 and sys.argv[2] == "--del"):
         d = load(sys.argv[1])
-        *parents, last = sys.argv[3].split(".")
+        keys = [int(k) if k.isdigit() else k for k in sys.argv[3].split(".")]
         o = d
-        for p in parents:
-            o = o[p]
+        for k in keys[:-1]:
+            o = o[k]
         if sys.argv[2] == "--set":
-            o[last] = json.loads(sys.argv[4])
+            o[keys[-1]] = json.loads(sys.argv[4])
         else:
-            del o[last]
+            del o[keys[-1]]
         with open(sys.argv[1], "w", encoding="utf-8") as f:
             json.dump(d, f, indent=2)
         return 0
