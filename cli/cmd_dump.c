@@ -14,10 +14,11 @@
 #include "barbench/backend.h"
 #include "manifest.h"
 #include "cli.h"
+#include "json.h"
 
 void usage_dump(void)
 {
-	printf("usage: barbench dump DEVICE DIR\n"
+	printf("usage: barbench dump DEVICE DIR [--json]\n"
 	       "\n"
 	       "Write the bytes VFIO_DEVICE_GET_REGION_INFO returned for each region of DEVICE\n"
 	       "(after the argsz handshake: the info struct and its whole capability chain)\n"
@@ -27,6 +28,8 @@ void usage_dump(void)
 	       "plan there are printed.\n"
 	       "\n"
 	       "  DEVICE   vfio:BDF (a device bound to vfio-pci) or emu:LAYOUT\n"
+	       "  --json   print one JSON document instead: each region's file, its size and\n"
+	       "           its must-trap ranges (docs/results.md)\n"
 	       "\n"
 	       "Exit status: 0 ok, 1 when the device or a file fails, 2 bad usage.\n");
 }
@@ -43,20 +46,45 @@ static int write_blob(FILE *f, void *arg)
 	return fwrite(b->p, 1, b->n, f) == b->n ? 0 : -EIO;
 }
 
+/* One region of `dump --json`: the file written, its size, the ranges plan --must-trap wants. */
+static json_t *dump_json(const struct bb_region *r, const char *path, size_t len, const struct bb_range *mt,
+			 unsigned nmt)
+{
+	json_t *a = json_array();
+	char nm[32];
+
+	for (unsigned k = 0; k < nmt && a; k++) {
+		if (json_array_append_new(a, json_pack("{s:o,s:o}", "offset", bb_json_u64(mt[k].offset),
+							"size_bytes", bb_json_u64(mt[k].size)))) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	return json_pack("{s:I,s:s,s:o,s:I,s:o}", "index", (json_int_t)r->index,
+			 "name", bb_region_index_name(r->index, nm, sizeof(nm)), "file", bb_json_str(path),
+			 "size_bytes", (json_int_t)len, "must_trap", a);
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *spec, *dir;
 	struct bb_dev *dev;
 	struct bb_diag d;
+	json_t *regions = NULL;
+	bool json = false;
 	int c, err, status = BB_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-		return bb_cli_bad_option("dump", c, argv[optind - 1]);
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c != 'j')
+			return bb_cli_bad_option("dump", c, argv[optind - 1]);
+		json = true;
+	}
 	if (argc - optind != 2)
 		return bb_cli_fail(BB_EXIT_USAGE, "dump: want DEVICE DIR (see barbench dump --help)");
 	spec = argv[optind];
@@ -66,7 +94,10 @@ int cmd_dump(int argc, char **argv)
 	err = bb_dev_open(spec, &dev, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "dump: %s", d.msg);
-	printf("%s -> %s/\n", spec, dir);
+	if (json)
+		regions = json_array();
+	else
+		printf("%s -> %s/\n", spec, dir);
 	for (uint32_t i = 0; i < dev->nr_regions && status == BB_EXIT_OK; i++) {
 		struct bb_region r;
 		struct bb_range mt[2];
@@ -87,6 +118,12 @@ int cmd_dump(int argc, char **argv)
 		err = bb_write_atomic(path, write_blob, &b, &d);
 		if (err) {
 			status = bb_cli_fail(BB_EXIT_FAIL, "dump: %s", d.msg);
+		} else if (json) {
+			nmt = bb_dev_must_trap(dev, r.index, mt);
+			if (json_array_append_new(regions, dump_json(&r, path, len, mt, nmt))) {
+				json_decref(regions);
+				regions = NULL;	/* out of memory: said when printed */
+			}
 		} else {
 			printf("  %s  %-6s %4zu bytes", path, bb_region_index_name(r.index, nm, sizeof(nm)), len);
 			nmt = bb_dev_must_trap(dev, r.index, mt);
@@ -99,5 +136,9 @@ int cmd_dump(int argc, char **argv)
 		bb_region_free(&r);
 	}
 	bb_dev_close(dev);
+	if (json && status == BB_EXIT_OK)
+		return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o}", "schema", "barbench-dump/1", "device", bb_json_str(spec),
+					     "folder", bb_json_str(dir), "regions", regions));
+	json_decref(regions);
 	return status;
 }

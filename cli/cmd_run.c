@@ -36,7 +36,7 @@ void usage_run(void)
 	printf("usage: barbench run --device DEVICE [--region N] --out DIR [--policy LIST|all]\n"
 	       "                    [--page-size LIST] [--workload LIST] [--width W] [--samples N]\n"
 	       "                    [--warmup N] [--cpu N] [--runner host|guest] [--param KEY=VALUE]...\n"
-	       "                    [--policy-path F.so]... [--must-trap O:L]... [--allow-writes]\n"
+	       "                    [--policy-path F.so]... [--must-trap O:L]... [--allow-writes] [--json]\n"
 	       "\n"
 	       "Measure every combination of policy, page size and workload on one region.\n"
 	       "\n"
@@ -68,6 +68,9 @@ void usage_run(void)
 	       "  --param KEY=VALUE   a policy parameter (span=1 for merged), or the guest runner's\n"
 	       "                      ioeventfd=1: doorbell writes in trapped windows served by\n"
 	       "                      KVM_IOEVENTFD without an exit (they never reach the device)\n"
+	       "  --json              print one JSON document instead of the table: the folder,\n"
+	       "                      whether every run is in, each run's figures, what was skipped\n"
+	       "                      (docs/results.md); printed whenever the manifest is written\n"
 	       "\n"
 	       "Guest runs record guest_exec: \"emulated\" when a guest ALU loop runs more than\n"
 	       "50x slower than on the host; such guest figures are not representative of bare\n"
@@ -126,6 +129,54 @@ struct skipped {
 	char why[BB_DIAG_MAX];
 };
 
+/* One run of `run --json`: what it measured, per access, and where its samples are. */
+static json_t *row_json(const struct bb_run_row *r, const char *out)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", out, r->id);
+	return json_pack("{s:o,s:o,s:o,s:I,s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:I,s:I,s:o}",
+			 "id", bb_json_str(r->id), "policy", bb_json_str(r->policy), "params", bb_json_str(r->params),
+			 "page_size_bytes", (json_int_t)r->page_size,
+			 "workload", bb_json_str(r->workload), "op", r->op, "width_bytes", (json_int_t)r->width,
+			 "samples", (json_int_t)r->s.n, "p50_ns", bb_json_num(r->s.p50), "p99_ns", bb_json_num(r->s.p99),
+			 "ci95_lo_ns", bb_json_num(r->s.ci95_lo), "ci95_hi_ns", bb_json_num(r->s.ci95_hi),
+			 "resolution_ns", r->resolution_ns > 0 ? bb_json_num(r->resolution_ns) : json_null(),
+			 "below_resolution", (int)(r->resolution_ns > 0 && r->s.p50 < r->resolution_ns),
+			 "ops_s", bb_json_num(r->ops_s), "trapped_share", bb_json_num(r->trapped_share),
+			 "memslots", (json_int_t)r->memslots, "mappings", (json_int_t)r->mappings,
+			 "samples_file", bb_json_str(path));
+}
+
+/*
+ * The document of `run --json` (docs/schemas/run.schema.json): where the
+ * results are, whether every run is in, and each run's figures; skipped
+ * runs as the manifest has them (@skipped, borrowed).
+ */
+static json_t *run_json(const char *out, const char *device, uint32_t region, const char *runner, bool complete,
+			const char *stop_why, const struct bb_run_row *rows, size_t n, json_t *skipped,
+			const struct bb_runner_probe *probe, bool guest)
+{
+	char csv[4096], man[4096];
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n && a; i++) {
+		if (json_array_append_new(a, row_json(&rows[i], out))) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	snprintf(csv, sizeof(csv), "%s/runs.csv", out);
+	snprintf(man, sizeof(man), "%s/manifest.json", out);
+	return json_pack("{s:s,s:o,s:o,s:o,s:b,s:o,s:o,s:I,s:s,s:o,s:O,s:o}", "schema", "barbench-run/1",
+			 "folder", bb_json_str(out), "runs_csv", bb_json_str(csv), "manifest", bb_json_str(man),
+			 "complete", (int)complete, "stopped", stop_why[0] ? bb_json_str(stop_why) : json_null(),
+			 "device", bb_json_str(device), "region", (json_int_t)region, "runner", runner, "runs", a,
+			 "skipped", skipped,
+			 "guest", guest ? json_pack("{s:s,s:s,s:o}", "mode", probe->mode, "exec", probe->exec,
+						    "exec_ratio", bb_json_num(probe->exec_ratio)) : json_null());
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -148,6 +199,7 @@ int cmd_run(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'F' },
 		{ "allow-writes", no_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *device = NULL, *out = NULL, *runner_name = "host", *cost_file = NULL, *profile_file = NULL;
@@ -163,6 +215,7 @@ int cmd_run(int argc, char **argv)
 	bool has_region = false, has_cpu = false, ioeventfd = false, has_ioeventfd = false;
 	bool allow_writes = false;	/* real devices: --allow-writes */
 	bool force = false;		/* --out may hold results: replace them */
+	bool json = false;		/* --json: the document on stdout, not the table */
 	struct bb_runner_probe probe;
 	struct bb_param params[BB_POLICY_MAX_PARAMS];
 	char pkeys[BB_POLICY_MAX_PARAMS][64];
@@ -200,6 +253,7 @@ int cmd_run(int argc, char **argv)
 		case 'R': runner_name = optarg; break;
 		case 'A': allow_writes = true; break;
 		case 'f': force = true; break;
+		case 'j': json = true; break;
 		case 'r':
 			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
 				return bb_cli_fail(BB_EXIT_USAGE, "run: --region %s: not a region index", optarg);
@@ -531,8 +585,15 @@ int cmd_run(int argc, char **argv)
 		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		goto out_ses;
 	}
-	if (bb_session_manifest(&ses, argc, argv, extra, &d) && status == BB_EXIT_OK)
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
+	if (bb_session_manifest(&ses, argc, argv, extra, &d)) {
+		if (status == BB_EXIT_OK)
+			status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
+	} else if (json) {
+		/* the folder is what the manifest says, whatever the exit status: the document says it too */
+		err = bb_cli_json(run_json(out, device, rgn.index, runner->name, complete, stop_why, rows, nrows,
+					   ses.skipped, &probe, runner->flags & BB_RUNNER_IN_GUEST));
+		status = status ? status : err;
+	}
 	if (status > 128 && complete)
 		bb_cli_fail(status, "run: stopped by %s after the last run: all %zu runs are in %s/runs.csv",
 			    stop_why, nrows, out);
@@ -540,7 +601,7 @@ int cmd_run(int argc, char **argv)
 		bb_cli_fail(status, "run: stopped by %s: the %zu run%s that finished are in %s/runs.csv; "
 			    "manifest.json says complete:false", stop_why, nrows, nrows == 1 ? "" : "s", out);
 
-	if (status == BB_EXIT_OK) {
+	if (status == BB_EXIT_OK && !json) {
 		printf("%-8s %-8s %-12s %10s %10s %10s %8s\n", "policy", "page", "workload", "p50_ns", "p99_ns",
 		       "ops_s", "trapped");
 		for (size_t i = 0; i < nrows; i++) {

@@ -41,15 +41,21 @@
 
 void usage_study(void)
 {
-	printf("usage: barbench study FILE --out DIR [--max-runs N] [--no-report] [--no-figures]\n"
-	       "       barbench study --resume DIR [--max-runs N] [--no-report] [--no-figures]\n"
+	printf("usage: barbench study FILE --out DIR [--max-runs N] [--no-report] [--no-figures] [--json]\n"
+	       "       barbench study --resume DIR [--max-runs N] [--no-report] [--no-figures] [--json]\n"
 	       "\n"
 	       "Run the matrix a study file names (studies/README.md) into DIR: runs.csv,\n"
 	       "samples/, plans.csv, manifest.json, study.txt, then report.md and figures/.\n"
 	       "Interrupted (Ctrl-C, SIGTERM, kill): what finished is kept and the manifest says\n"
 	       "the study is incomplete; --resume DIR runs only what is missing. A run that\n"
 	       "fails is recorded in the manifest and the study goes on.\n"
-	       "  --max-runs N   stop after N runs, as if interrupted (run a study in slices)\n");
+	       "  --max-runs N   stop after N runs, as if interrupted (run a study in slices)\n"
+	       "  --no-report    no report.md, figures or summary.json (barbench report DIR makes them)\n"
+	       "  --no-figures   report.md and summary.json without the figures\n"
+	       "  --json         print one JSON document instead of the results line: the folder, how\n"
+	       "                 many runs, whether every one is in, and the paths of manifest.json,\n"
+	       "                 runs.csv, report.md and summary.json (the verdicts: docs/results.md);\n"
+	       "                 printed whenever the manifest is written\n");
 }
 
 /* One (device, region) of the study, opened and described. */
@@ -278,6 +284,9 @@ struct sctx {
 	char **argv;
 	const char *file, *out;
 	bool resume, report, figures, tty;
+	bool json;			/* --json: the document on stdout, not the results line */
+	bool manifest_ok, reported;	/* the final manifest, the report and summary.json written */
+	bool complete;			/* ... and what the manifest says */
 	uint64_t max_runs;
 	struct bb_study *st;
 	struct target *tg;
@@ -824,6 +833,34 @@ static int study_loop(struct sctx *x)
 	return 0;
 }
 
+/* A path in the results folder, as a JSON string. */
+static json_t *in_folder(const char *out, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", out, name);
+	return bb_json_str(path);
+}
+
+/*
+ * The document of `study --json` (docs/schemas/study.schema.json): where the
+ * results are and how far the study got; the verdicts are in summary.json.
+ */
+static json_t *study_json(const struct sctx *x)
+{
+	const char *why = x->stopped > 0 ? (x->stopped == SIGINT ? "SIGINT" : "SIGTERM") :
+			  x->stopped < 0 ? "--max-runs" : NULL;
+
+	return json_pack("{s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "schema", "barbench-study/1",
+			 "folder", bb_json_str(x->out), "study", bb_json_str(x->st->name), "complete", (int)x->complete,
+			 "interrupted_by", why ? json_string(why) : json_null(),
+			 "matrix_runs", (json_int_t)x->njobs, "measured_runs", (json_int_t)x->ses.nlines,
+			 "failed_runs", (json_int_t)x->ses.nfailed, "skipped_runs", (json_int_t)x->ses.nskipped,
+			 "manifest", in_folder(x->out, "manifest.json"), "runs_csv", in_folder(x->out, "runs.csv"),
+			 "report", x->reported ? in_folder(x->out, "report.md") : json_null(),
+			 "summary", x->reported ? in_folder(x->out, "summary.json") : json_null());
+}
+
 /* The manifest, advise, the report, and what to tell the user. */
 static int study_finish(struct sctx *x)
 {
@@ -858,8 +895,12 @@ static int study_finish(struct sctx *x)
 		if (!extra) {
 			if (x->status == BB_EXIT_OK)
 				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: out of memory");
-		} else if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d) && x->status == BB_EXIT_OK) {
-			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
+		} else if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d)) {
+			if (x->status == BB_EXIT_OK)
+				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
+		} else {
+			x->manifest_ok = true;
+			x->complete = complete;
 		}
 		json_decref(extra);
 	}
@@ -871,6 +912,7 @@ static int study_finish(struct sctx *x)
 			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", x->d.msg);
 		else if (x->d.msg[0])
 			fprintf(stderr, "barbench: study: report: warning: %s\n", x->d.msg);
+		x->reported = !x->err;
 	}
 	if (x->status == BB_EXIT_OK) {
 		if (x->late) {
@@ -886,8 +928,15 @@ static int study_finish(struct sctx *x)
 				x->failed, x->out);
 			x->status = BB_EXIT_FAIL;
 		}
-		printf("results: %s (%zu runs)%s%s%s\n", x->out, x->ses.nlines, x->report ? ", report: " : "", x->report ? x->out : "",
-		       x->report ? "/report.md" : "");
+		if (!x->json)
+			printf("results: %s (%zu runs)%s%s%s\n", x->out, x->ses.nlines, x->report ? ", report: " : "",
+			       x->report ? x->out : "", x->report ? "/report.md" : "");
+	}
+	if (x->json && x->manifest_ok) {
+		/* the folder is what the manifest says, whatever the exit status: the document says it too */
+		int err = bb_cli_json(study_json(x));
+
+		x->status = x->status ? x->status : err;
 	}
 	return 0;
 }
@@ -900,6 +949,7 @@ int cmd_study(int argc, char **argv)
 		{ "max-runs", required_argument, NULL, 'm' },
 		{ "no-report", no_argument, NULL, 'n' },
 		{ "no-figures", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char specs[MAX_TARGETS][320];
@@ -925,6 +975,7 @@ int cmd_study(int argc, char **argv)
 		case 'R': x->out = optarg; x->resume = true; break;
 		case 'n': x->report = false; break;
 		case 'F': x->figures = false; break;
+		case 'j': x->json = true; break;
 		case 'm':
 			if (bb_parse_u64(optarg, &x->max_runs))
 				return bb_cli_fail(BB_EXIT_USAGE, "study: --max-runs %s: not a number", optarg);

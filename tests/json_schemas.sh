@@ -46,7 +46,9 @@ invalid() {
 # ---- every command's --json ----
 prints info "$tmp/info" "$BB" info emu:layouts/intel-x710 --json
 prints info "$tmp/info1" "$BB" info emu:layouts/intel-x710 --region 0 --json
-"$BB" dump emu:layouts/qemu-e1000e "$tmp/dump" >/dev/null 2>"$tmp/err" || no "dump: $(cat "$tmp/err")"
+prints dump "$tmp/dump.json" "$BB" dump emu:layouts/qemu-e1000e "$tmp/dump" --json
+"$JQ" "$tmp/dump.json" '[r["index"] for r in d["regions"]] == [0, 1, 2, 3] and d["regions"][3]["must_trap"] == [{"offset": 0, "size_bytes": 80}, {"offset": 8192, "size_bytes": 8}]' ||
+	no "dump --json: regions or must-trap ranges"
 prints info "$tmp/info-file" "$BB" info --region-info "$tmp/dump/region3.bin" --json
 prints devices "$tmp/devices" "$BB" devices --json
 prints plan "$tmp/plan-all" "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --page-size 64K --json
@@ -67,20 +69,35 @@ workloads lat-read
 samples 200
 repetitions 4
 EOF
-"$BB" study "$tmp/s.study" --out "$tmp/st" --max-runs 1 --no-report >/dev/null 2>"$tmp/err" ||
-	no "study --max-runs 1: $(cat "$tmp/err")"
+prints study "$tmp/study1" "$BB" study "$tmp/s.study" --out "$tmp/st" --max-runs 1 --no-report --json
+"$JQ" "$tmp/study1" 'd["complete"] is False and d["measured_runs"] == 1 and d["report"] is None and d["summary"] is None' ||
+	no "study --json: interrupted study"
 valid manifest "$tmp/st/manifest.json"		# incomplete
 "$JQ" "$tmp/st/manifest.json" 'd["complete"] is False and d["interrupted_by"] == "--max-runs"' || no "study: interrupted manifest"
-"$BB" study --resume "$tmp/st" --no-figures >/dev/null 2>"$tmp/err" || no "study --resume: $(cat "$tmp/err")"
+prints study "$tmp/study2" "$BB" study --resume "$tmp/st" --no-figures --json
+"$JQ" "$tmp/study2" 'd["complete"] is True and d["matrix_runs"] == 12 and d["measured_runs"] == 8 and d["skipped_runs"] == 1 and d["summary"].endswith("/st/summary.json")' ||
+	no "study --json: resumed study"
 valid manifest "$tmp/st/manifest.json"
 valid summary "$tmp/st/summary.json"
 "$JQ" "$tmp/st/manifest.json" 'd["complete"] is True and len(d["skipped"]) >= 1' || no "study: manifest not complete, or full not skipped"
 prints compare "$tmp/compare" "$BB" compare "$tmp/st" "$tmp/st" --json
-"$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 100 --out "$tmp/run" >/dev/null 2>"$tmp/err" ||
-	no "run: $(cat "$tmp/err")"
+prints run "$tmp/run.json" "$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 100 --out "$tmp/run" --json
+"$JQ" "$tmp/run.json" 'd["complete"] is True and [r["policy"] for r in d["runs"]] == ["sparse", "trap"]' || no "run --json: runs"
 valid manifest "$tmp/run/manifest.json"
-"$BB" report "$tmp/run" --no-figures >/dev/null 2>"$tmp/err" || no "report of a run: $(cat "$tmp/err")"
+prints report "$tmp/report.json" "$BB" report "$tmp/run" --no-figures --json
+"$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["figures"] is None' || no "report --json"
 valid summary "$tmp/run/summary.json"
+# a run that fails at its 2nd run still prints the document of what it left (exit 1)
+"$BB" run --device "emu:layouts/nvme-msix-bar0?fault=eio:7" --batch 1 --policy sparse,trap --samples 50 --warmup 0 \
+	--out "$tmp/eio" --json >"$tmp/eio.json" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] || no "run --json with a failing run: exit $rc, want 1"
+valid run "$tmp/eio.json"
+"$JQ" "$tmp/eio.json" 'd["complete"] is False and d["stopped"].startswith("run 0001-trap-4096-lat-read: ") and len(d["runs"]) == 1' ||
+	no "run --json with a failing run: not complete:false with its reason"
+# and an error before anything ran prints nothing
+"$BB" run --device emu:layouts/nvme-msix-bar0 --policy nope --out "$tmp/nope" --json >"$tmp/out" 2>/dev/null
+[ ! -s "$tmp/out" ] || no "run --json: printed on stdout on bad input"
 valid summary "$SRC/results/2026-11-29-vm/summary.json"
 
 # ---- hostile_strings: bytes that are not UTF-8 where barbench copies a name ----
