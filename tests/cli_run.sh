@@ -120,5 +120,18 @@ grep -q "memslots is already memslots=1" "$tmp/err" || no "repeated --param: $(c
 "$JQ" "$tmp/argv/manifest.json" 'd["command_line"] == ["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"]' ||
 	no "manifest command_line"
 
+# calibrate_progress: steps with an ETA on a terminal (script(1) gives it one), nothing on a pipe
+"$BB" calibrate --samples 1000 --reps 2 >"$tmp/out" 2>"$tmp/err" || no "calibrate: $(cat "$tmp/err")"
+[ ! -s "$tmp/err" ] || no "calibrate_progress: wrote to stderr on a pipe: $(cat "$tmp/err")"
+if script -qc true /dev/null >/dev/null 2>&1; then
+	script -qc "'$BB' calibrate --samples 1000 --reps 2 --save '$tmp/cost' >/dev/null" /dev/null >"$tmp/tty" 2>&1
+	for step in "calibrate: [1/7] ETA   ? dispatch ratio, repetition 1" "calibrate: [3/7] ETA" "trapped_write" \
+		"calibrate: [7/7] ETA" "cost model"; do
+		grep -qF "$step" "$tmp/tty" || no "calibrate_progress: no '$step' on a terminal"
+	done
+else
+	echo "cli_run: script(1) cannot give a terminal here: calibrate's progress not checked on one"
+fi
+
 [ $fail -eq 0 ] && echo "cli_run: ok ($n regions)"
 exit $fail
