@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "barbench/policy.h"
 #include "cli.h"
@@ -95,75 +93,4 @@ int bb_cli_json(json_t *doc)
 	if (err)
 		return bb_cli_fail(BB_EXIT_FAIL, "writing standard output failed: %s", strerror(errno));
 	return BB_EXIT_OK;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-void bb_progress_start(struct bb_progress *p, const char *cmd, const unsigned char *kind, unsigned n)
-{
-	memset(p, 0, sizeof(*p));
-	p->on = isatty(2);
-	p->cmd = cmd;
-	p->kind = kind;
-	p->n = n;
-	for (unsigned k = 0; k < BB_PROGRESS_KINDS; k++)
-		p->took[k] = -1;
-}
-
-/* Seconds the steps from @from on should take; < 0 when nothing has finished to tell. */
-static double eta_s(const struct bb_progress *p, unsigned from)
-{
-	double eta = 0;
-
-	if (!p->done)
-		return -1;
-	for (unsigned i = from; i < p->n; i++) {
-		unsigned k = p->kind[i] % BB_PROGRESS_KINDS;
-
-		eta += p->took[k] >= 0 ? p->took[k] : p->sum / p->done;
-	}
-	return eta;
-}
-
-/* The step in progress (if any) ended at @t. */
-static void step_done(struct bb_progress *p, double t)
-{
-	if (p->done < p->n && p->t_step > 0) {
-		p->took[p->kind[p->done] % BB_PROGRESS_KINDS] = t - p->t_step;
-		p->sum += t - p->t_step;
-		p->done++;
-	}
-	p->t_step = 0;
-}
-
-void bb_progress_step(struct bb_progress *p, const char *what)
-{
-	double t = now_s(), eta;
-	char e[32];
-
-	step_done(p, t);
-	p->t_step = t;
-	if (!p->on)
-		return;
-	/* what is left: the rest of this step and the steps after it */
-	eta = eta_s(p, p->done);
-	if (eta < 0)
-		snprintf(e, sizeof(e), "ETA   ?");
-	else
-		snprintf(e, sizeof(e), "ETA %3.0fs", eta);
-	fprintf(stderr, "\r%s: [%u/%u] %s %-40.40s", p->cmd, p->done + 1 > p->n ? p->n : p->done + 1, p->n, e, what);
-	fflush(stderr);
-}
-
-void bb_progress_end(struct bb_progress *p)
-{
-	if (p->on && p->t_step > 0)
-		fprintf(stderr, "\r%80s\r", "");
-	step_done(p, now_s());
 }

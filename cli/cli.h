@@ -45,29 +45,6 @@ int bb_cli_bad_option(const char *cmd, int c, const char *arg);
 /* Flush stdout and report a failed write (perf does this at exit). */
 int bb_cli_finish(int status);
 
-/*
- * Progress with an ETA on standard error, only when it is a terminal
- * (nothing on a pipe or a file).  The steps are known at the start, each of
- * a kind (BB_PROGRESS_KINDS at most): a step left is expected to take what
- * the last finished step of its kind took, or the mean of the finished ones
- * when none of its kind has finished.
- */
-#define BB_PROGRESS_KINDS 8
-struct bb_progress {
-	bool on;			/* stderr is a terminal */
-	const char *cmd;		/* "calibrate" */
-	unsigned n, done;
-	const unsigned char *kind;	/* the kind of each of the n steps */
-	double t_step;			/* when the step in progress began (CLOCK_MONOTONIC, s) */
-	double took[BB_PROGRESS_KINDS];	/* seconds of the last finished step of each kind; < 0: none yet */
-	double sum;			/* seconds of every finished step */
-};
-void bb_progress_start(struct bb_progress *p, const char *cmd, const unsigned char *kind, unsigned n);
-/* Step @what begins (the previous one ended): "[i/n] ETA 12s what". */
-void bb_progress_step(struct bb_progress *p, const char *what);
-/* The step in progress ended, the line cleared (before a message, or at the end). */
-void bb_progress_end(struct bb_progress *p);
-
 struct json_t;
 /*
  * Print the document @doc (its "schema" member first) on stdout, one line,

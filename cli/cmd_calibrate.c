@@ -26,6 +26,7 @@
 #include "barbench/stats.h"
 #include "vfio_user.h"
 #include "cli.h"
+#include "progress.h"
 #include "session.h"
 
 void usage_calibrate(void)
@@ -125,7 +126,7 @@ static double loop_read_ns(void *const *ptrs, size_t n)
 static int dispatch_ratio(struct bb_dev *dev, const struct bb_region *r, const struct bb_plan *plan,
 			  size_t samples, unsigned reps, const struct bb_tsc *tsc, uint64_t overhead,
 			  double *ratios, double *ref_p50, double *run_p50, double *loop_ns, struct bb_progress *pr,
-			  struct bb_diag *d)
+			  size_t *step, struct bb_diag *d)
 {
 	struct bb_workload_spec spec;
 	struct bb_workload wl;
@@ -168,15 +169,13 @@ static int dispatch_ratio(struct bb_dev *dev, const struct bb_region *r, const s
 	loop_read_ns(ptrs, k);	/* warm-up */
 	*loop_ns = loop_read_ns(ptrs, k);
 	for (unsigned rep = 0; rep < reps && !err; rep++) {
-		char what[64];
 		struct bb_run_cfg cfg = { .dev = dev, .region = r, .plan = plan, .wl = &wl, .samples = samples,
 					  .warmup = samples / 10, .tsc = tsc, .tsc_overhead = overhead,
 					  .batch = 1 };	/* the same one-access window as the reference */
 		struct bb_run_result res;
 		struct bb_summary a, b;
 
-		snprintf(what, sizeof(what), "dispatch ratio, repetition %u", rep + 1);
-		bb_progress_step(pr, what);
+		bb_progress_step(pr, (*step)++, "dispatch ratio, repetition %u", rep + 1);
 		bb_host_reference_read(ptrs, k, samples / 10, tsc, overhead, ns);	/* warm-up */
 		bb_host_reference_read(ptrs, k, samples, tsc, overhead, ns);
 		err = bb_summarize(ns, samples, &a);
@@ -226,13 +225,10 @@ struct cal {
 	char ref_device[320];
 	unsigned nref;
 	double ratios[64], ref[64], run[64], sorted[64], loop_ns;
-	struct bb_progress prog;
-	unsigned char kinds[64 + 8];	/* the kind of each progress step */
+	struct bb_progress prog;	/* on a terminal: each step with an ETA */
+	size_t step;			/* the step in progress */
 	struct bb_diag d;
 };
-
-/* kinds of progress steps: a step left is expected to take what the last of its kind took */
-enum { STEP_DISPATCH, STEP_MAPPED, STEP_TRAPPED, STEP_REFERENCE, STEP_COST };
 
 /*
  * vfio-user: the trap path is a message round trip.  Measure the pread/pwrite
@@ -260,7 +256,7 @@ static unsigned reference_traps(struct cal *c)
 	for (unsigned i = 0; i < 2; i++) {
 		struct path_fig *f = &c->refs[i];
 
-		bb_progress_step(&c->prog, f->name);
+		bb_progress_step(&c->prog, c->step++, "%s (%s)", f->name, c->ref_device);
 		f->ok = !measure(e, &rr, mt, nmt, f, c->samples, &c->ses.tsc, c->ses.overhead, &d);
 		if (f->ok) {
 			n++;
@@ -371,19 +367,13 @@ static int cal_open(struct cal *c)
  */
 static void cal_progress(struct cal *c)
 {
-	unsigned n = 0;
+	size_t n = c->reps + 4;
 
-	for (uint64_t i = 0; i < c->reps; i++)
-		c->kinds[n++] = STEP_DISPATCH;
-	for (unsigned i = 0; i < 4; i++)
-		c->kinds[n++] = i < 2 ? STEP_MAPPED : STEP_TRAPPED;	/* c->figs: mapped first */
-	if (c->dev->ops->flags & BB_BACKEND_TRAP_MESSAGE) {
-		c->kinds[n++] = STEP_REFERENCE;
-		c->kinds[n++] = STEP_REFERENCE;
-	}
+	if (c->dev->ops->flags & BB_BACKEND_TRAP_MESSAGE)
+		n += 2;
 	if (c->save)
-		c->kinds[n++] = STEP_COST;
-	bb_progress_start(&c->prog, "calibrate", c->kinds, n);
+		n++;
+	bb_progress_start(&c->prog, n, 0);
 }
 
 /* Dispatch ratio, the four paths, the references; 0 or the exit status. */
@@ -403,7 +393,7 @@ static int cal_measure(struct cal *c)
 		return bb_cli_fail(BB_EXIT_FAIL, "calibrate: %s", c->d.msg);
 	c->figs[0].policy = c->figs[1].policy = c->mapped_policy;
 	err = dispatch_ratio(c->dev, &c->r, &plan, c->samples, (unsigned)c->reps, &c->ses.tsc, c->ses.overhead,
-			     c->ratios, c->ref, c->run, &c->loop_ns, &c->prog, &c->d);
+			     c->ratios, c->ref, c->run, &c->loop_ns, &c->prog, &c->step, &c->d);
 	bb_plan_free(&plan);
 	if (err) {
 		bb_progress_end(&c->prog);
@@ -412,7 +402,7 @@ static int cal_measure(struct cal *c)
 	for (size_t i = 0; i < 4; i++) {
 		struct path_fig *f = &c->figs[i];
 
-		bb_progress_step(&c->prog, f->name);
+		bb_progress_step(&c->prog, c->step++, "%s", f->name);
 		f->ok = !measure(c->dev, &c->r, c->mt, c->nmt, f, c->samples, &c->ses.tsc, c->ses.overhead, &c->d);
 		if (!f->ok) {
 			bb_progress_end(&c->prog);
@@ -506,7 +496,7 @@ static int cal_save(struct cal *c)
 	struct bb_cost cost;
 	int err;
 
-	bb_progress_step(&c->prog, "cost model");
+	bb_progress_step(&c->prog, c->step++, "cost model (--save)");
 	err = bb_cost_calibrate(c->dev, &c->r, c->mt, c->nmt, &c->ses.tsc, c->ses.overhead, c->samples, &cost, &c->d);
 	if (!err)
 		err = bb_write_atomic(c->save, write_cost, &cost, &c->d);

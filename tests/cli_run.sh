@@ -125,8 +125,7 @@ grep -q "memslots is already memslots=1" "$tmp/err" || no "repeated --param: $(c
 [ ! -s "$tmp/err" ] || no "calibrate_progress: wrote to stderr on a pipe: $(cat "$tmp/err")"
 if script -qc true /dev/null >/dev/null 2>&1; then
 	script -qc "'$BB' calibrate --samples 1000 --reps 2 --save '$tmp/cost' >/dev/null" /dev/null >"$tmp/tty" 2>&1
-	for step in "calibrate: [1/7] ETA   ? dispatch ratio, repetition 1" "calibrate: [3/7] ETA" "trapped_write" \
-		"calibrate: [7/7] ETA" "cost model"; do
+	for step in "[1/7] ETA   ? dispatch ratio, repetition 1" "[3/7] ETA" "trapped_write" "[7/7] ETA" "cost model"; do
 		grep -qF "$step" "$tmp/tty" || no "calibrate_progress: no '$step' on a terminal"
 	done
 else
