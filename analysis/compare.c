@@ -202,28 +202,45 @@ static void assess(const struct side *a, size_t ka, const struct side *b, size_t
 		w->v = mb < ma ? V_FASTER : V_SLOWER;
 }
 
-static void json_num(FILE *out, const char *name, double v, const char *fmt)
+/* One configuration of `compare --json`: what it is, field by field, then the figures (finite or null). */
+static json_t *row_json(const struct row *w)
 {
-	fprintf(out, ",\"%s\":", name);
-	if (isfinite(v))
-		fprintf(out, fmt, v);
-	else
-		fprintf(out, "null");
+	const struct bb_rec *c = w->y->first;
+
+	return json_pack("{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:s}",
+			 "device", bb_json_str(c->device), "region", (json_int_t)c->region,
+			 "policy", bb_json_str(c->policy), "params", bb_json_str(c->params),
+			 "page_size_bytes", bb_json_u64(c->page_size), "runner", bb_json_str(c->runner),
+			 "workload", bb_json_str(c->workload),
+			 "a_p50_ns", bb_json_num(w->x->p50_ns), "b_p50_ns", bb_json_num(w->y->p50_ns),
+			 "resolution_ns", bb_json_num(w->res > 0 ? w->res : NAN), "ratio", bb_json_num(w->ratio),
+			 "ratio_ci_lo", bb_json_num(w->lo), "ratio_ci_hi", bb_json_num(w->hi),
+			 "ratio_ci_level", bb_json_num(w->level), "p_value", bb_json_num(w->p),
+			 "repetitions_a", (json_int_t)w->na, "repetitions_b", (json_int_t)w->nb,
+			 "verdict", verdict_json[w->v]);
 }
 
-static void print_json_row(FILE *out, const struct row *w, bool first)
+/* The document of `compare --json` (docs/schemas/compare.schema.json). */
+static json_t *compare_json(const char *a, const char *b, const struct warnings *w, const struct row *rows,
+			    size_t n, unsigned sig)
 {
-	fprintf(out, "%s\n{\"config\":", first ? "" : ",");
-	bb_json_string(out, w->y->key);
-	json_num(out, "a_p50_ns", w->x->p50_ns, "%.3f");
-	json_num(out, "b_p50_ns", w->y->p50_ns, "%.3f");
-	json_num(out, "resolution_ns", w->res > 0 ? w->res : NAN, "%.3f");
-	json_num(out, "ratio", w->ratio, "%.6g");
-	json_num(out, "ratio_lo", w->lo, "%.6g");
-	json_num(out, "ratio_hi", w->hi, "%.6g");
-	json_num(out, "ratio_level", w->level, "%.4f");
-	json_num(out, "p_value", w->p, "%.6g");
-	fprintf(out, ",\"reps_a\":%zu,\"reps_b\":%zu,\"verdict\":\"%s\"}", w->na, w->nb, verdict_json[w->v]);
+	json_t *warn = json_array(), *cfgs = json_array();
+	int bad = !warn || !cfgs;
+
+	for (unsigned i = 0; i < w->n && !bad; i++)
+		bad |= json_array_append_new(warn, bb_json_str(w->msg[i]));
+	for (size_t i = 0; i < n && !bad; i++)
+		bad |= json_array_append_new(cfgs, row_json(&rows[i]));
+	if (bad) {
+		json_decref(warn);
+		json_decref(cfgs);
+		return NULL;
+	}
+	return json_pack("{s:s,s:o,s:o,s:o,s:s,s:f,s:i,s:s,s:o,s:I}", "schema", "barbench-compare/1",
+			 "a", bb_json_str(a), "b", bb_json_str(b), "warnings", warn, "test", "mann-whitney-u",
+			 "alpha", BB_COMPARE_ALPHA, "min_repetitions", BB_COMPARE_MIN_REPS,
+			 "interval", "pairwise-ratio order statistics (Hodges-Lehmann/Bauer), 95%",
+			 "configurations", cfgs, "significant", (json_int_t)sig);
 }
 
 static void print_text_row(FILE *out, const struct row *w)
@@ -332,21 +349,11 @@ int bb_compare(const char *a, const char *b, FILE *out, bool json, struct bb_dia
 		     "their differences are guarded by A's resolution only, or by none", b);
 
 	if (json) {
-		fprintf(out, "{\"a\":");
-		bb_json_string(out, a);
-		fprintf(out, ",\"b\":");
-		bb_json_string(out, b);
-		fprintf(out, ",\"warnings\":[");
-		for (unsigned i = 0; i < w->n; i++) {
-			fprintf(out, "%s", i ? "," : "");
-			bb_json_string(out, w->msg[i]);
+		err = bb_json_write(out, compare_json(a, b, w, rows, common, sig), 0);
+		if (err) {
+			bb_diag_set(d, err, "compare: %s", err == -ENOMEM ? "out of memory" : "writing the JSON failed");
+			goto out;
 		}
-		fprintf(out, "],\"test\":\"mann-whitney-u\",\"alpha\":%.2f,\"min_reps\":%d,"
-			"\"interval\":\"pairwise-ratio order statistics (Hodges-Lehmann/Bauer), 95%%\",\"configs\":[",
-			BB_COMPARE_ALPHA, BB_COMPARE_MIN_REPS);
-		for (size_t i = 0; i < common; i++)
-			print_json_row(out, &rows[i], !i);
-		fprintf(out, "],\"significant\":%u}\n", sig);
 	} else {
 		for (unsigned i = 0; i < w->n; i++)
 			fprintf(out, "warning: %s\n", w->msg[i]);

@@ -1598,7 +1598,7 @@ static int write_summary(FILE *f, void *arg)
 		return -ENOMEM;
 	}
 	json_object_set_new(root, "schema", json_string("barbench-summary/1"));
-	json_object_set_new(root, "study", json_string(r->study));
+	json_object_set_new(root, "study", bb_json_str(r->study));	/* cut to 63 bytes: maybe mid-character */
 	json_object_set_new(root, "configurations", cfgs);
 	for (size_t i = 0; i < r->cfg.n;) {
 		const struct bb_rec *g = r->sorted[i]->first;
@@ -1639,7 +1639,7 @@ static int write_summary(FILE *f, void *arg)
 				verdict = tied ? "tied" : "slower";
 				why = tied ? "not told apart from the fastest" : "slower than the fastest, by the statistics";
 			}
-			json_object_set_new(o, "device", json_string(c->first->device));
+			json_object_set_new(o, "device", bb_json_str(c->first->device));	/* any byte: not always UTF-8 */
 			json_object_set_new(o, "region", json_integer(c->first->region));
 			json_object_set_new(o, "policy", json_string(c->first->policy));
 			json_object_set_new(o, "params", json_string(c->first->params));

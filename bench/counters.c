@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "barbench/counters.h"
-#include "manifest.h"
 
 enum { GROUP_SW, GROUP_HW, GROUPS };
 
@@ -304,53 +303,4 @@ void bb_counters_close(struct bb_counters *c)
 		c->have[i] = false;
 	}
 	c->leader[GROUP_SW] = c->leader[GROUP_HW] = -1;
-}
-
-static void name_list(FILE *f, const char *key, const bool *flag)
-{
-	bool first = true;
-	int i;
-
-	for (i = 0; i < BB_CTR_COUNT; i++) {
-		if (!flag[i])
-			continue;
-		if (first)
-			fprintf(f, ",\"%s\":[", key);
-		fprintf(f, "%s\"%s\"", first ? "" : ",", defs[i].name);
-		first = false;
-	}
-	if (!first)
-		fputc(']', f);
-}
-
-void bb_counter_sample_json(FILE *f, const struct bb_counter_sample *s)
-{
-	bool any_missing = false;
-	int i;
-
-	fputc('{', f);
-	for (i = 0; i < BB_CTR_COUNT; i++) {
-		fprintf(f, "%s\"%s\":", i ? "," : "", defs[i].name);
-		if (s->have[i])
-			fprintf(f, "%llu", (unsigned long long)s->value[i]);
-		else
-			fputs("null", f);
-		any_missing |= !s->have[i];
-	}
-	if (any_missing) {
-		bool first = true;
-
-		fputs(",\"missing\":{", f);
-		for (i = 0; i < BB_CTR_COUNT; i++) {
-			if (s->have[i])
-				continue;
-			fprintf(f, "%s\"%s\":", first ? "" : ",", defs[i].name);
-			bb_json_string(f, s->why[i]);
-			first = false;
-		}
-		fputc('}', f);
-	}
-	name_list(f, "scaled", s->scaled);
-	name_list(f, "user_only", s->user_only);
-	fputc('}', f);
 }

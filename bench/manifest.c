@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@
 #define BB_SOURCE_DIR ""
 #endif
 
-#define MANIFEST_SCHEMA "barbench-manifest/1"
+#define MANIFEST_SCHEMA "barbench-manifest/2"
 
 /* ---- atomic write ------------------------------------------------------ */
 
@@ -159,71 +160,6 @@ int bb_write_atomic_buf(const char *path, const void *buf, size_t len, struct bb
 	struct buf_arg a = { buf, len };
 
 	return bb_write_atomic(path, write_buf, &a, d);
-}
-
-/* ---- JSON ---------------------------------------------------------------- */
-
-
-
-/*
- * Light check of a members fragment: starts with a key string, brackets
- * balance and nest, strings end, no control characters in strings, no
- * trailing comma.
- */
-static int check_fragment(const char *s, struct bb_diag *d)
-{
-	char stack[64];
-	size_t depth = 0, i, last = 0;
-	bool in_str = false, esc = false, seen = false;
-
-	for (i = 0; s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-			else if (c < 0x20)
-				return bb_diag_set(d, -EINVAL, "extra json @%zu: control character in a string", i);
-			continue;
-		}
-		if (isspace(c))
-			continue;
-		if (!seen && c != '"')
-			return bb_diag_set(d, -EINVAL, "extra json @%zu: members must start with a key string, not '%c'",
-					   i, c);
-		seen = true;
-		last = i;
-		switch (c) {
-		case '"':
-			in_str = true;
-			break;
-		case '{':
-		case '[':
-			if (depth == sizeof(stack))
-				return bb_diag_set(d, -EINVAL, "extra json @%zu: nested too deep", i);
-			stack[depth++] = c == '{' ? '}' : ']';
-			break;
-		case '}':
-		case ']':
-			if (!depth || stack[depth - 1] != c)
-				return bb_diag_set(d, -EINVAL, "extra json @%zu: unbalanced '%c'", i, c);
-			depth--;
-			break;
-		default:
-			break;
-		}
-	}
-	if (in_str)
-		return bb_diag_set(d, -EINVAL, "extra json: unterminated string");
-	if (depth)
-		return bb_diag_set(d, -EINVAL, "extra json: %zu bracket(s) left open", depth);
-	if (seen && s[last] == ',')
-		return bb_diag_set(d, -EINVAL, "extra json @%zu: trailing comma", last);
-	return 0;
 }
 
 /* ---- system information ---------------------------------------------- */
@@ -396,115 +332,66 @@ int bb_sysinfo_collect(struct bb_sysinfo *si, struct bb_diag *d)
 
 /* ---- manifest.json --------------------------------------------------- */
 
-struct manifest {
-	const struct bb_sysinfo *si;
-	const struct bb_tsc *tsc;
-	const struct bb_placement *pl;
-	int argc;
-	char **argv;
-	const char *extra;
-};
-
-static void member(FILE *f, const char *indent, const char *key, const char *val, bool last)
+json_t *bb_timer_json(const struct bb_tsc *t)
 {
-	fprintf(f, "%s\"%s\": ", indent, key);
-	bb_json_string(f, val);
-	fputs(last ? "\n" : ",\n", f);
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "source", bb_json_str(t->source),
+			 "freq_hz", isfinite(t->hz) ? json_integer((json_int_t)llround(t->hz)) : json_null(),
+			 "step_cycles", bb_json_u64(t->step_cycles), "resolution_ns", bb_json_num(bb_tsc_resolution_ns(t)),
+			 "empty_pair_ns", bb_json_num(bb_tsc_ns(t, t->empty_pair_cycles)),
+			 "end_instruction", bb_json_str(t->end[0] ? t->end : bb_tsc_end_name()));
+}
+
+static json_t *system_json(const struct bb_sysinfo *si)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:b,s:o,s:o}",
+			 "hostname", bb_json_str(si->hostname), "kernel_release", bb_json_str(si->kernel_release),
+			 "kernel_version", bb_json_str(si->kernel_version), "machine", bb_json_str(si->machine),
+			 "cpu_model", bb_json_str(si->cpu_model), "cpus_online", (json_int_t)si->cpus_online,
+			 "cpus_configured", (json_int_t)si->cpus_configured, "hypervisor", (int)si->hypervisor,
+			 "hypervisor_vendor", bb_json_str(si->hypervisor_vendor),
+			 "perf_event_paranoid", si->have_perf_event_paranoid ?
+			 json_integer(si->perf_event_paranoid) : json_null());
+}
+
+static json_t *build_json(const struct bb_sysinfo *si)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o}", "compiler", bb_json_str(si->compiler),
+			 "cflags", bb_json_str(si->cflags), "build_type", bb_json_str(si->build_type),
+			 "git_commit", bb_json_str(si->git_commit),
+			 "git_dirty", si->git_dirty < 0 ? json_null() : json_boolean(si->git_dirty));
+}
+
+static json_t *tsc_json(const struct bb_tsc *t)
+{
+	if (!t)
+		return json_null();
+	return json_pack("{s:o,s:o,s:b,s:o,s:o}",
+			 "freq_hz", isfinite(t->hz) ? json_integer((json_int_t)llround(t->hz)) : json_null(),
+			 "source", bb_json_str(t->source), "invariant", (int)t->invariant,
+			 "end_instruction", bb_json_str(t->end[0] ? t->end : bb_tsc_end_name()),
+			 "note", bb_json_str(t->note));
+}
+
+static json_t *placement_json(const struct bb_placement *pl)
+{
+	if (!pl)
+		return json_null();
+	return json_pack("{s:i,s:o,s:o,s:o}", "cpu", pl->cpu, "node", pl->node >= 0 ? json_integer(pl->node) : json_null(),
+			 "topology", bb_json_str(pl->topology), "how", bb_json_str(pl->how));
 }
 
 static int write_manifest(FILE *f, void *arg)
 {
-	const struct manifest *m = arg;
-	const struct bb_sysinfo *si = m->si;
-	const char *in = "    ";
-	int i;
-
-	fputs("{\n", f);
-	member(f, "  ", "schema", MANIFEST_SCHEMA, false);
-	member(f, "  ", "barbench_version", BB_VERSION_STRING, false);
-	member(f, "  ", "date_utc", si->date_utc, false);
-	fputs("  \"command_line\": [", f);
-	for (i = 0; i < m->argc; i++) {
-		if (i)
-			fputs(", ", f);
-		bb_json_string(f, m->argv[i]);
-	}
-	fputs("],\n", f);
-
-	fputs("  \"system\": {\n", f);
-	member(f, in, "hostname", si->hostname, false);
-	member(f, in, "kernel_release", si->kernel_release, false);
-	member(f, in, "kernel_version", si->kernel_version, false);
-	member(f, in, "machine", si->machine, false);
-	member(f, in, "cpu_model", si->cpu_model, false);
-	fprintf(f, "%s\"cpus_online\": %ld,\n", in, si->cpus_online);
-	fprintf(f, "%s\"cpus_configured\": %ld,\n", in, si->cpus_configured);
-	fprintf(f, "%s\"hypervisor\": %s,\n", in, si->hypervisor ? "true" : "false");
-	member(f, in, "hypervisor_vendor", si->hypervisor_vendor, false);
-	if (si->have_perf_event_paranoid)
-		fprintf(f, "%s\"perf_event_paranoid\": %d\n", in, si->perf_event_paranoid);
-	else
-		fprintf(f, "%s\"perf_event_paranoid\": null\n", in);
-	fputs("  },\n", f);
-
-	fputs("  \"build\": {\n", f);
-	member(f, in, "compiler", si->compiler, false);
-	member(f, in, "cflags", si->cflags, false);
-	member(f, in, "build_type", si->build_type, false);
-	member(f, in, "git_commit", si->git_commit, false);
-	fprintf(f, "%s\"git_dirty\": %s\n", in,
-		si->git_dirty < 0 ? "null" : si->git_dirty ? "true" : "false");
-	fputs("  },\n", f);
-
-	if (m->tsc) {
-		fputs("  \"tsc\": {\n", f);
-		fprintf(f, "%s\"freq_hz\": %.0f,\n", in, m->tsc->hz);
-		member(f, in, "source", m->tsc->source, false);
-		fprintf(f, "%s\"invariant\": %s,\n", in, m->tsc->invariant ? "true" : "false");
-		member(f, in, "end_instruction", m->tsc->end[0] ? m->tsc->end : bb_tsc_end_name(), false);
-		member(f, in, "note", m->tsc->note, true);
-		fputs("  },\n", f);
-		/* the clock as measured at the start of this command (issue: never assumed) */
-		fputs("  \"timer\": {\n", f);
-		member(f, in, "source", m->tsc->source, false);
-		fprintf(f, "%s\"freq_hz\": %.0f,\n", in, m->tsc->hz);
-		fprintf(f, "%s\"step_cycles\": %" PRIu64 ",\n", in, m->tsc->step_cycles);
-		fprintf(f, "%s\"resolution_ns\": %.3f,\n", in, bb_tsc_resolution_ns(m->tsc));
-		fprintf(f, "%s\"empty_pair_ns\": %.3f,\n", in, bb_tsc_ns(m->tsc, m->tsc->empty_pair_cycles));
-		member(f, in, "end_instruction", m->tsc->end[0] ? m->tsc->end : bb_tsc_end_name(), true);
-		fputs("  },\n", f);
-	} else {
-		fputs("  \"tsc\": null,\n", f);
-		fputs("  \"timer\": null,\n", f);
-	}
-
-	if (m->pl) {
-		fputs("  \"placement\": {\n", f);
-		fprintf(f, "%s\"cpu\": %d,\n", in, m->pl->cpu);
-		if (m->pl->node >= 0)
-			fprintf(f, "%s\"node\": %d,\n", in, m->pl->node);
-		else
-			fprintf(f, "%s\"node\": null,\n", in);
-		member(f, in, "topology", m->pl->topology, false);
-		member(f, in, "how", m->pl->how, true);
-		fputs("  }", f);
-	} else {
-		fputs("  \"placement\": null", f);
-	}
-	if (m->extra && *m->extra)
-		fprintf(f, ",\n  %s", m->extra);
-	fputs("\n}\n", f);
-	return ferror(f) ? -EIO : 0;
+	return bb_json_dump(f, arg, 1);
 }
 
 int bb_manifest_write(const char *dir, const struct bb_sysinfo *si, const struct bb_tsc *tsc,
-		      const struct bb_placement *pl, int argc, char **argv, const char *extra_json,
-		      struct bb_diag *d)
+		      const struct bb_placement *pl, int argc, char **argv, json_t *extra, struct bb_diag *d)
 {
 	struct bb_sysinfo own;
-	struct manifest m;
 	char path[PATH_MAX];
-	const char *extra = extra_json;
+	json_t *root, *cmd, *v;
+	const char *key;
 	int err, i;
 
 	if (!dir || !*dir)
@@ -516,24 +403,39 @@ int bb_manifest_write(const char *dir, const struct bb_sysinfo *si, const struct
 			return bb_diag_set(d, -EINVAL, "manifest: argv[%d] is NULL", i);
 	if (snprintf(path, sizeof(path), "%s/manifest.json", dir) >= (int)sizeof(path))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: directory name too long", dir);
-	if (extra) {
-		while (isspace((unsigned char)*extra))
-			extra++;
-		err = check_fragment(extra, d);
-		if (err) {
-			bb_diag_prefix(d, "%s", path);
-			return err;
-		}
-	}
+	if (extra && !json_is_object(extra))
+		return bb_diag_set(d, -EINVAL, "%s: the command's members are not a JSON object", path);
 	if (!si) {
 		bb_sysinfo_collect(&own, NULL);
 		si = &own;
 	}
-	m.si = si;
-	m.tsc = tsc;
-	m.pl = pl;
-	m.argc = argc;
-	m.argv = argv;
-	m.extra = extra;
-	return bb_write_atomic(path, write_manifest, &m, d);
+	cmd = json_array();
+	for (i = 0; cmd && i < argc; i++) {
+		if (json_array_append_new(cmd, bb_json_str(argv[i]))) {
+			json_decref(cmd);
+			cmd = NULL;
+		}
+	}
+	root = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "schema", MANIFEST_SCHEMA,
+			 "barbench_version", BB_VERSION_STRING, "date_utc", bb_json_str(si->date_utc),
+			 "command_line", cmd, "system", system_json(si), "build", build_json(si),
+			 "tsc", tsc_json(tsc), "timer", tsc ? bb_timer_json(tsc) : json_null(),
+			 "placement", placement_json(pl));
+	if (!root)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	/* then the command's own members: what ran, how far it got; never one of the above */
+	json_object_foreach(extra, key, v) {
+		if (json_object_get(root, key)) {
+			json_decref(root);
+			return bb_diag_set(d, -EINVAL, "%s: the command's member \"%s\" would replace the manifest's own",
+					   path, key);
+		}
+		if (json_object_set(root, key, v)) {
+			json_decref(root);
+			return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+		}
+	}
+	err = bb_write_atomic(path, write_manifest, root, d);
+	json_decref(root);
+	return err;
 }

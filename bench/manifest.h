@@ -62,17 +62,19 @@ int bb_sysinfo_collect(struct bb_sysinfo *si, struct bb_diag *d);
 
 
 /*
- * Write "@dir/manifest.json" atomically: schema, the system (@si; gathered
- * here when NULL), the build, the TSC (@tsc, null when NULL), the placement
- * (@pl, null when NULL), the exact command line (@argc, @argv as an array
- * of strings), and @extra_json, members of a JSON object to splice in
- * (e.g. "\"study\":\"x\"", NULL or "" for none).  @extra_json is checked
- * for balanced brackets, terminated strings and no stray leading or
- * trailing comma (-EINVAL otherwise), not parsed in full.  Returns 0 or a
- * negative errno with @d naming the file.
+ * Write "@dir/manifest.json" atomically (docs/schemas/manifest.schema.json):
+ * schema, the system (@si; gathered here when NULL), the build, the TSC
+ * (@tsc, null when NULL), the placement (@pl, null when NULL), the exact
+ * command line (@argc, @argv as an array of strings), then the members of
+ * the JSON object @extra (NULL: none; borrowed), the command's own: what ran
+ * and how far it got.  -EINVAL when @extra is not an object or a member of
+ * it would replace one of the above.  Returns 0 or a negative errno with @d
+ * naming the file.
  */
 int bb_manifest_write(const char *dir, const struct bb_sysinfo *si, const struct bb_tsc *tsc,
-		      const struct bb_placement *pl, int argc, char **argv, const char *extra_json,
-		      struct bb_diag *d);
+		      const struct bb_placement *pl, int argc, char **argv, json_t *extra, struct bb_diag *d);
+
+/* The clock as measured: source, freq_hz, step_cycles, resolution_ns, empty_pair_ns, end_instruction. */
+json_t *bb_timer_json(const struct bb_tsc *tsc);
 
 #endif

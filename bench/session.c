@@ -23,9 +23,9 @@ int bb_session_open(struct bb_session *s, const char *out, bool create, struct b
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = -1;
 	s->out = out;
-	s->skf = open_memstream(&s->skipped, &s->skipped_len);
-	s->faf = open_memstream(&s->failed, &s->failed_len);
-	if (!s->skf || !s->faf)
+	s->skipped = json_array();
+	s->failed = json_array();
+	if (!s->skipped || !s->failed)
 		return bb_diag_set(d, -ENOMEM, "out of memory");
 	if (!out)
 		return 0;
@@ -164,60 +164,66 @@ int bb_session_write_runs(struct bb_session *s, struct bb_diag *d)
 	return bb_write_atomic(path, write_lines, s, d);
 }
 
-static void entry(FILE *f, unsigned *n, const char *what, const char *key, const char *why)
+static void entry(struct bb_session *s, json_t *arr, const char *what, const char *key, const char *why)
 {
-	if (!f)
-		return;
-	fprintf(f, "%s{\"run\":", (*n)++ ? "," : "");
-	bb_json_string(f, what);
-	fprintf(f, ",\"%s\":", key);
-	bb_json_string(f, why);
-	fputc('}', f);
+	/* a lost entry is not silent: the manifest is then refused (bb_session_manifest) */
+	if (json_array_append_new(arr, json_pack("{s:o,s:o}", "run", bb_json_str(what), key, bb_json_str(why))))
+		s->lost = true;
 }
 
 void bb_session_skip(struct bb_session *s, const char *what, const char *why)
 {
-	entry(s->skf, &s->nskipped, what, "why", why);
+	s->nskipped++;
+	entry(s, s->skipped, what, "why", why);
 }
 
 void bb_session_fail(struct bb_session *s, const char *what, const char *error)
 {
-	entry(s->faf, &s->nfailed, what, "error", error);
+	s->nfailed++;
+	entry(s, s->failed, what, "error", error);
 }
 
-int bb_session_manifest(struct bb_session *s, int argc, char **argv, const char *extra, struct bb_diag *d)
+/* The counters this machine cannot count, each with why. */
+static json_t *counters_missing(const struct bb_session *s)
 {
-	char *all = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&all, &len);
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < BB_CTR_COUNT; i++) {
+		if (s->ctr.have[i])
+			continue;
+		if (json_object_set_new(o, bb_counter_name((enum bb_counter_id)i),
+					bb_json_str(s->ctr.why[i][0] ? s->ctr.why[i] : "not opened"))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+int bb_session_manifest(struct bb_session *s, int argc, char **argv, json_t *extra, struct bb_diag *d)
+{
+	json_t *all;
 	int err;
 
 	if (!s->out)
 		return 0;
-	if (!f)
-		return bb_diag_set(d, -ENOMEM, "out of memory");
-	fflush(s->skf);
-	fflush(s->faf);
-	fputs(extra && *extra ? extra : "\"tool\":\"barbench\"", f);
-	if (s->measuring) {
-		fprintf(f, ",\"tsc_overhead_cycles\":%llu,\"counters_missing\":{", (unsigned long long)s->overhead);
-		for (int i = 0, first = 1; i < BB_CTR_COUNT; i++) {
-			if (s->ctr.have[i])
-				continue;
-			fprintf(f, "%s\"%s\":", first ? "" : ",", bb_counter_name((enum bb_counter_id)i));
-			bb_json_string(f, s->ctr.why[i][0] ? s->ctr.why[i] : "not opened");
-			first = 0;
-		}
-		fputc('}', f);
+	if (s->lost)
+		return bb_diag_set(d, -ENOMEM, "out of memory: a skipped or failed run was not recorded");
+	all = extra ? json_deep_copy(extra) : json_pack("{s:s}", "tool", "barbench");
+	if (!json_is_object(all)) {
+		json_decref(all);
+		return bb_diag_set(d, extra ? -EINVAL : -ENOMEM, "manifest: the command's members are not a JSON object");
 	}
-	fprintf(f, ",\"skipped\":[%s],\"failed\":[%s]", s->skipped ? s->skipped : "", s->failed ? s->failed : "");
-	if (fclose(f)) {
-		free(all);
+	err = s->measuring && (json_object_set_new(all, "tsc_overhead_cycles", bb_json_u64(s->overhead)) ||
+			       json_object_set_new(all, "counters_missing", counters_missing(s)));
+	err |= json_object_set(all, "skipped", s->skipped) || json_object_set(all, "failed", s->failed);
+	if (err) {
+		json_decref(all);
 		return bb_diag_set(d, -ENOMEM, "out of memory");
 	}
 	err = bb_manifest_write(s->out, s->measuring ? &s->si : NULL, s->measuring ? &s->tsc : NULL,
 				s->measuring ? &s->pl : NULL, argc, argv, all, d);
-	free(all);
+	json_decref(all);
 	return err;
 }
 
@@ -226,12 +232,8 @@ void bb_session_close(struct bb_session *s)
 	bb_session_release_signals(s);
 	if (s->ctr_open)
 		bb_counters_close(&s->ctr);
-	if (s->skf)
-		fclose(s->skf);
-	if (s->faf)
-		fclose(s->faf);
-	free(s->skipped);
-	free(s->failed);
+	json_decref(s->skipped);
+	json_decref(s->failed);
 	for (size_t i = 0; i < s->nlines; i++)
 		free(s->lines[i]);
 	free(s->lines);

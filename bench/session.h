@@ -44,11 +44,10 @@ struct bb_session {
 	/* runs.csv: each row as a line, in order (a resumed folder's lines first, verbatim) */
 	char **lines;
 	size_t nlines, cap;
-	/* the manifest's "skipped" and "failed" members */
-	FILE *skf, *faf;
-	char *skipped, *failed;
-	size_t skipped_len, failed_len;
+	/* the manifest's "skipped" and "failed" members: arrays of {"run", "why"|"error"} */
+	json_t *skipped, *failed;
 	unsigned nskipped, nfailed;
+	bool lost;			/* one of them could not be recorded (out of memory) */
 	bool signals;
 	struct sigaction old_int, old_term;
 };
@@ -85,10 +84,11 @@ void bb_session_fail(struct bb_session *s, const char *what, const char *error);
 
 /*
  * manifest.json: the system, build, timer and placement, the exact command
- * line, then @extra (JSON members, no braces), the counters this machine
- * cannot count, and the skipped and failed runs.
+ * line, then the members of the JSON object @extra (borrowed; NULL:
+ * "tool":"barbench"), the counters this machine cannot count, and the
+ * skipped and failed runs.
  */
-int bb_session_manifest(struct bb_session *s, int argc, char **argv, const char *extra, struct bb_diag *d);
+int bb_session_manifest(struct bb_session *s, int argc, char **argv, json_t *extra, struct bb_diag *d);
 
 /* Signals released, counters closed, the lock dropped, memory freed. */
 void bb_session_close(struct bb_session *s);

@@ -7,6 +7,7 @@
 
 #include "barbench/policy.h"
 #include "cli.h"
+#include "json.h"
 #include "parse.h"
 
 static char *capture;
@@ -101,4 +102,15 @@ int bb_cli_param_add(const char *cmd, const char *arg, struct bb_param *params, 
 	params[*n].value = eq + 1;
 	(*n)++;
 	return 0;
+}
+
+int bb_cli_json(json_t *doc)
+{
+	int err = bb_json_write(stdout, doc, 0);
+
+	if (err == -ENOMEM)
+		return bb_cli_fail(BB_EXIT_FAIL, "out of memory building the JSON document");
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "writing standard output failed: %s", strerror(errno));
+	return BB_EXIT_OK;
 }

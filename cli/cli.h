@@ -52,6 +52,14 @@ int bb_cli_bad_option(const char *cmd, int c, const char *arg);
 /* Flush stdout and report a failed write (perf does this at exit). */
 int bb_cli_finish(int status);
 
+struct json_t;
+/*
+ * Print the document @doc (its "schema" member first) on stdout, one line,
+ * and free it: the --json output of every command (docs/results.md).  0, or
+ * the exit status after a message (NULL @doc: out of memory).
+ */
+int bb_cli_json(struct json_t *doc);
+
 int cmd_info(int argc, char **argv);
 void usage_info(void);
 struct bb_dev;

@@ -143,6 +143,42 @@ static int write_csv(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* The document of `advise --json` (docs/schemas/advise.schema.json). */
+static json_t *advise_json(const struct csv_arg *a, unsigned nv, const char *cost_model, const char *out)
+{
+	json_t *ch = json_array(), *ranked = json_array();
+	int bad = !ch || !ranked;
+
+	for (unsigned i = 1; i < nv && !bad; i++)
+		bad |= json_array_append_new(ch, json_pack("{s:s,s:o}", "change", a->v[i].name, "what",
+							   bb_json_str(a->v[i].what)));
+	for (size_t k = 0; k < a->nrows && !bad; k++) {
+		const struct row *w = &a->rows[k];
+		const struct variant *b = &a->v[0], *c = &a->v[w->v];
+
+		bad |= json_array_append_new(ranked, json_pack(
+			"{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I}", "rank", (json_int_t)k + 1,
+			"change", c->name, "page_size_bytes", bb_json_u64(a->pages[w->page]),
+			"policy", bb_json_str(a->reg->ops[w->pol]->name),
+			"predicted_before_ns", bb_json_num(b->pred[w->page][w->pol]),
+			"predicted_after_ns", bb_json_num(c->pred[w->page][w->pol]),
+			"predicted_gain_ns", bb_json_num(w->gain_pred),
+			"measured_before_ns", bb_json_num(b->meas[w->page][w->pol]),
+			"measured_after_ns", bb_json_num(c->meas[w->page][w->pol]),
+			"measured_gain_ns", bb_json_num(w->gain_meas),
+			"memslots_before", (json_int_t)b->slots[w->page][w->pol],
+			"memslots_after", (json_int_t)c->slots[w->page][w->pol]));
+	}
+	if (bad) {
+		json_decref(ch);
+		json_decref(ranked);
+		return NULL;
+	}
+	return json_pack("{s:s,s:o,s:I,s:o,s:o,s:o,s:o}", "schema", "barbench-advise/1", "layout",
+			 bb_json_str(a->layout), "region", (json_int_t)a->region, "cost_model", bb_json_str(cost_model),
+			 "out", out ? bb_json_str(out) : json_null(), "changes", ch, "ranked", ranked);
+}
+
 /* What the command line says. */
 struct advise_opts {
 	const char *layout, *profile_file, *cost_file, *out;
@@ -474,33 +510,11 @@ static void rank(struct actx *x)
 	qsort(x->rows, x->nrows, sizeof(*x->rows), cmp_row);
 }
 
-static void print_json(const struct actx *x)
+static int print_json(const struct actx *x)
 {
-	const struct variant *v = x->v;
+	struct csv_arg ca = { x->base.name, x->region, x->v, x->rows, x->nrows, x->o.pages, &x->reg };
 
-	printf("{\"layout\":");
-	bb_json_string(stdout, x->base.name);
-	printf(",\"region\":%" PRIu32 ",\"cost_model\":", x->region);
-	bb_json_string(stdout, x->cost.source);
-	printf(",\"changes\":[");
-	for (unsigned i = 1; i < x->nv; i++) {
-		printf("%s{\"change\":\"%s\",\"what\":", i > 1 ? "," : "", v[i].name);
-		bb_json_string(stdout, v[i].what);
-		putchar('}');
-	}
-	printf("],\"ranked\":[");
-	for (size_t k = 0; k < x->nrows; k++) {
-		const struct row *w = &x->rows[k];
-
-		printf("%s{\"change\":\"%s\",\"page_size\":%" PRIu64 ",\"policy\":\"%s\",\"predicted_before_ns\":%.3f,"
-		       "\"predicted_after_ns\":%.3f,\"predicted_gain_ns\":%.3f,\"measured_before_ns\":%.3f,"
-		       "\"measured_after_ns\":%.3f,\"measured_gain_ns\":%.3f,\"memslots_before\":%" PRIu32
-		       ",\"memslots_after\":%" PRIu32 "}", k ? "," : "", v[w->v].name, x->o.pages[w->page],
-		       x->reg.ops[w->pol]->name, v[0].pred[w->page][w->pol], v[w->v].pred[w->page][w->pol], w->gain_pred,
-		       v[0].meas[w->page][w->pol], v[w->v].meas[w->page][w->pol], w->gain_meas,
-		       v[0].slots[w->page][w->pol], v[w->v].slots[w->page][w->pol]);
-	}
-	printf("]}\n");
+	return bb_cli_json(advise_json(&ca, x->nv, x->cost.source, x->o.out));
 }
 
 static void print_text(const struct actx *x)
@@ -564,12 +578,12 @@ static int advise(struct actx *x)
 		if ((status = measure_variant(x, i)))
 			return status;
 	rank(x);
-	if (x->o.quiet)
-		;
-	else if (x->o.json)
-		print_json(x);
-	else
-		print_text(x);
+	if (x->o.quiet || x->o.json) {
+		if (x->o.out && (status = write_advise_csv(x)))
+			return status;
+		return x->o.quiet ? BB_EXIT_OK : print_json(x);
+	}
+	print_text(x);
 	return x->o.out ? write_advise_csv(x) : BB_EXIT_OK;
 }
 

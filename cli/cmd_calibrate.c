@@ -26,6 +26,7 @@
 #include "barbench/stats.h"
 #include "vfio_user.h"
 #include "cli.h"
+#include "progress.h"
 #include "session.h"
 
 void usage_calibrate(void)
@@ -38,7 +39,13 @@ void usage_calibrate(void)
 	       "over the median of a minimal reference loop reading the same memory (goal <= 1.05).\n"
 	       "Default device emu:layouts/nvme-msix-bar0, its first mappable region.\n"
 	       "--save writes the cost model (per-path trimmed means, setup per mapping) for\n"
-	       "run --cost, plan --cost and the budget policy.\n");
+	       "run --cost, plan --cost and the budget policy.\n"
+	       "\n"
+	       "  --json   print one JSON document instead of the table: the timer (timer.freq_hz,\n"
+	       "           the name the manifest uses), each path's figures, the dispatch ratio\n"
+	       "           (docs/results.md, docs/schemas/calibrate.schema.json)\n"
+	       "\n"
+	       "On a terminal, progress with an ETA goes to standard error (nothing on a pipe).\n");
 }
 
 struct path_fig {
@@ -47,7 +54,32 @@ struct path_fig {
 	enum bb_wl_kind kind;
 	struct bb_summary s;
 	bool ok;
+	char why[BB_DIAG_MAX];		/* !ok: why it was not measured */
 };
+
+/* One path of `calibrate --json`: its figures, or null figures and the error. */
+static json_t *path_json(const struct path_fig *f, bool reference)
+{
+	return json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o,s:o}", "path", f->name, "policy", f->policy,
+			 "reference", (int)reference, "p50_ns", f->ok ? bb_json_num(f->s.p50) : json_null(),
+			 "p99_ns", f->ok ? bb_json_num(f->s.p99) : json_null(),
+			 "ci95_lo_ns", f->ok ? bb_json_num(f->s.ci95_lo) : json_null(),
+			 "ci95_hi_ns", f->ok ? bb_json_num(f->s.ci95_hi) : json_null(),
+			 "error", f->ok ? json_null() : bb_json_str(f->why));
+}
+
+static json_t *ratios_json(const double *v, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n && a; i++) {
+		if (json_array_append_new(a, bb_json_num(v[i]))) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
 
 /* One path's distribution: the same pure-path measurement the cost model calibrates with. */
 static int measure(struct bb_dev *dev, const struct bb_region *r, const struct bb_range *mt, unsigned nmt,
@@ -93,7 +125,8 @@ static double loop_read_ns(void *const *ptrs, size_t n)
 /* Runner vs reference on the mapped offsets of lat-read under the given plan. */
 static int dispatch_ratio(struct bb_dev *dev, const struct bb_region *r, const struct bb_plan *plan,
 			  size_t samples, unsigned reps, const struct bb_tsc *tsc, uint64_t overhead,
-			  double *ratios, double *ref_p50, double *run_p50, double *loop_ns, struct bb_diag *d)
+			  double *ratios, double *ref_p50, double *run_p50, double *loop_ns, struct bb_progress *pr,
+			  size_t *step, struct bb_diag *d)
 {
 	struct bb_workload_spec spec;
 	struct bb_workload wl;
@@ -142,6 +175,7 @@ static int dispatch_ratio(struct bb_dev *dev, const struct bb_region *r, const s
 		struct bb_run_result res;
 		struct bb_summary a, b;
 
+		bb_progress_step(pr, (*step)++, "dispatch ratio, repetition %u", rep + 1);
 		bb_host_reference_read(ptrs, k, samples / 10, tsc, overhead, ns);	/* warm-up */
 		bb_host_reference_read(ptrs, k, samples, tsc, overhead, ns);
 		err = bb_summarize(ns, samples, &a);
@@ -174,35 +208,63 @@ static int write_cost(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* Everything calibrate works on, shared by its steps. */
+struct cal {
+	const char *device, *save;
+	uint64_t region, samples, reps, cpu;
+	bool has_region, has_cpu, json;
+	struct bb_dev *dev;
+	struct bb_region r;
+	bool have_r;
+	struct bb_range mt[2];
+	unsigned nmt;
+	struct bb_session ses;
+	const char *mapped_policy;
+	struct path_fig figs[4];
+	struct path_fig refs[2];	/* vfio-user only: the system-call trap path beside the message one */
+	char ref_device[320];
+	unsigned nref;
+	double ratios[64], ref[64], run[64], sorted[64], loop_ns;
+	struct bb_progress prog;	/* on a terminal: each step with an ETA */
+	size_t step;			/* the step in progress */
+	struct bb_diag d;
+};
+
 /*
  * vfio-user: the trap path is a message round trip.  Measure the pread/pwrite
  * trap path of the emulated device (the layout given with layout=, else the
  * default) in the same run, so the two costs are compared like for like.
- * Returns how many of @refs were measured; @name gets the device used.
+ * Returns how many of c->refs were measured; c->ref_device gets the device used.
  */
-static unsigned reference_traps(const struct bb_dev *dev, uint32_t index, size_t samples, const struct bb_tsc *tsc,
-				uint64_t overhead, struct path_fig *refs, char *name, size_t len)
+static unsigned reference_traps(struct cal *c)
 {
-	bool own = dev->has_layout && dev->layout.nr_regions;
+	bool own = c->dev->has_layout && c->dev->layout.nr_regions;
 	struct bb_dev *e = NULL;
 	struct bb_region rr;
 	struct bb_range mt[2];
 	struct bb_diag d;
 	unsigned nmt, n = 0;
 
-	snprintf(name, len, "emu:%s", own ? dev->layout.path : "layouts/nvme-msix-bar0");
-	if (bb_dev_open(name, &e, &d) || bb_dev_region(e, own ? index : e->index[0], &rr, NULL, NULL, &d)) {
-		fprintf(stderr, "barbench: calibrate: reference %s: %s\n", name, d.msg);
+	snprintf(c->ref_device, sizeof(c->ref_device), "emu:%s", own ? c->dev->layout.path : "layouts/nvme-msix-bar0");
+	if (bb_dev_open(c->ref_device, &e, &d) || bb_dev_region(e, own ? c->r.index : e->index[0], &rr, NULL, NULL, &d)) {
+		bb_progress_end(&c->prog);
+		fprintf(stderr, "barbench: calibrate: reference %s: %s\n", c->ref_device, d.msg);
 		bb_dev_close(e);
 		return 0;
 	}
 	nmt = bb_dev_must_trap(e, rr.index, mt);
 	for (unsigned i = 0; i < 2; i++) {
-		refs[i].ok = !measure(e, &rr, mt, nmt, &refs[i], samples, tsc, overhead, &d);
-		if (refs[i].ok)
+		struct path_fig *f = &c->refs[i];
+
+		bb_progress_step(&c->prog, c->step++, "%s (%s)", f->name, c->ref_device);
+		f->ok = !measure(e, &rr, mt, nmt, f, c->samples, &c->ses.tsc, c->ses.overhead, &d);
+		if (f->ok) {
 			n++;
-		else
-			fprintf(stderr, "barbench: calibrate: reference %s: %s\n", refs[i].name, d.msg);
+		} else {
+			bb_progress_end(&c->prog);
+			fprintf(stderr, "barbench: calibrate: reference %s: %s\n", f->name, d.msg);
+			bb_strcpy(f->why, sizeof(f->why), d.msg);
+		}
 	}
 	bb_region_free(&rr);
 	bb_dev_close(e);
@@ -216,7 +278,8 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int cmd_calibrate(int argc, char **argv)
+/* The options into @c; 0, or the exit status after a message. */
+static int cal_options(struct cal *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'D' },
@@ -228,214 +291,262 @@ int cmd_calibrate(int argc, char **argv)
 		{ "save", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *device = "emu:layouts/nvme-msix-bar0", *save = NULL;
-	uint64_t region = 0, samples = 200000, reps = 7, cpu = 0;
-	bool has_region = false, has_cpu = false, json = false;
-	struct path_fig figs[] = {
-		{ "mapped_read", "full", BB_WL_LAT_READ, { 0 }, false },
-		{ "mapped_write", "full", BB_WL_LAT_WRITE, { 0 }, false },
-		{ "trapped_read", "trap", BB_WL_LAT_READ, { 0 }, false },
-		{ "trapped_write", "trap", BB_WL_LAT_WRITE, { 0 }, false },
-	};
-	struct path_fig refs[] = {	/* vfio-user only: the system-call trap path beside the message one */
-		{ "pread_read", "trap", BB_WL_LAT_READ, { 0 }, false },
-		{ "pwrite_write", "trap", BB_WL_LAT_WRITE, { 0 }, false },
-	};
-	char ref_device[320] = "";
-	unsigned nref = 0;
-	double ratios[64], ref[64], run[64], sorted[64], loop_ns = 0;
-	struct bb_registry reg;
-	struct bb_dev *dev = NULL;
-	struct bb_region r;
-	struct bb_range mt[2];
-	unsigned nmt;
-	struct bb_session ses = { .lock_fd = -1 };
-	struct bb_placement pl;
-	struct bb_tsc tsc;
-	struct bb_plan plan;
-	struct bb_diag d;
-	uint64_t overhead;
-	const char *mapped_policy = "full";
-	int c, err, status = BB_EXIT_OK;
+	int o;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D': device = optarg; break;
+	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (o) {
+		case 'D': c->device = optarg; break;
 		case 'r':
-			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
+			if (bb_parse_u64(optarg, &c->region) || c->region > UINT32_MAX)
 				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --region %s: not a region index", optarg);
-			has_region = true;
+			c->has_region = true;
 			break;
 		case 'n':
-			if (bb_parse_u64(optarg, &samples) || samples < 100 || samples > 100000000)
+			if (bb_parse_u64(optarg, &c->samples) || c->samples < 100 || c->samples > 100000000)
 				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --samples %s: 100 to 100000000", optarg);
 			break;
 		case 'k':
-			if (bb_parse_u64(optarg, &reps) || !reps || reps > 64)
+			if (bb_parse_u64(optarg, &c->reps) || !c->reps || c->reps > 64)
 				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --reps %s: 1 to 64", optarg);
 			break;
 		case 'c':
-			if (bb_parse_u64(optarg, &cpu) || cpu > 65535)
+			if (bb_parse_u64(optarg, &c->cpu) || c->cpu > 65535)
 				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --cpu %s: not a CPU number", optarg);
-			has_cpu = true;
+			c->has_cpu = true;
 			break;
-		case 'j': json = true; break;
-		case 'S': save = optarg; break;
+		case 'j': c->json = true; break;
+		case 'S': c->save = optarg; break;
 		default:
-			return bb_cli_bad_option("calibrate", c, argv[optind - 1]);
+			return bb_cli_bad_option("calibrate", o, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return bb_cli_fail(BB_EXIT_USAGE, "calibrate: unexpected argument '%s'", argv[optind]);
-	err = bb_dev_open(device, &dev, &d);
+	return 0;
+}
+
+/* The device, its region (the first mappable one unless --region), the session; 0 or the exit status. */
+static int cal_open(struct cal *c)
+{
+	int err = bb_dev_open(c->device, &c->dev, &c->d);
+
 	if (err)
-		return bb_cli_fail(bb_cli_status(err), "calibrate: %s", d.msg);
-	if (!has_region) {
+		return bb_cli_fail(bb_cli_status(err), "calibrate: %s", c->d.msg);
+	if (!c->has_region) {
 		/* the first region that may be mmap'd */
 		err = -ENOENT;
-		for (uint32_t i = 0; i < dev->nr_regions && err; i++) {
-			if (bb_dev_region(dev, dev->index[i], &r, NULL, NULL, &d))
+		for (uint32_t i = 0; i < c->dev->nr_regions && err; i++) {
+			if (bb_dev_region(c->dev, c->dev->index[i], &c->r, NULL, NULL, &c->d))
 				continue;
-			if (bb_region_mappable_bytes(&r)) {
-				region = r.index;
+			if (bb_region_mappable_bytes(&c->r)) {
+				c->region = c->r.index;
 				err = 0;
 			}
-			bb_region_free(&r);
+			bb_region_free(&c->r);
 		}
-		if (err) {
-			bb_dev_close(dev);
-			return bb_cli_fail(BB_EXIT_USAGE, "calibrate: %s has no mappable region", device);
-		}
+		if (err)
+			return bb_cli_fail(BB_EXIT_USAGE, "calibrate: %s has no mappable region", c->device);
 	}
-	err = bb_dev_region(dev, (uint32_t)region, &r, NULL, NULL, &d);
-	if (err) {
-		bb_dev_close(dev);
-		return bb_cli_fail(bb_cli_status(err), "calibrate: %s", d.msg);
-	}
-	nmt = bb_dev_must_trap(dev, r.index, mt);
+	err = bb_dev_region(c->dev, (uint32_t)c->region, &c->r, NULL, NULL, &c->d);
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "calibrate: %s", c->d.msg);
+	c->have_r = true;
+	c->nmt = bb_dev_must_trap(c->dev, c->r.index, c->mt);
 	/* a session without a results folder: placement, the clock as measured, counters */
-	if (bb_session_open(&ses, NULL, false, &d) || bb_session_measure(&ses, has_cpu ? (int)cpu : -1, -1, &d)) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "calibrate: %s", d.msg);
-		goto out;
-	}
-	tsc = ses.tsc;
-	pl = ses.pl;
-	overhead = ses.overhead;
-	bb_registry_init(&reg);
-	{
-		struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = mt, .nr_must_trap = nmt };
+	if (bb_session_open(&c->ses, NULL, false, &c->d) ||
+	    bb_session_measure(&c->ses, c->has_cpu ? (int)c->cpu : -1, -1, &c->d))
+		return bb_cli_fail(BB_EXIT_FAIL, "calibrate: %s", c->d.msg);
+	return 0;
+}
 
-		err = bb_policy_run(&bb_policy_full, &r, &ctx, &plan, &d);
-		if (!err && !plan.applicable) {
-			bb_plan_free(&plan);
-			mapped_policy = "sparse";
-			err = bb_policy_run(&bb_policy_sparse, &r, &ctx, &plan, &d);
-		}
+/*
+ * The progress steps: the dispatch repetitions, the four paths, the two
+ * reference paths of a vfio-user device, the cost model of --save.
+ */
+static void cal_progress(struct cal *c)
+{
+	size_t n = c->reps + 4;
+
+	if (c->dev->ops->flags & BB_BACKEND_TRAP_MESSAGE)
+		n += 2;
+	if (c->save)
+		n++;
+	bb_progress_start(&c->prog, n, 0);
+}
+
+/* Dispatch ratio, the four paths, the references; 0 or the exit status. */
+static int cal_measure(struct cal *c)
+{
+	struct bb_policy_ctx ctx = { .page_size = 4096, .must_trap = c->mt, .nr_must_trap = c->nmt };
+	struct bb_plan plan;
+	int err;
+
+	err = bb_policy_run(&bb_policy_full, &c->r, &ctx, &plan, &c->d);
+	if (!err && !plan.applicable) {
+		bb_plan_free(&plan);
+		c->mapped_policy = "sparse";
+		err = bb_policy_run(&bb_policy_sparse, &c->r, &ctx, &plan, &c->d);
 	}
-	bb_registry_free(&reg);
-	if (err) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "calibrate: %s", d.msg);
-		goto out;
-	}
-	figs[0].policy = figs[1].policy = mapped_policy;
-	err = dispatch_ratio(dev, &r, &plan, samples, (unsigned)reps, &tsc, overhead, ratios, ref, run, &loop_ns, &d);
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "calibrate: %s", c->d.msg);
+	c->figs[0].policy = c->figs[1].policy = c->mapped_policy;
+	err = dispatch_ratio(c->dev, &c->r, &plan, c->samples, (unsigned)c->reps, &c->ses.tsc, c->ses.overhead,
+			     c->ratios, c->ref, c->run, &c->loop_ns, &c->prog, &c->step, &c->d);
 	bb_plan_free(&plan);
 	if (err) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "calibrate: dispatch: %s", d.msg);
-		goto out;
+		bb_progress_end(&c->prog);
+		return bb_cli_fail(BB_EXIT_FAIL, "calibrate: dispatch: %s", c->d.msg);
 	}
-	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
-		figs[i].ok = !measure(dev, &r, mt, nmt, &figs[i], samples, &tsc, overhead, &d);
-		if (!figs[i].ok)
-			fprintf(stderr, "barbench: calibrate: %s: %s\n", figs[i].name, d.msg);
-	}
-	if (dev->ops->flags & BB_BACKEND_TRAP_MESSAGE)
-		nref = reference_traps(dev, r.index, samples, &tsc, overhead, refs, ref_device, sizeof(ref_device));
-	memcpy(sorted, ratios, reps * sizeof(double));
-	qsort(sorted, reps, sizeof(double), cmp_double);
-	if (json) {
-		printf("{\"device\":");
-		bb_json_string(stdout, device);
-		printf(",\"region\":%" PRIu32 ",\"width_bytes\":4,\"samples\":%" PRIu64
-		       ",\"tsc_hz\":%.0f,\"tsc_source\":\"%s\",\"tsc_overhead_cycles\":%" PRIu64 ",\"cpu\":%d",
-		       r.index, samples, tsc.hz, tsc.source, overhead, pl.cpu);
-		printf(",\"timer\":{\"source\":\"%s\",\"freq_hz\":%.0f,\"step_cycles\":%" PRIu64 ",\"resolution_ns\":%.3f,"
-		       "\"empty_pair_ns\":%.3f,\"end_instruction\":\"%s\"}", tsc.source, tsc.hz, tsc.step_cycles,
-		       bb_tsc_resolution_ns(&tsc), bb_tsc_ns(&tsc, tsc.empty_pair_cycles), tsc.end);
-		for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
-			if (figs[i].ok)
-				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", figs[i].name, figs[i].s.p50,
-				       figs[i].name, figs[i].s.p99);
-		if (nref)
-			printf(",\"reference_device\":\"%s\"", ref_device);
-		for (size_t i = 0; i < 2 && nref; i++)
-			if (refs[i].ok)
-				printf(",\"%s_p50_ns\":%.2f,\"%s_p99_ns\":%.2f", refs[i].name, refs[i].s.p50,
-				       refs[i].name, refs[i].s.p99);
-		printf(",\"loop_read_ns\":%.3f", loop_ns);
-		printf(",\"dispatch_ratio_median\":%.4f,\"dispatch_ratio_min\":%.4f,\"dispatch_ratio_max\":%.4f,"
-		       "\"dispatch_ratios\":[", sorted[reps / 2], sorted[0], sorted[reps - 1]);
-		for (uint64_t i = 0; i < reps; i++)
-			printf("%s%.4f", i ? "," : "", ratios[i]);
-		printf("]}\n");
-	} else {
-		printf("barbench calibrate: %s region %" PRIu32 ", 4-byte accesses, %" PRIu64 " samples, CPU %d\n",
-		       device, r.index, samples, pl.cpu);
-		printf("  TSC %.1f MHz (%s), empty timing pair %" PRIu64 " cycles (subtracted)\n", tsc.hz / 1e6,
-		       tsc.source, overhead);
-		printf("  timer: one step is %" PRIu64 " cycles = %.2f ns (the resolution); a sample spans at least %d"
-		       " steps, batching accesses faster than that\n", tsc.step_cycles, bb_tsc_resolution_ns(&tsc),
-		       BB_MIN_STEPS_PER_SAMPLE);
-		printf("  %-14s %-7s %10s %10s %10s\n", "path", "policy", "p50_ns", "p99_ns", "ci95_ns");
-		for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
-			if (figs[i].ok)
-				printf("  %-14s %-7s %10.1f %10.1f %4.1f-%-5.1f\n", figs[i].name, figs[i].policy,
-				       figs[i].s.p50, figs[i].s.p99, figs[i].s.ci95_lo, figs[i].s.ci95_hi);
-		if (nref)
-			printf("  trapped_* above are vfio-user message round trips; the same accesses by\n"
-			       "  pread/pwrite on %s region %" PRIu32 ":\n", ref_device,
-			       dev->has_layout && dev->layout.nr_regions ? r.index : 0);
-		for (size_t i = 0; i < 2 && nref; i++)
-			if (refs[i].ok)
-				printf("  %-14s %-7s %10.1f %10.1f %4.1f-%-5.1f\n", refs[i].name, refs[i].policy,
-				       refs[i].s.p50, refs[i].s.p99, refs[i].s.ci95_lo, refs[i].s.ci95_hi);
-		if (refs[0].ok && figs[2].ok && figs[0].ok && refs[0].s.p50 > 0) {
-			/* a mapped read can time below one TSC tick: the ratio is then a lower bound */
-			double tick = 1e9 / tsc.hz, mapped = figs[0].s.p50 > tick ? figs[0].s.p50 : tick;
+	for (size_t i = 0; i < 4; i++) {
+		struct path_fig *f = &c->figs[i];
 
-			printf("  a read by message costs %.1fx a pread and %s%.0fx a mapped read (p50)\n",
-			       figs[2].s.p50 / refs[0].s.p50, figs[0].s.p50 > tick ? "" : "at least ",
-			       figs[2].s.p50 / mapped);
+		bb_progress_step(&c->prog, c->step++, "%s", f->name);
+		f->ok = !measure(c->dev, &c->r, c->mt, c->nmt, f, c->samples, &c->ses.tsc, c->ses.overhead, &c->d);
+		if (!f->ok) {
+			bb_progress_end(&c->prog);
+			fprintf(stderr, "barbench: calibrate: %s: %s\n", f->name, c->d.msg);
+			bb_strcpy(f->why, sizeof(f->why), c->d.msg);
 		}
-		char a[32], b[32];
-		double res_ns = bb_tsc_resolution_ns(&tsc);
-
-		printf("  loop reference: %.2f ns per 4-byte load;lfence (%u of them timed as a whole with\n"
-		       "    CLOCK_MONOTONIC): mapped_read above should be 0.5-2x of it\n", loop_ns, LOOP_LOADS);
-		/* one access per window here: a figure below one timer step is a bound, never a number */
-		bb_format_ns(a, sizeof(a), ref[0], res_ns);
-		bb_format_ns(b, sizeof(b), run[0], res_ns);
-		printf("  dispatch overhead: runner/reference ratio of median timed windows %.3f (min %.3f, max %.3f\n"
-		       "    over %" PRIu64 " alternating reps; goal <= 1.05); after subtracting the empty pair:\n"
-		       "    reference p50 %s, runner p50 %s (first rep, one access per window; timer step %.2f ns)\n",
-		       sorted[reps / 2], sorted[0], sorted[reps - 1], reps, a, b, res_ns);
 	}
-	if (save) {
-		struct bb_cost cost;
+	if (c->dev->ops->flags & BB_BACKEND_TRAP_MESSAGE)
+		c->nref = reference_traps(c);
+	memcpy(c->sorted, c->ratios, c->reps * sizeof(double));
+	qsort(c->sorted, c->reps, sizeof(double), cmp_double);
+	return 0;
+}
 
-		err = bb_cost_calibrate(dev, &r, mt, nmt, &tsc, overhead, samples, &cost, &d);
-		if (!err)
-			err = bb_write_atomic(save, write_cost, &cost, &d);
-		if (err)
-			status = bb_cli_fail(BB_EXIT_FAIL, "calibrate: --save %s: %s", save, d.msg);
-		else if (!json)
-			printf("  cost model written to %s\n", save);
+/* The document of `calibrate --json` (docs/schemas/calibrate.schema.json). */
+static json_t *cal_json(const struct cal *c)
+{
+	json_t *paths = json_array();
+	int bad = !paths;
+
+	for (size_t i = 0; i < 4 && !bad; i++)
+		bad |= json_array_append_new(paths, path_json(&c->figs[i], false));
+	for (size_t i = 0; i < 2 && c->nref && !bad; i++)
+		bad |= json_array_append_new(paths, path_json(&c->refs[i], true));
+	if (bad) {
+		json_decref(paths);
+		paths = NULL;
 	}
-out:
-	bb_session_close(&ses);
-	bb_region_free(&r);
-	bb_dev_close(dev);
+	return json_pack("{s:s,s:o,s:I,s:i,s:I,s:I,s:i,s:o,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o},s:o}",
+			 "schema", "barbench-calibrate/1", "device", bb_json_str(c->device),
+			 "region", (json_int_t)c->r.index, "width_bytes", 4, "samples", (json_int_t)c->samples,
+			 "repetitions", (json_int_t)c->reps, "cpu", c->ses.pl.cpu,
+			 "tsc_overhead_cycles", bb_json_u64(c->ses.overhead), "timer", bb_timer_json(&c->ses.tsc),
+			 "paths", paths, "reference_device", c->nref ? bb_json_str(c->ref_device) : json_null(),
+			 "loop_read_ns", bb_json_num(c->loop_ns), "dispatch_ratio",
+			 "median", bb_json_num(c->sorted[c->reps / 2]), "min", bb_json_num(c->sorted[0]),
+			 "max", bb_json_num(c->sorted[c->reps - 1]), "ratios", ratios_json(c->ratios, (unsigned)c->reps),
+			 "cost_file", c->save ? bb_json_str(c->save) : json_null());
+}
+
+static void print_path(const struct path_fig *f)
+{
+	if (f->ok)
+		printf("  %-14s %-7s %10.1f %10.1f %4.1f-%-5.1f\n", f->name, f->policy, f->s.p50, f->s.p99, f->s.ci95_lo,
+		       f->s.ci95_hi);
+}
+
+static void cal_print(const struct cal *c)
+{
+	const struct bb_tsc *tsc = &c->ses.tsc;
+	const struct path_fig *figs = c->figs, *refs = c->refs;
+	double res_ns = bb_tsc_resolution_ns(tsc);
+	char a[32], b[32];
+
+	printf("barbench calibrate: %s region %" PRIu32 ", 4-byte accesses, %" PRIu64 " samples, CPU %d\n",
+	       c->device, c->r.index, c->samples, c->ses.pl.cpu);
+	printf("  TSC %.1f MHz (%s), empty timing pair %" PRIu64 " cycles (subtracted)\n", tsc->hz / 1e6,
+	       tsc->source, c->ses.overhead);
+	printf("  timer: one step is %" PRIu64 " cycles = %.2f ns (the resolution); a sample spans at least %d"
+	       " steps, batching accesses faster than that\n", tsc->step_cycles, res_ns, BB_MIN_STEPS_PER_SAMPLE);
+	printf("  %-14s %-7s %10s %10s %10s\n", "path", "policy", "p50_ns", "p99_ns", "ci95_ns");
+	for (size_t i = 0; i < 4; i++)
+		print_path(&figs[i]);
+	if (c->nref)
+		printf("  trapped_* above are vfio-user message round trips; the same accesses by\n"
+		       "  pread/pwrite on %s region %" PRIu32 ":\n", c->ref_device,
+		       c->dev->has_layout && c->dev->layout.nr_regions ? c->r.index : 0);
+	for (size_t i = 0; i < 2 && c->nref; i++)
+		print_path(&refs[i]);
+	if (refs[0].ok && figs[2].ok && figs[0].ok && refs[0].s.p50 > 0) {
+		/* a mapped read can time below one TSC tick: the ratio is then a lower bound */
+		double tick = 1e9 / tsc->hz, mapped = figs[0].s.p50 > tick ? figs[0].s.p50 : tick;
+
+		printf("  a read by message costs %.1fx a pread and %s%.0fx a mapped read (p50)\n",
+		       figs[2].s.p50 / refs[0].s.p50, figs[0].s.p50 > tick ? "" : "at least ", figs[2].s.p50 / mapped);
+	}
+	printf("  loop reference: %.2f ns per 4-byte load;lfence (%u of them timed as a whole with\n"
+	       "    CLOCK_MONOTONIC): mapped_read above should be 0.5-2x of it\n", c->loop_ns, LOOP_LOADS);
+	/* one access per window here: a figure below one timer step is a bound, never a number */
+	bb_format_ns(a, sizeof(a), c->ref[0], res_ns);
+	bb_format_ns(b, sizeof(b), c->run[0], res_ns);
+	printf("  dispatch overhead: runner/reference ratio of median timed windows %.3f (min %.3f, max %.3f\n"
+	       "    over %" PRIu64 " alternating reps; goal <= 1.05); after subtracting the empty pair:\n"
+	       "    reference p50 %s, runner p50 %s (first rep, one access per window; timer step %.2f ns)\n",
+	       c->sorted[c->reps / 2], c->sorted[0], c->sorted[c->reps - 1], c->reps, a, b, res_ns);
+}
+
+/* --save: the cost model, calibrated and written atomically; 0 or the exit status. */
+static int cal_save(struct cal *c)
+{
+	struct bb_cost cost;
+	int err;
+
+	bb_progress_step(&c->prog, c->step++, "cost model (--save)");
+	err = bb_cost_calibrate(c->dev, &c->r, c->mt, c->nmt, &c->ses.tsc, c->ses.overhead, c->samples, &cost, &c->d);
+	if (!err)
+		err = bb_write_atomic(c->save, write_cost, &cost, &c->d);
+	bb_progress_end(&c->prog);
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "calibrate: --save %s: %s", c->save, c->d.msg);
+	if (!c->json)
+		printf("  cost model written to %s\n", c->save);
+	return 0;
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+	static struct cal ctx;
+	struct cal *c = &ctx;
+	int status;
+
+	memset(c, 0, sizeof(*c));
+	c->device = "emu:layouts/nvme-msix-bar0";
+	c->samples = 200000;
+	c->reps = 7;
+	c->mapped_policy = "full";
+	c->ses.lock_fd = -1;
+	c->figs[0] = (struct path_fig){ "mapped_read", "full", BB_WL_LAT_READ, { 0 }, false, "" };
+	c->figs[1] = (struct path_fig){ "mapped_write", "full", BB_WL_LAT_WRITE, { 0 }, false, "" };
+	c->figs[2] = (struct path_fig){ "trapped_read", "trap", BB_WL_LAT_READ, { 0 }, false, "" };
+	c->figs[3] = (struct path_fig){ "trapped_write", "trap", BB_WL_LAT_WRITE, { 0 }, false, "" };
+	c->refs[0] = (struct path_fig){ "pread_read", "trap", BB_WL_LAT_READ, { 0 }, false, "" };
+	c->refs[1] = (struct path_fig){ "pwrite_write", "trap", BB_WL_LAT_WRITE, { 0 }, false, "" };
+	status = cal_options(c, argc, argv);
+	if (!status)
+		status = cal_open(c);
+	if (!status) {
+		cal_progress(c);
+		status = cal_measure(c);
+	}
+	if (!status) {
+		/* the table while --save calibrates, the document once the cost file is written */
+		bb_progress_end(&c->prog);
+		if (!c->json)
+			cal_print(c);
+		if (c->save)
+			status = cal_save(c);
+		if (!status && c->json)
+			status = bb_cli_json(cal_json(c));
+	}
+	bb_progress_end(&c->prog);
+	bb_session_close(&c->ses);
+	if (c->have_r)
+		bb_region_free(&c->r);
+	bb_dev_close(c->dev);
 	return status;
 }

@@ -36,7 +36,10 @@ void usage_check(void)
 	       "\n"
 	       "Best: the applicable policy that exposes no must-trap range and traps the least\n"
 	       "hot-register weight (the layout's reads+writes per unit of work), then uses the\n"
-	       "fewest memslots, then the fewest mappings, then maps the most bytes.\n");
+	       "fewest memslots, then the fewest mappings, then maps the most bytes.\n"
+	       "\n"
+	       "  --json   one JSON document {schema, page_sizes_bytes, policies, layouts: [{layout,\n"
+	       "           description, results, verdicts}]} (docs/schemas/check.schema.json)\n");
 }
 
 /* One policy on one layout at one page size, summed over the layout's regions. */
@@ -51,9 +54,14 @@ struct cell {
 	unsigned nr_trapped;
 	const struct bb_layout_reg *trapped[MAX_TRAPPED];
 	unsigned nr_dropped;
-	char dropped[128];
+	char dropped[128];		/* the text: "BAR0#1,BAR2" */
+	struct {
+		uint32_t region;
+		int64_t area;		/* -1: the whole region is smaller than a page */
+	} drop[MAX_TRAPPED];		/* the first MAX_TRAPPED of them, for --json */
 	unsigned nr_exposed;
 	char exposed[128];
+	const char *exp[MAX_TRAPPED];	/* "msix-table", "msix-pba" */
 };
 
 static void append(char *buf, size_t len, const char *fmt, ...) BB_PRINTF(3, 4);
@@ -128,6 +136,10 @@ static int run_cell(const struct bb_dev *dev, const struct bb_region *regs_of_de
 				c->trapped[c->nr_trapped++] = regs[k];
 		}
 		for (uint32_t k = 0; k < p.nr_dropped; k++) {
+			if (c->nr_dropped < MAX_TRAPPED) {
+				c->drop[c->nr_dropped].region = rp->index;
+				c->drop[c->nr_dropped].area = rp->has_sparse ? (int64_t)p.dropped[k] : -1;
+			}
 			if (rp->has_sparse)
 				append(c->dropped, sizeof(c->dropped), "%s%s#%" PRIu32, c->nr_dropped ? "," : "",
 				       bb_region_index_name(rp->index, nm, sizeof(nm)), p.dropped[k]);
@@ -149,6 +161,8 @@ static int run_cell(const struct bb_dev *dev, const struct bb_region *regs_of_de
 
 					append(c->exposed, sizeof(c->exposed), "%s%s", c->nr_exposed ? "," : "",
 					       table ? "msix-table" : "msix-pba");
+					if (c->nr_exposed < MAX_TRAPPED)
+						c->exp[c->nr_exposed] = table ? "msix-table" : "msix-pba";
 					c->nr_exposed++;
 				}
 			}
@@ -266,55 +280,64 @@ static void print_text(const struct bb_layout *l, const struct cell *cells, unsi
 	}
 }
 
-static void print_json(const struct bb_layout *l, const struct cell *cells, unsigned nc,
-		       const uint64_t *pages, unsigned np, unsigned per)
+/* One cell of `check --json`: every member present; one that does not apply has its reason and null figures. */
+static json_t *cell_json(const struct cell *c)
 {
+	json_t *hot = json_array(), *drop = json_array(), *exp = json_array();
+	int bad = !hot || !drop || !exp;
+	bool ok = c->applicable;
+
+	for (unsigned k = 0; ok && k < c->nr_trapped && !bad; k++)
+		bad |= json_array_append_new(hot, bb_json_str(c->trapped[k]->name));
+	for (unsigned k = 0; ok && k < c->nr_dropped && k < MAX_TRAPPED && !bad; k++)
+		bad |= json_array_append_new(drop, json_pack("{s:I,s:o}", "region", (json_int_t)c->drop[k].region,
+							      "area", c->drop[k].area < 0 ? json_null() :
+							      json_integer(c->drop[k].area)));
+	for (unsigned k = 0; ok && k < c->nr_exposed && k < MAX_TRAPPED && !bad; k++)
+		bad |= json_array_append_new(exp, json_string(c->exp[k]));
+	if (bad) {
+		json_decref(hot);
+		json_decref(drop);
+		json_decref(exp);
+		return NULL;
+	}
+	return json_pack("{s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			 "page_size_bytes", bb_json_u64(c->page), "policy", bb_json_str(c->ops->name),
+			 "applicable", (int)ok, "reason", ok ? json_null() : bb_json_str(c->reason),
+			 "memslots", ok ? json_integer(c->memslots) : json_null(),
+			 "mappings", ok ? json_integer(c->mappings) : json_null(),
+			 "mapped_bytes", ok ? bb_json_u64(c->mapped) : json_null(),
+			 "total_bytes", bb_json_u64(c->total),
+			 "hot_weight_trapped", ok ? bb_json_u64(c->hot_weight) : json_null(),
+			 "trapped_hot_registers", hot, "dropped_areas", drop, "exposed_must_trap", exp);
+}
+
+/* One layout of `check --json`: its cells and a verdict per page size. */
+static json_t *layout_json(const struct bb_layout *l, const struct cell *cells, unsigned nc,
+			   const uint64_t *pages, unsigned np, unsigned per)
+{
+	json_t *res = json_array(), *ver = json_array();
+	int bad = !res || !ver;
 	char w[300];
 
-	printf("{\"layout\":");
-	bb_json_string(stdout, l->name);
-	printf(",\"results\":[");
-	for (unsigned i = 0; i < nc; i++) {
-		const struct cell *c = &cells[i];
-
-		printf("%s{\"page_size\":%" PRIu64 ",\"policy\":", i ? "," : "", c->page);
-		bb_json_string(stdout, c->ops->name);
-		if (!c->applicable) {
-			printf(",\"applicable\":false,\"reason\":");
-			bb_json_string(stdout, c->reason);
-			putchar('}');
-			continue;
-		}
-		printf(",\"applicable\":true,\"memslots\":%" PRIu32 ",\"mappings\":%" PRIu32
-		       ",\"mapped_bytes\":%" PRIu64 ",\"total_bytes\":%" PRIu64 ",\"hot_weight_trapped\":%" PRIu64
-		       ",\"trapped_hot_registers\":[", c->memslots, c->mappings, c->mapped, c->total, c->hot_weight);
-		for (unsigned k = 0; k < c->nr_trapped; k++) {
-			if (k)
-				putchar(',');
-			bb_json_string(stdout, c->trapped[k]->name);
-		}
-		printf("],\"dropped_areas\":");
-		bb_json_string(stdout, c->dropped);
-		printf(",\"exposed_must_trap\":");
-		bb_json_string(stdout, c->exposed);
-		putchar('}');
-	}
-	printf("],\"verdicts\":[");
-	for (unsigned pi = 0; pi < np; pi++) {
+	for (unsigned i = 0; i < nc && !bad; i++)
+		bad |= json_array_append_new(res, cell_json(&cells[i]));
+	for (unsigned pi = 0; pi < np && !bad; pi++) {
 		const struct cell *row = &cells[pi * per];
 		const struct cell *b = best_of(row, per);
 
 		why(w, sizeof(w), b, find_cell(row, per, "sparse"));
-		printf("%s{\"page_size\":%" PRIu64 ",\"policy\":", pi ? "," : "", pages[pi]);
-		if (b)
-			bb_json_string(stdout, b->ops->name);
-		else
-			printf("null");
-		printf(",\"why\":");
-		bb_json_string(stdout, w);
-		putchar('}');
+		bad |= json_array_append_new(ver, json_pack("{s:o,s:o,s:o}", "page_size_bytes", bb_json_u64(pages[pi]),
+							    "policy", b ? bb_json_str(b->ops->name) : json_null(),
+							    "why", bb_json_str(w)));
 	}
-	printf("]}");
+	if (bad) {
+		json_decref(res);
+		json_decref(ver);
+		return NULL;
+	}
+	return json_pack("{s:o,s:o,s:o,s:o}", "layout", bb_json_str(l->name), "description", bb_json_str(l->desc),
+			 "results", res, "verdicts", ver);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -380,6 +403,26 @@ static int open_layout(const char *name, struct bb_dev **dev, struct bb_region *
 	return 0;
 }
 
+/* The document of `check --json`: the page sizes and policies checked, then every layout (takes @layouts). */
+static json_t *check_doc(const struct bb_registry *reg, const uint64_t *pages, unsigned np, json_t *layouts)
+{
+	json_t *ps = json_array(), *pol = json_array();
+	int bad = !ps || !pol;
+
+	for (unsigned i = 0; i < np && !bad; i++)
+		bad |= json_array_append_new(ps, bb_json_u64(pages[i]));
+	for (unsigned i = 0; i < reg->n && !bad; i++)
+		bad |= json_array_append_new(pol, bb_json_str(reg->ops[i]->name));
+	if (bad) {
+		json_decref(ps);
+		json_decref(pol);
+		json_decref(layouts);
+		return NULL;
+	}
+	return json_pack("{s:s,s:o,s:o,s:o}", "schema", "barbench-check/1", "page_sizes_bytes", ps, "policies", pol,
+			 "layouts", layouts);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -393,6 +436,7 @@ int cmd_check(int argc, char **argv)
 	unsigned np = 3, nl = 0;
 	struct bb_registry reg;
 	struct bb_diag d;
+	json_t *layouts = NULL;
 	bool json = false;
 	int c, status = BB_EXIT_OK;
 
@@ -432,7 +476,7 @@ int cmd_check(int argc, char **argv)
 		return bb_cli_fail(BB_EXIT_FAIL, "check: no layouts in %s", BB_LAYOUT_DIR);
 	}
 	if (json)
-		putchar('[');
+		layouts = json_array();
 	else
 		printf("barbench check: %u layout%s, %u page size%s, %u policies\n", nl, nl == 1 ? "" : "s",
 		       np, np == 1 ? "" : "s", reg.n);
@@ -467,9 +511,10 @@ int cmd_check(int argc, char **argv)
 		if (err) {
 			status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL : bb_cli_status(err), "check: %s", d.msg);
 		} else if (json) {
-			if (li)
-				putchar(',');
-			print_json(&dev->layout, cells, nc, pages, np, reg.n);
+			if (json_array_append_new(layouts, layout_json(&dev->layout, cells, nc, pages, np, reg.n))) {
+				json_decref(layouts);
+				layouts = NULL;	/* out of memory: said when printed */
+			}
 		} else {
 			print_text(&dev->layout, cells, nc, pages, np, reg.n);
 		}
@@ -478,8 +523,10 @@ int cmd_check(int argc, char **argv)
 		if (err)
 			break;
 	}
-	if (json)
-		printf("]\n");
+	if (json && status == BB_EXIT_OK)
+		status = bb_cli_json(check_doc(&reg, pages, np, layouts));
+	else
+		json_decref(layouts);
 	bb_registry_free(&reg);
 	return status;
 }

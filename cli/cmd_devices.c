@@ -33,9 +33,10 @@ void usage_devices(void)
 	       "function when it is opened); nothing is mapped, read or written in its BARs.\n"
 	       "A device whose IOMMU group another process holds is listed with the reason.\n"
 	       "\n"
-	       "  --json   an array of {bdf, vendor, device, class, driver, iommu_group, numa_node,\n"
-	       "           iommu, vfio_api, iommufd_built, iommufd_note, msix, regions (as\n"
-	       "           barbench info --json)} or {bdf, error}\n"
+	       "  --json   one JSON document {schema, note, devices: [{bdf, error, vendor, device,\n"
+	       "           class, driver, iommu_group, numa_node, iommu, vfio_api, iommufd_built,\n"
+	       "           iommufd_note, msix, regions}]}; a device not opened has its error and\n"
+	       "           nulls (docs/schemas/devices.schema.json)\n"
 	       "\n"
 	       "How each device was opened: iommufd (/dev/iommu and the device's cdev) where\n"
 	       "the kernel has it and barbench was built with Linux >= 6.6 headers, else the\n"
@@ -128,19 +129,46 @@ static int regions_of(struct bb_dev *dev, struct bb_region *out, uint32_t *n, st
 	return 0;
 }
 
-static void json_msix(const struct bb_layout_msix *m)
+static json_t *json_msix(const struct bb_layout_msix *m)
 {
-	if (!m->present) {
-		printf("null");
-		return;
-	}
-	printf("{\"vectors\":%" PRIu32 ",\"table_region\":%" PRIu32 ",\"table_offset\":%" PRIu64
-	       ",\"table_bytes\":%" PRIu64 ",\"pba_region\":%" PRIu32 ",\"pba_offset\":%" PRIu64 ",\"pba_bytes\":%" PRIu64 "}",
-	       m->vectors, m->table_region, m->table_offset, bb_msix_table_bytes(m->vectors), m->pba_region,
-	       m->pba_offset, bb_msix_pba_bytes(m->vectors));
+	if (!m->present)
+		return json_null();
+	return json_pack("{s:I,s:I,s:o,s:o,s:I,s:o,s:o}", "vectors", (json_int_t)m->vectors,
+			 "table_region", (json_int_t)m->table_region, "table_offset", bb_json_u64(m->table_offset),
+			 "table_size_bytes", bb_json_u64(bb_msix_table_bytes(m->vectors)),
+			 "pba_region", (json_int_t)m->pba_region, "pba_offset", bb_json_u64(m->pba_offset),
+			 "pba_size_bytes", bb_json_u64(bb_msix_pba_bytes(m->vectors)));
 }
 
-static int list_one(const char *bdf, bool json, bool first)
+/* One device of `devices --json`: every member present; a device not opened has its error and nulls. */
+static json_t *json_device(const char *bdf, const char *error, struct bb_dev *dev, const struct bb_region *regs,
+			   uint32_t n)
+{
+	const struct bb_vfio_sysfs *s = dev ? bb_vfio_sysfs_of(dev) : NULL;
+	json_t *a = json_array();
+
+	for (uint32_t i = 0; i < n && a; i++) {
+		if (json_array_append_new(a, bb_region_json(&regs[i]))) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	if (!s)
+		return json_pack("{s:o,s:o,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:o}", "bdf", bb_json_str(bdf),
+				 "error", bb_json_str(error), "vendor", "device", "class", "driver", "iommu_group",
+				 "numa_node", "iommu", "vfio_api", "iommufd_built", "iommufd_note", "msix", "regions", a);
+	return json_pack("{s:o,s:n,s:I,s:I,s:I,s:o,s:I,s:I,s:o,s:s,s:b,s:o,s:o,s:o}", "bdf", bb_json_str(bdf), "error",
+			 "vendor", (json_int_t)s->vendor, "device", (json_int_t)s->device,
+			 "class", (json_int_t)s->class_code, "driver", bb_json_str(s->driver),
+			 "iommu_group", (json_int_t)s->group, "numa_node", (json_int_t)s->numa_node,
+			 "iommu", bb_json_str(bb_vfio_iommu_mode(dev)),
+			 "vfio_api", *bb_vfio_iommufd_note(dev) ? "container" : "iommufd",
+			 "iommufd_built", (int)bb_vfio_iommufd_built(), "iommufd_note", bb_json_str(bb_vfio_iommufd_note(dev)),
+			 "msix", json_msix(&dev->layout.msix), "regions", a);
+}
+
+/* One device: a text block, or its entry appended to @arr (with --json). */
+static int list_one(const char *bdf, json_t *arr)
 {
 	struct bb_region regs[BB_DEV_MAX_REGIONS];
 	char spec[64];
@@ -157,38 +185,14 @@ static int list_one(const char *bdf, bool json, bool first)
 			bb_dev_close(dev);
 	}
 	if (err) {
-		if (json) {
-			printf("%s{\"bdf\":", first ? "" : ",");
-			bb_json_string(stdout, bdf);
-			printf(",\"error\":");
-			bb_json_string(stdout, d.msg);
-			putchar('}');
-		} else {
+		if (arr)
+			json_array_append_new(arr, json_device(bdf, d.msg, NULL, NULL, 0));
+		else
 			printf("%s  (not opened: %s)\n", bdf, d.msg);
-		}
 		return err;
 	}
-	if (json) {
-		const struct bb_vfio_sysfs *s = bb_vfio_sysfs_of(dev);
-
-		printf("%s{\"bdf\":", first ? "" : ",");
-		bb_json_string(stdout, bdf);
-		printf(",\"vendor\":%u,\"device\":%u,\"class\":%" PRIu32 ",\"driver\":", s->vendor, s->device, s->class_code);
-		bb_json_string(stdout, s->driver);
-		printf(",\"iommu_group\":%d,\"numa_node\":%d,\"iommu\":", s->group, s->numa_node);
-		bb_json_string(stdout, bb_vfio_iommu_mode(dev));
-		printf(",\"vfio_api\":\"%s\",\"iommufd_built\":%s,\"iommufd_note\":",
-		       *bb_vfio_iommufd_note(dev) ? "container" : "iommufd", bb_vfio_iommufd_built() ? "true" : "false");
-		bb_json_string(stdout, bb_vfio_iommufd_note(dev));
-		printf(",\"msix\":");
-		json_msix(&dev->layout.msix);
-		printf(",\"regions\":[");
-		for (uint32_t i = 0; i < n; i++) {
-			if (i)
-				putchar(',');
-			bb_region_print_json(stdout, &regs[i]);
-		}
-		printf("]}");
+	if (arr) {
+		json_array_append_new(arr, json_device(bdf, NULL, dev, regs, n));
 	} else {
 		bb_devices_head(dev);
 		for (uint32_t i = 0; i < n; i++) {
@@ -219,8 +223,9 @@ int cmd_devices(int argc, char **argv)
 	static char bdfs[MAX_DEVICES][BB_BDF_LEN];
 	unsigned n = 0, failed = 0;
 	struct bb_diag d;
+	json_t *arr = NULL;
 	bool json = false;
-	int c;
+	int c, status;
 
 	optind = 1;
 	opterr = 0;
@@ -235,13 +240,13 @@ int cmd_devices(int argc, char **argv)
 	if (bb_vfio_list("/sys", bdfs, MAX_DEVICES, &n, &d)) {
 		/* no PCI bus at all: nothing is bound, say why */
 		if (json)
-			printf("[]\n");
-		else
-			printf("no PCI device is bound to a VFIO driver (%s)\n", d.msg);
+			return bb_cli_json(json_pack("{s:s,s:o,s:[]}", "schema", "barbench-devices/1",
+						     "note", bb_json_str(d.msg), "devices"));
+		printf("no PCI device is bound to a VFIO driver (%s)\n", d.msg);
 		return BB_EXIT_OK;
 	}
 	if (json)
-		putchar('[');
+		arr = json_array();
 	else if (!n)
 		printf("no PCI device is bound to a VFIO driver; bind one as root with:\n"
 		       "  modprobe vfio-pci\n"
@@ -249,13 +254,21 @@ int cmd_devices(int argc, char **argv)
 		       "  echo BDF > /sys/bus/pci/devices/BDF/driver/unbind    # when a driver holds it\n"
 		       "  echo BDF > /sys/bus/pci/drivers_probe\n");
 	for (unsigned i = 0; i < n; i++) {
-		int err = list_one(bdfs[i], json, i == 0);
+		int err = list_one(bdfs[i], arr);
 
 		failed += err && err != -EBUSY;	/* held by a VMM: listed with the reason, not a failure */
 	}
-	if (json)
-		printf("]\n");
-	return failed ? BB_EXIT_FAIL : BB_EXIT_OK;
+	status = failed ? BB_EXIT_FAIL : BB_EXIT_OK;
+	if (json) {
+		/* an array that lost an entry (out of memory) is not printed as if whole */
+		if (json_array_size(arr) != n) {
+			json_decref(arr);
+			arr = NULL;
+		}
+		c = bb_cli_json(json_pack("{s:s,s:n,s:o}", "schema", "barbench-devices/1", "note", "devices", arr));
+		status = status ? status : c;
+	}
+	return status;
 }
 
 /* What the layout says a region reports, when it differs from what the device reports. */

@@ -13,9 +13,12 @@
 #include "barbench/backend.h"
 #include "manifest.h"
 #include "cli.h"
+#include "json.h"
 #include "options.h"
 
 static const struct bb_opt dump_opts[] = {
+	{ "json", BB_OPT_KEY(1), NULL, NULL, "print one JSON document instead: each region's file, its size and its\n"
+				    "must-trap ranges (docs/results.md, docs/schemas/dump.schema.json)" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -52,16 +55,41 @@ static int write_blob(FILE *f, void *arg)
 	return fwrite(b->p, 1, b->n, f) == b->n ? 0 : -EIO;
 }
 
+/* One region of `dump --json`: the file written, its size, the ranges plan --must-trap wants. */
+static json_t *dump_json(const struct bb_region *r, const char *path, size_t len, const struct bb_range *mt,
+			 unsigned nmt)
+{
+	json_t *a = json_array();
+	char nm[32];
+
+	for (unsigned k = 0; k < nmt && a; k++) {
+		if (json_array_append_new(a, json_pack("{s:o,s:o}", "offset", bb_json_u64(mt[k].offset),
+							"size_bytes", bb_json_u64(mt[k].size)))) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	return json_pack("{s:I,s:s,s:o,s:I,s:o}", "index", (json_int_t)r->index,
+			 "name", bb_region_index_name(r->index, nm, sizeof(nm)), "file", bb_json_str(path),
+			 "size_bytes", (json_int_t)len, "must_trap", a);
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	const char *spec, *dir, *val;
 	struct bb_dev *dev;
 	struct bb_diag d;
+	json_t *regions = NULL;
+	bool json = false;
 	int c, err, status = BB_EXIT_OK;
 
-	while ((c = bb_opt_next(&st, argc, argv, &dump_help, &val)) != -1)
-		return c == -2 ? st.status : bb_cli_fail(BB_EXIT_FAIL, "dump: option %d not handled", c);
+	while ((c = bb_opt_next(&st, argc, argv, &dump_help, &val)) != -1) {
+		if (c == BB_OPT_KEY(1))
+			json = true;
+		else
+			return c == -2 ? st.status : bb_cli_fail(BB_EXIT_FAIL, "dump: option %d not handled", c);
+	}
 	if (argc - optind != 2)
 		return bb_cli_fail(BB_EXIT_USAGE, "dump: want DEVICE DIR (see barbench dump --help)");
 	spec = argv[optind];
@@ -71,7 +99,10 @@ int cmd_dump(int argc, char **argv)
 	err = bb_dev_open(spec, &dev, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "dump: %s", d.msg);
-	printf("%s -> %s/\n", spec, dir);
+	if (json)
+		regions = json_array();
+	else
+		printf("%s -> %s/\n", spec, dir);
 	for (uint32_t i = 0; i < dev->nr_regions && status == BB_EXIT_OK; i++) {
 		struct bb_region r;
 		struct bb_range mt[2];
@@ -92,6 +123,12 @@ int cmd_dump(int argc, char **argv)
 		err = bb_write_atomic(path, write_blob, &b, &d);
 		if (err) {
 			status = bb_cli_fail(BB_EXIT_FAIL, "dump: %s", d.msg);
+		} else if (json) {
+			nmt = bb_dev_must_trap(dev, r.index, mt);
+			if (json_array_append_new(regions, dump_json(&r, path, len, mt, nmt))) {
+				json_decref(regions);
+				regions = NULL;	/* out of memory: said when printed */
+			}
 		} else {
 			printf("  %s  %-6s %4zu bytes", path, bb_region_index_name(r.index, nm, sizeof(nm)), len);
 			nmt = bb_dev_must_trap(dev, r.index, mt);
@@ -104,5 +141,9 @@ int cmd_dump(int argc, char **argv)
 		bb_region_free(&r);
 	}
 	bb_dev_close(dev);
+	if (json && status == BB_EXIT_OK)
+		return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o}", "schema", "barbench-dump/1", "device", bb_json_str(spec),
+					     "folder", bb_json_str(dir), "regions", regions));
+	json_decref(regions);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include "barbench/region.h"
 #include "vfio.h"
 #include "cli.h"
+#include "json.h"
 
 #define MAX_REGION_INFO (1u << 20)
 
@@ -28,7 +29,8 @@ void usage_info(void)
 	       "                      reports, MSI-X from its config space; see barbench devices)\n"
 	       "  --region-info FILE  raw bytes of one VFIO_DEVICE_GET_REGION_INFO answer\n"
 	       "  --region N          only region N of DEVICE\n"
-	       "  --json              JSON: one object for FILE, an array for DEVICE\n"
+	       "  --json              one JSON document: {schema, device, file, regions: [...]}\n"
+	       "                      (docs/results.md, docs/schemas/info.schema.json)\n"
 	       "\n"
 	       "Exit status: 0 ok, 2 bad input (the message names the byte offset or file:line).\n");
 }
@@ -49,14 +51,14 @@ static int info_file(const char *path, bool json)
 	if (err)
 		return bb_cli_fail(BB_EXIT_USAGE, "%s", d.msg);
 	if (json) {
-		bb_region_print_json(stdout, &r);
-		putchar('\n');
+		err = bb_cli_json(json_pack("{s:s,s:n,s:o,s:[o]}", "schema", "barbench-info/1", "device",
+					    "file", bb_json_str(path), "regions", bb_region_json(&r)));
 	} else {
 		printf("%s:\n", path);
 		bb_region_print(stdout, &r, "");
 	}
 	bb_region_free(&r);
-	return BB_EXIT_OK;
+	return err;
 }
 
 static void print_layout_head(const struct bb_layout *l)
@@ -135,7 +137,8 @@ static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 {
 	struct bb_dev *dev;
 	struct bb_diag d;
-	bool found = false, first = true, from_layout;
+	json_t *regions = NULL;
+	bool found = false, from_layout;
 	int err, status = BB_EXIT_OK;
 
 	err = bb_dev_open(spec, &dev, &d);
@@ -143,7 +146,7 @@ static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 		return bb_cli_fail(bb_cli_status(err), "info: %s", d.msg);
 	from_layout = dev->ops->flags & BB_BACKEND_FROM_LAYOUT;
 	if (json)
-		putchar('[');
+		regions = json_array();
 	else if (from_layout)
 		print_layout_head(&dev->layout);
 	else
@@ -156,15 +159,14 @@ static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 		found = true;
 		err = bb_dev_region(dev, dev->index[i], &r, NULL, NULL, &d);
 		if (err) {
-			if (json)
-				printf("]\n");
 			status = bb_cli_fail(BB_EXIT_FAIL, "info: %s", d.msg);
 			goto out;
 		}
 		if (json) {
-			if (!first)
-				putchar(',');
-			bb_region_print_json(stdout, &r);
+			if (json_array_append_new(regions, bb_region_json(&r))) {
+				json_decref(regions);
+				regions = NULL;	/* out of memory: said when printed */
+			}
 		} else {
 			bb_region_print(stdout, &r, "");
 			if (from_layout)
@@ -172,17 +174,19 @@ static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 			else
 				print_fronted(dev, &r);
 		}
-		first = false;
 		bb_region_free(&r);
 	}
-	if (json)
-		printf("]\n");
-	if (one && !found)
+	if (one && !found) {
 		status = bb_cli_fail(BB_EXIT_USAGE, "info: %s: no region %" PRIu32, spec, only);
-	else if (!json && !bb_vfio_layout_path(dev) && dev->real_hw)
+	} else if (json) {
+		status = bb_cli_json(json_pack("{s:s,s:o,s:n,s:o}", "schema", "barbench-info/1", "device",
+					       bb_json_str(spec), "file", "regions", regions));
+		regions = NULL;	/* json_pack took it */
+	} else if (!json && !bb_vfio_layout_path(dev) && dev->real_hw)
 		printf("no layout: barbench run reads nothing of this device; give vfio:BDF?layout=FILE "
 		       "(layouts/README.md) to name what is safe to read\n");
 out:
+	json_decref(regions);
 	bb_dev_close(dev);
 	return status;
 }

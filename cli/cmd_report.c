@@ -8,12 +8,13 @@
 
 #include "analysis.h"
 #include "cli.h"
+#include "json.h"
 #include "parse.h"
 #include "barbench/result.h"
 
 void usage_report(void)
 {
-	printf("usage: barbench report DIR [--no-figures] [--svg] [--device-read-ns N] [--device-write-ns N]\n"
+	printf("usage: barbench report DIR [--no-figures] [--svg] [--device-read-ns N] [--device-write-ns N] [--json]\n"
 	       "\n"
 	       "Rebuild DIR/report.md and DIR/figures/ from DIR's raw results (runs.csv, samples/,\n"
 	       "plans.csv, manifest.json) without running anything.  Figures are PNG; --svg adds\n"
@@ -24,6 +25,10 @@ void usage_report(void)
 	       "time comes from the layout (read_ns=, write_ns=) or these options (1 to 1e9 ns;\n"
 	       "default 500, after pcie-bench's 8-byte read median of 466 ns).\n"
 	       "\n"
+	       "  --json   print one JSON document instead of the report's path: the paths of\n"
+	       "           report.md, summary.json (the verdicts) and figures/, and the warning\n"
+	       "           if any (docs/results.md)\n"
+	       "\n"
 	       "Exit status: 0 written; 1 a failure (the folder is locked by a running study, a\n"
 	       "write failed); 2 bad input (a malformed results folder, a bad option).\n");
 }
@@ -33,6 +38,7 @@ int cmd_report(int argc, char **argv)
 	struct bb_diag d;
 	struct bb_report_opts o = { .figures = true };
 	const char *dir = NULL;
+	bool json = false;
 	int err, lock_fd;
 
 	for (int i = 1; i < argc; i++) {
@@ -51,6 +57,8 @@ int cmd_report(int argc, char **argv)
 			o.figures = false;
 		else if (!strcmp(argv[i], "--svg"))
 			o.svg = true;
+		else if (!strcmp(argv[i], "--json"))
+			json = true;
 		else if (argv[i][0] == '-' || dir)
 			return bb_cli_fail(BB_EXIT_USAGE, "report: unexpected argument '%s' (see barbench report --help)", argv[i]);
 		else
@@ -67,6 +75,17 @@ int cmd_report(int argc, char **argv)
 		return bb_cli_fail(bb_cli_status(err), "report: %s", d.msg);
 	if (d.msg[0])
 		fprintf(stderr, "barbench: report: warning: %s\n", d.msg);
+	if (json) {
+		char rep[4096], sum[4096], fig[4096];
+
+		snprintf(rep, sizeof(rep), "%s/report.md", dir);
+		snprintf(sum, sizeof(sum), "%s/summary.json", dir);
+		snprintf(fig, sizeof(fig), "%s/figures", dir);
+		return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-report/1",
+					     "folder", bb_json_str(dir), "report", bb_json_str(rep), "summary", bb_json_str(sum),
+					     "figures", o.figures ? bb_json_str(fig) : json_null(),
+					     "warning", d.msg[0] ? bb_json_str(d.msg) : json_null()));
+	}
 	printf("report: %s/report.md\n", dir);
 	return BB_EXIT_OK;
 }

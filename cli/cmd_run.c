@@ -36,7 +36,7 @@ void usage_run(void)
 	printf("usage: barbench run --device DEVICE [--region N] --out DIR [--policy LIST|all]\n"
 	       "                    [--page-size LIST] [--workload LIST] [--width W] [--samples N]\n"
 	       "                    [--warmup N] [--cpu N] [--runner host|guest] [--param KEY=VALUE]...\n"
-	       "                    [--policy-path F.so]... [--must-trap O:L]... [--allow-writes]\n"
+	       "                    [--policy-path F.so]... [--must-trap O:L]... [--allow-writes] [--json]\n"
 	       "\n"
 	       "Measure every combination of policy, page size and workload on one region.\n"
 	       "\n"
@@ -68,6 +68,9 @@ void usage_run(void)
 	       "  --param KEY=VALUE   a policy parameter (span=1 for merged), or the guest runner's\n"
 	       "                      ioeventfd=1: doorbell writes in trapped windows served by\n"
 	       "                      KVM_IOEVENTFD without an exit (they never reach the device)\n"
+	       "  --json              print one JSON document instead of the table: the folder,\n"
+	       "                      whether every run is in, each run's figures, what was skipped\n"
+	       "                      (docs/results.md); printed whenever the manifest is written\n"
 	       "\n"
 	       "Guest runs record guest_exec: \"emulated\" when a guest ALU loop runs more than\n"
 	       "50x slower than on the host; such guest figures are not representative of bare\n"
@@ -126,6 +129,54 @@ struct skipped {
 	char why[BB_DIAG_MAX];
 };
 
+/* One run of `run --json`: what it measured, per access, and where its samples are. */
+static json_t *row_json(const struct bb_run_row *r, const char *out)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", out, r->id);
+	return json_pack("{s:o,s:o,s:o,s:I,s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:I,s:I,s:o}",
+			 "id", bb_json_str(r->id), "policy", bb_json_str(r->policy), "params", bb_json_str(r->params),
+			 "page_size_bytes", (json_int_t)r->page_size,
+			 "workload", bb_json_str(r->workload), "op", r->op, "width_bytes", (json_int_t)r->width,
+			 "samples", (json_int_t)r->s.n, "p50_ns", bb_json_num(r->s.p50), "p99_ns", bb_json_num(r->s.p99),
+			 "ci95_lo_ns", bb_json_num(r->s.ci95_lo), "ci95_hi_ns", bb_json_num(r->s.ci95_hi),
+			 "resolution_ns", r->resolution_ns > 0 ? bb_json_num(r->resolution_ns) : json_null(),
+			 "below_resolution", (int)(r->resolution_ns > 0 && r->s.p50 < r->resolution_ns),
+			 "ops_s", bb_json_num(r->ops_s), "trapped_share", bb_json_num(r->trapped_share),
+			 "memslots", (json_int_t)r->memslots, "mappings", (json_int_t)r->mappings,
+			 "samples_file", bb_json_str(path));
+}
+
+/*
+ * The document of `run --json` (docs/schemas/run.schema.json): where the
+ * results are, whether every run is in, and each run's figures; skipped
+ * runs as the manifest has them (@skipped, borrowed).
+ */
+static json_t *run_json(const char *out, const char *device, uint32_t region, const char *runner, bool complete,
+			const char *stop_why, const struct bb_run_row *rows, size_t n, json_t *skipped,
+			const struct bb_runner_probe *probe, bool guest)
+{
+	char csv[4096], man[4096];
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n && a; i++) {
+		if (json_array_append_new(a, row_json(&rows[i], out))) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	snprintf(csv, sizeof(csv), "%s/runs.csv", out);
+	snprintf(man, sizeof(man), "%s/manifest.json", out);
+	return json_pack("{s:s,s:o,s:o,s:o,s:b,s:o,s:o,s:I,s:s,s:o,s:O,s:o}", "schema", "barbench-run/1",
+			 "folder", bb_json_str(out), "runs_csv", bb_json_str(csv), "manifest", bb_json_str(man),
+			 "complete", (int)complete, "stopped", stop_why[0] ? bb_json_str(stop_why) : json_null(),
+			 "device", bb_json_str(device), "region", (json_int_t)region, "runner", runner, "runs", a,
+			 "skipped", skipped,
+			 "guest", guest ? json_pack("{s:s,s:s,s:o}", "mode", probe->mode, "exec", probe->exec,
+						    "exec_ratio", bb_json_num(probe->exec_ratio)) : json_null());
+}
+
 /* What the command line says. */
 struct run_opts {
 	const char *device, *out, *runner_name, *cost_file, *profile_file;
@@ -138,6 +189,7 @@ struct run_opts {
 	bool has_region, has_cpu, ioeventfd, has_ioeventfd;
 	bool allow_writes;	/* real devices: --allow-writes */
 	bool force;		/* --out may hold results: replace them */
+	bool json;		/* --json: the document on stdout, not the table */
 };
 
 /* The matrix the options expand to: policies x page sizes x workloads, on one runner. */
@@ -255,6 +307,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		{ "profile", required_argument, NULL, 'F' },
 		{ "allow-writes", no_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, err;
@@ -277,6 +330,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o)
 		case 'R': o->runner_name = optarg; break;
 		case 'A': o->allow_writes = true; break;
 		case 'f': o->force = true; break;
+		case 'j': o->json = true; break;
 		case 'r': case 'W': case 'n': case 'b': case 'u': case 'c':
 			if ((err = parse_number(o, c, optarg)))
 				return err;
@@ -475,6 +529,7 @@ static int build_workloads(struct rctx *x)
 static int open_session(struct rctx *x, int argc, char **argv)
 {
 	const struct run_opts *o = &x->o;
+	json_t *extra;
 	char rp[4096];
 	struct stat sb;
 	struct bb_diag d;
@@ -498,7 +553,10 @@ static int open_session(struct rctx *x, int argc, char **argv)
 	x->skipped = calloc(x->total, sizeof(*x->skipped));
 	if (!x->rows || !x->skipped)
 		return bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-	if (bb_session_manifest(&x->ses, argc, argv, "\"tool\":\"barbench run\",\"complete\":false,\"runs\":0", &d))
+	extra = json_pack("{s:s,s:b,s:i}", "tool", "barbench run", "complete", 0, "runs", 0);
+	err = bb_session_manifest(&x->ses, argc, argv, extra, &d);
+	json_decref(extra);
+	if (err)
 		return bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
 	return 0;
 }
@@ -601,66 +659,68 @@ static void run_matrix(struct rctx *x)
 }
 
 /* The guest runner's members of the manifest: how guest code executes here. */
-static void manifest_guest(FILE *ex, const struct rctx *x)
+static json_t *manifest_guest(const struct rctx *x)
 {
 	const struct bb_runner_probe *p = &x->m.probe;
 
-	fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
-		"\"guest_note\":", p->exec, p->exec_ratio, p->mode, x->o.ioeventfd ? "true" : "false");
-	bb_json_string(ex, !strcmp(p->exec, "emulated") ?
-		       "guest instructions are emulated on this host (a guest ALU loop runs guest_exec_ratio "
-		       "times slower than natively): guest figures are not representative of bare metal" :
-		       "guest instructions run natively");
+	return json_pack("{s:s,s:o,s:s,s:b,s:s}", "guest_exec", p->exec, "guest_exec_ratio", bb_json_num(p->exec_ratio),
+			 "guest_mode", p->mode, "ioeventfd", (int)x->o.ioeventfd, "guest_note",
+			 !strcmp(p->exec, "emulated") ?
+			 "guest instructions are emulated on this host (a guest ALU loop runs guest_exec_ratio times "
+			 "slower than natively): guest figures are not representative of bare metal" :
+			 "guest instructions run natively");
 }
 
-/* For the manifest: how a vfio: device was opened (iommufd, or the legacy container and why); nothing for others. */
-static void manifest_vfio(FILE *ex, const struct bb_dev *dev)
+/* For the manifest: how a vfio: device was opened (iommufd, or the legacy container and why); NULL for others. */
+static json_t *manifest_vfio(const struct bb_dev *dev)
 {
 	if (!bb_vfio_iommu_mode(dev))
-		return;
-	fprintf(ex, ",\"vfio\":{\"iommu\":\"%s\",\"api\":\"%s\",\"iommufd_built\":%s,\"iommufd_note\":",
-		bb_vfio_iommu_mode(dev), *bb_vfio_iommufd_note(dev) ? "container" : "iommufd",
-		bb_vfio_iommufd_built() ? "true" : "false");
-	bb_json_string(ex, bb_vfio_iommufd_note(dev));
-	fputc('}', ex);
+		return NULL;
+	return json_pack("{s:{s:s,s:s,s:b,s:o}}", "vfio", "iommu", bb_vfio_iommu_mode(dev), "api",
+			 *bb_vfio_iommufd_note(dev) ? "container" : "iommufd", "iommufd_built",
+			 (int)bb_vfio_iommufd_built(), "iommufd_note", bb_json_str(bb_vfio_iommufd_note(dev)));
 }
 
 /*
  * The manifest: what ran, where, how it was timed (the session adds what was
- * skipped and why).  -ENOMEM (status set) when it could not be built.
+ * skipped and why); with --json, the document on stdout once it is written.
+ * -ENOMEM (status set) when it could not be built.
  */
 static int write_manifest(struct rctx *x, int argc, char **argv)
 {
-	char *extra = NULL;
-	size_t extra_len = 0;
-	FILE *ex = open_memstream(&extra, &extra_len);
+	json_t *extra, *more;
 	struct bb_diag d;
+	int err;
 
-	if (!ex) {
+	extra = json_pack("{s:s,s:o,s:I,s:I,s:s,s:I,s:I,s:I,s:b,s:o}", "tool", "barbench run", "device",
+			  bb_json_str(x->o.device), "region", (json_int_t)x->t.rgn.index,
+			  "host_page_size_bytes", (json_int_t)sysconf(_SC_PAGESIZE), "runner", x->m.runner->name,
+			  "samples_per_run", (json_int_t)x->o.samples, "warmup_per_run", (json_int_t)x->o.warmup,
+			  "runs", (json_int_t)x->nrows, "complete", (int)x->complete,
+			  "stopped", x->stop_why[0] ? bb_json_str(x->stop_why) : json_null());
+	if (extra && (more = manifest_vfio(x->t.dev)) && json_object_update_new(extra, more)) {
+		json_decref(extra);
+		extra = NULL;
+	}
+	if (extra && (x->m.runner->flags & BB_RUNNER_IN_GUEST) && json_object_update_new(extra, manifest_guest(x))) {
+		json_decref(extra);
+		extra = NULL;
+	}
+	if (!extra) {
 		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		return -ENOMEM;
 	}
-	fprintf(ex, "\"tool\":\"barbench run\",\"device\":");
-	bb_json_string(ex, x->o.device);
-	fprintf(ex, ",\"region\":%" PRIu32 ",\"host_page_size\":%ld,\"runner\":\"%s\","
-		"\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64 ",\"runs\":%zu,\"complete\":%s",
-		x->t.rgn.index, sysconf(_SC_PAGESIZE), x->m.runner->name, x->o.samples, x->o.warmup, x->nrows,
-		x->complete ? "true" : "false");
-	manifest_vfio(ex, x->t.dev);
-	if (x->m.runner->flags & BB_RUNNER_IN_GUEST)
-		manifest_guest(ex, x);
-	if (x->stop_why[0]) {
-		fprintf(ex, ",\"stopped\":");
-		bb_json_string(ex, x->stop_why);
+	if (bb_session_manifest(&x->ses, argc, argv, extra, &d)) {
+		if (x->status == BB_EXIT_OK)
+			x->status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
+	} else if (x->o.json) {
+		/* the folder is what the manifest says, whatever the exit status: the document says it too */
+		err = bb_cli_json(run_json(x->o.out, x->o.device, x->t.rgn.index, x->m.runner->name, x->complete,
+					   x->stop_why, x->rows, x->nrows, x->ses.skipped, &x->m.probe,
+					   x->m.runner->flags & BB_RUNNER_IN_GUEST));
+		x->status = x->status ? x->status : err;
 	}
-	if (fclose(ex)) {
-		free(extra);
-		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		return -ENOMEM;
-	}
-	if (bb_session_manifest(&x->ses, argc, argv, extra, &d) && x->status == BB_EXIT_OK)
-		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
-	free(extra);
+	json_decref(extra);
 	return 0;
 }
 
@@ -735,7 +795,7 @@ int cmd_run(int argc, char **argv)
 		run_matrix(&x);
 		if (!write_manifest(&x, argc, argv)) {
 			report_stop(&x);
-			if (x.status == BB_EXIT_OK)
+			if (x.status == BB_EXIT_OK && !x.o.json)
 				print_results(&x);
 		}
 		status = x.status;

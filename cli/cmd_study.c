@@ -41,15 +41,21 @@
 
 void usage_study(void)
 {
-	printf("usage: barbench study FILE --out DIR [--max-runs N] [--no-report] [--no-figures]\n"
-	       "       barbench study --resume DIR [--max-runs N] [--no-report] [--no-figures]\n"
+	printf("usage: barbench study FILE --out DIR [--max-runs N] [--no-report] [--no-figures] [--json]\n"
+	       "       barbench study --resume DIR [--max-runs N] [--no-report] [--no-figures] [--json]\n"
 	       "\n"
 	       "Run the matrix a study file names (studies/README.md) into DIR: runs.csv,\n"
 	       "samples/, plans.csv, manifest.json, study.txt, then report.md and figures/.\n"
 	       "Interrupted (Ctrl-C, SIGTERM, kill): what finished is kept and the manifest says\n"
 	       "the study is incomplete; --resume DIR runs only what is missing. A run that\n"
 	       "fails is recorded in the manifest and the study goes on.\n"
-	       "  --max-runs N   stop after N runs, as if interrupted (run a study in slices)\n");
+	       "  --max-runs N   stop after N runs, as if interrupted (run a study in slices)\n"
+	       "  --no-report    no report.md, figures or summary.json (barbench report DIR makes them)\n"
+	       "  --no-figures   report.md and summary.json without the figures\n"
+	       "  --json         print one JSON document instead of the results line: the folder, how\n"
+	       "                 many runs, whether every one is in, and the paths of manifest.json,\n"
+	       "                 runs.csv, report.md and summary.json (the verdicts: docs/results.md);\n"
+	       "                 printed whenever the manifest is written\n");
 }
 
 /* One (device, region) of the study, opened and described. */
@@ -226,6 +232,7 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 		snprintf(what, sizeof(what), "advise %s", tg[t].name);
 		/* advise writes into this folder: never through a symlink planted there */
 		if (!lstat(dir, &sb) && bb_real_dir(dir, &dd)) {
+			fprintf(stderr, "barbench: study: advise skipped: %s\n", dd.msg);
 			bb_session_fail(ses, what, dd.msg);
 			continue;
 		}
@@ -237,6 +244,7 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 			continue;
 		}
 		if (status) {
+			fprintf(stderr, "barbench: study: advise failed: %s\n", why);
 			bb_session_fail(ses, what, why);
 			continue;
 		}
@@ -270,6 +278,9 @@ struct sctx {
 	char **argv;
 	const char *file, *out;
 	bool resume, report, figures, tty;
+	bool json;			/* --json: the document on stdout, not the results line */
+	bool manifest_ok, reported;	/* the final manifest, the report and summary.json written */
+	bool complete;			/* ... and what the manifest says */
 	uint64_t max_runs;
 	struct bb_study *st;
 	struct target *tg;
@@ -383,20 +394,15 @@ static int study_load(struct sctx *x)
 		free(text);
 		if (!x->err) {
 			/* before the first run: the folder says which study owns it, even after kill -9 */
-			char *extra = NULL;
-			size_t el = 0;
-			FILE *ex = open_memstream(&extra, &el);
+			json_t *extra = json_pack("{s:s,s:o,s:s,s:s,s:b}", "tool", "barbench study", "study",
+						  bb_json_str(x->st->name), "study_file", "study.txt",
+						  "study_hash", x->study_hash, "complete", 0);
 
-			if (!ex) {
+			if (!extra)
 				x->err = bb_diag_set(&x->d, -ENOMEM, "out of memory");
-			} else {
-				fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
-				bb_json_string(ex, x->st->name);
-				fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"complete\":false", x->study_hash);
-				fclose(ex);
+			else
 				x->err = bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d);
-				free(extra);
-			}
+			json_decref(extra);
 		}
 		if (x->err) {
 			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
@@ -821,6 +827,34 @@ static int study_loop(struct sctx *x)
 	return 0;
 }
 
+/* A path in the results folder, as a JSON string. */
+static json_t *in_folder(const char *out, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", out, name);
+	return bb_json_str(path);
+}
+
+/*
+ * The document of `study --json` (docs/schemas/study.schema.json): where the
+ * results are and how far the study got; the verdicts are in summary.json.
+ */
+static json_t *study_json(const struct sctx *x)
+{
+	const char *why = x->stopped > 0 ? (x->stopped == SIGINT ? "SIGINT" : "SIGTERM") :
+			  x->stopped < 0 ? "--max-runs" : NULL;
+
+	return json_pack("{s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "schema", "barbench-study/1",
+			 "folder", bb_json_str(x->out), "study", bb_json_str(x->st->name), "complete", (int)x->complete,
+			 "interrupted_by", why ? json_string(why) : json_null(),
+			 "matrix_runs", (json_int_t)x->njobs, "measured_runs", (json_int_t)x->ses.nlines,
+			 "failed_runs", (json_int_t)x->ses.nfailed, "skipped_runs", (json_int_t)x->ses.nskipped,
+			 "manifest", in_folder(x->out, "manifest.json"), "runs_csv", in_folder(x->out, "runs.csv"),
+			 "report", x->reported ? in_folder(x->out, "report.md") : json_null(),
+			 "summary", x->reported ? in_folder(x->out, "summary.json") : json_null());
+}
+
 /* The manifest, advise, the report, and what to tell the user. */
 static int study_finish(struct sctx *x)
 {
@@ -836,31 +870,36 @@ static int study_finish(struct sctx *x)
 	if (x->status == BB_EXIT_OK && !x->stopped && x->st->advise)
 		run_advise(x->st, x->tg, x->nt, x->out, &x->ses);
 	{
-		char *extra = NULL;
-		size_t el = 0;
-		FILE *ex;
+		bool complete = (!x->stopped || x->late) && !x->failed && x->status == BB_EXIT_OK;
+		json_t *extra = json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:b,s:o,s:I}", "tool", "barbench study",
+					  "study", bb_json_str(x->st->name), "study_file", "study.txt",
+					  "study_hash", x->study_hash, "matrix_runs", (json_int_t)x->njobs,
+					  "measured_runs", (json_int_t)x->ses.nlines, "complete", (int)complete,
+					  "interrupted_by", x->stopped > 0 ? json_string(x->stopped == SIGINT ? "SIGINT" : "SIGTERM") :
+					  x->stopped < 0 ? json_string("--max-runs") : json_null(),
+					  "host_page_size_bytes", (json_int_t)sysconf(_SC_PAGESIZE));
 
-		ex = open_memstream(&extra, &el);
-		if (ex) {
-			size_t measured = x->ses.nlines;
-			bool complete = (!x->stopped || x->late) && !x->failed && x->status == BB_EXIT_OK;
-
-			fprintf(ex, "\"tool\":\"barbench study\",\"study\":");
-			bb_json_string(ex, x->st->name);
-			fprintf(ex, ",\"study_file\":\"study.txt\",\"study_hash\":\"%s\",\"matrix_runs\":%zu,\"measured_runs\":%zu,\"complete\":%s,"
-				"\"interrupted_by\":%s,\"host_page_size\":%ld", x->study_hash, x->njobs, measured,
-				complete ? "true" : "false", x->stopped > 0 ? (x->stopped == SIGINT ? "\"SIGINT\"" : "\"SIGTERM\"") :
-				x->stopped < 0 ? "\"--max-runs\"" : "null", sysconf(_SC_PAGESIZE));
-			if (x->guest_exec[0])
-				fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.0f,\"guest_note\":\"%s\"", x->guest_exec,
-					x->guest_ratio, !strcmp(x->guest_exec, "emulated") ?
-					"guest instructions are emulated on this host: guest figures are not representative of bare metal" :
-					"guest instructions execute natively");
-			fclose(ex);
-			if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d) && x->status == BB_EXIT_OK)
-				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
-			free(extra);
+		if (extra && x->guest_exec[0] &&
+		    json_object_update_new(extra, json_pack("{s:s,s:o,s:s}", "guest_exec", x->guest_exec,
+							    "guest_exec_ratio", bb_json_num(x->guest_ratio), "guest_note",
+							    !strcmp(x->guest_exec, "emulated") ?
+							    "guest instructions are emulated on this host: guest figures are "
+							    "not representative of bare metal" :
+							    "guest instructions execute natively"))) {
+			json_decref(extra);
+			extra = NULL;
 		}
+		if (!extra) {
+			if (x->status == BB_EXIT_OK)
+				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: out of memory");
+		} else if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d)) {
+			if (x->status == BB_EXIT_OK)
+				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
+		} else {
+			x->manifest_ok = true;
+			x->complete = complete;
+		}
+		json_decref(extra);
 	}
 	if (x->status == BB_EXIT_OK && x->report) {
 		x->err = bb_report(x->out, &(struct bb_report_opts){ .figures = x->figures }, &x->d);
@@ -868,6 +907,7 @@ static int study_finish(struct sctx *x)
 			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", x->d.msg);
 		else if (x->d.msg[0])
 			fprintf(stderr, "barbench: study: report: warning: %s\n", x->d.msg);
+		x->reported = !x->err;
 	}
 	if (x->status == BB_EXIT_OK) {
 		if (x->late) {
@@ -883,8 +923,15 @@ static int study_finish(struct sctx *x)
 				x->failed, x->out);
 			x->status = BB_EXIT_FAIL;
 		}
-		printf("results: %s (%zu runs)%s%s%s\n", x->out, x->ses.nlines, x->report ? ", report: " : "", x->report ? x->out : "",
-		       x->report ? "/report.md" : "");
+		if (!x->json)
+			printf("results: %s (%zu runs)%s%s%s\n", x->out, x->ses.nlines, x->report ? ", report: " : "",
+			       x->report ? x->out : "", x->report ? "/report.md" : "");
+	}
+	if (x->json && x->manifest_ok) {
+		/* the folder is what the manifest says, whatever the exit status: the document says it too */
+		int err = bb_cli_json(study_json(x));
+
+		x->status = x->status ? x->status : err;
 	}
 	return 0;
 }
@@ -897,6 +944,7 @@ int cmd_study(int argc, char **argv)
 		{ "max-runs", required_argument, NULL, 'm' },
 		{ "no-report", no_argument, NULL, 'n' },
 		{ "no-figures", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char specs[MAX_TARGETS][320];
@@ -922,6 +970,7 @@ int cmd_study(int argc, char **argv)
 		case 'R': x->out = optarg; x->resume = true; break;
 		case 'n': x->report = false; break;
 		case 'F': x->figures = false; break;
+		case 'j': x->json = true; break;
 		case 'm':
 			if (bb_parse_u64(optarg, &x->max_runs))
 				return bb_cli_fail(BB_EXIT_USAGE, "study: --max-runs %s: not a number", optarg);

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* JSON output helpers shared by every writer (plans, check, manifests, counters). */
+/* JSON through jansson: the helpers every document uses (json.h). */
+#include <errno.h>
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -36,43 +41,73 @@ static size_t utf8_seq(const unsigned char *s)
 	return len;
 }
 
-void bb_json_string(FILE *f, const char *str)
+json_t *bb_json_str(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	size_t n = 0, bad = 0, len;
+	unsigned char *out, *o;
+	json_t *j;
 
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	while (*s) {
-		unsigned char c = *s;
-		size_t len;
-
-		switch (c) {
-		case '"':  fputs("\\\"", f); s++; continue;
-		case '\\': fputs("\\\\", f); s++; continue;
-		case '\b': fputs("\\b", f); s++; continue;
-		case '\f': fputs("\\f", f); s++; continue;
-		case '\n': fputs("\\n", f); s++; continue;
-		case '\r': fputs("\\r", f); s++; continue;
-		case '\t': fputs("\\t", f); s++; continue;
-		default:
-			break;
+	if (!s)
+		return json_null();
+	while (s[n]) {
+		if (s[n] < 0x80) {
+			n++;
+		} else if ((len = utf8_seq(s + n)) != 0) {
+			n += len;
+		} else {
+			n++;
+			bad++;
 		}
-		if (c < 0x20) {
-			fprintf(f, "\\u%04x", c);
-			s++;
-		} else if (c < 0x80) {
-			fputc(c, f);
-			s++;
+	}
+	if (!bad)
+		return json_stringn(str, n);
+	/* U+FFFD is 3 bytes for the 1 it replaces */
+	out = malloc(n + 2 * bad + 1);
+	if (!out)
+		return NULL;
+	for (o = out; *s;) {
+		if (*s < 0x80) {
+			*o++ = *s++;
 		} else if ((len = utf8_seq(s)) != 0) {
-			fwrite(s, 1, len, f);
+			memcpy(o, s, len);
+			o += len;
 			s += len;
 		} else {
-			fputs("\\ufffd", f);
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
 			s++;
 		}
 	}
-	fputc('"', f);
+	j = json_stringn((const char *)out, (size_t)(o - out));
+	free(out);
+	return j;
+}
+
+json_t *bb_json_u64(uint64_t v)
+{
+	return v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
+}
+
+json_t *bb_json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+int bb_json_dump(FILE *f, const json_t *doc, int indent)
+{
+	if (!doc)
+		return -ENOMEM;
+	if (json_dumpf(doc, f, BB_JSON_FLAGS | (indent ? JSON_INDENT(2) : JSON_COMPACT)) || fputc('\n', f) == EOF ||
+	    ferror(f))
+		return -EIO;
+	return 0;
+}
+
+int bb_json_write(FILE *f, json_t *doc, int indent)
+{
+	int err = bb_json_dump(f, doc, indent);
+
+	json_decref(doc);
+	return err;
 }

@@ -394,44 +394,61 @@ void bb_plan_print(FILE *f, const struct bb_plan *p, const struct bb_layout *l, 
 }
 
 
-void bb_plan_print_json(FILE *f, const struct bb_plan *p, const struct bb_layout *l, uint32_t index)
+/* { "offset", "size_bytes" [, "mode"] } of each window (@win) or mapping; NULL when out of memory. */
+static json_t *ranges_json(const struct bb_plan *p, bool win)
+{
+	json_t *a = json_array();
+	uint32_t n = win ? p->nr_windows : p->nr_mappings;
+
+	for (uint32_t i = 0; a && i < n; i++) {
+		json_t *o = win ? json_pack("{s:o,s:o,s:s}", "offset", bb_json_u64(p->windows[i].offset),
+					    "size_bytes", bb_json_u64(p->windows[i].size),
+					    "mode", p->windows[i].mode == BB_WIN_MAP ? "map" : "trap")
+				: json_pack("{s:o,s:o}", "offset", bb_json_u64(p->mappings[i].offset),
+					    "size_bytes", bb_json_u64(p->mappings[i].size));
+
+		if (json_array_append_new(a, o)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+json_t *bb_plan_json(const struct bb_plan *p, const struct bb_layout *l, uint32_t index)
 {
 	const struct bb_layout_reg *regs[MAX_REGS_SHOWN];
-	unsigned n;
+	json_t *dropped = json_array(), *trapped = json_array(), *warnings = json_array();
+	bool ok = p->applicable;
+	unsigned n = ok ? bb_plan_trapped_regs(p, l, index, regs, MAX_REGS_SHOWN) : 0;
+	int bad = !dropped || !trapped || !warnings;
 
-	fprintf(f, "{\"policy\":");
-	bb_json_string(f, p->policy);
-	if (!p->applicable) {
-		fprintf(f, ",\"applicable\":false,\"page_size\":%" PRIu64 ",\"reason\":", p->page_size);
-		bb_json_string(f, p->reason);
-		fputc('}', f);
-		return;
+	for (uint32_t i = 0; ok && i < p->nr_dropped && !bad; i++)
+		bad |= json_array_append_new(dropped, json_integer(p->dropped[i]));
+	for (unsigned i = 0; i < n && i < MAX_REGS_SHOWN && !bad; i++)
+		bad |= json_array_append_new(trapped, bb_json_str(regs[i]->name));
+	for (uint32_t i = 0; ok && i < p->nr_warnings && !bad; i++)
+		bad |= json_array_append_new(warnings, bb_json_str(p->warnings[i]));
+	if (bad) {
+		json_decref(dropped);
+		json_decref(trapped);
+		json_decref(warnings);
+		return NULL;
 	}
-	fprintf(f, ",\"applicable\":true,\"page_size\":%" PRIu64 ",\"windows\":[", p->page_size);
-	for (uint32_t i = 0; i < p->nr_windows; i++)
-		fprintf(f, "%s{\"offset\":%" PRIu64 ",\"size\":%" PRIu64 ",\"mode\":\"%s\"}", i ? "," : "",
-			p->windows[i].offset, p->windows[i].size, p->windows[i].mode == BB_WIN_MAP ? "map" : "trap");
-	fprintf(f, "],\"mmaps\":[");
-	for (uint32_t i = 0; i < p->nr_mappings; i++)
-		fprintf(f, "%s{\"offset\":%" PRIu64 ",\"size\":%" PRIu64 "}", i ? "," : "",
-			p->mappings[i].offset, p->mappings[i].size);
-	fprintf(f, "],\"mappings\":%" PRIu32 ",\"memslots\":%" PRIu32 ",\"mapped_bytes\":%" PRIu64
-		",\"trapped_bytes\":%" PRIu64 ",\"dropped_areas\":[", p->nr_mappings, p->memslots,
-		p->mapped_bytes, p->trapped_bytes);
-	for (uint32_t i = 0; i < p->nr_dropped; i++)
-		fprintf(f, "%s%" PRIu32, i ? "," : "", p->dropped[i]);
-	fprintf(f, "],\"trapped_registers\":[");
-	n = bb_plan_trapped_regs(p, l, index, regs, MAX_REGS_SHOWN);
-	for (unsigned i = 0; i < n && i < MAX_REGS_SHOWN; i++) {
-		if (i)
-			fputc(',', f);
-		bb_json_string(f, regs[i]->name);
-	}
-	fprintf(f, "],\"warnings\":[");
-	for (uint32_t i = 0; i < p->nr_warnings; i++) {
-		if (i)
-			fputc(',', f);
-		bb_json_string(f, p->warnings[i]);
-	}
-	fprintf(f, "]}");
+	/* one shape: a plan that does not apply has its reason, nothing listed and no figures */
+	return json_pack("{s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o}",
+			 "policy", bb_json_str(p->policy),
+			 "applicable", (int)ok,
+			 "reason", ok ? json_null() : bb_json_str(p->reason),
+			 "page_size_bytes", bb_json_u64(p->page_size),
+			 "windows", ok ? ranges_json(p, true) : json_array(),
+			 "mmaps", ok ? ranges_json(p, false) : json_array(),
+			 "mappings", ok ? json_integer(p->nr_mappings) : json_null(),
+			 "memslots", ok ? json_integer(p->memslots) : json_null(),
+			 "mapped_bytes", ok ? bb_json_u64(p->mapped_bytes) : json_null(),
+			 "trapped_bytes", ok ? bb_json_u64(p->trapped_bytes) : json_null(),
+			 "dropped_areas", dropped,
+			 "dropped_areas_truncated", (int)(ok && p->dropped_more),
+			 "trapped_registers", trapped,
+			 "warnings", warnings);
 }

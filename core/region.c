@@ -16,6 +16,7 @@
 
 #include "bytes.h"
 #include "barbench/region.h"
+#include "json.h"
 
 #define INFO_SZ ((uint32_t)sizeof(struct vfio_region_info))
 #define HDR_SZ ((uint32_t)sizeof(struct vfio_info_cap_header))
@@ -708,40 +709,49 @@ void bb_region_print(FILE *f, const struct bb_region *r, const char *indent)
 		(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ? "" : " (no MMAP flag)");
 }
 
-void bb_region_print_json(FILE *f, const struct bb_region *r)
+json_t *bb_region_json(const struct bb_region *r)
 {
+	json_t *flags = json_array(), *areas = json_array(), *unknown = json_array();
 	uint32_t i, rest = r->flags;
-	bool first = true;
+	char nm[32], hex[16];
+	int bad = !flags || !areas || !unknown;
 
-	fprintf(f, "{\"index\":%" PRIu32 ",\"size\":%" PRIu64 ",\"offset\":%" PRIu64 ",\"flags\":[",
-		r->index, r->size, r->offset);
-	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++) {
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]) && !bad; i++) {
 		if (r->flags & flag_names[i].bit) {
-			fprintf(f, "%s\"%s\"", first ? "" : ",", flag_names[i].name);
-			first = false;
+			bad |= json_array_append_new(flags, json_string(flag_names[i].name));
 			rest &= ~flag_names[i].bit;
 		}
 	}
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < 32 && !bad; i++) {
 		if (rest & (1u << i)) {
-			fprintf(f, "%s\"0x%" PRIx32 "\"", first ? "" : ",", 1u << i);
-			first = false;
+			snprintf(hex, sizeof(hex), "0x%" PRIx32, 1u << i);
+			bad |= json_array_append_new(flags, json_string(hex));
 		}
 	}
 	/* sparse_areas is always an array; sparse_mmap tells "no capability" from "no areas" */
-	fprintf(f, "],\"sparse_mmap\":%s,\"sparse_areas\":[", r->has_sparse ? "true" : "false");
-	for (i = 0; i < r->nr_areas; i++)
-		fprintf(f, "%s{\"offset\":%" PRIu64 ",\"size\":%" PRIu64 "}", i ? "," : "",
-			r->areas[i].offset, r->areas[i].size);
-	fputc(']', f);
-	fprintf(f, ",\"msix_mappable\":%s,\"type\":", r->msix_mappable ? "true" : "false");
-	if (r->has_type)
-		fprintf(f, "{\"type\":%" PRIu32 ",\"subtype\":%" PRIu32 "}", r->type, r->subtype);
-	else
-		fprintf(f, "null");
-	fprintf(f, ",\"unknown_caps\":[");
-	for (i = 0; i < r->nr_unknown; i++)
-		fprintf(f, "%s{\"id\":%" PRIu16 ",\"version\":%" PRIu16 "}", i ? "," : "",
-			r->unknown[i].id, r->unknown[i].version);
-	fprintf(f, "],\"mappable_bytes\":%" PRIu64 "}", bb_region_mappable_bytes(r));
+	for (i = 0; i < r->nr_areas && !bad; i++)
+		bad |= json_array_append_new(areas, json_pack("{s:o,s:o}", "offset", bb_json_u64(r->areas[i].offset),
+							      "size_bytes", bb_json_u64(r->areas[i].size)));
+	for (i = 0; i < r->nr_unknown && !bad; i++)
+		bad |= json_array_append_new(unknown, json_pack("{s:i,s:i}", "id", (int)r->unknown[i].id,
+								"version", (int)r->unknown[i].version));
+	if (bad) {
+		json_decref(flags);
+		json_decref(areas);
+		json_decref(unknown);
+		return NULL;
+	}
+	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:b,s:o,s:b,s:o,s:o,s:o}",
+			 "index", (json_int_t)r->index,
+			 "name", bb_region_index_name(r->index, nm, sizeof(nm)),
+			 "size_bytes", bb_json_u64(r->size),
+			 "offset", bb_json_u64(r->offset),
+			 "flags", flags,
+			 "sparse_mmap", (int)r->has_sparse,
+			 "sparse_areas", areas,
+			 "msix_mappable", (int)r->msix_mappable,
+			 "type", r->has_type ? json_pack("{s:I,s:I}", "type", (json_int_t)r->type,
+							 "subtype", (json_int_t)r->subtype) : json_null(),
+			 "unknown_caps", unknown,
+			 "mappable_bytes", bb_json_u64(bb_region_mappable_bytes(r)));
 }

@@ -5,6 +5,7 @@
 # usage: cli_advise.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -25,7 +26,8 @@ for l in "$LAYOUTS"/*; do
 		"$BB" info "emu:$f" >/dev/null 2>"$tmp/err" || no "$name: $(basename "$f") does not load: $(cat "$tmp/err")"
 	done
 	"$BB" advise "$l" --samples 100 --json >"$tmp/json" 2>/dev/null || no "$name --json"
-	grep -q '"ranked":\[' "$tmp/json" || no "$name --json: no ranked list"
+	"$JQ" "$tmp/json" 'd["schema"] == "barbench-advise/1" and isinstance(d["ranked"], list) and isinstance(d["changes"], list)' ||
+		no "$name --json: no ranked list"
 done
 [ $n -ge 12 ] || no "only $n layouts advised"
 # a layout without hotness is advised on every register once, and says so
@@ -37,12 +39,13 @@ done
 # Moving the table to its own BAR cannot help there: the 16 KiB BAR0 is still
 # smaller than one page.
 "$BB" advise "$LAYOUTS/nvme-msix-bar0-pre416" --page-size 64K --samples 500 --json >"$tmp/j" || no "pre416 advise"
-pick() { awk -v RS='},{' -v c="$1" -v p="$2" 'index($0, "\"change\":\"" c "\"") && index($0, "\"policy\":\"" p "\"")' "$tmp/j"; }
-pick doorbells-gathered sparse | grep -q '"memslots_before":0,"memslots_after":1' ||
-	no "doorbells-gathered at 64K must give sparse a memslot: $(pick doorbells-gathered sparse)"
-gain=$(pick doorbells-gathered sparse | grep -o '"measured_gain_ns":[0-9.-]*' | cut -d: -f2)
-awk -v g="$gain" 'BEGIN { exit !(g > 20) }' || no "doorbells-gathered at 64K: measured gain '$gain' ns, want a real gain"
-pick msix-own-bar sparse | grep -q '"memslots_after":0' || no "msix-own-bar cannot help a 16 KiB BAR on 64 KiB pages"
+pick() { # CHANGE POLICY EXPR: EXPR true of the one ranked row r of CHANGE x POLICY
+	"$JQ" "$tmp/j" '[r for r in d["ranked"] if r["change"] == "'"$1"'" and r["policy"] == "'"$2"'" and r["page_size_bytes"] == 65536 and ('"$3"')] != []'
+}
+pick doorbells-gathered sparse 'r["memslots_before"] == 0 and r["memslots_after"] == 1' ||
+	no "doorbells-gathered at 64K must give sparse a memslot"
+pick doorbells-gathered sparse 'r["measured_gain_ns"] > 20' || no "doorbells-gathered at 64K: want a real measured gain"
+pick msix-own-bar sparse 'r["memslots_after"] == 0' || no "msix-own-bar cannot help a 16 KiB BAR on 64 KiB pages"
 
 "$BB" advise "$LAYOUTS/nvme-msix-bar0" --page-size 12K >/dev/null 2>&1; [ $? -eq 2 ] || no "bad page size: want exit 2"
 "$BB" advise no-such-layout >/dev/null 2>&1; [ $? -eq 2 ] || no "bad layout: want exit 2"

@@ -12,6 +12,7 @@
 # usage: cli_faults.sh BARBENCH
 set -u
 BB=$1
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'kill -9 $bgpid 2>/dev/null; rm -rf "$tmp"' EXIT
 bgpid=
@@ -69,8 +70,9 @@ grep -q "^barbench: run 0001-sparse-4096-replay: host sparse 4096: replay:$tmp/p
 check_folder "$tmp/bus" 1
 [ "$(tail -n +2 "$tmp/bus/runs.csv" | cut -d, -f4 | tr '\n' ' ')" = "trap " ] || no "sigbus_mid_run: rows $(cut -d, -f1 "$tmp/bus/runs.csv" | tr '\n' ' ')"
 [ ! -e "$tmp/bus/samples/0001-sparse-4096-replay.csv" ] || no "sigbus_mid_run: samples of the failed run written"
-grep -q '"runs":1,"complete":false' "$tmp/bus/manifest.json" || no "sigbus_mid_run: manifest not complete:false with 1 run"
-grep -q '"stopped":"run 0001-sparse-4096-replay: .*SIGBUS' "$tmp/bus/manifest.json" || no "sigbus_mid_run: manifest does not say why"
+"$JQ" "$tmp/bus/manifest.json" 'd["runs"] == 1 and d["complete"] is False' || no "sigbus_mid_run: manifest not complete:false with 1 run"
+"$JQ" "$tmp/bus/manifest.json" 'd["stopped"].startswith("run 0001-sparse-4096-replay: ") and "SIGBUS" in d["stopped"]' ||
+	no "sigbus_mid_run: manifest does not say why"
 
 # ---- short_read / eio: the trap path misbehaves in run 2 ----
 # run 1 (sparse, lat-read) maps every register it reads: no trapped read; run 2 (trap) fails at its 7th
@@ -87,7 +89,7 @@ for f in short-read eio; do
 	check_folder "$tmp/$f" 1
 	[ "$(tail -n +2 "$tmp/$f/runs.csv" | cut -d, -f4 | tr '\n' ' ')" = "sparse " ] || no "$f: a row for the failed run"
 	[ ! -e "$tmp/$f/samples/0001-trap-4096-lat-read.csv" ] || no "$f: samples of the failed run written"
-	grep -q '"runs":1,"complete":false' "$tmp/$f/manifest.json" || no "$f: manifest"
+	"$JQ" "$tmp/$f/manifest.json" 'd["runs"] == 1 and d["complete"] is False' || no "$f: manifest"
 done
 
 # ---- interrupted studies: a matrix long enough to be caught in the middle ----
@@ -110,7 +112,7 @@ if long "$tmp/k9"; then
 	rc=$?
 	[ $rc -eq 137 ] || no "kill9: exit $rc, want 137 (it finished before the kill?)"
 	check_folder "$tmp/k9" 1
-	grep -q '"complete":false' "$tmp/k9/manifest.json" || no "kill9: manifest must say complete:false"
+	"$JQ" "$tmp/k9/manifest.json" 'd["complete"] is False' || no "kill9: manifest must say complete:false"
 	# run_force: a folder holding results is refused (its samples would go stale) ...
 	"$BB" run --device emu:$LAYOUT --out "$tmp/k9" --policy trap --samples 20 >/dev/null 2>"$tmp/err"
 	rc=$?
@@ -126,7 +128,7 @@ if long "$tmp/k9"; then
 	[ -e "$tmp/k9/study.txt" ] || [ -e "$tmp/k9/report.md" ] && no "run_force: a study's files left behind"
 	[ "$(ls "$tmp/k9/samples" | grep -c '\.csv\.gz$')" -eq 1 ] || no "run_force: stale samples: $(ls "$tmp/k9/samples")"
 	[ "$(($(wc -l <"$tmp/k9/runs.csv") - 1))" -eq 1 ] || no "kill9: rerun lists other runs"
-	grep -q '"complete":true' "$tmp/k9/manifest.json" || no "kill9: rerun manifest"
+	"$JQ" "$tmp/k9/manifest.json" 'd["complete"] is True' || no "kill9: rerun manifest"
 else
 	no "kill9: barbench ended before its first run: $(cat "$tmp/k9.err")"
 fi
@@ -143,8 +145,8 @@ for sig in INT TERM; do
 		[ $rc -eq $want ] || no "sig$sig: exit $rc, want $want ($(cat "$d.err"))"
 		check_folder "$d" 1
 		rows=$(($(wc -l <"$d/runs.csv") - 1))
-		grep -q "\"runs\":$rows,\"complete\":false" "$d/manifest.json" || no "sig$sig: manifest runs/complete ($rows rows)"
-		grep -q "\"stopped\":\"SIG$sig\"" "$d/manifest.json" || no "sig$sig: manifest does not say SIG$sig"
+		"$JQ" "$d/manifest.json" 'd["runs"] == '$rows' and d["complete"] is False' || no "sig$sig: manifest runs/complete ($rows rows)"
+		"$JQ" "$d/manifest.json" 'd["stopped"] == "SIG'$sig'"' || no "sig$sig: manifest does not say SIG$sig"
 		grep -q "^barbench: run: stopped by SIG$sig: the $rows runs\? that finished are in $d/runs.csv; manifest.json says complete:false\$" "$d.err" ||
 			no "sig$sig: message: $(cat "$d.err")"
 		# a clean stop leaves no temporary behind

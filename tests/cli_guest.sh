@@ -9,6 +9,7 @@
 # usage: cli_guest.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -52,10 +53,10 @@ check_csv() { # FILE
 	}
 	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
 	m="$(dirname "$1")/manifest.json"
-	grep -q '"runner":"guest"' "$m" || no "$m: runner"
-	grep -q '"guest_exec":"\(native\|emulated\)","guest_exec_ratio":[0-9.]*,"guest_mode":"protected32"' "$m" ||
+	"$JQ" "$m" 'd["runner"] == "guest"' || no "$m: runner"
+	"$JQ" "$m" 'd["guest_exec"] in ("native", "emulated") and d["guest_exec_ratio"] > 0 and d["guest_mode"] == "protected32"' ||
 		no "$m: guest fields"
-	grep -q '"complete":true' "$m" || no "$m: not complete"
+	"$JQ" "$m" 'd["complete"] is True' || no "$m: not complete"
 }
 
 # every policy x every workload x two page sizes on one layout
@@ -79,13 +80,13 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 	}
 	$col["policy"] == "trap" && $col["workload"] == "lat-read" && $col["mmio_exits"] != $col["accesses"] { bad = 1 }
 	END { exit !seen || bad }' "$tmp/iofd/runs.csv" || no "ioeventfd: doorbell writes still exit or are not counted"
-grep -q '"ioeventfd":true' "$tmp/iofd/manifest.json" || no "ioeventfd not in the manifest"
+"$JQ" "$tmp/iofd/manifest.json" 'd["ioeventfd"] is True' || no "ioeventfd not in the manifest"
 
 # every shipped layout and region: measured, or refused with the reason when it cannot sit below 4 GiB
 n=0 refused=0
 for l in "$LAYOUTS"/*; do
 	case "$l" in *.md) continue ;; esac
-	for rs in $("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*,"size":[0-9]*' | sed 's/"index":\([0-9]*\),"size":\([0-9]*\)/\1:\2/'); do
+	for rs in $("$BB" info "emu:$l" --json | "$JQ" - -p '" ".join("%d:%d" % (r["index"], r["size_bytes"]) for r in d["regions"])'); do
 		r=${rs%%:*} size=${rs#*:}
 		n=$((n + 1))
 		d="$tmp/l$n"

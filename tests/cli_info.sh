@@ -5,6 +5,7 @@
 # usage: cli_info.sh BARBENCH TEST_REGION LAYOUT_DIR
 set -u
 BB=$1 GEN=$2 LAYOUTS=$3
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -32,12 +33,14 @@ for f in "$tmp"/good-*.bin; do
 	"$BB" info --region-info "$f" >"$tmp/out" 2>"$tmp/err" || no "$f: exit $? ($(cat "$tmp/err"))"
 	grep -q "mappable:" "$tmp/out" || no "$f: no mappable line"
 	"$BB" info --region-info "$f" --json >"$tmp/out" 2>"$tmp/err" || no "$f --json: exit $?"
-	grep -q '^{"index":[0-9]*,"size":[0-9]*,"offset":[0-9]*,"flags":\[.*\],.*"sparse_areas":\[.*\],"msix_mappable":\(true\|false\),"type":.*,"unknown_caps":\[.*\]' "$tmp/out" ||
+	# one document, one line, whatever the source: {schema, device, file, regions}
+	[ "$(wc -l <"$tmp/out")" -eq 1 ] || no "$f --json: not one line"
+	"$JQ" "$tmp/out" 'd["schema"] == "barbench-info/1" and d["device"] is None and d["file"] == "'"$f"'" and len(d["regions"]) == 1' ||
 		no "$f --json: unexpected $(cat "$tmp/out")"
 done
 # the JSON of a known buffer, exactly
 "$BB" info --region-info "$tmp/good-all-caps.bin" --json >"$tmp/out"
-want='{"index":0,"size":16384,"offset":0,"flags":["read","write","mmap","caps"],"sparse_mmap":true,"sparse_areas":[{"offset":0,"size":8192},{"offset":12288,"size":4096}],"msix_mappable":true,"type":{"type":2147487966,"subtype":3},"unknown_caps":[],"mappable_bytes":16384}'
+want='{"schema":"barbench-info/1","device":null,"file":"'"$tmp/good-all-caps.bin"'","regions":[{"index":0,"name":"BAR0","size_bytes":16384,"offset":0,"flags":["read","write","mmap","caps"],"sparse_mmap":true,"sparse_areas":[{"offset":0,"size_bytes":8192},{"offset":12288,"size_bytes":4096}],"msix_mappable":true,"type":{"type":2147487966,"subtype":3},"unknown_caps":[],"mappable_bytes":16384}]}'
 [ "$(cat "$tmp/out")" = "$want" ] || no "good-all-caps JSON: $(cat "$tmp/out")"
 "$BB" info --region-info "$tmp/good-unknown-cap.bin" --json | grep -qF '"unknown_caps":[{"id":4,"version":7}]' || no "unknown cap not in JSON"
 
@@ -51,7 +54,8 @@ for l in "$LAYOUTS"/*; do
 	"$BB" info "emu:$l" >"$tmp/out" 2>"$tmp/err" || no "emu:$l: exit $? ($(cat "$tmp/err"))"
 	grep -q "^region " "$tmp/out" || no "emu:$l: no region printed"
 	"$BB" info "emu:$l" --json >"$tmp/out" 2>"$tmp/err" || no "emu:$l --json: exit $?"
-	grep -q '^\[{"index":' "$tmp/out" || no "emu:$l --json is not an array"
+	"$JQ" "$tmp/out" 'd["schema"] == "barbench-info/1" and d["device"] == "emu:'"$l"'" and d["regions"][0]["index"] >= 0' ||
+		no "emu:$l --json: not the info document"
 	# by name, as the README spells it
 	"$BB" info "emu:layouts/$(basename "$l")" >/dev/null 2>&1 || no "emu:layouts/$(basename "$l") not found"
 done

@@ -5,6 +5,7 @@
 # usage: cli_plan.sh BARBENCH TEST_REGION LAYOUT_DIR LARGEST_SO
 set -u
 BB=$1 GEN=$2 LAYOUTS=$3 SO=$4
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -18,11 +19,11 @@ want_exit() { # STATUS CMD...
 n=0
 for l in "$LAYOUTS"/*; do
 	case "$l" in *.md) continue ;; esac
-	for r in $("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*' | cut -d: -f2); do
+	for r in $("$BB" info "emu:$l" --json | "$JQ" - -p '" ".join(str(r["index"]) for r in d["regions"])'); do
 		for ps in 4K 16K 64K; do
 			n=$((n + 1))
 			want_exit 0 "$BB" plan "emu:$l" --region "$r" --page-size $ps --json
-			grep -q '^\[{"policy":"full",' "$tmp/out" || no "$l region $r $ps: JSON array expected"
+			grep -q '^{"schema":"barbench-plan/1",.*"plans":\[{"policy":"full",' "$tmp/out" || no "$l region $r $ps: plan document expected"
 			want_exit 0 "$BB" plan "emu:$l" --region "$r" --page-size $ps
 		done
 	done
@@ -31,22 +32,24 @@ done
 
 # the hand-computed case: pre-4.16 NVMe BAR0 on 64 KiB pages: sparse maps nothing
 want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --region 0 --policy sparse --page-size 64K --json
-grep -qF '{"policy":"sparse","applicable":true,"page_size":65536,"windows":[{"offset":0,"size":16384,"mode":"trap"}],"mmaps":[],"mappings":0,"memslots":0,"mapped_bytes":0,"trapped_bytes":16384,"dropped_areas":[0,1],' "$tmp/out" ||
+grep -qF '"plans":[{"policy":"sparse","applicable":true,"reason":null,"page_size_bytes":65536,"windows":[{"offset":0,"size_bytes":16384,"mode":"trap"}],"mmaps":[],"mappings":0,"memslots":0,"mapped_bytes":0,"trapped_bytes":16384,"dropped_areas":[0,1],' "$tmp/out" ||
 	no "pre416 64K sparse: $(cat "$tmp/out")"
 grep -qF '"SQ0TDBL"' "$tmp/out" || no "pre416 64K: the doorbell SQ0TDBL must be trapped"
 want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --policy sparse --page-size 4096 --json
-grep -qF '"windows":[{"offset":0,"size":8192,"mode":"map"},{"offset":8192,"size":8192,"mode":"trap"}],"mmaps":[{"offset":0,"size":8192}],"mappings":1,"memslots":1,"mapped_bytes":8192,"trapped_bytes":8192' "$tmp/out" ||
+grep -qF '"windows":[{"offset":0,"size_bytes":8192,"mode":"map"},{"offset":8192,"size_bytes":8192,"mode":"trap"}],"mmaps":[{"offset":0,"size_bytes":8192}],"mappings":1,"memslots":1,"mapped_bytes":8192,"trapped_bytes":8192' "$tmp/out" ||
 	no "pre416 4K sparse: $(cat "$tmp/out")"
 want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --policy full --page-size 0x1000 --json
-grep -qF '{"policy":"full","applicable":false,' "$tmp/out" || no "full must not apply: $(cat "$tmp/out")"
-grep -qF '"reason":"' "$tmp/out" || no "no reason"
+grep -qF '{"policy":"full","applicable":false,"reason":"' "$tmp/out" || no "full must not apply: $(cat "$tmp/out")"
+# one shape: a plan that does not apply has every member, nothing listed, no figures
+"$JQ" "$tmp/out" 'len(d["plans"]) == 1 and d["plans"][0]["windows"] == [] and d["plans"][0]["memslots"] is None' ||
+	no "full not applicable: not the plan shape"
 want_exit 0 "$BB" plan emu:layouts/nvme-msix-bar0 --policy full --page-size 4K --json
 grep -qF '"warnings":["exposes must-trap range [0x2000, 0x2200)' "$tmp/out" || no "full must warn: $(cat "$tmp/out")"
 
 # raw region-info files and command-line must-trap ranges
 "$GEN" --write-corpus "$tmp" >/dev/null
 want_exit 0 "$BB" plan --region-info "$tmp/good-all-caps.bin" --page-size 4K --must-trap 0x1000:8 --json
-grep -qF '{"policy":"holes","applicable":true,"page_size":4096,"windows":[{"offset":0,"size":4096,"mode":"map"},{"offset":4096,"size":4096,"mode":"trap"},{"offset":8192,"size":8192,"mode":"map"}]' "$tmp/out" ||
+grep -qF '{"policy":"holes","applicable":true,"reason":null,"page_size_bytes":4096,"windows":[{"offset":0,"size_bytes":4096,"mode":"map"},{"offset":4096,"size_bytes":4096,"mode":"trap"},{"offset":8192,"size_bytes":8192,"mode":"map"}]' "$tmp/out" ||
 	no "region-info holes with --must-trap: $(cat "$tmp/out")"
 want_exit 2 "$BB" plan --region-info "$tmp/bad-sparse_self_loop.bin" --page-size 4K
 grep -qF "barbench: $tmp/bad-sparse_self_loop.bin: byte 36" "$tmp/err" || no "bad region-info: $(cat "$tmp/err")"
@@ -72,7 +75,7 @@ want_exit 2 "$BB" plan
 
 # the out-of-tree policy
 want_exit 0 "$BB" plan emu:layouts/mlx5-cx5 --policy-path "$SO" --policy largest --page-size 4K --json
-grep -qF '{"policy":"largest","applicable":true' "$tmp/out" || no "largest.so: $(cat "$tmp/out")"
+grep -qF '"plans":[{"policy":"largest","applicable":true' "$tmp/out" || no "largest.so: $(cat "$tmp/out")"
 want_exit 0 "$BB" plan emu:layouts/mlx5-cx5 --policy-path "$SO" --page-size 4K
 grep -q "^policy largest" "$tmp/out" || no "largest missing from all"
 want_exit 2 "$BB" plan emu:layouts/mlx5-cx5 --policy-path /nonexistent.so
@@ -85,8 +88,13 @@ nl=$(ls "$LAYOUTS" | grep -vc '\.md$')
 [ "$(grep -c '^  verdict 64 KiB: ' "$tmp/out")" -eq "$nl" ] || no "check: not one 64K verdict per layout"
 grep -q '^  4 KiB  full ' "$tmp/out" || no "check: table rows missing"
 want_exit 0 "$BB" check --json --page-size 4K,64K
-grep -q '^\[{"layout":"' "$tmp/out" || no "check --json"
-[ "$(grep -o '"verdicts":\[' "$tmp/out" | wc -l)" -eq "$nl" ] || no "check --json: verdicts per layout"
+"$JQ" "$tmp/out" 'd["schema"] == "barbench-check/1" and d["page_sizes_bytes"] == [4096, 65536] and len(d["layouts"]) == '"$nl"' and all(len(l["verdicts"]) == 2 for l in d["layouts"])' ||
+	no "check --json: a layout each, two verdicts each"
+# lists are arrays: the must-trap ranges full exposes, the areas alignment drops
+"$JQ" "$tmp/out" '[r["exposed_must_trap"] for l in d["layouts"] if l["layout"] == "nvme-msix-bar0" for r in l["results"] if r["policy"] == "full" and r["page_size_bytes"] == 4096] == [["msix-table", "msix-pba"]]' ||
+	no "check --json: exposed_must_trap of full on nvme-msix-bar0 is not [msix-table, msix-pba]"
+"$JQ" "$tmp/out" '[r["dropped_areas"] for l in d["layouts"] if l["layout"] == "nvme-msix-bar0-pre416" for r in l["results"] if r["policy"] == "sparse" and r["page_size_bytes"] == 65536] == [[{"region": 0, "area": 0}, {"region": 0, "area": 1}]]' ||
+	no "check --json: dropped_areas of sparse on pre416 at 64K"
 want_exit 0 "$BB" check emu:layouts/nvme-msix-bar0-pre416 --page-size 64K
 grep -q "verdict 64 KiB: sparse" "$tmp/out" || no "check pre416: $(cat "$tmp/out")"
 grep -q "SQ1TDBL,CQ1HDBL" "$tmp/out" || no "check pre416 64K must list the trapped I/O doorbells"

@@ -5,6 +5,7 @@
 # usage: cli_run.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -43,8 +44,9 @@ check_csv() { # FILE
 		[ -s "$f" ] || { echo "FAIL: missing $f" >&2; exit 1; }
 	done || no "samples files of $1"
 	[ -s "$(dirname "$1")/manifest.json" ] || no "no manifest next to $1"
-	grep -q '"complete":true' "$(dirname "$1")/manifest.json" || no "manifest of $1 not complete"
-	grep -q '"freq_hz"' "$(dirname "$1")/manifest.json" || no "manifest of $1: no tsc"
+	"$JQ" "$(dirname "$1")/manifest.json" 'd["complete"] is True' || no "manifest of $1 not complete"
+	"$JQ" "$(dirname "$1")/manifest.json" 'd["timer"]["freq_hz"] > 0 and d["tsc"]["freq_hz"] == d["timer"]["freq_hz"]' ||
+		no "manifest of $1: no tsc"
 	ls "$(dirname "$1")" | grep -q 'tmp' && no "temporary file left in $(dirname "$1")"
 }
 
@@ -70,7 +72,7 @@ grep -q ',merged,span=1,' "$tmp/span/runs.csv" || no "span=1 not recorded"
 n=0
 for l in "$LAYOUTS"/*; do
 	case "$l" in *.md) continue ;; esac
-	for r in $("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*' | cut -d: -f2); do
+	for r in $("$BB" info "emu:$l" --json | "$JQ" - -p '" ".join(str(r["index"]) for r in d["regions"])'); do
 		n=$((n + 1))
 		d="$tmp/l$n"
 		"$BB" run --device "emu:$l" --region "$r" --out "$d" --workload lat-read,sweep --page-size 4K,64K \
@@ -82,7 +84,7 @@ done
 
 # skipped combinations are recorded with their reason
 "$BB" run --device emu:layouts/nvme-msix-bar0-pre416 --out "$tmp/skip" --workload lat-read --samples 50 >"$tmp/out" 2>&1
-grep -q '"skipped":\[{"run":"full 4 KiB lat-read","why":"region 0 reports a sparse' "$tmp/skip/manifest.json" ||
+"$JQ" "$tmp/skip/manifest.json" 'd["skipped"][0]["run"] == "full 4 KiB lat-read" and d["skipped"][0]["why"].startswith("region 0 reports a sparse")' ||
 	no "skipped full not in the manifest"
 grep -q "^skipped: full" "$tmp/out" || no "skipped not printed"
 
@@ -115,8 +117,20 @@ grep -q "memslots is already memslots=1" "$tmp/err" || no "repeated --param: $(c
 # exact_argv: the manifest records the command line as given (lists were once cut at their first comma)
 "$BB" run --device emu:layouts/nvme-msix-bar0 --policy trap,sparse --workload lat-read,doorbell --samples 20 \
 	--out "$tmp/argv" >/dev/null 2>"$tmp/err" || no "argv run: $(cat "$tmp/err")"
-grep -q '"command_line": \["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"\]' \
-	"$tmp/argv/manifest.json" || no "manifest command_line: $(grep command_line "$tmp/argv/manifest.json")"
+"$JQ" "$tmp/argv/manifest.json" 'd["command_line"] == ["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"]' ||
+	no "manifest command_line"
+
+# calibrate_progress: steps with an ETA on a terminal (script(1) gives it one), nothing on a pipe
+"$BB" calibrate --samples 1000 --reps 2 >"$tmp/out" 2>"$tmp/err" || no "calibrate: $(cat "$tmp/err")"
+[ ! -s "$tmp/err" ] || no "calibrate_progress: wrote to stderr on a pipe: $(cat "$tmp/err")"
+if script -qc true /dev/null >/dev/null 2>&1; then
+	script -qc "'$BB' calibrate --samples 1000 --reps 2 --save '$tmp/cost' >/dev/null" /dev/null >"$tmp/tty" 2>&1
+	for step in "[1/7] ETA   ? dispatch ratio, repetition 1" "[3/7] ETA" "trapped_write" "[7/7] ETA" "cost model"; do
+		grep -qF "$step" "$tmp/tty" || no "calibrate_progress: no '$step' on a terminal"
+	done
+else
+	echo "cli_run: script(1) cannot give a terminal here: calibrate's progress not checked on one"
+fi
 
 [ $fail -eq 0 ] && echo "cli_run: ok ($n regions)"
 exit $fail

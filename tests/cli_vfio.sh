@@ -8,6 +8,7 @@
 # usage: cli_vfio.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -37,10 +38,11 @@ bad 1 "0000:7f:1f.7: no such PCI device" info vfio:0000:7f:1f.7
 "$BB" dump --help | grep -q "usage: barbench dump DEVICE DIR" || no "dump --help"
 "$BB" run --help | grep -q -- "--allow-writes" || no "run --help lacks --allow-writes"
 
-# devices: 0 with or without VFIO devices here; JSON is an array
+# devices: 0 with or without VFIO devices here; JSON: one document, the devices an array
 "$BB" devices >"$tmp/out" 2>"$tmp/err" || no "devices: exit $? ($(cat "$tmp/err"))"
 "$BB" devices --json >"$tmp/out" 2>"$tmp/err" || no "devices --json: exit $?"
-grep -q '^\[.*\]$' "$tmp/out" || no "devices --json: not an array: $(cat "$tmp/out")"
+"$JQ" "$tmp/out" 'd["schema"] == "barbench-devices/1" and isinstance(d["devices"], list)' ||
+	no "devices --json: not the devices document: $(cat "$tmp/out")"
 
 # a PCI device that is not bound to vfio-pci: refused with the commands that bind it
 for d in /sys/bus/pci/devices/*; do
@@ -63,7 +65,7 @@ done
 grep -qF -- "--must-trap 0x0:0x50 --must-trap 0x2000:0x8" "$tmp/out" || no "dump does not give BAR3's must-trap ranges: $(cat "$tmp/out")"
 "$BB" info --region-info "$tmp/d/region3.bin" --json >"$tmp/a" || no "info of the dumped BAR3"
 "$BB" info emu:"$LAYOUTS"/qemu-e1000e --region 3 --json >"$tmp/b" || no "info of BAR3"
-[ "[$(cat "$tmp/a")]" = "$(cat "$tmp/b")" ] || no "dumped BAR3 differs: $(cat "$tmp/a") vs $(cat "$tmp/b")"
+[ "$("$JQ" "$tmp/a" -p 'd["regions"]')" = "$("$JQ" "$tmp/b" -p 'd["regions"]')" ] || no "dumped BAR3 differs: $(cat "$tmp/a") vs $(cat "$tmp/b")"
 "$BB" plan --region-info "$tmp/d/region3.bin" --must-trap 0x0:0x50 --must-trap 0x2000:0x8 >/dev/null ||
 	no "plan of the dumped BAR3"
 ls "$tmp/d" | grep -q tmp && no "dump left a temporary file"

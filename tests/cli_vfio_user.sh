@@ -9,6 +9,7 @@
 # usage: cli_vfio_user.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
+JQ="$(dirname "$0")/jsonq.py"
 tmp=$(mktemp -d)
 srv=
 trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -58,8 +59,8 @@ check_csv() { # FILE RUNNER
 		if (!($col["p50_ns"] >= 0) || $col["ops_s"] <= 0) { print file ":" NR ": p50_ns or ops_s"; bad = 1 }
 	}
 	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
-	grep -q '"complete":true' "$(dirname "$1")/manifest.json" || no "manifest of $1 not complete"
-	grep -q '"device":"vfio-user:' "$(dirname "$1")/manifest.json" || no "manifest of $1: device"
+	"$JQ" "$(dirname "$1")/manifest.json" 'd["complete"] is True' || no "manifest of $1 not complete"
+	"$JQ" "$(dirname "$1")/manifest.json" 'd["device"].startswith("vfio-user:")' || no "manifest of $1: device"
 }
 
 # every shipped layout and region (config space, region 7, once), every policy, host runner
@@ -68,8 +69,8 @@ for l in "$LAYOUTS"/*; do
 	case "$l" in *.md) continue ;; esac
 	serve "$l" || continue
 	# index:writable, from what emu: reports
-	regions=$("$BB" info "emu:$l" --json | grep -o '"index":[0-9]*,"size":[0-9]*,"offset":[0-9]*,"flags":\[[a-z",]*' |
-		sed 's/"index":\([0-9]*\),.*"flags":\[\(.*\)/\1:\2/; s/:.*"write".*/:w/; s/:[^w].*$/:r/; s/:$/:r/')
+	regions=$("$BB" info "emu:$l" --json |
+		"$JQ" - -p '" ".join("%d:%s" % (r["index"], "w" if "write" in r["flags"] else "r") for r in d["regions"])')
 	[ $n -eq 0 ] && regions="$regions 7:w"
 	for rw in $regions; do
 		r=${rw%%:*}
@@ -163,10 +164,10 @@ fi
 # calibrate: the message round trip beside pread and a mapped access
 "$BB" calibrate --device "vfio-user:$tmp/s" --samples 2000 --reps 1 --json >"$tmp/cal" 2>"$tmp/err" ||
 	no "calibrate: $(cat "$tmp/err")"
-for k in mapped_read_p50_ns trapped_read_p50_ns trapped_write_p50_ns pread_read_p50_ns pwrite_write_p50_ns \
-	'reference_device":"emu:'; do
-	grep -q "\"$k" "$tmp/cal" || no "calibrate --json: no $k"
+for k in mapped_read trapped_read trapped_write pread_read pwrite_write; do
+	"$JQ" "$tmp/cal" '[p["p50_ns"] is not None for p in d["paths"] if p["path"] == "'$k'"] == [True]' || no "calibrate --json: no $k"
 done
+"$JQ" "$tmp/cal" 'd["reference_device"].startswith("emu:")' || no "calibrate --json: no reference device"
 "$BB" calibrate --device "vfio-user:$tmp/s" --samples 1000 --reps 1 >"$tmp/cal" 2>"$tmp/err" || no "calibrate: $(cat "$tmp/err")"
 grep -q "a read by message costs .*x a pread and .*x a mapped read" "$tmp/cal" || no "calibrate: no comparison line"
 stop INT

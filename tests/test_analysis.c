@@ -185,7 +185,7 @@ static void test_compare(void)
 	CHECK_EQ(compare_text(true, &t), 0);
 	CHECK_STR_HAS(t, "\"verdict\":\"not enough repetitions\"");
 	CHECK_STR_HAS(t, "\"p_value\":null");
-	CHECK_STR_HAS(t, "\"reps_a\":1,\"reps_b\":1");
+	CHECK_STR_HAS(t, "\"repetitions_a\":1,\"repetitions_b\":1");
 	free(t);
 
 	/* 5 repetitions a side without ties, every B above every A: U = 25, exact p = 2/252 */
@@ -193,8 +193,11 @@ static void test_compare(void)
 	write_runs(dir_b, 5, five, 400, 3.0);
 	CHECK_EQ(compare_text(true, &t), 1);
 	CHECK_STR_HAS(t, "\"test\":\"mann-whitney-u\"");
-	CHECK_STR_HAS(t, "\"p_value\":0.00793651,\"reps_a\":5,\"reps_b\":5,\"verdict\":\"slower\"");
-	CHECK_STR_HAS(t, "\"ratio\":3,");
+	CHECK_STR_HAS(t, "\"p_value\":0.007936507937,\"repetitions_a\":5,\"repetitions_b\":5,\"verdict\":\"slower\"");
+	CHECK_STR_HAS(t, "\"ratio\":3.0,");
+	/* the configuration unpacked, field by field */
+	CHECK_STR_HAS(t, "{\"device\":\"emu:layouts/x,with-comma\",\"region\":0,\"policy\":\"sparse\",\"params\":\"\","
+		      "\"page_size_bytes\":4096,\"runner\":\"host\",\"workload\":\"lat-read\",");
 	CHECK_STR_HAS(t, "\"warnings\":[\"A ");	/* no manifest to check */
 	CHECK_STR_HAS(t, "has no manifest.json");
 	free(t);
@@ -221,7 +224,7 @@ static void test_compare(void)
 	free(t);
 	CHECK_EQ(compare_text(true, &t), 0);
 	no_number_sentinels(t, "medians of 0, json");
-	CHECK_STR_HAS(t, "\"ratio\":null,\"ratio_lo\":null,\"ratio_hi\":null");
+	CHECK_STR_HAS(t, "\"ratio\":null,\"ratio_ci_lo\":null,\"ratio_ci_hi\":null");
 	CHECK_STR_HAS(t, "\"verdict\":\"below resolution\"");
 	free(t);
 	/* one side at 0, the other measured */
@@ -250,7 +253,7 @@ static void test_compare(void)
 		write_runs(dir_b, 5, b5, 400, 1.0);
 	}
 	CHECK_EQ(compare_text(true, &t), 0);
-	CHECK_STR_HAS(t, "\"p_value\":0.00793651,\"reps_a\":5,\"reps_b\":5,\"verdict\":\"below resolution\"");
+	CHECK_STR_HAS(t, "\"p_value\":0.007936507937,\"repetitions_a\":5,\"repetitions_b\":5,\"verdict\":\"below resolution\"");
 	free(t);
 
 	/* manifests: the same machine says nothing, another CPU is named */

@@ -118,9 +118,6 @@ static int test_counting(void)
 	struct bb_counters c;
 	struct bb_counter_sample s, again;
 	struct bb_diag d = { "" };
-	char *json = NULL;
-	size_t json_len = 0;
-	FILE *mf;
 	int err, i;
 
 	err = bb_counters_open(&c, &d);
@@ -184,25 +181,6 @@ static int test_counting(void)
 	CHECK_EQ(bb_counters_read(&c, &again, &d), 0);
 	if (again.have[BB_CTR_PAGE_FAULTS])
 		CHECK(again.value[BB_CTR_PAGE_FAULTS] < PAGES);
-
-	/* JSON: counts as numbers, missing ones as null with the reason. */
-	mf = open_memstream(&json, &json_len);
-	CHECK(mf != NULL);
-	if (mf) {
-		bb_counter_sample_json(mf, &s);
-		fclose(mf);
-		for (i = 0; i < BB_CTR_COUNT; i++) {
-			char key[64];
-
-			snprintf(key, sizeof(key), s.have[i] ? "\"%s\":" : "\"%s\":null", columns[i]);
-			CHECK_STR_HAS(json, key);
-		}
-		for (i = 0; i < BB_CTR_COUNT; i++)
-			if (!s.have[i])
-				CHECK_STR_HAS(json, "\"missing\":{");
-		printf("  json: %s\n", json);
-		free(json);
-	}
 
 	bb_counters_close(&c);
 	bb_counters_close(&c);

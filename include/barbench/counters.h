@@ -92,11 +92,4 @@ int bb_counters_read(struct bb_counters *c, struct bb_counter_sample *s, struct 
 /* Close whatever is open.  NULL-safe and idempotent. */
 void bb_counters_close(struct bb_counters *c);
 
-/*
- * Write @s as a JSON object: every counter by its column name, null when
- * missing, then "missing": {name: reason, ...}, "scaled": [names] and
- * "user_only": [names] when there are any.
- */
-void bb_counter_sample_json(FILE *f, const struct bb_counter_sample *s);
-
 #endif

@@ -102,7 +102,6 @@ unsigned bb_plan_trapped_regs(const struct bb_plan *p, const struct bb_layout *l
 			      const struct bb_layout_reg **out, unsigned max);
 
 void bb_plan_print(FILE *f, const struct bb_plan *p, const struct bb_layout *l, uint32_t index);
-void bb_plan_print_json(FILE *f, const struct bb_plan *p, const struct bb_layout *l, uint32_t index);
 
 static inline uint64_t bb_align_down(uint64_t v, uint64_t page)
 {

@@ -128,9 +128,6 @@ extern unsigned long long bb_area_comparisons;
 /* Human-readable description (several lines, each starting with @indent). */
 void bb_region_print(FILE *f, const struct bb_region *r, const char *indent);
 
-/* One JSON object, no trailing newline. */
-void bb_region_print_json(FILE *f, const struct bb_region *r);
-
 /* Sizes and numbers as people write them: "16 KiB", "0x4000". */
 void bb_format_size(char *buf, size_t len, uint64_t bytes);
 

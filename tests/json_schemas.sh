@@ -1,0 +1,146 @@
+#!/bin/sh
+# Every JSON document barbench writes against its schema (docs/results.md,
+# docs/schemas/, JSON Schema 2020-12, checked by python3-jsonschema):
+#   every command's --json        one line on stdout, valid against its schema
+#   results_folder                manifest.json and summary.json of a fresh study
+#                                 and run, and the committed reference summary.json
+#   hostile_strings               names, descriptions and paths that are not UTF-8
+#                                 still give valid documents (each bad byte U+FFFD)
+#   wrong_documents               documents of the old shapes, with a member of the
+#                                 wrong type, missing or added, with NaN or a
+#                                 duplicate key fail: the check can fail
+# usage: json_schemas.sh BARBENCH SOURCE_DIR (run from SOURCE_DIR)
+set -u
+BB=$1 SRC=$2
+S="$SRC/docs/schemas"
+V="$SRC/tests/validate_json.py"
+JQ="$SRC/tests/jsonq.py"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+n=0
+
+# NAME FILE: a document on its own, valid against NAME.schema.json
+valid() {
+	n=$((n + 1))
+	"$V" "$S" "$1" "$2" || no "$1: $2 is not a valid $1 document"
+}
+# NAME OUT CMD...: CMD exits 0 and prints one valid NAME document, one line, nothing else
+prints() {
+	name=$1 out=$2
+	shift 2
+	"$@" >"$out" 2>"$tmp/err" || no "$*: exit $? ($(head -c 300 "$tmp/err"))"
+	[ "$(wc -l <"$out")" -eq 1 ] || no "$*: stdout is not one line"
+	valid "$name" "$out"
+}
+# NAME FILE WHAT: FILE must fail NAME.schema.json
+invalid() {
+	n=$((n + 1))
+	"$V" "$S" "$1" "$2" 2>"$tmp/verr" && no "wrong_documents: $3 passed the $1 schema"
+	[ -s "$tmp/verr" ] || no "wrong_documents: $3: refused without saying why"
+}
+
+"$V" "$S" --check || no "the schemas are not valid draft 2020-12 schemas"
+
+# ---- every command's --json ----
+prints info "$tmp/info" "$BB" info emu:layouts/intel-x710 --json
+prints info "$tmp/info1" "$BB" info emu:layouts/intel-x710 --region 0 --json
+prints dump "$tmp/dump.json" "$BB" dump emu:layouts/qemu-e1000e "$tmp/dump" --json
+"$JQ" "$tmp/dump.json" '[r["index"] for r in d["regions"]] == [0, 1, 2, 3] and d["regions"][3]["must_trap"] == [{"offset": 0, "size_bytes": 80}, {"offset": 8192, "size_bytes": 8}]' ||
+	no "dump --json: regions or must-trap ranges"
+prints info "$tmp/info-file" "$BB" info --region-info "$tmp/dump/region3.bin" --json
+prints devices "$tmp/devices" "$BB" devices --json
+prints plan "$tmp/plan-all" "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --page-size 64K --json
+prints plan "$tmp/plan-one" "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --policy full --page-size 4K --json
+"$JQ" "$tmp/plan-one" 'd["plans"][0]["applicable"] is False' || no "plan: full applies to pre416?"
+prints plan "$tmp/plan-file" "$BB" plan --region-info "$tmp/dump/region3.bin" --must-trap 0x0:0x50 --json
+prints check "$tmp/check" "$BB" check --json
+prints calibrate "$tmp/calibrate" "$BB" calibrate --samples 1000 --reps 2 --json --save "$tmp/cost"
+prints advise "$tmp/advise" "$BB" advise layouts/nvme-msix-bar0-pre416 --page-size 64K --samples 200 --json
+
+# ---- results_folder: a small study and a run ----
+cat >"$tmp/s.study" <<'EOF'
+name schemas
+device emu:layouts/nvme-msix-bar0-pre416
+policies sparse,trap,full
+page-sizes 4K
+workloads lat-read
+samples 200
+repetitions 4
+EOF
+prints study "$tmp/study1" "$BB" study "$tmp/s.study" --out "$tmp/st" --max-runs 1 --no-report --json
+"$JQ" "$tmp/study1" 'd["complete"] is False and d["measured_runs"] == 1 and d["report"] is None and d["summary"] is None' ||
+	no "study --json: interrupted study"
+valid manifest "$tmp/st/manifest.json"		# incomplete
+"$JQ" "$tmp/st/manifest.json" 'd["complete"] is False and d["interrupted_by"] == "--max-runs"' || no "study: interrupted manifest"
+prints study "$tmp/study2" "$BB" study --resume "$tmp/st" --no-figures --json
+"$JQ" "$tmp/study2" 'd["complete"] is True and d["matrix_runs"] == 12 and d["measured_runs"] == 8 and d["skipped_runs"] == 1 and d["summary"].endswith("/st/summary.json")' ||
+	no "study --json: resumed study"
+valid manifest "$tmp/st/manifest.json"
+valid summary "$tmp/st/summary.json"
+"$JQ" "$tmp/st/manifest.json" 'd["complete"] is True and len(d["skipped"]) >= 1' || no "study: manifest not complete, or full not skipped"
+prints compare "$tmp/compare" "$BB" compare "$tmp/st" "$tmp/st" --json
+prints run "$tmp/run.json" "$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 100 --out "$tmp/run" --json
+"$JQ" "$tmp/run.json" 'd["complete"] is True and [r["policy"] for r in d["runs"]] == ["sparse", "trap"]' || no "run --json: runs"
+valid manifest "$tmp/run/manifest.json"
+prints report "$tmp/report.json" "$BB" report "$tmp/run" --no-figures --json
+"$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["figures"] is None' || no "report --json"
+valid summary "$tmp/run/summary.json"
+# a run that fails at its 2nd run still prints the document of what it left (exit 1)
+"$BB" run --device "emu:layouts/nvme-msix-bar0?fault=eio:7" --batch 1 --policy sparse,trap --samples 50 --warmup 0 \
+	--out "$tmp/eio" --json >"$tmp/eio.json" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] || no "run --json with a failing run: exit $rc, want 1"
+valid run "$tmp/eio.json"
+"$JQ" "$tmp/eio.json" 'd["complete"] is False and d["stopped"].startswith("run 0001-trap-4096-lat-read: ") and len(d["runs"]) == 1' ||
+	no "run --json with a failing run: not complete:false with its reason"
+# and an error before anything ran prints nothing
+"$BB" run --device emu:layouts/nvme-msix-bar0 --policy nope --out "$tmp/nope" --json >"$tmp/out" 2>/dev/null
+[ ! -s "$tmp/out" ] || no "run --json: printed on stdout on bad input"
+valid summary "$SRC/results/2026-11-29-vm/summary.json"
+
+# ---- hostile_strings: bytes that are not UTF-8 where barbench copies a name ----
+bad=$(printf 'x\377\300y')
+cp "$tmp/dump/region3.bin" "$tmp/r$bad.bin"
+prints info "$tmp/h-info" "$BB" info --region-info "$tmp/r$bad.bin" --json
+"$JQ" "$tmp/h-info" 'd["file"].endswith("/rx\ufffd\ufffdy.bin")' || no "hostile_strings: file name not kept with U+FFFD"
+sed "s/^device name=nvme-msix-bar0 desc=\"/&$bad /" layouts/nvme-msix-bar0 >"$tmp/hostile-layout"
+prints check "$tmp/h-check" "$BB" check "$tmp/hostile-layout" --page-size 4K --json
+"$JQ" "$tmp/h-check" 'd["layouts"][0]["description"].startswith("x\ufffd\ufffdy ")' || no "hostile_strings: description"
+cp -r "$tmp/st" "$tmp/hs"
+sed -i "2,\$s#,emu:layouts/nvme-msix-bar0-pre416,#,emu:layouts/$bad,#" "$tmp/hs/runs.csv"
+"$BB" report "$tmp/hs" --no-figures >/dev/null 2>"$tmp/err" || no "hostile_strings: report: $(cat "$tmp/err")"
+valid summary "$tmp/hs/summary.json"
+"$JQ" "$tmp/hs/summary.json" 'd["configurations"][0]["device"] == "emu:layouts/x\ufffd\ufffdy"' ||
+	no "hostile_strings: summary.json device"
+
+# ---- wrong_documents: the check can fail ----
+invalid manifest "$SRC/results/2026-11-29-vm/manifest.json" "a barbench-manifest/1 (host_page_size, no unit)"
+cp "$tmp/plan-all" "$tmp/w"; "$JQ" "$tmp/w" --set plans.0.memslots '"1"'
+invalid plan "$tmp/w" "a plan whose memslots is a string"
+"$JQ" "$tmp/plan-one" -p 'd["plans"]' >"$tmp/w"
+invalid plan "$tmp/w" "plan as a bare array (its old shape with several policies)"
+"$JQ" "$tmp/plan-one" -p 'd["plans"][0]' >"$tmp/w"
+invalid plan "$tmp/w" "plan as a bare object (its old shape with one policy)"
+cp "$tmp/check" "$tmp/w"
+"$JQ" "$tmp/w" --set layouts.0.results.0.exposed_must_trap '"msix-table,msix-pba"'
+invalid check "$tmp/w" "check with a comma-joined exposed_must_trap"
+cp "$tmp/compare" "$tmp/w"
+"$JQ" "$tmp/w" --set configurations.0.config '"emu:layouts/x|0|sparse||4096|host|lat-read"'
+invalid compare "$tmp/w" "compare with its pipe-joined config"
+cp "$tmp/calibrate" "$tmp/w"; "$JQ" "$tmp/w" --set tsc_hz 2300000000
+invalid calibrate "$tmp/w" "calibrate with tsc_hz"
+cp "$tmp/st/summary.json" "$tmp/w"; "$JQ" "$tmp/w" --del configurations.0.why
+invalid summary "$tmp/w" "a summary configuration without why"
+cp "$tmp/run/manifest.json" "$tmp/w"; "$JQ" "$tmp/w" --set complete '"yes"'
+invalid manifest "$tmp/w" "a manifest whose complete is a string"
+sed 's/"loop_read_ns":[^,]*/"loop_read_ns":NaN/' "$tmp/calibrate" >"$tmp/w"
+invalid calibrate "$tmp/w" "NaN"
+sed 's/^{"schema":"barbench-info\/1",/{"schema":"barbench-info\/1","schema":"barbench-info\/1",/' "$tmp/info" >"$tmp/w"
+invalid info "$tmp/w" "a duplicate key"
+cp "$tmp/info" "$tmp/w"; "$JQ" "$tmp/w" --set regions.0.size '4096'
+invalid info "$tmp/w" "a region with a member the schema does not document"
+
+[ $fail -eq 0 ] && echo "json_schemas: ok ($n documents)"
+exit $fail
