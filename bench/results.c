@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* runs.csv and samples files. */
+/* runs.csv written whole (its rows and columns: core/runs_csv.c), samples files, the results folder. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,78 +18,6 @@
 #include "manifest.h"
 #include "barbench/result.h"
 
-static const char header[] =
-	"id,device,region,policy,params,page_size,runner,workload,op,width,samples,"
-	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,tmean_ns,predicted_ns,"
-	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
-	"guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,"
-	"page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses,device_read_ns,device_write_ns,repetition";
-
-const char *bb_runs_csv_header(void)
-{
-	return header;
-}
-
-/* A CSV field: quoted when it holds a comma, quote or newline. */
-static void field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
-{
-	field(f, r->id);
-	fputc(',', f);
-	field(f, r->device);
-	fprintf(f, ",%" PRIu32 ",", r->region);
-	field(f, r->policy);
-	fputc(',', f);
-	field(f, r->params);
-	fprintf(f, ",%" PRIu64 ",", r->page_size);
-	field(f, r->runner);
-	fputc(',', f);
-	field(f, r->workload);
-	fprintf(f, ",%s,%u,%zu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,", r->op, r->width, r->s.n,
-		r->s.min, r->s.p50, r->s.p90, r->s.p99, r->s.p999, r->s.max, r->s.mean, r->s.stdev, r->s.ci95_lo,
-		r->s.ci95_hi, r->tmean_ns);
-	if (r->predicted_ns >= 0)
-		fprintf(f, "%.2f", r->predicted_ns);
-	fprintf(f, ",%.1f,%.1f,%" PRIu32 ",%" PRIu32 ",%.4f,%.0f,%.0f,", r->ops_s, r->bytes_s, r->mappings,
-		r->memslots, r->trapped_share, r->setup_ns, r->touch_ns);
-	if (r->pte_kb >= 0)
-		fprintf(f, "%ld", r->pte_kb);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s,%s", r->trap_syscalls, r->accesses, r->guest_exec, r->guest_mode);
-	if (r->guest)
-		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32 ",%.0f", r->exits_mmio,
-			r->exits_io, r->exits_other, r->ioeventfd_writes, r->memslots_used, r->vm_setup_ns);
-	else
-		fputs(",,,,,,", f);
-	/* a counter that could not be read is empty, never 0 */
-	for (int i = 0; i < BB_CTR_COUNT; i++) {
-		fputc(',', f);
-		if (r->have_ctr && r->ctr.have[i])
-			fprintf(f, "%" PRIu64, r->ctr.value[i]);
-	}
-	fprintf(f, ",%u,%u,%.3f,%" PRIu64 ",", r->batch_map, r->batch_trap, r->resolution_ns, r->trapped_accesses);
-	/* the real device's access time from the layout, empty when it says none (never 0) */
-	if (r->device_read_ns)
-		fprintf(f, "%" PRIu32, r->device_read_ns);
-	fputc(',', f);
-	if (r->device_write_ns)
-		fprintf(f, "%" PRIu32, r->device_write_ns);
-	fprintf(f, ",%u\n", r->repetition);
-}
-
 struct rows_arg {
 	const struct bb_run_row *rows;
 	size_t n;
@@ -99,7 +27,7 @@ static int write_rows(FILE *f, void *arg)
 {
 	const struct rows_arg *a = arg;
 
-	fprintf(f, "%s\n", header);
+	fprintf(f, "%s\n", bb_runs_csv_header());
 	for (size_t i = 0; i < a->n; i++)
 		bb_runs_csv_row(f, &a->rows[i]);
 	return ferror(f) ? -EIO : 0;

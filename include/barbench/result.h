@@ -56,7 +56,7 @@ struct bb_run_row {
 	unsigned repetition;		/* which repetition of its configuration, from 0 */
 };
 
-/* The header line of runs.csv (no newline). */
+/* The header line of runs.csv (no newline); its columns and the reader: core/runs_csv.h. */
 const char *bb_runs_csv_header(void);
 void bb_runs_csv_row(FILE *f, const struct bb_run_row *r);
 
