@@ -21,6 +21,7 @@
 
 #include "report.h"
 #include "parse.h"
+#include "samples.h"
 
 /* "emu:layouts/nvme-msix-bar0" -> "nvme-msix-bar0" (file-name safe). */
 void bb_rep_short_dev(const char *dev, char *out, size_t len)
@@ -186,12 +187,80 @@ int bb_rep_fail(struct rep *r, int err, const char *fmt, ...)
 	return err;
 }
 
+static int read_csv_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max);
+
 /*
- * Samples of run @id appended to the pools.  A missing file was counted
+ * The samples file of @id's group (samples/GROUP.bbs, core/samples.h),
+ * inflated and checked whole, kept for the next run of the same group:
+ * 0, -ENOENT when there is none, or the error (its message in r->d).
+ */
+static int group_load(struct rep *r, const char *id)
+{
+	char group[160], path[4096];
+	struct bb_samples_block b;
+	struct bb_diag d = { "" };
+	size_t pos = 0;
+	int got;
+
+	bb_samples_group(id, group, sizeof(group));
+	if (r->sgroup_err != 1 && !strcmp(group, r->sgroup))
+		return r->sgroup_err;
+	free(r->sbuf);
+	r->sbuf = NULL;
+	r->slen = 0;
+	bb_strcpy(r->sgroup, sizeof(r->sgroup), group);
+	snprintf(path, sizeof(path), "%s/samples/%s.bbs", r->dir, group);
+	r->sgroup_err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &r->sbuf, &r->slen, &d);
+	while (!r->sgroup_err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0)
+		if (got < 0)
+			r->sgroup_err = got;
+	if (r->sgroup_err && r->sgroup_err != -ENOENT)
+		snprintf(r->sgroup_msg, sizeof(r->sgroup_msg), "%s", d.msg);
+	return r->sgroup_err;
+}
+
+/* The last block of run @id in the loaded group (a later one replaces an earlier), or false. */
+static bool group_find(const struct rep *r, const char *id, struct bb_samples_block *out)
+{
+	struct bb_samples_block b;
+	size_t pos = 0;
+	bool found = false;
+
+	while (bb_samples_next(r->sbuf, r->slen, &pos, &b, "", NULL) > 0)
+		if (!strcmp(b.id, id)) {
+			if (out)
+				*out = b;
+			found = true;
+		}
+	return found;
+}
+
+/*
+ * Samples of run @id appended to the pools: from its group's samples file,
+ * else from the CSV file of an older barbench.  A missing run was counted
  * when the report began (samples are optional: the tables come from
  * runs.csv); a file that is there is read strictly, never through a symlink.
  */
 int bb_rep_read_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
+{
+	struct bb_samples_block b;
+	int err = group_load(r, id);
+
+	if (err == -ENOENT)
+		return read_csv_samples(r, id, ns, off, n, max);
+	if (err)
+		return bb_rep_fail(r, -EINVAL, "%s", r->sgroup_msg);
+	if (!group_find(r, id, &b))
+		return -ENOENT;
+	if (b.n > max - *n)
+		b.n = max - *n;	/* the pool is full: a figure draws at most MAX_POOL samples */
+	bb_samples_values(r->sbuf, &b, ns + *n, off ? off + *n : NULL, NULL, NULL);
+	*n += b.n;
+	return 0;
+}
+
+/* Samples of run @id from the CSV file an older barbench wrote (samples/ID.csv.gz or .csv), appended to the pools. */
+static int read_csv_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
 {
 	char path[4096], line[256];
 	unsigned lineno = 1;
@@ -457,7 +526,11 @@ void bb_rep_find_missing(struct rep *r)
 	for (size_t i = 0; i < r->recs.n; i++) {
 		char path[4096];
 		struct stat sb;
+		int err = group_load(r, r->recs.v[i].id);
 
+		/* a samples file that cannot be read counts as there: drawing names what is wrong with it */
+		if (err != -ENOENT && (err || group_find(r, r->recs.v[i].id, NULL)))
+			continue;
 		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dir, r->recs.v[i].id);
 		if (!lstat(path, &sb) || errno != ENOENT)
 			continue;

@@ -81,7 +81,7 @@ static int load(struct rep *r, struct plan_row **pl, size_t *npl, struct adv_row
 
 int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d)
 {
-	struct rep r = { .dir = dir, .rfd = -1, .d = d };
+	struct rep r = { .dir = dir, .rfd = -1, .d = d, .sgroup_err = 1 };
 	struct plan_row *pl = NULL;
 	struct adv_row *adv = NULL;
 	struct fig *figs = NULL;
@@ -129,6 +129,7 @@ out:
 	free(pl);
 	free(adv);
 	free(r.sorted);
+	free(r.sbuf);
 	bb_configs_free(&r.cfg);
 	bb_recs_free(&r.recs);
 	return err;

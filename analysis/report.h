@@ -39,6 +39,11 @@ struct rep {
 	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
 	bool dev_given;				/* given on the command line */
 	bool svg;				/* SVG beside every PNG */
+	/* the samples file last read (analysis/folder.c): its group, inflated bytes, and error (1: none yet) */
+	char sgroup[160], sgroup_msg[512];
+	uint8_t *sbuf;
+	size_t slen;
+	int sgroup_err;
 };
 
 struct plan_row {

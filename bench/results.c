@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "manifest.h"
+#include "samples.h"
 #include "barbench/result.h"
 
 struct rows_arg {
@@ -41,26 +42,6 @@ int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, 
 	if ((size_t)snprintf(path, sizeof(path), "%s/runs.csv", dir) >= sizeof(path))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
 	return bb_write_atomic(path, write_rows, &a, d);
-}
-
-struct samples_arg {
-	const double *ns;
-	const uint64_t *offset;
-	const uint8_t *trapped;
-	const uint32_t *covers;
-	size_t n;
-};
-
-static int write_samples(FILE *f, void *arg)
-{
-	const struct samples_arg *a = arg;
-
-	/* accesses: how many the sample timed, from offset on (its ns is per access) */
-	fprintf(f, "sample,offset,path,accesses,ns\n");
-	for (size_t i = 0; i < a->n; i++)
-		fprintf(f, "%zu,%" PRIu64 ",%s,%" PRIu32 ",%.3f\n", i, a->offset[i], a->trapped[i] ? "trap" : "map",
-			a->covers ? a->covers[i] : 1, a->ns[i]);
-	return ferror(f) ? -EIO : 0;
 }
 
 /* @len bytes of @in as one gzip member (RFC 1952) into a malloc'd *@out. */
@@ -94,35 +75,62 @@ static int gzip_buf(const void *in, size_t len, unsigned char **out, size_t *ole
 	return 0;
 }
 
+/* The inflated samples file @old less the block of run @id, then that run's block, into @f. */
+static int samples_merge(FILE *f, const uint8_t *old, size_t olen, const char *path, const char *id, const double *ns,
+			 const uint64_t *offset, const uint8_t *trapped, const uint32_t *covers, size_t n,
+			 struct bb_diag *d)
+{
+	struct bb_samples_block b;
+	size_t pos = 0;
+	int got = 0;
+
+	fputs(BB_SAMPLES_MAGIC, f);
+	/* the other runs of the group as they were; this run's earlier block (a run measured again) dropped */
+	while (old && (got = bb_samples_next(old, olen, &pos, &b, path, d)) > 0)
+		if (strcmp(b.id, id))
+			fwrite(old + b.start, 1, b.end - b.start, f);
+	if (old && got < 0)
+		return got;	/* a samples file barbench did not write whole: never rewritten over */
+	bb_samples_encode(f, false, id, ns, offset, trapped, covers, n);
+	return 0;
+}
+
 int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
 		     const uint8_t *trapped, const uint32_t *covers, size_t n, struct bb_diag *d)
 {
-	struct samples_arg a = { ns, offset, trapped, covers, n };
-	char path[4096], *text = NULL;
+	char path[4096], group[160], *text = NULL;
+	uint8_t *old = NULL;
 	unsigned char *gz = NULL;
-	size_t tlen = 0, glen = 0;
+	size_t tlen = 0, glen = 0, olen = 0;
 	FILE *f;
 	int err;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", dir, id) >= sizeof(path))
+	bb_samples_group(id, group, sizeof(group));
+	if ((size_t)snprintf(path, sizeof(path), "%s/samples/%s.bbs", dir, group) >= sizeof(path))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
-	/* compressed: the default study's samples were 145 MB as text, about 7x less this way */
+	/* the repetitions of a configuration share a file: what is there is kept (samples.h) */
+	err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &old, &olen, d);
+	if (err && err != -ENOENT)
+		return err;
 	f = open_memstream(&text, &tlen);
-	if (!f)
+	if (!f) {
+		free(old);
 		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	err = write_samples(f, &a);
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (!err && (uLong)tlen != tlen)
-		err = -EFBIG;
-	if (!err)
-		err = gzip_buf(text, tlen, &gz, &glen);
-	free(text);
-	if (err) {
-		free(gz);
-		return bb_diag_set(d, err, "%s: compressing: %s", path, strerror(-err));
 	}
-	err = bb_write_atomic_buf(path, gz, glen, d);
+	err = samples_merge(f, old, olen, path, id, ns, offset, trapped, covers, n, d);
+	free(old);
+	if (fclose(f) && !err)
+		err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	if (!err && (uLong)tlen != tlen)
+		err = bb_diag_set(d, -EFBIG, "%s: too large", path);
+	if (!err) {
+		err = gzip_buf(text, tlen, &gz, &glen);
+		if (err)
+			bb_diag_set(d, err, "%s: compressing: %s", path, strerror(-err));
+	}
+	free(text);
+	if (!err)
+		err = bb_write_atomic_buf(path, gz, glen, d);
 	free(gz);
 	return err;
 }
@@ -210,7 +218,7 @@ int bb_results_clear(const char *dir, struct bb_diag *d)
 			close(dfd);
 			return err;
 		}
-	/* samples/: only its CSV files, through the folder's own descriptor, never a symlink */
+	/* samples/: only its samples files (.bbs, and .csv/.csv.gz of older barbench), through the folder's own descriptor, never a symlink */
 	sfd = openat(dfd, "samples", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(dfd);
 	if (sfd < 0)
@@ -223,7 +231,8 @@ int bb_results_clear(const char *dir, struct bb_diag *d)
 	while ((e = readdir(sd))) {
 		size_t n = strlen(e->d_name);
 
-		if ((n > 4 && !strcmp(e->d_name + n - 4, ".csv")) || (n > 7 && !strcmp(e->d_name + n - 7, ".csv.gz")))
+		if ((n > 4 && !strcmp(e->d_name + n - 4, ".csv")) || (n > 7 && !strcmp(e->d_name + n - 7, ".csv.gz")) ||
+		    (n > 4 && !strcmp(e->d_name + n - 4, ".bbs")))
 			unlinkat(dirfd(sd), e->d_name, 0);
 	}
 	closedir(sd);

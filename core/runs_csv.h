@@ -26,9 +26,9 @@
 #define BB_RUNS_COLUMNS(X)                                                              \
 	X(ID, "id", NULL, 1) X(DEVICE, "device", NULL, 1) X(REGION, "region", NULL, 1) \
 	X(POLICY, "policy", NULL, 1) X(PARAMS, "params", NULL, 1)                       \
-	X(PAGE_SIZE, "page_size", NULL, 1) X(RUNNER, "runner", NULL, 1)    \
+	X(PAGE_SIZE, "page_size_bytes", "page_size", 1) X(RUNNER, "runner", NULL, 1)    \
 	X(WORKLOAD, "workload", NULL, 1) X(OP, "op", NULL, 1)                           \
-	X(WIDTH, "width", NULL, 1) X(SAMPLES, "samples", NULL, 1)              \
+	X(WIDTH, "width_bytes", "width", 1) X(SAMPLES, "samples", NULL, 1)              \
 	X(MIN, "min_ns", NULL, 1) X(P50, "p50_ns", NULL, 1) X(P90, "p90_ns", NULL, 1)   \
 	X(P99, "p99_ns", NULL, 1) X(P999, "p999_ns", NULL, 1) X(MAX, "max_ns", NULL, 1) \
 	X(MEAN, "mean_ns", NULL, 1) X(STDEV, "stdev_ns", NULL, 1)                       \

@@ -112,7 +112,7 @@ while [ "$(tail -n +2 "$tmp/d/runs.csv" 2>/dev/null | wc -l)" -lt 3 ] && [ $i -l
 kill -KILL $pid
 wait $pid 2>/dev/null
 for id in $(ids "$tmp/d"); do
-	[ -s "$tmp/d/samples/$id.csv.gz" ] || no "kill -9: samples of finished run $id missing"
+	"$BB_SAMPLES_CAT" "$tmp/d" "$id" >/dev/null || no "kill -9: samples of finished run $id missing"
 done
 "$BB" report "$tmp/d" --no-figures >/dev/null 2>"$tmp/err" || no "kill -9: runs.csv unreadable: $(cat "$tmp/err")"
 
