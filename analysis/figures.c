@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,13 +97,15 @@ static int cmp_d(const void *a, const void *b)
 static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char *const *keys,
 		   const char *const *vals, unsigned nkv)
 {
-	static const char *const term[2] = {
-		"pngcairo size 960,600 enhanced font \"sans,10\" background rgb \"white\"",
-		"svg size 960,600 enhanced font \"sans,10\" background rgb \"white\"",
-	};
+	static const char *const term[2] = { "pngcairo", "svg" };
 	static const char *const ext[2] = { "png", "svg" };
+	const char *size = "960,600";	/* a figure may ask for another (SIZE) */
 	FILE *f;
 	int err;
+
+	for (unsigned k = 0; k < nkv; k++)
+		if (!strcmp(keys[k], "SIZE"))
+			size = vals[k];
 
 	f = rcreate(r, "%s.gp", name);
 	if (!f)
@@ -118,7 +121,7 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 					size_t kl = (size_t)(e - p - 1);
 
 					if (kl == 4 && !strncmp(p + 1, "TERM", 4)) {
-						fputs(term[t], f);
+						fprintf(f, "%s size %s enhanced font \"sans,10\" background rgb \"white\"", term[t], size);
 						done = true;
 					} else if (kl == 3 && !strncmp(p + 1, "EXT", 3)) {
 						fputs(ext[t], f);
@@ -209,10 +212,33 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 }
 
 /* p50/p99 bars of one (device, region, runner, workload) over policies x pages. */
+/* A bar's value and where the figure draws it: measured at or above @res, else at @res, hatched ("< R"). */
+static void bar_values(FILE *f, double v, double res)
+{
+	v = v > MIN_NS ? v : MIN_NS;
+	if (res > 0 && v < res)
+		fprintf(f, " - %.3f", res);
+	else
+		fprintf(f, " %.3f -", v);
+}
+
+/* The decade below @lo and the one above @hi: a log axis on which every bar and mark shows. */
+static void log_range(double lo, double hi, char *ymin, size_t n1, char *ymax, size_t n2)
+{
+	snprintf(ymin, n1, "%g", pow(10, floor(log10(lo > MIN_NS ? lo : MIN_NS) - 0.3)));
+	snprintf(ymax, n2, "%g", pow(10, ceil(log10(hi > 1 ? hi : 1) + 0.15)));
+}
+
+/*
+ * p50/p99 bars of one (device, region, runner, workload) over policies x
+ * pages.  Each configuration's timer resolution is marked; a figure below
+ * it is no measurement, so its bar is drawn at the resolution, hatched: "< R".
+ */
 static int fig_bars(struct rep *r, size_t first, size_t last, char *name, size_t nlen)
 {
 	const struct bb_rec *g = r->sorted[first]->first;
-	char dev[128], data[64], text[512], title[520];
+	char dev[128], data[64], text[512], title[520], ymin[32], ymax[32], nb[16];
+	double lo = INFINITY, hi = 0;
 	FILE *f;
 	int err;
 
@@ -221,26 +247,38 @@ static int fig_bars(struct rep *r, size_t first, size_t last, char *name, size_t
 	f = rcreate(r, "%s.dat", name);
 	if (!f)
 		return -errno;
+	/* label, p50 measured, p50 below resolution (drawn at it), p99 likewise, resolution */
 	for (size_t k = first; k <= last; k++) {
 		const struct bb_config *c = r->sorted[k];
+		double res = c->resolution_ns;
 		char pg[32];
 
 		bb_rep_page_name(c->first->page_size, pg, sizeof(pg));
-		fprintf(f, "\"%s%s%s %s\" %.3f %.3f\n", c->first->policy, c->first->params[0] ? " " : "",
-			c->first->params, pg, c->p50_ns > MIN_NS ? c->p50_ns : MIN_NS,
-			c->p99_ns > MIN_NS ? c->p99_ns : MIN_NS);
+		fprintf(f, "\"%s%s%s %s\"", c->first->policy, c->first->params[0] ? " " : "", c->first->params, pg);
+		bar_values(f, c->p50_ns, res);
+		bar_values(f, c->p99_ns, res);
+		if (res > 0)
+			fprintf(f, " %.3f\n", res);
+		else
+			fprintf(f, " -\n");
+		lo = fmin(lo, fmin(c->p50_ns, res > 0 ? res : c->p50_ns));
+		hi = fmax(hi, fmax(c->p99_ns, res));
 	}
+	/* past the x range, never drawn: every column has a point, so gnuplot has no empty series to warn of */
+	fprintf(f, "\"\" 1 1 1 1 1\n");
 	err = rclose(f);
 	if (err)
 		return err;
+	log_range(lo, hi, ymin, sizeof(ymin), ymax, sizeof(ymax));
+	snprintf(nb, sizeof(nb), "%zu", last - first + 1);
 	snprintf(text, sizeof(text), "%s region %" PRIu32 ", %s, %s runner: p50 and p99 per policy and page size",
 		 dev, g->region, g->workload, g->runner);
 	gp_quote(title, sizeof(title), text);
 	snprintf(data, sizeof(data), "%s.dat", name);
 	{
-		const char *k[] = { "TITLE", "DATA" }, *v[] = { title, data };
+		const char *k[] = { "TITLE", "DATA", "YMIN", "YMAX", "N" }, *v[] = { title, data, ymin, ymax, nb };
 
-		return emit_gp(r, bb_gp_bars, name, k, v, 2);
+		return emit_gp(r, bb_gp_bars, name, k, v, 5);
 	}
 }
 
@@ -319,9 +357,16 @@ static int pagemap_windows(struct rep *r, const char *name, const struct plan_ro
 	return rclose(f);
 }
 
+/* What the sweep file holds: the range of its medians, and how many pages of the zoom window [lo, hi) it has. */
+struct sweep_span {
+	double min, max;
+	uint64_t lo, hi;
+	size_t in_zoom;
+};
+
 /* One sweep's samples (@n of them) as a median per 4 KiB page, one block of @g. */
 static void sweep_block(FILE *g, const struct bb_config *c, double *pool, uint64_t *offs, struct sample_at *pairs,
-			size_t n)
+			size_t n, struct sweep_span *sp)
 {
 	size_t i = 0;
 
@@ -342,7 +387,11 @@ static void sweep_block(FILE *g, const struct bb_config *c, double *pool, uint64
 			j++;
 		qsort(pool + i, j - i, sizeof(*pool), cmp_d);
 		med = bb_percentile(pool + i, j - i, 50.0);
-		fprintf(g, "%.3f %.3f\n", (double)(offs[i] / 4096 * 4096) / 1024.0 + 2.0, med > MIN_NS ? med : MIN_NS);
+		med = med > MIN_NS ? med : MIN_NS;
+		fprintf(g, "%.3f %.3f\n", (double)(offs[i] / 4096 * 4096) / 1024.0 + 2.0, med);
+		sp->min = fmin(sp->min, med);
+		sp->max = fmax(sp->max, med);
+		sp->in_zoom += offs[i] >= sp->lo && offs[i] < sp->hi;
 		i = j;
 	}
 	fprintf(g, "\n\n");
@@ -350,7 +399,7 @@ static void sweep_block(FILE *g, const struct bb_config *c, double *pool, uint64
 
 /* The sweep file: latency per 4 KiB page, median over every sample of that page, per policy; *@ns blocks. */
 static int pagemap_sweeps(struct rep *r, const char *name, const char *device, uint32_t region, uint64_t page,
-			  unsigned *ns)
+			  unsigned *ns, struct sweep_span *sp)
 {
 	FILE *g = rcreate(r, "%s-sweep.dat", name);
 	double *pool = malloc(MAX_POOL * sizeof(*pool));
@@ -379,11 +428,13 @@ static int pagemap_sweeps(struct rep *r, const char *name, const char *device, u
 				bb_rep_read_samples(r, r->recs.v[j].id, pool, offs, &n, MAX_POOL);
 		if (!n)
 			continue;
-		sweep_block(g, c, pool, offs, pairs, n);
+		sweep_block(g, c, pool, offs, pairs, n, sp);
 		(*ns)++;
 	}
-	if (!*ns)	/* no sweep: a one-point placeholder block keeps the template valid */
+	if (!*ns) {	/* no sweep: a one-point placeholder block keeps the template valid */
 		fprintf(g, "\"no sweep run\" 0\n0 1\n");
+		sp->min = sp->max = 1;
+	}
 	err = rclose(g);
 	free(pool);
 	free(offs);
@@ -391,15 +442,48 @@ static int pagemap_sweeps(struct rep *r, const char *name, const char *device, u
 	return err;
 }
 
+/*
+ * Where a whole-region page map hides what matters: the must-trap ranges
+ * (MSI-X table and PBA) and the pages around them, where the hot registers
+ * a layout puts beside the table trap with it.  The window [*@lo, *@hi)
+ * spans every must-trap range and two host pages (at least 16 KiB) either
+ * side, on page boundaries; false when it is more than a quarter of the
+ * region, which the whole map shows well enough.
+ */
+static bool pagemap_zoom(const struct plan_row *pl, size_t npl, const char *device, uint32_t region, uint64_t page,
+			 uint64_t region_size, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = UINT64_MAX, b = 0, pad = 2 * page > 16384 ? 2 * page : 16384;
+
+	for (size_t i = 0; i < npl; i++) {
+		const struct plan_row *p = &pl[i];
+
+		if (strcmp(p->device, device) || p->region != region || p->page != page || strcmp(p->mode, "must-trap"))
+			continue;
+		a = p->off < a ? p->off : a;
+		b = p->off + p->size > b ? p->off + p->size : b;
+	}
+	if (a == UINT64_MAX)
+		return false;
+	*lo = a > pad ? (a - pad) / page * page : 0;
+	*hi = b + pad < region_size ? (b + pad + page - 1) / page * page : region_size;
+	if (*hi > region_size)
+		*hi = region_size;
+	return *hi - *lo <= region_size / 4;
+}
+
 /* Page map of (device, region, page): windows per policy, must-trap, sweep latency per page. */
 static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, const char *device, uint32_t region,
 		       uint64_t page, char *name, size_t nlen)
 {
 	char dev[128], win[64], sw[64], text[512], title[520], yt[2600] = "'must-trap' -1", npol[8], nsw[8], xmax[32];
-	char pg[32];
+	char pg[32], zlo[32] = "0", zhi[32] = "0", size[16] = "960,600";
 	char pols[16][140];
 	unsigned np, ns = 0;
-	uint64_t region_size;
+	char ymin[32], ymax[32];
+	uint64_t region_size, lo, hi;
+	struct sweep_span sp;
+	bool zoom;
 	int err;
 
 	bb_rep_short_dev(device, dev, sizeof(dev));
@@ -418,12 +502,22 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 		gp_quote(q, sizeof(q), pols[k]);
 		snprintf(yt + n, sizeof(yt) - n, ", %s %u", q, k);
 	}
-	err = pagemap_sweeps(r, name, device, region, page, &ns);
+	zoom = pagemap_zoom(pl, npl, device, region, page, region_size, &lo, &hi);
+	sp = (struct sweep_span){ INFINITY, 0, zoom ? lo : 0, zoom ? hi : 0, 0 };
+	err = pagemap_sweeps(r, name, device, region, page, &ns, &sp);
 	if (err)
 		return err;
+	/* the sweep panels' y axis from the data: a zoom window without a swept page is then no error */
+	log_range(sp.min, sp.max, ymin, sizeof(ymin), ymax, sizeof(ymax));
 	bb_rep_page_name(page, pg, sizeof(pg));
+	if (zoom) {
+		/* a second column: the same two panels around the must-trap ranges */
+		snprintf(zlo, sizeof(zlo), "%.3f", (double)lo / 1024.0);
+		snprintf(zhi, sizeof(zhi), "%.3f", (double)hi / 1024.0);
+		snprintf(size, sizeof(size), "1280,680");
+	}
 	snprintf(text, sizeof(text), "%s region %" PRIu32 " on %s pages: mapped, trapped and must-trap ranges per policy; "
-		 "sweep latency per 4 KiB page", dev, region, pg);
+		 "sweep latency per 4 KiB page%s", dev, region, pg, zoom ? " (right: zoomed on the must-trap ranges)" : "");
 	gp_quote(title, sizeof(title), text);
 	snprintf(npol, sizeof(npol), "%u", np);
 	snprintf(nsw, sizeof(nsw), "%u", ns ? ns : 1);
@@ -431,10 +525,12 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 	snprintf(win, sizeof(win), "%s-win.dat", name);
 	snprintf(sw, sizeof(sw), "%s-sweep.dat", name);
 	{
-		const char *k[] = { "TITLE", "WIN", "SWEEP", "YTICS", "NPOL", "XMAX", "NSWEEP" };
-		const char *v[] = { title, win, sw, yt, npol, xmax, nsw };
+		const char *k[] = { "TITLE", "WIN", "SWEEP", "YTICS", "NPOL", "XMAX", "NSWEEP", "ZOOM", "ZLO", "ZHI", "SIZE",
+				    "YMIN", "YMAX", "ZSWEEP" };
+		const char *v[] = { title, win, sw, yt, npol, xmax, nsw, zoom ? "1" : "0", zlo, zhi, size,
+				    ymin, ymax, sp.in_zoom ? "1" : "0" };
 
-		return emit_gp(r, bb_gp_pagemap, name, k, v, 7);
+		return emit_gp(r, bb_gp_pagemap, name, k, v, 14);
 	}
 }
 
@@ -538,11 +634,15 @@ static int fig_advise(struct rep *r, const struct adv_row *a, size_t n, char *na
 	if (err)
 		return err;
 	{
-		const char *k[] = { "TITLE", "DATA" };
-		const char *v[] = { "'Layout changes a vendor can make: predicted and measured saving per access (best policy and page size of each)'",
-				    "advise.dat" };
+		/* one row per change, horizontal bars: as tall as the rows need, labels read across */
+		char size[32], rows[16];
+		const char *k[] = { "TITLE", "DATA", "SIZE", "N" };
+		const char *v[] = { "'Layout changes a vendor can make: time per access saved (best policy and page size of each)'",
+				    "advise.dat", size, rows };
 
-		return emit_gp(r, bb_gp_advise, name, k, v, 2);
+		snprintf(rows, sizeof(rows), "%zu", nb);
+		snprintf(size, sizeof(size), "1100,%zu", 160 + 24 * nb);
+		return emit_gp(r, bb_gp_advise, name, k, v, 4);
 	}
 }
 
