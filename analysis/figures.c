@@ -21,7 +21,7 @@
 #include "parse.h"
 #include "barbench/stats.h"
 
-extern const char bb_gp_cdf[], bb_gp_bars[], bb_gp_pagemap[], bb_gp_slots[], bb_gp_advise[];
+extern const char bb_gp_cdf[], bb_gp_bars[], bb_gp_pagemap[], bb_gp_slots[], bb_gp_advise[], bb_gp_overview[];
 
 #define CDF_POINTS 200
 #define MIN_NS 0.1	/* log axes: values at or below the timer's resolution drawn here */
@@ -716,6 +716,66 @@ static int figures_dir(const char *figdir, int *ffd, struct bb_diag *d)
 	return 0;
 }
 
+/*
+ * The overview: per device region and host page size, the speed-up over
+ * `trap` of what the recommendation table recommends for the hot path,
+ * measured and projected onto a device; 1x where every usable policy traps.
+ * One labelled row each, the figure as tall as its rows.
+ */
+static int fig_overview(struct rep *r, char *name, size_t nlen)
+{
+	char size[32], rows[16];
+	size_t n = 0;
+	FILE *f;
+	int err;
+
+	snprintf(name, nlen, "overview");
+	f = rcreate(r, "%s.dat", name);
+	if (!f)
+		return -errno;
+	/* label, measured, measured as a bound (drawn at it, hatched), projected */
+	for (size_t i = 0; i < r->cfg.n;) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		struct recommend o;
+		size_t j = i;
+		char dev[128], pg[32];
+
+		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, true, true))
+			j++;
+		if (!strcmp(g->runner, "host") && !strcmp(g->workload, "lat-read")) {
+			bb_rep_recommend(r, i, j - 1, &o);
+			bb_rep_short_dev(g->device, dev, sizeof(dev));
+			bb_rep_page_name(g->page_size, pg, sizeof(pg));
+			if (o.kind == BB_REC_MAPS || o.kind == BB_REC_TRAPS) {
+				fprintf(f, "\"%s r%" PRIu32 ", %s: %s\"", dev, g->region, pg,
+					o.kind == BB_REC_TRAPS ? "trap (all alike)" : o.v.pick->first->policy);
+				if (o.bound)
+					fprintf(f, " - %.3f %.3f\n", o.measured, o.projected);
+				else
+					fprintf(f, " %.3f - %.3f\n", o.measured, o.projected);
+				n++;
+			}
+		}
+		i = j;
+	}
+	/* past the y range, never drawn: no empty series for gnuplot to warn of */
+	fprintf(f, "\"\" 1 1 1\n");
+	err = rclose(f);
+	if (err)
+		return err;
+	if (!n)
+		return -ENOENT;
+	snprintf(rows, sizeof(rows), "%zu", n);
+	snprintf(size, sizeof(size), "1100,%zu", 170 + 24 * n);
+	{
+		const char *k[] = { "TITLE", "DATA", "SIZE", "N" };
+		const char *v[] = { "'What the recommended policy gains over trap on the hot path (host lat-read)'",
+				    "overview.dat", size, rows };
+
+		return emit_gp(r, bb_gp_overview, name, k, v, 4);
+	}
+}
+
 /* A figure drawn, in the list the report places them from. */
 static void add_fig(struct fig *figs, size_t *nf, const char *name, size_t after, const char *dev, uint32_t region,
 		    const char *runner)
@@ -787,6 +847,7 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 			add_fig(figs, nf, nm, SIZE_MAX, NULL, 0, NULL);
 	if (nadv)
 		fig_advise(r, adv, nadv, nm, sizeof(nm));
+	fig_overview(r, nm, sizeof(nm));
 }
 
 int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const struct adv_row *adv, size_t nadv,

@@ -8,7 +8,47 @@
 #include <string.h>
 
 #include "report.h"
+#include "parse.h"
 #include "barbench/stats.h"
+
+/* What the configurations of the matrix that never ran were skipped for, by reason. */
+static void skipped_md(FILE *f, const struct rep *r)
+{
+	unsigned shown = 0;
+
+	if (!r->mi.nr_skipped)
+		return;
+	fprintf(f, "**Skipped:** %u configuration%s of the matrix did not run (none of %s repetitions), by "
+		"reason:\n\n", r->mi.nr_skipped, r->mi.nr_skipped == 1 ? "" : "s",
+		r->mi.nr_skipped == 1 ? "its" : "their");
+	for (unsigned k = 0; k < r->mi.nr_reasons; k++) {
+		fprintf(f, "- %u: %s\n", r->mi.reasons[k].runs, r->mi.reasons[k].why);
+		shown += r->mi.reasons[k].runs;
+	}
+	if (shown < r->mi.nr_skipped)
+		fprintf(f, "- %u: other reasons (each named in `manifest.json`, `skipped`)\n", r->mi.nr_skipped - shown);
+	fprintf(f, "\n");
+}
+
+/* The recommendation's cells "measured | projected | why" for a group that has one. */
+static void rec_cells(const struct recommend *o, char *a, size_t na, char *b, size_t nb, char *why, size_t nw)
+{
+	if (o->kind == BB_REC_TRAPS) {
+		snprintf(a, na, "none");
+		snprintf(b, nb, "none");
+		snprintf(why, nw, "every policy a VMM can use traps these registers here");
+		return;
+	}
+	if (o->bound)
+		snprintf(a, na, "> %.0fx", o->measured);
+	else
+		snprintf(a, na, "%.1fx", o->measured);
+	snprintf(b, nb, "%.1fx", o->projected);
+	if (o->v.best)
+		snprintf(why, nw, "best: faster than every other policy a VMM can use (p < 0.05)");
+	else
+		snprintf(why, nw, "tied with %u other%s; the fewest memslots", o->v.ntied - 1, o->v.ntied == 2 ? "" : "s");
+}
 
 /*
  * The answer first: per device, region and host page size, the policy a VMM
@@ -16,14 +56,13 @@
  * register read at a time), its speed-up over `trap` as measured and as
  * projected onto a device, its memslots, and why.
  */
-static void recommendation(FILE *f, struct rep *r)
+static void recommendation(FILE *f, struct rep *r, bool have_figs)
 {
 	bool any = false;
 
 	for (size_t i = 0; i < r->cfg.n;) {
 		const struct bb_rec *g = r->sorted[i]->first;
-		const struct bb_config *tr;
-		struct verdict v;
+		struct recommend o;
 		size_t j = i;
 		char dev[128], pg[32], a[48], b[48], why[256];
 
@@ -37,61 +76,129 @@ static void recommendation(FILE *f, struct rep *r)
 			fprintf(f, "## Recommendation\n\n"
 				"For a driver's hot path (`lat-read` from the host runner). *Measured* is on this folder's "
 				"emulated device, whose mapped path is a cached load; *projected* puts a real device's BAR "
-				"access time under it (see below). Verdicts are explained under *What the study found*.\n\n"
+				"access time under it (see below). Verdicts are explained under *What the study found*; "
+				"every other runner and workload is in the table after this one, every configuration in "
+				"[details.md](details.md).\n\n"
 				"| device | region | page | use | memslots | vs trap, measured | vs trap, projected | why |\n"
 				"| --- | --- | --- | --- | --- | --- | --- | --- |\n");
 			any = true;
 		}
-		bb_rep_verdict(r, i, j - 1, &v);
-		tr = bb_rep_find_policy(r, i, j - 1, "trap");
+		bb_rep_recommend(r, i, j - 1, &o);
 		bb_rep_short_dev(g->device, dev, sizeof(dev));
 		bb_rep_page_name(g->page_size, pg, sizeof(pg));
-		if (!v.lowest) {
-			i = j;
-			continue;
-		}
-		if (!v.testable) {
+		if (o.kind == BB_REC_UNTESTED)
 			fprintf(f, "| %s | %" PRIu32 " | %s | - | - | - | - | %zu repetitions: too few to test |\n", dev,
-				g->region, pg, v.least);
-			i = j;
-			continue;
-		}
-		if (!tr) {
-			/* nothing to compare with: no claim about trapping */
+				g->region, pg, o.v.least);
+		else if (o.kind == BB_REC_NO_TRAP)
 			fprintf(f, "| %s | %" PRIu32 " | %s | %s | %" PRIu32 " | - | - | %s; no `trap` run to compare "
-				"with |\n", dev, g->region, pg, v.pick->first->policy, v.pick->memslots,
-				v.best ? "best" : "the fewest memslots among the tied");
-			i = j;
-			continue;
-		}
-		if (tr == v.lowest || !bb_rep_separated(r, v.lowest, tr)) {
-			/* even the fastest policy a VMM can use is not told apart from trap */
-			snprintf(a, sizeof(a), "none");
-			snprintf(b, sizeof(b), "none");
-			snprintf(why, sizeof(why), "every policy a VMM can use traps these registers here");
-		} else {
-			bool from_layout;
-			double dn = bb_rep_device_ns(r, v.pick, &from_layout), ov = bb_rep_trap_overhead(r, i, j - 1, tr);
-
-			bb_format_ratio(a, sizeof(a), tr->p50_ns, v.pick->p50_ns,
-					v.pick->resolution_ns > 0 ? v.pick->resolution_ns : 0.1);
-			snprintf(b, sizeof(b), "%.1fx", bb_rep_projected(tr, dn, ov) / bb_rep_projected(v.pick, dn, ov));
-			if (v.best)
-				snprintf(why, sizeof(why), "best: faster than every other policy a VMM can use (p < 0.05)");
-			else
-				snprintf(why, sizeof(why), "tied with %u other%s; the fewest memslots", v.ntied - 1,
-					 v.ntied == 2 ? "" : "s");
-		}
-		if (!strcmp(a, "none"))	/* nothing a VMM can map helps: say trap, whichever tied policy has 0 memslots */
+				"with |\n", dev, g->region, pg, o.v.pick->first->policy, o.v.pick->memslots,
+				o.v.best ? "best" : "the fewest memslots among the tied");
+		else if (o.kind != BB_REC_NONE)
+			rec_cells(&o, a, sizeof(a), b, sizeof(b), why, sizeof(why));
+		/* nothing a VMM can map helps: say trap, whichever tied policy has 0 memslots */
+		if (o.kind == BB_REC_TRAPS)
 			fprintf(f, "| %s | %" PRIu32 " | %s | trap (all alike) | 0 | %s | %s | %s |\n", dev, g->region, pg, a,
 				b, why);
-		else
+		else if (o.kind == BB_REC_MAPS)
 			fprintf(f, "| %s | %" PRIu32 " | %s | %s | %" PRIu32 " | %s | %s | %s |\n", dev, g->region, pg,
-				v.pick->first->policy, v.pick->memslots, a, b, why);
+				o.v.pick->first->policy, o.v.pick->memslots, a, b, why);
 		i = j;
 	}
 	if (any)
 		fprintf(f, "\n");
+	if (any && have_figs)
+		fprintf(f, "![overview: the recommended policy's speed-up over trap per device region and page size, "
+			"measured and projected](figures/overview.png)\n\n");
+}
+
+/* One runner x workload: how its groups came out, and whether each picks what the hot path picks. */
+static void coverage_row(FILE *f, struct rep *r, const char *runner, const char *workload)
+{
+	unsigned groups = 0, n[5] = { 0 }, same = 0, compared = 0;
+	bool hot = !strcmp(runner, "host") && !strcmp(workload, "lat-read");
+
+	for (size_t i = 0; i < r->cfg.n;) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		struct recommend o, h;
+		size_t j = i;
+
+		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, true, true))
+			j++;
+		if (strcmp(g->runner, runner) || strcmp(g->workload, workload)) {
+			i = j;
+			continue;
+		}
+		groups++;
+		bb_rep_recommend(r, i, j - 1, &o);
+		n[o.kind]++;
+		/* the hot path's group of the same device region and page, if it ran */
+		for (size_t k = 0; !hot && (o.kind == BB_REC_MAPS || o.kind == BB_REC_TRAPS) && k < r->cfg.n;) {
+			const struct bb_rec *x = r->sorted[k]->first;
+			size_t e = k;
+
+			while (e < r->cfg.n && bb_rep_same_group(r->sorted[e]->first, x, true, true))
+				e++;
+			if (!strcmp(x->runner, "host") && !strcmp(x->workload, "lat-read") &&
+			    !strcmp(x->device, g->device) && x->region == g->region && x->page_size == g->page_size) {
+				bb_rep_recommend(r, k, e - 1, &h);
+				if (h.kind == BB_REC_MAPS || h.kind == BB_REC_TRAPS) {
+					compared++;
+					same += h.kind == o.kind && (o.kind == BB_REC_TRAPS ||
+								     !strcmp(h.v.pick->first->policy, o.v.pick->first->policy));
+				}
+				break;
+			}
+			k = e;
+		}
+		i = j;
+	}
+	fprintf(f, "| %s | `%s` | %u | %u | %u | %u | %u | ", runner, workload, groups, n[BB_REC_MAPS], n[BB_REC_TRAPS],
+		n[BB_REC_UNTESTED], n[BB_REC_NO_TRAP] + n[BB_REC_NONE]);
+	if (hot)
+		fprintf(f, "(the table above) |\n");
+	else if (compared)
+		fprintf(f, "%u of %u |\n", same, compared);
+	else
+		fprintf(f, "- |\n");
+}
+
+/*
+ * Every runner and workload the folder holds, each in one row: its groups
+ * (device region x page size), how many have a policy faster than trap by
+ * the statistics, how many trap under every policy, how many could not be
+ * tested or had nothing to compare with, and how often its pick is the hot
+ * path's.  Then what did not run, with its reasons.
+ */
+static void coverage(FILE *f, struct rep *r)
+{
+	char seen[64][340];
+	unsigned ns = 0;
+
+	fprintf(f, "## Every runner and workload\n\n"
+		"Per runner and workload, its groups (device region x page size): how many have a policy faster than "
+		"`trap` by the statistics (`maps`), how many trap under every policy a VMM can use (`traps`), how many "
+		"had too few repetitions to test, or no `trap` run (or only `full`) to compare with; and in how many "
+		"groups it recommends what the hot path's row above recommends. Verdicts per group: *What the study "
+		"found*; per configuration: [details.md](details.md) and `summary.json`.\n\n"
+		"| runner | workload | groups | maps | traps | untested | nothing to compare | same pick as the hot path |\n"
+		"| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < r->cfg.n; i++) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		char key[340];
+		unsigned k;
+
+		snprintf(key, sizeof(key), "%s|%s", g->runner, g->workload);
+		for (k = 0; k < ns && strcmp(seen[k], key); k++)
+			;
+		if (k < ns || ns == 64)
+			continue;
+		bb_strcpy(seen[ns++], sizeof(seen[0]), key);
+		coverage_row(f, r, g->runner, g->workload);
+	}
+	if (!ns)
+		fprintf(f, "| - | - | 0 | | | | | |\n");
+	fprintf(f, "\n");
+	skipped_md(f, r);
 }
 
 /* What summary() counts over its groups. */
@@ -206,25 +313,6 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	}
 }
 
-/* What the configurations of the matrix that never ran were skipped for, by reason. */
-static void skipped_md(FILE *f, const struct rep *r)
-{
-	unsigned shown = 0;
-
-	if (!r->mi.nr_skipped)
-		return;
-	fprintf(f, "**Skipped:** %u configuration%s of the matrix did not run (none of %s repetitions), by "
-		"reason:\n\n", r->mi.nr_skipped, r->mi.nr_skipped == 1 ? "" : "s",
-		r->mi.nr_skipped == 1 ? "its" : "their");
-	for (unsigned k = 0; k < r->mi.nr_reasons; k++) {
-		fprintf(f, "- %u: %s\n", r->mi.reasons[k].runs, r->mi.reasons[k].why);
-		shown += r->mi.reasons[k].runs;
-	}
-	if (shown < r->mi.nr_skipped)
-		fprintf(f, "- %u: other reasons (each named in `manifest.json`, `skipped`)\n", r->mi.nr_skipped - shown);
-	fprintf(f, "\n");
-}
-
 /* After the bullets: the counts, what speed-ups mean, the projection's assumptions, what was skipped. */
 static void summary_notes(FILE *f, const struct rep *r, const struct sum_state *st, unsigned bullets)
 {
@@ -255,7 +343,6 @@ static void summary_notes(FILE *f, const struct rep *r, const struct sum_state *
 		"measured difference lies within the statistics, or where a hot register's cost depends on the device "
 		"more than on the machine; where they differ, the measurement holds for that machine and `check` for "
 		"the plans.\n\n");
-	skipped_md(f, r);
 }
 
 static void summary(FILE *f, struct rep *r)
@@ -390,13 +477,10 @@ static void advise_section(FILE *f, const struct adv_row *a, size_t n, bool have
 		fprintf(f, "![advise](figures/advise.png)\n\n");
 }
 
-int bb_rep_write_md(FILE *f, void *arg)
+/* Title and provenance, and the warning a VM's figures need. */
+static void header_md(FILE *f, const struct rep *r, const char *what)
 {
-	const struct writer_arg *w = arg;
-	struct rep *r = w->r;
-	size_t i = 0, fi = 0;
-
-	fprintf(f, "# barbench report%s%s\n\n", r->study[0] ? ": " : "", r->study);
+	fprintf(f, "# barbench report%s%s%s\n\n", r->study[0] ? ": " : "", r->study, what);
 	fprintf(f, "Results folder of %zu runs in %zu configurations%s. Made %s on `%s` (%s, kernel %s), "
 		"barbench %.12s.\n\n", r->recs.n, r->cfg.n, r->complete ? "" : " (**incomplete**: the study was "
 		"interrupted; `barbench study --resume` finishes it)", r->date[0] ? r->date : "(no manifest)",
@@ -410,89 +494,130 @@ int bb_rep_write_md(FILE *f, void *arg)
 	else if (!strcmp(r->guest_exec, "emulated"))
 		fprintf(f, "> Guest runs executed under instruction emulation: guest figures are not representative of "
 			"bare metal.\n\n");
-	recommendation(f, r);
-	summary(f, r);
-	model_summary(f, r);
+}
+
+/* One configuration's row of its table; a figure below the resolution it was measured with is a bound. */
+static void config_row(FILE *f, const struct bb_config *x)
+{
+	double res = x->resolution_ns;
+
+	fprintf(f, "| %s%s%s | ", x->first->policy, x->first->params[0] ? " " : "", x->first->params);
+	if (res > 0 && x->p50_ns < res)
+		fprintf(f, "< %.2f", res);
+	else
+		fprintf(f, "%.1f", x->p50_ns);
+	if (res > 0 && x->ci_hi_ns < res)
+		fprintf(f, " [< %.2f] | ", res);
+	else
+		fprintf(f, " [%.1f, %.1f] | ", x->ci_lo_ns, x->ci_hi_ns);
+	if (res > 0 && x->p99_ns < res)
+		fprintf(f, "< %.2f | ", res);
+	else
+		fprintf(f, "%.1f | ", x->p99_ns);
+	if (res > 0 && x->p999_ns < res)
+		fprintf(f, "< %.2f | ", res);
+	else
+		fprintf(f, "%.1f | ", x->p999_ns);
+	if (x->speedup_vs_trap > 0)
+		fprintf(f, "%s%.1fx", x->speedup_is_bound ? "> " : "", x->speedup_vs_trap);
+	else
+		fprintf(f, "-");
+	fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %.1f | ", 100 * x->trapped_share, x->memslots,
+		x->mappings, x->setup_ns, x->tmean_ns);
+	if (x->predicted_ns >= 0)
+		fprintf(f, "%.1f | %+.0f%% | %zu |\n", x->predicted_ns, 100 * x->model_error, x->nreps);
+	else
+		fprintf(f, "- | - | %zu |\n", x->nreps);
+}
+
+/* One device region and runner: a table per workload and page size, each followed by its CDF, then bars and page maps. */
+static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_t j, size_t *fi)
+{
+	struct rep *r = w->r;
+	const struct bb_rec *g = r->sorted[i]->first;
+	char dev[128];
+
+	bb_rep_short_dev(g->device, dev, sizeof(dev));
+	fprintf(f, "## %s region %" PRIu32 ", %s runner\n\n", dev, g->region, g->runner);
+	fprintf(f, "`%s`\n\n", g->device);
+	for (size_t k = i; k < j;) {
+		const struct bb_rec *h = r->sorted[k]->first;
+		size_t e = k;
+		char pg[32];
+
+		while (e < j && r->sorted[e]->first->page_size == h->page_size &&
+		       !strcmp(r->sorted[e]->first->workload, h->workload))
+			e++;
+		bb_rep_page_name(h->page_size, pg, sizeof(pg));
+		fprintf(f, "### %s, %s pages\n\n", h->workload, pg);
+		fprintf(f, "| policy | p50_ns [95%% CI] | p99_ns | p999_ns | speed-up vs trap | trapped | memslots | "
+			"mappings | setup_ns | mean_ns (<= p99) | predicted_ns | model error | reps |\n");
+		fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		for (size_t c = k; c < e; c++)
+			config_row(f, r->sorted[c]);
+		fprintf(f, "\n");
+		for (; *fi < w->nfigs && w->figs[*fi].after <= e - 1; (*fi)++)
+			if (w->have_figs)
+				fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[*fi].name, w->figs[*fi].name);
+		k = e;
+	}
+	/* this section's bars and page maps */
+	for (size_t q = 0; w->have_figs && q < w->nfigs; q++) {
+		const struct fig *x = &w->figs[q];
+
+		if (!x->device || strcmp(x->device, g->device) || x->region != g->region)
+			continue;
+		if (x->runner ? !strcmp(x->runner, g->runner) : !strcmp(g->runner, "host"))
+			fprintf(f, "![%s](figures/%s.png)\n\n", x->name, x->name);
+	}
+}
+
+int bb_rep_write_details(FILE *f, void *arg)
+{
+	const struct writer_arg *w = arg;
+	struct rep *r = w->r;
+	size_t i = 0, fi = 0;
+
+	header_md(f, r, ", every configuration");
+	fprintf(f, "What [report.md](report.md) concludes from, configuration by configuration: per device region and "
+		"runner, a table per workload and host page size (the median over repetitions of each run's median "
+		"with its 95%% interval, p99 and p99.9, the speed-up over `trap`, the share of accesses trapped, "
+		"memslots and mappings, setup time, the mean the cost model predicts and its prediction), each "
+		"followed by the latency CDF of its policies, then the section's p50/p99 bars and page maps. A figure "
+		"below the resolution it was measured with reads `< R`. `summary.json` has the same "
+		"configurations, machine-readable.\n\n");
 	if (!w->have_figs && w->gp_note)
 		fprintf(f, "> Figures: %s\n\n", w->gp_note);
+	while (i < r->cfg.n) {
+		size_t j = i;
+
+		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, r->sorted[i]->first, false, false))
+			j++;
+		details_section(f, w, i, j, &fi);
+		i = j;
+	}
+	if (!r->cfg.n)
+		fprintf(f, "No runs in this folder.\n");
+	return ferror(f) ? -EIO : 0;
+}
+
+int bb_rep_write_md(FILE *f, void *arg)
+{
+	const struct writer_arg *w = arg;
+	struct rep *r = w->r;
+
+	header_md(f, r, "");
+	recommendation(f, r, w->have_figs);
+	coverage(f, r);
 	if (r->nmissing)
 		fprintf(f, "> **%zu run%s of `runs.csv` %s no samples file** in `samples/` (%s%s): the tables come from "
 			"`runs.csv` alone; latency CDFs and page sweeps are drawn without %s.\n\n", r->nmissing,
 			r->nmissing == 1 ? "" : "s", r->nmissing == 1 ? "has" : "have", r->missing,
 			r->nmissing > 5 ? ", ..." : "", r->nmissing == 1 ? "it" : "them");
-	while (i < r->cfg.n) {
-		const struct bb_rec *g = r->sorted[i]->first;
-		size_t j = i;
-		char dev[128];
-
-		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, false, false))
-			j++;
-		bb_rep_short_dev(g->device, dev, sizeof(dev));
-		fprintf(f, "## %s region %" PRIu32 ", %s runner\n\n", dev, g->region, g->runner);
-		fprintf(f, "`%s`\n\n", g->device);
-		for (size_t k = i; k < j;) {
-			const struct bb_rec *h = r->sorted[k]->first;
-			size_t e = k;
-			char pg[32];
-
-			while (e < j && r->sorted[e]->first->page_size == h->page_size &&
-			       !strcmp(r->sorted[e]->first->workload, h->workload))
-				e++;
-			bb_rep_page_name(h->page_size, pg, sizeof(pg));
-			fprintf(f, "### %s, %s pages\n\n", h->workload, pg);
-			fprintf(f, "| policy | p50_ns [95%% CI] | p99_ns | p999_ns | speed-up vs trap | trapped | memslots | "
-				"mappings | setup_ns | mean_ns (<= p99) | predicted_ns | model error | reps |\n");
-			fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-			for (size_t c = k; c < e; c++) {
-				const struct bb_config *x = r->sorted[c];
-				double res = x->resolution_ns;
-
-				/* a figure below the resolution it was measured with is a bound, never a number */
-				fprintf(f, "| %s%s%s | ", x->first->policy, x->first->params[0] ? " " : "", x->first->params);
-				if (res > 0 && x->p50_ns < res)
-					fprintf(f, "< %.2f", res);
-				else
-					fprintf(f, "%.1f", x->p50_ns);
-				if (res > 0 && x->ci_hi_ns < res)
-					fprintf(f, " [< %.2f] | ", res);
-				else
-					fprintf(f, " [%.1f, %.1f] | ", x->ci_lo_ns, x->ci_hi_ns);
-				if (res > 0 && x->p99_ns < res)
-					fprintf(f, "< %.2f | ", res);
-				else
-					fprintf(f, "%.1f | ", x->p99_ns);
-				if (res > 0 && x->p999_ns < res)
-					fprintf(f, "< %.2f | ", res);
-				else
-					fprintf(f, "%.1f | ", x->p999_ns);
-				if (x->speedup_vs_trap > 0)
-					fprintf(f, "%s%.1fx", x->speedup_is_bound ? "> " : "", x->speedup_vs_trap);
-				else
-					fprintf(f, "-");
-				fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %.1f | ", 100 * x->trapped_share,
-					x->memslots, x->mappings, x->setup_ns, x->tmean_ns);
-				if (x->predicted_ns >= 0)
-					fprintf(f, "%.1f | %+.0f%% | %zu |\n", x->predicted_ns, 100 * x->model_error, x->nreps);
-				else
-					fprintf(f, "- | - | %zu |\n", x->nreps);
-			}
-			fprintf(f, "\n");
-			for (; fi < w->nfigs && w->figs[fi].after <= e - 1; fi++)
-				if (w->have_figs)
-					fprintf(f, "![%s](figures/%s.png)\n\n", w->figs[fi].name, w->figs[fi].name);
-			k = e;
-		}
-		/* this section's bars and page maps */
-		for (size_t q = 0; w->have_figs && q < w->nfigs; q++) {
-			const struct fig *x = &w->figs[q];
-
-			if (!x->device || strcmp(x->device, g->device) || x->region != g->region)
-				continue;
-			if (x->runner ? !strcmp(x->runner, g->runner) : !strcmp(g->runner, "host"))
-				fprintf(f, "![%s](figures/%s.png)\n\n", x->name, x->name);
-		}
-		i = j;
-	}
+	summary(f, r);
+	model_summary(f, r);
+	if (!w->have_figs && w->gp_note)
+		fprintf(f, "> Figures: %s\n\n", w->gp_note);
 	if (w->have_figs) {
 		fprintf(f, "## Memslots and host mappings\n\n");
 		for (size_t q = 0; q < w->nfigs; q++)
@@ -507,10 +632,11 @@ int bb_rep_write_md(FILE *f, void *arg)
 		"cost of an empty timing pair, divided by the accesses it timed: one, or, where one access is shorter "
 		"than 50 steps of the measured clock, as many serialised repetitions as make it span them "
 		"(`batch_map`, `batch_trap` in `runs.csv`; batched workloads: whole batches); "
-		"the table gives the median over repetitions of each run's median, with a non-parametric 95%% "
-		"confidence interval from order statistics of the repetitions (binomial ranks; with fewer than six "
-		"repetitions the interval is [min, max]); p99 and p99.9 are medians over repetitions. `trapped` is the "
-		"share of accesses that went through the trap path. Raw data: `runs.csv`, `samples/`, `plans.csv`, "
-		"`manifest.json`; `barbench report` rebuilds this file and its figures from them.\n");
+		"the tables of [details.md](details.md) give the median over repetitions of each run's median, with "
+		"a non-parametric 95%% confidence interval from order statistics of the repetitions (binomial ranks; "
+		"with fewer than six repetitions the interval is [min, max]); p99 and p99.9 are medians over "
+		"repetitions. `trapped` is the share of accesses that went through the trap path. Raw data: "
+		"`runs.csv`, `samples/`, `plans.csv`, `manifest.json`; `barbench report` rebuilds this file, "
+		"`details.md`, `summary.json` and the figures from them.\n");
 	return ferror(f) ? -EIO : 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * report.md, summary.json and figures, rebuilt from a results folder alone:
+ * report.md, details.md, summary.json and figures, rebuilt from a results folder alone:
  * runs.csv, samples/, plans.csv, advise.csv and manifest.json.  Everything
  * is sorted by its meaning, not by the order runs happened, so a resumed
  * study and an uninterrupted one give the same tables.  The parts:
@@ -116,6 +116,10 @@ int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d
 
 		snprintf(path, sizeof(path), "%s/report.md", dir);
 		err = bb_write_atomic(path, bb_rep_write_md, &wa, d);
+		if (!err) {
+			snprintf(path, sizeof(path), "%s/details.md", dir);
+			err = bb_write_atomic(path, bb_rep_write_details, &wa, d);
+		}
 		if (!err) {
 			snprintf(path, sizeof(path), "%s/summary.json", dir);
 			err = bb_write_atomic(path, bb_rep_write_summary, &r, d);

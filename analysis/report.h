@@ -94,6 +94,27 @@ struct verdict {
 	bool testable;		/* enough of them for a test to order two policies (4 or more) */
 };
 
+/*
+ * What the report recommends for one (device, region, runner, workload,
+ * page) group, from its verdict: nothing (only `full` ran), untested (too
+ * few repetitions), no `trap` run to compare with, every usable policy
+ * traps (none told apart from `trap`), or a policy that maps and is faster
+ * than `trap` by the statistics, with its speed-up measured (a lower bound
+ * when its median is below the resolution) and projected onto a device.
+ */
+enum bb_rec_kind { BB_REC_NONE, BB_REC_UNTESTED, BB_REC_NO_TRAP, BB_REC_TRAPS, BB_REC_MAPS };
+
+struct recommend {
+	enum bb_rec_kind kind;
+	struct verdict v;
+	const struct bb_config *trap;
+	double measured;	/* trap's median over the pick's (BB_REC_MAPS) */
+	bool bound;		/* the pick's median is below its resolution: measured is "at least" */
+	double projected;	/* the same on a device of device_ns per access (the cost model, below) */
+	double device_ns;
+	bool from_layout;	/* device_ns is the layout's, not the report's default */
+};
+
 /* analysis/folder.c: reading a results folder */
 void bb_rep_short_dev(const char *dev, char *out, size_t len);
 void bb_rep_page_name(uint64_t p, char *out, size_t len);
@@ -116,6 +137,7 @@ const char *bb_rep_med(char *buf, size_t len, const struct bb_config *c);
 double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, bool *from_layout);
 double bb_rep_trap_overhead(struct rep *r, size_t first, size_t last, const struct bb_config *trap);
 double bb_rep_projected(const struct bb_config *c, double dev, double overhead);
+void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend *o);
 
 /*
  * analysis/figures.c: every figure of the folder drawn with gnuplot into
@@ -126,8 +148,9 @@ double bb_rep_projected(const struct bb_config *c, double dev, double overhead);
 int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const struct adv_row *adv, size_t nadv,
 		   struct fig *figs, size_t cap, size_t *nf, bool *have_figs, const char **note);
 
-/* analysis/markdown.c: report.md (a bb_write_atomic writer of a struct writer_arg) */
+/* analysis/markdown.c: report.md and details.md (bb_write_atomic writers of a struct writer_arg) */
 int bb_rep_write_md(FILE *f, void *arg);
+int bb_rep_write_details(FILE *f, void *arg);
 /* analysis/summary.c: summary.json (a bb_write_atomic writer of a struct rep) */
 int bb_rep_write_summary(FILE *f, void *arg);
 

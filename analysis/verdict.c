@@ -3,6 +3,7 @@
  * What the statistics let the report say: whether two configurations are
  * told apart, each group's verdict, and the projection onto a device.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -143,4 +144,43 @@ double bb_rep_trap_overhead(struct rep *r, size_t first, size_t last, const stru
 double bb_rep_projected(const struct bb_config *c, double dev, double overhead)
 {
 	return dev + c->trapped_share * overhead;
+}
+
+void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend *o)
+{
+	const struct bb_config *pick;
+	double ov, res;
+
+	memset(o, 0, sizeof(*o));
+	bb_rep_verdict(r, first, last, &o->v);
+	o->trap = bb_rep_find_policy(r, first, last, "trap");
+	pick = o->v.pick;
+	if (!o->v.lowest)
+		return;
+	if (!o->v.testable) {
+		o->kind = BB_REC_UNTESTED;
+		return;
+	}
+	if (!o->trap) {
+		o->kind = BB_REC_NO_TRAP;	/* nothing to compare with: no claim about trapping */
+		return;
+	}
+	if (o->trap == o->v.lowest || !bb_rep_separated(r, o->v.lowest, o->trap)) {
+		o->kind = BB_REC_TRAPS;	/* even the fastest policy a VMM can use is not told apart from trap */
+		o->measured = o->projected = 1;
+		return;
+	}
+	o->kind = BB_REC_MAPS;
+	res = pick->resolution_ns > 0 ? pick->resolution_ns : 0.1;
+	o->bound = pick->p50_ns < res;
+	o->measured = o->bound ? floor(o->trap->p50_ns / res) : o->trap->p50_ns / pick->p50_ns;
+	/*
+	 * The cost model with a device under it: a mapped access costs the
+	 * device's access time, a trapped one that plus the trap path's
+	 * overhead as measured in this group; a policy's time is the mix its
+	 * trapped share gives.
+	 */
+	o->device_ns = bb_rep_device_ns(r, pick, &o->from_layout);
+	ov = bb_rep_trap_overhead(r, first, last, o->trap);
+	o->projected = bb_rep_projected(o->trap, o->device_ns, ov) / bb_rep_projected(pick, o->device_ns, ov);
 }

@@ -204,7 +204,8 @@ int bb_results_clear(const char *dir, struct bb_diag *d)
 {
 	/* every file a run or a study writes at the top of a results folder */
 	static const char *const files[] = { "runs.csv", "manifest.json", "study.txt", "plans.csv", "costs.txt",
-					     "advise.csv", "report.md" };
+					     "advise.csv", "report.md", "details.md",
+					     "summary.json" };
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), sfd;
 	DIR *sd;
 	struct dirent *e;
