@@ -116,6 +116,15 @@ struct bb_report_opts {
 #define BB_DEVICE_ACCESS_SOURCE "pcie-bench: 8-byte PCIe read, median 466 ns on a Xeon E5-2620v3, rounded"
 
 int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d);
+/*
+ * The same over @n results folders @dirs, merged (a fleet: the same study
+ * on several hosts), written into @out: the host (each folder's manifest
+ * hostname, else its name) is a dimension of every table and figure, rows
+ * of two folders are never repetitions of one configuration, skipped runs
+ * are summed by reason; plans.csv and advise.csv come from the first.
+ */
+int bb_report_dirs(const char *const *dirs, size_t n, const char *out, const struct bb_report_opts *o,
+		   struct bb_diag *d);
 
 /*
  * Per configuration present in both: medians, the ratio of medians B / A

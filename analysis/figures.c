@@ -166,7 +166,7 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 
 	if (!pool)
 		return -ENOMEM;
-	bb_rep_short_dev(g->device, dev, sizeof(dev));
+	bb_rep_label(r, g, dev, sizeof(dev));
 	snprintf(name, nlen, "cdf-%02u", ++r->seq);
 	f = rcreate(r, "%s.dat", name);
 	if (!f) {
@@ -179,7 +179,7 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 
 		for (size_t i = 0; i < r->recs.n; i++)
 			if (&r->cfg.v[r->cfg.of_rec[i]] == c)
-				bb_rep_read_samples(r, r->recs.v[i].id, pool, NULL, &n, MAX_POOL);
+				bb_rep_read_samples(r, &r->recs.v[i], pool, NULL, &n, MAX_POOL);
 		if (!n)
 			continue;
 		qsort(pool, n, sizeof(*pool), cmp_d);
@@ -242,7 +242,7 @@ static int fig_bars(struct rep *r, size_t first, size_t last, char *name, size_t
 	FILE *f;
 	int err;
 
-	bb_rep_short_dev(g->device, dev, sizeof(dev));
+	bb_rep_label(r, g, dev, sizeof(dev));
 	snprintf(name, nlen, "bars-%02u", ++r->seq);
 	f = rcreate(r, "%s.dat", name);
 	if (!f)
@@ -365,8 +365,8 @@ struct sweep_span {
 };
 
 /* One sweep's samples (@n of them) as a median per 4 KiB page, one block of @g. */
-static void sweep_block(FILE *g, const struct bb_config *c, double *pool, uint64_t *offs, struct sample_at *pairs,
-			size_t n, struct sweep_span *sp)
+static void sweep_block(const struct rep *r, FILE *g, const struct bb_config *c, double *pool, uint64_t *offs,
+			struct sample_at *pairs, size_t n, struct sweep_span *sp)
 {
 	size_t i = 0;
 
@@ -378,7 +378,8 @@ static void sweep_block(FILE *g, const struct bb_config *c, double *pool, uint64
 		offs[a] = pairs[a].page * 4096;
 		pool[a] = pairs[a].ns;
 	}
-	fprintf(g, "\"%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params);
+	fprintf(g, "\"%s%s%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params,
+		r->nfolders > 1 ? " @ " : "", r->nfolders > 1 ? r->hosts[c->first->folder] : "");
 	while (i < n) {
 		size_t j = i;
 		double med;
@@ -425,10 +426,10 @@ static int pagemap_sweeps(struct rep *r, const char *name, const char *device, u
 			continue;
 		for (size_t j = 0; j < r->recs.n; j++)
 			if (&r->cfg.v[r->cfg.of_rec[j]] == c)
-				bb_rep_read_samples(r, r->recs.v[j].id, pool, offs, &n, MAX_POOL);
+				bb_rep_read_samples(r, &r->recs.v[j], pool, offs, &n, MAX_POOL);
 		if (!n)
 			continue;
-		sweep_block(g, c, pool, offs, pairs, n, sp);
+		sweep_block(r, g, c, pool, offs, pairs, n, sp);
 		(*ns)++;
 	}
 	if (!*ns) {	/* no sweep: a one-point placeholder block keeps the template valid */
@@ -744,7 +745,7 @@ static int fig_overview(struct rep *r, char *name, size_t nlen)
 			j++;
 		if (!strcmp(g->runner, "host") && !strcmp(g->workload, "lat-read")) {
 			bb_rep_recommend(r, i, j - 1, &o);
-			bb_rep_short_dev(g->device, dev, sizeof(dev));
+			bb_rep_label(r, g, dev, sizeof(dev));
 			bb_rep_page_name(g->page_size, pg, sizeof(pg));
 			if (o.kind == BB_REC_MAPS || o.kind == BB_REC_TRAPS) {
 				fprintf(f, "\"%s r%" PRIu32 ", %s: %s\"", dev, g->region, pg,
@@ -847,7 +848,8 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 			add_fig(figs, nf, nm, SIZE_MAX, NULL, 0, NULL);
 	if (nadv)
 		fig_advise(r, adv, nadv, nm, sizeof(nm));
-	fig_overview(r, nm, sizeof(nm));
+	if (*nf < cap && !fig_overview(r, nm, sizeof(nm)))
+		add_fig(figs, nf, nm, SIZE_MAX, NULL, 0, NULL);
 }
 
 int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const struct adv_row *adv, size_t nadv,

@@ -36,6 +36,17 @@ void bb_rep_short_dev(const char *dev, char *out, size_t len)
 	out[k] = '\0';
 }
 
+void bb_rep_label(const struct rep *r, const struct bb_rec *g, char *out, size_t len)
+{
+	char dev[128];
+
+	bb_rep_short_dev(g->device, dev, sizeof(dev));
+	if (r->nfolders > 1)
+		snprintf(out, len, "%s @ %s", dev, r->hosts[g->folder]);
+	else
+		snprintf(out, len, "%s", dev);
+}
+
 void bb_rep_page_name(uint64_t p, char *out, size_t len)
 {
 	if (p % (1u << 20) == 0)
@@ -152,12 +163,64 @@ int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_dia
 	return err;
 }
 
+/* What a folder after the first adds to the merged manifest facts: its skipped runs, by reason. */
+static void merge_skipped(struct bb_manifest_info *all, const struct bb_manifest_info *mi)
+{
+	for (unsigned k = 0; k < mi->nr_reasons; k++) {
+		unsigned q;
+
+		for (q = 0; q < all->nr_reasons && strcmp(all->reasons[q].why, mi->reasons[k].why); q++)
+			;
+		if (q < all->nr_reasons) {
+			all->reasons[q].runs += mi->reasons[k].runs;
+		} else if (q < BB_MANIFEST_SKIP_REASONS) {
+			all->reasons[q] = mi->reasons[k];
+			all->nr_reasons++;
+		}
+	}
+	all->nr_skipped += mi->nr_skipped;
+}
+
+/*
+ * Each folder's manifest: the first gives the header's facts, every one
+ * its host's name (the hostname, else the folder's name; a second folder of
+ * one host gets "#2"), and their skipped runs are summed by reason.
+ */
 void bb_rep_read_manifest(struct rep *r)
 {
 	struct bb_manifest_info mi;
 
-	if (bb_manifest_read(r->dir, &mi, NULL))
-		return;
+	for (size_t k = 0; k < r->nfolders; k++) {
+		const char *base = strrchr(r->dirs[k], '/');
+		bool ok = !bb_manifest_read(r->dirs[k], &mi, NULL);
+
+		snprintf(r->hosts[k], sizeof(r->hosts[k]), "%s", ok && mi.host[0] ? mi.host : base && base[1] ? base + 1 :
+			 r->dirs[k]);
+		for (char *c = r->hosts[k]; *c; c++)	/* a label in Markdown and gnuplot data: a name's characters */
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			      strchr("._+-", *c)))
+				*c = '_';
+		for (size_t q = 0; q < k; q++)
+			if (!strcmp(r->hosts[q], r->hosts[k])) {
+				size_t n = strnlen(r->hosts[k], sizeof(r->hosts[k]) - 8);
+
+				snprintf(r->hosts[k] + n, sizeof(r->hosts[k]) - n, "#%zu", k + 1);
+				break;
+			}
+		if (!ok)
+			continue;
+		if (k) {
+			merge_skipped(&r->mi, &mi);
+			continue;
+		}
+		bb_rep_copy_manifest(r, &mi);
+	}
+}
+
+void bb_rep_copy_manifest(struct rep *r, const struct bb_manifest_info *m)
+{
+	struct bb_manifest_info mi = *m;
+
 	memcpy(r->study, mi.study, sizeof(r->study));
 	memcpy(r->date, mi.date, sizeof(r->date));
 	memcpy(r->host, mi.host, sizeof(r->host));
@@ -187,14 +250,15 @@ int bb_rep_fail(struct rep *r, int err, const char *fmt, ...)
 	return err;
 }
 
-static int read_csv_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max);
+static int read_csv_samples(struct rep *r, const char *dir, const char *id, double *ns, uint64_t *off, size_t *n,
+			    size_t max);
 
 /*
  * The samples file of @id's group (samples/GROUP.bbs, core/samples.h),
  * inflated and checked whole, kept for the next run of the same group:
  * 0, -ENOENT when there is none, or the error (its message in r->d).
  */
-static int group_load(struct rep *r, const char *id)
+static int group_load(struct rep *r, unsigned folder, const char *id)
 {
 	char group[160], path[4096];
 	struct bb_samples_block b;
@@ -203,13 +267,14 @@ static int group_load(struct rep *r, const char *id)
 	int got;
 
 	bb_samples_group(id, group, sizeof(group));
-	if (r->sgroup_err != 1 && !strcmp(group, r->sgroup))
+	if (r->sgroup_err != 1 && folder == r->sfolder && !strcmp(group, r->sgroup))
 		return r->sgroup_err;
+	r->sfolder = folder;
 	free(r->sbuf);
 	r->sbuf = NULL;
 	r->slen = 0;
 	bb_strcpy(r->sgroup, sizeof(r->sgroup), group);
-	snprintf(path, sizeof(path), "%s/samples/%s.bbs", r->dir, group);
+	snprintf(path, sizeof(path), "%s/samples/%s.bbs", r->dirs[folder], group);
 	r->sgroup_err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &r->sbuf, &r->slen, &d);
 	while (!r->sgroup_err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0)
 		if (got < 0)
@@ -241,13 +306,14 @@ static bool group_find(const struct rep *r, const char *id, struct bb_samples_bl
  * when the report began (samples are optional: the tables come from
  * runs.csv); a file that is there is read strictly, never through a symlink.
  */
-int bb_rep_read_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
+int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uint64_t *off, size_t *n, size_t max)
 {
+	const char *id = rec->id;
 	struct bb_samples_block b;
-	int err = group_load(r, id);
+	int err = group_load(r, rec->folder, id);
 
 	if (err == -ENOENT)
-		return read_csv_samples(r, id, ns, off, n, max);
+		return read_csv_samples(r, r->dirs[rec->folder], id, ns, off, n, max);
 	if (err)
 		return bb_rep_fail(r, -EINVAL, "%s", r->sgroup_msg);
 	if (!group_find(r, id, &b))
@@ -260,7 +326,8 @@ int bb_rep_read_samples(struct rep *r, const char *id, double *ns, uint64_t *off
 }
 
 /* Samples of run @id from the CSV file an older barbench wrote (samples/ID.csv.gz or .csv), appended to the pools. */
-static int read_csv_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max)
+static int read_csv_samples(struct rep *r, const char *dir, const char *id, double *ns, uint64_t *off, size_t *n,
+			    size_t max)
 {
 	char path[4096], line[256];
 	unsigned lineno = 1;
@@ -270,10 +337,10 @@ static int read_csv_samples(struct rep *r, const char *id, double *ns, uint64_t 
 	int fd;
 
 	/* compressed (barbench writes .csv.gz) or plain (older folders, a user's edit): zlib reads both */
-	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dir, id);
+	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", dir, id);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT) {
-		snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dir, id);
+		snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id);
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	}
 	if (fd < 0 && errno == ENOENT)
@@ -336,7 +403,8 @@ static int read_csv_samples(struct rep *r, const char *id, double *ns, uint64_t 
 
 bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page, bool workload)
 {
-	return !strcmp(a->device, b->device) && a->region == b->region && !strcmp(a->runner, b->runner) &&
+	return a->folder == b->folder && !strcmp(a->device, b->device) && a->region == b->region &&
+	       !strcmp(a->runner, b->runner) &&
 	       (!workload || !strcmp(a->workload, b->workload)) && (!page || a->page_size == b->page_size);
 }
 
@@ -526,15 +594,15 @@ void bb_rep_find_missing(struct rep *r)
 	for (size_t i = 0; i < r->recs.n; i++) {
 		char path[4096];
 		struct stat sb;
-		int err = group_load(r, r->recs.v[i].id);
+		int err = group_load(r, r->recs.v[i].folder, r->recs.v[i].id);
 
 		/* a samples file that cannot be read counts as there: drawing names what is wrong with it */
 		if (err != -ENOENT && (err || group_find(r, r->recs.v[i].id, NULL)))
 			continue;
-		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dir, r->recs.v[i].id);
+		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);
 		if (!lstat(path, &sb) || errno != ENOENT)
 			continue;
-		snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dir, r->recs.v[i].id);
+		snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);
 		if (!lstat(path, &sb) || errno != ENOENT)
 			continue;
 		if (r->nmissing < 5) {

@@ -56,9 +56,10 @@ static void rec_cells(const struct recommend *o, char *a, size_t na, char *b, si
  * register read at a time), its speed-up over `trap` as measured and as
  * projected onto a device, its memslots, and why.
  */
-static void recommendation(FILE *f, struct rep *r, bool have_figs)
+static void recommendation(FILE *f, const struct writer_arg *w)
 {
-	bool any = false;
+	struct rep *r = w->r;
+	bool any = false, overview = false;
 
 	for (size_t i = 0; i < r->cfg.n;) {
 		const struct bb_rec *g = r->sorted[i]->first;
@@ -84,7 +85,7 @@ static void recommendation(FILE *f, struct rep *r, bool have_figs)
 			any = true;
 		}
 		bb_rep_recommend(r, i, j - 1, &o);
-		bb_rep_short_dev(g->device, dev, sizeof(dev));
+		bb_rep_label(r, g, dev, sizeof(dev));
 		bb_rep_page_name(g->page_size, pg, sizeof(pg));
 		if (o.kind == BB_REC_UNTESTED)
 			fprintf(f, "| %s | %" PRIu32 " | %s | - | - | - | - | %zu repetitions: too few to test |\n", dev,
@@ -106,13 +107,15 @@ static void recommendation(FILE *f, struct rep *r, bool have_figs)
 	}
 	if (any)
 		fprintf(f, "\n");
-	if (any && have_figs)
+	for (size_t q = 0; w->have_figs && q < w->nfigs; q++)
+		overview |= !strcmp(w->figs[q].name, "overview");
+	if (any && overview)
 		fprintf(f, "![overview: the recommended policy's speed-up over trap per device region and page size, "
 			"measured and projected](figures/overview.png)\n\n");
 }
 
 /* One runner x workload: how its groups came out, and whether each picks what the hot path picks. */
-static void coverage_row(FILE *f, struct rep *r, const char *runner, const char *workload)
+static void coverage_row(FILE *f, struct rep *r, unsigned folder, const char *runner, const char *workload)
 {
 	unsigned groups = 0, n[5] = { 0 }, same = 0, compared = 0;
 	bool hot = !strcmp(runner, "host") && !strcmp(workload, "lat-read");
@@ -124,7 +127,7 @@ static void coverage_row(FILE *f, struct rep *r, const char *runner, const char 
 
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, true, true))
 			j++;
-		if (strcmp(g->runner, runner) || strcmp(g->workload, workload)) {
+		if (g->folder != folder || strcmp(g->runner, runner) || strcmp(g->workload, workload)) {
 			i = j;
 			continue;
 		}
@@ -138,7 +141,7 @@ static void coverage_row(FILE *f, struct rep *r, const char *runner, const char 
 
 			while (e < r->cfg.n && bb_rep_same_group(r->sorted[e]->first, x, true, true))
 				e++;
-			if (!strcmp(x->runner, "host") && !strcmp(x->workload, "lat-read") &&
+			if (x->folder == g->folder && !strcmp(x->runner, "host") && !strcmp(x->workload, "lat-read") &&
 			    !strcmp(x->device, g->device) && x->region == g->region && x->page_size == g->page_size) {
 				bb_rep_recommend(r, k, e - 1, &h);
 				if (h.kind == BB_REC_MAPS || h.kind == BB_REC_TRAPS) {
@@ -152,7 +155,8 @@ static void coverage_row(FILE *f, struct rep *r, const char *runner, const char 
 		}
 		i = j;
 	}
-	fprintf(f, "| %s | `%s` | %u | %u | %u | %u | %u | ", runner, workload, groups, n[BB_REC_MAPS], n[BB_REC_TRAPS],
+	fprintf(f, "| %s%s%s | `%s` | %u | %u | %u | %u | %u | ", runner, r->nfolders > 1 ? " @ " : "",
+		r->nfolders > 1 ? r->hosts[folder] : "", workload, groups, n[BB_REC_MAPS], n[BB_REC_TRAPS],
 		n[BB_REC_UNTESTED], n[BB_REC_NO_TRAP] + n[BB_REC_NONE]);
 	if (hot)
 		fprintf(f, "(the table above) |\n");
@@ -187,13 +191,13 @@ static void coverage(FILE *f, struct rep *r)
 		char key[340];
 		unsigned k;
 
-		snprintf(key, sizeof(key), "%s|%s", g->runner, g->workload);
+		snprintf(key, sizeof(key), "%u|%s|%s", g->folder, g->runner, g->workload);
 		for (k = 0; k < ns && strcmp(seen[k], key); k++)
 			;
 		if (k < ns || ns == 64)
 			continue;
 		bb_strcpy(seen[ns++], sizeof(seen[0]), key);
-		coverage_row(f, r, g->runner, g->workload);
+		coverage_row(f, r, g->folder, g->runner, g->workload);
 	}
 	if (!ns)
 		fprintf(f, "| - | - | 0 | | | | | |\n");
@@ -366,7 +370,7 @@ static void summary(FILE *f, struct rep *r)
 		/* one device, region, runner, workload; its page sizes in order */
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, false, true))
 			j++;
-		bb_rep_short_dev(g->device, dev, sizeof(dev));
+		bb_rep_label(r, g, dev, sizeof(dev));
 		snprintf(line, sizeof(line), "- **%s region %" PRIu32 "**, `%s`, %s runner:", dev, g->region, g->workload,
 			 g->runner);
 		st.parts = 0;
@@ -485,6 +489,14 @@ static void header_md(FILE *f, const struct rep *r, const char *what)
 		"barbench %.12s.\n\n", r->recs.n, r->cfg.n, r->complete ? "" : " (**incomplete**: the study was "
 		"interrupted; `barbench study --resume` finishes it)", r->date[0] ? r->date : "(no manifest)",
 		r->host, r->cpu, r->kernel, r->commit[0] ? r->commit : "unknown");
+	if (r->nfolders > 1) {
+		/* a fleet: the host is a dimension of every table and figure below */
+		fprintf(f, "Merged from %zu results folders, one per host; the host follows each device's name "
+			"(`device @ host`), and no statistic pools two hosts:", r->nfolders);
+		for (size_t k = 0; k < r->nfolders; k++)
+			fprintf(f, "%s `%s`", k ? "," : "", r->hosts[k]);
+		fprintf(f, ". The header's facts are the first folder's; `manifest.json` of each folder has its own.\n\n");
+	}
 	if (r->hyper[0])
 		fprintf(f, "> **Read these figures with care.** They were measured inside a virtual machine "
 			"(hypervisor `%s`): host-runner latencies include its overheads%s.\n\n", r->hyper,
@@ -537,7 +549,7 @@ static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_
 	const struct bb_rec *g = r->sorted[i]->first;
 	char dev[128];
 
-	bb_rep_short_dev(g->device, dev, sizeof(dev));
+	bb_rep_label(r, g, dev, sizeof(dev));
 	fprintf(f, "## %s region %" PRIu32 ", %s runner\n\n", dev, g->region, g->runner);
 	fprintf(f, "`%s`\n\n", g->device);
 	for (size_t k = i; k < j;) {
@@ -607,7 +619,7 @@ int bb_rep_write_md(FILE *f, void *arg)
 	struct rep *r = w->r;
 
 	header_md(f, r, "");
-	recommendation(f, r, w->have_figs);
+	recommendation(f, w);
 	coverage(f, r);
 	if (r->nmissing)
 		fprintf(f, "> **%zu run%s of `runs.csv` %s no samples file** in `samples/` (%s%s): the tables come from "

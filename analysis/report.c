@@ -34,6 +34,8 @@ static int cmp_cfg(const void *a, const void *b)
 		return c;
 	if (x->region != y->region)
 		return x->region < y->region ? -1 : 1;
+	if (x->folder != y->folder)	/* the hosts of a merged report, in the order given */
+		return x->folder < y->folder ? -1 : 1;
 	if ((c = strcmp(x->runner, y->runner)))
 		return -c;	/* host before guest */
 	if ((c = strcmp(x->workload, y->workload)))
@@ -47,14 +49,44 @@ static int cmp_cfg(const void *a, const void *b)
 	return strcmp(x->params, y->params);
 }
 
-/* The folder read: its rows grouped and sorted, the manifest, plans.csv and advise.csv (both optional). */
-static int load(struct rep *r, struct plan_row **pl, size_t *npl, struct adv_row **adv, size_t *nadv)
+/* Every folder's runs.csv, one after the other, each row marked with its folder. */
+static int read_runs(struct rep *r)
 {
 	char path[4096];
 	int err;
 
-	snprintf(path, sizeof(path), "%s/runs.csv", r->dir);
-	err = bb_recs_read(path, &r->recs, r->d);
+	for (size_t k = 0; k < r->nfolders; k++) {
+		struct bb_recs one;
+		struct bb_rec *nv;
+
+		snprintf(path, sizeof(path), "%s/runs.csv", r->dirs[k]);
+		err = bb_recs_read(path, &one, r->d);
+		if (err)
+			return err;
+		nv = realloc(r->recs.v, (r->recs.n + one.n + 1) * sizeof(*nv));
+		if (!nv) {
+			bb_recs_free(&one);
+			return bb_diag_set(r->d, -ENOMEM, "out of memory");
+		}
+		r->recs.v = nv;
+		for (size_t i = 0; i < one.n; i++) {
+			one.v[i].folder = (unsigned)k;
+			r->recs.v[r->recs.n++] = one.v[i];
+		}
+		bb_recs_free(&one);
+	}
+	return 0;
+}
+
+/*
+ * The folders read: their rows grouped and sorted, the manifests, and the
+ * first folder's plans.csv and advise.csv (both optional; a study's plans
+ * are the same on every host).
+ */
+static int load(struct rep *r, struct plan_row **pl, size_t *npl, struct adv_row **adv, size_t *nadv)
+{
+	int err = read_runs(r);
+
 	if (err)
 		return err;
 	err = bb_configs_build(&r->recs, &r->cfg, r->d);
@@ -69,10 +101,10 @@ static int load(struct rep *r, struct plan_row **pl, size_t *npl, struct adv_row
 	bb_rep_read_manifest(r);
 	bb_rep_find_missing(r);
 	/* plans.csv and advise.csv are optional; when there, they are read as strictly as runs.csv */
-	err = bb_rep_read_plans(r->dir, pl, npl, r->d);
+	err = bb_rep_read_plans(r->dirs[0], pl, npl, r->d);
 	if (err && err != -ENOENT)
 		return err;
-	err = bb_rep_read_advise(r->dir, adv, nadv, r->d);
+	err = bb_rep_read_advise(r->dirs[0], adv, nadv, r->d);
 	if (err && err != -ENOENT)
 		return err;
 	bb_diag_clear(r->d);
@@ -81,7 +113,13 @@ static int load(struct rep *r, struct plan_row **pl, size_t *npl, struct adv_row
 
 int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d)
 {
-	struct rep r = { .dir = dir, .rfd = -1, .d = d, .sgroup_err = 1 };
+	return bb_report_dirs(&dir, 1, dir, o, d);
+}
+
+int bb_report_dirs(const char *const *dirs, size_t n, const char *dir, const struct bb_report_opts *o,
+		   struct bb_diag *d)
+{
+	struct rep r = { .dir = dir, .dirs = dirs, .nfolders = n, .rfd = -1, .d = d, .sgroup_err = 1 };
 	struct plan_row *pl = NULL;
 	struct adv_row *adv = NULL;
 	struct fig *figs = NULL;
@@ -96,6 +134,8 @@ int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d
 	r.dev_read_ns = o && o->device_read_ns > 0 ? o->device_read_ns : BB_DEVICE_ACCESS_NS;
 	r.dev_write_ns = o && o->device_write_ns > 0 ? o->device_write_ns : BB_DEVICE_ACCESS_NS;
 	bb_diag_clear(d);
+	if (!n || n > BB_REPORT_MAX_FOLDERS)
+		return bb_diag_set(d, -EINVAL, "report: 1 to %d results folders, not %zu", BB_REPORT_MAX_FOLDERS, n);
 	err = load(&r, &pl, &npl, &adv, &nadv);
 	if (err)
 		goto out;
@@ -127,7 +167,7 @@ int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d
 	}
 	if (!err && r.nmissing)	/* a warning: the report is written */
 		bb_diag_set(d, 0, "%zu run%s without a samples file in %s/samples (%s%s): see report.md", r.nmissing,
-			    r.nmissing == 1 ? "" : "s", dir, r.missing, r.nmissing > 5 ? ", ..." : "");
+			    r.nmissing == 1 ? "" : "s", n > 1 ? "the folders'" : dir, r.missing, r.nmissing > 5 ? ", ..." : "");
 out:
 	free(figs);
 	free(pl);

@@ -19,8 +19,14 @@
 #define MAX_POOL 200000	/* samples pooled for one figure, at most */
 
 /* The report being made: the folder's rows and configurations, and what drawing met. */
+#define BB_REPORT_MAX_FOLDERS 64
+
 struct rep {
-	const char *dir;
+	const char *dir;		/* where report.md, details.md, summary.json and figures/ go */
+	/* the results folders read: one, or several (hosts) merged; each row's folder is its rec->folder */
+	const char *const *dirs;
+	size_t nfolders;
+	char hosts[BB_REPORT_MAX_FOLDERS][80];	/* each folder's host, as tables and figures name it */
 	struct bb_recs recs;
 	struct bb_configs cfg;
 	struct bb_config **sorted;	/* configs in meaning order */
@@ -41,6 +47,7 @@ struct rep {
 	bool svg;				/* SVG beside every PNG */
 	/* the samples file last read (analysis/folder.c): its group, inflated bytes, and error (1: none yet) */
 	char sgroup[160], sgroup_msg[512];
+	unsigned sfolder;
 	uint8_t *sbuf;
 	size_t slen;
 	int sgroup_err;
@@ -117,10 +124,13 @@ struct recommend {
 
 /* analysis/folder.c: reading a results folder */
 void bb_rep_short_dev(const char *dev, char *out, size_t len);
+/* A group's device as tables and figures name it: the short name, and its host in a merged report. */
+void bb_rep_label(const struct rep *r, const struct bb_rec *g, char *out, size_t len);
 void bb_rep_page_name(uint64_t p, char *out, size_t len);
 void bb_rep_read_manifest(struct rep *r);
+void bb_rep_copy_manifest(struct rep *r, const struct bb_manifest_info *mi);
 int bb_rep_fail(struct rep *r, int err, const char *fmt, ...) BB_PRINTF(3, 4);
-int bb_rep_read_samples(struct rep *r, const char *id, double *ns, uint64_t *off, size_t *n, size_t max);
+int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uint64_t *off, size_t *n, size_t max);
 bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page, bool workload);
 bool bb_rep_latency_workload(const char *w);
 int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d);

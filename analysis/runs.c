@@ -85,6 +85,15 @@ int bb_results_slurp(const char *path, size_t max, char **out, size_t *len, stru
 
 void bb_config_key(const struct bb_rec *r, char *key, size_t len)
 {
+	/* the folders of a merged report (hosts) are a dimension: rows of two hosts are never repetitions of one */
+	if (r->folder) {
+		int n = snprintf(key, len, "#%u|", r->folder);
+
+		if (n > 0 && (size_t)n < len) {
+			key += n;
+			len -= (size_t)n;
+		}
+	}
 	snprintf(key, len, "%s|%" PRIu32 "|%s|%s|%" PRIu64 "|%s|%s", r->device, r->region, r->policy, r->params,
 		 r->page_size, r->runner, r->workload);
 }
@@ -211,7 +220,7 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 		for (size_t j = 0; j < out->n; j++) {
 			const struct bb_rec *a = c->first, *t = out->v[j].first;
 
-			if (strcmp(t->policy, "trap") || strcmp(a->device, t->device) || a->region != t->region ||
+			if (strcmp(t->policy, "trap") || a->folder != t->folder || strcmp(a->device, t->device) || a->region != t->region ||
 			    a->page_size != t->page_size || strcmp(a->runner, t->runner) ||
 			    strcmp(a->workload, t->workload))
 				continue;

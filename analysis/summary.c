@@ -72,6 +72,8 @@ int bb_rep_write_summary(FILE *f, void *arg)
 				verdict = tied ? "tied" : "slower";
 				why = tied ? "not told apart from the fastest" : "slower than the fastest, by the statistics";
 			}
+			if (r->nfolders > 1)	/* a merged report: the host is part of a configuration */
+				json_object_set_new(o, "host", json_string(r->hosts[c->first->folder]));
 			json_object_set_new(o, "device", json_string(c->first->device));
 			json_object_set_new(o, "region", json_integer(c->first->region));
 			json_object_set_new(o, "policy", json_string(c->first->policy));

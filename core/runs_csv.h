@@ -87,6 +87,7 @@ struct bb_rec {
 	 */
 	char line[4096];
 	unsigned lineno;	/* its line in the file */
+	unsigned folder;	/* which results folder of a merged report it came from (0: the first; not a column) */
 };
 
 struct bb_recs {

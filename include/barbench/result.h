@@ -85,8 +85,8 @@ int bb_results_lock(const char *dir, struct bb_diag *d);
 
 /*
  * Remove what barbench wrote into DIR (run --force): runs.csv, manifest.json,
- * study.txt, plans.csv, costs.txt, advise.csv, report.md and the samples
- * files, never through a symlink.  figures/ and advise-* folders stay (a
+ * study.txt, plans.csv, costs.txt, advise.csv, report.md, details.md,
+ * summary.json and the samples files, never through a symlink.  figures/ and advise-* folders stay (a
  * report rebuilds figures).
  */
 int bb_results_clear(const char *dir, struct bb_diag *d);
