@@ -406,6 +406,7 @@ static int pagemap_sweeps(struct rep *r, const char *name, const char *device, u
 	double *pool = malloc(MAX_POOL * sizeof(*pool));
 	uint64_t *offs = malloc(MAX_POOL * sizeof(*offs));
 	struct sample_at *pairs = malloc(MAX_POOL * sizeof(*pairs));
+	bool swept = false;
 	int err;
 
 	*ns = 0;
@@ -424,6 +425,7 @@ static int pagemap_sweeps(struct rep *r, const char *name, const char *device, u
 		if (strcmp(c->first->workload, "sweep") || strcmp(c->first->device, device) ||
 		    c->first->region != region || c->first->page_size != page || strcmp(c->first->runner, "host"))
 			continue;
+		swept = true;
 		for (size_t j = 0; j < r->recs.n; j++)
 			if (&r->cfg.v[r->cfg.of_rec[j]] == c)
 				bb_rep_read_samples(r, &r->recs.v[j], pool, offs, &n, MAX_POOL);
@@ -432,8 +434,8 @@ static int pagemap_sweeps(struct rep *r, const char *name, const char *device, u
 		sweep_block(r, g, c, pool, offs, pairs, n, sp);
 		(*ns)++;
 	}
-	if (!*ns) {	/* no sweep: a one-point placeholder block keeps the template valid */
-		fprintf(g, "\"no sweep run\" 0\n0 1\n");
+	if (!*ns) {	/* no sweep: a one-point placeholder block keeps the template valid, its title says why */
+		fprintf(g, "\"%s\" 0\n0 1\n", swept ? "sweep: its samples are not in this folder" : "no sweep run");
 		sp->min = sp->max = 1;
 	}
 	err = rclose(g);
@@ -529,7 +531,7 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 		const char *k[] = { "TITLE", "WIN", "SWEEP", "YTICS", "NPOL", "XMAX", "NSWEEP", "ZOOM", "ZLO", "ZHI", "SIZE",
 				    "YMIN", "YMAX", "ZSWEEP" };
 		const char *v[] = { title, win, sw, yt, npol, xmax, nsw, zoom ? "1" : "0", zlo, zhi, size,
-				    ymin, ymax, sp.in_zoom ? "1" : "0" };
+				    ymin, ymax, sp.in_zoom || !ns ? "1" : "0" };
 
 		return emit_gp(r, bb_gp_pagemap, name, k, v, 14);
 	}
