@@ -14,64 +14,14 @@
 #include <stdio.h>
 
 #include "barbench/diag.h"
-
-/* One row of runs.csv as read back. */
-struct bb_rec {
-	char id[160];
-	char device[300];
-	uint32_t region;
-	char policy[32];
-	char params[96];
-	uint64_t page_size;
-	char runner[16];
-	char workload[300];
-	char op[8];
-	unsigned width;
-	size_t samples;
-	double min_ns, p50_ns, p90_ns, p99_ns, p999_ns, max_ns, mean_ns, stdev_ns, ci95_lo_ns, ci95_hi_ns;
-	double ops_s, bytes_s;
-	uint32_t mappings, memslots;
-	double trapped_share, setup_ns;
-	double tmean_ns, predicted_ns;	/* predicted_ns < 0: no prediction */
-	char guest_exec[16];
-	double resolution_ns;	/* per-access resolution of the run; 0: not recorded (older folders) */
-	double device_read_ns, device_write_ns;	/* the layout's device access times; 0: not given */
-	char line[4096];	/* the row as written, to rewrite runs.csv verbatim */
-	unsigned lineno;	/* its line in the file */
-};
-
-struct bb_recs {
-	size_t n;
-	struct bb_rec *v;
-};
+#include "runs_csv.h"
 
 /*
- * Read a runs.csv (columns by header name; extra columns ignored).  A results
- * folder is hostile input: every number is checked whole and in range (file:
- * line: column), every text field against what barbench writes there
- * (bb_results_text_ok), and a symbolic link is never followed.
+ * Read a runs.csv (bb_recs_parse of core/runs_csv.h: columns by header name,
+ * today's or the old one; one it does not know counted in @out), never
+ * through a symbolic link.
  */
 int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d);
-/* The same on @len bytes of @buf, @path naming them in messages. */
-int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs *out, struct bb_diag *d);
-
-/* What a text field read back from a results folder may hold. */
-enum bb_text_kind {
-	BB_TEXT_NAME,		/* run ids, policies, runners: [A-Za-z0-9._+-], not starting with '.' */
-	BB_TEXT_PARAMS,		/* policy parameters: a name's characters, '=' and ';'; may be empty */
-	BB_TEXT_WORKLOAD,	/* a name's characters, ':' and '/' (replay:PATH) */
-	BB_TEXT_PATH,		/* a device spec: any byte but control characters */
-};
-/* True when @s is non-empty (params: may be empty), shorter than @max and allowed; *@bad: where it is not. */
-bool bb_results_text_ok(enum bb_text_kind kind, const char *s, size_t max, size_t *bad);
-
-/* Split one CSV line (RFC 4180 quoting) in place: the field count, or -1 (a quote not closed, more than @max). */
-int bb_csv_split(char *line, char **f, int max);
-/* A number of a results folder: decimal digits only, at most @max; -EINVAL or -ERANGE. */
-int bb_results_u64(const char *s, uint64_t max, uint64_t *out);
-/* A finite number as barbench prints it ([0-9.eE+-] only, whole, |v| <= 1e18); -EINVAL or -ERANGE. */
-int bb_results_double(const char *s, double *out);
-
 /* What report and study --resume take from manifest.json (every string bounded, "" when absent). */
 struct bb_manifest_info {
 	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
@@ -166,6 +116,15 @@ struct bb_report_opts {
 #define BB_DEVICE_ACCESS_SOURCE "pcie-bench: 8-byte PCIe read, median 466 ns on a Xeon E5-2620v3, rounded"
 
 int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d);
+/*
+ * The same over @n results folders @dirs, merged (a fleet: the same study
+ * on several hosts), written into @out: the host (each folder's manifest
+ * hostname, else its name) is a dimension of every table and figure, rows
+ * of two folders are never repetitions of one configuration, skipped runs
+ * are summed by reason; plans.csv and advise.csv come from the first.
+ */
+int bb_report_dirs(const char *const *dirs, size_t n, const char *out, const struct bb_report_opts *o,
+		   struct bb_diag *d);
 
 /*
  * Per configuration present in both: medians, the ratio of medians B / A

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* runs.csv and samples files. */
+/* runs.csv written whole (its rows and columns: core/runs_csv.c), samples files, the results folder. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,79 +16,8 @@
 #include <zlib.h>
 
 #include "manifest.h"
+#include "samples.h"
 #include "barbench/result.h"
-
-static const char header[] =
-	"id,device,region,policy,params,page_size,runner,workload,op,width,samples,"
-	"min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,tmean_ns,predicted_ns,"
-	"ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,touch_ns,pte_kb,trap_syscalls,accesses,"
-	"guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,"
-	"page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses,device_read_ns,device_write_ns,repetition";
-
-const char *bb_runs_csv_header(void)
-{
-	return header;
-}
-
-/* A CSV field: quoted when it holds a comma, quote or newline. */
-static void field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
-{
-	field(f, r->id);
-	fputc(',', f);
-	field(f, r->device);
-	fprintf(f, ",%" PRIu32 ",", r->region);
-	field(f, r->policy);
-	fputc(',', f);
-	field(f, r->params);
-	fprintf(f, ",%" PRIu64 ",", r->page_size);
-	field(f, r->runner);
-	fputc(',', f);
-	field(f, r->workload);
-	fprintf(f, ",%s,%u,%zu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,", r->op, r->width, r->s.n,
-		r->s.min, r->s.p50, r->s.p90, r->s.p99, r->s.p999, r->s.max, r->s.mean, r->s.stdev, r->s.ci95_lo,
-		r->s.ci95_hi, r->tmean_ns);
-	if (r->predicted_ns >= 0)
-		fprintf(f, "%.2f", r->predicted_ns);
-	fprintf(f, ",%.1f,%.1f,%" PRIu32 ",%" PRIu32 ",%.4f,%.0f,%.0f,", r->ops_s, r->bytes_s, r->mappings,
-		r->memslots, r->trapped_share, r->setup_ns, r->touch_ns);
-	if (r->pte_kb >= 0)
-		fprintf(f, "%ld", r->pte_kb);
-	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%s,%s", r->trap_syscalls, r->accesses, r->guest_exec, r->guest_mode);
-	if (r->guest)
-		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32 ",%.0f", r->exits_mmio,
-			r->exits_io, r->exits_other, r->ioeventfd_writes, r->memslots_used, r->vm_setup_ns);
-	else
-		fputs(",,,,,,", f);
-	/* a counter that could not be read is empty, never 0 */
-	for (int i = 0; i < BB_CTR_COUNT; i++) {
-		fputc(',', f);
-		if (r->have_ctr && r->ctr.have[i])
-			fprintf(f, "%" PRIu64, r->ctr.value[i]);
-	}
-	fprintf(f, ",%u,%u,%.3f,%" PRIu64 ",", r->batch_map, r->batch_trap, r->resolution_ns, r->trapped_accesses);
-	/* the real device's access time from the layout, empty when it says none (never 0) */
-	if (r->device_read_ns)
-		fprintf(f, "%" PRIu32, r->device_read_ns);
-	fputc(',', f);
-	if (r->device_write_ns)
-		fprintf(f, "%" PRIu32, r->device_write_ns);
-	fprintf(f, ",%u\n", r->repetition);
-}
 
 struct rows_arg {
 	const struct bb_run_row *rows;
@@ -99,7 +28,7 @@ static int write_rows(FILE *f, void *arg)
 {
 	const struct rows_arg *a = arg;
 
-	fprintf(f, "%s\n", header);
+	fprintf(f, "%s\n", bb_runs_csv_header());
 	for (size_t i = 0; i < a->n; i++)
 		bb_runs_csv_row(f, &a->rows[i]);
 	return ferror(f) ? -EIO : 0;
@@ -113,26 +42,6 @@ int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, 
 	if ((size_t)snprintf(path, sizeof(path), "%s/runs.csv", dir) >= sizeof(path))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
 	return bb_write_atomic(path, write_rows, &a, d);
-}
-
-struct samples_arg {
-	const double *ns;
-	const uint64_t *offset;
-	const uint8_t *trapped;
-	const uint32_t *covers;
-	size_t n;
-};
-
-static int write_samples(FILE *f, void *arg)
-{
-	const struct samples_arg *a = arg;
-
-	/* accesses: how many the sample timed, from offset on (its ns is per access) */
-	fprintf(f, "sample,offset,path,accesses,ns\n");
-	for (size_t i = 0; i < a->n; i++)
-		fprintf(f, "%zu,%" PRIu64 ",%s,%" PRIu32 ",%.3f\n", i, a->offset[i], a->trapped[i] ? "trap" : "map",
-			a->covers ? a->covers[i] : 1, a->ns[i]);
-	return ferror(f) ? -EIO : 0;
 }
 
 /* @len bytes of @in as one gzip member (RFC 1952) into a malloc'd *@out. */
@@ -166,35 +75,62 @@ static int gzip_buf(const void *in, size_t len, unsigned char **out, size_t *ole
 	return 0;
 }
 
+/* The inflated samples file @old less the block of run @id, then that run's block, into @f. */
+static int samples_merge(FILE *f, const uint8_t *old, size_t olen, const char *path, const char *id, const double *ns,
+			 const uint64_t *offset, const uint8_t *trapped, const uint32_t *covers, size_t n,
+			 struct bb_diag *d)
+{
+	struct bb_samples_block b;
+	size_t pos = 0;
+	int got = 0;
+
+	fputs(BB_SAMPLES_MAGIC, f);
+	/* the other runs of the group as they were; this run's earlier block (a run measured again) dropped */
+	while (old && (got = bb_samples_next(old, olen, &pos, &b, path, d)) > 0)
+		if (strcmp(b.id, id))
+			fwrite(old + b.start, 1, b.end - b.start, f);
+	if (old && got < 0)
+		return got;	/* a samples file barbench did not write whole: never rewritten over */
+	bb_samples_encode(f, false, id, ns, offset, trapped, covers, n);
+	return 0;
+}
+
 int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
 		     const uint8_t *trapped, const uint32_t *covers, size_t n, struct bb_diag *d)
 {
-	struct samples_arg a = { ns, offset, trapped, covers, n };
-	char path[4096], *text = NULL;
+	char path[4096], group[160], *text = NULL;
+	uint8_t *old = NULL;
 	unsigned char *gz = NULL;
-	size_t tlen = 0, glen = 0;
+	size_t tlen = 0, glen = 0, olen = 0;
 	FILE *f;
 	int err;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", dir, id) >= sizeof(path))
+	bb_samples_group(id, group, sizeof(group));
+	if ((size_t)snprintf(path, sizeof(path), "%s/samples/%s.bbs", dir, group) >= sizeof(path))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
-	/* compressed: the default study's samples were 145 MB as text, about 7x less this way */
+	/* the repetitions of a configuration share a file: what is there is kept (samples.h) */
+	err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &old, &olen, d);
+	if (err && err != -ENOENT)
+		return err;
 	f = open_memstream(&text, &tlen);
-	if (!f)
+	if (!f) {
+		free(old);
 		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	err = write_samples(f, &a);
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (!err && (uLong)tlen != tlen)
-		err = -EFBIG;
-	if (!err)
-		err = gzip_buf(text, tlen, &gz, &glen);
-	free(text);
-	if (err) {
-		free(gz);
-		return bb_diag_set(d, err, "%s: compressing: %s", path, strerror(-err));
 	}
-	err = bb_write_atomic_buf(path, gz, glen, d);
+	err = samples_merge(f, old, olen, path, id, ns, offset, trapped, covers, n, d);
+	free(old);
+	if (fclose(f) && !err)
+		err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	if (!err && (uLong)tlen != tlen)
+		err = bb_diag_set(d, -EFBIG, "%s: too large", path);
+	if (!err) {
+		err = gzip_buf(text, tlen, &gz, &glen);
+		if (err)
+			bb_diag_set(d, err, "%s: compressing: %s", path, strerror(-err));
+	}
+	free(text);
+	if (!err)
+		err = bb_write_atomic_buf(path, gz, glen, d);
 	free(gz);
 	return err;
 }
@@ -268,7 +204,8 @@ int bb_results_clear(const char *dir, struct bb_diag *d)
 {
 	/* every file a run or a study writes at the top of a results folder */
 	static const char *const files[] = { "runs.csv", "manifest.json", "study.txt", "plans.csv", "costs.txt",
-					     "advise.csv", "report.md" };
+					     "advise.csv", "report.md", "details.md",
+					     "summary.json" };
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), sfd;
 	DIR *sd;
 	struct dirent *e;
@@ -282,7 +219,7 @@ int bb_results_clear(const char *dir, struct bb_diag *d)
 			close(dfd);
 			return err;
 		}
-	/* samples/: only its CSV files, through the folder's own descriptor, never a symlink */
+	/* samples/: only its samples files (.bbs, and .csv/.csv.gz of older barbench), through the folder's own descriptor, never a symlink */
 	sfd = openat(dfd, "samples", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(dfd);
 	if (sfd < 0)
@@ -295,7 +232,8 @@ int bb_results_clear(const char *dir, struct bb_diag *d)
 	while ((e = readdir(sd))) {
 		size_t n = strlen(e->d_name);
 
-		if ((n > 4 && !strcmp(e->d_name + n - 4, ".csv")) || (n > 7 && !strcmp(e->d_name + n - 7, ".csv.gz")))
+		if ((n > 4 && !strcmp(e->d_name + n - 4, ".csv")) || (n > 7 && !strcmp(e->d_name + n - 7, ".csv.gz")) ||
+		    (n > 4 && !strcmp(e->d_name + n - 4, ".bbs")))
 			unlinkat(dirfd(sd), e->d_name, 0);
 	}
 	closedir(sd);

@@ -1,91 +1,122 @@
 // SPDX-License-Identifier: MIT
 /* barbench report DIR: rebuild report.md and its figures from a results folder (analysis/report.c). */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis.h"
 #include "cli.h"
 #include "json.h"
+#include "options.h"
 #include "parse.h"
 #include "barbench/result.h"
 
+enum { K_NO_FIGURES = BB_OPT_KEY(0), K_SVG, K_READ_NS, K_WRITE_NS, K_JSON };
+
+static const struct bb_opt report_opts[] = {
+	{ "out", 'o', "MERGED", NULL, "with several folders: where the merged report goes (made when missing)" },
+	{ "no-figures", K_NO_FIGURES, NULL, NULL, "report.md and summary.json only, no gnuplot" },
+	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
+	{ "device-read-ns", K_READ_NS, "N", "the layout's read_ns=, else 500",
+	  "a real device's BAR read time, 1 to 1e9 ns, for the projection" },
+	{ "device-write-ns", K_WRITE_NS, "N", "the layout's write_ns=, else 500",
+	  "a real device's BAR write time, 1 to 1e9 ns" },
+	{ "json", K_JSON, NULL, NULL, "one JSON document on stdout: the paths written (docs/results.md)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help report_help = {
+	.cmd = "report",
+	.synopsis = "DIR [options]\n       barbench report DIR DIR... --out MERGED [options]",
+	.text = "Rebuild DIR/report.md, DIR/details.md, DIR/summary.json and DIR/figures/ from\n"
+		"DIR's raw results (runs.csv, samples/, plans.csv, manifest.json) without running\n"
+		"anything.  Figures are PNG; --svg adds an SVG of each.\n"
+		"\n"
+		"Several folders (the same study run on several hosts) merge into one report in\n"
+		"MERGED, the host a dimension of every table and figure; statistics never pool\n"
+		"two hosts.\n"
+		"\n"
+		"The summary projects each verdict onto a real device: a mapped access costs the\n"
+		"device's BAR access time, a trapped one that plus the trap overhead measured\n"
+		"(500 ns after pcie-bench's 8-byte read median of 466 ns, unless told).\n",
+	.operands = "  DIR      a results folder of barbench run or barbench study\n",
+	.opts = report_opts,
+	.exit = "0 written; 1 a failure (the folder is locked by a running study, a\n"
+		"write failed); 2 bad input (a malformed results folder, a bad option).",
+};
+
 void usage_report(void)
 {
-	printf("usage: barbench report DIR [--no-figures] [--svg] [--device-read-ns N] [--device-write-ns N] [--json]\n"
-	       "\n"
-	       "Rebuild DIR/report.md and DIR/figures/ from DIR's raw results (runs.csv, samples/,\n"
-	       "plans.csv, manifest.json) without running anything.  Figures are PNG; --svg adds\n"
-	       "an SVG of each.\n"
-	       "\n"
-	       "The summary projects each verdict onto a real device: a mapped access costs the\n"
-	       "device's BAR access time, a trapped one that plus the trap overhead measured. The\n"
-	       "time comes from the layout (read_ns=, write_ns=) or these options (1 to 1e9 ns;\n"
-	       "default 500, after pcie-bench's 8-byte read median of 466 ns).\n"
-	       "\n"
-	       "  --json   print one JSON document instead of the report's path: the paths of\n"
-	       "           report.md, summary.json (the verdicts) and figures/, and the warning\n"
-	       "           if any (docs/results.md)\n"
-	       "\n"
-	       "Exit status: 0 written; 1 a failure (the folder is locked by a running study, a\n"
-	       "write failed); 2 bad input (a malformed results folder, a bad option).\n");
+	bb_opt_usage(&report_help);
+}
+
+static int print_json(const char *dir, const struct bb_report_opts *o, const struct bb_diag *d)
+{
+	char rep[4096], sum[4096], fig[4096];
+
+	snprintf(rep, sizeof(rep), "%s/report.md", dir);
+	snprintf(sum, sizeof(sum), "%s/summary.json", dir);
+	snprintf(fig, sizeof(fig), "%s/figures", dir);
+	return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-report/1",
+				     "folder", bb_json_str(dir), "report", bb_json_str(rep), "summary", bb_json_str(sum),
+				     "figures", o->figures ? bb_json_str(fig) : json_null(),
+				     "warning", d->msg[0] ? bb_json_str(d->msg) : json_null()));
 }
 
 int cmd_report(int argc, char **argv)
 {
+	struct bb_opt_state st = { 0 };
 	struct bb_diag d;
 	struct bb_report_opts o = { .figures = true };
-	const char *dir = NULL;
+	const char *dir, *dirs[64], *out = NULL, *val;
+	size_t ndirs = 0;
 	bool json = false;
-	int err, lock_fd;
+	int c, err, lock_fd;
 
-	for (int i = 1; i < argc; i++) {
-		bool rd = !strcmp(argv[i], "--device-read-ns"), wr = !strcmp(argv[i], "--device-write-ns");
+	while ((c = bb_opt_next(&st, argc, argv, &report_help, &val)) != -1) {
+		uint64_t v;
 
-		if (rd || wr) {
-			uint64_t v;
-
-			if (i + 1 == argc)
-				return bb_cli_fail(BB_EXIT_USAGE, "report: %s needs a value in ns", argv[i]);
-			if (bb_parse_u64(argv[i + 1], &v) || !v || v > 1000000000)
-				return bb_cli_fail(BB_EXIT_USAGE, "report: %s %s: 1 to 1000000000 ns", argv[i], argv[i + 1]);
-			*(rd ? &o.device_read_ns : &o.device_write_ns) = (double)v;
-			i++;
-		} else if (!strcmp(argv[i], "--no-figures"))
-			o.figures = false;
-		else if (!strcmp(argv[i], "--svg"))
-			o.svg = true;
-		else if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-' || dir)
-			return bb_cli_fail(BB_EXIT_USAGE, "report: unexpected argument '%s' (see barbench report --help)", argv[i]);
-		else
-			dir = argv[i];
+		switch (c) {
+		case -2: return st.status;
+		case 'o': out = val; break;
+		case K_NO_FIGURES: o.figures = false; break;
+		case K_SVG: o.svg = true; break;
+		case K_JSON: json = true; break;
+		case K_READ_NS:
+		case K_WRITE_NS:
+			if ((err = bb_opt_u64(&report_help, c, val, 1, 1000000000, &v)))
+				return err;
+			*(c == K_READ_NS ? &o.device_read_ns : &o.device_write_ns) = (double)v;
+			break;
+		}
 	}
-	if (!dir)
-		return bb_cli_fail(BB_EXIT_USAGE, "report: give a results folder");
+	for (; optind < argc; optind++) {
+		if (ndirs == 64)
+			return bb_cli_fail(BB_EXIT_USAGE, "report: at most 64 folders");
+		dirs[ndirs++] = argv[optind];
+	}
+	if (!ndirs)
+		return bb_cli_fail(BB_EXIT_USAGE, "report: give a results folder (see barbench report --help)");
+	if (ndirs > 1 && !out)
+		return bb_cli_fail(BB_EXIT_USAGE, "report: %zu folders: give --out DIR for the merged report", ndirs);
+	dir = out ? out : dirs[0];
+	if (out && mkdir(out, 0777) && errno != EEXIST)
+		return bb_cli_fail(BB_EXIT_FAIL, "report: %s: %s", out, strerror(errno));
 	lock_fd = bb_results_lock(dir, &d);
 	if (lock_fd < 0)
 		return bb_cli_fail(bb_cli_status(lock_fd), "report: %s", d.msg);
-	err = bb_report(dir, &o, &d);
+	err = bb_report_dirs(dirs, ndirs, dir, &o, &d);
 	close(lock_fd);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "report: %s", d.msg);
 	if (d.msg[0])
 		fprintf(stderr, "barbench: report: warning: %s\n", d.msg);
-	if (json) {
-		char rep[4096], sum[4096], fig[4096];
-
-		snprintf(rep, sizeof(rep), "%s/report.md", dir);
-		snprintf(sum, sizeof(sum), "%s/summary.json", dir);
-		snprintf(fig, sizeof(fig), "%s/figures", dir);
-		return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-report/1",
-					     "folder", bb_json_str(dir), "report", bb_json_str(rep), "summary", bb_json_str(sum),
-					     "figures", o.figures ? bb_json_str(fig) : json_null(),
-					     "warning", d.msg[0] ? bb_json_str(d.msg) : json_null()));
-	}
+	if (json)
+		return print_json(dir, &o, &d);
 	printf("report: %s/report.md\n", dir);
 	return BB_EXIT_OK;
 }

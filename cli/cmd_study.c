@@ -330,6 +330,12 @@ static int study_load(struct sctx *x)
 			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume: %s", x->d.msg);
 			return -1;
 		}
+		if (x->old.nunknown) {	/* rows are written again under today's header: never a column dropped */
+			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume: %s:1: column '%s'%s is not one this barbench "
+					     "writes: resuming would drop it; resume with the barbench that wrote the folder",
+					     x->path, x->old.unknown, x->old.nunknown > 1 ? " (and more)" : "");
+			return -1;
+		}
 		/* the study file copy is part of the hostile folder: read without following a symlink */
 		snprintf(x->path, sizeof(x->path), "%s/study.txt", x->out);
 		x->file = x->path;

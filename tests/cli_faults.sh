@@ -38,17 +38,15 @@ check_folder() {
 	tail -n +2 "$d/runs.csv" | while IFS= read -r line; do
 		id=${line%%,*}
 		n=$(echo "$line" | cut -d, -f"$scol")
-		f="$d/samples/$id.csv.gz"
-		[ -f "$f" ] || { echo "FAIL: $f listed but missing" >&2; exit 1; }
-		gzip -t "$f" || { echo "FAIL: $f: not a whole gzip file" >&2; exit 1; }
-		[ "$(zcat "$f" | head -n 1)" = "sample,offset,path,accesses,ns" ] || { echo "FAIL: $f: bad header" >&2; exit 1; }
-		[ "$(zcat "$f" | wc -l)" -eq $((n + 1)) ] || { echo "FAIL: $f: $(zcat "$f" | wc -l) lines, want $((n + 1))" >&2; exit 1; }
-		[ "$(zcat "$f" | tail -c 1 | od -An -tx1 | tr -d ' ')" = "0a" ] || { echo "FAIL: $f: cut short" >&2; exit 1; }
+		# the run's block in its group's samples file (core/samples.h), read whole by the report's reader
+		"$BB_SAMPLES_CAT" "$d" "$id" >"$d.cat" || { echo "FAIL: samples of $id listed but missing or not whole" >&2; exit 1; }
+		[ "$(head -n 1 "$d.cat")" = "sample,offset,path,accesses,ns" ] || { echo "FAIL: $id: bad samples" >&2; exit 1; }
+		[ "$(wc -l <"$d.cat")" -eq $((n + 1)) ] || { echo "FAIL: $id: $(wc -l <"$d.cat") samples lines, want $((n + 1))" >&2; exit 1; }
 	done || no "$d: samples files"
 	# everything else is a temporary of bb_write_atomic: <final>.tmp.<pid>, never *.csv/*.json
 	find "$d" -type f | while IFS= read -r f; do
 		case "${f#"$d"/}" in
-		runs.csv | manifest.json | samples/*.csv.gz) ;;
+		runs.csv | manifest.json | samples/*.bbs) ;;
 		*.tmp.*) case "$f" in *.tmp.*[!0-9]*) echo "FAIL: $f: temporary not named <final>.tmp.<pid>" >&2; exit 1 ;; esac ;;
 		*) echo "FAIL: unexpected file $f" >&2; exit 1 ;;
 		esac
@@ -69,7 +67,7 @@ grep -q "^barbench: run 0001-sparse-4096-replay: host sparse 4096: replay:$tmp/p
 [ "$(wc -l <"$tmp/err")" -eq 1 ] || no "sigbus_mid_run: not one line: $(cat "$tmp/err")"
 check_folder "$tmp/bus" 1
 [ "$(tail -n +2 "$tmp/bus/runs.csv" | cut -d, -f4 | tr '\n' ' ')" = "trap " ] || no "sigbus_mid_run: rows $(cut -d, -f1 "$tmp/bus/runs.csv" | tr '\n' ' ')"
-[ ! -e "$tmp/bus/samples/0001-sparse-4096-replay.csv" ] || no "sigbus_mid_run: samples of the failed run written"
+[ ! -e "$tmp/bus/samples/0001-sparse-4096-replay.bbs" ] || no "sigbus_mid_run: samples of the failed run written"
 "$JQ" "$tmp/bus/manifest.json" 'd["runs"] == 1 and d["complete"] is False' || no "sigbus_mid_run: manifest not complete:false with 1 run"
 "$JQ" "$tmp/bus/manifest.json" 'd["stopped"].startswith("run 0001-sparse-4096-replay: ") and "SIGBUS" in d["stopped"]' ||
 	no "sigbus_mid_run: manifest does not say why"
@@ -88,7 +86,7 @@ for f in short-read eio; do
 	grep -q "^barbench: $want\$" "$tmp/err" || no "$f: message: $(cat "$tmp/err")"
 	check_folder "$tmp/$f" 1
 	[ "$(tail -n +2 "$tmp/$f/runs.csv" | cut -d, -f4 | tr '\n' ' ')" = "sparse " ] || no "$f: a row for the failed run"
-	[ ! -e "$tmp/$f/samples/0001-trap-4096-lat-read.csv" ] || no "$f: samples of the failed run written"
+	[ ! -e "$tmp/$f/samples/0001-trap-4096-lat-read.bbs" ] || no "$f: samples of the failed run written"
 	"$JQ" "$tmp/$f/manifest.json" 'd["runs"] == 1 and d["complete"] is False' || no "$f: manifest"
 done
 
@@ -126,7 +124,7 @@ if long "$tmp/k9"; then
 		no "kill9: rerun in the folder: $(cat "$tmp/err")"
 	check_folder "$tmp/k9" 1
 	[ -e "$tmp/k9/study.txt" ] || [ -e "$tmp/k9/report.md" ] && no "run_force: a study's files left behind"
-	[ "$(ls "$tmp/k9/samples" | grep -c '\.csv\.gz$')" -eq 1 ] || no "run_force: stale samples: $(ls "$tmp/k9/samples")"
+	[ "$(ls "$tmp/k9/samples" | grep -c '\.bbs$')" -eq 1 ] || no "run_force: stale samples: $(ls "$tmp/k9/samples")"
 	[ "$(($(wc -l <"$tmp/k9/runs.csv") - 1))" -eq 1 ] || no "kill9: rerun lists other runs"
 	"$JQ" "$tmp/k9/manifest.json" 'd["complete"] is True' || no "kill9: rerun manifest"
 else

@@ -61,7 +61,7 @@ awk -v d="$dev" '{ k = ",emu:layouts/nvme-msix-bar0,"; i = index($0, k)
 	if (i) $0 = substr($0, 1, i) d substr($0, i + length(k) - 1); print }' "$tmp/base/runs.csv" >"$tmp/f/runs.csv"
 (cd "$tmp" && "$BB" report f >/dev/null 2>"$tmp/err") || no "device with quotes and backticks: $(cat "$tmp/err")"
 pwned "device with quotes and backticks"
-grep -q '!\[cdf-01\](figures/cdf-01.png)' "$tmp/f/report.md" || no "device with backticks: figures not drawn"
+grep -q '!\[cdf-01\](figures/cdf-01.png)' "$tmp/f/details.md" || no "device with backticks: figures not drawn"
 grep -l '`' "$tmp/f/figures"/*.gp && no "a backquote reached a gnuplot script"
 # plans.csv and advise.csv are read as strictly
 fresh
@@ -77,6 +77,19 @@ sed -i '2s/,4096,host,/,4096,`touch PWNED`,/' "$tmp/f/runs.csv"
 [ $rc -eq 2 ] || no "resume of a backtick row: exit $rc"
 grep -qF "f/runs.csv:2: column 'runner'" "$tmp/err" || no "resume of a backtick row: $(cat "$tmp/err")"
 pwned "resume of a backtick row"
+# resume_unknown_column: a column this barbench does not write is never dropped by a resume's rewrite
+fresh
+awk '{ print $0 (NR == 1 ? ",future_ns" : ",1") }' "$tmp/base/runs.csv" >"$tmp/f/runs.csv"
+(cd "$tmp" && "$BB" study --resume f >/dev/null 2>"$tmp/err"); rc=$?
+[ $rc -eq 2 ] || no "resume_unknown_column: exit $rc, want 2"
+grep -qF "f/runs.csv:1: column 'future_ns' is not one this barbench writes" "$tmp/err" || no "resume_unknown_column: $(cat "$tmp/err")"
+# resume_old_names: a folder with the names before units (page_size, width) resumes under today's header
+fresh
+sed -i '1s/,page_size_bytes,/,page_size,/; 1s/,width_bytes,/,width,/; $d' "$tmp/f/runs.csv"	# the last run to do again
+sed -i 's/"complete": *true/"complete":false/' "$tmp/f/manifest.json"
+(cd "$tmp" && "$BB" study --resume f --no-report >/dev/null 2>"$tmp/err") || no "resume_old_names: $(cat "$tmp/err")"
+[ "$(head -n 2 "$tmp/f/runs.csv")" = "$(head -n 2 "$tmp/base/runs.csv")" ] || no "resume_old_names: header or kept row not today's"
+[ "$(wc -l <"$tmp/f/runs.csv")" -eq "$(wc -l <"$tmp/base/runs.csv")" ] || no "resume_old_names: runs lost or added"
 
 ## 10: numbers are checked whole; missing samples are named, never skipped silently
 for c in 'abc:is not a number' 'inf:is not a number' 'nan:is not a number'; do
@@ -90,17 +103,17 @@ for c in 'abc:is not a number' 'inf:is not a number' 'nan:is not a number'; do
 done
 # truncated_gzip: a samples file whose compressed stream is cut short is an error, never fewer samples
 fresh
-gz=$(ls "$tmp/f/samples/"*.csv.gz | head -n 1)
+gz=$(ls "$tmp/f/samples/"*.bbs | head -n 1)
 head -c $(($(wc -c <"$gz") / 2)) "$gz" >"$tmp/half" && cp "$tmp/half" "$gz"
 report_wants 2 "${gz#"$tmp/"}" truncated_gzip
 if command -v python3 >/dev/null 2>&1; then
-	# cut at a line boundary, the stream flushed but never ended: only the end-of-stream check sees it
+	# cut mid-block, the stream flushed but never ended: only the end-of-stream check sees it
 	fresh
-	gz=$(ls "$tmp/f/samples/"*.csv.gz | head -n 1)
+	gz=$(ls "$tmp/f/samples/"*.bbs | head -n 1)
 	python3 -c 'import gzip, sys, zlib
-lines = gzip.open(sys.argv[1], "rb").read().split(b"\n")[:50]
+data = gzip.open(sys.argv[1], "rb").read()
 c = zlib.compressobj(6, zlib.DEFLATED, 31)
-open(sys.argv[1], "wb").write(c.compress(b"\n".join(lines) + b"\n") + c.flush(zlib.Z_FULL_FLUSH))' "$gz"
+open(sys.argv[1], "wb").write(c.compress(data[:len(data) // 2]) + c.flush(zlib.Z_FULL_FLUSH))' "$gz"
 	report_wants 2 "compressed data cut short or corrupt" truncated_gzip_at_a_line
 fi
 # manifest_key_not_value: a study named like a key ("complete") is not read as that key
@@ -111,12 +124,15 @@ grep -q 'incomplete' "$tmp/f/report.md" && no "manifest_key_not_value: a study n
 fresh
 sed -i '2s/,0,sparse,/,99999999999,sparse,/' "$tmp/f/runs.csv"
 report_wants 2 "f/runs.csv:2: column 'region': '99999999999' is out of range (at most 4294967295)" region-wraps
+group1=${id1%-*}	# the samples file of a run: its id less the repetition (core/samples.h)
 fresh
-rm "$tmp/f/samples/$id1.csv.gz"
+rm "$tmp/f/samples/$group1.bbs"
 report_wants 0 "warning: 1 run without a samples file in f/samples (\`$id1\`)" missing-samples
 grep -q "1 run of \`runs.csv\` has no samples file" "$tmp/f/report.md" || no "missing samples: report.md does not say so"
 fresh
-gunzip "$tmp/f/samples/$id1.csv.gz"	# a plain samples file is read too (older folders, an edit)
+# the CSV file of an older barbench is read too (older folders, an edit), as strictly
+rm "$tmp/f/samples/$group1.bbs"
+"$BB_SAMPLES_CAT" "$tmp/base" "$id1" >"$tmp/f/samples/$id1.csv" || no "samples_cat $id1"
 echo "0,0,map,1,abc" >>"$tmp/f/samples/$id1.csv"
 report_wants 2 "f/samples/$id1.csv:102: want SAMPLE,OFFSET,map|trap,ACCESSES,NS" bad-sample-row
 
@@ -140,9 +156,9 @@ planted figures/cdf-01.png 0 ""
 planted figures/gnuplot.log 0 ""
 planted report.md 0 ""
 fresh
-rm "$tmp/f/samples/$id1.csv.gz"
-ln -s "$tmp/target" "$tmp/f/samples/$id1.csv.gz"
-report_wants 2 "f/samples/$id1.csv.gz: a symbolic link: not followed" symlinked-samples
+rm "$tmp/f/samples/$group1.bbs"
+ln -s "$tmp/target" "$tmp/f/samples/$group1.bbs"
+report_wants 2 "f/samples/$group1.bbs: a symbolic link: not followed" symlinked-samples
 fresh
 rm "$tmp/f/runs.csv"
 ln -s "$tmp/base/runs.csv" "$tmp/f/runs.csv"

@@ -16,7 +16,7 @@ check_csv() { # FILE
 	awk -F, -v file="$1" '
 	NR == 1 {
 		for (i = 1; i <= NF; i++) col[$i] = i
-		split("device,region,policy,page_size,runner,workload,op,width,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses", need, ",")
+		split("device,region,policy,page_size_bytes,runner,workload,op,width_bytes,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses", need, ",")
 		for (k in need) if (!(need[k] in col)) { print file ": no column " need[k]; bad = 1 }
 		next
 	}
@@ -40,8 +40,7 @@ check_csv() { # FILE
 	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
 	# one samples file per row, with as many samples as the row says
 	tail -n +2 "$1" | while IFS=, read -r id rest; do
-		f="$(dirname "$1")/samples/$id.csv.gz"
-		[ -s "$f" ] || { echo "FAIL: missing $f" >&2; exit 1; }
+		"$BB_SAMPLES_CAT" "$(dirname "$1")" "$id" >/dev/null || { echo "FAIL: no samples of $id" >&2; exit 1; }
 	done || no "samples files of $1"
 	[ -s "$(dirname "$1")/manifest.json" ] || no "no manifest next to $1"
 	"$JQ" "$(dirname "$1")/manifest.json" 'd["complete"] is True' || no "manifest of $1 not complete"
@@ -59,7 +58,7 @@ check_csv "$tmp/all/runs.csv"
 rows=$(($(wc -l <"$tmp/all/runs.csv") - 1))
 [ "$rows" -eq 96 ] || no "all: $rows runs, want 6 policies x 2 pages x 8 workloads = 96"
 [ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	$c["policy"] == "sparse" && $c["page_size"] == 4096 && $c["workload"] == "sweep" { print $c["trapped_share"] }' "$tmp/all/runs.csv")" = "0.5000" ] ||
+	$c["policy"] == "sparse" && $c["page_size_bytes"] == 4096 && $c["workload"] == "sweep" { print $c["trapped_share"] }' "$tmp/all/runs.csv")" = "0.5000" ] ||
 	no "sparse 4K sweep must trap the 2 MSI-X pages of 4"
 grep -q "results: $tmp/all/runs.csv (96 runs)" "$tmp/out" || no "summary line"
 

@@ -37,7 +37,14 @@ n=$(tail -n +2 "$tmp/a/runs.csv" | wc -l)
 	END { for (r in n) printf "%s:%d ", r, n[r]; print "" }' "$tmp/a/runs.csv" | tr ' ' '\n' | sort | tr '\n' ' ')" = " 0:40 1:40 2:40 3:40 " ] ||
 	no "repetition column: $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print $c["repetition"] }' "$tmp/a/runs.csv" | sort | uniq -c | tr '\n' ' ')"
 "$JQ" "$tmp/a/manifest.json" 'd["skipped"][0]["run"].startswith("nvme-msix-bar0-pre416 r0 host full")' || no "skipped not recorded"
-figs=$(grep -o 'figures/[^)]*\.png' "$tmp/a/report.md" | sort -u)
+# the answer first (report.md: recommendation, overview, every runner and workload), every configuration in details.md
+[ -s "$tmp/a/details.md" ] || no "no details.md"
+figs=$(cat "$tmp/a/report.md" "$tmp/a/details.md" | grep -o 'figures/[^)]*\.png' | sort -u)
+grep -q '^!\[overview[^]]*\](figures/overview.png)' "$tmp/a/report.md" || no "overview figure not in report.md"
+grep -q '^## Every runner and workload' "$tmp/a/report.md" || no "report.md: no table of every runner and workload"
+grep -q '^| host | `lat-read` | 4 | ' "$tmp/a/report.md" || no "report.md: host lat-read row: $(grep '^| host |' "$tmp/a/report.md")"
+grep -q '^| host | `sweep` | 4 | ' "$tmp/a/report.md" || no "report.md: host sweep row missing"
+grep -q '^### ' "$tmp/a/report.md" && no "per-configuration tables left in report.md"
 [ "$(echo "$figs" | grep -c cdf-)" -ge 4 ] || no "CDF figures missing from the report"
 [ "$(echo "$figs" | grep -c bars-)" -ge 2 ] || no "bar figures missing"
 [ "$(echo "$figs" | grep -c pagemap-)" -ge 4 ] || no "page maps missing"
@@ -59,7 +66,7 @@ grep -q '^| nvme-msix-bar0-pre416 | 0 | 64 KiB | trap (all alike) | 0 | none | n
 	no "recommendation: pre416 at 64K: $(grep '^| nvme-msix-bar0-pre416' "$tmp/a/report.md")"
 grep -q '^| nvme-msix-bar0-pre416 | 0 | 4 KiB | [a-z]* | 1 | [0-9.]*x | [0-9.]*x |' "$tmp/a/report.md" ||
 	no "recommendation: pre416 at 4K: $(grep '^| nvme-msix-bar0-pre416' "$tmp/a/report.md")"
-grep -q "^| sparse | " "$tmp/a/report.md" || no "no table rows"
+grep -q "^| sparse | " "$tmp/a/details.md" || no "no table rows in details.md"
 
 # the cost model: calibrated per region, a prediction beside every host run, the error in the report
 [ -s "$tmp/a/costs.txt" ] || no "no costs.txt"
@@ -113,7 +120,7 @@ while [ "$(tail -n +2 "$tmp/d/runs.csv" 2>/dev/null | wc -l)" -lt 3 ] && [ $i -l
 kill -KILL $pid
 wait $pid 2>/dev/null
 for id in $(ids "$tmp/d"); do
-	[ -s "$tmp/d/samples/$id.csv.gz" ] || no "kill -9: samples of finished run $id missing"
+	"$BB_SAMPLES_CAT" "$tmp/d" "$id" >/dev/null || no "kill -9: samples of finished run $id missing"
 done
 "$BB" report "$tmp/d" --no-figures >/dev/null 2>"$tmp/err" || no "kill -9: runs.csv unreadable: $(cat "$tmp/err")"
 

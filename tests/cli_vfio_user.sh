@@ -103,7 +103,7 @@ rows=$(($(wc -l <"$tmp/all/runs.csv") - 1))
 [ "$rows" -ge 50 ] || no "all workloads: only $rows runs"
 # sparse at 4K maps both areas: the doorbells are reached without a message
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-	$c["policy"] == "sparse" && $c["page_size"] == 4096 && $c["workload"] == "doorbell" { seen = 1; if ($c["trap_syscalls"] != 0) bad = 1 }
+	$c["policy"] == "sparse" && $c["page_size_bytes"] == 4096 && $c["workload"] == "doorbell" { seen = 1; if ($c["trap_syscalls"] != 0) bad = 1 }
 	END { exit !seen || bad }' "$tmp/all/runs.csv" || no "sparse 4K doorbells went through messages"
 
 # msix_untouched_vfio_user: a vfio-user server may front real hardware: a replay trace

@@ -87,6 +87,10 @@ valid manifest "$tmp/run/manifest.json"
 prints report "$tmp/report.json" "$BB" report "$tmp/run" --no-figures --json
 "$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["figures"] is None' || no "report --json"
 valid summary "$tmp/run/summary.json"
+# a merged (fleet) report: each configuration names its host
+prints report "$tmp/merged.json" "$BB" report "$tmp/st" "$tmp/run" --out "$tmp/merged" --no-figures --json
+valid summary "$tmp/merged/summary.json"
+"$JQ" "$tmp/merged/summary.json" 'all("host" in c for c in d["configurations"])' || no "merged summary.json: a configuration without its host"
 # a run that fails at its 2nd run still prints the document of what it left (exit 1)
 "$BB" run --device "emu:layouts/nvme-msix-bar0?fault=eio:7" --batch 1 --policy sparse,trap --samples 50 --warmup 0 \
 	--out "$tmp/eio" --json >"$tmp/eio.json" 2>"$tmp/err"

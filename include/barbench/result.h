@@ -56,7 +56,7 @@ struct bb_run_row {
 	unsigned repetition;		/* which repetition of its configuration, from 0 */
 };
 
-/* The header line of runs.csv (no newline). */
+/* The header line of runs.csv (no newline); its columns and the reader: core/runs_csv.h. */
 const char *bb_runs_csv_header(void);
 void bb_runs_csv_row(FILE *f, const struct bb_run_row *r);
 
@@ -85,8 +85,8 @@ int bb_results_lock(const char *dir, struct bb_diag *d);
 
 /*
  * Remove what barbench wrote into DIR (run --force): runs.csv, manifest.json,
- * study.txt, plans.csv, costs.txt, advise.csv, report.md and the samples
- * files, never through a symlink.  figures/ and advise-* folders stay (a
+ * study.txt, plans.csv, costs.txt, advise.csv, report.md, details.md,
+ * summary.json and the samples files, never through a symlink.  figures/ and advise-* folders stay (a
  * report rebuilds figures).
  */
 int bb_results_clear(const char *dir, struct bb_diag *d);

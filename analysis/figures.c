@@ -1,0 +1,916 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The report's figures: data files and a gnuplot script per figure, from
+ * the templates (analysis/ *.gp, embedded), drawn in a fresh private folder
+ * and renamed into DIR/figures.  Titles are data, quoted for gnuplot.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "parse.h"
+#include "barbench/stats.h"
+
+extern const char bb_gp_cdf[], bb_gp_bars[], bb_gp_pagemap[], bb_gp_slots[], bb_gp_advise[], bb_gp_overview[];
+
+#define CDF_POINTS 200
+#define MIN_NS 0.1	/* log axes: values at or below the timer's resolution drawn here */
+
+/* A file in the drawing folder, created: never an existing name, never through a symlink. */
+static FILE *rcreate(struct rep *r, const char *fmt, ...) BB_PRINTF(2, 3);
+static FILE *rcreate(struct rep *r, const char *fmt, ...)
+{
+	char name[256];
+	va_list ap;
+	FILE *f;
+	int fd;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	fd = openat(r->rfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* Close a file written by the drawing: 0 or a negative errno (a full disk is not "I/O error"). */
+static int rclose(FILE *f)
+{
+	int err = 0;
+
+	errno = 0;
+	if (fflush(f) || ferror(f))
+		err = errno ? -errno : -EIO;
+	if (fclose(f) && !err)
+		err = errno ? -errno : -EIO;
+	return err;
+}
+
+/*
+ * A string as gnuplot script text: single-quoted (gnuplot expands neither
+ * backquotes nor macros there), and only characters that cannot end the
+ * string or the line; anything else becomes '_'.  Titles are built from
+ * checked fields anyway; this is the second wall.
+ */
+static void gp_quote(char *out, size_t len, const char *in)
+{
+	size_t k = 0;
+
+	if (len < 3) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
+	out[k++] = '\'';
+	for (; *in && k + 2 < len; in++) {
+		char c = *in;
+
+		out[k++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			   strchr(" ._,:;()%+=/-", c) ? c : '_';
+	}
+	out[k++] = '\'';
+	out[k] = '\0';
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Instantiate a template for both terminals into figures/<name>.gp, and load it from all.gp. */
+static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char *const *keys,
+		   const char *const *vals, unsigned nkv)
+{
+	static const char *const term[2] = { "pngcairo", "svg" };
+	static const char *const ext[2] = { "png", "svg" };
+	const char *size = "960,600";	/* a figure may ask for another (SIZE) */
+	FILE *f;
+	int err;
+
+	for (unsigned k = 0; k < nkv; k++)
+		if (!strcmp(keys[k], "SIZE"))
+			size = vals[k];
+
+	f = rcreate(r, "%s.gp", name);
+	if (!f)
+		return -errno;
+	/* PNG always; SVG (19 MB of the default study's 28 MB of figures) only when asked */
+	for (int t = 0; t < (r->svg ? 2 : 1); t++) {
+		for (const char *p = tmpl; *p;) {
+			if (*p == '@') {
+				const char *e = strchr(p + 1, '@');
+				bool done = false;
+
+				if (e) {
+					size_t kl = (size_t)(e - p - 1);
+
+					if (kl == 4 && !strncmp(p + 1, "TERM", 4)) {
+						fprintf(f, "%s size %s enhanced font \"sans,10\" background rgb \"white\"", term[t], size);
+						done = true;
+					} else if (kl == 3 && !strncmp(p + 1, "EXT", 3)) {
+						fputs(ext[t], f);
+						done = true;
+					} else if (kl == 3 && !strncmp(p + 1, "OUT", 3)) {
+						fputs(name, f);
+						done = true;
+					}
+					for (unsigned k = 0; !done && k < nkv; k++) {
+						if (strlen(keys[k]) == kl && !strncmp(p + 1, keys[k], kl)) {
+							fputs(vals[k], f);
+							done = true;
+						}
+					}
+				}
+				if (done) {
+					p = e + 1;
+					continue;
+				}
+			}
+			fputc(*p++, f);
+		}
+		fputc('\n', f);
+	}
+	err = rclose(f);
+	if (err)
+		return err;
+	fprintf(r->all, "load '%s.gp'\n", name);
+	r->nfig++;
+	return 0;
+}
+
+/* CDF of one (device, region, runner, workload, page): one block per policy. */
+static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t nlen)
+{
+	const struct bb_rec *g = r->sorted[first]->first;
+	double *pool = malloc(MAX_POOL * sizeof(*pool));
+	char dev[128], data[64], text[512], title[520], nbuf[8], pg[32];
+	unsigned blocks = 0;
+	FILE *f;
+	int err;
+
+	if (!pool)
+		return -ENOMEM;
+	bb_rep_label(r, g, dev, sizeof(dev));
+	snprintf(name, nlen, "cdf-%02u", ++r->seq);
+	f = rcreate(r, "%s.dat", name);
+	if (!f) {
+		free(pool);
+		return -errno;
+	}
+	for (size_t k = first; k <= last; k++) {
+		const struct bb_config *c = r->sorted[k];
+		size_t n = 0;
+
+		for (size_t i = 0; i < r->recs.n; i++)
+			if (&r->cfg.v[r->cfg.of_rec[i]] == c)
+				bb_rep_read_samples(r, &r->recs.v[i], pool, NULL, &n, MAX_POOL);
+		if (!n)
+			continue;
+		qsort(pool, n, sizeof(*pool), cmp_d);
+		fprintf(f, "\"%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params);
+		for (unsigned q = 0; q < CDF_POINTS; q++) {
+			size_t i = (size_t)((double)q * (double)(n - 1) / (CDF_POINTS - 1));
+
+			fprintf(f, "%.3f %.5f\n", pool[i] > MIN_NS ? pool[i] : MIN_NS, (double)(i + 1) / (double)n);
+		}
+		fprintf(f, "\n\n");
+		blocks++;
+	}
+	err = rclose(f);
+	free(pool);
+	if (err)
+		return err;
+	if (!blocks)
+		return -ENOENT;
+	bb_rep_page_name(g->page_size, pg, sizeof(pg));
+	snprintf(text, sizeof(text), "%s region %" PRIu32 ", %s, %s pages, %s runner: latency CDF per policy", dev,
+		 g->region, g->workload, pg, g->runner);
+	gp_quote(title, sizeof(title), text);
+	snprintf(nbuf, sizeof(nbuf), "%u", blocks);
+	snprintf(data, sizeof(data), "%s.dat", name);
+	{
+		const char *k[] = { "TITLE", "DATA", "N" }, *v[] = { title, data, nbuf };
+
+		return emit_gp(r, bb_gp_cdf, name, k, v, 3);
+	}
+}
+
+/* p50/p99 bars of one (device, region, runner, workload) over policies x pages. */
+/* A bar's value and where the figure draws it: measured at or above @res, else at @res, hatched ("< R"). */
+static void bar_values(FILE *f, double v, double res)
+{
+	v = v > MIN_NS ? v : MIN_NS;
+	if (res > 0 && v < res)
+		fprintf(f, " - %.3f", res);
+	else
+		fprintf(f, " %.3f -", v);
+}
+
+/* The decade below @lo and the one above @hi: a log axis on which every bar and mark shows. */
+static void log_range(double lo, double hi, char *ymin, size_t n1, char *ymax, size_t n2)
+{
+	snprintf(ymin, n1, "%g", pow(10, floor(log10(lo > MIN_NS ? lo : MIN_NS) - 0.3)));
+	snprintf(ymax, n2, "%g", pow(10, ceil(log10(hi > 1 ? hi : 1) + 0.15)));
+}
+
+/*
+ * p50/p99 bars of one (device, region, runner, workload) over policies x
+ * pages.  Each configuration's timer resolution is marked; a figure below
+ * it is no measurement, so its bar is drawn at the resolution, hatched: "< R".
+ */
+static int fig_bars(struct rep *r, size_t first, size_t last, char *name, size_t nlen)
+{
+	const struct bb_rec *g = r->sorted[first]->first;
+	char dev[128], data[64], text[512], title[520], ymin[32], ymax[32], nb[16];
+	double lo = INFINITY, hi = 0;
+	FILE *f;
+	int err;
+
+	bb_rep_label(r, g, dev, sizeof(dev));
+	snprintf(name, nlen, "bars-%02u", ++r->seq);
+	f = rcreate(r, "%s.dat", name);
+	if (!f)
+		return -errno;
+	/* label, p50 measured, p50 below resolution (drawn at it), p99 likewise, resolution */
+	for (size_t k = first; k <= last; k++) {
+		const struct bb_config *c = r->sorted[k];
+		double res = c->resolution_ns;
+		char pg[32];
+
+		bb_rep_page_name(c->first->page_size, pg, sizeof(pg));
+		fprintf(f, "\"%s%s%s %s\"", c->first->policy, c->first->params[0] ? " " : "", c->first->params, pg);
+		bar_values(f, c->p50_ns, res);
+		bar_values(f, c->p99_ns, res);
+		if (res > 0)
+			fprintf(f, " %.3f\n", res);
+		else
+			fprintf(f, " -\n");
+		lo = fmin(lo, fmin(c->p50_ns, res > 0 ? res : c->p50_ns));
+		hi = fmax(hi, fmax(c->p99_ns, res));
+	}
+	/* past the x range, never drawn: every column has a point, so gnuplot has no empty series to warn of */
+	fprintf(f, "\"\" 1 1 1 1 1\n");
+	err = rclose(f);
+	if (err)
+		return err;
+	log_range(lo, hi, ymin, sizeof(ymin), ymax, sizeof(ymax));
+	snprintf(nb, sizeof(nb), "%zu", last - first + 1);
+	snprintf(text, sizeof(text), "%s region %" PRIu32 ", %s, %s runner: p50 and p99 per policy and page size",
+		 dev, g->region, g->workload, g->runner);
+	gp_quote(title, sizeof(title), text);
+	snprintf(data, sizeof(data), "%s.dat", name);
+	{
+		const char *k[] = { "TITLE", "DATA", "YMIN", "YMAX", "N" }, *v[] = { title, data, ymin, ymax, nb };
+
+		return emit_gp(r, bb_gp_bars, name, k, v, 5);
+	}
+}
+
+struct sample_at {
+	uint64_t page;
+	double ns;
+};
+
+static int cmp_page(const void *a, const void *b)
+{
+	const struct sample_at *x = a, *y = b;
+
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+/* The policies with a plan for (device, region, page) in plans.csv, and the region's extent. */
+static unsigned pagemap_policies(const struct plan_row *pl, size_t npl, const char *device, uint32_t region,
+				 uint64_t page, char pols[16][140], uint64_t *region_size)
+{
+	unsigned np = 0;
+
+	*region_size = 0;
+	for (size_t i = 0; i < npl; i++) {
+		const struct plan_row *p = &pl[i];
+		char lab[140];
+		unsigned k;
+
+		if (strcmp(p->device, device) || p->region != region || p->page != page)
+			continue;
+		if (p->off + p->size > *region_size)
+			*region_size = p->off + p->size;
+		if (!strcmp(p->mode, "must-trap"))
+			continue;
+		snprintf(lab, sizeof(lab), "%s%s%s", p->policy, p->params[0] ? " " : "", p->params);
+		for (k = 0; k < np; k++)
+			if (!strcmp(pols[k], lab))
+				break;
+		if (k == np && np < 16)
+			snprintf(pols[np++], sizeof(pols[0]), "%s", lab);
+	}
+	return np;
+}
+
+/* The window file: blocks 0 mapped, 1 trapped, 2 must-trap; y = policy row. */
+static int pagemap_windows(struct rep *r, const char *name, const struct plan_row *pl, size_t npl, const char *device,
+			   uint32_t region, uint64_t page, char pols[16][140], unsigned np)
+{
+	FILE *f = rcreate(r, "%s-win.dat", name);
+
+	if (!f)
+		return -errno;
+	for (int blk = 0; blk < 3; blk++) {
+		unsigned rows = 0;
+
+		for (size_t i = 0; i < npl; i++) {
+			const struct plan_row *p = &pl[i];
+			char lab[140];
+			int y = -1;
+
+			if (strcmp(p->device, device) || p->region != region || p->page != page)
+				continue;
+			if ((blk == 0 && strcmp(p->mode, "map")) || (blk == 1 && strcmp(p->mode, "trap")) ||
+			    (blk == 2 && strcmp(p->mode, "must-trap")))
+				continue;
+			snprintf(lab, sizeof(lab), "%s%s%s", p->policy, p->params[0] ? " " : "", p->params);
+			for (unsigned k = 0; k < np && blk < 2; k++)
+				if (!strcmp(pols[k], lab))
+					y = (int)k;
+			fprintf(f, "%d %.3f %.3f\n", y, (double)p->off / 1024.0, (double)(p->off + p->size) / 1024.0);
+			rows++;
+		}
+		if (!rows)	/* an empty block would shift the indices */
+			fprintf(f, "-5 0 0\n");
+		fprintf(f, "\n\n");
+	}
+	return rclose(f);
+}
+
+/* What the sweep file holds: the range of its medians, and how many pages of the zoom window [lo, hi) it has. */
+struct sweep_span {
+	double min, max;
+	uint64_t lo, hi;
+	size_t in_zoom;
+};
+
+/* One sweep's samples (@n of them) as a median per 4 KiB page, one block of @g. */
+static void sweep_block(const struct rep *r, FILE *g, const struct bb_config *c, double *pool, uint64_t *offs,
+			struct sample_at *pairs, size_t n, struct sweep_span *sp)
+{
+	size_t i = 0;
+
+	/* sort by page (n log n whatever order a samples file holds), then median per page */
+	for (size_t a = 0; a < n; a++)
+		pairs[a] = (struct sample_at){ offs[a] / 4096, pool[a] };
+	qsort(pairs, n, sizeof(*pairs), cmp_page);
+	for (size_t a = 0; a < n; a++) {
+		offs[a] = pairs[a].page * 4096;
+		pool[a] = pairs[a].ns;
+	}
+	fprintf(g, "\"%s%s%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params,
+		r->nfolders > 1 ? " @ " : "", r->nfolders > 1 ? r->hosts[c->first->folder] : "");
+	while (i < n) {
+		size_t j = i;
+		double med;
+
+		while (j < n && offs[j] / 4096 == offs[i] / 4096)
+			j++;
+		qsort(pool + i, j - i, sizeof(*pool), cmp_d);
+		med = bb_percentile(pool + i, j - i, 50.0);
+		med = med > MIN_NS ? med : MIN_NS;
+		fprintf(g, "%.3f %.3f\n", (double)(offs[i] / 4096 * 4096) / 1024.0 + 2.0, med);
+		sp->min = fmin(sp->min, med);
+		sp->max = fmax(sp->max, med);
+		sp->in_zoom += offs[i] >= sp->lo && offs[i] < sp->hi;
+		i = j;
+	}
+	fprintf(g, "\n\n");
+}
+
+/* The sweep file: latency per 4 KiB page, median over every sample of that page, per policy; *@ns blocks. */
+static int pagemap_sweeps(struct rep *r, const char *name, const char *device, uint32_t region, uint64_t page,
+			  unsigned *ns, struct sweep_span *sp)
+{
+	FILE *g = rcreate(r, "%s-sweep.dat", name);
+	double *pool = malloc(MAX_POOL * sizeof(*pool));
+	uint64_t *offs = malloc(MAX_POOL * sizeof(*offs));
+	struct sample_at *pairs = malloc(MAX_POOL * sizeof(*pairs));
+	bool swept = false;
+	int err;
+
+	*ns = 0;
+	if (!g || !pool || !offs || !pairs) {
+		if (g)
+			fclose(g);
+		free(pool);
+		free(offs);
+		free(pairs);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < r->cfg.n; k++) {
+		const struct bb_config *c = r->sorted[k];
+		size_t n = 0;
+
+		if (strcmp(c->first->workload, "sweep") || strcmp(c->first->device, device) ||
+		    c->first->region != region || c->first->page_size != page || strcmp(c->first->runner, "host"))
+			continue;
+		swept = true;
+		for (size_t j = 0; j < r->recs.n; j++)
+			if (&r->cfg.v[r->cfg.of_rec[j]] == c)
+				bb_rep_read_samples(r, &r->recs.v[j], pool, offs, &n, MAX_POOL);
+		if (!n)
+			continue;
+		sweep_block(r, g, c, pool, offs, pairs, n, sp);
+		(*ns)++;
+	}
+	if (!*ns) {	/* no sweep: a one-point placeholder block keeps the template valid, its title says why */
+		fprintf(g, "\"%s\" 0\n0 1\n", swept ? "sweep: its samples are not in this folder" : "no sweep run");
+		sp->min = sp->max = 1;
+	}
+	err = rclose(g);
+	free(pool);
+	free(offs);
+	free(pairs);
+	return err;
+}
+
+/*
+ * Where a whole-region page map hides what matters: the must-trap ranges
+ * (MSI-X table and PBA) and the pages around them, where the hot registers
+ * a layout puts beside the table trap with it.  The window [*@lo, *@hi)
+ * spans every must-trap range and two host pages (at least 16 KiB) either
+ * side, on page boundaries; false when it is more than a quarter of the
+ * region, which the whole map shows well enough.
+ */
+static bool pagemap_zoom(const struct plan_row *pl, size_t npl, const char *device, uint32_t region, uint64_t page,
+			 uint64_t region_size, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = UINT64_MAX, b = 0, pad = 2 * page > 16384 ? 2 * page : 16384;
+
+	for (size_t i = 0; i < npl; i++) {
+		const struct plan_row *p = &pl[i];
+
+		if (strcmp(p->device, device) || p->region != region || p->page != page || strcmp(p->mode, "must-trap"))
+			continue;
+		a = p->off < a ? p->off : a;
+		b = p->off + p->size > b ? p->off + p->size : b;
+	}
+	if (a == UINT64_MAX)
+		return false;
+	*lo = a > pad ? (a - pad) / page * page : 0;
+	*hi = b + pad < region_size ? (b + pad + page - 1) / page * page : region_size;
+	if (*hi > region_size)
+		*hi = region_size;
+	return *hi - *lo <= region_size / 4;
+}
+
+/* Page map of (device, region, page): windows per policy, must-trap, sweep latency per page. */
+static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, const char *device, uint32_t region,
+		       uint64_t page, char *name, size_t nlen)
+{
+	char dev[128], win[64], sw[64], text[512], title[520], yt[2600] = "'must-trap' -1", npol[8], nsw[8], xmax[32];
+	char pg[32], zlo[32] = "0", zhi[32] = "0", size[16] = "960,600";
+	char pols[16][140];
+	unsigned np, ns = 0;
+	char ymin[32], ymax[32];
+	uint64_t region_size, lo, hi;
+	struct sweep_span sp;
+	bool zoom;
+	int err;
+
+	bb_rep_short_dev(device, dev, sizeof(dev));
+	snprintf(name, nlen, "pagemap-%02u", r->seq + 1);
+	np = pagemap_policies(pl, npl, device, region, page, pols, &region_size);
+	if (!np || !region_size)
+		return -ENOENT;
+	r->seq++;
+	err = pagemap_windows(r, name, pl, npl, device, region, page, pols, np);
+	if (err)
+		return err;
+	for (unsigned k = 0; k < np; k++) {
+		size_t n = strlen(yt);
+		char q[300];
+
+		gp_quote(q, sizeof(q), pols[k]);
+		snprintf(yt + n, sizeof(yt) - n, ", %s %u", q, k);
+	}
+	zoom = pagemap_zoom(pl, npl, device, region, page, region_size, &lo, &hi);
+	sp = (struct sweep_span){ INFINITY, 0, zoom ? lo : 0, zoom ? hi : 0, 0 };
+	err = pagemap_sweeps(r, name, device, region, page, &ns, &sp);
+	if (err)
+		return err;
+	/* the sweep panels' y axis from the data: a zoom window without a swept page is then no error */
+	log_range(sp.min, sp.max, ymin, sizeof(ymin), ymax, sizeof(ymax));
+	bb_rep_page_name(page, pg, sizeof(pg));
+	if (zoom) {
+		/* a second column: the same two panels around the must-trap ranges */
+		snprintf(zlo, sizeof(zlo), "%.3f", (double)lo / 1024.0);
+		snprintf(zhi, sizeof(zhi), "%.3f", (double)hi / 1024.0);
+		snprintf(size, sizeof(size), "1280,680");
+	}
+	snprintf(text, sizeof(text), "%s region %" PRIu32 " on %s pages: mapped, trapped and must-trap ranges per policy; "
+		 "sweep latency per 4 KiB page%s", dev, region, pg, zoom ? " (right: zoomed on the must-trap ranges)" : "");
+	gp_quote(title, sizeof(title), text);
+	snprintf(npol, sizeof(npol), "%u", np);
+	snprintf(nsw, sizeof(nsw), "%u", ns ? ns : 1);
+	snprintf(xmax, sizeof(xmax), "%.3f", (double)region_size / 1024.0);
+	snprintf(win, sizeof(win), "%s-win.dat", name);
+	snprintf(sw, sizeof(sw), "%s-sweep.dat", name);
+	{
+		const char *k[] = { "TITLE", "WIN", "SWEEP", "YTICS", "NPOL", "XMAX", "NSWEEP", "ZOOM", "ZLO", "ZHI", "SIZE",
+				    "YMIN", "YMAX", "ZSWEEP" };
+		const char *v[] = { title, win, sw, yt, npol, xmax, nsw, zoom ? "1" : "0", zlo, zhi, size,
+				    ymin, ymax, sp.in_zoom || !ns ? "1" : "0" };
+
+		return emit_gp(r, bb_gp_pagemap, name, k, v, 14);
+	}
+}
+
+/* Memslots and mappings per policy for every device region at one page size (host, first workload). */
+static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
+{
+	static const char *const pols[] = { "full", "holes", "sparse", "merged", "trap" };
+	char data[64], maps[64], text[256], title[264], pg[32];
+	FILE *f, *g;
+	unsigned rows = 0;
+	char last[400] = "";
+	int err, err2;
+
+	/* the page size is a checked number: the name holds nothing else */
+	snprintf(name, nlen, "slots-%" PRIu64, page);
+	f = rcreate(r, "%s.dat", name);
+	g = rcreate(r, "%s-maps.dat", name);
+	if (!f || !g) {
+		if (f)
+			fclose(f);
+		if (g)
+			fclose(g);
+		return -errno;
+	}
+	fprintf(f, "layout full holes sparse merged trap\n");
+	fprintf(g, "layout full holes sparse merged trap\n");
+	for (size_t k = 0; k < r->cfg.n; k++) {
+		const struct bb_rec *a = r->sorted[k]->first;
+		char dev[128], here[400];
+
+		if (strcmp(a->runner, "host") || a->page_size != page)
+			continue;
+		snprintf(here, sizeof(here), "%s|%" PRIu32, a->device, a->region);
+		if (!strcmp(here, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", here);
+		bb_rep_short_dev(a->device, dev, sizeof(dev));
+		fprintf(f, "\"%s r%" PRIu32 "\"", dev, a->region);
+		fprintf(g, "\"%s r%" PRIu32 "\"", dev, a->region);
+		for (int p = 0; p < 5; p++) {
+			const struct bb_config *hit = NULL;
+
+			for (size_t j = 0; j < r->cfg.n && !hit; j++) {
+				const struct bb_rec *b = r->sorted[j]->first;
+
+				if (!strcmp(b->device, a->device) && b->region == a->region && b->page_size == page &&
+				    !strcmp(b->runner, "host") && !strcmp(b->policy, pols[p]) && !b->params[0])
+					hit = r->sorted[j];
+			}
+			if (hit) {
+				fprintf(f, " %" PRIu32, hit->memslots);
+				fprintf(g, " %" PRIu32, hit->mappings);
+			} else {
+				fprintf(f, " -");
+				fprintf(g, " -");
+			}
+		}
+		fprintf(f, "\n");
+		fprintf(g, "\n");
+		rows++;
+	}
+	err = rclose(f);
+	err2 = rclose(g);
+	if (err || err2)
+		return err ? err : err2;
+	if (!rows)
+		return -ENOENT;
+	bb_rep_page_name(page, pg, sizeof(pg));
+	snprintf(text, sizeof(text), "Memslots and host mappings per policy, %s pages (- : policy not applicable)", pg);
+	gp_quote(title, sizeof(title), text);
+	snprintf(data, sizeof(data), "%s.dat", name);
+	snprintf(maps, sizeof(maps), "%s-maps.dat", name);
+	{
+		const char *k[] = { "TITLE", "DATA", "MAPS", "N" }, *v[] = { title, data, maps, "5" };
+
+		return emit_gp(r, bb_gp_slots, name, k, v, 4);
+	}
+}
+
+static int fig_advise(struct rep *r, const struct adv_row *a, size_t n, char *name, size_t nlen)
+{
+	size_t best[256], nb = bb_rep_advise_best(a, n, best, 256);
+	FILE *f;
+	int err;
+
+	if (!nb)
+		return -ENOENT;
+	snprintf(name, nlen, "advise");
+	f = rcreate(r, "%s.dat", name);
+	if (!f)
+		return -errno;
+	for (size_t k = 0; k < nb; k++) {
+		const struct adv_row *x = &a[best[k]];
+		char pg[32];
+
+		bb_rep_page_name(x->page, pg, sizeof(pg));
+		fprintf(f, "\"%s: %s (%s %s)\" %.1f %.1f\n", x->layout, x->change, x->policy, pg,
+			x->pb > 0 ? 100 * x->pg / x->pb : 0, x->mb > 0 ? 100 * x->mg / x->mb : 0);
+	}
+	err = rclose(f);
+	if (err)
+		return err;
+	{
+		/* one row per change, horizontal bars: as tall as the rows need, labels read across */
+		char size[32], rows[16];
+		const char *k[] = { "TITLE", "DATA", "SIZE", "N" };
+		const char *v[] = { "'Layout changes a vendor can make: time per access saved (best policy and page size of each)'",
+				    "advise.dat", size, rows };
+
+		snprintf(rows, sizeof(rows), "%zu", nb);
+		snprintf(size, sizeof(size), "1100,%zu", 160 + 24 * nb);
+		return emit_gp(r, bb_gp_advise, name, k, v, 4);
+	}
+}
+
+static int run_gnuplot(const char *figdir)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		FILE *log;
+
+		if (chdir(figdir))
+			_exit(126);
+		log = freopen("gnuplot.log", "w", stderr);
+		(void)log;
+		execlp("gnuplot", "gnuplot", "all.gp", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(st))
+		return -EINTR;
+	return WEXITSTATUS(st) == 127 ? -ENOENT : WEXITSTATUS(st) ? -EIO : 0;
+}
+
+/* Each file of the drawing folder renamed into figures/ (a rename replaces a symlink, never follows it). */
+static int move_figures(int rfd, int ffd, const char *figdir, struct bb_diag *d)
+{
+	int dup_fd = dup(rfd), err = 0;
+	struct dirent *e;
+	DIR *dh;
+
+	if (dup_fd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	dh = fdopendir(dup_fd);
+	if (!dh) {
+		close(dup_fd);
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	}
+	while ((e = readdir(dh))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!err && renameat(rfd, e->d_name, ffd, e->d_name))
+			err = bb_diag_set(d, -errno, "%s/%s: %s", figdir, e->d_name, strerror(errno));
+		unlinkat(rfd, e->d_name, 0);	/* what could not be moved */
+	}
+	closedir(dh);
+	return err;
+}
+
+/*
+ * DIR/figures as a folder barbench may write into: made here, or a real
+ * folder already (never a symlink, whose target barbench did not choose).
+ */
+static int figures_dir(const char *figdir, int *ffd, struct bb_diag *d)
+{
+	struct stat sb;
+
+	if (mkdir(figdir, 0777) && errno != EEXIST)
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	if (lstat(figdir, &sb))
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return bb_diag_set(d, -EINVAL, "%s: %s, not a folder barbench made: not written through; remove it",
+				   figdir, S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a folder");
+	*ffd = open(figdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*ffd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", figdir, strerror(errno));
+	return 0;
+}
+
+/*
+ * The overview: per device region and host page size, the speed-up over
+ * `trap` of what the recommendation table recommends for the hot path,
+ * measured and projected onto a device; 1x where every usable policy traps.
+ * One labelled row each, the figure as tall as its rows.
+ */
+static int fig_overview(struct rep *r, char *name, size_t nlen)
+{
+	char size[32], rows[16];
+	size_t n = 0;
+	FILE *f;
+	int err;
+
+	snprintf(name, nlen, "overview");
+	f = rcreate(r, "%s.dat", name);
+	if (!f)
+		return -errno;
+	/* label, measured, measured as a bound (drawn at it, hatched), projected */
+	for (size_t i = 0; i < r->cfg.n;) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		struct recommend o;
+		size_t j = i;
+		char dev[128], pg[32];
+
+		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, true, true))
+			j++;
+		if (!strcmp(g->runner, "host") && !strcmp(g->workload, "lat-read")) {
+			bb_rep_recommend(r, i, j - 1, &o);
+			bb_rep_label(r, g, dev, sizeof(dev));
+			bb_rep_page_name(g->page_size, pg, sizeof(pg));
+			if (o.kind == BB_REC_MAPS || o.kind == BB_REC_TRAPS) {
+				fprintf(f, "\"%s r%" PRIu32 ", %s: %s\"", dev, g->region, pg,
+					o.kind == BB_REC_TRAPS ? "trap (all alike)" : o.v.pick->first->policy);
+				if (o.bound)
+					fprintf(f, " - %.3f %.3f\n", o.measured, o.projected);
+				else
+					fprintf(f, " %.3f - %.3f\n", o.measured, o.projected);
+				n++;
+			}
+		}
+		i = j;
+	}
+	/* past the y range, never drawn: no empty series for gnuplot to warn of */
+	fprintf(f, "\"\" 1 1 1\n");
+	err = rclose(f);
+	if (err)
+		return err;
+	if (!n)
+		return -ENOENT;
+	snprintf(rows, sizeof(rows), "%zu", n);
+	snprintf(size, sizeof(size), "1100,%zu", 170 + 24 * n);
+	{
+		const char *k[] = { "TITLE", "DATA", "SIZE", "N" };
+		const char *v[] = { "'What the recommended policy gains over trap on the hot path (host lat-read)'",
+				    "overview.dat", size, rows };
+
+		return emit_gp(r, bb_gp_overview, name, k, v, 4);
+	}
+}
+
+/* A figure drawn, in the list the report places them from. */
+static void add_fig(struct fig *figs, size_t *nf, const char *name, size_t after, const char *dev, uint32_t region,
+		    const char *runner)
+{
+	struct fig *x = &figs[(*nf)++];
+
+	bb_strcpy(x->name, sizeof(x->name), name);
+	x->after = after;
+	x->device = dev;
+	x->region = region;
+	x->runner = runner;
+}
+
+/* Every figure's data and script into the drawing folder, listed in @figs. */
+static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const struct adv_row *adv, size_t nadv,
+		     struct fig *figs, size_t cap, size_t *nf)
+{
+	uint64_t pages[16];
+	unsigned npg = 0;
+	size_t i = 0;
+	char nm[32];
+
+	/* CDFs of latency workloads, one per (device, region, runner, workload, page) */
+	while (i < r->cfg.n) {
+		size_t j = i;
+
+		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, r->sorted[i]->first, true, true))
+			j++;
+		if (bb_rep_latency_workload(r->sorted[i]->first->workload) && *nf < cap &&
+		    !fig_cdf(r, i, j - 1, nm, sizeof(nm)))
+			add_fig(figs, nf, nm, j - 1, NULL, 0, NULL);
+		i = j;
+	}
+	/* bars per (device, region, runner, workload) */
+	for (i = 0; i < r->cfg.n;) {
+		const struct bb_rec *g = r->sorted[i]->first;
+		size_t j = i;
+
+		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, false, true))
+			j++;
+		if (bb_rep_latency_workload(g->workload) && *nf < cap && !fig_bars(r, i, j - 1, nm, sizeof(nm)))
+			add_fig(figs, nf, nm, SIZE_MAX, g->device, g->region, g->runner);
+		i = j;
+	}
+	/* page maps per (device, region, page) found in plans.csv */
+	for (size_t p = 0; p < npl; p++) {
+		bool seen = false;
+
+		for (size_t q = 0; q < p && !seen; q++)
+			seen = !strcmp(pl[q].device, pl[p].device) && pl[q].region == pl[p].region &&
+			       pl[q].page == pl[p].page;
+		if (seen || *nf >= cap)
+			continue;
+		if (!fig_pagemap(r, pl, npl, pl[p].device, pl[p].region, pl[p].page, nm, sizeof(nm)))
+			add_fig(figs, nf, nm, SIZE_MAX, pl[p].device, pl[p].region, NULL);
+	}
+	/* memslots and mappings per page size */
+	for (size_t k = 0; k < r->cfg.n; k++) {
+		uint64_t pgz = r->sorted[k]->first->page_size;
+		unsigned q;
+
+		for (q = 0; q < npg && pages[q] != pgz; q++)
+			;
+		if (q == npg && npg < 16)
+			pages[npg++] = pgz;
+	}
+	for (unsigned q = 0; q < npg; q++)
+		if (*nf < cap && !fig_slots(r, pages[q], nm, sizeof(nm)))
+			add_fig(figs, nf, nm, SIZE_MAX, NULL, 0, NULL);
+	if (nadv)
+		fig_advise(r, adv, nadv, nm, sizeof(nm));
+	if (*nf < cap && !fig_overview(r, nm, sizeof(nm)))
+		add_fig(figs, nf, nm, SIZE_MAX, NULL, 0, NULL);
+}
+
+int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const struct adv_row *adv, size_t nadv,
+		   struct fig *figs, size_t cap, size_t *nf, bool *have_figs, const char **note)
+{
+	char figdir[4096], rdir[4200] = "";
+	struct bb_diag *d = r->d;
+	int err, ffd = -1;
+
+	*have_figs = false;
+	*note = NULL;
+	snprintf(figdir, sizeof(figdir), "%s/figures", r->dir);
+	err = figures_dir(figdir, &ffd, d);
+	if (err)
+		return err;
+	/* drawn in a fresh private folder, so nothing planted in figures/ is ever opened */
+	snprintf(rdir, sizeof(rdir), "%s/.draw-XXXXXX", figdir);
+	if (!mkdtemp(rdir)) {
+		err = bb_diag_set(d, -errno, "%s: %s", rdir, strerror(errno));
+		rdir[0] = '\0';
+		goto out;
+	}
+	r->rfd = open(rdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r->all = r->rfd < 0 ? NULL : rcreate(r, "all.gp");
+	if (!r->all) {
+		err = bb_diag_set(d, -errno, "%s/all.gp: %s", rdir, strerror(errno));
+		goto out;
+	}
+	draw_all(r, pl, npl, adv, nadv, figs, cap, nf);
+	err = rclose(r->all);
+	r->all = NULL;
+	if (r->err) {
+		err = r->err;	/* hostile content met while drawing: its message is in d */
+		goto out;
+	}
+	if (err) {
+		err = bb_diag_set(d, err, "%s/all.gp: %s", rdir, strerror(-err));
+		goto out;
+	}
+	err = run_gnuplot(rdir);
+	if (err == -ENOENT)
+		*note = "gnuplot is not installed: install gnuplot-nox and run `barbench report DIR`";
+	else if (err)
+		*note = "gnuplot failed: see figures/gnuplot.log";
+	*have_figs = !err;
+	err = move_figures(r->rfd, ffd, figdir, d);
+out:
+	if (r->all)
+		fclose(r->all);
+	r->all = NULL;
+	if (r->rfd >= 0) {
+		if (err)
+			move_figures(r->rfd, r->rfd, figdir, NULL);	/* a rename onto itself, then unlinked: emptied */
+		close(r->rfd);
+		r->rfd = -1;
+	}
+	if (rdir[0])
+		rmdir(rdir);
+	if (ffd >= 0)
+		close(ffd);
+	return err;
+}

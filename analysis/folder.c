@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading a results folder back for the report: the manifest (jansson),
+ * the samples files, plans.csv and advise.csv, each read strictly as the
+ * hostile input it is (file:line, never through a symlink); the names and
+ * groups the report's parts share.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zlib.h>
+
+#include "report.h"
+#include "parse.h"
+#include "samples.h"
+
+/* "emu:layouts/nvme-msix-bar0" -> "nvme-msix-bar0" (file-name safe). */
+void bb_rep_short_dev(const char *dev, char *out, size_t len)
+{
+	const char *s = strrchr(dev, '/');
+	size_t k = 0;
+
+	s = s ? s + 1 : (strchr(dev, ':') ? strchr(dev, ':') + 1 : dev);
+	for (; *s && k + 1 < len; s++)
+		out[k++] = ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+			    *s == '-' || *s == '_' || *s == '.') ? *s : '_';
+	out[k] = '\0';
+}
+
+void bb_rep_label(const struct rep *r, const struct bb_rec *g, char *out, size_t len)
+{
+	char dev[128];
+
+	bb_rep_short_dev(g->device, dev, sizeof(dev));
+	if (r->nfolders > 1)
+		snprintf(out, len, "%s @ %s", dev, r->hosts[g->folder]);
+	else
+		snprintf(out, len, "%s", dev);
+}
+
+void bb_rep_page_name(uint64_t p, char *out, size_t len)
+{
+	if (p % (1u << 20) == 0)
+		snprintf(out, len, "%" PRIu64 " MiB", p >> 20);
+	else
+		snprintf(out, len, "%" PRIu64 " KiB", p >> 10);
+}
+
+/*
+ * A value of the manifest at @path ("system.cpu_model") as text into @out:
+ * a string as it is, a number as printed with %g (integers whole), anything
+ * else or nothing: "".
+ */
+static void mfield(json_t *root, const char *path, char *out, size_t len)
+{
+	char part[64];
+	json_t *v = root;
+
+	out[0] = '\0';
+	for (const char *p = path; v && *p;) {
+		size_t n = strcspn(p, ".");
+
+		snprintf(part, sizeof(part), "%.*s", (int)n, p);
+		v = json_is_object(v) ? json_object_get(v, part) : NULL;
+		p += n + (p[n] == '.');
+	}
+	if (json_is_string(v))
+		bb_strcpy(out, len, json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(out, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(out, len, "%g", json_real_value(v));
+}
+
+/* What the command skipped ("skipped":[{"run","why"}]), grouped by reason; reasons made safe for Markdown. */
+static void skipped_of(json_t *root, struct bb_manifest_info *mi)
+{
+	json_t *arr = json_object_get(root, "skipped"), *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e) {
+		const char *w = json_string_value(json_object_get(e, "why"));
+		char why[200];
+		unsigned k;
+
+		mi->nr_skipped++;
+		bb_strcpy(why, sizeof(why), w ? w : "");
+		for (char *c = why; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == '`' || *c == '|')
+				*c = ' ';
+		for (k = 0; k < mi->nr_reasons && strcmp(mi->reasons[k].why, why); k++)
+			;
+		if (k < mi->nr_reasons) {
+			mi->reasons[k].runs++;
+		} else if (k < BB_MANIFEST_SKIP_REASONS) {
+			memcpy(mi->reasons[k].why, why, sizeof(why));
+			mi->reasons[k].runs = 1;
+			mi->nr_reasons++;
+		}
+	}
+}
+
+int bb_manifest_parse(const char *text, struct bb_manifest_info *mi, const char *name, struct bb_diag *d)
+{
+#define F(path, field) { path, offsetof(struct bb_manifest_info, field), sizeof(mi->field) }
+	static const struct {
+		const char *path;
+		size_t off, len;
+	} fields[] = {
+		F("study", study), F("date_utc", date), F("system.hostname", host), F("system.cpu_model", cpu),
+		F("system.kernel_release", kernel), F("system.hypervisor_vendor", hyper), F("build.git_commit", commit),
+		F("guest_exec", guest_exec), F("study_hash", study_hash), F("barbench_version", version),
+		F("build.compiler", compiler), F("build.cflags", cflags), F("build.build_type", build_type),
+		F("timer.step_cycles", step_cycles), F("timer.resolution_ns", resolution_ns),
+		F("timer.end_instruction", end_instruction), F("timer.freq_hz", freq_hz),
+	};
+#undef F
+	json_error_t je;
+	json_t *root;
+
+	memset(mi, 0, sizeof(*mi));
+	/* a real JSON reader: a key is a key, never a string value that spells it */
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return bb_diag_set(d, -EINVAL, "%s:%d:%d: %s", name, je.line, je.column,
+				   root ? "not a JSON object" : je.text);
+	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		mfield(root, fields[i].path, (char *)mi + fields[i].off, fields[i].len);
+	mi->complete = json_is_true(json_object_get(root, "complete"));
+	skipped_of(root, mi);
+	json_decref(root);
+	return 0;
+}
+
+int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d)
+{
+	char path[4096], *buf;
+	size_t n;
+	int err;
+
+	memset(mi, 0, sizeof(*mi));
+	snprintf(path, sizeof(path), "%s/manifest.json", dir);
+	err = bb_results_slurp(path, 1 << 20, &buf, &n, d);
+	if (err)
+		return err;
+	if (strlen(buf) != n) {
+		free(buf);
+		return bb_diag_set(d, -EINVAL, "%s: a NUL byte at byte %zu", path, strlen(buf));
+	}
+	err = bb_manifest_parse(buf, mi, path, d);
+	free(buf);
+	return err;
+}
+
+/* What a folder after the first adds to the merged manifest facts: its skipped runs, by reason. */
+static void merge_skipped(struct bb_manifest_info *all, const struct bb_manifest_info *mi)
+{
+	for (unsigned k = 0; k < mi->nr_reasons; k++) {
+		unsigned q;
+
+		for (q = 0; q < all->nr_reasons && strcmp(all->reasons[q].why, mi->reasons[k].why); q++)
+			;
+		if (q < all->nr_reasons) {
+			all->reasons[q].runs += mi->reasons[k].runs;
+		} else if (q < BB_MANIFEST_SKIP_REASONS) {
+			all->reasons[q] = mi->reasons[k];
+			all->nr_reasons++;
+		}
+	}
+	all->nr_skipped += mi->nr_skipped;
+}
+
+/*
+ * Each folder's manifest: the first gives the header's facts, every one
+ * its host's name (the hostname, else the folder's name; a second folder of
+ * one host gets "#2"), and their skipped runs are summed by reason.
+ */
+void bb_rep_read_manifest(struct rep *r)
+{
+	struct bb_manifest_info mi;
+
+	for (size_t k = 0; k < r->nfolders; k++) {
+		const char *base = strrchr(r->dirs[k], '/');
+		bool ok = !bb_manifest_read(r->dirs[k], &mi, NULL);
+
+		snprintf(r->hosts[k], sizeof(r->hosts[k]), "%s", ok && mi.host[0] ? mi.host : base && base[1] ? base + 1 :
+			 r->dirs[k]);
+		for (char *c = r->hosts[k]; *c; c++)	/* a label in Markdown and gnuplot data: a name's characters */
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			      strchr("._+-", *c)))
+				*c = '_';
+		for (size_t q = 0; q < k; q++)
+			if (!strcmp(r->hosts[q], r->hosts[k])) {
+				size_t n = strnlen(r->hosts[k], sizeof(r->hosts[k]) - 8);
+
+				snprintf(r->hosts[k] + n, sizeof(r->hosts[k]) - n, "#%zu", k + 1);
+				break;
+			}
+		if (!ok)
+			continue;
+		if (k) {
+			merge_skipped(&r->mi, &mi);
+			continue;
+		}
+		bb_rep_copy_manifest(r, &mi);
+	}
+}
+
+void bb_rep_copy_manifest(struct rep *r, const struct bb_manifest_info *m)
+{
+	struct bb_manifest_info mi = *m;
+
+	memcpy(r->study, mi.study, sizeof(r->study));
+	memcpy(r->date, mi.date, sizeof(r->date));
+	memcpy(r->host, mi.host, sizeof(r->host));
+	memcpy(r->cpu, mi.cpu, sizeof(r->cpu));
+	memcpy(r->kernel, mi.kernel, sizeof(r->kernel));
+	memcpy(r->hyper, mi.hyper, sizeof(r->hyper));
+	memcpy(r->commit, mi.commit, sizeof(r->commit));
+	memcpy(r->guest_exec, mi.guest_exec, sizeof(r->guest_exec));
+	r->complete = mi.complete;
+	r->mi = mi;
+}
+
+/* Note the first hostile-input error met while drawing (the report then fails with it). */
+int bb_rep_fail(struct rep *r, int err, const char *fmt, ...) BB_PRINTF(3, 4);
+int bb_rep_fail(struct rep *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->err)
+		return err;
+	r->err = err;
+	if (r->d) {
+		va_start(ap, fmt);
+		vsnprintf(r->d->msg, sizeof(r->d->msg), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static int read_csv_samples(struct rep *r, const char *dir, const char *id, double *ns, uint64_t *off, size_t *n,
+			    size_t max);
+
+/*
+ * The samples file of @id's group (samples/GROUP.bbs, core/samples.h),
+ * inflated and checked whole, kept for the next run of the same group:
+ * 0, -ENOENT when there is none, or the error (its message in r->d).
+ */
+static int group_load(struct rep *r, unsigned folder, const char *id)
+{
+	char group[160], path[4096];
+	struct bb_samples_block b;
+	struct bb_diag d = { "" };
+	size_t pos = 0;
+	int got;
+
+	bb_samples_group(id, group, sizeof(group));
+	if (r->sgroup_err != 1 && folder == r->sfolder && !strcmp(group, r->sgroup))
+		return r->sgroup_err;
+	r->sfolder = folder;
+	free(r->sbuf);
+	r->sbuf = NULL;
+	r->slen = 0;
+	bb_strcpy(r->sgroup, sizeof(r->sgroup), group);
+	snprintf(path, sizeof(path), "%s/samples/%s.bbs", r->dirs[folder], group);
+	r->sgroup_err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &r->sbuf, &r->slen, &d);
+	while (!r->sgroup_err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0)
+		if (got < 0)
+			r->sgroup_err = got;
+	if (r->sgroup_err && r->sgroup_err != -ENOENT)
+		snprintf(r->sgroup_msg, sizeof(r->sgroup_msg), "%s", d.msg);
+	return r->sgroup_err;
+}
+
+/* The last block of run @id in the loaded group (a later one replaces an earlier), or false. */
+static bool group_find(const struct rep *r, const char *id, struct bb_samples_block *out)
+{
+	struct bb_samples_block b;
+	size_t pos = 0;
+	bool found = false;
+
+	while (bb_samples_next(r->sbuf, r->slen, &pos, &b, "", NULL) > 0)
+		if (!strcmp(b.id, id)) {
+			if (out)
+				*out = b;
+			found = true;
+		}
+	return found;
+}
+
+/*
+ * Samples of run @id appended to the pools: from its group's samples file,
+ * else from the CSV file of an older barbench.  A missing run was counted
+ * when the report began (samples are optional: the tables come from
+ * runs.csv); a file that is there is read strictly, never through a symlink.
+ */
+int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uint64_t *off, size_t *n, size_t max)
+{
+	const char *id = rec->id;
+	struct bb_samples_block b;
+	int err = group_load(r, rec->folder, id);
+
+	if (err == -ENOENT)
+		return read_csv_samples(r, r->dirs[rec->folder], id, ns, off, n, max);
+	if (err)
+		return bb_rep_fail(r, -EINVAL, "%s", r->sgroup_msg);
+	if (!group_find(r, id, &b))
+		return -ENOENT;
+	if (b.n > max - *n)
+		b.n = max - *n;	/* the pool is full: a figure draws at most MAX_POOL samples */
+	bb_samples_values(r->sbuf, &b, ns + *n, off ? off + *n : NULL, NULL, NULL);
+	*n += b.n;
+	return 0;
+}
+
+/* Samples of run @id from the CSV file an older barbench wrote (samples/ID.csv.gz or .csv), appended to the pools. */
+static int read_csv_samples(struct rep *r, const char *dir, const char *id, double *ns, uint64_t *off, size_t *n,
+			    size_t max)
+{
+	char path[4096], line[256];
+	unsigned lineno = 1;
+	bool covers;
+	struct stat sb;
+	gzFile f;
+	int fd;
+
+	/* compressed (barbench writes .csv.gz) or plain (older folders, a user's edit): zlib reads both */
+	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", dir, id);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	}
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return bb_rep_fail(r, -EINVAL, "%s: %s", path, errno == ELOOP ? "a symbolic link: not followed in a results "
+				"folder" : strerror(errno));
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return bb_rep_fail(r, -EINVAL, "%s: not a regular file", path);
+	}
+	f = gzdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return bb_rep_fail(r, -ENOMEM, "%s: %s", path, strerror(errno));
+	}
+	/* sample,offset,path,accesses,ns since samples say how many accesses they timed; sample,offset,path,ns before */
+	if (!gzgets(f, line, sizeof(line)) ||
+	    (strcmp(line, "sample,offset,path,accesses,ns\n") && strcmp(line, "sample,offset,path,ns\n"))) {
+		gzclose(f);
+		return bb_rep_fail(r, -EINVAL, "%s:1: not the header 'sample,offset,path,accesses,ns'", path);
+	}
+	covers = !strcmp(line, "sample,offset,path,accesses,ns\n");
+	while (*n < max && gzgets(f, line, sizeof(line))) {
+		char *fl[6];
+		uint64_t s, o, k = 1;
+		double v;
+		int nf;
+
+		lineno++;
+		if (!strchr(line, '\n')) {
+			gzclose(f);
+			return bb_rep_fail(r, -EINVAL, "%s:%u: incomplete or overlong line", path, lineno);
+		}
+		line[strcspn(line, "\n")] = '\0';
+		nf = bb_csv_split(line, fl, 6);
+		if (nf != (covers ? 5 : 4) || bb_results_u64(fl[0], UINT64_MAX, &s) ||
+		    bb_results_u64(fl[1], UINT64_MAX, &o) || (strcmp(fl[2], "map") && strcmp(fl[2], "trap")) ||
+		    (covers && (bb_results_u64(fl[3], UINT32_MAX, &k) || !k)) || bb_results_double(fl[nf - 1], &v)) {
+			gzclose(f);
+			return bb_rep_fail(r, -EINVAL, "%s:%u: want SAMPLE,OFFSET,map|trap,%sNS (decimal numbers)", path, lineno,
+					covers ? "ACCESSES," : "");
+		}
+		ns[*n] = v;
+		if (off)
+			off[*n] = o;
+		(*n)++;
+	}
+	{
+		/* a compressed file cut short or corrupt ends the lines early: an error, never fewer samples */
+		int zerr = Z_OK;
+
+		if (*n < max)
+			gzerror(f, &zerr);
+		if (gzclose(f) != Z_OK || (zerr != Z_OK && zerr != Z_STREAM_END))
+			return bb_rep_fail(r, -EINVAL, "%s: compressed data cut short or corrupt after line %u", path, lineno);
+	}
+	return 0;
+}
+
+bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page, bool workload)
+{
+	return a->folder == b->folder && !strcmp(a->device, b->device) && a->region == b->region &&
+	       !strcmp(a->runner, b->runner) &&
+	       (!workload || !strcmp(a->workload, b->workload)) && (!page || a->page_size == b->page_size);
+}
+
+bool bb_rep_latency_workload(const char *w)
+{
+	return !strcmp(w, "lat-read") || !strcmp(w, "lat-write") || !strcmp(w, "mix") || !strcmp(w, "doorbell");
+}
+
+/* plans.csv, read strictly (hostile input: every field checked, file:line); -ENOENT when there is none. */
+int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d)
+{
+	char path[4096], *buf, *line, *next;
+	size_t cap = 0, len;
+	unsigned lineno = 1;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/plans.csv", dir);
+	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	if (err)
+		return err;
+	if (strlen(buf) != len || strncmp(buf, "device,region,policy,params,page_size,offset,size,mode\n", 55)) {
+		free(buf);
+		return bb_diag_set(d, -EINVAL, "%s:1: not the header of plans.csv (or a NUL byte)", path);
+	}
+	for (line = buf + 55; *line; line = next) {
+		struct plan_row pr;
+		char *fl[9];
+		size_t bad;
+		uint64_t v;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (!next) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: incomplete line", path, lineno);
+			goto fail;
+		}
+		*next++ = '\0';
+		memset(&pr, 0, sizeof(pr));
+		if (bb_csv_split(line, fl, 9) != 8) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: want 8 fields", path, lineno);
+			goto fail;
+		}
+		if (!bb_results_text_ok(BB_TEXT_PATH, fl[0], sizeof(pr.device), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(pr.policy), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_PARAMS, fl[3], sizeof(pr.params), &bad) ||
+		    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap"))) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: a device, policy, params or mode barbench does not write", path,
+					  lineno);
+			goto fail;
+		}
+		strcpy(pr.device, fl[0]);
+		strcpy(pr.policy, fl[2]);
+		strcpy(pr.params, fl[3]);
+		strcpy(pr.mode, fl[7]);
+		if (bb_results_u64(fl[1], UINT32_MAX, &v) || (pr.region = (uint32_t)v, 0) ||
+		    bb_results_u64(fl[4], 1ull << 62, &pr.page) || pr.page < 4096 || (pr.page & (pr.page - 1)) ||
+		    bb_results_u64(fl[5], UINT64_MAX, &pr.off) || bb_results_u64(fl[6], UINT64_MAX, &pr.size) ||
+		    !pr.size || pr.off + pr.size < pr.off) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: region, page_size, offset or size is not a number in range",
+					  path, lineno);
+			goto fail;
+		}
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct plan_row *nv = realloc(*out, nc * sizeof(*nv));
+
+			if (!nv) {
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+				goto fail;
+			}
+			*out = nv;
+			cap = nc;
+		}
+		(*out)[(*n)++] = pr;
+	}
+	free(buf);
+	return 0;
+fail:
+	free(buf);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return err;
+}
+
+/* advise.csv (the study's merge of `barbench advise`), strictly; -ENOENT when there is none. */
+int bb_rep_read_advise(const char *dir, struct adv_row **out, size_t *n, struct bb_diag *d)
+{
+	char path[4096], *buf, *line, *next;
+	size_t cap = 0, len;
+	unsigned lineno = 0;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "%s/advise.csv", dir);
+	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	if (err)
+		return err;
+	if (strlen(buf) != len) {
+		free(buf);
+		return bb_diag_set(d, -EINVAL, "%s: a NUL byte at byte %zu", path, strlen(buf));
+	}
+	for (line = buf; *line; line = next) {
+		struct adv_row a;
+		char *fl[14];
+		size_t bad;
+		uint64_t v[4];
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (!next) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: incomplete line", path, lineno);
+			goto fail;
+		}
+		*next++ = '\0';
+		if (lineno == 1 && !strncmp(line, "layout,", 7))
+			continue;	/* the header */
+		memset(&a, 0, sizeof(a));
+		if (bb_csv_split(line, fl, 14) != 13 || !bb_results_text_ok(BB_TEXT_NAME, fl[0], sizeof(a.layout), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(a.change), &bad) ||
+		    !bb_results_text_ok(BB_TEXT_NAME, fl[4], sizeof(a.policy), &bad) ||
+		    bb_results_u64(fl[1], UINT32_MAX, &v[0]) || bb_results_u64(fl[3], 1ull << 62, &a.page) ||
+		    a.page < 4096 || (a.page & (a.page - 1)) || bb_results_double(fl[5], &a.pb) ||
+		    bb_results_double(fl[6], &a.pa) || bb_results_double(fl[7], &a.pg) || bb_results_double(fl[8], &a.mb) ||
+		    bb_results_double(fl[9], &a.ma) || bb_results_double(fl[10], &a.mg) ||
+		    bb_results_u64(fl[11], UINT32_MAX, &v[1]) || bb_results_u64(fl[12], UINT32_MAX, &v[2])) {
+			err = bb_diag_set(d, -EINVAL, "%s:%u: not a row of advise.csv (13 fields: names of A-Z a-z 0-9 . _ + -, "
+					  "decimal numbers)", path, lineno);
+			goto fail;
+		}
+		strcpy(a.layout, fl[0]);
+		strcpy(a.change, fl[2]);
+		strcpy(a.policy, fl[4]);
+		a.sb = (uint32_t)v[1];
+		a.sa = (uint32_t)v[2];
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct adv_row *nv = realloc(*out, nc * sizeof(*nv));
+
+			if (!nv) {
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+				goto fail;
+			}
+			*out = nv;
+			cap = nc;
+		}
+		(*out)[(*n)++] = a;
+	}
+	free(buf);
+	return 0;
+fail:
+	free(buf);
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return err;
+}
+
+/* The best row (largest predicted gain) of each (layout, change). */
+size_t bb_rep_advise_best(const struct adv_row *a, size_t n, size_t *best, size_t max)
+{
+	size_t nb = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		for (k = 0; k < nb; k++)
+			if (!strcmp(a[best[k]].layout, a[i].layout) && !strcmp(a[best[k]].change, a[i].change))
+				break;
+		if (k == nb) {
+			if (nb == max)
+				continue;
+			best[nb++] = i;
+		} else if (a[i].pg > a[best[k]].pg) {
+			best[k] = i;
+		}
+	}
+	return nb;
+}
+
+/* Every run of runs.csv without a samples file, counted and the first named (a symlink counts as there). */
+void bb_rep_find_missing(struct rep *r)
+{
+	for (size_t i = 0; i < r->recs.n; i++) {
+		char path[4096];
+		struct stat sb;
+		int err = group_load(r, r->recs.v[i].folder, r->recs.v[i].id);
+
+		/* a samples file that cannot be read counts as there: drawing names what is wrong with it */
+		if (err != -ENOENT && (err || group_find(r, r->recs.v[i].id, NULL)))
+			continue;
+		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);
+		if (!lstat(path, &sb) || errno != ENOENT)
+			continue;
+		snprintf(path, sizeof(path), "%s/samples/%s.csv", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);
+		if (!lstat(path, &sb) || errno != ENOENT)
+			continue;
+		if (r->nmissing < 5) {
+			size_t n = strlen(r->missing);
+
+			snprintf(r->missing + n, sizeof(r->missing) - n, "%s`%s`", n ? ", " : "", r->recs.v[i].id);
+		}
+		r->nmissing++;
+	}
+}

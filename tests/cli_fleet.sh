@@ -1,0 +1,67 @@
+#!/bin/sh
+# A fleet: the same study on several hosts, one merged report (issue 17 item
+# 10).  Two folders of one small study (the second's manifest names another
+# host) merge with `report A B --out M`: the host is a dimension of every
+# table and figure, no statistic pools the two hosts, and each host's rows
+# are what its own report says.
+# usage: cli_fleet.sh BARBENCH
+set -u
+BB=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+
+cat >"$tmp/f.study" <<'S'
+name fleet
+device emu:layouts/nvme-msix-bar0
+policies sparse,trap
+page-sizes 4K,64K
+workloads lat-read
+samples 200
+repetitions 4
+S
+"$BB" study "$tmp/f.study" --out "$tmp/a" >/dev/null 2>"$tmp/err" || { no "study: $(cat "$tmp/err")"; exit 1; }
+cp -r "$tmp/a" "$tmp/b"
+sed -i 's/"hostname": *"[^"]*"/"hostname": "node-b"/' "$tmp/b/manifest.json"
+host_a=$(sed -n 's/.*"hostname": *"\([^"]*\)".*/\1/p' "$tmp/a/manifest.json" | tr -c 'A-Za-z0-9._+\n-' '_')
+
+"$BB" report "$tmp/a" "$tmp/b" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "two folders without --out: exit $rc, want 2"
+grep -q "give --out DIR for the merged report" "$tmp/err" || no "two folders without --out: $(cat "$tmp/err")"
+"$BB" report "$tmp/a" "$tmp/b" --out "$tmp/m" >/dev/null 2>"$tmp/err" || no "merge: $(cat "$tmp/err")"
+r="$tmp/m/report.md"
+grep -q "Merged from 2 results folders, one per host.*\`$host_a\`, \`node-b\`" "$r" || no "merge: hosts not named: $(grep Merged "$r")"
+# each host has its own recommendation rows, the same as its own report's
+for p in '4 KiB' '64 KiB'; do
+	ra=$(grep "^| nvme-msix-bar0 | 0 | $p |" "$tmp/a/report.md" | cut -d'|' -f4-)
+	[ -n "$ra" ] || no "a's own report: no row at $p"
+	grep -qF "| nvme-msix-bar0 @ $host_a | 0 |$ra" "$r" || no "merge: $host_a's row at $p differs from its own report"
+	grep -qF "| nvme-msix-bar0 @ node-b | 0 |$ra" "$r" || no "merge: node-b's row at $p missing"
+done
+grep -q "^| host @ node-b | \`lat-read\` | 2 |" "$r" || no "merge: no runner x workload row of node-b"
+# no statistic pools two hosts: details.md has a section per host, each with 4 repetitions a configuration
+[ "$(grep -c '^## nvme-msix-bar0 @ ' "$tmp/m/details.md")" -eq 2 ] || no "details.md: not one section per host"
+grep -q '| 8 |$' "$tmp/m/details.md" && no "details.md: 8 repetitions: two hosts pooled"
+# summary.json: every configuration of both hosts, each with its host
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/m/summary.json" "$host_a" <<'PY' || no "summary.json of the merge"
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["configurations"]
+assert len(c) == 8, len(c)
+assert sorted({x["host"] for x in c}) == sorted([sys.argv[2], "node-b"]), {x["host"] for x in c}
+assert all(x["repetitions"] == 4 for x in c)
+PY
+fi
+# one host's folder twice: told apart, never pooled
+"$BB" report "$tmp/a" "$tmp/a" --out "$tmp/m2" >/dev/null 2>"$tmp/err" || no "same folder twice: $(cat "$tmp/err")"
+grep -q "\`$host_a\`, \`$host_a#2\`" "$tmp/m2/report.md" || no "same folder twice: hosts not told apart"
+# merged_hostile_host: a manifest's hostname is a name in the tables, never Markdown or script text
+cp -r "$tmp/a" "$tmp/c"
+sed -i 's/"hostname": *"[^"]*"/"hostname": "`touch PWNED`|x"/' "$tmp/c/manifest.json"
+(cd "$tmp" && "$BB" report a c --out m3 >/dev/null 2>"$tmp/err") || no "merged_hostile_host: $(cat "$tmp/err")"
+grep -q '| nvme-msix-bar0 @ _touch_PWNED__x | 0 |' "$tmp/m3/report.md" || no "merged_hostile_host: $(grep '^| nvme' "$tmp/m3/report.md")"
+[ -e "$tmp/PWNED" ] || [ -e "$tmp/m3/figures/PWNED" ] && no "merged_hostile_host: a command ran"
+[ $fail -eq 0 ] && echo "cli_fleet: ok"
+exit $fail
