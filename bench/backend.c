@@ -8,7 +8,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
-#include "vfio_user.h"
+#include "client.h"
 #include "vfio.h"
 
 static const struct bb_backend_ops *const backends[] = {

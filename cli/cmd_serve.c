@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * barbench serve: put a layout's emulated device behind a vfio-user socket
- * (bench/vfio_user_server.c), for barbench's own vfio-user: client or for a
+ * (bench/vfio_user/server.c), for barbench's own vfio-user: client or for a
  * VMM's (QEMU >= 10.1's vfio-user-pci, docs/system/devices/vfio-user.rst).  Runs in the
  * foreground until SIGINT or SIGTERM, as the spec's "Backend Program
  * Conventions" ask; --socket-path is accepted as their spelling of --socket.
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "parse.h"
-#include "vfio_user.h"
+#include "server.h"
 #include "cli.h"
 
 void usage_serve(void)

@@ -71,7 +71,8 @@
 
 #include <linux/vfio.h>
 
-#include "vfio_user.h"
+#include "server.h"
+#include "sock.h"
 #include "barbench/timing.h"
 
 #define HDR ((size_t)sizeof(struct bb_vu_hdr))
