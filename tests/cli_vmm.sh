@@ -43,5 +43,48 @@ grep -q "^full .*sweep" "$tmp/out" || no "run: full did not run: $(cat "$tmp/out
 grep -qF "holes traps offset 0x2c00, which the workload touches, and pci has no trap path" "$tmp/out" ||
 	no "run: holes not skipped with its reason: $(cat "$tmp/out")"
 
+# serve --trap-log: every access served through messages, written on SIGUSR1 and at exit
+sock=$tmp/s.sock log=$tmp/trap.csv
+"$BB" serve --device emu:"$SRC"/tests/data/vmm/vmm-sparse --socket "$sock" --trap-log "$log" --quiet \
+	>"$tmp/serve.out" 2>"$tmp/serve.err" &
+spid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+# trap: every access a message; no warmup, no pilot: exactly --samples reads of region 0
+"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/vmm-sparse" --region 0 --policy trap \
+	--workload lat-read --samples 40 --warmup 0 --batch 1 --out "$tmp/vu" >"$tmp/out" 2>"$tmp/err" ||
+	no "run over vfio-user: exit $? ($(cat "$tmp/err"))"
+[ -e "$log" ] && no "the trap log was written before it was asked for"
+kill -USR1 $spid
+for _ in $(seq 50); do [ -e "$log" ] && break; sleep 0.1; done
+kill -0 $spid 2>/dev/null || no "serve died of SIGUSR1"
+[ "$(sed -n 2p "$log")" = "region,offset,width,op,count,total_ns" ] || no "trap log header: $(head -2 "$log")"
+n=$(awk -F, '$1 == "0" { s += $5 } END { print s + 0 }' "$log")
+[ "$n" -eq 40 ] || no "trap log: $n reads of region 0, the run made 40: $(cat "$log")"
+grep -q '^0,0x0,4,read,[0-9]*,[0-9]*$' "$log" || no "trap log rows: $(cat "$log")"
+ls "$tmp" | grep -q 'trap.csv.tmp' && no "a temporary file was left: $(ls "$tmp")"
+# at exit the log is written again, with what came after SIGUSR1; a planted symlink is replaced, not followed
+"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/vmm-sparse" --region 2 --policy trap \
+	--workload lat-read --samples 10 --warmup 0 --batch 1 --out "$tmp/vu2" >"$tmp/out" 2>"$tmp/err" ||
+	no "run of region 2: exit $? ($(cat "$tmp/err"))"
+echo precious >"$tmp/target"
+rm -f "$log" && ln -s "$tmp/target" "$log"
+kill -TERM $spid
+wait $spid || no "serve exit $? at SIGTERM ($(cat "$tmp/serve.err"))"
+[ "$(cat "$tmp/target")" = precious ] || no "the trap log was written through a planted symlink"
+[ -L "$log" ] && no "the trap log is still the planted symlink"
+n=$(awk -F, '$1 == "2" { s += $5 } END { print s + 0 }' "$log")
+[ "$n" -eq 10 ] || no "trap log at exit: $n reads of region 2, want 10: $(cat "$log")"
+grep -q "trap log: $log" "$tmp/serve.out" || no "serve did not say where the trap log went"
+# a trap log that cannot be written is a failure at exit, the serving was not
+"$BB" serve --device emu:"$SRC"/tests/data/vmm/vmm-sparse --socket "$sock" --trap-log "$tmp/no/such/dir/t.csv" \
+	--quiet >"$tmp/out" 2>"$tmp/err" &
+spid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+kill -TERM $spid
+wait $spid
+rc=$?
+[ $rc -eq 1 ] || no "serve with an unwritable trap log: exit $rc, want 1"
+grep -q "t.csv: creating" "$tmp/err" || no "unwritable trap log: $(cat "$tmp/err")"
+
 [ $fail -eq 0 ] && echo "cli_vmm: ok"
 exit $fail

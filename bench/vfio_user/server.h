@@ -31,6 +31,7 @@ struct bb_vu_server_opts {
 	unsigned nr_allow_uids;
 	bool quiet;			/* no connect/disconnect lines on stderr */
 	bool verbose;			/* every refused request on stderr */
+	const char *trap_log;		/* where the trap log goes (traplog.h), or NULL for none; kept, not copied */
 };
 
 /*
@@ -50,6 +51,15 @@ int bb_vu_server_create(struct bb_dev *dev, const char *path, const struct bb_vu
 int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d);
 /* Ask run() to return.  Async-signal-safe: a SIGINT/SIGTERM handler may call it. */
 void bb_vu_server_stop(struct bb_vu_server *s);
+/*
+ * Ask run() to write the trap log (opts.trap_log) between two events, and
+ * go on serving.  Async-signal-safe (a flag and one write to a pipe): a
+ * SIGUSR1 handler may call it; the file is written by run(), never by the
+ * handler.
+ */
+void bb_vu_server_dump_trap_log(struct bb_vu_server *s);
+/* Write the trap log now (0 when none was asked for); at exit, after run(). */
+int bb_vu_server_write_trap_log(struct bb_vu_server *s, struct bb_diag *d);
 /* Close everything and remove the socket file; NULL is fine. */
 void bb_vu_server_destroy(struct bb_vu_server *s);
 
