@@ -110,5 +110,7 @@ int cmd_serve(int argc, char **argv);
 void usage_serve(void);
 int cmd_advise(int argc, char **argv);
 void usage_advise(void);
+int cmd_vmm(int argc, char **argv);
+void usage_vmm(void);
 
 #endif

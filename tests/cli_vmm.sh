@@ -13,7 +13,7 @@ no() { echo "FAIL: $*" >&2; fail=1; }
 # write bytes (octal escapes) at a byte offset of a file
 poke() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
 
-# a 1234:0a02 with a 16 KiB memory BAR0, MSI-X (4 vectors) at 0x2000, PBA at 0x2800: tests/data/vmm/vmm-msix
+# a 1234:0a02 with a 16 KiB memory BAR0, MSI-X (4 vectors) at 0x2000, PBA at 0x2800: tests/data/vmm/probe-msix
 dev=$tmp/sys/bus/pci/devices/0000:00:05.0
 mkdir -p "$dev"
 echo 0x1234 >"$dev/vendor"
@@ -30,7 +30,7 @@ poke "$dev/resource0" 0 '\000\000\000\314'
 poke "$dev/resource0" 4096 '\000\020\000\314'
 poke "$dev/resource0" 11264 '\000\054\000\314'
 poke "$dev/resource0" 12288 '\000\060\000\314'
-spec="pci:0000:00:05.0?sysfs=$tmp/sys&layout=$SRC/tests/data/vmm/vmm-msix"
+spec="pci:0000:00:05.0?sysfs=$tmp/sys&layout=$SRC/tests/data/vmm/probe-msix"
 
 "$BB" info "$spec" >"$tmp/out" 2>"$tmp/err" || no "info $spec: exit $? ($(cat "$tmp/err"))"
 grep -q "1234:0a02" "$tmp/out" || no "info: no ids: $(cat "$tmp/out")"
@@ -45,12 +45,12 @@ grep -qF "holes traps offset 0x2c00, which the workload touches, and pci has no 
 
 # serve --trap-log: every access served through messages, written on SIGUSR1 and at exit
 sock=$tmp/s.sock log=$tmp/trap.csv
-"$BB" serve --device emu:"$SRC"/tests/data/vmm/vmm-sparse --socket "$sock" --trap-log "$log" --quiet \
+"$BB" serve --device emu:"$SRC"/tests/data/vmm/probe-sparse --socket "$sock" --trap-log "$log" --quiet \
 	>"$tmp/serve.out" 2>"$tmp/serve.err" &
 spid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 # trap: every access a message; no warmup, no pilot: exactly --samples reads of region 0
-"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/vmm-sparse" --region 0 --policy trap \
+"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/probe-sparse" --region 0 --policy trap \
 	--workload lat-read --samples 40 --warmup 0 --batch 1 --out "$tmp/vu" >"$tmp/out" 2>"$tmp/err" ||
 	no "run over vfio-user: exit $? ($(cat "$tmp/err"))"
 [ -e "$log" ] && no "the trap log was written before it was asked for"
@@ -63,7 +63,7 @@ n=$(awk -F, '$1 == "0" { s += $5 } END { print s + 0 }' "$log")
 grep -q '^0,0x0,4,read,[0-9]*,[0-9]*$' "$log" || no "trap log rows: $(cat "$log")"
 ls "$tmp" | grep -q 'trap.csv.tmp' && no "a temporary file was left: $(ls "$tmp")"
 # at exit the log is written again, with what came after SIGUSR1; a planted symlink is replaced, not followed
-"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/vmm-sparse" --region 2 --policy trap \
+"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/probe-sparse" --region 2 --policy trap \
 	--workload lat-read --samples 10 --warmup 0 --batch 1 --out "$tmp/vu2" >"$tmp/out" 2>"$tmp/err" ||
 	no "run of region 2: exit $? ($(cat "$tmp/err"))"
 echo precious >"$tmp/target"
@@ -76,7 +76,7 @@ n=$(awk -F, '$1 == "2" { s += $5 } END { print s + 0 }' "$log")
 [ "$n" -eq 10 ] || no "trap log at exit: $n reads of region 2, want 10: $(cat "$log")"
 grep -q "trap log: $log" "$tmp/serve.out" || no "serve did not say where the trap log went"
 # a trap log that cannot be written is a failure at exit, the serving was not
-"$BB" serve --device emu:"$SRC"/tests/data/vmm/vmm-sparse --socket "$sock" --trap-log "$tmp/no/such/dir/t.csv" \
+"$BB" serve --device emu:"$SRC"/tests/data/vmm/probe-sparse --socket "$sock" --trap-log "$tmp/no/such/dir/t.csv" \
 	--quiet >"$tmp/out" 2>"$tmp/err" &
 spid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
@@ -85,6 +85,71 @@ wait $spid
 rc=$?
 [ $rc -eq 1 ] || no "serve with an unwritable trap log: exit $rc, want 1"
 grep -q "t.csv: creating" "$tmp/err" || no "unwritable trap log: $(cat "$tmp/err")"
+
+# exit status and one stderr line containing a text
+bad() {
+	want_rc=$1 text=$2
+	shift 2
+	"$BB" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq "$want_rc" ] || no "$*: exit $rc, want $want_rc ($(cat "$tmp/err"))"
+	grep -qF -- "$text" "$tmp/err" || no "$*: stderr lacks '$text': $(cat "$tmp/err")"
+}
+P=$SRC/tests/data/vmm
+
+# vmm: barbench plays the VMM (--as) on the emulated device: the rule finds its plan
+"$BB" vmm --device "emu:$P/probe-msix" --as holes --samples 31 --vmm "barbench as holes" >"$tmp/out" 2>"$tmp/err" ||
+	no "vmm --as holes: exit $? ($(cat "$tmp/err"))"
+grep -q "^verdict: barbench as holes on this layout behaves as \`holes\` (3 pages mapped, 1 trapped)" "$tmp/out" ||
+	no "vmm --as holes: $(cat "$tmp/out")"
+grep -q "0x002000  0x2040/4 .* trapped " "$tmp/out" || no "vmm read the MSI-X table's page at the table: $(cat "$tmp/out")"
+"$BB" vmm --device "emu:$P/probe-msix" --as full --samples 31 >"$tmp/out" 2>&1 || no "vmm --as full: exit $?"
+grep -q "one class (every page within 10x of the next): mapped cannot be told from trapped" "$tmp/out" ||
+	no "vmm --as full: every page mapped is one class: $(cat "$tmp/out")"
+grep -q "^verdict: no page's treatment is known" "$tmp/out" || no "vmm --as full: a verdict from one class"
+# the pci: device of the fake tree: every page mapped, and its constants read their values
+"$BB" vmm --device "$spec" --samples 31 >"$tmp/out" 2>&1 || no "vmm $spec: exit $? ($(cat "$tmp/out"))"
+grep -q "VALUE DIFFERS" "$tmp/out" && no "vmm $spec: a constant read another value"
+poke "$dev/resource0" 4096 '\001'
+bad 1 "1 constant registers of probe-msix read another value than the layout's" vmm --device "$spec" --samples 5
+
+# vmm with a trap log: barbench as a sparse VMM over vfio-user; the server logs what reaches it
+sock=$tmp/v.sock log=$tmp/vtrap.csv
+"$BB" serve --device "emu:$P/probe-sparse" --socket "$sock" --trap-log "$log" --quiet >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+"$BB" vmm --device "vfio-user:$sock?layout=$P/probe-sparse" --device "emu:$P/probe-msix" --as sparse --samples 31 \
+	--out "$tmp/v" >"$tmp/out" 2>"$tmp/err" || no "vmm over vfio-user: exit $? ($(cat "$tmp/err"))"
+grep -q "region 7 is not in layout probe-sparse: not swept" "$tmp/out" || no "config space swept: $(cat "$tmp/out")"
+kill -TERM $spid
+wait $spid
+"$BB" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-sparse" --trap-log "$log" --vmm "barbench as sparse" \
+	--out "$tmp/v" >"$tmp/out" 2>"$tmp/err" || no "vmm --sweep: exit $? ($(cat "$tmp/err"))"
+grep -q "^trap log: the 4 pages found slow are exactly the 4 pages the trap log counted$" "$tmp/out" ||
+	no "vmm --sweep: slow pages and the trap log: $(cat "$tmp/out")"
+grep -q "^verdict: barbench as sparse on this layout behaves as \`sparse\` (6 pages mapped, 4 trapped)" "$tmp/out" ||
+	no "vmm --sweep: verdict: $(cat "$tmp/out")"
+grep -q "0x005000  0x5080/4 .* forwarded " "$tmp/out" || no "vmm --sweep: the MSI-X page not forwarded: $(cat "$tmp/out")"
+[ -s "$tmp/v/vmm-probe-sparse.csv" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.gp" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.dat" ] ||
+	no "vmm --out: files missing: $(ls "$tmp/v")"
+# the other device of the same sweep, without its (absent) log: the emulated device's pread page is emulated
+"$BB" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-msix" >"$tmp/out" 2>&1 || no "vmm --sweep probe-msix: exit $?"
+grep -q "0x002000  0x2040/4 .* emulated " "$tmp/out" || no "pread between mapped and messages is not emulated: $(cat "$tmp/out")"
+
+# refusals: exit 2 naming the input
+bad 2 "vmm: give --device (sweep now) or --sweep FILE" vmm
+bad 2 "--sweep needs --layout" vmm --sweep "$tmp/v/vmm-sweep.csv"
+bad 2 "has a trap path: say which plan barbench applies as the VMM (--as POLICY)" vmm --device "emu:$P/probe-msix"
+bad 2 "has no trap path: what traps is the VMM's business" vmm --device "$spec" --as holes
+bad 2 "a sweep needs a layout" vmm --device "pci:0000:00:05.0?sysfs=$tmp/sys"
+bad 2 "--as bogus: no such policy" vmm --device "emu:$P/probe-msix" --as bogus
+bad 2 "holds no page of layout nvme-msix-bar0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$SRC/layouts/nvme-msix-bar0"
+sed '3s/,map,/,fast,/' "$tmp/v/vmm-sweep.csv" >"$tmp/bad.csv"
+bad 2 "bad.csv:3: path 'fast': want map or trap" vmm --sweep "$tmp/bad.csv" --layout "$P/probe-sparse"
+printf 'region,offset,width,op,count,total_ns\n0,0x4000,4,read,0,1\n' >"$tmp/badlog.csv"
+bad 2 "badlog.csv:2: count 0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-sparse" --trap-log "$tmp/badlog.csv"
+ln -s "$tmp/v/vmm-sweep.csv" "$tmp/link.csv"
+bad 2 "link.csv" vmm --sweep "$tmp/link.csv" --layout "$P/probe-sparse"
 
 [ $fail -eq 0 ] && echo "cli_vmm: ok"
 exit $fail

@@ -12,7 +12,7 @@
  *
  * region, width, count and total_ns decimal; offset 0x-hexadecimal; op read
  * or write; rows sorted by region, offset, width, op.  `barbench vmm` reads
- * it back (analysis/vmm.c) as hostile input.
+ * it back (analysis/vmm_infer.c) as hostile input.
  */
 #ifndef BARBENCH_VU_TRAPLOG_H
 #define BARBENCH_VU_TRAPLOG_H
