@@ -24,7 +24,7 @@
 #define MAX_REGION 1023u
 
 static const char sweep_header[] =
-	"device,layout,region,page,offset,width,samples,batch,p50_ns,min_ns,p90_ns,resolution_ns,path,value,expected";
+	"device,layout,region,page,offset,width,samples,batch,reads,p50_ns,min_ns,p90_ns,resolution_ns,path,value,expected";
 static const char log_header[] = "region,offset,width,op,count,total_ns";
 
 const char *bb_vmm_class_name(enum bb_vmm_class c)
@@ -137,10 +137,10 @@ void bb_vmm_sweep_write(FILE *f, const char *note, const struct bb_vmm_row *rows
 		csv_text(f, r->device);
 		fprintf(f, ",%s,%" PRIu32 ",%" PRIu64 ",", r->layout, r->region, r->page);
 		if (r->probed)
-			fprintf(f, "%" PRIu64 ",%u,%zu,%u,%.3f,%.3f,%.3f,%.4f,%s,", r->offset, r->width, r->samples, r->batch,
-				r->p50_ns, r->min_ns, r->p90_ns, r->resolution_ns, r->path);
+			fprintf(f, "%" PRIu64 ",%u,%zu,%u,%" PRIu64 ",%.3f,%.3f,%.3f,%.4f,%s,", r->offset, r->width, r->samples,
+				r->batch, r->reads, r->p50_ns, r->min_ns, r->p90_ns, r->resolution_ns, r->path);
 		else
-			fprintf(f, ",,0,0,,,,,,");
+			fprintf(f, ",,0,0,0,,,,,,");
 		if (r->has_value)
 			fprintf(f, "0x%" PRIx64, r->value);
 		fputc(',', f);
@@ -239,25 +239,29 @@ static int sweep_probe(const struct reader *rd, char **f, struct bb_vmm_row *r)
 	r->batch = (unsigned)v;
 	if (!r->samples || !r->batch)
 		return bad(rd, "a probed page with %zu samples of %u reads", r->samples, r->batch);
-	if ((err = ns_field(rd, "p50_ns", f[8], &r->p50_ns)) || (err = ns_field(rd, "min_ns", f[9], &r->min_ns)) ||
-	    (err = ns_field(rd, "p90_ns", f[10], &r->p90_ns)) || (err = ns_field(rd, "resolution_ns", f[11], &r->resolution_ns)))
+	if ((err = num_field(rd, "reads", f[8], UINT64_MAX, &r->reads)))
 		return err;
-	if (strcmp(f[12], "map") && strcmp(f[12], "trap"))
-		return bad(rd, "path '%.20s': want map or trap", f[12]);
-	strcpy(r->path, f[12]);
+	if (r->reads / r->batch < r->samples)
+		return bad(rd, "%" PRIu64 " reads, fewer than %zu samples of %u", r->reads, r->samples, r->batch);
+	if ((err = ns_field(rd, "p50_ns", f[9], &r->p50_ns)) || (err = ns_field(rd, "min_ns", f[10], &r->min_ns)) ||
+	    (err = ns_field(rd, "p90_ns", f[11], &r->p90_ns)) || (err = ns_field(rd, "resolution_ns", f[12], &r->resolution_ns)))
+		return err;
+	if (strcmp(f[13], "map") && strcmp(f[13], "trap"))
+		return bad(rd, "path '%.20s': want map or trap", f[13]);
+	strcpy(r->path, f[13]);
 	return 0;
 }
 
 static int sweep_row(const struct reader *rd, char *line, struct bb_vmm_row *r)
 {
-	char *f[16];
+	char *f[17];
 	uint64_t v;
 	size_t badat;
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	if (bb_csv_split(line, f, 16) != 15)
-		return bad(rd, "want 15 fields");
+	if (bb_csv_split(line, f, 17) != 16)
+		return bad(rd, "want 16 fields");
 	if (!bb_results_text_ok(BB_TEXT_PATH, f[0], sizeof(r->device), &badat))
 		return bad(rd, "device: not a device spec barbench writes");
 	if (!bb_results_text_ok(BB_TEXT_NAME, f[1], sizeof(r->layout), &badat))
@@ -274,16 +278,16 @@ static int sweep_row(const struct reader *rd, char *line, struct bb_vmm_row *r)
 	if (f[4][0]) {
 		if ((err = sweep_probe(rd, f, r)))
 			return err;
-	} else if (f[5][0] || strcmp(f[6], "0") || strcmp(f[7], "0") || f[8][0] || f[9][0] || f[10][0] || f[11][0] ||
-		   f[12][0] || f[13][0]) {
+	} else if (f[5][0] || strcmp(f[6], "0") || strcmp(f[7], "0") || strcmp(f[8], "0") || f[9][0] || f[10][0] ||
+		   f[11][0] || f[12][0] || f[13][0] || f[14][0]) {
 		return bad(rd, "an unprobed page (no offset) with measurements");
 	}
-	if (f[13][0] && hex_u64(f[13], &r->value))
-		return bad(rd, "value '%.30s': want 0x and hex digits", f[13]);
-	r->has_value = f[13][0];
-	if (f[14][0] && hex_u64(f[14], &r->expected))
-		return bad(rd, "expected '%.30s': want 0x and hex digits", f[14]);
-	r->has_expected = f[14][0];
+	if (f[14][0] && hex_u64(f[14], &r->value))
+		return bad(rd, "value '%.30s': want 0x and hex digits", f[14]);
+	r->has_value = f[14][0];
+	if (f[15][0] && hex_u64(f[15], &r->expected))
+		return bad(rd, "expected '%.30s': want 0x and hex digits", f[15]);
+	r->has_expected = f[15][0];
 	return 0;
 }
 
@@ -549,8 +553,10 @@ static void check_log(const struct bb_layout *l, struct bb_vmm_row *rows, size_t
 		v->counted_not_slow += !slow && r->counted;
 		if (!v->have_log)
 			continue;
-		if ((r->cls == BB_VMM_TRAPPED || r->cls == BB_VMM_EMULATED) && r->counted)
+		if ((r->cls == BB_VMM_TRAPPED || r->cls == BB_VMM_EMULATED) && r->counted) {
 			r->cls = BB_VMM_FORWARDED;
+			v->reads_differ += r->counted != r->reads;
+		}
 		else if (r->cls == BB_VMM_TRAPPED)
 			r->cls = BB_VMM_EMULATED;
 	}

@@ -61,6 +61,7 @@ struct bb_vmm_row {
 	unsigned width;
 	size_t samples;
 	unsigned batch;
+	uint64_t reads;		/* reads made of the word in all: warm-up, pilot, samples */
 	double p50_ns, min_ns, p90_ns, resolution_ns;
 	char path[8];		/* "map", "trap" (vmm --as), "" unprobed */
 	bool has_value, has_expected;
@@ -121,6 +122,7 @@ struct bb_vmm_verdict {
 	unsigned slow;		/* pages of the slowest class */
 	unsigned counted;	/* probed pages the trap log counted */
 	unsigned slow_not_counted, counted_not_slow;
+	unsigned reads_differ;	/* forwarded pages whose log count is not the reads the sweep made there */
 	uint64_t log_other;	/* accesses the log counted in pages the sweep did not probe or regions it did not sweep */
 	unsigned bad_values;	/* constant registers that read another value */
 };

@@ -76,6 +76,7 @@ static uint64_t sample(struct sweep *s, size_t i, unsigned k, int *err)
 		}
 	}
 	p->value = v;
+	p->reads += k;
 	s->sink += v;
 	return c1 - c0;
 }

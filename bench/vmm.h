@@ -38,6 +38,7 @@ struct bb_vmm_probe {
 	bool via_trap;		/* read through the backend's trap path (vmm --as), not a mapping */
 	unsigned batch;		/* reads per sample */
 	size_t samples;
+	uint64_t reads;		/* every read made of the word: warm-up, pilot and samples */
 	double p50_ns, min_ns, p90_ns;	/* per read */
 	double resolution_ns;	/* the timer's step over the batch */
 	uint64_t value;		/* what the last read returned */

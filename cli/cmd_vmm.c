@@ -255,6 +255,12 @@ static void print_log(const struct bb_vmm_verdict *v)
 	else
 		printf("trap log: the slow pages and the counted ones differ: %u slow pages not counted, %u counted pages"
 		       " not slow (%u slow, %u counted)\n", v->slow_not_counted, v->counted_not_slow, v->slow, v->counted);
+	if (v->counted && !v->reads_differ && !v->counted_not_slow)
+		printf("trap log: on every page it counted, exactly the reads the sweep made there (warm-up, pilot and"
+		       " samples): each reached the device once\n");
+	else if (v->reads_differ)
+		printf("trap log: on %u forwarded pages the log counted other than the reads the sweep made there (another"
+		       " client, or a VMM that reads more or less than asked)\n", v->reads_differ);
 	if (v->log_other)
 		printf("trap log: %" PRIu64 " more accesses in pages or regions not swept (config space, unprobed pages)\n",
 		       v->log_other);
@@ -402,6 +408,7 @@ static int add_rows(struct bb_vmm_row **rows, size_t *n, const struct bb_dev *de
 		r->width = p[i].width;
 		r->samples = p[i].samples;
 		r->batch = p[i].batch;
+		r->reads = p[i].reads;
 		r->p50_ns = p[i].p50_ns;
 		r->min_ns = p[i].min_ns;
 		r->p90_ns = p[i].p90_ns;

@@ -130,6 +130,8 @@ grep -q "^trap log: the 4 pages found slow are exactly the 4 pages the trap log 
 grep -q "^verdict: barbench as sparse on this layout behaves as \`sparse\` (6 pages mapped, 4 trapped)" "$tmp/out" ||
 	no "vmm --sweep: verdict: $(cat "$tmp/out")"
 grep -q "0x005000  0x5080/4 .* forwarded " "$tmp/out" || no "vmm --sweep: the MSI-X page not forwarded: $(cat "$tmp/out")"
+grep -q "^trap log: on every page it counted, exactly the reads the sweep made there" "$tmp/out" ||
+	no "vmm --sweep: the log's counts are not the sweep's reads: $(cat "$tmp/out")"
 [ -s "$tmp/v/vmm-probe-sparse.csv" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.gp" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.dat" ] ||
 	no "vmm --out: files missing: $(ls "$tmp/v")"
 # the other device of the same sweep, without its (absent) log: the emulated device's pread page is emulated

@@ -32,6 +32,7 @@ static struct bb_vmm_row row(const char *layout, uint32_t region, uint64_t page,
 	r.width = 4;
 	r.samples = 101;
 	r.batch = 1;
+	r.reads = 109;
 	r.p50_ns = r.min_ns = r.p90_ns = ns;
 	r.resolution_ns = 0.1;
 	snprintf(r.path, sizeof(r.path), "%s", r.probed ? "map" : "");
@@ -135,7 +136,9 @@ static void test_infer(void)
 	CHECK_EQ(vd.counted, 0);
 	CHECK_EQ(v[2].cls, BB_VMM_EMULATED);
 	/* probe-s with its log: the slow pages are the counted ones; forwarded; config space elsewhere */
+	v[6].reads = 50;	/* the log counted exactly the reads made on this page, not on the two others */
 	CHECK_EQ(bb_vmm_infer(&ls, v, 10, log, 4, true, 4096, &vd, &d), 0);
+	CHECK_EQ(vd.reads_differ, 2);
 	CHECK_EQ(vd.slow, 3);
 	CHECK_EQ(vd.counted, 3);
 	CHECK_EQ(vd.slow_not_counted + vd.counted_not_slow, 0);
@@ -184,23 +187,24 @@ static void test_sweep_files(void)
 		{ "", "t: no header" },
 		{ "device,layout\n", "t:1: not the header of a vmm sweep" },
 		{ "XYZ\n", "t:1: not the header" },
-		{ "H\nd,l,0,0,0,4,1,1,1,1,1,0.1,map,,\n", "t: no pages" },	/* replaced below: H is the header */
-		{ "H\nd,l,0,4096,0,4,1,1,1,1,1,0.1,map,,\n", "t:2: offset 0x0 is not in page 0x1000" },
-		{ "H\nd,l,0,100,,,0,0,,,,,,,\n", "t:2: page 0x64 is not a multiple of 4 KiB" },
-		{ "H\nd,l,0,0,2,4,1,1,1,1,1,0.1,map,,\n", "t:2: width 4 at offset 0x2: want an aligned" },
-		{ "H\nd,l,0,0,0,4,1,1,nan,1,1,0.1,map,,\n", "t:2: p50_ns 'nan' is not a time in ns" },
-		{ "H\nd,l,0,0,0,4,1,1,-1,1,1,0.1,map,,\n", "t:2: p50_ns '-1' is not a time in ns" },
-		{ "H\nd,l,0,0,0,4,1,1,1,1,1,0.1,fast,,\n", "t:2: path 'fast': want map or trap" },
-		{ "H\nd,l,0,0,0,4,0,1,1,1,1,0.1,map,,\n", "t:2: a probed page with 0 samples" },
-		{ "H\nd,l,0,0,,,0,0,1,,,,,,\n", "t:2: an unprobed page (no offset) with measurements" },
-		{ "H\nd,l,0,0,0,4,1,1,1,1,1,0.1,map,0xZZ,\n", "t:2: value '0xZZ'" },
-		{ "H\nd,l/x,0,0,0,4,1,1,1,1,1,0.1,map,,\n", "t:2: layout: not a layout name" },
-		{ "H\nd,l,5000,0,0,4,1,1,1,1,1,0.1,map,,\n", "t:2: region '5000' is not a whole number up to 1023" },
-		{ "H\nd,l,0,0,0,4,1,1,1,1,1,0.1,map,,\nd,l,0,0,0,4,1,1,1,1,1,0.1,map,,\n", "t: page 0x0 of region 0 of d twice" },
-		{ "H\nd,l,0,0,0,4,1,1,1,1,1,0.1,map,,", "t:2: the last line has no end" },
-		{ "H\nd,l,0,0,0,4\n", "t:2: want 15 fields" },
+		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t: no pages" },	/* replaced below: H is the header */
+		{ "H\nd,l,0,4096,0,4,1,1,1,1,1,1,0.1,map,,\n", "t:2: offset 0x0 is not in page 0x1000" },
+		{ "H\nd,l,0,100,,,0,0,0,,,,,,,\n", "t:2: page 0x64 is not a multiple of 4 KiB" },
+		{ "H\nd,l,0,0,2,4,1,1,1,1,1,1,0.1,map,,\n", "t:2: width 4 at offset 0x2: want an aligned" },
+		{ "H\nd,l,0,0,0,4,1,1,1,nan,1,1,0.1,map,,\n", "t:2: p50_ns 'nan' is not a time in ns" },
+		{ "H\nd,l,0,0,0,4,1,1,1,-1,1,1,0.1,map,,\n", "t:2: p50_ns '-1' is not a time in ns" },
+		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,fast,,\n", "t:2: path 'fast': want map or trap" },
+		{ "H\nd,l,0,0,0,4,0,1,1,1,1,1,0.1,map,,\n", "t:2: a probed page with 0 samples" },
+		{ "H\nd,l,0,0,,,0,0,0,1,,,,,,\n", "t:2: an unprobed page (no offset) with measurements" },
+		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,0xZZ,\n", "t:2: value '0xZZ'" },
+		{ "H\nd,l/x,0,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t:2: layout: not a layout name" },
+		{ "H\nd,l,5000,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t:2: region '5000' is not a whole number up to 1023" },
+		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t: page 0x0 of region 0 of d twice" },
+		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,", "t:2: the last line has no end" },
+		{ "H\nd,l,0,0,0,4\n", "t:2: want 16 fields" },
+		{ "H\nd,l,0,0,0,4,5,2,3,1,1,1,0.1,map,,\n", "t:2: 3 reads, fewer than 5 samples of 2" },
 	};
-	const char *header = "device,layout,region,page,offset,width,samples,batch,p50_ns,min_ns,p90_ns,resolution_ns,path,value,expected";
+	const char *header = "device,layout,region,page,offset,width,samples,batch,reads,p50_ns,min_ns,p90_ns,resolution_ns,path,value,expected";
 	struct bb_vmm_row *rows, v[2];
 	struct bb_diag d;
 	char buf[4096], *text = NULL;
