@@ -171,212 +171,228 @@ static int grow(struct bb_layout_region *lr, uint64_t end)
 	return 0;
 }
 
-int bb_change_apply(const struct bb_layout *src, enum bb_change ch, struct bb_changed *c, struct bb_diag *d)
+/* MSI-X table and PBA in a new BAR of their own, the first free index. */
+static int change_msix_own_bar(struct bb_changed *c, struct bb_diag *d)
 {
 	struct bb_layout *l = &c->layout;
-	struct bb_layout_msix *m;
+	struct bb_layout_msix *m = &l->msix;
+	uint32_t idx = 0;
+	uint64_t tb = bb_msix_table_bytes(m->vectors), pb = bb_msix_pba_bytes(m->vectors), pba;
+	struct bb_layout_region *n, *old_t;
+	bool recompute;
+
+	if (!m->present)
+		return bb_diag_set(d, -ENOENT, "no MSI-X in the layout");
+	for (uint32_t i = 0; i < l->nr_regs; i++)
+		if (l->regs[i].region == m->table_region || l->regs[i].region == m->pba_region)
+			idx = 1;
+	if (!idx)
+		return bb_diag_set(d, -ENOENT, "the MSI-X table already has a BAR of its own");
+	for (idx = 0; idx <= VFIO_PCI_BAR5_REGION_INDEX && region(l, idx); idx++)
+		;
+	if (idx > VFIO_PCI_BAR5_REGION_INDEX)
+		return bb_diag_set(d, -ENOENT, "no free BAR for the MSI-X table");
+	old_t = region(l, m->table_region);
+	recompute = old_t && areas_exclude_msix_only(l, &old_t->info);
+	n = realloc(l->regions, (l->nr_regions + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	l->regions = n;
+	old_t = region(l, m->table_region);
+	pba = up(tb, K4);
+	n[l->nr_regions] = (struct bb_layout_region){ 0 };
+	n[l->nr_regions].info.index = idx;
+	n[l->nr_regions].info.size = pow2(pba + pb);
+	n[l->nr_regions].info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+				       VFIO_REGION_INFO_FLAG_MMAP;
+	n[l->nr_regions].info.msix_mappable = true;
+	n[l->nr_regions].info.offset = (uint64_t)idx << 40;
+	snprintf(n[l->nr_regions].name, sizeof(n[0].name), "msix");
+	l->nr_regions++;
+	snprintf(c->what, sizeof(c->what), "MSI-X table (0x%" PRIx64 " bytes) and PBA moved from BAR%" PRIu32
+		 " to a new 0x%" PRIx64 "-byte BAR%" PRIu32, tb, m->table_region,
+		 n[l->nr_regions - 1].info.size, idx);
+	m->table_region = m->pba_region = idx;
+	m->table_offset = 0;
+	m->pba_offset = pba;
+	if (recompute) {
+		/* nothing left to exclude: the driver reports the region whole */
+		bb_region_free_areas(&old_t->info);
+	}
+	return 0;
+}
+
+/* Table and PBA each on their own 64 KiB-aligned page, past every register. */
+static int change_msix_align_64k(struct bb_changed *c, struct bb_diag *d)
+{
+	struct bb_layout *l = &c->layout;
+	struct bb_layout_msix *m = &l->msix;
 	struct bb_layout_region *tr;
+	uint64_t tb = bb_msix_table_bytes(m->vectors), pb = bb_msix_pba_bytes(m->vectors), t, p;
+	bool recompute;
+	int err;
+
+	if (!m->present || m->table_region != m->pba_region)
+		return bb_diag_set(d, -ENOENT, m->present ? "table and PBA are in different BARs"
+							  : "no MSI-X in the layout");
+	if (m->table_offset % K64 == 0 && m->pba_offset % K64 == 0 &&
+	    (m->pba_offset >= m->table_offset + up(tb, K64) || m->table_offset >= m->pba_offset + up(pb, K64)))
+		return bb_diag_set(d, -ENOENT, "table and PBA are already on 64 KiB pages of their own");
+	tr = region(l, m->table_region);
+	recompute = areas_exclude_msix_only(l, &tr->info);
+	/* past every register, each on its own 64 KiB page */
+	m->present = false;
+	t = up(used_end(l, m->table_region) ? used_end(l, m->table_region) : 1, K64);
+	m->present = true;
+	p = t + up(tb, K64);
+	snprintf(c->what, sizeof(c->what), "table 0x%" PRIx64 " -> 0x%" PRIx64 ", PBA 0x%" PRIx64 " -> 0x%" PRIx64
+		 " in BAR%" PRIu32, m->table_offset, t, m->pba_offset, p, m->table_region);
+	m->table_offset = t;
+	m->pba_offset = p;
+	err = grow(tr, p + pb);
+	if (!err && recompute)
+		err = recompute_areas(l, &tr->info);
+	return err;
+}
+
+/* Does hot register @g of the table's BAR share one of the @nw 64 KiB windows [wlo, whi) with MSI-X? */
+static bool in_msix_window(const struct bb_layout *l, const struct bb_layout_reg *g, const uint64_t *wlo,
+			   const uint64_t *whi, unsigned nw)
+{
+	bool in = false;
+
+	for (unsigned k = 0; k < nw; k++)
+		in |= g->region == l->msix.table_region && (g->reads || g->writes) && g->offset < whi[k] &&
+		      wlo[k] < g->offset + g->size;
+	return in;
+}
+
+/* Hot registers on the MSI-X table's (or PBA's) 64 KiB pages moved past every register, in their order. */
+static int change_hot_out(struct bb_changed *c, struct bb_diag *d)
+{
+	struct bb_layout *l = &c->layout;
+	struct bb_layout_msix *m = &l->msix;
+	struct bb_layout_region *tr;
+	uint64_t wlo[2], whi[2], base, lo_all = UINT64_MAX, block;
+	unsigned nw = 0, moved = 0;
+	bool recompute;
+	int err = 0;
+
+	if (!m->present)
+		return bb_diag_set(d, -ENOENT, "no MSI-X in the layout");
+	wlo[nw] = m->table_offset & ~(K64 - 1);
+	whi[nw++] = up(m->table_offset + bb_msix_table_bytes(m->vectors), K64);
+	if (m->pba_region == m->table_region) {
+		wlo[nw] = m->pba_offset & ~(K64 - 1);
+		whi[nw++] = up(m->pba_offset + bb_msix_pba_bytes(m->vectors), K64);
+	}
+	for (uint32_t i = 0; i < l->nr_regs; i++)
+		if (in_msix_window(l, &l->regs[i], wlo, whi, nw) && l->regs[i].offset < lo_all)
+			lo_all = l->regs[i].offset & ~(K64 - 1);
+	if (lo_all == UINT64_MAX)
+		return bb_diag_set(d, -ENOENT, "no hot register shares a 64 KiB page with the MSI-X table or PBA");
+	tr = region(l, m->table_region);
+	recompute = areas_exclude_msix_only(l, &tr->info);
+	base = up(used_end(l, m->table_region), K64);
+	block = 0;
+	for (uint32_t i = 0; i < l->nr_regs && !err; i++) {
+		struct bb_layout_reg *g = &l->regs[i];
+
+		if (!in_msix_window(l, g, wlo, whi, nw))
+			continue;
+		err = move_reg(c, i, base + (g->offset - lo_all));
+		if (g->offset + g->size > block)
+			block = g->offset + g->size;
+		moved++;
+	}
+	if (!err)
+		err = grow(tr, block);
+	if (!err && recompute)
+		err = recompute_areas(l, &tr->info);
+	snprintf(c->what, sizeof(c->what), "%u hot register%s moved from the MSI-X pages to 0x%" PRIx64
+		 " in BAR%" PRIu32, moved, moved == 1 ? "" : "s", base, m->table_region);
+	return err;
+}
+
+/* The region with the most doorbell traffic, or UINT32_MAX when there is no doorbell. */
+static uint32_t busiest_doorbells(const struct bb_layout *l)
+{
+	uint32_t rg = UINT32_MAX;
+	uint64_t best = 0;
+
+	for (uint32_t i = 0; i < l->nr_regs; i++) {
+		uint64_t w = 0;
+
+		if (l->regs[i].kind != BB_REG_DOORBELL)
+			continue;
+		for (uint32_t k = 0; k < l->nr_regs; k++)
+			if (l->regs[k].kind == BB_REG_DOORBELL && l->regs[k].region == l->regs[i].region)
+				w += l->regs[k].writes + 1;
+		if (w > best) {
+			best = w;
+			rg = l->regs[i].region;
+		}
+	}
+	return rg;
+}
+
+/* The doorbells of the busiest region gathered, naturally aligned, on a 64 KiB page past every register. */
+static int change_doorbells_gathered(struct bb_changed *c, struct bb_diag *d)
+{
+	struct bb_layout *l = &c->layout;
+	uint32_t rg = busiest_doorbells(l);
+	uint64_t base, cur;
+	unsigned nd = 0;
+	struct bb_layout_region *lr;
+	bool recompute;
+	int err = 0;
+
+	if (rg == UINT32_MAX)
+		return bb_diag_set(d, -ENOENT, "no doorbell in the layout");
+	lr = region(l, rg);
+	recompute = areas_exclude_msix_only(l, &lr->info);
+	base = up(used_end(l, rg), K64);
+	cur = base;
+	for (uint32_t i = 0; i < l->nr_regs && !err; i++) {
+		struct bb_layout_reg *g = &l->regs[i];
+		uint64_t al = g->size >= 8 ? 8 : g->size;
+
+		if (g->kind != BB_REG_DOORBELL || g->region != rg)
+			continue;
+		cur = up(cur, al ? al : 1);
+		err = move_reg(c, i, cur);
+		cur += g->size;
+		nd++;
+	}
+	if (!err)
+		err = grow(lr, cur);
+	if (!err && recompute)
+		err = recompute_areas(l, &lr->info);
+	snprintf(c->what, sizeof(c->what), "%u doorbell%s of BAR%" PRIu32 " gathered at 0x%" PRIx64
+		 " (own 64 KiB page)", nd, nd == 1 ? "" : "s", rg, base);
+	return err;
+}
+
+int bb_change_apply(const struct bb_layout *src, enum bb_change ch, struct bb_changed *c, struct bb_diag *d)
+{
+	static int (*const apply[BB_CHANGE_COUNT])(struct bb_changed *, struct bb_diag *) = {
+		[BB_CHANGE_MSIX_OWN_BAR] = change_msix_own_bar,
+		[BB_CHANGE_MSIX_ALIGN_64K] = change_msix_align_64k,
+		[BB_CHANGE_HOT_OUT] = change_hot_out,
+		[BB_CHANGE_DOORBELLS_GATHERED] = change_doorbells_gathered,
+	};
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	err = bb_layout_copy(l, src);
+	err = bb_layout_copy(&c->layout, src);
 	if (err)
 		return bb_diag_set(d, err, "%s: out of memory", src->name);
-	m = &l->msix;
-	tr = m->present ? region(l, m->table_region) : NULL;
-	switch (ch) {
-	case BB_CHANGE_MSIX_OWN_BAR: {
-		uint32_t idx = 0;
-		uint64_t tb = bb_msix_table_bytes(m->vectors), pb = bb_msix_pba_bytes(m->vectors), pba;
-		struct bb_layout_region *n, *old_t;
-		bool recompute;
-
-		if (!m->present) {
-			err = bb_diag_set(d, -ENOENT, "no MSI-X in the layout");
-			break;
-		}
-		for (uint32_t i = 0; i < l->nr_regs; i++)
-			if (l->regs[i].region == m->table_region || l->regs[i].region == m->pba_region)
-				idx = 1;
-		if (!idx) {
-			err = bb_diag_set(d, -ENOENT, "the MSI-X table already has a BAR of its own");
-			break;
-		}
-		for (idx = 0; idx <= VFIO_PCI_BAR5_REGION_INDEX && region(l, idx); idx++)
-			;
-		if (idx > VFIO_PCI_BAR5_REGION_INDEX) {
-			err = bb_diag_set(d, -ENOENT, "no free BAR for the MSI-X table");
-			break;
-		}
-		old_t = tr;
-		recompute = old_t && areas_exclude_msix_only(l, &old_t->info);
-		n = realloc(l->regions, (l->nr_regions + 1) * sizeof(*n));
-		if (!n) {
-			err = -ENOMEM;
-			break;
-		}
-		l->regions = n;
-		old_t = region(l, m->table_region);
-		pba = up(tb, K4);
-		n[l->nr_regions] = (struct bb_layout_region){ 0 };
-		n[l->nr_regions].info.index = idx;
-		n[l->nr_regions].info.size = pow2(pba + pb);
-		n[l->nr_regions].info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
-					       VFIO_REGION_INFO_FLAG_MMAP;
-		n[l->nr_regions].info.msix_mappable = true;
-		n[l->nr_regions].info.offset = (uint64_t)idx << 40;
-		snprintf(n[l->nr_regions].name, sizeof(n[0].name), "msix");
-		l->nr_regions++;
-		snprintf(c->what, sizeof(c->what), "MSI-X table (0x%" PRIx64 " bytes) and PBA moved from BAR%" PRIu32
-			 " to a new 0x%" PRIx64 "-byte BAR%" PRIu32, tb, m->table_region,
-			 n[l->nr_regions - 1].info.size, idx);
-		m->table_region = m->pba_region = idx;
-		m->table_offset = 0;
-		m->pba_offset = pba;
-		if (recompute) {
-			/* nothing left to exclude: the driver reports the region whole */
-			bb_region_free_areas(&old_t->info);
-		}
-		break;
-	}
-	case BB_CHANGE_MSIX_ALIGN_64K: {
-		uint64_t tb = bb_msix_table_bytes(m->vectors), pb = bb_msix_pba_bytes(m->vectors), t, p;
-		bool recompute;
-
-		if (!m->present || m->table_region != m->pba_region) {
-			err = bb_diag_set(d, -ENOENT, m->present ? "table and PBA are in different BARs"
-							   : "no MSI-X in the layout");
-			break;
-		}
-		if (m->table_offset % K64 == 0 && m->pba_offset % K64 == 0 &&
-		    (m->pba_offset >= m->table_offset + up(tb, K64) || m->table_offset >= m->pba_offset + up(pb, K64))) {
-			err = bb_diag_set(d, -ENOENT, "table and PBA are already on 64 KiB pages of their own");
-			break;
-		}
-		recompute = areas_exclude_msix_only(l, &tr->info);
-		/* past every register, each on its own 64 KiB page */
-		m->present = false;
-		t = up(used_end(l, m->table_region) ? used_end(l, m->table_region) : 1, K64);
-		m->present = true;
-		p = t + up(tb, K64);
-		snprintf(c->what, sizeof(c->what), "table 0x%" PRIx64 " -> 0x%" PRIx64 ", PBA 0x%" PRIx64 " -> 0x%" PRIx64
-			 " in BAR%" PRIu32, m->table_offset, t, m->pba_offset, p, m->table_region);
-		m->table_offset = t;
-		m->pba_offset = p;
-		err = grow(tr, p + pb);
-		if (!err && recompute)
-			err = recompute_areas(l, &tr->info);
-		break;
-	}
-	case BB_CHANGE_HOT_OUT: {
-		uint64_t wlo[2], whi[2], base, lo_all = UINT64_MAX, block;
-		unsigned nw = 0, moved = 0;
-		bool recompute;
-
-		if (!m->present) {
-			err = bb_diag_set(d, -ENOENT, "no MSI-X in the layout");
-			break;
-		}
-		wlo[nw] = m->table_offset & ~(K64 - 1);
-		whi[nw++] = up(m->table_offset + bb_msix_table_bytes(m->vectors), K64);
-		if (m->pba_region == m->table_region) {
-			wlo[nw] = m->pba_offset & ~(K64 - 1);
-			whi[nw++] = up(m->pba_offset + bb_msix_pba_bytes(m->vectors), K64);
-		}
-		for (uint32_t i = 0; i < l->nr_regs; i++) {
-			const struct bb_layout_reg *g = &l->regs[i];
-
-			for (unsigned k = 0; k < nw; k++)
-				if (g->region == m->table_region && (g->reads || g->writes) && g->offset < whi[k] &&
-				    wlo[k] < g->offset + g->size && g->offset < lo_all)
-					lo_all = g->offset & ~(K64 - 1);
-		}
-		if (lo_all == UINT64_MAX) {
-			err = bb_diag_set(d, -ENOENT, "no hot register shares a 64 KiB page with the MSI-X table or PBA");
-			break;
-		}
-		recompute = areas_exclude_msix_only(l, &tr->info);
-		base = up(used_end(l, m->table_region), K64);
-		block = 0;
-		for (uint32_t i = 0; i < l->nr_regs && !err; i++) {
-			struct bb_layout_reg *g = &l->regs[i];
-			bool in = false;
-
-			for (unsigned k = 0; k < nw; k++)
-				in |= g->region == m->table_region && (g->reads || g->writes) && g->offset < whi[k] &&
-				      wlo[k] < g->offset + g->size;
-			if (!in)
-				continue;
-			err = move_reg(c, i, base + (g->offset - lo_all));
-			if (g->offset + g->size > block)
-				block = g->offset + g->size;
-			moved++;
-		}
-		if (!err)
-			err = grow(tr, block);
-		if (!err && recompute)
-			err = recompute_areas(l, &tr->info);
-		snprintf(c->what, sizeof(c->what), "%u hot register%s moved from the MSI-X pages to 0x%" PRIx64
-			 " in BAR%" PRIu32, moved, moved == 1 ? "" : "s", base, m->table_region);
-		break;
-	}
-	case BB_CHANGE_DOORBELLS_GATHERED: {
-		uint32_t rg = UINT32_MAX;
-		uint64_t base, cur;
-		unsigned nd = 0;
-		struct bb_layout_region *lr;
-		bool recompute;
-
-		/* the region with the most doorbell traffic */
-		{
-			uint64_t best = 0;
-
-			for (uint32_t i = 0; i < l->nr_regs; i++) {
-				uint64_t w = 0;
-
-				if (l->regs[i].kind != BB_REG_DOORBELL)
-					continue;
-				for (uint32_t k = 0; k < l->nr_regs; k++)
-					if (l->regs[k].kind == BB_REG_DOORBELL && l->regs[k].region == l->regs[i].region)
-						w += l->regs[k].writes + 1;
-				if (w > best) {
-					best = w;
-					rg = l->regs[i].region;
-				}
-			}
-		}
-		if (rg == UINT32_MAX) {
-			err = bb_diag_set(d, -ENOENT, "no doorbell in the layout");
-			break;
-		}
-		lr = region(l, rg);
-		recompute = areas_exclude_msix_only(l, &lr->info);
-		base = up(used_end(l, rg), K64);
-		cur = base;
-		for (uint32_t i = 0; i < l->nr_regs && !err; i++) {
-			struct bb_layout_reg *g = &l->regs[i];
-			uint64_t al = g->size >= 8 ? 8 : g->size;
-
-			if (g->kind != BB_REG_DOORBELL || g->region != rg)
-				continue;
-			cur = up(cur, al ? al : 1);
-			err = move_reg(c, i, cur);
-			cur += g->size;
-			nd++;
-		}
-		if (!err)
-			err = grow(lr, cur);
-		if (!err && recompute)
-			err = recompute_areas(l, &lr->info);
-		snprintf(c->what, sizeof(c->what), "%u doorbell%s of BAR%" PRIu32 " gathered at 0x%" PRIx64
-			 " (own 64 KiB page)", nd, nd == 1 ? "" : "s", rg, base);
-		break;
-	}
-	default:
+	if ((unsigned)ch < BB_CHANGE_COUNT)
+		err = apply[ch](c, d);
+	else
 		err = bb_diag_set(d, -EINVAL, "change %d", (int)ch);
-	}
 	if (err) {
-		bb_layout_free(l);
+		bb_layout_free(&c->layout);
 		if (err != -ENOENT && err != -EINVAL)
 			bb_diag_set(d, err, "%s: %s: out of memory or too many moves", src->name, bb_change_name(ch));
 	}

@@ -129,157 +129,173 @@ static int device(struct sp *sp, struct bb_study *st, char *args)
 	return 0;
 }
 
-int bb_study_parse(const char *text, size_t len, const char *name, struct bb_study *st, struct bb_diag *d)
+/* "param KEY=VALUE": a policy parameter for every run. */
+static int param(struct sp *sp, struct bb_study *st, const char *rest)
 {
-	struct sp sp = { .name = name ? name : "study", .d = d };
-	unsigned seen = 0;
-	size_t pos = 0;
+	const char *eq = strchr(rest, '=');
 
-	memset(st, 0, sizeof(*st));
-	snprintf(st->name, sizeof(st->name), "study");
-	st->samples = 2000;
-	st->warmup = UINT64_MAX;
-	st->repetitions = 6;
-	st->width = 4;
-	if (len > MAX_STUDY_BYTES)
-		return bb_diag_set(d, -EFBIG, "%s: larger than %u bytes", sp.name, MAX_STUDY_BYTES);
-	while (pos < len) {
-		char line[1024], *key, *rest, *hash;
-		size_t e = pos, n;
-		int err = 0;
+	if (!eq || eq == rest || !eq[1] || strchr(rest, ' '))
+		return serr(sp, "param: want KEY=VALUE");
+	if (st->nr_params == BB_STUDY_MAX_PARAMS)
+		return serr(sp, "more than %d params", BB_STUDY_MAX_PARAMS);
+	if ((size_t)(eq - rest) >= sizeof(st->param_keys[0]) || strlen(eq + 1) >= sizeof(st->param_values[0]))
+		return serr(sp, "param: too long");
+	memcpy(st->param_keys[st->nr_params], rest, (size_t)(eq - rest));
+	st->param_keys[st->nr_params][eq - rest] = '\0';
+	strcpy(st->param_values[st->nr_params], eq + 1);
+	st->nr_params++;
+	return 0;
+}
 
-		while (e < len && text[e] != '\n')
-			e++;
-		n = e - pos;
-		sp.line++;
-		if (n >= sizeof(line))
-			return serr(&sp, "line longer than %zu bytes", sizeof(line) - 1);
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		pos = e + 1;
-		if (memchr(line, '\0', n))
-			return serr(&sp, "NUL byte");
-		if ((hash = strchr(line, '#')))
-			*hash = '\0';
-		for (char *p = line + strlen(line); p > line && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'); p--)
-			p[-1] = '\0';
-		key = line + strspn(line, " \t");
-		if (!*key)
-			continue;
-		rest = key + strcspn(key, " \t");
-		if (*rest) {
-			*rest++ = '\0';
-			rest += strspn(rest, " \t");
+/* The keys given at most once, with one value; their index is the case of set_key(). */
+static const char *const keys[] = { "name", "samples", "warmup", "repetitions", "width", "policies", "page-sizes",
+				    "runners", "workloads", "advise", "guest-samples", "guest-workloads" };
+#define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static int set_width(struct sp *sp, struct bb_study *st, const char *key, const char *rest)
+{
+	uint64_t v;
+	int err = number(sp, key, rest, 1, 8, &v);
+
+	if (!err && v != 1 && v != 2 && v != 4 && v != 8)
+		return serr(sp, "width %s: 1, 2, 4 or 8", rest);
+	st->width = (unsigned)v;
+	return err;
+}
+
+static int set_pages(struct sp *sp, struct bb_study *st, const char *key, char *rest)
+{
+	char tmp[BB_STUDY_MAX_LIST][32];
+	int err = list(sp, key, rest, &tmp[0][0], sizeof(tmp[0]), BB_STUDY_MAX_LIST, &st->nr_pages);
+
+	for (unsigned i = 0; !err && i < st->nr_pages; i++)
+		if (bb_parse_page_size(tmp[i], &st->pages[i]))
+			return serr(sp, "page-sizes: '%s' is not a power of two >= 4K", tmp[i]);
+	return err;
+}
+
+static int set_runners(struct sp *sp, struct bb_study *st, const char *key, char *rest)
+{
+	int err = list(sp, key, rest, &st->runners[0][0], sizeof(st->runners[0]), BB_STUDY_MAX_LIST, &st->nr_runners);
+
+	for (unsigned i = 0; !err && i < st->nr_runners; i++)
+		if (!bb_runner_find(st->runners[i]))
+			return serr(sp, "runners: '%s' is not one of %s", st->runners[i], bb_runner_names());
+	return err;
+}
+
+/* keys[@k] = @rest. */
+static int set_key(struct sp *sp, struct bb_study *st, unsigned k, char *rest)
+{
+	const char *key = keys[k];
+	uint64_t v;
+	int err = 0;
+
+	switch (k) {
+	case 0:
+		if (strlen(rest) >= sizeof(st->name))
+			return serr(sp, "name: longer than %zu characters", sizeof(st->name) - 1);
+		strcpy(st->name, rest);
+		return 0;
+	case 1:
+		return number(sp, key, rest, 10, 10000000, &st->samples);
+	case 2:
+		return number(sp, key, rest, 0, 10000000, &st->warmup);
+	case 3:
+		err = number(sp, key, rest, 1, 1000, &v);
+		st->repetitions = (unsigned)v;
+		return err;
+	case 4:
+		return set_width(sp, st, key, rest);
+	case 5:
+		if (!strcmp(rest, "all")) {
+			st->all_policies = true;
+			return 0;
 		}
-		if (!strcmp(key, "device")) {
-			err = device(&sp, st, rest);
-		} else if (!strcmp(key, "param")) {
-			char *eq = strchr(rest, '=');
-
-			if (!eq || eq == rest || !eq[1] || strchr(rest, ' '))
-				return serr(&sp, "param: want KEY=VALUE");
-			if (st->nr_params == BB_STUDY_MAX_PARAMS)
-				return serr(&sp, "more than %d params", BB_STUDY_MAX_PARAMS);
-			if ((size_t)(eq - rest) >= sizeof(st->param_keys[0]) || strlen(eq + 1) >= sizeof(st->param_values[0]))
-				return serr(&sp, "param: too long");
-			memcpy(st->param_keys[st->nr_params], rest, (size_t)(eq - rest));
-			st->param_keys[st->nr_params][eq - rest] = '\0';
-			strcpy(st->param_values[st->nr_params], eq + 1);
-			st->nr_params++;
-		} else {
-			static const char *const keys[] = { "name", "samples", "warmup", "repetitions", "width",
-							    "policies", "page-sizes", "runners", "workloads", "advise",
-							    "guest-samples", "guest-workloads" };
-			unsigned k;
-
-			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-				if (!strcmp(key, keys[k]))
-					break;
-			if (k == sizeof(keys) / sizeof(keys[0]))
-				return serr(&sp, "unknown key '%s' (name, samples, warmup, repetitions, width, device, "
-					    "policies, page-sizes, runners, workloads, advise, guest-samples, guest-workloads, param)", key);
-			if (seen_key(&sp, key, &seen, 1u << k))
-				return serr(&sp, "%s given twice", key);
-			if (!*rest)
-				return serr(&sp, "%s: missing value", key);
-			if (k != 0 && strpbrk(rest, " \t"))
-				return serr(&sp, "%s: one value (a comma list has no spaces)", key);
-			switch (k) {
-			case 0:
-				if (strlen(rest) >= sizeof(st->name))
-					return serr(&sp, "name: longer than %zu characters", sizeof(st->name) - 1);
-				strcpy(st->name, rest);
-				break;
-			case 1:
-				err = number(&sp, key, rest, 10, 10000000, &st->samples);
-				break;
-			case 2:
-				err = number(&sp, key, rest, 0, 10000000, &st->warmup);
-				break;
-			case 3: {
-				uint64_t v;
-
-				err = number(&sp, key, rest, 1, 1000, &v);
-				st->repetitions = (unsigned)v;
-				break;
-			}
-			case 4: {
-				uint64_t v;
-
-				err = number(&sp, key, rest, 1, 8, &v);
-				if (!err && v != 1 && v != 2 && v != 4 && v != 8)
-					return serr(&sp, "width %s: 1, 2, 4 or 8", rest);
-				st->width = (unsigned)v;
-				break;
-			}
-			case 5:
-				if (!strcmp(rest, "all")) {
-					st->all_policies = true;
-					break;
-				}
-				err = list(&sp, key, rest, &st->policies[0][0], sizeof(st->policies[0]), BB_STUDY_MAX_LIST,
-					   &st->nr_policies);
-				break;
-			case 6: {
-				char tmp[BB_STUDY_MAX_LIST][32];
-
-				err = list(&sp, key, rest, &tmp[0][0], sizeof(tmp[0]), BB_STUDY_MAX_LIST, &st->nr_pages);
-				for (unsigned i = 0; !err && i < st->nr_pages; i++)
-					if (bb_parse_page_size(tmp[i], &st->pages[i]))
-						return serr(&sp, "page-sizes: '%s' is not a power of two >= 4K", tmp[i]);
-				break;
-			}
-			case 7:
-				err = list(&sp, key, rest, &st->runners[0][0], sizeof(st->runners[0]), BB_STUDY_MAX_LIST,
-					   &st->nr_runners);
-				for (unsigned i = 0; !err && i < st->nr_runners; i++)
-					if (!bb_runner_find(st->runners[i]))
-						return serr(&sp, "runners: '%s' is not one of %s", st->runners[i],
-							    bb_runner_names());
-				break;
-			case 8:
-				err = list(&sp, key, rest, &st->workloads[0][0], sizeof(st->workloads[0]), BB_STUDY_MAX_LIST,
-					   &st->nr_workloads);
-				break;
-			case 9:
-				if (strcmp(rest, "yes") && strcmp(rest, "no"))
-					return serr(&sp, "advise %s: yes or no", rest);
-				st->advise = !strcmp(rest, "yes");
-				break;
-			case 10:
-				err = number(&sp, key, rest, 10, 10000000, &st->guest_samples);
-				break;
-			case 11:
-				err = list(&sp, key, rest, &st->guest_workloads[0][0], sizeof(st->guest_workloads[0]),
-					   BB_STUDY_MAX_LIST, &st->nr_guest_workloads);
-				break;
-			}
-		}
-		if (err)
-			return err;
+		return list(sp, key, rest, &st->policies[0][0], sizeof(st->policies[0]), BB_STUDY_MAX_LIST,
+			    &st->nr_policies);
+	case 6:
+		return set_pages(sp, st, key, rest);
+	case 7:
+		return set_runners(sp, st, key, rest);
+	case 8:
+		return list(sp, key, rest, &st->workloads[0][0], sizeof(st->workloads[0]), BB_STUDY_MAX_LIST,
+			    &st->nr_workloads);
+	case 9:
+		if (strcmp(rest, "yes") && strcmp(rest, "no"))
+			return serr(sp, "advise %s: yes or no", rest);
+		st->advise = !strcmp(rest, "yes");
+		return 0;
+	case 10:
+		return number(sp, key, rest, 10, 10000000, &st->guest_samples);
+	default:
+		return list(sp, key, rest, &st->guest_workloads[0][0], sizeof(st->guest_workloads[0]),
+			    BB_STUDY_MAX_LIST, &st->nr_guest_workloads);
 	}
-	if (!st->nr_devices)
-		return bb_diag_set(d, -EINVAL, "%s: no device line", sp.name);
+}
+
+/* One statement "KEY VALUE"; @seen: the once-only keys given so far (a bit each). */
+static int statement(struct sp *sp, struct bb_study *st, const char *key, char *rest, unsigned *seen)
+{
+	unsigned k;
+
+	if (!strcmp(key, "device"))
+		return device(sp, st, rest);
+	if (!strcmp(key, "param"))
+		return param(sp, st, rest);
+	for (k = 0; k < NR_KEYS; k++)
+		if (!strcmp(key, keys[k]))
+			break;
+	if (k == NR_KEYS)
+		return serr(sp, "unknown key '%s' (name, samples, warmup, repetitions, width, device, "
+			    "policies, page-sizes, runners, workloads, advise, guest-samples, guest-workloads, param)", key);
+	if (seen_key(sp, key, seen, 1u << k))
+		return serr(sp, "%s given twice", key);
+	if (!*rest)
+		return serr(sp, "%s: missing value", key);
+	if (k != 0 && strpbrk(rest, " \t"))
+		return serr(sp, "%s: one value (a comma list has no spaces)", key);
+	return set_key(sp, st, k, rest);
+}
+
+/*
+ * The next line of @text from *@pos into @line (@size bytes), without its
+ * comment and trailing blanks: *@key its first word ("" for a blank line),
+ * *@rest what follows it.
+ */
+static int next_line(struct sp *sp, const char *text, size_t len, size_t *pos, char *line, size_t size,
+		     char **key, char **rest)
+{
+	size_t e = *pos, n;
+	char *hash;
+
+	while (e < len && text[e] != '\n')
+		e++;
+	n = e - *pos;
+	sp->line++;
+	if (n >= size)
+		return serr(sp, "line longer than %zu bytes", size - 1);
+	memcpy(line, text + *pos, n);
+	line[n] = '\0';
+	*pos = e + 1;
+	if (memchr(line, '\0', n))
+		return serr(sp, "NUL byte");
+	if ((hash = strchr(line, '#')))
+		*hash = '\0';
+	for (char *p = line + strlen(line); p > line && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'); p--)
+		p[-1] = '\0';
+	*key = line + strspn(line, " \t");
+	*rest = *key + strcspn(*key, " \t");
+	if (**rest) {
+		*(*rest)++ = '\0';
+		*rest += strspn(*rest, " \t");
+	}
+	return 0;
+}
+
+/* What a study leaves out: every policy, this page size, the host runner, lat-read. */
+static void defaults(struct bb_study *st)
+{
 	if (!st->all_policies && !st->nr_policies)
 		st->all_policies = true;
 	if (!st->nr_pages) {
@@ -296,6 +312,34 @@ int bb_study_parse(const char *text, size_t len, const char *name, struct bb_stu
 	}
 	if (st->warmup == UINT64_MAX)
 		st->warmup = st->samples / 10 < 1000 ? st->samples / 10 : 1000;
+}
+
+int bb_study_parse(const char *text, size_t len, const char *name, struct bb_study *st, struct bb_diag *d)
+{
+	struct sp sp = { .name = name ? name : "study", .d = d };
+	unsigned seen = 0;
+	size_t pos = 0;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "study");
+	st->samples = 2000;
+	st->warmup = UINT64_MAX;
+	st->repetitions = 6;
+	st->width = 4;
+	if (len > MAX_STUDY_BYTES)
+		return bb_diag_set(d, -EFBIG, "%s: larger than %u bytes", sp.name, MAX_STUDY_BYTES);
+	while (pos < len) {
+		char line[1024], *key = NULL, *rest = NULL;
+		int err = next_line(&sp, text, len, &pos, line, sizeof(line), &key, &rest);
+
+		if (!err && *key)
+			err = statement(&sp, st, key, rest, &seen);
+		if (err)
+			return err;
+	}
+	if (!st->nr_devices)
+		return bb_diag_set(d, -EINVAL, "%s: no device line", sp.name);
+	defaults(st);
 	return 0;
 }
 

@@ -47,8 +47,11 @@ int bb_cli_finish(int status);
 
 int cmd_info(int argc, char **argv);
 void usage_info(void);
-/* info for a device opened through its backend (vfio:BDF): bench/cmd_devices.c */
-int bb_info_dev(const char *spec, bool json, bool one, uint32_t only);
+struct bb_dev;
+struct bb_region;
+/* cmd_devices.c, shared with info: a device's head line(s); where its layout disagrees with region @r. */
+void bb_devices_head(const struct bb_dev *dev);
+void bb_devices_layout_notes(const struct bb_dev *dev, const struct bb_region *r);
 int cmd_devices(int argc, char **argv);
 void usage_devices(void);
 int cmd_dump(int argc, char **argv);
@@ -70,24 +73,19 @@ struct bb_target {
 };
 
 /*
- * Load the region to plan: from DEVICE (emu:LAYOUT, region @index; any region
- * when the layout has one) or from a raw region-info FILE.  Must-trap ranges
- * come from the layout; add more with bb_target_add_must_trap().
+ * Load the region to plan: from DEVICE through its backend (emu:LAYOUT,
+ * vfio:BDF, vfio-user:SOCKET; region @index, or the only one) or from a raw
+ * region-info FILE.  Must-trap ranges come from the device's layout; add
+ * more with bb_target_add_must_trap().
  */
 int bb_target_load(struct bb_target *t, const char *spec, const char *file, bool has_index,
 		   uint32_t index, struct bb_diag *d);
-/* The same from a device opened through its backend (vfio:BDF): bench/target_dev.c. */
-int bb_target_load_dev(struct bb_target *t, const char *spec, bool has_index, uint32_t index, struct bb_diag *d);
 /* "OFFSET:LENGTH", inside the region. */
 int bb_target_add_must_trap(struct bb_target *t, const char *arg, struct bb_diag *d);
 void bb_target_free(struct bb_target *t);
 
 /* Load a layout given as emu:PATH, PATH or a shipped name. */
 int bb_cli_layout(const char *arg, struct bb_layout *l, struct bb_diag *d);
-
-/* Region of a layout as the emulated device reports it (encode -> parse). */
-int bb_layout_region_reported(const struct bb_layout *l, uint32_t i, const char *spec,
-			      struct bb_region *out, struct bb_diag *d);
 
 /* Comma list of page sizes: "4K,16K,64K". */
 int bb_cli_page_sizes(const char *arg, uint64_t *out, unsigned max, unsigned *n, struct bb_diag *d);

@@ -118,11 +118,11 @@ static int cmp_row(const void *a, const void *b)
 struct csv_arg {
 	const char *layout;
 	uint32_t region;
-	struct variant *v;
-	struct row *rows;
+	const struct variant *v;
+	const struct row *rows;
 	size_t nrows;
 	const uint64_t *pages;
-	struct bb_registry *reg;
+	const struct bb_registry *reg;
 };
 
 static int write_csv(FILE *f, void *arg)
@@ -143,7 +143,34 @@ static int write_csv(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
-int cmd_advise(int argc, char **argv)
+/* What the command line says. */
+struct advise_opts {
+	const char *layout, *profile_file, *cost_file, *out;
+	uint64_t pages[MAX_PAGES], samples, region;
+	unsigned np;
+	bool json, has_region;
+};
+
+/* One `barbench advise`: the layout, its profile and cost model, the variants measured, the ranking. */
+struct actx {
+	struct advise_opts o;
+	struct bb_layout base;
+	bool have_base;
+	uint32_t region;
+	bool uniform;			/* no hotness in the layout: every register once */
+	struct bb_profile prof0;	/* of the baseline */
+	struct bb_cost cost;
+	bool have_cost;
+	struct bb_registry reg;
+	struct bb_session ses;
+	struct variant *v;		/* [0] the baseline, then each change that applies */
+	unsigned nv;
+	struct row *rows;
+	size_t nrows;
+};
+
+/* The command line into @o: 0, or the exit status after a message. */
+static int parse_options(int argc, char **argv, struct advise_opts *o)
 {
 	static const struct option opts[] = {
 		{ "region", required_argument, NULL, 'r' },
@@ -155,41 +182,33 @@ int cmd_advise(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *arg = NULL, *profile_file = NULL, *cost_file = NULL, *out = NULL;
-	uint64_t pages[MAX_PAGES] = { 4096, 16384, 65536 }, samples = 3000, region = 0;
-	unsigned np = 3;
-	bool json = false, has_region = false, have_cost = false, uniform = false;
-	struct variant *v = NULL;
-	struct row *rows = NULL;
-	size_t nrows = 0;
-	struct bb_registry reg;
-	struct bb_layout base;
-	struct bb_profile prof0 = { 0 };
-	struct bb_cost cost;
-	struct bb_session ses = { .lock_fd = -1 };
 	struct bb_diag d;
-	int c, err, status = BB_EXIT_OK;
-	unsigned nv = 0;
+	int c;
 
+	o->pages[0] = 4096;
+	o->pages[1] = 16384;
+	o->pages[2] = 65536;
+	o->np = 3;
+	o->samples = 3000;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
+			if (bb_parse_u64(optarg, &o->region) || o->region > UINT32_MAX)
 				return bb_cli_fail(BB_EXIT_USAGE, "advise: --region %s: not a region index", optarg);
-			has_region = true;
+			o->has_region = true;
 			break;
-		case 'F': profile_file = optarg; break;
-		case 'C': cost_file = optarg; break;
-		case 'o': out = optarg; break;
-		case 'j': json = true; break;
+		case 'F': o->profile_file = optarg; break;
+		case 'C': o->cost_file = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'j': o->json = true; break;
 		case 's':
-			if (bb_cli_page_sizes(optarg, pages, MAX_PAGES, &np, &d))
+			if (bb_cli_page_sizes(optarg, o->pages, MAX_PAGES, &o->np, &d))
 				return bb_cli_fail(BB_EXIT_USAGE, "advise: %s", d.msg);
 			break;
 		case 'n':
-			if (bb_parse_u64(optarg, &samples) || samples < 10 || samples > 10000000)
+			if (bb_parse_u64(optarg, &o->samples) || o->samples < 10 || o->samples > 10000000)
 				return bb_cli_fail(BB_EXIT_USAGE, "advise: --samples %s: 10 to 10000000", optarg);
 			break;
 		default:
@@ -197,281 +216,387 @@ int cmd_advise(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		arg = argv[optind++];
-	if (!arg || optind < argc)
+		o->layout = argv[optind++];
+	if (!o->layout || optind < argc)
 		return bb_cli_fail(BB_EXIT_USAGE, "advise: give one LAYOUT (see barbench advise --help)");
-	err = bb_cli_layout(arg, &base, &d);
+	return 0;
+}
+
+/*
+ * The region to advise on when --region is not given: the one with the most
+ * register traffic, else (no hotness: *@uniform) the one with the most
+ * registers.  UINT32_MAX when the layout names no register.
+ */
+static uint32_t busiest_region(const struct bb_layout *l, bool *uniform)
+{
+	uint64_t best = 0;
+	uint32_t region = 0, most = 0;
+
+	*uniform = false;
+	for (uint32_t i = 0; i < l->nr_regs; i++) {
+		uint64_t w = 0;
+
+		for (uint32_t k = 0; k < l->nr_regs; k++)
+			if (l->regs[k].region == l->regs[i].region)
+				w += (uint64_t)l->regs[k].reads + l->regs[k].writes;
+		if (w > best) {
+			best = w;
+			region = l->regs[i].region;
+		}
+	}
+	if (best)
+		return region;
+	*uniform = true;
+	for (uint32_t i = 0; i < l->nr_regs; i++) {
+		uint32_t n = 0;
+
+		for (uint32_t k = 0; k < l->nr_regs; k++)
+			n += l->regs[k].region == l->regs[i].region;
+		if (n > most) {
+			most = n;
+			region = l->regs[i].region;
+		}
+	}
+	return most ? region : UINT32_MAX;
+}
+
+/* The layout and the region of it to advise on. */
+static int load_layout(struct actx *x)
+{
+	const struct advise_opts *o = &x->o;
+	struct bb_diag d;
+	int err;
+
+	err = bb_cli_layout(o->layout, &x->base, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "advise: %s", d.msg);
-	if (!has_region) {
-		/* the region with the most register traffic */
-		uint64_t best = 0;
+	x->have_base = true;
+	x->region = (uint32_t)o->region;
+	if (!o->has_region) {
+		uint32_t r = busiest_region(&x->base, &x->uniform);
 
-		for (uint32_t i = 0; i < base.nr_regs; i++) {
-			uint64_t w = 0;
-
-			for (uint32_t k = 0; k < base.nr_regs; k++)
-				if (base.regs[k].region == base.regs[i].region)
-					w += (uint64_t)base.regs[k].reads + base.regs[k].writes;
-			if (w > best) {
-				best = w;
-				region = base.regs[i].region;
-			}
-		}
-		if (!best) {
-			/* no hotness: the region with the most registers, each accessed once */
-			uint32_t most = 0;
-
-			uniform = true;
-			for (uint32_t i = 0; i < base.nr_regs; i++) {
-				uint32_t n = 0;
-
-				for (uint32_t k = 0; k < base.nr_regs; k++)
-					n += base.regs[k].region == base.regs[i].region;
-				if (n > most) {
-					most = n;
-					region = base.regs[i].region;
-				}
-			}
-			if (!most && !profile_file) {
-				bb_layout_free(&base);
-				return bb_cli_fail(BB_EXIT_USAGE, "advise: %s: no named register to profile: give --profile", arg);
-			}
-		}
+		/* no named register: the region stays 0, and only a --profile can say what is accessed */
+		if (r == UINT32_MAX && !o->profile_file)
+			return bb_cli_fail(BB_EXIT_USAGE, "advise: %s: no named register to profile: give --profile",
+					   o->layout);
+		if (r != UINT32_MAX)
+			x->region = r;
 	}
-	if (!bb_layout_find_region(&base, (uint32_t)region)) {
-		bb_layout_free(&base);
-		return bb_cli_fail(BB_EXIT_USAGE, "advise: %s: no region %" PRIu64, arg, region);
+	if (!bb_layout_find_region(&x->base, x->region))
+		return bb_cli_fail(BB_EXIT_USAGE, "advise: %s: no region %" PRIu64, o->layout,
+				   o->has_region ? o->region : (uint64_t)x->region);
+	return 0;
+}
+
+/* Region x->region as the baseline's emulated device reports it, opened from the layout in memory. */
+static int baseline_region(const struct actx *x, struct bb_region *r, struct bb_diag *d)
+{
+	struct bb_dev *dev;
+	int err = bb_emu_open_layout(&x->base, "baseline", &dev, d);
+
+	if (err)
+		return err;
+	err = bb_dev_region(dev, x->region, r, NULL, NULL, d);
+	bb_dev_close(dev);
+	return err;
+}
+
+/* The baseline's profile: the replay trace (checked against the region), the layout's hotness, or every register once. */
+static int load_profile(struct actx *x)
+{
+	struct bb_region r0;
+	struct bb_diag d;
+	int err;
+
+	err = baseline_region(x, &r0, &d);
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
+	err = x->o.profile_file ? bb_profile_from_trace(x->o.profile_file, &r0, &x->prof0, &d)
+	      : x->uniform	 ? bb_profile_uniform(&x->base, x->region, 4, &x->prof0)
+				 : bb_profile_from_layout(&x->base, x->region, 4, &x->prof0);
+	bb_region_free(&r0);
+	if (err || !x->prof0.n)
+		return bb_cli_fail(BB_EXIT_USAGE, "advise: profile: %s", err ? d.msg : "empty");
+	return 0;
+}
+
+/* A session without a results folder (the clock, placement and counters), and --cost when given. */
+static int open_session(struct actx *x)
+{
+	struct bb_diag d;
+
+	if (bb_session_open(&x->ses, NULL, false, &d) || bb_session_measure(&x->ses, -1, -1, &d))
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
+	if (x->o.cost_file) {
+		if (bb_cost_load(x->o.cost_file, &x->cost, &d))
+			return bb_cli_fail(BB_EXIT_USAGE, "advise: --cost %s", d.msg);
+		x->have_cost = true;
 	}
-	bb_registry_init(&reg);
-	v = calloc(BB_CHANGE_COUNT + 1, sizeof(*v));
-	rows = calloc((size_t)BB_CHANGE_COUNT * MAX_PAGES * BB_REGISTRY_MAX, sizeof(*rows));
-	if (!v || !rows) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "advise: out of memory or no temporary folder");
-		goto out;
-	}
-	{
-		struct bb_region r0;
-		const struct bb_layout_region *lr = bb_layout_find_region(&base, (uint32_t)region);
+	return 0;
+}
 
-		if (bb_region_copy(&r0, &lr->info)) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "advise: out of memory");
-			goto out;
-		}
-		err = profile_file ? bb_profile_from_trace(profile_file, &r0, &prof0, &d)
-		      : uniform	   ? bb_profile_uniform(&base, (uint32_t)region, 4, &prof0)
-				   : bb_profile_from_layout(&base, (uint32_t)region, 4, &prof0);
-		bb_region_free(&r0);
-		if (err || !prof0.n) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "advise: profile: %s", err ? d.msg : "empty");
-			goto out;
-		}
-	}
-	/* a session without a results folder: the clock, placement and counters */
-	if (bb_session_open(&ses, NULL, false, &d) || bb_session_measure(&ses, -1, -1, &d)) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
-		goto out;
-	}
-	if (cost_file) {
-		if (bb_cost_load(cost_file, &cost, &d)) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "advise: --cost %s", d.msg);
-			goto out;
-		}
-		have_cost = true;
-	}
+/*
+ * Variant @ch (-1: the baseline) into x->v[x->nv]: its layout, its profile
+ * carried along; written beside advise.csv with --out.  A change that does
+ * not apply is said so and left out.
+ */
+static int add_variant(struct actx *x, int ch)
+{
+	struct variant *v = &x->v[x->nv];
+	const char *out = x->o.out;
+	struct bb_diag d;
+	int err;
 
-	/* the variants: baseline, then each change that applies */
-	for (int ch = -1; ch < BB_CHANGE_COUNT; ch++) {
-		struct variant *x = &v[nv];
-
-		if (ch < 0) {
-			x->name = "baseline";
-			err = bb_layout_copy(&x->ch.layout, &base);
-			snprintf(x->what, sizeof(x->what), "as shipped");
-		} else {
-			x->name = bb_change_name((enum bb_change)ch);
-			err = bb_change_apply(&base, (enum bb_change)ch, &x->ch, &d);
-			if (err == -ENOENT) {
-				if (!json)
-					printf("change %-22s does not apply: %s\n", x->name, d.msg);
-				continue;
-			}
-			snprintf(x->what, sizeof(x->what), "%s", x->ch.what);
-		}
-		if (err) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s: %s", x->name, d.msg);
-			goto out;
-		}
-		err = bb_profile_move(&prof0, (uint32_t)region, &x->ch, &x->profile);
-		/* the changed layouts are files only when asked (--out): advise measures them from memory */
-		if (out) {
-			snprintf(x->path, sizeof(x->path), "%s/%s", out, x->name);
-			if (!err && mkdir(out, 0777) && errno != EEXIST)
-				err = bb_diag_set(&d, -errno, "%s: %s", out, strerror(errno));
-			if (!err)
-				err = bb_write_atomic(x->path, write_layout, &x->ch.layout, &d);
-		}
-		if (err) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s: %s", x->name, d.msg);
-			goto out;
-		}
-		x->ok = true;
-		nv++;
-	}
-
-	/* plan, predict and measure every variant x page x policy */
-	for (unsigned i = 0; i < nv; i++) {
-		struct variant *x = &v[i];
-		struct bb_dev *dev;
-		struct bb_region r;
-		struct bb_range mt[2];
-		unsigned nmt;
-		struct bb_workload wl;
-
-		err = bb_emu_open_layout(&x->ch.layout, x->name, &dev, &d);
-		if (!err) {
-			err = bb_dev_region(dev, (uint32_t)region, &r, NULL, NULL, &d);
-			if (err)
-				bb_dev_close(dev);
-		}
-		if (err) {
-			status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s: the changed layout does not load: %s", x->name, d.msg);
-			goto out;
-		}
-		nmt = bb_dev_must_trap(dev, r.index, mt);
-		if (!have_cost && i == 0) {
-			if (bb_cost_calibrate(dev, &r, mt, nmt, &ses.tsc, ses.overhead, samples, &cost, &d))
-				bb_cost_default(&cost);
-			have_cost = true;
-		}
-		err = profile_workload(&x->profile, &wl);
-		if (err) {
-			bb_region_free(&r);
-			bb_dev_close(dev);
-			status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s: no workload from the profile", x->name);
-			goto out;
-		}
-		for (unsigned g = 0; g < np; g++) {
-			for (unsigned p = 0; p < reg.n; p++) {
-				struct bb_policy_ctx ctx = { .page_size = pages[g], .must_trap = mt, .nr_must_trap = nmt,
-							     .profile = &x->profile, .cost = &cost };
-				struct bb_plan plan;
-				struct bb_run_result res;
-
-				if (bb_policy_run(reg.ops[p], &r, &ctx, &plan, &d) || !plan.applicable) {
-					bb_plan_free(&plan);
-					continue;
-				}
-				x->applies[g][p] = true;
-				x->slots[g][p] = plan.memslots;
-				x->pred[g][p] = bb_predict_access_ns(&cost, &plan, &x->profile);
-				{
-					struct bb_run_cfg cfg = { .dev = dev, .region = &r, .plan = &plan, .wl = &wl,
-								  .samples = samples, .warmup = samples / 10, .tsc = &ses.tsc,
-								  .tsc_overhead = ses.overhead };
-					struct bb_summary sm;
-
-					err = bb_runner_host.run(&cfg, &res, &d);
-					if (!err) {
-						err = bb_summarize(res.ns, res.n, &sm);	/* sorts */
-						x->meas[g][p] = err ? NAN : bb_tmean(res.ns, res.n);
-						bb_run_result_free(&res);
-					}
-					if (err) {
-						bb_plan_free(&plan);
-						bb_workload_free(&wl);
-						bb_region_free(&r);
-						bb_dev_close(dev);
-						status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s %s: %s", x->name, reg.ops[p]->name,
-								     d.msg);
-						goto out;
-					}
-				}
-				bb_plan_free(&plan);
-			}
-		}
-		bb_workload_free(&wl);
-		bb_region_free(&r);
-		bb_dev_close(dev);
-	}
-	/* rows: every change x page x policy where both it and the baseline apply */
-	for (unsigned i = 1; i < nv; i++)
-		for (unsigned g = 0; g < np; g++)
-			for (unsigned p = 0; p < reg.n; p++)
-				if (v[0].applies[g][p] && v[i].applies[g][p])
-					rows[nrows++] = (struct row){ i, g, p, v[0].pred[g][p] - v[i].pred[g][p],
-								      v[0].meas[g][p] - v[i].meas[g][p] };
-	qsort(rows, nrows, sizeof(*rows), cmp_row);
-	if (json) {
-		printf("{\"layout\":");
-		bb_json_string(stdout, base.name);
-		printf(",\"region\":%" PRIu64 ",\"cost_model\":", region);
-		bb_json_string(stdout, cost.source);
-		printf(",\"changes\":[");
-		for (unsigned i = 1; i < nv; i++) {
-			printf("%s{\"change\":\"%s\",\"what\":", i > 1 ? "," : "", v[i].name);
-			bb_json_string(stdout, v[i].what);
-			putchar('}');
-		}
-		printf("],\"ranked\":[");
-		for (size_t k = 0; k < nrows; k++) {
-			const struct row *w = &rows[k];
-
-			printf("%s{\"change\":\"%s\",\"page_size\":%" PRIu64 ",\"policy\":\"%s\",\"predicted_before_ns\":%.3f,"
-			       "\"predicted_after_ns\":%.3f,\"predicted_gain_ns\":%.3f,\"measured_before_ns\":%.3f,"
-			       "\"measured_after_ns\":%.3f,\"measured_gain_ns\":%.3f,\"memslots_before\":%" PRIu32
-			       ",\"memslots_after\":%" PRIu32 "}", k ? "," : "", v[w->v].name, pages[w->page],
-			       reg.ops[w->pol]->name, v[0].pred[w->page][w->pol], v[w->v].pred[w->page][w->pol], w->gain_pred,
-			       v[0].meas[w->page][w->pol], v[w->v].meas[w->page][w->pol], w->gain_meas,
-			       v[0].slots[w->page][w->pol], v[w->v].slots[w->page][w->pol]);
-		}
-		printf("]}\n");
+	if (ch < 0) {
+		v->name = "baseline";
+		err = bb_layout_copy(&v->ch.layout, &x->base);
+		snprintf(v->what, sizeof(v->what), "as shipped");
 	} else {
-		printf("barbench advise %s region %" PRIu64 ": profile %s (%zu accesses kinds), cost model: %s\n", base.name,
-		       region, profile_file ? profile_file : uniform ? "every register once (the layout has no hotness)"
-								 : "from the layout's hotness", prof0.n, cost.source);
-		for (unsigned i = 1; i < nv; i++)
-			printf("  %-22s %s\n", v[i].name, v[i].what);
-		printf("\n%-4s %-22s %-7s %-7s %28s %28s %9s\n", "rank", "change", "page", "policy",
-		       "predicted ns/access (gain)", "measured ns/access (gain)", "memslots");
-		for (size_t k = 0; k < nrows; k++) {
-			const struct row *w = &rows[k];
-			double pb = v[0].pred[w->page][w->pol], pa = v[w->v].pred[w->page][w->pol];
-			double mb = v[0].meas[w->page][w->pol], ma = v[w->v].meas[w->page][w->pol];
-			char pg[32], pt[64], mt2[64];
-
-			bb_format_size(pg, sizeof(pg), pages[w->page]);
-			snprintf(pt, sizeof(pt), "%.1f -> %.1f (%+.0f%%)", pb, pa, pb > 0 ? 100 * (pa - pb) / pb : 0);
-			snprintf(mt2, sizeof(mt2), "%.1f -> %.1f (%+.0f%%)", mb, ma, mb > 0 ? 100 * (ma - mb) / mb : 0);
-			printf("%-4zu %-22s %-7s %-7s %28s %28s %4" PRIu32 " -> %" PRIu32 "\n", k + 1, v[w->v].name, pg,
-			       reg.ops[w->pol]->name, pt, mt2, v[0].slots[w->page][w->pol], v[w->v].slots[w->page][w->pol]);
+		v->name = bb_change_name((enum bb_change)ch);
+		err = bb_change_apply(&x->base, (enum bb_change)ch, &v->ch, &d);
+		if (err == -ENOENT) {
+			if (!x->o.json)
+				printf("change %-22s does not apply: %s\n", v->name, d.msg);
+			return 0;
 		}
-		if (!nrows)
-			printf("no change applies to this layout\n");
+		snprintf(v->what, sizeof(v->what), "%s", v->ch.what);
 	}
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s: %s", v->name, d.msg);
+	err = bb_profile_move(&x->prof0, x->region, &v->ch, &v->profile);
+	/* the changed layouts are files only when asked (--out): advise measures them from memory */
 	if (out) {
-		struct csv_arg ca = { base.name, (uint32_t)region, v, rows, nrows, pages, &reg };
-		char path[4096];
+		snprintf(v->path, sizeof(v->path), "%s/%s", out, v->name);
+		if (!err && mkdir(out, 0777) && errno != EEXIST)
+			err = bb_diag_set(&d, -errno, "%s: %s", out, strerror(errno));
+		if (!err)
+			err = bb_write_atomic(v->path, write_layout, &v->ch.layout, &d);
+	}
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s: %s", v->name, d.msg);
+	v->ok = true;
+	x->nv++;
+	return 0;
+}
 
-		snprintf(path, sizeof(path), "%s/advise.csv", out);
-		err = bb_write_atomic(path, write_csv, &ca, &d);
+/*
+ * One cell of variant @v: policy @p at page size @g planned on region @r of
+ * its device, predicted with the cost model and measured with the host
+ * runner on workload @wl (the trimmed mean).
+ */
+static int measure_cell(struct actx *x, struct variant *v, struct bb_dev *dev, const struct bb_region *r,
+			const struct bb_range *mt, unsigned nmt, const struct bb_workload *wl, unsigned g, unsigned p)
+{
+	struct bb_policy_ctx ctx = { .page_size = x->o.pages[g], .must_trap = mt, .nr_must_trap = nmt,
+				     .profile = &v->profile, .cost = &x->cost };
+	struct bb_plan plan;
+	struct bb_run_cfg cfg = { .dev = dev, .region = r, .plan = &plan, .wl = wl, .samples = x->o.samples,
+				  .warmup = x->o.samples / 10, .tsc = &x->ses.tsc, .tsc_overhead = x->ses.overhead };
+	struct bb_run_result res;
+	struct bb_summary sm;
+	struct bb_diag d;
+	int err;
+
+	if (bb_policy_run(x->reg.ops[p], r, &ctx, &plan, &d) || !plan.applicable) {
+		bb_plan_free(&plan);
+		return 0;
+	}
+	v->applies[g][p] = true;
+	v->slots[g][p] = plan.memslots;
+	v->pred[g][p] = bb_predict_access_ns(&x->cost, &plan, &v->profile);
+	err = bb_runner_host.run(&cfg, &res, &d);
+	if (!err) {
+		err = bb_summarize(res.ns, res.n, &sm);	/* sorts */
+		v->meas[g][p] = err ? NAN : bb_tmean(res.ns, res.n);
+		bb_run_result_free(&res);
+	}
+	bb_plan_free(&plan);
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s %s: %s", v->name, x->reg.ops[p]->name, d.msg);
+	return 0;
+}
+
+/*
+ * Variant @i on its emulated device, opened from its layout in memory: the
+ * cost model calibrated on the baseline when none was given, then every
+ * page size x policy.
+ */
+static int measure_variant(struct actx *x, unsigned i)
+{
+	struct variant *v = &x->v[i];
+	struct bb_dev *dev;
+	struct bb_region r;
+	struct bb_range mt[2];
+	struct bb_workload wl;
+	struct bb_diag d;
+	unsigned nmt;
+	int err, status = BB_EXIT_OK;
+
+	err = bb_emu_open_layout(&v->ch.layout, v->name, &dev, &d);
+	if (!err) {
+		err = bb_dev_region(dev, x->region, &r, NULL, NULL, &d);
 		if (err)
-			status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
-		else if (!json)
-			printf("\nwritten: %s and the changed layouts beside it\n", path);
+			bb_dev_close(dev);
 	}
-out:
-	bb_session_close(&ses);
+	if (err)
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s: the changed layout does not load: %s", v->name, d.msg);
+	nmt = bb_dev_must_trap(dev, r.index, mt);
+	if (!x->have_cost && i == 0) {
+		if (bb_cost_calibrate(dev, &r, mt, nmt, &x->ses.tsc, x->ses.overhead, x->o.samples, &x->cost, &d))
+			bb_cost_default(&x->cost);
+		x->have_cost = true;
+	}
+	if (profile_workload(&v->profile, &wl)) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "advise: %s: no workload from the profile", v->name);
+	} else {
+		for (unsigned g = 0; g < x->o.np && !status; g++)
+			for (unsigned p = 0; p < x->reg.n && !status; p++)
+				status = measure_cell(x, v, dev, &r, mt, nmt, &wl, g, p);
+	}
+	bb_workload_free(&wl);
+	bb_region_free(&r);
+	bb_dev_close(dev);
+	return status;
+}
 
-	for (unsigned i = 0; v && i <= BB_CHANGE_COUNT; i++) {
-		if (v[i].ok || v[i].ch.layout.regions)
-			bb_layout_free(&v[i].ch.layout);
-		bb_profile_free(&v[i].profile);
+/* The rows: every change x page x policy where both it and the baseline apply, by predicted gain. */
+static void rank(struct actx *x)
+{
+	const struct variant *b = &x->v[0];
+
+	for (unsigned i = 1; i < x->nv; i++)
+		for (unsigned g = 0; g < x->o.np; g++)
+			for (unsigned p = 0; p < x->reg.n; p++)
+				if (b->applies[g][p] && x->v[i].applies[g][p])
+					x->rows[x->nrows++] = (struct row){ i, g, p, b->pred[g][p] - x->v[i].pred[g][p],
+									    b->meas[g][p] - x->v[i].meas[g][p] };
+	qsort(x->rows, x->nrows, sizeof(*x->rows), cmp_row);
+}
+
+static void print_json(const struct actx *x)
+{
+	const struct variant *v = x->v;
+
+	printf("{\"layout\":");
+	bb_json_string(stdout, x->base.name);
+	printf(",\"region\":%" PRIu32 ",\"cost_model\":", x->region);
+	bb_json_string(stdout, x->cost.source);
+	printf(",\"changes\":[");
+	for (unsigned i = 1; i < x->nv; i++) {
+		printf("%s{\"change\":\"%s\",\"what\":", i > 1 ? "," : "", v[i].name);
+		bb_json_string(stdout, v[i].what);
+		putchar('}');
 	}
-	free(v);
-	free(rows);
-	bb_profile_free(&prof0);
-	bb_layout_free(&base);
-	bb_registry_free(&reg);
+	printf("],\"ranked\":[");
+	for (size_t k = 0; k < x->nrows; k++) {
+		const struct row *w = &x->rows[k];
+
+		printf("%s{\"change\":\"%s\",\"page_size\":%" PRIu64 ",\"policy\":\"%s\",\"predicted_before_ns\":%.3f,"
+		       "\"predicted_after_ns\":%.3f,\"predicted_gain_ns\":%.3f,\"measured_before_ns\":%.3f,"
+		       "\"measured_after_ns\":%.3f,\"measured_gain_ns\":%.3f,\"memslots_before\":%" PRIu32
+		       ",\"memslots_after\":%" PRIu32 "}", k ? "," : "", v[w->v].name, x->o.pages[w->page],
+		       x->reg.ops[w->pol]->name, v[0].pred[w->page][w->pol], v[w->v].pred[w->page][w->pol], w->gain_pred,
+		       v[0].meas[w->page][w->pol], v[w->v].meas[w->page][w->pol], w->gain_meas,
+		       v[0].slots[w->page][w->pol], v[w->v].slots[w->page][w->pol]);
+	}
+	printf("]}\n");
+}
+
+static void print_text(const struct actx *x)
+{
+	const struct variant *v = x->v;
+
+	printf("barbench advise %s region %" PRIu32 ": profile %s (%zu accesses kinds), cost model: %s\n", x->base.name,
+	       x->region, x->o.profile_file ? x->o.profile_file : x->uniform ?
+	       "every register once (the layout has no hotness)" : "from the layout's hotness", x->prof0.n,
+	       x->cost.source);
+	for (unsigned i = 1; i < x->nv; i++)
+		printf("  %-22s %s\n", v[i].name, v[i].what);
+	printf("\n%-4s %-22s %-7s %-7s %28s %28s %9s\n", "rank", "change", "page", "policy",
+	       "predicted ns/access (gain)", "measured ns/access (gain)", "memslots");
+	for (size_t k = 0; k < x->nrows; k++) {
+		const struct row *w = &x->rows[k];
+		double pb = v[0].pred[w->page][w->pol], pa = v[w->v].pred[w->page][w->pol];
+		double mb = v[0].meas[w->page][w->pol], ma = v[w->v].meas[w->page][w->pol];
+		char pg[32], pt[64], mt[64];
+
+		bb_format_size(pg, sizeof(pg), x->o.pages[w->page]);
+		snprintf(pt, sizeof(pt), "%.1f -> %.1f (%+.0f%%)", pb, pa, pb > 0 ? 100 * (pa - pb) / pb : 0);
+		snprintf(mt, sizeof(mt), "%.1f -> %.1f (%+.0f%%)", mb, ma, mb > 0 ? 100 * (ma - mb) / mb : 0);
+		printf("%-4zu %-22s %-7s %-7s %28s %28s %4" PRIu32 " -> %" PRIu32 "\n", k + 1, v[w->v].name, pg,
+		       x->reg.ops[w->pol]->name, pt, mt, v[0].slots[w->page][w->pol], v[w->v].slots[w->page][w->pol]);
+	}
+	if (!x->nrows)
+		printf("no change applies to this layout\n");
+}
+
+/* --out: DIR/advise.csv beside the changed layouts. */
+static int write_advise_csv(const struct actx *x)
+{
+	struct csv_arg ca = { x->base.name, x->region, x->v, x->rows, x->nrows, x->o.pages, &x->reg };
+	char path[4096];
+	struct bb_diag d;
+
+	snprintf(path, sizeof(path), "%s/advise.csv", x->o.out);
+	if (bb_write_atomic(path, write_csv, &ca, &d))
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
+	if (!x->o.json)
+		printf("\nwritten: %s and the changed layouts beside it\n", path);
+	return 0;
+}
+
+/* Plan, predict and measure the baseline and every change that applies; rank; print; --out. */
+static int advise(struct actx *x)
+{
+	int status;
+
+	x->v = calloc(BB_CHANGE_COUNT + 1, sizeof(*x->v));
+	x->rows = calloc((size_t)BB_CHANGE_COUNT * MAX_PAGES * BB_REGISTRY_MAX, sizeof(*x->rows));
+	if (!x->v || !x->rows)
+		return bb_cli_fail(BB_EXIT_FAIL, "advise: out of memory or no temporary folder");
+	if ((status = load_profile(x)) || (status = open_session(x)))
+		return status;
+	for (int ch = -1; ch < BB_CHANGE_COUNT; ch++)
+		if ((status = add_variant(x, ch)))
+			return status;
+	for (unsigned i = 0; i < x->nv; i++)
+		if ((status = measure_variant(x, i)))
+			return status;
+	rank(x);
+	if (x->o.json)
+		print_json(x);
+	else
+		print_text(x);
+	return x->o.out ? write_advise_csv(x) : BB_EXIT_OK;
+}
+
+static void actx_free(struct actx *x)
+{
+	bb_session_close(&x->ses);
+	for (unsigned i = 0; x->v && i <= BB_CHANGE_COUNT; i++) {
+		if (x->v[i].ok || x->v[i].ch.layout.regions)
+			bb_layout_free(&x->v[i].ch.layout);
+		bb_profile_free(&x->v[i].profile);
+	}
+	free(x->v);
+	free(x->rows);
+	bb_profile_free(&x->prof0);
+	if (x->have_base)
+		bb_layout_free(&x->base);
+	bb_registry_free(&x->reg);
+}
+
+int cmd_advise(int argc, char **argv)
+{
+	struct actx x = { .ses = { .lock_fd = -1 } };
+	int status;
+
+	bb_registry_init(&x.reg);
+	status = parse_options(argc, argv, &x.o);
+	if (!status)
+		status = load_layout(&x);
+	if (!status)
+		status = advise(&x);
+	actx_free(&x);
 	return status;
 }

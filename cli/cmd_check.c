@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "barbench/backend.h"
 #include "json.h"
 #include "parse.h"
 #include "barbench/policy.h"
@@ -77,43 +78,40 @@ static int cmp_hot(const void *a, const void *b)
 	return wx > wy ? -1 : (wx < wy);
 }
 
-static int run_cell(const struct bb_layout *l, const char *spec, struct cell *c, struct bb_diag *d)
+/* @c's policy at @c's page size on each of the @nr regions @regs of @dev, as its backend reported them. */
+static int run_cell(const struct bb_dev *dev, const struct bb_region *regs_of_dev, uint32_t nr, struct cell *c,
+		    struct bb_diag *d)
 {
+	const struct bb_layout *l = &dev->layout;
 	bool any = false;
 	char nm[16];
 
 	c->applicable = true;
-	for (uint32_t i = 0; i < l->nr_regions; i++) {
+	for (uint32_t i = 0; i < nr; i++) {
+		const struct bb_region *rp = &regs_of_dev[i];
 		struct bb_range mt[2];
 		struct bb_policy_ctx ctx = { .page_size = c->page, .must_trap = mt };
 		struct bb_profile prof;
 		const struct bb_layout_reg *regs[MAX_TRAPPED];
-		struct bb_region r;
 		struct bb_plan p;
 		unsigned n;
 		int err;
 
-		err = bb_layout_region_reported(l, i, spec, &r, d);
+		ctx.nr_must_trap = bb_dev_must_trap(dev, rp->index, mt);
+		bb_profile_from_layout(l, rp->index, 4, &prof);
+		ctx.profile = prof.n ? &prof : NULL;
+		err = bb_policy_run(c->ops, rp, &ctx, &p, d);
+		bb_profile_free(&prof);
 		if (err)
 			return err;
-		ctx.nr_must_trap = bb_layout_must_trap(l, r.index, mt);
-		bb_profile_from_layout(l, r.index, 4, &prof);
-		ctx.profile = prof.n ? &prof : NULL;
-		err = bb_policy_run(c->ops, &r, &ctx, &p, d);
-		bb_profile_free(&prof);
-		if (err) {
-			bb_region_free(&r);
-			return err;
-		}
-		c->total += r.size;
+		c->total += rp->size;
 		if (!p.applicable) {
 			/* regions nobody may map (no MMAP flag) do not decide applicability */
-			if (bb_region_mappable_bytes(&r)) {
+			if (bb_region_mappable_bytes(rp)) {
 				c->applicable = false;
 				snprintf(c->reason, sizeof(c->reason), "%s: %s",
-					 bb_region_index_name(r.index, nm, sizeof(nm)), p.reason);
+					 bb_region_index_name(rp->index, nm, sizeof(nm)), p.reason);
 			}
-			bb_region_free(&r);
 			bb_plan_free(&p);
 			continue;
 		}
@@ -121,7 +119,7 @@ static int run_cell(const struct bb_layout *l, const char *spec, struct cell *c,
 		c->memslots += p.memslots;
 		c->mappings += p.nr_mappings;
 		c->mapped += p.mapped_bytes;
-		n = bb_plan_trapped_regs(&p, l, r.index, regs, MAX_TRAPPED);
+		n = bb_plan_trapped_regs(&p, l, rp->index, regs, MAX_TRAPPED);
 		for (unsigned k = 0; k < n && k < MAX_TRAPPED; k++) {
 			uint64_t w = (uint64_t)regs[k]->reads + regs[k]->writes;
 
@@ -130,12 +128,12 @@ static int run_cell(const struct bb_layout *l, const char *spec, struct cell *c,
 				c->trapped[c->nr_trapped++] = regs[k];
 		}
 		for (uint32_t k = 0; k < p.nr_dropped; k++) {
-			if (r.has_sparse)
+			if (rp->has_sparse)
 				append(c->dropped, sizeof(c->dropped), "%s%s#%" PRIu32, c->nr_dropped ? "," : "",
-				       bb_region_index_name(r.index, nm, sizeof(nm)), p.dropped[k]);
+				       bb_region_index_name(rp->index, nm, sizeof(nm)), p.dropped[k]);
 			else	/* the whole region is smaller than a page */
 				append(c->dropped, sizeof(c->dropped), "%s%s", c->nr_dropped ? "," : "",
-				       bb_region_index_name(r.index, nm, sizeof(nm)));
+				       bb_region_index_name(rp->index, nm, sizeof(nm)));
 			c->nr_dropped++;
 		}
 		if (c->ops->flags & BB_POLICY_EXPOSES_MUST_TRAP) {
@@ -147,7 +145,7 @@ static int run_cell(const struct bb_layout *l, const char *spec, struct cell *c,
 						   p.windows[w].offset < mt[k].offset + mt[k].size &&
 						   mt[k].offset < p.windows[w].offset + p.windows[w].size;
 				if (exposed) {
-					bool table = l->msix.table_region == r.index && l->msix.table_offset == mt[k].offset;
+					bool table = l->msix.table_region == rp->index && l->msix.table_offset == mt[k].offset;
 
 					append(c->exposed, sizeof(c->exposed), "%s%s", c->nr_exposed ? "," : "",
 					       table ? "msix-table" : "msix-pba");
@@ -155,7 +153,6 @@ static int run_cell(const struct bb_layout *l, const char *spec, struct cell *c,
 				}
 			}
 		}
-		bb_region_free(&r);
 		bb_plan_free(&p);
 	}
 	if (!any && c->applicable) {
@@ -350,6 +347,39 @@ static unsigned shipped(char names[][300], unsigned max)
 	return n;
 }
 
+static void close_layout(struct bb_dev *dev, struct bb_region *regs, uint32_t nr)
+{
+	for (uint32_t i = 0; i < nr; i++)
+		bb_region_free(&regs[i]);
+	bb_dev_close(dev);
+}
+
+/*
+ * The emulated device of layout @name (emu:PATH, PATH or a shipped name) and
+ * every region as its backend reports it, parsed by the core parser.
+ */
+static int open_layout(const char *name, struct bb_dev **dev, struct bb_region *regs, uint32_t *nr,
+		       struct bb_diag *d)
+{
+	char spec[320];
+	int err;
+
+	*nr = 0;
+	if (snprintf(spec, sizeof(spec), "%s%s", strncmp(name, "emu:", 4) ? "emu:" : "", name) >= (int)sizeof(spec))
+		return bb_diag_set(d, -ENAMETOOLONG, "%s: layout path too long", name);
+	err = bb_dev_open(spec, dev, d);
+	if (err)
+		return err;
+	for (; *nr < (*dev)->nr_regions; (*nr)++) {
+		err = bb_dev_region(*dev, (*dev)->index[*nr], &regs[*nr], NULL, NULL, d);
+		if (err) {
+			close_layout(*dev, regs, *nr);
+			return err;
+		}
+	}
+	return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -407,19 +437,21 @@ int cmd_check(int argc, char **argv)
 		printf("barbench check: %u layout%s, %u page size%s, %u policies\n", nl, nl == 1 ? "" : "s",
 		       np, np == 1 ? "" : "s", reg.n);
 	for (unsigned li = 0; li < nl; li++) {
-		struct bb_layout l;
+		struct bb_region regs[BB_DEV_MAX_REGIONS];
+		uint32_t nr = 0;
+		struct bb_dev *dev;
 		struct cell *cells;
 		unsigned nc = np * reg.n;
 		int err;
 
-		err = bb_cli_layout(names[li], &l, &d);
+		err = open_layout(names[li], &dev, regs, &nr, &d);
 		if (err) {
 			status = bb_cli_fail(bb_cli_status(err), "check: %s", d.msg);
 			break;
 		}
 		cells = calloc(nc, sizeof(*cells));
 		if (!cells) {
-			bb_layout_free(&l);
+			close_layout(dev, regs, nr);
 			status = bb_cli_fail(BB_EXIT_FAIL, "check: out of memory");
 			break;
 		}
@@ -429,7 +461,7 @@ int cmd_check(int argc, char **argv)
 
 				cl->ops = reg.ops[k];
 				cl->page = pages[pi];
-				err = run_cell(&l, names[li], cl, &d);
+				err = run_cell(dev, regs, nr, cl, &d);
 			}
 		}
 		if (err) {
@@ -437,12 +469,12 @@ int cmd_check(int argc, char **argv)
 		} else if (json) {
 			if (li)
 				putchar(',');
-			print_json(&l, cells, nc, pages, np, reg.n);
+			print_json(&dev->layout, cells, nc, pages, np, reg.n);
 		} else {
-			print_text(&l, cells, nc, pages, np, reg.n);
+			print_text(&dev->layout, cells, nc, pages, np, reg.n);
 		}
 		free(cells);
-		bb_layout_free(&l);
+		close_layout(dev, regs, nr);
 		if (err)
 			break;
 	}

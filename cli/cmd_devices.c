@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * barbench devices: the PCI devices bound to vfio-pci, with their regions and
- * capabilities as the kernel reports them; and `barbench info` for a device
- * opened through a backend (vfio:BDF).
+ * capabilities as the kernel reports them; and the lines `barbench info`
+ * shares with it (a device's head, where its layout disagrees with it).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -86,7 +86,7 @@ static void print_msix(const struct bb_layout_msix *m, unsigned cap)
 	       m->pba_offset, m->pba_offset + bb_msix_pba_bytes(m->vectors));
 }
 
-static void print_head(const struct bb_dev *dev)
+void bb_devices_head(const struct bb_dev *dev)
 {
 	const struct bb_vfio_sysfs *s = bb_vfio_sysfs_of(dev);
 	const char *lp = bb_vfio_layout_path(dev);
@@ -189,7 +189,7 @@ static int list_one(const char *bdf, bool json, bool first)
 		}
 		printf("]}");
 	} else {
-		print_head(dev);
+		bb_devices_head(dev);
 		for (uint32_t i = 0; i < n; i++) {
 			char nm[32], sz[32], fl[64], caps[160];
 
@@ -258,7 +258,7 @@ int cmd_devices(int argc, char **argv)
 }
 
 /* What the layout says a region reports, when it differs from what the device reports. */
-static void layout_notes(const struct bb_dev *dev, const struct bb_region *r)
+void bb_devices_layout_notes(const struct bb_dev *dev, const struct bb_region *r)
 {
 	const struct bb_layout_region *lr = bb_vfio_layout_path(dev) ? bb_layout_find_region(&dev->layout, r->index) : NULL;
 	const uint32_t mask = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
@@ -280,73 +280,4 @@ static void layout_notes(const struct bb_dev *dev, const struct bb_region *r)
 		caps_text(r, b, sizeof(b));
 		printf("  note: the layout says caps %s, the device reports %s\n", a, b);
 	}
-}
-
-int bb_info_dev(const char *spec, bool json, bool one, uint32_t only)
-{
-	struct bb_dev *dev;
-	struct bb_diag d;
-	bool found = false, first = true;
-	int err, status = BB_EXIT_OK;
-
-	err = bb_dev_open(spec, &dev, &d);
-	if (err)
-		return bb_cli_fail(bb_cli_status(err), "info: %s", d.msg);
-	if (json)
-		putchar('[');
-	else
-		print_head(dev);
-	for (uint32_t i = 0; i < dev->nr_regions; i++) {
-		struct bb_range mt[2];
-		struct bb_region r;
-		unsigned nmt;
-
-		if (one && dev->index[i] != only)
-			continue;
-		found = true;
-		err = bb_dev_region(dev, dev->index[i], &r, NULL, NULL, &d);
-		if (err) {
-			if (json)
-				printf("]\n");
-			status = bb_cli_fail(BB_EXIT_FAIL, "info: %s", d.msg);
-			goto out;
-		}
-		if (json) {
-			if (!first)
-				putchar(',');
-			bb_region_print_json(stdout, &r);
-		} else {
-			bb_region_print(stdout, &r, "");
-			nmt = bb_dev_must_trap(dev, r.index, mt);
-			for (unsigned k = 0; k < nmt; k++)
-				printf("  must-trap: [0x%" PRIx64 ", 0x%" PRIx64 ") MSI-X %s (never read or written)\n",
-				       mt[k].offset, mt[k].offset + mt[k].size,
-				       dev->layout.msix.table_region == r.index && dev->layout.msix.table_offset == mt[k].offset
-				       ? "table" : "PBA");
-			layout_notes(dev, &r);
-			for (uint32_t k = 0; k < dev->layout.nr_regs; k++) {
-				const struct bb_layout_reg *g = &dev->layout.regs[k];
-
-				if (g->region == r.index)
-					printf("    reg %-16s [0x%" PRIx64 ", 0x%" PRIx64 ") %-8s reads %" PRIu32 " writes %" PRIu32
-					       " safe: %s\n", g->name, g->offset, g->offset + g->size, bb_reg_kind_name(g->kind),
-					       g->reads, g->writes,
-					       bb_layout_access(&dev->layout, r.index, g->offset, g->size, true) == BB_ACCESS_RW ?
-					       "rw" : bb_layout_access(&dev->layout, r.index, g->offset, g->size, true) ==
-					       BB_ACCESS_READ ? "r" : "no");
-			}
-		}
-		first = false;
-		bb_region_free(&r);
-	}
-	if (json)
-		printf("]\n");
-	if (one && !found)
-		status = bb_cli_fail(BB_EXIT_USAGE, "info: %s: no region %" PRIu32, spec, only);
-	else if (!json && !bb_vfio_layout_path(dev) && !bb_pci_layout_path(dev) && dev->real_hw)
-		printf("no layout: barbench run reads nothing of this device; give %s?layout=FILE "
-		       "(layouts/README.md) to name what is safe to read\n", dev->spec);
-out:
-	bb_dev_close(dev);
-	return status;
 }

@@ -4,7 +4,6 @@
  * a device, one file each, for `info`/`plan --region-info` on another machine.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,21 +13,31 @@
 #include "barbench/backend.h"
 #include "manifest.h"
 #include "cli.h"
+#include "options.h"
+
+static const struct bb_opt dump_opts[] = {
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help dump_help = {
+	.cmd = "dump",
+	.synopsis = "DEVICE DIR",
+	.text = "Write the bytes VFIO_DEVICE_GET_REGION_INFO returned for each region of DEVICE\n"
+		"(after the argsz handshake: the info struct and its whole capability chain)\n"
+		"to DIR/regionN.bin, N the VFIO region index; DIR is created when missing.\n"
+		"Each file is what barbench info --region-info and barbench plan --region-info\n"
+		"read on another machine; the --must-trap ranges (MSI-X table and PBA) to give\n"
+		"plan there are printed.  Without VFIO, `dump emu:LAYOUT DIR` writes the bytes the\n"
+		"emulated device reports for a layout.\n",
+	.operands = "  DEVICE   vfio:BDF (a device bound to vfio-pci), vfio-user:SOCKET or emu:LAYOUT\n"
+		    "  DIR      the folder to write regionN.bin into\n",
+	.opts = dump_opts,
+	.exit = "0 ok, 1 when the device or a file fails, 2 bad usage.",
+};
 
 void usage_dump(void)
 {
-	printf("usage: barbench dump DEVICE DIR\n"
-	       "\n"
-	       "Write the bytes VFIO_DEVICE_GET_REGION_INFO returned for each region of DEVICE\n"
-	       "(after the argsz handshake: the info struct and its whole capability chain)\n"
-	       "to DIR/regionN.bin, N the VFIO region index; DIR is created when missing.\n"
-	       "Each file is what barbench info --region-info and barbench plan --region-info\n"
-	       "read on another machine; the --must-trap ranges (MSI-X table and PBA) to give\n"
-	       "plan there are printed.\n"
-	       "\n"
-	       "  DEVICE   vfio:BDF (a device bound to vfio-pci) or emu:LAYOUT\n"
-	       "\n"
-	       "Exit status: 0 ok, 1 when the device or a file fails, 2 bad usage.\n");
+	bb_opt_usage(&dump_help);
 }
 
 struct blob {
@@ -45,18 +54,14 @@ static int write_blob(FILE *f, void *arg)
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *spec, *dir;
+	struct bb_opt_state st = { 0 };
+	const char *spec, *dir, *val;
 	struct bb_dev *dev;
 	struct bb_diag d;
 	int c, err, status = BB_EXIT_OK;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-		return bb_cli_bad_option("dump", c, argv[optind - 1]);
+	while ((c = bb_opt_next(&st, argc, argv, &dump_help, &val)) != -1)
+		return c == -2 ? st.status : bb_cli_fail(BB_EXIT_FAIL, "dump: option %d not handled", c);
 	if (argc - optind != 2)
 		return bb_cli_fail(BB_EXIT_USAGE, "dump: want DEVICE DIR (see barbench dump --help)");
 	spec = argv[optind];

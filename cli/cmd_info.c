@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* barbench info: what a device (or a captured region-info buffer) reports. */
+/* barbench info: what a device reports through its backend, or what a captured region-info buffer holds. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "barbench/backend.h"
 #include "barbench/layout.h"
 #include "parse.h"
 #include "barbench/region.h"
+#include "vfio.h"
+#include "pci.h"
 #include "cli.h"
 
 #define MAX_REGION_INFO (1u << 20)
@@ -85,48 +88,81 @@ static void print_layout_head(const struct bb_layout *l)
 	}
 }
 
-static void print_regs(const struct bb_layout *l, uint32_t index)
+/*
+ * The layout's registers of region @index.  On a device the layout only
+ * describes (@fronted), what barbench may do to each; on an emulated one,
+ * the value it holds.
+ */
+static void print_regs(const struct bb_dev *dev, uint32_t index, bool fronted)
 {
-	for (uint32_t i = 0; i < l->nr_regs; i++) {
+	const struct bb_layout *l = &dev->layout;
+
+	for (uint32_t i = 0; dev->has_layout && i < l->nr_regs; i++) {
 		const struct bb_layout_reg *g = &l->regs[i];
+		enum bb_safety s;
 
 		if (g->region != index)
 			continue;
 		printf("    reg %-16s [0x%" PRIx64 ", 0x%" PRIx64 ") %-8s reads %" PRIu32 " writes %" PRIu32,
 		       g->name, g->offset, g->offset + g->size, bb_reg_kind_name(g->kind), g->reads, g->writes);
-		if (g->has_value)
+		if (!fronted && g->has_value)
 			printf(" value 0x%" PRIx64, g->value);
+		if (fronted) {
+			s = bb_layout_access(l, index, g->offset, g->size, true);
+			printf(" safe: %s", s == BB_ACCESS_RW ? "rw" : s == BB_ACCESS_READ ? "r" : "no");
+		}
 		putchar('\n');
 	}
 }
 
-static int info_emu(const char *spec, bool json, bool one, uint32_t only)
+/* A device that may front hardware: the ranges never touched, where the layout disagrees, the registers. */
+static void print_fronted(const struct bb_dev *dev, const struct bb_region *r)
 {
-	struct bb_layout l;
-	struct bb_diag d;
-	bool first = true, found = false;
-	int err;
+	struct bb_range mt[2];
+	unsigned nmt = bb_dev_must_trap(dev, r->index, mt);
 
-	err = bb_cli_layout(spec, &l, &d);
+	for (unsigned k = 0; k < nmt; k++)
+		printf("  must-trap: [0x%" PRIx64 ", 0x%" PRIx64 ") MSI-X %s (never read or written)\n",
+		       mt[k].offset, mt[k].offset + mt[k].size,
+		       dev->layout.msix.table_region == r->index && dev->layout.msix.table_offset == mt[k].offset
+		       ? "table" : "PBA");
+	bb_devices_layout_notes(dev, r);
+	print_regs(dev, r->index, true);
+}
+
+/*
+ * Every region of DEVICE @spec (or region @only) as its backend reports it,
+ * the bytes parsed by the core parser: emu:, vfio:, vfio-user: and pci: alike.
+ */
+static int info_dev(const char *spec, bool json, bool one, uint32_t only)
+{
+	struct bb_dev *dev;
+	struct bb_diag d;
+	bool found = false, first = true, from_layout;
+	int err, status = BB_EXIT_OK;
+
+	err = bb_dev_open(spec, &dev, &d);
 	if (err)
-		return bb_cli_fail(bb_cli_status(err), "%s", d.msg);
+		return bb_cli_fail(bb_cli_status(err), "info: %s", d.msg);
+	from_layout = dev->ops->flags & BB_BACKEND_FROM_LAYOUT;
 	if (json)
 		putchar('[');
+	else if (from_layout)
+		print_layout_head(&dev->layout);
 	else
-		print_layout_head(&l);
-	for (uint32_t i = 0; i < l.nr_regions; i++) {
+		bb_devices_head(dev);
+	for (uint32_t i = 0; i < dev->nr_regions; i++) {
 		struct bb_region r;
 
-		if (one && l.regions[i].info.index != only)
+		if (one && dev->index[i] != only)
 			continue;
 		found = true;
-		/* what the core parser makes of the bytes the device would return */
-		err = bb_layout_region_reported(&l, i, spec, &r, &d);
+		err = bb_dev_region(dev, dev->index[i], &r, NULL, NULL, &d);
 		if (err) {
-			bb_layout_free(&l);
 			if (json)
-				putchar('\n');
-			return bb_cli_fail(BB_EXIT_FAIL, "%s", d.msg);
+				printf("]\n");
+			status = bb_cli_fail(BB_EXIT_FAIL, "info: %s", d.msg);
+			goto out;
 		}
 		if (json) {
 			if (!first)
@@ -134,17 +170,24 @@ static int info_emu(const char *spec, bool json, bool one, uint32_t only)
 			bb_region_print_json(stdout, &r);
 		} else {
 			bb_region_print(stdout, &r, "");
-			print_regs(&l, r.index);
+			if (from_layout)
+				print_regs(dev, r.index, false);
+			else
+				print_fronted(dev, &r);
 		}
 		first = false;
 		bb_region_free(&r);
 	}
 	if (json)
 		printf("]\n");
-	bb_layout_free(&l);
 	if (one && !found)
-		return bb_cli_fail(BB_EXIT_USAGE, "%s: no region %" PRIu32, spec, only);
-	return BB_EXIT_OK;
+		status = bb_cli_fail(BB_EXIT_USAGE, "info: %s: no region %" PRIu32, spec, only);
+	else if (!json && !bb_vfio_layout_path(dev) && !bb_pci_layout_path(dev) && dev->real_hw)
+		printf("no layout: barbench run reads nothing of this device; give %s?layout=FILE "
+		       "(layouts/README.md) to name what is safe to read\n", dev->spec);
+out:
+	bb_dev_close(dev);
+	return status;
 }
 
 int cmd_info(int argc, char **argv)
@@ -187,7 +230,5 @@ int cmd_info(int argc, char **argv)
 		return bb_cli_fail(BB_EXIT_USAGE, "info: give one DEVICE or --region-info FILE (see barbench info --help)");
 	if (file)
 		return info_file(file, json);
-	if (!strncmp(spec, "emu:", 4))
-		return info_emu(spec, json, one, (uint32_t)region);
-	return bb_info_dev(spec, json, one, (uint32_t)region);	/* any other kind through its backend */
+	return info_dev(spec, json, one, (uint32_t)region);
 }

@@ -127,7 +127,114 @@ struct skipped {
 	char why[BB_DIAG_MAX];
 };
 
-int cmd_run(int argc, char **argv)
+/* What the command line says. */
+struct run_opts {
+	const char *device, *out, *runner_name, *cost_file, *profile_file;
+	const char *policy_arg, *page_arg, *wl_arg;
+	const char *must[BB_MAX_MUST_TRAP], *paths[8];
+	unsigned nr_must, nr_paths, nr_params;
+	struct bb_param params[BB_POLICY_MAX_PARAMS];
+	char pkeys[BB_POLICY_MAX_PARAMS][64];
+	uint64_t region, width, samples, warmup, cpu, batch;
+	bool has_region, has_cpu, ioeventfd, has_ioeventfd;
+	bool allow_writes;	/* real devices: --allow-writes */
+	bool force;		/* --out may hold results: replace them */
+};
+
+/* The matrix the options expand to: policies x page sizes x workloads, on one runner. */
+struct run_matrix {
+	const struct bb_runner_ops *runner;
+	struct bb_runner_probe probe;
+	struct bb_registry reg;
+	char *pol_names[BB_REGISTRY_MAX], *wl_names[MAX_LIST];
+	unsigned nr_pol, nr_pages, nr_wl;
+	uint64_t pages[MAX_LIST];
+	struct bb_workload_spec specs[MAX_LIST];
+	char pol_list[2048], wl_list[8192];	/* the lists split (argv stays as given) */
+};
+
+/* The device and region measured, and what every run of them shares. */
+struct run_target {
+	struct bb_dev *dev;
+	struct bb_region rgn;
+	struct bb_range mt[BB_MAX_MUST_TRAP];
+	unsigned nmt;
+	struct bb_cost cost;		/* with --cost: each run predicted */
+	struct bb_profile profile;	/* steers the budget policy */
+	struct bb_workload wls[MAX_LIST];
+	char wl_why[MAX_LIST][BB_DIAG_MAX];	/* a workload with nothing to do: why */
+};
+
+/* One `barbench run`: options, matrix, target, and the runs as they go. */
+struct rctx {
+	struct run_opts o;
+	struct run_matrix m;
+	struct run_target t;
+	struct bb_session ses;
+	struct bb_run_row *rows;
+	struct skipped *skipped;
+	size_t nrows, nskipped, total, done;
+	bool tty, complete;
+	double t0_ns;
+	char stop_why[BB_DIAG_MAX];	/* "SIGINT", or the run that failed */
+	int status;
+};
+
+/* The options that take a number, each with its range and message. */
+static int parse_number(struct run_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'r':
+		if (bb_parse_u64(arg, &o->region) || o->region > UINT32_MAX)
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --region %s: not a region index", arg);
+		o->has_region = true;
+		return 0;
+	case 'W':
+		if (bb_parse_u64(arg, &o->width) || (o->width != 1 && o->width != 2 && o->width != 4 && o->width != 8))
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --width %s: must be 1, 2, 4 or 8", arg);
+		return 0;
+	case 'n':
+		if (bb_parse_u64(arg, &o->samples) || !o->samples || o->samples > 100000000)
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --samples %s: 1 to 100000000", arg);
+		return 0;
+	case 'b':
+		if (!strcmp(arg, "auto"))
+			o->batch = 0;
+		else if (bb_parse_u64(arg, &o->batch) || !o->batch || o->batch > 4096)
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --batch %s: 1 to 4096, or auto", arg);
+		return 0;
+	case 'u':
+		if (bb_parse_u64(arg, &o->warmup) || o->warmup > 100000000)
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --warmup %s: 0 to 100000000", arg);
+		return 0;
+	default:	/* 'c' */
+		if (bb_parse_u64(arg, &o->cpu) || o->cpu > 65535)
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --cpu %s: not a CPU number", arg);
+		o->has_cpu = true;
+		return 0;
+	}
+}
+
+/* --param KEY=VALUE: the guest runner's ioeventfd, or a policy's parameter. */
+static int parse_param(struct run_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof(o->pkeys[0]))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: want KEY=VALUE", arg);
+	if ((size_t)(eq - arg) == strlen("ioeventfd") && !strncmp(arg, "ioeventfd", 9)) {
+		/* a runner parameter, not a policy's */
+		if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1"))
+			return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: ioeventfd is 0 or 1", arg);
+		o->ioeventfd = eq[1] == '1';
+		o->has_ioeventfd = true;
+		return 0;
+	}
+	return bb_cli_param_add("run", arg, o->params, o->pkeys, &o->nr_params);
+}
+
+/* The command line into @o: 0, or the exit status after a message. */
+static int parse_options(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'D' },
@@ -151,431 +258,476 @@ int cmd_run(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *device = NULL, *out = NULL, *runner_name = "host", *cost_file = NULL, *profile_file = NULL;
-	struct bb_cost cost;
-	struct bb_profile profile = { 0 };
-	char *policy_arg = NULL, *page_arg = NULL, *wl_arg = NULL;
-	char *pol_names[BB_REGISTRY_MAX], *wl_names[MAX_LIST];
-	static char pol_list[2048], wl_list[8192];
-	const char *must[BB_MAX_MUST_TRAP], *paths[8];
-	unsigned nr_pol = 0, nr_wl = 0, nr_pages = 1, nr_must = 0, nr_paths = 0, nr_params = 0;
-	uint64_t pages[MAX_LIST] = { (uint64_t)sysconf(_SC_PAGESIZE) };
-	uint64_t region = 0, width = 4, samples = 10000, warmup = UINT64_MAX, cpu_arg = 0, batch = 0;
-	bool has_region = false, has_cpu = false, ioeventfd = false, has_ioeventfd = false;
-	bool allow_writes = false;	/* real devices: --allow-writes */
-	bool force = false;		/* --out may hold results: replace them */
-	struct bb_runner_probe probe;
-	struct bb_param params[BB_POLICY_MAX_PARAMS];
-	char pkeys[BB_POLICY_MAX_PARAMS][64];
-	struct bb_workload_spec specs[MAX_LIST];
-	struct bb_workload wls[MAX_LIST];
-	char wl_why[MAX_LIST][BB_DIAG_MAX];
-	const struct bb_runner_ops *runner;
-	struct bb_registry reg;
-	struct bb_dev *dev = NULL;
-	struct bb_region rgn;
-	struct bb_range mt[BB_MAX_MUST_TRAP];
-	unsigned nmt = 0;
-	struct bb_session ses = { .lock_fd = -1 };
-	struct bb_run_row *rows = NULL;
-	struct skipped *skipped = NULL;
-	size_t nrows = 0, nskipped = 0, total, done = 0;
-	char *extra = NULL;
-	size_t extra_len = 0;
-	FILE *ex;
-	struct bb_diag d;
-	bool tty = isatty(2), complete = false;
-	double t0_ns = 0;
-	char stop_why[BB_DIAG_MAX] = "";
-	int c, err, status = BB_EXIT_OK;
+	int c, err;
 
+	o->runner_name = "host";
+	o->width = 4;
+	o->samples = 10000;
+	o->warmup = UINT64_MAX;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
-		case 'D': device = optarg; break;
-		case 'C': cost_file = optarg; break;
-		case 'F': profile_file = optarg; break;
-		case 'o': out = optarg; break;
-		case 'p': policy_arg = optarg; break;
-		case 's': page_arg = optarg; break;
-		case 'w': wl_arg = optarg; break;
-		case 'R': runner_name = optarg; break;
-		case 'A': allow_writes = true; break;
-		case 'f': force = true; break;
-		case 'r':
-			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: --region %s: not a region index", optarg);
-			has_region = true;
-			break;
-		case 'W':
-			if (bb_parse_u64(optarg, &width) || (width != 1 && width != 2 && width != 4 && width != 8))
-				return bb_cli_fail(BB_EXIT_USAGE, "run: --width %s: must be 1, 2, 4 or 8", optarg);
-			break;
-		case 'n':
-			if (bb_parse_u64(optarg, &samples) || !samples || samples > 100000000)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: --samples %s: 1 to 100000000", optarg);
-			break;
-		case 'b':
-			if (!strcmp(optarg, "auto"))
-				batch = 0;
-			else if (bb_parse_u64(optarg, &batch) || !batch || batch > 4096)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: --batch %s: 1 to 4096, or auto", optarg);
-			break;
-		case 'u':
-			if (bb_parse_u64(optarg, &warmup) || warmup > 100000000)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: --warmup %s: 0 to 100000000", optarg);
-			break;
-		case 'c':
-			if (bb_parse_u64(optarg, &cpu_arg) || cpu_arg > 65535)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: --cpu %s: not a CPU number", optarg);
-			has_cpu = true;
-			break;
-		case 'm':
-			if (nr_must >= BB_MAX_MUST_TRAP)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: at most %d --must-trap", BB_MAX_MUST_TRAP);
-			must[nr_must++] = optarg;
-			break;
-		case 'L':
-			if (nr_paths >= 8)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: at most 8 --policy-path");
-			paths[nr_paths++] = optarg;
-			break;
-		case 'P': {
-			const char *eq = strchr(optarg, '=');
-
-			if (!eq || eq == optarg || !eq[1] || (size_t)(eq - optarg) >= sizeof(pkeys[0]))
-				return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: want KEY=VALUE", optarg);
-			if ((size_t)(eq - optarg) == strlen("ioeventfd") && !strncmp(optarg, "ioeventfd", 9)) {
-				/* a runner parameter, not a policy's */
-				if (strcmp(eq + 1, "0") && strcmp(eq + 1, "1"))
-					return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: ioeventfd is 0 or 1", optarg);
-				ioeventfd = eq[1] == '1';
-				has_ioeventfd = true;
-				break;
-			}
-			if ((err = bb_cli_param_add("run", optarg, params, pkeys, &nr_params)))
+		case 'D': o->device = optarg; break;
+		case 'C': o->cost_file = optarg; break;
+		case 'F': o->profile_file = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'p': o->policy_arg = optarg; break;
+		case 's': o->page_arg = optarg; break;
+		case 'w': o->wl_arg = optarg; break;
+		case 'R': o->runner_name = optarg; break;
+		case 'A': o->allow_writes = true; break;
+		case 'f': o->force = true; break;
+		case 'r': case 'W': case 'n': case 'b': case 'u': case 'c':
+			if ((err = parse_number(o, c, optarg)))
 				return err;
 			break;
-		}
+		case 'm':
+			if (o->nr_must >= BB_MAX_MUST_TRAP)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: at most %d --must-trap", BB_MAX_MUST_TRAP);
+			o->must[o->nr_must++] = optarg;
+			break;
+		case 'L':
+			if (o->nr_paths >= 8)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: at most 8 --policy-path");
+			o->paths[o->nr_paths++] = optarg;
+			break;
+		case 'P':
+			if ((err = parse_param(o, optarg)))
+				return err;
+			break;
 		default:
 			return bb_cli_bad_option("run", c, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return bb_cli_fail(BB_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
-	if (!device || !out)
+	if (!o->device || !o->out)
 		return bb_cli_fail(BB_EXIT_USAGE, "run: --device and --out are required (see barbench run --help)");
-	runner = bb_runner_find(runner_name);
-	if (!runner)
-		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: one of %s", runner_name, bb_runner_names());
-	if (has_ioeventfd && !(runner->flags & BB_RUNNER_IOEVENTFD))
-		return bb_cli_fail(BB_EXIT_USAGE, "run: --param ioeventfd: a parameter of the guest runner "
-				   "(--runner guest), not of %s", runner->name);
-	if (warmup == UINT64_MAX)
-		warmup = samples / 10 < 1000 ? samples / 10 : 1000;
-	if (page_arg && bb_cli_page_sizes(page_arg, pages, MAX_LIST, &nr_pages, &d))
-		return bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
-	if (wl_arg) {
-		if ((err = split("--workload", wl_arg, wl_list, sizeof(wl_list), wl_names, MAX_LIST, &nr_wl)))
+	return 0;
+}
+
+/* --workload: each named workload parsed (default lat-read). */
+static int expand_workloads(const struct run_opts *o, struct run_matrix *m)
+{
+	struct bb_diag d;
+	int err;
+
+	if (o->wl_arg) {
+		err = split("--workload", o->wl_arg, m->wl_list, sizeof(m->wl_list), m->wl_names, MAX_LIST, &m->nr_wl);
+		if (err)
 			return err;
 	} else {
-		wl_names[0] = "lat-read";
-		nr_wl = 1;
+		m->wl_names[0] = "lat-read";
+		m->nr_wl = 1;
 	}
-	for (unsigned i = 0; i < nr_wl; i++)
-		if (bb_workload_parse(wl_names[i], (unsigned)width, &specs[i], &d))
+	for (unsigned i = 0; i < m->nr_wl; i++)
+		if (bb_workload_parse(m->wl_names[i], (unsigned)o->width, &m->specs[i], &d))
 			return bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
+	return 0;
+}
 
-	bb_registry_init(&reg);
-	for (unsigned i = 0; i < nr_paths; i++) {
-		if (bb_registry_load(&reg, paths[i], &d)) {
-			bb_registry_free(&reg);
+/* --policy-path, --policy (default all) and --param: each policy known, each parameter taken. */
+static int expand_policies(const struct run_opts *o, struct run_matrix *m)
+{
+	struct bb_diag d;
+	int err;
+
+	for (unsigned i = 0; i < o->nr_paths; i++)
+		if (bb_registry_load(&m->reg, o->paths[i], &d))
 			return bb_cli_fail(BB_EXIT_USAGE, "run: --policy-path %s", d.msg);
-		}
-	}
-	if (!policy_arg || !strcmp(policy_arg, "all")) {
-		for (unsigned i = 0; i < reg.n; i++)
-			pol_names[nr_pol++] = (char *)reg.ops[i]->name;
-	} else if ((err = split("--policy", policy_arg, pol_list, sizeof(pol_list), pol_names, BB_REGISTRY_MAX,
-				&nr_pol))) {
-		bb_registry_free(&reg);
+	if (!o->policy_arg || !strcmp(o->policy_arg, "all")) {
+		for (unsigned i = 0; i < m->reg.n; i++)
+			m->pol_names[m->nr_pol++] = (char *)m->reg.ops[i]->name;
+	} else if ((err = split("--policy", o->policy_arg, m->pol_list, sizeof(m->pol_list), m->pol_names,
+				BB_REGISTRY_MAX, &m->nr_pol))) {
 		return err;
 	}
-	for (unsigned i = 0; i < nr_pol; i++) {
-		if (!bb_registry_find(&reg, pol_names[i])) {
-			bb_registry_free(&reg);
+	for (unsigned i = 0; i < m->nr_pol; i++)
+		if (!bb_registry_find(&m->reg, m->pol_names[i]))
 			return bb_cli_fail(BB_EXIT_USAGE, "run: no policy '%s' (barbench plan --help lists them)",
-					   pol_names[i]);
-		}
-	}
-	for (unsigned i = 0; i < nr_params; i++) {
-		if (!policy_takes(&reg, pol_names, nr_pol, params[i].key)) {
-			bb_registry_free(&reg);
+					   m->pol_names[i]);
+	for (unsigned i = 0; i < o->nr_params; i++)
+		if (!policy_takes(&m->reg, m->pol_names, m->nr_pol, o->params[i].key))
 			return bb_cli_fail(BB_EXIT_USAGE, "run: --param %s: no chosen policy takes it, nor the %s runner "
-					   "(barbench plan --help lists the policies' parameters)", params[i].key,
-					   runner->name);
-		}
-	}
-	if (bb_runner_probe(runner, &probe, &d)) {
-		bb_registry_free(&reg);
-		return bb_cli_fail(BB_EXIT_FAIL, "run: --runner %s: %s", runner->name, d.msg);
-	}
+					   "(barbench plan --help lists the policies' parameters)", o->params[i].key,
+					   m->runner->name);
+	return 0;
+}
 
-	err = bb_dev_open(device, &dev, &d);
-	if (err) {
-		bb_registry_free(&reg);
+/* The matrix of @x's options: runner, page sizes, workloads, policies; the runner probed. */
+static int expand_matrix(struct rctx *x)
+{
+	struct run_opts *o = &x->o;
+	struct run_matrix *m = &x->m;
+	struct bb_diag d;
+	int err;
+
+	m->runner = bb_runner_find(o->runner_name);
+	if (!m->runner)
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: one of %s", o->runner_name, bb_runner_names());
+	if (o->has_ioeventfd && !(m->runner->flags & BB_RUNNER_IOEVENTFD))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --param ioeventfd: a parameter of the guest runner "
+				   "(--runner guest), not of %s", m->runner->name);
+	if (o->warmup == UINT64_MAX)
+		o->warmup = o->samples / 10 < 1000 ? o->samples / 10 : 1000;
+	m->pages[0] = (uint64_t)sysconf(_SC_PAGESIZE);
+	m->nr_pages = 1;
+	if (o->page_arg && bb_cli_page_sizes(o->page_arg, m->pages, MAX_LIST, &m->nr_pages, &d))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
+	if ((err = expand_workloads(o, m)) || (err = expand_policies(o, m)))
+		return err;
+	if (bb_runner_probe(m->runner, &m->probe, &d))
+		return bb_cli_fail(BB_EXIT_FAIL, "run: --runner %s: %s", m->runner->name, d.msg);
+	return 0;
+}
+
+/* The device opened through its backend, and its region (--region, or its only one) read from it. */
+static int open_target(struct rctx *x)
+{
+	const struct run_opts *o = &x->o;
+	struct run_target *t = &x->t;
+	uint64_t region = o->region;
+	struct bb_diag d;
+	int err;
+
+	err = bb_dev_open(o->device, &t->dev, &d);
+	if (err)
 		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
+	if (o->allow_writes)
+		bb_dev_allow_writes(t->dev);	/* a backend without the hook never needs leave */
+	if (!o->has_region) {
+		if (t->dev->nr_regions != 1)
+			return bb_cli_fail(BB_EXIT_USAGE, "run: %s has %" PRIu32 " regions: choose one with --region",
+					   o->device, t->dev->nr_regions);
+		region = t->dev->index[0];
 	}
-	if (allow_writes)
-		bb_dev_allow_writes(dev);	/* a backend without the hook never needs leave */
-	if (!has_region) {
-		if (dev->nr_regions != 1) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s has %" PRIu32 " regions: choose one with --region",
-					     device, dev->nr_regions);
-			goto out_dev;
-		}
-		region = dev->index[0];
-	}
-	err = bb_dev_region(dev, (uint32_t)region, &rgn, NULL, NULL, &d);
-	if (err) {
-		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
-		goto out_dev;
-	}
-	if (bb_runner_fits(runner, &rgn, &d)) {
-		status = bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: %s: %s", runner->name, device, d.msg);
-		goto out_region;
-	}
-	nmt = bb_dev_must_trap(dev, rgn.index, mt);
+	err = bb_dev_region(t->dev, (uint32_t)region, &t->rgn, NULL, NULL, &d);
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
+	if (bb_runner_fits(x->m.runner, &t->rgn, &d))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --runner %s: %s: %s", x->m.runner->name, o->device, d.msg);
+	return 0;
+}
+
+/* The must-trap ranges (the layout's, then --must-trap), the cost model and the access profile. */
+static int load_target_facts(struct rctx *x)
+{
+	const struct run_opts *o = &x->o;
+	struct run_target *t = &x->t;
+	const struct bb_layout *l = t->dev->has_layout ? &t->dev->layout : NULL;
+	struct bb_target tg = { .region = t->rgn };
+	struct bb_diag d;
+
+	t->nmt = bb_dev_must_trap(t->dev, t->rgn.index, t->mt);
 	/* the cost model predicts each run (with --cost); the profile steers budget */
-	if (cost_file && bb_cost_load(cost_file, &cost, &d)) {
-		status = bb_cli_fail(BB_EXIT_USAGE, "run: --cost %s", d.msg);
-		goto out_region;
-	}
-	if (profile_file ? bb_profile_from_trace(profile_file, &rgn, &profile, &d)
-			 : bb_profile_from_layout(dev->has_layout ? &dev->layout : NULL, rgn.index, (unsigned)width,
-						  &profile)) {
-		status = bb_cli_fail(BB_EXIT_USAGE, "run: --profile %s", d.msg);
-		goto out_region;
-	}
-	{
-		struct bb_target t = { .region = rgn, .nr_must_trap = nmt };
+	if (o->cost_file && bb_cost_load(o->cost_file, &t->cost, &d))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --cost %s", d.msg);
+	if (o->profile_file ? bb_profile_from_trace(o->profile_file, &t->rgn, &t->profile, &d)
+			    : bb_profile_from_layout(l, t->rgn.index, (unsigned)o->width, &t->profile))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: --profile %s", d.msg);
+	tg.nr_must_trap = t->nmt;
+	memcpy(tg.must_trap, t->mt, sizeof(t->mt));
+	for (unsigned i = 0; i < o->nr_must; i++)
+		if (bb_target_add_must_trap(&tg, o->must[i], &d))
+			return bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
+	memcpy(t->mt, tg.must_trap, sizeof(t->mt));
+	t->nmt = tg.nr_must_trap;
+	return 0;
+}
 
-		memcpy(t.must_trap, mt, sizeof(mt));
-		for (unsigned i = 0; i < nr_must; i++) {
-			if (bb_target_add_must_trap(&t, must[i], &d)) {
-				status = bb_cli_fail(BB_EXIT_USAGE, "run: %s", d.msg);
-				goto out_region;
-			}
-		}
-		memcpy(mt, t.must_trap, sizeof(mt));
-		nmt = t.nr_must_trap;
-	}
-	for (unsigned i = 0; i < nr_wl; i++) {
-		err = bb_workload_build(&specs[i], dev->has_layout ? &dev->layout : NULL, &rgn, bb_dev_guard(dev), &wls[i], &d);
-		if (err && err != -ENOENT) {
-			for (unsigned k = 0; k < i; k++)
-				bb_workload_free(&wls[k]);
-			status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
-			goto out_region;
-		}
+/*
+ * Each workload's accesses on the region, where the backend's guard and the
+ * layout allow (one with nothing to do is kept empty, with its reason); a
+ * real device is written only when asked to, and then only where its layout
+ * allows.
+ */
+static int build_workloads(struct rctx *x)
+{
+	struct run_target *t = &x->t;
+	const struct bb_layout *l = t->dev->has_layout ? &t->dev->layout : NULL;
+	struct bb_diag d;
+	int err;
+
+	for (unsigned i = 0; i < x->m.nr_wl; i++) {
+		err = bb_workload_build(&x->m.specs[i], l, &t->rgn, bb_dev_guard(t->dev), &t->wls[i], &d);
+		if (err && err != -ENOENT)
+			return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 		if (err == -ENOENT) {
-			wls[i].n = 0;
-			memcpy(wl_why[i], d.msg, sizeof(wl_why[i]));
+			t->wls[i].n = 0;
+			memcpy(t->wl_why[i], d.msg, sizeof(t->wl_why[i]));
 		}
 	}
-	/* a real device is written only when asked to, and then only where its layout allows */
-	for (unsigned i = 0; i < nr_wl && !bb_vfio_writes_allowed(dev); i++) {
-		for (size_t k = 0; k < wls[i].n; k++) {
-			if (wls[i].acc[k].op != BB_OP_WRITE)
-				continue;
-			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s writes to %s (offset 0x%" PRIx64 "): a real device is "
-					     "written only with --allow-writes, and only where its layout says access=rw",
-					     wls[i].name, device, wls[i].acc[k].offset);
-			goto out_wl;
-		}
-	}
+	for (unsigned i = 0; i < x->m.nr_wl && !bb_vfio_writes_allowed(t->dev); i++)
+		for (size_t k = 0; k < t->wls[i].n; k++)
+			if (t->wls[i].acc[k].op == BB_OP_WRITE)
+				return bb_cli_fail(BB_EXIT_USAGE, "run: %s writes to %s (offset 0x%" PRIx64 "): a real device "
+						   "is written only with --allow-writes, and only where its layout says "
+						   "access=rw", t->wls[i].name, x->o.device, t->wls[i].acc[k].offset);
+	return 0;
+}
 
-	{
-		/* a folder holding results is not overwritten by accident: its stale samples would stay */
-		char rp[4096];
-		struct stat sb;
+/*
+ * The results folder (refused when it holds results, unless --force clears
+ * them under the session's lock) and the session's clock, placement and
+ * counters; then the rows, and a manifest that says incomplete until the
+ * last run is in, even after SIGKILL.
+ */
+static int open_session(struct rctx *x, int argc, char **argv)
+{
+	const struct run_opts *o = &x->o;
+	char rp[4096];
+	struct stat sb;
+	struct bb_diag d;
+	int err;
 
-		snprintf(rp, sizeof(rp), "%s/runs.csv", out);
-		if (!force && !lstat(rp, &sb)) {
-			status = bb_cli_fail(BB_EXIT_USAGE, "run: %s already holds results (runs.csv): give --force to "
-					     "replace them, or another --out", out);
-			goto out_ses;
-		}
+	/* a folder holding results is not overwritten by accident: its stale samples would stay */
+	snprintf(rp, sizeof(rp), "%s/runs.csv", o->out);
+	if (!o->force && !lstat(rp, &sb))
+		return bb_cli_fail(BB_EXIT_USAGE, "run: %s already holds results (runs.csv): give --force to "
+				   "replace them, or another --out", o->out);
+	err = bb_session_open(&x->ses, o->out, true, &d);
+	if (!err && o->force)
+		err = bb_results_clear(o->out, &d);	/* under the lock: nothing else writes there now */
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
+	err = bb_session_measure(&x->ses, o->has_cpu ? (int)o->cpu : -1, bb_dev_numa_node(x->t.dev), &d);
+	if (err)
+		return bb_cli_fail(err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL, "run: %s", d.msg);
+	x->total = (size_t)x->m.nr_pol * x->m.nr_pages * x->m.nr_wl;
+	x->rows = calloc(x->total, sizeof(*x->rows));
+	x->skipped = calloc(x->total, sizeof(*x->skipped));
+	if (!x->rows || !x->skipped)
+		return bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
+	if (bb_session_manifest(&x->ses, argc, argv, "\"tool\":\"barbench run\",\"complete\":false,\"runs\":0", &d))
+		return bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
+	return 0;
+}
+
+/* The signal that asked to stop, as the manifest and the message name it. */
+static void stopped(struct rctx *x)
+{
+	snprintf(x->stop_why, sizeof(x->stop_why), "%s", bb_session_stopped() == SIGINT ? "SIGINT" : "SIGTERM");
+	x->status = 128 + bb_session_stopped();
+}
+
+/* On a terminal: where the matrix is and how long the rest should take. */
+static void progress(const struct rctx *x, const char *policy, const char *page, const char *wl)
+{
+	double el = (bb_now_ns() - x->t0_ns) / 1e9;
+	double eta = x->done ? el / (double)x->done * (double)(x->total - x->done) : 0;
+
+	fprintf(stderr, "\r[%zu/%zu] ETA %4.0fs %s %s %s                    ", x->done + 1, x->total, eta, policy,
+		page, wl);
+}
+
+/* One run spec (policy @ops, page size @gi, workload @wi): a row, a skip with its reason, or a failure. */
+static void run_one(struct rctx *x, const struct bb_measure *ms, const struct bb_policy_ops *ops, unsigned gi,
+		    unsigned wi)
+{
+	const char *wl = bb_workload_kind_name(x->m.specs[wi].kind);
+	char id[160], pg[32], why[BB_DIAG_MAX];
+	struct bb_combo cb = {
+		.ops = ops, .params = x->o.params, .nr_params = x->o.nr_params, .page_size = x->m.pages[gi],
+		.wl = &x->t.wls[wi], .wl_why = x->t.wl_why[wi], .width = (unsigned)x->o.width, .runner = x->m.runner,
+		.id = id, .ioeventfd = x->o.ioeventfd,
+	};
+	struct bb_diag d;
+	int err;
+
+	bb_format_size(pg, sizeof(pg), x->m.pages[gi]);
+	snprintf(id, sizeof(id), "%04zu-%s-%" PRIu64 "-%s", x->nrows, ops->name, x->m.pages[gi], wl);
+	if (x->tty)
+		progress(x, ops->name, pg, wl);
+	x->done++;
+	err = bb_measure_one(ms, &cb, &x->rows[x->nrows], why, sizeof(why), &d);
+	if (err == 1) {
+		struct skipped *sk = &x->skipped[x->nskipped++];
+
+		snprintf(sk->what, sizeof(sk->what), "%s %s %s", ops->name, pg, wl);
+		memcpy(sk->why, why, sizeof(sk->why));
+		bb_session_skip(&x->ses, sk->what, sk->why);
+		return;
 	}
-	err = bb_session_open(&ses, out, true, &d);
-	if (!err && force)
-		err = bb_results_clear(out, &d);	/* under the lock: nothing else writes there now */
+	if (!err)
+		err = bb_session_add_row(&x->ses, &x->rows[x->nrows++], &d);
 	if (err) {
-		status = bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
-		goto out_ses;
+		snprintf(x->stop_why, sizeof(x->stop_why), "run %s: %s", id, d.msg);
+		x->status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL : err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL,
+					"run %s: %s", id, d.msg);
 	}
-	err = bb_session_measure(&ses, has_cpu ? (int)cpu_arg : -1, bb_dev_numa_node(dev), &d);
-	if (err) {
-		status = bb_cli_fail(err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL, "run: %s", d.msg);
-		goto out_ses;
-	}
+}
 
-	total = (size_t)nr_pol * nr_pages * nr_wl;
-	rows = calloc(total, sizeof(*rows));
-	skipped = calloc(total, sizeof(*skipped));
-	if (!rows || !skipped) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		goto out_ses;
-	}
-	/* until the last run is in, the folder says it is incomplete, even after SIGKILL */
-	if (bb_session_manifest(&ses, argc, argv, "\"tool\":\"barbench run\",\"complete\":false,\"runs\":0", &d)) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
-		goto out_ses;
-	}
-	bb_session_catch_signals(&ses);
-	t0_ns = bb_now_ns();
-	{
-		struct bb_measure m = {
-			.device = device, .dev = dev, .region = &rgn, .must_trap = mt, .nr_must_trap = nmt,
-			.tsc = &ses.tsc, .overhead = ses.overhead, .counters = &ses.ctr, .samples = samples,
-			.warmup = warmup, .out = out, .cost = cost_file ? &cost : NULL, .batch = (unsigned)batch,
-			.profile = profile.n ? &profile : NULL,
-		};
+/*
+ * Every run spec of the matrix in order (policy, page size, workload) until
+ * one fails or a signal asks to stop; then runs.csv with what finished, also
+ * when nothing did.
+ */
+static void run_matrix(struct rctx *x)
+{
+	const struct run_matrix *m = &x->m;
+	const struct run_target *t = &x->t;
+	struct bb_measure ms = {
+		.device = x->o.device, .dev = t->dev, .region = &t->rgn, .must_trap = t->mt, .nr_must_trap = t->nmt,
+		.tsc = &x->ses.tsc, .overhead = x->ses.overhead, .counters = &x->ses.ctr, .samples = x->o.samples,
+		.warmup = x->o.warmup, .out = x->o.out, .cost = x->o.cost_file ? &t->cost : NULL,
+		.batch = (unsigned)x->o.batch, .profile = t->profile.n ? &t->profile : NULL,
+	};
+	struct bb_diag d;
 
-		for (unsigned pi = 0; pi < nr_pol && status == BB_EXIT_OK; pi++) {
-			const struct bb_policy_ops *ops = bb_registry_find(&reg, pol_names[pi]);
+	x->tty = isatty(2);
+	bb_session_catch_signals(&x->ses);
+	x->t0_ns = bb_now_ns();
+	for (unsigned pi = 0; pi < m->nr_pol && x->status == BB_EXIT_OK; pi++) {
+		const struct bb_policy_ops *ops = bb_registry_find(&m->reg, m->pol_names[pi]);
 
-			for (unsigned gi = 0; gi < nr_pages && status == BB_EXIT_OK; gi++) {
-				for (unsigned wi = 0; wi < nr_wl && status == BB_EXIT_OK; wi++) {
-					char id[160], pg[32], why[BB_DIAG_MAX];
-					struct bb_combo cb = {
-						.ops = ops, .params = params, .nr_params = nr_params,
-						.page_size = pages[gi], .wl = &wls[wi], .wl_why = wl_why[wi],
-						.width = (unsigned)width, .runner = runner, .id = id,
-						.ioeventfd = ioeventfd,
-					};
-
-					if (bb_session_stopped()) {
-						snprintf(stop_why, sizeof(stop_why), "%s",
-							 bb_session_stopped() == SIGINT ? "SIGINT" : "SIGTERM");
-						status = 128 + bb_session_stopped();
-						break;
-					}
-					bb_format_size(pg, sizeof(pg), pages[gi]);
-					snprintf(id, sizeof(id), "%04zu-%s-%" PRIu64 "-%s", nrows, ops->name, pages[gi],
-						 bb_workload_kind_name(specs[wi].kind));
-					if (tty) {
-						/* on a terminal: where it is and how long the rest should take */
-						double el = (bb_now_ns() - t0_ns) / 1e9;
-						double eta = done ? el / (double)done * (double)(total - done) : 0;
-
-						fprintf(stderr, "\r[%zu/%zu] ETA %4.0fs %s %s %s                    ", done + 1,
-							total, eta, ops->name, pg, bb_workload_kind_name(specs[wi].kind));
-					}
-					done++;
-					err = bb_measure_one(&m, &cb, &rows[nrows], why, sizeof(why), &d);
-					if (err == 1) {
-						struct skipped *sk = &skipped[nskipped++];
-
-						snprintf(sk->what, sizeof(sk->what), "%s %s %s", ops->name, pg,
-							 bb_workload_kind_name(specs[wi].kind));
-						memcpy(sk->why, why, sizeof(sk->why));
-						bb_session_skip(&ses, sk->what, sk->why);
-						continue;
-					}
-					if (!err)
-						err = bb_session_add_row(&ses, &rows[nrows++], &d);
-					if (err) {
-						snprintf(stop_why, sizeof(stop_why), "run %s: %s", id, d.msg);
-						status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL :
-								     err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL,
-								     "run %s: %s", id, d.msg);
-					}
+		for (unsigned gi = 0; gi < m->nr_pages && x->status == BB_EXIT_OK; gi++) {
+			for (unsigned wi = 0; wi < m->nr_wl && x->status == BB_EXIT_OK; wi++) {
+				if (bb_session_stopped()) {
+					stopped(x);
+					break;
 				}
+				run_one(x, &ms, ops, gi, wi);
 			}
 		}
 	}
-	complete = status == BB_EXIT_OK;
-	if (bb_session_stopped() && status == BB_EXIT_OK) {
-		/* arrived after the last run: everything is in, but say it was asked to stop */
-		snprintf(stop_why, sizeof(stop_why), "%s", bb_session_stopped() == SIGINT ? "SIGINT" : "SIGTERM");
-		status = 128 + bb_session_stopped();
-	}
-	bb_session_release_signals(&ses);
-	if (tty)
+	x->complete = x->status == BB_EXIT_OK;
+	if (bb_session_stopped() && x->status == BB_EXIT_OK)
+		stopped(x);	/* arrived after the last run: everything is in, but say it was asked to stop */
+	bb_session_release_signals(&x->ses);
+	if (x->tty)
 		fprintf(stderr, "\r%60s\r", "");
-	/* what finished, also when nothing did or the loop stopped early */
-	if (bb_session_write_runs(&ses, &d) && status == BB_EXIT_OK)
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
+	if (bb_session_write_runs(&x->ses, &d) && x->status == BB_EXIT_OK)
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
+}
 
-	/* the manifest: what ran, where, how it was timed (the session adds what was skipped and why) */
-	ex = open_memstream(&extra, &extra_len);
+/* The guest runner's members of the manifest: how guest code executes here. */
+static void manifest_guest(FILE *ex, const struct rctx *x)
+{
+	const struct bb_runner_probe *p = &x->m.probe;
+
+	fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
+		"\"guest_note\":", p->exec, p->exec_ratio, p->mode, x->o.ioeventfd ? "true" : "false");
+	bb_json_string(ex, !strcmp(p->exec, "emulated") ?
+		       "guest instructions are emulated on this host (a guest ALU loop runs guest_exec_ratio "
+		       "times slower than natively): guest figures are not representative of bare metal" :
+		       "guest instructions run natively");
+}
+
+/*
+ * The manifest: what ran, where, how it was timed (the session adds what was
+ * skipped and why).  -ENOMEM (status set) when it could not be built.
+ */
+static int write_manifest(struct rctx *x, int argc, char **argv)
+{
+	char *extra = NULL;
+	size_t extra_len = 0;
+	FILE *ex = open_memstream(&extra, &extra_len);
+	struct bb_diag d;
+
 	if (!ex) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		goto out_ses;
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
+		return -ENOMEM;
 	}
 	fprintf(ex, "\"tool\":\"barbench run\",\"device\":");
-	bb_json_string(ex, device);
+	bb_json_string(ex, x->o.device);
 	fprintf(ex, ",\"region\":%" PRIu32 ",\"host_page_size\":%ld,\"runner\":\"%s\","
 		"\"samples_per_run\":%" PRIu64 ",\"warmup_per_run\":%" PRIu64 ",\"runs\":%zu,\"complete\":%s",
-		rgn.index, sysconf(_SC_PAGESIZE), runner->name, samples, warmup, nrows, complete ? "true" : "false");
-	if (runner->flags & BB_RUNNER_IN_GUEST) {
-		fprintf(ex, ",\"guest_exec\":\"%s\",\"guest_exec_ratio\":%.1f,\"guest_mode\":\"%s\",\"ioeventfd\":%s,"
-			"\"guest_note\":", probe.exec, probe.exec_ratio, probe.mode, ioeventfd ? "true" : "false");
-		bb_json_string(ex, !strcmp(probe.exec, "emulated") ?
-			       "guest instructions are emulated on this host (a guest ALU loop runs guest_exec_ratio "
-			       "times slower than natively): guest figures are not representative of bare metal" :
-			       "guest instructions run natively");
-	}
-	if (stop_why[0]) {
+		x->t.rgn.index, sysconf(_SC_PAGESIZE), x->m.runner->name, x->o.samples, x->o.warmup, x->nrows,
+		x->complete ? "true" : "false");
+	if (x->m.runner->flags & BB_RUNNER_IN_GUEST)
+		manifest_guest(ex, x);
+	if (x->stop_why[0]) {
 		fprintf(ex, ",\"stopped\":");
-		bb_json_string(ex, stop_why);
+		bb_json_string(ex, x->stop_why);
 	}
 	if (fclose(ex)) {
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
-		goto out_ses;
+		free(extra);
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
+		return -ENOMEM;
 	}
-	if (bb_session_manifest(&ses, argc, argv, extra, &d) && status == BB_EXIT_OK)
-		status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
-	if (status > 128 && complete)
-		bb_cli_fail(status, "run: stopped by %s after the last run: all %zu runs are in %s/runs.csv",
-			    stop_why, nrows, out);
-	else if (status > 128)
-		bb_cli_fail(status, "run: stopped by %s: the %zu run%s that finished are in %s/runs.csv; "
-			    "manifest.json says complete:false", stop_why, nrows, nrows == 1 ? "" : "s", out);
-
-	if (status == BB_EXIT_OK) {
-		printf("%-8s %-8s %-12s %10s %10s %10s %8s\n", "policy", "page", "workload", "p50_ns", "p99_ns",
-		       "ops_s", "trapped");
-		for (size_t i = 0; i < nrows; i++) {
-			char pg[32];
-
-			bb_format_size(pg, sizeof(pg), rows[i].page_size);
-			printf("%-8s %-8s %-12.12s %10.1f %10.1f %10.3g %7.1f%%\n", rows[i].policy, pg, rows[i].workload,
-			       rows[i].s.p50, rows[i].s.p99, rows[i].ops_s, 100 * rows[i].trapped_share);
-		}
-		for (size_t i = 0; i < nskipped; i++)
-			printf("skipped: %s: %s\n", skipped[i].what, skipped[i].why);
-		if (runner->flags & BB_RUNNER_IN_GUEST)
-			printf("guest: %s, guest_exec=%s (ALU loop %.0fx the host's)%s\n", probe.mode,
-			       probe.exec, probe.exec_ratio, !strcmp(probe.exec, "emulated") ?
-			       ": guest figures are not representative of bare metal" : "");
-		printf("results: %s/runs.csv (%zu runs), %s/manifest.json\n", out, nrows, out);
-	}
-out_ses:
-	bb_session_close(&ses);
-	free(rows);
-	free(skipped);
+	if (bb_session_manifest(&x->ses, argc, argv, extra, &d) && x->status == BB_EXIT_OK)
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
 	free(extra);
-out_wl:
-	for (unsigned i = 0; i < nr_wl; i++)
-		bb_workload_free(&wls[i]);
-out_region:
-	bb_profile_free(&profile);
-	bb_region_free(&rgn);
-out_dev:
-	bb_dev_close(dev);
-	bb_registry_free(&reg);
+	return 0;
+}
+
+/* Stopped by a signal: what is in the folder. */
+static void report_stop(const struct rctx *x)
+{
+	if (x->status > 128 && x->complete)
+		bb_cli_fail(x->status, "run: stopped by %s after the last run: all %zu runs are in %s/runs.csv",
+			    x->stop_why, x->nrows, x->o.out);
+	else if (x->status > 128)
+		bb_cli_fail(x->status, "run: stopped by %s: the %zu run%s that finished are in %s/runs.csv; "
+			    "manifest.json says complete:false", x->stop_why, x->nrows, x->nrows == 1 ? "" : "s",
+			    x->o.out);
+}
+
+/* The table of runs, what was skipped, how the guest ran, where the results are. */
+static void print_results(const struct rctx *x)
+{
+	const struct bb_runner_probe *p = &x->m.probe;
+
+	printf("%-8s %-8s %-12s %10s %10s %10s %8s\n", "policy", "page", "workload", "p50_ns", "p99_ns", "ops_s",
+	       "trapped");
+	for (size_t i = 0; i < x->nrows; i++) {
+		const struct bb_run_row *r = &x->rows[i];
+		char pg[32];
+
+		bb_format_size(pg, sizeof(pg), r->page_size);
+		printf("%-8s %-8s %-12.12s %10.1f %10.1f %10.3g %7.1f%%\n", r->policy, pg, r->workload, r->s.p50,
+		       r->s.p99, r->ops_s, 100 * r->trapped_share);
+	}
+	for (size_t i = 0; i < x->nskipped; i++)
+		printf("skipped: %s: %s\n", x->skipped[i].what, x->skipped[i].why);
+	if (x->m.runner->flags & BB_RUNNER_IN_GUEST)
+		printf("guest: %s, guest_exec=%s (ALU loop %.0fx the host's)%s\n", p->mode, p->exec, p->exec_ratio,
+		       !strcmp(p->exec, "emulated") ? ": guest figures are not representative of bare metal" : "");
+	printf("results: %s/runs.csv (%zu runs), %s/manifest.json\n", x->o.out, x->nrows, x->o.out);
+}
+
+static void rctx_free(struct rctx *x)
+{
+	bb_session_close(&x->ses);
+	free(x->rows);
+	free(x->skipped);
+	for (unsigned i = 0; i < x->m.nr_wl; i++)
+		bb_workload_free(&x->t.wls[i]);
+	bb_profile_free(&x->t.profile);
+	bb_region_free(&x->t.rgn);
+	bb_dev_close(x->t.dev);
+	bb_registry_free(&x->m.reg);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static struct rctx x;
+	int status;
+
+	memset(&x, 0, sizeof(x));
+	x.ses.lock_fd = -1;
+	bb_registry_init(&x.m.reg);
+	status = parse_options(argc, argv, &x.o);
+	if (!status)
+		status = expand_matrix(&x);
+	if (!status)
+		status = open_target(&x);
+	if (!status)
+		status = load_target_facts(&x);
+	if (!status)
+		status = build_workloads(&x);
+	if (!status)
+		status = open_session(&x, argc, argv);
+	if (!status) {
+		run_matrix(&x);
+		if (!write_manifest(&x, argc, argv)) {
+			report_stop(&x);
+			if (x.status == BB_EXIT_OK)
+				print_results(&x);
+		}
+		status = x.status;
+	}
+	rctx_free(&x);
 	return status;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Loading what the commands work on: a layout's region or a captured region-info file. */
+/* Loading what the commands work on: a device's region through its backend, or a captured region-info file. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "barbench/backend.h"
 #include "parse.h"
 #include "cli.h"
 
@@ -25,72 +26,66 @@ int bb_cli_layout(const char *arg, struct bb_layout *l, struct bb_diag *d)
 	return bb_layout_load(path, l, d);
 }
 
-int bb_layout_region_reported(const struct bb_layout *l, uint32_t i, const char *spec,
-			      struct bb_region *out, struct bb_diag *d)
+/* The region to plan, read through the device's backend (emu:, vfio:, vfio-user: alike), with its layout. */
+static int target_from_dev(struct bb_target *t, const char *spec, bool has_index, uint32_t index, struct bb_diag *d)
 {
-	char name[400];
-	uint8_t *buf;
-	size_t len;
+	struct bb_dev *dev;
+	bool known = false;
 	int err;
 
-	snprintf(name, sizeof(name), "%s/region%" PRIu32, spec, l->regions[i].info.index);
-	err = bb_region_encode(&l->regions[i].info, &buf, &len, d);
+	err = bb_dev_open(spec, &dev, d);
 	if (err)
 		return err;
-	err = bb_region_parse(buf, len, name, out, d);
-	free(buf);
+	if (!has_index) {
+		if (dev->nr_regions != 1) {
+			err = bb_diag_set(d, -EINVAL, "%s: has %" PRIu32 " regions: choose one with --region", spec,
+					  dev->nr_regions);
+			goto out;
+		}
+		index = dev->index[0];
+	}
+	for (uint32_t i = 0; i < dev->nr_regions; i++)
+		known |= dev->index[i] == index;
+	if (!known) {
+		err = bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32 " (barbench info %s lists them)", spec, index, spec);
+		goto out;
+	}
+	snprintf(t->name, sizeof(t->name), "%s/region%" PRIu32, spec, index);
+	err = bb_dev_region(dev, index, &t->region, NULL, NULL, d);
+	if (err)
+		goto out;
+	t->nr_must_trap = bb_dev_must_trap(dev, index, t->must_trap);
+	if (dev->has_layout) {
+		/* the layout moves to the target: names of trapped registers in the plan */
+		t->layout = dev->layout;
+		t->has_layout = true;
+		memset(&dev->layout, 0, sizeof(dev->layout));
+		dev->has_layout = false;
+	}
+out:
+	bb_dev_close(dev);
 	return err;
 }
 
 int bb_target_load(struct bb_target *t, const char *spec, const char *file, bool has_index,
 		   uint32_t index, struct bb_diag *d)
 {
+	uint8_t *buf;
+	size_t len;
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	if (file) {
-		uint8_t *buf;
-		size_t len;
-
-		snprintf(t->name, sizeof(t->name), "%s", file);
-		err = bb_cli_read_file(file, MAX_REGION_INFO, &buf, &len, d);
-		if (err)
-			return err;
-		err = bb_region_parse(buf, len, file, &t->region, d);
-		free(buf);
-		if (!err && has_index && t->region.index != index)
-			err = bb_diag_set(d, -EINVAL, "%s: holds region %" PRIu32 ", not %" PRIu32, file,
-					  t->region.index, index);
-		return err;
-	}
-	if (strncmp(spec, "emu:", 4))
-		return bb_target_load_dev(t, spec, has_index, index, d);	/* vfio:BDF and other backends */
-	err = bb_cli_layout(spec, &t->layout, d);
+	if (!file)
+		return target_from_dev(t, spec, has_index, index, d);
+	snprintf(t->name, sizeof(t->name), "%s", file);
+	err = bb_cli_read_file(file, MAX_REGION_INFO, &buf, &len, d);
 	if (err)
 		return err;
-	t->has_layout = true;
-	if (!has_index) {
-		if (t->layout.nr_regions != 1) {
-			err = bb_diag_set(d, -EINVAL, "%s: has %" PRIu32 " regions: choose one with --region",
-					  spec, t->layout.nr_regions);
-			goto fail;
-		}
-		index = t->layout.regions[0].info.index;
-	}
-	for (uint32_t i = 0; i < t->layout.nr_regions; i++) {
-		if (t->layout.regions[i].info.index != index)
-			continue;
-		snprintf(t->name, sizeof(t->name), "%s/region%" PRIu32, spec, index);
-		err = bb_layout_region_reported(&t->layout, i, spec, &t->region, d);
-		if (err)
-			goto fail;
-		t->nr_must_trap = bb_layout_must_trap(&t->layout, index, t->must_trap);
-		return 0;
-	}
-	err = bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, spec, index);
-fail:
-	bb_layout_free(&t->layout);
-	t->has_layout = false;
+	err = bb_region_parse(buf, len, file, &t->region, d);
+	free(buf);
+	if (!err && has_index && t->region.index != index)
+		err = bb_diag_set(d, -EINVAL, "%s: holds region %" PRIu32 ", not %" PRIu32, file,
+				  t->region.index, index);
 	return err;
 }
 

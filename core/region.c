@@ -188,47 +188,226 @@ uint32_t bb_region_info_needed(const void *buf, size_t len, uint32_t passed_args
 	return 0;
 }
 
-int bb_region_parse(const void *buf, size_t len, const char *name,
-		    struct bb_region *out, struct bb_diag *d)
-{
-	const uint8_t *p = buf;
-	struct bb_region r;
-	uint32_t argsz, end, off, from, prev_end;
-	int err;
+/* What the parser knows of the buffer: its bytes, where the answer ends, its name for messages. */
+struct chain {
+	const uint8_t *p;
+	uint32_t end;		/* argsz: bytes past it are not part of the answer */
+	const char *name;
+};
 
-	memset(out, 0, sizeof(*out));
-	memset(&r, 0, sizeof(r));
-	if (!name)
-		name = "region-info";
+/*
+ * The fixed vfio_region_info header into @r; @argsz and @cap_offset as the
+ * buffer states them.  argsz must cover the header and fit in @len.
+ */
+static int parse_header(const uint8_t *p, size_t len, const char *name, struct bb_region *r,
+			uint32_t *argsz, uint32_t *cap_offset, struct bb_diag *d)
+{
 	if (len < INFO_SZ)
 		return bb_diag_set(d, -EINVAL,
 			"%s: byte 0: buffer of %zu bytes is shorter than struct vfio_region_info (%" PRIu32 " bytes)",
 			name, len, INFO_SZ);
 
-	argsz = bb_get32(p, offsetof(struct vfio_region_info, argsz));
-	r.flags = bb_get32(p, offsetof(struct vfio_region_info, flags));
-	r.index = bb_get32(p, offsetof(struct vfio_region_info, index));
-	off = bb_get32(p, offsetof(struct vfio_region_info, cap_offset));
-	r.size = bb_get64(p, offsetof(struct vfio_region_info, size));
-	r.offset = bb_get64(p, offsetof(struct vfio_region_info, offset));
+	*argsz = bb_get32(p, offsetof(struct vfio_region_info, argsz));
+	r->flags = bb_get32(p, offsetof(struct vfio_region_info, flags));
+	r->index = bb_get32(p, offsetof(struct vfio_region_info, index));
+	*cap_offset = bb_get32(p, offsetof(struct vfio_region_info, cap_offset));
+	r->size = bb_get64(p, offsetof(struct vfio_region_info, size));
+	r->offset = bb_get64(p, offsetof(struct vfio_region_info, offset));
 
-	if (argsz < INFO_SZ)
+	if (*argsz < INFO_SZ)
 		return bb_diag_set(d, -EINVAL,
 			"%s: byte 0: argsz %" PRIu32 " is smaller than struct vfio_region_info (%" PRIu32 " bytes)",
-			name, argsz, INFO_SZ);
-	if (argsz > len)
+			name, *argsz, INFO_SZ);
+	if (*argsz > len)
 		return bb_diag_set(d, -EINVAL,
 			"%s: byte 0: argsz %" PRIu32 " claims more than the %zu bytes of the buffer",
-			name, argsz, len);
-	end = argsz;	/* bytes past argsz are not part of the answer */
+			name, *argsz, len);
+	return 0;
+}
 
-	from = offsetof(struct vfio_region_info, cap_offset);
+/*
+ * A capability may start at @off (named by the pointer at byte @from): past
+ * the header, 8-byte aligned, after the previous one (@prev_end), its header
+ * inside the answer.
+ */
+static int check_cap_offset(const struct chain *c, uint32_t from, uint32_t off, uint32_t prev_end,
+			    struct bb_diag *d)
+{
+	if (off < INFO_SZ)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32
+			" points inside the vfio_region_info header (%" PRIu32 " bytes)",
+			c->name, from, off, INFO_SZ);
+	if (off % 8)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32 " is not 8-byte aligned",
+			c->name, from, off);
+	if (off < prev_end)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32
+			" goes backwards (the previous capability ends at 0x%" PRIx32 "): a loop or overlap",
+			c->name, from, off, prev_end);
+	if (off >= c->end || c->end - off < HDR_SZ)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": capability header at 0x%" PRIx32
+			" lies outside the buffer (argsz %" PRIu32 ")",
+			c->name, from, off, c->end);
+	return 0;
+}
+
+/* The sparse mmap capability (version @ver) at @off: its areas into @r, checked; *@cap_end past them. */
+static int parse_sparse(const struct chain *c, uint32_t off, uint16_t ver, struct bb_region *r,
+			uint32_t *cap_end, struct bb_diag *d)
+{
+	uint64_t need;
+	uint32_t i, base;
+
+	if (ver != 1)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": sparse mmap capability version %" PRIu16
+			" not understood (only version 1); refusing to guess what may be mapped",
+			c->name, off, ver);
+	if (c->end - off < SPARSE_SZ)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": sparse mmap capability needs %" PRIu32
+			" bytes, only %" PRIu32 " left in the buffer",
+			c->name, off, SPARSE_SZ, c->end - off);
+	r->has_sparse = true;
+	r->nr_areas = bb_get32(c->p, off + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas));
+	base = off + SPARSE_SZ;
+	need = (uint64_t)r->nr_areas * AREA_SZ;
+	if (need > c->end - base) {
+		int err = bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": nr_areas %" PRIu32 " needs %" PRIu64
+			" bytes of areas, only %" PRIu32 " left in the buffer",
+			c->name, off + (uint32_t)offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas),
+			r->nr_areas, need, c->end - base);
+
+		r->nr_areas = 0;
+		return err;
+	}
+	if (r->nr_areas) {
+		r->areas = calloc(r->nr_areas, sizeof(*r->areas));
+		if (!r->areas) {
+			r->nr_areas = 0;
+			return bb_diag_set(d, -ENOMEM, "%s: out of memory", c->name);
+		}
+	}
+	for (i = 0; i < r->nr_areas; i++) {
+		uint32_t a = base + i * AREA_SZ;
+
+		r->areas[i].offset = bb_get64(c->p, a + offsetof(struct vfio_region_sparse_mmap_area, offset));
+		r->areas[i].size = bb_get64(c->p, a + offsetof(struct vfio_region_sparse_mmap_area, size));
+	}
+	*cap_end = base + (uint32_t)need;
+	return check_areas(r, c->name, base, d);
+}
+
+/* The type capability at @off into @r; *@cap_end past it. */
+static int parse_type(const struct chain *c, uint32_t off, struct bb_region *r, uint32_t *cap_end,
+		      struct bb_diag *d)
+{
+	if (c->end - off < TYPE_SZ)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": type capability needs %" PRIu32
+			" bytes, only %" PRIu32 " left in the buffer",
+			c->name, off, TYPE_SZ, c->end - off);
+	r->has_type = true;
+	r->type = bb_get32(c->p, off + offsetof(struct vfio_region_info_cap_type, type));
+	r->subtype = bb_get32(c->p, off + offsetof(struct vfio_region_info_cap_type, subtype));
+	*cap_end = off + TYPE_SZ;
+	return 0;
+}
+
+/*
+ * The capability @id (version @ver) at @off into @r: each known one at most
+ * once, an unknown one recorded.  *@cap_end: where its body ends.
+ */
+static int parse_cap(const struct chain *c, uint32_t off, uint16_t id, uint16_t ver, struct bb_region *r,
+		     uint32_t *cap_end, struct bb_diag *d)
+{
+	bool dup;
+
+	*cap_end = off + HDR_SZ;
+	switch (id) {
+	case VFIO_REGION_INFO_CAP_SPARSE_MMAP:
+		dup = r->has_sparse;
+		if (!dup)
+			return parse_sparse(c, off, ver, r, cap_end, d);
+		break;
+	case VFIO_REGION_INFO_CAP_TYPE:
+		dup = r->has_type;
+		if (!dup)
+			return parse_type(c, off, r, cap_end, d);
+		break;
+	case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
+		dup = r->msix_mappable;
+		r->msix_mappable = true;
+		break;
+	default:
+		if (add_unknown(r, id, ver, off))
+			return bb_diag_set(d, -ENOMEM, "%s: out of memory", c->name);
+		return 0;
+	}
+	if (dup)
+		return bb_diag_set(d, -EINVAL,
+			"%s: byte %" PRIu32 ": a second %s capability (id %" PRIu16 ")",
+			c->name, off, cap_name(id), id);
+	return 0;
+}
+
+/* The capability chain from @off (named by the pointer at byte @from) into @r. */
+static int parse_chain(const struct chain *c, uint32_t from, uint32_t off, struct bb_region *r,
+		       struct bb_diag *d)
+{
+	uint32_t prev_end = INFO_SZ;
+
+	while (off) {
+		uint16_t id, ver;
+		uint32_t next, cap_end;
+		int err = check_cap_offset(c, from, off, prev_end, d);
+
+		if (err)
+			return err;
+		id = bb_get16(c->p, off + offsetof(struct vfio_info_cap_header, id));
+		ver = bb_get16(c->p, off + offsetof(struct vfio_info_cap_header, version));
+		next = bb_get32(c->p, off + offsetof(struct vfio_info_cap_header, next));
+		err = parse_cap(c, off, id, ver, r, &cap_end, d);
+		if (err)
+			return err;
+		if (next && next < cap_end)
+			return bb_diag_set(d, -EINVAL,
+				"%s: byte %" PRIu32 ": next 0x%" PRIx32 " of the %s capability at 0x%" PRIx32
+				" points %s (its body ends at 0x%" PRIx32 ")",
+				c->name, off + (uint32_t)offsetof(struct vfio_info_cap_header, next), next,
+				cap_name(id), off, next <= off ? "backwards: a loop" : "into its own body",
+				cap_end);
+		prev_end = cap_end;
+		from = off + offsetof(struct vfio_info_cap_header, next);
+		off = next;
+	}
+	return 0;
+}
+
+int bb_region_parse(const void *buf, size_t len, const char *name,
+		    struct bb_region *out, struct bb_diag *d)
+{
+	struct chain c = { .p = buf, .name = name ? name : "region-info" };
+	struct bb_region r;
+	uint32_t off = 0, from = offsetof(struct vfio_region_info, cap_offset);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	err = parse_header(c.p, len, c.name, &r, &c.end, &off, d);
+	if (err)
+		return err;
 	if (!(r.flags & VFIO_REGION_INFO_FLAG_CAPS)) {
 		if (off != 0)
 			return bb_diag_set(d, -EINVAL,
 				"%s: byte %" PRIu32 ": cap_offset 0x%" PRIx32
 				" starts a capability chain but the CAPS flag is not set (flags 0x%" PRIx32 ")",
-				name, from, off, r.flags);
+				c.name, from, off, r.flags);
 		*out = r;
 		return 0;
 	}
@@ -236,151 +415,14 @@ int bb_region_parse(const void *buf, size_t len, const char *name,
 		return bb_diag_set(d, -EINVAL,
 			"%s: byte %" PRIu32 ": CAPS flag set but cap_offset is 0: no capability chain"
 			" (the kernel answers so when argsz is too small; it asks for %" PRIu32 ")",
-			name, from, argsz);
-
-	prev_end = INFO_SZ;
-	while (off) {
-		uint16_t id, ver;
-		uint32_t next, cap_end;
-
-		if (off < INFO_SZ) {
-			err = bb_diag_set(d, -EINVAL,
-				"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32
-				" points inside the vfio_region_info header (%" PRIu32 " bytes)",
-				name, from, off, INFO_SZ);
-			goto fail;
-		}
-		if (off % 8) {
-			err = bb_diag_set(d, -EINVAL,
-				"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32 " is not 8-byte aligned",
-				name, from, off);
-			goto fail;
-		}
-		if (off < prev_end) {
-			err = bb_diag_set(d, -EINVAL,
-				"%s: byte %" PRIu32 ": capability offset 0x%" PRIx32
-				" goes backwards (the previous capability ends at 0x%" PRIx32 "): a loop or overlap",
-				name, from, off, prev_end);
-			goto fail;
-		}
-		if (off >= end || end - off < HDR_SZ) {
-			err = bb_diag_set(d, -EINVAL,
-				"%s: byte %" PRIu32 ": capability header at 0x%" PRIx32
-				" lies outside the buffer (argsz %" PRIu32 ")",
-				name, from, off, end);
-			goto fail;
-		}
-
-		id = bb_get16(p, off + offsetof(struct vfio_info_cap_header, id));
-		ver = bb_get16(p, off + offsetof(struct vfio_info_cap_header, version));
-		next = bb_get32(p, off + offsetof(struct vfio_info_cap_header, next));
-		cap_end = off + HDR_SZ;
-
-		switch (id) {
-		case VFIO_REGION_INFO_CAP_SPARSE_MMAP: {
-			uint64_t need;
-			uint32_t i, base;
-
-			if (r.has_sparse)
-				goto dup;
-			if (ver != 1) {
-				err = bb_diag_set(d, -EINVAL,
-					"%s: byte %" PRIu32 ": sparse mmap capability version %" PRIu16
-					" not understood (only version 1); refusing to guess what may be mapped",
-					name, off, ver);
-				goto fail;
-			}
-			if (end - off < SPARSE_SZ) {
-				err = bb_diag_set(d, -EINVAL,
-					"%s: byte %" PRIu32 ": sparse mmap capability needs %" PRIu32
-					" bytes, only %" PRIu32 " left in the buffer",
-					name, off, SPARSE_SZ, end - off);
-				goto fail;
-			}
-			r.has_sparse = true;
-			r.nr_areas = bb_get32(p, off + offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas));
-			base = off + SPARSE_SZ;
-			need = (uint64_t)r.nr_areas * AREA_SZ;
-			if (need > end - base) {
-				err = bb_diag_set(d, -EINVAL,
-					"%s: byte %" PRIu32 ": nr_areas %" PRIu32 " needs %" PRIu64
-					" bytes of areas, only %" PRIu32 " left in the buffer",
-					name, off + (uint32_t)offsetof(struct vfio_region_info_cap_sparse_mmap, nr_areas),
-					r.nr_areas, need, end - base);
-				r.nr_areas = 0;
-				goto fail;
-			}
-			if (r.nr_areas) {
-				r.areas = calloc(r.nr_areas, sizeof(*r.areas));
-				if (!r.areas) {
-					r.nr_areas = 0;
-					err = bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
-					goto fail;
-				}
-			}
-			for (i = 0; i < r.nr_areas; i++) {
-				uint32_t a = base + i * AREA_SZ;
-
-				r.areas[i].offset = bb_get64(p, a + offsetof(struct vfio_region_sparse_mmap_area, offset));
-				r.areas[i].size = bb_get64(p, a + offsetof(struct vfio_region_sparse_mmap_area, size));
-			}
-			err = check_areas(&r, name, base, d);
-			if (err)
-				goto fail;
-			cap_end = base + (uint32_t)need;
-			break;
-		}
-		case VFIO_REGION_INFO_CAP_TYPE:
-			if (r.has_type)
-				goto dup;
-			if (end - off < TYPE_SZ) {
-				err = bb_diag_set(d, -EINVAL,
-					"%s: byte %" PRIu32 ": type capability needs %" PRIu32
-					" bytes, only %" PRIu32 " left in the buffer",
-					name, off, TYPE_SZ, end - off);
-				goto fail;
-			}
-			r.has_type = true;
-			r.type = bb_get32(p, off + offsetof(struct vfio_region_info_cap_type, type));
-			r.subtype = bb_get32(p, off + offsetof(struct vfio_region_info_cap_type, subtype));
-			cap_end = off + TYPE_SZ;
-			break;
-		case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
-			if (r.msix_mappable)
-				goto dup;
-			r.msix_mappable = true;
-			break;
-		default:
-			if (add_unknown(&r, id, ver, off)) {
-				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
-				goto fail;
-			}
-			break;
-		}
-		if (next && next < cap_end) {
-			err = bb_diag_set(d, -EINVAL,
-				"%s: byte %" PRIu32 ": next 0x%" PRIx32 " of the %s capability at 0x%" PRIx32
-				" points %s (its body ends at 0x%" PRIx32 ")",
-				name, off + (uint32_t)offsetof(struct vfio_info_cap_header, next), next,
-				cap_name(id), off, next <= off ? "backwards: a loop" : "into its own body",
-				cap_end);
-			goto fail;
-		}
-		prev_end = cap_end;
-		from = off + offsetof(struct vfio_info_cap_header, next);
-		off = next;
-		continue;
-dup:
-		err = bb_diag_set(d, -EINVAL,
-			"%s: byte %" PRIu32 ": a second %s capability (id %" PRIu16 ")",
-			name, off, cap_name(id), id);
-		goto fail;
+			c.name, from, c.end);
+	err = parse_chain(&c, from, off, &r, d);
+	if (err) {
+		bb_region_free(&r);
+		return err;
 	}
 	*out = r;
 	return 0;
-fail:
-	bb_region_free(&r);
-	return err;
 }
 
 int bb_region_encode(const struct bb_region *r, uint8_t **buf, size_t *len,

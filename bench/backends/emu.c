@@ -388,6 +388,7 @@ static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *bu
 const struct bb_backend_ops bb_backend_emu = {
 	.name = "emu",
 	.summary = "built-in emulated device: a layout's regions in memfds, trap path pread/pwrite",
+	.flags = BB_BACKEND_FROM_LAYOUT,
 	.trap_path = "pread",
 	.open = emu_open,
 	.region_info = emu_region_info,

@@ -282,89 +282,109 @@ struct loop {
 	bool entered;		/* the guard was installed and the loop started */
 };
 
-/*
- * First touch and the timed loop: the only code that touches mapped windows,
- * so a window that stops being backed raises SIGBUS here and nowhere else.
- * Everything it leaves behind lives in @arg's structures, so it can be
- * abandoned at any access.
- */
-static int touch_and_time(void *arg)
+/* First touch of the mapped working set: the page faults a VMM's guest would take, and the page tables they cost. */
+static void first_touch(struct loop *L, uint64_t *sink)
 {
-	struct loop *L = arg;
-	const struct bb_run_cfg *cfg = L->cfg;
-	const struct bb_workload *wl = cfg->wl;
-	const struct resolved *res = L->res;
-	struct bb_run_result *out = L->out;
-	uint32_t index = cfg->region->index;
-	uint64_t sink = 0, trap0, cyc_overhead = cfg->tsc_overhead;
-	uint64_t target = (cfg->tsc->step_cycles ? cfg->tsc->step_cycles : 1) * BB_MIN_STEPS_PER_SAMPLE;
-	size_t pos = 0, total = cfg->samples + cfg->warmup;
-	unsigned per = wl->per_sample ? wl->per_sample : 1, kc[2][2] = { { 0, 0 }, { 0, 0 } }, rounds = 1;
-	ssize_t xfer = 0;
-	double t0;
-	int err = 0;
+	const struct bb_workload *wl = L->cfg->wl;
+	double t0 = bb_now_ns();
 
-	L->entered = true;
-	/* first touch of the mapped working set: the page faults a VMM's guest would take */
-	t0 = bb_now_ns();
 	for (size_t i = 0; i < wl->n; i++)
-		if (res[i].ptr)
-			sink += mapped_read(res[i].ptr, 1);
-	out->touch_ns = bb_now_ns() - t0;
+		if (L->res[i].ptr)
+			*sink += mapped_read(L->res[i].ptr, 1);
+	L->out->touch_ns = bb_now_ns() - t0;
 	if (L->pte0 >= 0) {
 		long pte1 = vm_pte_kb();
 
-		out->pte_kb = pte1 >= 0 ? pte1 - L->pte0 : -1;
+		L->out->pte_kb = pte1 >= 0 ? pte1 - L->pte0 : -1;
 	}
+}
 
-	/* the pilot: how many accesses a sample needs to be resolved by the clock, per path */
+/*
+ * A batched workload: the rounds of its batch (@per accesses) a sample needs
+ * to span @target cycles after the empty pair, doubling until the median of
+ * PILOT_REPS samples does, at most BATCH_MAX accesses.  *@err set when an
+ * access fails.
+ */
+static unsigned pilot_batched(const struct loop *L, unsigned per, uint64_t target, uint64_t *sink, int *err,
+			      ssize_t *xfer)
+{
+	const struct bb_run_cfg *cfg = L->cfg;
+	const struct bb_workload *wl = cfg->wl;
+	uint32_t index = cfg->region->index;
+	unsigned rounds;
+
+	for (rounds = 1; rounds < BATCH_MAX / per && !*err; rounds *= 2) {
+		uint64_t c[PILOT_REPS];
+
+		for (int r = 0; r < PILOT_REPS && !*err; r++) {
+			size_t p = 0;
+
+			c[r] = bb_tsc_begin();
+			for (unsigned k = 0; k < per * rounds && !*err; k++) {
+				*err = access_one(&L->res[p], cfg->dev, index, k, sink, xfer);
+				if (++p == wl->n)
+					p = 0;
+			}
+			mfence();
+			c[r] = bb_tsc_end() - c[r];
+		}
+		qsort(c, PILOT_REPS, sizeof(c[0]), cmp_u64);
+		if (c[PILOT_REPS / 2] > cfg->tsc_overhead && c[PILOT_REPS / 2] - cfg->tsc_overhead >= target)
+			break;
+	}
+	if (rounds > BATCH_MAX / per)	/* the pilot ran out: the largest batch it measured */
+		rounds = BATCH_MAX / per > 1 ? BATCH_MAX / per : 1;
+	return rounds;
+}
+
+/*
+ * The pilot: how many accesses a sample needs to be resolved by the clock,
+ * per path: @kc[mapped][write] for each class of access, *@rounds the
+ * batches of a batched sample.  --batch N fixes them instead.
+ */
+static int pilot(const struct loop *L, unsigned kc[2][2], unsigned *rounds, uint64_t *sink)
+{
+	const struct bb_run_cfg *cfg = L->cfg;
+	const struct bb_workload *wl = cfg->wl;
+	const struct resolved *res = L->res;
+	uint32_t index = cfg->region->index;
+	uint64_t target = (cfg->tsc->step_cycles ? cfg->tsc->step_cycles : 1) * BB_MIN_STEPS_PER_SAMPLE;
+	unsigned per = wl->per_sample ? wl->per_sample : 1;
+	ssize_t xfer = 0;
+	size_t bad = 0;
+	int err = 0;
+
+	*rounds = 1;
 	if (cfg->batch) {
-		rounds = wl->serialised ? 1 : cfg->batch;
+		*rounds = wl->serialised ? 1 : cfg->batch;
 		for (size_t i = 0; i < wl->n; i++)
-			kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE] = wl->serialised ? cfg->batch : per * rounds;
+			kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE] = wl->serialised ? cfg->batch : per * *rounds;
 	} else if (wl->serialised) {
 		/* per class: a mapped read, a mapped write, a trapped read and a trapped write cost differently */
 		for (size_t i = 0; i < wl->n && !err; i++) {
 			unsigned *k = &kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE];
 
 			if (!*k)
-				*k = pilot_serialised(&res[i], cfg->dev, index, target, cyc_overhead, &sink, &err, &xfer);
+				*k = pilot_serialised(&res[i], cfg->dev, index, target, cfg->tsc_overhead, sink, &err,
+						      &xfer);
 		}
 	} else {
-		for (rounds = 1; rounds < BATCH_MAX / per && !err; rounds *= 2) {
-			uint64_t c[PILOT_REPS];
-
-			for (int r = 0; r < PILOT_REPS && !err; r++) {
-				size_t p = 0;
-
-				c[r] = bb_tsc_begin();
-				for (unsigned k = 0; k < per * rounds && !err; k++) {
-					err = access_one(&res[p], cfg->dev, index, k, &sink, &xfer);
-					if (++p == wl->n)
-						p = 0;
-				}
-				mfence();
-				c[r] = bb_tsc_end() - c[r];
-			}
-			qsort(c, PILOT_REPS, sizeof(c[0]), cmp_u64);
-			if (c[PILOT_REPS / 2] > cyc_overhead && c[PILOT_REPS / 2] - cyc_overhead >= target)
-				break;
-		}
-		if (rounds > BATCH_MAX / per)	/* the pilot ran out: the largest batch it measured */
-			rounds = BATCH_MAX / per > 1 ? BATCH_MAX / per : 1;
+		*rounds = pilot_batched(L, per, target, sink, &err, &xfer);
 		for (size_t i = 0; i < wl->n; i++)
-			kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE] = per * rounds;
+			kc[res[i].ptr != NULL][res[i].op == BB_OP_WRITE] = per * *rounds;
 	}
-	if (err) {
-		size_t bad = 0;
+	if (!err)
+		return 0;
+	while (bad + 1 < wl->n && res[bad].ptr)
+		bad++;
+	return bb_diag_set(L->d, err, "%s: pilot: %s at region %" PRIu32 " offset 0x%" PRIx64
+			   " through the trap path: %s", wl->name, res[bad].op == BB_OP_READ ? "read" : "write",
+			   index, res[bad].off, err == -EIO && xfer >= 0 ? "short transfer" : strerror(-err));
+}
 
-		while (bad + 1 < wl->n && res[bad].ptr)
-			bad++;
-		return bb_diag_set(L->d, err, "%s: pilot: %s at region %" PRIu32 " offset 0x%" PRIx64
-				   " through the trap path: %s", wl->name, res[bad].op == BB_OP_READ ? "read" : "write",
-				   index, res[bad].off, err == -EIO && xfer >= 0 ? "short transfer" : strerror(-err));
-	}
-	/* for the table: the smallest batch of each path, which bounds its resolution */
+/* For the table: the smallest batch of each path, which bounds its resolution. */
+static void smallest_batches(struct bb_run_result *out, unsigned kc[2][2])
+{
 	for (int m = 0; m < 2; m++)
 		for (int o = 0; o < 2; o++) {
 			unsigned *b = m ? &out->batch_map : &out->batch_trap;
@@ -372,16 +392,73 @@ static int touch_and_time(void *arg)
 			if (kc[m][o] && (!*b || kc[m][o] < *b))
 				*b = kc[m][o];
 		}
+}
 
-	trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
+/* Access res[@bad] failed with @err (@xfer: what the trap path transferred). */
+static int access_failed(const struct loop *L, size_t bad, int err, ssize_t xfer)
+{
+	const struct resolved *a = &L->res[bad];
+	const char *wl = L->cfg->wl->name, *op = a->op == BB_OP_READ ? "read" : "write";
+	uint32_t index = L->cfg->region->index;
+
+	if (err == -EIO && xfer >= 0)
+		return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
+				   " through the trap path: short transfer: %zd of %u bytes", wl, op, index, a->off,
+				   xfer, a->width);
+	return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64 " through the trap path: %s",
+			   wl, op, index, a->off, strerror(-err));
+}
+
+/* A timed sample of @cycles (the empty pair not yet subtracted), @n_acc accesses from res[@first], @ntrap trapped. */
+static void record_sample(const struct loop *L, size_t first, uint64_t cycles, unsigned n_acc, unsigned ntrap)
+{
+	const struct bb_run_cfg *cfg = L->cfg;
+	const struct bb_workload *wl = cfg->wl;
+	const struct resolved *res = L->res;
+	struct bb_run_result *out = L->out;
+	uint64_t dc = cycles > cfg->tsc_overhead ? cycles - cfg->tsc_overhead : 0;
+
+	out->busy_ns += bb_tsc_ns(cfg->tsc, dc);
+	out->ns[out->n] = bb_tsc_ns(cfg->tsc, dc) / n_acc;
+	out->offset[out->n] = res[first].off;
+	out->trapped[out->n] = ntrap > 0;
+	out->covers[out->n] = n_acc;
+	out->trapped_weight += (double)ntrap / n_acc;
+	out->n++;
+	out->accesses += n_acc;
+	out->trapped_accesses += ntrap;
+	if (wl->serialised)
+		out->bytes += (uint64_t)n_acc * res[first].width;
+	else
+		for (unsigned k = 0; k < n_acc; k++)
+			out->bytes += res[(first + k) % wl->n].width;
+}
+
+/*
+ * The warmup and the timed samples: a serialised sample is one access
+ * repeated kc[path] times, a batched one @rounds batches back to back.
+ * Counters, trap-path calls and wall time cover the timed samples only.
+ */
+static int timed_loop(const struct loop *L, unsigned kc[2][2], unsigned rounds, uint64_t *sinkp)
+{
+	const struct bb_run_cfg *cfg = L->cfg;
+	const struct bb_workload *wl = cfg->wl;
+	const struct resolved *res = L->res;
+	struct bb_run_result *out = L->out;
+	uint32_t index = cfg->region->index;
+	uint64_t sink = *sinkp, trap0 = cfg->dev->trap_reads + cfg->dev->trap_writes;
+	size_t pos = 0, total = cfg->samples + cfg->warmup;
+	unsigned per = wl->per_sample ? wl->per_sample : 1;
+	ssize_t xfer = 0;
+	double t0 = bb_now_ns();
+	int err = 0;
+
 	for (size_t s = 0; s < total; s++) {
-		bool timed = s >= cfg->warmup;
-		size_t first = pos, bad;
-		uint64_t c0, c1, dc;
+		size_t first = pos;
+		uint64_t c0, c1;
 		unsigned ntrap = 0, n_acc = per;
 
 		if (s == cfg->warmup) {
-			/* counters, syscall counts and wall time cover the timed samples only */
 			t0 = bb_now_ns();
 			if (cfg->counters && !bb_counters_start(cfg->counters, NULL))
 				out->have_ctr = true;
@@ -409,36 +486,10 @@ static int touch_and_time(void *arg)
 			for (unsigned k = 0; k < n_acc; k++)
 				ntrap += !res[(first + k) % wl->n].ptr;
 		}
-		if (err) {
-			/* the access that failed: the last one made */
-			bad = pos ? pos - 1 : wl->n - 1;
-			if (err == -EIO && xfer >= 0)
-				return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
-						   " through the trap path: short transfer: %zd of %u bytes", wl->name,
-						   res[bad].op == BB_OP_READ ? "read" : "write", index, res[bad].off,
-						   xfer, res[bad].width);
-			return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
-					   " through the trap path: %s", wl->name,
-					   res[bad].op == BB_OP_READ ? "read" : "write", index, res[bad].off,
-					   strerror(-err));
-		}
-		if (!timed)
-			continue;
-		dc = c1 - c0 > cyc_overhead ? c1 - c0 - cyc_overhead : 0;
-		out->busy_ns += bb_tsc_ns(cfg->tsc, dc);
-		out->ns[out->n] = bb_tsc_ns(cfg->tsc, dc) / n_acc;
-		out->offset[out->n] = res[first].off;
-		out->trapped[out->n] = ntrap > 0;
-		out->covers[out->n] = n_acc;
-		out->trapped_weight += (double)ntrap / n_acc;
-		out->n++;
-		out->accesses += n_acc;
-		out->trapped_accesses += ntrap;
-		if (wl->serialised)
-			out->bytes += (uint64_t)n_acc * res[first].width;
-		else
-			for (unsigned k = 0; k < n_acc; k++)
-				out->bytes += res[(first + k) % wl->n].width;
+		if (err)	/* the access that failed: the last one made */
+			return access_failed(L, pos ? pos - 1 : wl->n - 1, err, xfer);
+		if (s >= cfg->warmup)
+			record_sample(L, first, c1 - c0, n_acc, ntrap);
 	}
 	out->wall_ns = bb_now_ns() - t0;
 	out->trap_syscalls = cfg->dev->trap_reads + cfg->dev->trap_writes - trap0;
@@ -446,10 +497,34 @@ static int touch_and_time(void *arg)
 		if (bb_counters_stop(cfg->counters, L->d) || bb_counters_read(cfg->counters, &out->ctr, L->d))
 			out->have_ctr = false;
 	}
+	*sinkp = sink;
+	return 0;
+}
+
+/*
+ * First touch, pilot and the timed loop: the only code that touches mapped
+ * windows, so a window that stops being backed raises SIGBUS here and
+ * nowhere else.  Everything it leaves behind lives in @arg's structures, so
+ * it can be abandoned at any access.
+ */
+static int touch_and_time(void *arg)
+{
+	struct loop *L = arg;
+	unsigned kc[2][2] = { { 0, 0 }, { 0, 0 } }, rounds = 1;
+	uint64_t sink = 0;
+	int err;
+
+	L->entered = true;
+	first_touch(L, &sink);
+	err = pilot(L, kc, &rounds, &sink);
+	if (err)
+		return err;
+	smallest_batches(L->out, kc);
+	err = timed_loop(L, kc, rounds, &sink);
 	/* keep the compiler from dropping the reads */
 	if (sink == 0x5eed5eed5eed5eedull)
 		fputc('\0', stderr);
-	return 0;
+	return err;
 }
 
 /* The region offset of host address @p inside an applied plan. */

@@ -25,11 +25,17 @@ struct bb_dev;
 /* The trap path is a message round trip to another process (vfio-user), not a system call on an fd. */
 #define BB_BACKEND_TRAP_MESSAGE 1u
 /*
+ * The device is its layout (emulated): the layout's name, registers and
+ * values describe the device itself, nothing real sits behind it.  Without
+ * the flag a layout only describes what the device fronts (vfio:BDF?layout=).
+ */
+#define BB_BACKEND_FROM_LAYOUT 2u
+/*
  * No trap path at all: every access is a load or store on a mapping (pci:,
  * a device as its own OS sees it); rw() fails with -EOPNOTSUPP and trap_path
  * is "none".  What a trap costs there is what the VMM underneath does.
  */
-#define BB_BACKEND_NO_TRAP 2u
+#define BB_BACKEND_NO_TRAP 4u
 
 struct bb_backend_ops {
 	const char *name;	/* the spec prefix: "emu" for "emu:..." */
