@@ -36,6 +36,18 @@ spec="pci:0000:00:05.0?sysfs=$tmp/sys&layout=$SRC/tests/data/vmm/probe-msix"
 grep -q "1234:0a02" "$tmp/out" || no "info: no ids: $(cat "$tmp/out")"
 grep -q "must-trap: \[0x2000, 0x2040) MSI-X table" "$tmp/out" || no "info: no MSI-X table from config space"
 
+# every PCI device of this machine, its sysfs read as hostile input: its regions, or one line naming the
+# file (a user who is not root reads 64 bytes of config space), never a crash; nothing is mapped or read
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d" ] || continue
+	"$BB" info "pci:${d##*/}" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -le 2 ] || no "info pci:${d##*/}: exit $rc"
+	[ "$(wc -l <"$tmp/err")" -le 1 ] || no "info pci:${d##*/}: stderr is not one line: $(cat "$tmp/err")"
+	[ $rc -ne 0 ] || grep -q "^pci:${d##*/}  [0-9a-f]\{4\}:[0-9a-f]\{4\}  class" "$tmp/out" ||
+		no "info pci:${d##*/}: no head line: $(cat "$tmp/out")"
+done
+
 # has no trap path: a plan that traps what the workload reads is skipped with the reason
 "$BB" run --device "$spec" --policy full,holes --workload sweep --samples 50 --out "$tmp/r" >"$tmp/out" 2>"$tmp/err" ||
 	no "run: exit $? ($(cat "$tmp/err"))"
