@@ -8,13 +8,15 @@
 #include <linux/vfio.h>
 
 #include "barbench/backend.h"
-#include "vfio_user.h"
+#include "client.h"
 #include "vfio.h"
+#include "pci.h"
 
 static const struct bb_backend_ops *const backends[] = {
 	&bb_backend_emu,
 	&bb_backend_vfio_user,
 	&bb_backend_vfio,
+	&bb_backend_pci,
 };
 
 int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
@@ -30,7 +32,7 @@ int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 			return bb_diag_set(d, -EINVAL, "device spec: control character 0x%02x at byte %zu: not accepted "
 					   "(results folders keep the spec in CSV rows)", (unsigned char)spec[i], i);
 	if (!colon)
-		return bb_diag_set(d, -EINVAL, "%s: a device is KIND:ARG (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET)", spec);
+		return bb_diag_set(d, -EINVAL, "%s: a device is KIND:ARG (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET, pci:BDF)", spec);
 	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
 		const struct bb_backend_ops *ops = backends[i];
 
@@ -49,7 +51,7 @@ int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 		*out = dev;
 		return 0;
 	}
-	return bb_diag_set(d, -EINVAL, "%s: unknown device kind '%.*s' (emu, vfio, vfio-user)", spec, (int)(colon - spec), spec);
+	return bb_diag_set(d, -EINVAL, "%s: unknown device kind '%.*s' (emu, vfio, vfio-user, pci)", spec, (int)(colon - spec), spec);
 }
 
 void bb_dev_close(struct bb_dev *dev)

@@ -42,6 +42,18 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct 
 		bb_plan_free(&plan);
 		return 1;
 	}
+	if (m->dev->ops->flags & BB_BACKEND_NO_TRAP) {
+		/* a trapped access has nowhere to go: every access of such a backend is a load or store */
+		for (size_t i = 0; i < c->wl->n; i++) {
+			if (bb_plan_mode_at(&plan, c->wl->acc[i].offset) == BB_WIN_MAP)
+				continue;
+			snprintf(why, whylen, "%s traps offset 0x%" PRIx64 ", which the workload touches, and %s has no trap "
+				 "path (every access is a load or store; what traps is the VMM's business)", c->ops->name,
+				 c->wl->acc[i].offset, m->dev->ops->name);
+			bb_plan_free(&plan);
+			return 1;
+		}
+	}
 	if (bb_runner_fits(c->runner, m->region, d)) {
 		/* the runner cannot hold this region at all (the guest's 32-bit address space): not a failure */
 		snprintf(why, whylen, "%s", d->msg);

@@ -132,5 +132,7 @@ void usage_advise(void);
 #define BB_ADVISE_NOTHING 4
 int bb_advise_quiet(const char *layout, const uint64_t *pages, unsigned np, uint64_t samples, const char *out,
 		    char *why, size_t why_len);
+int cmd_vmm(int argc, char **argv);
+void usage_vmm(void);
 
 #endif

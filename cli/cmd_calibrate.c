@@ -24,7 +24,6 @@
 #include "barbench/policy.h"
 #include "barbench/runner.h"
 #include "barbench/stats.h"
-#include "vfio_user.h"
 #include "cli.h"
 #include "progress.h"
 #include "session.h"

@@ -16,6 +16,7 @@
 #include "barbench/backend.h"
 #include "json.h"
 #include "vfio.h"
+#include "pci.h"
 #include "cli.h"
 
 #define MAX_DEVICES 256
@@ -97,7 +98,18 @@ void bb_devices_head(const struct bb_dev *dev)
 	const char *lp = bb_vfio_layout_path(dev);
 
 	if (!s) {
-		printf("%s\n", dev->spec);
+		const struct bb_pci_sysfs *p = bb_pci_sysfs_of(dev);
+
+		if (!p) {
+			printf("%s\n", dev->spec);
+			return;
+		}
+		printf("%s  %04x:%04x  class %06" PRIx32 "  NUMA node %d  memory decoding %s  (no trap path: every access"
+		       " a load or store)\n", dev->spec, p->vendor, p->device, p->class_code, p->numa_node,
+		       p->mem_enabled ? "on" : "off");
+		print_msix(&p->msix, p->msix_cap);
+		if (bb_pci_layout_path(dev))
+			printf("  layout: %s (%s)\n", bb_pci_layout_path(dev), dev->layout.desc);
 		return;
 	}
 	printf("%s  %04x:%04x  class %06" PRIx32 "  driver %s  IOMMU group %d  NUMA node %d  opened with %s\n",

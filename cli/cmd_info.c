@@ -12,6 +12,7 @@
 #include "parse.h"
 #include "barbench/region.h"
 #include "vfio.h"
+#include "pci.h"
 #include "cli.h"
 #include "json.h"
 
@@ -26,7 +27,9 @@ void usage_info(void)
 	       "\n"
 	       "  DEVICE              emu:LAYOUT (a layout file, e.g. emu:layouts/nvme-msix-bar0), or\n"
 	       "                      vfio:BDF[?layout=FILE] (a device bound to vfio-pci: what the kernel\n"
-	       "                      reports, MSI-X from its config space; see barbench devices)\n"
+	       "                      reports, MSI-X from its config space; see barbench devices),\n"
+	       "                      vfio-user:SOCKET, or pci:BDF[?layout=FILE] (a device through sysfs:\n"
+	       "                      its memory BARs, MSI-X from config space; in a guest, as the VMM exposes it)\n"
 	       "  --region-info FILE  raw bytes of one VFIO_DEVICE_GET_REGION_INFO answer\n"
 	       "  --region N          only region N of DEVICE\n"
 	       "  --json              one JSON document: {schema, device, file, regions: [...]}\n"
@@ -131,7 +134,7 @@ static void print_fronted(const struct bb_dev *dev, const struct bb_region *r)
 
 /*
  * Every region of DEVICE @spec (or region @only) as its backend reports it,
- * the bytes parsed by the core parser: emu:, vfio: and vfio-user: alike.
+ * the bytes parsed by the core parser: emu:, vfio:, vfio-user: and pci: alike.
  */
 static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 {
@@ -182,9 +185,10 @@ static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 		status = bb_cli_json(json_pack("{s:s,s:o,s:n,s:o}", "schema", "barbench-info/1", "device",
 					       bb_json_str(spec), "file", "regions", regions));
 		regions = NULL;	/* json_pack took it */
-	} else if (!json && !bb_vfio_layout_path(dev) && dev->real_hw)
-		printf("no layout: barbench run reads nothing of this device; give vfio:BDF?layout=FILE "
-		       "(layouts/README.md) to name what is safe to read\n");
+	} else if (!bb_vfio_layout_path(dev) && !bb_pci_layout_path(dev) && dev->real_hw) {
+		printf("no layout: barbench run reads nothing of this device; give %s?layout=FILE "
+		       "(layouts/README.md) to name what is safe to read\n", dev->spec);
+	}
 out:
 	json_decref(regions);
 	bb_dev_close(dev);

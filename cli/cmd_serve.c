@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * barbench serve: put a layout's emulated device behind a vfio-user socket
- * (bench/vfio_user_server.c), for barbench's own vfio-user: client or for a
+ * (bench/vfio_user/server.c), for barbench's own vfio-user: client or for a
  * VMM's (QEMU >= 10.1's vfio-user-pci, docs/system/devices/vfio-user.rst).  Runs in the
  * foreground until SIGINT or SIGTERM, as the spec's "Backend Program
  * Conventions" ask; --socket-path is accepted as their spelling of --socket.
@@ -15,14 +15,14 @@
 #include <string.h>
 
 #include "parse.h"
-#include "vfio_user.h"
+#include "server.h"
 #include "cli.h"
 
 void usage_serve(void)
 {
 	printf("usage: barbench serve --device emu:LAYOUT --socket PATH [--max-data-xfer N] [--timeout MS]\n"
 	       "                      [--max-clients N] [--socket-mode MODE] [--allow-uid UID]...\n"
-	       "                      [--quiet] [--verbose]\n"
+	       "                      [--trap-log FILE] [--quiet] [--verbose]\n"
 	       "\n"
 	       "Serve the layout's emulated device over the vfio-user protocol (QEMU\n"
 	       "docs/interop/vfio-user.rst) on a UNIX socket until SIGINT or SIGTERM.  Region\n"
@@ -45,6 +45,9 @@ void usage_serve(void)
 	       "                        (default 0600)\n"
 	       "  --allow-uid UID       a peer uid allowed besides this server's and root's\n"
 	       "                        (SO_PEERCRED; repeatable, at most %u); others are closed\n"
+	       "  --trap-log FILE       every access served through messages, as CSV (region,\n"
+	       "                        offset, width, op, count, total_ns), written at exit and\n"
+	       "                        on SIGUSR1 (atomically: a temporary file renamed)\n"
 	       "  --quiet               no connect/disconnect lines\n"
 	       "  --verbose             every refused request on stderr\n"
 	       "\n"
@@ -55,10 +58,14 @@ void usage_serve(void)
 
 static struct bb_vu_server *running;
 
+/* Only flags and a pipe write here: the trap log is written by the server's loop, never by a handler. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	if (running)
+	if (!running)
+		return;
+	if (sig == SIGUSR1)
+		bb_vu_server_dump_trap_log(running);
+	else
 		bb_vu_server_stop(running);
 }
 
@@ -75,6 +82,7 @@ int cmd_serve(int argc, char **argv)
 		{ "allow-uid", required_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "trap-log", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bb_vu_server_opts so = { 0 };
@@ -131,6 +139,11 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'q': so.quiet = true; break;
 		case 'v': so.verbose = true; break;
+		case 'T':
+			if (!*optarg)
+				return bb_cli_fail(BB_EXIT_USAGE, "serve: --trap-log needs a file name");
+			so.trap_log = optarg;
+			break;
 		default:
 			return bb_cli_bad_option("serve", c, argv[optind - 1]);
 		}
@@ -157,6 +170,8 @@ int cmd_serve(int argc, char **argv)
 	running = s;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (so.trap_log)
+		sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	{
@@ -166,7 +181,8 @@ int cmd_serve(int argc, char **argv)
 			if (dev->index[i] == 7)
 				n--;
 		printf("barbench serve: %s on %s (vfio-user %d.%d, %" PRIu32 " regions with config space); SIGINT or"
-		       " SIGTERM stops\n", device, path, BB_VU_MAJOR, BB_VU_MINOR, n);
+		       " SIGTERM stops%s\n", device, path, BB_VU_MAJOR, BB_VU_MINOR, n,
+		       so.trap_log ? "; SIGUSR1 writes the trap log" : "");
 	}
 	fflush(stdout);
 	err = bb_vu_server_run(s, &d);
@@ -174,8 +190,21 @@ int cmd_serve(int argc, char **argv)
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (so.trap_log) {
+		/* a late SIGUSR1 has nothing left to ask: ignore it rather than die of it */
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	if (err)
 		status = bb_cli_fail(BB_EXIT_FAIL, "serve: %s", d.msg);
+	if (so.trap_log) {
+		struct bb_diag dl;
+
+		if (bb_vu_server_write_trap_log(s, &dl))
+			status = bb_cli_fail(BB_EXIT_FAIL, "serve: %s", dl.msg);
+		else
+			printf("barbench serve: trap log: %s\n", so.trap_log);
+	}
 	bb_vu_server_get_stats(s, &st);
 	bb_vu_server_destroy(s);
 	bb_dev_close(dev);

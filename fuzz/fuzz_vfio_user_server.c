@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "barbench/backend.h"
-#include "vfio_user.h"
+#include "server.h"
 #include "fuzz.h"
 
 #define HDR sizeof(struct bb_vu_hdr)

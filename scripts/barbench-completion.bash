@@ -9,11 +9,11 @@ _barbench()
 	}
 	cmd=${COMP_WORDS[1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "info devices dump plan check run calibrate study report compare serve advise help --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "info devices dump plan check run calibrate study report compare serve advise vmm help --version --help" -- "$cur"))
 		return
 	fi
 	case "$prev" in
-	--policy)
+	--policy|--as)
 		COMPREPLY=($(compgen -W "all full holes sparse merged trap budget" -- "$cur")); return ;;
 	--workload)
 		COMPREPLY=($(compgen -W "lat-read lat-write doorbell stream-read stream-write mix sweep replay:" -- "$cur")); return ;;
@@ -25,9 +25,9 @@ _barbench()
 		local dirs="/usr/share/barbench/layouts /usr/local/share/barbench/layouts layouts"
 		local l names=""
 		for l in $dirs; do [ -d "$l" ] && names="$names $(ls "$l" | grep -v '\.md$')"; done
-		COMPREPLY=($(compgen -W "$(for n in $names; do printf 'emu:%s ' "$n"; done) vfio: vfio-user:" -- "$cur"))
+		COMPREPLY=($(compgen -W "$(for n in $names; do printf 'emu:%s ' "$n"; done) vfio: vfio-user: pci:" -- "$cur"))
 		return ;;
-	--out|--resume|--socket|--region-info|--cost|--profile|--policy-path|--save|-o)
+	--out|--resume|--socket|--region-info|--cost|--profile|--policy-path|--save|--sweep|--trap-log|--layout|-o)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	if [[ "$cur" == -* ]]; then

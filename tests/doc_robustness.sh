@@ -45,7 +45,7 @@ sed -n "s/^bad '.*' [0-9]* \"\\(.*\\)\"\$/\\1/p" tests/cli_study.sh | while IFS=
 done || fail=1
 
 # the summary's counts are the rows'
-for c in R L T P N C E S H F V Z; do
+for c in R L T P N C E S H F V Z D W; do
 	want=$(sed -n "s/^| .* ($c) | \([0-9]*\) |\$/\1/p" $DOC)
 	have=$(grep -c "^| $c[0-9]* |" $DOC)
 	[ "$want" = "$have" ] || no "$DOC: the summary says $want rows of class $c, the tables have $have"

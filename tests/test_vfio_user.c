@@ -36,7 +36,9 @@
 
 #include "barbench/backend.h"
 #include "barbench/layout.h"
-#include "vfio_user.h"
+#include "client.h"
+#include "server.h"
+#include "sock.h"
 #include "check.h"
 
 #define HDR sizeof(struct bb_vu_hdr)

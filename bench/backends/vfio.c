@@ -312,48 +312,10 @@ static int read_msix(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 /* The layout given with ?layout=, checked against the device; or an empty one. */
 static int setup_layout(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 {
-	struct bb_layout *l = &dev->layout;
-	char path[512];
-	int err;
+	char name[64];
 
-	if (!v->spec.layout[0]) {
-		memset(l, 0, sizeof(*l));
-		snprintf(l->name, sizeof(l->name), "vfio-%s", v->spec.bdf);
-		snprintf(l->desc, sizeof(l->desc), "no layout given: only the MSI-X placement from config space; "
-			 "nothing is safe to touch");
-		l->msix = v->msix;
-		dev->has_layout = true;
-		return 0;
-	}
-	if ((err = bb_layout_resolve(v->spec.layout, path, sizeof(path), d))) {
-		bb_diag_prefix(d, "%s", dev->spec);
-		return err;
-	}
-	err = bb_layout_load(path, l, d);
-	if (err)
-		return err;
-	dev->has_layout = true;
-	v->layout_given = true;
-	if (l->has_ids && (l->vendor != v->sys.vendor || l->device != v->sys.device))
-		return bb_diag_set(d, -EINVAL, "%s: layout %s describes a %04x:%04x, the device is a %04x:%04x: "
-				   "a layout for another device could call a side-effecting register safe", dev->spec,
-				   path, l->vendor, l->device, v->sys.vendor, v->sys.device);
-	if (l->msix.present != v->msix.present ||
-	    (l->msix.present && (l->msix.vectors != v->msix.vectors || l->msix.table_region != v->msix.table_region ||
-				 l->msix.table_offset != v->msix.table_offset || l->msix.pba_region != v->msix.pba_region ||
-				 l->msix.pba_offset != v->msix.pba_offset))) {
-		char a[160], b[160];
-
-		snprintf(a, sizeof(a), l->msix.present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
-			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", l->msix.vectors, l->msix.table_region,
-			 l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
-		snprintf(b, sizeof(b), v->msix.present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
-			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", v->msix.vectors, v->msix.table_region,
-			 v->msix.table_offset, v->msix.pba_region, v->msix.pba_offset);
-		return bb_diag_set(d, -EINVAL, "%s: layout %s says %s; the device's config space says %s", dev->spec,
-				   path, a, b);
-	}
-	return 0;
+	snprintf(name, sizeof(name), "vfio-%s", v->spec.bdf);
+	return bb_real_layout(dev, v->spec.layout, name, v->sys.vendor, v->sys.device, &v->msix, &v->layout_given, d);
 }
 
 static int vfio_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)

@@ -34,6 +34,7 @@
 struct bb_vfio_spec {
 	char bdf[BB_BDF_LEN];	/* canonical: lower-case hex, with the domain */
 	char layout[256];	/* layout=PATH, "" when none */
+	char sysfs[256];	/* sysfs=DIR (pci: only), "" for /sys */
 };
 
 /*
@@ -41,6 +42,9 @@ struct bb_vfio_spec {
  * character position: "vfio:00:1g.0: character 5: ...".
  */
 int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag *d);
+/* The same for device kind @kind ("pci"), with the sysfs=DIR option when @allow_sysfs. */
+int bb_bdf_parse_spec(const char *kind, const char *arg, bool allow_sysfs, struct bb_vfio_spec *out,
+		      struct bb_diag *d);
 
 /* What sysfs says about one PCI device. */
 struct bb_vfio_sysfs {
@@ -82,6 +86,16 @@ int bb_vfio_list(const char *sysfs, char (*bdfs)[BB_BDF_LEN], unsigned max, unsi
  */
 int bb_msix_parse_config(const uint8_t *cfg, size_t len, const char *name, struct bb_layout_msix *out,
 			 unsigned *cap_at, struct bb_diag *d);
+
+/*
+ * The layout of a real device (vfio:, pci:) in dev->layout: @arg (given with
+ * ?layout=) loaded and checked against the device's @vendor:@device and its
+ * MSI-X placement @msix (from config space); without @arg an empty layout
+ * named @name holding only @msix, so nothing is safe to touch.  *@given:
+ * a layout file was given.  -EINVAL naming both sides when they differ.
+ */
+int bb_real_layout(struct bb_dev *dev, const char *arg, const char *name, uint16_t vendor, uint16_t device,
+		   const struct bb_layout_msix *msix, bool *given, struct bb_diag *d);
 
 extern const struct bb_backend_ops bb_backend_vfio;
 

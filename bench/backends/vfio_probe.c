@@ -47,8 +47,10 @@ static unsigned hex_run(const char *s, unsigned max, unsigned long *v)
 	return n;
 }
 
-int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag *d)
+int bb_bdf_parse_spec(const char *kind, const char *arg, bool allow_sysfs, struct bb_vfio_spec *out,
+		      struct bb_diag *d)
 {
+	size_t k0 = strlen(kind) + 2;	/* character positions count from 1, after "kind:" */
 	unsigned long dom = 0, bus, dev, fn;
 	const char *p = arg, *q = strchr(arg, '?');
 	size_t blen = q ? (size_t)(q - arg) : strlen(arg);
@@ -58,31 +60,32 @@ int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag
 	for (size_t i = 0; i < blen; i++)
 		colons += arg[i] == ':';
 	if (!blen)
-		return bb_diag_set(d, -EINVAL, "vfio:%s: character 6: want a PCI address (0000:3b:00.0)", arg);
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: want a PCI address (0000:3b:00.0)", kind, arg,
+				   k0);
 	if (colons == 2) {
 		n = hex_run(p, 8, &dom);
 		if (!n || p[n] != ':')
-			return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a PCI domain of 1 to 8 hex digits",
-					   arg, (size_t)(p - arg) + 6 + n);
+			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: want a PCI domain of 1 to 8 hex digits",
+					   kind, arg, (size_t)(p - arg) + k0 + n);
 		p += n + 1;
 	} else if (colons != 1) {
-		return bb_diag_set(d, -EINVAL, "vfio:%s: character 6: want a PCI address DOMAIN:BUS:DEVICE.FUNCTION "
-				   "as lspci -D prints it (0000:3b:00.0)", arg);
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: want a PCI address DOMAIN:BUS:DEVICE.FUNCTION "
+				   "as lspci -D prints it (0000:3b:00.0)", kind, arg, k0);
 	}
 	n = hex_run(p, 2, &bus);
 	if (!n || p[n] != ':')
-		return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a bus of 1 or 2 hex digits", arg,
-				   (size_t)(p - arg) + 6 + n);
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: want a bus of 1 or 2 hex digits", kind, arg,
+				   (size_t)(p - arg) + k0 + n);
 	p += n + 1;
 	n = hex_run(p, 2, &dev);
 	if (!n || p[n] != '.' || dev > 0x1f)
-		return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a device number 00 to 1f, then '.'", arg,
-				   (size_t)(p - arg) + 6 + (n && dev > 0x1f ? 0 : n));
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: want a device number 00 to 1f, then '.'", kind, arg,
+				   (size_t)(p - arg) + k0 + (n && dev > 0x1f ? 0 : n));
 	p += n + 1;
 	n = hex_run(p, 1, &fn);
 	if (!n || fn > 7 || (size_t)(p + n - arg) != blen)
-		return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: want a function number 0 to 7 ending the address",
-				   arg, (size_t)(p - arg) + 6 + (n && fn <= 7 ? n : 0));
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: want a function number 0 to 7 ending the address",
+				   kind, arg, (size_t)(p - arg) + k0 + (n && fn <= 7 ? n : 0));
 	snprintf(out->bdf, sizeof(out->bdf), "%04lx:%02lx:%02lx.%lx", dom, bus, dev, fn);
 	if (!q)
 		return 0;
@@ -94,24 +97,38 @@ int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag
 
 		if (len > 7 && !strncmp(p, "layout=", 7)) {
 			if (out->layout[0])
-				return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: layout= given twice", arg,
-						   (size_t)(p - arg) + 6);
+				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: layout= given twice", kind, arg,
+						   (size_t)(p - arg) + k0);
 			if (len - 7 >= sizeof(out->layout))
-				return bb_diag_set(d, -ENAMETOOLONG, "vfio:%s: character %zu: layout path longer than %zu bytes",
-						   arg, (size_t)(p - arg) + 13, sizeof(out->layout) - 1);
+				return bb_diag_set(d, -ENAMETOOLONG, "%s:%s: character %zu: layout path longer than %zu bytes",
+						   kind, arg, (size_t)(p - arg) + k0 + 7, sizeof(out->layout) - 1);
 			memcpy(out->layout, p + 7, len - 7);
 			out->layout[len - 7] = '\0';
+		} else if (allow_sysfs && len > 6 && !strncmp(p, "sysfs=", 6)) {
+			if (out->sysfs[0])
+				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: sysfs= given twice", kind, arg,
+						   (size_t)(p - arg) + k0);
+			if (len - 6 >= sizeof(out->sysfs))
+				return bb_diag_set(d, -ENAMETOOLONG, "%s:%s: character %zu: sysfs path longer than %zu bytes",
+						   kind, arg, (size_t)(p - arg) + k0 + 6, sizeof(out->sysfs) - 1);
+			memcpy(out->sysfs, p + 6, len - 6);
+			out->sysfs[len - 6] = '\0';
 		} else {
-			return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: unknown option '%.*s' (layout=PATH; "
-					   "writes are allowed with barbench run --allow-writes)", arg,
-					   (size_t)(p - arg) + 6, (int)len, p);
+			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: unknown option '%.*s' (layout=PATH%s; "
+					   "writes are allowed with barbench run --allow-writes)", kind, arg,
+					   (size_t)(p - arg) + k0, (int)len, p, allow_sysfs ? ", sysfs=DIR" : "");
 		}
 		p += len;
 		if (*p == '&' && !*++p)
-			return bb_diag_set(d, -EINVAL, "vfio:%s: character %zu: empty option after '&'", arg,
-					   (size_t)(p - arg) + 6);
+			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: empty option after '&'", kind, arg,
+					   (size_t)(p - arg) + k0);
 	}
 	return 0;
+}
+
+int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag *d)
+{
+	return bb_bdf_parse_spec("vfio", arg, false, out, d);
 }
 
 /* The first line of a small sysfs file, without its newline; -errno. */
@@ -352,3 +369,52 @@ int bb_msix_parse_config(const uint8_t *cfg, size_t len, const char *name, struc
 	}
 	return 0;
 }
+
+int bb_real_layout(struct bb_dev *dev, const char *arg, const char *name, uint16_t vendor, uint16_t device,
+		   const struct bb_layout_msix *msix, bool *given, struct bb_diag *d)
+{
+	struct bb_layout *l = &dev->layout;
+	char path[512];
+	int err;
+
+	*given = false;
+	if (!arg || !arg[0]) {
+		memset(l, 0, sizeof(*l));
+		snprintf(l->name, sizeof(l->name), "%s", name);
+		snprintf(l->desc, sizeof(l->desc), "no layout given: only the MSI-X placement from config space; "
+			 "nothing is safe to touch");
+		l->msix = *msix;
+		dev->has_layout = true;
+		return 0;
+	}
+	if ((err = bb_layout_resolve(arg, path, sizeof(path), d))) {
+		bb_diag_prefix(d, "%s", dev->spec);
+		return err;
+	}
+	err = bb_layout_load(path, l, d);
+	if (err)
+		return err;
+	dev->has_layout = true;
+	*given = true;
+	if (l->has_ids && (l->vendor != vendor || l->device != device))
+		return bb_diag_set(d, -EINVAL, "%s: layout %s describes a %04x:%04x, the device is a %04x:%04x: "
+				   "a layout for another device could call a side-effecting register safe", dev->spec,
+				   path, l->vendor, l->device, vendor, device);
+	if (l->msix.present != msix->present ||
+	    (l->msix.present && (l->msix.vectors != msix->vectors || l->msix.table_region != msix->table_region ||
+				 l->msix.table_offset != msix->table_offset || l->msix.pba_region != msix->pba_region ||
+				 l->msix.pba_offset != msix->pba_offset))) {
+		char a[160], b[160];
+
+		snprintf(a, sizeof(a), l->msix.present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
+			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", l->msix.vectors, l->msix.table_region,
+			 l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
+		snprintf(b, sizeof(b), msix->present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
+			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", msix->vectors, msix->table_region,
+			 msix->table_offset, msix->pba_region, msix->pba_offset);
+		return bb_diag_set(d, -EINVAL, "%s: layout %s says %s; the device's config space says %s", dev->spec,
+				   path, a, b);
+	}
+	return 0;
+}
+

@@ -40,7 +40,8 @@
 #include <linux/vfio.h>
 
 #include "parse.h"
-#include "vfio_user.h"
+#include "client.h"
+#include "sock.h"
 #include "barbench/timing.h"
 
 #define HDR ((size_t)sizeof(struct bb_vu_hdr))

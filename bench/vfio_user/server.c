@@ -71,7 +71,9 @@
 
 #include <linux/vfio.h>
 
-#include "vfio_user.h"
+#include "server.h"
+#include "sock.h"
+#include "traplog.h"
 #include "barbench/timing.h"
 
 #define HDR ((size_t)sizeof(struct bb_vu_hdr))
@@ -125,6 +127,8 @@ struct bb_vu_server {
 	int lfd;
 	int wake[2];		/* bb_vu_server_stop() writes here */
 	volatile sig_atomic_t stop;
+	volatile sig_atomic_t dump;	/* bb_vu_server_dump_trap_log() asked for the trap log */
+	struct bb_traplog *log;		/* opts.trap_log given: every access served through messages */
 	struct bb_vu_server_opts o;
 	uid_t allow[BB_VU_MAX_ALLOW_UIDS + 2];
 	unsigned nr_allow;
@@ -438,6 +442,10 @@ int bb_vu_server_create(struct bb_dev *dev, const char *path, const struct bb_vu
 		s->o.max_clients = BB_VU_DEF_MAX_CLIENTS;
 	for (uint32_t i = 0; i < BB_VU_MAX_REGIONS; i++)
 		s->reg[i].fd = s->reg[i].own_fd = -1;
+	if (s->o.trap_log && bb_traplog_new(dev->spec, &s->log)) {
+		err = bb_diag_set(d, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	if (s->o.max_data_xfer_size > 64u * 1024 * 1024) {
 		err = bb_diag_set(d, -EINVAL, "max_data_xfer_size %" PRIu64 ": at most 64 MiB", s->o.max_data_xfer_size);
 		goto fail;
@@ -931,6 +939,7 @@ static int do_region_rw(struct bb_vu_server *s, struct bb_vu_client *c, const st
 			size_t n, struct out *o, bool write)
 {
 	struct bb_vu_region_access a;
+	double t0 = s->log ? bb_now_ns() : 0;
 	uint8_t *data;
 	ssize_t r;
 	int err;
@@ -956,6 +965,8 @@ static int do_region_rw(struct bb_vu_server *s, struct bb_vu_client *c, const st
 	if (out_put(o, 0, &a, sizeof(a)))
 		return refuse(s, c, h, -E2BIG, "no room for the reply");
 	o->len = sizeof(a) + (write ? 0 : a.count);
+	if (s->log)
+		bb_traplog_add(s->log, a.region, a.offset, a.count, write, (uint64_t)(bb_now_ns() - t0));
 	return 0;
 }
 
@@ -972,6 +983,7 @@ static int do_write_multi(struct bb_vu_server *s, struct bb_vu_client *c, const 
 		return refuse(s, c, h, -EINVAL, "wr_cnt %" PRIu64 " in %zu payload bytes", cnt, n);
 	for (uint64_t i = 0; i < cnt; i++) {
 		struct bb_vu_write_one w;
+		double t0 = s->log ? bb_now_ns() : 0;
 		ssize_t r;
 		int err;
 
@@ -984,6 +996,8 @@ static int do_write_multi(struct bb_vu_server *s, struct bb_vu_client *c, const 
 		r = region_access(s, c, h, w.region, w.offset, w.data, w.count, true);
 		if (r < 0)
 			return (int)r;
+		if (s->log)
+			bb_traplog_add(s->log, w.region, w.offset, w.count, true, (uint64_t)(bb_now_ns() - t0));
 	}
 	return out_put(o, 0, &cnt, sizeof(cnt));
 }
@@ -1398,6 +1412,16 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 		}
 		if (s->stop)
 			break;
+		if (s->dump) {
+			struct bb_diag dd;
+
+			s->dump = 0;
+			if (bb_vu_server_write_trap_log(s, &dd))
+				logf_(NULL, "%s", dd.msg);
+			else if (!s->o.quiet)
+				logf_(NULL, "trap log written: %s (%" PRIu64 " accesses)", s->o.trap_log,
+				      bb_traplog_accesses(s->log));
+		}
 		if (r <= 0 && wait < 0)
 			continue;
 		if (pf[0].revents) {
@@ -1451,10 +1475,28 @@ void bb_vu_server_stop(struct bb_vu_server *s)
 	}
 }
 
+void bb_vu_server_dump_trap_log(struct bb_vu_server *s)
+{
+	s->dump = 1;
+	if (s->wake[1] >= 0) {
+		ssize_t r = write(s->wake[1], "", 1);
+
+		(void)r;
+	}
+}
+
+int bb_vu_server_write_trap_log(struct bb_vu_server *s, struct bb_diag *d)
+{
+	if (!s->log)
+		return 0;
+	return bb_traplog_write(s->log, s->o.trap_log, d);
+}
+
 void bb_vu_server_destroy(struct bb_vu_server *s)
 {
 	if (!s)
 		return;
+	bb_traplog_free(s->log);
 	if (s->cl)
 		for (unsigned i = 0; i < s->nr_cl; i++)
 			bb_vu_server_client_free(s, s->cl[i]);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Backends: where a region really lives.  One ops table for every kind
- * (emu:LAYOUT today; vfio:BDF and vfio-user:SOCKET behind the same table
- * later).  A backend answers region-info requests with the kernel's bytes, so
+ * (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET, pci:BDF).  A backend answers region-info requests with the kernel's bytes, so
  * the one core parser reads every backend; maps ranges the capabilities allow
  * (refusing the rest, as the kernel does); and reads/writes through the trap
  * path (pread/pwrite on the device fd, or its equivalent).
@@ -31,6 +30,12 @@ struct bb_dev;
  * the flag a layout only describes what the device fronts (vfio:BDF?layout=).
  */
 #define BB_BACKEND_FROM_LAYOUT 2u
+/*
+ * No trap path at all: every access is a load or store on a mapping (pci:,
+ * a device as its own OS sees it); rw() fails with -EOPNOTSUPP and trap_path
+ * is "none".  What a trap costs there is what the VMM underneath does.
+ */
+#define BB_BACKEND_NO_TRAP 4u
 
 struct bb_backend_ops {
 	const char *name;	/* the spec prefix: "emu" for "emu:..." */

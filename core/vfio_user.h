@@ -13,11 +13,15 @@
  * naturally aligned fields and no padding (checked by static assertions);
  * buffers are read and written with memcpy, never cast.
  *
- * Three users: the client backend (vfio-user:SOCKET, bench/backends/
- * vfio_user.c), the server (barbench serve, bench/vfio_user_server.c) and the
- * reply-parser fuzz target (fuzz/fuzz_vfio_user.c).  The parsers treat the
- * peer as hostile: every length is checked before it is used and every error
- * names the command, the message id and the byte offset.
+ * This file and core/vfio_user.c are the pure part: message layouts and the
+ * parsers of a peer's bytes (the version JSON, a reply checked against its
+ * request), beside the other parsers of hostile input.  They touch no
+ * socket: bench/vfio_user/sock.h frames reads and writes with descriptors,
+ * bench/vfio_user/client.h is the backend (vfio-user:SOCKET),
+ * bench/vfio_user/server.h is `barbench serve`.  fuzz/fuzz_vfio_user.c
+ * feeds the parsers.  They treat the peer as hostile: every length is
+ * checked before it is used and every error names the command, the message
+ * id and the byte offset.
  */
 #ifndef BARBENCH_VFIO_USER_H
 #define BARBENCH_VFIO_USER_H
@@ -25,9 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
-#include "barbench/backend.h"
 #include "barbench/diag.h"
 
 /* "VFIO_USER_VERSION": QEMU's client speaks 0.0, libvfio-user 0.1. */
@@ -221,116 +223,5 @@ int bb_vu_check_reply_hdr(const struct bb_vu_expect *e, const uint8_t *msg, size
  */
 int bb_vu_parse_reply(const struct bb_vu_expect *e, const uint8_t *msg, size_t len, unsigned nfds,
 		      struct bb_vu_reply *out, struct bb_diag *d);
-
-/*
- * Socket I/O with descriptors.  bb_vu_recv is recvmsg(2) that appends
- * SCM_RIGHTS descriptors to @fds (at most @max kept; the rest are closed and
- * counted in *@dropped, as are descriptors the kernel had to drop for lack
- * of control space).  Returns bytes read (0 at end of stream) or -errno.
- * bb_vu_send writes all @len bytes, @nfds descriptors with the first byte,
- * never raising SIGPIPE; 0 or -errno (-EAGAIN when the send timeout passed).
- */
-ssize_t bb_vu_recv(int sock, void *buf, size_t len, int flags, int *fds, unsigned max, unsigned *nfds,
-		   unsigned *dropped);
-int bb_vu_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds);
-
-/* Close @n descriptors of @fds and set them to -1. */
-void bb_vu_close_fds(int *fds, unsigned n);
-
-/* ---- client backend (vfio-user:SOCKET[?layout=NAME][&timeout=MS]) ---- */
-
-extern const struct bb_backend_ops bb_backend_vfio_user;
-
-/* The message of the last failed trap-path access (rw has no diagnostic), or "". */
-const char *bb_vfio_user_last_error(const struct bb_dev *dev);
-/* What the server said in its VERSION reply; NULL for another backend. */
-const struct bb_vu_caps *bb_vfio_user_server_caps(const struct bb_dev *dev);
-/* The chunk size trapped accesses are split at (min of both max_data_xfer_size). */
-uint64_t bb_vfio_user_max_xfer(const struct bb_dev *dev);
-
-/* ---- server (barbench serve) ---- */
-
-struct bb_vu_server;
-
-#define BB_VU_DEF_MAX_CLIENTS 16u	/* clients served at once, by default */
-#define BB_VU_MAX_CLIENTS 1024u
-#define BB_VU_MAX_ALLOW_UIDS 32u
-
-struct bb_vu_server_opts {
-	uint64_t max_data_xfer_size;	/* announced, and the largest access served; 0: 1 MiB */
-	unsigned timeout_ms;		/* a client stalled inside a message or not reading its replies is
-					   dropped after this; 0: 5000 */
-	unsigned max_clients;		/* at once; more are accepted and closed; 0: BB_VU_DEF_MAX_CLIENTS */
-	unsigned socket_mode;		/* of the socket file, whatever the umask; 0: 0600 */
-	const uint32_t *allow_uids;	/* peers (SO_PEERCRED) allowed besides the server's euid and root */
-	unsigned nr_allow_uids;
-	bool quiet;			/* no connect/disconnect lines on stderr */
-	bool verbose;			/* every refused request on stderr */
-};
-
-/*
- * Serve @dev (an emu: device with a layout: it gives the PCI IDs, BARs and
- * MSI-X capability of the config space; its memfds get sealed) on a new
- * UNIX socket at @path, created with opts->socket_mode.  A stale socket
- * file at @path is replaced; a live one (a server answers) is -EADDRINUSE.
- * @path NULL: no socket, for bb_vu_server_handle() alone (the fuzz target).
- * @dev stays the caller's.
- */
-int bb_vu_server_create(struct bb_dev *dev, const char *path, const struct bb_vu_server_opts *opts,
-			struct bb_vu_server **out, struct bb_diag *d);
-/*
- * Serve clients, up to opts->max_clients at once, each with its own protocol
- * state, until bb_vu_server_stop(); 0 or a negative errno.
- */
-int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d);
-/* Ask run() to return.  Async-signal-safe: a SIGINT/SIGTERM handler may call it. */
-void bb_vu_server_stop(struct bb_vu_server *s);
-/* Close everything and remove the socket file; NULL is fine. */
-void bb_vu_server_destroy(struct bb_vu_server *s);
-
-struct bb_vu_server_stats {
-	uint64_t clients;
-	uint64_t messages;
-	uint64_t errors;		/* error replies sent */
-	uint64_t dropped;		/* clients dropped for framing garbage or stalls */
-	uint64_t refused;		/* connections closed at once: a uid not allowed, too many clients */
-};
-void bb_vu_server_get_stats(const struct bb_vu_server *s, struct bb_vu_server_stats *out);
-
-/*
- * The server's side of the protocol without the event loop: one client's
- * state (@fd its socket, closed with it, or -1), and one whole message of
- * it handled.  bb_vu_server_handle() takes @len bytes at @msg (a header
- * whose size is not @len, or not a command, is framing lost), the @nfds
- * descriptors that came with it (those it keeps are set to -1, the caller
- * closes the rest) and @dropped_fds more it could not take; the reply, if
- * any, is r->len bytes at r->msg (inside the server, valid until the next
- * call) with r->fd (the server's) to send along; r->hangup: drop the client
- * after sending it.  No handler writes outside the server's buffers,
- * whatever the input.
- */
-struct bb_vu_client;
-struct bb_vu_server_reply {
-	const uint8_t *msg;
-	size_t len;
-	int fd;
-	bool hangup;
-};
-int bb_vu_server_client_new(struct bb_vu_server *s, int fd, struct bb_vu_client **out);
-void bb_vu_server_client_free(struct bb_vu_server *s, struct bb_vu_client *c);
-void bb_vu_server_handle(struct bb_vu_server *s, struct bb_vu_client *c, const uint8_t *msg, size_t len, int *fds,
-			 unsigned nfds, unsigned dropped_fds, struct bb_vu_server_reply *r);
-
-/*
- * The config space the server emulates for @l, as a pure function for tests:
- * @size bytes (256 or the layout's region 7 size, at most 4096) of values and
- * of write masks (1 bits are guest-writable).  Vendor/device/class/subsystem
- * from the layout, one memory BAR per BAR region (64-bit when the next index
- * is free or the size needs it), an MSI-X capability at 0x40 pointing at the
- * layout's table and PBA.  -EINVAL naming the layout when a BAR is not a
- * power of two or the IDs are missing.
- */
-int bb_vu_config_build(const struct bb_layout *l, uint32_t size, uint8_t *cfg, uint8_t *wmask,
-		       struct bb_diag *d);
 
 #endif

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pci:BDF, a PCI device through sysfs (see pci.h for the spec and the
+ * safety rules).
+ *
+ * Regions: one per memory BAR of devices/BDF/resource (lines 0-5; an I/O
+ * BAR, the ROM and the SR-IOV BARs are not listed: this backend reaches
+ * memory by loads and stores only).  Each is reported as VFIO would report a
+ * BAR without capabilities (READ, WRITE, MMAP; fd offset 0), so every
+ * policy, command and runner reads it through the one region parser.  A
+ * window is mmap'd from devices/BDF/resourceN at its offset in the BAR (the
+ * kernel's pci_mmap_resource_range: page-aligned, inside the BAR).
+ *
+ * Config space (devices/BDF/config; 256 bytes when root, 64 otherwise, so
+ * capabilities need root) gives the MSI-X placement (the must-trap ranges)
+ * and the command register: with Memory Space decoding off a BAR reads all
+ * ones, so mapping is refused with the command that turns it on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include "parse.h"
+#include "pci.h"
+#include "vfio.h"
+
+#define SYSFS "/sys"
+#define SMALL_FILE 4096u	/* a sysfs attribute is at most a page */
+
+struct pci {
+	struct bb_vfio_spec spec;
+	struct bb_pci_sysfs sys;
+	char dir[PATH_MAX];		/* SYSFS/bus/pci/devices/BDF */
+	bool have[BB_PCI_BARS];
+	uint64_t size[BB_PCI_BARS];
+	int fd[BB_PCI_BARS];		/* resourceN, opened at the first map */
+	bool fd_writable[BB_PCI_BARS];
+	bool layout_given;
+	bool allow_writes;
+};
+
+static struct pci *priv_of(const struct bb_dev *dev)
+{
+	return dev && dev->ops == &bb_backend_pci ? dev->priv : NULL;
+}
+
+/* "0x" and 1 to 16 hex digits at @s; the count of characters used, 0 when not that. */
+static size_t hex64(const char *s, size_t left, uint64_t *v)
+{
+	size_t n = 2;
+
+	*v = 0;
+	if (left < 3 || s[0] != '0' || s[1] != 'x')
+		return 0;
+	while (n < left && n < 18) {
+		char c = s[n];
+		unsigned h;
+
+		if (c >= '0' && c <= '9')
+			h = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			h = (unsigned)(c - 'a' + 10);
+		else
+			break;
+		*v = *v << 4 | h;
+		n++;
+	}
+	if (n == 2 || (n < left && ((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f'))))
+		return 0;
+	return n;
+}
+
+int bb_pci_resource_parse(const char *text, size_t len, const char *name, struct bb_pci_resource *out,
+			  unsigned *n, struct bb_diag *d)
+{
+	size_t i = 0;
+	unsigned line = 0;
+
+	*n = 0;
+	while (i < len) {
+		struct bb_pci_resource r;
+		uint64_t *f[3] = { &r.start, &r.end, &r.flags };
+		size_t k;
+
+		line++;
+		if (line > BB_PCI_MAX_RESOURCES)
+			return bb_diag_set(d, -EINVAL, "%s:%u: more than %d lines", name, line, BB_PCI_MAX_RESOURCES);
+		for (int j = 0; j < 3; j++) {
+			k = hex64(text + i, len - i, f[j]);
+			if (!k)
+				return bb_diag_set(d, -EINVAL, "%s:%u: field %d is not 0x and 1 to 16 lower-case hex digits",
+						   name, line, j + 1);
+			i += k;
+			if (i >= len || text[i] != (j < 2 ? ' ' : '\n'))
+				return bb_diag_set(d, -EINVAL, "%s:%u: field %d is not followed by %s", name, line, j + 1,
+						   j < 2 ? "one space" : "the end of the line");
+			i++;
+		}
+		if (r.end < r.start)
+			return bb_diag_set(d, -EINVAL, "%s:%u: end 0x%" PRIx64 " before start 0x%" PRIx64, name, line,
+					   r.end, r.start);
+		if (r.end - r.start == UINT64_MAX)
+			return bb_diag_set(d, -EINVAL, "%s:%u: a range of 2^64 bytes", name, line);
+		out[(*n)++] = r;
+	}
+	if (!line)
+		return bb_diag_set(d, -EINVAL, "%s: empty", name);
+	return 0;
+}
+
+static int read_small(const char *dir, const char *file, char **buf, size_t *len, struct bb_diag *d)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return bb_read_file(path, SMALL_FILE, buf, len, d);
+}
+
+/* A sysfs number file ("0x8086\n", "-1\n"): the whole line, base 16 or 10. */
+static int read_num(const char *dir, const char *file, int base, long long lo, long long hi, long long *v,
+		    struct bb_diag *d)
+{
+	char *buf, *end;
+	size_t len;
+	int err = read_small(dir, file, &buf, &len, d);
+
+	if (err)
+		return err;
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	errno = 0;
+	*v = strtoll(buf, &end, base);
+	if (!len || end != buf + len || errno || *v < lo || *v > hi || strlen(buf) != len) {
+		err = bb_diag_set(d, -EINVAL, "%s/%s: '%.40s' is not a number from %lld to %lld", dir, file, buf, lo, hi);
+		free(buf);
+		return err;
+	}
+	free(buf);
+	return 0;
+}
+
+static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_diag *d)
+{
+	char *buf, name[PATH_MAX + 16];
+	size_t len;
+	int err = read_small(dir, "config", &buf, &len, d);
+
+	if (err)
+		return err;
+	out->cfg_len = len < sizeof(out->cfg) ? len : sizeof(out->cfg);
+	memcpy(out->cfg, buf, out->cfg_len);
+	free(buf);
+	snprintf(name, sizeof(name), "%s/config", dir);
+	if (out->cfg_len < PCI_STD_HEADER_SIZEOF)
+		return bb_diag_set(d, -EINVAL, "%s: byte 0: %zu bytes, shorter than the %d-byte header", name,
+				   out->cfg_len, PCI_STD_HEADER_SIZEOF);
+	if ((out->cfg[PCI_VENDOR_ID] | out->cfg[PCI_VENDOR_ID + 1] << 8) != out->vendor ||
+	    (out->cfg[PCI_DEVICE_ID] | out->cfg[PCI_DEVICE_ID + 1] << 8) != out->device)
+		return bb_diag_set(d, -EINVAL, "%s: byte 0: ids %02x%02x:%02x%02x, the vendor and device files say"
+				   " %04x:%04x", name, out->cfg[1], out->cfg[0], out->cfg[3], out->cfg[2], out->vendor,
+				   out->device);
+	out->mem_enabled = out->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY;
+	err = bb_msix_parse_config(out->cfg, out->cfg_len, name, &out->msix, &out->msix_cap, d);
+	if (err) {
+		if (out->cfg_len < 256)
+			bb_diag_prefix(d, "only %zu bytes of config space are readable (capabilities need root)",
+				       out->cfg_len);
+		return err;
+	}
+	if (out->msix.present) {
+		uint64_t tsz = bb_msix_table_bytes(out->msix.vectors), psz = bb_msix_pba_bytes(out->msix.vectors);
+		const struct bb_pci_resource *t = &out->res[out->msix.table_region];
+		const struct bb_pci_resource *p = &out->res[out->msix.pba_region];
+
+		if (out->msix.table_region >= out->nr_res || !(t->flags & BB_IORESOURCE_MEM) ||
+		    out->msix.table_offset + tsz > t->end - t->start + 1)
+			return bb_diag_set(d, -EPROTO, "%s: byte 0x%x: MSI-X table [0x%" PRIx64 ", +0x%" PRIx64
+					   ") does not fit in memory BAR%" PRIu32, name, out->msix_cap,
+					   out->msix.table_offset, tsz, out->msix.table_region);
+		if (out->msix.pba_region >= out->nr_res || !(p->flags & BB_IORESOURCE_MEM) ||
+		    out->msix.pba_offset + psz > p->end - p->start + 1)
+			return bb_diag_set(d, -EPROTO, "%s: byte 0x%x: MSI-X PBA [0x%" PRIx64 ", +0x%" PRIx64
+					   ") does not fit in memory BAR%" PRIu32, name, out->msix_cap,
+					   out->msix.pba_offset, psz, out->msix.pba_region);
+	}
+	return 0;
+}
+
+int bb_pci_probe(const char *sysfs, const char *bdf, struct bb_pci_sysfs *out, struct bb_diag *d)
+{
+	char dir[PATH_MAX], *buf, name[PATH_MAX + 16];
+	long long v;
+	size_t len;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->numa_node = -1;
+	snprintf(out->bdf, sizeof(out->bdf), "%s", bdf);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", sysfs, bdf);
+	if (access(dir, F_OK))
+		return bb_diag_set(d, -ENODEV, "%s: no such PCI device (%s: %s); lspci -D lists them", bdf, dir,
+				   strerror(errno));
+	if ((err = read_num(dir, "vendor", 16, 0, 0xffff, &v, d)))
+		return err;
+	out->vendor = (uint16_t)v;
+	if ((err = read_num(dir, "device", 16, 0, 0xffff, &v, d)))
+		return err;
+	out->device = (uint16_t)v;
+	if (!read_num(dir, "class", 16, 0, 0xffffff, &v, d))
+		out->class_code = (uint32_t)v;
+	if (!read_num(dir, "numa_node", 10, -1, 65535, &v, d))
+		out->numa_node = (int)v;
+	if ((err = read_small(dir, "resource", &buf, &len, d)))
+		return err;
+	snprintf(name, sizeof(name), "%s/resource", dir);
+	err = bb_pci_resource_parse(buf, len, name, out->res, &out->nr_res, d);
+	free(buf);
+	if (err)
+		return err;
+	return probe_config(dir, out, d);
+}
+
+static void pci_close(struct bb_dev *dev)
+{
+	struct pci *p = dev->priv;
+
+	if (!p)
+		return;
+	for (unsigned i = 0; i < BB_PCI_BARS; i++)
+		if (p->fd[i] >= 0)
+			close(p->fd[i]);
+	free(p);
+	dev->priv = NULL;
+}
+
+/* Each BAR the layout describes must be the device's, of the same size: a layout of another device is refused. */
+static int check_bars(struct bb_dev *dev, const struct pci *p, struct bb_diag *d)
+{
+	const struct bb_layout *l = &dev->layout;
+
+	for (uint32_t i = 0; i < l->nr_regions; i++) {
+		const struct bb_layout_region *r = &l->regions[i];
+		uint32_t x = r->info.index;
+
+		if (x >= BB_PCI_BARS)
+			continue;
+		if (!p->have[x] || p->size[x] != r->info.size)
+			return bb_diag_set(d, -EINVAL, "%s: layout %s describes BAR%" PRIu32 " of 0x%" PRIx64 " bytes (line %u);"
+					   " the device's BAR%" PRIu32 " is %s0x%" PRIx64 " bytes", dev->spec, l->path, x,
+					   r->info.size, r->line, x, p->have[x] ? "" : "not a memory BAR: ",
+					   p->have[x] ? p->size[x] : 0);
+	}
+	return 0;
+}
+
+static int pci_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
+{
+	const char *sysfs;
+	struct pci *p;
+	char name[64];
+	int err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", dev->spec);
+	for (unsigned i = 0; i < BB_PCI_BARS; i++)
+		p->fd[i] = -1;
+	dev->priv = p;
+	dev->real_hw = true;
+	dev->protect_msix = true;
+	err = bb_bdf_parse_spec("pci", arg, true, &p->spec, d);
+	if (err)
+		goto fail;
+	sysfs = p->spec.sysfs[0] ? p->spec.sysfs : SYSFS;
+	snprintf(p->dir, sizeof(p->dir), "%s/bus/pci/devices/%s", sysfs, p->spec.bdf);
+	err = bb_pci_probe(sysfs, p->spec.bdf, &p->sys, d);
+	if (err) {
+		bb_diag_prefix(d, "%s", dev->spec);
+		goto fail;
+	}
+	for (unsigned i = 0; i < BB_PCI_BARS && i < p->sys.nr_res; i++) {
+		const struct bb_pci_resource *r = &p->sys.res[i];
+
+		if (!(r->flags & BB_IORESOURCE_MEM) || (r->flags & (BB_IORESOURCE_DISABLED | BB_IORESOURCE_UNSET)) ||
+		    (!r->start && !r->end))
+			continue;
+		p->have[i] = true;
+		p->size[i] = r->end - r->start + 1;
+		dev->index[dev->nr_regions++] = i;
+	}
+	snprintf(name, sizeof(name), "pci-%s", p->spec.bdf);
+	err = bb_real_layout(dev, p->spec.layout, name, p->sys.vendor, p->sys.device, &p->sys.msix, &p->layout_given, d);
+	if (!err)
+		err = check_bars(dev, p, d);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	if (dev->has_layout)
+		bb_layout_free(&dev->layout);
+	dev->has_layout = false;
+	pci_close(dev);
+	return err;
+}
+
+static int pci_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32_t argsz, struct bb_diag *d)
+{
+	struct pci *p = dev->priv;
+	struct vfio_region_info info = { .argsz = sizeof(info), .index = index };
+
+	if (argsz < sizeof(info))
+		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec, index,
+				   argsz);
+	if (index >= BB_PCI_BARS || !p->have[index])
+		return bb_diag_set(d, -EINVAL, "%s: no memory BAR %" PRIu32, dev->spec, index);
+	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
+	info.size = p->size[index];
+	info.offset = 0;
+	info.argsz = argsz;
+	memcpy(buf, &info, sizeof(info));
+	return 0;
+}
+
+static int pci_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t len, void *addr, void **out,
+		   struct bb_diag *d)
+{
+	struct pci *p = dev->priv;
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	*out = NULL;
+	if (index >= BB_PCI_BARS || !p->have[index])
+		return bb_diag_set(d, -EINVAL, "%s: no memory BAR %" PRIu32, dev->spec, index);
+	if (off % (uint64_t)page || len % (uint64_t)page || (uintptr_t)addr % (uintptr_t)page || !len)
+		return bb_diag_set(d, -EINVAL, "%s: BAR%" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64
+				   ") is not aligned to the host page (%ld)", dev->spec, index, off, len, page);
+	if (off > p->size[index] || len > p->size[index] - off || off > (uint64_t)INT64_MAX)
+		return bb_diag_set(d, -EINVAL, "%s: BAR%" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64 ") is outside its 0x%"
+				   PRIx64 " bytes", dev->spec, index, off, len, p->size[index]);
+	if (!p->sys.mem_enabled)
+		return bb_diag_set(d, -EIO, "%s: memory decoding is off (command register bit 1): its BARs read all ones;"
+				   " as root: echo 1 > %s/enable", dev->spec, p->dir);
+	if (p->fd[index] < 0 || (p->allow_writes && !p->fd_writable[index])) {
+		char path[PATH_MAX + 16];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/resource%" PRIu32, p->dir, index);
+		fd = open(path, (p->allow_writes ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+		if (fd < 0)
+			return bb_diag_set(d, -errno, "%s: %s: %s%s", dev->spec, path, strerror(errno),
+					   errno == ENOENT ? " (this kernel offers no resource files for the device)" : "");
+		if (p->fd[index] >= 0)
+			close(p->fd[index]);
+		p->fd[index] = fd;
+		p->fd_writable[index] = p->allow_writes;
+	}
+	m = mmap(addr, len, PROT_READ | (p->allow_writes ? PROT_WRITE : 0), MAP_SHARED | (addr ? MAP_FIXED : 0),
+		 p->fd[index], (off_t)off);
+	if (m == MAP_FAILED)
+		return bb_diag_set(d, -errno, "%s: BAR%" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64 ") of resource%"
+				   PRIu32 ": %s", dev->spec, index, off, len, index, strerror(errno));
+	*out = m;
+	return 0;
+}
+
+/* No trap path: every access of this backend is a load or a store on a mapping. */
+static ssize_t pci_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf, size_t len, bool write)
+{
+	(void)dev, (void)index, (void)off, (void)buf, (void)len, (void)write;
+	return -EOPNOTSUPP;
+}
+
+static int pci_numa_node(const struct bb_dev *dev)
+{
+	const struct pci *p = priv_of(dev);
+
+	return p ? p->sys.numa_node : -1;
+}
+
+static int pci_allow_writes(struct bb_dev *dev)
+{
+	struct pci *p = priv_of(dev);
+
+	if (p)
+		p->allow_writes = true;
+	return 0;
+}
+
+const struct bb_backend_ops bb_backend_pci = {
+	.name = "pci",
+	.summary = "a PCI device as its own OS sees it, through sysfs (inside a VMM's guest: the VMM's device): "
+		   "pci:BDF[?layout=PATH]",
+	.flags = BB_BACKEND_NO_TRAP,
+	.trap_path = "none",
+	.open = pci_open,
+	.region_info = pci_region_info,
+	.map = pci_map,
+	.rw = pci_rw,
+	.close = pci_close,
+	.numa_node = pci_numa_node,
+	.allow_writes = pci_allow_writes,
+};
+
+const struct bb_pci_sysfs *bb_pci_sysfs_of(const struct bb_dev *dev)
+{
+	const struct pci *p = priv_of(dev);
+
+	return p ? &p->sys : NULL;
+}
+
+const char *bb_pci_layout_path(const struct bb_dev *dev)
+{
+	const struct pci *p = priv_of(dev);
+
+	return p && p->layout_given ? dev->layout.path : NULL;
+}

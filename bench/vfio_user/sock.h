@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* vfio-user socket I/O: whole messages with SCM_RIGHTS descriptors, for the client and the server. */
+#ifndef BARBENCH_VU_SOCK_H
+#define BARBENCH_VU_SOCK_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "vfio_user.h"
+
+/*
+ * Socket I/O with descriptors.  bb_vu_recv is recvmsg(2) that appends
+ * SCM_RIGHTS descriptors to @fds (at most @max kept; the rest are closed and
+ * counted in *@dropped, as are descriptors the kernel had to drop for lack
+ * of control space).  Returns bytes read (0 at end of stream) or -errno.
+ * bb_vu_send writes all @len bytes, @nfds descriptors with the first byte,
+ * never raising SIGPIPE; 0 or -errno (-EAGAIN when the send timeout passed).
+ */
+ssize_t bb_vu_recv(int sock, void *buf, size_t len, int flags, int *fds, unsigned max, unsigned *nfds,
+		   unsigned *dropped);
+int bb_vu_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds);
+
+/* Close @n descriptors of @fds and set them to -1. */
+void bb_vu_close_fds(int *fds, unsigned n);
+
+#endif

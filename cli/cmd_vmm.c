@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: MIT
+/*
+ * barbench vmm: what a VMM really maps and traps.  From inside a guest,
+ * sweep every page of a device with pci: (bench/vmm.c); with the trap log
+ * of the vfio-user server behind it (serve --trap-log), tell what the VMM
+ * forwarded from what it answered itself; compare with barbench's own plans
+ * for the same layout and page size (analysis/vmm_infer.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "barbench/backend.h"
+#include "barbench/policy.h"
+#include "parse.h"
+#include "session.h"
+#include "vmm.h"
+#include "vmm_infer.h"
+#include "cli.h"
+
+#define MAX_DEVICES 8
+#define DEF_SAMPLES 101
+
+void usage_vmm(void)
+{
+	printf("usage: barbench vmm --device DEVICE [--device DEVICE]... [--region N] [--samples N]\n"
+	       "                    [--as POLICY] [--page-size SIZE] [--vmm NAME] [--out DIR]\n"
+	       "       barbench vmm --sweep FILE --layout LAYOUT [--trap-log FILE] [--page-size SIZE]\n"
+	       "                    [--vmm NAME] [--out DIR]\n"
+	       "\n"
+	       "What a VMM maps and traps, measured.  Inside a guest, DEVICE is pci:BDF?layout=FILE:\n"
+	       "the device as the VMM exposes it.  One safe word of every 4 KiB page is read,\n"
+	       "timed (samples in rounds over the pages, each batched to span 50 timer steps),\n"
+	       "and the pages fall into classes: wherever the next page reads more than 10x\n"
+	       "slower than the previous one a class starts; the fastest is mapped, the slowest\n"
+	       "trapped, any between emulated (answered by the VMM itself).  Every region and\n"
+	       "device of one sweep are classified together.  The VMM's plan so found is set\n"
+	       "beside each built-in policy's plan of the layout (what the device reports to\n"
+	       "the VMM): \"behaves as holes\", or the pages that differ.\n"
+	       "\n"
+	       "With --sweep (a vmm-sweep.csv written by a sweep, e.g. in the guest) and the\n"
+	       "trap log of the vfio-user server behind the VMM (barbench serve --trap-log),\n"
+	       "a slow page the log counted was forwarded to the device, one it did not count\n"
+	       "was emulated by the VMM; the slow pages must be exactly those the log counted.\n"
+	       "\n"
+	       "  --device DEVICE   a device to sweep (repeatable, at most %d); its layout names\n"
+	       "                    the words that are safe to read\n"
+	       "  --region N        only region N (default: every region)\n"
+	       "  --samples N       timed samples per page (default %d)\n"
+	       "  --as POLICY       barbench plays the VMM: apply POLICY's plan to a device with a\n"
+	       "                    trap path (emu:, vfio-user:, vfio:) and sweep that\n"
+	       "  --sweep FILE      analyse a sweep file instead of sweeping\n"
+	       "  --layout LAYOUT   the layout of the device to analyse in the sweep file\n"
+	       "  --trap-log FILE   the server's trap log (with --sweep)\n"
+	       "  --page-size SIZE  the page size of the plans compared (default: this host's)\n"
+	       "  --vmm NAME        what to call the VMM in the output (default \"the VMM\")\n"
+	       "  --out DIR         write vmm-sweep.csv, vmm-LAYOUT.csv and page-map figures\n"
+	       "\n"
+	       "Exit status: 0 analysed (whatever the verdict), 1 a measurement failed or a\n"
+	       "constant register read another value than its layout's, 2 bad input.\n",
+	       MAX_DEVICES, DEF_SAMPLES);
+}
+
+struct vmm_opts {
+	const char *devices[MAX_DEVICES];
+	unsigned ndev;
+	const char *as, *sweep, *layout, *trap_log, *name, *out;
+	bool has_region;
+	uint32_t region;
+	size_t samples;
+	uint64_t page_size;
+};
+
+static int parse_opts(int argc, char **argv, struct vmm_opts *o)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'D' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "samples", required_argument, NULL, 'n' },
+		{ "as", required_argument, NULL, 'a' },
+		{ "sweep", required_argument, NULL, 'S' },
+		{ "layout", required_argument, NULL, 'l' },
+		{ "trap-log", required_argument, NULL, 'T' },
+		{ "page-size", required_argument, NULL, 'p' },
+		{ "vmm", required_argument, NULL, 'V' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->samples = DEF_SAMPLES;
+	o->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	o->name = "the VMM";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'D':
+			if (o->ndev == MAX_DEVICES)
+				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --device: at most %d", MAX_DEVICES);
+			o->devices[o->ndev++] = optarg;
+			break;
+		case 'r':
+			if (bb_parse_u64(optarg, &v) || v >= BB_DEV_MAX_REGIONS)
+				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --region %s: a region index below %d", optarg,
+						   BB_DEV_MAX_REGIONS);
+			o->has_region = true;
+			o->region = (uint32_t)v;
+			break;
+		case 'n':
+			if (bb_parse_u64(optarg, &v) || !v || v > 100000)
+				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --samples %s: 1 to 100000", optarg);
+			o->samples = (size_t)v;
+			break;
+		case 'a': o->as = optarg; break;
+		case 'S': o->sweep = optarg; break;
+		case 'l': o->layout = optarg; break;
+		case 'T': o->trap_log = optarg; break;
+		case 'V':
+			if (!*optarg || strlen(optarg) > 64 || strpbrk(optarg, "\n\r\t"))
+				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --vmm: a name of 1 to 64 printable characters");
+			o->name = optarg;
+			break;
+		case 'p':
+			if (bb_parse_page_size(optarg, &o->page_size))
+				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --page-size %s: a power of two >= 4K", optarg);
+			break;
+		case 'o': o->out = optarg; break;
+		default:
+			return bb_cli_bad_option("vmm", c, argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bb_cli_fail(BB_EXIT_USAGE, "vmm: unexpected argument '%s'", argv[optind]);
+	if (!!o->ndev == !!o->sweep)
+		return bb_cli_fail(BB_EXIT_USAGE, "vmm: give --device (sweep now) or --sweep FILE (analyse a sweep)");
+	if (o->sweep && !o->layout)
+		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --sweep needs --layout: the device the VMM was given");
+	if (o->ndev && (o->layout || o->trap_log))
+		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --layout and --trap-log go with --sweep (a device names its layout"
+				   " itself; the trap log is written after the sweep)");
+	if (o->sweep && (o->as || o->has_region))
+		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --as and --region go with --device");
+	return -1;
+}
+
+static void fmt_ns(char *out, size_t len, double ns)
+{
+	if (ns >= 1e6)
+		snprintf(out, len, "%.2f ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(out, len, "%.2f us", ns / 1e3);
+	else
+		snprintf(out, len, "%.1f ns", ns);
+}
+
+static void print_rule(const struct bb_vmm_rule *rule, size_t n)
+{
+	char a[32], b[32];
+
+	fmt_ns(a, sizeof(a), rule->mapped_hi_ns);
+	fmt_ns(b, sizeof(b), rule->trapped_lo_ns);
+	printf("rule: a class starts where a page reads more than %.0fx slower than the one before it (medians,"
+	       " each at least its timer resolution); the fastest class is mapped, the slowest trapped, any between"
+	       " emulated\n", BB_VMM_GAP);
+	if (rule->classes > 1)
+		printf("  %zu pages swept: %u classes; mapped up to %s, trapped from %s (a gap of %.0fx)\n", n, rule->classes, a,
+		       b, rule->gap);
+	else if (rule->classes == 1)
+		printf("  %zu pages swept: one class (every page within %.0fx of the next): mapped cannot be told from"
+		       " trapped\n", n, BB_VMM_GAP);
+	else
+		printf("  nothing on any page may be read: no page was timed\n");
+}
+
+static void print_pages(const struct bb_layout *l, const struct bb_vmm_row *rows, size_t n,
+			const struct bb_vmm_verdict *v)
+{
+	uint32_t region = UINT32_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct bb_vmm_row *r = &rows[i];
+		char t[32] = "-", rd[48] = "-";
+
+		if (strcmp(r->layout, l->name))
+			continue;
+		if (r->region != region) {
+			region = r->region;
+			printf("  region %" PRIu32 "\n    page      read          time        class      %svmm  ", region,
+			       v->have_log ? "counted " : "");
+			for (unsigned p = 0; p < v->npol; p++)
+				printf(" %-7s", v->pol[p].name);
+			printf("\n");
+		}
+		if (r->probed) {
+			fmt_ns(t, sizeof(t), r->p50_ns);
+			snprintf(rd, sizeof(rd), "0x%" PRIx64 "/%u", r->offset, r->width);
+		}
+		printf("    0x%06" PRIx64 "  %-13s %-11s %-10s ", r->page, rd, t, bb_vmm_class_name(r->cls));
+		if (v->have_log)
+			printf("%7" PRIu64 " ", r->counted);
+		printf("%-5s", r->cls == BB_VMM_MAPPED ? "map" : r->cls >= BB_VMM_EMULATED ? "trap" : "?");
+		for (unsigned p = 0; p < v->npol; p++)
+			printf(" %-7s", !(r->pol_known >> p & 1) ? "-" : r->pol_map >> p & 1 ? "map" : "trap");
+		printf("%s\n", r->has_value && r->has_expected && r->value != r->expected ? "  VALUE DIFFERS" : "");
+	}
+}
+
+/* Where the MSI-X table and PBA are emulated: the class of the pages that hold them. */
+static void print_msix(const struct bb_layout *l, const struct bb_vmm_row *rows, size_t n, bool have_log)
+{
+	for (uint32_t k = 0; k < l->nr_regions; k++) {
+		struct bb_range mt[2];
+		unsigned nmt = bb_layout_must_trap(l, l->regions[k].info.index, mt);
+
+		for (unsigned j = 0; j < nmt; j++) {
+			const char *what = j == 0 && l->msix.table_region == mt[j].region && l->msix.table_offset == mt[j].offset
+					   ? "table" : "PBA";
+			const struct bb_vmm_row *r = NULL;
+
+			for (size_t i = 0; i < n && !r; i++)
+				if (!strcmp(rows[i].layout, l->name) && rows[i].region == mt[j].region &&
+				    mt[j].offset / BB_VMM_SWEEP_PAGE == rows[i].page / BB_VMM_SWEEP_PAGE)
+					r = &rows[i];
+			printf("MSI-X %s [0x%" PRIx64 ", 0x%" PRIx64 ") of region %" PRIu32 ": never read; ", what, mt[j].offset,
+			       mt[j].offset + mt[j].size, mt[j].region);
+			if (!r || !r->probed)
+				printf("nothing else on its page may be read, so where the VMM emulates it is not seen\n");
+			else if (r->cls == BB_VMM_MAPPED)
+				printf("the rest of its page reads at mapped speed: the VMM maps the page it must emulate\n");
+			else if (r->cls == BB_VMM_EMULATED && have_log)
+				printf("its page is emulated by the VMM (slower than mapped; no access reached the device)\n");
+			else if (r->cls == BB_VMM_FORWARDED)
+				printf("the rest of its page is trapped and forwarded to the device (%" PRIu64 " accesses logged);"
+				       " the %s itself is the VMM's\n", r->counted, what);
+			else
+				printf("its page is %s (the VMM emulates the %s; a trap log tells whether the rest of the page"
+				       " reaches the device)\n", bb_vmm_class_name(r->cls), what);
+		}
+	}
+}
+
+static void print_log(const struct bb_vmm_verdict *v)
+{
+	if (!v->have_log)
+		return;
+	if (!v->slow_not_counted && !v->counted_not_slow)
+		printf("trap log: the %u pages found slow are exactly the %u pages the trap log counted\n", v->slow, v->counted);
+	else
+		printf("trap log: the slow pages and the counted ones differ: %u slow pages not counted, %u counted pages"
+		       " not slow (%u slow, %u counted)\n", v->slow_not_counted, v->counted_not_slow, v->slow, v->counted);
+	if (v->counted && !v->reads_differ && !v->counted_not_slow)
+		printf("trap log: on every page it counted, exactly the reads the sweep made there (warm-up, pilot and"
+		       " samples): each reached the device once\n");
+	else if (v->reads_differ)
+		printf("trap log: on %u forwarded pages the log counted other than the reads the sweep made there (another"
+		       " client, or a VMM that reads more or less than asked)\n", v->reads_differ);
+	if (v->log_other)
+		printf("trap log: %" PRIu64 " more accesses in pages or regions not swept (config space, unprobed pages)\n",
+		       v->log_other);
+}
+
+static void print_verdict(const char *name, const struct bb_layout *l, const struct bb_vmm_row *rows, size_t n,
+			  const struct bb_vmm_verdict *v)
+{
+	if (!v->known) {
+		printf("verdict: no page's treatment is known (nothing probed, or all pages alike): nothing to compare\n");
+		return;
+	}
+	for (unsigned p = 0; p < v->npol; p++)
+		if (!v->pol[p].applicable)
+			printf("  %s: not applicable (%s)\n", v->pol[p].name, v->pol[p].why);
+	if (v->match >= 0) {
+		unsigned same = 0;
+
+		printf("verdict: %s on this layout behaves as `%s` (%u pages mapped, %u trapped)", name,
+		       v->pol[v->match].name, v->mapped, v->trapped);
+		for (unsigned p = 0; p < v->npol; p++)
+			if ((int)p != v->match && v->pol[p].applicable && !v->pol[p].differ)
+				printf("%s`%s`", same++ ? ", " : "; the same pages: ", v->pol[p].name);
+		printf("\n");
+		return;
+	}
+	if (v->closest < 0) {
+		printf("verdict: no built-in policy applies to this layout\n");
+		return;
+	}
+	printf("verdict: %s on this layout behaves as none of barbench's policies; closest `%s`, %u of %u pages"
+	       " differ:\n", name, v->pol[v->closest].name, v->pol[v->closest].differ, v->known);
+	for (size_t i = 0; i < n; i++) {
+		const struct bb_vmm_row *r = &rows[i];
+		unsigned c = (unsigned)v->closest;
+
+		if (strcmp(r->layout, l->name) || !(r->pol_known >> c & 1) || r->cls < BB_VMM_MAPPED)
+			continue;
+		if ((r->cls == BB_VMM_MAPPED) != (bool)(r->pol_map >> c & 1))
+			printf("  region %" PRIu32 " page 0x%" PRIx64 ": %s %s it (%s), `%s` %s it\n", r->region, r->page, name,
+			       r->cls == BB_VMM_MAPPED ? "maps" : "traps", bb_vmm_class_name(r->cls), v->pol[c].name,
+			       r->pol_map >> c & 1 ? "maps" : "traps");
+	}
+}
+
+/* One layout's device: compare, print, write its files.  0, or the exit status. */
+static int analyse(const struct vmm_opts *o, const struct bb_layout *l, struct bb_vmm_row *rows, size_t n,
+		   const struct bb_trap_entry *log, size_t nlog)
+{
+	struct bb_vmm_verdict v;
+	const char *dev = NULL;
+	struct bb_diag d;
+	unsigned drawn;
+	int err;
+
+	err = bb_vmm_infer(l, rows, n, log, nlog, o->trap_log != NULL, o->page_size, &v, &d);
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
+	for (size_t i = 0; i < n && !dev; i++)
+		if (!strcmp(rows[i].layout, l->name))
+			dev = rows[i].device;
+	printf("\n%s on %s (%s), plans at %" PRIu64 " KiB pages\n", o->name, l->name, dev ? dev : "?", o->page_size / 1024);
+	print_pages(l, rows, n, &v);
+	print_msix(l, rows, n, v.have_log);
+	print_log(&v);
+	print_verdict(o->name, l, rows, n, &v);
+	if (o->out) {
+		err = bb_vmm_write_outputs(o->out, o->name, l, rows, n, &v, o->page_size, &drawn, &d);
+		if (err)
+			return bb_cli_fail(BB_EXIT_FAIL, "vmm: %s", d.msg);
+		printf("files: %s/vmm-%s.csv, page maps %s/vmm-%s-r*.gp%s\n", o->out, l->name, o->out, l->name,
+		       drawn ? " and .png" : " (no gnuplot here: not drawn)");
+	}
+	if (v.bad_values)
+		return bb_cli_fail(BB_EXIT_FAIL, "vmm: %u constant registers of %s read another value than the layout's:"
+				   " not the device the layout describes", v.bad_values, l->name);
+	return 0;
+}
+
+/* --sweep FILE: classify the whole file, then the layout's device. */
+static int from_file(const struct vmm_opts *o)
+{
+	struct bb_trap_entry *log = NULL;
+	struct bb_vmm_row *rows = NULL;
+	struct bb_vmm_rule rule;
+	struct bb_layout l;
+	struct bb_diag d;
+	size_t n = 0, nlog = 0, mine = 0;
+	int err, status;
+
+	err = bb_vmm_sweep_read(o->sweep, &rows, &n, &d);
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
+	err = bb_cli_layout(o->layout, &l, &d);
+	if (err) {
+		free(rows);
+		return bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
+	}
+	for (size_t i = 0; i < n; i++)
+		mine += !strcmp(rows[i].layout, l.name);
+	if (!mine) {
+		status = bb_cli_fail(BB_EXIT_USAGE, "vmm: %s holds no page of layout %s (its first is %s's)", o->sweep,
+				     l.name, rows[0].layout);
+		goto out;
+	}
+	if (o->trap_log && (err = bb_traplog_read(o->trap_log, &log, &nlog, &d))) {
+		status = bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
+		goto out;
+	}
+	bb_vmm_classify(rows, n, &rule);
+	print_rule(&rule, n);
+	if (o->out && (err = bb_results_dir(o->out, &d))) {
+		status = bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
+		goto out;
+	}
+	status = analyse(o, &l, rows, n, log, nlog);
+out:
+	free(log);
+	free(rows);
+	bb_layout_free(&l);
+	return status;
+}
+
+/* The rows of one device's probes. */
+static int add_rows(struct bb_vmm_row **rows, size_t *n, const struct bb_dev *dev, const struct bb_vmm_probe *p,
+		    size_t np, struct bb_diag *d)
+{
+	struct bb_vmm_row *nv = realloc(*rows, (*n + np) * sizeof(*nv));
+
+	if (!nv)
+		return bb_diag_set(d, -ENOMEM, "out of memory");
+	*rows = nv;
+	for (size_t i = 0; i < np; i++) {
+		struct bb_vmm_row *r = &nv[(*n)++];
+
+		memset(r, 0, sizeof(*r));
+		snprintf(r->device, sizeof(r->device), "%s", dev->spec);
+		snprintf(r->layout, sizeof(r->layout), "%s", dev->layout.name);
+		r->region = p[i].region;
+		r->page = p[i].page;
+		r->probed = p[i].probed;
+		if (!r->probed)
+			continue;
+		r->offset = p[i].offset;
+		r->width = p[i].width;
+		r->samples = p[i].samples;
+		r->batch = p[i].batch;
+		r->reads = p[i].reads;
+		r->p50_ns = p[i].p50_ns;
+		r->min_ns = p[i].min_ns;
+		r->p90_ns = p[i].p90_ns;
+		r->resolution_ns = p[i].resolution_ns;
+		snprintf(r->path, sizeof(r->path), "%s", p[i].via_trap ? "trap" : "map");
+		r->has_value = true;
+		r->value = p[i].value;
+		r->has_expected = p[i].has_expected;
+		r->expected = p[i].expected;
+	}
+	return 0;
+}
+
+/* The plan barbench applies as the VMM (--as) on region @index, or none (a device without trap path). */
+static int as_plan(const struct vmm_opts *o, struct bb_dev *dev, uint32_t index, struct bb_plan *plan, bool *have,
+		   struct bb_diag *d)
+{
+	const struct bb_policy_ops *ops;
+	struct bb_policy_ctx ctx = { .page_size = o->page_size };
+	struct bb_registry reg;
+	struct bb_range mt[2];
+	struct bb_region r;
+	int err;
+
+	*have = false;
+	if (!o->as)
+		return 0;
+	bb_registry_init(&reg);
+	ops = bb_registry_find(&reg, o->as);
+	bb_registry_free(&reg);
+	if (!ops)
+		return bb_diag_set(d, -EINVAL, "--as %s: no such policy (barbench plan --help lists them)", o->as);
+	err = bb_dev_region(dev, index, &r, NULL, NULL, d);
+	if (err)
+		return err;
+	ctx.nr_must_trap = bb_dev_must_trap(dev, index, mt);
+	ctx.must_trap = mt;
+	err = bb_policy_run(ops, &r, &ctx, plan, d);
+	bb_region_free(&r);
+	if (!err && !plan->applicable) {
+		err = bb_diag_set(d, -EINVAL, "--as %s: not applicable to region %" PRIu32 " of %s: %s", o->as, index,
+				  dev->spec, plan->reason);
+		bb_plan_free(plan);
+	}
+	*have = !err;
+	return err;
+}
+
+/* Sweep every region (or --region) of one device into @rows. */
+static int sweep_device(const struct vmm_opts *o, struct bb_session *s, struct bb_dev *dev, struct bb_vmm_row **rows,
+			size_t *n, struct bb_diag *d)
+{
+	bool found = false;
+
+	if ((dev->ops->flags & BB_BACKEND_NO_TRAP) && o->as)
+		return bb_diag_set(d, -EINVAL, "%s has no trap path: what traps is the VMM's business; --as is for a device"
+				   " barbench maps itself", dev->spec);
+	if (!(dev->ops->flags & BB_BACKEND_NO_TRAP) && !o->as)
+		return bb_diag_set(d, -EINVAL, "%s has a trap path: say which plan barbench applies as the VMM (--as"
+				   " POLICY), or sweep pci:BDF from inside a guest", dev->spec);
+	if (!dev->has_layout || !dev->layout.nr_regions)
+		return bb_diag_set(d, -EINVAL, "%s: a sweep needs a layout (?layout=FILE): it names what is safe to read",
+				   dev->spec);
+	for (uint32_t k = 0; k < dev->nr_regions; k++) {
+		struct bb_vmm_sweep_cfg cfg = { .dev = dev, .region = dev->index[k], .samples = o->samples,
+						.tsc = &s->tsc, .overhead = s->overhead };
+		struct bb_vmm_probe *p;
+		struct bb_plan plan;
+		bool have_plan;
+		size_t np;
+		int err;
+
+		if (o->has_region && dev->index[k] != o->region)
+			continue;
+		found = true;
+		if (!bb_layout_find_region(&dev->layout, dev->index[k])) {
+			printf("%s: region %" PRIu32 " is not in layout %s: not swept (no plan to compare with)\n", dev->spec,
+			       dev->index[k], dev->layout.name);
+			continue;
+		}
+		err = as_plan(o, dev, dev->index[k], &plan, &have_plan, d);
+		if (err)
+			return err;
+		cfg.plan = have_plan ? &plan : NULL;
+		err = bb_vmm_sweep(&cfg, &p, &np, d);
+		if (have_plan)
+			bb_plan_free(&plan);
+		if (err)
+			return err;
+		err = add_rows(rows, n, dev, p, np, d);
+		free(p);
+		if (err)
+			return err;
+	}
+	if (!found)
+		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32 " (barbench info %s lists them)", dev->spec, o->region,
+				   dev->spec);
+	return 0;
+}
+
+static int write_sweep_rows(FILE *f, void *arg)
+{
+	const struct { const char *note; const struct bb_vmm_row *rows; size_t n; } *a = arg;
+
+	bb_vmm_sweep_write(f, a->note, a->rows, a->n);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* --device: sweep them all, classify together, then each device. */
+static int from_devices(const struct vmm_opts *o, int argc, char **argv)
+{
+	struct bb_dev *devs[MAX_DEVICES] = { NULL };
+	struct bb_vmm_row *rows = NULL;
+	struct bb_vmm_rule rule;
+	struct bb_session s;
+	struct bb_diag d;
+	size_t n = 0;
+	int err, status = 0;
+
+	err = bb_session_open(&s, o->out, true, &d);
+	for (unsigned i = 0; !err && i < o->ndev; i++)
+		err = bb_dev_open(o->devices[i], &devs[i], &d);
+	if (!err)
+		err = bb_session_measure(&s, -1, bb_dev_numa_node(devs[0]), &d);
+	if (!err)
+		printf("timer: %s, step %" PRIu64 " cycles = %.2f ns, empty pair %" PRIu64 " cycles; %zu samples per page\n",
+		       s.tsc.source, s.tsc.step_cycles, bb_tsc_resolution_ns(&s.tsc), s.overhead, o->samples);
+	for (unsigned i = 0; !err && i < o->ndev; i++)
+		err = sweep_device(o, &s, devs[i], &rows, &n, &d);
+	if (err) {
+		status = bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
+		goto out;
+	}
+	bb_vmm_classify(rows, n, &rule);
+	print_rule(&rule, n);
+	if (o->out) {
+		char path[4200], note[300];
+		struct { const char *note; const struct bb_vmm_row *rows; size_t n; } a = { note, rows, n };
+
+		snprintf(note, sizeof(note), "%s; timer %s step %" PRIu64 " cycles; %zu samples per page", o->name,
+			 s.tsc.source, s.tsc.step_cycles, o->samples);
+		snprintf(path, sizeof(path), "%s/vmm-sweep.csv", o->out);
+		err = bb_write_atomic(path, write_sweep_rows, &a, &d);
+		if (!err)
+			err = bb_session_manifest(&s, argc, argv, NULL, &d);
+		if (err) {
+			status = bb_cli_fail(BB_EXIT_FAIL, "vmm: %s", d.msg);
+			goto out;
+		}
+		printf("sweep: %s\n", path);
+	}
+	for (unsigned i = 0; i < o->ndev; i++) {
+		int st = analyse(o, &devs[i]->layout, rows, n, NULL, 0);
+
+		if (st && !status)
+			status = st;
+	}
+out:
+	free(rows);
+	for (unsigned i = 0; i < o->ndev; i++)
+		bb_dev_close(devs[i]);
+	bb_session_close(&s);
+	return status;
+}
+
+int cmd_vmm(int argc, char **argv)
+{
+	struct vmm_opts o;
+	int status = parse_opts(argc, argv, &o);
+
+	if (status >= 0)
+		return status;
+	status = o.sweep ? from_file(&o) : from_devices(&o, argc, argv);
+	return bb_cli_finish(status);
+}

@@ -1,0 +1,169 @@
+#!/bin/sh
+# pci:BDF and barbench vmm from the command line, without a VMM: a fake sysfs
+# tree (the files sysfs has; resource0 a regular file) stands for the device
+# a guest would see; the real thing runs in the VM test (vm_vfio_user_qemu).
+# usage: cli_vmm.sh BARBENCH SOURCE_DIR
+set -u
+BB=$1 SRC=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+
+# write bytes (octal escapes) at a byte offset of a file
+poke() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
+# a 1234:0a02 with a 16 KiB memory BAR0, MSI-X (4 vectors) at 0x2000, PBA at 0x2800: tests/data/vmm/probe-msix
+dev=$tmp/sys/bus/pci/devices/0000:00:05.0
+mkdir -p "$dev"
+echo 0x1234 >"$dev/vendor"
+echo 0x0a02 >"$dev/device"
+echo 0xff0000 >"$dev/class"
+echo -1 >"$dev/numa_node"
+printf '0x00000000febf8000 0x00000000febfbfff 0x0000000000140204\n0x0000000000000000 0x0000000000000000 0x0000000000000000\n' >"$dev/resource"
+head -c 256 /dev/zero >"$dev/config"
+poke "$dev/config" 0 '\064\022\002\012\002\000\020\000'	# ids, command: memory on, status: capability list
+poke "$dev/config" 52 '\100'				# capabilities at 0x40
+poke "$dev/config" 64 '\021\000\003\000\000\040\000\000\000\050\000\000'	# MSI-X: 4 vectors, table 0x2000, PBA 0x2800
+head -c 16384 /dev/zero >"$dev/resource0"
+poke "$dev/resource0" 0 '\000\000\000\314'
+poke "$dev/resource0" 4096 '\000\020\000\314'
+poke "$dev/resource0" 11264 '\000\054\000\314'
+poke "$dev/resource0" 12288 '\000\060\000\314'
+spec="pci:0000:00:05.0?sysfs=$tmp/sys&layout=$SRC/tests/data/vmm/probe-msix"
+
+"$BB" info "$spec" >"$tmp/out" 2>"$tmp/err" || no "info $spec: exit $? ($(cat "$tmp/err"))"
+grep -q "1234:0a02" "$tmp/out" || no "info: no ids: $(cat "$tmp/out")"
+grep -q "must-trap: \[0x2000, 0x2040) MSI-X table" "$tmp/out" || no "info: no MSI-X table from config space"
+
+# every PCI device of this machine, its sysfs read as hostile input: its regions, or one line naming the
+# file (a user who is not root reads 64 bytes of config space), never a crash; nothing is mapped or read
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d" ] || continue
+	"$BB" info "pci:${d##*/}" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -le 2 ] || no "info pci:${d##*/}: exit $rc"
+	[ "$(wc -l <"$tmp/err")" -le 1 ] || no "info pci:${d##*/}: stderr is not one line: $(cat "$tmp/err")"
+	[ $rc -ne 0 ] || grep -q "^pci:${d##*/}  [0-9a-f]\{4\}:[0-9a-f]\{4\}  class" "$tmp/out" ||
+		no "info pci:${d##*/}: no head line: $(cat "$tmp/out")"
+done
+
+# has no trap path: a plan that traps what the workload reads is skipped with the reason
+"$BB" run --device "$spec" --policy full,holes --workload sweep --samples 50 --out "$tmp/r" >"$tmp/out" 2>"$tmp/err" ||
+	no "run: exit $? ($(cat "$tmp/err"))"
+grep -q "^full .*sweep" "$tmp/out" || no "run: full did not run: $(cat "$tmp/out")"
+grep -qF "holes traps offset 0x2c00, which the workload touches, and pci has no trap path" "$tmp/out" ||
+	no "run: holes not skipped with its reason: $(cat "$tmp/out")"
+
+# serve --trap-log: every access served through messages, written on SIGUSR1 and at exit
+sock=$tmp/s.sock log=$tmp/trap.csv
+"$BB" serve --device emu:"$SRC"/tests/data/vmm/probe-sparse --socket "$sock" --trap-log "$log" --quiet \
+	>"$tmp/serve.out" 2>"$tmp/serve.err" &
+spid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+# trap: every access a message; no warmup, no pilot: exactly --samples reads of region 0
+"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/probe-sparse" --region 0 --policy trap \
+	--workload lat-read --samples 40 --warmup 0 --batch 1 --out "$tmp/vu" >"$tmp/out" 2>"$tmp/err" ||
+	no "run over vfio-user: exit $? ($(cat "$tmp/err"))"
+[ -e "$log" ] && no "the trap log was written before it was asked for"
+kill -USR1 $spid
+for _ in $(seq 50); do [ -e "$log" ] && break; sleep 0.1; done
+kill -0 $spid 2>/dev/null || no "serve died of SIGUSR1"
+[ "$(sed -n 2p "$log")" = "region,offset,width,op,count,total_ns" ] || no "trap log header: $(head -2 "$log")"
+n=$(awk -F, '$1 == "0" { s += $5 } END { print s + 0 }' "$log")
+[ "$n" -eq 40 ] || no "trap log: $n reads of region 0, the run made 40: $(cat "$log")"
+grep -q '^0,0x0,4,read,[0-9]*,[0-9]*$' "$log" || no "trap log rows: $(cat "$log")"
+ls "$tmp" | grep -q 'trap.csv.tmp' && no "a temporary file was left: $(ls "$tmp")"
+# at exit the log is written again, with what came after SIGUSR1; a planted symlink is replaced, not followed
+"$BB" run --device "vfio-user:$sock?layout=$SRC/tests/data/vmm/probe-sparse" --region 2 --policy trap \
+	--workload lat-read --samples 10 --warmup 0 --batch 1 --out "$tmp/vu2" >"$tmp/out" 2>"$tmp/err" ||
+	no "run of region 2: exit $? ($(cat "$tmp/err"))"
+echo precious >"$tmp/target"
+rm -f "$log" && ln -s "$tmp/target" "$log"
+kill -TERM $spid
+wait $spid || no "serve exit $? at SIGTERM ($(cat "$tmp/serve.err"))"
+[ "$(cat "$tmp/target")" = precious ] || no "the trap log was written through a planted symlink"
+[ -L "$log" ] && no "the trap log is still the planted symlink"
+n=$(awk -F, '$1 == "2" { s += $5 } END { print s + 0 }' "$log")
+[ "$n" -eq 10 ] || no "trap log at exit: $n reads of region 2, want 10: $(cat "$log")"
+grep -q "trap log: $log" "$tmp/serve.out" || no "serve did not say where the trap log went"
+# a trap log that cannot be written is a failure at exit, the serving was not
+"$BB" serve --device emu:"$SRC"/tests/data/vmm/probe-sparse --socket "$sock" --trap-log "$tmp/no/such/dir/t.csv" \
+	--quiet >"$tmp/out" 2>"$tmp/err" &
+spid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+kill -TERM $spid
+wait $spid
+rc=$?
+[ $rc -eq 1 ] || no "serve with an unwritable trap log: exit $rc, want 1"
+grep -q "t.csv: creating" "$tmp/err" || no "unwritable trap log: $(cat "$tmp/err")"
+
+# exit status and one stderr line containing a text
+bad() {
+	want_rc=$1 text=$2
+	shift 2
+	"$BB" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq "$want_rc" ] || no "$*: exit $rc, want $want_rc ($(cat "$tmp/err"))"
+	grep -qF -- "$text" "$tmp/err" || no "$*: stderr lacks '$text': $(cat "$tmp/err")"
+}
+P=$SRC/tests/data/vmm
+
+# vmm: barbench plays the VMM (--as) on the emulated device: the rule finds its plan
+"$BB" vmm --device "emu:$P/probe-msix" --as holes --samples 31 --vmm "barbench as holes" >"$tmp/out" 2>"$tmp/err" ||
+	no "vmm --as holes: exit $? ($(cat "$tmp/err"))"
+grep -q "^verdict: barbench as holes on this layout behaves as \`holes\` (3 pages mapped, 1 trapped)" "$tmp/out" ||
+	no "vmm --as holes: $(cat "$tmp/out")"
+grep -q "0x002000  0x2040/4 .* trapped " "$tmp/out" || no "vmm read the MSI-X table's page at the table: $(cat "$tmp/out")"
+"$BB" vmm --device "emu:$P/probe-msix" --as full --samples 31 >"$tmp/out" 2>&1 || no "vmm --as full: exit $?"
+grep -q "one class (every page within 10x of the next): mapped cannot be told from trapped" "$tmp/out" ||
+	no "vmm --as full: every page mapped is one class: $(cat "$tmp/out")"
+grep -q "^verdict: no page's treatment is known" "$tmp/out" || no "vmm --as full: a verdict from one class"
+# the pci: device of the fake tree: every page mapped, and its constants read their values
+"$BB" vmm --device "$spec" --samples 31 >"$tmp/out" 2>&1 || no "vmm $spec: exit $? ($(cat "$tmp/out"))"
+grep -q "VALUE DIFFERS" "$tmp/out" && no "vmm $spec: a constant read another value"
+poke "$dev/resource0" 4096 '\001'
+bad 1 "1 constant registers of probe-msix read another value than the layout's" vmm --device "$spec" --samples 5
+
+# vmm with a trap log: barbench as a sparse VMM over vfio-user; the server logs what reaches it
+sock=$tmp/v.sock log=$tmp/vtrap.csv
+"$BB" serve --device "emu:$P/probe-sparse" --socket "$sock" --trap-log "$log" --quiet >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+"$BB" vmm --device "vfio-user:$sock?layout=$P/probe-sparse" --device "emu:$P/probe-msix" --as sparse --samples 31 \
+	--out "$tmp/v" >"$tmp/out" 2>"$tmp/err" || no "vmm over vfio-user: exit $? ($(cat "$tmp/err"))"
+grep -q "region 7 is not in layout probe-sparse: not swept" "$tmp/out" || no "config space swept: $(cat "$tmp/out")"
+kill -TERM $spid
+wait $spid
+"$BB" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-sparse" --trap-log "$log" --vmm "barbench as sparse" \
+	--out "$tmp/v" >"$tmp/out" 2>"$tmp/err" || no "vmm --sweep: exit $? ($(cat "$tmp/err"))"
+grep -q "^trap log: the 4 pages found slow are exactly the 4 pages the trap log counted$" "$tmp/out" ||
+	no "vmm --sweep: slow pages and the trap log: $(cat "$tmp/out")"
+grep -q "^verdict: barbench as sparse on this layout behaves as \`sparse\` (6 pages mapped, 4 trapped)" "$tmp/out" ||
+	no "vmm --sweep: verdict: $(cat "$tmp/out")"
+grep -q "0x005000  0x5080/4 .* forwarded " "$tmp/out" || no "vmm --sweep: the MSI-X page not forwarded: $(cat "$tmp/out")"
+grep -q "^trap log: on every page it counted, exactly the reads the sweep made there" "$tmp/out" ||
+	no "vmm --sweep: the log's counts are not the sweep's reads: $(cat "$tmp/out")"
+[ -s "$tmp/v/vmm-probe-sparse.csv" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.gp" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.dat" ] ||
+	no "vmm --out: files missing: $(ls "$tmp/v")"
+# the other device of the same sweep, without its (absent) log: the emulated device's pread page is emulated
+"$BB" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-msix" >"$tmp/out" 2>&1 || no "vmm --sweep probe-msix: exit $?"
+grep -q "0x002000  0x2040/4 .* emulated " "$tmp/out" || no "pread between mapped and messages is not emulated: $(cat "$tmp/out")"
+
+# refusals: exit 2 naming the input
+bad 2 "vmm: give --device (sweep now) or --sweep FILE" vmm
+bad 2 "--sweep needs --layout" vmm --sweep "$tmp/v/vmm-sweep.csv"
+bad 2 "has a trap path: say which plan barbench applies as the VMM (--as POLICY)" vmm --device "emu:$P/probe-msix"
+bad 2 "has no trap path: what traps is the VMM's business" vmm --device "$spec" --as holes
+bad 2 "a sweep needs a layout" vmm --device "pci:0000:00:05.0?sysfs=$tmp/sys"
+bad 2 "--as bogus: no such policy" vmm --device "emu:$P/probe-msix" --as bogus
+bad 2 "holds no page of layout nvme-msix-bar0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$SRC/layouts/nvme-msix-bar0"
+sed '3s/,map,/,fast,/' "$tmp/v/vmm-sweep.csv" >"$tmp/bad.csv"
+bad 2 "bad.csv:3: path 'fast': want map or trap" vmm --sweep "$tmp/bad.csv" --layout "$P/probe-sparse"
+printf 'region,offset,width,op,count,total_ns\n0,0x4000,4,read,0,1\n' >"$tmp/badlog.csv"
+bad 2 "badlog.csv:2: count 0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-sparse" --trap-log "$tmp/badlog.csv"
+ln -s "$tmp/v/vmm-sweep.csv" "$tmp/link.csv"
+bad 2 "link.csv" vmm --sweep "$tmp/link.csv" --layout "$P/probe-sparse"
+
+[ $fail -eq 0 ] && echo "cli_vmm: ok"
+exit $fail

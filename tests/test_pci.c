@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pci:BDF, a device through sysfs, on a fake sysfs tree in a temporary
+ * folder: the files sysfs has (vendor, device, class, numa_node, resource,
+ * config) and resource0 as a regular file, which mmap maps as the kernel's
+ * resource file would.  What is tested is barbench's own code: the spec, the
+ * resource and config parsers on hostile text, the layout checks, the
+ * mapping (read-only until writes are allowed), MSI-X never touched, and the
+ * absent trap path.  On a real device it runs in the VM test
+ * (vm_vfio_user_qemu) and with `barbench info pci:BDF` on any machine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+
+#include "barbench/backend.h"
+#include "barbench/workload.h"
+#include "pci.h"
+#include "check.h"
+
+#define BDF "0000:00:05.0"
+#define BAR0 0x4000u
+
+static char root[64], dev_dir[256], layout_path[256];
+
+static void put(const char *rel, const void *data, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dev_dir, rel);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_EQ(fwrite(data, 1, len, f), len);
+		fclose(f);
+	}
+}
+
+static void puts_(const char *rel, const char *text)
+{
+	put(rel, text, strlen(text));
+}
+
+static void w16(uint8_t *c, unsigned at, uint16_t v)
+{
+	c[at] = (uint8_t)v;
+	c[at + 1] = (uint8_t)(v >> 8);
+}
+
+static void w32(uint8_t *c, unsigned at, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		c[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Config space of a 1234:0a02 with memory decoding @mem and MSI-X (4 vectors: table BAR0+0x2000, PBA +0x2800). */
+static void config(size_t len, bool mem, uint16_t vendor)
+{
+	uint8_t c[256] = { 0 };
+
+	w16(c, PCI_VENDOR_ID, vendor);
+	w16(c, PCI_DEVICE_ID, 0x0a02);
+	w16(c, PCI_COMMAND, mem ? PCI_COMMAND_MEMORY : 0);
+	w16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	c[PCI_CAPABILITY_LIST] = 0x40;
+	c[0x40] = PCI_CAP_ID_MSIX;
+	w16(c, 0x40 + PCI_MSIX_FLAGS, 3);
+	w32(c, 0x40 + PCI_MSIX_TABLE, 0x2000);
+	w32(c, 0x40 + PCI_MSIX_PBA, 0x2800);
+	put("config", c, len);
+}
+
+/* A whole healthy device: ids, one 16 KiB 64-bit memory BAR0 whose words hold their own offset. */
+static void fake_device(void)
+{
+	uint32_t bar[BAR0 / 4];
+	char dir[300];
+
+	snprintf(dir, sizeof(dir), "%s/bus", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/bus/pci", root);
+	mkdir(dir, 0755);
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices", root);
+	mkdir(dir, 0755);
+	mkdir(dev_dir, 0755);
+	puts_("vendor", "0x1234\n");
+	puts_("device", "0x0a02\n");
+	puts_("class", "0xff0000\n");
+	puts_("numa_node", "-1\n");
+	puts_("resource", "0x00000000febf8000 0x00000000febfbfff 0x0000000000140204\n"
+	      "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+	      "0x000000000000c000 0x000000000000c01f 0x0000000000040101\n"
+	      "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+	      "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+	      "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+	      "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+	config(256, true, 0x1234);
+	for (unsigned i = 0; i < BAR0 / 4; i++)
+		bar[i] = 0xcc000000u | i * 4;
+	put("resource0", bar, sizeof(bar));
+}
+
+static const char layout_text[] =
+	"device name=pci-test desc=\"test\" vendor=0x1234 device=0x0a02\n"
+	"region index=0 size=16K flags=read,write,mmap caps=msix-mappable name=bar0\n"
+	"msix vectors=4 table-region=0 table-offset=0x2000 pba-region=0 pba-offset=0x2800\n"
+	"reg region=0 offset=0x0 size=4 name=ID0 kind=id value=0xcc000000\n"
+	"reg region=0 offset=0x2c00 size=4 name=ID2 kind=id value=0xcc002c00\n"
+	"reg region=0 offset=0x3000 size=4 name=DB kind=doorbell writes=1\n"
+	"safe region=0 offset=0 size=0x4000 access=r\n"
+	"safe region=0 offset=0x3000 size=4 access=rw\n";
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static int open_dev(const char *opts, struct bb_dev **dev, struct bb_diag *d)
+{
+	char spec[600];
+
+	snprintf(spec, sizeof(spec), "pci:" BDF "?sysfs=%s%s", root, opts);
+	return bb_dev_open(spec, dev, d);
+}
+
+static void test_resource_parser(void)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "", "empty" },
+		{ "0x1 0x2\n", "field 2 is not followed by one space" },
+		{ "0x1 0x2 0x3", "field 3 is not followed by the end of the line" },
+		{ "1 0x2 0x3\n", "field 1 is not 0x" },
+		{ "0x10 0x0f 0x200\n", "end 0xf before start 0x10" },
+		{ "0x0 0xffffffffffffffff 0x200\n", "a range of 2^64 bytes" },
+		{ "0x00000000000000000 0x1 0x200\n", "field 1 is not 0x and 1 to 16" },
+		{ "0xABC 0xdef 0x200\n", "field 1 is not 0x" },
+		{ "0x1  0x2 0x3\n", "field 2 is not 0x" },
+		{ "0x1 0x2 0x3\n\n", ":2: field 1" },
+	};
+	struct bb_pci_resource r[BB_PCI_MAX_RESOURCES];
+	struct bb_diag d;
+	char many[40 * 20] = "";
+	unsigned n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d.msg[0] = '\0';
+		CHECK_EQ(bb_pci_resource_parse(bad[i].text, strlen(bad[i].text), "res", r, &n, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, bad[i].msg);
+		CHECK_STR_HAS(d.msg, "res");
+	}
+	for (int i = 0; i < BB_PCI_MAX_RESOURCES + 1; i++)
+		strcat(many, "0x0 0x0 0x0\n");
+	CHECK_EQ(bb_pci_resource_parse(many, strlen(many), "res", r, &n, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "res:18: more than 17 lines");
+	CHECK_EQ(bb_pci_resource_parse(many, strlen(many) - 12, "res", r, &n, &d), 0);
+	CHECK_EQ(n, 17);
+	CHECK_EQ(bb_pci_resource_parse("0xfebf8000 0xfebfbfff 0x140204\n", 31, "res", r, &n, &d), 0);
+	CHECK_EQ(r[0].end - r[0].start + 1, 0x4000);
+	CHECK_EQ(r[0].flags & BB_IORESOURCE_MEM, BB_IORESOURCE_MEM);
+}
+
+/* The healthy device: regions, reads through the mapping, MSI-X left alone, no trap path. */
+static void test_device(void)
+{
+	struct bb_workload_spec ws = { .kind = BB_WL_SWEEP, .width = 4 };
+	struct bb_workload wl;
+	struct bb_region r;
+	struct bb_range mt[2];
+	struct bb_dev *dev = NULL;
+	struct bb_diag d;
+	void *m = NULL;
+	char opts[300];
+	uint32_t v = 0;
+
+	snprintf(opts, sizeof(opts), "&layout=%s", layout_path);
+	CHECK_EQ(open_dev(opts, &dev, &d), 0);
+	if (!dev) {
+		NOTE_FAIL("%s", d.msg);
+		return;
+	}
+	CHECK(dev->ops->flags & BB_BACKEND_NO_TRAP);
+	CHECK(!strcmp(bb_dev_trap_path(dev), "none"));
+	CHECK_EQ(bb_dev_guard(dev), BB_GUARD_SAFE_ONLY);
+	CHECK_EQ(dev->nr_regions, 1);	/* the I/O BAR2 is not a region here */
+	CHECK_EQ(dev->index[0], 0);
+	CHECK_EQ(bb_dev_region(dev, 0, &r, NULL, NULL, &d), 0);
+	CHECK_EQ(r.size, BAR0);
+	CHECK(!r.has_sparse && !r.msix_mappable);
+	CHECK_EQ(bb_dev_must_trap(dev, 0, mt), 2);
+	CHECK_EQ(mt[0].offset, 0x2000);
+	CHECK_EQ(bb_pci_sysfs_of(dev)->vendor, 0x1234);
+	CHECK(bb_pci_layout_path(dev) != NULL);
+	/* the trap path does not exist */
+	CHECK_EQ(dev->ops->rw(dev, 0, 0, &v, 4, false), -EOPNOTSUPP);
+	/* the mapping reads the device, read-only until writes are allowed */
+	CHECK_EQ(dev->ops->map(dev, 0, 0, BAR0, NULL, &m, &d), 0);
+	if (m) {
+		CHECK_EQ(*(volatile uint32_t *)((char *)m + 0x2c00), 0xcc002c00);
+		CHECK_EQ(mprotect(m, 4096, PROT_READ | PROT_WRITE), -1);
+		munmap(m, BAR0);
+	}
+	CHECK_EQ(bb_dev_allow_writes(dev), 0);
+	CHECK_EQ(dev->ops->map(dev, 0, 0x3000, 0x1000, NULL, &m, &d), 0);
+	if (m) {
+		*(volatile uint32_t *)m = 7;
+		munmap(m, 0x1000);
+	}
+	/* refusals: unaligned, outside, no such BAR */
+	CHECK_EQ(dev->ops->map(dev, 0, 0x10, 0x1000, NULL, &m, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "not aligned");
+	CHECK_EQ(dev->ops->map(dev, 0, 0x3000, 0x2000, NULL, &m, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "outside its 0x4000 bytes");
+	CHECK_EQ(dev->ops->map(dev, 2, 0, 0x1000, NULL, &m, &d), -EINVAL);
+	/* a sweep reads one safe word a page, never the MSI-X table or PBA page's table words */
+	CHECK_EQ(bb_workload_build(&ws, &dev->layout, &r, bb_dev_guard(dev), &wl, &d), 0);
+	CHECK_EQ(wl.n, 4);
+	for (size_t i = 0; i < wl.n; i++)
+		CHECK(!bb_layout_hits_must_trap(&dev->layout, 0, wl.acc[i].offset, wl.acc[i].width));
+	bb_workload_free(&wl);
+	bb_region_free(&r);
+	bb_dev_close(dev);
+
+	/* without a layout nothing is readable */
+	CHECK_EQ(open_dev("", &dev, &d), 0);
+	if (dev) {
+		CHECK_EQ(bb_dev_region(dev, 0, &r, NULL, NULL, &d), 0);
+		CHECK_EQ(bb_workload_build(&ws, &dev->layout, &r, bb_dev_guard(dev), &wl, &d), -ENOENT);
+		bb_region_free(&r);
+		bb_dev_close(dev);
+	}
+}
+
+/* Hostile or mismatched sysfs: a clear error, never a device. */
+static void test_refusals(void)
+{
+	struct bb_dev *dev = NULL;
+	struct bb_diag d;
+	char opts[300], other[300];
+	void *m = NULL;
+	FILE *f;
+
+	snprintf(opts, sizeof(opts), "&layout=%s", layout_path);
+	puts_("resource", "0x1 0x2\n");
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "resource:1: field 2 is not followed by one space");
+	fake_device();
+	puts_("vendor", "0x12345\n");
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "vendor: '0x12345' is not a number from 0 to 65535");
+	fake_device();
+	config(256, true, 0x8086);
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "the vendor and device files say 1234:0a02");
+	fake_device();
+	config(64, true, 0x1234);	/* what a user who is not root reads */
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "capabilities need root");
+	fake_device();
+	puts_("resource", "0x00000000febf8000 0x00000000febfa7ff 0x0000000000140204\n");	/* 10 KiB: table fits, PBA not */
+	CHECK_EQ(open_dev(opts, &dev, &d), -EPROTO);
+	CHECK_STR_HAS(d.msg, "MSI-X PBA [0x2800, +0x8) does not fit in memory BAR0");
+	fake_device();
+	puts_("resource", "0x00000000febf8000 0x00000000febfffff 0x0000000000140204\n");	/* 32 KiB */
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "describes BAR0 of 0x4000 bytes (line 2); the device's BAR0 is 0x8000 bytes");
+	fake_device();
+	puts_("device", "0x0a03\n");
+	config(256, true, 0x1234);
+	CHECK(open_dev(opts, &dev, &d) < 0);
+	fake_device();
+	/* a layout of another device */
+	snprintf(other, sizeof(other), "%s/other", root);
+	f = fopen(other, "w");
+	if (f) {
+		fputs("device name=o desc=o vendor=0x1234 device=0x0a09\nregion index=0 size=16K flags=read,mmap\n", f);
+		fclose(f);
+	}
+	snprintf(opts, sizeof(opts), "&layout=%s", other);
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "describes a 1234:0a09, the device is a 1234:0a02");
+	/* memory decoding off: mapping refused with the command that turns it on */
+	config(256, false, 0x1234);
+	CHECK_EQ(open_dev("", &dev, &d), 0);
+	if (dev) {
+		CHECK_EQ(dev->ops->map(dev, 0, 0, 0x1000, NULL, &m, &d), -EIO);
+		CHECK_STR_HAS(d.msg, "memory decoding is off");
+		CHECK_STR_HAS(d.msg, "/enable");
+		bb_dev_close(dev);
+	}
+	/* no resource files (this machine's kernel offers none for its virtio devices) */
+	config(256, true, 0x1234);
+	{
+		char p[600];
+
+		snprintf(p, sizeof(p), "%s/resource0", dev_dir);
+		unlink(p);
+	}
+	CHECK_EQ(open_dev("", &dev, &d), 0);
+	if (dev) {
+		CHECK_EQ(dev->ops->map(dev, 0, 0, 0x1000, NULL, &m, &d), -ENOENT);
+		CHECK_STR_HAS(d.msg, "offers no resource files");
+		bb_dev_close(dev);
+	}
+	CHECK_EQ(bb_dev_open("pci:0000:00:06.0?sysfs=/nonexistent", &dev, &d), -ENODEV);
+	CHECK_STR_HAS(d.msg, "no such PCI device");
+	CHECK_EQ(bb_dev_open("pci:0000:00:05.0?sysfs=a&sysfs=b", &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "pci:0000:00:05.0?sysfs=a&sysfs=b: character 26: sysfs= given twice");
+	fake_device();
+}
+
+int main(void)
+{
+	FILE *f;
+
+	snprintf(root, sizeof(root), "/tmp/bb-pci-XXXXXX");
+	if (!mkdtemp(root))
+		return 1;
+	snprintf(dev_dir, sizeof(dev_dir), "%s/bus/pci/devices/" BDF, root);
+	snprintf(layout_path, sizeof(layout_path), "%s/layout", root);
+	f = fopen(layout_path, "w");
+	if (!f)
+		return 1;
+	fputs(layout_text, f);
+	fclose(f);
+	fake_device();
+	test_resource_parser();
+	test_device();
+	test_refusals();
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return bb_test_done("test_pci");
+}
