@@ -110,5 +110,10 @@ int cmd_serve(int argc, char **argv);
 void usage_serve(void);
 int cmd_advise(int argc, char **argv);
 void usage_advise(void);
+/* barbench layout SUBCOMMAND: cli/cmd_layout.c dispatches to cmd_layout_<name>.c */
+int cmd_layout(int argc, char **argv);
+void usage_layout(void);
+int cmd_layout_new(int argc, char **argv);
+void usage_layout_new(void);
 
 #endif
