@@ -9,7 +9,19 @@ _barbench()
 	}
 	cmd=${COMP_WORDS[1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "info devices dump plan check run calibrate study report compare serve advise help --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "info devices dump plan check run calibrate study report compare serve advise layout help --version --help" -- "$cur"))
+		return
+	fi
+	if [ "$cmd" = layout ] && [ "$COMP_CWORD" -eq 2 ]; then
+		COMPREPLY=($(compgen -W "new" -- "$cur"))
+		return
+	fi
+	if [ "$cmd" = layout ] && [ "${COMP_WORDS[2]}" = new ] && [[ "$cur" != -* ]] && [ "$prev" != -o ] &&
+	   [ "$prev" != --out ] && [ "$prev" != --name ] && [ "$prev" != --queues ]; then
+		case "$cur" in
+		lspci:*) COMPREPLY=($(compgen -f -P lspci: -- "${cur#lspci:}")) ;;
+		*) COMPREPLY=($(compgen -W "lspci: vfio: vfio-user:" -- "$cur")) ;;
+		esac
 		return
 	fi
 	case "$prev" in
