@@ -78,6 +78,9 @@ static void print_layout_head(const struct bb_layout *l)
 		printf(", PBA %s [0x%" PRIx64 ", 0x%" PRIx64 ")\n",
 		       bb_region_index_name(l->msix.pba_region, nm, sizeof(nm)),
 		       l->msix.pba_offset, l->msix.pba_offset + bb_msix_pba_bytes(l->msix.vectors));
+	} else if (l->msix.placement_unknown) {
+		printf("  msix: present, placement unknown (%" PRIu32 " vectors; 0: unknown): nothing is must-trap\n",
+		       l->msix.vectors);
 	} else {
 		printf("  msix: none\n");
 	}
@@ -93,7 +96,7 @@ static void print_regs(const struct bb_layout *l, uint32_t index)
 		printf("    reg %-16s [0x%" PRIx64 ", 0x%" PRIx64 ") %-8s reads %" PRIu32 " writes %" PRIu32,
 		       g->name, g->offset, g->offset + g->size, bb_reg_kind_name(g->kind), g->reads, g->writes);
 		if (g->has_value)
-			printf(" value 0x%" PRIx64, g->value);
+			printf(" value 0x%" PRIx64 "%s", g->value, g->big_endian ? " (big-endian)" : "");
 		putchar('\n');
 	}
 }

@@ -197,6 +197,8 @@ int cmd_plan(int argc, char **argv)
 					     t.name, d.msg);
 			goto out;
 		}
+		if (t.has_layout)
+			bb_layout_warn_plan(&t.layout, t.region.index, &p);
 		if (json) {
 			if (printed)
 				putchar(',');

@@ -3,9 +3,12 @@
  * Layout files (bb_layout_parse).  Refused text is an error naming
  * "fuzz:LINE" with nothing left allocated; an accepted layout has sorted,
  * distinct regions that each encode into region-info bytes and parse back
- * to the same region; every register, safe range and MSI-X structure lies
- * inside a declared region; and the workloads built from it touch only what
- * the layout allows (the same rules tests/test_workload.c checks).
+ * to the same region (empty sparse areas included); every register, array
+ * element, safe range and MSI-X structure lies inside a declared region; an
+ * array's elements are where count= and stride= put them; a layout of MSI-X
+ * with unknown placement has no must-trap range; and the workloads built
+ * from it touch only what the layout allows (the same rules
+ * tests/test_workload.c checks).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -113,13 +116,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned k = 0; k < n; k++)
 			check_inside(&l, mt[k].region, mt[k].offset, mt[k].size, "must-trap range");
 	}
+	FUZZ_ASSERT(l.nr_regs <= BB_LAYOUT_MAX_REGS, "%" PRIu32 " registers", l.nr_regs);
 	for (uint32_t i = 0; i < l.nr_regs; i++) {
 		const struct bb_layout_reg *g = &l.regs[i];
+		uint8_t b[8];
 
 		check_inside(&l, g->region, g->offset, g->size, g->name);
 		FUZZ_ASSERT(g->size > 0, "register %s of size 0", g->name);
 		FUZZ_ASSERT(!g->has_value || g->size >= 8 || !(g->value >> (8 * g->size)), "value of %s too wide", g->name);
+		FUZZ_ASSERT(!g->big_endian || (g->has_value && g->size <= 8), "byte-order=be on %s", g->name);
+		FUZZ_ASSERT(bb_layout_reg_bytes(g, b) <= 8, "%s: more than 8 value bytes", g->name);
+		FUZZ_ASSERT(memchr(g->name, '\0', sizeof(g->name)) != NULL, "name not terminated");
+		/* an array element: index < count, where count= and stride= put it, named NAME[i] */
+		if (g->array_count) {
+			const struct bb_layout_reg *f = g - g->array_index;
+			char want[16];
+
+			FUZZ_ASSERT(g->array_index < g->array_count && g->array_count <= BB_LAYOUT_MAX_COUNT &&
+				    g->array_index <= i, "%s: element %" PRIu32 " of %" PRIu32, g->name, g->array_index,
+				    g->array_count);
+			FUZZ_ASSERT(g->array_count == 1 || g->array_stride >= g->size, "%s: elements overlap", g->name);
+			FUZZ_ASSERT(f->array_index == 0 && g->offset == f->offset + (uint64_t)g->array_index * g->array_stride,
+				    "%s: not where count= and stride= put it", g->name);
+			snprintf(want, sizeof(want), "[%" PRIu32 "]", g->array_index);
+			FUZZ_ASSERT(strlen(g->name) > strlen(want) && !strcmp(g->name + strlen(g->name) - strlen(want), want),
+				    "%s: element name", g->name);
+		}
 	}
+	FUZZ_ASSERT(!(l.msix.present && l.msix.placement_unknown), "MSI-X placed and unknown");
 	for (uint32_t i = 0; i < l.nr_safe; i++)
 		check_inside(&l, l.safe[i].range.region, l.safe[i].range.offset, l.safe[i].range.size, "safe range");
 	if (l.msix.present) {

@@ -119,7 +119,8 @@ static void emu_close(struct bb_dev *dev)
 }
 
 /*
- * Constant registers hold their value from the start, little-endian as PCI is.
+ * Constant registers hold their value from the start, little-endian as PCI is
+ * unless the layout says byte-order=be.
  * Also how they get it back (bb_emu_restore_ids): the trap path drops writes to
  * them, but a writable mapping cannot stop a store.
  */
@@ -129,12 +130,10 @@ static int init_ids(struct bb_dev *dev, struct bb_diag *d)
 		const struct bb_layout_reg *g = &dev->layout.regs[i];
 		struct emu_region *er = find(dev, g->region);
 		uint8_t bytes[8];
-		size_t n = g->size < 8 ? (size_t)g->size : 8;
+		size_t n = bb_layout_reg_bytes(g, bytes);
 
-		if (!g->has_value || !er)
+		if (!n || !er)
 			continue;
-		for (size_t k = 0; k < n; k++)
-			bytes[k] = (uint8_t)(g->value >> (8 * k));
 		if (pwrite(er->fd, bytes, n, (off_t)g->offset) != (ssize_t)n)
 			return bb_diag_set(d, -EIO, "%s: initialising %s: %s", dev->spec, g->name, strerror(errno));
 	}

@@ -298,6 +298,10 @@ static int setup_layout(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 		return bb_diag_set(d, -EINVAL, "%s: layout %s describes a %04x:%04x, the device is a %04x:%04x: "
 				   "a layout for another device could call a side-effecting register safe", dev->spec,
 				   path, l->vendor, l->device, v->sys.vendor, v->sys.device);
+	/* msix placement=unknown: the device's config space says where (layouts/README.md) */
+	if (l->msix.placement_unknown && v->msix.present &&
+	    (!l->msix.vectors || l->msix.vectors == v->msix.vectors))
+		l->msix = v->msix;
 	if (l->msix.present != v->msix.present ||
 	    (l->msix.present && (l->msix.vectors != v->msix.vectors || l->msix.table_region != v->msix.table_region ||
 				 l->msix.table_offset != v->msix.table_offset || l->msix.pba_region != v->msix.pba_region ||
@@ -305,8 +309,9 @@ static int setup_layout(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 		char a[160], b[160];
 
 		snprintf(a, sizeof(a), l->msix.present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
-			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", l->msix.vectors, l->msix.table_region,
-			 l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
+			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : l->msix.placement_unknown ?
+			 "%" PRIu32 " vectors (0: unknown), placement unknown" : "no MSI-X", l->msix.vectors,
+			 l->msix.table_region, l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
 		snprintf(b, sizeof(b), v->msix.present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
 			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", v->msix.vectors, v->msix.table_region,
 			 v->msix.table_offset, v->msix.pba_region, v->msix.pba_offset);
