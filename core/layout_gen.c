@@ -300,10 +300,14 @@ static int notify(FILE *f, const struct bb_gen *g, const struct bb_virtio_cap *c
 			"# structure): one doorbell for each of the %" PRIu64 " queues the structure can address%s,\n"
 			"# and queue_notify_off = the queue's index, as QEMU, cloud-hypervisor and Firecracker\n"
 			"# return it. Give --queues N for the device's real count.\n", n,
-			fit > n ? " (at most 1024)" : "");
-	for (uint64_t q = 0; q < n; q++)
-		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=notify_q%" PRIu64 " kind=doorbell\n", c->bar,
-			c->offset + q * c->multiplier, size, q);
+			fit > n ? " (at most " BB_GEN_MAX_DOORBELLS_STR ")" : "");
+	/* one array: notify[q] at offset + q * multiplier */
+	if (n == 1)
+		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=notify kind=doorbell count=1\n", c->bar,
+			c->offset, size);
+	else if (n > 1)
+		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=notify kind=doorbell count=%" PRIu64
+			" stride=%" PRIu32 "\n", c->bar, c->offset, size, n, c->multiplier);
 	return 0;
 }
 

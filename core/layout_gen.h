@@ -22,8 +22,9 @@
 #define BB_GEN_MAX_REGIONS 16
 #define BB_GEN_MAX_NOTES 8
 #define BB_GEN_TEXT 320
-/* notify doorbells written when the queue count is unknown or asked for: QEMU's VIRTQUEUE_MAX_SIZE-era VIRTIO_QUEUE_MAX */
-#define BB_GEN_MAX_DOORBELLS 1024
+/* notify doorbells written (one register array), whether the queue count is known or not: the format's largest array */
+#define BB_GEN_MAX_DOORBELLS 16384
+#define BB_GEN_MAX_DOORBELLS_STR "16384"
 
 struct bb_gen_region {
 	struct bb_region info;		/* index, size, flags, capabilities; areas owned by the caller */
