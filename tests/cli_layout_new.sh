@@ -3,7 +3,8 @@
 # (this project's machine, a Firecracker VM: tests/data/) equals the
 # hand-checked expected file; every shipped layout served with barbench serve
 # and regenerated with layout new vfio-user:SOCKET has the original's regions
-# (but config space, region 7), MSI-X and IDs; hostile dumps and usage errors
+# (but config space, region 7), MSI-X (but placement=unknown: nothing to
+# serve) and IDs; hostile dumps and usage errors
 # exit 2 with one line naming the line; -o is written atomically, never
 # through a symlink, and an existing file is replaced only with --force.
 # Run from the source directory.
@@ -104,6 +105,8 @@ facts() { # LAYOUT OUT
 	"$BB" info "emu:$1" --json | sed 's/},{/}\n{/g; s/^\[//; s/\]$//' | grep -v '"index":7,' >"$2"
 	"$BB" info "emu:$1" | grep -E '^  (pci id|msix):' >>"$2"
 }
+# a layout that says MSI-X is present but not where (msix placement=unknown) gives the served
+# config space no MSI-X capability to describe: nothing is must-trap on either side
 n=0
 for l in layouts/* "$tmp/net.layout"; do
 	case "$l" in *.md) continue ;; esac
@@ -112,6 +115,11 @@ for l in layouts/* "$tmp/net.layout"; do
 	if "$BB" layout new "vfio-user:$tmp/s" -o "$g" >"$tmp/out" 2>"$tmp/err"; then
 		facts "$l" "$tmp/a"
 		facts "$g" "$tmp/b"
+		if grep -q '^  msix: present, placement unknown' "$tmp/a"; then
+			grep -v '^  msix:' "$tmp/a" >"$tmp/a2" && mv "$tmp/a2" "$tmp/a"
+			grep '^  msix:' "$tmp/b" | grep -qv 'msix: none' && no "round trip of $l: MSI-X of unknown placement came back placed"
+			grep -v '^  msix:' "$tmp/b" >"$tmp/b2" && mv "$tmp/b2" "$tmp/b"
+		fi
 		diff "$tmp/a" "$tmp/b" >&2 || no "round trip of $l: regions, MSI-X or IDs differ"
 		grep -q '^# vfio-user:' "$g" || no "round trip of $l: no provenance comment"
 		grep -q '^safe ' "$g" && no "round trip of $l: a safe range was generated"
