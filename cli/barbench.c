@@ -19,7 +19,7 @@ const struct bb_cmd bb_cmds[] = {
 	{ "compare", "ratio of medians per configuration between two results folders", cmd_compare, usage_compare },
 	{ "serve", "serve a layout's emulated device over the vfio-user protocol on a UNIX socket", cmd_serve, usage_serve },
 	{ "advise", "rank layout changes a vendor can make by predicted and measured gain", cmd_advise, usage_advise },
-	{ "layout", "make and check layout files: layout check", cmd_layout, usage_layout },
+	{ "layout", "make and check layout files: layout new (from a device or an lspci dump), layout check", cmd_layout, usage_layout },
 };
 const size_t bb_nr_cmds = sizeof(bb_cmds) / sizeof(bb_cmds[0]);
 

@@ -119,5 +119,7 @@ int cmd_layout(int argc, char **argv);
 void usage_layout(void);
 int cmd_layout_check(int argc, char **argv);
 void usage_layout_check(void);
+int cmd_layout_new(int argc, char **argv);
+void usage_layout_new(void);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * barbench layout SUB: commands that make and check layout files.  One flat
  * table of subcommands {name, summary, fn, usage}, each in its own file
- * (cli/cmd_layout_SUB.c); `layout` alone lists them, `layout help SUB` and
+ * (cli/cmd_layout_SUB.c: new, check); `layout` alone lists them, `layout help SUB` and
  * `layout SUB --help` print SUB's usage, an unknown SUB gets a suggestion.
  */
 #include <stdio.h>
@@ -11,6 +11,8 @@
 #include "cli.h"
 
 static const struct bb_cmd subs[] = {
+	{ "new", "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump",
+	  cmd_layout_new, usage_layout_new },
 	{ "check", "find registers outside or overlapping, safe ranges over MSI-X, doorbells on MSI-X pages",
 	  cmd_layout_check, usage_layout_check },
 };
