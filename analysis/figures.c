@@ -310,8 +310,8 @@ static unsigned pagemap_policies(const struct plan_row *pl, size_t npl, const ch
 			continue;
 		if (p->off + p->size > *region_size)
 			*region_size = p->off + p->size;
-		if (!strcmp(p->mode, "must-trap"))
-			continue;
+		if (strcmp(p->mode, "map") && strcmp(p->mode, "trap"))
+			continue;	/* must-trap ranges and hot-trapped notes are not a policy's windows */
 		snprintf(lab, sizeof(lab), "%s%s%s", p->policy, p->params[0] ? " " : "", p->params);
 		for (k = 0; k < np; k++)
 			if (!strcmp(pols[k], lab))

@@ -452,7 +452,8 @@ int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct 
 		if (!bb_results_text_ok(BB_TEXT_PATH, fl[0], sizeof(pr.device), &bad) ||
 		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(pr.policy), &bad) ||
 		    !bb_results_text_ok(BB_TEXT_PARAMS, fl[3], sizeof(pr.params), &bad) ||
-		    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap"))) {
+		    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap") &&
+		     strcmp(fl[7], "hot-trapped"))) {
 			err = bb_diag_set(d, -EINVAL, "%s:%u: a device, policy, params or mode barbench does not write", path,
 					  lineno);
 			goto fail;

@@ -317,11 +317,55 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	}
 }
 
+/*
+ * The summary's line from plans.csv's hot-trapped rows (written by the study
+ * from bb_layout_reg_on_must_trap_page()): per page size, the devices whose
+ * hot registers share a page with the MSI-X table or PBA.
+ */
+void bb_rep_hot_trapped(struct rep *r, const struct plan_row *pl, size_t npl)
+{
+	uint64_t done = 0;
+
+	r->hot_trapped[0] = '\0';
+	for (;;) {
+		uint64_t page = UINT64_MAX;
+		size_t n = strlen(r->hot_trapped);
+		unsigned devs = 0;
+
+		/* the next page size with such rows, in increasing order */
+		for (size_t k = 0; k < npl; k++)
+			if (!strcmp(pl[k].mode, "hot-trapped") && pl[k].page > done && pl[k].page < page)
+				page = pl[k].page;
+		if (page == UINT64_MAX)
+			return;
+		done = page;
+		snprintf(r->hot_trapped + n, sizeof(r->hot_trapped) - n, "%s**At %" PRIu64 " KiB pages hot registers "
+			 "trap under every policy a VMM can use** (they share a page with the MSI-X table or PBA): ",
+			 n ? " " : "", page >> 10);
+		for (size_t k = 0; k < npl; k++) {
+			char dev[128];
+
+			if (strcmp(pl[k].mode, "hot-trapped") || pl[k].page != page)
+				continue;
+			n = strlen(r->hot_trapped);
+			bb_rep_short_dev(pl[k].device, dev, sizeof(dev));
+			snprintf(r->hot_trapped + n, sizeof(r->hot_trapped) - n, "%s%s (%s in region %" PRIu32 ")",
+				 devs++ ? ", " : "", dev, pl[k].params + (strncmp(pl[k].params, "hot=", 4) ? 0 : 4),
+				 pl[k].region);
+		}
+		n = strlen(r->hot_trapped);
+		snprintf(r->hot_trapped + n, sizeof(r->hot_trapped) - n, ".");
+	}
+}
+
 /* After the bullets: the counts, what speed-ups mean, the projection's assumptions, what was skipped. */
 static void summary_notes(FILE *f, const struct rep *r, const struct sum_state *st, unsigned bullets)
 {
 	if (!bullets)
 		fprintf(f, "- No runs in this folder.\n");
+	if (r->hot_trapped[0])
+		fprintf(f, "\n%s Which they are and what moving them gains: `barbench advise LAYOUT` and the advise "
+			"section.\n", r->hot_trapped);
 	if (st->untested)
 		fprintf(f, "\n%u group%s had too few repetitions to test.", st->untested, st->untested == 1 ? "" : "s");
 	fprintf(f, "\n%u verdict%s name a best policy, %u find policies tied. `full` maps the MSI-X table and PBA the "

@@ -107,6 +107,7 @@ static int load(struct rep *r, struct plan_row **pl, size_t *npl, struct adv_row
 	err = bb_rep_read_advise(r->dirs[0], adv, nadv, r->d);
 	if (err && err != -ENOENT)
 		return err;
+	bb_rep_hot_trapped(r, *pl, *npl);
 	bb_diag_clear(r->d);
 	return 0;
 }

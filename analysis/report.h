@@ -45,6 +45,7 @@ struct rep {
 	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
 	bool dev_given;				/* given on the command line */
 	bool svg;				/* SVG beside every PNG */
+	char hot_trapped[4096];			/* the summary's line on hot registers that trap (plans.csv) */
 	/* the samples file last read (analysis/folder.c): its group, inflated bytes, and error (1: none yet) */
 	char sgroup[160], sgroup_msg[512];
 	unsigned sfolder;
@@ -134,6 +135,8 @@ int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uin
 bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page, bool workload);
 bool bb_rep_latency_workload(const char *w);
 int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d);
+/* r->hot_trapped from plans.csv's hot-trapped rows (analysis/markdown.c). */
+void bb_rep_hot_trapped(struct rep *r, const struct plan_row *pl, size_t npl);
 int bb_rep_read_advise(const char *dir, struct adv_row **out, size_t *n, struct bb_diag *d);
 size_t bb_rep_advise_best(const struct adv_row *a, size_t n, size_t *best, size_t max);
 void bb_rep_find_missing(struct rep *r);

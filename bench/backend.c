@@ -133,6 +133,14 @@ const char *bb_dev_trap_path(const struct bb_dev *dev)
 	return dev->ops->trap_path ? dev->ops->trap_path : "pread";
 }
 
+ssize_t bb_dev_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)
+{
+	if (!dev->ops->config_read)
+		return bb_diag_set(d, -EOPNOTSUPP, "%s: the %s backend has no PCI config space", dev->spec,
+				   dev->ops->name);
+	return dev->ops->config_read(dev, buf, len, d);
+}
+
 enum bb_guard bb_dev_guard(const struct bb_dev *dev)
 {
 	if (dev->real_hw)

@@ -49,6 +49,9 @@ int bb_cli_param_add(const char *cmd, const char *arg, struct bb_param *params, 
  */
 int bb_cli_bad_option(const char *cmd, int c, const char *arg);
 
+/* Edit distance of two names, for "did you mean" (64 when @b is 64 characters or longer). */
+size_t bb_cli_distance(const char *a, const char *b);
+
 /* Flush stdout and report a failed write (perf does this at exit). */
 int bb_cli_finish(int status);
 
@@ -134,5 +137,13 @@ int bb_advise_quiet(const char *layout, const uint64_t *pages, unsigned np, uint
 		    char *why, size_t why_len);
 int cmd_vmm(int argc, char **argv);
 void usage_vmm(void);
+
+/* barbench layout SUB (cli/cmd_layout.c), one file per SUB: cli/cmd_layout_SUB.c */
+int cmd_layout(int argc, char **argv);
+void usage_layout(void);
+int cmd_layout_check(int argc, char **argv);
+void usage_layout_check(void);
+int cmd_layout_new(int argc, char **argv);
+void usage_layout_new(void);
 
 #endif

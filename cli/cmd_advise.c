@@ -27,6 +27,7 @@
 #include "barbench/runner.h"
 #include "barbench/stats.h"
 #include "cli.h"
+#include "layout_check.h"
 #include "session.h"
 
 #define MAX_PAGES 8
@@ -143,8 +144,45 @@ static int write_csv(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
+/*
+ * The hot registers (reads=/writes= above 0) that share a 64 KiB page with
+ * the MSI-X table or PBA: every policy a VMM can use traps them on 64 KiB
+ * hosts, which is what the moves below are for.
+ */
+static void print_hot_trapped(const struct bb_layout *l)
+{
+	const struct bb_layout_reg *g[8];
+	uint32_t n = bb_layout_hot_on_must_trap_pages(l, 65536, g, 8);
+
+	if (!n) {
+		printf("  no hot register shares a 64 KiB page with the MSI-X table or PBA\n");
+		return;
+	}
+	printf("  %" PRIu32 " hot register%s trap%s on 64 KiB pages whatever the policy (on the MSI-X table's or PBA's "
+	       "page):", n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+	for (uint32_t i = 0; i < n && i < 8; i++)
+		printf(" %s", g[i]->name);
+	printf("%s\n", n > 8 ? " ..." : "");
+}
+
+/* The same for `advise --json`: {count, first: [up to 8 names]}. */
+static json_t *hot_trapped_json(const struct bb_layout *l)
+{
+	const struct bb_layout_reg *g[8];
+	uint32_t n = bb_layout_hot_on_must_trap_pages(l, 65536, g, 8);
+	json_t *first = json_array();
+
+	for (uint32_t i = 0; i < n && i < 8 && first; i++)
+		if (json_array_append_new(first, bb_json_str(g[i]->name))) {
+			json_decref(first);
+			first = NULL;
+		}
+	return first ? json_pack("{s:I,s:o}", "count", (json_int_t)n, "first", first) : NULL;
+}
+
 /* The document of `advise --json` (docs/schemas/advise.schema.json). */
-static json_t *advise_json(const struct csv_arg *a, unsigned nv, const char *cost_model, const char *out)
+static json_t *advise_json(const struct csv_arg *a, unsigned nv, const char *cost_model, const char *out,
+			   json_t *hot)
 {
 	json_t *ch = json_array(), *ranked = json_array();
 	int bad = !ch || !ranked;
@@ -169,14 +207,16 @@ static json_t *advise_json(const struct csv_arg *a, unsigned nv, const char *cos
 			"memslots_before", (json_int_t)b->slots[w->page][w->pol],
 			"memslots_after", (json_int_t)c->slots[w->page][w->pol]));
 	}
-	if (bad) {
+	if (bad || !hot) {
 		json_decref(ch);
 		json_decref(ranked);
+		json_decref(hot);
 		return NULL;
 	}
-	return json_pack("{s:s,s:o,s:I,s:o,s:o,s:o,s:o}", "schema", "barbench-advise/1", "layout",
+	return json_pack("{s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-advise/1", "layout",
 			 bb_json_str(a->layout), "region", (json_int_t)a->region, "cost_model", bb_json_str(cost_model),
-			 "out", out ? bb_json_str(out) : json_null(), "changes", ch, "ranked", ranked);
+			 "hot_trapped_64k", hot, "out", out ? bb_json_str(out) : json_null(), "changes", ch,
+			 "ranked", ranked);
 }
 
 /* What the command line says. */
@@ -514,7 +554,7 @@ static int print_json(const struct actx *x)
 {
 	struct csv_arg ca = { x->base.name, x->region, x->v, x->rows, x->nrows, x->o.pages, &x->reg };
 
-	return bb_cli_json(advise_json(&ca, x->nv, x->cost.source, x->o.out));
+	return bb_cli_json(advise_json(&ca, x->nv, x->cost.source, x->o.out, hot_trapped_json(&x->base)));
 }
 
 static void print_text(const struct actx *x)
@@ -525,6 +565,7 @@ static void print_text(const struct actx *x)
 	       x->region, x->o.profile_file ? x->o.profile_file : x->uniform ?
 	       "every register once (the layout has no hotness)" : "from the layout's hotness", x->prof0.n,
 	       x->cost.source);
+	print_hot_trapped(&x->base);
 	for (unsigned i = 1; i < x->nv; i++)
 		printf("  %-22s %s\n", v[i].name, v[i].what);
 	printf("\n%-4s %-22s %-7s %-7s %28s %28s %9s\n", "rank", "change", "page", "policy",

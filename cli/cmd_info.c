@@ -85,6 +85,9 @@ static void print_layout_head(const struct bb_layout *l)
 		printf(", PBA %s [0x%" PRIx64 ", 0x%" PRIx64 ")\n",
 		       bb_region_index_name(l->msix.pba_region, nm, sizeof(nm)),
 		       l->msix.pba_offset, l->msix.pba_offset + bb_msix_pba_bytes(l->msix.vectors));
+	} else if (l->msix.placement_unknown) {
+		printf("  msix: present, placement unknown (%" PRIu32 " vectors; 0: unknown): nothing is must-trap\n",
+		       l->msix.vectors);
 	} else {
 		printf("  msix: none\n");
 	}
@@ -108,7 +111,7 @@ static void print_regs(const struct bb_dev *dev, uint32_t index, bool fronted)
 		printf("    reg %-16s [0x%" PRIx64 ", 0x%" PRIx64 ") %-8s reads %" PRIu32 " writes %" PRIu32,
 		       g->name, g->offset, g->offset + g->size, bb_reg_kind_name(g->kind), g->reads, g->writes);
 		if (!fronted && g->has_value)
-			printf(" value 0x%" PRIx64, g->value);
+			printf(" value 0x%" PRIx64 "%s", g->value, g->big_endian ? " (big-endian)" : "");
 		if (fronted) {
 			s = bb_layout_access(l, index, g->offset, g->size, true);
 			printf(" safe: %s", s == BB_ACCESS_RW ? "rw" : s == BB_ACCESS_READ ? "r" : "no");

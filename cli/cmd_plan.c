@@ -206,6 +206,8 @@ static int plan_print_all(const struct plan_args *a, const struct bb_registry *r
 			return bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL : bb_cli_status(err), "plan: %s: %s", t->name,
 					   d.msg);
 		}
+		if (t->has_layout)
+			bb_layout_warn_plan(&t->layout, t->region.index, &p);
 		if (a->json && json_array_append_new(plans, bb_plan_json(&p, l, t->region.index))) {
 			json_decref(plans);
 			plans = NULL;	/* out of memory: said when printed */

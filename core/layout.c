@@ -12,6 +12,8 @@
 #include <linux/vfio.h>
 
 #include "barbench/layout.h"
+#include "barbench/plan.h"
+#include "layout_check.h"
 #include "parse.h"
 
 #ifndef BB_LAYOUT_DIR
@@ -416,7 +418,8 @@ static int do_area(struct lp *lp, struct stmt *st)
 	    (err = need_u64(lp, st, "size", true, UINT64_MAX, &size, NULL)) ||
 	    (err = no_leftovers(lp, st)))
 		return err;
-	if ((err = check_range(lp, "area", idx, off, size, false)))
+	/* size 0: what vfio-pci < 4.16 reported on 64 KiB pages (layouts/README.md); it maps nothing */
+	if ((err = check_range(lp, "area", idx, off, size, true)))
 		return err;
 	r = find_region(lp->l, idx);
 	if (!r->info.has_sparse)
@@ -424,7 +427,7 @@ static int do_area(struct lp *lp, struct stmt *st)
 	for (uint32_t i = 0; i < r->info.nr_areas; i++) {
 		const struct bb_area *a = &r->info.areas[i];
 
-		if (off < a->offset + a->size && a->offset < off + size)
+		if (size && a->size && off < a->offset + a->size && a->offset < off + size)
 			return LERR(lp, "area [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps area %" PRIu32
 				    " [0x%" PRIx64 ", 0x%" PRIx64 ") of region %" PRIu32,
 				    off, off + size, i, a->offset, a->offset + a->size, idx);
@@ -439,14 +442,39 @@ static int do_area(struct lp *lp, struct stmt *st)
 	return 0;
 }
 
+/* msix placement=unknown [vectors=N]: MSI-X is there, where is not known. */
+static int msix_unknown(struct lp *lp, struct stmt *st, struct bb_layout_msix *m)
+{
+	static const char *const where[] = { "table-region", "table-offset", "pba-region", "pba-offset" };
+	bool has;
+	int err;
+
+	if (strcmp(get(st, "placement"), "unknown"))
+		return LERR(lp, "msix: placement=%s: the only word is unknown (omit it when the placement is given)",
+			    get(st, "placement"));
+	for (unsigned i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+		if (get(st, where[i]))
+			return LERR(lp, "msix: placement=unknown with %s=: give the placement or say it is unknown",
+				    where[i]);
+	if ((err = need_u32(lp, st, "vectors", false, 2048, &m->vectors, &has)) || (err = no_leftovers(lp, st)))
+		return err;
+	if (has && m->vectors == 0)
+		return LERR(lp, "msix: vectors must be 1-2048");
+	m->placement_unknown = true;
+	return 0;
+}
+
 static int do_msix(struct lp *lp, struct stmt *st)
 {
 	struct bb_layout_msix *m = &lp->l->msix;
 	uint64_t tb, pb;
 	int err;
 
-	if (m->present)
-		return LERR(lp, "a second msix statement");
+	if (m->present || m->placement_unknown)
+		return LERR(lp, "a second msix statement (first at line %u)", m->line);
+	m->line = lp->line;
+	if (get(st, "placement"))
+		return msix_unknown(lp, st, m);
 	if ((err = need_u32(lp, st, "vectors", true, 2048, &m->vectors, NULL)) ||
 	    (err = need_u32(lp, st, "table-region", true, 0xffff, &m->table_region, NULL)) ||
 	    (err = need_u64(lp, st, "table-offset", true, UINT64_MAX, &m->table_offset, NULL)) ||
@@ -473,28 +501,101 @@ static int do_msix(struct lp *lp, struct stmt *st)
 	return 0;
 }
 
+/* accept=KIND[,KIND] on a reg: `layout check` findings of it that are known and accepted. */
+static int parse_accept(struct lp *lp, struct stmt *st, uint32_t *out)
+{
+	static const char *const names[] = { "overlap", "no-hotness", "msix-page", NULL };
+	static const uint32_t bits[] = { 1u << BB_FIND_OVERLAP, 1u << BB_FIND_NO_HOTNESS, 1u << BB_FIND_MSIX_PAGE };
+	const char *v = get(st, "accept");
+
+	*out = 0;
+	return v ? word_list(lp, "accept", v, names, bits, out) : 0;
+}
+
+/* value=, byte-order=: the constant and how it sits in the register. */
+static int reg_value(struct lp *lp, struct stmt *st, struct bb_layout_reg *g)
+{
+	const char *bo;
+	bool has;
+	int err;
+
+	if ((err = need_u64(lp, st, "value", false, UINT64_MAX, &g->value, &has)))
+		return err;
+	g->has_value = has;
+	bo = get(st, "byte-order");
+	if (bo && !has)
+		return LERR(lp, "reg %s: byte-order= without value=", g->name);
+	if (bo && strcmp(bo, "le") && strcmp(bo, "be"))
+		return LERR(lp, "reg %s: byte-order=%s: want le or be", g->name, bo);
+	g->big_endian = bo && !strcmp(bo, "be");
+	if (g->big_endian && g->size > 8)
+		return LERR(lp, "reg %s: byte-order=be needs a register of 1 to 8 bytes, not %" PRIu64,
+			    g->name, g->size);
+	if (has && g->size < 8 && g->value >> (8 * g->size))
+		return LERR(lp, "reg %s: value 0x%" PRIx64 " does not fit %" PRIu64 " bytes", g->name, g->value,
+			    g->size);
+	return 0;
+}
+
+/*
+ * count=, stride=: how many elements and how far apart.  The last element
+ * must lie inside the region; every step is checked for 64-bit overflow.
+ */
+static int reg_array(struct lp *lp, struct stmt *st, struct bb_layout_reg *g)
+{
+	bool has_c, has_s;
+	uint64_t span, last;
+	int err;
+
+	if ((err = need_u32(lp, st, "count", false, BB_LAYOUT_MAX_COUNT, &g->array_count, &has_c)) ||
+	    (err = need_u64(lp, st, "stride", false, UINT64_MAX, &g->array_stride, &has_s)))
+		return err;
+	if (has_s && !has_c)
+		return LERR(lp, "reg %s: stride= without count=", g->name);
+	if (!has_c)
+		return 0;
+	if (!g->array_count)
+		return LERR(lp, "reg %s: count=0: an array has 1 to %d elements", g->name, BB_LAYOUT_MAX_COUNT);
+	if (g->array_count > 1 && !has_s)
+		return LERR(lp, "reg %s: count=%" PRIu32 " needs stride=", g->name, g->array_count);
+	if (has_s && g->array_stride < g->size)
+		return LERR(lp, "reg %s: stride 0x%" PRIx64 " is smaller than size 0x%" PRIx64
+			    ": elements would overlap", g->name, g->array_stride, g->size);
+	if (g->array_count > 1 && g->array_stride > UINT64_MAX / (g->array_count - 1))
+		return LERR(lp, "reg %s: count=%" PRIu32 " stride=0x%" PRIx64 " overflows 64 bits", g->name,
+			    g->array_count, g->array_stride);
+	span = (uint64_t)(g->array_count - 1) * g->array_stride;
+	if (span > UINT64_MAX - g->offset)
+		return LERR(lp, "reg %s: count=%" PRIu32 " stride=0x%" PRIx64 " overflows 64 bits", g->name,
+			    g->array_count, g->array_stride);
+	last = g->offset + span;
+	if (last + g->size < last || last + g->size > find_region(lp->l, g->region)->info.size)
+		return LERR(lp, "reg %s: element %" PRIu32 " [0x%" PRIx64 ", +0x%" PRIx64 ") lies outside region %"
+			    PRIu32 " (size 0x%" PRIx64 ")", g->name, g->array_count - 1, last, g->size, g->region,
+			    find_region(lp->l, g->region)->info.size);
+	if (strlen(g->name) + 2 + snprintf(NULL, 0, "%" PRIu32, g->array_count - 1) >= sizeof(g->name))
+		return LERR(lp, "reg %s: name too long for element names %s[0..%" PRIu32 ")", g->name, g->name,
+			    g->array_count);
+	return 0;
+}
+
 static int do_reg(struct lp *lp, struct stmt *st)
 {
 	static const char *const knames[] = { "doorbell", "status", "control", "irq", "id", "data", "other", NULL };
 	static const uint32_t kbits[] = { 1, 2, 4, 8, 16, 32, 64, 0 };
 	struct bb_layout *l = lp->l;
-	struct bb_layout_reg *n, *g;
+	struct bb_layout_reg g, *n;
 	const char *nm, *kv;
-	uint32_t kb = 0;
-	bool has;
+	uint32_t kb = 0, count;
+	bool has_r, has_w;
 	int err;
 
-	n = realloc(l->regs, (l->nr_regs + 1) * sizeof(*n));
-	if (!n)
-		return bb_diag_set(lp->d, -ENOMEM, "%s:%u: out of memory", lp->name, lp->line);
-	l->regs = n;
-	g = &n[l->nr_regs];
-	memset(g, 0, sizeof(*g));
-	g->line = lp->line;
+	memset(&g, 0, sizeof(g));
+	g.line = lp->line;
 	nm = get(st, "name");
 	if (!nm)
 		return LERR(lp, "reg: missing name=");
-	if ((err = copy_str(lp, g->name, sizeof(g->name), nm, "name")))
+	if ((err = copy_str(lp, g.name, sizeof(g.name), nm, "name")))
 		return err;
 	kv = get(st, "kind");
 	if (!kv)
@@ -505,25 +606,82 @@ static int do_reg(struct lp *lp, struct stmt *st)
 		return LERR(lp, "reg %s: kind= takes one word", nm);
 	for (unsigned i = 0; kbits[i]; i++)
 		if (kbits[i] == kb)
-			g->kind = (enum bb_reg_kind)i;
-	if ((err = need_u32(lp, st, "region", true, 0xffff, &g->region, NULL)) ||
-	    (err = need_u64(lp, st, "offset", true, UINT64_MAX, &g->offset, NULL)) ||
-	    (err = need_u64(lp, st, "size", true, UINT64_MAX, &g->size, NULL)) ||
-	    (err = need_u32(lp, st, "reads", false, 1000000000, &g->reads, NULL)) ||
-	    (err = need_u32(lp, st, "writes", false, 1000000000, &g->writes, NULL)) ||
-	    (err = need_u64(lp, st, "value", false, UINT64_MAX, &g->value, &has)) ||
-	    (err = no_leftovers(lp, st)))
+			g.kind = (enum bb_reg_kind)i;
+	if ((err = need_u32(lp, st, "region", true, 0xffff, &g.region, NULL)) ||
+	    (err = need_u64(lp, st, "offset", true, UINT64_MAX, &g.offset, NULL)) ||
+	    (err = need_u64(lp, st, "size", true, UINT64_MAX, &g.size, NULL)) ||
+	    (err = need_u32(lp, st, "reads", false, 1000000000, &g.reads, &has_r)) ||
+	    (err = need_u32(lp, st, "writes", false, 1000000000, &g.writes, &has_w)))
 		return err;
-	g->has_value = has;
-	if ((err = check_range(lp, nm, g->region, g->offset, g->size, false)))
+	g.has_weights = has_r || has_w;
+	if ((err = parse_accept(lp, st, &g.accept)))
 		return err;
-	if (has && g->size < 8 && g->value >> (8 * g->size))
-		return LERR(lp, "reg %s: value 0x%" PRIx64 " does not fit %" PRIu64 " bytes", nm, g->value, g->size);
-	for (uint32_t i = 0; i < l->nr_regs; i++)
-		if (!strcmp(l->regs[i].name, nm) && l->regs[i].region == g->region)
-			return LERR(lp, "reg %s: name already used at line %u", nm, l->regs[i].line);
-	l->nr_regs++;
+	if ((err = check_range(lp, nm, g.region, g.offset, g.size, false)) ||
+	    (err = reg_value(lp, st, &g)) || (err = reg_array(lp, st, &g)) || (err = no_leftovers(lp, st)))
+		return err;
+	count = g.array_count ? g.array_count : 1;
+	if (count > BB_LAYOUT_MAX_REGS - l->nr_regs)
+		return LERR(lp, "reg %s: more than %d registers in one layout (array elements count)", nm,
+			    BB_LAYOUT_MAX_REGS);
+	n = realloc(l->regs, (l->nr_regs + count) * sizeof(*n));
+	if (!n)
+		return bb_diag_set(lp->d, -ENOMEM, "%s:%u: out of memory", lp->name, lp->line);
+	l->regs = n;
+	for (uint32_t i = 0; i < count; i++) {
+		struct bb_layout_reg *e = &n[l->nr_regs + i];
+
+		*e = g;
+		if (!g.array_count)
+			continue;
+		e->array_index = i;
+		e->offset = g.offset + (uint64_t)i * g.array_stride;
+		snprintf(e->name, sizeof(e->name), "%s[%" PRIu32 "]", g.name, i);
+	}
+	l->nr_regs += count;
 	return 0;
+}
+
+static int cmp_reg_name(const void *a, const void *b)
+{
+	const struct bb_layout_reg *x = *(const struct bb_layout_reg *const *)a;
+	const struct bb_layout_reg *y = *(const struct bb_layout_reg *const *)b;
+	int c;
+
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : (x->line > y->line);
+}
+
+/* Register names are unique per region (array elements included): one sort, not a scan per line. */
+static int check_reg_names(struct lp *lp)
+{
+	struct bb_layout *l = lp->l;
+	const struct bb_layout_reg **v;
+	const struct bb_layout_reg *dup = NULL, *first = NULL;
+
+	if (l->nr_regs < 2)
+		return 0;
+	v = malloc(l->nr_regs * sizeof(*v));
+	if (!v)
+		return bb_diag_set(lp->d, -ENOMEM, "%s: out of memory", lp->name);
+	for (uint32_t i = 0; i < l->nr_regs; i++)
+		v[i] = &l->regs[i];
+	qsort(v, l->nr_regs, sizeof(*v), cmp_reg_name);
+	/* the duplicate on the earliest line is the one reported */
+	for (uint32_t i = 1; i < l->nr_regs; i++)
+		if (v[i]->region == v[i - 1]->region && !strcmp(v[i]->name, v[i - 1]->name) &&
+		    (!dup || v[i]->line < dup->line)) {
+			dup = v[i];
+			first = v[i - 1];
+		}
+	free(v);
+	if (!dup)
+		return 0;
+	lp->line = dup->line;
+	return LERR(lp, "reg %s: name already used at line %u", dup->name, first->line);
 }
 
 static int do_safe(struct lp *lp, struct stmt *st)
@@ -638,6 +796,8 @@ int bb_layout_parse(const char *text, size_t len, const char *name,
 			err = LERR(&lp, "unknown statement '%s' (device, region, area, msix, reg, safe)", st.kw);
 	}
 	free(line);
+	if (!err)
+		err = check_reg_names(&lp);
 	if (!err && !lp.have_device)
 		err = bb_diag_set(d, -EINVAL, "%s:%u: no device statement", lp.name, lp.line);
 	if (!err && !out->nr_regions)
@@ -772,6 +932,14 @@ enum bb_safety bb_layout_access(const struct bb_layout *l, uint32_t index,
 	return cur >= off + len ? worst : BB_ACCESS_UNLISTED;
 }
 
+void bb_layout_warn_plan(const struct bb_layout *l, uint32_t index, struct bb_plan *p)
+{
+	(void)index;	/* an unknown placement may be in any region */
+	if (l && l->msix.placement_unknown)
+		bb_plan_warn(p, "MSI-X placement unknown (layout): no must-trap range cut out; a VMM also traps "
+			     "the table's and PBA's pages, so mapped bytes and memslots are upper bounds");
+}
+
 static void write_range_flags(FILE *f, uint32_t flags)
 {
 	const char *sep = "";
@@ -790,6 +958,59 @@ static void write_range_flags(FILE *f, uint32_t flags)
 	}
 	if (flags & VFIO_REGION_INFO_FLAG_MMAP)
 		fprintf(f, "%smmap", sep);
+}
+
+/*
+ * The number of elements when regs[@i] starts a whole array still as parsed
+ * (every element in order, where count= and stride= put it, alike in all
+ * but offset and name); else 0 and each element is written as a register of
+ * its own (a changed layout may have moved one, e.g. bench/advise.c).
+ */
+static uint32_t whole_array(const struct bb_layout *l, uint32_t i)
+{
+	const struct bb_layout_reg *g = &l->regs[i];
+	const char *br = strrchr(g->name, '[');
+	size_t bl = br ? (size_t)(br - g->name) : strlen(g->name);
+
+	if (!g->array_count || g->array_index || g->array_count > l->nr_regs - i)
+		return 0;
+	for (uint32_t k = 1; k < g->array_count; k++) {
+		const struct bb_layout_reg *e = &l->regs[i + k];
+		char want[sizeof(e->name)];
+
+		snprintf(want, sizeof(want), "%.*s[%" PRIu32 "]", (int)bl, g->name, k);
+		if (e->array_index != k || e->array_count != g->array_count || e->array_stride != g->array_stride ||
+		    e->region != g->region || e->size != g->size || e->kind != g->kind || e->reads != g->reads ||
+		    e->writes != g->writes || e->has_weights != g->has_weights || e->accept != g->accept || e->has_value != g->has_value || e->value != g->value ||
+		    e->big_endian != g->big_endian || e->offset != g->offset + (uint64_t)k * g->array_stride ||
+		    strcmp(e->name, want))
+			return 0;
+	}
+	return g->array_count;
+}
+
+size_t bb_layout_reg_bytes(const struct bb_layout_reg *g, uint8_t out[8])
+{
+	size_t n = g->size < 8 ? (size_t)g->size : 8;
+
+	if (!g->has_value)
+		return 0;
+	/* PCI registers are little-endian; byte-order=be puts the most significant byte first */
+	for (size_t k = 0; k < n; k++)
+		out[k] = (uint8_t)(g->value >> (8 * (g->big_endian ? n - 1 - k : k)));
+	return n;
+}
+
+static void write_accept(FILE *f, uint32_t accept)
+{
+	const char *sep = " accept=";
+
+	for (unsigned k = 0; k < 32; k++) {
+		if (!(accept & (1u << k)))
+			continue;
+		fprintf(f, "%s%s", sep, bb_finding_kind_name((enum bb_finding_kind)k));
+		sep = ",";
+	}
 }
 
 int bb_layout_write(FILE *f, const struct bb_layout *l)
@@ -840,18 +1061,33 @@ int bb_layout_write(FILE *f, const struct bb_layout *l)
 		fprintf(f, "msix vectors=%" PRIu32 " table-region=%" PRIu32 " table-offset=0x%" PRIx64
 			" pba-region=%" PRIu32 " pba-offset=0x%" PRIx64 "\n", l->msix.vectors, l->msix.table_region,
 			l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
+	else if (l->msix.placement_unknown && l->msix.vectors)
+		fprintf(f, "msix placement=unknown vectors=%" PRIu32 "\n", l->msix.vectors);
+	else if (l->msix.placement_unknown)
+		fputs("msix placement=unknown\n", f);
 	for (uint32_t i = 0; i < l->nr_regs; i++) {
 		const struct bb_layout_reg *g = &l->regs[i];
+		uint32_t n = whole_array(l, i);
 
-		fprintf(f, "reg region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 " name=%s kind=%s", g->region,
-			g->offset, g->size, g->name, bb_reg_kind_name(g->kind));
+		if (n) {
+			fprintf(f, "reg region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 " name=%.*s kind=%s"
+				" count=%" PRIu32, g->region, g->offset, g->size, (int)(strrchr(g->name, '[') - g->name),
+				g->name, bb_reg_kind_name(g->kind), n);
+			if (g->array_stride)
+				fprintf(f, " stride=0x%" PRIx64, g->array_stride);
+		} else
+			fprintf(f, "reg region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 " name=%s kind=%s",
+				g->region, g->offset, g->size, g->name, bb_reg_kind_name(g->kind));
 		if (g->reads)
 			fprintf(f, " reads=%" PRIu32, g->reads);
-		if (g->writes)
+		if (g->writes || (g->has_weights && !g->reads))
 			fprintf(f, " writes=%" PRIu32, g->writes);
 		if (g->has_value)
-			fprintf(f, " value=0x%" PRIx64, g->value);
+			fprintf(f, " value=0x%" PRIx64 "%s", g->value, g->big_endian ? " byte-order=be" : "");
+		write_accept(f, g->accept);
 		fputc('\n', f);
+		if (n)
+			i += n - 1;
 	}
 	for (uint32_t i = 0; i < l->nr_safe; i++)
 		fprintf(f, "safe region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 " access=%s\n",

@@ -377,9 +377,14 @@ void bb_plan_print(FILE *f, const struct bb_plan *p, const struct bb_layout *l, 
 			p->mappings[i].offset + p->mappings[i].size,
 			p->reserve_va ? " in one reserved range" : "");
 	if (p->nr_dropped) {
+		const struct bb_layout_region *lr = l ? bb_layout_find_region(l, index) : NULL;
+
 		fprintf(f, "  areas dropped by alignment:");
-		for (uint32_t i = 0; i < p->nr_dropped; i++)
-			fprintf(f, " %" PRIu32, p->dropped[i]);
+		for (uint32_t i = 0; i < p->nr_dropped; i++) {
+			bool empty = lr && p->dropped[i] < lr->info.nr_areas && !lr->info.areas[p->dropped[i]].size;
+
+			fprintf(f, " %" PRIu32 "%s", p->dropped[i], empty ? " (empty)" : "");
+		}
 		fprintf(f, "%s\n", p->dropped_more ? " ..." : "");
 	}
 	n = bb_plan_trapped_regs(p, l, index, regs, MAX_REGS_SHOWN);

@@ -9,7 +9,31 @@ _barbench()
 	}
 	cmd=${COMP_WORDS[1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "info devices dump plan check run calibrate study report compare serve advise vmm help --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "info devices dump plan check run calibrate study report compare serve advise layout vmm help --version --help" -- "$cur"))
+		return
+	fi
+	# layout SUB: the subcommands from `barbench layout --help`, then SUB's options and arguments
+	if [ "$cmd" = layout ] && [ "$COMP_CWORD" -eq 2 ]; then
+		COMPREPLY=($(compgen -W "$(barbench layout --help 2>/dev/null | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p') help" -- "$cur"))
+		return
+	fi
+	if [ "$cmd" = layout ] && [ "${COMP_WORDS[2]}" = new ] && [[ "$cur" != -* ]] && [ "$prev" != -o ] &&
+	   [ "$prev" != --out ] && [ "$prev" != --name ] && [ "$prev" != --queues ]; then
+		case "$cur" in
+		lspci:*) COMPREPLY=($(compgen -f -P lspci: -- "${cur#lspci:}")) ;;
+		*) COMPREPLY=($(compgen -W "lspci: vfio: vfio-user:" -- "$cur")) ;;
+		esac
+		return
+	fi
+	if [ "$cmd" = layout ] && [[ "$cur" == -* ]]; then
+		COMPREPLY=($(compgen -W "$(barbench layout "${COMP_WORDS[2]}" --help 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u)" -- "$cur"))
+		return
+	fi
+	if [ "$cmd" = layout ] && [ "${COMP_WORDS[2]}" = check ]; then
+		local dirs="/usr/share/barbench/layouts /usr/local/share/barbench/layouts layouts"
+		local l names=""
+		for l in $dirs; do [ -d "$l" ] && names="$names $(ls "$l" | grep -v '\.md$')"; done
+		COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$names" -- "$cur"))
 		return
 	fi
 	case "$prev" in

@@ -2,8 +2,8 @@
 # docs/robustness.md is kept true by the tests it names: every table row
 # that names a test as `FILE` `CASE` must name a file that exists and a case
 # found verbatim in it; every malformed capability chain of
-# tests/test_region.c, bad layout of tests/test_layout.c and bad study file
-# of tests/cli_study.sh is in the table; at least 40 rows in all.
+# tests/test_region.c, hostile lspci dump of tests/test_lspci.c, bad layout of
+# tests/test_layout.c and bad study file of tests/cli_study.sh is in the table; at least 40 rows in all.
 # usage: doc_robustness.sh SOURCE_DIR
 set -u
 cd "$1" || exit 1
@@ -37,6 +37,9 @@ grep -q '^bad$' "$tmp" && fail=1
 for c in $(sed -n 's/^BAD(\([a-z0-9_]*\),.*/\1/p' tests/test_region.c); do
 	grep -qF "| \`tests/test_region.c\` \`$c\` |" $DOC || no "$DOC: capability chain case $c missing"
 done
+for c in $(sed -n 's/^[[:space:]]*BAD2*(\([a-z0-9_]*\),.*/\1/p' tests/test_lspci.c); do
+	grep -qF "| \`tests/test_lspci.c\` \`$c\` |" $DOC || no "$DOC: lspci case $c missing"
+done
 sed -n 's/^.*"\(t:[0-9]*: [^"]*\)" },$/\1/p' tests/test_layout.c | while IFS= read -r m; do
 	grep -qF "\`tests/test_layout.c\` \`$m\`" $DOC || { echo "FAIL: $DOC: layout case '$m' missing" >&2; exit 1; }
 done || fail=1
@@ -45,7 +48,7 @@ sed -n "s/^bad '.*' [0-9]* \"\\(.*\\)\"\$/\\1/p" tests/cli_study.sh | while IFS=
 done || fail=1
 
 # the summary's counts are the rows'
-for c in R L T P N C E S H F V Z D W; do
+for c in R L T P N C E S H F V Z D W K; do
 	want=$(sed -n "s/^| .* ($c) | \([0-9]*\) |\$/\1/p" $DOC)
 	have=$(grep -c "^| $c[0-9]* |" $DOC)
 	[ "$want" = "$have" ] || no "$DOC: the summary says $want rows of class $c, the tables have $have"

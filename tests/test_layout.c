@@ -12,6 +12,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/layout.h"
+#include "layout_check.h"
 #include "parse.h"
 #include "check.h"
 
@@ -180,7 +181,7 @@ static const struct {
 	{ "device name=t desc=x\nregion index=0 size=4K flags=read\nfrobnicate x=1\n", "t:3: unknown statement 'frobnicate'" },
 	{ "device name=t desc=x\nregion index=0 size=4K flags=read oops\n", "t:2: 'oops' is not key=value" },
 	{ "AREA0 offset=0 size=0x1000\n", "t:3: area: region 1 is not declared above" },
-	{ "area region=0 offset=0 size=0\n", "t:3: area: size is 0" },
+	{ "area region=0 offset=0x4008 size=0\n", "t:3: area: [0x4008, +0x0) lies outside region 0" },
 	{ "area region=0 offset=0x3000 size=0x2000\n", "t:3: area: [0x3000, +0x2000) lies outside region 0" },
 	{ "area region=0 offset=0 size=0x2000\narea region=0 offset=0x1000 size=0x1000\n",
 	  "t:4: area [0x1000, 0x2000) overlaps area 0 [0x0, 0x2000)" },
@@ -199,6 +200,23 @@ static const struct {
 	{ "reg region=0 offset=0x3ffe size=4 name=X kind=status\n", "t:3: X: [0x3ffe, +0x4) lies outside region 0" },
 	{ "reg region=0 offset=0 size=2 name=X kind=id value=0x10000\n", "t:3: reg X: value 0x10000 does not fit 2 bytes" },
 	{ "reg region=0 offset=0 size=4 name=X kind=id\nreg region=0 offset=4 size=4 name=X kind=id\n", "t:4: reg X: name already used at line 3" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=0 stride=8\n", "t:3: reg DB: count=0: an array has 1 to 16384 elements" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=16385 stride=4\n", "t:3: count=16385: out of range" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=4\n", "t:3: reg DB: count=4 needs stride=" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell stride=8\n", "t:3: reg DB: stride= without count=" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=4 stride=2\n", "t:3: reg DB: stride 0x2 is smaller than size 0x4: elements would overlap" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=2048 stride=8\n", "t:3: reg DB: element 2047 [0x4ff8, +0x4) lies outside region 0" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=3 stride=0x8000000000000000\n", "t:3: reg DB: count=3 stride=0x8000000000000000 overflows 64 bits" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=2 stride=0xfffffffffffff000\n", "t:3: reg DB: count=2 stride=0xfffffffffffff000 overflows 64 bits" },
+	{ "reg region=0 offset=0 size=4 name=ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJK kind=doorbell count=100 stride=4\n", "t:3: reg ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJK: name too long for element names" },
+	{ "reg region=0 offset=0x1000 size=4 name=DB kind=doorbell count=2 stride=4\nreg region=0 offset=0 size=4 name=DB[1] kind=id\n", "t:4: reg DB[1]: name already used at line 3" },
+	{ "reg region=0 offset=0 size=4 name=X kind=id byte-order=be\n", "t:3: reg X: byte-order= without value=" },
+	{ "reg region=0 offset=0 size=4 name=X kind=id value=1 byte-order=middle\n", "t:3: reg X: byte-order=middle: want le or be" },
+	{ "reg region=0 offset=0 size=16 name=X kind=id value=1 byte-order=be\n", "t:3: reg X: byte-order=be needs a register of 1 to 8 bytes, not 16" },
+	{ "msix placement=known vectors=4\n", "t:3: msix: placement=known: the only word is unknown" },
+	{ "msix placement=unknown table-region=0\n", "t:3: msix: placement=unknown with table-region=: give the placement or say it is unknown" },
+	{ "msix placement=unknown vectors=0\n", "t:3: msix: vectors must be 1-2048" },
+	{ "msix placement=unknown\nmsix vectors=1 table-region=0 table-offset=0 pba-region=0 pba-offset=0x800\n", "t:4: a second msix statement" },
 	{ "safe region=0 offset=0 size=4K\n", "t:3: safe: missing access=" },
 	{ "safe region=0 offset=0 size=4K access=w\n", "t:3: access: unknown word 'w'" },
 	{ "safe region=0 offset=0 size=32K access=r\n", "t:3: safe: [0x0, +0x8000) lies outside region 0" },
@@ -294,11 +312,261 @@ static void test_good(void)
 	bb_layout_free(&l);	/* idempotent */
 }
 
+/* The new syntax of format v2: arrays, byte order, zero-size areas, MSI-X of unknown placement. */
+static void test_v2(void)
+{
+	static const char text[] =
+		"device name=v2 desc=\"format v2\"\n"
+		"region index=0 size=16K flags=read,write,mmap caps=sparse\n"
+		"area region=0 offset=0 size=0   # vfio-pci < 4.16, 64 KiB pages\n"
+		"region index=2 size=64K flags=read,write,mmap\n"
+		"msix placement=unknown vectors=64\n"
+		"reg region=2 offset=0x1000 size=4 name=SQTDBL kind=doorbell writes=1 count=64 stride=8\n"
+		"reg region=2 offset=0x1004 size=4 name=CQHDBL kind=doorbell count=64 stride=8\n"
+		"reg region=2 offset=0 size=4 name=BOOT kind=id value=0x11223344 byte-order=be\n"
+		"reg region=2 offset=4 size=4 name=VER kind=id value=0x11223344 byte-order=le\n"
+		"reg region=2 offset=0xfff8 size=8 name=LAST kind=data count=1\n";
+	struct bb_layout l, back;
+	struct bb_diag d = { "" };
+	struct bb_range mt[2];
+	uint8_t b[8];
+	char *out = NULL;
+	size_t ol = 0;
+	FILE *mf;
+
+	if (bb_layout_parse(text, sizeof(text) - 1, "v2", &l, &d)) {
+		NOTE_FAIL("%s", d.msg);
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(l.regions[0].info.nr_areas, 1);
+	CHECK_EQ(l.regions[0].info.areas[0].size, 0);
+	CHECK_EQ(bb_region_mappable_bytes(&l.regions[0].info), 0);
+	CHECK(!l.msix.present && l.msix.placement_unknown);
+	CHECK_EQ(l.msix.vectors, 64);
+	CHECK_EQ(bb_layout_must_trap(&l, 2, mt), 0);	/* nothing known to avoid */
+	CHECK_EQ(l.nr_regs, 64 + 64 + 3);
+	CHECK(!strcmp(l.regs[0].name, "SQTDBL[0]"));
+	CHECK(!strcmp(l.regs[63].name, "SQTDBL[63]"));
+	CHECK_EQ(l.regs[63].offset, 0x1000 + 63 * 8);
+	CHECK_EQ(l.regs[63].writes, 1);			/* weights are per element */
+	CHECK_EQ(l.regs[63].array_index, 63);
+	CHECK_EQ(l.regs[63].array_count, 64);
+	CHECK(!strcmp(l.regs[64].name, "CQHDBL[0]"));
+	CHECK_EQ(l.regs[127].offset, 0x1004 + 63 * 8);
+	CHECK(l.regs[128].big_endian && !l.regs[129].big_endian);
+	CHECK_EQ(bb_layout_reg_bytes(&l.regs[128], b), 4);
+	CHECK(b[0] == 0x11 && b[1] == 0x22 && b[2] == 0x33 && b[3] == 0x44);
+	CHECK_EQ(bb_layout_reg_bytes(&l.regs[129], b), 4);
+	CHECK(b[0] == 0x44 && b[1] == 0x33 && b[2] == 0x22 && b[3] == 0x11);
+	CHECK(!strcmp(l.regs[130].name, "LAST[0]"));
+
+	/* written compactly and parsed back to the same registers */
+	mf = open_memstream(&out, &ol);
+	CHECK(mf != NULL);
+	if (!mf)
+		goto out;
+	CHECK_EQ(bb_layout_write(mf, &l), 0);
+	fclose(mf);
+	CHECK(strstr(out, "name=SQTDBL kind=doorbell count=64 stride=0x8 writes=1\n") != NULL);
+	CHECK(strstr(out, "byte-order=be") != NULL);
+	CHECK(strstr(out, "msix placement=unknown vectors=64\n") != NULL);
+	CHECK(strstr(out, "area region=0 offset=0x0 size=0x0\n") != NULL);
+	if (bb_layout_parse(out, ol, "written", &back, &d)) {
+		NOTE_FAIL("%s\n%s", d.msg, out);
+		CHECK(0);
+	} else {
+		CHECK_EQ(back.nr_regs, l.nr_regs);
+		for (uint32_t i = 0; i < l.nr_regs && i < back.nr_regs; i++)
+			CHECK(!strcmp(back.regs[i].name, l.regs[i].name) && back.regs[i].region == l.regs[i].region &&
+			      back.regs[i].offset == l.regs[i].offset && back.regs[i].size == l.regs[i].size &&
+			      back.regs[i].kind == l.regs[i].kind && back.regs[i].reads == l.regs[i].reads &&
+			      back.regs[i].writes == l.regs[i].writes && back.regs[i].value == l.regs[i].value &&
+			      back.regs[i].big_endian == l.regs[i].big_endian &&
+			      back.regs[i].array_count == l.regs[i].array_count &&
+			      back.regs[i].array_index == l.regs[i].array_index);
+		CHECK(back.msix.placement_unknown && back.msix.vectors == 64);
+		bb_layout_free(&back);
+	}
+	free(out);
+	out = NULL;
+
+	/* one element moved (what bench/advise.c does): every element written on its own line */
+	l.regs[5].offset = 0x8000;
+	mf = open_memstream(&out, &ol);
+	CHECK(mf != NULL);
+	if (!mf)
+		goto out;
+	CHECK_EQ(bb_layout_write(mf, &l), 0);
+	fclose(mf);
+	CHECK(strstr(out, "name=SQTDBL[5] kind=doorbell") != NULL);
+	if (bb_layout_parse(out, ol, "moved", &back, &d)) {
+		NOTE_FAIL("%s\n%s", d.msg, out);
+		CHECK(0);
+	} else {
+		CHECK_EQ(back.nr_regs, l.nr_regs);
+		CHECK_EQ(back.regs[5].offset, 0x8000);
+		CHECK(!strcmp(back.regs[5].name, "SQTDBL[5]"));
+		CHECK(!strcmp(back.regs[64].name, "CQHDBL[0]") && back.regs[64].array_count == 64);
+		bb_layout_free(&back);
+	}
+	free(out);
+out:
+	bb_layout_free(&l);
+
+	/* the largest array, and the cap on all registers of a layout */
+	{
+		char big[1024];
+		int n = snprintf(big, sizeof(big), "device name=t desc=x\nregion index=0 size=1M flags=read\n"
+				 "reg region=0 offset=0 size=4 name=A kind=doorbell count=16384 stride=4\n"
+				 "reg region=0 offset=0x10000 size=4 name=B kind=doorbell count=16384 stride=4\n");
+
+		CHECK_EQ(bb_layout_parse(big, (size_t)n, "big", &l, &d), 0);
+		CHECK_EQ(l.nr_regs, 32768);
+		bb_layout_free(&l);
+		n += snprintf(big + n, sizeof(big) - (size_t)n, "reg region=0 offset=0x20000 size=4 name=C kind=id\n");
+		CHECK_EQ(bb_layout_parse(big, (size_t)n, "big", &l, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, "big:5: reg C: more than 32768 registers in one layout");
+	}
+}
+
+/* Every layout of format v1, frozen in tests/data/layouts-v1, parses to what the v1 parser made of it. */
+static void test_v1_unchanged(void)
+{
+	DIR *dir = opendir(BB_LAYOUTS_V1);
+	struct dirent *e;
+	unsigned n = 0;
+
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[1024], *want = NULL, *got = NULL;
+		size_t wl = 0, gl = 0, k = strlen(e->d_name);
+		struct bb_layout l;
+		struct bb_diag d;
+		FILE *f;
+
+		if (k < 8 || strcmp(e->d_name + k - 7, ".layout"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", BB_LAYOUTS_V1, e->d_name);
+		if (bb_layout_load(path, &l, &d)) {
+			NOTE_FAIL("%s", d.msg);
+			CHECK(0);
+			continue;
+		}
+		snprintf(path + strlen(path) - 7, 16, ".written");
+		CHECK_EQ(bb_read_file(path, 1u << 20, &want, &wl, &d), 0);
+		f = open_memstream(&got, &gl);
+		CHECK(f != NULL);
+		if (f) {
+			CHECK_EQ(bb_layout_write(f, &l), 0);
+			fclose(f);
+			if (!want || gl != wl || memcmp(got, want, wl))
+				NOTE_FAIL("%s differs from what format v1 made of it:\n%s", path, got);
+			CHECK(want && gl == wl && !memcmp(got, want, wl));
+		}
+		free(got);
+		free(want);
+		bb_layout_free(&l);
+		n++;
+	}
+	closedir(dir);
+	CHECK_EQ(n, 12);
+}
+
+static unsigned count_kind(const struct bb_layout_findings *f, enum bb_finding_kind k)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < f->n; i++)
+		n += f->v[i].kind == k;
+	return n;
+}
+
+/* layout check: arrays once, overlaps once per pair of statements, accept=, the page question. */
+static void test_check(void)
+{
+	static const char text[] =
+		"device name=c desc=c\n"
+		"region index=0 size=1M flags=read,write,mmap\n"
+		"msix vectors=64 table-region=0 table-offset=0xc000 pba-region=0 pba-offset=0xd000\n"
+		"reg region=0 offset=0 size=4 name=A kind=doorbell writes=1 count=8192 stride=4\n"
+		"reg region=0 offset=0 size=4 name=B kind=status count=8192 stride=4\n"
+		"reg region=0 offset=0xe000 size=4 name=HOT kind=doorbell writes=3\n"
+		"reg region=0 offset=0xf000 size=4 name=COLD kind=doorbell writes=0 accept=msix-page\n"
+		"reg region=0 offset=0x20000 size=4 name=FAR kind=control reads=9\n"
+		"reg region=0 offset=0xa000 size=4 name=R kind=status reads=1\n";
+	struct bb_layout l;
+	struct bb_layout_findings f;
+	struct bb_diag d = { "" };
+	const struct bb_layout_reg *hot[4];
+
+	if (bb_layout_parse(text, sizeof(text) - 1, "c", &l, &d)) {
+		NOTE_FAIL("%s", d.msg);
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(bb_layout_check(&l, &f, &d), 0);
+	/* 8192 overlapping element pairs: one finding */
+	CHECK_EQ(count_kind(&f, BB_FIND_OVERLAP), 1);
+	CHECK_EQ(count_kind(&f, BB_FIND_NO_HOTNESS), 0);
+	/* A[0..8191] spans [0, 0x8000): not on the table's 16 KiB page [0xc000, 0x10000), on its 64 KiB page */
+	CHECK_EQ(count_kind(&f, BB_FIND_MSIX_PAGE), 3);
+	for (uint32_t i = 0; i < f.n; i++) {
+		if (f.v[i].kind == BB_FIND_MSIX_PAGE && f.v[i].line == 4) {
+			CHECK_EQ(f.v[i].page, 65536);
+			CHECK_STR_HAS(f.v[i].msg, "8192 of 8192");
+		}
+		if (f.v[i].line == 6)
+			CHECK_EQ(f.v[i].page, 16384);	/* HOT at 0xe000: the PBA's 4 KiB page is 0xd000 */
+		if (f.v[i].line == 7)
+			CHECK(f.v[i].accepted && f.v[i].note);
+	}
+	CHECK(bb_layout_findings_fail(&f));
+	bb_layout_findings_free(&f);
+
+	/* the page question the report and advise ask: hot registers on a must-trap page */
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 4096, hot, 4), 0);
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 16384, hot, 4), 1);
+	CHECK(!strcmp(hot[0]->name, "HOT"));
+	/* 64 KiB: all of A (weights 1) + HOT + R (reads=1); COLD (writes=0) is not hot; FAR is another page */
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 65536, hot, 4), 8192 + 2);
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 65536, NULL, 0), 8192 + 2);
+	bb_layout_free(&l);
+
+	/* no MSI-X known: nothing shares; placement unknown: one note, not a failure */
+	{
+		static const char u[] = "device name=u desc=u\nregion index=0 size=4K flags=read\n"
+					"msix placement=unknown\nreg region=0 offset=0 size=4 name=D kind=doorbell writes=1\n";
+
+		CHECK_EQ(bb_layout_parse(u, sizeof(u) - 1, "u", &l, &d), 0);
+		CHECK_EQ(bb_layout_check(&l, &f, &d), 0);
+		CHECK_EQ(f.n, 1);
+		CHECK(f.n == 1 && f.v[0].kind == BB_FIND_MSIX_UNKNOWN && f.v[0].note && f.v[0].line == 3);
+		CHECK(!bb_layout_findings_fail(&f));
+		CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 65536, NULL, 0), 0);
+		bb_layout_findings_free(&f);
+		bb_layout_free(&l);
+	}
+	/* accept= words: only known kinds */
+	{
+		static const char a[] = "device name=a desc=a\nregion index=0 size=4K flags=read\n"
+					"reg region=0 offset=0 size=4 name=D kind=doorbell accept=msix-page,bogus\n";
+
+		CHECK_EQ(bb_layout_parse(a, sizeof(a) - 1, "a", &l, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, "a:3: accept: unknown word 'bogus'");
+	}
+}
+
 int main(void)
 {
 	test_numbers();
 	test_good();
 	test_bad();
 	test_shipped();
+	test_v2();
+	test_v1_unchanged();
+	test_check();
 	return bb_test_done("test_layout");
 }

@@ -232,7 +232,15 @@ static void data_checks(struct bb_dev *v, const struct bb_layout *l, const struc
 				}
 			}
 		} else if (r->size >= (uint64_t)page) {
-			hi = (uint64_t)page;
+			/* the first page holding a word that is neither a constant nor MSI-X: a dedicated MSI-X
+			 * BAR's table can fill page 0 (layouts/intel-e810: 1024 vectors, 16 KiB) */
+			uint64_t at = 0;
+
+			while (at + 2 * (uint64_t)page <= r->size && at < 64 * (uint64_t)page &&
+			       free_word(l, r->index, at, at + (uint64_t)page) == UINT64_MAX)
+				at += (uint64_t)page;
+			lo = at;
+			hi = at + (uint64_t)page;
 		}
 	}
 	if (hi) {

@@ -471,6 +471,23 @@ static ssize_t vfio_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *b
 	return (ssize_t)done;
 }
 
+/* Config space as a VMM reads it: vfio-pci's config region (virtualized by vfio_pci_config.c). */
+static ssize_t vfio_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)
+{
+	struct vfio *v = dev->priv;
+	const struct bb_region *c = region(v, VFIO_PCI_CONFIG_REGION_INDEX);
+	ssize_t n;
+
+	if (!c)
+		return bb_diag_set(d, -ENODEV, "%s: no config region", dev->spec);
+	if (len > c->size)
+		len = (size_t)c->size;
+	n = pread(v->devfd, buf, len, (off_t)c->offset);
+	if (n < 0)
+		return bb_diag_set(d, -errno, "%s: reading config space: %s", dev->spec, strerror(errno));
+	return n;
+}
+
 const struct bb_backend_ops bb_backend_vfio = {
 	.name = "vfio",
 	.summary = "a real PCI device bound to vfio-pci: vfio:BDF[?layout=PATH]",
@@ -482,6 +499,7 @@ const struct bb_backend_ops bb_backend_vfio = {
 	.close = vfio_close,
 	.numa_node = bb_vfio_numa_node,
 	.allow_writes = bb_vfio_allow_writes,
+	.config_read = vfio_config_read,
 };
 
 int bb_vfio_numa_node(const struct bb_dev *dev)

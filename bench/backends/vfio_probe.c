@@ -400,6 +400,9 @@ int bb_real_layout(struct bb_dev *dev, const char *arg, const char *name, uint16
 		return bb_diag_set(d, -EINVAL, "%s: layout %s describes a %04x:%04x, the device is a %04x:%04x: "
 				   "a layout for another device could call a side-effecting register safe", dev->spec,
 				   path, l->vendor, l->device, vendor, device);
+	/* msix placement=unknown: the device's config space says where (layouts/README.md) */
+	if (l->msix.placement_unknown && msix->present && (!l->msix.vectors || l->msix.vectors == msix->vectors))
+		l->msix = *msix;
 	if (l->msix.present != msix->present ||
 	    (l->msix.present && (l->msix.vectors != msix->vectors || l->msix.table_region != msix->table_region ||
 				 l->msix.table_offset != msix->table_offset || l->msix.pba_region != msix->pba_region ||
@@ -407,8 +410,9 @@ int bb_real_layout(struct bb_dev *dev, const char *arg, const char *name, uint16
 		char a[160], b[160];
 
 		snprintf(a, sizeof(a), l->msix.present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
-			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", l->msix.vectors, l->msix.table_region,
-			 l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
+			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : l->msix.placement_unknown ?
+			 "%" PRIu32 " vectors (0: unknown), placement unknown" : "no MSI-X", l->msix.vectors,
+			 l->msix.table_region, l->msix.table_offset, l->msix.pba_region, l->msix.pba_offset);
 		snprintf(b, sizeof(b), msix->present ? "%" PRIu32 " vectors, table BAR%" PRIu32 "+0x%" PRIx64
 			 ", PBA BAR%" PRIu32 "+0x%" PRIx64 : "no MSI-X", msix->vectors, msix->table_region,
 			 msix->table_offset, msix->pba_region, msix->pba_offset);

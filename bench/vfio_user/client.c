@@ -710,6 +710,25 @@ fail:
 	return err;
 }
 
+/* Config space as the server reports it in region 7 (read through messages, like any trapped access). */
+static ssize_t vu_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)
+{
+	struct vu *v = dev->priv;
+	uint64_t reads = dev->trap_reads;
+	ssize_t got;
+
+	if (CONFIG_INDEX >= BB_VU_MAX_REGIONS || !v->reg[CONFIG_INDEX].have_r ||
+	    !(v->reg[CONFIG_INDEX].r.flags & VFIO_REGION_INFO_FLAG_READ))
+		return bb_diag_set(d, -ENODEV, "%s: the server reports no readable config region (7)", dev->spec);
+	if (len > v->reg[CONFIG_INDEX].r.size)
+		len = (size_t)v->reg[CONFIG_INDEX].r.size;
+	got = vu_rw(dev, CONFIG_INDEX, 0, buf, len, false);
+	dev->trap_reads = reads;	/* not an access of a workload */
+	if (got < 0)
+		return bb_diag_set(d, (int)got, "reading config space: %s", v->last.msg);
+	return got;
+}
+
 const struct bb_backend_ops bb_backend_vfio_user = {
 	.name = "vfio-user",
 	.summary = "a device served over the vfio-user protocol: mmap of the server's descriptors, trap path messages",
@@ -720,6 +739,7 @@ const struct bb_backend_ops bb_backend_vfio_user = {
 	.map = vu_map,
 	.rw = vu_rw,
 	.close = vu_close,
+	.config_read = vu_config_read,
 };
 
 const char *bb_vfio_user_last_error(const struct bb_dev *dev)

@@ -74,6 +74,13 @@ struct bb_backend_ops {
 	 * device (`run --allow-writes`).  NULL: the backend never needs leave.
 	 */
 	int (*allow_writes)(struct bb_dev *dev);
+	/*
+	 * Optional.  Read up to @len bytes of the device's PCI config space from
+	 * offset 0 into @buf as a VMM reads it (vfio-pci's config region, a
+	 * vfio-user server's region 7): the count read, or a negative errno with
+	 * @d saying why.  NULL: the backend has no config space.
+	 */
+	ssize_t (*config_read)(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d);
 };
 
 struct bb_dev {
@@ -110,6 +117,9 @@ int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uin
 int bb_dev_numa_node(const struct bb_dev *dev);
 int bb_dev_allow_writes(struct bb_dev *dev);
 const char *bb_dev_trap_path(const struct bb_dev *dev);
+
+/* ops->config_read, or -EOPNOTSUPP when the backend has none. */
+ssize_t bb_dev_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d);
 
 /* What a workload may touch on @dev (enum bb_guard). */
 enum bb_guard bb_dev_guard(const struct bb_dev *dev);

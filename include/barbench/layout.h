@@ -51,17 +51,29 @@ struct bb_range {
 	uint64_t size;
 };
 
+/* A register array (count=, stride=) holds at most this many elements ... */
+#define BB_LAYOUT_MAX_COUNT 16384
+/* ... and a layout at most this many registers, array elements included. */
+#define BB_LAYOUT_MAX_REGS 32768
+
 struct bb_layout_reg {
-	char name[64];
+	char name[64];		/* an array element is "NAME[i]" */
 	uint32_t region;
 	uint64_t offset;
 	uint64_t size;
 	enum bb_reg_kind kind;
-	uint32_t reads;		/* relative weights per unit of work */
+	uint32_t reads;		/* relative weights per unit of work (of each element) */
 	uint32_t writes;
+	bool has_weights;	/* reads= or writes= given (writes=0: known to be idle) */
 	bool has_value;
 	uint64_t value;
+	bool big_endian;	/* byte-order=be: how value is laid out in the register */
 	unsigned line;
+	/* an element of a register array: count > 0, element index, stride in bytes */
+	uint32_t array_count;
+	uint32_t array_index;
+	uint64_t array_stride;
+	uint32_t accept;	/* accept=: bit 1 << kind of each `layout check` finding known and accepted */
 };
 
 struct bb_layout_safe {
@@ -76,13 +88,22 @@ struct bb_layout_region {
 	unsigned line;
 };
 
+/*
+ * present: the table and PBA are where the fields say.  placement_unknown:
+ * "msix placement=unknown": the device has MSI-X but the layout does not know
+ * where its table and PBA sit; present is false, so nothing is must-trap and
+ * every consumer treats the layout as having no MSI-X structure to avoid
+ * (layouts/README.md states what plans and `layout check` then assume).
+ */
 struct bb_layout_msix {
 	bool present;
+	bool placement_unknown;
 	uint32_t vectors;
 	uint32_t table_region;
 	uint64_t table_offset;
 	uint32_t pba_region;
 	uint64_t pba_offset;
+	unsigned line;		/* of the msix statement (0: none, or not from a file) */
 };
 
 struct bb_layout {
@@ -152,6 +173,19 @@ int bb_layout_write(FILE *f, const struct bb_layout *l);
 
 /* Deep copy. */
 int bb_layout_copy(struct bb_layout *dst, const struct bb_layout *src);
+
+/*
+ * The bytes register @g holds at reset (its value=, in its byte order) into
+ * @out; returns how many (at most 8, 0 without value=).
+ */
+size_t bb_layout_reg_bytes(const struct bb_layout_reg *g, uint8_t out[8]);
+
+struct bb_plan;
+/*
+ * Add to @p, a plan of region @index, the warnings for what the layout leaves
+ * open (msix placement=unknown: no must-trap range was cut out).
+ */
+void bb_layout_warn_plan(const struct bb_layout *l, uint32_t index, struct bb_plan *p);
 
 /* Registers of region @index that intersect [off, off+len). */
 bool bb_reg_overlaps(const struct bb_layout_reg *r, uint32_t index, uint64_t off, uint64_t len);

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/*
+ * barbench layout new SOURCE [-o FILE]: a layout from a device (through its
+ * backend: region info and config space) or from the text of lspci -vvv
+ * -xxxx for one device (core/lspci.c), written by core/layout_gen.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <linux/vfio.h>
+
+#include "barbench/backend.h"
+#include "barbench/layout.h"
+#include "layout_gen.h"
+#include "lspci.h"
+#include "manifest.h"
+#include "parse.h"
+#include "cli.h"
+
+void usage_layout_new(void)
+{
+	printf("usage: barbench layout new SOURCE [-o FILE] [--force] [--name NAME] [--queues N]\n"
+	       "\n"
+	       "Write a layout (layouts/README.md) of what SOURCE says about itself: PCI IDs and\n"
+	       "class, every region with its size, flags and capabilities (the sparse mmap areas\n"
+	       "where VFIO reports them), the MSI-X table and PBA with the vector count, and the\n"
+	       "virtio PCI capabilities as named registers (common configuration, ISR, device\n"
+	       "configuration, notify doorbells from the multiplier). Every statement carries a\n"
+	       "comment saying where it came from. No safe range and no hotness: you add them.\n"
+	       "\n"
+	       "  SOURCE          vfio:BDF           a device bound to vfio-pci: region info and\n"
+	       "                                     config space through VFIO\n"
+	       "                  vfio-user:SOCKET   a device served over vfio-user (region 7 is\n"
+	       "                                     its config space)\n"
+	       "                  lspci:FILE         the text of lspci -vvv -xxxx for one device,\n"
+	       "                                     taken as root ('-' reads standard input): the\n"
+	       "                                     hex dump is the authority, the decoded lines a\n"
+	       "                                     cross-check and the only source of BAR sizes\n"
+	       "  -o, --out FILE  write there (atomically) instead of standard output\n"
+	       "  --force         replace FILE when it exists\n"
+	       "  --name NAME     the layout's name, [a-z0-9._-]+ (default pci-VVVV-DDDD)\n"
+	       "  --queues N      a virtio device's queue count: N notify doorbells (1 to %d;\n"
+	       "                  default: as many as the notify structure addresses, said so)\n"
+	       "\n"
+	       "A dump of more than one device, a config space shorter than its capability list\n"
+	       "needs, decoded lines that contradict the hex dump, or a Region without [size=] is\n"
+	       "refused with the line number.\n"
+	       "\n"
+	       "Exit status: 0 written, 1 a device or file failed, 2 bad input or usage.\n", BB_GEN_MAX_DOORBELLS);
+}
+
+/* lspci:FILE ("-": standard input) into @ls and @g. */
+static int from_lspci(const char *file, const char *source, struct bb_lspci *ls, struct bb_gen *g, struct bb_diag *d)
+{
+	char *text;
+	size_t len;
+	int err;
+
+	if (!strcmp(file, "-")) {
+		size_t cap = 65536;
+
+		len = 0;
+		text = malloc(cap + 1);
+		while (text) {
+			size_t n = fread(text + len, 1, cap - len, stdin);
+
+			len += n;
+			if (len < cap)
+				break;
+			if (cap >= BB_LSPCI_MAX_BYTES) {
+				free(text);
+				return bb_diag_set(d, -EFBIG, "standard input: more than %u bytes", BB_LSPCI_MAX_BYTES);
+			}
+			cap *= 2;
+			{
+				char *t = realloc(text, cap + 1);
+
+				if (!t)
+					free(text);
+				text = t;
+			}
+		}
+		if (!text)
+			return bb_diag_set(d, -ENOMEM, "standard input: out of memory");
+		if (ferror(stdin)) {
+			free(text);
+			return bb_diag_set(d, -EIO, "standard input: read error");
+		}
+		text[len] = '\0';
+		file = "stdin";
+	} else if ((err = bb_read_file(file, BB_LSPCI_MAX_BYTES, &text, &len, d))) {
+		return err;
+	}
+	err = bb_lspci_parse(text, len, file, ls, d);
+	free(text);
+	if (!err)
+		err = bb_gen_from_lspci(ls, source, g, d);
+	return err;
+}
+
+/* "region 0 (BAR0) as VFIO_DEVICE_GET_REGION_INFO reports it: 0x4000 bytes, read,write,mmap, msix-mappable" */
+static void region_from(char *buf, size_t n, const char *spec, const struct bb_region *r)
+{
+	char nm[32];
+
+	snprintf(buf, n, "%s region %" PRIu32 " (%s), as VFIO_DEVICE_GET_REGION_INFO reports it: 0x%" PRIx64 " bytes,"
+		 " flags%s%s%s%s%s%s%s", spec, r->index, bb_region_index_name(r->index, nm, sizeof(nm)), r->size,
+		 r->flags & VFIO_REGION_INFO_FLAG_READ ? " read" : "", r->flags & VFIO_REGION_INFO_FLAG_WRITE ? " write" : "",
+		 r->flags & VFIO_REGION_INFO_FLAG_MMAP ? " mmap" : "",
+		 !(r->flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP)) ?
+		 " none" : "", r->has_sparse ? ", a sparse mmap capability" : "",
+		 r->msix_mappable ? ", MSIX_MAPPABLE" : "", r->has_type ? ", a type capability" : "");
+}
+
+/* Config space through the backend: parsed into g->pci, or none (said in a note). */
+static int device_config(struct bb_dev *dev, struct bb_gen *g, struct bb_diag *d)
+{
+	static uint8_t cfg[BB_PCICFG_MAX];
+	struct bb_pcicfg_src src;
+	char name[320];
+	ssize_t n;
+	int err;
+
+	n = bb_dev_config_read(dev, cfg, sizeof(cfg), d);
+	if (n == -EOPNOTSUPP || n == -ENODEV) {
+		snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "no config space: %s", d->msg);
+		return 0;
+	}
+	if (n < 0)
+		return (int)n;
+	snprintf(name, sizeof(name), "%s config", dev->spec);
+	src = (struct bb_pcicfg_src){ .name = name };
+	if ((err = bb_pcicfg_parse(cfg, (size_t)n, &src, &g->pci, d)))
+		return err;
+	g->has_pci = true;
+	snprintf(g->cfg_from, sizeof(g->cfg_from), "0x%zx bytes read from the device's config region as a VMM reads"
+		 " them", (size_t)n);
+	for (unsigned i = 0; i < g->nr_regions; i++)
+		if (g->regions[i].info.index < g->pci.nr_bars)
+			g->regions[i].io = g->pci.bar[g->regions[i].info.index].io;
+	return 0;
+}
+
+/* A device through its backend: every region but config space, then config space. */
+static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
+{
+	struct bb_dev *dev;
+	int err = 0;
+
+	memset(g, 0, sizeof(*g));
+	snprintf(g->source, sizeof(g->source), "%s", spec);
+	if ((err = bb_dev_open(spec, &dev, d)))
+		return err;
+	snprintf(g->what, sizeof(g->what), "%s through the %s backend (%s): region info after the argsz handshake,"
+		 " config space as a VMM reads it", spec, dev->ops->name, dev->ops->summary);
+	for (uint32_t i = 0; i < dev->nr_regions && !err; i++) {
+		struct bb_gen_region *r = &g->regions[g->nr_regions];
+
+		if (dev->index[i] == VFIO_PCI_CONFIG_REGION_INDEX)
+			continue;
+		if (g->nr_regions == BB_GEN_MAX_REGIONS) {
+			err = bb_diag_set(d, -E2BIG, "%s: more than %d regions", spec, BB_GEN_MAX_REGIONS);
+			break;
+		}
+		memset(r, 0, sizeof(*r));
+		if ((err = bb_dev_region(dev, dev->index[i], &r->info, NULL, NULL, d)))
+			break;
+		region_from(r->from, sizeof(r->from), spec, &r->info);
+		g->nr_regions++;
+	}
+	if (!err)
+		err = device_config(dev, g, d);
+	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "the config region (VFIO index 7) is not described: a VMM"
+		 " emulates config space");
+	bb_dev_close(dev);
+	return err;
+}
+
+static int name_ok(const char *s)
+{
+	if (!*s || strlen(s) >= 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* Write @text to @out (or stdout) and say what it holds. */
+static int emit(const char *out, bool force, const char *text, size_t len, struct bb_diag *d)
+{
+	struct bb_layout l;
+	struct stat st;
+	int err;
+
+	if (!out)
+		return fwrite(text, 1, len, stdout) == len ? 0 : bb_diag_set(d, -EIO, "standard output: write failed");
+	if (!force && !lstat(out, &st))
+		return bb_diag_set(d, -EEXIST, "%s exists: give --force to replace it", out);
+	if ((err = bb_write_atomic_buf(out, text, len, d)))
+		return err;
+	if (!bb_layout_parse(text, len, out, &l, NULL)) {
+		printf("%s: %" PRIu32 " region%s, %s, %" PRIu32 " register%s; no safe range: add them before a run on"
+		       " real hardware\n", out, l.nr_regions, l.nr_regions == 1 ? "" : "s",
+		       l.msix.present ? "MSI-X" : "no MSI-X", l.nr_regs, l.nr_regs == 1 ? "" : "s");
+		bb_layout_free(&l);
+	}
+	return 0;
+}
+
+int cmd_layout_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *name = NULL, *src;
+	struct bb_lspci *ls = NULL;
+	struct bb_gen *g;
+	struct bb_diag d = { "" };
+	bool force = false;
+	uint64_t queues = 0;
+	char *text = NULL;
+	size_t len;
+	int c, err;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'f': force = true; break;
+		case 'n': name = optarg; break;
+		case 'q':
+			if (bb_parse_u64(optarg, &queues) || !queues || queues > BB_GEN_MAX_DOORBELLS)
+				return bb_cli_fail(BB_EXIT_USAGE, "layout new: --queues %s: a count from 1 to %d", optarg,
+						   BB_GEN_MAX_DOORBELLS);
+			break;
+		default:
+			return bb_cli_bad_option("layout new", c, argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return bb_cli_fail(BB_EXIT_USAGE, "layout new: want one SOURCE (see barbench layout --help)");
+	src = argv[optind];
+	if (name && !name_ok(name))
+		return bb_cli_fail(BB_EXIT_USAGE, "layout new: --name %s: [a-z0-9._-]+, at most 63 characters", name);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return bb_cli_fail(BB_EXIT_FAIL, "layout new: out of memory");
+	if (!strncmp(src, "lspci:", 6)) {
+		ls = calloc(1, sizeof(*ls));
+		err = ls ? from_lspci(src + 6, src, ls, g, &d) : bb_diag_set(&d, -ENOMEM, "out of memory");
+	} else if (!strchr(src, ':')) {
+		err = bb_diag_set(&d, -EINVAL, "%s: want vfio:BDF, vfio-user:SOCKET or lspci:FILE", src);
+	} else {
+		err = from_device(src, g, &d);
+	}
+	if (!err) {
+		if (name)
+			snprintf(g->name, sizeof(g->name), "%s", name);
+		g->queues = (uint32_t)queues;
+		err = bb_layout_generate(g, &text, &len, &d);
+	}
+	if (!err)
+		err = emit(out, force, text, len, &d);
+	for (unsigned i = 0; i < g->nr_regions; i++)
+		bb_region_free(&g->regions[i].info);
+	free(text);
+	free(ls);
+	free(g);
+	if (err)
+		return bb_cli_fail(err == -EEXIST ? BB_EXIT_USAGE : bb_cli_status(err), "layout new: %s", d.msg);
+	return BB_EXIT_OK;
+}

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lspci -vvv -xxxx text for one device (lspci.h).  The formats are those
+ * pciutils prints (lspci.c show_slot_name, show_bases, show_rom, show_size,
+ * show_hex_dump; ls-caps.c cap_msix; ls-caps-vendor.c
+ * show_vendor_caps_virtio): facts read from pciutils 3.9, no code taken.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/pci_regs.h>
+
+#include "lspci.h"
+
+#define MAX_LINE 4096
+
+enum ctx { CTX_NONE, CTX_MSIX, CTX_VIRTIO };
+
+struct lx {
+	struct bb_lspci *o;
+	struct bb_diag *d;
+	unsigned line;
+	enum ctx ctx;
+	bool rows_ended;	/* a line that is not a row came after the rows */
+};
+
+BB_PRINTF(2, 3)
+static int lerr(struct lx *x, const char *fmt, ...)
+{
+	char msg[BB_DIAG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bb_diag_set(x->d, -EINVAL, "%s:%u: %s", x->o->name, x->line, msg);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Advance *@p past @s when the text starts with it. */
+static bool lit(const char **p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strncmp(*p, s, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/* 1 to @max hex digits (at most 16). */
+static bool hexnum(const char **p, uint64_t *v, unsigned max)
+{
+	unsigned n = 0;
+
+	*v = 0;
+	while (hexval(**p) >= 0) {
+		if (++n > max || n > 16)
+			return false;
+		*v = *v << 4 | (uint64_t)hexval(**p);
+		(*p)++;
+	}
+	return n > 0;
+}
+
+/* 1 to 10 decimal digits. */
+static bool decnum(const char **p, uint64_t *v)
+{
+	unsigned n = 0;
+
+	*v = 0;
+	while (**p >= '0' && **p <= '9') {
+		if (++n > 10)
+			return false;
+		*v = *v * 10 + (uint64_t)(**p - '0');
+		(*p)++;
+	}
+	return n > 0;
+}
+
+/* The line, trimmed, printable ASCII only ('"' becomes '\''), cut to fit. */
+static void keep_text(char *dst, size_t n, const char *s)
+{
+	size_t k = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (; *s && k + 1 < n; s++) {
+		char c = *s == '\t' ? ' ' : *s == '"' ? '\'' : *s;
+
+		if (c >= 0x20 && c < 0x7f)
+			dst[k++] = c;
+	}
+	while (k && dst[k - 1] == ' ')
+		k--;
+	dst[k] = '\0';
+}
+
+/* "[size=512K]" contents after "size=": lspci's show_size (a 32-bit count of bytes, K, M, G or T). */
+static bool size_token(const char *s, size_t n, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t v;
+	unsigned shift = 0;
+
+	if (!decnum(&p, &v) || v == 0 || v > UINT32_MAX)
+		return false;
+	if ((size_t)(p - s) < n) {
+		switch (*p++) {
+		case 'K': shift = 10; break;
+		case 'M': shift = 20; break;
+		case 'G': shift = 30; break;
+		case 'T': shift = 40; break;
+		default: return false;
+		}
+	}
+	if ((size_t)(p - s) != n || (shift && v >> (64 - shift)))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+/* The "[...]" tokens after a Region's or the ROM's address and type. */
+static int bracket_tokens(struct lx *x, const char *p, struct bb_lspci_bar *b)
+{
+	for (;;) {
+		const char *e;
+		size_t n;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return 0;
+		if (*p != '[' || !(e = strchr(p, ']')))
+			return lerr(x, "'%.40s': expected [size=N], [disabled], [virtual] or [enhanced]", p);
+		p++;
+		n = (size_t)(e - p);
+		if (n > 5 && !strncmp(p, "size=", 5)) {
+			if (b->has_size)
+				return lerr(x, "two [size=] on one line");
+			if (!size_token(p + 5, n - 5, &b->size))
+				return lerr(x, "[%.*s]: not a size as lspci prints one (1 to 4294967295, then K, M, G or T)",
+					    (int)(n > 40 ? 40 : n), p);
+			b->has_size = true;
+		} else if ((n == 8 && !strncmp(p, "disabled", 8)) || (n == 15 && !strncmp(p, "disabled by cmd", 15))) {
+			b->disabled = true;
+		} else if (n == 7 && !strncmp(p, "virtual", 7)) {
+			b->virt = true;
+		} else if (!(n == 8 && !strncmp(p, "enhanced", 8))) {
+			return lerr(x, "[%.*s]: not a bracket lspci prints on this line", (int)(n > 40 ? 40 : n), p);
+		}
+		p = e + 1;
+	}
+}
+
+/* An address: hex digits or <unassigned>, <ignored>, <broken-64-bit-slot>. */
+static int address(struct lx *x, const char **p, struct bb_lspci_bar *b)
+{
+	if (lit(p, "<unassigned>") || lit(p, "<ignored>") || lit(p, "<broken-64-bit-slot>"))
+		return 0;
+	if (!hexnum(p, &b->addr, 16) || (**p && **p != ' '))
+		return lerr(x, "'%.40s': not an address", *p);
+	b->has_addr = true;
+	return 0;
+}
+
+/* After "Region N: ": "Memory at ADDR (64-bit, non-prefetchable) [size=512K]" or "I/O ports at ADDR [size=32]". */
+static int region_line(struct lx *x, const char *p, struct bb_lspci_bar *b)
+{
+	static const char *const types[] = { "32-bit", "low-1M", "64-bit", "type 3" };
+	int err;
+
+	if (lit(&p, "[virtual] "))
+		b->virt = true;	/* older lspci put it first */
+	if (lit(&p, "I/O ports at ")) {
+		b->io = true;
+		if ((err = address(x, &p, b)))
+			return err;
+		return bracket_tokens(x, p, b);
+	}
+	if (!lit(&p, "Memory at "))
+		return lerr(x, "a Region that is neither 'Memory at' nor 'I/O ports at'");
+	if ((err = address(x, &p, b)))
+		return err;
+	if (!lit(&p, " ("))
+		return lerr(x, "Region: expected ' (32-bit|64-bit, [non-]prefetchable)' after the address");
+	for (b->mem_type = 0; b->mem_type < 4; b->mem_type++)
+		if (lit(&p, types[b->mem_type]))
+			break;
+	if (b->mem_type == 4)
+		return lerr(x, "Region: '%.20s' is not 32-bit, 64-bit, low-1M or type 3", p);
+	if (lit(&p, ", non-prefetchable)"))
+		b->prefetch = false;
+	else if (lit(&p, ", prefetchable)"))
+		b->prefetch = true;
+	else
+		return lerr(x, "Region: expected ', prefetchable)' or ', non-prefetchable)'");
+	return bracket_tokens(x, p, b);
+}
+
+/* "Capabilities: [98] MSI-X: Enable+ Count=3 Masked-" and the rest after "Capabilities: ". */
+static int cap_line(struct lx *x, const char *p)
+{
+	struct bb_lspci *o = x->o;
+	struct bb_lspci_cap *c;
+	uint64_t at, ver;
+
+	x->ctx = CTX_NONE;
+	if (lit(&p, "<access denied>"))
+		return lerr(x, "'Capabilities: <access denied>': lspci ran without root and read only the first 64 bytes"
+			    " of config space; run lspci -vvv -xxxx as root");
+	if (!lit(&p, "[") || !hexnum(&p, &at, 3))
+		return lerr(x, "Capabilities: expected '[OFFSET]'");
+	if (o->nr_caps == sizeof(o->caps) / sizeof(o->caps[0]))
+		return lerr(x, "more capability lines than config space can hold");
+	c = &o->caps[o->nr_caps];
+	c->at = (unsigned)at;
+	c->line = x->line;
+	c->extended = lit(&p, " v");
+	if (c->extended && !decnum(&p, &ver))
+		return lerr(x, "Capabilities: expected '[OFFSET vN]'");
+	if (!lit(&p, "] "))
+		return lerr(x, "Capabilities: expected ']' and a name");
+	if (at >= BB_PCICFG_MAX || (!c->extended && at >= 256))
+		return lerr(x, "Capabilities: offset 0x%" PRIx64 " lies outside %s config space", at,
+			    c->extended ? "extended" : "the 256 bytes of standard");
+	for (unsigned i = 0; i < o->nr_caps; i++)
+		if (o->caps[i].at == c->at && o->caps[i].extended == c->extended)
+			return lerr(x, "a second capability at 0x%x (the first at line %u)", c->at, o->caps[i].line);
+	o->nr_caps++;
+	if (c->extended)
+		return 0;
+	if (lit(&p, "MSI-X: ")) {
+		const char *cnt = strstr(p, "Count=");
+		uint64_t v;
+
+		if (o->msix.line)
+			return lerr(x, "a second MSI-X capability (the first at line %u)", o->msix.line);
+		if (!cnt || (cnt += 6, !decnum(&cnt, &v)) || v < 1 || v > 2048)
+			return lerr(x, "MSI-X: expected Count=N, N from 1 to 2048");
+		o->msix.line = x->line;
+		o->msix.count = (unsigned)v;
+		x->ctx = CTX_MSIX;
+	} else if (lit(&p, "Vendor Specific Information: VirtIO: ")) {
+		if (o->nr_vcaps == BB_PCICFG_MAX_VIRTIO)
+			return lerr(x, "more than %d virtio capabilities", BB_PCICFG_MAX_VIRTIO);
+		memset(&o->vcaps[o->nr_vcaps], 0, sizeof(o->vcaps[0]));
+		o->vcaps[o->nr_vcaps].at = (unsigned)at;
+		o->vcaps[o->nr_vcaps].line = x->line;
+		o->nr_vcaps++;
+		x->ctx = CTX_VIRTIO;
+	}
+	return 0;
+}
+
+/* "Vector table: BAR=0 offset=00008000" / "PBA: BAR=0 offset=00048000" */
+static int msix_detail(struct lx *x, const char *p, bool pba)
+{
+	uint64_t bar, off;
+
+	if (!lit(&p, "BAR=") || !decnum(&p, &bar) || bar > 7 || !lit(&p, " offset=") || !hexnum(&p, &off, 8) || *p)
+		return lerr(x, "MSI-X: expected '%s: BAR=N offset=XXXXXXXX'", pba ? "PBA" : "Vector table");
+	if (pba) {
+		x->o->msix.pba_line = x->line;
+		x->o->msix.pba_bar = (unsigned)bar;
+		x->o->msix.pba_off = (uint32_t)off;
+	} else {
+		x->o->msix.table_line = x->line;
+		x->o->msix.table_bar = (unsigned)bar;
+		x->o->msix.table_off = (uint32_t)off;
+	}
+	return 0;
+}
+
+/* "BAR=0 offset=00006000 size=00001000 multiplier=00000004" (shared memory: 16 digits and id=N). */
+static int virtio_detail(struct lx *x, const char *p)
+{
+	struct bb_lspci_vcap *v = &x->o->vcaps[x->o->nr_vcaps - 1];
+	uint64_t bar, mult, id;
+
+	if (v->detail_line)
+		return lerr(x, "a second BAR= line for the virtio capability of line %u", v->line);
+	if (!lit(&p, "BAR=") || !decnum(&p, &bar) || bar > 255 || !lit(&p, " offset=") || !hexnum(&p, &v->offset, 16) ||
+	    !lit(&p, " size=") || !hexnum(&p, &v->size, 16))
+		return lerr(x, "VirtIO: expected 'BAR=N offset=X size=X'");
+	if (lit(&p, " id=") && !decnum(&p, &id))
+		return lerr(x, "VirtIO: expected id=N");
+	if (lit(&p, " multiplier=")) {
+		if (!hexnum(&p, &mult, 8))
+			return lerr(x, "VirtIO: expected multiplier=XXXXXXXX");
+		v->has_mult = true;
+		v->mult = (uint32_t)mult;
+	}
+	if (*p)
+		return lerr(x, "VirtIO: '%.30s' after the BAR= fields", p);
+	v->bar = (unsigned)bar;
+	v->detail_line = x->line;
+	return 0;
+}
+
+/* An indented line of the device: Region, Expansion ROM, Capabilities and their details; the rest is kept out. */
+static int detail(struct lx *x, const char *p)
+{
+	struct bb_lspci *o = x->o;
+	const char *start;
+	uint64_t n;
+
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	start = p;
+	if (lit(&p, "Region ")) {
+		struct bb_lspci_bar *b;
+		int err;
+
+		x->ctx = CTX_NONE;
+		if (!decnum(&p, &n) || n > 5 || !lit(&p, ": "))
+			return lerr(x, "Region: expected 'Region N: ' with N from 0 to 5");
+		b = &o->bar[n];
+		if (b->line)
+			return lerr(x, "a second 'Region %" PRIu64 ":' line (the first at line %u)", n, b->line);
+		memset(b, 0, sizeof(*b));
+		b->line = x->line;
+		keep_text(b->text, sizeof(b->text), start);
+		err = region_line(x, p, b);
+		return err;
+	}
+	if (lit(&p, "Expansion ROM at ")) {
+		x->ctx = CTX_NONE;
+		if (o->rom.line)
+			return lerr(x, "a second Expansion ROM line (the first at line %u)", o->rom.line);
+		o->rom.line = x->line;
+		keep_text(o->rom.text, sizeof(o->rom.text), start);
+		{
+			int err = address(x, &p, &o->rom);
+
+			return err ? err : bracket_tokens(x, p, &o->rom);
+		}
+	}
+	if (lit(&p, "Capabilities: "))
+		return cap_line(x, p);
+	if (x->ctx == CTX_MSIX && lit(&p, "Vector table: "))
+		return msix_detail(x, p, false);
+	if (x->ctx == CTX_MSIX && lit(&p, "PBA: "))
+		return msix_detail(x, p, true);
+	if (x->ctx == CTX_VIRTIO && !strncmp(p, "BAR=", 4))
+		return virtio_detail(x, p);
+	return 0;	/* Control:, Status:, Kernel driver in use: ... */
+}
+
+/* "00: f4 1a 41 10 ..." : 16 bytes at offset 16 i, rows contiguous from 0. */
+static int hex_row(struct lx *x, const char *p)
+{
+	struct bb_lspci *o = x->o;
+	uint64_t off;
+
+	if (!o->slot_line)
+		return lerr(x, "a hex dump row before the device line");
+	if (!hexnum(&p, &off, 3) || !lit(&p, ":"))
+		return lerr(x, "hex dump: expected 'OFFSET:'");
+	if (x->rows_ended || off != o->cfg_len)
+		return lerr(x, "hex dump row 0x%" PRIx64 " where row 0x%zx was due: rows are missing, repeated or out of"
+			    " order", off, o->cfg_len);
+	if (o->cfg_len + 16 > BB_PCICFG_MAX)
+		return lerr(x, "hex dump longer than the %d bytes of config space", BB_PCICFG_MAX);
+	for (unsigned i = 0; i < 16; i++) {
+		int hi, lo;
+
+		if (p[0] != ' ' || (hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0)
+			return lerr(x, "hex dump row 0x%" PRIx64 ": byte %u is not ' XX' (16 bytes a row)", off, i);
+		o->cfg[o->cfg_len + i] = (uint8_t)(hi << 4 | lo);
+		p += 3;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p)
+		return lerr(x, "hex dump row 0x%" PRIx64 ": more than 16 bytes", off);
+	o->row_line[o->cfg_len / 16] = x->line;
+	if (!o->cfg_len)
+		o->first_row_line = x->line;
+	o->last_row_line = x->line;
+	o->cfg_len += 16;
+	return 0;
+}
+
+/* "00:03.0 Ethernet controller: ..." with an optional domain and lspci -P's path ("00:01.0/01:00.0"). */
+static bool is_slot(const char *s, size_t n)
+{
+	bool colon = false;
+
+	if (n < 7 || s[n - 2] != '.' || s[n - 1] < '0' || s[n - 1] > '7')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ':')
+			colon = true;
+		else if (hexval(s[i]) < 0 && s[i] != '.' && s[i] != '/')
+			return false;
+	}
+	return colon;
+}
+
+static int device_line(struct lx *x, const char *s, size_t slot_len)
+{
+	struct bb_lspci *o = x->o;
+
+	if (o->slot_line)
+		return lerr(x, "a second device (%.*s; the first, %s, at line %u): give the dump of one device"
+			    " (lspci -vvv -xxxx -s BDF)", (int)(slot_len < 40 ? slot_len : 40), s, o->slot, o->slot_line);
+	if (slot_len >= sizeof(o->slot))
+		return lerr(x, "device slot longer than %zu characters", sizeof(o->slot) - 1);
+	memcpy(o->slot, s, slot_len);
+	o->slot[slot_len] = '\0';
+	o->slot_line = x->line;
+	keep_text(o->title, sizeof(o->title), s + slot_len);
+	return 0;
+}
+
+/* One line (NUL-terminated, no newline). */
+static int one_line(struct lx *x, const char *s)
+{
+	size_t tok = strcspn(s, " \t");
+	const char *p = s;
+	uint64_t off;
+
+	if (!*s || strspn(s, " \t") == strlen(s)) {
+		if (x->o->cfg_len)
+			x->rows_ended = true;
+		return 0;
+	}
+	if (*s == ' ' || *s == '\t') {
+		if (!x->o->slot_line)
+			return lerr(x, "an indented line before the device line");
+		if (x->o->cfg_len)
+			x->rows_ended = true;
+		return detail(x, s);
+	}
+	/* what lspci and libpci print on stderr, when a dump was taken with 2>&1 */
+	if (!strncmp(s, "lspci: ", 7) || !strncmp(s, "pcilib: ", 8))
+		return 0;
+	if (!strncmp(s, "WARNING: Cannot show hex-dump", 29))
+		return lerr(x, "lspci could not read config space: no hex dump to take the device from");
+	if (hexnum(&p, &off, 3) && *p == ':' && p[1] == ' ')
+		return hex_row(x, s);
+	if (is_slot(s, tok))
+		return device_line(x, s, tok);
+	{
+		char shown[44];
+
+		keep_text(shown, sizeof(shown), s);
+		return lerr(x, "'%s' is not a line of lspci -vvv -xxxx for one device", shown);
+	}
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Each Region line against its BAR register: the register is the authority, a Region line the only size. */
+static int check_bars(const struct bb_lspci *o, struct bb_diag *d)
+{
+	static const char *const types[] = { "32-bit", "low-1M", "64-bit", "type 3" };
+
+	for (unsigned i = 0; i < 6; i++) {
+		const struct bb_lspci_bar *b = &o->bar[i];
+		const struct bb_pcicfg_bar *h = &o->pci.bar[i];
+		unsigned at = PCI_BASE_ADDRESS_0 + 4 * i, row = o->row_line[at / 16];
+		uint32_t raw = rd32(o->cfg + at), hi = h->is64 ? rd32(o->cfg + at + 4) : 0;
+
+		if (!b->line) {
+			if (i < o->pci.nr_bars && !h->upper && (raw || hi))
+				return bb_diag_set(d, -EINVAL, "%s:%u: config byte 0x%x: BAR%u reads 0x%08" PRIx32 " but no"
+						   " 'Region %u:' line gives its size (BAR sizes are not in config space)",
+						   o->name, row, at, i, raw, i);
+			continue;
+		}
+		if (i >= o->pci.nr_bars)
+			return bb_diag_set(d, -EINVAL, "%s:%u: Region %u: config header type %u has %u BARs", o->name,
+					   b->line, i, o->pci.header_type, o->pci.nr_bars);
+		if (h->upper)
+			return bb_diag_set(d, -EINVAL, "%s:%u: Region %u: config space makes BAR%u the upper half of the"
+					   " 64-bit BAR%u (line %u)", o->name, b->line, i, i, i - 1, row);
+		if (b->virt || (!raw && !hi))
+			continue;	/* a register that reads 0 has nothing to contradict */
+		if (b->io != h->io)
+			return bb_diag_set(d, -EINVAL, "%s:%u: Region %u says %s space; config byte 0x%x (line %u) reads"
+					   " 0x%08" PRIx32 ": %s space", o->name, b->line, i, b->io ? "I/O" : "memory", at, row,
+					   raw, h->io ? "I/O" : "memory");
+		if (!b->io && (b->mem_type != h->mem_type || b->prefetch != h->prefetch))
+			return bb_diag_set(d, -EINVAL, "%s:%u: Region %u says %s, %sprefetchable; config byte 0x%x (line %u)"
+					   " reads 0x%08" PRIx32 ": %s, %sprefetchable", o->name, b->line, i,
+					   types[b->mem_type & 3], b->prefetch ? "" : "non-", at, row, raw,
+					   types[h->mem_type & 3], h->prefetch ? "" : "non-");
+	}
+	return 0;
+}
+
+static int check_msix(const struct bb_lspci *o, struct bb_diag *d)
+{
+	const struct bb_layout_msix *m = &o->pci.msix;
+	unsigned row = o->row_line[o->pci.msix_at / 16];
+
+	if (!o->msix.line)
+		return 0;
+	if (!m->present)
+		return bb_diag_set(d, -EINVAL, "%s:%u: lspci decoded an MSI-X capability the hex dump's capability list"
+				   " does not hold", o->name, o->msix.line);
+	if (o->msix.count != m->vectors)
+		return bb_diag_set(d, -EINVAL, "%s:%u: MSI-X Count=%u; config byte 0x%x (line %u) says %" PRIu32
+				   " vectors", o->name, o->msix.line, o->msix.count, o->pci.msix_at + 2u, row, m->vectors);
+	if (o->msix.table_line && (o->msix.table_bar != m->table_region || o->msix.table_off != m->table_offset))
+		return bb_diag_set(d, -EINVAL, "%s:%u: Vector table BAR=%u offset=%08" PRIx32 "; config byte 0x%x (line %u)"
+				   " says BAR=%" PRIu32 " offset=%08" PRIx64, o->name, o->msix.table_line, o->msix.table_bar,
+				   o->msix.table_off, o->pci.msix_at + 4u, row, m->table_region, m->table_offset);
+	if (o->msix.pba_line && (o->msix.pba_bar != m->pba_region || o->msix.pba_off != m->pba_offset))
+		return bb_diag_set(d, -EINVAL, "%s:%u: PBA BAR=%u offset=%08" PRIx32 "; config byte 0x%x (line %u) says"
+				   " BAR=%" PRIu32 " offset=%08" PRIx64, o->name, o->msix.pba_line, o->msix.pba_bar,
+				   o->msix.pba_off, o->pci.msix_at + 8u, row, m->pba_region, m->pba_offset);
+	return 0;
+}
+
+/* Decoded capabilities and virtio structures against the hex dump's list. */
+static int check_caps(const struct bb_lspci *o, struct bb_diag *d)
+{
+	for (unsigned i = 0; i < o->nr_caps; i++) {
+		const struct bb_lspci_cap *c = &o->caps[i];
+		bool found = c->extended;
+
+		for (unsigned k = 0; !found && k < o->pci.nr_caps; k++)
+			found = o->pci.caps[k].at == c->at;
+		if (!found)
+			return bb_diag_set(d, -EINVAL, "%s:%u: lspci decoded a capability at 0x%x that the hex dump's"
+					   " capability list does not reach", o->name, c->line, c->at);
+	}
+	for (unsigned i = 0; i < o->nr_vcaps; i++) {
+		const struct bb_lspci_vcap *v = &o->vcaps[i];
+		const struct bb_virtio_cap *h = NULL;
+
+		for (unsigned k = 0; k < o->pci.nr_virtio; k++)
+			if (o->pci.virtio[k].at == v->at)
+				h = &o->pci.virtio[k];
+		if (!h)
+			return bb_diag_set(d, -EINVAL, "%s:%u: lspci decoded a virtio capability at 0x%x that the hex dump"
+					   " does not hold (vendor 0x%04x, device 0x%04x)", o->name, v->line, v->at,
+					   o->pci.vendor, o->pci.device);
+		if (v->detail_line && (v->bar != h->bar || v->offset != h->offset || v->size != h->length ||
+				       (v->has_mult && v->mult != h->multiplier)))
+			return bb_diag_set(d, -EINVAL, "%s:%u: BAR=%u offset=%" PRIx64 " size=%" PRIx64 "; the capability at"
+					   " config byte 0x%x (line %u) says BAR=%u offset=%" PRIx64 " size=%" PRIx64
+					   " multiplier=%" PRIx32, o->name, v->detail_line, v->bar, v->offset, v->size, h->at,
+					   o->row_line[h->at / 16], h->bar, h->offset, h->length, h->multiplier);
+	}
+	return 0;
+}
+
+int bb_lspci_parse(const char *text, size_t len, const char *name, struct bb_lspci *out, struct bb_diag *d)
+{
+	struct lx x = { .o = out, .d = d };
+	char buf[MAX_LINE + 1];
+	size_t pos = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", name ? name : "lspci");
+	if (len > BB_LSPCI_MAX_BYTES)
+		return bb_diag_set(d, -EFBIG, "%s: %zu bytes is more than an lspci dump of one device may be (%u)",
+				   out->name, len, BB_LSPCI_MAX_BYTES);
+	while (pos < len && !err) {
+		size_t e = pos, n;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		n = e - pos;
+		x.line++;
+		if (n && text[pos + n - 1] == '\r')
+			n--;
+		if (n > MAX_LINE)
+			return lerr(&x, "a line of %zu characters (at most %d)", n, MAX_LINE);
+		for (size_t i = 0; i < n; i++)
+			if (((unsigned char)text[pos + i] < 0x20 && text[pos + i] != '\t') || text[pos + i] == 0x7f)
+				return lerr(&x, "control character 0x%02x at column %zu: not lspci text",
+					    (unsigned char)text[pos + i], i + 1);
+		memcpy(buf, text + pos, n);
+		buf[n] = '\0';
+		pos = e + 1;
+		err = one_line(&x, buf);
+	}
+	if (err)
+		return err;
+	if (!out->slot_line)
+		return bb_diag_set(d, -EINVAL, "%s:%u: no device line (BB:DD.F Class: Name): not lspci -vvv -xxxx output",
+				   out->name, x.line);
+	if (!out->cfg_len)
+		return bb_diag_set(d, -EINVAL, "%s:%u: no hex dump of config space: run lspci with -xxxx (or -xxx) as root",
+				   out->name, x.line);
+	{
+		struct bb_pcicfg_src src = { out->name, out->row_line, out->last_row_line };
+
+		err = bb_pcicfg_parse(out->cfg, out->cfg_len, &src, &out->pci, d);
+	}
+	if (!err)
+		err = check_bars(out, d);
+	if (!err)
+		err = check_msix(out, d);
+	if (!err)
+		err = check_caps(out, d);
+	return err;
+}
+
+unsigned bb_lspci_line_of(const struct bb_lspci *l, unsigned at)
+{
+	for (unsigned i = 0; i < l->nr_caps; i++)
+		if (l->caps[i].at == at && !l->caps[i].extended)
+			return l->caps[i].line;
+	return at < BB_PCICFG_MAX ? l->row_line[at / 16] : 0;
+}

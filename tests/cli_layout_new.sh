@@ -1,0 +1,138 @@
+#!/bin/sh
+# barbench layout new: a layout generated from a real lspci -vvv -xxxx text
+# (this project's machine, a Firecracker VM: tests/data/) equals the
+# hand-checked expected file; every shipped layout served with barbench serve
+# and regenerated with layout new vfio-user:SOCKET has the original's regions
+# (but config space, region 7), MSI-X (but placement=unknown: nothing to
+# serve) and IDs; hostile dumps and usage errors
+# exit 2 with one line naming the line; -o is written atomically, never
+# through a symlink, and an existing file is replaced only with --force.
+# Run from the source directory.
+# usage: cli_layout_new.sh BARBENCH
+set -u
+BB=$1
+tmp=$(mktemp -d)
+srv=
+trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+D=tests/data
+
+# --- 1. the real dump equals the expected layout, to stdout and with -o ---
+"$BB" layout new lspci:$D/lspci-firecracker-virtio-net.txt --queues 2 --name firecracker-virtio-net \
+	>"$tmp/net.layout" 2>"$tmp/err" || no "layout new of the real dump: $(cat "$tmp/err")"
+diff -u $D/lspci-firecracker-virtio-net.layout "$tmp/net.layout" >&2 || no "generated layout differs from the expected one"
+"$BB" layout new lspci:$D/lspci-firecracker-virtio-net.txt --queues 2 --name firecracker-virtio-net \
+	-o "$tmp/net2.layout" >"$tmp/out" 2>&1 || no "layout new -o: $(cat "$tmp/out")"
+cmp -s "$tmp/net.layout" "$tmp/net2.layout" || no "-o wrote something else than stdout"
+grep -q "1 region, MSI-X, 20 registers" "$tmp/out" || no "-o summary: $(cat "$tmp/out")"
+# standard input
+"$BB" layout new lspci:- --queues 2 --name firecracker-virtio-net <$D/lspci-firecracker-virtio-net.txt \
+	>"$tmp/net3.layout" 2>"$tmp/err" || no "lspci:-: $(cat "$tmp/err")"
+grep -q "^region index=0 size=0x80000 flags=read,write,mmap caps=msix-mappable" "$tmp/net3.layout" || no "lspci:- region"
+# what the layout says on 64 KiB pages: the doorbells share the MSI-X table's page (the issue's example)
+"$BB" info "emu:$tmp/net.layout" >"$tmp/info" 2>&1 || no "info of the generated layout: $(cat "$tmp/info")"
+grep -q "msix: 3 vectors, table BAR0 \[0x8000, 0x8030), PBA BAR0 \[0x48000, 0x48008)" "$tmp/info" || no "info msix"
+# the block device of the same VM: one queue, two vectors
+"$BB" layout new lspci:$D/lspci-firecracker-virtio-blk.txt --queues 1 >"$tmp/blk.layout" 2>"$tmp/err" ||
+	no "blk: $(cat "$tmp/err")"
+grep -q "^device name=pci-1af4-1042 .* class=0x018000" "$tmp/blk.layout" || no "blk device line"
+grep -q "^reg region=0 offset=0x6000 size=2 name=notify kind=doorbell count=1$" "$tmp/blk.layout" || no "blk doorbell"
+
+# --- 2. hostile dumps and usage: exit 2, one line on stderr, nothing on stdout ---
+bad() { # WANT_STATUS PATTERN ARGS...
+	want=$1 pat=$2
+	shift 2
+	"$BB" layout new "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq "$want" ] || no "layout new $*: exit $rc, want $want ($(cat "$tmp/err"))"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || no "layout new $*: not one line on stderr: $(cat "$tmp/err")"
+	[ -s "$tmp/out" ] && no "layout new $*: wrote to stdout"
+	grep -qF -- "$pat" "$tmp/err" || no "layout new $*: no '$pat' in: $(cat "$tmp/err")"
+}
+cat $D/lspci-firecracker-virtio-net.txt $D/lspci-firecracker-virtio-blk.txt >"$tmp/two.txt"
+bad 2 "two.txt:38: a second device (00:02.0; the first, 00:03.0, at line 1)" lspci:"$tmp/two.txt"
+head -n 24 $D/lspci-firecracker-virtio-net.txt >"$tmp/short.txt"
+bad 2 "short.txt:24: config byte 0x34: capability pointer 0x40: the capability list needs byte 0x41" lspci:"$tmp/short.txt"
+printf 'GARBAGE\n\001\002\n' >"$tmp/garbage.txt"
+bad 2 "garbage.txt:1: 'GARBAGE' is not a line of lspci -vvv -xxxx for one device" lspci:"$tmp/garbage.txt"
+head -c 3000 /dev/urandom >"$tmp/random.txt"
+"$BB" layout new lspci:"$tmp/random.txt" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || no "random bytes: not exit 2 ($(cat "$tmp/err"))"
+sed 's/ \[size=512K\]//' $D/lspci-firecracker-virtio-net.txt >"$tmp/nosize.txt"
+bad 2 "nosize.txt:6: Region 0 has no [size=...]: BAR sizes are not in config space" lspci:"$tmp/nosize.txt"
+bad 2 "--queues 1025: the notify structure (0x1000 bytes, multiplier 4) holds doorbells for 1024" \
+	lspci:$D/lspci-firecracker-virtio-net.txt --queues 1025 --name x
+bad 2 "--queues 0: a count from 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 0
+bad 2 "--queues 16385: a count from 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 16385
+bad 2 "--name Bad Name: [a-z0-9._-]+" lspci:$D/lspci-firecracker-virtio-net.txt --name "Bad Name"
+bad 2 "nothere.txt" lspci:"$tmp/nothere.txt"
+bad 2 "want vfio:BDF, vfio-user:SOCKET or lspci:FILE" just-a-file
+bad 2 "want one SOURCE" a b
+bad 2 "unknown option '--bogus'" --bogus lspci:x
+bad 2 "(no socket at that path)" vfio-user:"$tmp/nosock"
+# -o: an existing file is replaced only with --force; a symlink there is replaced, its target untouched
+echo keep >"$tmp/exists"
+bad 2 "exists: give --force to replace it" lspci:$D/lspci-firecracker-virtio-blk.txt -o "$tmp/exists"
+grep -qx keep "$tmp/exists" || no "-o without --force touched the file"
+echo target >"$tmp/target"
+ln -s "$tmp/target" "$tmp/link"
+"$BB" layout new lspci:$D/lspci-firecracker-virtio-blk.txt --queues 1 -o "$tmp/link" --force >/dev/null 2>&1 ||
+	no "-o over a symlink with --force"
+grep -qx target "$tmp/target" || no "-o wrote through a symlink"
+[ -L "$tmp/link" ] && no "-o left the symlink in place"
+ls "$tmp" | grep -q '\.tmp\.' && no "a temporary file was left behind"
+
+# --- 3. round trip: every shipped layout through barbench serve and back ---
+serve() {
+	rm -f "$tmp/s"
+	"$BB" serve --device "emu:$1" --socket "$tmp/s" --quiet >"$tmp/serve.out" 2>"$tmp/serve.err" &
+	srv=$!
+	i=0
+	while [ ! -S "$tmp/s" ] && [ $i -lt 2000 ]; do
+		kill -0 $srv 2>/dev/null || { no "serve $1: $(cat "$tmp/serve.err")"; srv=; return 1; }
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ -S "$tmp/s" ] || { no "serve $1 never listened"; return 1; }
+}
+stop() {
+	[ -n "$srv" ] && kill -TERM $srv && wait $srv
+	srv=
+}
+# the regions (but config space) as info --json gives them, one per line; the pci id and msix lines
+facts() { # LAYOUT OUT
+	"$BB" info "emu:$1" --json | python3 -c 'import json, sys
+for r in json.load(sys.stdin)["regions"]:
+    if r["index"] != 7: print(json.dumps(r, sort_keys=True))' >"$2"
+	"$BB" info "emu:$1" | grep -E '^  (pci id|msix):' >>"$2"
+}
+# a layout that says MSI-X is present but not where (msix placement=unknown) gives the served
+# config space no MSI-X capability to describe: nothing is must-trap on either side
+n=0
+for l in layouts/* "$tmp/net.layout"; do
+	case "$l" in *.md) continue ;; esac
+	serve "$l" || continue
+	g="$tmp/rt-$(basename "$l")"
+	if "$BB" layout new "vfio-user:$tmp/s" -o "$g" >"$tmp/out" 2>"$tmp/err"; then
+		facts "$l" "$tmp/a"
+		facts "$g" "$tmp/b"
+		if grep -q '^  msix: present, placement unknown' "$tmp/a"; then
+			grep -v '^  msix:' "$tmp/a" >"$tmp/a2" && mv "$tmp/a2" "$tmp/a"
+			grep '^  msix:' "$tmp/b" | grep -qv 'msix: none' && no "round trip of $l: MSI-X of unknown placement came back placed"
+			grep -v '^  msix:' "$tmp/b" >"$tmp/b2" && mv "$tmp/b2" "$tmp/b"
+		fi
+		grep -q '"index"' "$tmp/a" || no "round trip of $l: no region read back from info --json"
+		diff "$tmp/a" "$tmp/b" >&2 || no "round trip of $l: regions, MSI-X or IDs differ"
+		grep -q '^# vfio-user:' "$g" || no "round trip of $l: no provenance comment"
+		grep -q '^safe ' "$g" && no "round trip of $l: a safe range was generated"
+		n=$((n + 1))
+	else
+		no "layout new vfio-user: of $l: $(cat "$tmp/err")"
+	fi
+	stop
+done
+[ $n -ge 13 ] || no "only $n round trips"
+
+[ $fail -eq 0 ] && echo "cli_layout_new: ok ($n round trips)"
+exit $fail
