@@ -19,7 +19,7 @@ static const char *op_name(const struct bb_workload *w)
 	return r && wr ? "mix" : wr ? "write" : "read";
 }
 
-int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct bb_run_row *row,
+int bb_measure_one(const struct bb_measure *m, const struct bb_run_spec *c, struct bb_run_row *row,
 		   char *why, size_t whylen, struct bb_diag *d)
 {
 	struct bb_param mine[BB_POLICY_MAX_PARAMS];

@@ -33,7 +33,8 @@ struct bb_measure {
 	unsigned batch;			/* repetitions per sample; 0: the runner's pilot chooses */
 };
 
-struct bb_combo {
+/* One run spec: what one run measures (a row of runs.csv and its samples); run and study expand their matrix into these. */
+struct bb_run_spec {
 	const struct bb_policy_ops *ops;
 	const struct bb_param *params;	/* all given; the policy's own are picked */
 	unsigned nr_params;
@@ -48,7 +49,7 @@ struct bb_combo {
 };
 
 /* 0: measured, @row filled and samples written; 1: skipped, @why says why; <0: error in @d. */
-int bb_measure_one(const struct bb_measure *m, const struct bb_combo *c, struct bb_run_row *row,
+int bb_measure_one(const struct bb_measure *m, const struct bb_run_spec *c, struct bb_run_row *row,
 		   char *why, size_t whylen, struct bb_diag *d);
 
 /*

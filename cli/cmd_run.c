@@ -585,7 +585,7 @@ static void run_one(struct rctx *x, const struct bb_measure *ms, const struct bb
 {
 	const char *wl = bb_workload_kind_name(x->m.specs[wi].kind);
 	char id[160], pg[32], why[BB_DIAG_MAX];
-	struct bb_combo cb = {
+	struct bb_run_spec cb = {
 		.ops = ops, .params = x->o.params, .nr_params = x->o.nr_params, .page_size = x->m.pages[gi],
 		.wl = &x->t.wls[wi], .wl_why = x->t.wl_why[wi], .width = (unsigned)x->o.width, .runner = x->m.runner,
 		.id = id, .ioeventfd = x->o.ioeventfd,

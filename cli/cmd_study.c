@@ -75,7 +75,8 @@ struct target {
 	struct bb_profile profile;	/* the layout's hotness: what budget optimises */
 };
 
-struct job {
+/* A run spec of the study matrix: its coordinates and id (bench/measure.h struct bb_run_spec is built from it). */
+struct study_run {
 	unsigned t, runner, page, pol, wl, rep;
 	char id[200];
 	bool seen;	/* resume: its row is in runs.csv already */
@@ -83,7 +84,7 @@ struct job {
 
 static int cmp_job_id(const void *a, const void *b)
 {
-	return strcmp((*(struct job *const *)a)->id, (*(struct job *const *)b)->id);
+	return strcmp((*(struct study_run *const *)a)->id, (*(struct study_run *const *)b)->id);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -321,7 +322,7 @@ struct sctx {
 	double guest_ratio;
 	struct bb_registry reg;
 	struct bb_recs old;
-	struct job *jobs, **byid;
+	struct study_run *jobs, **byid;
 	size_t njobs, todo, done, failed, done_before;
 	struct bb_session ses;
 	struct bb_diag d;
@@ -620,7 +621,7 @@ static int study_matrix(struct sctx *x)
 				for (unsigned g = 0; g < x->st->nr_pages; g++)
 					for (unsigned p = 0; p < x->npol; p++)
 						for (unsigned w = 0; w < x->st->nr_workloads; w++) {
-							struct job *j;
+							struct study_run *j;
 							char wn[64];
 							bool guest_wl = !x->st->nr_guest_workloads;
 
@@ -631,7 +632,7 @@ static int study_matrix(struct sctx *x)
 								continue;
 							j = &x->jobs[x->njobs++];
 
-							*j = (struct job){ t, ru, g, p, w, rep, "", false };
+							*j = (struct study_run){ t, ru, g, p, w, rep, "", false };
 							id_part(wn, sizeof(wn), x->st->workloads[w]);
 							snprintf(j->id, sizeof(j->id), "%s-r%" PRIu32 "-%s-%s-%" PRIu64 "-%s-%u",
 								 x->tg[t].name, x->tg[t].region.index, x->st->runners[ru], x->pols[p]->name,
@@ -661,7 +662,7 @@ static int study_matrix(struct sctx *x)
 	 */
 	for (size_t i = 0; i < x->old.n; i++) {
 		const struct bb_rec *o = &x->old.v[i];
-		struct job key, *kp = &key, **hit;
+		struct study_run key, *kp = &key, **hit;
 		const char *why = NULL;
 
 		bb_strcpy(key.id, sizeof(key.id), o->id);
@@ -669,7 +670,7 @@ static int study_matrix(struct sctx *x)
 		if (!hit) {
 			why = "no run of the study has this id";
 		} else {
-			const struct job *j = *hit;
+			const struct study_run *j = *hit;
 			const struct target *t = &x->tg[j->t];
 			struct bb_param all[BB_STUDY_MAX_PARAMS], mine[BB_POLICY_MAX_PARAMS];
 			char ptxt[64];
@@ -785,7 +786,7 @@ static int study_loop(struct sctx *x)
 {
 	x->t0 = bb_now_ns() / 1e9;
 	for (size_t i = 0; i < x->njobs && !(x->stopped = bb_session_stopped()); i++) {
-		struct job *j = &x->jobs[i];
+		struct study_run *j = &x->jobs[i];
 		struct target *t = &x->tg[j->t];
 		struct bb_param params[BB_STUDY_MAX_PARAMS];
 		struct bb_run_row row;
@@ -822,7 +823,7 @@ static int study_loop(struct sctx *x)
 				.cost = t->have_cost && !in_guest ? &t->cost : NULL,
 				.profile = t->profile.n ? &t->profile : NULL,
 			};
-			struct bb_combo cb = {
+			struct bb_run_spec cb = {
 				.ops = x->pols[j->pol], .params = params, .nr_params = x->st->nr_params,
 				.page_size = x->st->pages[j->page], .wl = &t->wl[j->wl], .wl_why = t->wl_why[j->wl],
 				.width = x->st->width, .runner = x->runners[j->runner], .id = j->id,
