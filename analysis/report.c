@@ -53,6 +53,7 @@ struct rep {
 	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
 	bool dev_given;				/* given on the command line */
 	bool svg;				/* SVG beside every PNG */
+	char hot_trapped[4096];			/* the summary's line on hot registers that trap (plans.csv) */
 };
 
 /* A file in the drawing folder, created: never an existing name, never through a symlink. */
@@ -605,7 +606,8 @@ static int read_plans(const char *dir, struct plan_row **out, size_t *n, struct 
 		if (!bb_results_text_ok(BB_TEXT_PATH, fl[0], sizeof(pr.device), &bad) ||
 		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(pr.policy), &bad) ||
 		    !bb_results_text_ok(BB_TEXT_PARAMS, fl[3], sizeof(pr.params), &bad) ||
-		    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap"))) {
+		    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap") &&
+		     strcmp(fl[7], "hot-trapped"))) {
 			err = bb_diag_set(d, -EINVAL, "%s:%u: a device, policy, params or mode barbench does not write", path,
 					  lineno);
 			goto fail;
@@ -657,6 +659,46 @@ static int cmp_page(const void *a, const void *b)
 	return x->page < y->page ? -1 : x->page > y->page;
 }
 
+/*
+ * The summary's line from plans.csv's hot-trapped rows (written by the study
+ * from bb_layout_reg_on_must_trap_page()): per page size, the devices whose hot
+ * registers share a page with the MSI-X table or PBA.
+ */
+static void hot_trapped_of(struct rep *r, const struct plan_row *pl, size_t npl)
+{
+	uint64_t done = 0;
+
+	for (;;) {
+		uint64_t page = UINT64_MAX;
+		size_t n = strlen(r->hot_trapped);
+		unsigned devs = 0;
+
+		/* the next page size with such rows, in increasing order */
+		for (size_t k = 0; k < npl; k++)
+			if (!strcmp(pl[k].mode, "hot-trapped") && pl[k].page > done && pl[k].page < page)
+				page = pl[k].page;
+		if (page == UINT64_MAX)
+			return;
+		done = page;
+		snprintf(r->hot_trapped + n, sizeof(r->hot_trapped) - n, "%s**At %" PRIu64 " KiB pages hot registers "
+			 "trap under every policy a VMM can use** (they share a page with the MSI-X table or PBA): ",
+			 n ? " " : "", page >> 10);
+		for (size_t k = 0; k < npl; k++) {
+			char dev[128];
+
+			if (strcmp(pl[k].mode, "hot-trapped") || pl[k].page != page)
+				continue;
+			n = strlen(r->hot_trapped);
+			short_dev(pl[k].device, dev, sizeof(dev));
+			snprintf(r->hot_trapped + n, sizeof(r->hot_trapped) - n, "%s%s (%s in region %" PRIu32 ")",
+				 devs++ ? ", " : "", dev, pl[k].params + (strncmp(pl[k].params, "hot=", 4) ? 0 : 4),
+				 pl[k].region);
+		}
+		n = strlen(r->hot_trapped);
+		snprintf(r->hot_trapped + n, sizeof(r->hot_trapped) - n, ".");
+	}
+}
+
 /* Page map of (device, region, page): windows per policy, must-trap, sweep latency per page. */
 static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, const char *device, uint32_t region,
 		       uint64_t page, char *name, size_t nlen)
@@ -683,7 +725,7 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 			continue;
 		if (p->off + p->size > region_size)
 			region_size = p->off + p->size;
-		if (!strcmp(p->mode, "must-trap"))
+		if (strcmp(p->mode, "map") && strcmp(p->mode, "trap"))
 			continue;
 		snprintf(lab, sizeof(lab), "%s%s%s", p->policy, p->params[0] ? " " : "", p->params);
 		for (k = 0; k < np; k++)
@@ -1479,6 +1521,9 @@ static void summary(FILE *f, struct rep *r)
 	}
 	if (!bullets)
 		fprintf(f, "- No runs in this folder.\n");
+	if (r->hot_trapped[0])
+		fprintf(f, "\n%s Which they are and what moving them gains: `barbench advise LAYOUT` and the advise "
+			"section.\n", r->hot_trapped);
 	if (untested)
 		fprintf(f, "\n%u group%s had too few repetitions to test.", untested, untested == 1 ? "" : "s");
 	fprintf(f, "\n%u verdict%s name a best policy, %u find policies tied. `full` maps the MSI-X table and PBA the "
@@ -1914,6 +1959,7 @@ int bb_report(const char *dir, const struct bb_report_opts *o, struct bb_diag *d
 	if (err && err != -ENOENT)
 		goto out;
 	err = 0;
+	hot_trapped_of(&r, pl, npl);
 	bb_diag_clear(d);
 
 	/* figures in report order: CDFs (placed after their group), then bars, page maps, slots */

@@ -19,7 +19,7 @@ const struct bb_cmd bb_cmds[] = {
 	{ "compare", "ratio of medians per configuration between two results folders", cmd_compare, usage_compare },
 	{ "serve", "serve a layout's emulated device over the vfio-user protocol on a UNIX socket", cmd_serve, usage_serve },
 	{ "advise", "rank layout changes a vendor can make by predicted and measured gain", cmd_advise, usage_advise },
-	{ "layout", "write layouts: new (from a device or an lspci dump)", cmd_layout, usage_layout },
+	{ "layout", "make and check layout files: layout new (from a device or an lspci dump), layout check", cmd_layout, usage_layout },
 };
 const size_t bb_nr_cmds = sizeof(bb_cmds) / sizeof(bb_cmds[0]);
 
@@ -33,32 +33,6 @@ static void usage(FILE *f)
 		"Exit status, every command: 0 done; 1 a failure (a device, the machine, a file that could\n"
 		"not be written, a folder in use); 2 bad input (options, files, results folders); 3 compare\n"
 		"found a significant change; 128 + N stopped by signal N (runs that finished are kept).\n");
-}
-
-/* Edit distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64], i, j;
-
-	if (lb >= 64)
-		return 64;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t prev = row[0], tmp;
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t sub = prev + (a[i - 1] != b[j - 1]);
-
-			tmp = row[j];
-			row[j] = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-			if (sub < row[j])
-				row[j] = sub;
-			prev = tmp;
-		}
-	}
-	return row[lb];
 }
 
 static const struct bb_cmd *find(const char *name)
@@ -102,7 +76,7 @@ int main(int argc, char **argv)
 		size_t bd = 3;
 
 		for (size_t i = 0; i < bb_nr_cmds; i++) {
-			size_t dd = distance(argv[1], bb_cmds[i].name);
+			size_t dd = bb_cli_distance(argv[1], bb_cmds[i].name);
 
 			if (dd < bd) {
 				bd = dd;
@@ -116,7 +90,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return BB_EXIT_USAGE;
 	}
-	for (int i = 2; i < argc; i++) {
+	/* a command with subcommands (layout) hands --help to the subcommand it names */
+	for (int i = 2; i < argc && c->fn != cmd_layout; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			c->usage();
 			return bb_cli_finish(BB_EXIT_OK);

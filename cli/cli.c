@@ -54,6 +54,31 @@ int bb_cli_bad_option(const char *cmd, int c, const char *arg)
 	return bb_cli_fail(BB_EXIT_USAGE, "%s: unknown option '%s' (see barbench %s --help)", cmd, arg, cmd);
 }
 
+size_t bb_cli_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], i, j;
+
+	if (lb >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t prev = row[0], tmp;
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+
+			tmp = row[j];
+			row[j] = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			if (sub < row[j])
+				row[j] = sub;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
 int bb_cli_finish(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {

@@ -42,6 +42,9 @@ int bb_cli_param_add(const char *cmd, const char *arg, struct bb_param *params, 
  */
 int bb_cli_bad_option(const char *cmd, int c, const char *arg);
 
+/* Edit distance of two names, for "did you mean" (64 when @b is 64 characters or longer). */
+size_t bb_cli_distance(const char *a, const char *b);
+
 /* Flush stdout and report a failed write (perf does this at exit). */
 int bb_cli_finish(int status);
 
@@ -110,9 +113,12 @@ int cmd_serve(int argc, char **argv);
 void usage_serve(void);
 int cmd_advise(int argc, char **argv);
 void usage_advise(void);
-/* barbench layout SUBCOMMAND: cli/cmd_layout.c dispatches to cmd_layout_<name>.c */
+
+/* barbench layout SUB (cli/cmd_layout.c), one file per SUB: cli/cmd_layout_SUB.c */
 int cmd_layout(int argc, char **argv);
 void usage_layout(void);
+int cmd_layout_check(int argc, char **argv);
+void usage_layout_check(void);
 int cmd_layout_new(int argc, char **argv);
 void usage_layout_new(void);
 

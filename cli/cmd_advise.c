@@ -27,6 +27,7 @@
 #include "barbench/runner.h"
 #include "barbench/stats.h"
 #include "cli.h"
+#include "layout_check.h"
 #include "session.h"
 
 #define MAX_PAGES 8
@@ -141,6 +142,36 @@ static int write_csv(FILE *f, void *arg)
 			c->meas[r->page][r->pol], r->gain_meas, b->slots[r->page][r->pol], c->slots[r->page][r->pol]);
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * The hot registers (reads=/writes= above 0) that share a 64 KiB page with
+ * the MSI-X table or PBA: every policy a VMM can use traps them on 64 KiB
+ * hosts, which is what the moves below are for.
+ */
+static void print_hot_trapped(const struct bb_layout *l, bool json)
+{
+	const struct bb_layout_reg *g[8];
+	uint32_t n = bb_layout_hot_on_must_trap_pages(l, 65536, g, 8);
+
+	if (json) {
+		printf(",\"hot_trapped_64k\":{\"count\":%" PRIu32 ",\"first\":[", n);
+		for (uint32_t i = 0; i < n && i < 8; i++) {
+			printf("%s", i ? "," : "");
+			bb_json_string(stdout, g[i]->name);
+		}
+		printf("]}");
+		return;
+	}
+	if (!n) {
+		printf("  no hot register shares a 64 KiB page with the MSI-X table or PBA\n");
+		return;
+	}
+	printf("  %" PRIu32 " hot register%s trap%s on 64 KiB pages whatever the policy (on the MSI-X table's or PBA's "
+	       "page):", n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+	for (uint32_t i = 0; i < n && i < 8; i++)
+		printf(" %s", g[i]->name);
+	printf("%s\n", n > 8 ? " ..." : "");
 }
 
 int cmd_advise(int argc, char **argv)
@@ -407,6 +438,7 @@ int cmd_advise(int argc, char **argv)
 		bb_json_string(stdout, base.name);
 		printf(",\"region\":%" PRIu64 ",\"cost_model\":", region);
 		bb_json_string(stdout, cost.source);
+		print_hot_trapped(&base, true);
 		printf(",\"changes\":[");
 		for (unsigned i = 1; i < nv; i++) {
 			printf("%s{\"change\":\"%s\",\"what\":", i > 1 ? "," : "", v[i].name);
@@ -430,6 +462,7 @@ int cmd_advise(int argc, char **argv)
 		printf("barbench advise %s region %" PRIu64 ": profile %s (%zu accesses kinds), cost model: %s\n", base.name,
 		       region, profile_file ? profile_file : uniform ? "every register once (the layout has no hotness)"
 								 : "from the layout's hotness", prof0.n, cost.source);
+		print_hot_trapped(&base, false);
 		for (unsigned i = 1; i < nv; i++)
 			printf("  %-22s %s\n", v[i].name, v[i].what);
 		printf("\n%-4s %-22s %-7s %-7s %28s %28s %9s\n", "rank", "change", "page", "policy",

@@ -1,37 +1,95 @@
 // SPDX-License-Identifier: MIT
-/* barbench layout: the layout subcommands, one table {name, fn, summary}. */
+/*
+ * barbench layout SUB: commands that make and check layout files.  One flat
+ * table of subcommands {name, summary, fn, usage}, each in its own file
+ * (cli/cmd_layout_SUB.c: new, check); `layout` alone lists them, `layout help SUB` and
+ * `layout SUB --help` print SUB's usage, an unknown SUB gets a suggestion.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const struct bb_layout_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-	void (*usage)(void);
-} cmds[] = {
-	{ "new", cmd_layout_new, "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump",
-	  usage_layout_new },
+static const struct bb_cmd subs[] = {
+	{ "new", "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump",
+	  cmd_layout_new, usage_layout_new },
+	{ "check", "find registers outside or overlapping, safe ranges over MSI-X, doorbells on MSI-X pages",
+	  cmd_layout_check, usage_layout_check },
 };
+
+static void list(FILE *f)
+{
+	fprintf(f, "usage: barbench layout <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].summary);
+	fprintf(f, "\n'barbench layout help <command>' or 'barbench layout <command> --help' for its options.\n"
+		"The layout file format: layouts/README.md.\n");
+}
 
 void usage_layout(void)
 {
-	printf("usage: barbench layout <subcommand> [options]\n\nsubcommands:\n");
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		printf("  %-8s %s\n", cmds[i].name, cmds[i].summary);
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		putchar('\n');
-		cmds[i].usage();
+	list(stdout);
+}
+
+static const struct bb_cmd *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(subs[i].name, name))
+			return &subs[i];
+	return NULL;
+}
+
+static int unknown(const char *name)
+{
+	const struct bb_cmd *best = NULL;
+	size_t bd = 3;
+
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		size_t dd = bb_cli_distance(name, subs[i].name);
+
+		if (dd < bd) {
+			bd = dd;
+			best = &subs[i];
+		}
 	}
+	if (best)
+		return bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a command; did you mean '%s'?", name, best->name);
+	bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a command", name);
+	list(stderr);
+	return BB_EXIT_USAGE;
 }
 
 int cmd_layout(int argc, char **argv)
 {
-	if (argc < 2)
-		return bb_cli_fail(BB_EXIT_USAGE, "layout: want a subcommand (see barbench layout --help)");
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	return bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a subcommand (see barbench layout --help)", argv[1]);
+	const struct bb_cmd *c;
+
+	if (argc < 2) {
+		list(stderr);
+		return BB_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		list(stdout);
+		return BB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			list(stdout);
+			return BB_EXIT_OK;
+		}
+		c = find(argv[2]);
+		if (!c)
+			return unknown(argv[2]);
+		c->usage();
+		return BB_EXIT_OK;
+	}
+	c = find(argv[1]);
+	if (!c)
+		return unknown(argv[1]);
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			c->usage();
+			return BB_EXIT_OK;
+		}
+	}
+	return c->fn(argc - 1, argv + 1);
 }

@@ -34,6 +34,7 @@
 #include "session.h"
 #include "study.h"
 #include "cli.h"
+#include "layout_check.h"
 #include "barbench/timing.h"
 
 #define MAX_TARGETS 128
@@ -140,7 +141,33 @@ struct plans_arg {
 	unsigned npol;
 };
 
-/* plans.csv: every applicable plan's windows, and the must-trap ranges, for the page maps. */
+/*
+ * One plans.csv row per (region, page size) whose hot registers share a page
+ * with the MSI-X table or PBA (every policy a VMM can use traps them there):
+ * params hot=N, offset and size the span from the first to the last of them.
+ */
+static void write_hot_trapped(FILE *f, const struct target *tg, uint64_t page)
+{
+	const struct bb_layout *l = &tg->dev->layout;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; tg->dev->has_layout && i < l->nr_regs; i++) {
+		const struct bb_layout_reg *g = &l->regs[i];
+
+		if (g->region != tg->region.index || !(g->reads || g->writes) ||
+		    !bb_layout_reg_on_must_trap_page(l, g, page, NULL))
+			continue;
+		n++;
+		lo = g->offset < lo ? g->offset : lo;
+		hi = g->offset + g->size > hi ? g->offset + g->size : hi;
+	}
+	if (n)
+		fprintf(f, "%s,%" PRIu32 ",-,hot=%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",hot-trapped\n", tg->spec,
+			tg->region.index, n, page, lo, hi - lo);
+}
+
+/* plans.csv: every applicable plan's windows, the must-trap ranges and the hot registers they trap. */
 static int write_plans(FILE *f, void *arg)
 {
 	const struct plans_arg *a = arg;
@@ -153,6 +180,7 @@ static int write_plans(FILE *f, void *arg)
 			for (unsigned m = 0; m < tg->nmt; m++)
 				fprintf(f, "%s,%" PRIu32 ",-,,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",must-trap\n", tg->spec,
 					tg->region.index, a->st->pages[g], tg->mt[m].offset, tg->mt[m].size);
+			write_hot_trapped(f, tg, a->st->pages[g]);
 			for (unsigned p = 0; p < a->npol; p++) {
 				struct bb_param all[BB_STUDY_MAX_PARAMS], mine[BB_POLICY_MAX_PARAMS];
 				char ptxt[64];

@@ -13,6 +13,7 @@
 
 #include "barbench/layout.h"
 #include "barbench/plan.h"
+#include "layout_check.h"
 #include "parse.h"
 
 #ifndef BB_LAYOUT_DIR
@@ -470,7 +471,8 @@ static int do_msix(struct lp *lp, struct stmt *st)
 	int err;
 
 	if (m->present || m->placement_unknown)
-		return LERR(lp, "a second msix statement");
+		return LERR(lp, "a second msix statement (first at line %u)", m->line);
+	m->line = lp->line;
 	if (get(st, "placement"))
 		return msix_unknown(lp, st, m);
 	if ((err = need_u32(lp, st, "vectors", true, 2048, &m->vectors, NULL)) ||
@@ -497,6 +499,17 @@ static int do_msix(struct lp *lp, struct stmt *st)
 			    m->pba_offset, m->pba_offset + pb);
 	m->present = true;
 	return 0;
+}
+
+/* accept=KIND[,KIND] on a reg: `layout check` findings of it that are known and accepted. */
+static int parse_accept(struct lp *lp, struct stmt *st, uint32_t *out)
+{
+	static const char *const names[] = { "overlap", "no-hotness", "msix-page", NULL };
+	static const uint32_t bits[] = { 1u << BB_FIND_OVERLAP, 1u << BB_FIND_NO_HOTNESS, 1u << BB_FIND_MSIX_PAGE };
+	const char *v = get(st, "accept");
+
+	*out = 0;
+	return v ? word_list(lp, "accept", v, names, bits, out) : 0;
 }
 
 /* value=, byte-order=: the constant and how it sits in the register. */
@@ -574,6 +587,7 @@ static int do_reg(struct lp *lp, struct stmt *st)
 	struct bb_layout_reg g, *n;
 	const char *nm, *kv;
 	uint32_t kb = 0, count;
+	bool has_r, has_w;
 	int err;
 
 	memset(&g, 0, sizeof(g));
@@ -596,8 +610,11 @@ static int do_reg(struct lp *lp, struct stmt *st)
 	if ((err = need_u32(lp, st, "region", true, 0xffff, &g.region, NULL)) ||
 	    (err = need_u64(lp, st, "offset", true, UINT64_MAX, &g.offset, NULL)) ||
 	    (err = need_u64(lp, st, "size", true, UINT64_MAX, &g.size, NULL)) ||
-	    (err = need_u32(lp, st, "reads", false, 1000000000, &g.reads, NULL)) ||
-	    (err = need_u32(lp, st, "writes", false, 1000000000, &g.writes, NULL)))
+	    (err = need_u32(lp, st, "reads", false, 1000000000, &g.reads, &has_r)) ||
+	    (err = need_u32(lp, st, "writes", false, 1000000000, &g.writes, &has_w)))
+		return err;
+	g.has_weights = has_r || has_w;
+	if ((err = parse_accept(lp, st, &g.accept)))
 		return err;
 	if ((err = check_range(lp, nm, g.region, g.offset, g.size, false)) ||
 	    (err = reg_value(lp, st, &g)) || (err = reg_array(lp, st, &g)) || (err = no_leftovers(lp, st)))
@@ -964,7 +981,7 @@ static uint32_t whole_array(const struct bb_layout *l, uint32_t i)
 		snprintf(want, sizeof(want), "%.*s[%" PRIu32 "]", (int)bl, g->name, k);
 		if (e->array_index != k || e->array_count != g->array_count || e->array_stride != g->array_stride ||
 		    e->region != g->region || e->size != g->size || e->kind != g->kind || e->reads != g->reads ||
-		    e->writes != g->writes || e->has_value != g->has_value || e->value != g->value ||
+		    e->writes != g->writes || e->has_weights != g->has_weights || e->accept != g->accept || e->has_value != g->has_value || e->value != g->value ||
 		    e->big_endian != g->big_endian || e->offset != g->offset + (uint64_t)k * g->array_stride ||
 		    strcmp(e->name, want))
 			return 0;
@@ -982,6 +999,18 @@ size_t bb_layout_reg_bytes(const struct bb_layout_reg *g, uint8_t out[8])
 	for (size_t k = 0; k < n; k++)
 		out[k] = (uint8_t)(g->value >> (8 * (g->big_endian ? n - 1 - k : k)));
 	return n;
+}
+
+static void write_accept(FILE *f, uint32_t accept)
+{
+	const char *sep = " accept=";
+
+	for (unsigned k = 0; k < 32; k++) {
+		if (!(accept & (1u << k)))
+			continue;
+		fprintf(f, "%s%s", sep, bb_finding_kind_name((enum bb_finding_kind)k));
+		sep = ",";
+	}
 }
 
 int bb_layout_write(FILE *f, const struct bb_layout *l)
@@ -1051,10 +1080,11 @@ int bb_layout_write(FILE *f, const struct bb_layout *l)
 				g->region, g->offset, g->size, g->name, bb_reg_kind_name(g->kind));
 		if (g->reads)
 			fprintf(f, " reads=%" PRIu32, g->reads);
-		if (g->writes)
+		if (g->writes || (g->has_weights && !g->reads))
 			fprintf(f, " writes=%" PRIu32, g->writes);
 		if (g->has_value)
 			fprintf(f, " value=0x%" PRIx64 "%s", g->value, g->big_endian ? " byte-order=be" : "");
+		write_accept(f, g->accept);
 		fputc('\n', f);
 		if (n)
 			i += n - 1;

@@ -16,6 +16,7 @@
 
 #include "barbench/layout.h"
 #include "barbench/workload.h"
+#include "layout_check.h"
 #include "fuzz.h"
 
 static void check_inside(const struct bb_layout *l, uint32_t region, uint64_t off, uint64_t size, const char *what)
@@ -144,6 +145,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	FUZZ_ASSERT(!(l.msix.present && l.msix.placement_unknown), "MSI-X placed and unknown");
+	/* layout check: every finding names a line of the input, notes are notes */
+	{
+		struct bb_layout_findings f;
+		unsigned lines = 1;
+
+		for (size_t i = 0; i < size; i++)
+			lines += data[i] == '\n';
+		err = bb_layout_check(&l, &f, &d);
+		FUZZ_ASSERT(!err || err == -ENOMEM, "layout check: %d %s", err, d.msg);
+		for (uint32_t i = 0; !err && i < f.n; i++) {
+			FUZZ_ASSERT(f.v[i].line >= 1 && f.v[i].line <= lines, "finding on line %u of %u", f.v[i].line, lines);
+			FUZZ_ASSERT(!f.v[i].accepted || f.v[i].note, "an accepted finding counts");
+			FUZZ_ASSERT(f.v[i].kind != BB_FIND_OUTSIDE, "the parser let a register outside: %s", f.v[i].msg);
+		}
+		FUZZ_ASSERT(f.n <= BB_LAYOUT_MAX_FINDINGS, "%" PRIu32 " findings", f.n);
+		bb_layout_findings_free(&f);
+	}
 	for (uint32_t i = 0; i < l.nr_safe; i++)
 		check_inside(&l, l.safe[i].range.region, l.safe[i].range.offset, l.safe[i].range.size, "safe range");
 	if (l.msix.present) {

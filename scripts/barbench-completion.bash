@@ -12,8 +12,9 @@ _barbench()
 		COMPREPLY=($(compgen -W "info devices dump plan check run calibrate study report compare serve advise layout help --version --help" -- "$cur"))
 		return
 	fi
+	# layout SUB: the subcommands from `barbench layout --help`, then SUB's options and arguments
 	if [ "$cmd" = layout ] && [ "$COMP_CWORD" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "new" -- "$cur"))
+		COMPREPLY=($(compgen -W "$(barbench layout --help 2>/dev/null | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p') help" -- "$cur"))
 		return
 	fi
 	if [ "$cmd" = layout ] && [ "${COMP_WORDS[2]}" = new ] && [[ "$cur" != -* ]] && [ "$prev" != -o ] &&
@@ -22,6 +23,17 @@ _barbench()
 		lspci:*) COMPREPLY=($(compgen -f -P lspci: -- "${cur#lspci:}")) ;;
 		*) COMPREPLY=($(compgen -W "lspci: vfio: vfio-user:" -- "$cur")) ;;
 		esac
+		return
+	fi
+	if [ "$cmd" = layout ] && [[ "$cur" == -* ]]; then
+		COMPREPLY=($(compgen -W "$(barbench layout "${COMP_WORDS[2]}" --help 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u)" -- "$cur"))
+		return
+	fi
+	if [ "$cmd" = layout ] && [ "${COMP_WORDS[2]}" = check ]; then
+		local dirs="/usr/share/barbench/layouts /usr/local/share/barbench/layouts layouts"
+		local l names=""
+		for l in $dirs; do [ -d "$l" ] && names="$names $(ls "$l" | grep -v '\.md$')"; done
+		COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$names" -- "$cur"))
 		return
 	fi
 	case "$prev" in

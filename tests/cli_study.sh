@@ -52,6 +52,12 @@ for f in $figs; do
 	[ -s "$tmp/a/${f%.png}.svg" ] || no "report --svg: ${f%.png}.svg missing or empty"
 done
 grep -q "The page size changes the answer" "$tmp/a/report.md" || no "summary does not find the 64K effect"
+# the devices whose hot registers share a 64 KiB page with the MSI-X table (issue 18 item 5): SQ1TDBL, CQ1HDBL
+grep -q '^emu:layouts/nvme-msix-bar0-pre416,0,-,hot=2,65536,4104,8,hot-trapped$' "$tmp/a/plans.csv" ||
+	no "plans.csv: no hot-trapped row for pre416 at 64K: $(grep hot-trapped "$tmp/a/plans.csv")"
+grep -q ',4096,[0-9]*,[0-9]*,hot-trapped$' "$tmp/a/plans.csv" && no "plans.csv: hot registers trapped at 4K pages?"
+grep -q 'At 64 KiB pages hot registers trap under every policy a VMM can use.*nvme-msix-bar0-pre416 (2 in region 0)' \
+	"$tmp/a/report.md" || no "summary does not name the devices whose hot registers trap at 64K"
 # the answer first: one table, device x region x page -> the policy to use, before the details
 [ "$(grep -m1 -n '^## ' "$tmp/a/report.md" | cut -d: -f2-)" = "## Recommendation" ] || no "report: the recommendation is not first"
 grep -q '^| nvme-msix-bar0-pre416 | 0 | 64 KiB | trap (all alike) | 0 | none | none | every policy a VMM can use traps' "$tmp/a/report.md" ||

@@ -239,6 +239,65 @@ static void test_semantics(void)
 	bb_dev_close(dev);
 }
 
+/*
+ * Format v2 on the emulated device: an array of 4096 doorbells counts each
+ * element's trapped writes on its own (found by a search, not a scan), a
+ * big-endian constant reads back most significant byte first, an empty sparse
+ * area goes through the capability encoding as it is.
+ */
+static void test_format_v2(void)
+{
+	static const char text[] =
+		"device name=v2 desc=v2\n"
+		"region index=0 size=64K flags=read,write,mmap caps=sparse\n"
+		"area region=0 offset=0 size=0\n"
+		"reg region=0 offset=0 size=4 name=ID kind=id value=0x11223344 byte-order=be\n"
+		"reg region=0 offset=0x1000 size=4 name=DB kind=doorbell writes=1 count=4096 stride=8\n"
+		"reg region=0 offset=0x1004 size=4 name=ID2 kind=id value=7 count=4096 stride=8\n";
+	struct bb_layout l;
+	struct bb_dev *dev = NULL;
+	struct bb_diag d = { "" };
+	uint8_t b[4] = { 0 };
+	uint64_t x = 0x55;
+
+	if (bb_layout_parse(text, sizeof(text) - 1, "v2", &l, &d)) {
+		NOTE_FAIL("%s", d.msg);
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(bb_emu_open_layout(&l, "v2", &dev, &d), 0);
+	bb_layout_free(&l);
+	if (!dev)
+		return;
+	CHECK_EQ(dev->ops->rw(dev, 0, 0, b, 4, false), 4);
+	CHECK(b[0] == 0x11 && b[1] == 0x22 && b[2] == 0x33 && b[3] == 0x44);
+	/* DB[1234] at 0x1000 + 1234 * 8: only it counts */
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(dev->ops->rw(dev, 0, 0x1000 + 1234 * 8, &x, 4, true), 4);
+	CHECK_EQ(bb_emu_doorbell_writes(dev, 1 + 1234), 3);
+	CHECK_EQ(bb_emu_doorbell_writes(dev, 1 + 1233), 0);
+	CHECK_EQ(bb_emu_doorbell_writes(dev, 1 + 1235), 0);
+	/* an 8-byte write over DB[7] and ID2[7]: the doorbell counts, the id drops the write */
+	CHECK_EQ(dev->ops->rw(dev, 0, 0x1000 + 7 * 8, &x, 8, true), 8);
+	CHECK_EQ(bb_emu_doorbell_writes(dev, 1 + 7), 1);
+	x = 0;
+	CHECK_EQ(dev->ops->rw(dev, 0, 0x1004 + 7 * 8, &x, 4, false), 4);
+	CHECK_EQ(x, 7);
+	/* the last element, and past it */
+	CHECK_EQ(dev->ops->rw(dev, 0, 0x1000 + 4095 * 8, &x, 4, true), 4);
+	CHECK_EQ(bb_emu_doorbell_writes(dev, 1 + 4095), 1);
+	/* the empty area reached the device's capability bytes and came back */
+	{
+		struct bb_region r;
+
+		CHECK_EQ(bb_dev_region(dev, 0, &r, NULL, NULL, &d), 0);
+		CHECK(r.has_sparse && r.nr_areas == 1 && r.areas[0].size == 0);
+		CHECK_EQ(bb_region_mappable_bytes(&r), 0);
+		bb_region_free(&r);
+	}
+	bb_dev_close(dev);
+}
+
 /* A trap run makes exactly one system call per trapped access; a full run none. */
 static void test_syscall_count(void)
 {
@@ -358,5 +417,6 @@ int main(void)
 	test_syscall_count();
 	test_layouts();
 	test_layout_in_memory();
+	test_format_v2();
 	return bb_test_done("test_backend");
 }

@@ -12,6 +12,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/layout.h"
+#include "layout_check.h"
 #include "parse.h"
 #include "check.h"
 
@@ -474,6 +475,90 @@ static void test_v1_unchanged(void)
 	CHECK_EQ(n, 12);
 }
 
+static unsigned count_kind(const struct bb_layout_findings *f, enum bb_finding_kind k)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < f->n; i++)
+		n += f->v[i].kind == k;
+	return n;
+}
+
+/* layout check: arrays once, overlaps once per pair of statements, accept=, the page question. */
+static void test_check(void)
+{
+	static const char text[] =
+		"device name=c desc=c\n"
+		"region index=0 size=1M flags=read,write,mmap\n"
+		"msix vectors=64 table-region=0 table-offset=0xc000 pba-region=0 pba-offset=0xd000\n"
+		"reg region=0 offset=0 size=4 name=A kind=doorbell writes=1 count=8192 stride=4\n"
+		"reg region=0 offset=0 size=4 name=B kind=status count=8192 stride=4\n"
+		"reg region=0 offset=0xe000 size=4 name=HOT kind=doorbell writes=3\n"
+		"reg region=0 offset=0xf000 size=4 name=COLD kind=doorbell writes=0 accept=msix-page\n"
+		"reg region=0 offset=0x20000 size=4 name=FAR kind=control reads=9\n"
+		"reg region=0 offset=0xa000 size=4 name=R kind=status reads=1\n";
+	struct bb_layout l;
+	struct bb_layout_findings f;
+	struct bb_diag d = { "" };
+	const struct bb_layout_reg *hot[4];
+
+	if (bb_layout_parse(text, sizeof(text) - 1, "c", &l, &d)) {
+		NOTE_FAIL("%s", d.msg);
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(bb_layout_check(&l, &f, &d), 0);
+	/* 8192 overlapping element pairs: one finding */
+	CHECK_EQ(count_kind(&f, BB_FIND_OVERLAP), 1);
+	CHECK_EQ(count_kind(&f, BB_FIND_NO_HOTNESS), 0);
+	/* A[0..8191] spans [0, 0x8000): not on the table's 16 KiB page [0xc000, 0x10000), on its 64 KiB page */
+	CHECK_EQ(count_kind(&f, BB_FIND_MSIX_PAGE), 3);
+	for (uint32_t i = 0; i < f.n; i++) {
+		if (f.v[i].kind == BB_FIND_MSIX_PAGE && f.v[i].line == 4) {
+			CHECK_EQ(f.v[i].page, 65536);
+			CHECK_STR_HAS(f.v[i].msg, "8192 of 8192");
+		}
+		if (f.v[i].line == 6)
+			CHECK_EQ(f.v[i].page, 16384);	/* HOT at 0xe000: the PBA's 4 KiB page is 0xd000 */
+		if (f.v[i].line == 7)
+			CHECK(f.v[i].accepted && f.v[i].note);
+	}
+	CHECK(bb_layout_findings_fail(&f));
+	bb_layout_findings_free(&f);
+
+	/* the page question the report and advise ask: hot registers on a must-trap page */
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 4096, hot, 4), 0);
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 16384, hot, 4), 1);
+	CHECK(!strcmp(hot[0]->name, "HOT"));
+	/* 64 KiB: all of A (weights 1) + HOT + R (reads=1); COLD (writes=0) is not hot; FAR is another page */
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 65536, hot, 4), 8192 + 2);
+	CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 65536, NULL, 0), 8192 + 2);
+	bb_layout_free(&l);
+
+	/* no MSI-X known: nothing shares; placement unknown: one note, not a failure */
+	{
+		static const char u[] = "device name=u desc=u\nregion index=0 size=4K flags=read\n"
+					"msix placement=unknown\nreg region=0 offset=0 size=4 name=D kind=doorbell writes=1\n";
+
+		CHECK_EQ(bb_layout_parse(u, sizeof(u) - 1, "u", &l, &d), 0);
+		CHECK_EQ(bb_layout_check(&l, &f, &d), 0);
+		CHECK_EQ(f.n, 1);
+		CHECK(f.n == 1 && f.v[0].kind == BB_FIND_MSIX_UNKNOWN && f.v[0].note && f.v[0].line == 3);
+		CHECK(!bb_layout_findings_fail(&f));
+		CHECK_EQ(bb_layout_hot_on_must_trap_pages(&l, 65536, NULL, 0), 0);
+		bb_layout_findings_free(&f);
+		bb_layout_free(&l);
+	}
+	/* accept= words: only known kinds */
+	{
+		static const char a[] = "device name=a desc=a\nregion index=0 size=4K flags=read\n"
+					"reg region=0 offset=0 size=4 name=D kind=doorbell accept=msix-page,bogus\n";
+
+		CHECK_EQ(bb_layout_parse(a, sizeof(a) - 1, "a", &l, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, "a:3: accept: unknown word 'bogus'");
+	}
+}
+
 int main(void)
 {
 	test_numbers();
@@ -482,5 +567,6 @@ int main(void)
 	test_shipped();
 	test_v2();
 	test_v1_unchanged();
+	test_check();
 	return bb_test_done("test_layout");
 }

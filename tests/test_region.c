@@ -228,6 +228,52 @@ static int parse_ok(const struct buf *b, struct bb_region *r, const char *what)
 	return err;
 }
 
+/*
+ * An area of size 0: vfio-pci 4.6 .. 4.15 on 64 KiB pages for a BAR the
+ * MSI-X table's page covers whole (nr_areas 1, entry zeroed); accepted, maps
+ * nothing, overlaps nothing, and encodes back the same.
+ */
+static void test_zero_area(void)
+{
+	struct bb_region r;
+	struct buf b;
+
+	base(&b);
+	p64(&b, AR1, 0x1000);	/* inside area 0 [0, 0x2000): empty, so no overlap */
+	p64(&b, AR1 + 8, 0);
+	write_file("good-area-zero-size", b.b, b.len, NULL);
+	if (!parse_ok(&b, &r, "area zero size")) {
+		struct bb_region back;
+		struct bb_diag d = { "" };
+		uint8_t *enc;
+		size_t len;
+
+		CHECK_EQ(r.nr_areas, 2);
+		CHECK_EQ(r.areas[1].size, 0);
+		r.msix_mappable = false;
+		CHECK_EQ(bb_region_mappable_bytes(&r), 0x2000);
+		CHECK(!bb_region_may_map(&r, 0x2000, 0x1000));
+		CHECK_EQ(bb_region_encode(&r, &enc, &len, &d), 0);
+		CHECK_EQ(bb_region_parse(enc, len, "encoded", &back, &d), 0);
+		CHECK_EQ(back.nr_areas, 2);
+		CHECK_EQ(back.areas[1].offset, 0x1000);
+		CHECK_EQ(back.areas[1].size, 0);
+		bb_region_free(&back);
+		free(enc);
+		bb_region_free(&r);
+	}
+	/* ... but not past the region's end */
+	base(&b);
+	p64(&b, AR1, 0x4008);
+	p64(&b, AR1 + 8, 0);
+	{
+		struct bb_diag d = { "" };
+
+		CHECK_EQ(bb_region_parse(b.b, b.len, "t", &r, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, "outside the region");
+	}
+}
+
 static void test_good(void)
 {
 	struct bb_region r;
@@ -300,46 +346,6 @@ static void test_good(void)
 		CHECK_EQ(bb_region_mappable_bytes(&r), 0);
 		CHECK(!bb_region_may_map(&r, 0, 0x1000));
 		bb_region_free(&r);
-	}
-
-	/*
-	 * an area of size 0: vfio-pci 4.6 .. 4.15 on 64 KiB pages for a BAR the
-	 * MSI-X table's page covers whole (nr_areas 1, entry zeroed); accepted,
-	 * maps nothing, overlaps nothing, and encodes back the same
-	 */
-	base(&b);
-	p64(&b, AR1, 0x1000);	/* inside area 0 [0, 0x2000): empty, so no overlap */
-	p64(&b, AR1 + 8, 0);
-	write_file("good-area-zero-size", b.b, b.len, NULL);
-	if (!parse_ok(&b, &r, "area zero size")) {
-		struct bb_region back;
-		struct bb_diag d = { "" };
-		uint8_t *enc;
-		size_t len;
-
-		CHECK_EQ(r.nr_areas, 2);
-		CHECK_EQ(r.areas[1].size, 0);
-		r.msix_mappable = false;
-		CHECK_EQ(bb_region_mappable_bytes(&r), 0x2000);
-		CHECK(!bb_region_may_map(&r, 0x2000, 0x1000));
-		CHECK_EQ(bb_region_encode(&r, &enc, &len, &d), 0);
-		CHECK_EQ(bb_region_parse(enc, len, "encoded", &back, &d), 0);
-		CHECK_EQ(back.nr_areas, 2);
-		CHECK_EQ(back.areas[1].offset, 0x1000);
-		CHECK_EQ(back.areas[1].size, 0);
-		bb_region_free(&back);
-		free(enc);
-		bb_region_free(&r);
-	}
-	/* ... but not past the region's end */
-	base(&b);
-	p64(&b, AR1, 0x4008);
-	p64(&b, AR1 + 8, 0);
-	{
-		struct bb_diag d = { "" };
-
-		CHECK_EQ(bb_region_parse(b.b, b.len, "t", &r, &d), -EINVAL);
-		CHECK_STR_HAS(d.msg, "outside the region");
 	}
 
 	/* MSIX_MAPPABLE alone, after a gap (the kernel never leaves one; allowed) */
@@ -581,6 +587,7 @@ int main(int argc, char **argv)
 		corpus_dir = argv[2];
 	test_bad();
 	test_good();
+	test_zero_area();
 	test_roundtrip();
 	if (!corpus_dir)
 		test_mutations();

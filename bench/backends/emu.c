@@ -38,9 +38,14 @@ struct emu_region {
 	struct bb_map_index ix;	/* what r allows to be mapped, sorted once */
 	uint8_t *info;
 	size_t info_len;
-	/* layout registers of this region with trap-path semantics (id, doorbell), found at open */
+	/*
+	 * layout registers of this region with trap-path semantics (id,
+	 * doorbell), found at open, sorted by offset: a trapped write finds its
+	 * own in O(log n) (a layout may hold thousands of doorbells in arrays)
+	 */
 	uint32_t nr_special;
 	uint32_t *special;
+	uint64_t special_max;	/* the largest of their sizes */
 };
 
 enum emu_fault { FAULT_NONE, FAULT_SHORT_READ, FAULT_SHORT_WRITE, FAULT_EIO, FAULT_TRUNCATE };
@@ -142,6 +147,75 @@ static int init_ids(struct bb_dev *dev, struct bb_diag *d)
 
 static int emu_setup(struct bb_dev *dev, struct emu *e, struct bb_diag *d);
 
+struct special_at {
+	uint64_t offset;
+	uint32_t reg;
+};
+
+static int cmp_special(const void *a, const void *b)
+{
+	const struct special_at *x = a, *y = b;
+
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return x->reg < y->reg ? -1 : (x->reg > y->reg);
+}
+
+/* Sort @er's specials by offset (0, or -ENOMEM) and note the largest size. */
+static int sort_special(const struct bb_layout *l, struct emu_region *er)
+{
+	struct special_at *v = malloc((er->nr_special ? er->nr_special : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < er->nr_special; k++)
+		v[k] = (struct special_at){ l->regs[er->special[k]].offset, er->special[k] };
+	qsort(v, er->nr_special, sizeof(*v), cmp_special);
+	er->special_max = 0;
+	for (uint32_t k = 0; k < er->nr_special; k++) {
+		er->special[k] = v[k].reg;
+		if (l->regs[v[k].reg].size > er->special_max)
+			er->special_max = l->regs[v[k].reg].size;
+	}
+	free(v);
+	return 0;
+}
+
+/*
+ * The id and doorbell registers a trapped write of [off, off+len) touches:
+ * any id drops the write (returns true); each doorbell counts it.
+ */
+static bool special_write(struct emu *e, const struct bb_layout *l, const struct emu_region *er, uint64_t off,
+			  size_t len)
+{
+	uint64_t end = off + len < off ? UINT64_MAX : off + len;
+	uint32_t lo = 0, hi = er->nr_special;
+	bool id = false;
+
+	/* the first special at or past the end; every candidate lies before it */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (l->regs[er->special[mid]].offset < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo-- > 0) {
+		const struct bb_layout_reg *g = &l->regs[er->special[lo]];
+
+		if (g->offset < off && off - g->offset >= er->special_max)
+			break;	/* this one and all before it end before off */
+		if (!bb_reg_overlaps(g, er->index, off, len))
+			continue;
+		if (g->kind == BB_REG_ID)
+			id = true;
+		else if (g->kind == BB_REG_DOORBELL)
+			e->doorbell_writes[er->special[lo]]++;
+	}
+	return id;
+}
+
 static int emu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 {
 	char path[512], layout[512];
@@ -213,7 +287,9 @@ static int emu_setup(struct bb_dev *dev, struct emu *e, struct bb_diag *d)
 			er->special = ns;
 			ns[er->nr_special++] = k;
 		}
-		err = bb_region_copy(&er->r, &dev->layout.regions[i].info);
+		err = sort_special(&dev->layout, er);
+		if (!err)
+			err = bb_region_copy(&er->r, &dev->layout.regions[i].info);
 		if (!err)
 			err = bb_map_index_build(&er->r, &er->ix);
 		if (err) {
@@ -357,19 +433,10 @@ static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *bu
 		}
 		return n;
 	}
-	for (uint32_t k = 0; k < er->nr_special; k++) {
-		uint32_t i = er->special[k];
-		const struct bb_layout_reg *g = &dev->layout.regs[i];
+	if (special_write(e, &dev->layout, er, off, len)) {
+		int err = e->fault != FAULT_NONE ? fault_after(e) : 0;
 
-		if (!bb_reg_overlaps(g, index, off, len))
-			continue;
-		if (g->kind == BB_REG_ID) {
-			int err = e->fault != FAULT_NONE ? fault_after(e) : 0;
-
-			return err ? err : (ssize_t)len;	/* read-only: the write is dropped */
-		}
-		if (g->kind == BB_REG_DOORBELL)
-			e->doorbell_writes[i]++;
+		return err ? err : (ssize_t)len;	/* an id register is read-only: the write is dropped */
 	}
 	dev->trap_writes++;
 	n = pwrite(er->fd, buf, len, (off_t)off);

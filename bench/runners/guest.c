@@ -178,6 +178,15 @@ static int check_plan(const struct bb_guest_cfg *cfg, uint64_t *base, struct bb_
 	return bb_plan_validate(p, r, mt, nmt, true, d);
 }
 
+/*
+ * Doorbells of the layout lying wholly in TRAP windows get an ioeventfd, at
+ * most this many: a KVM I/O bus holds NR_IOBUS_DEVS = 1000 devices
+ * (include/linux/kvm_host.h, since Linux 3.x; 200 before), and a register
+ * array can hold thousands of doorbells.  The rest exit to user space as any
+ * other trapped write; info.ioeventfds says how many got one.
+ */
+#define MAX_IOEVENTFDS 512
+
 /* Doorbells of the layout lying wholly in TRAP windows get an ioeventfd. */
 static int add_ioeventfds(struct bb_guest *g, uint64_t base, struct bb_diag *d)
 {
@@ -197,6 +206,8 @@ static int add_ioeventfds(struct bb_guest *g, uint64_t base, struct bb_diag *d)
 		uint32_t len = r->size == 1 || r->size == 2 || r->size == 4 || r->size == 8 ? (uint32_t)r->size : 0;
 		bool all_trap = true;
 
+		if (g->nr_iofd >= MAX_IOEVENTFDS)
+			break;
 		if (r->region != g->index || r->kind != BB_REG_DOORBELL || r->offset >= g->region_size)
 			continue;
 		for (uint32_t w = 0; w < g->plan->nr_windows; w++) {

@@ -64,6 +64,7 @@ struct bb_layout_reg {
 	enum bb_reg_kind kind;
 	uint32_t reads;		/* relative weights per unit of work (of each element) */
 	uint32_t writes;
+	bool has_weights;	/* reads= or writes= given (writes=0: known to be idle) */
 	bool has_value;
 	uint64_t value;
 	bool big_endian;	/* byte-order=be: how value is laid out in the register */
@@ -72,6 +73,7 @@ struct bb_layout_reg {
 	uint32_t array_count;
 	uint32_t array_index;
 	uint64_t array_stride;
+	uint32_t accept;	/* accept=: bit 1 << kind of each `layout check` finding known and accepted */
 };
 
 struct bb_layout_safe {
@@ -101,6 +103,7 @@ struct bb_layout_msix {
 	uint64_t table_offset;
 	uint32_t pba_region;
 	uint64_t pba_offset;
+	unsigned line;		/* of the msix statement (0: none, or not from a file) */
 };
 
 struct bb_layout {
