@@ -68,8 +68,77 @@ void bb_workload_free(struct bb_workload *w)
 	w->n = 0;
 }
 
-static bool may(const struct bb_layout *l, const struct bb_region *r, uint64_t off, unsigned width,
-		enum bb_op op, enum bb_guard guard)
+/*
+ * The id registers of the region a workload is built for, sorted by offset:
+ * may() asks "does this write touch a constant?" in O(log n), not by a scan
+ * of every register (a layout may hold 32768 of them in arrays, and a
+ * workload asks once per target).
+ */
+struct ids {
+	struct bb_area *v;	/* offset, size; sorted by offset */
+	uint64_t *reach;	/* reach[k]: the furthest end of v[0..k] */
+	uint32_t n;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct bb_area *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : (x->offset > y->offset);
+}
+
+static int ids_build(const struct bb_layout *l, uint32_t index, struct ids *ix)
+{
+	memset(ix, 0, sizeof(*ix));
+	for (uint32_t i = 0; l && i < l->nr_regs; i++)
+		ix->n += l->regs[i].kind == BB_REG_ID && l->regs[i].region == index;
+	if (!ix->n)
+		return 0;
+	ix->v = malloc(ix->n * sizeof(*ix->v));
+	ix->reach = malloc(ix->n * sizeof(*ix->reach));
+	if (!ix->v || !ix->reach) {
+		free(ix->v);
+		free(ix->reach);
+		return -ENOMEM;
+	}
+	ix->n = 0;
+	for (uint32_t i = 0; i < l->nr_regs; i++)
+		if (l->regs[i].kind == BB_REG_ID && l->regs[i].region == index)
+			ix->v[ix->n++] = (struct bb_area){ l->regs[i].offset, l->regs[i].size };
+	qsort(ix->v, ix->n, sizeof(*ix->v), cmp_id);
+	for (uint32_t k = 0; k < ix->n; k++) {
+		uint64_t e = ix->v[k].offset + ix->v[k].size;	/* inside the region: no overflow */
+
+		ix->reach[k] = k && ix->reach[k - 1] > e ? ix->reach[k - 1] : e;
+	}
+	return 0;
+}
+
+static void ids_free(struct ids *ix)
+{
+	free(ix->v);
+	free(ix->reach);
+}
+
+/* Does [off, off+len) touch an id register?  Those starting before its end: does one reach past off? */
+static bool ids_hit(const struct ids *ix, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len < off ? UINT64_MAX : off + len;
+	uint32_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {	/* the first one starting at or past the end */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (ix->v[mid].offset < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && ix->reach[lo - 1] > off;
+}
+
+static bool may(const struct bb_layout *l, const struct ids *ix, const struct bb_region *r, uint64_t off,
+		unsigned width, enum bb_op op, enum bb_guard guard)
 {
 	bool real_hw = guard == BB_GUARD_SAFE_ONLY;
 	enum bb_safety a;
@@ -82,9 +151,8 @@ static bool may(const struct bb_layout *l, const struct bb_region *r, uint64_t o
 	if (guard >= BB_GUARD_MSIX && bb_layout_hits_must_trap(l, r->index, off, width))
 		return false;
 	/* a constant (id) register is never written, safe range or not (found by fuzz/fuzz_layout.c) */
-	for (uint32_t i = 0; op == BB_OP_WRITE && i < l->nr_regs; i++)
-		if (l->regs[i].kind == BB_REG_ID && bb_reg_overlaps(&l->regs[i], r->index, off, width))
-			return false;
+	if (op == BB_OP_WRITE && ids_hit(ix, off, width))
+		return false;
 	a = bb_layout_access(l, r->index, off, width, real_hw);
 	if (a == BB_ACCESS_NONE)
 		return false;
@@ -118,8 +186,8 @@ static unsigned fit_width(unsigned want, uint64_t reg_size)
 }
 
 /* Registers (or, without any, the start of each page) usable for @op. */
-static int targets(const struct bb_layout *l, const struct bb_region *r, unsigned width, enum bb_op op,
-		   enum bb_guard guard, bool doorbells_only, struct bb_workload *w, size_t *cap)
+static int targets(const struct bb_layout *l, const struct ids *ix, const struct bb_region *r, unsigned width,
+		   enum bb_op op, enum bb_guard guard, bool doorbells_only, struct bb_workload *w, size_t *cap)
 {
 	int err = 0;
 	bool any_reg = false;
@@ -133,7 +201,7 @@ static int targets(const struct bb_layout *l, const struct bb_region *r, unsigne
 			continue;
 		if (op == BB_OP_WRITE && g->kind == BB_REG_ID)
 			continue;
-		if (!may(l, r, off, wd, op, guard))
+		if (!may(l, ix, r, off, wd, op, guard))
 			continue;
 		any_reg = true;
 		err = push(w, cap, off, wd, op);
@@ -144,7 +212,7 @@ static int targets(const struct bb_layout *l, const struct bb_region *r, unsigne
 	 * 2^52 pages for a 2^64-byte one (found by fuzz/fuzz_layout.c) */
 	for (uint64_t off = 0, pg = 0; off < r->size && w->n < 64 && pg < SWEEP_MAX_PAGES && !err;
 	     off += SWEEP_PAGE, pg++)
-		if (may(l, r, off, width, op, guard))
+		if (may(l, ix, r, off, width, op, guard))
 			err = push(w, cap, off, width, op);
 	return err;
 }
@@ -164,8 +232,8 @@ struct mix_target {
 	uint64_t weight;
 };
 
-static int build_mix(const struct bb_layout *l, const struct bb_region *r, unsigned width, enum bb_guard guard,
-		     uint64_t seed, struct bb_workload *w, size_t *cap)
+static int build_mix(const struct bb_layout *l, const struct ids *ix, const struct bb_region *r, unsigned width,
+		     enum bb_guard guard, uint64_t seed, struct bb_workload *w, size_t *cap)
 {
 	static struct mix_target t[MAX_TARGETS];
 	unsigned nt = 0;
@@ -179,12 +247,12 @@ static int build_mix(const struct bb_layout *l, const struct bb_region *r, unsig
 
 		if (g->region != r->index)
 			continue;
-		if (g->reads && may(l, r, off, wd, BB_OP_READ, guard)) {
+		if (g->reads && may(l, ix, r, off, wd, BB_OP_READ, guard)) {
 			t[nt] = (struct mix_target){ off, wd, BB_OP_READ, g->reads };
 			total += g->reads;
 			nt++;
 		}
-		if (g->writes && g->kind != BB_REG_ID && may(l, r, off, wd, BB_OP_WRITE, guard)) {
+		if (g->writes && g->kind != BB_REG_ID && may(l, ix, r, off, wd, BB_OP_WRITE, guard)) {
 			t[nt] = (struct mix_target){ off, wd, BB_OP_WRITE, g->writes };
 			total += g->writes;
 			nt++;
@@ -285,8 +353,8 @@ int bb_trace_parse(const char *text, size_t len, const char *name, const struct 
 	return 0;
 }
 
-static int load_trace(const struct bb_workload_spec *spec, const struct bb_layout *l, const struct bb_region *r,
-		      enum bb_guard guard, struct bb_workload *w, struct bb_diag *d)
+static int load_trace(const struct bb_workload_spec *spec, const struct bb_layout *l, const struct ids *ix,
+		      const struct bb_region *r, enum bb_guard guard, struct bb_workload *w, struct bb_diag *d)
 {
 	char *text;
 	size_t len;
@@ -300,7 +368,7 @@ static int load_trace(const struct bb_workload_spec *spec, const struct bb_layou
 		return err;
 	/* a trace that asks for a forbidden access is refused, never silently trimmed */
 	for (size_t i = 0; i < w->n; i++) {
-		if (!may(l, r, w->acc[i].offset, w->acc[i].width, (enum bb_op)w->acc[i].op, guard))
+		if (!may(l, ix, r, w->acc[i].offset, w->acc[i].width, (enum bb_op)w->acc[i].op, guard))
 			return bb_diag_set(d, -EPERM, "%s: access %zu (%s at 0x%" PRIx64 ") touches a range the "
 					   "layout forbids%s", spec->trace, i + 1,
 					   w->acc[i].op == BB_OP_WRITE ? "write" : "read", w->acc[i].offset,
@@ -314,10 +382,13 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		      const struct bb_region *r, enum bb_guard guard, struct bb_workload *out, struct bb_diag *d)
 {
 	struct bb_workload *w = out;
+	struct ids ix;
 	size_t cap = 0;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (ids_build(l, r->index, &ix))
+		return bb_diag_set(d, -ENOMEM, "workload: out of memory");
 	w->kind = spec->kind;
 	w->per_sample = 1;
 	w->serialised = true;
@@ -328,13 +399,13 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 
 	switch (spec->kind) {
 	case BB_WL_LAT_READ:
-		err = targets(l, r, spec->width, BB_OP_READ, guard, false, w, &cap);
+		err = targets(l, &ix, r, spec->width, BB_OP_READ, guard, false, w, &cap);
 		break;
 	case BB_WL_LAT_WRITE:
-		err = targets(l, r, spec->width, BB_OP_WRITE, guard, false, w, &cap);
+		err = targets(l, &ix, r, spec->width, BB_OP_WRITE, guard, false, w, &cap);
 		break;
 	case BB_WL_DOORBELL:
-		err = targets(l, r, spec->width, BB_OP_WRITE, guard, true, w, &cap);
+		err = targets(l, &ix, r, spec->width, BB_OP_WRITE, guard, true, w, &cap);
 		if (!err && !w->n) {
 			err = bb_diag_set(d, -ENOENT, "region %" PRIu32 " has no doorbell the layout lets us write",
 					  r->index);
@@ -349,14 +420,14 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		uint64_t end = r->size < STREAM_BYTES ? r->size : STREAM_BYTES;
 
 		for (uint64_t off = 0; off + spec->width <= end && !err; off += spec->width)
-			if (may(l, r, off, spec->width, op, guard))
+			if (may(l, &ix, r, off, spec->width, op, guard))
 				err = push(w, &cap, off, spec->width, op);
 		w->per_sample = w->n < 1024 ? (unsigned)w->n : 1024;
 		w->serialised = false;
 		break;
 	}
 	case BB_WL_MIX:
-		err = build_mix(l, r, spec->width, guard, spec->seed, w, &cap);
+		err = build_mix(l, &ix, r, spec->width, guard, spec->seed, w, &cap);
 		if (err == -ENOENT) {
 			err = bb_diag_set(d, -ENOENT, "region %" PRIu32 " has no register with a reads/writes weight",
 					  r->index);
@@ -371,7 +442,7 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 			/* the first readable word of the page */
 			for (uint64_t off = pg * SWEEP_PAGE; off < (pg + 1) * SWEEP_PAGE && off < r->size;
 			     off += spec->width) {
-				if (may(l, r, off, spec->width, BB_OP_READ, guard)) {
+				if (may(l, &ix, r, off, spec->width, BB_OP_READ, guard)) {
 					err = push(w, &cap, off, spec->width, BB_OP_READ);
 					break;
 				}
@@ -380,7 +451,7 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		break;
 	}
 	case BB_WL_REPLAY:
-		err = load_trace(spec, l, r, guard, w, d);
+		err = load_trace(spec, l, &ix, r, guard, w, d);
 		if (err)
 			goto out;
 		break;
@@ -400,8 +471,10 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 	}
 	for (size_t i = 0; i < w->per_sample && i < w->n; i++)
 		w->bytes_per_sample += w->acc[i].width;
+	ids_free(&ix);
 	return 0;
 out:
+	ids_free(&ix);
 	bb_workload_free(w);
 	return err;
 }

@@ -346,6 +346,7 @@ int bb_layout_check(const struct bb_layout *l, struct bb_layout_findings *out, s
 		bb_layout_findings_free(out);
 		return bb_diag_set(d, err, "%s: out of memory checking the layout", l->path);
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_finding);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_finding);
 	return 0;
 }
