@@ -99,7 +99,7 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 {
 	static const char *const term[2] = { "pngcairo", "svg" };
 	static const char *const ext[2] = { "png", "svg" };
-	const char *size = "960,600";	/* a figure may ask for another (SIZE) */
+	const char *size = "800,500";	/* a figure may ask for another (SIZE); 800x500 keeps a study under 25 MB */
 	FILE *f;
 	int err;
 
