@@ -642,7 +642,7 @@ static void actx_free(struct actx *x)
 	bb_session_close(&x->ses);
 	for (unsigned i = 0; x->v && i <= BB_CHANGE_COUNT; i++) {
 		if (x->v[i].ok || x->v[i].ch.layout.regions)
-			bb_layout_free(&x->v[i].ch.layout);
+			bb_changed_free(&x->v[i].ch);
 		bb_profile_free(&x->v[i].profile);
 	}
 	free(x->v);

@@ -52,6 +52,8 @@ static const struct bb_cmd_help new_help = {
 		    "                              config space through VFIO\n"
 		    "           vfio-user:SOCKET   a device served over vfio-user (region 7 is\n"
 		    "                              its config space)\n"
+		    "           pci:BDF            a device through sysfs, as this OS (in a guest:\n"
+		    "                              as the VMM) exposes it; config space needs root\n"
 		    "           lspci:FILE         the text of lspci -vvv -xxxx for one device,\n"
 		    "                              taken as root ('-' reads standard input): the\n"
 		    "                              hex dump is the authority, the decoded lines a\n"
@@ -264,7 +266,7 @@ int cmd_layout_new(int argc, char **argv)
 		ls = calloc(1, sizeof(*ls));
 		err = ls ? from_lspci(src + 6, src, ls, g, &d) : bb_diag_set(&d, -ENOMEM, "out of memory");
 	} else if (!strchr(src, ':')) {
-		err = bb_diag_set(&d, -EINVAL, "%s: want vfio:BDF, vfio-user:SOCKET or lspci:FILE", src);
+		err = bb_diag_set(&d, -EINVAL, "%s: want vfio:BDF, vfio-user:SOCKET, pci:BDF or lspci:FILE", src);
 	} else {
 		err = from_device(src, g, &d);
 	}

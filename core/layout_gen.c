@@ -120,7 +120,9 @@ static void header(FILE *f, const struct bb_gen *g, const char *name)
 	}
 	fprintf(f, "#\n# No `safe` statement: on real hardware nothing is touched until you name what is\n"
 		"# safe (layouts/README.md, `safe`). No hotness either (reads=, writes=): add it from\n"
-		"# the driver, and cite your sources beside each fact as the shipped layouts do.\n\n");
+		"# the driver, and cite your sources beside each fact as the shipped layouts do.\n"
+		"# `barbench layout check FILE` then names what is still missing and which doorbells\n"
+		"# share a page with the MSI-X table.\n\n");
 }
 
 static void device_line(FILE *f, const struct bb_gen *g, const char *name)

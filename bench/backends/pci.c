@@ -395,6 +395,19 @@ static int pci_allow_writes(struct bb_dev *dev)
 	return 0;
 }
 
+/* Config space as this OS reads it (devices/BDF/config, read when opened: 256 bytes as root, else 64). */
+static ssize_t pci_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)
+{
+	const struct bb_pci_sysfs *s = bb_pci_sysfs_of(dev);
+
+	if (!s)
+		return bb_diag_set(d, -ENODEV, "%s: no config space", dev->spec);
+	if (len > s->cfg_len)
+		len = s->cfg_len;
+	memcpy(buf, s->cfg, len);
+	return (ssize_t)len;
+}
+
 const struct bb_backend_ops bb_backend_pci = {
 	.name = "pci",
 	.summary = "a PCI device as its own OS sees it, through sysfs (inside a VMM's guest: the VMM's device): "
@@ -408,6 +421,7 @@ const struct bb_backend_ops bb_backend_pci = {
 	.close = pci_close,
 	.numa_node = pci_numa_node,
 	.allow_writes = pci_allow_writes,
+	.config_read = pci_config_read,
 };
 
 const struct bb_pci_sysfs *bb_pci_sysfs_of(const struct bb_dev *dev)

@@ -404,15 +404,37 @@ static int listen_at(struct bb_vu_server *s, const char *path, struct bb_diag *d
 	 * 0777 & ~umask, so the umask is set to exactly the bits refused for the
 	 * call (serve is single-threaded; there is no window with a wider mode).
 	 */
+	/*
+	 * Bound under a temporary name and renamed into place once listening: a
+	 * client that waits for the file to appear never finds a socket that
+	 * refuses it (bind creates the file before listen).  A path too long
+	 * for the temporary name is bound directly.
+	 */
+	char tmp[sizeof(sa.sun_path)];
+	bool renamed = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) < (int)sizeof(tmp);
+
+	if (renamed) {
+		unlink(tmp);	/* a stale one of a killed server with this pid */
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tmp);
+	}
 	old = umask(0777 & ~mode);
 	err = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old);
 	if (err)
-		return bb_diag_set(d, err, "%s: bind: %s", path, strerror(-err));
+		return bb_diag_set(d, err, "%s: bind: %s", sa.sun_path, strerror(-err));
 	/* no chmod(path) after this: the path could be a symlink by then, and the mode is right already */
+	if (listen(s->lfd, 16)) {
+		err = -errno;
+		if (renamed)
+			unlink(tmp);
+		return bb_diag_set(d, err, "%s: listen: %s", path, strerror(-err));
+	}
+	if (renamed && rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+		return bb_diag_set(d, err, "%s: renaming the socket into place: %s", path, strerror(-err));
+	}
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (listen(s->lfd, 16))
-		return bb_diag_set(d, -errno, "%s: listen: %s", path, strerror(errno));
 	return 0;
 }
 
