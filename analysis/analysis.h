@@ -110,6 +110,13 @@ struct bb_report_opts {
 	 * from the layout.  0: the defaults (BB_DEVICE_ACCESS_NS).
 	 */
 	double device_read_ns, device_write_ns;
+	/*
+	 * Progress (NULL: none), called as each step starts: step 0 reading
+	 * the folders (@total 0: not counted yet), then one step per figure
+	 * gnuplot draws and one for report.md and summary.json, of @total.
+	 */
+	void (*progress)(void *arg, size_t step, size_t total, const char *what);
+	void *progress_arg;
 };
 
 /* pcie-bench: an 8-byte read of a device over PCIe, median 466 ns (Xeon E5-2620v3); rounded */

@@ -68,9 +68,9 @@ sed 's/ \[size=512K\]//' $D/lspci-firecracker-virtio-net.txt >"$tmp/nosize.txt"
 bad 2 "nosize.txt:6: Region 0 has no [size=...]: BAR sizes are not in config space" lspci:"$tmp/nosize.txt"
 bad 2 "--queues 1025: the notify structure (0x1000 bytes, multiplier 4) holds doorbells for 1024" \
 	lspci:$D/lspci-firecracker-virtio-net.txt --queues 1025 --name x
-bad 2 "--queues 0: a count from 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 0
-bad 2 "--queues 16385: a count from 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 16385
-bad 2 "--name Bad Name: [a-z0-9._-]+" lspci:$D/lspci-firecracker-virtio-net.txt --name "Bad Name"
+bad 2 "--queues '0': want 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 0
+bad 2 "--queues '16385': want 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 16385
+bad 2 "--name 'Bad Name': [a-z0-9._-]+" lspci:$D/lspci-firecracker-virtio-net.txt --name "Bad Name"
 bad 2 "nothere.txt" lspci:"$tmp/nothere.txt"
 bad 2 "want vfio:BDF, vfio-user:SOCKET, pci:BDF or lspci:FILE" just-a-file
 bad 2 "want one SOURCE" a b
