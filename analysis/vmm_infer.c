@@ -110,21 +110,6 @@ void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule
 
 /* ---- sweep files ---- */
 
-static void csv_text(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void bb_vmm_sweep_write(FILE *f, const char *note, const struct bb_vmm_row *rows, size_t n)
 {
 	fprintf(f, "# barbench vmm sweep: ");
@@ -134,7 +119,7 @@ void bb_vmm_sweep_write(FILE *f, const char *note, const struct bb_vmm_row *rows
 	for (size_t i = 0; i < n; i++) {
 		const struct bb_vmm_row *r = &rows[i];
 
-		csv_text(f, r->device);
+		bb_csv_field(f, r->device);
 		fprintf(f, ",%s,%" PRIu32 ",%" PRIu64 ",", r->layout, r->region, r->page);
 		if (r->probed)
 			fprintf(f, "%" PRIu64 ",%u,%zu,%u,%" PRIu64 ",%.3f,%.3f,%.3f,%.4f,%s,", r->offset, r->width, r->samples,
@@ -716,7 +701,7 @@ static int write_table(FILE *f, void *arg)
 
 		if (!of_layout(r, a->l))
 			continue;
-		csv_text(f, r->device);
+		bb_csv_field(f, r->device);
 		fprintf(f, ",%" PRIu32 ",%" PRIu64 ",", r->region, r->page);
 		if (r->probed)
 			fprintf(f, "%" PRIu64 ",%.3f", r->offset, r->p50_ns);
