@@ -243,18 +243,21 @@ static int number(struct jp *p, uint64_t *u, bool *is_u64)
 
 static int value(struct jp *p);
 
-/* An object at p->i; @member is called for each key with p->i at its value, and must consume it. */
-static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, void *), void *ctx)
+/*
+ * An object (@close '}') or an array (']') at p->i, its opening bracket; in
+ * an object @member is called for each key with p->i at its value, and must
+ * consume it (NULL: every value skipped).
+ */
+static int members(struct jp *p, char close, int (*member)(struct jp *, const char *, bool, void *), void *ctx)
 {
 	int err;
 
-	if (p->i >= p->n || p->s[p->i] != '{')
-		return jerr(p, "an object must start with '{'");
+	p->i += close == ']';	/* the depth message names an object's '{' but the byte after an array's '[' */
 	if (++p->depth > BB_VU_JSON_DEPTH)
 		return jerr(p, "nested deeper than %u", BB_VU_JSON_DEPTH);
-	p->i++;
+	p->i += close == '}';
 	ws(p);
-	if (p->i < p->n && p->s[p->i] == '}') {
+	if (p->i < p->n && p->s[p->i] == close) {
 		p->i++;
 		p->depth--;
 		return 0;
@@ -264,15 +267,17 @@ static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, v
 		bool fits;
 
 		ws(p);
-		err = string(p, key, sizeof(key), &fits);
-		if (err)
-			return err;
-		ws(p);
-		if (p->i >= p->n || p->s[p->i] != ':')
-			return jerr(p, "':' expected after a key");
-		p->i++;
-		ws(p);
-		err = member ? member(p, key, fits, ctx) : value(p);
+		if (close == '}') {
+			err = string(p, key, sizeof(key), &fits);
+			if (err)
+				return err;
+			ws(p);
+			if (p->i >= p->n || p->s[p->i] != ':')
+				return jerr(p, "':' expected after a key");
+			p->i++;
+			ws(p);
+		}
+		err = close == '}' && member ? member(p, key, fits, ctx) : value(p);
 		if (err)
 			return err;
 		ws(p);
@@ -280,45 +285,21 @@ static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, v
 			p->i++;
 			continue;
 		}
-		if (p->i < p->n && p->s[p->i] == '}') {
+		if (p->i < p->n && p->s[p->i] == close) {
 			p->i++;
 			p->depth--;
 			return 0;
 		}
-		return jerr(p, "',' or '}' expected in an object");
+		return jerr(p, close == '}' ? "',' or '}' expected in an object" : "',' or ']' expected in an array");
 	}
 }
 
-static int array(struct jp *p)
+/* An object at p->i (members()). */
+static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, void *), void *ctx)
 {
-	int err;
-
-	p->i++;		/* '[' */
-	if (++p->depth > BB_VU_JSON_DEPTH)
-		return jerr(p, "nested deeper than %u", BB_VU_JSON_DEPTH);
-	ws(p);
-	if (p->i < p->n && p->s[p->i] == ']') {
-		p->i++;
-		p->depth--;
-		return 0;
-	}
-	for (;;) {
-		ws(p);
-		err = value(p);
-		if (err)
-			return err;
-		ws(p);
-		if (p->i < p->n && p->s[p->i] == ',') {
-			p->i++;
-			continue;
-		}
-		if (p->i < p->n && p->s[p->i] == ']') {
-			p->i++;
-			p->depth--;
-			return 0;
-		}
-		return jerr(p, "',' or ']' expected in an array");
-	}
+	if (p->i >= p->n || p->s[p->i] != '{')
+		return jerr(p, "an object must start with '{'");
+	return members(p, '}', member, ctx);
 }
 
 /* Any value, checked and skipped. */
@@ -331,7 +312,7 @@ static int value(struct jp *p)
 		return jerr(p, "a value expected, the document ends");
 	switch (p->s[p->i]) {
 	case '{': return object(p, NULL, NULL);
-	case '[': return array(p);
+	case '[': return members(p, ']', NULL, NULL);
 	case '"': return string(p, NULL, 0, NULL);
 	case 't': return lit(p, "true") ? 0 : jerr(p, "not a value");
 	case 'f': return lit(p, "false") ? 0 : jerr(p, "not a value");
