@@ -17,6 +17,7 @@
 #include <linux/vfio.h>
 
 #include "bytes.h"
+#include "parse.h"
 #include "vfio_user.h"
 
 _Static_assert(sizeof(struct bb_vu_hdr) == 16, "vfio-user header is 16 bytes");
@@ -107,17 +108,6 @@ static bool lit(struct jp *p, const char *word)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * A string at p->i (the opening quote).  Decoded into @out (@cap bytes,
  * NUL-terminated) when given; *@fits is false when it did not fit or held
@@ -162,7 +152,7 @@ static int string(struct jp *p, char *out, size_t cap, bool *fits)
 				if (p->n - p->i < 6)
 					return jerr(p, "\\u needs four hex digits");
 				for (int k = 2; k < 6; k++) {
-					int h = hexval(p->s[p->i + k]);
+					int h = bb_hex_digit(p->s[p->i + k]);
 
 					if (h < 0)
 						return jerr(p, "\\u needs four hex digits");
