@@ -325,12 +325,12 @@ static int emu_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32
 {
 	struct emu_region *er = find(dev, index);
 	struct vfio_region_info *info = buf;
+	int err;
 
 	if (!er)
 		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
-	if (argsz < sizeof(*info))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small",
-				   dev->spec, index, argsz);
+	if ((err = bb_dev_check_argsz(dev, index, argsz, d)))
+		return err;
 	if (argsz >= er->info_len) {
 		memcpy(buf, er->info, er->info_len);
 		info->argsz = argsz;	/* the kernel leaves the caller's argsz */
