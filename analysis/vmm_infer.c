@@ -25,7 +25,6 @@
 
 #define SWEEP_HEADER \
 	"device,layout,region,page,offset,width,samples,batch,reads,p50_ns,min_ns,p90_ns,resolution_ns,path,value,expected"
-#define LOG_HEADER "region,offset,width,op,count,total_ns"
 
 const char *bb_vmm_class_name(enum bb_vmm_class c)
 {
@@ -441,7 +440,7 @@ static int log_row(const struct reader *rd, char *line, void *out)
 	int err;
 
 	if (bb_csv_split(line, f, 8) != 6)
-		return bad(rd, "want 6 fields (%s)", LOG_HEADER);
+		return bad(rd, "want 6 fields (%s)", BB_TRAPLOG_HEADER);
 	if ((err = num_field(rd, "region", f[0], MAX_REGION, &v)))
 		return err;
 	e->region = (uint32_t)v;
@@ -463,19 +462,6 @@ static int log_row(const struct reader *rd, char *line, void *out)
 	return 0;
 }
 
-static int cmp_entry(const void *a, const void *b)
-{
-	const struct bb_trap_entry *x = a, *y = b;
-
-	if (x->region != y->region)
-		return x->region < y->region ? -1 : 1;
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	if (x->width != y->width)
-		return x->width < y->width ? -1 : 1;
-	return (int)x->write - (int)y->write;
-}
-
 static int log_twin(const char *path, const void *row, struct bb_diag *d)
 {
 	const struct bb_trap_entry *e = row;
@@ -485,9 +471,9 @@ static int log_twin(const char *path, const void *row, struct bb_diag *d)
 }
 
 static const struct csv_table log_table = {
-	.what = "trap log", .header = LOG_HEADER, .rows = "rows", .no_header = "no header (" LOG_HEADER ")",
-	.max_file = MAX_LOG_FILE, .max_rows = 65536, .line_max = 512, .size = sizeof(struct bb_trap_entry),
-	.row = log_row, .cmp = cmp_entry, .twin = log_twin,
+	.what = "trap log", .header = BB_TRAPLOG_HEADER, .rows = "rows", .no_header = "no header (" BB_TRAPLOG_HEADER ")",
+	.max_file = MAX_LOG_FILE, .max_rows = BB_TRAPLOG_MAX_KEYS, .line_max = 512, .size = sizeof(struct bb_trap_entry),
+	.row = log_row, .cmp = bb_trap_entry_cmp, .twin = log_twin,
 };
 
 int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_trap_entry **out, size_t *n,
