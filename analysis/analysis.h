@@ -103,6 +103,7 @@ void bb_config_key(const struct bb_rec *r, char *key, size_t len);
 struct bb_report_opts {
 	bool figures;
 	bool svg;		/* an SVG beside every PNG figure */
+	bool figure_data;	/* keep each figure's gnuplot script and data (.gp, .dat): otherwise only the images */
 	/*
 	 * The device-time projection: what one BAR access of a real device
 	 * costs, used where runs.csv has no device_read_ns/device_write_ns

@@ -99,7 +99,7 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 {
 	static const char *const term[2] = { "pngcairo", "svg" };
 	static const char *const ext[2] = { "png", "svg" };
-	const char *size = "960,600";	/* a figure may ask for another (SIZE) */
+	const char *size = "800,500";	/* a figure may ask for another (SIZE); 800x500 keeps a study under 25 MB */
 	FILE *f;
 	int err;
 
@@ -673,8 +673,20 @@ static int run_gnuplot(const char *figdir)
 	return WEXITSTATUS(st) == 127 ? -ENOENT : WEXITSTATUS(st) ? -EIO : 0;
 }
 
-/* Each file of the drawing folder renamed into figures/ (a rename replaces a symlink, never follows it). */
-static int move_figures(int rfd, int ffd, const char *figdir, struct bb_diag *d)
+/* A figure's source (gnuplot script or data) rather than the figure. */
+static bool figure_source(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 3 && !strcmp(name + n - 3, ".gp")) || (n > 4 && !strcmp(name + n - 4, ".dat"));
+}
+
+/*
+ * Each file of the drawing folder renamed into figures/ (a rename replaces a
+ * symlink, never follows it); the scripts and data only when @sources (they
+ * are half a folder's size and `barbench report` makes them again).
+ */
+static int move_figures(int rfd, int ffd, const char *figdir, bool sources, struct bb_diag *d)
 {
 	int dup_fd = dup(rfd), err = 0;
 	struct dirent *e;
@@ -690,6 +702,13 @@ static int move_figures(int rfd, int ffd, const char *figdir, struct bb_diag *d)
 	while ((e = readdir(dh))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
+		if (!sources && figure_source(e->d_name)) {
+			/* an older report's source of this name goes too (unlinked, a symlink is never followed) */
+			if (ffd != rfd)
+				unlinkat(ffd, e->d_name, 0);
+			unlinkat(rfd, e->d_name, 0);
+			continue;
+		}
 		if (!err && renameat(rfd, e->d_name, ffd, e->d_name))
 			err = bb_diag_set(d, -errno, "%s/%s: %s", figdir, e->d_name, strerror(errno));
 		unlinkat(rfd, e->d_name, 0);	/* what could not be moved */
@@ -897,14 +916,15 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 	else if (err)
 		*note = "gnuplot failed: see figures/gnuplot.log";
 	*have_figs = !err;
-	err = move_figures(r->rfd, ffd, figdir, d);
+	/* the sources stay when asked, and when gnuplot failed: what gnuplot.log speaks of */
+	err = move_figures(r->rfd, ffd, figdir, r->figure_data || err, d);
 out:
 	if (r->all)
 		fclose(r->all);
 	r->all = NULL;
 	if (r->rfd >= 0) {
 		if (err)
-			move_figures(r->rfd, r->rfd, figdir, NULL);	/* a rename onto itself, then unlinked: emptied */
+			move_figures(r->rfd, r->rfd, figdir, true, NULL);	/* a rename onto itself, then unlinked: emptied */
 		close(r->rfd);
 		r->rfd = -1;
 	}

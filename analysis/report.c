@@ -132,6 +132,7 @@ int bb_report_dirs(const char *const *dirs, size_t n, const char *dir, const str
 
 	r.dev_given = o && (o->device_read_ns > 0 || o->device_write_ns > 0);
 	r.svg = o && o->svg;
+	r.figure_data = o && o->figure_data;
 	r.dev_read_ns = o && o->device_read_ns > 0 ? o->device_read_ns : BB_DEVICE_ACCESS_NS;
 	r.dev_write_ns = o && o->device_write_ns > 0 ? o->device_write_ns : BB_DEVICE_ACCESS_NS;
 	bb_diag_clear(d);

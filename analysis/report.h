@@ -45,6 +45,7 @@ struct rep {
 	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
 	bool dev_given;				/* given on the command line */
 	bool svg;				/* SVG beside every PNG */
+	bool figure_data;			/* keep the figures' .gp and .dat */
 	char hot_trapped[4096];			/* the summary's line on hot registers that trap (plans.csv) */
 	/* the samples file last read (analysis/folder.c): its group, inflated bytes, and error (1: none yet) */
 	char sgroup[160], sgroup_msg[512];

@@ -432,7 +432,7 @@ static int add_variant(struct actx *x, int ch)
 		v->name = bb_change_name((enum bb_change)ch);
 		err = bb_change_apply(&x->base, (enum bb_change)ch, &v->ch, &d);
 		if (err == -ENOENT) {
-			if (!x->o.json)
+			if (!x->o.json && !x->o.quiet)
 				printf("change %-22s does not apply: %s\n", v->name, d.msg);
 			return 0;
 		}

@@ -15,12 +15,14 @@
 #include "parse.h"
 #include "barbench/result.h"
 
-enum { K_NO_FIGURES = BB_OPT_KEY(0), K_SVG, K_READ_NS, K_WRITE_NS, K_JSON };
+enum { K_NO_FIGURES = BB_OPT_KEY(0), K_SVG, K_READ_NS, K_WRITE_NS, K_JSON, K_FIGURE_DATA };
 
 static const struct bb_opt report_opts[] = {
 	{ "out", 'o', "MERGED", NULL, "with several folders: where the merged report goes (made when missing)" },
 	{ "no-figures", K_NO_FIGURES, NULL, NULL, "report.md and summary.json only, no gnuplot" },
 	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
+	{ "figure-data", K_FIGURE_DATA, NULL, NULL, "keep each figure's gnuplot script and data (NAME.gp, NAME.dat)\n"
+	  "in figures/, to redraw or restyle it by hand" },
 	{ "device-read-ns", K_READ_NS, "N", "the layout's read_ns=, else 500",
 	  "a real device's BAR read time, 1 to 1e9 ns, for the projection" },
 	{ "device-write-ns", K_WRITE_NS, "N", "the layout's write_ns=, else 500",
@@ -34,7 +36,8 @@ static const struct bb_cmd_help report_help = {
 	.synopsis = "DIR [options]\n       barbench report DIR DIR... --out MERGED [options]",
 	.text = "Rebuild DIR/report.md, DIR/details.md, DIR/summary.json and DIR/figures/ from\n"
 		"DIR's raw results (runs.csv, samples/, plans.csv, manifest.json) without running\n"
-		"anything.  Figures are PNG; --svg adds an SVG of each.\n"
+		"anything.  Figures are PNG; --svg adds an SVG of each, --figure-data keeps the\n"
+		"gnuplot script and data each was drawn from (kept anyway when gnuplot fails).\n"
 		"\n"
 		"Several folders (the same study run on several hosts) merge into one report in\n"
 		"MERGED, the host a dimension of every table and figure; statistics never pool\n"
@@ -85,6 +88,7 @@ int cmd_report(int argc, char **argv)
 		case 'o': out = val; break;
 		case K_NO_FIGURES: o.figures = false; break;
 		case K_SVG: o.svg = true; break;
+		case K_FIGURE_DATA: o.figure_data = true; break;
 		case K_JSON: json = true; break;
 		case K_READ_NS:
 		case K_WRITE_NS:
