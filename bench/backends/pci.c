@@ -305,9 +305,6 @@ static int pci_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		goto fail;
 	return 0;
 fail:
-	if (dev->has_layout)
-		bb_layout_free(&dev->layout);
-	dev->has_layout = false;
 	pci_close(dev);
 	return err;
 }
@@ -316,10 +313,10 @@ static int pci_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32
 {
 	struct pci *p = dev->priv;
 	struct vfio_region_info info = { .argsz = sizeof(info), .index = index };
+	int err;
 
-	if (argsz < sizeof(info))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec, index,
-				   argsz);
+	if ((err = bb_dev_check_argsz(dev, index, argsz, d)))
+		return err;
 	if (index >= BB_PCI_BARS || !p->have[index])
 		return bb_diag_set(d, -EINVAL, "%s: no memory BAR %" PRIu32, dev->spec, index);
 	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;

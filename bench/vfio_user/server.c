@@ -1150,39 +1150,7 @@ void bb_vu_server_handle(struct bb_vu_server *s, struct bb_vu_client *c, const u
 /* Send what the socket takes now, @fd with the first byte: bytes sent or -errno (-EAGAIN: nothing). */
 static ssize_t send_some(int sock, const uint8_t *buf, size_t len, int fd)
 {
-	ssize_t n;
-
-	if (fd >= 0) {
-		union {
-			struct cmsghdr h;
-			char b[CMSG_SPACE(sizeof(int))];
-		} ctl;
-		struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-		struct msghdr m;
-		struct cmsghdr *cm;
-
-		memset(&m, 0, sizeof(m));
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = ctl.b;
-		m.msg_controllen = sizeof(ctl.b);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		do
-			n = sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (n < 0 && errno == EINTR);
-	} else {
-		do
-			n = send(sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (n < 0 && errno == EINTR);
-	}
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	return n;
+	return bb_vu_send_some(sock, buf, len, &fd, fd >= 0, MSG_DONTWAIT);
 }
 
 enum { KEEP, GONE, DROP };
