@@ -820,34 +820,50 @@ static int write_script(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* gnuplot NAME.gp in @dir, then NAME.png.tmp renamed: 1 drawn, 0 no gnuplot, <0 an error. */
+/*
+ * gnuplot NAME.gp in @dir, its picture drawn in a fresh private folder
+ * (mkdtemp) and renamed into @dir as NAME.png: gnuplot opens its output
+ * with fopen, so a name planted in @dir (a symlink) would be written
+ * through; a rename replaces it.  1 drawn, 0 no gnuplot, <0 an error.
+ */
 static int draw(const char *dir, const char *name)
 {
-	char gp[300], tmp[4400], png[4400];
+	char gp[300], priv[4400], arg[4600], tmp[4500], png[4400];
+	const char *rel;
 	pid_t pid;
-	int st;
+	int st, err = 0;
 
 	snprintf(gp, sizeof(gp), "%s.gp", name);
-	pid = fork();
-	if (pid < 0)
+	snprintf(priv, sizeof(priv), "%s/.vmm-draw-XXXXXX", dir);
+	if (!mkdtemp(priv))
 		return -errno;
+	rel = strrchr(priv, '/') + 1;	/* [A-Za-z0-9.-]: nothing gnuplot reads as code */
+	snprintf(arg, sizeof(arg), "png='%s/%s.png'", rel, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s.png", priv, name);
+	snprintf(png, sizeof(png), "%s/%s.png", dir, name);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out;
+	}
 	if (pid == 0) {
 		if (chdir(dir) || !freopen("/dev/null", "w", stderr))
 			_exit(126);
-		execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+		execlp("gnuplot", "gnuplot", "-e", arg, gp, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s/%s.png.tmp", dir, name);
-	snprintf(png, sizeof(png), "%s/%s.png", dir, name);
-	if (WEXITSTATUS(st) || rename(tmp, png)) {
-		unlink(tmp);
-		return -EIO;
-	}
-	return 1;
+		err = -errno;
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
+		err = 0;
+	else if (WEXITSTATUS(st) || rename(tmp, png))
+		err = -EIO;
+	else
+		err = 1;
+out:
+	unlink(tmp);
+	rmdir(priv);
+	return err;
 }
 
 static int write_figure(const char *dir, const char *title, const struct bb_layout *l, const struct bb_vmm_row *rows,
