@@ -46,26 +46,38 @@ static double timed(const struct bb_vmm_row *r)
 	return r->p50_ns > floor_ns ? r->p50_ns : floor_ns;
 }
 
-static int cmp_time(const void *a, const void *b, void *rows)
-{
-	double x = timed((const struct bb_vmm_row *)rows + *(const size_t *)a);
-	double y = timed((const struct bb_vmm_row *)rows + *(const size_t *)b);
+unsigned long long bb_vmm_comparisons;
 
-	return x < y ? -1 : x > y;
+struct timed_ix {
+	double t;
+	size_t i;
+};
+
+/* by time, then by row (a stable order whatever qsort does) */
+static int cmp_time(const void *a, const void *b)
+{
+	const struct timed_ix *x = a, *y = b;
+
+	bb_vmm_comparisons++;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* insertion sort of indexes by time: a sweep holds thousands of pages at most, and qsort has no context */
-static void sort_by_time(size_t *ix, size_t n, struct bb_vmm_row *rows)
+/* @ix (@n row indexes) sorted by time: n log n, a sweep file holds 65,536 pages; false when out of memory */
+static bool sort_by_time(size_t *ix, size_t n, struct bb_vmm_row *rows)
 {
-	for (size_t i = 1; i < n; i++) {
-		size_t v = ix[i], j = i;
+	struct timed_ix *v = malloc((n ? n : 1) * sizeof(*v));
 
-		while (j > 0 && cmp_time(&ix[j - 1], &v, rows) > 0) {
-			ix[j] = ix[j - 1];
-			j--;
-		}
-		ix[j] = v;
-	}
+	if (!v)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		v[k] = (struct timed_ix){ timed(&rows[ix[k]]), ix[k] };
+	qsort(v, n, sizeof(*v), cmp_time);
+	for (size_t k = 0; k < n; k++)
+		ix[k] = v[k].i;
+	free(v);
+	return true;
 }
 
 void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule)
@@ -85,7 +97,10 @@ void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule
 		free(ix);
 		return;
 	}
-	sort_by_time(ix, m, rows);
+	if (!sort_by_time(ix, m, rows)) {	/* out of memory: every page alike, as without ix */
+		free(ix);
+		return;
+	}
 	lo_end = m;	/* first index past the fastest class */
 	hi_start = 0;	/* first index of the slowest class */
 	for (size_t k = 1; k < m; k++) {
@@ -515,26 +530,58 @@ static bool of_layout(const struct bb_vmm_row *r, const struct bb_layout *l)
 	return !strcmp(r->layout, l->name);
 }
 
-/* Count the log into the rows of @l; what fell nowhere in *@other. */
+static const struct bb_vmm_row *key_rows;
+
+/* rows by (region, page), then by row: the first row of a page first */
+static int cmp_page(const void *a, const void *b)
+{
+	const struct bb_vmm_row *x = &key_rows[*(const size_t *)a], *y = &key_rows[*(const size_t *)b];
+
+	bb_vmm_comparisons++;
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	if (x->page != y->page)
+		return x->page < y->page ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+}
+
+/*
+ * Count the log into the rows of @l (into the first probed row of the page
+ * an entry falls in); what fell nowhere in *@other.  The probed rows sorted
+ * once and searched per entry: n log n, both files may hold 65,536 lines.
+ */
 static void count_log(const struct bb_layout *l, struct bb_vmm_row *rows, size_t n, const struct bb_trap_entry *log,
 		      size_t nlog, uint64_t *other)
 {
+	size_t *ix = malloc((n ? n : 1) * sizeof(*ix)), m = 0;
+
 	*other = 0;
+	for (size_t i = 0; ix && i < n; i++)
+		if (of_layout(&rows[i], l) && rows[i].probed)
+			ix[m++] = i;
+	key_rows = rows;
+	if (ix)
+		qsort(ix, m, sizeof(*ix), cmp_page);
 	for (size_t k = 0; k < nlog; k++) {
-		bool placed = false;
+		uint64_t page = log[k].offset - log[k].offset % BB_VMM_SWEEP_PAGE;
+		size_t lo = 0, hi = m;
 
-		for (size_t i = 0; i < n && !placed; i++) {
-			struct bb_vmm_row *r = &rows[i];
+		while (lo < hi) {	/* the first row not below (region, page) */
+			size_t mid = lo + (hi - lo) / 2;
+			const struct bb_vmm_row *r = &rows[ix[mid]];
 
-			if (of_layout(r, l) && r->probed && r->region == log[k].region && log[k].offset >= r->page &&
-			    log[k].offset - r->page < BB_VMM_SWEEP_PAGE) {
-				r->counted += log[k].count;
-				placed = true;
-			}
+			bb_vmm_comparisons++;
+			if (r->region < log[k].region || (r->region == log[k].region && r->page < page))
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		if (!placed)
+		if (lo < m && rows[ix[lo]].region == log[k].region && rows[ix[lo]].page == page)
+			rows[ix[lo]].counted += log[k].count;
+		else
 			*other += log[k].count;
 	}
+	free(ix);
 }
 
 /* The timing classes against the trap log, then the classes refined by it. */

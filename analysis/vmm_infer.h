@@ -81,6 +81,12 @@ struct bb_vmm_rule {
 	double gap;		/* the ratio at the boundary below the slowest class (0 with one class) */
 };
 
+/*
+ * Row comparisons made by the classification and the trap log's counting
+ * (never reset by barbench): a test bounds them, never a time.
+ */
+extern unsigned long long bb_vmm_comparisons;
+
 /* Classify every probed row of @rows together (the rule above). */
 void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule);
 
