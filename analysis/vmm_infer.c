@@ -275,6 +275,7 @@ static int sweep_row(const struct reader *rd, char *line, struct bb_vmm_row *r)
 	int err;
 
 	memset(r, 0, sizeof(*r));
+	r->line = rd->line;
 	if (bb_csv_split(line, f, 17) != 16)
 		return bad(rd, "want 16 fields");
 	if (!bb_results_text_ok(BB_TEXT_PATH, f[0], sizeof(r->device), &badat))
@@ -373,8 +374,11 @@ int bb_vmm_sweep_parse(const char *buf, size_t len, const char *path, struct bb_
 	qsort(*rows, *n, sizeof(**rows), cmp_row);
 	for (size_t i = 1; i < *n; i++)
 		if (!cmp_row(&(*rows)[i - 1], &(*rows)[i])) {
-			err = bb_diag_set(d, -EINVAL, "%s: page 0x%" PRIx64 " of region %" PRIu32 " of %s twice", path,
-					  (*rows)[i].page, (*rows)[i].region, (*rows)[i].device);
+			const struct bb_vmm_row *a = &(*rows)[i - 1], *b = &(*rows)[i];
+
+			err = bb_diag_set(d, -EINVAL, "%s:%u: page 0x%" PRIx64 " of region %" PRIu32 " of %s twice (first at"
+					  " line %u)", path, a->line > b->line ? a->line : b->line, b->page, b->region, b->device,
+					  a->line < b->line ? a->line : b->line);
 			goto fail;
 		}
 	return 0;
@@ -408,6 +412,7 @@ static int log_row(const struct reader *rd, char *line, struct bb_trap_entry *e)
 
 	if (bb_csv_split(line, f, 8) != 6)
 		return bad(rd, "want 6 fields (%s)", log_header);
+	e->line = rd->line;
 	if ((err = num_field(rd, "region", f[0], MAX_REGION, &v)))
 		return err;
 	e->region = (uint32_t)v;
@@ -498,8 +503,11 @@ int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_tr
 		qsort(*out, *n, sizeof(**out), cmp_entry);
 	for (size_t i = 1; i < *n; i++)
 		if (!cmp_entry(&(*out)[i - 1], &(*out)[i])) {
-			err = bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 " offset 0x%" PRIx64 " width %u %s twice", path,
-					  (*out)[i].region, (*out)[i].offset, (*out)[i].width, (*out)[i].write ? "write" : "read");
+			const struct bb_trap_entry *a = &(*out)[i - 1], *b = &(*out)[i];
+
+			err = bb_diag_set(d, -EINVAL, "%s:%u: region %" PRIu32 " offset 0x%" PRIx64 " width %u %s twice (first"
+					  " at line %u)", path, a->line > b->line ? a->line : b->line, b->region, b->offset,
+					  b->width, b->write ? "write" : "read", a->line < b->line ? a->line : b->line);
 			goto fail;
 		}
 	return 0;

@@ -71,6 +71,7 @@ struct bb_vmm_row {
 	uint64_t counted;	/* accesses the trap log counted in this page */
 	uint32_t pol_map;	/* bit p: policy p maps the page */
 	uint32_t pol_known;	/* bit p: policy p planned the page's region */
+	unsigned line;		/* of the sweep file it was read from (0: measured here) */
 };
 
 /* What bb_vmm_classify found. */
@@ -103,6 +104,7 @@ struct bb_trap_entry {
 	unsigned width;
 	bool write;
 	uint64_t count, total_ns;
+	unsigned line;		/* of the file it was read from */
 };
 int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_trap_entry **out, size_t *n,
 		     struct bb_diag *d);

@@ -199,7 +199,7 @@ static void test_sweep_files(void)
 		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,0xZZ,\n", "t:2: value '0xZZ'" },
 		{ "H\nd,l/x,0,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t:2: layout: not a layout name" },
 		{ "H\nd,l,5000,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t:2: region '5000' is not a whole number up to 1023" },
-		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t: page 0x0 of region 0 of d twice" },
+		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,\n", "t:3: page 0x0 of region 0 of d twice (first at line 2)" },
 		{ "H\nd,l,0,0,0,4,1,1,1,1,1,1,0.1,map,,", "t:2: the last line has no end" },
 		{ "H\nd,l,0,0,0,4\n", "t:2: want 16 fields" },
 		{ "H\nd,l,0,0,0,4,5,2,3,1,1,1,0.1,map,,\n", "t:2: 3 reads, fewer than 5 samples of 2" },
@@ -263,7 +263,7 @@ static void test_trap_logs(void)
 		{ "H\n0,0xffffffffffffffff,4,read,1,5\n", "t:2: width 4 at offset 0xffffffffffffffff" },
 		{ "H\n0,0x0,0,read,1,5\n", "t:2: width 0" },
 		{ "H\n0,0x0,4,read,1\n", "t:2: want 6 fields" },
-		{ "H\n0,0x0,4,read,1,5\n0,0x0,4,read,2,5\n", "t: region 0 offset 0x0 width 4 read twice" },
+		{ "H\n0,0x0,4,read,1,5\n0,0x0,4,read,2,5\n", "t:3: region 0 offset 0x0 width 4 read twice (first at line 2)" },
 		{ "H\n0,0x0,4,read,1,5\n# late comment\n", "t:3: want 6 fields" },
 	};
 	struct bb_trap_entry *e;
