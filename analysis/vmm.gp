@@ -6,7 +6,10 @@
 # Filled in by analysis/vmm_infer.c: @OUT@ @TITLE@ @DAT@ @YTICS@ @NROWS@ @XMAX@
 reset
 set terminal pngcairo size 960,640 enhanced font "sans,10" background rgb "white"
-set output '@OUT@.png.tmp'
+# barbench draws into a private folder and renames the picture into place
+# (gnuplot -e "png='.vmm-draw-XXXXXX/NAME.png'"); run by hand, NAME.png here
+if (!exists("png")) png = '@OUT@.png'
+set output png
 set multiplot layout 2,1 title @TITLE@ noenhanced
 set xrange [0:@XMAX@]
 set xlabel "offset in the region (KiB)"

@@ -5,6 +5,7 @@
  * built-in policy's plan, and the page-map figure.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -45,26 +46,38 @@ static double timed(const struct bb_vmm_row *r)
 	return r->p50_ns > floor_ns ? r->p50_ns : floor_ns;
 }
 
-static int cmp_time(const void *a, const void *b, void *rows)
-{
-	double x = timed((const struct bb_vmm_row *)rows + *(const size_t *)a);
-	double y = timed((const struct bb_vmm_row *)rows + *(const size_t *)b);
+unsigned long long bb_vmm_comparisons;
 
-	return x < y ? -1 : x > y;
+struct timed_ix {
+	double t;
+	size_t i;
+};
+
+/* by time, then by row (a stable order whatever qsort does) */
+static int cmp_time(const void *a, const void *b)
+{
+	const struct timed_ix *x = a, *y = b;
+
+	bb_vmm_comparisons++;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* insertion sort of indexes by time: a sweep holds thousands of pages at most, and qsort has no context */
-static void sort_by_time(size_t *ix, size_t n, struct bb_vmm_row *rows)
+/* @ix (@n row indexes) sorted by time: n log n, a sweep file holds 65,536 pages; false when out of memory */
+static bool sort_by_time(size_t *ix, size_t n, struct bb_vmm_row *rows)
 {
-	for (size_t i = 1; i < n; i++) {
-		size_t v = ix[i], j = i;
+	struct timed_ix *v = malloc((n ? n : 1) * sizeof(*v));
 
-		while (j > 0 && cmp_time(&ix[j - 1], &v, rows) > 0) {
-			ix[j] = ix[j - 1];
-			j--;
-		}
-		ix[j] = v;
-	}
+	if (!v)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		v[k] = (struct timed_ix){ timed(&rows[ix[k]]), ix[k] };
+	qsort(v, n, sizeof(*v), cmp_time);
+	for (size_t k = 0; k < n; k++)
+		ix[k] = v[k].i;
+	free(v);
+	return true;
 }
 
 void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule)
@@ -84,7 +97,10 @@ void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule
 		free(ix);
 		return;
 	}
-	sort_by_time(ix, m, rows);
+	if (!sort_by_time(ix, m, rows)) {	/* out of memory: every page alike, as without ix */
+		free(ix);
+		return;
+	}
 	lo_end = m;	/* first index past the fastest class */
 	hi_start = 0;	/* first index of the slowest class */
 	for (size_t k = 1; k < m; k++) {
@@ -210,7 +226,8 @@ struct csv_table {
 	bool comments_after_header;	/* '#' lines among the rows too, not only before the header */
 	int (*row)(const struct reader *rd, char *line, void *out);
 	int (*cmp)(const void *a, const void *b);
-	int (*twin)(const char *path, const void *row, struct bb_diag *d);
+	int (*twin)(const char *path, const void *a, const void *b, struct bb_diag *d);	/* a before b in the order */
+	size_t line_off;		/* where a row keeps the line it was read from (unsigned) */
 };
 
 /* The rows of @buf into a malloc'd *@out (*@n of them); *@header: the header was there.  Frees nothing on error. */
@@ -250,6 +267,7 @@ static int read_lines(struct reader *rd, const struct csv_table *t, const char *
 		err = t->row(rd, line, (char *)*out + *n * t->size);
 		if (err)
 			return err;
+		memcpy((char *)*out + *n * t->size + t->line_off, &rd->line, sizeof(unsigned));
 		(*n)++;
 	}
 }
@@ -270,7 +288,7 @@ static int parse_table(const struct csv_table *t, const char *buf, size_t len, c
 	else if (!err && !*n && t->no_rows)
 		err = bb_diag_set(d, -EINVAL, "%s: %s", path, t->no_rows);
 	if (!err && (i = sort_find_twin(*out, *n, t->size, t->cmp)))
-		err = t->twin(path, (char *)*out + i * t->size, d);
+		err = t->twin(path, (char *)*out + (i - 1) * t->size, (char *)*out + i * t->size, d);
 	if (err) {
 		free(*out);
 		*out = NULL;
@@ -397,18 +415,30 @@ static int cmp_row(const void *a, const void *b)
 	return x->page < y->page ? -1 : x->page > y->page;
 }
 
-static int sweep_twin(const char *path, const void *row, struct bb_diag *d)
+/* The later of the two lines names the file's position, the earlier is "first at". */
+static unsigned later(unsigned a, unsigned b)
 {
-	const struct bb_vmm_row *r = row;
+	return a > b ? a : b;
+}
 
-	return bb_diag_set(d, -EINVAL, "%s: page 0x%" PRIx64 " of region %" PRIu32 " of %s twice", path, r->page,
-			   r->region, r->device);
+static unsigned earlier(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+static int sweep_twin(const char *path, const void *x, const void *y, struct bb_diag *d)
+{
+	const struct bb_vmm_row *a = x, *b = y;
+
+	return bb_diag_set(d, -EINVAL, "%s:%u: page 0x%" PRIx64 " of region %" PRIu32 " of %s twice (first at line %u)",
+			   path, later(a->line, b->line), b->page, b->region, b->device, earlier(a->line, b->line));
 }
 
 static const struct csv_table sweep_table = {
 	.what = "vmm sweep", .header = SWEEP_HEADER, .rows = "pages", .no_header = "no header", .no_rows = "no pages",
 	.max_file = MAX_SWEEP_FILE, .max_rows = BB_VMM_MAX_ROWS, .line_max = 1024, .size = sizeof(struct bb_vmm_row),
 	.comments_after_header = true, .row = sweep_row, .cmp = cmp_row, .twin = sweep_twin,
+	.line_off = offsetof(struct bb_vmm_row, line),
 };
 
 int bb_vmm_sweep_parse(const char *buf, size_t len, const char *path, struct bb_vmm_row **rows, size_t *n,
@@ -462,18 +492,19 @@ static int log_row(const struct reader *rd, char *line, void *out)
 	return 0;
 }
 
-static int log_twin(const char *path, const void *row, struct bb_diag *d)
+static int log_twin(const char *path, const void *x, const void *y, struct bb_diag *d)
 {
-	const struct bb_trap_entry *e = row;
+	const struct bb_trap_entry *a = x, *e = y;
 
-	return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 " offset 0x%" PRIx64 " width %u %s twice", path, e->region,
-			   e->offset, e->width, e->write ? "write" : "read");
+	return bb_diag_set(d, -EINVAL, "%s:%u: region %" PRIu32 " offset 0x%" PRIx64 " width %u %s twice (first at line "
+			   "%u)", path, later(a->line, e->line), e->region, e->offset, e->width, e->write ? "write" : "read",
+			   earlier(a->line, e->line));
 }
 
 static const struct csv_table log_table = {
 	.what = "trap log", .header = BB_TRAPLOG_HEADER, .rows = "rows", .no_header = "no header (" BB_TRAPLOG_HEADER ")",
 	.max_file = MAX_LOG_FILE, .max_rows = BB_TRAPLOG_MAX_KEYS, .line_max = 512, .size = sizeof(struct bb_trap_entry),
-	.row = log_row, .cmp = bb_trap_entry_cmp, .twin = log_twin,
+	.row = log_row, .cmp = bb_trap_entry_cmp, .twin = log_twin, .line_off = offsetof(struct bb_trap_entry, line),
 };
 
 int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_trap_entry **out, size_t *n,
@@ -502,26 +533,58 @@ static bool of_layout(const struct bb_vmm_row *r, const struct bb_layout *l)
 	return !strcmp(r->layout, l->name);
 }
 
-/* Count the log into the rows of @l; what fell nowhere in *@other. */
+static const struct bb_vmm_row *key_rows;
+
+/* rows by (region, page), then by row: the first row of a page first */
+static int cmp_page(const void *a, const void *b)
+{
+	const struct bb_vmm_row *x = &key_rows[*(const size_t *)a], *y = &key_rows[*(const size_t *)b];
+
+	bb_vmm_comparisons++;
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	if (x->page != y->page)
+		return x->page < y->page ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+}
+
+/*
+ * Count the log into the rows of @l (into the first probed row of the page
+ * an entry falls in); what fell nowhere in *@other.  The probed rows sorted
+ * once and searched per entry: n log n, both files may hold 65,536 lines.
+ */
 static void count_log(const struct bb_layout *l, struct bb_vmm_row *rows, size_t n, const struct bb_trap_entry *log,
 		      size_t nlog, uint64_t *other)
 {
+	size_t *ix = malloc((n ? n : 1) * sizeof(*ix)), m = 0;
+
 	*other = 0;
+	for (size_t i = 0; ix && i < n; i++)
+		if (of_layout(&rows[i], l) && rows[i].probed)
+			ix[m++] = i;
+	key_rows = rows;
+	if (ix)
+		qsort(ix, m, sizeof(*ix), cmp_page);
 	for (size_t k = 0; k < nlog; k++) {
-		bool placed = false;
+		uint64_t page = log[k].offset - log[k].offset % BB_VMM_SWEEP_PAGE;
+		size_t lo = 0, hi = m;
 
-		for (size_t i = 0; i < n && !placed; i++) {
-			struct bb_vmm_row *r = &rows[i];
+		while (lo < hi) {	/* the first row not below (region, page) */
+			size_t mid = lo + (hi - lo) / 2;
+			const struct bb_vmm_row *r = &rows[ix[mid]];
 
-			if (of_layout(r, l) && r->probed && r->region == log[k].region && log[k].offset >= r->page &&
-			    log[k].offset - r->page < BB_VMM_SWEEP_PAGE) {
-				r->counted += log[k].count;
-				placed = true;
-			}
+			bb_vmm_comparisons++;
+			if (r->region < log[k].region || (r->region == log[k].region && r->page < page))
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		if (!placed)
+		if (lo < m && rows[ix[lo]].region == log[k].region && rows[ix[lo]].page == page)
+			rows[ix[lo]].counted += log[k].count;
+		else
 			*other += log[k].count;
 	}
+	free(ix);
 }
 
 /* The timing classes against the trap log, then the classes refined by it. */
@@ -807,34 +870,50 @@ static int write_script(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* gnuplot NAME.gp in @dir, then NAME.png.tmp renamed: 1 drawn, 0 no gnuplot, <0 an error. */
+/*
+ * gnuplot NAME.gp in @dir, its picture drawn in a fresh private folder
+ * (mkdtemp) and renamed into @dir as NAME.png: gnuplot opens its output
+ * with fopen, so a name planted in @dir (a symlink) would be written
+ * through; a rename replaces it.  1 drawn, 0 no gnuplot, <0 an error.
+ */
 static int draw(const char *dir, const char *name)
 {
-	char gp[300], tmp[4400], png[4400];
+	char gp[300], priv[4400], arg[4600], tmp[4500], png[4400];
+	const char *rel;
 	pid_t pid;
-	int st;
+	int st, err = 0;
 
 	snprintf(gp, sizeof(gp), "%s.gp", name);
-	pid = fork();
-	if (pid < 0)
+	snprintf(priv, sizeof(priv), "%s/.vmm-draw-XXXXXX", dir);
+	if (!mkdtemp(priv))
 		return -errno;
+	rel = strrchr(priv, '/') + 1;	/* [A-Za-z0-9.-]: nothing gnuplot reads as code */
+	snprintf(arg, sizeof(arg), "png='%s/%s.png'", rel, name);
+	snprintf(tmp, sizeof(tmp), "%s/%s.png", priv, name);
+	snprintf(png, sizeof(png), "%s/%s.png", dir, name);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out;
+	}
 	if (pid == 0) {
 		if (chdir(dir) || !freopen("/dev/null", "w", stderr))
 			_exit(126);
-		execlp("gnuplot", "gnuplot", gp, (char *)NULL);
+		execlp("gnuplot", "gnuplot", "-e", arg, gp, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s/%s.png.tmp", dir, name);
-	snprintf(png, sizeof(png), "%s/%s.png", dir, name);
-	if (WEXITSTATUS(st) || rename(tmp, png)) {
-		unlink(tmp);
-		return -EIO;
-	}
-	return 1;
+		err = -errno;
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
+		err = 0;
+	else if (WEXITSTATUS(st) || rename(tmp, png))
+		err = -EIO;
+	else
+		err = 1;
+out:
+	unlink(tmp);
+	rmdir(priv);
+	return err;
 }
 
 static int write_figure(const char *dir, const char *title, const struct bb_layout *l, const struct bb_vmm_row *rows,

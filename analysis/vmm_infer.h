@@ -72,6 +72,7 @@ struct bb_vmm_row {
 	uint64_t counted;	/* accesses the trap log counted in this page */
 	uint32_t pol_map;	/* bit p: policy p maps the page */
 	uint32_t pol_known;	/* bit p: policy p planned the page's region */
+	unsigned line;		/* of the file it was read from */
 };
 
 /* What bb_vmm_classify found. */
@@ -81,6 +82,12 @@ struct bb_vmm_rule {
 	double trapped_lo_ns;	/* fastest page of the slowest class */
 	double gap;		/* the ratio at the boundary below the slowest class (0 with one class) */
 };
+
+/*
+ * Row comparisons made by the classification and the trap log's counting
+ * (never reset by barbench): a test bounds them, never a time.
+ */
+extern unsigned long long bb_vmm_comparisons;
 
 /* Classify every probed row of @rows together (the rule above). */
 void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule);

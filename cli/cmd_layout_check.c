@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "layout_check.h"
 #include "cli.h"
 #include "options.h"
@@ -46,9 +47,10 @@ void usage_layout_check(void)
 
 static int add_json(json_t *arr, const char *file, const struct bb_layout_finding *v)
 {
-	json_t *o = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s}", "file", file, "line", (json_int_t)v->line, "kind",
-			      bb_finding_kind_name(v->kind), "note", (int)v->note, "accepted", (int)v->accepted,
-			      "message", v->msg);
+	/* the file name is the user's (any bytes): a string jansson refuses would lose the finding */
+	json_t *o = json_pack("{s:o, s:I, s:s, s:b, s:b, s:o}", "file", bb_json_str(file), "line", (json_int_t)v->line,
+			      "kind", bb_finding_kind_name(v->kind), "note", (int)v->note, "accepted", (int)v->accepted,
+			      "message", bb_json_str(v->msg));
 
 	if (!o)
 		return -1;

@@ -565,6 +565,10 @@ int bb_lspci_parse(const char *text, size_t len, const char *name, struct bb_lsp
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", name ? name : "lspci");
+	/* the name labels messages and the comments of a generated layout: one line, whatever the file is called */
+	for (char *c = out->name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (len > BB_LSPCI_MAX_BYTES)
 		return bb_diag_set(d, -EFBIG, "%s: %zu bytes is more than an lspci dump of one device may be (%u)",
 				   out->name, len, BB_LSPCI_MAX_BYTES);

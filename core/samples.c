@@ -67,7 +67,8 @@ void bb_samples_encode(FILE *f, bool magic, const char *id, const double *ns, co
 		/* what the CSV form printed with %.3f, exactly */
 		double m = ns[i] * 1000.0;
 
-		m = m > 1.1e15 ? 1.1e15 : m < -1.1e15 ? -1.1e15 : m;	/* what a reader takes (samples.h) */
+		m = m > (double)BB_SAMPLES_MAX_MILLI_NS ? (double)BB_SAMPLES_MAX_MILLI_NS :
+		    m < -(double)BB_SAMPLES_MAX_MILLI_NS ? -(double)BB_SAMPLES_MAX_MILLI_NS : m;	/* what a reader takes */
 		put_varint(f, zigzag((int64_t)llround(m)));
 	}
 }
@@ -94,7 +95,7 @@ static int get_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *v)
 	return -1;
 }
 
-/* @n varints from *@pos, each checked by @kind: 0 any (offsets), 1 accesses (1 .. UINT32_MAX), 2 times (zigzag < 2^51) */
+/* @n varints from *@pos, each checked by @kind: 0 any (offsets), 1 accesses (1 .. UINT32_MAX), 2 times */
 static int check_varints(const uint8_t *buf, size_t len, size_t *pos, size_t n, int kind, size_t *bad)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -105,8 +106,8 @@ static int check_varints(const uint8_t *buf, size_t len, size_t *pos, size_t n, 
 			return -1;
 		if (kind == 1 && (!v || v > UINT32_MAX))
 			return -1;
-		/* a time: at most 2^50 thousandths of a ns (18 minutes), so a double holds it exactly */
-		if (kind == 2 && (v >> 51))
+		/* a time: what the writer clamps to (zigzag of +-M is 2M or 2M - 1), never beyond it */
+		if (kind == 2 && v > 2 * (uint64_t)BB_SAMPLES_MAX_MILLI_NS)
 			return -1;
 	}
 	return 0;

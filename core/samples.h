@@ -17,7 +17,8 @@
  *     N bytes                             path: 0 mapped, 1 trapped
  *     N varints                           accesses the sample timed (>= 1)
  *     N varints                           ns per access x 1000, zigzag
- *                                         (below 2^51: at most 18 minutes)
+ *                                         (at most BB_SAMPLES_MAX_MILLI_NS in
+ *                                         magnitude: 18 minutes)
  *
  * A varint is little-endian base 128 (7 bits a byte, high bit: more), at
  * most 10 bytes; zigzag maps 0, -1, 1, -2 ... to 0, 1, 2, 3 ...  The values
@@ -37,6 +38,12 @@
 
 #define BB_SAMPLES_MAGIC "BBSAMPLES 1\n"
 #define BB_SAMPLES_MAGIC_LEN 12
+/*
+ * A time's bound, in thousandths of a ns: the writer clamps to it and a
+ * reader refuses more, so what is read encodes back to the same bytes (a
+ * double holds every such value exactly).
+ */
+#define BB_SAMPLES_MAX_MILLI_NS 1100000000000000ll
 /* the most a samples file inflates to; a larger one is refused, never cut */
 #define BB_SAMPLES_MAX_BYTES (256u << 20)
 

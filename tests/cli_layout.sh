@@ -81,6 +81,17 @@ if command -v python3 >/dev/null 2>&1; then
 		no "layout check --json is not the JSON expected"
 fi
 
+# layout_check_json_not_utf8: a file name that is not UTF-8 (jansson refuses such a string: every finding was
+# lost and the command said "out of memory"): each bad byte U+FFFD, the document whole
+bad8="$tmp/$(printf 'bad\377name')"
+cp "$tmp/bad" "$bad8"
+want_exit 1 "$BB" layout check --json "$bad8"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["findings"]) == 7, d
+assert all(f["file"].endswith("bad\ufffdname") for f in d["findings"]), d' "$tmp/out" ||
+		no "layout_check_json_not_utf8: not the JSON expected: $(head -c 300 "$tmp/out") $(cat "$tmp/err")"
+fi
+
 # msix placement=unknown: a note, not a finding
 printf 'device name=u desc=u\nregion index=0 size=4K flags=read,write,mmap\nmsix placement=unknown\nreg region=0 offset=0 size=4 name=DB kind=doorbell writes=1\n' >"$tmp/unknown"
 want_exit 0 "$BB" layout check "$tmp/unknown"

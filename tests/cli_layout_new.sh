@@ -139,5 +139,13 @@ for l in layouts/* "$tmp/net.layout"; do
 done
 [ $n -ge 13 ] || no "only $n round trips"
 
+# layout_new_newline_name: a dump whose file name holds a newline and a statement (the name went into the
+# comments as it was: the statement became the layout's, refused as "a barbench bug"): each control character '?'
+nl="$tmp/$(printf 'x\nsafe region=0 offset=0 size=0x80000 access=rw\n#')"
+cp $D/lspci-firecracker-virtio-net.txt "$nl"
+"$BB" layout new "lspci:$nl" >"$tmp/nl.layout" 2>"$tmp/err" || no "layout_new_newline_name: exit $? ($(cat "$tmp/err"))"
+grep -q '^safe' "$tmp/nl.layout" && no "layout_new_newline_name: a statement from the file name: $(grep '^safe' "$tmp/nl.layout")"
+grep -q '^# Source: .*/x?safe region=0' "$tmp/nl.layout" || no "layout_new_newline_name: the name is not one comment line"
+
 [ $fail -eq 0 ] && echo "cli_layout_new: ok ($n round trips)"
 exit $fail

@@ -154,6 +154,21 @@ grep -q "^trap log: on every page it counted, exactly the reads the sweep made t
 	no "vmm --sweep: the log's counts are not the sweep's reads: $(cat "$tmp/out")"
 [ -s "$tmp/v/vmm-probe-sparse.csv" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.gp" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.dat" ] ||
 	no "vmm --out: files missing: $(ls "$tmp/v")"
+# vmm_planted_png: names planted in --out as symlinks (the picture, the temporary gnuplot wrote before) are
+# replaced, never written through: gnuplot draws in a private folder, the picture is renamed into place
+if command -v gnuplot >/dev/null 2>&1; then
+	echo keep >"$tmp/victim"
+	rm -f "$tmp/v/vmm-probe-sparse-r0.png"
+	ln -s "$tmp/victim" "$tmp/v/vmm-probe-sparse-r0.png"
+	ln -s "$tmp/victim" "$tmp/v/vmm-probe-sparse-r0.png.tmp"
+	"$BB" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-sparse" --out "$tmp/v" >"$tmp/out" 2>"$tmp/err" ||
+		no "vmm_planted_png: exit $? ($(cat "$tmp/err"))"
+	[ "$(cat "$tmp/victim")" = keep ] || no "vmm_planted_png: gnuplot wrote through a symlink planted in --out"
+	[ -f "$tmp/v/vmm-probe-sparse-r0.png" ] && [ ! -L "$tmp/v/vmm-probe-sparse-r0.png" ] ||
+		no "vmm_planted_png: the picture is not a file barbench drew: $(ls -l "$tmp/v")"
+	ls -a "$tmp/v" | grep -q '^\.vmm-draw-' && no "vmm_planted_png: a drawing folder was left: $(ls -a "$tmp/v")"
+	rm -f "$tmp/v/vmm-probe-sparse-r0.png.tmp"
+fi
 # the other device of the same sweep, without its (absent) log: the emulated device's pread page is emulated
 "$BB" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-msix" >"$tmp/out" 2>&1 || no "vmm --sweep probe-msix: exit $?"
 grep -q "0x002000  0x2040/4 .* emulated " "$tmp/out" || no "pread between mapped and messages is not emulated: $(cat "$tmp/out")"

@@ -313,6 +313,34 @@ static void test_refusals(void)
 		CHECK_STR_HAS(d.msg, "offers no resource files");
 		bb_dev_close(dev);
 	}
+	/*
+	 * pci_resource_not_regular: resource0 a symlink (to /dev/zero here; /dev/mem in a hostile tree) was
+	 * mapped through it, a FIFO waited for a writer forever: refused, nothing opened through or mapped
+	 */
+	{
+		char p[600];
+
+		snprintf(p, sizeof(p), "%s/resource0", dev_dir);
+		CHECK_EQ(symlink("/dev/zero", p), 0);
+		CHECK_EQ(open_dev("", &dev, &d), 0);
+		if (dev) {
+			CHECK_EQ(dev->ops->map(dev, 0, 0, 0x1000, NULL, &m, &d), -EINVAL);
+			CHECK_STR_HAS(d.msg, "resource0: a symbolic link, not the resource file sysfs makes");
+			if (m)
+				munmap(m, 0x1000);
+			m = NULL;
+			bb_dev_close(dev);
+		}
+		unlink(p);
+		CHECK_EQ(mkfifo(p, 0600), 0);
+		CHECK_EQ(open_dev("", &dev, &d), 0);
+		if (dev) {
+			CHECK_EQ(dev->ops->map(dev, 0, 0, 0x1000, NULL, &m, &d), -EINVAL);
+			CHECK_STR_HAS(d.msg, "resource0: not a regular file (sysfs resource files are)");
+			bb_dev_close(dev);
+		}
+		unlink(p);
+	}
 	CHECK_EQ(bb_dev_open("pci:0000:00:06.0?sysfs=/nonexistent", &dev, &d), -ENODEV);
 	CHECK_STR_HAS(d.msg, "no such PCI device");
 	CHECK_EQ(bb_dev_open("pci:0000:00:05.0?sysfs=a&sysfs=b", &dev, &d), -EINVAL);

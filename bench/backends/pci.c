@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/pci_regs.h>
@@ -348,13 +349,27 @@ static int pci_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 				   " as root: echo 1 > %s/enable", dev->spec, p->dir);
 	if (p->fd[index] < 0 || (p->allow_writes && !p->fd_writable[index])) {
 		char path[PATH_MAX + 16];
+		struct stat st;
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/resource%" PRIu32, p->dir, index);
-		fd = open(path, (p->allow_writes ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+		/*
+		 * sysfs makes resourceN a regular file; in a tree given with sysfs=
+		 * a symlink (to /dev/mem), a FIFO (open would wait for a writer) or
+		 * a device is not a BAR: never opened through, never mapped.
+		 */
+		fd = open(path, (p->allow_writes ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0 && errno == ELOOP)
+			return bb_diag_set(d, -EINVAL, "%s: %s: a symbolic link, not the resource file sysfs makes: not"
+					   " followed", dev->spec, path);
 		if (fd < 0)
 			return bb_diag_set(d, -errno, "%s: %s: %s%s", dev->spec, path, strerror(errno),
 					   errno == ENOENT ? " (this kernel offers no resource files for the device)" : "");
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return bb_diag_set(d, -EINVAL, "%s: %s: not a regular file (sysfs resource files are): not mapped",
+					   dev->spec, path);
+		}
 		if (p->fd[index] >= 0)
 			close(p->fd[index]);
 		p->fd[index] = fd;

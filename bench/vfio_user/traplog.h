@@ -35,6 +35,7 @@ struct bb_trap_entry {
 	unsigned width;
 	bool write;
 	uint64_t count, total_ns;
+	unsigned line;		/* read back by barbench vmm: the line of the file it came from */
 };
 
 /* The order of the rows (qsort): region, offset, width, read before write. */
