@@ -153,6 +153,7 @@ int cmd_serve(int argc, char **argv)
 	struct bb_vu_server_stats st;
 	struct bb_vu_server *s = NULL;
 	struct sigaction sa;
+	sigset_t held, old_mask;
 	struct bb_dev *dev = NULL;
 	struct bb_diag d;
 	int err, status = BB_EXIT_OK;
@@ -168,8 +169,19 @@ int cmd_serve(int argc, char **argv)
 	err = bb_dev_open(device, &dev, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "serve: %s", d.msg);
+	/*
+	 * SIGINT, SIGTERM and SIGUSR1 held back from before the socket exists
+	 * until their handlers are in: a client that signals as soon as the
+	 * socket appears stops the server cleanly instead of killing it.
+	 */
+	sigemptyset(&held);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &held, &old_mask);
 	err = bb_vu_server_create(dev, path, &so, &s, &d);
 	if (err) {
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		bb_dev_close(dev);
 		return bb_cli_fail(err == -EADDRINUSE || err == -EEXIST ? BB_EXIT_FAIL : bb_cli_status(err), "serve: %s",
 				   d.msg);
@@ -184,6 +196,7 @@ int cmd_serve(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);	/* what came meanwhile is handled now */
 	{
 		uint32_t n = dev->nr_regions + 1;	/* and config space */
 

@@ -10,6 +10,12 @@
 set -u
 BB=$1 LAYOUTS=$2
 JQ="$(dirname "$0")/jsonq.py"
+# a VM test's guest (scripts/vm/init-nested) has busybox and no python3: its JSON checks are then
+# said to be skipped (the host's ctest runs them); everything else is checked there
+if ! command -v python3 >/dev/null 2>&1; then
+	jq_skipped() { echo "cli_guest: no python3 here: JSON check skipped: $*" >&2; return 0; }
+	JQ=jq_skipped
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -86,8 +92,10 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 n=0 refused=0
 for l in "$LAYOUTS"/*; do
 	case "$l" in *.md) continue ;; esac
-	for rs in $("$BB" info "emu:$l" --json | "$JQ" - -p '" ".join("%d:%d" % (r["index"], r["size_bytes"]) for r in d["regions"])'); do
-		r=${rs%%:*} size=${rs#*:}
+	# "region N (NAME): size 0xS ..." lines of info: no JSON reader needed (the VM test's guest has none)
+	for rs in $("$BB" info "emu:$l" | awk '/^region [0-9]+ .*: size 0x/ { s = $5; sub(/^0x/, "", s)
+		printf "%d:%s\n", $2, s }'); do
+		r=${rs%%:*} size=$((0x${rs#*:}))
 		n=$((n + 1))
 		d="$tmp/l$n"
 		"$BB" run --runner guest --device "emu:$l" --region "$r" --out "$d" --workload lat-read,sweep \
