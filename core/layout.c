@@ -1111,9 +1111,12 @@ int bb_layout_copy(struct bb_layout *dst, const struct bb_layout *src)
 			goto nomem;
 		dst->nr_regions++;
 	}
-	memcpy(dst->regs, src->regs, src->nr_regs * sizeof(*dst->regs));
+	/* a layout without registers or safe ranges may hold NULL arrays: memcpy must not see them */
+	if (src->nr_regs)
+		memcpy(dst->regs, src->regs, src->nr_regs * sizeof(*dst->regs));
 	dst->nr_regs = src->nr_regs;
-	memcpy(dst->safe, src->safe, src->nr_safe * sizeof(*dst->safe));
+	if (src->nr_safe)
+		memcpy(dst->safe, src->safe, src->nr_safe * sizeof(*dst->safe));
 	dst->nr_safe = src->nr_safe;
 	return 0;
 nomem:
