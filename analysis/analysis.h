@@ -103,12 +103,20 @@ void bb_config_key(const struct bb_rec *r, char *key, size_t len);
 struct bb_report_opts {
 	bool figures;
 	bool svg;		/* an SVG beside every PNG figure */
+	bool figure_data;	/* keep each figure's gnuplot script and data (.gp, .dat): otherwise only the images */
 	/*
 	 * The device-time projection: what one BAR access of a real device
 	 * costs, used where runs.csv has no device_read_ns/device_write_ns
 	 * from the layout.  0: the defaults (BB_DEVICE_ACCESS_NS).
 	 */
 	double device_read_ns, device_write_ns;
+	/*
+	 * Progress (NULL: none), called as each step starts: step 0 reading
+	 * the folders (@total 0: not counted yet), then one step per figure
+	 * gnuplot draws and one for report.md and summary.json, of @total.
+	 */
+	void (*progress)(void *arg, size_t step, size_t total, const char *what);
+	void *progress_arg;
 };
 
 /* pcie-bench: an 8-byte read of a device over PCIe, median 466 ns (Xeon E5-2620v3); rounded */

@@ -99,7 +99,7 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 {
 	static const char *const term[2] = { "pngcairo", "svg" };
 	static const char *const ext[2] = { "png", "svg" };
-	const char *size = "960,600";	/* a figure may ask for another (SIZE) */
+	const char *size = "800,500";	/* a figure may ask for another (SIZE); 800x500 keeps a study under 25 MB */
 	FILE *f;
 	int err;
 
@@ -149,7 +149,8 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 	err = rclose(f);
 	if (err)
 		return err;
-	fprintf(r->all, "load '%s.gp'\n", name);
+	/* a line on gnuplot's standard output as each figure starts: the report's progress */
+	fprintf(r->all, "print 'barbench-figure %s'\nload '%s.gp'\n", name, name);
 	r->nfig++;
 	return 0;
 }
@@ -649,23 +650,54 @@ static int fig_advise(struct rep *r, const struct adv_row *a, size_t n, char *na
 	}
 }
 
-static int run_gnuplot(const char *figdir)
+/*
+ * gnuplot on all.gp in @figdir, its errors into gnuplot.log; its standard
+ * output (a line per figure) read for the progress of @r's options, never
+ * left on barbench's own.
+ */
+static int run_gnuplot(const struct rep *r, const char *figdir)
 {
-	pid_t pid = fork();
-	int st;
+	const struct bb_report_opts *o = r->opts;
+	char line[256];
+	size_t step = 0;
+	int fds[2], st;
+	FILE *out;
+	pid_t pid;
 
-	if (pid < 0)
+	if (pipe(fds))
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		st = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return st;
+	}
 	if (pid == 0) {
 		FILE *log;
 
-		if (chdir(figdir))
+		if (chdir(figdir) || dup2(fds[1], 1) < 0)
 			_exit(126);
+		close(fds[0]);
+		close(fds[1]);
 		log = freopen("gnuplot.log", "w", stderr);
 		(void)log;
 		execlp("gnuplot", "gnuplot", "all.gp", (char *)NULL);
 		_exit(127);
 	}
+	close(fds[1]);
+	out = fdopen(fds[0], "r");
+	while (out && fgets(line, sizeof(line), out)) {
+		if (strncmp(line, "barbench-figure ", 16) || !o || !o->progress)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		o->progress(o->progress_arg, 1 + (step < r->nfig ? step : r->nfig - 1), r->nfig + 2, line + 16);
+		step++;
+	}
+	if (out)
+		fclose(out);
+	else
+		close(fds[0]);
 	if (waitpid(pid, &st, 0) < 0)
 		return -errno;
 	if (!WIFEXITED(st))
@@ -673,8 +705,20 @@ static int run_gnuplot(const char *figdir)
 	return WEXITSTATUS(st) == 127 ? -ENOENT : WEXITSTATUS(st) ? -EIO : 0;
 }
 
-/* Each file of the drawing folder renamed into figures/ (a rename replaces a symlink, never follows it). */
-static int move_figures(int rfd, int ffd, const char *figdir, struct bb_diag *d)
+/* A figure's source (gnuplot script or data) rather than the figure. */
+static bool figure_source(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 3 && !strcmp(name + n - 3, ".gp")) || (n > 4 && !strcmp(name + n - 4, ".dat"));
+}
+
+/*
+ * Each file of the drawing folder renamed into figures/ (a rename replaces a
+ * symlink, never follows it); the scripts and data only when @sources (they
+ * are half a folder's size and `barbench report` makes them again).
+ */
+static int move_figures(int rfd, int ffd, const char *figdir, bool sources, struct bb_diag *d)
 {
 	int dup_fd = dup(rfd), err = 0;
 	struct dirent *e;
@@ -690,6 +734,13 @@ static int move_figures(int rfd, int ffd, const char *figdir, struct bb_diag *d)
 	while ((e = readdir(dh))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
+		if (!sources && figure_source(e->d_name)) {
+			/* an older report's source of this name goes too (unlinked, a symlink is never followed) */
+			if (ffd != rfd)
+				unlinkat(ffd, e->d_name, 0);
+			unlinkat(rfd, e->d_name, 0);
+			continue;
+		}
 		if (!err && renameat(rfd, e->d_name, ffd, e->d_name))
 			err = bb_diag_set(d, -errno, "%s/%s: %s", figdir, e->d_name, strerror(errno));
 		unlinkat(rfd, e->d_name, 0);	/* what could not be moved */
@@ -880,6 +931,7 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 		err = bb_diag_set(d, -errno, "%s/all.gp: %s", rdir, strerror(errno));
 		goto out;
 	}
+	fprintf(r->all, "set print '-'\n");	/* each figure's line on standard output (run_gnuplot) */
 	draw_all(r, pl, npl, adv, nadv, figs, cap, nf);
 	err = rclose(r->all);
 	r->all = NULL;
@@ -891,20 +943,21 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 		err = bb_diag_set(d, err, "%s/all.gp: %s", rdir, strerror(-err));
 		goto out;
 	}
-	err = run_gnuplot(rdir);
+	err = run_gnuplot(r, rdir);
 	if (err == -ENOENT)
 		*note = "gnuplot is not installed: install gnuplot-nox and run `barbench report DIR`";
 	else if (err)
 		*note = "gnuplot failed: see figures/gnuplot.log";
 	*have_figs = !err;
-	err = move_figures(r->rfd, ffd, figdir, d);
+	/* the sources stay when asked, and when gnuplot failed: what gnuplot.log speaks of */
+	err = move_figures(r->rfd, ffd, figdir, r->figure_data || err, d);
 out:
 	if (r->all)
 		fclose(r->all);
 	r->all = NULL;
 	if (r->rfd >= 0) {
 		if (err)
-			move_figures(r->rfd, r->rfd, figdir, NULL);	/* a rename onto itself, then unlinked: emptied */
+			move_figures(r->rfd, r->rfd, figdir, true, NULL);	/* a rename onto itself, then unlinked: emptied */
 		close(r->rfd);
 		r->rfd = -1;
 	}

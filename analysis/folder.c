@@ -413,157 +413,158 @@ bool bb_rep_latency_workload(const char *w)
 	return !strcmp(w, "lat-read") || !strcmp(w, "lat-write") || !strcmp(w, "mix") || !strcmp(w, "doorbell");
 }
 
-/* plans.csv, read strictly (hostile input: every field checked, file:line); -ENOENT when there is none. */
-int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d)
+/*
+ * The lines of @text (line @lineno + 1 on) into a malloc'd *@out of *@n rows of
+ * @size bytes, each read by @row (1: a line that is no row, skipped).  On
+ * error *@out is freed: NULL, *@n 0.
+ */
+static int read_rows(const char *path, char *text, unsigned lineno, size_t size, size_t first,
+		     int (*row)(const char *path, unsigned lineno, char *line, void *out, struct bb_diag *d),
+		     void **out, size_t *n, struct bb_diag *d)
 {
-	char path[4096], *buf, *line, *next;
-	size_t cap = 0, len;
-	unsigned lineno = 1;
-	int err;
+	size_t cap = 0;
+	char *line, *next;
+	int err = 0;
 
 	*out = NULL;
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/plans.csv", dir);
-	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
-	if (err)
-		return err;
-	if (strlen(buf) != len || strncmp(buf, "device,region,policy,params,page_size,offset,size,mode\n", 55)) {
-		free(buf);
-		return bb_diag_set(d, -EINVAL, "%s:1: not the header of plans.csv (or a NUL byte)", path);
-	}
-	for (line = buf + 55; *line; line = next) {
-		struct plan_row pr;
-		char *fl[9];
-		size_t bad;
-		uint64_t v;
-
+	for (line = text; *line && !err; line = next) {
 		lineno++;
 		next = strchr(line, '\n');
 		if (!next) {
 			err = bb_diag_set(d, -EINVAL, "%s:%u: incomplete line", path, lineno);
-			goto fail;
+			break;
 		}
 		*next++ = '\0';
-		memset(&pr, 0, sizeof(pr));
-		if (bb_csv_split(line, fl, 9) != 8) {
-			err = bb_diag_set(d, -EINVAL, "%s:%u: want 8 fields", path, lineno);
-			goto fail;
-		}
-		if (!bb_results_text_ok(BB_TEXT_PATH, fl[0], sizeof(pr.device), &bad) ||
-		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(pr.policy), &bad) ||
-		    !bb_results_text_ok(BB_TEXT_PARAMS, fl[3], sizeof(pr.params), &bad) ||
-		    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap") &&
-		     strcmp(fl[7], "hot-trapped"))) {
-			err = bb_diag_set(d, -EINVAL, "%s:%u: a device, policy, params or mode barbench does not write", path,
-					  lineno);
-			goto fail;
-		}
-		strcpy(pr.device, fl[0]);
-		strcpy(pr.policy, fl[2]);
-		strcpy(pr.params, fl[3]);
-		strcpy(pr.mode, fl[7]);
-		if (bb_results_u64(fl[1], UINT32_MAX, &v) || (pr.region = (uint32_t)v, 0) ||
-		    bb_results_u64(fl[4], 1ull << 62, &pr.page) || pr.page < 4096 || (pr.page & (pr.page - 1)) ||
-		    bb_results_u64(fl[5], UINT64_MAX, &pr.off) || bb_results_u64(fl[6], UINT64_MAX, &pr.size) ||
-		    !pr.size || pr.off + pr.size < pr.off) {
-			err = bb_diag_set(d, -EINVAL, "%s:%u: region, page_size, offset or size is not a number in range",
-					  path, lineno);
-			goto fail;
-		}
 		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			struct plan_row *nv = realloc(*out, nc * sizeof(*nv));
+			size_t nc = cap ? cap * 2 : first;
+			char *nv = realloc(*out, nc * size);
 
 			if (!nv) {
 				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-				goto fail;
+				break;
 			}
 			*out = nv;
 			cap = nc;
 		}
-		(*out)[(*n)++] = pr;
+		err = row(path, lineno, line, (char *)*out + *n * size, d);
+		if (!err)
+			(*n)++;
+		else if (err == 1)
+			err = 0;
 	}
-	free(buf);
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+static int plan_row_read(const char *path, unsigned lineno, char *line, void *out, struct bb_diag *d)
+{
+	struct plan_row *pr = out;
+	char *fl[9];
+	size_t bad;
+	uint64_t v;
+
+	memset(pr, 0, sizeof(*pr));
+	if (bb_csv_split(line, fl, 9) != 8)
+		return bb_diag_set(d, -EINVAL, "%s:%u: want 8 fields", path, lineno);
+	if (!bb_results_text_ok(BB_TEXT_PATH, fl[0], sizeof(pr->device), &bad) ||
+	    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(pr->policy), &bad) ||
+	    !bb_results_text_ok(BB_TEXT_PARAMS, fl[3], sizeof(pr->params), &bad) ||
+	    (strcmp(fl[7], "map") && strcmp(fl[7], "trap") && strcmp(fl[7], "must-trap") &&
+	     strcmp(fl[7], "hot-trapped")))
+		return bb_diag_set(d, -EINVAL, "%s:%u: a device, policy, params or mode barbench does not write", path,
+				   lineno);
+	strcpy(pr->device, fl[0]);
+	strcpy(pr->policy, fl[2]);
+	strcpy(pr->params, fl[3]);
+	strcpy(pr->mode, fl[7]);
+	if (bb_results_u64(fl[1], UINT32_MAX, &v) || (pr->region = (uint32_t)v, 0) ||
+	    bb_results_u64(fl[4], 1ull << 62, &pr->page) || pr->page < 4096 || (pr->page & (pr->page - 1)) ||
+	    bb_results_u64(fl[5], UINT64_MAX, &pr->off) || bb_results_u64(fl[6], UINT64_MAX, &pr->size) ||
+	    !pr->size || pr->off + pr->size < pr->off)
+		return bb_diag_set(d, -EINVAL, "%s:%u: region, page_size, offset or size is not a number in range",
+				   path, lineno);
 	return 0;
-fail:
-	free(buf);
-	free(*out);
+}
+
+/*
+ * DIR/@file read by read_rows; with @header its first line must be that
+ * (and not a NUL byte in the file), without the first line is @row's.
+ */
+static int read_csv(const char *dir, const char *file, const char *header, size_t first,
+		    int (*row)(const char *path, unsigned lineno, char *line, void *out, struct bb_diag *d),
+		    size_t size, void **out, size_t *n, struct bb_diag *d)
+{
+	char path[4096], *buf;
+	size_t len, hl = header ? strlen(header) : 0;
+	int err;
+
 	*out = NULL;
 	*n = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	if (err)
+		return err;
+	if (header && (strlen(buf) != len || strncmp(buf, header, hl)))
+		err = bb_diag_set(d, -EINVAL, "%s:1: not the header of %s (or a NUL byte)", path, file);
+	else if (strlen(buf) != len)
+		err = bb_diag_set(d, -EINVAL, "%s: a NUL byte at byte %zu", path, strlen(buf));
+	else
+		err = read_rows(path, buf + hl, header ? 1 : 0, size, first, row, out, n, d);
+	free(buf);
 	return err;
+}
+
+/* plans.csv, read strictly (hostile input: every field checked, file:line); -ENOENT when there is none. */
+int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d)
+{
+	void *v;
+	int err = read_csv(dir, "plans.csv", "device,region,policy,params,page_size,offset,size,mode\n", 256,
+			   plan_row_read, sizeof(**out), &v, n, d);
+
+	*out = v;
+	return err;
+}
+
+static int adv_row_read(const char *path, unsigned lineno, char *line, void *out, struct bb_diag *d)
+{
+	struct adv_row *a = out;
+	char *fl[14];
+	size_t bad;
+	uint64_t v[4];
+
+	if (lineno == 1 && !strncmp(line, "layout,", 7))
+		return 1;	/* the header */
+	memset(a, 0, sizeof(*a));
+	if (bb_csv_split(line, fl, 14) != 13 || !bb_results_text_ok(BB_TEXT_NAME, fl[0], sizeof(a->layout), &bad) ||
+	    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(a->change), &bad) ||
+	    !bb_results_text_ok(BB_TEXT_NAME, fl[4], sizeof(a->policy), &bad) ||
+	    bb_results_u64(fl[1], UINT32_MAX, &v[0]) || bb_results_u64(fl[3], 1ull << 62, &a->page) ||
+	    a->page < 4096 || (a->page & (a->page - 1)) || bb_results_double(fl[5], &a->pb) ||
+	    bb_results_double(fl[6], &a->pa) || bb_results_double(fl[7], &a->pg) || bb_results_double(fl[8], &a->mb) ||
+	    bb_results_double(fl[9], &a->ma) || bb_results_double(fl[10], &a->mg) ||
+	    bb_results_u64(fl[11], UINT32_MAX, &v[1]) || bb_results_u64(fl[12], UINT32_MAX, &v[2]))
+		return bb_diag_set(d, -EINVAL, "%s:%u: not a row of advise.csv (13 fields: names of A-Z a-z 0-9 . _ + -, "
+				   "decimal numbers)", path, lineno);
+	strcpy(a->layout, fl[0]);
+	strcpy(a->change, fl[2]);
+	strcpy(a->policy, fl[4]);
+	a->sb = (uint32_t)v[1];
+	a->sa = (uint32_t)v[2];
+	return 0;
 }
 
 /* advise.csv (the study's merge of `barbench advise`), strictly; -ENOENT when there is none. */
 int bb_rep_read_advise(const char *dir, struct adv_row **out, size_t *n, struct bb_diag *d)
 {
-	char path[4096], *buf, *line, *next;
-	size_t cap = 0, len;
-	unsigned lineno = 0;
-	int err;
+	void *v;
+	int err = read_csv(dir, "advise.csv", NULL, 64, adv_row_read, sizeof(**out), &v, n, d);
 
-	*out = NULL;
-	*n = 0;
-	snprintf(path, sizeof(path), "%s/advise.csv", dir);
-	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
-	if (err)
-		return err;
-	if (strlen(buf) != len) {
-		free(buf);
-		return bb_diag_set(d, -EINVAL, "%s: a NUL byte at byte %zu", path, strlen(buf));
-	}
-	for (line = buf; *line; line = next) {
-		struct adv_row a;
-		char *fl[14];
-		size_t bad;
-		uint64_t v[4];
-
-		lineno++;
-		next = strchr(line, '\n');
-		if (!next) {
-			err = bb_diag_set(d, -EINVAL, "%s:%u: incomplete line", path, lineno);
-			goto fail;
-		}
-		*next++ = '\0';
-		if (lineno == 1 && !strncmp(line, "layout,", 7))
-			continue;	/* the header */
-		memset(&a, 0, sizeof(a));
-		if (bb_csv_split(line, fl, 14) != 13 || !bb_results_text_ok(BB_TEXT_NAME, fl[0], sizeof(a.layout), &bad) ||
-		    !bb_results_text_ok(BB_TEXT_NAME, fl[2], sizeof(a.change), &bad) ||
-		    !bb_results_text_ok(BB_TEXT_NAME, fl[4], sizeof(a.policy), &bad) ||
-		    bb_results_u64(fl[1], UINT32_MAX, &v[0]) || bb_results_u64(fl[3], 1ull << 62, &a.page) ||
-		    a.page < 4096 || (a.page & (a.page - 1)) || bb_results_double(fl[5], &a.pb) ||
-		    bb_results_double(fl[6], &a.pa) || bb_results_double(fl[7], &a.pg) || bb_results_double(fl[8], &a.mb) ||
-		    bb_results_double(fl[9], &a.ma) || bb_results_double(fl[10], &a.mg) ||
-		    bb_results_u64(fl[11], UINT32_MAX, &v[1]) || bb_results_u64(fl[12], UINT32_MAX, &v[2])) {
-			err = bb_diag_set(d, -EINVAL, "%s:%u: not a row of advise.csv (13 fields: names of A-Z a-z 0-9 . _ + -, "
-					  "decimal numbers)", path, lineno);
-			goto fail;
-		}
-		strcpy(a.layout, fl[0]);
-		strcpy(a.change, fl[2]);
-		strcpy(a.policy, fl[4]);
-		a.sb = (uint32_t)v[1];
-		a.sa = (uint32_t)v[2];
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct adv_row *nv = realloc(*out, nc * sizeof(*nv));
-
-			if (!nv) {
-				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-				goto fail;
-			}
-			*out = nv;
-			cap = nc;
-		}
-		(*out)[(*n)++] = a;
-	}
-	free(buf);
-	return 0;
-fail:
-	free(buf);
-	free(*out);
-	*out = NULL;
-	*n = 0;
+	*out = v;
 	return err;
 }
 

@@ -132,11 +132,15 @@ int bb_report_dirs(const char *const *dirs, size_t n, const char *dir, const str
 
 	r.dev_given = o && (o->device_read_ns > 0 || o->device_write_ns > 0);
 	r.svg = o && o->svg;
+	r.opts = o;
+	r.figure_data = o && o->figure_data;
 	r.dev_read_ns = o && o->device_read_ns > 0 ? o->device_read_ns : BB_DEVICE_ACCESS_NS;
 	r.dev_write_ns = o && o->device_write_ns > 0 ? o->device_write_ns : BB_DEVICE_ACCESS_NS;
 	bb_diag_clear(d);
 	if (!n || n > BB_REPORT_MAX_FOLDERS)
 		return bb_diag_set(d, -EINVAL, "report: 1 to %d results folders, not %zu", BB_REPORT_MAX_FOLDERS, n);
+	if (o && o->progress)
+		o->progress(o->progress_arg, 0, 0, "reading the results");
 	err = load(&r, &pl, &npl, &adv, &nadv);
 	if (err)
 		goto out;
@@ -155,6 +159,8 @@ int bb_report_dirs(const char *const *dirs, size_t n, const char *dir, const str
 	{
 		struct writer_arg wa = { &r, figs, nf, have_figs, gp_note, adv, nadv };
 
+		if (o && o->progress)
+			o->progress(o->progress_arg, r.nfig + 1, r.nfig + 2, "report.md, details.md, summary.json");
 		snprintf(path, sizeof(path), "%s/report.md", dir);
 		err = bb_write_atomic(path, bb_rep_write_md, &wa, d);
 		if (!err) {

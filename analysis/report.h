@@ -45,6 +45,8 @@ struct rep {
 	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
 	bool dev_given;				/* given on the command line */
 	bool svg;				/* SVG beside every PNG */
+	const struct bb_report_opts *opts;	/* its progress callback */
+	bool figure_data;			/* keep the figures' .gp and .dat */
 	char hot_trapped[4096];			/* the summary's line on hot registers that trap (plans.csv) */
 	/* the samples file last read (analysis/folder.c): its group, inflated bytes, and error (1: none yet) */
 	char sgroup[160], sgroup_msg[512];
@@ -141,7 +143,12 @@ int bb_rep_read_advise(const char *dir, struct adv_row **out, size_t *n, struct 
 size_t bb_rep_advise_best(const struct adv_row *a, size_t n, size_t *best, size_t max);
 void bb_rep_find_missing(struct rep *r);
 
-/* analysis/verdict.c: what the statistics support */
+/*
+ * analysis/verdict.c: what the statistics support.  Two configurations are
+ * separated when their 95% intervals are apart, their medians differ by more
+ * than the timer's resolution and Mann-Whitney gives p < 0.05, and never
+ * when both trap every access (the same path: a difference is noise).
+ */
 bool bb_rep_separated(const struct rep *r, const struct bb_config *a, const struct bb_config *b);
 bool bb_rep_vmm_usable(const struct bb_config *c);
 void bb_rep_verdict(struct rep *r, size_t first, size_t last, struct verdict *v);

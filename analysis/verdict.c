@@ -42,6 +42,14 @@ bool bb_rep_separated(const struct rep *r, const struct bb_config *a, const stru
 	const double *y = r->cfg.rep_p50 + r->cfg.rep_start[b - r->cfg.v];
 	struct bb_mwu t;
 
+	/*
+	 * Two policies that trap every access the workload makes take the same
+	 * path for every sample: whatever their medians say, a difference is
+	 * the machine's noise (with many groups, a 5% test finds some), never
+	 * the plan's.
+	 */
+	if (a->trapped_share >= 1.0 && b->trapped_share >= 1.0)
+		return false;
 	if (!(lo->ci_hi_ns < hi->ci_lo_ns && hi->p50_ns - lo->p50_ns > res))
 		return false;
 	return !bb_mann_whitney(x, a->nreps, y, b->nreps, &t) && t.p < 0.05;

@@ -23,9 +23,8 @@
 #define MAX_LOG_FILE (8u << 20)
 #define MAX_REGION 1023u
 
-static const char sweep_header[] =
-	"device,layout,region,page,offset,width,samples,batch,reads,p50_ns,min_ns,p90_ns,resolution_ns,path,value,expected";
-static const char log_header[] = "region,offset,width,op,count,total_ns";
+#define SWEEP_HEADER \
+	"device,layout,region,page,offset,width,samples,batch,reads,p50_ns,min_ns,p90_ns,resolution_ns,path,value,expected"
 
 const char *bb_vmm_class_name(enum bb_vmm_class c)
 {
@@ -125,31 +124,16 @@ void bb_vmm_classify(struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule
 
 /* ---- sweep files ---- */
 
-static void csv_text(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 void bb_vmm_sweep_write(FILE *f, const char *note, const struct bb_vmm_row *rows, size_t n)
 {
 	fprintf(f, "# barbench vmm sweep: ");
 	for (const char *p = note; p && *p; p++)
 		fputc((unsigned char)*p < 0x20 ? ' ' : *p, f);
-	fprintf(f, "\n%s\n", sweep_header);
+	fprintf(f, "\n%s\n", SWEEP_HEADER);
 	for (size_t i = 0; i < n; i++) {
 		const struct bb_vmm_row *r = &rows[i];
 
-		csv_text(f, r->device);
+		bb_csv_field(f, r->device);
 		fprintf(f, ",%s,%" PRIu32 ",%" PRIu64 ",", r->layout, r->region, r->page);
 		if (r->probed)
 			fprintf(f, "%" PRIu64 ",%u,%zu,%u,%" PRIu64 ",%.3f,%.3f,%.3f,%.4f,%s,", r->offset, r->width, r->samples,
@@ -216,6 +200,115 @@ static int next_line(const struct reader *r, const char *buf, size_t len, size_t
 	return 0;
 }
 
+/* Sort @n rows of @size bytes by @cmp: the index of the first row equal to the one before it, 0 when none is. */
+static size_t sort_find_twin(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(v, n, size, cmp);
+	for (size_t i = 1; i < n; i++)
+		if (!cmp((char *)v + (i - 1) * size, (char *)v + i * size))
+			return i;
+	return 0;
+}
+
+/*
+ * A CSV file of barbench's: '#' comments, the header line, then rows of
+ * @size bytes each read by @row; sorted by @cmp, and two rows alike (@twin
+ * says which) refused.
+ */
+struct csv_table {
+	const char *what;		/* "vmm sweep": in "not the header of a ..." */
+	const char *header;
+	const char *rows;		/* "pages": in "more than N ..." */
+	const char *no_header, *no_rows;	/* the messages for a file without either; no_rows NULL: none is fine */
+	size_t max_file, max_rows, line_max, size;
+	bool comments_after_header;	/* '#' lines among the rows too, not only before the header */
+	int (*row)(const struct reader *rd, char *line, void *out);
+	int (*cmp)(const void *a, const void *b);
+	int (*twin)(const char *path, const void *first, const void *row, struct bb_diag *d);	/* two rows alike */
+};
+
+/* The rows of @buf into a malloc'd *@out (*@n of them); *@header: the header was there.  Frees nothing on error. */
+static int read_lines(struct reader *rd, const struct csv_table *t, const char *buf, size_t len, void **out,
+		      size_t *n, bool *header)
+{
+	char line[1024];
+	size_t pos = 0, cap = 0;
+	int err;
+
+	for (;;) {
+		rd->line++;
+		err = next_line(rd, buf, len, &pos, line, t->line_max);
+		if (err == 1)
+			return 0;
+		if (err)
+			return err;
+		if (line[0] == '#' && (!*header || t->comments_after_header))
+			continue;
+		if (!*header) {
+			if (strcmp(line, t->header))
+				return bad(rd, "not the header of a %s (%s)", t->what, t->header);
+			*header = true;
+			continue;
+		}
+		if (*n >= t->max_rows)
+			return bad(rd, "more than %zu %s", t->max_rows, t->rows);
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char *nv = realloc(*out, nc * t->size);
+
+			if (!nv)
+				return bb_diag_set(rd->d, -ENOMEM, "%s: out of memory", rd->path);
+			*out = nv;
+			cap = nc;
+		}
+		err = t->row(rd, line, (char *)*out + *n * t->size);
+		if (err)
+			return err;
+		(*n)++;
+	}
+}
+
+static int parse_table(const struct csv_table *t, const char *buf, size_t len, const char *path, void **out,
+		       size_t *n, struct bb_diag *d)
+{
+	struct reader rd = { .path = path, .d = d };
+	bool header = false;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	err = read_lines(&rd, t, buf, len, out, n, &header);
+	if (!err && !header)
+		err = bb_diag_set(d, -EINVAL, "%s: %s", path, t->no_header);
+	else if (!err && !*n && t->no_rows)
+		err = bb_diag_set(d, -EINVAL, "%s: %s", path, t->no_rows);
+	if (!err && (i = sort_find_twin(*out, *n, t->size, t->cmp)))
+		err = t->twin(path, (char *)*out + (i - 1) * t->size, (char *)*out + i * t->size, d);
+	if (err) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+static int read_table(const struct csv_table *t, const char *path, void **out, size_t *n, struct bb_diag *d)
+{
+	char *buf;
+	size_t len;
+	int err = bb_results_slurp(path, t->max_file, &buf, &len, d);
+
+	*out = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	err = parse_table(t, buf, len, path, out, n, d);
+	free(buf);
+	return err;
+}
+
 static int num_field(const struct reader *r, const char *name, const char *s, uint64_t max, uint64_t *v)
 {
 	int err = bb_results_u64(s, max, v);
@@ -267,8 +360,9 @@ static int sweep_probe(const struct reader *rd, char **f, struct bb_vmm_row *r)
 	return 0;
 }
 
-static int sweep_row(const struct reader *rd, char *line, struct bb_vmm_row *r)
+static int sweep_row(const struct reader *rd, char *line, void *out)
 {
+	struct bb_vmm_row *r = out;
 	char *f[17];
 	uint64_t v;
 	size_t badat;
@@ -319,99 +413,52 @@ static int cmp_row(const void *a, const void *b)
 	return x->page < y->page ? -1 : x->page > y->page;
 }
 
+/* FILE:LINE of the later of two rows alike, and the line of the other (sorted, either may come first) */
+static int sweep_twin(const char *path, const void *first, const void *row, struct bb_diag *d)
+{
+	const struct bb_vmm_row *a = first, *r = row;
+
+	return bb_diag_set(d, -EINVAL, "%s:%u: page 0x%" PRIx64 " of region %" PRIu32 " of %s twice (first at line %u)",
+			   path, a->line > r->line ? a->line : r->line, r->page, r->region, r->device,
+			   a->line < r->line ? a->line : r->line);
+}
+
+static const struct csv_table sweep_table = {
+	.what = "vmm sweep", .header = SWEEP_HEADER, .rows = "pages", .no_header = "no header", .no_rows = "no pages",
+	.max_file = MAX_SWEEP_FILE, .max_rows = BB_VMM_MAX_ROWS, .line_max = 1024, .size = sizeof(struct bb_vmm_row),
+	.comments_after_header = true, .row = sweep_row, .cmp = cmp_row, .twin = sweep_twin,
+};
+
 int bb_vmm_sweep_parse(const char *buf, size_t len, const char *path, struct bb_vmm_row **rows, size_t *n,
 		       struct bb_diag *d)
 {
-	struct reader rd = { .path = path, .d = d };
-	char line[1024];
-	size_t pos = 0, cap = 0;
-	bool header = false;
-	int err;
+	void *v;
+	int err = parse_table(&sweep_table, buf, len, path, &v, n, d);
 
-	*rows = NULL;
-	*n = 0;
-	for (;;) {
-		rd.line++;
-		err = next_line(&rd, buf, len, &pos, line, sizeof(line));
-		if (err == 1)
-			break;
-		if (err)
-			goto fail;
-		if (line[0] == '#')
-			continue;
-		if (!header) {
-			if (strcmp(line, sweep_header)) {
-				err = bad(&rd, "not the header of a vmm sweep (%s)", sweep_header);
-				goto fail;
-			}
-			header = true;
-			continue;
-		}
-		if (*n == BB_VMM_MAX_ROWS) {
-			err = bad(&rd, "more than %u pages", BB_VMM_MAX_ROWS);
-			goto fail;
-		}
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct bb_vmm_row *nv = realloc(*rows, nc * sizeof(*nv));
-
-			if (!nv) {
-				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-				goto fail;
-			}
-			*rows = nv;
-			cap = nc;
-		}
-		err = sweep_row(&rd, line, &(*rows)[*n]);
-		if (err)
-			goto fail;
-		(*n)++;
-	}
-	if (!header || !*n) {
-		err = bb_diag_set(d, -EINVAL, "%s: %s", path, header ? "no pages" : "no header");
-		goto fail;
-	}
-	qsort(*rows, *n, sizeof(**rows), cmp_row);
-	for (size_t i = 1; i < *n; i++)
-		if (!cmp_row(&(*rows)[i - 1], &(*rows)[i])) {
-			const struct bb_vmm_row *a = &(*rows)[i - 1], *b = &(*rows)[i];
-
-			err = bb_diag_set(d, -EINVAL, "%s:%u: page 0x%" PRIx64 " of region %" PRIu32 " of %s twice (first at"
-					  " line %u)", path, a->line > b->line ? a->line : b->line, b->page, b->region, b->device,
-					  a->line < b->line ? a->line : b->line);
-			goto fail;
-		}
-	return 0;
-fail:
-	free(*rows);
-	*rows = NULL;
-	*n = 0;
+	*rows = v;
 	return err;
 }
 
 int bb_vmm_sweep_read(const char *path, struct bb_vmm_row **rows, size_t *n, struct bb_diag *d)
 {
-	char *buf;
-	size_t len;
-	int err = bb_results_slurp(path, MAX_SWEEP_FILE, &buf, &len, d);
+	void *v;
+	int err = read_table(&sweep_table, path, &v, n, d);
 
-	if (err)
-		return err;
-	err = bb_vmm_sweep_parse(buf, len, path, rows, n, d);
-	free(buf);
+	*rows = v;
 	return err;
 }
 
 /* ---- trap logs ---- */
 
-static int log_row(const struct reader *rd, char *line, struct bb_trap_entry *e)
+static int log_row(const struct reader *rd, char *line, void *out)
 {
+	struct bb_trap_entry *e = out;
 	char *f[8];
 	uint64_t v;
 	int err;
 
 	if (bb_csv_split(line, f, 8) != 6)
-		return bad(rd, "want 6 fields (%s)", log_header);
+		return bad(rd, "want 6 fields (%s)", BB_TRAPLOG_HEADER);
 	e->line = rd->line;
 	if ((err = num_field(rd, "region", f[0], MAX_REGION, &v)))
 		return err;
@@ -434,100 +481,37 @@ static int log_row(const struct reader *rd, char *line, struct bb_trap_entry *e)
 	return 0;
 }
 
-static int cmp_entry(const void *a, const void *b)
+static int log_twin(const char *path, const void *first, const void *row, struct bb_diag *d)
 {
-	const struct bb_trap_entry *x = a, *y = b;
+	const struct bb_trap_entry *a = first, *e = row;
 
-	if (x->region != y->region)
-		return x->region < y->region ? -1 : 1;
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	if (x->width != y->width)
-		return x->width < y->width ? -1 : 1;
-	return (int)x->write - (int)y->write;
+	return bb_diag_set(d, -EINVAL, "%s:%u: region %" PRIu32 " offset 0x%" PRIx64 " width %u %s twice (first at line"
+			   " %u)", path, a->line > e->line ? a->line : e->line, e->region, e->offset, e->width,
+			   e->write ? "write" : "read", a->line < e->line ? a->line : e->line);
 }
+
+static const struct csv_table log_table = {
+	.what = "trap log", .header = BB_TRAPLOG_HEADER, .rows = "rows", .no_header = "no header (" BB_TRAPLOG_HEADER ")",
+	.max_file = MAX_LOG_FILE, .max_rows = BB_TRAPLOG_MAX_KEYS, .line_max = 512, .size = sizeof(struct bb_trap_entry),
+	.row = log_row, .cmp = bb_trap_entry_cmp, .twin = log_twin,
+};
 
 int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_trap_entry **out, size_t *n,
 		     struct bb_diag *d)
 {
-	struct reader rd = { .path = path, .d = d };
-	char line[512];
-	size_t pos = 0, cap = 0;
-	bool header = false;
-	int err;
+	void *v;
+	int err = parse_table(&log_table, buf, len, path, &v, n, d);
 
-	*out = NULL;
-	*n = 0;
-	for (;;) {
-		rd.line++;
-		err = next_line(&rd, buf, len, &pos, line, sizeof(line));
-		if (err == 1)
-			break;
-		if (err)
-			goto fail;
-		if (line[0] == '#' && !header)
-			continue;
-		if (!header) {
-			if (strcmp(line, log_header)) {
-				err = bad(&rd, "not the header of a trap log (%s)", log_header);
-				goto fail;
-			}
-			header = true;
-			continue;
-		}
-		if (*n >= 65536) {
-			err = bad(&rd, "more than 65536 rows");
-			goto fail;
-		}
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct bb_trap_entry *nv = realloc(*out, nc * sizeof(*nv));
-
-			if (!nv) {
-				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-				goto fail;
-			}
-			*out = nv;
-			cap = nc;
-		}
-		err = log_row(&rd, line, &(*out)[*n]);
-		if (err)
-			goto fail;
-		(*n)++;
-	}
-	if (!header) {
-		err = bb_diag_set(d, -EINVAL, "%s: no header (%s)", path, log_header);
-		goto fail;
-	}
-	if (*n)
-		qsort(*out, *n, sizeof(**out), cmp_entry);
-	for (size_t i = 1; i < *n; i++)
-		if (!cmp_entry(&(*out)[i - 1], &(*out)[i])) {
-			const struct bb_trap_entry *a = &(*out)[i - 1], *b = &(*out)[i];
-
-			err = bb_diag_set(d, -EINVAL, "%s:%u: region %" PRIu32 " offset 0x%" PRIx64 " width %u %s twice (first"
-					  " at line %u)", path, a->line > b->line ? a->line : b->line, b->region, b->offset,
-					  b->width, b->write ? "write" : "read", a->line < b->line ? a->line : b->line);
-			goto fail;
-		}
-	return 0;
-fail:
-	free(*out);
-	*out = NULL;
-	*n = 0;
+	*out = v;
 	return err;
 }
 
 int bb_traplog_read(const char *path, struct bb_trap_entry **out, size_t *n, struct bb_diag *d)
 {
-	char *buf;
-	size_t len;
-	int err = bb_results_slurp(path, MAX_LOG_FILE, &buf, &len, d);
+	void *v;
+	int err = read_table(&log_table, path, &v, n, d);
 
-	if (err)
-		return err;
-	err = bb_traplog_parse(buf, len, path, out, n, d);
-	free(buf);
+	*out = v;
 	return err;
 }
 
@@ -755,7 +739,7 @@ static int write_table(FILE *f, void *arg)
 
 		if (!of_layout(r, a->l))
 			continue;
-		csv_text(f, r->device);
+		bb_csv_field(f, r->device);
 		fprintf(f, ",%" PRIu32 ",%" PRIu64 ",", r->region, r->page);
 		if (r->probed)
 			fprintf(f, "%" PRIu64 ",%.3f", r->offset, r->p50_ns);

@@ -33,6 +33,7 @@
 
 #include "barbench/diag.h"
 #include "barbench/layout.h"
+#include "traplog.h"
 
 #define BB_VMM_GAP 10.0			/* a class boundary: the next page more than 10x slower */
 #define BB_VMM_SWEEP_PAGE 4096u
@@ -97,15 +98,7 @@ int bb_vmm_sweep_parse(const char *buf, size_t len, const char *path, struct bb_
 		       struct bb_diag *d);
 int bb_vmm_sweep_read(const char *path, struct bb_vmm_row **rows, size_t *n, struct bb_diag *d);
 
-/* One row of a trap log (bench/vfio_user/traplog.h). */
-struct bb_trap_entry {
-	uint32_t region;
-	uint64_t offset;
-	unsigned width;
-	bool write;
-	uint64_t count, total_ns;
-	unsigned line;		/* of the file it was read from */
-};
+/* A trap log (bench/vfio_user/traplog.h: its rows, struct bb_trap_entry, and their order). */
 int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_trap_entry **out, size_t *n,
 		     struct bb_diag *d);
 int bb_traplog_read(const char *path, struct bb_trap_entry **out, size_t *n, struct bb_diag *d);

@@ -122,12 +122,39 @@ static int recompute_areas(struct bb_layout *l, struct bb_region *r)
 	return 0;
 }
 
+/* One register block moved; as many as the layout has registers (BB_LAYOUT_MAX_REGS, checked by the parser). */
 static int add_move(struct bb_changed *c, uint32_t region, uint64_t from, uint64_t to, uint64_t size)
 {
-	if (c->nr_moves >= sizeof(c->moves) / sizeof(c->moves[0]))
-		return -E2BIG;
+	if (c->nr_moves == c->cap_moves) {
+		unsigned cap = c->cap_moves ? 2 * c->cap_moves : 64;
+		struct bb_move *m = reallocarray(c->moves, cap, sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		c->moves = m;
+		c->cap_moves = cap;
+	}
 	c->moves[c->nr_moves++] = (struct bb_move){ region, from, to, size };
 	return 0;
+}
+
+static int cmp_move(const void *a, const void *b)
+{
+	const struct bb_move *x = a, *y = b;
+
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+void bb_changed_free(struct bb_changed *c)
+{
+	if (!c)
+		return;
+	bb_layout_free(&c->layout);
+	free(c->moves);
+	c->moves = NULL;
+	c->nr_moves = c->cap_moves = 0;
 }
 
 /* Move register @i (and the safe ranges inside it) to @to. */
@@ -392,11 +419,24 @@ int bb_change_apply(const struct bb_layout *src, enum bb_change ch, struct bb_ch
 	else
 		err = bb_diag_set(d, -EINVAL, "change %d", (int)ch);
 	if (err) {
-		bb_layout_free(&c->layout);
+		bb_changed_free(c);
 		if (err != -ENOENT && err != -EINVAL)
-			bb_diag_set(d, err, "%s: %s: out of memory or too many moves", src->name, bb_change_name(ch));
+			bb_diag_set(d, err, "%s: %s: out of memory", src->name, bb_change_name(ch));
+		return err;
 	}
-	return err;
+	/* sorted, for bb_profile_move's binary search: a layout of 32768 registers moves them all */
+	if (c->nr_moves)
+		qsort(c->moves, c->nr_moves, sizeof(*c->moves), cmp_move);
+	for (unsigned k = 1; k < c->nr_moves; k++)
+		if (c->moves[k].region == c->moves[k - 1].region &&
+		    c->moves[k].from - c->moves[k - 1].from < c->moves[k - 1].size) {
+			err = bb_diag_set(d, -EPROTO, "%s: %s: moves of [0x%" PRIx64 ", +0x%" PRIx64 ") and [0x%" PRIx64
+					  ", +0x%" PRIx64 ") overlap (a bug of the change)", src->name, bb_change_name(ch),
+					  c->moves[k - 1].from, c->moves[k - 1].size, c->moves[k].from, c->moves[k].size);
+			bb_changed_free(c);
+			return err;
+		}
+	return 0;
 }
 
 int bb_profile_move(const struct bb_profile *in, uint32_t region_index, const struct bb_changed *c,
@@ -405,14 +445,20 @@ int bb_profile_move(const struct bb_profile *in, uint32_t region_index, const st
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < in->n; i++) {
 		uint64_t off = in->v[i].offset;
+		size_t lo = 0, hi = c->nr_moves;	/* the last move starting at or before off (none overlap) */
 		int err;
 
-		for (unsigned k = 0; k < c->nr_moves; k++)
-			if (c->moves[k].region == region_index && off >= c->moves[k].from &&
-			    off < c->moves[k].from + c->moves[k].size) {
-				off = c->moves[k].to + (off - c->moves[k].from);
-				break;
-			}
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct bb_move *m = &c->moves[mid];
+
+			if (m->region < region_index || (m->region == region_index && m->from <= off))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo && c->moves[lo - 1].region == region_index && off - c->moves[lo - 1].from < c->moves[lo - 1].size)
+			off = c->moves[lo - 1].to + (off - c->moves[lo - 1].from);
 		err = bb_profile_add(out, off, in->v[i].width, in->v[i].op, in->v[i].weight);
 		if (err) {
 			bb_profile_free(out);

@@ -24,8 +24,8 @@ struct bb_move {
 
 struct bb_changed {
 	struct bb_layout layout;
-	unsigned nr_moves;
-	struct bb_move moves[256];
+	unsigned nr_moves, cap_moves;
+	struct bb_move *moves;		/* sorted by (region, from) once the change is made */
 	char what[200];			/* one line: what moved where */
 };
 
@@ -36,6 +36,9 @@ const char *bb_change_name(enum bb_change c);
  * does not apply (with the reason in @d), or another negative errno.
  */
 int bb_change_apply(const struct bb_layout *l, enum bb_change c, struct bb_changed *out, struct bb_diag *d);
+
+/* Free what bb_change_apply made (NULL-safe, idempotent). */
+void bb_changed_free(struct bb_changed *c);
 
 /* Carry a profile of the original layout to the changed one. */
 int bb_profile_move(const struct bb_profile *in, uint32_t region, const struct bb_changed *c, struct bb_profile *out);

@@ -45,6 +45,8 @@ int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 		snprintf(dev->spec, sizeof(dev->spec), "%s", spec);
 		err = ops->open(dev, colon + 1, d);
 		if (err) {
+			if (dev->has_layout)
+				bb_layout_free(&dev->layout);
 			free(dev);
 			return err;
 		}
@@ -62,6 +64,14 @@ void bb_dev_close(struct bb_dev *dev)
 	if (dev->has_layout)
 		bb_layout_free(&dev->layout);
 	free(dev);
+}
+
+int bb_dev_check_argsz(const struct bb_dev *dev, uint32_t index, uint32_t argsz, struct bb_diag *d)
+{
+	if (argsz < sizeof(struct vfio_region_info))
+		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec, index,
+				   argsz);
+	return 0;
 }
 
 #define MAX_ARGSZ (1u << 20)

@@ -56,7 +56,7 @@ static int gzip_buf(const void *in, size_t len, unsigned char **out, size_t *ole
 		return -ENOMEM;
 	memset(&z, 0, sizeof(z));
 	/* windowBits 15 + 16: a gzip header and trailer, so `zcat` and `gunzip` read the file */
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(o);
 		return -ENOMEM;
 	}

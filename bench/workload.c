@@ -23,9 +23,26 @@ static const char *const kind_names[BB_WL_COUNT] = {
 	"lat-read", "lat-write", "doorbell", "stream-read", "stream-write", "mix", "sweep", "replay",
 };
 
+/* One line each, for `barbench run --help`. */
+static const char *const kind_summaries[BB_WL_COUNT] = {
+	"serialised reads of the layout's readable registers: latency",
+	"serialised writes (store + mfence) where the layout allows: latency",
+	"back-to-back posted writes to the doorbells, in batches of 64",
+	"bulk reads over the region's first 64 KiB: bytes/s",
+	"bulk writes over the region's first 64 KiB: bytes/s",
+	"reads and writes weighted by the layout's register hotness",
+	"one read of every 4 KiB page of the region (the page maps)",
+	"the accesses of a trace file, one \"offset width r|w\" per line",
+};
+
 const char *bb_workload_kind_name(enum bb_wl_kind k)
 {
 	return (unsigned)k < BB_WL_COUNT ? kind_names[k] : "?";
+}
+
+const char *bb_workload_summary(enum bb_wl_kind k)
+{
+	return (unsigned)k < BB_WL_COUNT ? kind_summaries[k] : "?";
 }
 
 int bb_workload_parse(const char *arg, unsigned width, struct bb_workload_spec *out, struct bb_diag *d)

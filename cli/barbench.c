@@ -30,7 +30,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < bb_nr_cmds; i++)
 		fprintf(f, "  %-10s %s\n", bb_cmds[i].name, bb_cmds[i].summary);
 	fprintf(f, "\n'barbench help <command>' or 'barbench <command> --help' for its options;\n"
-		"'barbench --version' for the version.\n\n"
+		"'barbench --version' for the version.  Every command takes --quiet (results and\n"
+		"errors only), --progress (progress also on a pipe) and --no-progress.\n\n"
 		"Exit status, every command: 0 done; 1 a failure (a device, the machine, a file that could\n"
 		"not be written, a folder in use); 2 bad input (options, files, results folders); 3 compare\n"
 		"found a significant change; 128 + N stopped by signal N (runs that finished are kept).\n");

@@ -6,7 +6,6 @@
  * device), and the memslots it costs or saves; ranked.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,25 +26,51 @@
 #include "barbench/runner.h"
 #include "barbench/stats.h"
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
 #include "layout_check.h"
 #include "session.h"
 
 #define MAX_PAGES 8
 #define CYCLE 4096
 
+enum { K_REGION = BB_OPT_KEY(0), K_PROFILE, K_PAGE, K_SAMPLES, K_COST, K_JSON, K_OUT };
+
+static const struct bb_opt advise_opts[] = {
+	{ "region", K_REGION, "N", "the one with the most register traffic",
+	  "the region to advise on" },
+	{ "profile", K_PROFILE, "TRACE", "the layout's hotness", "the access profile (a replay trace)" },
+	{ "page-size", K_PAGE, "LIST", "4K,16K,64K", "comma list of host page sizes (at most 8)" },
+	{ "samples", K_SAMPLES, "N", "3000", "timed samples per measurement, 10 to 10000000" },
+	{ "cost", K_COST, "FILE", "calibrated on the layout's region", "a cost model (barbench calibrate --save)" },
+	{ "out", K_OUT, "DIR", NULL, "write DIR/advise.csv (shown in that folder's report) and each\n"
+				     "changed layout" },
+	{ "json", K_JSON, NULL, NULL, "one JSON document instead of the table (docs/results.md,\n"
+				      "docs/schemas/advise.schema.json)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help advise_help = {
+	.cmd = "advise",
+	.synopsis = "LAYOUT [options]",
+	.text = "Try the layout changes a hardware vendor can make: MSI-X table and PBA in a BAR of\n"
+		"their own; table and PBA on 64 KiB-aligned pages; hot registers moved out of the\n"
+		"table's 64 KiB page; doorbells gathered into one 64 KiB-aligned block. For each\n"
+		"change, page size and policy: predicted and measured time per access before and\n"
+		"after, the gain, and the memslots it costs or saves, ranked by predicted gain.\n"
+		"The profile is the layout's hotness (or a replay trace); the cost model is\n"
+		"calibrated on the layout's region first (or --cost).\n",
+	.operands = "  LAYOUT   a layout file, emu:PATH or a shipped layout's name\n",
+	.opts = advise_opts,
+	.quiet = "results and errors only: no line per change that does not apply\n"
+		 "and no \"written:\" line",
+	.exit = "0 ranked, 1 a measurement or a file failed, 2 a layout that does not\n"
+		"load, names no register, or a bad option.",
+};
+
 void usage_advise(void)
 {
-	printf("usage: barbench advise LAYOUT [--region N] [--profile TRACE] [--page-size 4K,16K,64K]\n"
-	       "                       [--samples N] [--cost FILE] [--json] [--out DIR]\n"
-	       "\n"
-	       "Try the layout changes a hardware vendor can make: MSI-X table and PBA in a BAR of\n"
-	       "their own; table and PBA on 64 KiB-aligned pages; hot registers moved out of the\n"
-	       "table's 64 KiB page; doorbells gathered into one 64 KiB-aligned block. For each\n"
-	       "change, page size and policy: predicted and measured time per access before and\n"
-	       "after, the gain, and the memslots it costs or saves, ranked by predicted gain.\n"
-	       "The profile is the layout's hotness (or a replay trace); the cost model is\n"
-	       "calibrated on the layout's region first (or --cost). --out DIR writes\n"
-	       "DIR/advise.csv (shown in that folder's report) and each changed layout.\n");
+	bb_opt_usage(&advise_help);
 }
 
 struct variant {
@@ -249,53 +274,37 @@ struct actx {
 /* The command line into @o: 0, or the exit status after a message. */
 static int parse_options(int argc, char **argv, struct advise_opts *o)
 {
-	static const struct option opts[] = {
-		{ "region", required_argument, NULL, 'r' },
-		{ "profile", required_argument, NULL, 'F' },
-		{ "page-size", required_argument, NULL, 's' },
-		{ "samples", required_argument, NULL, 'n' },
-		{ "cost", required_argument, NULL, 'C' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct bb_diag d;
-	int c;
+	struct bb_opt_state st = { 0 };
+	const char *val;
+	uint32_t region;
+	int c, err = 0;
 
 	o->pages[0] = 4096;
 	o->pages[1] = 16384;
 	o->pages[2] = 65536;
 	o->np = 3;
 	o->samples = 3000;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while (!err && (c = bb_opt_next(&st, argc, argv, &advise_help, &val)) != -1) {
 		switch (c) {
-		case 'r':
-			if (bb_parse_u64(optarg, &o->region) || o->region > UINT32_MAX)
-				return bb_cli_fail(BB_EXIT_USAGE, "advise: --region %s: not a region index", optarg);
+		case -2: return st.status;
+		case K_REGION:
+			err = bb_opt_region(&advise_help, c, val, &region);
+			o->region = region;
 			o->has_region = true;
 			break;
-		case 'F': o->profile_file = optarg; break;
-		case 'C': o->cost_file = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'j': o->json = true; break;
-		case 's':
-			if (bb_cli_page_sizes(optarg, o->pages, MAX_PAGES, &o->np, &d))
-				return bb_cli_fail(BB_EXIT_USAGE, "advise: %s", d.msg);
-			break;
-		case 'n':
-			if (bb_parse_u64(optarg, &o->samples) || o->samples < 10 || o->samples > 10000000)
-				return bb_cli_fail(BB_EXIT_USAGE, "advise: --samples %s: 10 to 10000000", optarg);
-			break;
-		default:
-			return bb_cli_bad_option("advise", c, argv[optind - 1]);
+		case K_PROFILE: o->profile_file = val; break;
+		case K_COST: o->cost_file = val; break;
+		case K_OUT: o->out = val; break;
+		case K_JSON: o->json = true; break;
+		case K_PAGE: err = bb_opt_page_sizes(&advise_help, c, val, o->pages, MAX_PAGES, &o->np); break;
+		case K_SAMPLES: err = bb_opt_u64(&advise_help, c, val, 10, 10000000, &o->samples); break;
 		}
 	}
-	if (optind < argc)
-		o->layout = argv[optind++];
-	if (!o->layout || optind < argc)
+	if (err)
+		return err;
+	if (argc - optind != 1)
 		return bb_cli_fail(BB_EXIT_USAGE, "advise: give one LAYOUT (see barbench advise --help)");
+	o->layout = argv[optind];
 	return 0;
 }
 
@@ -432,7 +441,7 @@ static int add_variant(struct actx *x, int ch)
 		v->name = bb_change_name((enum bb_change)ch);
 		err = bb_change_apply(&x->base, (enum bb_change)ch, &v->ch, &d);
 		if (err == -ENOENT) {
-			if (!x->o.json)
+			if (!x->o.json && !x->o.quiet && !bb_cli_quiet)
 				printf("change %-22s does not apply: %s\n", v->name, d.msg);
 			return 0;
 		}
@@ -596,7 +605,7 @@ static int write_advise_csv(const struct actx *x)
 	snprintf(path, sizeof(path), "%s/advise.csv", x->o.out);
 	if (bb_write_atomic(path, write_csv, &ca, &d))
 		return bb_cli_fail(BB_EXIT_FAIL, "advise: %s", d.msg);
-	if (!x->o.json && !x->o.quiet)
+	if (!x->o.json && !x->o.quiet && !bb_cli_quiet)
 		printf("\nwritten: %s and the changed layouts beside it\n", path);
 	return 0;
 }
@@ -633,7 +642,7 @@ static void actx_free(struct actx *x)
 	bb_session_close(&x->ses);
 	for (unsigned i = 0; x->v && i <= BB_CHANGE_COUNT; i++) {
 		if (x->v[i].ok || x->v[i].ch.layout.regions)
-			bb_layout_free(&x->v[i].ch.layout);
+			bb_changed_free(&x->v[i].ch);
 		bb_profile_free(&x->v[i].profile);
 	}
 	free(x->v);

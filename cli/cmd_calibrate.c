@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <time.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,26 +24,46 @@
 #include "barbench/runner.h"
 #include "barbench/stats.h"
 #include "cli.h"
+#include "options.h"
 #include "progress.h"
 #include "session.h"
 
+enum { K_DEVICE = BB_OPT_KEY(0), K_REGION, K_SAMPLES, K_REPS, K_CPU, K_JSON, K_SAVE };
+
+static const struct bb_opt cal_opts[] = {
+	{ "device", K_DEVICE, "DEVICE", "emu:layouts/nvme-msix-bar0", "the device measured (emu:, vfio:, vfio-user:)" },
+	{ "region", K_REGION, "N", "its first mappable region", "the region measured" },
+	{ "samples", K_SAMPLES, "N", "200000", "timed samples per path, 100 to 100000000" },
+	{ "reps", K_REPS, "N", "7", "alternating repetitions of the dispatch ratio, 1 to 64" },
+	{ "cpu", K_CPU, "N", "one placement picks", "pin the measuring thread to CPU N" },
+	{ "save", K_SAVE, "COSTFILE", NULL, "write the cost model (per-path trimmed means, setup per\n"
+					    "mapping) for run --cost, plan --cost and the budget policy" },
+	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the table: the timer (timer.freq_hz,\n"
+				      "the name the manifest uses), each path's figures, the dispatch ratio\n"
+				      "(docs/results.md, docs/schemas/calibrate.schema.json)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help cal_help = {
+	.cmd = "calibrate",
+	.synopsis = "[options]",
+	.text = "Measure on this machine: mapped and trapped read/write latency (4-byte, host\n"
+		"runner), and the dispatch overhead ratio: median of the runner's mapped reads\n"
+		"over the median of a minimal reference loop reading the same memory (goal <= 1.05).\n"
+		"On a vfio-user device, the pread/pwrite trap path of the emulated device is\n"
+		"measured beside the message round trip.\n"
+		"\n"
+		"Progress with an ETA goes to standard error on a terminal (on a pipe only with\n"
+		"--progress).\n",
+	.opts = cal_opts,
+	.quiet = "results and errors only: no progress",
+	.exit = "0 measured (a path that could not be measured is named, its figures\n"
+		"null), 1 the device, the machine or --save failed, 2 bad usage.",
+};
+
 void usage_calibrate(void)
 {
-	printf("usage: barbench calibrate [--device DEVICE] [--region N] [--samples N] [--reps N]\n"
-	       "                          [--cpu N] [--json] [--save COSTFILE]\n"
-	       "\n"
-	       "Measure on this machine: mapped and trapped read/write latency (4-byte, host\n"
-	       "runner), and the dispatch overhead ratio: median of the runner's mapped reads\n"
-	       "over the median of a minimal reference loop reading the same memory (goal <= 1.05).\n"
-	       "Default device emu:layouts/nvme-msix-bar0, its first mappable region.\n"
-	       "--save writes the cost model (per-path trimmed means, setup per mapping) for\n"
-	       "run --cost, plan --cost and the budget policy.\n"
-	       "\n"
-	       "  --json   print one JSON document instead of the table: the timer (timer.freq_hz,\n"
-	       "           the name the manifest uses), each path's figures, the dispatch ratio\n"
-	       "           (docs/results.md, docs/schemas/calibrate.schema.json)\n"
-	       "\n"
-	       "On a terminal, progress with an ETA goes to standard error (nothing on a pipe).\n");
+	bb_opt_usage(&cal_help);
 }
 
 struct path_fig {
@@ -280,50 +299,31 @@ static int cmp_double(const void *a, const void *b)
 /* The options into @c; 0, or the exit status after a message. */
 static int cal_options(struct cal *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "samples", required_argument, NULL, 'n' },
-		{ "reps", required_argument, NULL, 'k' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "save", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
+	struct bb_opt_state st = { 0 };
+	const char *val;
+	uint32_t v;
+	int o, err = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while (!err && (o = bb_opt_next(&st, argc, argv, &cal_help, &val)) != -1) {
 		switch (o) {
-		case 'D': c->device = optarg; break;
-		case 'r':
-			if (bb_parse_u64(optarg, &c->region) || c->region > UINT32_MAX)
-				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --region %s: not a region index", optarg);
+		case -2: return st.status;
+		case K_DEVICE: c->device = val; break;
+		case K_REGION:
+			err = bb_opt_region(&cal_help, o, val, &v);
+			c->region = v;
 			c->has_region = true;
 			break;
-		case 'n':
-			if (bb_parse_u64(optarg, &c->samples) || c->samples < 100 || c->samples > 100000000)
-				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --samples %s: 100 to 100000000", optarg);
-			break;
-		case 'k':
-			if (bb_parse_u64(optarg, &c->reps) || !c->reps || c->reps > 64)
-				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --reps %s: 1 to 64", optarg);
-			break;
-		case 'c':
-			if (bb_parse_u64(optarg, &c->cpu) || c->cpu > 65535)
-				return bb_cli_fail(BB_EXIT_USAGE, "calibrate: --cpu %s: not a CPU number", optarg);
+		case K_SAMPLES: err = bb_opt_u64(&cal_help, o, val, 100, 100000000, &c->samples); break;
+		case K_REPS: err = bb_opt_u64(&cal_help, o, val, 1, 64, &c->reps); break;
+		case K_CPU:
+			err = bb_opt_u64(&cal_help, o, val, 0, 65535, &c->cpu);
 			c->has_cpu = true;
 			break;
-		case 'j': c->json = true; break;
-		case 'S': c->save = optarg; break;
-		default:
-			return bb_cli_bad_option("calibrate", o, argv[optind - 1]);
+		case K_JSON: c->json = true; break;
+		case K_SAVE: c->save = val; break;
 		}
 	}
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "calibrate: unexpected argument '%s'", argv[optind]);
-	return 0;
+	return err ? err : bb_opt_operands(&cal_help, argc, argv, 0, 0);
 }
 
 /* The device, its region (the first mappable one unless --region), the session; 0 or the exit status. */

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,26 +19,43 @@
 #include "barbench/policy.h"
 #include "profile.h"
 #include "cli.h"
+#include "options.h"
 
 #define MAX_PAGES 8
 #define MAX_LAYOUTS 64
 #define MAX_TRAPPED 64
 
+enum { K_PAGE = BB_OPT_KEY(0), K_PATH, K_JSON };
+
+static const struct bb_opt check_opts[] = {
+	{ "page-size", K_PAGE, "LIST", "4K,16K,64K", "comma list of host page sizes (at most 8)" },
+	{ "policy-path", K_PATH, "F.so", NULL, "load an out-of-tree policy too (repeatable)" },
+	{ "json", K_JSON, NULL, NULL, "one JSON document {schema, page_sizes_bytes, policies, layouts: [{layout,\n"
+				      "description, results, verdicts}]} (docs/schemas/check.schema.json)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help check_help = {
+	.cmd = "check",
+	.synopsis = "[LAYOUT...] [options]",
+	.text = "For every layout (default: every shipped one) x page size x policy, over all of\n"
+		"the layout's regions: memslots and mappings used, share of the bytes mapped,\n"
+		"which hot registers end up trapped, sparse areas dropped by alignment, must-trap\n"
+		"ranges exposed; then a verdict per layout naming the best applicable policy.\n"
+		"\n"
+		"Best: the applicable policy that exposes no must-trap range and traps the least\n"
+		"hot-register weight (the layout's reads+writes per unit of work), then uses the\n"
+		"fewest memslots, then the fewest mappings, then maps the most bytes.\n",
+	.operands = "  LAYOUT   a layout file, emu:PATH or a shipped layout's name (at most 64)\n",
+	.opts = check_opts,
+	.quiet = "accepted; check prints nothing but results and errors anyway",
+	.exit = "0 checked (whatever the verdicts), 1 a policy's plan fails validation or\n"
+		"no layout is shipped, 2 a layout that does not load or a bad option.",
+};
+
 void usage_check(void)
 {
-	printf("usage: barbench check [LAYOUT...] [--page-size 4K,16K,64K] [--policy-path F.so]... [--json]\n"
-	       "\n"
-	       "For every layout (default: every shipped one) x page size x policy, over all of\n"
-	       "the layout's regions: memslots and mappings used, share of the bytes mapped,\n"
-	       "which hot registers end up trapped, sparse areas dropped by alignment, must-trap\n"
-	       "ranges exposed; then a verdict per layout naming the best applicable policy.\n"
-	       "\n"
-	       "Best: the applicable policy that exposes no must-trap range and traps the least\n"
-	       "hot-register weight (the layout's reads+writes per unit of work), then uses the\n"
-	       "fewest memslots, then the fewest mappings, then maps the most bytes.\n"
-	       "\n"
-	       "  --json   one JSON document {schema, page_sizes_bytes, policies, layouts: [{layout,\n"
-	       "           description, results, verdicts}]} (docs/schemas/check.schema.json)\n");
+	bb_opt_usage(&check_help);
 }
 
 /* One policy on one layout at one page size, summed over the layout's regions. */
@@ -423,14 +439,35 @@ static json_t *check_doc(const struct bb_registry *reg, const uint64_t *pages, u
 			 "layouts", layouts);
 }
 
+/* The options into @pages, @reg and @json; 0, or the exit status after a message. */
+static int check_options(int argc, char **argv, uint64_t *pages, unsigned *np, struct bb_registry *reg, bool *json)
+{
+	struct bb_opt_state st = { 0 };
+	struct bb_diag d;
+	const char *val;
+	int c;
+
+	while ((c = bb_opt_next(&st, argc, argv, &check_help, &val)) != -1) {
+		switch (c) {
+		case -2: return st.status;
+		case K_PAGE:
+			if ((c = bb_opt_page_sizes(&check_help, c, val, pages, MAX_PAGES, np)))
+				return c;
+			break;
+		case K_PATH:
+			if (bb_registry_load(reg, val, &d))
+				return bb_cli_fail(BB_EXIT_USAGE, "check: --policy-path %s", d.msg);
+			break;
+		case K_JSON: *json = true; break;
+		}
+	}
+	if (argc - optind > MAX_LAYOUTS)
+		return bb_cli_fail(BB_EXIT_USAGE, "check: at most %d layouts", MAX_LAYOUTS);
+	return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "page-size", required_argument, NULL, 's' },
-		{ "policy-path", required_argument, NULL, 'L' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static char names[MAX_LAYOUTS][300];
 	uint64_t pages[MAX_PAGES] = { 4096, 16384, 65536 };
 	unsigned np = 3, nl = 0;
@@ -438,37 +475,16 @@ int cmd_check(int argc, char **argv)
 	struct bb_diag d;
 	json_t *layouts = NULL;
 	bool json = false;
-	int c, status = BB_EXIT_OK;
+	int status = BB_EXIT_OK;
 
 	bb_registry_init(&reg);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (bb_cli_page_sizes(optarg, pages, MAX_PAGES, &np, &d)) {
-				bb_registry_free(&reg);
-				return bb_cli_fail(BB_EXIT_USAGE, "check: %s", d.msg);
-			}
-			break;
-		case 'L':
-			if (bb_registry_load(&reg, optarg, &d)) {
-				bb_registry_free(&reg);
-				return bb_cli_fail(BB_EXIT_USAGE, "check: --policy-path %s", d.msg);
-			}
-			break;
-		case 'j': json = true; break;
-		default:
-			bb_registry_free(&reg);
-			return bb_cli_bad_option("check", c, argv[optind - 1]);
-		}
+	status = check_options(argc, argv, pages, &np, &reg, &json);
+	if (status) {
+		bb_registry_free(&reg);
+		return status;
 	}
 	for (; optind < argc && nl < MAX_LAYOUTS; optind++)
 		snprintf(names[nl++], sizeof(names[0]), "%s", argv[optind]);
-	if (optind < argc) {
-		bb_registry_free(&reg);
-		return bb_cli_fail(BB_EXIT_USAGE, "check: at most %d layouts", MAX_LAYOUTS);
-	}
 	if (!nl)
 		nl = shipped(names, MAX_LAYOUTS);
 	if (!nl) {

@@ -5,7 +5,6 @@
  * shares with it (a device's head, where its layout disagrees with it).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,33 +17,45 @@
 #include "vfio.h"
 #include "pci.h"
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
 
 #define MAX_DEVICES 256
 
+static const struct bb_opt devices_opts[] = {
+	{ "json", BB_OPT_KEY(0), NULL, NULL,
+	  "one JSON document {schema, note, devices: [{bdf, error, vendor, device,\n"
+	  "class, driver, iommu_group, numa_node, iommu, vfio_api, iommufd_built,\n"
+	  "iommufd_note, msix, regions}]}; a device not opened has its error and\n"
+	  "nulls (docs/schemas/devices.schema.json)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help devices_help = {
+	.cmd = "devices",
+	.synopsis = "[options]",
+	.text = "List the PCI devices bound to vfio-pci (or a VFIO variant driver): PCI id,\n"
+		"IOMMU group, NUMA node, how VFIO was opened, MSI-X placement from config\n"
+		"space, and each region with its flags and capabilities as\n"
+		"VFIO_DEVICE_GET_REGION_INFO reports them.\n"
+		"\n"
+		"Each device is opened through VFIO, as a VMM would open it (vfio-pci resets a\n"
+		"function when it is opened); nothing is mapped, read or written in its BARs.\n"
+		"A device whose IOMMU group another process holds is listed with the reason.\n"
+		"\n"
+		"How each device was opened: iommufd (/dev/iommu and the device's cdev) where\n"
+		"the kernel has it and barbench was built with Linux >= 6.6 headers, else the\n"
+		"legacy container with the type1 IOMMU; the line \"vfio:\" says which and why.\n",
+	.opts = devices_opts,
+	.quiet = "results and errors only: no instructions for binding a device\n"
+		 "when none is bound",
+	.exit = "0 (also when no device is bound to VFIO, or a device is held\n"
+		"by another process), 1 when a device could not be opened for another reason.",
+};
+
 void usage_devices(void)
 {
-	printf("usage: barbench devices [--json]\n"
-	       "\n"
-	       "List the PCI devices bound to vfio-pci (or a VFIO variant driver): PCI id,\n"
-	       "IOMMU group, NUMA node, how VFIO was opened, MSI-X placement from config\n"
-	       "space, and each region with its flags and capabilities as\n"
-	       "VFIO_DEVICE_GET_REGION_INFO reports them.\n"
-	       "\n"
-	       "Each device is opened through VFIO, as a VMM would open it (vfio-pci resets a\n"
-	       "function when it is opened); nothing is mapped, read or written in its BARs.\n"
-	       "A device whose IOMMU group another process holds is listed with the reason.\n"
-	       "\n"
-	       "  --json   one JSON document {schema, note, devices: [{bdf, error, vendor, device,\n"
-	       "           class, driver, iommu_group, numa_node, iommu, vfio_api, iommufd_built,\n"
-	       "           iommufd_note, msix, regions}]}; a device not opened has its error and\n"
-	       "           nulls (docs/schemas/devices.schema.json)\n"
-	       "\n"
-	       "How each device was opened: iommufd (/dev/iommu and the device's cdev) where\n"
-	       "the kernel has it and barbench was built with Linux >= 6.6 headers, else the\n"
-	       "legacy container with the type1 IOMMU; the line \"vfio:\" says which and why.\n"
-	       "\n"
-	       "Exit status: 0 (also when no device is bound to VFIO, or a device is held\n"
-	       "by another process), 1 when a device could not be opened for another reason.\n");
+	bb_opt_usage(&devices_help);
 }
 
 /* "msix-mappable", "sparse(2 areas)", "type(1/3)", "unknown(7)", or "none". */
@@ -228,10 +239,8 @@ static int list_one(const char *bdf, json_t *arr)
 
 int cmd_devices(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct bb_opt_state st = { 0 };
+	const char *val;
 	static char bdfs[MAX_DEVICES][BB_BDF_LEN];
 	unsigned n = 0, failed = 0;
 	struct bb_diag d;
@@ -239,16 +248,13 @@ int cmd_devices(int argc, char **argv)
 	bool json = false;
 	int c, status;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else
-			return bb_cli_bad_option("devices", c, argv[optind - 1]);
+	while ((c = bb_opt_next(&st, argc, argv, &devices_help, &val)) != -1) {
+		if (c == -2)
+			return st.status;
+		json = true;	/* the only option */
 	}
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "devices: unexpected argument '%s'", argv[optind]);
+	if ((c = bb_opt_operands(&devices_help, argc, argv, 0, 0)))
+		return c;
 	if (bb_vfio_list("/sys", bdfs, MAX_DEVICES, &n, &d)) {
 		/* no PCI bus at all: nothing is bound, say why */
 		if (json)
@@ -259,6 +265,8 @@ int cmd_devices(int argc, char **argv)
 	}
 	if (json)
 		arr = json_array();
+	else if (!n && bb_cli_quiet)
+		printf("no PCI device is bound to a VFIO driver\n");
 	else if (!n)
 		printf("no PCI device is bound to a VFIO driver; bind one as root with:\n"
 		       "  modprobe vfio-pci\n"

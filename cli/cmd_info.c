@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* barbench info: what a device reports through its backend, or what a captured region-info buffer holds. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,28 +13,42 @@
 #include "vfio.h"
 #include "pci.h"
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
 #include "json.h"
 
 #define MAX_REGION_INFO (1u << 20)
 
+enum { K_FILE = BB_OPT_KEY(0), K_REGION, K_JSON };
+
+static const struct bb_opt info_opts[] = {
+	{ "region-info", K_FILE, "FILE", NULL, "raw bytes of one VFIO_DEVICE_GET_REGION_INFO answer, instead of\n"
+					      "a DEVICE (barbench dump writes them)" },
+	{ "region", K_REGION, "N", "every region", "only region N of DEVICE" },
+	{ "json", K_JSON, NULL, NULL, "one JSON document: {schema, device, file, regions: [...]}\n"
+				      "(docs/results.md, docs/schemas/info.schema.json)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help info_help = {
+	.cmd = "info",
+	.synopsis = "(DEVICE | --region-info FILE) [options]",
+	.text = "Print each region as the device reports it: index, size, fd offset, flags,\n"
+		"capabilities, sparse areas and how much of the region may be mmap'd.\n",
+	.operands = "  DEVICE   emu:LAYOUT (a layout file, e.g. emu:layouts/nvme-msix-bar0), or\n"
+		    "           vfio:BDF[?layout=FILE] (a device bound to vfio-pci: what the kernel\n"
+		    "           reports, MSI-X from its config space; see barbench devices),\n"
+		    "           vfio-user:SOCKET, or pci:BDF[?layout=FILE] (a device through sysfs:\n"
+		    "           its memory BARs, MSI-X from config space; in a guest, as the VMM exposes it)\n",
+	.opts = info_opts,
+	.quiet = "results and errors only: no hint when a real device has no layout",
+	.exit = "0 ok, 1 a device that fails, 2 bad input (the message names the byte\n"
+		"offset or file:line).",
+};
+
 void usage_info(void)
 {
-	printf("usage: barbench info (DEVICE | --region-info FILE) [--region N] [--json]\n"
-	       "\n"
-	       "Print each region as the device reports it: index, size, fd offset, flags,\n"
-	       "capabilities, sparse areas and how much of the region may be mmap'd.\n"
-	       "\n"
-	       "  DEVICE              emu:LAYOUT (a layout file, e.g. emu:layouts/nvme-msix-bar0), or\n"
-	       "                      vfio:BDF[?layout=FILE] (a device bound to vfio-pci: what the kernel\n"
-	       "                      reports, MSI-X from its config space; see barbench devices),\n"
-	       "                      vfio-user:SOCKET, or pci:BDF[?layout=FILE] (a device through sysfs:\n"
-	       "                      its memory BARs, MSI-X from config space; in a guest, as the VMM exposes it)\n"
-	       "  --region-info FILE  raw bytes of one VFIO_DEVICE_GET_REGION_INFO answer\n"
-	       "  --region N          only region N of DEVICE\n"
-	       "  --json              one JSON document: {schema, device, file, regions: [...]}\n"
-	       "                      (docs/results.md, docs/schemas/info.schema.json)\n"
-	       "\n"
-	       "Exit status: 0 ok, 2 bad input (the message names the byte offset or file:line).\n");
+	bb_opt_usage(&info_help);
 }
 
 static int info_file(const char *path, bool json)
@@ -188,7 +201,7 @@ static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 		status = bb_cli_json(json_pack("{s:s,s:o,s:n,s:o}", "schema", "barbench-info/1", "device",
 					       bb_json_str(spec), "file", "regions", regions));
 		regions = NULL;	/* json_pack took it */
-	} else if (!bb_vfio_layout_path(dev) && !bb_pci_layout_path(dev) && dev->real_hw) {
+	} else if (!bb_vfio_layout_path(dev) && !bb_pci_layout_path(dev) && dev->real_hw && !bb_cli_quiet) {
 		printf("no layout: barbench run reads nothing of this device; give %s?layout=FILE "
 		       "(layouts/README.md) to name what is safe to read\n", dev->spec);
 	}
@@ -200,43 +213,31 @@ out:
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "region-info", required_argument, NULL, 'f' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *file = NULL, *spec = NULL;
+	struct bb_opt_state st = { 0 };
+	const char *file = NULL, *spec = NULL, *val;
 	bool json = false, one = false;
-	uint64_t region = 0;
-	int c;
+	uint32_t region = 0;
+	int c, err;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = bb_opt_next(&st, argc, argv, &info_help, &val)) != -1) {
 		switch (c) {
-		case 'f':
-			file = optarg;
-			break;
-		case 'r':
-			if (bb_parse_u64(optarg, &region) || region > UINT32_MAX)
-				return bb_cli_fail(BB_EXIT_USAGE, "info: --region %s: not a region index", optarg);
+		case -2: return st.status;
+		case K_FILE: file = val; break;
+		case K_JSON: json = true; break;
+		case K_REGION:
+			if ((err = bb_opt_region(&info_help, c, val, &region)))
+				return err;
 			one = true;
 			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return bb_cli_bad_option("info", c, argv[optind - 1]);
 		}
 	}
+	if ((err = bb_opt_operands(&info_help, argc, argv, 0, 1)))
+		return err;
 	if (optind < argc)
-		spec = argv[optind++];
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "info: unexpected argument '%s'", argv[optind]);
+		spec = argv[optind];
 	if (!!file == !!spec)
 		return bb_cli_fail(BB_EXIT_USAGE, "info: give one DEVICE or --region-info FILE (see barbench info --help)");
 	if (file)
 		return info_file(file, json);
-	return info_dev(spec, json, one, (uint32_t)region);
+	return info_dev(spec, json, one, region);
 }

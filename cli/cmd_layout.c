@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 
 static const struct bb_cmd subs[] = {
 	{ "new", "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump",
@@ -19,16 +20,32 @@ static const struct bb_cmd subs[] = {
 
 static void list(FILE *f)
 {
-	fprintf(f, "usage: barbench layout <command> [options]\n\ncommands:\n");
+	fprintf(f, "commands:\n");
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].summary);
-	fprintf(f, "\n'barbench layout help <command>' or 'barbench layout <command> --help' for its options.\n"
-		"The layout file format: layouts/README.md.\n");
+	fprintf(f, "\n'barbench layout help <command>' or 'barbench layout <command> --help' for its options.\n");
 }
+
+static void list_subs(void)
+{
+	list(stdout);
+}
+
+static const struct bb_cmd_help layout_help = {
+	.cmd = "layout",
+	.synopsis = "<command> [options]",
+	.text = "Make and check layout files: what a device's BARs hold (regions, MSI-X,\n"
+		"registers, what is safe to touch).  The format: layouts/README.md.  The\n"
+		"options below, given before <command>, hold for it too.\n",
+	.opts = NULL,
+	.more = list_subs,
+	.exit = "the command's.",
+	.subcommands = true,
+};
 
 void usage_layout(void)
 {
-	list(stdout);
+	bb_opt_usage(&layout_help);
 }
 
 static const struct bb_cmd *find(const char *name)
@@ -54,26 +71,30 @@ static int unknown(const char *name)
 	}
 	if (best)
 		return bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a command; did you mean '%s'?", name, best->name);
-	bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a command", name);
-	list(stderr);
-	return BB_EXIT_USAGE;
+	return bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a command (see barbench layout --help)", name);
 }
 
 int cmd_layout(int argc, char **argv)
 {
+	struct bb_opt_state st = { 0 };
 	const struct bb_cmd *c;
+	const char *val;
+	int k;
 
-	if (argc < 2) {
+	/* the common options before the command's name (--quiet, --help); the rest is the command's */
+	while ((k = bb_opt_next(&st, argc, argv, &layout_help, &val)) != -1)
+		if (k == -2)
+			return st.status;
+	if (optind >= argc) {
+		bb_cli_fail(BB_EXIT_USAGE, "layout: give a command");
 		list(stderr);
 		return BB_EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		list(stdout);
-		return BB_EXIT_OK;
-	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (!strcmp(argv[1], "help")) {
 		if (argc < 3) {
-			list(stdout);
+			usage_layout();
 			return BB_EXIT_OK;
 		}
 		c = find(argv[2]);

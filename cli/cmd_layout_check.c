@@ -5,7 +5,6 @@
  * per finding, FILE:LINE first; exit 1 when there is any, 2 on a file that
  * does not parse; --json writes the same with jansson.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -15,25 +14,35 @@
 #include "json.h"
 #include "layout_check.h"
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
+
+static const struct bb_opt check_opts[] = {
+	{ "json", BB_OPT_KEY(0), NULL, NULL, "one JSON object: {\"findings\": [{\"file\", \"line\", \"kind\", \"note\",\n"
+					     "\"accepted\", \"page_bytes\", \"message\"}...], \"count\": N, \"notes\": N}" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help check_help = {
+	.cmd = "layout check",
+	.synopsis = "FILE... [options]",
+	.text = "Check layout files for what a vendor should fix before measuring: registers\n"
+		"outside their region or overlapping another; safe r/rw ranges over the MSI-X\n"
+		"table or PBA; doorbells without reads=/writes= (hot registers without hotness);\n"
+		"doorbells on a page of the MSI-X table or PBA at 4, 16 or 64 KiB pages (every VMM\n"
+		"traps them there).  A layout with `msix placement=unknown` gets one note: its\n"
+		"pages cannot be checked.  A finding the statement names in accept=KIND is printed\n"
+		"as a note (\"accepted KIND\").  Each finding is printed as FILE:LINE: KIND: message.\n",
+	.operands = "  FILE     a layout file, emu:PATH or a shipped layout's name\n",
+	.opts = check_opts,
+	.quiet = "results and errors only: no notes (findings and the count line stay)",
+	.exit = "0 no finding (notes do not count), 1 at least one finding,\n"
+		"2 a file that does not parse (named with its line) or bad usage.",
+};
 
 void usage_layout_check(void)
 {
-	printf("usage: barbench layout check FILE... [--json]\n"
-	       "\n"
-	       "Check layout files (a path, emu:PATH or a shipped layout's name) for what a\n"
-	       "vendor should fix before measuring: registers outside their region or\n"
-	       "overlapping another; safe r/rw ranges over the MSI-X table or PBA; doorbells\n"
-	       "without reads=/writes= (hot registers without hotness); doorbells on a page of\n"
-	       "the MSI-X table or PBA at 4, 16 or 64 KiB pages (every VMM traps them there).\n"
-	       "A layout with `msix placement=unknown` gets one note: its pages cannot be\n"
-	       "checked. A finding the statement names in accept=KIND is printed as a note\n"
-	       "(\"accepted KIND\"). Each finding is printed as FILE:LINE: KIND: message.\n"
-	       "\n"
-	       "  --json   one JSON object: {\"findings\": [{\"file\", \"line\", \"kind\", \"note\",\n"
-	       "           \"accepted\", \"page_bytes\", \"message\"}...], \"count\": N, \"notes\": N}\n"
-	       "\n"
-	       "Exit status: 0 no finding (notes do not count), 1 at least one finding,\n"
-	       "2 a file that does not parse (named with its line) or bad usage.\n");
+	bb_opt_usage(&check_help);
 }
 
 static int add_json(json_t *arr, const char *file, const struct bb_layout_finding *v)
@@ -80,7 +89,7 @@ static int check_one(const char *arg, json_t *arr, unsigned *count, unsigned *no
 				err = BB_EXIT_FAIL;
 				break;
 			}
-		} else {
+		} else if (!v->note || !bb_cli_quiet) {
 			printf("%s:%u: %s%s%s: %s\n", l.path, v->line, v->note ? "note" : bb_finding_kind_name(v->kind),
 			       v->accepted ? ": accepted " : "", v->accepted ? bb_finding_kind_name(v->kind) : "", v->msg);
 		}
@@ -94,22 +103,17 @@ static int check_one(const char *arg, json_t *arr, unsigned *count, unsigned *no
 
 int cmd_layout_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct bb_opt_state st = { 0 };
 	json_t *root = NULL, *arr = NULL;
 	unsigned count = 0, notes = 0;
+	const char *val;
 	bool json = false;
 	int c, status = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = true;
-		else
-			return bb_cli_bad_option("layout check", c, argv[optind - 1]);
+	while ((c = bb_opt_next(&st, argc, argv, &check_help, &val)) != -1) {
+		if (c == -2)
+			return st.status;
+		json = true;	/* the only option */
 	}
 	if (optind >= argc)
 		return bb_cli_fail(BB_EXIT_USAGE, "layout check: give one or more layout FILEs (see barbench layout check --help)");

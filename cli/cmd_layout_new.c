@@ -5,7 +5,6 @@
  * -xxxx for one device (core/lspci.c), written by core/layout_gen.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,37 +21,51 @@
 #include "manifest.h"
 #include "parse.h"
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
+
+enum { K_FORCE = BB_OPT_KEY(0), K_NAME, K_QUEUES };
+
+static const struct bb_opt new_opts[] = {
+	{ "out", 'o', "FILE", "standard output", "write there (atomically)" },
+	{ "force", K_FORCE, NULL, NULL, "replace FILE when it exists" },
+	{ "name", K_NAME, "NAME", "pci-VVVV-DDDD", "the layout's name, [a-z0-9._-]+" },
+	{ "queues", K_QUEUES, "N", "as many as the notify structure addresses",
+	  "a virtio device's queue count: N notify doorbells (1 to " BB_GEN_MAX_DOORBELLS_STR ")" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help new_help = {
+	.cmd = "layout new",
+	.synopsis = "SOURCE [options]",
+	.text = "Write a layout (layouts/README.md) of what SOURCE says about itself: PCI IDs and\n"
+		"class, every region with its size, flags and capabilities (the sparse mmap areas\n"
+		"where VFIO reports them), the MSI-X table and PBA with the vector count, and the\n"
+		"virtio PCI capabilities as named registers (common configuration, ISR, device\n"
+		"configuration, notify doorbells from the multiplier). Every statement carries a\n"
+		"comment saying where it came from. No safe range and no hotness: you add them.\n"
+		"\n"
+		"A dump of more than one device, a config space shorter than its capability list\n"
+		"needs, decoded lines that contradict the hex dump, or a Region without [size=] is\n"
+		"refused with the line number.\n",
+	.operands = "  SOURCE   vfio:BDF           a device bound to vfio-pci: region info and\n"
+		    "                              config space through VFIO\n"
+		    "           vfio-user:SOCKET   a device served over vfio-user (region 7 is\n"
+		    "                              its config space)\n"
+		    "           pci:BDF            a device through sysfs, as this OS (in a guest:\n"
+		    "                              as the VMM) exposes it; config space needs root\n"
+		    "           lspci:FILE         the text of lspci -vvv -xxxx for one device,\n"
+		    "                              taken as root ('-' reads standard input): the\n"
+		    "                              hex dump is the authority, the decoded lines a\n"
+		    "                              cross-check and the only source of BAR sizes\n",
+	.opts = new_opts,
+	.quiet = "results and errors only: with -o, no line saying what FILE holds",
+	.exit = "0 written, 1 a device or file failed, 2 bad input or usage.",
+};
 
 void usage_layout_new(void)
 {
-	printf("usage: barbench layout new SOURCE [-o FILE] [--force] [--name NAME] [--queues N]\n"
-	       "\n"
-	       "Write a layout (layouts/README.md) of what SOURCE says about itself: PCI IDs and\n"
-	       "class, every region with its size, flags and capabilities (the sparse mmap areas\n"
-	       "where VFIO reports them), the MSI-X table and PBA with the vector count, and the\n"
-	       "virtio PCI capabilities as named registers (common configuration, ISR, device\n"
-	       "configuration, notify doorbells from the multiplier). Every statement carries a\n"
-	       "comment saying where it came from. No safe range and no hotness: you add them.\n"
-	       "\n"
-	       "  SOURCE          vfio:BDF           a device bound to vfio-pci: region info and\n"
-	       "                                     config space through VFIO\n"
-	       "                  vfio-user:SOCKET   a device served over vfio-user (region 7 is\n"
-	       "                                     its config space)\n"
-	       "                  lspci:FILE         the text of lspci -vvv -xxxx for one device,\n"
-	       "                                     taken as root ('-' reads standard input): the\n"
-	       "                                     hex dump is the authority, the decoded lines a\n"
-	       "                                     cross-check and the only source of BAR sizes\n"
-	       "  -o, --out FILE  write there (atomically) instead of standard output\n"
-	       "  --force         replace FILE when it exists\n"
-	       "  --name NAME     the layout's name, [a-z0-9._-]+ (default pci-VVVV-DDDD)\n"
-	       "  --queues N      a virtio device's queue count: N notify doorbells (1 to %d;\n"
-	       "                  default: as many as the notify structure addresses, said so)\n"
-	       "\n"
-	       "A dump of more than one device, a config space shorter than its capability list\n"
-	       "needs, decoded lines that contradict the hex dump, or a Region without [size=] is\n"
-	       "refused with the line number.\n"
-	       "\n"
-	       "Exit status: 0 written, 1 a device or file failed, 2 bad input or usage.\n", BB_GEN_MAX_DOORBELLS);
+	bb_opt_usage(&new_help);
 }
 
 /* lspci:FILE ("-": standard input) into @ls and @g. */
@@ -205,7 +218,7 @@ static int emit(const char *out, bool force, const char *text, size_t len, struc
 		return bb_diag_set(d, -EEXIST, "%s exists: give --force to replace it", out);
 	if ((err = bb_write_atomic_buf(out, text, len, d)))
 		return err;
-	if (!bb_layout_parse(text, len, out, &l, NULL)) {
+	if (!bb_cli_quiet && !bb_layout_parse(text, len, out, &l, NULL)) {
 		printf("%s: %" PRIu32 " region%s, %s, %" PRIu32 " register%s; no safe range: add them before a run on"
 		       " real hardware\n", out, l.nr_regions, l.nr_regions == 1 ? "" : "s",
 		       l.msix.present ? "MSI-X" : "no MSI-X", l.nr_regs, l.nr_regs == 1 ? "" : "s");
@@ -216,44 +229,36 @@ static int emit(const char *out, bool force, const char *text, size_t len, struc
 
 int cmd_layout_new(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "queues", required_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *out = NULL, *name = NULL, *src;
+	struct bb_opt_state st = { 0 };
+	const char *out = NULL, *name = NULL, *src, *val;
 	struct bb_lspci *ls = NULL;
 	struct bb_gen *g;
 	struct bb_diag d = { "" };
 	bool force = false;
-	uint64_t queues = 0;
+	uint32_t queues = 0;
 	char *text = NULL;
 	size_t len;
 	int c, err;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", opts, NULL)) != -1) {
+	while ((c = bb_opt_next(&st, argc, argv, &new_help, &val)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'f': force = true; break;
-		case 'n': name = optarg; break;
-		case 'q':
-			if (bb_parse_u64(optarg, &queues) || !queues || queues > BB_GEN_MAX_DOORBELLS)
-				return bb_cli_fail(BB_EXIT_USAGE, "layout new: --queues %s: a count from 1 to %d", optarg,
-						   BB_GEN_MAX_DOORBELLS);
+		case -2: return st.status;
+		case 'o': out = val; break;
+		case K_FORCE: force = true; break;
+		case K_NAME:
+			if (!name_ok(val))
+				return bb_opt_bad_value(&new_help, c, val, "[a-z0-9._-]+, at most 63 characters");
+			name = val;
 			break;
-		default:
-			return bb_cli_bad_option("layout new", c, argv[optind - 1]);
+		case K_QUEUES:
+			if ((err = bb_opt_u32(&new_help, c, val, 1, BB_GEN_MAX_DOORBELLS, &queues)))
+				return err;
+			break;
 		}
 	}
 	if (argc - optind != 1)
 		return bb_cli_fail(BB_EXIT_USAGE, "layout new: want one SOURCE (see barbench layout --help)");
 	src = argv[optind];
-	if (name && !name_ok(name))
-		return bb_cli_fail(BB_EXIT_USAGE, "layout new: --name %s: [a-z0-9._-]+, at most 63 characters", name);
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return bb_cli_fail(BB_EXIT_FAIL, "layout new: out of memory");
@@ -261,14 +266,14 @@ int cmd_layout_new(int argc, char **argv)
 		ls = calloc(1, sizeof(*ls));
 		err = ls ? from_lspci(src + 6, src, ls, g, &d) : bb_diag_set(&d, -ENOMEM, "out of memory");
 	} else if (!strchr(src, ':')) {
-		err = bb_diag_set(&d, -EINVAL, "%s: want vfio:BDF, vfio-user:SOCKET or lspci:FILE", src);
+		err = bb_diag_set(&d, -EINVAL, "%s: want vfio:BDF, vfio-user:SOCKET, pci:BDF or lspci:FILE", src);
 	} else {
 		err = from_device(src, g, &d);
 	}
 	if (!err) {
 		if (name)
 			snprintf(g->name, sizeof(g->name), "%s", name);
-		g->queues = (uint32_t)queues;
+		g->queues = queues;
 		err = bb_layout_generate(g, &text, &len, &d);
 	}
 	if (!err)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* barbench plan: what each policy would map and trap for one region. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,35 +10,8 @@
 #include "barbench/policy.h"
 #include "profile.h"
 #include "cli.h"
+#include "options.h"
 #include "json.h"
-
-void usage_plan(void)
-{
-	printf("usage: barbench plan (DEVICE [--region N] | --region-info FILE) [--policy NAME|all]\n"
-	       "                     [--page-size SIZE] [--must-trap OFFSET:LENGTH]... [--param KEY=VALUE]...\n"
-	       "                     [--policy-path FILE.so]... [--json]\n"
-	       "\n"
-	       "Turn one region into a plan per policy: windows that tile the region, each map\n"
-	       "(one memslot) or trap, the host mmaps, memslots, mapped and trapped bytes, the\n"
-	       "layout's registers that end up trapped, areas alignment dropped.\n"
-	       "\n"
-	       "  DEVICE               emu:LAYOUT; must-trap ranges (MSI-X table, PBA) come from it\n"
-	       "  --region N           the region (required when the layout has several)\n"
-	       "  --region-info FILE   raw VFIO_DEVICE_GET_REGION_INFO bytes instead of a device\n"
-	       "  --policy NAME|all    a policy or every registered one (default all)\n"
-	       "  --page-size SIZE     host page size: 4096, 4K, 16K, 64K, 0x1000 (default: this host's)\n"
-	       "  --must-trap O:L      one more range a VMM must emulate (repeatable)\n"
-	       "  --param KEY=VALUE    a policy parameter, e.g. span=1 for merged (repeatable)\n"
-	       "  --policy-path F.so   load an out-of-tree policy (repeatable)\n"
-	       "  --cost FILE          cost model for budget (barbench calibrate --save; default: built in)\n"
-	       "  --profile TRACE      access profile for budget (replay format; default: the layout's hotness)\n"
-	       "  --json               one JSON document {schema, target, region, region_size_bytes,\n"
-	       "                       page_size_bytes, plans: [...]}, whatever the number of policies\n"
-	       "                       (docs/results.md, docs/schemas/plan.schema.json)\n"
-	       "\n"
-	       "Exit status: 0 when planning worked (applicable or not), 2 on bad input,\n"
-	       "1 when a policy produced a plan that fails validation.\n");
-}
 
 static void list_policies(FILE *f, const struct bb_registry *reg)
 {
@@ -49,6 +21,55 @@ static void list_policies(FILE *f, const struct bb_registry *reg)
 		for (unsigned k = 0; reg->ops[i]->params && reg->ops[i]->params[k]; k++)
 			fprintf(f, "  %-10s   --param %s\n", "", reg->ops[i]->params[k]);
 	}
+}
+
+/* The built-in policies and their parameters, after the options of plan --help. */
+static void help_policies(void)
+{
+	struct bb_registry reg;
+
+	bb_registry_init(&reg);
+	list_policies(stdout, &reg);
+	bb_registry_free(&reg);
+}
+
+enum { K_FILE = BB_OPT_KEY(0), K_REGION, K_POLICY, K_PAGE, K_MUST, K_PARAM, K_PATH, K_JSON, K_COST, K_PROFILE };
+
+static const struct bb_opt plan_opts[] = {
+	{ "region", K_REGION, "N", "the only one", "the region (required when the device has several)" },
+	{ "region-info", K_FILE, "FILE", NULL, "raw VFIO_DEVICE_GET_REGION_INFO bytes instead of a device" },
+	{ "policy", K_POLICY, "NAME|all", "all", "a policy (listed below) or every registered one" },
+	{ "page-size", K_PAGE, "SIZE", "this host's", "host page size: 4096, 4K, 16K, 64K, 0x1000" },
+	{ "must-trap", K_MUST, "O:L", NULL, "one more range a VMM must emulate (repeatable)" },
+	{ "param", K_PARAM, "KEY=VALUE", NULL, "a policy parameter, e.g. span=1 for merged (repeatable;\n"
+					      "each policy's are listed below)" },
+	{ "policy-path", K_PATH, "F.so", NULL, "load an out-of-tree policy (repeatable, at most 8)" },
+	{ "cost", K_COST, "FILE", "built in", "cost model for budget, from barbench calibrate --save" },
+	{ "profile", K_PROFILE, "TRACE", "the layout's hotness", "access profile for budget, in the replay format" },
+	{ "json", K_JSON, NULL, NULL, "one JSON document {schema, target, region, region_size_bytes,\n"
+				      "page_size_bytes, plans: [...]}, whatever the number of policies\n"
+				      "(docs/results.md, docs/schemas/plan.schema.json)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help plan_help = {
+	.cmd = "plan",
+	.synopsis = "(DEVICE [--region N] | --region-info FILE) [options]",
+	.text = "Turn one region into a plan per policy: windows that tile the region, each map\n"
+		"(one memslot) or trap, the host mmaps, memslots, mapped and trapped bytes, the\n"
+		"layout's registers that end up trapped, areas alignment dropped.\n",
+	.operands = "  DEVICE   emu:LAYOUT, vfio:BDF, vfio-user:SOCKET or pci:BDF; must-trap ranges\n"
+		    "           (MSI-X table, PBA) come from it\n",
+	.opts = plan_opts,
+	.quiet = "accepted; plan prints nothing but results and errors anyway",
+	.more = help_policies,
+	.exit = "0 when planning worked (applicable or not), 2 on bad input,\n"
+		"1 when a policy produced a plan that fails validation.",
+};
+
+void usage_plan(void)
+{
+	bb_opt_usage(&plan_help);
 }
 
 /* What the command line asks for. */
@@ -65,61 +86,40 @@ struct plan_args {
 /* The options into @a; 0, or the exit status after a message. */
 static int plan_options(struct plan_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "region-info", required_argument, NULL, 'f' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "page-size", required_argument, NULL, 's' },
-		{ "must-trap", required_argument, NULL, 'm' },
-		{ "param", required_argument, NULL, 'P' },
-		{ "policy-path", required_argument, NULL, 'L' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "cost", required_argument, NULL, 'C' },
-		{ "profile", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, err;
+	struct bb_opt_state st = { 0 };
+	const char *val;
+	uint32_t region;
+	int c, err = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while (!err && (c = bb_opt_next(&st, argc, argv, &plan_help, &val)) != -1) {
 		switch (c) {
-		case 'f': a->file = optarg; break;
-		case 'r':
-			if (bb_parse_u64(optarg, &a->region) || a->region > UINT32_MAX)
-				return bb_cli_fail(BB_EXIT_USAGE, "plan: --region %s: not a region index", optarg);
+		case -2: return st.status;
+		case K_FILE: a->file = val; break;
+		case K_REGION:
+			err = bb_opt_region(&plan_help, c, val, &region);
+			a->region = region;
 			a->has_region = true;
 			break;
-		case 'p': a->policy = optarg; break;
-		case 's':
-			if (bb_parse_page_size(optarg, &a->page))
-				return bb_cli_fail(BB_EXIT_USAGE, "plan: --page-size %s: not a power of two >= 4K", optarg);
+		case K_POLICY: a->policy = val; break;
+		case K_PAGE: err = bb_opt_page_size(&plan_help, c, val, &a->page); break;
+		case K_MUST:
+			if (!(err = bb_opt_count(&plan_help, c, val, a->nr_must, BB_MAX_MUST_TRAP)))
+				a->must[a->nr_must++] = val;
 			break;
-		case 'm':
-			if (a->nr_must >= BB_MAX_MUST_TRAP)
-				return bb_cli_fail(BB_EXIT_USAGE, "plan: at most %d --must-trap", BB_MAX_MUST_TRAP);
-			a->must[a->nr_must++] = optarg;
+		case K_PARAM: err = bb_cli_param_add("plan", val, a->params, a->pkeys, &a->nr_params); break;
+		case K_PATH:
+			if (!(err = bb_opt_count(&plan_help, c, val, a->nr_paths, 8)))
+				a->paths[a->nr_paths++] = val;
 			break;
-		case 'P':
-			if ((err = bb_cli_param_add("plan", optarg, a->params, a->pkeys, &a->nr_params)))
-				return err;
-			break;
-		case 'L':
-			if (a->nr_paths >= 8)
-				return bb_cli_fail(BB_EXIT_USAGE, "plan: at most 8 --policy-path");
-			a->paths[a->nr_paths++] = optarg;
-			break;
-		case 'j': a->json = true; break;
-		case 'C': a->cost_file = optarg; break;
-		case 'F': a->profile_file = optarg; break;
-		default:
-			return bb_cli_bad_option("plan", c, argv[optind - 1]);
+		case K_JSON: a->json = true; break;
+		case K_COST: a->cost_file = val; break;
+		case K_PROFILE: a->profile_file = val; break;
 		}
 	}
+	if (err || (err = bb_opt_operands(&plan_help, argc, argv, 0, 1)))
+		return err;
 	if (optind < argc)
-		a->spec = argv[optind++];
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "plan: unexpected argument '%s'", argv[optind]);
+		a->spec = argv[optind];
 	if (!!a->file == !!a->spec)
 		return bb_cli_fail(BB_EXIT_USAGE, "plan: give one DEVICE or --region-info FILE (see barbench plan --help)");
 	return 0;

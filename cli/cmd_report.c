@@ -13,14 +13,17 @@
 #include "json.h"
 #include "options.h"
 #include "parse.h"
+#include "progress.h"
 #include "barbench/result.h"
 
-enum { K_NO_FIGURES = BB_OPT_KEY(0), K_SVG, K_READ_NS, K_WRITE_NS, K_JSON };
+enum { K_NO_FIGURES = BB_OPT_KEY(0), K_SVG, K_READ_NS, K_WRITE_NS, K_JSON, K_FIGURE_DATA };
 
 static const struct bb_opt report_opts[] = {
 	{ "out", 'o', "MERGED", NULL, "with several folders: where the merged report goes (made when missing)" },
 	{ "no-figures", K_NO_FIGURES, NULL, NULL, "report.md and summary.json only, no gnuplot" },
 	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
+	{ "figure-data", K_FIGURE_DATA, NULL, NULL, "keep each figure's gnuplot script and data (NAME.gp, NAME.dat)\n"
+	  "in figures/, to redraw or restyle it by hand" },
 	{ "device-read-ns", K_READ_NS, "N", "the layout's read_ns=, else 500",
 	  "a real device's BAR read time, 1 to 1e9 ns, for the projection" },
 	{ "device-write-ns", K_WRITE_NS, "N", "the layout's write_ns=, else 500",
@@ -34,7 +37,8 @@ static const struct bb_cmd_help report_help = {
 	.synopsis = "DIR [options]\n       barbench report DIR DIR... --out MERGED [options]",
 	.text = "Rebuild DIR/report.md, DIR/details.md, DIR/summary.json and DIR/figures/ from\n"
 		"DIR's raw results (runs.csv, samples/, plans.csv, manifest.json) without running\n"
-		"anything.  Figures are PNG; --svg adds an SVG of each.\n"
+		"anything.  Figures are PNG; --svg adds an SVG of each, --figure-data keeps the\n"
+		"gnuplot script and data each was drawn from (kept anyway when gnuplot fails).\n"
 		"\n"
 		"Several folders (the same study run on several hosts) merge into one report in\n"
 		"MERGED, the host a dimension of every table and figure; statistics never pool\n"
@@ -42,7 +46,10 @@ static const struct bb_cmd_help report_help = {
 		"\n"
 		"The summary projects each verdict onto a real device: a mapped access costs the\n"
 		"device's BAR access time, a trapped one that plus the trap overhead measured\n"
-		"(500 ns after pcie-bench's 8-byte read median of 466 ns, unless told).\n",
+		"(500 ns after pcie-bench's 8-byte read median of 466 ns, unless told).\n"
+		"\n"
+		"Progress (each figure, with an ETA) goes to standard error on a terminal (on a\n"
+		"pipe only with --progress).\n",
 	.operands = "  DIR      a results folder of barbench run or barbench study\n",
 	.opts = report_opts,
 	.exit = "0 written; 1 a failure (the folder is locked by a running study, a\n"
@@ -52,6 +59,16 @@ static const struct bb_cmd_help report_help = {
 void usage_report(void)
 {
 	bb_opt_usage(&report_help);
+}
+
+/* The report's steps (analysis.h): reading, each figure, the markdown. */
+static void report_progress(void *arg, size_t step, size_t total, const char *what)
+{
+	struct bb_progress *p = arg;
+
+	if (total)
+		bb_progress_set_total(p, total);
+	bb_progress_step(p, step, "%s", what);
 }
 
 static int print_json(const char *dir, const struct bb_report_opts *o, const struct bb_diag *d)
@@ -72,6 +89,7 @@ int cmd_report(int argc, char **argv)
 	struct bb_opt_state st = { 0 };
 	struct bb_diag d;
 	struct bb_report_opts o = { .figures = true };
+	struct bb_progress prog;
 	const char *dir, *dirs[64], *out = NULL, *val;
 	size_t ndirs = 0;
 	bool json = false;
@@ -85,6 +103,7 @@ int cmd_report(int argc, char **argv)
 		case 'o': out = val; break;
 		case K_NO_FIGURES: o.figures = false; break;
 		case K_SVG: o.svg = true; break;
+		case K_FIGURE_DATA: o.figure_data = true; break;
 		case K_JSON: json = true; break;
 		case K_READ_NS:
 		case K_WRITE_NS:
@@ -109,7 +128,11 @@ int cmd_report(int argc, char **argv)
 	lock_fd = bb_results_lock(dir, &d);
 	if (lock_fd < 0)
 		return bb_cli_fail(bb_cli_status(lock_fd), "report: %s", d.msg);
+	bb_progress_start(&prog, 1, 0);
+	o.progress = report_progress;
+	o.progress_arg = &prog;
 	err = bb_report_dirs(dirs, ndirs, dir, &o, &d);
+	bb_progress_end(&prog);
 	close(lock_fd);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "report: %s", d.msg);

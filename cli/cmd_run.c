@@ -4,7 +4,6 @@
  * one region of a device, writing runs.csv, samples/ and manifest.json.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -28,57 +27,103 @@
 #include "barbench/runner.h"
 #include "vfio.h"
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
 
 #define MAX_LIST 16
 
+enum {
+	K_DEVICE = BB_OPT_KEY(0), K_REGION, K_OUT, K_POLICY, K_PAGE, K_WORKLOAD, K_WIDTH, K_SAMPLES, K_WARMUP, K_BATCH,
+	K_CPU, K_RUNNER, K_PARAM, K_PATH, K_MUST, K_COST, K_PROFILE, K_ALLOW_WRITES, K_FORCE, K_JSON
+};
+
+static const struct bb_opt run_opts[] = {
+	{ "device", K_DEVICE, "DEVICE", NULL, "emu:LAYOUT (e.g. emu:layouts/nvme-msix-bar0), or\n"
+					      "vfio:BDF?layout=FILE, a real device bound to vfio-pci: only\n"
+					      "what the layout marks safe is read, the MSI-X table never;\n"
+					      "the thread runs on the device's NUMA node; or\n"
+					      "vfio-user:SOCKET; or pci:BDF?layout=FILE, a device through\n"
+					      "sysfs (no trap path)" },
+	{ "region", K_REGION, "N", "the only one", "the region (required when the device has several)" },
+	{ "out", K_OUT, "DIR", NULL, "results: DIR/runs.csv, DIR/samples/, DIR/manifest.json (a DIR\n"
+				     "holding results is refused unless --force, which clears them)" },
+	{ "force", K_FORCE, NULL, NULL, "replace the results already in --out" },
+	{ "policy", K_POLICY, "LIST", "all", "comma list of policies (below), or all" },
+	{ "page-size", K_PAGE, "LIST", "this host's", "planning page sizes, e.g. 4K,64K" },
+	{ "workload", K_WORKLOAD, "LIST", "lat-read", "comma list of workloads (below)" },
+	{ "width", K_WIDTH, "W", "4", "access width in bytes: 1, 2, 4, 8" },
+	{ "samples", K_SAMPLES, "N", "10000", "timed samples per run, 1 to 100000000" },
+	{ "warmup", K_WARMUP, "N", "samples/10, at most 1000", "untimed samples first" },
+	{ "batch", K_BATCH, "N|auto", "auto", "accesses a sample times: N repetitions of its access (a batched\n"
+					      "workload: N of its batches), 1 to 4096; auto: as few as make a\n"
+					      "sample span 50 steps of the measured clock, found by a pilot" },
+	{ "cpu", K_CPU, "N", "one placement picks", "pin the measuring thread to CPU N" },
+	{ "runner", K_RUNNER, "R", "host", "who performs the accesses (below): host (this process) or\n"
+					   "guest (a KVM guest in 32-bit protected mode: map windows are\n"
+					   "memslots, the rest MMIO exits served through the backend;\n"
+					   "regions up to 3 GiB; needs /dev/kvm)" },
+	{ "param", K_PARAM, "KEY=VALUE", NULL, "a policy parameter (span=1 for merged; barbench plan --help\n"
+					      "lists each policy's), or the guest runner's ioeventfd=1:\n"
+					      "doorbell writes in trapped windows served by KVM_IOEVENTFD\n"
+					      "without an exit (they never reach the device); repeatable" },
+	{ "policy-path", K_PATH, "F.so", NULL, "load an out-of-tree policy (repeatable, at most 8)" },
+	{ "must-trap", K_MUST, "O:L", NULL, "one more range a VMM must emulate (repeatable)" },
+	{ "allow-writes", K_ALLOW_WRITES, NULL, NULL, "a real device may be written where its layout says access=rw\n"
+						      "(lat-write, doorbell, ...); without it writes are refused" },
+	{ "cost", K_COST, "FILE", NULL, "a cost model (barbench calibrate --save): each run predicted" },
+	{ "profile", K_PROFILE, "TRACE", "the layout's hotness", "the access profile the budget policy optimises\n"
+								 "(replay format)" },
+	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the table: the folder,\n"
+				      "whether every run is in, each run's figures, what was skipped\n"
+				      "(docs/results.md); printed whenever the manifest is written" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+/* The policies, workloads and runners --policy, --workload and --runner take, from their registries. */
+static void help_registries(void)
+{
+	struct bb_registry reg;
+	char names[128], *save = NULL;
+
+	bb_registry_init(&reg);
+	printf("policies:\n");
+	for (unsigned i = 0; i < reg.n; i++)
+		printf("  %-14s %s\n", reg.ops[i]->name, reg.ops[i]->summary);
+	bb_registry_free(&reg);
+	printf("\nworkloads:\n");
+	for (int k = 0; k < BB_WL_COUNT; k++)
+		printf("  %-14s %s\n", k == BB_WL_REPLAY ? "replay:FILE" : bb_workload_kind_name((enum bb_wl_kind)k),
+		       bb_workload_summary((enum bb_wl_kind)k));
+	printf("\nrunners:\n");
+	snprintf(names, sizeof(names), "%s", bb_runner_names());
+	for (char *n = strtok_r(names, ", ", &save); n; n = strtok_r(NULL, ", ", &save))
+		printf("  %-14s %s\n", n, bb_runner_find(n) ? bb_runner_find(n)->summary : "");
+}
+
+static const struct bb_cmd_help run_help = {
+	.cmd = "run",
+	.synopsis = "--device DEVICE --out DIR [options]",
+	.text = "Measure every combination of policy, page size and workload on one region.\n"
+		"\n"
+		"Guest runs record guest_exec: \"emulated\" when a guest ALU loop runs more than\n"
+		"50x slower than on the host; such guest figures are not representative of bare\n"
+		"metal.  Keep --samples small there: every guest instruction is emulated.\n"
+		"\n"
+		"A combination that does not apply (a policy not applicable to the region, a\n"
+		"workload with nothing to do) is skipped with its reason in the manifest.\n"
+		"Progress ([i/N], ETA, the run) goes to standard error on a terminal (on a pipe\n"
+		"only with --progress).\n",
+	.opts = run_opts,
+	.quiet = "results and errors only: no progress (the table, what was skipped\n"
+		 "and where the results are are still printed)",
+	.more = help_registries,
+	.exit = "0 every run measured or skipped with its reason, 1 a run or the device\n"
+		"failed (what finished is in DIR), 2 bad input, 128+N stopped by signal N.",
+};
+
 void usage_run(void)
 {
-	printf("usage: barbench run --device DEVICE [--region N] --out DIR [--policy LIST|all]\n"
-	       "                    [--page-size LIST] [--workload LIST] [--width W] [--samples N]\n"
-	       "                    [--warmup N] [--cpu N] [--runner host|guest] [--param KEY=VALUE]...\n"
-	       "                    [--policy-path F.so]... [--must-trap O:L]... [--allow-writes] [--json]\n"
-	       "\n"
-	       "Measure every combination of policy, page size and workload on one region.\n"
-	       "\n"
-	       "  --device DEVICE     emu:LAYOUT (e.g. emu:layouts/nvme-msix-bar0), or\n"
-	       "                      vfio:BDF?layout=FILE, a real device bound to vfio-pci: only\n"
-	       "                      what the layout marks safe is read, the MSI-X table never;\n"
-	       "                      the thread runs on the device's NUMA node; or\n"
-	       "                      pci:BDF?layout=FILE, a device through sysfs (no trap path)\n"
-	       "  --allow-writes      a real device may be written where its layout says access=rw\n"
-	       "                      (lat-write, doorbell, ...); without it writes are refused\n"
-	       "  --region N          the region (required when the device has several)\n"
-	       "  --out DIR           results: DIR/runs.csv, DIR/samples/, DIR/manifest.json (a DIR\n"
-	       "                      holding results is refused unless --force, which clears them)\n"
-	       "  --force             replace the results already in --out\n"
-	       "  --policy LIST       comma list of policies, or all (default)\n"
-	       "  --page-size LIST    planning page sizes, e.g. 4K,64K (default: this host's)\n"
-	       "  --workload LIST     lat-read, lat-write, doorbell, stream-read, stream-write,\n"
-	       "                      mix, sweep, replay:FILE (default lat-read)\n"
-	       "  --width W           access width in bytes: 1, 2, 4, 8 (default 4)\n"
-	       "  --samples N         timed samples per run (default 10000)\n"
-	       "  --warmup N          untimed samples first (default samples/10, at most 1000)\n"
-	       "  --batch N|auto      accesses a sample times: N repetitions of its access (a batched\n"
-	       "                      workload: N of its batches); auto (default): as few as make a\n"
-	       "                      sample span 50 steps of the measured clock, found by a pilot\n"
-	       "  --cpu N             pin the measuring thread to CPU N\n"
-	       "  --runner R          who performs the accesses: host (this process, default) or\n"
-	       "                      guest (a KVM guest in 32-bit protected mode: map windows are\n"
-	       "                      memslots, the rest MMIO exits served through the backend;\n"
-	       "                      regions up to 3 GiB; needs /dev/kvm)\n"
-	       "  --param KEY=VALUE   a policy parameter (span=1 for merged), or the guest runner's\n"
-	       "                      ioeventfd=1: doorbell writes in trapped windows served by\n"
-	       "                      KVM_IOEVENTFD without an exit (they never reach the device)\n"
-	       "  --json              print one JSON document instead of the table: the folder,\n"
-	       "                      whether every run is in, each run's figures, what was skipped\n"
-	       "                      (docs/results.md); printed whenever the manifest is written\n"
-	       "\n"
-	       "Guest runs record guest_exec: \"emulated\" when a guest ALU loop runs more than\n"
-	       "50x slower than on the host; such guest figures are not representative of bare\n"
-	       "metal.  Keep --samples small there: every guest instruction is emulated.\n"
-	       "\n"
-	       "A combination that does not apply (a policy not applicable to the region, a\n"
-	       "workload with nothing to do) is skipped with its reason in the manifest.\n");
+	bb_opt_usage(&run_help);
 }
 
 /* Does any of the chosen policies take parameter @key? */
@@ -226,8 +271,8 @@ struct rctx {
 	struct bb_run_row *rows;
 	struct skipped *skipped;
 	size_t nrows, nskipped, total, done;
-	bool tty, complete;
-	double t0_ns;
+	bool complete;
+	struct bb_progress prog;	/* [i/N] ETA on a terminal, or with --progress */
 	char stop_why[BB_DIAG_MAX];	/* "SIGINT", or the run that failed */
 	int status;
 };
@@ -235,35 +280,36 @@ struct rctx {
 /* The options that take a number, each with its range and message. */
 static int parse_number(struct run_opts *o, int c, const char *arg)
 {
+	uint32_t region;
+	int err;
+
 	switch (c) {
-	case 'r':
-		if (bb_parse_u64(arg, &o->region) || o->region > UINT32_MAX)
-			return bb_cli_fail(BB_EXIT_USAGE, "run: --region %s: not a region index", arg);
+	case K_REGION:
+		err = bb_opt_region(&run_help, c, arg, &region);
+		o->region = region;
 		o->has_region = true;
+		return err;
+	case K_WIDTH:
+		if ((err = bb_opt_u64(&run_help, c, arg, 1, 8, &o->width)))
+			return err;
+		if (o->width != 1 && o->width != 2 && o->width != 4 && o->width != 8)
+			return bb_opt_bad_value(&run_help, c, arg, "must be 1, 2, 4 or 8");
 		return 0;
-	case 'W':
-		if (bb_parse_u64(arg, &o->width) || (o->width != 1 && o->width != 2 && o->width != 4 && o->width != 8))
-			return bb_cli_fail(BB_EXIT_USAGE, "run: --width %s: must be 1, 2, 4 or 8", arg);
-		return 0;
-	case 'n':
-		if (bb_parse_u64(arg, &o->samples) || !o->samples || o->samples > 100000000)
-			return bb_cli_fail(BB_EXIT_USAGE, "run: --samples %s: 1 to 100000000", arg);
-		return 0;
-	case 'b':
-		if (!strcmp(arg, "auto"))
+	case K_SAMPLES:
+		return bb_opt_u64(&run_help, c, arg, 1, 100000000, &o->samples);
+	case K_BATCH:
+		if (!strcmp(arg, "auto")) {
 			o->batch = 0;
-		else if (bb_parse_u64(arg, &o->batch) || !o->batch || o->batch > 4096)
-			return bb_cli_fail(BB_EXIT_USAGE, "run: --batch %s: 1 to 4096, or auto", arg);
-		return 0;
-	case 'u':
-		if (bb_parse_u64(arg, &o->warmup) || o->warmup > 100000000)
-			return bb_cli_fail(BB_EXIT_USAGE, "run: --warmup %s: 0 to 100000000", arg);
-		return 0;
-	default:	/* 'c' */
-		if (bb_parse_u64(arg, &o->cpu) || o->cpu > 65535)
-			return bb_cli_fail(BB_EXIT_USAGE, "run: --cpu %s: not a CPU number", arg);
+			return 0;
+		}
+		if (bb_parse_u64(arg, &o->batch))
+			return bb_opt_bad_value(&run_help, c, arg, "not a number, nor auto");
+		return bb_opt_u64(&run_help, c, arg, 1, 4096, &o->batch);
+	case K_WARMUP:
+		return bb_opt_u64(&run_help, c, arg, 0, 100000000, &o->warmup);
+	default:	/* K_CPU */
 		o->has_cpu = true;
-		return 0;
+		return bb_opt_u64(&run_help, c, arg, 0, 65535, &o->cpu);
 	}
 }
 
@@ -288,74 +334,42 @@ static int parse_param(struct run_opts *o, const char *arg)
 /* The command line into @o: 0, or the exit status after a message. */
 static int parse_options(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "page-size", required_argument, NULL, 's' },
-		{ "workload", required_argument, NULL, 'w' },
-		{ "width", required_argument, NULL, 'W' },
-		{ "samples", required_argument, NULL, 'n' },
-		{ "warmup", required_argument, NULL, 'u' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "cpu", required_argument, NULL, 'c' },
-		{ "runner", required_argument, NULL, 'R' },
-		{ "param", required_argument, NULL, 'P' },
-		{ "policy-path", required_argument, NULL, 'L' },
-		{ "must-trap", required_argument, NULL, 'm' },
-		{ "cost", required_argument, NULL, 'C' },
-		{ "profile", required_argument, NULL, 'F' },
-		{ "allow-writes", no_argument, NULL, 'A' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, err;
+	struct bb_opt_state st = { 0 };
+	const char *val;
+	int c, err = 0;
 
 	o->runner_name = "host";
 	o->width = 4;
 	o->samples = 10000;
 	o->warmup = UINT64_MAX;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while (!err && (c = bb_opt_next(&st, argc, argv, &run_help, &val)) != -1) {
 		switch (c) {
-		case 'D': o->device = optarg; break;
-		case 'C': o->cost_file = optarg; break;
-		case 'F': o->profile_file = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'p': o->policy_arg = optarg; break;
-		case 's': o->page_arg = optarg; break;
-		case 'w': o->wl_arg = optarg; break;
-		case 'R': o->runner_name = optarg; break;
-		case 'A': o->allow_writes = true; break;
-		case 'f': o->force = true; break;
-		case 'j': o->json = true; break;
-		case 'r': case 'W': case 'n': case 'b': case 'u': case 'c':
-			if ((err = parse_number(o, c, optarg)))
-				return err;
+		case -2: return st.status;
+		case K_DEVICE: o->device = val; break;
+		case K_COST: o->cost_file = val; break;
+		case K_PROFILE: o->profile_file = val; break;
+		case K_OUT: o->out = val; break;
+		case K_POLICY: o->policy_arg = val; break;
+		case K_PAGE: o->page_arg = val; break;
+		case K_WORKLOAD: o->wl_arg = val; break;
+		case K_RUNNER: o->runner_name = val; break;
+		case K_ALLOW_WRITES: o->allow_writes = true; break;
+		case K_FORCE: o->force = true; break;
+		case K_JSON: o->json = true; break;
+		case K_MUST:
+			if (!(err = bb_opt_count(&run_help, c, val, o->nr_must, BB_MAX_MUST_TRAP)))
+				o->must[o->nr_must++] = val;
 			break;
-		case 'm':
-			if (o->nr_must >= BB_MAX_MUST_TRAP)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: at most %d --must-trap", BB_MAX_MUST_TRAP);
-			o->must[o->nr_must++] = optarg;
+		case K_PATH:
+			if (!(err = bb_opt_count(&run_help, c, val, o->nr_paths, 8)))
+				o->paths[o->nr_paths++] = val;
 			break;
-		case 'L':
-			if (o->nr_paths >= 8)
-				return bb_cli_fail(BB_EXIT_USAGE, "run: at most 8 --policy-path");
-			o->paths[o->nr_paths++] = optarg;
-			break;
-		case 'P':
-			if ((err = parse_param(o, optarg)))
-				return err;
-			break;
-		default:
-			return bb_cli_bad_option("run", c, argv[optind - 1]);
+		case K_PARAM: err = parse_param(o, val); break;
+		default: err = parse_number(o, c, val); break;
 		}
 	}
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
+	if (err || (err = bb_opt_operands(&run_help, argc, argv, 0, 0)))
+		return err;
 	if (!o->device || !o->out)
 		return bb_cli_fail(BB_EXIT_USAGE, "run: --device and --out are required (see barbench run --help)");
 	return 0;
@@ -569,16 +583,6 @@ static void stopped(struct rctx *x)
 	x->status = 128 + bb_session_stopped();
 }
 
-/* On a terminal: where the matrix is and how long the rest should take. */
-static void progress(const struct rctx *x, const char *policy, const char *page, const char *wl)
-{
-	double el = (bb_now_ns() - x->t0_ns) / 1e9;
-	double eta = x->done ? el / (double)x->done * (double)(x->total - x->done) : 0;
-
-	fprintf(stderr, "\r[%zu/%zu] ETA %4.0fs %s %s %s                    ", x->done + 1, x->total, eta, policy,
-		page, wl);
-}
-
 /* One run spec (policy @ops, page size @gi, workload @wi): a row, a skip with its reason, or a failure. */
 static void run_one(struct rctx *x, const struct bb_measure *ms, const struct bb_policy_ops *ops, unsigned gi,
 		    unsigned wi)
@@ -595,8 +599,7 @@ static void run_one(struct rctx *x, const struct bb_measure *ms, const struct bb
 
 	bb_format_size(pg, sizeof(pg), x->m.pages[gi]);
 	snprintf(id, sizeof(id), "%04zu-%s-%" PRIu64 "-%s", x->nrows, ops->name, x->m.pages[gi], wl);
-	if (x->tty)
-		progress(x, ops->name, pg, wl);
+	bb_progress_step(&x->prog, x->done, "%s %s %s", ops->name, pg, wl);
 	x->done++;
 	err = bb_measure_one(ms, &cb, &x->rows[x->nrows], why, sizeof(why), &d);
 	if (err == 1) {
@@ -611,6 +614,7 @@ static void run_one(struct rctx *x, const struct bb_measure *ms, const struct bb
 		err = bb_session_add_row(&x->ses, &x->rows[x->nrows++], &d);
 	if (err) {
 		snprintf(x->stop_why, sizeof(x->stop_why), "run %s: %s", id, d.msg);
+		bb_progress_end(&x->prog);	/* the message on a line of its own */
 		x->status = bb_cli_fail(err == -EPROTO ? BB_EXIT_FAIL : err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL,
 					"run %s: %s", id, d.msg);
 	}
@@ -633,9 +637,8 @@ static void run_matrix(struct rctx *x)
 	};
 	struct bb_diag d;
 
-	x->tty = isatty(2);
+	bb_progress_start(&x->prog, x->total, 0);
 	bb_session_catch_signals(&x->ses);
-	x->t0_ns = bb_now_ns();
 	for (unsigned pi = 0; pi < m->nr_pol && x->status == BB_EXIT_OK; pi++) {
 		const struct bb_policy_ops *ops = bb_registry_find(&m->reg, m->pol_names[pi]);
 
@@ -653,8 +656,7 @@ static void run_matrix(struct rctx *x)
 	if (bb_session_stopped() && x->status == BB_EXIT_OK)
 		stopped(x);	/* arrived after the last run: everything is in, but say it was asked to stop */
 	bb_session_release_signals(&x->ses);
-	if (x->tty)
-		fprintf(stderr, "\r%60s\r", "");
+	bb_progress_end(&x->prog);
 	if (bb_session_write_runs(&x->ses, &d) && x->status == BB_EXIT_OK)
 		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: %s", d.msg);
 }

@@ -7,7 +7,6 @@
  * Conventions" ask; --socket-path is accepted as their spelling of --socket.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,43 +16,59 @@
 #include "parse.h"
 #include "server.h"
 #include "cli.h"
+#include "options.h"
+#include "progress.h"
+
+enum { K_DEVICE = BB_OPT_KEY(0), K_SOCKET, K_XFER, K_TIMEOUT, K_CLIENTS, K_MODE, K_UID, K_VERBOSE, K_TRAP_LOG };
+
+/* the limits of server.h as help shows them */
+_Static_assert(BB_VU_DEF_MAX_CLIENTS == 16 && BB_VU_MAX_CLIENTS == 1024 && BB_VU_MAX_ALLOW_UIDS == 32,
+	       "serve_opts: update the help of --max-clients and --allow-uid");
+
+static const struct bb_opt serve_opts[] = {
+	{ "device", K_DEVICE, "emu:LAYOUT", NULL, "the device to serve (its layout needs vendor= and device=)" },
+	{ "socket", K_SOCKET, "PATH", NULL, "where to listen (a stale socket there is replaced)" },
+	{ "socket-path", K_SOCKET, "PATH", NULL, "the same as --socket (the spelling of the vfio-user spec's\n"
+					      "\"Backend Program Conventions\")" },
+	{ "max-data-xfer", K_XFER, "N", "1M", "the max_data_xfer_size announced, and the largest access\n"
+					     "served, 8 to 64M" },
+	{ "timeout", K_TIMEOUT, "MS", "5000", "drop a client stalled inside a message or not reading\n"
+					    "its replies, 1 to 600000 ms" },
+	{ "max-clients", K_CLIENTS, "N", "16", "clients served at once, 1 to 1024; more are closed" },
+	{ "socket-mode", K_MODE, "MODE", "0600", "the socket file's mode in octal, whatever the umask" },
+	{ "allow-uid", K_UID, "UID", NULL, "a peer uid allowed besides this server's and root's\n"
+					   "(SO_PEERCRED; repeatable, at most 32); others are closed" },
+	{ "trap-log", K_TRAP_LOG, "FILE", NULL, "every access served through messages, as CSV (region,\n"
+						"offset, width, op, count, total_ns), written at exit and\n"
+						"on SIGUSR1 (atomically: a temporary file renamed)" },
+	{ "verbose", K_VERBOSE, NULL, NULL, "every refused request on stderr" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help serve_help = {
+	.cmd = "serve",
+	.synopsis = "--device emu:LAYOUT --socket PATH [options]",
+	.text = "Serve the layout's emulated device over the vfio-user protocol (QEMU\n"
+		"docs/interop/vfio-user.rst) on a UNIX socket until SIGINT or SIGTERM.  Region\n"
+		"info carries the layout's capability chain; mappable regions come with their\n"
+		"memfd (sealed against truncation; read-only for a region without the write\n"
+		"flag); trapped accesses are served by the emulated device; region 7 is a PCI\n"
+		"config space with the layout's IDs, BARs and MSI-X.  Several clients are served\n"
+		"at once, each with its own protocol state, sharing the one device; an idle\n"
+		"client blocks nobody.\n"
+		"\n"
+		"Clients: barbench run --device vfio-user:PATH ...;\n"
+		"         QEMU >= 10.1: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"PATH\",\"type\":\"unix\"}}'\n",
+	.opts = serve_opts,
+	.quiet = "no connect/disconnect lines on stderr (the start and stop lines\n"
+		 "and errors are still printed)",
+	.exit = "0 stopped by SIGINT or SIGTERM, 1 the socket or the server failed,\n"
+		"2 bad usage or a layout that does not load.",
+};
 
 void usage_serve(void)
 {
-	printf("usage: barbench serve --device emu:LAYOUT --socket PATH [--max-data-xfer N] [--timeout MS]\n"
-	       "                      [--max-clients N] [--socket-mode MODE] [--allow-uid UID]...\n"
-	       "                      [--trap-log FILE] [--quiet] [--verbose]\n"
-	       "\n"
-	       "Serve the layout's emulated device over the vfio-user protocol (QEMU\n"
-	       "docs/interop/vfio-user.rst) on a UNIX socket until SIGINT or SIGTERM.  Region\n"
-	       "info carries the layout's capability chain; mappable regions come with their\n"
-	       "memfd (sealed against truncation; read-only for a region without the write\n"
-	       "flag); trapped accesses are served by the emulated device; region 7 is a PCI\n"
-	       "config space with the layout's IDs, BARs and MSI-X.  Several clients are served\n"
-	       "at once, each with its own protocol state, sharing the one device; an idle\n"
-	       "client blocks nobody.\n"
-	       "\n"
-	       "  --device emu:LAYOUT   the device to serve (vendor= and device= needed)\n"
-	       "  --socket PATH         where to listen (a stale socket there is replaced)\n"
-	       "  --max-data-xfer N     the max_data_xfer_size announced, and the largest access\n"
-	       "                        served (default 1M, 8 to 64M)\n"
-	       "  --timeout MS          drop a client stalled inside a message or not reading\n"
-	       "                        its replies (default 5000)\n"
-	       "  --max-clients N       clients served at once; more are closed (default %u, at\n"
-	       "                        most %u)\n"
-	       "  --socket-mode MODE    the socket file's mode in octal, whatever the umask\n"
-	       "                        (default 0600)\n"
-	       "  --allow-uid UID       a peer uid allowed besides this server's and root's\n"
-	       "                        (SO_PEERCRED; repeatable, at most %u); others are closed\n"
-	       "  --trap-log FILE       every access served through messages, as CSV (region,\n"
-	       "                        offset, width, op, count, total_ns), written at exit and\n"
-	       "                        on SIGUSR1 (atomically: a temporary file renamed)\n"
-	       "  --quiet               no connect/disconnect lines\n"
-	       "  --verbose             every refused request on stderr\n"
-	       "\n"
-	       "Clients: barbench run --device vfio-user:PATH ...;\n"
-	       "         QEMU >= 10.1: -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"PATH\",\"type\":\"unix\"}}'\n",
-	       BB_VU_DEF_MAX_CLIENTS, BB_VU_MAX_CLIENTS, BB_VU_MAX_ALLOW_UIDS);
+	bb_opt_usage(&serve_help);
 }
 
 static struct bb_vu_server *running;
@@ -69,22 +84,69 @@ static void on_signal(int sig)
 		bb_vu_server_stop(running);
 }
 
+/* --socket-mode MODE: octal, owner read and write; 0 or the exit status. */
+static int parse_mode(const char *val, unsigned *out)
+{
+	char *end;
+	unsigned long m;
+
+	errno = 0;
+	m = strtoul(val, &end, 8);
+	if (!*val || *end || errno || m > 0777 || (m & 0600) != 0600)
+		return bb_opt_bad_value(&serve_help, K_MODE, val, "an octal mode up to 0777 that lets the owner read and "
+					"write (e.g. 0600, 0660)");
+	*out = (unsigned)m;
+	return 0;
+}
+
+/* The options into @so (@uids: the --allow-uid array); 0, or the exit status after a message. */
+static int serve_options(int argc, char **argv, struct bb_vu_server_opts *so, uint32_t *uids, const char **device,
+			 const char **path)
+{
+	struct bb_opt_state st = { 0 };
+	const char *val;
+	uint32_t v;
+	int c, err = 0;
+
+	while (!err && (c = bb_opt_next(&st, argc, argv, &serve_help, &val)) != -1) {
+		switch (c) {
+		case -2: return st.status;
+		case K_DEVICE: *device = val; break;
+		case K_SOCKET: *path = val; break;
+		case K_XFER:
+			if (!(err = bb_opt_u32(&serve_help, c, val, 8, 64u * 1024 * 1024, &v)))
+				so->max_data_xfer_size = v;
+			break;
+		case K_TIMEOUT:
+			if (!(err = bb_opt_u32(&serve_help, c, val, 1, 600000, &v)))
+				so->timeout_ms = v;
+			break;
+		case K_CLIENTS:
+			if (!(err = bb_opt_u32(&serve_help, c, val, 1, BB_VU_MAX_CLIENTS, &v)))
+				so->max_clients = v;
+			break;
+		case K_MODE: err = parse_mode(val, &so->socket_mode); break;
+		case K_UID:
+			if (!(err = bb_opt_u32(&serve_help, c, val, 0, UINT32_MAX - 1, &v)) &&
+			    !(err = bb_opt_count(&serve_help, c, val, so->nr_allow_uids, BB_VU_MAX_ALLOW_UIDS))) {
+				uids[so->nr_allow_uids++] = v;
+				so->allow_uids = uids;
+			}
+			break;
+		case K_VERBOSE: so->verbose = true; break;
+		case K_TRAP_LOG:
+			if (!*val)
+				err = bb_opt_bad_value(&serve_help, c, val, "an empty file name");
+			so->trap_log = val;
+			break;
+		}
+	}
+	so->quiet = bb_cli_quiet;
+	return err ? err : bb_opt_operands(&serve_help, argc, argv, 0, 0);
+}
+
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "socket-path", required_argument, NULL, 's' },
-		{ "max-data-xfer", required_argument, NULL, 'x' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "max-clients", required_argument, NULL, 'c' },
-		{ "socket-mode", required_argument, NULL, 'm' },
-		{ "allow-uid", required_argument, NULL, 'u' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "trap-log", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct bb_vu_server_opts so = { 0 };
 	uint32_t uids[BB_VU_MAX_ALLOW_UIDS];
 	const char *device = NULL, *path = NULL;
@@ -93,63 +155,11 @@ int cmd_serve(int argc, char **argv)
 	struct sigaction sa;
 	struct bb_dev *dev = NULL;
 	struct bb_diag d;
-	uint64_t v;
-	int c, err, status = BB_EXIT_OK;
+	int err, status = BB_EXIT_OK;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D': device = optarg; break;
-		case 's': path = optarg; break;
-		case 'x':
-			if (bb_parse_u64(optarg, &v) || v < 8 || v > 64u * 1024 * 1024)
-				return bb_cli_fail(BB_EXIT_USAGE, "serve: --max-data-xfer %s: 8 bytes to 64M", optarg);
-			so.max_data_xfer_size = v;
-			break;
-		case 't':
-			if (bb_parse_u64(optarg, &v) || !v || v > 600000)
-				return bb_cli_fail(BB_EXIT_USAGE, "serve: --timeout %s: 1 to 600000 ms", optarg);
-			so.timeout_ms = (unsigned)v;
-			break;
-		case 'c':
-			if (bb_parse_u64(optarg, &v) || !v || v > BB_VU_MAX_CLIENTS)
-				return bb_cli_fail(BB_EXIT_USAGE, "serve: --max-clients %s: 1 to %u", optarg, BB_VU_MAX_CLIENTS);
-			so.max_clients = (unsigned)v;
-			break;
-		case 'm': {
-			char *end;
-			unsigned long m;
-
-			errno = 0;
-			m = strtoul(optarg, &end, 8);
-			if (!*optarg || *end || errno || m > 0777 || (m & 0600) != 0600)
-				return bb_cli_fail(BB_EXIT_USAGE, "serve: --socket-mode %s: an octal mode up to 0777 that"
-						   " lets the owner read and write (e.g. 0600, 0660)", optarg);
-			so.socket_mode = (unsigned)m;
-			break;
-		}
-		case 'u':
-			if (bb_parse_u64(optarg, &v) || v >= UINT32_MAX)
-				return bb_cli_fail(BB_EXIT_USAGE, "serve: --allow-uid %s: a numeric uid", optarg);
-			if (so.nr_allow_uids >= BB_VU_MAX_ALLOW_UIDS)
-				return bb_cli_fail(BB_EXIT_USAGE, "serve: --allow-uid: at most %u", BB_VU_MAX_ALLOW_UIDS);
-			uids[so.nr_allow_uids++] = (uint32_t)v;
-			so.allow_uids = uids;
-			break;
-		case 'q': so.quiet = true; break;
-		case 'v': so.verbose = true; break;
-		case 'T':
-			if (!*optarg)
-				return bb_cli_fail(BB_EXIT_USAGE, "serve: --trap-log needs a file name");
-			so.trap_log = optarg;
-			break;
-		default:
-			return bb_cli_bad_option("serve", c, argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "serve: unexpected argument '%s'", argv[optind]);
+	status = serve_options(argc, argv, &so, uids, &device, &path);
+	if (status)
+		return status;
 	if (!device || !path)
 		return bb_cli_fail(BB_EXIT_USAGE, "serve: --device emu:LAYOUT and --socket PATH are required");
 	if (strncmp(device, "emu:", 4))

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +32,7 @@
 #include "session.h"
 #include "study.h"
 #include "cli.h"
+#include "options.h"
 #include "layout_check.h"
 #include "progress.h"
 #include "barbench/timing.h"
@@ -40,23 +40,46 @@
 #define MAX_TARGETS 128
 
 
+enum { K_OUT = BB_OPT_KEY(0), K_RESUME, K_MAX_RUNS, K_NO_REPORT, K_NO_FIGURES, K_SVG, K_JSON };
+
+static const struct bb_opt study_opts[] = {
+	{ "out", K_OUT, "DIR", NULL, "the results folder (made when missing)" },
+	{ "resume", K_RESUME, "DIR", NULL, "finish the study in DIR: run only what is missing, with\n"
+					   "the study file DIR holds (FILE is not given then)" },
+	{ "max-runs", K_MAX_RUNS, "N", "no limit", "stop after N runs, as if interrupted (run a study in slices)" },
+	{ "no-report", K_NO_REPORT, NULL, NULL, "no report.md, figures or summary.json (barbench report DIR makes them)" },
+	{ "no-figures", K_NO_FIGURES, NULL, NULL, "report.md and summary.json without the figures" },
+	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
+	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the results line: the folder, how\n"
+				      "many runs, whether every one is in, and the paths of manifest.json,\n"
+				      "runs.csv, report.md and summary.json (the verdicts: docs/results.md);\n"
+				      "printed whenever the manifest is written" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help study_help = {
+	.cmd = "study",
+	.synopsis = "FILE --out DIR [options]\n       barbench study --resume DIR [options]",
+	.text = "Run the matrix a study file names (studies/README.md) into DIR: runs.csv,\n"
+		"samples/, plans.csv, manifest.json, study.txt, then report.md and figures/.\n"
+		"Interrupted (Ctrl-C, SIGTERM, kill): what finished is kept and the manifest says\n"
+		"the study is incomplete; --resume DIR runs only what is missing. A run that\n"
+		"fails is recorded in the manifest and the study goes on.\n"
+		"\n"
+		"Progress ([i/N], ETA, the run, then each figure) goes to standard error on a\n"
+		"terminal (on a pipe only with --progress); the ETA counts the report's figures.\n",
+	.operands = "  FILE     a study file (studies/default.study)\n",
+	.opts = study_opts,
+	.quiet = "results and errors only: no progress, no start line, no notes\n"
+		 "(a region without a cost model, advise's changes that do not apply)",
+	.exit = "0 every run in (or --max-runs reached), 1 a run or the folder failed\n"
+		"(what finished is kept; --resume retries), 2 bad input, 128+N stopped by\n"
+		"signal N (--resume finishes it).",
+};
+
 void usage_study(void)
 {
-	printf("usage: barbench study FILE --out DIR [--max-runs N] [--no-report] [--no-figures] [--json]\n"
-	       "       barbench study --resume DIR [--max-runs N] [--no-report] [--no-figures] [--json]\n"
-	       "\n"
-	       "Run the matrix a study file names (studies/README.md) into DIR: runs.csv,\n"
-	       "samples/, plans.csv, manifest.json, study.txt, then report.md and figures/.\n"
-	       "Interrupted (Ctrl-C, SIGTERM, kill): what finished is kept and the manifest says\n"
-	       "the study is incomplete; --resume DIR runs only what is missing. A run that\n"
-	       "fails is recorded in the manifest and the study goes on.\n"
-	       "  --max-runs N   stop after N runs, as if interrupted (run a study in slices)\n"
-	       "  --no-report    no report.md, figures or summary.json (barbench report DIR makes them)\n"
-	       "  --no-figures   report.md and summary.json without the figures\n"
-	       "  --json         print one JSON document instead of the results line: the folder, how\n"
-	       "                 many runs, whether every one is in, and the paths of manifest.json,\n"
-	       "                 runs.csv, report.md and summary.json (the verdicts: docs/results.md);\n"
-	       "                 printed whenever the manifest is written\n");
+	bb_opt_usage(&study_help);
 }
 
 /* One (device, region) of the study, opened and described. */
@@ -226,6 +249,15 @@ static void id_part(char *out, size_t len, const char *s)
 	out[k] = '\0';
 }
 
+/* Does advise run on target @t: each device made from a layout, once (advise builds changed layouts)? */
+static bool advised(const struct target *tg, unsigned t)
+{
+	for (unsigned k = 0; k < t; k++)
+		if (!strcmp(tg[k].spec, tg[t].spec))
+			return false;
+	return tg[t].dev && (tg[t].dev->ops->flags & BB_BACKEND_FROM_LAYOUT);
+}
+
 /*
  * `barbench advise` on every emulated layout of the study, in-process and
  * silent, gathered into DIR/advise.csv for the report.  A layout with nothing
@@ -233,7 +265,7 @@ static void id_part(char *out, size_t len, const char *s)
  * the manifest is written).
  */
 static void run_advise(const struct bb_study *st, const struct target *tg, unsigned nt, const char *out,
-		       struct bb_session *ses)
+		       struct bb_session *ses, struct bb_progress *prog, size_t *step)
 {
 	char all[4096], *text = NULL, why[BB_DIAG_MAX], what[300];
 	uint64_t samples = st->samples < 2000 ? st->samples : 2000;
@@ -249,30 +281,28 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 		char dir[4096], csv[4096], line[1024];
 		struct stat sb;
 		struct bb_diag dd;
-		bool seen = false;
 		FILE *f;
 		int status;
 
-		for (unsigned k = 0; k < t; k++)
-			seen |= !strcmp(tg[k].spec, tg[t].spec);
-		if (seen || !tg[t].dev || !(tg[t].dev->ops->flags & BB_BACKEND_FROM_LAYOUT))
-			continue;	/* advise builds changed layouts: devices made from a layout only */
+		if (!advised(tg, t))
+			continue;
 		snprintf(dir, sizeof(dir), "%s/advise-%s", out, tg[t].name);
 		snprintf(what, sizeof(what), "advise %s", tg[t].name);
 		/* advise writes into this folder: never through a symlink planted there */
+		bb_progress_step(prog, (*step)++, "advise %s", tg[t].name);
 		if (!lstat(dir, &sb) && bb_real_dir(dir, &dd)) {
+			bb_progress_end(prog);
 			fprintf(stderr, "barbench: study: advise skipped: %s\n", dd.msg);
 			bb_session_fail(ses, what, dd.msg);
 			continue;
 		}
-		if (isatty(2) && !bb_cli_quiet)
-			fprintf(stderr, "\rbarbench: study: advise %-40s", tg[t].name);
 		status = bb_advise_quiet(tg[t].spec, st->pages, st->nr_pages, samples, dir, why, sizeof(why));
 		if (status == BB_ADVISE_NOTHING) {
 			bb_session_skip(ses, what, why);
 			continue;
 		}
 		if (status) {
+			bb_progress_end(prog);
 			fprintf(stderr, "barbench: study: advise failed: %s\n", why);
 			bb_session_fail(ses, what, why);
 			continue;
@@ -289,8 +319,6 @@ static void run_advise(const struct bb_study *st, const struct target *tg, unsig
 		}
 		fclose(f);
 	}
-	if (isatty(2) && !bb_cli_quiet)
-		fprintf(stderr, "\r%70s\r", "");
 	if (!fclose(merged) && text_len) {
 		struct bb_diag dd;
 
@@ -306,7 +334,7 @@ struct sctx {
 	int argc;
 	char **argv;
 	const char *file, *out;
-	bool resume, report, figures, tty;
+	bool resume, report, figures, svg;
 	bool json;			/* --json: the document on stdout, not the results line */
 	bool manifest_ok, reported;	/* the final manifest, the report and summary.json written */
 	bool complete;			/* ... and what the manifest says */
@@ -327,7 +355,9 @@ struct sctx {
 	struct bb_session ses;
 	struct bb_diag d;
 	char path[4096];
-	double t0;
+	struct bb_progress prog;	/* the runs, advise, then the report's steps */
+	size_t step;			/* the step in progress */
+	size_t report_step;		/* the first of the report's */
 	int err, status, stopped;	/* stopped: a signal, or -1 for --max-runs */
 	bool late;			/* the signal came after the last run: complete nonetheless */
 	char study_hash[BB_STUDY_HASH_LEN];
@@ -710,9 +740,86 @@ static int study_matrix(struct sctx *x)
 	return 0;
 }
 
-/* The measuring session, the runners probed, each region's cost model, plans.csv, the signals. */
+/* Is @w a latency workload, one the report draws a CDF and bars of (analysis/folder.c)? */
+static bool latency_workload(const char *w)
+{
+	return !strcmp(w, "lat-read") || !strcmp(w, "lat-write") || !strcmp(w, "mix") || !strcmp(w, "doorbell");
+}
+
+/*
+ * The report's steps, estimated from the matrix before anything ran (the
+ * report's own count replaces it when it starts): as analysis/figures.c
+ * draws them, a CDF per target x runner x latency workload x page size,
+ * bars per target x runner x latency workload, a page map per target x page
+ * size, the memslots per page size, the overview and advise's chart; with
+ * reading the results before and report.md after.
+ */
+static size_t report_steps(const struct sctx *x, size_t nadvise)
+{
+	const struct bb_study *st = x->st;
+	size_t lat = 0, n;
+
+	if (!x->report)
+		return 0;
+	if (!x->figures)
+		return 2;
+	for (unsigned r = 0; r < st->nr_runners; r++) {
+		bool guest = x->runners[r] && (x->runners[r]->flags & BB_RUNNER_IN_GUEST) && st->nr_guest_workloads;
+		unsigned nw = guest ? st->nr_guest_workloads : st->nr_workloads;
+
+		for (unsigned w = 0; x->runners[r] && w < nw; w++)
+			lat += latency_workload(guest ? st->guest_workloads[w] : st->workloads[w]);
+	}
+	n = (size_t)x->nt * lat * (st->nr_pages + 1) + (size_t)x->nt * st->nr_pages + st->nr_pages + 1;
+	return n + (nadvise > 0) + 2;
+}
+
+/* Each region's cost model, from its own pure paths (costs.txt): predicts every run of it. */
+static int study_costs(struct sctx *x)
+{
+	size_t cs = x->st->samples < 20000 ? (size_t)x->st->samples : 20000, clen = 0;
+	char cp[4096], *ctext = NULL;
+	FILE *cf;
+
+	snprintf(cp, sizeof(cp), "%s/costs.txt", x->out);
+	cf = open_memstream(&ctext, &clen);
+	for (unsigned t = 0; t < x->nt; t++) {
+		struct target *tg = &x->tg[t];
+
+		bb_progress_step(&x->prog, x->step++, "cost model of %s region %" PRIu32, tg->name, tg->region.index);
+		tg->have_cost = !bb_cost_calibrate(tg->dev, &tg->region, tg->mt, tg->nmt, &x->ses.tsc, x->ses.overhead,
+						   cs, &tg->cost, &x->d);
+		if (!tg->have_cost && !bb_cli_quiet) {
+			bb_progress_end(&x->prog);
+			fprintf(stderr, "barbench: study: %s region %" PRIu32 ": no cost model: %s\n", tg->name,
+				tg->region.index, x->d.msg);
+		}
+		if (cf && tg->have_cost) {
+			fprintf(cf, "# %s region %" PRIu32 "\n", tg->spec, tg->region.index);
+			bb_cost_write(cf, &tg->cost);
+			fputc('\n', cf);
+		}
+	}
+	if (cf && !fclose(cf) && bb_write_atomic_buf(cp, ctext, clen, &x->d)) {
+		free(ctext);
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
+		return -1;
+	}
+	free(ctext);
+	return 0;
+}
+
+/*
+ * The measuring session, the runners probed, each region's cost model,
+ * plans.csv, the signals; progress counts the cost models, the runs,
+ * advise's layouts and the report's steps.
+ */
 static int study_prepare(struct sctx *x)
 {
+	struct plans_arg pa = { x->tg, x->nt, x->st, x->pols, x->npol };
+	size_t nadvise = 0;
+	char pp[4096];
+
 	x->err = bb_session_measure(&x->ses, -1, -1, &x->d);
 	if (x->err) {
 		x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
@@ -732,59 +839,27 @@ static int study_prepare(struct sctx *x)
 			x->guest_ratio = pr.exec_ratio;
 		}
 	}
-	/* the cost model of each region, from its own pure paths: predicts every run of it */
-	{
-		FILE *cf;
-		char cp[4096], *ctext = NULL;
-		size_t clen = 0;
-
-		snprintf(cp, sizeof(cp), "%s/costs.txt", x->out);
-		cf = open_memstream(&ctext, &clen);
-		for (unsigned t = 0; t < x->nt; t++) {
-			size_t cs = x->st->samples < 20000 ? (size_t)x->st->samples : 20000;
-
-			x->tg[t].have_cost = !bb_cost_calibrate(x->tg[t].dev, &x->tg[t].region, x->tg[t].mt, x->tg[t].nmt, &x->ses.tsc, x->ses.overhead,
-							     cs, &x->tg[t].cost, &x->d);
-			if (!x->tg[t].have_cost)
-				fprintf(stderr, "barbench: study: %s region %" PRIu32 ": no cost model: %s\n", x->tg[t].name,
-					x->tg[t].region.index, x->d.msg);
-			if (cf && x->tg[t].have_cost) {
-				fprintf(cf, "# %s region %" PRIu32 "\n", x->tg[t].spec, x->tg[t].region.index);
-				bb_cost_write(cf, &x->tg[t].cost);
-				fputc('\n', cf);
-			}
-		}
-		if (cf && !fclose(cf) && bb_write_atomic_buf(cp, ctext, clen, &x->d)) {
-			free(ctext);
-			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s",
-					     x->d.msg);
-			return -1;
-		}
-		free(ctext);
-	}
-	{
-		struct plans_arg pa = { x->tg, x->nt, x->st, x->pols, x->npol };
-		char pp[4096];
-
-		snprintf(pp, sizeof(pp), "%s/plans.csv", x->out);
-		x->err = bb_write_atomic(pp, write_plans, &pa, &x->d);
-		if (x->err) {
-			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
-			return -1;
-		}
-	}
-	bb_session_catch_signals(&x->ses);
-	if (!x->resume || x->todo)
+	for (unsigned t = 0; x->st->advise && t < x->nt; t++)
+		nadvise += advised(x->tg, t);
+	if ((!x->resume || x->todo) && !bb_cli_quiet)
 		fprintf(stderr, "barbench: study %s: %zu runs to do (%zu done before), %u regions, into %s\n", x->st->name,
 			x->todo, x->done_before, x->nt, x->out);
-
+	bb_progress_start(&x->prog, x->nt + x->todo + nadvise + report_steps(x, nadvise), 0);
+	if (study_costs(x))
+		return -1;
+	snprintf(pp, sizeof(pp), "%s/plans.csv", x->out);
+	x->err = bb_write_atomic(pp, write_plans, &pa, &x->d);
+	if (x->err) {
+		x->status = bb_cli_fail(BB_EXIT_FAIL, "study: %s", x->d.msg);
+		return -1;
+	}
+	bb_session_catch_signals(&x->ses);
 	return 0;
 }
 
 /* The runs, in order: each row written as it finishes; a skipped or failed run recorded and the study goes on. */
 static int study_loop(struct sctx *x)
 {
-	x->t0 = bb_now_ns() / 1e9;
 	for (size_t i = 0; i < x->njobs && !(x->stopped = bb_session_stopped()); i++) {
 		struct study_run *j = &x->jobs[i];
 		struct target *t = &x->tg[j->t];
@@ -802,12 +877,8 @@ static int study_loop(struct sctx *x)
 		for (unsigned k = 0; k < x->st->nr_params; k++)
 			params[k] = (struct bb_param){ x->st->param_keys[k], x->st->param_values[k] };
 		bb_format_size(pg, sizeof(pg), x->st->pages[j->page]);
-		if (x->tty) {
-			double el = bb_now_ns() / 1e9 - x->t0, eta = x->done ? el / (double)x->done * (double)(x->todo - x->done) : 0;
-
-			fprintf(stderr, "\r[%zu/%zu] ETA %3.0fs %-26.26s %-6s %-6s %-7s %-10.10s   ", x->done + 1, x->todo, eta,
-				t->name, x->st->runners[j->runner], x->pols[j->pol]->name, pg, x->st->workloads[j->wl]);
-		}
+		bb_progress_step(&x->prog, x->step++, "%s %s %s %s %s", t->name, x->st->runners[j->runner],
+				 x->pols[j->pol]->name, pg, x->st->workloads[j->wl]);
 		if (!x->runners[j->runner]) {
 			r = 1;
 			snprintf(why, sizeof(why), "runner %s: %s", x->st->runners[j->runner], x->runner_why[j->runner]);
@@ -848,8 +919,7 @@ static int study_loop(struct sctx *x)
 			/* a failed run is recorded and the study goes on */
 			x->failed++;
 			bb_session_fail(&x->ses, j->id, x->d.msg);
-			if (x->tty)
-				fputc('\n', stderr);
+			bb_progress_end(&x->prog);
 			fprintf(stderr, "barbench: study: %s failed: %s\n", j->id, x->d.msg);
 			continue;
 		}
@@ -890,11 +960,19 @@ static json_t *study_json(const struct sctx *x)
 			 "summary", x->reported ? in_folder(x->out, "summary.json") : json_null());
 }
 
+/* The report's steps (analysis.h), after the runs and advise: the total counted once it is known. */
+static void report_progress(void *arg, size_t step, size_t total, const char *what)
+{
+	struct sctx *x = arg;
+
+	if (total)
+		bb_progress_set_total(&x->prog, x->report_step + total);
+	bb_progress_step(&x->prog, x->report_step + step, "report: %s", what);
+}
+
 /* The manifest, advise, the report, and what to tell the user. */
 static int study_finish(struct sctx *x)
 {
-	if (x->tty)
-		fprintf(stderr, "\r%100s\r", "");
 	if (!x->stopped) {
 		/* a signal during the last run: every run is in, the study is complete, but say it was asked to stop */
 		x->stopped = bb_session_stopped();
@@ -903,7 +981,7 @@ static int study_finish(struct sctx *x)
 	bb_session_release_signals(&x->ses);
 	/* before the manifest, which records what advise skipped and why it failed */
 	if (x->status == BB_EXIT_OK && !x->stopped && x->st->advise)
-		run_advise(x->st, x->tg, x->nt, x->out, &x->ses);
+		run_advise(x->st, x->tg, x->nt, x->out, &x->ses, &x->prog, &x->step);
 	{
 		bool complete = (!x->stopped || x->late) && !x->failed && x->status == BB_EXIT_OK;
 		json_t *extra = json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:b,s:o,s:I}", "tool", "barbench study",
@@ -937,7 +1015,12 @@ static int study_finish(struct sctx *x)
 		json_decref(extra);
 	}
 	if (x->status == BB_EXIT_OK && x->report) {
-		x->err = bb_report(x->out, &(struct bb_report_opts){ .figures = x->figures }, &x->d);
+		struct bb_report_opts ro = { .figures = x->figures, .svg = x->svg, .progress = report_progress,
+					     .progress_arg = x };
+
+		x->report_step = x->step;
+		x->err = bb_report(x->out, &ro, &x->d);
+		bb_progress_end(&x->prog);
 		if (x->err)
 			x->status = bb_cli_fail(BB_EXIT_FAIL, "study: report: %s", x->d.msg);
 		else if (x->d.msg[0])
@@ -971,21 +1054,39 @@ static int study_finish(struct sctx *x)
 	return 0;
 }
 
+/* The options into @x; 0, or the exit status after a message. */
+static int study_options(struct sctx *x)
+{
+	struct bb_opt_state st = { 0 };
+	const char *val;
+	int c, err = 0;
+
+	while (!err && (c = bb_opt_next(&st, x->argc, x->argv, &study_help, &val)) != -1) {
+		switch (c) {
+		case -2: return st.status;
+		case K_OUT: x->out = val; break;
+		case K_RESUME: x->out = val; x->resume = true; break;
+		case K_NO_REPORT: x->report = false; break;
+		case K_NO_FIGURES: x->figures = false; break;
+		case K_SVG: x->svg = true; break;
+		case K_JSON: x->json = true; break;
+		case K_MAX_RUNS: err = bb_opt_u64(&study_help, c, val, 0, UINT64_MAX, &x->max_runs); break;
+		}
+	}
+	if (err || (err = bb_opt_operands(&study_help, x->argc, x->argv, 0, 1)))
+		return err;
+	if (optind < x->argc)
+		x->file = x->argv[optind];
+	if (!x->out || (x->resume && x->file) || (!x->resume && !x->file))
+		return bb_cli_fail(BB_EXIT_USAGE, "study: give FILE --out DIR, or --resume DIR (see barbench study --help)");
+	return 0;
+}
+
 int cmd_study(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "resume", required_argument, NULL, 'R' },
-		{ "max-runs", required_argument, NULL, 'm' },
-		{ "no-report", no_argument, NULL, 'n' },
-		{ "no-figures", no_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static char specs[MAX_TARGETS][320];
 	static struct sctx ctx;
 	struct sctx *x = &ctx;
-	int c;
 
 	memset(x, 0, sizeof(*x));
 	x->argc = argc;
@@ -994,33 +1095,13 @@ int cmd_study(int argc, char **argv)
 	x->report = x->figures = true;
 	x->max_runs = UINT64_MAX;
 	x->status = BB_EXIT_OK;
-	x->tty = isatty(2);
 	x->ses.lock_fd = -1;
 	bb_registry_init(&x->reg);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(x->argc, x->argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': x->out = optarg; break;
-		case 'R': x->out = optarg; x->resume = true; break;
-		case 'n': x->report = false; break;
-		case 'F': x->figures = false; break;
-		case 'j': x->json = true; break;
-		case 'm':
-			if (bb_parse_u64(optarg, &x->max_runs))
-				return bb_cli_fail(BB_EXIT_USAGE, "study: --max-runs %s: not a number", optarg);
-			break;
-		default:
-			return bb_cli_bad_option("study", c, x->argv[optind - 1]);
-		}
+	x->status = study_options(x);
+	if (x->status) {
+		bb_registry_free(&x->reg);
+		return x->status;
 	}
-	if (optind < x->argc)
-		x->file = x->argv[optind++];
-	if (optind < x->argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "study: unexpected argument '%s'", x->argv[optind]);
-	if (!x->out || (x->resume && x->file) || (!x->resume && !x->file))
-		return bb_cli_fail(BB_EXIT_USAGE, "study: give FILE --out DIR, or --resume DIR (see barbench study --help)");
-
 	if (!study_load(x) && !study_targets(x) && !study_matrix(x) && !study_prepare(x) && !study_loop(x))
 		study_finish(x);
 	bb_session_close(&x->ses);

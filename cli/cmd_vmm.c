@@ -7,7 +7,6 @@
  * for the same layout and page size (analysis/vmm_infer.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,123 +20,82 @@
 #include "vmm.h"
 #include "vmm_infer.h"
 #include "cli.h"
+#include "json.h"
+#include "manifest.h"
+#include "options.h"
+#include "progress.h"
 
 #define MAX_DEVICES 8
 #define DEF_SAMPLES 101
 
+enum { K_DEVICE = BB_OPT_KEY(0), K_REGION, K_SAMPLES, K_AS, K_SWEEP, K_LAYOUT, K_TRAP_LOG, K_PAGE, K_VMM, K_OUT, K_JSON };
+
+_Static_assert(MAX_DEVICES == 8 && DEF_SAMPLES == 101, "vmm_opts: update the help of --device and --samples");
+
+static const struct bb_opt vmm_opts[] = {
+	{ "device", K_DEVICE, "DEVICE", NULL, "a device to sweep (repeatable, at most 8); its layout names\n"
+					      "the words that are safe to read" },
+	{ "region", K_REGION, "N", "every region", "only region N" },
+	{ "samples", K_SAMPLES, "N", "101", "timed samples per page, 1 to 100000" },
+	{ "as", K_AS, "POLICY", NULL, "barbench plays the VMM: apply POLICY's plan to a device with a\n"
+				      "trap path (emu:, vfio-user:, vfio:) and sweep that" },
+	{ "sweep", K_SWEEP, "FILE", NULL, "analyse a sweep file instead of sweeping" },
+	{ "layout", K_LAYOUT, "LAYOUT", NULL, "the layout of the device to analyse in the sweep file" },
+	{ "trap-log", K_TRAP_LOG, "FILE", NULL, "the server's trap log (with --sweep)" },
+	{ "page-size", K_PAGE, "SIZE", "this host's", "the page size of the plans compared" },
+	{ "vmm", K_VMM, "NAME", "\"the VMM\"", "what to call the VMM in the output" },
+	{ "out", K_OUT, "DIR", NULL, "write vmm-sweep.csv, vmm-LAYOUT.csv and page-map figures" },
+	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the text: the rule, and per\n"
+				      "device every page's class, each policy's mode, the verdict\n"
+				      "(docs/results.md, docs/schemas/vmm.schema.json)" },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const struct bb_cmd_help vmm_help = {
+	.cmd = "vmm",
+	.synopsis = "--device DEVICE [--device DEVICE]... [options]\n"
+		    "       barbench vmm --sweep FILE --layout LAYOUT [--trap-log FILE] [options]",
+	.text = "What a VMM maps and traps, measured.  Inside a guest, DEVICE is pci:BDF?layout=FILE:\n"
+		"the device as the VMM exposes it.  One safe word of every 4 KiB page is read,\n"
+		"timed (samples in rounds over the pages, each batched to span 50 timer steps),\n"
+		"and the pages fall into classes: wherever the next page reads more than 10x\n"
+		"slower than the previous one a class starts; the fastest is mapped, the slowest\n"
+		"trapped, any between emulated (answered by the VMM itself).  Every region and\n"
+		"device of one sweep are classified together.  The VMM's plan so found is set\n"
+		"beside each built-in policy's plan of the layout (what the device reports to\n"
+		"the VMM): \"behaves as holes\", or the pages that differ.\n"
+		"\n"
+		"With --sweep (a vmm-sweep.csv written by a sweep, e.g. in the guest) and the\n"
+		"trap log of the vfio-user server behind the VMM (barbench serve --trap-log),\n"
+		"a slow page the log counted was forwarded to the device, one it did not count\n"
+		"was emulated by the VMM; the slow pages must be exactly those the log counted.\n",
+	.opts = vmm_opts,
+	.quiet = "results and errors only: no timer line, no note on a region the\n"
+		 "layout does not describe",
+	.exit = "0 analysed (whatever the verdict), 1 a measurement failed or a\n"
+		"constant register read another value than its layout's, 2 bad input.",
+};
+
 void usage_vmm(void)
 {
-	printf("usage: barbench vmm --device DEVICE [--device DEVICE]... [--region N] [--samples N]\n"
-	       "                    [--as POLICY] [--page-size SIZE] [--vmm NAME] [--out DIR]\n"
-	       "       barbench vmm --sweep FILE --layout LAYOUT [--trap-log FILE] [--page-size SIZE]\n"
-	       "                    [--vmm NAME] [--out DIR]\n"
-	       "\n"
-	       "What a VMM maps and traps, measured.  Inside a guest, DEVICE is pci:BDF?layout=FILE:\n"
-	       "the device as the VMM exposes it.  One safe word of every 4 KiB page is read,\n"
-	       "timed (samples in rounds over the pages, each batched to span 50 timer steps),\n"
-	       "and the pages fall into classes: wherever the next page reads more than 10x\n"
-	       "slower than the previous one a class starts; the fastest is mapped, the slowest\n"
-	       "trapped, any between emulated (answered by the VMM itself).  Every region and\n"
-	       "device of one sweep are classified together.  The VMM's plan so found is set\n"
-	       "beside each built-in policy's plan of the layout (what the device reports to\n"
-	       "the VMM): \"behaves as holes\", or the pages that differ.\n"
-	       "\n"
-	       "With --sweep (a vmm-sweep.csv written by a sweep, e.g. in the guest) and the\n"
-	       "trap log of the vfio-user server behind the VMM (barbench serve --trap-log),\n"
-	       "a slow page the log counted was forwarded to the device, one it did not count\n"
-	       "was emulated by the VMM; the slow pages must be exactly those the log counted.\n"
-	       "\n"
-	       "  --device DEVICE   a device to sweep (repeatable, at most %d); its layout names\n"
-	       "                    the words that are safe to read\n"
-	       "  --region N        only region N (default: every region)\n"
-	       "  --samples N       timed samples per page (default %d)\n"
-	       "  --as POLICY       barbench plays the VMM: apply POLICY's plan to a device with a\n"
-	       "                    trap path (emu:, vfio-user:, vfio:) and sweep that\n"
-	       "  --sweep FILE      analyse a sweep file instead of sweeping\n"
-	       "  --layout LAYOUT   the layout of the device to analyse in the sweep file\n"
-	       "  --trap-log FILE   the server's trap log (with --sweep)\n"
-	       "  --page-size SIZE  the page size of the plans compared (default: this host's)\n"
-	       "  --vmm NAME        what to call the VMM in the output (default \"the VMM\")\n"
-	       "  --out DIR         write vmm-sweep.csv, vmm-LAYOUT.csv and page-map figures\n"
-	       "\n"
-	       "Exit status: 0 analysed (whatever the verdict), 1 a measurement failed or a\n"
-	       "constant register read another value than its layout's, 2 bad input.\n",
-	       MAX_DEVICES, DEF_SAMPLES);
+	bb_opt_usage(&vmm_help);
 }
 
 struct vmm_opts {
 	const char *devices[MAX_DEVICES];
 	unsigned ndev;
 	const char *as, *sweep, *layout, *trap_log, *name, *out;
-	bool has_region;
+	bool has_region, json;
 	uint32_t region;
 	size_t samples;
 	uint64_t page_size;
+	/* --json: the document's members as they are found (the pointers, not the struct, change) */
+	json_t *jdoc, *jdevices, *jnot_swept;
 };
 
-static int parse_opts(int argc, char **argv, struct vmm_opts *o)
+/* The combinations of options that make sense; 0, or the exit status after a message. */
+static int check_opts(const struct vmm_opts *o)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, NULL, 'D' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "samples", required_argument, NULL, 'n' },
-		{ "as", required_argument, NULL, 'a' },
-		{ "sweep", required_argument, NULL, 'S' },
-		{ "layout", required_argument, NULL, 'l' },
-		{ "trap-log", required_argument, NULL, 'T' },
-		{ "page-size", required_argument, NULL, 'p' },
-		{ "vmm", required_argument, NULL, 'V' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t v;
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->samples = DEF_SAMPLES;
-	o->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	o->name = "the VMM";
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'D':
-			if (o->ndev == MAX_DEVICES)
-				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --device: at most %d", MAX_DEVICES);
-			o->devices[o->ndev++] = optarg;
-			break;
-		case 'r':
-			if (bb_parse_u64(optarg, &v) || v >= BB_DEV_MAX_REGIONS)
-				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --region %s: a region index below %d", optarg,
-						   BB_DEV_MAX_REGIONS);
-			o->has_region = true;
-			o->region = (uint32_t)v;
-			break;
-		case 'n':
-			if (bb_parse_u64(optarg, &v) || !v || v > 100000)
-				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --samples %s: 1 to 100000", optarg);
-			o->samples = (size_t)v;
-			break;
-		case 'a': o->as = optarg; break;
-		case 'S': o->sweep = optarg; break;
-		case 'l': o->layout = optarg; break;
-		case 'T': o->trap_log = optarg; break;
-		case 'V':
-			if (!*optarg || strlen(optarg) > 64 || strpbrk(optarg, "\n\r\t"))
-				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --vmm: a name of 1 to 64 printable characters");
-			o->name = optarg;
-			break;
-		case 'p':
-			if (bb_parse_page_size(optarg, &o->page_size))
-				return bb_cli_fail(BB_EXIT_USAGE, "vmm: --page-size %s: a power of two >= 4K", optarg);
-			break;
-		case 'o': o->out = optarg; break;
-		default:
-			return bb_cli_bad_option("vmm", c, argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return bb_cli_fail(BB_EXIT_USAGE, "vmm: unexpected argument '%s'", argv[optind]);
 	if (!!o->ndev == !!o->sweep)
 		return bb_cli_fail(BB_EXIT_USAGE, "vmm: give --device (sweep now) or --sweep FILE (analyse a sweep)");
 	if (o->sweep && !o->layout)
@@ -147,6 +105,52 @@ static int parse_opts(int argc, char **argv, struct vmm_opts *o)
 				   " itself; the trap log is written after the sweep)");
 	if (o->sweep && (o->as || o->has_region))
 		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --as and --region go with --device");
+	return 0;
+}
+
+/* The options into @o: -1 to go on, else the exit status (after a message, or 0 after --help). */
+static int parse_opts(int argc, char **argv, struct vmm_opts *o)
+{
+	struct bb_opt_state st = { 0 };
+	const char *val;
+	uint32_t v;
+	int c, err = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->samples = DEF_SAMPLES;
+	o->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	o->name = "the VMM";
+	while (!err && (c = bb_opt_next(&st, argc, argv, &vmm_help, &val)) != -1) {
+		switch (c) {
+		case -2: return st.status;
+		case K_DEVICE:
+			if (!(err = bb_opt_count(&vmm_help, c, val, o->ndev, MAX_DEVICES)))
+				o->devices[o->ndev++] = val;
+			break;
+		case K_REGION:
+			if (!(err = bb_opt_u32(&vmm_help, c, val, 0, BB_DEV_MAX_REGIONS - 1, &o->region)))
+				o->has_region = true;
+			break;
+		case K_SAMPLES:
+			if (!(err = bb_opt_u32(&vmm_help, c, val, 1, 100000, &v)))
+				o->samples = v;
+			break;
+		case K_AS: o->as = val; break;
+		case K_SWEEP: o->sweep = val; break;
+		case K_LAYOUT: o->layout = val; break;
+		case K_TRAP_LOG: o->trap_log = val; break;
+		case K_VMM:
+			if (!*val || strlen(val) > 64 || strpbrk(val, "\n\r\t"))
+				err = bb_opt_bad_value(&vmm_help, c, val, "a name of 1 to 64 printable characters");
+			o->name = val;
+			break;
+		case K_PAGE: err = bb_opt_page_size(&vmm_help, c, val, &o->page_size); break;
+		case K_OUT: o->out = val; break;
+		case K_JSON: o->json = true; break;
+		}
+	}
+	if (err || (err = bb_opt_operands(&vmm_help, argc, argv, 0, 0)) || (err = check_opts(o)))
+		return err;
 	return -1;
 }
 
@@ -212,6 +216,17 @@ static void print_pages(const struct bb_layout *l, const struct bb_vmm_row *rows
 	}
 }
 
+/* The row of the page that holds must-trap range @mt, NULL when none was swept. */
+static const struct bb_vmm_row *msix_row(const struct bb_layout *l, const struct bb_vmm_row *rows, size_t n,
+					 const struct bb_range *mt)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(rows[i].layout, l->name) && rows[i].region == mt->region &&
+		    mt->offset / BB_VMM_SWEEP_PAGE == rows[i].page / BB_VMM_SWEEP_PAGE)
+			return &rows[i];
+	return NULL;
+}
+
 /* Where the MSI-X table and PBA are emulated: the class of the pages that hold them. */
 static void print_msix(const struct bb_layout *l, const struct bb_vmm_row *rows, size_t n, bool have_log)
 {
@@ -222,12 +237,7 @@ static void print_msix(const struct bb_layout *l, const struct bb_vmm_row *rows,
 		for (unsigned j = 0; j < nmt; j++) {
 			const char *what = j == 0 && l->msix.table_region == mt[j].region && l->msix.table_offset == mt[j].offset
 					   ? "table" : "PBA";
-			const struct bb_vmm_row *r = NULL;
-
-			for (size_t i = 0; i < n && !r; i++)
-				if (!strcmp(rows[i].layout, l->name) && rows[i].region == mt[j].region &&
-				    mt[j].offset / BB_VMM_SWEEP_PAGE == rows[i].page / BB_VMM_SWEEP_PAGE)
-					r = &rows[i];
+			const struct bb_vmm_row *r = msix_row(l, rows, n, &mt[j]);
 			printf("MSI-X %s [0x%" PRIx64 ", 0x%" PRIx64 ") of region %" PRIu32 ": never read; ", what, mt[j].offset,
 			       mt[j].offset + mt[j].size, mt[j].region);
 			if (!r || !r->probed)
@@ -306,14 +316,132 @@ static void print_verdict(const char *name, const struct bb_layout *l, const str
 	}
 }
 
+/* Policy @p's mode on page @r: "map", "trap", or null where it did not plan the page's region. */
+static json_t *pol_mode(const struct bb_vmm_row *r, unsigned p)
+{
+	if (!(r->pol_known >> p & 1))
+		return json_null();
+	return json_string(r->pol_map >> p & 1 ? "map" : "trap");
+}
+
+/* One page of `vmm --json`: where it was read, how fast, its class, and each plan's mode. */
+static json_t *page_json(const struct bb_vmm_row *r, const struct bb_vmm_verdict *v)
+{
+	json_t *pols = json_object();
+
+	for (unsigned p = 0; p < v->npol && pols; p++) {
+		if (json_object_set_new(pols, v->pol[p].name, pol_mode(r, p))) {
+			json_decref(pols);
+			pols = NULL;
+		}
+	}
+	return json_pack("{s:I,s:o,s:b,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:b}", "region", (json_int_t)r->region,
+			 "page", bb_json_u64(r->page), "probed", (int)r->probed,
+			 "offset", r->probed ? bb_json_u64(r->offset) : json_null(),
+			 "width_bytes", r->probed ? json_integer(r->width) : json_null(),
+			 "p50_ns", r->probed ? bb_json_num(r->p50_ns) : json_null(),
+			 "resolution_ns", r->probed ? bb_json_num(r->resolution_ns) : json_null(),
+			 "class", bb_vmm_class_name(r->cls),
+			 "counted", v->have_log ? bb_json_u64(r->counted) : json_null(),
+			 "vmm", r->cls == BB_VMM_MAPPED ? json_string("map") :
+				r->cls >= BB_VMM_EMULATED ? json_string("trap") : json_null(),
+			 "policies", pols,
+			 "value_differs", (int)(r->has_value && r->has_expected && r->value != r->expected));
+}
+
+/* The MSI-X table and PBA of `vmm --json`: each range and the class of its page (null: not swept). */
+static json_t *msix_json(const struct bb_layout *l, const struct bb_vmm_row *rows, size_t n)
+{
+	json_t *a = json_array();
+
+	for (uint32_t k = 0; k < l->nr_regions && a; k++) {
+		struct bb_range mt[2];
+		unsigned nmt = bb_layout_must_trap(l, l->regions[k].info.index, mt);
+
+		for (unsigned j = 0; j < nmt && a; j++) {
+			const struct bb_vmm_row *r = msix_row(l, rows, n, &mt[j]);
+			bool table = j == 0 && l->msix.table_region == mt[j].region && l->msix.table_offset == mt[j].offset;
+
+			if (json_array_append_new(a, json_pack("{s:s,s:I,s:o,s:o,s:o}", "what", table ? "table" : "pba",
+							       "region", (json_int_t)mt[j].region, "offset",
+							       bb_json_u64(mt[j].offset), "size_bytes",
+							       bb_json_u64(mt[j].size), "page_class", r && r->probed ?
+							       json_string(bb_vmm_class_name(r->cls)) : json_null()))) {
+				json_decref(a);
+				a = NULL;
+			}
+		}
+	}
+	return a;
+}
+
+/* The verdict of `vmm --json`: which policy the VMM behaves as, or the closest, and the trap log's check. */
+static json_t *verdict_json(const struct bb_vmm_verdict *v)
+{
+	json_t *pols = json_array(), *same = json_array(), *log = json_null();
+	int bad = !pols || !same;
+
+	for (unsigned p = 0; p < v->npol && !bad; p++) {
+		bad |= json_array_append_new(pols, json_pack("{s:s,s:b,s:o,s:I}", "name", v->pol[p].name, "applicable",
+							    (int)v->pol[p].applicable, "why", v->pol[p].applicable ?
+							    json_null() : bb_json_str(v->pol[p].why), "differ_pages",
+							    (json_int_t)v->pol[p].differ));
+		if (v->match >= 0 && (int)p != v->match && v->pol[p].applicable && !v->pol[p].differ)
+			bad |= json_array_append_new(same, json_string(v->pol[p].name));
+	}
+	if (v->have_log)
+		log = json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "slow_pages", (json_int_t)v->slow, "counted_pages",
+				(json_int_t)v->counted, "slow_not_counted", (json_int_t)v->slow_not_counted,
+				"counted_not_slow", (json_int_t)v->counted_not_slow, "reads_differ_pages",
+				(json_int_t)v->reads_differ, "other_accesses", bb_json_u64(v->log_other));
+	if (bad) {
+		json_decref(pols);
+		json_decref(same);
+		json_decref(log);
+		return NULL;
+	}
+	return json_pack("{s:o,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:I}", "policies", pols, "known_pages",
+			 (json_int_t)v->known, "mapped_pages", (json_int_t)v->mapped, "trapped_pages",
+			 (json_int_t)v->trapped, "behaves_as", v->known && v->match >= 0 ?
+			 json_string(v->pol[v->match].name) : json_null(), "same_pages_as", same,
+			 "closest", v->known && v->match < 0 && v->closest >= 0 ? json_string(v->pol[v->closest].name) :
+			 json_null(), "closest_differ_pages", v->known && v->match < 0 && v->closest >= 0 ?
+			 json_integer(v->pol[v->closest].differ) : json_null(), "trap_log", log,
+			 "bad_values", (json_int_t)v->bad_values);
+}
+
+/* One device of `vmm --json`, added to o->jdevices (@files: its outputs, or null). */
+static int device_json(const struct vmm_opts *o, const struct bb_layout *l, const char *dev,
+		       const struct bb_vmm_row *rows, size_t n, const struct bb_vmm_verdict *v, json_t *files)
+{
+	json_t *pages = json_array();
+
+	for (size_t i = 0; i < n && pages; i++) {
+		if (strcmp(rows[i].layout, l->name))
+			continue;
+		if (json_array_append_new(pages, page_json(&rows[i], v))) {
+			json_decref(pages);
+			pages = NULL;
+		}
+	}
+	if (json_array_append_new(o->jdevices, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "layout", bb_json_str(l->name),
+							 "device", dev ? bb_json_str(dev) : json_null(), "pages", pages,
+							 "msix", msix_json(l, rows, n), "verdict", verdict_json(v),
+							 "files", files)))
+		return bb_cli_fail(BB_EXIT_FAIL, "vmm: out of memory");
+	return 0;
+}
+
 /* One layout's device: compare, print, write its files.  0, or the exit status. */
 static int analyse(const struct vmm_opts *o, const struct bb_layout *l, struct bb_vmm_row *rows, size_t n,
 		   const struct bb_trap_entry *log, size_t nlog)
 {
 	struct bb_vmm_verdict v;
 	const char *dev = NULL;
+	json_t *files = NULL;
 	struct bb_diag d;
 	unsigned drawn;
+	char csv[4200], maps[4200];
 	int err;
 
 	err = bb_vmm_infer(l, rows, n, log, nlog, o->trap_log != NULL, o->page_size, &v, &d);
@@ -322,22 +450,85 @@ static int analyse(const struct vmm_opts *o, const struct bb_layout *l, struct b
 	for (size_t i = 0; i < n && !dev; i++)
 		if (!strcmp(rows[i].layout, l->name))
 			dev = rows[i].device;
-	printf("\n%s on %s (%s), plans at %" PRIu64 " KiB pages\n", o->name, l->name, dev ? dev : "?", o->page_size / 1024);
-	print_pages(l, rows, n, &v);
-	print_msix(l, rows, n, v.have_log);
-	print_log(&v);
-	print_verdict(o->name, l, rows, n, &v);
+	if (!o->json) {
+		printf("\n%s on %s (%s), plans at %" PRIu64 " KiB pages\n", o->name, l->name, dev ? dev : "?",
+		       o->page_size / 1024);
+		print_pages(l, rows, n, &v);
+		print_msix(l, rows, n, v.have_log);
+		print_log(&v);
+		print_verdict(o->name, l, rows, n, &v);
+	}
 	if (o->out) {
 		err = bb_vmm_write_outputs(o->out, o->name, l, rows, n, &v, o->page_size, &drawn, &d);
 		if (err)
 			return bb_cli_fail(BB_EXIT_FAIL, "vmm: %s", d.msg);
-		printf("files: %s/vmm-%s.csv, page maps %s/vmm-%s-r*.gp%s\n", o->out, l->name, o->out, l->name,
-		       drawn ? " and .png" : " (no gnuplot here: not drawn)");
+		snprintf(csv, sizeof(csv), "%s/vmm-%s.csv", o->out, l->name);
+		snprintf(maps, sizeof(maps), "%s/vmm-%s-r*.gp", o->out, l->name);
+		if (o->json)
+			files = json_pack("{s:o,s:o,s:I}", "csv", bb_json_str(csv), "page_maps", bb_json_str(maps),
+					  "png_drawn", (json_int_t)drawn);
+		else
+			printf("files: %s, page maps %s%s\n", csv, maps, drawn ? " and .png" : " (no gnuplot here: not drawn)");
 	}
+	if (o->json && (err = device_json(o, l, dev, rows, n, &v, files ? files : json_null())))
+		return err;
 	if (v.bad_values)
 		return bb_cli_fail(BB_EXIT_FAIL, "vmm: %u constant registers of %s read another value than the layout's:"
 				   " not the device the layout describes", v.bad_values, l->name);
 	return 0;
+}
+
+/* The rule of `vmm --json`: how the pages were told apart, what it found. */
+static json_t *rule_json(const struct bb_vmm_rule *rule, size_t n)
+{
+	return json_pack("{s:o,s:o,s:I,s:o,s:o,s:o}", "gap_factor", bb_json_num(BB_VMM_GAP), "pages", bb_json_u64(n),
+			 "classes", (json_int_t)rule->classes,
+			 "mapped_hi_ns", rule->classes > 1 ? bb_json_num(rule->mapped_hi_ns) : json_null(),
+			 "trapped_lo_ns", rule->classes > 1 ? bb_json_num(rule->trapped_lo_ns) : json_null(),
+			 "gap", rule->classes > 1 ? bb_json_num(rule->gap) : json_null());
+}
+
+/*
+ * --json: the document's head, its devices and not_swept filled as they are
+ * found; printed by json_finish.  0, or the exit status.
+ */
+static int json_start(struct vmm_opts *o)
+{
+	if (!o->json)
+		return 0;
+	o->jdevices = json_array();
+	o->jnot_swept = json_array();
+	/* timer, samples_per_page, sweep_csv and rule are set when known */
+	o->jdoc = json_pack("{s:s,s:o,s:s,s:o,s:o,s:o,s:n,s:n,s:o,s:n,s:n,s:O,s:O}", "schema", "barbench-vmm/1",
+			    "vmm", bb_json_str(o->name), "mode", o->sweep ? "analyse" : "sweep", "sweep_file",
+			    o->sweep ? bb_json_str(o->sweep) : json_null(), "trap_log",
+			    o->trap_log ? bb_json_str(o->trap_log) : json_null(), "page_size_bytes",
+			    bb_json_u64(o->page_size), "timer", "samples_per_page", "out",
+			    o->out ? bb_json_str(o->out) : json_null(), "sweep_csv", "rule", "not_swept", o->jnot_swept,
+			    "devices", o->jdevices);
+	if (!o->jdoc)
+		return bb_cli_fail(BB_EXIT_FAIL, "vmm: out of memory");
+	return 0;
+}
+
+/* Set @key of the --json document (takes @v); a failure is seen when it is printed. */
+static void json_set(const struct vmm_opts *o, const char *key, json_t *v)
+{
+	if (!o->jdoc || json_object_set_new(o->jdoc, key, v ? v : json_null()))
+		json_decref(v);
+}
+
+/* Print the --json document (when the analysis got that far: @status 0 or 1), and free it. */
+static int json_finish(struct vmm_opts *o, int status)
+{
+	int err = 0;
+
+	if (o->jdoc && (status == BB_EXIT_OK || status == BB_EXIT_FAIL) && json_array_size(o->jdevices))
+		err = bb_cli_json(json_incref(o->jdoc));
+	json_decref(o->jdevices);
+	json_decref(o->jnot_swept);
+	json_decref(o->jdoc);
+	return status ? status : err;
 }
 
 /* --sweep FILE: classify the whole file, then the layout's device. */
@@ -371,7 +562,10 @@ static int from_file(const struct vmm_opts *o)
 		goto out;
 	}
 	bb_vmm_classify(rows, n, &rule);
-	print_rule(&rule, n);
+	if (o->json)
+		json_set(o, "rule", rule_json(&rule, n));
+	else
+		print_rule(&rule, n);
 	if (o->out && (err = bb_results_dir(o->out, &d))) {
 		status = bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
 		goto out;
@@ -485,8 +679,14 @@ static int sweep_device(const struct vmm_opts *o, struct bb_session *s, struct b
 			continue;
 		found = true;
 		if (!bb_layout_find_region(&dev->layout, dev->index[k])) {
-			printf("%s: region %" PRIu32 " is not in layout %s: not swept (no plan to compare with)\n", dev->spec,
-			       dev->index[k], dev->layout.name);
+			if (o->jnot_swept)
+				json_array_append_new(o->jnot_swept, json_pack("{s:o,s:I,s:s}", "device",
+										bb_json_str(dev->spec), "region",
+										(json_int_t)dev->index[k], "why",
+										"not in the layout: no plan to compare with"));
+			else if (!bb_cli_quiet)
+				printf("%s: region %" PRIu32 " is not in layout %s: not swept (no plan to compare with)\n",
+				       dev->spec, dev->index[k], dev->layout.name);
 			continue;
 		}
 		err = as_plan(o, dev, dev->index[k], &plan, &have_plan, d);
@@ -533,9 +733,13 @@ static int from_devices(const struct vmm_opts *o, int argc, char **argv)
 		err = bb_dev_open(o->devices[i], &devs[i], &d);
 	if (!err)
 		err = bb_session_measure(&s, -1, bb_dev_numa_node(devs[0]), &d);
-	if (!err)
+	if (!err && o->json) {
+		json_set(o, "timer", bb_timer_json(&s.tsc));
+		json_set(o, "samples_per_page", bb_json_u64(o->samples));
+	} else if (!err && !bb_cli_quiet) {
 		printf("timer: %s, step %" PRIu64 " cycles = %.2f ns, empty pair %" PRIu64 " cycles; %zu samples per page\n",
 		       s.tsc.source, s.tsc.step_cycles, bb_tsc_resolution_ns(&s.tsc), s.overhead, o->samples);
+	}
 	for (unsigned i = 0; !err && i < o->ndev; i++)
 		err = sweep_device(o, &s, devs[i], &rows, &n, &d);
 	if (err) {
@@ -543,7 +747,10 @@ static int from_devices(const struct vmm_opts *o, int argc, char **argv)
 		goto out;
 	}
 	bb_vmm_classify(rows, n, &rule);
-	print_rule(&rule, n);
+	if (o->json)
+		json_set(o, "rule", rule_json(&rule, n));
+	else
+		print_rule(&rule, n);
 	if (o->out) {
 		char path[4200], note[300];
 		struct { const char *note; const struct bb_vmm_row *rows; size_t n; } a = { note, rows, n };
@@ -558,7 +765,10 @@ static int from_devices(const struct vmm_opts *o, int argc, char **argv)
 			status = bb_cli_fail(BB_EXIT_FAIL, "vmm: %s", d.msg);
 			goto out;
 		}
-		printf("sweep: %s\n", path);
+		if (o->json)
+			json_set(o, "sweep_csv", bb_json_str(path));
+		else
+			printf("sweep: %s\n", path);
 	}
 	for (unsigned i = 0; i < o->ndev; i++) {
 		int st = analyse(o, &devs[i]->layout, rows, n, NULL, 0);
@@ -581,6 +791,8 @@ int cmd_vmm(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
-	status = o.sweep ? from_file(&o) : from_devices(&o, argc, argv);
-	return bb_cli_finish(status);
+	status = json_start(&o);
+	if (!status)
+		status = o.sweep ? from_file(&o) : from_devices(&o, argc, argv);
+	return bb_cli_finish(json_finish(&o, status));
 }

@@ -14,9 +14,11 @@
 /* Options every command takes, handled here (progress.h). */
 enum { KEY_QUIET = BB_OPT_KEY(900), KEY_PROGRESS, KEY_NO_PROGRESS };
 static const struct bb_opt common[] = {
-	{ "quiet", KEY_QUIET, NULL, NULL, "print results and errors only: no progress, no notes" },
-	{ "progress", KEY_PROGRESS, NULL, NULL, "show progress with an ETA on stderr even when it is not a terminal" },
+	{ "quiet", KEY_QUIET, NULL, NULL, NULL },	/* its help: print_quiet() */
+	{ "progress", KEY_PROGRESS, NULL, NULL, "progress with an ETA on stderr also when it is not a terminal\n"
+						"(a line every 10 s), e.g. into a log file" },
 	{ "no-progress", KEY_NO_PROGRESS, NULL, NULL, "no progress, even on a terminal" },
+	{ "help", 'h', NULL, NULL, "this help" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -62,9 +64,21 @@ void bb_opt_usage(const struct bb_cmd_help *h)
 	printf("\noptions:\n");
 	for (const struct bb_opt *o = h->opts; o && o->name; o++)
 		print_opt(o);
-	for (const struct bb_opt *o = common; o->name; o++)
-		print_opt(o);
-	print_opt(&(const struct bb_opt){ "help", 'h', NULL, NULL, "this help" });
+	for (const struct bb_opt *o = common; o->name; o++) {
+		char quiet[512];
+
+		if (o->key != KEY_QUIET) {
+			print_opt(o);
+			continue;
+		}
+		/* what --quiet leaves out differs per command: each says it */
+		snprintf(quiet, sizeof(quiet), "%s", h->quiet ? h->quiet : "results and errors only: no progress, no notes");
+		print_opt(&(const struct bb_opt){ o->name, o->key, NULL, NULL, quiet });
+	}
+	if (h->more) {
+		putchar('\n');
+		h->more();
+	}
 	if (h->exit)
 		printf("\nExit status: %s\n", h->exit);
 }
@@ -82,7 +96,10 @@ static int build(struct bb_opt_state *st, const struct bb_cmd_help *h)
 {
 	size_t ns = 0;
 
+	if (h->subcommands)
+		st->shorts[ns++] = '+';	/* the options end at the subcommand's name */
 	st->shorts[ns++] = ':';	/* a missing value returns ':' */
+	st->shorts[ns++] = 'h';
 	st->nlong = 0;
 	for (const struct bb_opt *o = common; o->name; o++)
 		st->longopts[st->nlong++] = (struct option){ o->name, no_argument, NULL, o->key };
@@ -111,7 +128,7 @@ int bb_opt_next(struct bb_opt_state *st, int argc, char **argv, const struct bb_
 			st->status = bb_cli_fail(BB_EXIT_FAIL, "%s: more than %d options in its table", h->cmd, BB_OPT_MAX);
 			return -2;
 		}
-		optind = 1;
+		optind = 0;	/* 0, not 1: glibc then forgets the ordering ('+') of a parse before */
 		opterr = 0;
 	}
 	for (;;) {
@@ -127,6 +144,11 @@ int bb_opt_next(struct bb_opt_state *st, int argc, char **argv, const struct bb_
 	}
 	if (c == -1)
 		return -1;
+	if (c == 'h') {
+		bb_opt_usage(h);
+		st->status = BB_EXIT_OK;
+		return -2;
+	}
 	if (c == ':' || c == '?') {
 		/* optopt names a short option; for a long one argv[optind - 1] holds it */
 		const char *arg = argv[optind - 1];
@@ -172,4 +194,65 @@ int bb_opt_u32(const struct bb_cmd_help *h, int key, const char *val, uint32_t m
 	if (!st)
 		*out = (uint32_t)v;
 	return st;
+}
+
+int bb_opt_region(const struct bb_cmd_help *h, int key, const char *val, uint32_t *out)
+{
+	uint64_t v;
+
+	if (bb_parse_u64(val, &v))
+		return bb_opt_bad_value(h, key, val, "not a number (a region index: 0 for BAR0, 7 for config space)");
+	if (v > UINT32_MAX)
+		return bb_opt_bad_value(h, key, val, "not a region index");
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int bb_opt_page_size(const struct bb_cmd_help *h, int key, const char *val, uint64_t *out)
+{
+	uint64_t v;
+
+	if (bb_parse_u64(val, &v))
+		return bb_opt_bad_value(h, key, val, "not a number (4096, 4K, 64K, 0x1000)");
+	if (bb_parse_page_size(val, out))
+		return bb_opt_bad_value(h, key, val, "not a power of two >= 4K");
+	return 0;
+}
+
+int bb_opt_page_sizes(const struct bb_cmd_help *h, int key, const char *val, uint64_t *out, unsigned max,
+		      unsigned *n)
+{
+	struct bb_diag d;
+	const char *why;
+
+	if (!bb_cli_page_sizes(val, out, max, n, &d))
+		return 0;
+	/* the message without its "--page-size LIST: " head, which bb_opt_bad_value writes */
+	why = strstr(d.msg, ": ");
+	return bb_opt_bad_value(h, key, val, why ? why + 2 : d.msg);
+}
+
+int bb_opt_count(const struct bb_cmd_help *h, int key, const char *val, unsigned n, unsigned max)
+{
+	char why[64];
+
+	if (n < max)
+		return 0;
+	snprintf(why, sizeof(why), "at most %u --%s", max, bb_opt_find(h, key) ? bb_opt_find(h, key)->name : "?");
+	return bb_opt_bad_value(h, key, val, why);
+}
+
+int bb_opt_operands(const struct bb_cmd_help *h, int argc, char **argv, int min, int max)
+{
+	int n = argc - optind;
+
+	if (n > max && max == 0)
+		return bb_cli_fail(BB_EXIT_USAGE, "%s: unexpected argument '%s' (see barbench %s --help)", h->cmd,
+				   argv[optind], h->cmd);
+	if (n > max)
+		return bb_cli_fail(BB_EXIT_USAGE, "%s: unexpected argument '%s': want %s (see barbench %s --help)", h->cmd,
+				   argv[optind + max], h->synopsis, h->cmd);
+	if (n < min)
+		return bb_cli_fail(BB_EXIT_USAGE, "%s: want %s (see barbench %s --help)", h->cmd, h->synopsis, h->cmd);
+	return 0;
 }

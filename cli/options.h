@@ -21,14 +21,20 @@ struct bb_opt {
 	const char *help;	/* one line; '\n' continues it on the next, indented */
 };
 
-/* A command's help: printed as "usage: barbench CMD SYNOPSIS", TEXT, OPERANDS, the options, EXIT. */
+/*
+ * A command's help: printed as "usage: barbench CMD SYNOPSIS", TEXT,
+ * OPERANDS, the options (the command's, then the common ones), MORE, EXIT.
+ */
 struct bb_cmd_help {
 	const char *cmd;
 	const char *synopsis;
 	const char *text;	/* paragraphs, each line ending in '\n' */
 	const char *operands;	/* "  DEVICE   ...\n" lines, or NULL */
 	const struct bb_opt *opts;
+	const char *quiet;	/* --quiet's help: what it leaves out here (NULL: no progress, no notes) */
+	void (*more)(void);	/* prints what the registries hold (policies, workloads), or NULL */
 	const char *exit;	/* "0 ok, 1 ..., 2 bad usage." */
+	bool subcommands;	/* the options end at the first operand, a subcommand's name */
 };
 
 /* Keys above any letter, for options without a short form. */
@@ -39,7 +45,7 @@ struct bb_cmd_help {
 struct bb_opt_state {
 	int status;		/* after -2: the exit status to return */
 	int nlong;
-	char shorts[2 * BB_OPT_MAX + 2];
+	char shorts[2 * BB_OPT_MAX + 4];	/* "+:h" and two per short option */
 	struct option longopts[BB_OPT_MAX + 1];
 };
 
@@ -50,7 +56,9 @@ void bb_opt_usage(const struct bb_cmd_help *h);
  * Next option of argv: its key, with its value in *@val (NULL for a flag);
  * -1 at the end of the options (the operands start at optind); -2 after a
  * message for a bad option (unknown, or a value missing), st->status is then
- * the exit status.  Call with st zeroed first; it resets getopt.
+ * the exit status; -2 with status 0 after the help (-h, --help).  The common
+ * options (--quiet, --progress, --no-progress) are handled here.  Call with
+ * st zeroed first; it resets getopt.
  */
 int bb_opt_next(struct bb_opt_state *st, int argc, char **argv, const struct bb_cmd_help *h, const char **val);
 
@@ -66,5 +74,18 @@ int bb_opt_bad_value(const struct bb_cmd_help *h, int key, const char *val, cons
 /* Parsers of common values; on failure they print as bb_opt_bad_value and return 2, else 0. */
 int bb_opt_u64(const struct bb_cmd_help *h, int key, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int bb_opt_u32(const struct bb_cmd_help *h, int key, const char *val, uint32_t min, uint32_t max, uint32_t *out);
+/* A region index (0 to UINT32_MAX). */
+int bb_opt_region(const struct bb_cmd_help *h, int key, const char *val, uint32_t *out);
+/* One host page size (a power of two >= 4K), or a comma list of at most @max into @out[*@n]. */
+int bb_opt_page_size(const struct bb_cmd_help *h, int key, const char *val, uint64_t *out);
+int bb_opt_page_sizes(const struct bb_cmd_help *h, int key, const char *val, uint64_t *out, unsigned max,
+		      unsigned *n);
+/* A repeatable option given @n times already: 0 while fewer than @max, else the message and 2. */
+int bb_opt_count(const struct bb_cmd_help *h, int key, const char *val, unsigned n, unsigned max);
+/*
+ * After the options: @min to @max operands at optind, else "CMD: want
+ * SYNOPSIS" or "unexpected argument" and 2; 0 when they fit.
+ */
+int bb_opt_operands(const struct bb_cmd_help *h, int argc, char **argv, int min, int max);
 
 #endif

@@ -28,6 +28,11 @@ void bb_progress_grow(struct bb_progress *p, size_t more)
 	p->total += more;
 }
 
+void bb_progress_set_total(struct bb_progress *p, size_t total)
+{
+	p->total = total;
+}
+
 void bb_progress_step(struct bb_progress *p, size_t done, const char *fmt, ...)
 {
 	char label[160], eta[32] = "ETA   ?";
@@ -38,6 +43,8 @@ void bb_progress_step(struct bb_progress *p, size_t done, const char *fmt, ...)
 
 	if (!p->on)
 		return;
+	if (done >= p->total)
+		p->total = done + 1;	/* an estimate fell short */
 	if (!p->tty && now - p->last_s < 10.0 && done + 1 < p->total)
 		return;	/* a log file gets a line every 10 s, not one per step */
 	p->last_s = now;

@@ -36,6 +36,9 @@ void bb_progress_step(struct bb_progress *p, size_t done, const char *fmt, ...)
 /* Add @more steps to the total (a phase whose size is known late, e.g. figures). */
 void bb_progress_grow(struct bb_progress *p, size_t more);
 
+/* The total is @total steps after all (an estimate replaced by the count). */
+void bb_progress_set_total(struct bb_progress *p, size_t total);
+
 /* Clear the line (on a terminal). */
 void bb_progress_end(struct bb_progress *p);
 

@@ -940,24 +940,37 @@ void bb_layout_warn_plan(const struct bb_layout *l, uint32_t index, struct bb_pl
 			     "the table's and PBA's pages, so mapped bytes and memslots are upper bounds");
 }
 
-static void write_range_flags(FILE *f, uint32_t flags)
+void bb_layout_write_region(FILE *f, const struct bb_region *r)
 {
 	const char *sep = "";
 
-	if (!(flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP))) {
+	fprintf(f, "region index=%" PRIu32 " size=0x%" PRIx64 " flags=", r->index, r->size);
+	if (!(r->flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP)))
 		fputs("none", f);
-		return;
-	}
-	if (flags & VFIO_REGION_INFO_FLAG_READ) {
+	if (r->flags & VFIO_REGION_INFO_FLAG_READ) {
 		fputs("read", f);
 		sep = ",";
 	}
-	if (flags & VFIO_REGION_INFO_FLAG_WRITE) {
+	if (r->flags & VFIO_REGION_INFO_FLAG_WRITE) {
 		fprintf(f, "%swrite", sep);
 		sep = ",";
 	}
-	if (flags & VFIO_REGION_INFO_FLAG_MMAP)
+	if (r->flags & VFIO_REGION_INFO_FLAG_MMAP)
 		fprintf(f, "%smmap", sep);
+	if (!r->has_sparse && !r->msix_mappable && !r->has_type)
+		return;
+	sep = "";
+	fputs(" caps=", f);
+	if (r->has_sparse) {
+		fputs("sparse", f);
+		sep = ",";
+	}
+	if (r->msix_mappable) {
+		fprintf(f, "%smsix-mappable", sep);
+		sep = ",";
+	}
+	if (r->has_type)
+		fprintf(f, "%stype type=%" PRIu32 " subtype=%" PRIu32, sep, r->type, r->subtype);
 }
 
 /*
@@ -1033,23 +1046,8 @@ int bb_layout_write(FILE *f, const struct bb_layout *l)
 	fputc('\n', f);
 	for (uint32_t i = 0; i < l->nr_regions; i++) {
 		const struct bb_region *r = &l->regions[i].info;
-		const char *sep = "";
 
-		fprintf(f, "region index=%" PRIu32 " size=0x%" PRIx64 " flags=", r->index, r->size);
-		write_range_flags(f, r->flags);
-		if (r->has_sparse || r->msix_mappable || r->has_type) {
-			fputs(" caps=", f);
-			if (r->has_sparse) {
-				fputs("sparse", f);
-				sep = ",";
-			}
-			if (r->msix_mappable) {
-				fprintf(f, "%smsix-mappable", sep);
-				sep = ",";
-			}
-			if (r->has_type)
-				fprintf(f, "%stype type=%" PRIu32 " subtype=%" PRIu32, sep, r->type, r->subtype);
-		}
+		bb_layout_write_region(f, r);
 		if (l->regions[i].name[0] && !strchr(l->regions[i].name, ' '))
 			fprintf(f, " name=%s", l->regions[i].name);
 		fputc('\n', f);

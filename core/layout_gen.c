@@ -55,26 +55,6 @@ static int inside(const struct bb_gen *g, uint32_t index, uint64_t off, uint64_t
 	return 0;
 }
 
-static void put_flags(FILE *f, uint32_t flags)
-{
-	const char *sep = "";
-
-	if (!(flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP))) {
-		fputs("none", f);
-		return;
-	}
-	if (flags & VFIO_REGION_INFO_FLAG_READ) {
-		fputs("read", f);
-		sep = ",";
-	}
-	if (flags & VFIO_REGION_INFO_FLAG_WRITE) {
-		fprintf(f, "%swrite", sep);
-		sep = ",";
-	}
-	if (flags & VFIO_REGION_INFO_FLAG_MMAP)
-		fprintf(f, "%smmap", sep);
-}
-
 /* A value for desc="": printable, no '"', cut to fit. */
 static void clean(char *dst, size_t n, const char *src)
 {
@@ -145,7 +125,9 @@ static void header(FILE *f, const struct bb_gen *g, const char *name)
 	}
 	fprintf(f, "#\n# No `safe` statement: on real hardware nothing is touched until you name what is\n"
 		"# safe (layouts/README.md, `safe`). No hotness either (reads=, writes=): add it from\n"
-		"# the driver, and cite your sources beside each fact as the shipped layouts do.\n\n");
+		"# the driver, and cite your sources beside each fact as the shipped layouts do.\n"
+		"# `barbench layout check FILE` then names what is still missing and which doorbells\n"
+		"# share a page with the MSI-X table.\n\n");
 }
 
 static void device_line(FILE *f, const struct bb_gen *g, const char *name)
@@ -180,27 +162,12 @@ static void regions(FILE *f, const struct bb_gen *g)
 	for (unsigned i = 0; i < g->nr_regions; i++) {
 		const struct bb_gen_region *gr = &g->regions[i];
 		const struct bb_region *r = &gr->info;
-		const char *sep = "";
 		char nm[32];
 
 		fputs("# ", f);
 		comment_text(f, gr->from, strlen(gr->from));
 		fputc('\n', f);
-		fprintf(f, "region index=%" PRIu32 " size=0x%" PRIx64 " flags=", r->index, r->size);
-		put_flags(f, r->flags);
-		if (r->has_sparse || r->msix_mappable || r->has_type) {
-			fputs(" caps=", f);
-			if (r->has_sparse) {
-				fputs("sparse", f);
-				sep = ",";
-			}
-			if (r->msix_mappable) {
-				fprintf(f, "%smsix-mappable", sep);
-				sep = ",";
-			}
-			if (r->has_type)
-				fprintf(f, "%stype type=%" PRIu32 " subtype=%" PRIu32, sep, r->type, r->subtype);
-		}
+		bb_layout_write_region(f, r);
 		bb_region_index_name(r->index, nm, sizeof(nm));
 		for (char *c = nm; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')

@@ -14,6 +14,7 @@
 #include <linux/pci_regs.h>
 
 #include "lspci.h"
+#include "parse.h"
 
 #define MAX_LINE 4096
 
@@ -39,17 +40,6 @@ static int lerr(struct lx *x, const char *fmt, ...)
 	return bb_diag_set(x->d, -EINVAL, "%s:%u: %s", x->o->name, x->line, msg);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Advance *@p past @s when the text starts with it. */
 static bool lit(const char **p, const char *s)
 {
@@ -67,10 +57,10 @@ static bool hexnum(const char **p, uint64_t *v, unsigned max)
 	unsigned n = 0;
 
 	*v = 0;
-	while (hexval(**p) >= 0) {
+	while (bb_hex_digit(**p) >= 0) {
 		if (++n > max || n > 16)
 			return false;
-		*v = *v << 4 | (uint64_t)hexval(**p);
+		*v = *v << 4 | (uint64_t)bb_hex_digit(**p);
 		(*p)++;
 	}
 	return n > 0;
@@ -379,7 +369,7 @@ static int hex_row(struct lx *x, const char *p)
 	for (unsigned i = 0; i < 16; i++) {
 		int hi, lo;
 
-		if (p[0] != ' ' || (hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0)
+		if (p[0] != ' ' || (hi = bb_hex_digit(p[1])) < 0 || (lo = bb_hex_digit(p[2])) < 0)
 			return lerr(x, "hex dump row 0x%" PRIx64 ": byte %u is not ' XX' (16 bytes a row)", off, i);
 		o->cfg[o->cfg_len + i] = (uint8_t)(hi << 4 | lo);
 		p += 3;
@@ -406,7 +396,7 @@ static bool is_slot(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == ':')
 			colon = true;
-		else if (hexval(s[i]) < 0 && s[i] != '.' && s[i] != '/')
+		else if (bb_hex_digit(s[i]) < 0 && s[i] != '.' && s[i] != '/')
 			return false;
 	}
 	return colon;

@@ -10,6 +10,17 @@
 
 #include "parse.h"
 
+int bb_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int bb_parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0, mul = 1;
@@ -23,15 +34,10 @@ int bb_parse_u64(const char *s, uint64_t *out)
 		p += 2;
 	}
 	for (; *p; p++) {
-		unsigned dv;
+		int h = bb_hex_digit(*p);
+		unsigned dv = (unsigned)h;
 
-		if (*p >= '0' && *p <= '9')
-			dv = (unsigned)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			dv = (unsigned)(*p - 'a' + 10);
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			dv = (unsigned)(*p - 'A' + 10);
-		else
+		if (h < 0 || dv >= base)
 			break;
 		if (v > (UINT64_MAX - dv) / base)
 			return -ERANGE;

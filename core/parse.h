@@ -12,6 +12,9 @@
  */
 int bb_parse_u64(const char *s, uint64_t *out);
 
+/* The value of hex digit @c (0-9, a-f, A-F), or -1. */
+int bb_hex_digit(char c);
+
 /* bb_parse_u64, then a power of two >= 4096: a host page size. */
 int bb_parse_page_size(const char *s, uint64_t *out);
 

@@ -122,6 +122,19 @@ static int bars(const uint8_t *cfg, const struct bb_pcicfg_src *src, struct bb_p
 	return 0;
 }
 
+void bb_pcicfg_msix_fields(const uint8_t *cap, struct bb_layout_msix *out)
+{
+	uint32_t table = rd32(cap + PCI_MSIX_TABLE), pba = rd32(cap + PCI_MSIX_PBA);
+
+	memset(out, 0, sizeof(*out));
+	out->present = true;
+	out->vectors = (uint32_t)(rd16(cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1;
+	out->table_region = table & PCI_MSIX_TABLE_BIR;
+	out->table_offset = table & PCI_MSIX_TABLE_OFFSET;
+	out->pba_region = pba & PCI_MSIX_PBA_BIR;
+	out->pba_offset = pba & PCI_MSIX_PBA_OFFSET;
+}
+
 /* PCI 3.0, 6.8.2: the MSI-X capability at @ptr. */
 static int msix(const uint8_t *cfg, size_t len, unsigned ptr, const struct bb_pcicfg_src *src,
 		struct bb_pcicfg *o, struct bb_diag *d)
@@ -149,12 +162,7 @@ static int msix(const uint8_t *cfg, size_t len, unsigned ptr, const struct bb_pc
 				    o->bar[bir].io ? "an I/O BAR: the table lives in memory space (PCI 3.0, 6.8.2.4)" :
 				    "the upper half of a 64-bit BAR");
 	}
-	o->msix.present = true;
-	o->msix.vectors = (uint32_t)(rd16(cfg + ptr + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1;
-	o->msix.table_region = table & PCI_MSIX_TABLE_BIR;
-	o->msix.table_offset = table & PCI_MSIX_TABLE_OFFSET;
-	o->msix.pba_region = pba & PCI_MSIX_PBA_BIR;
-	o->msix.pba_offset = pba & PCI_MSIX_PBA_OFFSET;
+	bb_pcicfg_msix_fields(cfg + ptr, &o->msix);
 	o->msix_at = (uint16_t)ptr;
 	return 0;
 }

@@ -108,6 +108,13 @@ struct bb_pcicfg_src {
 int bb_pcicfg_parse(const uint8_t *cfg, size_t len, const struct bb_pcicfg_src *src, struct bb_pcicfg *out,
 		    struct bb_diag *d);
 
+/*
+ * The fields of the MSI-X capability whose PCI_CAP_MSIX_SIZEOF bytes start
+ * at @cap (PCI 3.0, 6.8.2): @out present, its vectors, table and PBA BIR and
+ * offset; the BIRs are not checked.
+ */
+void bb_pcicfg_msix_fields(const uint8_t *cap, struct bb_layout_msix *out);
+
 /* "name:LINE: config byte 0xAT" or "name: config byte 0xAT" into @buf. */
 const char *bb_pcicfg_where(const struct bb_pcicfg_src *src, unsigned at, char *buf, size_t len);
 

@@ -47,8 +47,7 @@ const char *bb_runs_col_old_name(enum bb_runs_col c)
 	return c < BB_COL_COUNT ? cols[c].old : NULL;
 }
 
-/* A CSV field: quoted when it holds a comma, quote or newline. */
-static void field(FILE *f, const char *s)
+void bb_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\n\r")) {
 		fputs(s, f);
@@ -65,17 +64,17 @@ static void field(FILE *f, const char *s)
 
 void bb_runs_csv_row(FILE *f, const struct bb_run_row *r)
 {
-	field(f, r->id);
+	bb_csv_field(f, r->id);
 	fputc(',', f);
-	field(f, r->device);
+	bb_csv_field(f, r->device);
 	fprintf(f, ",%" PRIu32 ",", r->region);
-	field(f, r->policy);
+	bb_csv_field(f, r->policy);
 	fputc(',', f);
-	field(f, r->params);
+	bb_csv_field(f, r->params);
 	fprintf(f, ",%" PRIu64 ",", r->page_size);
-	field(f, r->runner);
+	bb_csv_field(f, r->runner);
 	fputc(',', f);
-	field(f, r->workload);
+	bb_csv_field(f, r->workload);
 	fprintf(f, ",%s,%u,%zu,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,", r->op, r->width, r->s.n,
 		r->s.min, r->s.p50, r->s.p90, r->s.p99, r->s.p999, r->s.max, r->s.mean, r->s.stdev, r->s.ci95_lo,
 		r->s.ci95_hi, r->tmean_ns);
@@ -394,7 +393,7 @@ static bool relay(const struct row_in *in, char *out, size_t size)
 	for (int i = 0; i < BB_COL_COUNT; i++) {
 		if (i)
 			fputc(',', f);
-		field(f, in->idx[i] >= 0 ? FIELD(i) : "");
+		bb_csv_field(f, in->idx[i] >= 0 ? FIELD(i) : "");
 	}
 	ok = !fclose(f) && len < size;
 	if (ok)

@@ -11,6 +11,7 @@
 #define BARBENCH_RUNS_CSV_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -119,6 +120,8 @@ enum bb_text_kind {
 /* True when @s is non-empty (params: may be empty), shorter than @max and allowed; *@bad: where it is not. */
 bool bb_results_text_ok(enum bb_text_kind kind, const char *s, size_t max, size_t *bad);
 
+/* Write @s as one CSV field (RFC 4180): quoted, its quotes doubled, when it holds a comma, quote or line break. */
+void bb_csv_field(FILE *f, const char *s);
 /* Split one CSV line (RFC 4180 quoting) in place: the field count, or -1 (a quote not closed, more than @max). */
 int bb_csv_split(char *line, char **f, int max);
 /* A number of a results folder: decimal digits only, at most @max; -EINVAL or -ERANGE. */

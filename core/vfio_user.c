@@ -17,6 +17,7 @@
 #include <linux/vfio.h>
 
 #include "bytes.h"
+#include "parse.h"
 #include "vfio_user.h"
 
 _Static_assert(sizeof(struct bb_vu_hdr) == 16, "vfio-user header is 16 bytes");
@@ -107,17 +108,6 @@ static bool lit(struct jp *p, const char *word)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * A string at p->i (the opening quote).  Decoded into @out (@cap bytes,
  * NUL-terminated) when given; *@fits is false when it did not fit or held
@@ -162,7 +152,7 @@ static int string(struct jp *p, char *out, size_t cap, bool *fits)
 				if (p->n - p->i < 6)
 					return jerr(p, "\\u needs four hex digits");
 				for (int k = 2; k < 6; k++) {
-					int h = hexval(p->s[p->i + k]);
+					int h = bb_hex_digit(p->s[p->i + k]);
 
 					if (h < 0)
 						return jerr(p, "\\u needs four hex digits");
@@ -243,18 +233,21 @@ static int number(struct jp *p, uint64_t *u, bool *is_u64)
 
 static int value(struct jp *p);
 
-/* An object at p->i; @member is called for each key with p->i at its value, and must consume it. */
-static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, void *), void *ctx)
+/*
+ * An object (@close '}') or an array (']') at p->i, its opening bracket; in
+ * an object @member is called for each key with p->i at its value, and must
+ * consume it (NULL: every value skipped).
+ */
+static int members(struct jp *p, char close, int (*member)(struct jp *, const char *, bool, void *), void *ctx)
 {
 	int err;
 
-	if (p->i >= p->n || p->s[p->i] != '{')
-		return jerr(p, "an object must start with '{'");
+	p->i += close == ']';	/* the depth message names an object's '{' but the byte after an array's '[' */
 	if (++p->depth > BB_VU_JSON_DEPTH)
 		return jerr(p, "nested deeper than %u", BB_VU_JSON_DEPTH);
-	p->i++;
+	p->i += close == '}';
 	ws(p);
-	if (p->i < p->n && p->s[p->i] == '}') {
+	if (p->i < p->n && p->s[p->i] == close) {
 		p->i++;
 		p->depth--;
 		return 0;
@@ -264,15 +257,17 @@ static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, v
 		bool fits;
 
 		ws(p);
-		err = string(p, key, sizeof(key), &fits);
-		if (err)
-			return err;
-		ws(p);
-		if (p->i >= p->n || p->s[p->i] != ':')
-			return jerr(p, "':' expected after a key");
-		p->i++;
-		ws(p);
-		err = member ? member(p, key, fits, ctx) : value(p);
+		if (close == '}') {
+			err = string(p, key, sizeof(key), &fits);
+			if (err)
+				return err;
+			ws(p);
+			if (p->i >= p->n || p->s[p->i] != ':')
+				return jerr(p, "':' expected after a key");
+			p->i++;
+			ws(p);
+		}
+		err = close == '}' && member ? member(p, key, fits, ctx) : value(p);
 		if (err)
 			return err;
 		ws(p);
@@ -280,45 +275,21 @@ static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, v
 			p->i++;
 			continue;
 		}
-		if (p->i < p->n && p->s[p->i] == '}') {
+		if (p->i < p->n && p->s[p->i] == close) {
 			p->i++;
 			p->depth--;
 			return 0;
 		}
-		return jerr(p, "',' or '}' expected in an object");
+		return jerr(p, close == '}' ? "',' or '}' expected in an object" : "',' or ']' expected in an array");
 	}
 }
 
-static int array(struct jp *p)
+/* An object at p->i (members()). */
+static int object(struct jp *p, int (*member)(struct jp *, const char *, bool, void *), void *ctx)
 {
-	int err;
-
-	p->i++;		/* '[' */
-	if (++p->depth > BB_VU_JSON_DEPTH)
-		return jerr(p, "nested deeper than %u", BB_VU_JSON_DEPTH);
-	ws(p);
-	if (p->i < p->n && p->s[p->i] == ']') {
-		p->i++;
-		p->depth--;
-		return 0;
-	}
-	for (;;) {
-		ws(p);
-		err = value(p);
-		if (err)
-			return err;
-		ws(p);
-		if (p->i < p->n && p->s[p->i] == ',') {
-			p->i++;
-			continue;
-		}
-		if (p->i < p->n && p->s[p->i] == ']') {
-			p->i++;
-			p->depth--;
-			return 0;
-		}
-		return jerr(p, "',' or ']' expected in an array");
-	}
+	if (p->i >= p->n || p->s[p->i] != '{')
+		return jerr(p, "an object must start with '{'");
+	return members(p, '}', member, ctx);
 }
 
 /* Any value, checked and skipped. */
@@ -331,7 +302,7 @@ static int value(struct jp *p)
 		return jerr(p, "a value expected, the document ends");
 	switch (p->s[p->i]) {
 	case '{': return object(p, NULL, NULL);
-	case '[': return array(p);
+	case '[': return members(p, ']', NULL, NULL);
 	case '"': return string(p, NULL, 0, NULL);
 	case 't': return lit(p, "true") ? 0 : jerr(p, "not a value");
 	case 'f': return lit(p, "false") ? 0 : jerr(p, "not a value");

@@ -8,6 +8,7 @@
 #define BARBENCH_TEST_CHECK_H
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,17 @@ static int bb_checks;
 			bb_failures++;                                          \
 			fprintf(stderr, "%s:%d: %s == %s failed: 0x%llx (%lld) != 0x%llx (%lld)\n", \
 				__FILE__, __LINE__, #a, #b, va_, (long long)va_, vb_, (long long)vb_); \
+		}                                                               \
+	} while (0)
+
+/* |a - b| <= tol, as doubles. */
+#define CHECK_NEAR(a, b, tol) do {                                              \
+		double va_ = (a), vb_ = (b);                                    \
+		bb_checks++;                                                    \
+		if (!(fabs(va_ - vb_) <= (tol))) {                              \
+			bb_failures++;                                          \
+			fprintf(stderr, "%s:%d: %s ~= %s failed: %.12g != %.12g\n", \
+				__FILE__, __LINE__, #a, #b, va_, vb_);          \
 		}                                                               \
 	} while (0)
 

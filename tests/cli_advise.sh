@@ -75,7 +75,21 @@ grep -q '^nvme-msix-bar0-pre416,' "$tmp/adv/advise.csv" 2>/dev/null || no "study
 grep -q 'noregs' "$tmp/adv/advise.csv" 2>/dev/null && no "study advise: rows for a layout without registers"
 grep -q '"run": *"advise noregs"' "$tmp/adv/manifest.json" || no "study advise: the skip of noregs is not in the manifest"
 grep -q 'no named register' "$tmp/adv/manifest.json" || no "study advise: the skip's reason is not in the manifest"
-grep -qi 'rank\|written:' "$tmp/out" && no "study advise printed advise's output: $(cat "$tmp/out")"
+grep -qi 'rank\|written:\|does not apply' "$tmp/out" && no "study advise printed advise's output: $(cat "$tmp/out")"
+
+# 300 doorbells beside the MSI-X table (a drive's queue pairs): every change
+# moves them all (at most 256 moves before: "too many moves", exit 1)
+cat >"$tmp/db300" <<'L'
+device name=db300 desc="300 doorbells beside the MSI-X table in one 64 KiB page"
+region index=0 size=256K flags=read,write,mmap name=bar0
+msix vectors=16 table-region=0 table-offset=0x0 pba-region=0 pba-offset=0x800
+reg region=0 offset=0x1000 size=4 name=DB kind=doorbell writes=1 count=300 stride=8
+L
+"$BB" advise "$tmp/db300" --page-size 64K --samples 100 --json >"$tmp/db.json" 2>"$tmp/err" || no "advise of 300 doorbells: $(cat "$tmp/err")"
+"$JQ" "$tmp/db.json" '"doorbells-gathered" in [c["change"] for c in d["changes"]] and d["hot_trapped_64k"]["count"] == 300' ||
+	no "advise of 300 doorbells: no doorbells-gathered, or not 300 hot registers trapped"
+"$JQ" "$tmp/db.json" 'any(r["change"] == "doorbells-gathered" and r["policy"] == "sparse" and r["memslots_after"] >= 1 for r in d["ranked"])' ||
+	no "advise of 300 doorbells: gathering them gives sparse no memslot"
 
 [ $fail -eq 0 ] && echo "cli_advise: ok ($n layouts)"
 exit $fail

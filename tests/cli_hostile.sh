@@ -59,9 +59,10 @@ fresh
 dev='"emu:x`touch PWNED`'"'"'$(touch PWNED2)""z"'
 awk -v d="$dev" '{ k = ",emu:layouts/nvme-msix-bar0,"; i = index($0, k)
 	if (i) $0 = substr($0, 1, i) d substr($0, i + length(k) - 1); print }' "$tmp/base/runs.csv" >"$tmp/f/runs.csv"
-(cd "$tmp" && "$BB" report f >/dev/null 2>"$tmp/err") || no "device with quotes and backticks: $(cat "$tmp/err")"
+(cd "$tmp" && "$BB" report f --figure-data >/dev/null 2>"$tmp/err") || no "device with quotes and backticks: $(cat "$tmp/err")"
 pwned "device with quotes and backticks"
 grep -q '!\[cdf-01\](figures/cdf-01.png)' "$tmp/f/details.md" || no "device with backticks: figures not drawn"
+ls "$tmp/f/figures"/*.gp >/dev/null 2>&1 || no "report --figure-data: no gnuplot script kept"
 grep -l '`' "$tmp/f/figures"/*.gp && no "a backquote reached a gnuplot script"
 # plans.csv and advise.csv are read as strictly
 fresh

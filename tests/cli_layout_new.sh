@@ -33,6 +33,11 @@ grep -q "^region index=0 size=0x80000 flags=read,write,mmap caps=msix-mappable" 
 # what the layout says on 64 KiB pages: the doorbells share the MSI-X table's page (the issue's example)
 "$BB" info "emu:$tmp/net.layout" >"$tmp/info" 2>&1 || no "info of the generated layout: $(cat "$tmp/info")"
 grep -q "msix: 3 vectors, table BAR0 \[0x8000, 0x8030), PBA BAR0 \[0x48000, 0x48008)" "$tmp/info" || no "info msix"
+# layout check on it: the doorbells share the MSI-X table's 64 KiB page, and their hotness is still to add
+"$BB" layout check "$tmp/net.layout" >"$tmp/check" 2>&1
+[ $? -eq 1 ] || no "layout check of the generated layout: not exit 1 ($(cat "$tmp/check"))"
+grep -q "msix-page: doorbells notify\[0..1\]: 2 of 2" "$tmp/check" || no "layout check: no msix-page finding"
+grep -q "no-hotness: doorbell notify\[0..1\]" "$tmp/check" || no "layout check: no no-hotness finding"
 # the block device of the same VM: one queue, two vectors
 "$BB" layout new lspci:$D/lspci-firecracker-virtio-blk.txt --queues 1 >"$tmp/blk.layout" 2>"$tmp/err" ||
 	no "blk: $(cat "$tmp/err")"
@@ -63,11 +68,11 @@ sed 's/ \[size=512K\]//' $D/lspci-firecracker-virtio-net.txt >"$tmp/nosize.txt"
 bad 2 "nosize.txt:6: Region 0 has no [size=...]: BAR sizes are not in config space" lspci:"$tmp/nosize.txt"
 bad 2 "--queues 1025: the notify structure (0x1000 bytes, multiplier 4) holds doorbells for 1024" \
 	lspci:$D/lspci-firecracker-virtio-net.txt --queues 1025 --name x
-bad 2 "--queues 0: a count from 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 0
-bad 2 "--queues 16385: a count from 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 16385
-bad 2 "--name Bad Name: [a-z0-9._-]+" lspci:$D/lspci-firecracker-virtio-net.txt --name "Bad Name"
+bad 2 "--queues '0': want 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 0
+bad 2 "--queues '16385': want 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 16385
+bad 2 "--name 'Bad Name': [a-z0-9._-]+" lspci:$D/lspci-firecracker-virtio-net.txt --name "Bad Name"
 bad 2 "nothere.txt" lspci:"$tmp/nothere.txt"
-bad 2 "want vfio:BDF, vfio-user:SOCKET or lspci:FILE" just-a-file
+bad 2 "want vfio:BDF, vfio-user:SOCKET, pci:BDF or lspci:FILE" just-a-file
 bad 2 "want one SOURCE" a b
 bad 2 "unknown option '--bogus'" --bogus lspci:x
 bad 2 "(no socket at that path)" vfio-user:"$tmp/nosock"

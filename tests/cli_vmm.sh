@@ -36,6 +36,14 @@ spec="pci:0000:00:05.0?sysfs=$tmp/sys&layout=$SRC/tests/data/vmm/probe-msix"
 grep -q "1234:0a02" "$tmp/out" || no "info: no ids: $(cat "$tmp/out")"
 grep -q "must-trap: \[0x2000, 0x2040) MSI-X table" "$tmp/out" || no "info: no MSI-X table from config space"
 
+# layout new pci:BDF: the layout of what the device says about itself, through sysfs
+"$BB" layout new "pci:0000:00:05.0?sysfs=$tmp/sys" -o "$tmp/gen.layout" 2>"$tmp/err" || no "layout new pci: $(cat "$tmp/err")"
+"$BB" info "emu:$tmp/gen.layout" >"$tmp/out" 2>"$tmp/err" || no "layout new pci: the layout does not load: $(cat "$tmp/err")"
+grep -q "pci id: 1234:0a02" "$tmp/out" || no "layout new pci: no ids: $(head -3 "$tmp/out")"
+grep -q "msix: 4 vectors, table BAR0 \[0x2000, 0x2040), PBA BAR0 \[0x2800, 0x2808)" "$tmp/out" ||
+	no "layout new pci: MSI-X not from config space: $(grep msix "$tmp/out")"
+grep -q "^safe " "$tmp/gen.layout" && no "layout new pci: a safe range was generated"
+
 # every PCI device of this machine, its sysfs read as hostile input: its regions, or one line naming the
 # file (a user who is not root reads 64 bytes of config space), never a crash; nothing is mapped or read
 for d in /sys/bus/pci/devices/*; do

@@ -58,6 +58,13 @@ prints plan "$tmp/plan-file" "$BB" plan --region-info "$tmp/dump/region3.bin" --
 prints check "$tmp/check" "$BB" check --json
 prints calibrate "$tmp/calibrate" "$BB" calibrate --samples 1000 --reps 2 --json --save "$tmp/cost"
 prints advise "$tmp/advise" "$BB" advise layouts/nvme-msix-bar0-pre416 --page-size 64K --samples 200 --json
+# vmm: barbench plays a VMM that maps like holes, then the sweep file it wrote analysed again
+prints vmm "$tmp/vmm" "$BB" vmm --device emu:tests/data/vmm/probe-msix --as holes --samples 31 --out "$tmp/vmm-out" --json
+"$JQ" "$tmp/vmm" 'd["mode"] == "sweep" and d["devices"][0]["verdict"]["behaves_as"] == "holes" and d["sweep_csv"].endswith("/vmm-sweep.csv") and d["devices"][0]["files"]["csv"].endswith("/vmm-probe-msix.csv")' ||
+	no "vmm --json: verdict or files"
+prints vmm "$tmp/vmm2" "$BB" vmm --sweep "$tmp/vmm-out/vmm-sweep.csv" --layout tests/data/vmm/probe-msix --json
+"$JQ" "$tmp/vmm2" 'd["mode"] == "analyse" and d["timer"] is None and [p["class"] for p in d["devices"][0]["pages"]].count("trapped") == 1' ||
+	no "vmm --json --sweep: pages"
 
 # ---- results_folder: a small study and a run ----
 cat >"$tmp/s.study" <<'EOF'
@@ -145,6 +152,10 @@ sed 's/^{"schema":"barbench-info\/1",/{"schema":"barbench-info\/1","schema":"bar
 invalid info "$tmp/w" "a duplicate key"
 cp "$tmp/info" "$tmp/w"; "$JQ" "$tmp/w" --set regions.0.size '4096'
 invalid info "$tmp/w" "a region with a member the schema does not document"
+cp "$tmp/vmm" "$tmp/w"; "$JQ" "$tmp/w" --set devices.0.pages.0.class '"fast"'
+invalid vmm "$tmp/w" "a vmm page of a class the rule does not name"
+cp "$tmp/vmm" "$tmp/w"; "$JQ" "$tmp/w" --del devices.0.verdict.behaves_as
+invalid vmm "$tmp/w" "a vmm verdict without behaves_as"
 
 [ $fail -eq 0 ] && echo "json_schemas: ok ($n documents)"
 exit $fail

@@ -19,24 +19,9 @@
 #include "barbench/policy.h"
 #include "barbench/runner.h"
 #include "check.h"
+#include "fixtures.h"
 
 static unsigned nr_layouts;
-
-/* An offset inside [off, off+size) not covered by an id register (trapped writes to those are dropped). */
-static bool pick(const struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t size, uint64_t *out)
-{
-	for (uint64_t o = off; o + 8 <= off + size && o < off + 0x10000; o += 8) {
-		bool id = false;
-
-		for (uint32_t i = 0; i < dev->layout.nr_regs; i++)
-			id |= dev->layout.regs[i].kind == BB_REG_ID && bb_reg_overlaps(&dev->layout.regs[i], index, o, 8);
-		if (!id) {
-			*out = o;
-			return true;
-		}
-	}
-	return false;
-}
 
 static void cross_paths(struct bb_dev *dev, const struct bb_region *r, const char *what)
 {
@@ -70,7 +55,7 @@ static void cross_paths(struct bb_dev *dev, const struct bb_region *r, const cha
 			uint64_t o, v1 = 0x1122334455667700ull + w + k * 256, v2 = ~v1, got = 0;
 			volatile uint64_t *ptr;
 
-			if (win->mode != BB_WIN_MAP || !pick(dev, r->index, win->offset, win->size, &o))
+			if (win->mode != BB_WIN_MAP || !pick_plain(dev, r->index, win->offset, win->size, 8, &o))
 				continue;
 			/* the last page of the window too, where mappings of different areas meet */
 			ptr = bb_applied_ptr(&ap, &p, o, 8);
@@ -85,7 +70,7 @@ static void cross_paths(struct bb_dev *dev, const struct bb_region *r, const cha
 			if (win->size > 4096) {
 				uint64_t last = win->offset + win->size - 4096;
 
-				if (pick(dev, r->index, last, 4096, &o)) {
+				if (pick_plain(dev, r->index, last, 4096, 8, &o)) {
 					ptr = bb_applied_ptr(&ap, &p, o, 8);
 					CHECK(ptr != NULL);
 					if (ptr) {
@@ -109,17 +94,13 @@ static void cross_paths(struct bb_dev *dev, const struct bb_region *r, const cha
 static void test_layouts(void)
 {
 	DIR *dir = opendir(BB_LAYOUT_DIR);
-	struct dirent *e;
+	char spec[600];
 
 	CHECK(dir != NULL);
-	while (dir && (e = readdir(dir))) {
-		char spec[600];
+	while (next_shipped(dir, "emu:", spec, sizeof(spec))) {
 		struct bb_dev *dev;
 		struct bb_diag d = { "" };
 
-		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
-			continue;
-		snprintf(spec, sizeof(spec), "emu:%s/%s", BB_LAYOUT_DIR, e->d_name);
 		if (bb_dev_open(spec, &dev, &d)) {
 			NOTE_FAIL("%s", d.msg);
 			CHECK(0);

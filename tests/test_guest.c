@@ -24,6 +24,7 @@
 #include "barbench/policy.h"
 #include "barbench/runner.h"
 #include "check.h"
+#include "fixtures.h"
 
 /* ---- the KVM layer ---- */
 
@@ -96,22 +97,6 @@ static void test_kvm_layer(void)
 }
 
 /* ---- data through both paths ---- */
-
-/* A 16-byte run inside [off, off + size) with no id register (trapped writes to those are dropped). */
-static bool pick(const struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t size, uint64_t *out)
-{
-	for (uint64_t o = off; o + 16 <= off + size && o < off + 0x10000; o += 16) {
-		bool id = false;
-
-		for (uint32_t i = 0; i < dev->layout.nr_regs; i++)
-			id |= dev->layout.regs[i].kind == BB_REG_ID && bb_reg_overlaps(&dev->layout.regs[i], index, o, 16);
-		if (!id) {
-			*out = o;
-			return true;
-		}
-	}
-	return false;
-}
 
 #define MAX_ACC 256
 #define MAX_SPOTS 16
@@ -190,9 +175,9 @@ static void data_paths(const char *spec)
 			const struct bb_window *win = &p.windows[w];
 			uint64_t o;
 
-			if (pick(dev, 0, win->offset, win->size, &o))
+			if (pick_plain(dev, 0, win->offset, win->size, 16, &o))
 				spots[nspots++] = o;
-			if (win->size > 4096 && pick(dev, 0, win->offset + win->size - 4096, 4096, &o))
+			if (win->size > 4096 && pick_plain(dev, 0, win->offset + win->size - 4096, 4096, 16, &o))
 				spots[nspots++] = o;
 		}
 		memset(&sc, 0, sizeof(sc));

@@ -15,6 +15,7 @@
 #include "layout_check.h"
 #include "parse.h"
 #include "check.h"
+#include "fixtures.h"
 
 static void test_numbers(void)
 {
@@ -54,20 +55,16 @@ static void test_numbers(void)
 static void test_shipped(void)
 {
 	DIR *dir = opendir(BB_LAYOUT_DIR);
-	struct dirent *e;
+	char path[1024];
 	unsigned n = 0;
 
 	CHECK(dir != NULL);
 	if (!dir)
 		return;
-	while ((e = readdir(dir))) {
-		char path[1024];
+	while (next_shipped(dir, "", path, sizeof(path))) {
 		struct bb_layout l;
 		struct bb_diag d;
 
-		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
-			continue;	/* README.md and hidden files */
-		snprintf(path, sizeof(path), "%s/%s", BB_LAYOUT_DIR, e->d_name);
 		if (bb_layout_load(path, &l, &d)) {
 			NOTE_FAIL("%s", d.msg);
 			CHECK(0);

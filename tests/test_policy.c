@@ -15,6 +15,7 @@
 
 #include "barbench/policy.h"
 #include "check.h"
+#include "fixtures.h"
 
 #define RW_MMAP (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP)
 
@@ -404,18 +405,14 @@ static void test_shipped(void)
 {
 	static const uint64_t pages[] = { 4096, 16384, 65536 };
 	DIR *dir = opendir(BB_LAYOUT_DIR);
-	struct dirent *e;
+	char path[1024];
 	unsigned n = 0;
 
 	CHECK(dir != NULL);
-	while (dir && (e = readdir(dir))) {
-		char path[1024];
+	while (next_shipped(dir, "", path, sizeof(path))) {
 		struct bb_layout l;
 		struct bb_diag d;
 
-		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", BB_LAYOUT_DIR, e->d_name);
 		if (bb_layout_load(path, &l, &d)) {
 			NOTE_FAIL("%s", d.msg);
 			CHECK(0);

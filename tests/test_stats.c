@@ -6,16 +6,6 @@
 #include "barbench/stats.h"
 #include "check.h"
 
-#define CHECK_NEAR(a, b, tol) do {                                              \
-		double va_ = (a), vb_ = (b);                                    \
-		bb_checks++;                                                    \
-		if (!(fabs(va_ - vb_) <= (tol))) {                              \
-			bb_failures++;                                          \
-			fprintf(stderr, "%s:%d: %s ~= %s failed: %.12g != %.12g\n", \
-				__FILE__, __LINE__, #a, #b, va_, vb_);          \
-		}                                                               \
-	} while (0)
-
 static void test_three(void)
 {
 	double x[] = { 3, 1, 2 };

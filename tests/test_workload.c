@@ -14,6 +14,7 @@
 #include "barbench/layout.h"
 #include "barbench/workload.h"
 #include "check.h"
+#include "fixtures.h"
 
 static void test_trace(void)
 {
@@ -98,17 +99,13 @@ static void check_safe(const struct bb_layout *l, const struct bb_region *r, con
 static void test_layouts(void)
 {
 	DIR *dir = opendir(BB_LAYOUT_DIR);
-	struct dirent *e;
+	char path[1024];
 	unsigned built = 0;
 
-	while (dir && (e = readdir(dir))) {
-		char path[1024];
+	while (next_shipped(dir, "", path, sizeof(path))) {
 		struct bb_layout l;
 		struct bb_diag d;
 
-		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", BB_LAYOUT_DIR, e->d_name);
 		if (bb_layout_load(path, &l, &d)) {
 			CHECK(0);
 			continue;

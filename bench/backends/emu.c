@@ -325,12 +325,12 @@ static int emu_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32
 {
 	struct emu_region *er = find(dev, index);
 	struct vfio_region_info *info = buf;
+	int err;
 
 	if (!er)
 		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
-	if (argsz < sizeof(*info))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small",
-				   dev->spec, index, argsz);
+	if ((err = bb_dev_check_argsz(dev, index, argsz, d)))
+		return err;
 	if (argsz >= er->info_len) {
 		memcpy(buf, er->info, er->info_len);
 		info->argsz = argsz;	/* the kernel leaves the caller's argsz */
@@ -423,23 +423,12 @@ static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *bu
 	if (!write) {
 		dev->trap_reads++;
 		n = pread(er->fd, buf, len, (off_t)off);
-		if (n < 0)
-			return -errno;
-		if (e->fault != FAULT_NONE) {
-			int err = fault_after(e);
-
-			if (err)
-				return err;
-		}
-		return n;
+	} else if (special_write(e, &dev->layout, er, off, len)) {
+		n = (ssize_t)len;	/* an id register is read-only: the write is dropped */
+	} else {
+		dev->trap_writes++;
+		n = pwrite(er->fd, buf, len, (off_t)off);
 	}
-	if (special_write(e, &dev->layout, er, off, len)) {
-		int err = e->fault != FAULT_NONE ? fault_after(e) : 0;
-
-		return err ? err : (ssize_t)len;	/* an id register is read-only: the write is dropped */
-	}
-	dev->trap_writes++;
-	n = pwrite(er->fd, buf, len, (off_t)off);
 	if (n < 0)
 		return -errno;
 	if (e->fault != FAULT_NONE) {

@@ -306,9 +306,6 @@ static int pci_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		goto fail;
 	return 0;
 fail:
-	if (dev->has_layout)
-		bb_layout_free(&dev->layout);
-	dev->has_layout = false;
 	pci_close(dev);
 	return err;
 }
@@ -317,10 +314,10 @@ static int pci_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32
 {
 	struct pci *p = dev->priv;
 	struct vfio_region_info info = { .argsz = sizeof(info), .index = index };
+	int err;
 
-	if (argsz < sizeof(info))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec, index,
-				   argsz);
+	if ((err = bb_dev_check_argsz(dev, index, argsz, d)))
+		return err;
 	if (index >= BB_PCI_BARS || !p->have[index])
 		return bb_diag_set(d, -EINVAL, "%s: no memory BAR %" PRIu32, dev->spec, index);
 	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
@@ -410,6 +407,19 @@ static int pci_allow_writes(struct bb_dev *dev)
 	return 0;
 }
 
+/* Config space as this OS reads it (devices/BDF/config, read when opened: 256 bytes as root, else 64). */
+static ssize_t pci_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)
+{
+	const struct bb_pci_sysfs *s = bb_pci_sysfs_of(dev);
+
+	if (!s)
+		return bb_diag_set(d, -ENODEV, "%s: no config space", dev->spec);
+	if (len > s->cfg_len)
+		len = s->cfg_len;
+	memcpy(buf, s->cfg, len);
+	return (ssize_t)len;
+}
+
 const struct bb_backend_ops bb_backend_pci = {
 	.name = "pci",
 	.summary = "a PCI device as its own OS sees it, through sysfs (inside a VMM's guest: the VMM's device): "
@@ -423,6 +433,7 @@ const struct bb_backend_ops bb_backend_pci = {
 	.close = pci_close,
 	.numa_node = pci_numa_node,
 	.allow_writes = pci_allow_writes,
+	.config_read = pci_config_read,
 };
 
 const struct bb_pci_sysfs *bb_pci_sysfs_of(const struct bb_dev *dev)

@@ -376,9 +376,6 @@ static int vfio_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		goto fail;
 	return 0;
 fail:
-	if (dev->has_layout)
-		bb_layout_free(&dev->layout);
-	dev->has_layout = false;
 	vfio_close(dev);
 	return err;
 }
@@ -387,10 +384,10 @@ static int vfio_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint3
 {
 	struct vfio *v = dev->priv;
 	struct vfio_region_info *info = buf;
+	int err;
 
-	if (argsz < sizeof(*info))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec,
-				   index, argsz);
+	if ((err = bb_dev_check_argsz(dev, index, argsz, d)))
+		return err;
 	info->argsz = argsz;
 	info->index = index;
 	if (ioctl(v->devfd, VFIO_DEVICE_GET_REGION_INFO, info))

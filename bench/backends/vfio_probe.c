@@ -29,6 +29,7 @@
 
 #include <linux/pci_regs.h>
 
+#include "pcicfg.h"
 #include "vfio.h"
 
 /* "xyz" hex digits at @s, 1 to @max of them; returns how many, 0 when none or too many. */
@@ -296,16 +297,6 @@ int bb_vfio_list(const char *sysfs, char (*bdfs)[BB_BDF_LEN], unsigned max, unsi
 	return 0;
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);	/* PCI config space is little-endian */
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int bb_msix_parse_config(const uint8_t *cfg, size_t len, const char *name, struct bb_layout_msix *out,
 			 unsigned *cap_at, struct bb_diag *d)
 {
@@ -320,7 +311,7 @@ int bb_msix_parse_config(const uint8_t *cfg, size_t len, const char *name, struc
 	if (len < PCI_STD_HEADER_SIZEOF)
 		return bb_diag_set(d, -EINVAL, "%s: byte 0: %zu bytes of config space, shorter than the %d-byte header",
 				   name, len, PCI_STD_HEADER_SIZEOF);
-	if (!(rd16(cfg + PCI_STATUS) & PCI_STATUS_CAP_LIST))
+	if (!(cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST))	/* bit 4: the low byte of the little-endian word */
 		return 0;
 	ptr = cfg[PCI_CAPABILITY_LIST] & ~3u;
 	while (ptr) {
@@ -339,27 +330,19 @@ int bb_msix_parse_config(const uint8_t *cfg, size_t len, const char *name, struc
 		id = cfg[ptr + PCI_CAP_LIST_ID];
 		next = cfg[ptr + PCI_CAP_LIST_NEXT] & ~3u;
 		if (id == PCI_CAP_ID_MSIX) {
-			uint16_t ctrl;
-			uint32_t table, pba;
+			struct bb_layout_msix m;
 
 			if (ptr + PCI_CAP_MSIX_SIZEOF > len)
 				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: the MSI-X capability needs %d bytes, "
 						   "only %zu left", name, ptr, PCI_CAP_MSIX_SIZEOF, len - ptr);
-			ctrl = rd16(cfg + ptr + PCI_MSIX_FLAGS);
-			table = rd32(cfg + ptr + PCI_MSIX_TABLE);
-			pba = rd32(cfg + ptr + PCI_MSIX_PBA);
-			if ((table & PCI_MSIX_TABLE_BIR) > 5)
-				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: MSI-X table BIR %u is not a BAR (0 to 5)",
-						   name, ptr + PCI_MSIX_TABLE, table & PCI_MSIX_TABLE_BIR);
-			if ((pba & PCI_MSIX_PBA_BIR) > 5)
-				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: MSI-X PBA BIR %u is not a BAR (0 to 5)",
-						   name, ptr + PCI_MSIX_PBA, pba & PCI_MSIX_PBA_BIR);
-			out->present = true;
-			out->vectors = (uint32_t)(ctrl & PCI_MSIX_FLAGS_QSIZE) + 1;
-			out->table_region = table & PCI_MSIX_TABLE_BIR;
-			out->table_offset = table & PCI_MSIX_TABLE_OFFSET;
-			out->pba_region = pba & PCI_MSIX_PBA_BIR;
-			out->pba_offset = pba & PCI_MSIX_PBA_OFFSET;
+			bb_pcicfg_msix_fields(cfg + ptr, &m);
+			if (m.table_region > 5)
+				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: MSI-X table BIR %" PRIu32 " is not a BAR (0 to 5)",
+						   name, ptr + PCI_MSIX_TABLE, m.table_region);
+			if (m.pba_region > 5)
+				return bb_diag_set(d, -EINVAL, "%s: byte 0x%x: MSI-X PBA BIR %" PRIu32 " is not a BAR (0 to 5)",
+						   name, ptr + PCI_MSIX_PBA, m.pba_region);
+			*out = m;
 			if (cap_at)
 				*cap_at = ptr;
 			return 0;

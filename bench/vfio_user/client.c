@@ -308,9 +308,8 @@ static int vu_region_info(struct bb_dev *dev, uint32_t index, void *buf, uint32_
 	if (index >= v->info.num_regions || index >= BB_VU_MAX_REGIONS)
 		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32 " (the server reports %" PRIu32 ")", dev->spec,
 				   index, v->info.num_regions);
-	if (argsz < sizeof(q))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec, index,
-				   argsz);
+	if ((err = bb_dev_check_argsz(dev, index, argsz, d)))
+		return err;
 	memcpy(v->tx + HDR, &q, sizeof(q));
 	err = xchg(dev, v, &e, HDR + sizeof(q), fds, &nfds, &r, d);
 	if (err)
@@ -702,9 +701,6 @@ static int vu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	}
 	return 0;
 fail:
-	if (dev->has_layout)
-		bb_layout_free(&dev->layout);
-	dev->has_layout = false;
 	dev->nr_regions = 0;
 	vu_close(dev);
 	return err;

@@ -404,15 +404,37 @@ static int listen_at(struct bb_vu_server *s, const char *path, struct bb_diag *d
 	 * 0777 & ~umask, so the umask is set to exactly the bits refused for the
 	 * call (serve is single-threaded; there is no window with a wider mode).
 	 */
+	/*
+	 * Bound under a temporary name and renamed into place once listening: a
+	 * client that waits for the file to appear never finds a socket that
+	 * refuses it (bind creates the file before listen).  A path too long
+	 * for the temporary name is bound directly.
+	 */
+	char tmp[sizeof(sa.sun_path)];
+	bool renamed = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) < (int)sizeof(tmp);
+
+	if (renamed) {
+		unlink(tmp);	/* a stale one of a killed server with this pid */
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tmp);
+	}
 	old = umask(0777 & ~mode);
 	err = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old);
 	if (err)
-		return bb_diag_set(d, err, "%s: bind: %s", path, strerror(-err));
+		return bb_diag_set(d, err, "%s: bind: %s", sa.sun_path, strerror(-err));
 	/* no chmod(path) after this: the path could be a symlink by then, and the mode is right already */
+	if (listen(s->lfd, 16)) {
+		err = -errno;
+		if (renamed)
+			unlink(tmp);
+		return bb_diag_set(d, err, "%s: listen: %s", path, strerror(-err));
+	}
+	if (renamed && rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+		return bb_diag_set(d, err, "%s: renaming the socket into place: %s", path, strerror(-err));
+	}
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (listen(s->lfd, 16))
-		return bb_diag_set(d, -errno, "%s: listen: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -1128,39 +1150,7 @@ void bb_vu_server_handle(struct bb_vu_server *s, struct bb_vu_client *c, const u
 /* Send what the socket takes now, @fd with the first byte: bytes sent or -errno (-EAGAIN: nothing). */
 static ssize_t send_some(int sock, const uint8_t *buf, size_t len, int fd)
 {
-	ssize_t n;
-
-	if (fd >= 0) {
-		union {
-			struct cmsghdr h;
-			char b[CMSG_SPACE(sizeof(int))];
-		} ctl;
-		struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-		struct msghdr m;
-		struct cmsghdr *cm;
-
-		memset(&m, 0, sizeof(m));
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = ctl.b;
-		m.msg_controllen = sizeof(ctl.b);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		do
-			n = sendmsg(sock, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (n < 0 && errno == EINTR);
-	} else {
-		do
-			n = send(sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (n < 0 && errno == EINTR);
-	}
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	return n;
+	return bb_vu_send_some(sock, buf, len, &fd, fd >= 0, MSG_DONTWAIT);
 }
 
 enum { KEEP, GONE, DROP };

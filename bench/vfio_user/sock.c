@@ -20,24 +20,33 @@ void bb_vu_close_fds(int *fds, unsigned n)
 	}
 }
 
+/* Room for BB_VU_MAX_FDS descriptors in a control message, aligned for its header. */
+union ctl {
+	struct cmsghdr h;
+	char b[CMSG_SPACE(sizeof(int) * BB_VU_MAX_FDS)];
+};
+
+/* @m for one buffer @iov and @clen bytes of @ctl, every other field zero. */
+static void msg_init(struct msghdr *m, struct iovec *iov, union ctl *ctl, size_t clen)
+{
+	memset(m, 0, sizeof(*m));
+	memset(ctl, 0, sizeof(*ctl));
+	m->msg_iov = iov;
+	m->msg_iovlen = 1;
+	m->msg_control = ctl->b;
+	m->msg_controllen = clen;
+}
+
 ssize_t bb_vu_recv(int sock, void *buf, size_t len, int flags, int *fds, unsigned max, unsigned *nfds,
 		   unsigned *dropped)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * BB_VU_MAX_FDS)];
-	} ctl;
+	union ctl ctl;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr m;
 	struct cmsghdr *c;
 	ssize_t n;
 
-	memset(&m, 0, sizeof(m));
-	memset(&ctl, 0, sizeof(ctl));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = ctl.b;
-	m.msg_controllen = sizeof(ctl.b);
+	msg_init(&m, &iov, &ctl, sizeof(ctl.b));
 	n = recvmsg(sock, &m, flags | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return -errno;
@@ -64,48 +73,53 @@ ssize_t bb_vu_recv(int sock, void *buf, size_t len, int flags, int *fds, unsigne
 	return n;
 }
 
-int bb_vu_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds)
+ssize_t bb_vu_send_some(int sock, const void *buf, size_t len, const int *fds, unsigned nfds, int flags)
 {
-	const uint8_t *p = buf;
-	size_t done = 0;
+	ssize_t n;
 
 	if (nfds > BB_VU_MAX_FDS)
 		return -EINVAL;
 	if (nfds) {
-		union {
-			struct cmsghdr h;
-			char b[CMSG_SPACE(sizeof(int) * BB_VU_MAX_FDS)];
-		} ctl;
-		struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
+		union ctl ctl;
+		struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 		struct msghdr m;
 		struct cmsghdr *c;
-		ssize_t n;
 
-		memset(&m, 0, sizeof(m));
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = ctl.b;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		msg_init(&m, &iov, &ctl, CMSG_SPACE(sizeof(int) * nfds));
 		c = CMSG_FIRSTHDR(&m);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 		do
-			n = sendmsg(sock, &m, MSG_NOSIGNAL);
+			n = sendmsg(sock, &m, flags | MSG_NOSIGNAL);
 		while (n < 0 && errno == EINTR);
+	} else {
+		do
+			n = send(sock, buf, len, flags | MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+	}
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return n;
+}
+
+int bb_vu_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds)
+{
+	const uint8_t *p = buf;
+	size_t done = 0;
+	ssize_t n;
+
+	if (nfds) {
+		n = bb_vu_send_some(sock, p, len, fds, nfds, 0);
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		done = (size_t)n;
 	}
 	while (done < len) {
-		ssize_t n = send(sock, p + done, len - done, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = bb_vu_send_some(sock, p + done, len - done, NULL, 0, 0);
 		if (n < 0)
-			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+			return (int)n;
 		done += (size_t)n;
 	}
 	return 0;

@@ -19,6 +19,12 @@
 ssize_t bb_vu_recv(int sock, void *buf, size_t len, int flags, int *fds, unsigned max, unsigned *nfds,
 		   unsigned *dropped);
 int bb_vu_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds);
+/*
+ * One send(2), or sendmsg(2) with @nfds descriptors, of what the socket
+ * takes of @len bytes now, with @flags (MSG_DONTWAIT) and never SIGPIPE,
+ * EINTR retried: bytes sent or -errno (-EAGAIN: nothing, the socket is full).
+ */
+ssize_t bb_vu_send_some(int sock, const void *buf, size_t len, const int *fds, unsigned nfds, int flags);
 
 /* Close @n descriptors of @fds and set them to -1. */
 void bb_vu_close_fds(int *fds, unsigned n);

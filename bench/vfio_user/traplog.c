@@ -121,9 +121,9 @@ uint64_t bb_traplog_accesses(const struct bb_traplog *t)
 	return t ? t->accesses : 0;
 }
 
-static int cmp_entry(const void *a, const void *b)
+int bb_trap_entry_cmp(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
+	const struct bb_trap_entry *x = a, *y = b;
 
 	if (x->region != y->region)
 		return x->region < y->region ? -1 : 1;
@@ -136,7 +136,7 @@ static int cmp_entry(const void *a, const void *b)
 
 struct rows {
 	const struct bb_traplog *t;
-	struct entry *v;
+	struct bb_trap_entry *v;
 	size_t n;
 };
 
@@ -148,10 +148,10 @@ static int write_rows(FILE *f, void *arg)
 		r->n);
 	if (r->t->beyond)
 		fprintf(f, ", %" PRIu64 " beyond the limit of %u not itemised", r->t->beyond, BB_TRAPLOG_MAX_KEYS);
-	fprintf(f, "\nregion,offset,width,op,count,total_ns\n");
+	fprintf(f, "\n" BB_TRAPLOG_HEADER "\n");
 	for (size_t i = 0; i < r->n; i++)
 		fprintf(f, "%" PRIu32 ",0x%" PRIx64 ",%u,%s,%" PRIu64 ",%" PRIu64 "\n", r->v[i].region, r->v[i].offset,
-			r->v[i].width, r->v[i].write ? "write" : "read", r->v[i].count, r->v[i].ns);
+			r->v[i].width, r->v[i].write ? "write" : "read", r->v[i].count, r->v[i].total_ns);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -163,10 +163,14 @@ int bb_traplog_write(const struct bb_traplog *t, const char *path, struct bb_dia
 	r.v = malloc((t->n ? t->n : 1) * sizeof(*r.v));
 	if (!r.v)
 		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->tab[i].used)
-			r.v[r.n++] = t->tab[i];
-	qsort(r.v, r.n, sizeof(*r.v), cmp_entry);
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct entry *e = &t->tab[i];
+
+		if (e->used)
+			r.v[r.n++] = (struct bb_trap_entry){ .region = e->region, .offset = e->offset, .width = e->width,
+							     .write = e->write, .count = e->count, .total_ns = e->ns };
+	}
+	qsort(r.v, r.n, sizeof(*r.v), bb_trap_entry_cmp);
 	err = bb_write_atomic(path, write_rows, &r, d);
 	free(r.v);
 	return err;

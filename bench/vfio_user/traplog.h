@@ -22,8 +22,24 @@
 
 #include "barbench/diag.h"
 
+/* The header line of the CSV. */
+#define BB_TRAPLOG_HEADER "region,offset,width,op,count,total_ns"
+
 /* Distinct (region, offset, width, op) kept; accesses beyond are counted, not itemised. */
 #define BB_TRAPLOG_MAX_KEYS 65536u
+
+/* One row of the log, as written and as `barbench vmm` reads it back. */
+struct bb_trap_entry {
+	uint32_t region;
+	uint64_t offset;
+	unsigned width;
+	bool write;
+	uint64_t count, total_ns;
+	unsigned line;		/* of the file it was read from (barbench vmm) */
+};
+
+/* The order of the rows (qsort): region, offset, width, read before write. */
+int bb_trap_entry_cmp(const void *a, const void *b);
 
 struct bb_traplog;
 

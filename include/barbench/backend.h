@@ -43,7 +43,11 @@ struct bb_backend_ops {
 	uint32_t flags;		/* BB_BACKEND_* */
 	/* how a trapped access reaches the device, for the cost model and the manifest ("pread", "vfio-user") */
 	const char *trap_path;
-	/* Open @arg (the spec after "name:"); fill dev->nr_regions, dev->index, dev->priv. */
+	/*
+	 * Open @arg (the spec after "name:"); fill dev->nr_regions, dev->index,
+	 * dev->priv.  On failure it closes what it opened; a layout it loaded
+	 * (dev->has_layout) bb_dev_open frees.
+	 */
 	int (*open)(struct bb_dev *dev, const char *arg, struct bb_diag *d);
 	/*
 	 * VFIO_DEVICE_GET_REGION_INFO semantics: @buf holds @argsz bytes; write
@@ -103,6 +107,8 @@ extern const struct bb_backend_ops bb_backend_emu;
 
 /* Open "kind:arg" with the matching backend. */
 int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d);
+/* For a backend's region_info: -EINVAL, with the message, when @argsz cannot hold struct vfio_region_info. */
+int bb_dev_check_argsz(const struct bb_dev *dev, uint32_t index, uint32_t argsz, struct bb_diag *d);
 void bb_dev_close(struct bb_dev *dev);
 
 /*

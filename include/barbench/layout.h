@@ -171,6 +171,9 @@ const char *bb_reg_kind_name(enum bb_reg_kind k);
 /* Write @l in the layout file format (without comments); parses back to the same layout. */
 int bb_layout_write(FILE *f, const struct bb_layout *l);
 
+/* The start of @r's region statement: index, size, flags and caps (no name, no newline). */
+void bb_layout_write_region(FILE *f, const struct bb_region *r);
+
 /* Deep copy. */
 int bb_layout_copy(struct bb_layout *dst, const struct bb_layout *src);
 

@@ -57,6 +57,8 @@ struct bb_workload {
 /* "lat-read", ..., "replay:FILE" (or "replay=FILE"). */
 int bb_workload_parse(const char *arg, unsigned width, struct bb_workload_spec *out, struct bb_diag *d);
 const char *bb_workload_kind_name(enum bb_wl_kind k);
+/* What workload @k does, in one line. */
+const char *bb_workload_summary(enum bb_wl_kind k);
 
 /*
  * Build @spec for region @r of a device described by @l (may be NULL: then
