@@ -841,7 +841,10 @@ int bb_layout_resolve(const char *arg, char *path, size_t len, struct bb_diag *d
 	struct stat st;
 	const char *base;
 
-	if (!stat(arg, &st) && S_ISREG(st.st_mode)) {
+	if (!stat(arg, &st) && (S_ISREG(st.st_mode) || strchr(arg, '/'))) {
+		/* a path to a FIFO, device or folder is refused, never swapped for a shipped layout of its basename */
+		if (!S_ISREG(st.st_mode))
+			return bb_diag_set(d, -EINVAL, "%s: not a regular file, not a layout", arg);
 		if ((size_t)snprintf(path, len, "%s", arg) >= len)
 			return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", arg);
 		return 0;

@@ -66,6 +66,14 @@ printf 'device name=t desc=x\nregion index=0 size=4K flags=read\narea region=0 o
 [ $rc -eq 2 ] || no "bad layout: exit $rc"
 grep -qF "$tmp/bad.layout:3: " "$tmp/err" || no "bad layout: no file:line: $(cat "$tmp/err")"
 
+# layout_path_not_regular: a path to a FIFO (or folder) named like a shipped layout was swapped for the shipped
+# one (exit 0, another device measured than the one named): refused, exit 2
+mkdir "$tmp/fifo" && mkfifo "$tmp/fifo/nvme-msix-bar0"
+"$BB" info "emu:$tmp/fifo/nvme-msix-bar0" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "layout_path_not_regular: exit $rc, want 2: $(head -c 200 "$tmp/out")"
+grep -qF "$tmp/fifo/nvme-msix-bar0: not a regular file, not a layout" "$tmp/err" ||
+	no "layout_path_not_regular: $(cat "$tmp/err")"
+
 "$BB" inof 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || no "unknown command: exit $rc"
 grep -q "did you mean 'info'" "$tmp/err" || no "no suggestion: $(cat "$tmp/err")"
