@@ -5,11 +5,7 @@
 # usage: cli_advise.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 n=0
 for l in "$LAYOUTS"/*; do

@@ -8,11 +8,7 @@
 # usage: cli_compare.sh BARBENCH
 set -u
 BB=$1
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 # set column $2 of every row of runs.csv $1 to awk expression $3 (of v, the old value)
 edit_col() {
 	awk -F, -v OFS=, -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) k = i; print; next }

@@ -6,16 +6,15 @@
 # usage: cli_diskfull.sh BARBENCH
 set -u
 BB=$1
+. "$(dirname "$0")/lib.sh"
 command -v unshare >/dev/null || { echo "cli_diskfull: no unshare: skipped"; exit 77; }
-mnt=$(mktemp -d)
-trap 'rmdir "$mnt" 2>/dev/null' EXIT
+mnt=$tmp
 unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$mnt'" 2>/dev/null || { echo "cli_diskfull: cannot mount a tmpfs: skipped"; exit 77; }
 out=$(unshare -m sh -c "mount -t tmpfs -o size=64k tmpfs '$mnt' && '$BB' run --device emu:layouts/nvme-msix-bar0 \
 	--out '$mnt/x' --samples 1000000 --workload lat-read --policy sparse >/dev/null; echo rc=\$?" 2>&1)
-fail=0
-echo "$out" | grep -q 'rc=1$' || { echo "FAIL: disk full: want exit 1: $out" >&2; fail=1; }
+echo "$out" | grep -q 'rc=1$' || no "disk full: want exit 1: $out"
 echo "$out" | grep -q "$mnt/x/samples/0000-sparse-4096-lat-read.bbs: writing .*: No space left on device" ||
-	{ echo "FAIL: disk full: want 'No space left on device' naming the file: $out" >&2; fail=1; }
-echo "$out" | grep -q 'Input/output error' && { echo "FAIL: disk full reported as an I/O error: $out" >&2; fail=1; }
+	no "disk full: want 'No space left on device' naming the file: $out"
+echo "$out" | grep -q 'Input/output error' && no "disk full reported as an I/O error: $out"
 [ $fail -eq 0 ] && echo "cli_diskfull: ok"
 exit $fail

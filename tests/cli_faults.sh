@@ -12,12 +12,7 @@
 # usage: cli_faults.sh BARBENCH
 set -u
 BB=$1
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'kill -9 $bgpid 2>/dev/null; rm -rf "$tmp"' EXIT
-bgpid=
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 LAYOUT=layouts/nvme-msix-bar0
 HEADER=$("$BB" run --device emu:$LAYOUT --out "$tmp/hdr" --policy trap --samples 10 >/dev/null 2>&1 &&
 	head -n 1 "$tmp/hdr/runs.csv")
@@ -94,9 +89,9 @@ done
 long() { # OUT
 	env --default-signal=INT,TERM "$BB" run --device emu:$LAYOUT --out "$1" --policy all --page-size 4K,16K,64K \
 		--workload lat-read,lat-write,sweep --samples 200000 >/dev/null 2>"$1.err" &
-	bgpid=$!
+	bg=$!
 	# until the first run is in (or the process is gone, which the caller reports)
-	while kill -0 $bgpid 2>/dev/null; do
+	while kill -0 $bg 2>/dev/null; do
 		[ -f "$1/runs.csv" ] && [ "$(wc -l <"$1/runs.csv")" -ge 2 ] && return 0
 		sleep 0.02
 	done
@@ -105,8 +100,8 @@ long() { # OUT
 
 # kill9
 if long "$tmp/k9"; then
-	kill -9 $bgpid
-	wait $bgpid
+	kill -9 $bg
+	wait $bg
 	rc=$?
 	[ $rc -eq 137 ] || no "kill9: exit $rc, want 137 (it finished before the kill?)"
 	check_folder "$tmp/k9" 1
@@ -135,8 +130,8 @@ fi
 for sig in INT TERM; do
 	d="$tmp/sig$sig"
 	if long "$d"; then
-		kill -$sig $bgpid
-		wait $bgpid
+		kill -$sig $bg
+		wait $bg
 		rc=$?
 		want=130
 		[ $sig = TERM ] && want=143
@@ -153,7 +148,7 @@ for sig in INT TERM; do
 		no "sig$sig: barbench ended before its first run: $(cat "$d.err")"
 	fi
 done
-bgpid=
+bg=
 
 [ $fail -eq 0 ] && echo "cli_faults: ok"
 exit $fail

@@ -7,10 +7,7 @@
 # usage: cli_fleet.sh BARBENCH
 set -u
 BB=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 cat >"$tmp/f.study" <<'S'
 name fleet

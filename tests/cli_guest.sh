@@ -9,17 +9,13 @@
 # usage: cli_guest.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
-JQ="$(dirname "$0")/jsonq.py"
+. "$(dirname "$0")/lib.sh"
 # a VM test's guest (scripts/vm/init-nested) has busybox and no python3: its JSON checks are then
 # said to be skipped (the host's ctest runs them); everything else is checked there
 if ! command -v python3 >/dev/null 2>&1; then
 	jq_skipped() { echo "cli_guest: no python3 here: JSON check skipped: $*" >&2; return 0; }
 	JQ=jq_skipped
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
 
 # KVM at all?  barbench says why not (exit 1, naming /dev/kvm)
 if ! "$BB" run --runner guest --device emu:layouts/nvme-msix-bar0 --out "$tmp/probe" --policy trap \
@@ -34,15 +30,7 @@ fi
 
 # column relations of a guest runs.csv, by header name
 check_csv() { # FILE
-	awk -F, -v file="$1" '
-	NR == 1 {
-		for (i = 1; i <= NF; i++) col[$i] = i
-		split("policy,params,runner,workload,samples,p50_ns,accesses,trapped_share,trap_syscalls,memslots,mappings,guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,trapped_accesses", need, ",")
-		for (k in need) if (!(need[k] in col)) { print file ": no column " need[k]; bad = 1 }
-		next
-	}
-	{
-		rows++
+	csv_rows "$1" policy,params,runner,workload,samples,p50_ns,accesses,trapped_share,trap_syscalls,memslots,mappings,guest_exec,guest_mode,mmio_exits,io_exits,other_exits,ioeventfd_writes,memslots_used,vm_setup_ns,trapped_accesses '
 		where = file ":" NR " (" $col["policy"] " " $col["workload"] ")"
 		acc = $col["accesses"]; mmio = $col["mmio_exits"]; iofd = $col["ioeventfd_writes"]
 		trapped = $col["trapped_accesses"]	# trapped_share is that of the workload, whatever the batches
@@ -55,9 +43,7 @@ check_csv() { # FILE
 		if ($col["policy"] == "full" && mmio != 0) { print where ": full with MMIO exits"; bad = 1 }
 		if ($col["policy"] == "trap" && (mmio + iofd != acc || $col["memslots_used"] != 0)) { print where ": trap run"; bad = 1 }
 		if ($col["params"] !~ /ioeventfd=1/ && iofd != 0) { print where ": ioeventfd writes without ioeventfd"; bad = 1 }
-		if (!($col["vm_setup_ns"] > 0) || !($col["p50_ns"] >= 0)) { print where ": vm_setup_ns or p50_ns"; bad = 1 }
-	}
-	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
+		if (!($col["vm_setup_ns"] > 0) || !($col["p50_ns"] >= 0)) { print where ": vm_setup_ns or p50_ns"; bad = 1 }'
 	m="$(dirname "$1")/manifest.json"
 	"$JQ" "$m" 'd["runner"] == "guest"' || no "$m: runner"
 	"$JQ" "$m" 'd["guest_exec"] in ("native", "emulated") and d["guest_exec_ratio"] > 0 and d["guest_mode"] == "protected32"' ||

@@ -9,11 +9,7 @@
 # usage: cli_hostile.sh BARBENCH
 set -u
 BB=$1
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 pwned() { find "$tmp" -name 'PWNED*' | grep -q . && { no "$1: a command from the folder ran"; find "$tmp" -name 'PWNED*' -delete; }; }
 
 cat >"$tmp/base.study" <<'S'

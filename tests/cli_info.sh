@@ -5,11 +5,7 @@
 # usage: cli_info.sh BARBENCH TEST_REGION LAYOUT_DIR
 set -u
 BB=$1 GEN=$2 LAYOUTS=$3
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 "$GEN" --write-corpus "$tmp" >/dev/null || no "writing the corpus"
 

@@ -7,15 +7,7 @@
 # usage: cli_layout.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
-want_exit() { # STATUS CMD...
-	st=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-	[ $rc -eq "$st" ] || no "$*: exit $rc, want $st ($(head -c 300 "$tmp/err"))"
-}
+. "$(dirname "$0")/lib.sh"
 has() { grep -qF -- "$1" "$tmp/$2" || no "$3: no '$1' in $(head -c 600 "$tmp/$2")"; }
 
 # --- the dispatcher ---

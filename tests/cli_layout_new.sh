@@ -11,11 +11,7 @@
 # usage: cli_layout_new.sh BARBENCH
 set -u
 BB=$1
-tmp=$(mktemp -d)
-srv=
-trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 D=tests/data
 
 # --- 1. the real dump equals the expected layout, to stdout and with -o ---
@@ -48,12 +44,9 @@ grep -q "^reg region=0 offset=0x6000 size=2 name=notify kind=doorbell count=1$" 
 bad() { # WANT_STATUS PATTERN ARGS...
 	want=$1 pat=$2
 	shift 2
-	"$BB" layout new "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ $rc -eq "$want" ] || no "layout new $*: exit $rc, want $want ($(cat "$tmp/err"))"
+	want_err "$want" "$pat" layout new "$@"
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] || no "layout new $*: not one line on stderr: $(cat "$tmp/err")"
 	[ -s "$tmp/out" ] && no "layout new $*: wrote to stdout"
-	grep -qF -- "$pat" "$tmp/err" || no "layout new $*: no '$pat' in: $(cat "$tmp/err")"
 }
 cat $D/lspci-firecracker-virtio-net.txt $D/lspci-firecracker-virtio-blk.txt >"$tmp/two.txt"
 bad 2 "two.txt:38: a second device (00:02.0; the first, 00:03.0, at line 1)" lspci:"$tmp/two.txt"
@@ -88,22 +81,10 @@ grep -qx target "$tmp/target" || no "-o wrote through a symlink"
 [ -L "$tmp/link" ] && no "-o left the symlink in place"
 ls "$tmp" | grep -q '\.tmp\.' && no "a temporary file was left behind"
 
-# --- 3. round trip: every shipped layout through barbench serve and back ---
-serve() {
-	rm -f "$tmp/s"
-	"$BB" serve --device "emu:$1" --socket "$tmp/s" --quiet >"$tmp/serve.out" 2>"$tmp/serve.err" &
-	srv=$!
-	i=0
-	while [ ! -S "$tmp/s" ] && [ $i -lt 2000 ]; do
-		kill -0 $srv 2>/dev/null || { no "serve $1: $(cat "$tmp/serve.err")"; srv=; return 1; }
-		sleep 0.01
-		i=$((i + 1))
-	done
-	[ -S "$tmp/s" ] || { no "serve $1 never listened"; return 1; }
-}
+# --- 3. round trip: every shipped layout through barbench serve (lib.sh) and back ---
 stop() {
-	[ -n "$srv" ] && kill -TERM $srv && wait $srv
-	srv=
+	[ -n "$bg" ] && kill -TERM $bg && wait $bg
+	bg=
 }
 # the regions (but config space) as info --json gives them, one per line; the pci id and msix lines
 facts() { # LAYOUT OUT

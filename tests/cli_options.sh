@@ -13,10 +13,7 @@
 # usage: cli_options.sh BARBENCH SOURCE_DIR
 set -u
 BB=$1 SRC=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # the names listed under "commands:" in a help text on stdin
 commands_of() { sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z-]*\)  *[^ ].*/\1/p'; }

@@ -5,16 +5,7 @@
 # usage: cli_plan.sh BARBENCH TEST_REGION LAYOUT_DIR LARGEST_SO
 set -u
 BB=$1 GEN=$2 LAYOUTS=$3 SO=$4
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
-want_exit() { # STATUS CMD...
-	st=$1; shift
-	"$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-	[ $rc -eq "$st" ] || no "$*: exit $rc, want $st ($(head -c 300 "$tmp/err"))"
-}
+. "$(dirname "$0")/lib.sh"
 
 n=0
 for l in "$LAYOUTS"/*; do

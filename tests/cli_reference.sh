@@ -6,10 +6,7 @@
 # usage: cli_reference.sh BARBENCH REFERENCE_DIR
 set -u
 BB=$1 REF=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 head -n 1 "$REF/runs.csv" | grep -q ',page_size,.*,width,' || no "the reference runs.csv no longer has the old names: pick another folder for this test"
 mkdir "$tmp/old"

@@ -8,10 +8,7 @@
 # usage: cli_report_stats.sh BARBENCH DATA_DIR
 set -u
 BB=$1 DATA=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 cp -r "$DATA" "$tmp/q"
 "$BB" report "$tmp/q" --no-figures >/dev/null 2>"$tmp/err" || no "report: $(cat "$tmp/err")"

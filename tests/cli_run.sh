@@ -5,23 +5,11 @@
 # usage: cli_run.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # column relations of a runs.csv, by header name
 check_csv() { # FILE
-	awk -F, -v file="$1" '
-	NR == 1 {
-		for (i = 1; i <= NF; i++) col[$i] = i
-		split("device,region,policy,page_size_bytes,runner,workload,op,width_bytes,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses", need, ",")
-		for (k in need) if (!(need[k] in col)) { print file ": no column " need[k]; bad = 1 }
-		next
-	}
-	{
-		rows++
+	csv_rows "$1" device,region,policy,page_size_bytes,runner,workload,op,width_bytes,samples,min_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,mean_ns,stdev_ns,ci95_lo_ns,ci95_hi_ns,ops_s,bytes_s,mappings,memslots,trapped_share,setup_ns,page_faults,ctx_switches,task_clock_ns,cycles,instructions,batch_map,batch_trap,resolution_ns,trapped_accesses '
 		mn = $col["min_ns"]; p50 = $col["p50_ns"]; p99 = $col["p99_ns"]; mx = $col["max_ns"]
 		lo = $col["ci95_lo_ns"]; hi = $col["ci95_hi_ns"]; ts = $col["trapped_share"]; pol = $col["policy"]
 		if (!(mn <= p50 && p50 <= $col["p90_ns"] && $col["p90_ns"] <= p99 && p99 <= $col["p999_ns"] && $col["p999_ns"] <= mx)) { print file ":" NR ": percentiles out of order"; bad = 1 }
@@ -34,10 +22,7 @@ check_csv() { # FILE
 		if (pol == "trap" && $col["batch_map"] != 0) { print file ":" NR ": trap run with mapped samples"; bad = 1 }
 		if ($col["trap_syscalls"] != $col["trapped_accesses"]) { print file ":" NR ": trap syscalls " $col["trap_syscalls"] " != trapped accesses"; bad = 1 }
 		if ($col["ops_s"] <= 0 || $col["runner"] != "host") { print file ":" NR ": ops_s or runner"; bad = 1 }
-		if ($col["cycles"] != "" && $col["cycles"] !~ /^[0-9]+$/) { print file ":" NR ": cycles not a count"; bad = 1 }
-		ids[NR] = $1
-	}
-	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
+		if ($col["cycles"] != "" && $col["cycles"] !~ /^[0-9]+$/) { print file ":" NR ": cycles not a count"; bad = 1 }'
 	# one samples file per row, with as many samples as the row says
 	tail -n +2 "$1" | while IFS=, read -r id rest; do
 		"$BB_SAMPLES_CAT" "$(dirname "$1")" "$id" >/dev/null || { echo "FAIL: no samples of $id" >&2; exit 1; }

@@ -7,11 +7,7 @@
 # usage: cli_study.sh BARBENCH
 set -u
 BB=$1
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 ids() { tail -n +2 "$1/runs.csv" | cut -d, -f1 | sort; }
 
 cat >"$tmp/small.study" <<'S'

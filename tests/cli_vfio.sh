@@ -8,21 +8,12 @@
 # usage: cli_vfio.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # exit status and one stderr line containing a text
-bad() {
-	want_rc=$1 text=$2
-	shift 2
-	"$BB" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ "$rc" -eq "$want_rc" ] || no "$*: exit $rc, want $want_rc ($(cat "$tmp/err"))"
+bad() { # STATUS TEXT ARGS...
+	want_err "$@"
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] || no "$*: stderr is not one line: $(cat "$tmp/err")"
-	grep -qF -- "$text" "$tmp/err" || no "$*: stderr lacks '$text': $(cat "$tmp/err")"
 }
 
 bad 2 "devices: unknown option '--bogus'" devices --bogus

@@ -9,46 +9,22 @@
 # usage: cli_vfio_user.sh BARBENCH LAYOUT_DIR
 set -u
 BB=$1 LAYOUTS=$2
-JQ="$(dirname "$0")/jsonq.py"
-tmp=$(mktemp -d)
-srv=
-trap '[ -n "$srv" ] && kill $srv 2>/dev/null; rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
-# start barbench serve on $tmp/s for layout $1 (extra args after); sets $srv
-serve() {
-	l=$1
-	shift
-	rm -f "$tmp/s"
-	"$BB" serve --device "emu:$l" --socket "$tmp/s" --quiet "$@" >"$tmp/serve.out" 2>"$tmp/serve.err" &
-	srv=$!
-	i=0
-	# readiness: the socket appears once the server listens
-	while [ ! -S "$tmp/s" ] && [ $i -lt 2000 ]; do
-		kill -0 $srv 2>/dev/null || { no "serve $l: $(cat "$tmp/serve.err")"; srv=; return 1; }
-		sleep 0.01
-		i=$((i + 1))
-	done
-	[ -S "$tmp/s" ] || { no "serve $l never listened"; return 1; }
-}
-
+# stop the server lib.sh's serve started, by SIG: a clean stop
 stop() { # SIG
-	[ -n "$srv" ] || return
-	kill -"$1" $srv
-	wait $srv
+	[ -n "$bg" ] || return
+	kill -"$1" $bg
+	wait $bg
 	rc=$?
 	[ $rc -eq 0 ] || no "serve stopped by $1: exit $rc ($(cat "$tmp/serve.err"))"
 	[ -e "$tmp/s" ] && no "serve left its socket behind"
 	grep -q "^barbench serve: stopped after" "$tmp/serve.out" || no "serve: no summary line"
-	srv=
+	bg=
 }
 
 check_csv() { # FILE RUNNER
-	awk -F, -v file="$1" -v runner="$2" '
-	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-	{
-		rows++
+	csv_rows "$1" runner,policy,trapped_share,accesses,trap_syscalls,trapped_accesses,p50_ns,ops_s '
 		ts = $col["trapped_share"]; pol = $col["policy"]; acc = $col["accesses"]
 		if ($col["runner"] != runner) { print file ":" NR ": runner " $col["runner"]; bad = 1 }
 		if (pol == "full" && ts != 0) { print file ":" NR ": full run with trapped_share " ts; bad = 1 }
@@ -56,9 +32,7 @@ check_csv() { # FILE RUNNER
 		# every trapped access is one message (trapped_share is that of the workload, whatever the batches)
 		if (runner == "host" && $col["trap_syscalls"] != $col["trapped_accesses"]) { print file ":" NR ": " $col["trap_syscalls"] " messages for " $col["trapped_accesses"] " trapped accesses"; bad = 1 }
 		if (runner == "guest" && $col["trap_syscalls"] != $col["mmio_exits"]) { print file ":" NR ": messages != MMIO exits"; bad = 1 }
-		if (!($col["p50_ns"] >= 0) || $col["ops_s"] <= 0) { print file ":" NR ": p50_ns or ops_s"; bad = 1 }
-	}
-	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$1" || no "$1 relations"
+		if (!($col["p50_ns"] >= 0) || $col["ops_s"] <= 0) { print file ":" NR ": p50_ns or ops_s"; bad = 1 }' -v runner="$2"
 	"$JQ" "$(dirname "$1")/manifest.json" 'd["complete"] is True' || no "manifest of $1 not complete"
 	"$JQ" "$(dirname "$1")/manifest.json" 'd["device"].startswith("vfio-user:")' || no "manifest of $1: device"
 }

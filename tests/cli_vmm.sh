@@ -5,10 +5,7 @@
 # usage: cli_vmm.sh BARBENCH SOURCE_DIR
 set -u
 BB=$1 SRC=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-no() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # write bytes (octal escapes) at a byte offset of a file
 poke() { printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
@@ -106,15 +103,6 @@ rc=$?
 [ $rc -eq 1 ] || no "serve with an unwritable trap log: exit $rc, want 1"
 grep -q "t.csv: creating" "$tmp/err" || no "unwritable trap log: $(cat "$tmp/err")"
 
-# exit status and one stderr line containing a text
-bad() {
-	want_rc=$1 text=$2
-	shift 2
-	"$BB" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ "$rc" -eq "$want_rc" ] || no "$*: exit $rc, want $want_rc ($(cat "$tmp/err"))"
-	grep -qF -- "$text" "$tmp/err" || no "$*: stderr lacks '$text': $(cat "$tmp/err")"
-}
 P=$SRC/tests/data/vmm
 
 # vmm: barbench plays the VMM (--as) on the emulated device: the rule finds its plan
@@ -131,7 +119,7 @@ grep -q "^verdict: no page's treatment is known" "$tmp/out" || no "vmm --as full
 "$BB" vmm --device "$spec" --samples 31 >"$tmp/out" 2>&1 || no "vmm $spec: exit $? ($(cat "$tmp/out"))"
 grep -q "VALUE DIFFERS" "$tmp/out" && no "vmm $spec: a constant read another value"
 poke "$dev/resource0" 4096 '\001'
-bad 1 "1 constant registers of probe-msix read another value than the layout's" vmm --device "$spec" --samples 5
+want_err 1 "1 constant registers of probe-msix read another value than the layout's" vmm --device "$spec" --samples 5
 
 # vmm with a trap log: barbench as a sparse VMM over vfio-user; the server logs what reaches it
 sock=$tmp/v.sock log=$tmp/vtrap.csv
@@ -174,19 +162,19 @@ fi
 grep -q "0x002000  0x2040/4 .* emulated " "$tmp/out" || no "pread between mapped and messages is not emulated: $(cat "$tmp/out")"
 
 # refusals: exit 2 naming the input
-bad 2 "vmm: give --device (sweep now) or --sweep FILE" vmm
-bad 2 "--sweep needs --layout" vmm --sweep "$tmp/v/vmm-sweep.csv"
-bad 2 "has a trap path: say which plan barbench applies as the VMM (--as POLICY)" vmm --device "emu:$P/probe-msix"
-bad 2 "has no trap path: what traps is the VMM's business" vmm --device "$spec" --as holes
-bad 2 "a sweep needs a layout" vmm --device "pci:0000:00:05.0?sysfs=$tmp/sys"
-bad 2 "--as bogus: no such policy" vmm --device "emu:$P/probe-msix" --as bogus
-bad 2 "holds no page of layout nvme-msix-bar0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$SRC/layouts/nvme-msix-bar0"
+want_err 2 "vmm: give --device (sweep now) or --sweep FILE" vmm
+want_err 2 "--sweep needs --layout" vmm --sweep "$tmp/v/vmm-sweep.csv"
+want_err 2 "has a trap path: say which plan barbench applies as the VMM (--as POLICY)" vmm --device "emu:$P/probe-msix"
+want_err 2 "has no trap path: what traps is the VMM's business" vmm --device "$spec" --as holes
+want_err 2 "a sweep needs a layout" vmm --device "pci:0000:00:05.0?sysfs=$tmp/sys"
+want_err 2 "--as bogus: no such policy" vmm --device "emu:$P/probe-msix" --as bogus
+want_err 2 "holds no page of layout nvme-msix-bar0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$SRC/layouts/nvme-msix-bar0"
 sed '3s/,map,/,fast,/' "$tmp/v/vmm-sweep.csv" >"$tmp/bad.csv"
-bad 2 "bad.csv:3: path 'fast': want map or trap" vmm --sweep "$tmp/bad.csv" --layout "$P/probe-sparse"
+want_err 2 "bad.csv:3: path 'fast': want map or trap" vmm --sweep "$tmp/bad.csv" --layout "$P/probe-sparse"
 printf 'region,offset,width,op,count,total_ns\n0,0x4000,4,read,0,1\n' >"$tmp/badlog.csv"
-bad 2 "badlog.csv:2: count 0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-sparse" --trap-log "$tmp/badlog.csv"
+want_err 2 "badlog.csv:2: count 0" vmm --sweep "$tmp/v/vmm-sweep.csv" --layout "$P/probe-sparse" --trap-log "$tmp/badlog.csv"
 ln -s "$tmp/v/vmm-sweep.csv" "$tmp/link.csv"
-bad 2 "link.csv" vmm --sweep "$tmp/link.csv" --layout "$P/probe-sparse"
+want_err 2 "link.csv" vmm --sweep "$tmp/link.csv" --layout "$P/probe-sparse"
 
 [ $fail -eq 0 ] && echo "cli_vmm: ok"
 exit $fail

@@ -1,0 +1,71 @@
+# The start every tests/cli_*.sh shares, sourced after it has read its
+# arguments:  . "$(dirname "$0")/lib.sh"
+#   $tmp       a scratch folder, removed on exit
+#   $bg        a background process of the test (a server, a study): set it,
+#              and it is killed on exit if still there
+#   $JQ        tests/jsonq.py (FILE|- EXPR: exit 0 when EXPR of d is true)
+#   $fail      1 once a check failed; the test ends with `exit $fail`
+#   no TEXT    a failed check: "FAIL: TEXT" on stderr, $fail=1
+# and the checks more than one test makes (below).  Every helper only marks
+# the test failed: it goes on, and says every failure.
+set -u
+JQ="$(dirname "$0")/jsonq.py"
+tmp=$(mktemp -d)
+bg=
+trap '[ -n "$bg" ] && kill -9 $bg 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*" >&2; fail=1; }
+
+# want_exit STATUS CMD...: CMD exits STATUS (its stdout in $tmp/out, stderr in $tmp/err)
+want_exit() {
+	st=$1
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq "$st" ] || no "$*: exit $rc, want $st ($(head -c 300 "$tmp/err"))"
+}
+
+# want_err STATUS TEXT ARGS...: barbench ARGS exits STATUS with TEXT on stderr
+want_err() {
+	want_st=$1 want_text=$2
+	shift 2
+	want_exit "$want_st" "$BB" "$@"
+	grep -qF -- "$want_text" "$tmp/err" || no "$*: stderr lacks '$want_text': $(cat "$tmp/err")"
+}
+
+# csv_rows FILE COLUMNS BODY [AWK-ARGS...]: the awk BODY on every row of the
+# comma-separated FILE with a header line, col["name"] the index of a column;
+# a failure when one of the comma-separated COLUMNS is missing, when there is
+# no row, or when BODY sets bad (after printing why)
+csv_rows() {
+	file=$1 need=$2 body=$3
+	shift 3
+	awk -F, -v file="$file" -v need="$need" "$@" '
+	NR == 1 {
+		for (i = 1; i <= NF; i++) col[$i] = i
+		n = split(need, want, ",")
+		for (k = 1; k <= n; k++) if (!(want[k] in col)) { print file ": no column " want[k]; bad = 1 }
+		next
+	}
+	{ rows++ }
+	'"{ $body }"'
+	END { if (!rows) { print file ": no rows"; bad = 1 } exit bad }' "$file" || no "$file relations"
+}
+
+# serve LAYOUT [ARGS...]: barbench serve of emu:LAYOUT on $tmp/s in the
+# background ($bg), once it listens; 1 (and a failure) if it never does
+serve() {
+	l=$1
+	shift
+	rm -f "$tmp/s"
+	"$BB" serve --device "emu:$l" --socket "$tmp/s" --quiet "$@" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+	bg=$!
+	i=0
+	# readiness: the socket appears once the server listens
+	while [ ! -S "$tmp/s" ] && [ $i -lt 2000 ]; do
+		kill -0 $bg 2>/dev/null || { no "serve $l: $(cat "$tmp/serve.err")"; bg=; return 1; }
+		sleep 0.01
+		i=$((i + 1))
+	done
+	[ -S "$tmp/s" ] || { no "serve $l never listened"; return 1; }
+}
