@@ -21,9 +21,20 @@ int bb_hex_digit(char c)
 	return -1;
 }
 
+int bb_size_suffix_shift(char c)
+{
+	switch (c) {
+	case 'K': case 'k': return 10;
+	case 'M': case 'm': return 20;
+	case 'G': case 'g': return 30;
+	case 'T': case 't': return 40;
+	default: return -1;
+	}
+}
+
 int bb_parse_u64(const char *s, uint64_t *out)
 {
-	uint64_t v = 0, mul = 1;
+	uint64_t v = 0;
 	unsigned base = 10, digits = 0;
 	const char *p = s;
 
@@ -47,18 +58,13 @@ int bb_parse_u64(const char *s, uint64_t *out)
 	if (!digits)
 		return -EINVAL;
 	if (*p) {
-		if (base == 16 || p[1] != '\0')
+		int shift = bb_size_suffix_shift(*p);
+
+		if (base == 16 || p[1] != '\0' || shift < 0)
 			return -EINVAL;
-		switch (*p) {
-		case 'K': case 'k': mul = 1ull << 10; break;
-		case 'M': case 'm': mul = 1ull << 20; break;
-		case 'G': case 'g': mul = 1ull << 30; break;
-		case 'T': case 't': mul = 1ull << 40; break;
-		default: return -EINVAL;
-		}
-		if (v > UINT64_MAX / mul)
+		if (v > UINT64_MAX >> shift)
 			return -ERANGE;
-		v *= mul;
+		v <<= shift;
 	}
 	*out = v;
 	return 0;

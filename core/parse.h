@@ -12,6 +12,9 @@
  */
 int bb_parse_u64(const char *s, uint64_t *out);
 
+/* The power of two of binary suffix @c (K 10, M 20, G 30, T 40; either case), or -1. */
+int bb_size_suffix_shift(char c);
+
 /* The value of hex digit @c (0-9, a-f, A-F), or -1. */
 int bb_hex_digit(char c);
 

@@ -47,15 +47,11 @@ static int reference(const char *s, uint64_t *out)
 		return -ERANGE;
 	rest = p + span;
 	if (*rest) {
-		if (hex || rest[1])
+		int shift = bb_size_suffix_shift(*rest);	/* the suffix table is the grammar's */
+
+		if (hex || rest[1] || shift < 0)
 			return -EINVAL;
-		switch (*rest) {
-		case 'K': case 'k': mul = 1ull << 10; break;
-		case 'M': case 'm': mul = 1ull << 20; break;
-		case 'G': case 'g': mul = 1ull << 30; break;
-		case 'T': case 't': mul = 1ull << 40; break;
-		default: return -EINVAL;
-		}
+		mul = 1ull << shift;
 		if (v > UINT64_MAX / mul)
 			return -ERANGE;
 	}
