@@ -3,14 +3,11 @@
 #include <errno.h>
 #include <hwloc.h>
 #include <numa.h>
-#include <numaif.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "placement.h"
-
-#define ULONG_BITS (8 * sizeof(unsigned long))
 
 static void count(char *buf, size_t size, size_t *used, int n, const char *one, const char *many)
 {
@@ -42,35 +39,6 @@ static int node_of_cpu(hwloc_topology_t topo, int cpu)
 	if (!pu || !pu->nodeset || hwloc_bitmap_iszero(pu->nodeset))
 		return -1;
 	return hwloc_bitmap_first(pu->nodeset);
-}
-
-/* Prefer @node for this thread's memory; note the outcome in @how; true if set. */
-static bool prefer_node(int node, char *how, size_t size)
-{
-	size_t used = strlen(how);
-	unsigned long mask[4];
-
-	if (numa_available() < 0) {
-		snprintf(how + used, size - used, "; NUMA unavailable, memory policy unchanged");
-		return false;
-	}
-	if (node < 0) {
-		snprintf(how + used, size - used, "; node unknown, memory policy unchanged");
-		return false;
-	}
-	if ((size_t)node >= sizeof(mask) * 8) {
-		snprintf(how + used, size - used, "; node %d beyond the policy mask, memory unchanged", node);
-		return false;
-	}
-	memset(mask, 0, sizeof(mask));
-	mask[(size_t)node / ULONG_BITS] |= 1UL << ((size_t)node % ULONG_BITS);
-	/* maxnode counts one more than the bits the kernel reads. */
-	if (set_mempolicy(MPOL_PREFERRED, mask, sizeof(mask) * 8 + 1) < 0) {
-		snprintf(how + used, size - used, "; set_mempolicy(node %d): %s", node, strerror(errno));
-		return false;
-	}
-	snprintf(how + used, size - used, "; memory preferred on node %d", node);
-	return true;
 }
 
 int bb_place(int cpu, int numa_node, struct bb_placement *out, struct bb_diag *d)
@@ -160,7 +128,7 @@ int bb_place(int cpu, int numa_node, struct bb_placement *out, struct bb_diag *d
 		goto out_maps;
 	}
 	out->cpu = chosen;
-	if (prefer_node(mem_node, out->how, sizeof(out->how)))
+	if (bb_prefer_node(mem_node, numa_available() >= 0, out->how, sizeof(out->how)))
 		out->node = mem_node;
 	bb_diag_clear(d);
 

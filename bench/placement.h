@@ -7,6 +7,9 @@
 #ifndef BARBENCH_PLACEMENT_H
 #define BARBENCH_PLACEMENT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "barbench/diag.h"
 
 struct bb_placement {
@@ -36,5 +39,13 @@ struct bb_placement {
  * CPU: restore the affinity mask before placing it again elsewhere.
  */
 int bb_place(int cpu, int numa_node, struct bb_placement *out, struct bb_diag *d);
+
+/*
+ * For the two bb_place implementations (bench/mempolicy.c): prefer @node for
+ * this thread's memory when @numa (the machine has NUMA support) and the
+ * node is known; append the outcome to the text in @how (of @size bytes).
+ * True if the policy is set.
+ */
+bool bb_prefer_node(int node, bool numa, char *how, size_t size);
 
 #endif

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Placement without hwloc and libnuma, for the static build (BB_STATIC, the
- * VM test's binary): the contract of include/barbench/placement.h, from
+ * VM test's binary): the contract of bench/placement.h, from
  * sched_getaffinity(2), the node directories of sysfs
  * (/sys/devices/system/node/nodeN/cpulist, Documentation/ABI/stable/
- * sysfs-devices-node) and set_mempolicy(2) called through syscall(2).
+ * sysfs-devices-node) and bench/mempolicy.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,10 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#include <linux/mempolicy.h>
 
 #include "placement.h"
 
@@ -116,35 +113,6 @@ static void list_text(const cpu_set_t *s, char *buf, size_t len)
 	}
 }
 
-/* Prefer @node for this thread's memory; note the outcome in @how; true if set. */
-static bool prefer_node(int node, int nr_nodes, char *how, size_t size)
-{
-	size_t used = strlen(how);
-	unsigned long mask[4];
-	const size_t bits = 8 * sizeof(unsigned long);
-
-	if (!nr_nodes) {
-		snprintf(how + used, size - used, "; NUMA unavailable, memory policy unchanged");
-		return false;
-	}
-	if (node < 0) {
-		snprintf(how + used, size - used, "; node unknown, memory policy unchanged");
-		return false;
-	}
-	if ((size_t)node >= sizeof(mask) * 8) {
-		snprintf(how + used, size - used, "; node %d beyond the policy mask, memory unchanged", node);
-		return false;
-	}
-	memset(mask, 0, sizeof(mask));
-	mask[(size_t)node / bits] |= 1UL << ((size_t)node % bits);
-	if (syscall(SYS_set_mempolicy, MPOL_PREFERRED, mask, sizeof(mask) * 8 + 1) < 0) {
-		snprintf(how + used, size - used, "; set_mempolicy(node %d): %s", node, strerror(errno));
-		return false;
-	}
-	snprintf(how + used, size - used, "; memory preferred on node %d", node);
-	return true;
-}
-
 int bb_place(int cpu, int numa_node, struct bb_placement *out, struct bb_diag *d)
 {
 	cpu_set_t allowed, cand, one;
@@ -206,7 +174,7 @@ int bb_place(int cpu, int numa_node, struct bb_placement *out, struct bb_diag *d
 	if (sched_setaffinity(0, sizeof(one), &one))
 		return bb_diag_set(d, -errno, "place: binding the thread to cpu %d: %s", chosen, strerror(errno));
 	out->cpu = chosen;
-	if (prefer_node(mem_node, nr_nodes, out->how, sizeof(out->how)))
+	if (bb_prefer_node(mem_node, nr_nodes > 0, out->how, sizeof(out->how)))
 		out->node = mem_node;
 	bb_diag_clear(d);
 	return 0;
