@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,10 +118,24 @@ static int cmp_d(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median_of(double *v, size_t n)
+/* The doubles of a configuration that are the median over its repetitions of the same field of each. */
+static const struct {
+	size_t rec, cfg;	/* offsetof in struct bb_rec, struct bb_config */
+} rep_medians[] = {
+#define M(f) { offsetof(struct bb_rec, f), offsetof(struct bb_config, f) }
+	M(p99_ns), M(p999_ns), M(trapped_share), M(setup_ns), M(ops_s), M(tmean_ns), M(predicted_ns),
+#undef M
+};
+
+/* Into @tmp, sorted, the double at byte @off of each repetition of configuration @k of @c; their count. */
+static size_t gather_sorted(const struct bb_recs *recs, const struct bb_configs *c, size_t k, size_t off, double *tmp)
 {
-	qsort(v, n, sizeof(*v), cmp_d);
-	return bb_percentile(v, n, 50.0);
+	size_t n = 0;
+
+	for (size_t r = c->rep_start[k]; r < c->rep_start[k + 1]; r++)
+		tmp[n++] = *(const double *)((const char *)&recs->v[c->rep_rec[r]] + off);
+	qsort(tmp, n, sizeof(*tmp), cmp_d);
+	return n;
 }
 
 int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct bb_diag *d)
@@ -178,35 +193,18 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 		out->rep_p50[i] = recs->v[out->rep_rec[i]].p50_ns;
 	for (size_t k = 0; k < out->n; k++) {
 		struct bb_config *c = &out->v[k];
-		size_t n = 0, lo, hi;
+		size_t n, lo, hi;
 
-#define GATHER(field) do {                                                       \
-			n = 0;                                                   \
-			for (size_t r = out->rep_start[k]; r < out->rep_start[k + 1]; r++) \
-				tmp[n++] = recs->v[out->rep_rec[r]].field;       \
-		} while (0)
-		GATHER(p50_ns);
-		qsort(tmp, n, sizeof(*tmp), cmp_d);
+		n = gather_sorted(recs, out, k, offsetof(struct bb_rec, p50_ns), tmp);
 		bb_median_ci_ranks(n, &lo, &hi);
 		c->p50_ns = bb_percentile(tmp, n, 50.0);
 		c->ci_lo_ns = tmp[lo - 1];
 		c->ci_hi_ns = tmp[hi - 1];
-		GATHER(p99_ns);
-		c->p99_ns = median_of(tmp, n);
-		GATHER(p999_ns);
-		c->p999_ns = median_of(tmp, n);
-		GATHER(trapped_share);
-		c->trapped_share = median_of(tmp, n);
-		GATHER(setup_ns);
-		c->setup_ns = median_of(tmp, n);
-		GATHER(ops_s);
-		c->ops_s = median_of(tmp, n);
-		GATHER(tmean_ns);
-		c->tmean_ns = median_of(tmp, n);
-		GATHER(predicted_ns);
-		c->predicted_ns = median_of(tmp, n);
+		for (size_t m = 0; m < sizeof(rep_medians) / sizeof(rep_medians[0]); m++) {
+			n = gather_sorted(recs, out, k, rep_medians[m].rec, tmp);
+			*(double *)((char *)c + rep_medians[m].cfg) = bb_percentile(tmp, n, 50.0);
+		}
 		c->model_error = c->predicted_ns >= 0 && c->tmean_ns > 0 ? (c->tmean_ns - c->predicted_ns) / c->tmean_ns : NAN;
-#undef GATHER
 		c->memslots = c->first->memslots;
 		c->mappings = c->first->mappings;
 		for (size_t i = 0; i < recs->n; i++)
