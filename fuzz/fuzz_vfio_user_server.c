@@ -23,7 +23,6 @@
  * truncation, never one the client sent; after the server and its clients are gone, no descriptor is
  * left open (MSI-X eventfds the server kept are closed with their client).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -36,6 +35,7 @@
 #include "barbench/backend.h"
 #include "server.h"
 #include "fuzz.h"
+#include "fds.h"
 
 #define HDR sizeof(struct bb_vu_hdr)
 
@@ -49,21 +49,6 @@ static const char layout_text[] =
 	"reg region=2 offset=0x0 size=4 name=ID kind=id value=0xcafe\n";
 
 static char layout_path[64];
-
-static int fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
 
 static void setup(void)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What several tests walk or pick alike: the shipped layouts, a plain spot of a region. */
+/* What several tests walk or pick alike: the shipped layouts (as paths or loaded), a plain spot of a region. */
 #ifndef BARBENCH_TEST_FIXTURES_H
 #define BARBENCH_TEST_FIXTURES_H
 
@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "barbench/backend.h"
+#include "barbench/layout.h"
+#include "check.h"
 
 /*
  * The next layout shipped in BB_LAYOUT_DIR (opened as @dir; README.md and
@@ -25,6 +27,24 @@ static inline bool next_shipped(DIR *dir, const char *prefix, char *path, size_t
 			snprintf(path, len, "%s%s/%s", prefix, BB_LAYOUT_DIR, e->d_name);
 			return true;
 		}
+	return false;
+}
+
+/*
+ * The next shipped layout (next_shipped, its path in @path) loaded into @l,
+ * for the caller to bb_layout_free; one that does not load is a failed
+ * check, named, and passed over.  False at the end.
+ */
+static inline bool next_shipped_layout(DIR *dir, char *path, size_t len, struct bb_layout *l)
+{
+	struct bb_diag d;
+
+	while (next_shipped(dir, "", path, len)) {
+		if (!bb_layout_load(path, l, &d))
+			return true;
+		NOTE_FAIL("%s", d.msg);
+		CHECK(0);
+	}
 	return false;
 }
 

@@ -136,6 +136,14 @@ static int compare_text(bool json, char **text)
 	return r;
 }
 
+/* A and B of @reps repetitions, their medians @a times @sa and @b times @sb, compared as compare_text. */
+static int compare_runs(unsigned reps, const double *a, double sa, const double *b, double sb, bool json, char **text)
+{
+	write_runs(dir_a, reps, a, 400, sa);
+	write_runs(dir_b, reps, b, 400, sb);
+	return compare_text(json, text);
+}
+
 static void write_manifest(const char *dir, const char *cpu)
 {
 	char path[512];
@@ -192,9 +200,7 @@ static void test_compare(void)
 	free(t);
 
 	/* 5 repetitions a side without ties, every B above every A: U = 25, exact p = 2/252 */
-	write_runs(dir_a, 5, five, 400, 1.0);
-	write_runs(dir_b, 5, five, 400, 3.0);
-	CHECK_EQ(compare_text(true, &t), 1);
+	CHECK_EQ(compare_runs(5, five, 1.0, five, 3.0, true, &t), 1);
 	CHECK_STR_HAS(t, "\"test\":\"mann-whitney-u\"");
 	CHECK_STR_HAS(t, "\"p_value\":0.007936507937,\"repetitions_a\":5,\"repetitions_b\":5,\"verdict\":\"slower\"");
 	CHECK_STR_HAS(t, "\"ratio\":3.0,");
@@ -205,22 +211,16 @@ static void test_compare(void)
 	CHECK_STR_HAS(t, "has no manifest.json");
 	free(t);
 	/* the other way: faster */
-	write_runs(dir_a, 5, base, 400, 3.0);
-	write_runs(dir_b, 5, base, 400, 1.0);
-	CHECK_EQ(compare_text(false, &t), 1);
+	CHECK_EQ(compare_runs(5, base, 3.0, base, 1.0, false, &t), 1);
 	CHECK_STR_HAS(t, "faster (significant)");
 	free(t);
 	/* 3 and 3 separated: p = 0.1 at best, never significant, and said so */
-	write_runs(dir_a, 3, base, 400, 1.0);
-	write_runs(dir_b, 3, base, 400, 3.0);
-	CHECK_EQ(compare_text(false, &t), 0);
+	CHECK_EQ(compare_runs(3, base, 1.0, base, 3.0, false, &t), 0);
 	CHECK_STR_HAS(t, "too few repetitions for any p below 0.05");
 	free(t);
 
 	/* medians of 0, no resolution recorded: no sentinel, no inf, no nan */
-	write_runs(dir_a, 5, zeros, 400, 1.0);
-	write_runs(dir_b, 5, zeros, 400, 1.0);
-	CHECK_EQ(compare_text(false, &t), 0);
+	CHECK_EQ(compare_runs(5, zeros, 1.0, zeros, 1.0, false, &t), 0);
 	no_number_sentinels(t, "medians of 0");
 	CHECK_STR_HAS(t, "below resolution (both medians 0)");
 	CHECK_STR_HAS(t, "does not record the timer resolution");
@@ -237,9 +237,7 @@ static void test_compare(void)
 	free(t);
 	/* medians below a recorded resolution of 0.5 ns: "< 0.50 ns", below resolution, not a change */
 	resolution = 0.5;
-	write_runs(dir_a, 5, tiny_a, 400, 1.0);
-	write_runs(dir_b, 5, tiny_b, 400, 1.0);
-	CHECK_EQ(compare_text(false, &t), 0);
+	CHECK_EQ(compare_runs(5, tiny_a, 1.0, tiny_b, 1.0, false, &t), 0);
 	CHECK_STR_HAS(t, "< 0.50 ns");
 	CHECK_STR_HAS(t, "below resolution (0.15 ns apart, resolution 0.5 ns)");
 	CHECK(!strstr(t, "does not record the timer resolution"));
@@ -247,15 +245,11 @@ static void test_compare(void)
 	free(t);
 	/* a difference that passes the test but not the resolution: 10 vs 10.5 ns at 1 ns */
 	resolution = 1.0;
-	write_runs(dir_a, 5, base, 400, 1.0);
-	write_runs(dir_b, 5, base, 400, 1.0);
 	{
 		static const double a5[] = { 10.0, 10.1, 10.2, 10.3, 10.4 }, b5[] = { 10.5, 10.6, 10.7, 10.8, 10.9 };
 
-		write_runs(dir_a, 5, a5, 400, 1.0);
-		write_runs(dir_b, 5, b5, 400, 1.0);
+		CHECK_EQ(compare_runs(5, a5, 1.0, b5, 1.0, true, &t), 0);
 	}
-	CHECK_EQ(compare_text(true, &t), 0);
 	CHECK_STR_HAS(t, "\"p_value\":0.007936507937,\"repetitions_a\":5,\"repetitions_b\":5,\"verdict\":\"below resolution\"");
 	free(t);
 

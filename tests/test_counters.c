@@ -190,8 +190,11 @@ static int test_counting(void)
 	return 0;
 }
 
-/* In a child, make perf_event_open fail with @err and check the degradation. */
-static void test_refused(int err, const char *why_has)
+/*
+ * @body(@arg) in a child whose exit status is the verdict of its checks (0,
+ * 1, or BB_SKIP when it could not set up what it checks); that status, or -1.
+ */
+static int in_child(void (*body)(const void *), const void *arg)
 {
 	pid_t pid;
 	int status;
@@ -199,125 +202,141 @@ static void test_refused(int err, const char *why_has)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		struct sock_filter f[] = {
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_perf_event_open, 0, 1),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		};
-		struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-		struct bb_counters c;
-		struct bb_counter_sample s;
-		struct bb_diag d = { "" };
-		int i;
-
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
-			perror("seccomp");
-			_exit(BB_SKIP);
-		}
-		CHECK_EQ(bb_counters_open(&c, &d), -err);
-		CHECK_STR_HAS(d.msg, "page_faults");
-		for (i = 0; i < BB_CTR_COUNT; i++) {
-			CHECK(!c.have[i]);
-			CHECK_STR_HAS(c.why[i], why_has);
-		}
-		/* The rest of the lifecycle still works and reports nothing as a count. */
-		CHECK_EQ(bb_counters_start(&c, &d), 0);
-		CHECK_EQ(bb_counters_stop(&c, &d), 0);
-		CHECK_EQ(bb_counters_read(&c, &s, &d), 0);
-		check_reasons(&c, &s);
-		for (i = 0; i < BB_CTR_COUNT; i++)
-			CHECK(!s.have[i]);
-		if (err == EACCES)
-			report("refused", &c, &s);
-		bb_counters_close(&c);
+		body(arg);
 		fflush(NULL);
 		_exit(bb_failures ? 1 : 0);
 	}
 	CHECK(pid > 0);
 	if (pid <= 0)
-		return;
+		return -1;
 	CHECK(waitpid(pid, &status, 0) == pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == BB_SKIP) {
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct refusal {
+	int err;
+	const char *why_has;
+};
+
+/* With perf_event_open failing with ->err (seccomp), check the degradation. */
+static void refused_child(const void *arg)
+{
+	const struct refusal *r = arg;
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_perf_event_open, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)r->err & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	struct bb_counters c;
+	struct bb_counter_sample s;
+	struct bb_diag d = { "" };
+	int i;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+		perror("seccomp");
+		_exit(BB_SKIP);
+	}
+	CHECK_EQ(bb_counters_open(&c, &d), -r->err);
+	CHECK_STR_HAS(d.msg, "page_faults");
+	for (i = 0; i < BB_CTR_COUNT; i++) {
+		CHECK(!c.have[i]);
+		CHECK_STR_HAS(c.why[i], r->why_has);
+	}
+	/* The rest of the lifecycle still works and reports nothing as a count. */
+	CHECK_EQ(bb_counters_start(&c, &d), 0);
+	CHECK_EQ(bb_counters_stop(&c, &d), 0);
+	CHECK_EQ(bb_counters_read(&c, &s, &d), 0);
+	check_reasons(&c, &s);
+	for (i = 0; i < BB_CTR_COUNT; i++)
+		CHECK(!s.have[i]);
+	if (r->err == EACCES)
+		report("refused", &c, &s);
+	bb_counters_close(&c);
+}
+
+/* In a child, make perf_event_open fail with @err and check the degradation. */
+static void test_refused(int err, const char *why_has)
+{
+	struct refusal r = { err, why_has };
+	int rc = in_child(refused_child, &r);
+
+	if (rc == BB_SKIP) {
 		printf("  seccomp not available: refused path (errno %d) not exercised\n", err);
 		return;
 	}
-	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+	if (rc)
 		NOTE_FAIL("child with perf_event_open failing with errno %d", err);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(rc, 0);
+}
+
+/* As nobody: what perf_event_paranoid @arg allows, granted or refused with a reason. */
+static void unprivileged_child(const void *arg)
+{
+	int par = *(const int *)arg;
+	struct bb_counters c;
+	struct bb_counter_sample s;
+	struct bb_diag d = { "" };
+	int err;
+
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
+		perror("dropping privileges");
+		_exit(BB_SKIP);
+	}
+	err = bb_counters_open(&c, &d);
+	check_reasons(&c, NULL);
+	if (par >= 3 || par == -100) {
+		/* Debian's level 3 (or unknown): all may be refused, gracefully. */
+		if (err)
+			CHECK(err == -EACCES || err == -EPERM);
+	} else {
+		CHECK_EQ(err, 0);
+		CHECK(c.have[BB_CTR_PAGE_FAULTS]);
+		CHECK(c.have[BB_CTR_TASK_CLOCK_NS]);
+		if (par >= 2) {
+			/* Kernel-side counting is refused: user-only, or missing with a reason. */
+			CHECK(c.user_only[BB_CTR_PAGE_FAULTS]);
+			CHECK(!c.have[BB_CTR_CTX_SWITCHES]);
+			CHECK_STR_HAS(c.why[BB_CTR_CTX_SWITCHES], "perf_event_paranoid=");
+		} else {
+			CHECK(!c.user_only[BB_CTR_PAGE_FAULTS]);
+			CHECK(c.have[BB_CTR_CTX_SWITCHES]);
+		}
+	}
+	if (!err) {
+		CHECK_EQ(bb_counters_start(&c, &d), 0);
+		touch_pages(PAGES);
+		CHECK_EQ(bb_counters_stop(&c, &d), 0);
+		CHECK_EQ(bb_counters_read(&c, &s, &d), 0);
+		check_reasons(&c, &s);
+		if (s.have[BB_CTR_PAGE_FAULTS])
+			CHECK(s.value[BB_CTR_PAGE_FAULTS] >= PAGES);
+		report("nobody", &c, &s);
+	}
+	bb_counters_close(&c);
 }
 
 /* As root: drop to nobody so perf_event_paranoid applies to this child. */
 static void test_unprivileged(void)
 {
-	int par = paranoid();
-	pid_t pid;
-	int status;
+	int par = paranoid(), rc;
 
 	if (geteuid() != 0) {
 		printf("  not root: this process already runs under perf_event_paranoid=%d\n", par);
 		return;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		struct bb_counters c;
-		struct bb_counter_sample s;
-		struct bb_diag d = { "" };
-		int err;
-
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
-			perror("dropping privileges");
-			_exit(BB_SKIP);
-		}
-		err = bb_counters_open(&c, &d);
-		check_reasons(&c, NULL);
-		if (par >= 3 || par == -100) {
-			/* Debian's level 3 (or unknown): all may be refused, gracefully. */
-			if (err)
-				CHECK(err == -EACCES || err == -EPERM);
-		} else {
-			CHECK_EQ(err, 0);
-			CHECK(c.have[BB_CTR_PAGE_FAULTS]);
-			CHECK(c.have[BB_CTR_TASK_CLOCK_NS]);
-			if (par >= 2) {
-				/* Kernel-side counting is refused: user-only, or missing with a reason. */
-				CHECK(c.user_only[BB_CTR_PAGE_FAULTS]);
-				CHECK(!c.have[BB_CTR_CTX_SWITCHES]);
-				CHECK_STR_HAS(c.why[BB_CTR_CTX_SWITCHES], "perf_event_paranoid=");
-			} else {
-				CHECK(!c.user_only[BB_CTR_PAGE_FAULTS]);
-				CHECK(c.have[BB_CTR_CTX_SWITCHES]);
-			}
-		}
-		if (!err) {
-			CHECK_EQ(bb_counters_start(&c, &d), 0);
-			touch_pages(PAGES);
-			CHECK_EQ(bb_counters_stop(&c, &d), 0);
-			CHECK_EQ(bb_counters_read(&c, &s, &d), 0);
-			check_reasons(&c, &s);
-			if (s.have[BB_CTR_PAGE_FAULTS])
-				CHECK(s.value[BB_CTR_PAGE_FAULTS] >= PAGES);
-			report("nobody", &c, &s);
-		}
-		bb_counters_close(&c);
-		fflush(NULL);
-		_exit(bb_failures ? 1 : 0);
-	}
-	CHECK(pid > 0);
-	if (pid <= 0)
-		return;
-	CHECK(waitpid(pid, &status, 0) == pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == BB_SKIP) {
+	rc = in_child(unprivileged_child, &par);
+	if (rc == BB_SKIP) {
 		printf("  could not drop privileges: paranoid path not exercised\n");
 		return;
 	}
-	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+	if (rc)
 		NOTE_FAIL("unprivileged child, perf_event_paranoid=%d", par);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_EQ(rc, 0);
 }
 
 int main(void)

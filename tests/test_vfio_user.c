@@ -40,6 +40,7 @@
 #include "server.h"
 #include "sock.h"
 #include "check.h"
+#include "fds.h"
 
 #define HDR sizeof(struct bb_vu_hdr)
 
@@ -47,21 +48,6 @@ static const char *bb_bin;
 static char tmpdir[128];
 
 /* ---- helpers ---- */
-
-static int fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own descriptor */
-}
 
 static void sleep_ms(unsigned ms)
 {
