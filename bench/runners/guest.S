@@ -44,6 +44,24 @@
 	lfence
 .endm
 
+/* A slot of ser_tab: T0, the access repeated %edi times, each followed by its fence, T1. */
+.macro SER fence, access:vararg
+	T0
+1:	\access
+	\fence
+	decl	%edi
+	jnz	1b
+	T1
+.endm
+
+/* A read slot of 1, 2 or 4 bytes into %ecx: the value read, zero-extended, is the sample's value. */
+.macro SER_READ access:vararg
+	SER	lfence, \access
+	movl	%ecx, V(BB_GV_VAL)
+	movl	$0, V(BB_GV_VAL + 4)
+	jmp	ser_after
+.endm
+
 .macro UCALL code
 	movl	$\code, %eax
 	movw	$BB_UCALL_PORT, %dx
@@ -120,76 +138,27 @@ ser_loop:
 	 */
 	.balign	128
 ser_tab:
-	T0				/* 0: read 1 */
-1:	movzbl	(%ebx), %ecx
-	lfence
-	decl	%edi
-	jnz	1b
-	T1
-	movl	%ecx, V(BB_GV_VAL)
-	movl	$0, V(BB_GV_VAL + 4)
-	jmp	ser_after
+	SER_READ	movzbl (%ebx), %ecx	/* 0: read 1 */
 	.org	ser_tab + 128
-	T0				/* 1: read 2 */
-1:	movzwl	(%ebx), %ecx
-	lfence
-	decl	%edi
-	jnz	1b
-	T1
-	movl	%ecx, V(BB_GV_VAL)
-	movl	$0, V(BB_GV_VAL + 4)
-	jmp	ser_after
+	SER_READ	movzwl (%ebx), %ecx	/* 1: read 2 */
 	.org	ser_tab + 256
-	T0				/* 2: read 4 */
-1:	movl	(%ebx), %ecx
-	lfence
-	decl	%edi
-	jnz	1b
-	T1
-	movl	%ecx, V(BB_GV_VAL)
-	movl	$0, V(BB_GV_VAL + 4)
-	jmp	ser_after
+	SER_READ	movl (%ebx), %ecx	/* 2: read 4 */
 	.org	ser_tab + 384
-	T0				/* 3: read 8 */
-1:	movq	(%ebx), %mm0
-	lfence
-	decl	%edi
-	jnz	1b
-	T1
+	SER	lfence, movq (%ebx), %mm0	/* 3: read 8 */
 	movq	%mm0, V(BB_GV_VAL)
 	jmp	ser_after
 	.org	ser_tab + 512
-	T0				/* 4: write 1 */
-1:	movb	%cl, (%ebx)
-	mfence
-	decl	%edi
-	jnz	1b
-	T1
+	SER	mfence, movb %cl, (%ebx)	/* 4: write 1 */
 	jmp	ser_after
 	.org	ser_tab + 640
-	T0				/* 5: write 2 */
-1:	movw	%cx, (%ebx)
-	mfence
-	decl	%edi
-	jnz	1b
-	T1
+	SER	mfence, movw %cx, (%ebx)	/* 5: write 2 */
 	jmp	ser_after
 	.org	ser_tab + 768
-	T0				/* 6: write 4 */
-1:	movl	%ecx, (%ebx)
-	mfence
-	decl	%edi
-	jnz	1b
-	T1
+	SER	mfence, movl %ecx, (%ebx)	/* 6: write 4 */
 	jmp	ser_after
 	.org	ser_tab + 896
 	movq	V(BB_GV_VAL), %mm0	/* 7: write 8 */
-	T0
-1:	movq	%mm0, (%ebx)
-	mfence
-	decl	%edi
-	jnz	1b
-	T1
+	SER	mfence, movq %mm0, (%ebx)
 	jmp	ser_after
 	.org	ser_tab + 1024
 
