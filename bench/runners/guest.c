@@ -768,11 +768,8 @@ static int guest_runner(const struct bb_run_cfg *cfg, struct bb_run_result *out,
 	unsigned rep;
 	int err;
 
-	memset(out, 0, sizeof(*out));
-	out->pte_kb = -1;
-	if (!cfg->samples || !wl->n)
-		return bb_diag_set(d, -EINVAL, "%s: nothing to run (%zu samples, %zu accesses)", wl->name,
-				   cfg->samples, wl->n);
+	if ((err = bb_run_begin(cfg, out, d)))
+		return err;
 	if (wl->serialised && per != 1)
 		return bb_diag_set(d, -EINVAL, "%s: serialised with %u accesses per sample", wl->name, per);
 	err = bb_guest_exec_detect(cfg->tsc, out->guest_exec, sizeof(out->guest_exec), &ratio, d);

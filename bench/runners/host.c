@@ -53,20 +53,6 @@ static long vm_pte_kb(void)
 	return kb;
 }
 
-void bb_run_result_free(struct bb_run_result *r)
-{
-	if (!r)
-		return;
-	free(r->ns);
-	free(r->offset);
-	free(r->trapped);
-	free(r->covers);
-	r->ns = NULL;
-	r->offset = NULL;
-	r->trapped = NULL;
-	r->covers = NULL;
-}
-
 static inline uint64_t mapped_read(volatile uint8_t *p, unsigned w)
 {
 	switch (w) {
@@ -557,11 +543,8 @@ static int host_run(const struct bb_run_cfg *cfg, struct bb_run_result *out, str
 	long pte0;
 	int err;
 
-	memset(out, 0, sizeof(*out));
-	out->pte_kb = -1;
-	if (!cfg->samples || !wl->n)
-		return bb_diag_set(d, -EINVAL, "%s: nothing to run (%zu samples, %zu accesses)", wl->name,
-				   cfg->samples, wl->n);
+	if ((err = bb_run_begin(cfg, out, d)))
+		return err;
 	pte0 = vm_pte_kb();
 	err = bb_plan_apply(cfg->dev, index, cfg->plan, &ap, d);
 	if (err)

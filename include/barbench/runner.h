@@ -101,6 +101,12 @@ struct bb_run_result {
 
 void bb_run_result_free(struct bb_run_result *r);
 
+/*
+ * What a runner's run() starts with: @out emptied (pte_kb -1: not measured)
+ * and -EINVAL, named, when @cfg has no sample or no access to run; else 0.
+ */
+int bb_run_begin(const struct bb_run_cfg *cfg, struct bb_run_result *out, struct bb_diag *d);
+
 /* The accesses come from inside a VM: exits, memslots and guest_exec are recorded, the host cost model does not apply. */
 #define BB_RUNNER_IN_GUEST 1u
 /* Takes --param ioeventfd (doorbell writes absorbed by KVM_IOEVENTFD). */
