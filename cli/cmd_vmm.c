@@ -519,6 +519,16 @@ static void json_set(const struct vmm_opts *o, const char *key, json_t *v)
 }
 
 /* Print the --json document (when the analysis got that far: @status 0 or 1), and free it. */
+/* The rule found in @rows, stated: in the JSON document or as text. */
+static void classify(const struct vmm_opts *o, struct bb_vmm_row *rows, size_t n, struct bb_vmm_rule *rule)
+{
+	bb_vmm_classify(rows, n, rule);
+	if (o->json)
+		json_set(o, "rule", rule_json(rule, n));
+	else
+		print_rule(rule, n);
+}
+
 static int json_finish(struct vmm_opts *o, int status)
 {
 	int err = 0;
@@ -561,11 +571,7 @@ static int from_file(const struct vmm_opts *o)
 		status = bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
 		goto out;
 	}
-	bb_vmm_classify(rows, n, &rule);
-	if (o->json)
-		json_set(o, "rule", rule_json(&rule, n));
-	else
-		print_rule(&rule, n);
+	classify(o, rows, n, &rule);
 	if (o->out && (err = bb_results_dir(o->out, &d))) {
 		status = bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
 		goto out;
@@ -746,11 +752,7 @@ static int from_devices(const struct vmm_opts *o, int argc, char **argv)
 		status = bb_cli_fail(bb_cli_status(err), "vmm: %s", d.msg);
 		goto out;
 	}
-	bb_vmm_classify(rows, n, &rule);
-	if (o->json)
-		json_set(o, "rule", rule_json(&rule, n));
-	else
-		print_rule(&rule, n);
+	classify(o, rows, n, &rule);
 	if (o->out) {
 		char path[4200], note[300];
 		struct { const char *note; const struct bb_vmm_row *rows; size_t n; } a = { note, rows, n };
