@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* What several tests walk or pick alike: the shipped layouts (as paths or loaded), a plain spot of a region. */
+/*
+ * What several tests walk, pick or write alike: the shipped layouts (as paths
+ * or loaded), little-endian fields of a config space image, a plain spot of a region.
+ */
 #ifndef BARBENCH_TEST_FIXTURES_H
 #define BARBENCH_TEST_FIXTURES_H
 
@@ -46,6 +49,19 @@ static inline bool next_shipped_layout(DIR *dir, char *path, size_t len, struct 
 		CHECK(0);
 	}
 	return false;
+}
+
+/* @v little-endian at byte @at of @c (a config space image, as a device lays it out). */
+static inline void w16(uint8_t *c, unsigned at, uint16_t v)
+{
+	c[at] = (uint8_t)v;
+	c[at + 1] = (uint8_t)(v >> 8);
+}
+
+static inline void w32(uint8_t *c, unsigned at, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		c[at + i] = (uint8_t)(v >> (8 * i));
 }
 
 /*

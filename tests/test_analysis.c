@@ -22,6 +22,20 @@ static char dir_a[256], dir_b[256];
 static double resolution;	/* written into every row of write_runs */
 static double sparse_share;	/* the sparse rows' trapped_share (1: no memslot, every access trapped) */
 
+/* A row of a sparse run on @device: 4 KiB pages, host runner, lat-read of 4 bytes, 100 samples. */
+static void sparse_row(struct bb_run_row *r, const char *device)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->device, sizeof(r->device), "%s", device);
+	snprintf(r->policy, sizeof(r->policy), "sparse");
+	r->page_size = 4096;
+	snprintf(r->runner, sizeof(r->runner), "host");
+	snprintf(r->workload, sizeof(r->workload), "lat-read");
+	snprintf(r->op, sizeof(r->op), "read");
+	r->width = 4;
+	r->s.n = 100;
+}
+
 /* A runs.csv of one sparse and one trap configuration, @reps repetitions each. */
 static void write_runs(const char *dir, unsigned reps, const double *p50, double trap_p50, double scale)
 {
@@ -35,16 +49,8 @@ static void write_runs(const char *dir, unsigned reps, const double *p50, double
 	for (unsigned i = 0; i < reps; i++) {
 		struct bb_run_row r;
 
-		memset(&r, 0, sizeof(r));
+		sparse_row(&r, "emu:layouts/x,with-comma");
 		snprintf(r.id, sizeof(r.id), "dev-r0-sparse-%u", i);
-		snprintf(r.device, sizeof(r.device), "emu:layouts/x,with-comma");
-		snprintf(r.policy, sizeof(r.policy), "sparse");
-		r.page_size = 4096;
-		snprintf(r.runner, sizeof(r.runner), "host");
-		snprintf(r.workload, sizeof(r.workload), "lat-read");
-		snprintf(r.op, sizeof(r.op), "read");
-		r.width = 4;
-		r.s.n = 100;
 		r.s.p50 = p50[i] * scale;
 		r.s.p99 = 10 * p50[i] * scale;
 		r.s.p999 = 20 * p50[i] * scale;
@@ -315,16 +321,8 @@ static void write_one(const char *path, const char *column, const char *value)
 	struct bb_run_row r;
 	FILE *m = open_memstream(&row, &rl), *f;
 
-	memset(&r, 0, sizeof(r));
+	sparse_row(&r, "emu:layouts/x");
 	snprintf(r.id, sizeof(r.id), "dev-r0-sparse-0");
-	snprintf(r.device, sizeof(r.device), "emu:layouts/x");
-	snprintf(r.policy, sizeof(r.policy), "sparse");
-	r.page_size = 4096;
-	snprintf(r.runner, sizeof(r.runner), "host");
-	snprintf(r.workload, sizeof(r.workload), "lat-read");
-	snprintf(r.op, sizeof(r.op), "read");
-	r.width = 4;
-	r.s.n = 100;
 	r.s.p50 = 5;
 	bb_runs_csv_row(m, &r);
 	fclose(m);
@@ -438,15 +436,12 @@ static void test_columns(void)
 	CHECK_EQ(bb_csv_split(hdr, fl, BB_COL_COUNT + 2), BB_COL_COUNT);
 	for (int i = 0; i < BB_COL_COUNT; i++)
 		CHECK(!strcmp(fl[i], bb_runs_col_name((enum bb_runs_col)i)));
-	memset(&r, 0, sizeof(r));
+	sparse_row(&r, "emu:layouts/a,b\"c");
 	snprintf(r.id, sizeof(r.id), "x-0");
-	snprintf(r.device, sizeof(r.device), "emu:layouts/a,b\"c");
-	snprintf(r.policy, sizeof(r.policy), "sparse");
 	r.page_size = 65536;
-	snprintf(r.runner, sizeof(r.runner), "host");
-	snprintf(r.workload, sizeof(r.workload), "lat-read");
 	snprintf(r.op, sizeof(r.op), "write");
 	r.width = 2;
+	r.s.n = 0;
 	r.s.p50 = 7.5;
 	r.repetition = 3;
 	bb_runs_csv_row(m, &r);

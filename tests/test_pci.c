@@ -25,6 +25,7 @@
 #include "barbench/workload.h"
 #include "pci.h"
 #include "check.h"
+#include "fixtures.h"
 
 #define BDF "0000:00:05.0"
 #define BAR0 0x4000u
@@ -48,18 +49,6 @@ static void put(const char *rel, const void *data, size_t len)
 static void puts_(const char *rel, const char *text)
 {
 	put(rel, text, strlen(text));
-}
-
-static void w16(uint8_t *c, unsigned at, uint16_t v)
-{
-	c[at] = (uint8_t)v;
-	c[at + 1] = (uint8_t)(v >> 8);
-}
-
-static void w32(uint8_t *c, unsigned at, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		c[at + i] = (uint8_t)(v >> (8 * i));
 }
 
 /* Config space of a 1234:0a02 with memory decoding @mem and MSI-X (4 vectors: table BAR0+0x2000, PBA +0x2800). */

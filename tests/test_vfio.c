@@ -19,6 +19,7 @@
 
 #include "vfio.h"
 #include "check.h"
+#include "fixtures.h"
 
 static void test_spec(void)
 {
@@ -227,18 +228,6 @@ static void test_sysfs(void)
 }
 
 /* ---- config space images, laid out as a device does ---- */
-
-static void w16(uint8_t *c, unsigned at, uint16_t v)
-{
-	c[at] = (uint8_t)v;
-	c[at + 1] = (uint8_t)(v >> 8);
-}
-
-static void w32(uint8_t *c, unsigned at, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		c[at + i] = (uint8_t)(v >> (8 * i));
-}
 
 /* Header with a capability list: PM at 0x40 -> MSI at 0x50 -> MSI-X at 0x70. */
 static void config_image(uint8_t c[256], uint16_t vectors, uint32_t table, uint32_t pba)
