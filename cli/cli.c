@@ -100,6 +100,30 @@ size_t bb_cli_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+const struct bb_cmd *bb_cmd_find(const struct bb_cmd *const *cmds, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cmds[i]->name, name))
+			return cmds[i];
+	return NULL;
+}
+
+const struct bb_cmd *bb_cmd_nearest(const struct bb_cmd *const *cmds, size_t n, const char *name)
+{
+	const struct bb_cmd *best = NULL;
+	size_t bd = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t dd = bb_cli_distance(name, cmds[i]->name);
+
+		if (dd < bd) {
+			bd = dd;
+			best = cmds[i];
+		}
+	}
+	return best;
+}
+
 int bb_cli_finish(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {

@@ -12,15 +12,28 @@
 /* Exit statuses of every subcommand. */
 enum { BB_EXIT_OK = 0, BB_EXIT_FAIL = 1, BB_EXIT_USAGE = 2 };
 
+struct bb_cmd_help;
+
+/*
+ * A command, defined at the end of its cli/cmd_NAME.c: its name, the line
+ * `barbench --help` lists it with, what runs it, and its --help (options.h).
+ */
 struct bb_cmd {
 	const char *name;
 	const char *summary;
 	int (*fn)(int argc, char **argv);
-	void (*usage)(void);
+	const struct bb_cmd_help *help;
 };
 
-extern const struct bb_cmd bb_cmds[];
-extern const size_t bb_nr_cmds;
+/* barbench's commands (cli/barbench.c lists them) and layout's (cli/cmd_layout.c: cmd_layout_SUB.c) */
+extern const struct bb_cmd bb_cmd_info, bb_cmd_devices, bb_cmd_dump, bb_cmd_plan, bb_cmd_check, bb_cmd_run,
+	bb_cmd_calibrate, bb_cmd_study, bb_cmd_report, bb_cmd_compare, bb_cmd_serve, bb_cmd_advise, bb_cmd_layout,
+	bb_cmd_vmm, bb_cmd_layout_new, bb_cmd_layout_check;
+
+/* The command of the @n in @cmds named @name, or NULL. */
+const struct bb_cmd *bb_cmd_find(const struct bb_cmd *const *cmds, size_t n, const char *name);
+/* The command of the @n in @cmds whose name is nearest @name (2 edits at most, for "did you mean"), or NULL. */
+const struct bb_cmd *bb_cmd_nearest(const struct bb_cmd *const *cmds, size_t n, const char *name);
 
 /* "barbench: <msg>" on stderr; returns @status. */
 int bb_cli_fail(int status, const char *fmt, ...) BB_PRINTF(2, 3);
@@ -63,17 +76,11 @@ struct json_t;
  */
 int bb_cli_json(struct json_t *doc);
 
-int cmd_info(int argc, char **argv);
-void usage_info(void);
 struct bb_dev;
 struct bb_region;
 /* cmd_devices.c, shared with info: a device's head line(s); where its layout disagrees with region @r. */
 void bb_devices_head(const struct bb_dev *dev);
 void bb_devices_layout_notes(const struct bb_dev *dev, const struct bb_region *r);
-int cmd_devices(int argc, char **argv);
-void usage_devices(void);
-int cmd_dump(int argc, char **argv);
-void usage_dump(void);
 
 /* ---- what `plan`, `check` and later `run` work on ---- */
 #include "barbench/layout.h"
@@ -108,24 +115,6 @@ int bb_cli_layout(const char *arg, struct bb_layout *l, struct bb_diag *d);
 /* Comma list of page sizes: "4K,16K,64K". */
 int bb_cli_page_sizes(const char *arg, uint64_t *out, unsigned max, unsigned *n, struct bb_diag *d);
 
-int cmd_plan(int argc, char **argv);
-void usage_plan(void);
-int cmd_check(int argc, char **argv);
-void usage_check(void);
-int cmd_run(int argc, char **argv);
-void usage_run(void);
-int cmd_calibrate(int argc, char **argv);
-void usage_calibrate(void);
-int cmd_study(int argc, char **argv);
-void usage_study(void);
-int cmd_report(int argc, char **argv);
-void usage_report(void);
-int cmd_compare(int argc, char **argv);
-void usage_compare(void);
-int cmd_serve(int argc, char **argv);
-void usage_serve(void);
-int cmd_advise(int argc, char **argv);
-void usage_advise(void);
 /*
  * `advise LAYOUT --out DIR --page-size PAGES --samples N` in-process and
  * silent (study's advise stage): BB_EXIT_OK with DIR/advise.csv written,
@@ -135,15 +124,5 @@ void usage_advise(void);
 #define BB_ADVISE_NOTHING 4
 int bb_advise_quiet(const char *layout, const uint64_t *pages, unsigned np, uint64_t samples, const char *out,
 		    char *why, size_t why_len);
-int cmd_vmm(int argc, char **argv);
-void usage_vmm(void);
-
-/* barbench layout SUB (cli/cmd_layout.c), one file per SUB: cli/cmd_layout_SUB.c */
-int cmd_layout(int argc, char **argv);
-void usage_layout(void);
-int cmd_layout_check(int argc, char **argv);
-void usage_layout_check(void);
-int cmd_layout_new(int argc, char **argv);
-void usage_layout_new(void);
 
 #endif

@@ -68,11 +68,6 @@ static const struct bb_cmd_help advise_help = {
 		"load, names no register, or a bad option.",
 };
 
-void usage_advise(void)
-{
-	bb_opt_usage(&advise_help);
-}
-
 struct variant {
 	const char *name;		/* "baseline" or the change */
 	char what[200];
@@ -653,7 +648,7 @@ static void actx_free(struct actx *x)
 	bb_registry_free(&x->reg);
 }
 
-int cmd_advise(int argc, char **argv)
+static int cmd_advise(int argc, char **argv)
 {
 	struct actx x = { .ses = { .lock_fd = -1 } };
 	int status;
@@ -689,3 +684,9 @@ int bb_advise_quiet(const char *layout, const uint64_t *pages, unsigned np, uint
 	actx_free(&x);
 	return status;
 }
+
+const struct bb_cmd bb_cmd_advise = {
+	"advise",
+	"rank layout changes a vendor can make by predicted and measured gain",
+	cmd_advise, &advise_help,
+};

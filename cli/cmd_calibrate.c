@@ -61,11 +61,6 @@ static const struct bb_cmd_help cal_help = {
 		"null), 1 the device, the machine or --save failed, 2 bad usage.",
 };
 
-void usage_calibrate(void)
-{
-	bb_opt_usage(&cal_help);
-}
-
 struct path_fig {
 	const char *name;
 	const char *policy;
@@ -112,7 +107,6 @@ static int measure(struct bb_dev *dev, const struct bb_region *r, const struct b
 	bb_registry_free(&reg);
 	return err;
 }
-
 
 #define LOOP_LOADS 2000000u
 
@@ -507,7 +501,7 @@ static int cal_save(struct cal *c)
 	return 0;
 }
 
-int cmd_calibrate(int argc, char **argv)
+static int cmd_calibrate(int argc, char **argv)
 {
 	static struct cal ctx;
 	struct cal *c = &ctx;
@@ -549,3 +543,9 @@ int cmd_calibrate(int argc, char **argv)
 	bb_dev_close(c->dev);
 	return status;
 }
+
+const struct bb_cmd bb_cmd_calibrate = {
+	"calibrate",
+	"measure this machine's mapped and trapped paths and the runner's dispatch overhead",
+	cmd_calibrate, &cal_help,
+};

@@ -53,11 +53,6 @@ static const struct bb_cmd_help check_help = {
 		"no layout is shipped, 2 a layout that does not load or a bad option.",
 };
 
-void usage_check(void)
-{
-	bb_opt_usage(&check_help);
-}
-
 /* One policy on one layout at one page size, summed over the layout's regions. */
 struct cell {
 	const struct bb_policy_ops *ops;
@@ -258,7 +253,6 @@ static void why(char *buf, size_t len, const struct cell *best, const struct cel
 		snprintf(buf, len, "maps what sparse maps with %" PRIu32 " mmap%s instead of %" PRIu32,
 			 best->mappings, best->mappings == 1 ? "" : "s", sparse->mappings);
 }
-
 
 static void print_text(const struct bb_layout *l, const struct cell *cells, unsigned nc,
 		       const uint64_t *pages, unsigned np, unsigned per)
@@ -466,7 +460,7 @@ static int check_options(int argc, char **argv, uint64_t *pages, unsigned *np, s
 	return 0;
 }
 
-int cmd_check(int argc, char **argv)
+static int cmd_check(int argc, char **argv)
 {
 	static char names[MAX_LAYOUTS][300];
 	uint64_t pages[MAX_PAGES] = { 4096, 16384, 65536 };
@@ -546,3 +540,9 @@ int cmd_check(int argc, char **argv)
 	bb_registry_free(&reg);
 	return status;
 }
+
+const struct bb_cmd bb_cmd_check = {
+	"check",
+	"static study: every layout x page size x policy, and a verdict per layout",
+	cmd_check, &check_help,
+};

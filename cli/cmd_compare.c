@@ -41,12 +41,7 @@ static const struct bb_cmd_help compare_help = {
 		"the other.",
 };
 
-void usage_compare(void)
-{
-	bb_opt_usage(&compare_help);
-}
-
-int cmd_compare(int argc, char **argv)
+static int cmd_compare(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	const char *val;
@@ -68,3 +63,9 @@ int cmd_compare(int argc, char **argv)
 		return bb_cli_fail(bb_cli_status(r), "compare: %s", d.msg);
 	return r ? 3 : BB_EXIT_OK;
 }
+
+const struct bb_cmd bb_cmd_compare = {
+	"compare",
+	"ratio of medians per configuration between two results folders",
+	cmd_compare, &compare_help,
+};

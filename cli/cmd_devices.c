@@ -53,11 +53,6 @@ static const struct bb_cmd_help devices_help = {
 		"by another process), 1 when a device could not be opened for another reason.",
 };
 
-void usage_devices(void)
-{
-	bb_opt_usage(&devices_help);
-}
-
 /* "msix-mappable", "sparse(2 areas)", "type(1/3)", "unknown(7)", or "none". */
 static void caps_text(const struct bb_region *r, char *buf, size_t len)
 {
@@ -237,7 +232,7 @@ static int list_one(const char *bdf, json_t *arr)
 	return 0;
 }
 
-int cmd_devices(int argc, char **argv)
+static int cmd_devices(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	const char *val;
@@ -315,3 +310,9 @@ void bb_devices_layout_notes(const struct bb_dev *dev, const struct bb_region *r
 		printf("  note: the layout says caps %s, the device reports %s\n", a, b);
 	}
 }
+
+const struct bb_cmd bb_cmd_devices = {
+	"devices",
+	"list the PCI devices bound to vfio-pci with their regions and capabilities",
+	cmd_devices, &devices_help,
+};

@@ -38,11 +38,6 @@ static const struct bb_cmd_help dump_help = {
 	.exit = "0 ok, 1 when the device or a file fails, 2 bad usage.",
 };
 
-void usage_dump(void)
-{
-	bb_opt_usage(&dump_help);
-}
-
 struct blob {
 	const uint8_t *p;
 	size_t n;
@@ -74,7 +69,7 @@ static json_t *dump_json(const struct bb_region *r, const char *path, size_t len
 			 "size_bytes", (json_int_t)len, "must_trap", a);
 }
 
-int cmd_dump(int argc, char **argv)
+static int cmd_dump(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	const char *spec, *dir, *val;
@@ -147,3 +142,9 @@ int cmd_dump(int argc, char **argv)
 	json_decref(regions);
 	return status;
 }
+
+const struct bb_cmd bb_cmd_dump = {
+	"dump",
+	"write the raw region-info bytes of every region of a device, one file each",
+	cmd_dump, &dump_help,
+};

@@ -46,11 +46,6 @@ static const struct bb_cmd_help info_help = {
 		"offset or file:line).",
 };
 
-void usage_info(void)
-{
-	bb_opt_usage(&info_help);
-}
-
 static int info_file(const char *path, bool json)
 {
 	struct bb_diag d;
@@ -211,7 +206,7 @@ out:
 	return status;
 }
 
-int cmd_info(int argc, char **argv)
+static int cmd_info(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	const char *file = NULL, *spec = NULL, *val;
@@ -241,3 +236,9 @@ int cmd_info(int argc, char **argv)
 		return info_file(file, json);
 	return info_dev(spec, json, one, region);
 }
+
+const struct bb_cmd bb_cmd_info = {
+	"info",
+	"print the regions and capabilities a device or a captured region-info reports",
+	cmd_info, &info_help,
+};

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * barbench layout SUB: commands that make and check layout files.  One flat
- * table of subcommands {name, summary, fn, usage}, each in its own file
+ * table of subcommands, each a struct bb_cmd at the end of its own file
  * (cli/cmd_layout_SUB.c: new, check); `layout` alone lists them, `layout help SUB` and
  * `layout SUB --help` print SUB's usage, an unknown SUB gets a suggestion.
  */
@@ -11,18 +11,14 @@
 #include "cli.h"
 #include "options.h"
 
-static const struct bb_cmd subs[] = {
-	{ "new", "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump",
-	  cmd_layout_new, usage_layout_new },
-	{ "check", "find registers outside or overlapping, safe ranges over MSI-X, doorbells on MSI-X pages",
-	  cmd_layout_check, usage_layout_check },
-};
+static const struct bb_cmd *const subs[] = { &bb_cmd_layout_new, &bb_cmd_layout_check };
+#define NR_SUBS (sizeof(subs) / sizeof(subs[0]))
 
 static void list(FILE *f)
 {
 	fprintf(f, "commands:\n");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].summary);
+	for (size_t i = 0; i < NR_SUBS; i++)
+		fprintf(f, "  %-8s %s\n", subs[i]->name, subs[i]->summary);
 	fprintf(f, "\n'barbench layout help <command>' or 'barbench layout <command> --help' for its options.\n");
 }
 
@@ -43,38 +39,17 @@ static const struct bb_cmd_help layout_help = {
 	.subcommands = true,
 };
 
-void usage_layout(void)
-{
-	bb_opt_usage(&layout_help);
-}
-
-static const struct bb_cmd *find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (!strcmp(subs[i].name, name))
-			return &subs[i];
-	return NULL;
-}
-
+/* An unknown SUB: exit 2, with the nearest name when one is near. */
 static int unknown(const char *name)
 {
-	const struct bb_cmd *best = NULL;
-	size_t bd = 3;
+	const struct bb_cmd *best = bb_cmd_nearest(subs, NR_SUBS, name);
 
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		size_t dd = bb_cli_distance(name, subs[i].name);
-
-		if (dd < bd) {
-			bd = dd;
-			best = &subs[i];
-		}
-	}
 	if (best)
 		return bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a command; did you mean '%s'?", name, best->name);
 	return bb_cli_fail(BB_EXIT_USAGE, "layout: '%s' is not a command (see barbench layout --help)", name);
 }
 
-int cmd_layout(int argc, char **argv)
+static int cmd_layout(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	const struct bb_cmd *c;
@@ -94,23 +69,29 @@ int cmd_layout(int argc, char **argv)
 	argv += optind - 1;
 	if (!strcmp(argv[1], "help")) {
 		if (argc < 3) {
-			usage_layout();
+			bb_opt_usage(&layout_help);
 			return BB_EXIT_OK;
 		}
-		c = find(argv[2]);
+		c = bb_cmd_find(subs, NR_SUBS, argv[2]);
 		if (!c)
 			return unknown(argv[2]);
-		c->usage();
+		bb_opt_usage(c->help);
 		return BB_EXIT_OK;
 	}
-	c = find(argv[1]);
+	c = bb_cmd_find(subs, NR_SUBS, argv[1]);
 	if (!c)
 		return unknown(argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			c->usage();
+			bb_opt_usage(c->help);
 			return BB_EXIT_OK;
 		}
 	}
 	return c->fn(argc - 1, argv + 1);
 }
+
+const struct bb_cmd bb_cmd_layout = {
+	"layout",
+	"make and check layout files: layout new (from a device or an lspci dump), layout check",
+	cmd_layout, &layout_help,
+};

@@ -40,11 +40,6 @@ static const struct bb_cmd_help check_help = {
 		"2 a file that does not parse (named with its line) or bad usage.",
 };
 
-void usage_layout_check(void)
-{
-	bb_opt_usage(&check_help);
-}
-
 static int add_json(json_t *arr, const char *file, const struct bb_layout_finding *v)
 {
 	/* the file name is the user's (any bytes): a string jansson refuses would lose the finding */
@@ -101,7 +96,7 @@ static int check_one(const char *arg, json_t *arr, unsigned *count, unsigned *no
 	return err ? bb_cli_fail(err, "layout check: out of memory") : 0;
 }
 
-int cmd_layout_check(int argc, char **argv)
+static int cmd_layout_check(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	json_t *root = NULL, *arr = NULL;
@@ -141,3 +136,9 @@ int cmd_layout_check(int argc, char **argv)
 		return status;
 	return count ? BB_EXIT_FAIL : BB_EXIT_OK;
 }
+
+const struct bb_cmd bb_cmd_layout_check = {
+	"check",
+	"find registers outside or overlapping, safe ranges over MSI-X, doorbells on MSI-X pages",
+	cmd_layout_check, &check_help,
+};

@@ -63,11 +63,6 @@ static const struct bb_cmd_help new_help = {
 	.exit = "0 written, 1 a device or file failed, 2 bad input or usage.",
 };
 
-void usage_layout_new(void)
-{
-	bb_opt_usage(&new_help);
-}
-
 /* lspci:FILE ("-": standard input) into @ls and @g. */
 static int from_lspci(const char *file, const char *source, struct bb_lspci *ls, struct bb_gen *g, struct bb_diag *d)
 {
@@ -227,7 +222,7 @@ static int emit(const char *out, bool force, const char *text, size_t len, struc
 	return 0;
 }
 
-int cmd_layout_new(int argc, char **argv)
+static int cmd_layout_new(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	const char *out = NULL, *name = NULL, *src, *val;
@@ -287,3 +282,9 @@ int cmd_layout_new(int argc, char **argv)
 		return bb_cli_fail(err == -EEXIST ? BB_EXIT_USAGE : bb_cli_status(err), "layout new: %s", d.msg);
 	return BB_EXIT_OK;
 }
+
+const struct bb_cmd bb_cmd_layout_new = {
+	"new",
+	"write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump",
+	cmd_layout_new, &new_help,
+};

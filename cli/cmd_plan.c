@@ -67,11 +67,6 @@ static const struct bb_cmd_help plan_help = {
 		"1 when a policy produced a plan that fails validation.",
 };
 
-void usage_plan(void)
-{
-	bb_opt_usage(&plan_help);
-}
-
 /* What the command line asks for. */
 struct plan_args {
 	const char *file, *spec, *policy, *cost_file, *profile_file;
@@ -224,7 +219,7 @@ static int plan_print_all(const struct plan_args *a, const struct bb_registry *r
 				     bb_json_u64(a->page), "plans", plans));
 }
 
-int cmd_plan(int argc, char **argv)
+static int cmd_plan(int argc, char **argv)
 {
 	static struct plan_args a;
 	struct bb_profile profile = { 0 };
@@ -259,3 +254,9 @@ int cmd_plan(int argc, char **argv)
 	bb_registry_free(&reg);
 	return status;
 }
+
+const struct bb_cmd bb_cmd_plan = {
+	"plan",
+	"turn one region into a mapping plan per policy, for a host page size",
+	cmd_plan, &plan_help,
+};

@@ -56,11 +56,6 @@ static const struct bb_cmd_help report_help = {
 		"write failed); 2 bad input (a malformed results folder, a bad option).",
 };
 
-void usage_report(void)
-{
-	bb_opt_usage(&report_help);
-}
-
 /* The report's steps (analysis.h): reading, each figure, the markdown. */
 static void report_progress(void *arg, size_t step, size_t total, const char *what)
 {
@@ -84,7 +79,7 @@ static int print_json(const char *dir, const struct bb_report_opts *o, const str
 				     "warning", d->msg[0] ? bb_json_str(d->msg) : json_null()));
 }
 
-int cmd_report(int argc, char **argv)
+static int cmd_report(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
 	struct bb_diag d;
@@ -143,3 +138,9 @@ int cmd_report(int argc, char **argv)
 	printf("report: %s/report.md\n", dir);
 	return BB_EXIT_OK;
 }
+
+const struct bb_cmd bb_cmd_report = {
+	"report",
+	"rebuild report.md and the figures of a results folder",
+	cmd_report, &report_help,
+};

@@ -121,11 +121,6 @@ static const struct bb_cmd_help run_help = {
 		"failed (what finished is in DIR), 2 bad input, 128+N stopped by signal N.",
 };
 
-void usage_run(void)
-{
-	bb_opt_usage(&run_help);
-}
-
 /* Does any of the chosen policies take parameter @key? */
 static bool policy_takes(const struct bb_registry *reg, char *const *names, unsigned n, const char *key)
 {
@@ -775,7 +770,7 @@ static void rctx_free(struct rctx *x)
 	bb_registry_free(&x->m.reg);
 }
 
-int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv)
 {
 	static struct rctx x;
 	int status;
@@ -806,3 +801,9 @@ int cmd_run(int argc, char **argv)
 	rctx_free(&x);
 	return status;
 }
+
+const struct bb_cmd bb_cmd_run = {
+	"run",
+	"measure policies x page sizes x workloads on one region of a device",
+	cmd_run, &run_help,
+};

@@ -66,11 +66,6 @@ static const struct bb_cmd_help serve_help = {
 		"2 bad usage or a layout that does not load.",
 };
 
-void usage_serve(void)
-{
-	bb_opt_usage(&serve_help);
-}
-
 static struct bb_vu_server *running;
 
 /* Only flags and a pipe write here: the trap log is written by the server's loop, never by a handler. */
@@ -145,7 +140,7 @@ static int serve_options(int argc, char **argv, struct bb_vu_server_opts *so, ui
 	return err ? err : bb_opt_operands(&serve_help, argc, argv, 0, 0);
 }
 
-int cmd_serve(int argc, char **argv)
+static int cmd_serve(int argc, char **argv)
 {
 	struct bb_vu_server_opts so = { 0 };
 	uint32_t uids[BB_VU_MAX_ALLOW_UIDS];
@@ -236,3 +231,9 @@ int cmd_serve(int argc, char **argv)
 	       st.refused);
 	return status;
 }
+
+const struct bb_cmd bb_cmd_serve = {
+	"serve",
+	"serve a layout's emulated device over the vfio-user protocol on a UNIX socket",
+	cmd_serve, &serve_help,
+};

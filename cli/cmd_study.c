@@ -39,7 +39,6 @@
 
 #define MAX_TARGETS 128
 
-
 enum { K_OUT = BB_OPT_KEY(0), K_RESUME, K_MAX_RUNS, K_NO_REPORT, K_NO_FIGURES, K_SVG, K_JSON };
 
 static const struct bb_opt study_opts[] = {
@@ -76,11 +75,6 @@ static const struct bb_cmd_help study_help = {
 		"(what finished is kept; --resume retries), 2 bad input, 128+N stopped by\n"
 		"signal N (--resume finishes it).",
 };
-
-void usage_study(void)
-{
-	bb_opt_usage(&study_help);
-}
 
 /* One (device, region) of the study, opened and described. */
 struct target {
@@ -1082,7 +1076,7 @@ static int study_options(struct sctx *x)
 	return 0;
 }
 
-int cmd_study(int argc, char **argv)
+static int cmd_study(int argc, char **argv)
 {
 	static char specs[MAX_TARGETS][320];
 	static struct sctx ctx;
@@ -1121,3 +1115,9 @@ int cmd_study(int argc, char **argv)
 	bb_registry_free(&x->reg);
 	return x->status;
 }
+
+const struct bb_cmd bb_cmd_study = {
+	"study",
+	"run a study file's matrix into a results folder, then write its report",
+	cmd_study, &study_help,
+};

@@ -76,11 +76,6 @@ static const struct bb_cmd_help vmm_help = {
 		"constant register read another value than its layout's, 2 bad input.",
 };
 
-void usage_vmm(void)
-{
-	bb_opt_usage(&vmm_help);
-}
-
 struct vmm_opts {
 	const char *devices[MAX_DEVICES];
 	unsigned ndev;
@@ -786,7 +781,7 @@ out:
 	return status;
 }
 
-int cmd_vmm(int argc, char **argv)
+static int cmd_vmm(int argc, char **argv)
 {
 	struct vmm_opts o;
 	int status = parse_opts(argc, argv, &o);
@@ -798,3 +793,9 @@ int cmd_vmm(int argc, char **argv)
 		status = o.sweep ? from_file(&o) : from_devices(&o, argc, argv);
 	return bb_cli_finish(json_finish(&o, status));
 }
+
+const struct bb_cmd bb_cmd_vmm = {
+	"vmm",
+	"sweep a device from inside a guest: what the VMM maps and traps, beside barbench's plans",
+	cmd_vmm, &vmm_help,
+};
