@@ -685,8 +685,5 @@ int bb_advise_quiet(const char *layout, const uint64_t *pages, unsigned np, uint
 	return status;
 }
 
-const struct bb_cmd bb_cmd_advise = {
-	"advise",
-	"rank layout changes a vendor can make by predicted and measured gain",
-	cmd_advise, &advise_help,
-};
+const struct bb_cmd bb_cmd_advise = { .name = "advise", .fn = cmd_advise, .help = &advise_help,
+	.summary = "rank layout changes a vendor can make by predicted and measured gain" };

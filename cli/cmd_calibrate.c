@@ -544,8 +544,5 @@ static int cmd_calibrate(int argc, char **argv)
 	return status;
 }
 
-const struct bb_cmd bb_cmd_calibrate = {
-	"calibrate",
-	"measure this machine's mapped and trapped paths and the runner's dispatch overhead",
-	cmd_calibrate, &cal_help,
-};
+const struct bb_cmd bb_cmd_calibrate = { .name = "calibrate", .fn = cmd_calibrate, .help = &cal_help,
+	.summary = "measure this machine's mapped and trapped paths and the runner's dispatch overhead" };

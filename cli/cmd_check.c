@@ -541,8 +541,5 @@ static int cmd_check(int argc, char **argv)
 	return status;
 }
 
-const struct bb_cmd bb_cmd_check = {
-	"check",
-	"static study: every layout x page size x policy, and a verdict per layout",
-	cmd_check, &check_help,
-};
+const struct bb_cmd bb_cmd_check = { .name = "check", .fn = cmd_check, .help = &check_help,
+	.summary = "static study: every layout x page size x policy, and a verdict per layout" };

@@ -64,8 +64,5 @@ static int cmd_compare(int argc, char **argv)
 	return r ? 3 : BB_EXIT_OK;
 }
 
-const struct bb_cmd bb_cmd_compare = {
-	"compare",
-	"ratio of medians per configuration between two results folders",
-	cmd_compare, &compare_help,
-};
+const struct bb_cmd bb_cmd_compare = { .name = "compare", .fn = cmd_compare, .help = &compare_help,
+	.summary = "ratio of medians per configuration between two results folders" };

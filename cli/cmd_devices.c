@@ -311,8 +311,5 @@ void bb_devices_layout_notes(const struct bb_dev *dev, const struct bb_region *r
 	}
 }
 
-const struct bb_cmd bb_cmd_devices = {
-	"devices",
-	"list the PCI devices bound to vfio-pci with their regions and capabilities",
-	cmd_devices, &devices_help,
-};
+const struct bb_cmd bb_cmd_devices = { .name = "devices", .fn = cmd_devices, .help = &devices_help,
+	.summary = "list the PCI devices bound to vfio-pci with their regions and capabilities" };

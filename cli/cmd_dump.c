@@ -143,8 +143,5 @@ static int cmd_dump(int argc, char **argv)
 	return status;
 }
 
-const struct bb_cmd bb_cmd_dump = {
-	"dump",
-	"write the raw region-info bytes of every region of a device, one file each",
-	cmd_dump, &dump_help,
-};
+const struct bb_cmd bb_cmd_dump = { .name = "dump", .fn = cmd_dump, .help = &dump_help,
+	.summary = "write the raw region-info bytes of every region of a device, one file each" };

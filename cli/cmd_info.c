@@ -237,8 +237,5 @@ static int cmd_info(int argc, char **argv)
 	return info_dev(spec, json, one, region);
 }
 
-const struct bb_cmd bb_cmd_info = {
-	"info",
-	"print the regions and capabilities a device or a captured region-info reports",
-	cmd_info, &info_help,
-};
+const struct bb_cmd bb_cmd_info = { .name = "info", .fn = cmd_info, .help = &info_help,
+	.summary = "print the regions and capabilities a device or a captured region-info reports" };

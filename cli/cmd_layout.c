@@ -90,8 +90,5 @@ static int cmd_layout(int argc, char **argv)
 	return c->fn(argc - 1, argv + 1);
 }
 
-const struct bb_cmd bb_cmd_layout = {
-	"layout",
-	"make and check layout files: layout new (from a device or an lspci dump), layout check",
-	cmd_layout, &layout_help,
-};
+const struct bb_cmd bb_cmd_layout = { .name = "layout", .fn = cmd_layout, .help = &layout_help,
+	.summary = "make and check layout files: layout new (from a device or an lspci dump), layout check" };

@@ -137,8 +137,5 @@ static int cmd_layout_check(int argc, char **argv)
 	return count ? BB_EXIT_FAIL : BB_EXIT_OK;
 }
 
-const struct bb_cmd bb_cmd_layout_check = {
-	"check",
-	"find registers outside or overlapping, safe ranges over MSI-X, doorbells on MSI-X pages",
-	cmd_layout_check, &check_help,
-};
+const struct bb_cmd bb_cmd_layout_check = { .name = "check", .fn = cmd_layout_check, .help = &check_help,
+	.summary = "find registers outside or overlapping, safe ranges over MSI-X, doorbells on MSI-X pages" };

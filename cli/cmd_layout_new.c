@@ -283,8 +283,5 @@ static int cmd_layout_new(int argc, char **argv)
 	return BB_EXIT_OK;
 }
 
-const struct bb_cmd bb_cmd_layout_new = {
-	"new",
-	"write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump",
-	cmd_layout_new, &new_help,
-};
+const struct bb_cmd bb_cmd_layout_new = { .name = "new", .fn = cmd_layout_new, .help = &new_help,
+	.summary = "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump" };

@@ -255,8 +255,5 @@ static int cmd_plan(int argc, char **argv)
 	return status;
 }
 
-const struct bb_cmd bb_cmd_plan = {
-	"plan",
-	"turn one region into a mapping plan per policy, for a host page size",
-	cmd_plan, &plan_help,
-};
+const struct bb_cmd bb_cmd_plan = { .name = "plan", .fn = cmd_plan, .help = &plan_help,
+	.summary = "turn one region into a mapping plan per policy, for a host page size" };

@@ -139,8 +139,5 @@ static int cmd_report(int argc, char **argv)
 	return BB_EXIT_OK;
 }
 
-const struct bb_cmd bb_cmd_report = {
-	"report",
-	"rebuild report.md and the figures of a results folder",
-	cmd_report, &report_help,
-};
+const struct bb_cmd bb_cmd_report = { .name = "report", .fn = cmd_report, .help = &report_help,
+	.summary = "rebuild report.md and the figures of a results folder" };

@@ -802,8 +802,5 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
-const struct bb_cmd bb_cmd_run = {
-	"run",
-	"measure policies x page sizes x workloads on one region of a device",
-	cmd_run, &run_help,
-};
+const struct bb_cmd bb_cmd_run = { .name = "run", .fn = cmd_run, .help = &run_help,
+	.summary = "measure policies x page sizes x workloads on one region of a device" };

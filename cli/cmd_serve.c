@@ -232,8 +232,5 @@ static int cmd_serve(int argc, char **argv)
 	return status;
 }
 
-const struct bb_cmd bb_cmd_serve = {
-	"serve",
-	"serve a layout's emulated device over the vfio-user protocol on a UNIX socket",
-	cmd_serve, &serve_help,
-};
+const struct bb_cmd bb_cmd_serve = { .name = "serve", .fn = cmd_serve, .help = &serve_help,
+	.summary = "serve a layout's emulated device over the vfio-user protocol on a UNIX socket" };

@@ -1116,8 +1116,5 @@ static int cmd_study(int argc, char **argv)
 	return x->status;
 }
 
-const struct bb_cmd bb_cmd_study = {
-	"study",
-	"run a study file's matrix into a results folder, then write its report",
-	cmd_study, &study_help,
-};
+const struct bb_cmd bb_cmd_study = { .name = "study", .fn = cmd_study, .help = &study_help,
+	.summary = "run a study file's matrix into a results folder, then write its report" };

@@ -794,8 +794,5 @@ static int cmd_vmm(int argc, char **argv)
 	return bb_cli_finish(json_finish(&o, status));
 }
 
-const struct bb_cmd bb_cmd_vmm = {
-	"vmm",
-	"sweep a device from inside a guest: what the VMM maps and traps, beside barbench's plans",
-	cmd_vmm, &vmm_help,
-};
+const struct bb_cmd bb_cmd_vmm = { .name = "vmm", .fn = cmd_vmm, .help = &vmm_help,
+	.summary = "sweep a device from inside a guest: what the VMM maps and traps, beside barbench's plans" };
