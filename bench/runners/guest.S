@@ -44,6 +44,51 @@
 	lfence
 .endm
 
+/* The next sample, %eax its number: to finish after the last; the host told when the warmup ends. */
+.macro NEXT_SAMPLE
+	movl	V(BB_GV_S), %eax
+	cmpl	P(BB_GP_TOTAL), %eax
+	jae	finish
+	cmpl	P(BB_GP_WARMUP), %eax
+	jne	1f
+	UCALL	BB_UCALL_START
+1:
+.endm
+
+/* %ebx: the access entry at the current position of the list. */
+.macro ACC_AT_POS
+	movl	V(BB_GV_POS), %ebx
+	shll	$4, %ebx
+	addl	P(BB_GP_ACC), %ebx
+.endm
+
+/* The next position of the access list, back to 0 after its end. */
+.macro NEXT_POS
+	movl	V(BB_GV_POS), %eax
+	incl	%eax
+	cmpl	P(BB_GP_NACC), %eax
+	jb	1f
+	xorl	%eax, %eax
+1:	movl	%eax, V(BB_GV_POS)
+.endm
+
+/* edx:eax -= ebp:esi: the cycles between T0 and T1. */
+.macro ELAPSED
+	subl	%esi, %eax
+	sbbl	%ebp, %edx
+.endm
+
+/* The sample took ELAPSED cycles: kept at its number %ecx after the warmup, or on to \warmup. */
+.macro KEEP_CYCLES warmup
+	ELAPSED
+	movl	V(BB_GV_S), %ecx
+	subl	P(BB_GP_WARMUP), %ecx
+	jb	\warmup
+	movl	P(BB_GP_CYCLES), %edi
+	movl	%eax, (%edi,%ecx,8)
+	movl	%edx, 4(%edi,%ecx,8)
+.endm
+
 /* A slot of ser_tab: T0, the access repeated %edi times, each followed by its fence, T1. */
 .macro SER fence, access:vararg
 	T0
@@ -88,8 +133,7 @@ bb_guest_blob:
 	jz	2f
 1:	T0
 	T1
-	subl	%esi, %eax
-	sbbl	%ebp, %edx
+	ELAPSED
 	movl	%eax, (%edi)
 	movl	%edx, 4(%edi)
 	addl	$8, %edi
@@ -105,15 +149,8 @@ bb_guest_blob:
  * read or write, value) taken before the clock starts.
  */
 ser_loop:
-	movl	V(BB_GV_S), %eax
-	cmpl	P(BB_GP_TOTAL), %eax
-	jae	finish
-	cmpl	P(BB_GP_WARMUP), %eax
-	jne	1f
-	UCALL	BB_UCALL_START
-1:	movl	V(BB_GV_POS), %ebx
-	shll	$4, %ebx
-	addl	P(BB_GP_ACC), %ebx
+	NEXT_SAMPLE
+	ACC_AT_POS
 	movl	BB_GA_VAL_LO(%ebx), %ecx
 	movl	BB_GA_VAL_HI(%ebx), %edi
 	addl	V(BB_GV_S), %ecx
@@ -163,14 +200,7 @@ ser_tab:
 	.org	ser_tab + 1024
 
 ser_after:
-	subl	%esi, %eax
-	sbbl	%ebp, %edx
-	movl	V(BB_GV_S), %ecx
-	subl	P(BB_GP_WARMUP), %ecx
-	jb	3f			/* a warmup sample: not kept */
-	movl	P(BB_GP_CYCLES), %edi
-	movl	%eax, (%edi,%ecx,8)
-	movl	%edx, 4(%edi,%ecx,8)
+	KEEP_CYCLES 3f			/* a warmup sample: not kept */
 	movl	P(BB_GP_VALUES), %edi
 	testl	%edi, %edi
 	jz	3f
@@ -179,12 +209,7 @@ ser_after:
 	movl	V(BB_GV_VAL + 4), %eax
 	movl	%eax, 4(%edi,%ecx,8)
 3:	incl	V(BB_GV_S)
-	movl	V(BB_GV_POS), %eax
-	incl	%eax
-	cmpl	P(BB_GP_NACC), %eax
-	jb	4f
-	xorl	%eax, %eax
-4:	movl	%eax, V(BB_GV_POS)
+	NEXT_POS
 	jmp	ser_loop
 
 /*
@@ -192,21 +217,14 @@ ser_after:
  * one T0 and one mfence + T1, as the host runner's batched loop.
  */
 batch_loop:
+	NEXT_SAMPLE
 	movl	V(BB_GV_S), %eax
-	cmpl	P(BB_GP_TOTAL), %eax
-	jae	finish
-	cmpl	P(BB_GP_WARMUP), %eax
-	jne	1f
-	UCALL	BB_UCALL_START
-1:	movl	V(BB_GV_S), %eax
 	movl	%eax, V(BB_GV_SK)
 	movl	P(BB_GP_PER), %eax
 	movl	%eax, V(BB_GV_K)
 	T0
 bnext:
-	movl	V(BB_GV_POS), %ebx
-	shll	$4, %ebx
-	addl	P(BB_GP_ACC), %ebx
+	ACC_AT_POS
 	movl	BB_GA_VAL_LO(%ebx), %eax
 	movl	BB_GA_VAL_HI(%ebx), %edx
 	addl	V(BB_GV_SK), %eax
@@ -250,24 +268,12 @@ batch_tab:
 
 bret:
 	incl	V(BB_GV_SK)
-	movl	V(BB_GV_POS), %eax
-	incl	%eax
-	cmpl	P(BB_GP_NACC), %eax
-	jb	5f
-	xorl	%eax, %eax
-5:	movl	%eax, V(BB_GV_POS)
+	NEXT_POS
 	decl	V(BB_GV_K)
 	jnz	bnext
 	mfence
 	T1
-	subl	%esi, %eax
-	sbbl	%ebp, %edx
-	movl	V(BB_GV_S), %ecx
-	subl	P(BB_GP_WARMUP), %ecx
-	jb	6f
-	movl	P(BB_GP_CYCLES), %edi
-	movl	%eax, (%edi,%ecx,8)
-	movl	%edx, 4(%edi,%ecx,8)
+	KEEP_CYCLES 6f
 6:	incl	V(BB_GV_S)
 	jmp	batch_loop
 
@@ -284,8 +290,7 @@ alu:
 	decl	%ecx
 	jnz	8b
 	T1
-	subl	%esi, %eax
-	sbbl	%ebp, %edx
+	ELAPSED
 	movl	%eax, (%edi)
 	movl	%edx, 4(%edi)
 	addl	$8, %edi
