@@ -55,6 +55,13 @@
 1:
 .endm
 
+/* Slot \kind of batch_tab (32 bytes each): the access, back to bret. */
+.macro BATCH kind, access:vararg
+	.org	batch_tab + 32 * \kind
+	\access
+	jmp	bret
+.endm
+
 /* %ebx: the access entry at the current position of the list. */
 .macro ACC_AT_POS
 	movl	V(BB_GV_POS), %ebx
@@ -238,26 +245,13 @@ bnext:
 
 	.balign	32
 batch_tab:
-	movzbl	(%ebx), %ecx		/* 0: read 1 */
-	jmp	bret
-	.org	batch_tab + 32
-	movzwl	(%ebx), %ecx		/* 1: read 2 */
-	jmp	bret
-	.org	batch_tab + 64
-	movl	(%ebx), %ecx		/* 2: read 4 */
-	jmp	bret
-	.org	batch_tab + 96
-	movq	(%ebx), %mm0		/* 3: read 8 */
-	jmp	bret
-	.org	batch_tab + 128
-	movb	%al, (%ebx)		/* 4: write 1 */
-	jmp	bret
-	.org	batch_tab + 160
-	movw	%ax, (%ebx)		/* 5: write 2 */
-	jmp	bret
-	.org	batch_tab + 192
-	movl	%eax, (%ebx)		/* 6: write 4 */
-	jmp	bret
+	BATCH	0, movzbl (%ebx), %ecx	/* read 1 */
+	BATCH	1, movzwl (%ebx), %ecx	/* read 2 */
+	BATCH	2, movl (%ebx), %ecx	/* read 4 */
+	BATCH	3, movq (%ebx), %mm0	/* read 8 */
+	BATCH	4, movb %al, (%ebx)	/* write 1 */
+	BATCH	5, movw %ax, (%ebx)	/* write 2 */
+	BATCH	6, movl %eax, (%ebx)	/* write 4 */
 	.org	batch_tab + 224
 	movl	%eax, V(BB_GV_VAL)	/* 7: write 8 */
 	movl	%edx, V(BB_GV_VAL + 4)
