@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -167,17 +166,8 @@ struct reader {
 	struct bb_diag *d;
 };
 
-static int bad(const struct reader *r, const char *fmt, ...) BB_PRINTF(2, 3);
-static int bad(const struct reader *r, const char *fmt, ...)
-{
-	char msg[300];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return bb_diag_set(r->d, -EINVAL, "%s:%u: %s", r->path, r->line, msg);
-}
+/* -EINVAL with "FILE:LINE: message" */
+#define bad(r, ...) bb_diag_at((r)->d, (r)->path, (r)->line, __VA_ARGS__)
 
 /* The next line of @buf at *@pos into a NUL-terminated copy; 1 when there is none, <0 on a bad line. */
 static int next_line(const struct reader *r, const char *buf, size_t len, size_t *pos, char *dst, size_t size)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The study file parser (format: studies/README.md). */
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,17 +19,8 @@ struct sp {
 	struct bb_diag *d;
 };
 
-BB_PRINTF(2, 3)
-static int serr(struct sp *sp, const char *fmt, ...)
-{
-	char msg[BB_DIAG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return bb_diag_set(sp->d, -EINVAL, "%s:%u: %s", sp->name, sp->line, msg);
-}
+/* -EINVAL with "FILE:LINE: message" */
+#define serr(sp, ...) bb_diag_at((sp)->d, (sp)->name, (sp)->line, __VA_ARGS__)
 
 /* Split @s at commas into @out (each at most @w bytes). */
 static int list(struct sp *sp, const char *key, char *s, char *out, size_t w, unsigned max, unsigned *n)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,17 @@ int bb_diag_set(struct bb_diag *d, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
+}
+
+int bb_diag_at(struct bb_diag *d, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[BB_DIAG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return bb_diag_set(d, -EINVAL, "%s:%u: %s", file, line, msg);
 }
 
 void bb_diag_prefix(struct bb_diag *d, const char *fmt, ...)

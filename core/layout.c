@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,19 +42,8 @@ struct lp {
 	bool have_device;
 };
 
-#define LERR(lp, ...) lerr((lp), __VA_ARGS__)
-
-BB_PRINTF(2, 3)
-static int lerr(struct lp *lp, const char *fmt, ...)
-{
-	char msg[BB_DIAG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return bb_diag_set(lp->d, -EINVAL, "%s:%u: %s", lp->name, lp->line, msg);
-}
+/* -EINVAL with "FILE:LINE: message" */
+#define LERR(lp, ...) bb_diag_at((lp)->d, (lp)->name, (lp)->line, __VA_ARGS__)
 
 const char *bb_reg_kind_name(enum bb_reg_kind k)
 {

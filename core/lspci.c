@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,17 +27,8 @@ struct lx {
 	bool rows_ended;	/* a line that is not a row came after the rows */
 };
 
-BB_PRINTF(2, 3)
-static int lerr(struct lx *x, const char *fmt, ...)
-{
-	char msg[BB_DIAG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return bb_diag_set(x->d, -EINVAL, "%s:%u: %s", x->o->name, x->line, msg);
-}
+/* -EINVAL with "FILE:LINE: message" */
+#define lerr(x, ...) bb_diag_at((x)->d, (x)->o->name, (x)->line, __VA_ARGS__)
 
 /* Advance *@p past @s when the text starts with it. */
 static bool lit(const char **p, const char *s)

@@ -25,6 +25,9 @@ struct bb_diag {
 /* Fill @d (may be NULL) and return @err (a negative errno). */
 int bb_diag_set(struct bb_diag *d, int err, const char *fmt, ...) BB_PRINTF(3, 4);
 
+/* "FILE:LINE: message" into @d (may be NULL), for a parser of a text file; returns -EINVAL. */
+int bb_diag_at(struct bb_diag *d, const char *file, unsigned line, const char *fmt, ...) BB_PRINTF(4, 5);
+
 /* Prepend "prefix: " to the message already in @d. */
 void bb_diag_prefix(struct bb_diag *d, const char *fmt, ...) BB_PRINTF(2, 3);
 
