@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/vfio.h>
 
@@ -71,6 +72,23 @@ int bb_dev_check_argsz(const struct bb_dev *dev, uint32_t index, uint32_t argsz,
 	if (argsz < sizeof(struct vfio_region_info))
 		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": argsz %" PRIu32 " too small", dev->spec, index,
 				   argsz);
+	return 0;
+}
+
+int bb_dev_map_check(const struct bb_dev *dev, uint32_t index, const struct bb_map_index *ix, uint64_t off,
+		     uint64_t len, const void *addr, bool whole_pages, struct bb_diag *d)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (whole_pages && (off % (uint64_t)page || len % (uint64_t)page || (uintptr_t)addr % (uintptr_t)page))
+		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64
+				   ") is not aligned to the host page (%ld)", dev->spec, index, off, len, page);
+	if (off % (uint64_t)page || (uintptr_t)addr % (uintptr_t)page)
+		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap at 0x%" PRIx64
+				   " is not aligned to the host page (%ld)", dev->spec, index, off, page);
+	if (!bb_map_index_covers(ix, off, len))
+		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
+				   ") may not be mmap'd (flags and sparse areas forbid it)", dev->spec, index, off, off + len);
 	return 0;
 }
 

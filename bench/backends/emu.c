@@ -347,19 +347,14 @@ static int emu_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 		   void **out, struct bb_diag *d)
 {
 	struct emu_region *er = find(dev, index);
-	long page = sysconf(_SC_PAGESIZE);
 	void *p;
+	int err;
 
 	*out = NULL;
 	if (!er)
 		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
-	if (off % (uint64_t)page || ((uintptr_t)addr % (uintptr_t)page))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap at 0x%" PRIx64
-				   " is not aligned to the host page (%ld)", dev->spec, index, off, page);
-	if (!bb_map_index_covers(&er->ix, off, len))
-		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
-				   ") may not be mmap'd (flags and sparse areas forbid it)",
-				   dev->spec, index, off, off + len);
+	if ((err = bb_dev_map_check(dev, index, &er->ix, off, len, addr, false, d)))
+		return err;
 	p = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | (addr ? MAP_FIXED : 0), er->fd, (off_t)off);
 	if (p == MAP_FAILED)
 		return bb_diag_set(d, -errno, "%s: region %" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64 "): %s",

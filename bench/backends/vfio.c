@@ -406,18 +406,14 @@ static int vfio_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t l
 {
 	struct vfio *v = dev->priv;
 	const struct bb_region *r = region(v, index);
-	long page = sysconf(_SC_PAGESIZE);
 	void *p;
+	int err;
 
 	*out = NULL;
 	if (!r)
 		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
-	if (off % (uint64_t)page || len % (uint64_t)page || (uintptr_t)addr % (uintptr_t)page)
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64
-				   ") is not aligned to the host page (%ld)", dev->spec, index, off, len, page);
-	if (!bb_map_index_covers(&v->ix[index], off, len))
-		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
-				   ") may not be mmap'd (flags and sparse areas forbid it)", dev->spec, index, off, off + len);
+	if ((err = bb_dev_map_check(dev, index, &v->ix[index], off, len, addr, true, d)))
+		return err;
 	if (r->offset > (uint64_t)INT64_MAX - off)
 		return bb_diag_set(d, -EOVERFLOW, "%s: region %" PRIu32 ": fd offset 0x%" PRIx64 " + 0x%" PRIx64
 				   " overflows", dev->spec, index, r->offset, off);

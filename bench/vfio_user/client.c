@@ -363,21 +363,16 @@ static int vu_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t len
 		  struct bb_diag *d)
 {
 	struct vu *v = dev->priv;
-	long page = sysconf(_SC_PAGESIZE);
 	const struct vu_region *g;
 	void *p;
+	int err;
 
 	*out = NULL;
 	if (index >= BB_VU_MAX_REGIONS || !v->reg[index].have_r)
 		return bb_diag_set(d, -EINVAL, "%s: no region %" PRIu32, dev->spec, index);
 	g = &v->reg[index];
-	if (off % (uint64_t)page || ((uintptr_t)addr % (uintptr_t)page))
-		return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 ": mmap at 0x%" PRIx64
-				   " is not aligned to the host page (%ld)", dev->spec, index, off, page);
-	if (!bb_map_index_covers(&g->ix, off, len))
-		return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": [0x%" PRIx64 ", 0x%" PRIx64
-				   ") may not be mmap'd (flags and sparse areas forbid it)", dev->spec, index, off,
-				   off + len);
+	if ((err = bb_dev_map_check(dev, index, &g->ix, off, len, addr, false, d)))
+		return err;
 	if (g->fd < 0)
 		return bb_diag_set(d, -ENODEV, "%s: region %" PRIu32 ": the server sent no file descriptor to map",
 				   dev->spec, index);

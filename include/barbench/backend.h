@@ -109,6 +109,14 @@ extern const struct bb_backend_ops bb_backend_emu;
 int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d);
 /* For a backend's region_info: -EINVAL, with the message, when @argsz cannot hold struct vfio_region_info. */
 int bb_dev_check_argsz(const struct bb_dev *dev, uint32_t index, uint32_t argsz, struct bb_diag *d);
+/*
+ * For a backend's map(), before its mmap of [@off, +@len) of region @index at
+ * @addr: the host page alignment of @off and @addr (and of @len when
+ * @whole_pages), and what the region's map index @ix lets be mmap'd (-EPERM
+ * beyond).  0, or -EINVAL or -EPERM with @d naming the device, region and range.
+ */
+int bb_dev_map_check(const struct bb_dev *dev, uint32_t index, const struct bb_map_index *ix, uint64_t off,
+		     uint64_t len, const void *addr, bool whole_pages, struct bb_diag *d);
 void bb_dev_close(struct bb_dev *dev);
 
 /*
