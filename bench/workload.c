@@ -9,6 +9,7 @@
 #include "parse.h"
 #include "analysis.h"
 #include "barbench/workload.h"
+#include "xorshift.h"
 
 #define MAX_TARGETS 4096
 #define MAX_TRACE_LINES (1u << 20)
@@ -234,14 +235,6 @@ static int targets(const struct bb_layout *l, const struct ids *ix, const struct
 	return err;
 }
 
-static uint64_t next_rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
 struct mix_target {
 	uint64_t off;
 	unsigned wd;
@@ -278,7 +271,7 @@ static int build_mix(const struct bb_layout *l, const struct ids *ix, const stru
 	if (!total)
 		return -ENOENT;
 	for (unsigned i = 0; i < MIX_CYCLE && !err; i++) {
-		uint64_t x = next_rnd(&s) % total;
+		uint64_t x = bb_xorshift64s(&s) % total;
 		unsigned k = 0;
 
 		while (x >= t[k].weight) {

@@ -30,6 +30,7 @@
 #include "progress.h"
 #include "layout_check.h"
 #include "session.h"
+#include "xorshift.h"
 
 #define MAX_PAGES 8
 #define CYCLE 4096
@@ -112,10 +113,7 @@ static int profile_workload(const struct bb_profile *p, struct bb_workload *w)
 		double x;
 		size_t k = 0;
 
-		s ^= s >> 12;
-		s ^= s << 25;
-		s ^= s >> 27;
-		x = (double)((s * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0 * total;
+		x = bb_unit53(bb_xorshift64s(&s)) * total;
 		while (k + 1 < p->n && x >= p->v[k].weight) {
 			x -= p->v[k].weight;
 			k++;

@@ -15,22 +15,17 @@
 
 #include "barbench/model.h"
 #include "barbench/policy.h"
+#include "xorshift.h"
 #include "check.h"
 
 #define RW_MMAP (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP)
 
 static uint64_t rng = 0x6a09e667f3bcc908ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
+#define rnd() bb_xorshift64s(&rng)
 
 static double urand(void)
 {
-	return (double)(rnd() >> 11) / 9007199254740992.0;
+	return bb_unit53(rnd());
 }
 
 /* Objective of a plan: the profile's time plus amortised setup. */

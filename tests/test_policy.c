@@ -14,6 +14,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/policy.h"
+#include "xorshift.h"
 #include "check.h"
 #include "fixtures.h"
 
@@ -481,13 +482,7 @@ static void test_zero_area(void)
 }
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
+#define rnd() bb_xorshift64s(&rng)
 
 static void test_random(void)
 {

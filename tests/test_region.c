@@ -17,6 +17,7 @@
 #include <linux/vfio.h>
 
 #include "barbench/region.h"
+#include "xorshift.h"
 #include "check.h"
 
 static const char *corpus_dir;
@@ -399,13 +400,7 @@ static void test_good(void)
 
 /* Deterministic PRNG (xorshift64*), so every run tries the same cases. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#define rnd() bb_xorshift64s(&rng_state)
 
 static void random_region(struct bb_region *r, struct bb_area *areas)
 {
