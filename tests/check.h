@@ -57,6 +57,12 @@ static int bb_checks;
 		}                                                               \
 	} while (0)
 
+/* A row of a table-driven test of a parser: hostile text, and what the message refusing it contains. */
+struct bb_bad_text {
+	const char *text;
+	const char *want;
+};
+
 /* Print a context line with the next failure (e.g. which layout or case). */
 #define NOTE_FAIL(...) do { fprintf(stderr, "  in: "); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } while (0)
 

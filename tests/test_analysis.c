@@ -280,10 +280,7 @@ static void test_compare(void)
 
 static void test_malformed(void)
 {
-	static const struct {
-		const char *text;
-		const char *want;
-	} cases[] = {
+	static const struct bb_bad_text cases[] = {
 		{ "", ":1: empty file" },
 		{ "id,device\n", ":1: no column 'region'" },
 		{ NULL, ":2: 3 fields, the header has" },

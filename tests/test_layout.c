@@ -143,10 +143,7 @@ static const char good_head[] =
 	"device name=t desc=\"test device\"\n"
 	"region index=0 size=16K flags=read,write,mmap caps=sparse\n";
 
-static const struct {
-	const char *text;
-	const char *want;
-} bad[] = {
+static const struct bb_bad_text bad[] = {
 	{ "region index=0 size=4K flags=read\n", "t:1: 'region' before the device statement" },
 	{ "device name=T desc=x\n", "t:1: device: name 'T' must match" },
 	{ "device name=t\n", "t:1: device: missing desc=" },

@@ -124,9 +124,7 @@ static int open_dev(const char *opts, struct bb_dev **dev, struct bb_diag *d)
 
 static void test_resource_parser(void)
 {
-	static const struct {
-		const char *text, *msg;
-	} bad[] = {
+	static const struct bb_bad_text bad[] = {
 		{ "", "empty" },
 		{ "0x1 0x2\n", "field 2 is not followed by one space" },
 		{ "0x1 0x2 0x3", "field 3 is not followed by the end of the line" },
@@ -146,7 +144,7 @@ static void test_resource_parser(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		d.msg[0] = '\0';
 		CHECK_EQ(bb_pci_resource_parse(bad[i].text, strlen(bad[i].text), "res", r, &n, &d), -EINVAL);
-		CHECK_STR_HAS(d.msg, bad[i].msg);
+		CHECK_STR_HAS(d.msg, bad[i].want);
 		CHECK_STR_HAS(d.msg, "res");
 	}
 	for (int i = 0; i < BB_PCI_MAX_RESOURCES + 1; i++)

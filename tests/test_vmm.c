@@ -181,9 +181,7 @@ static void test_infer(void)
 
 static void test_sweep_files(void)
 {
-	static const struct {
-		const char *text, *msg;
-	} bad[] = {
+	static const struct bb_bad_text bad[] = {
 		{ "", "t: no header" },
 		{ "device,layout\n", "t:1: not the header of a vmm sweep" },
 		{ "XYZ\n", "t:1: not the header" },
@@ -223,7 +221,7 @@ static void test_sweep_files(void)
 		d.msg[0] = '\0';
 		rows = (struct bb_vmm_row *)&d;
 		CHECK_EQ(bb_vmm_sweep_parse(t, strlen(t), "t", &rows, &n, &d), -EINVAL);
-		CHECK_STR_HAS(d.msg, bad[i].msg);
+		CHECK_STR_HAS(d.msg, bad[i].want);
 		CHECK(rows == NULL && n == 0);
 	}
 	/* what a sweep writes reads back the same */
@@ -252,9 +250,7 @@ static void test_sweep_files(void)
 
 static void test_trap_logs(void)
 {
-	static const struct {
-		const char *text, *msg;
-	} bad[] = {
+	static const struct bb_bad_text bad[] = {
 		{ "", "t: no header" },
 		{ "region,offset\n", "t:1: not the header of a trap log" },
 		{ "H\n0,0x0,4,read,0,5\n", "t:2: count 0" },
@@ -280,7 +276,7 @@ static void test_trap_logs(void)
 		}
 		d.msg[0] = '\0';
 		CHECK_EQ(bb_traplog_parse(t, strlen(t), "t", &e, &n, &d), -EINVAL);
-		CHECK_STR_HAS(d.msg, bad[i].msg);
+		CHECK_STR_HAS(d.msg, bad[i].want);
 		CHECK(e == NULL && n == 0);
 	}
 }
