@@ -52,6 +52,31 @@ static void test_numbers(void)
 	}
 }
 
+/*
+ * @l written (the text into *@text, for the caller to free) and parsed back
+ * into @back as @name; false, a failed check naming the layout, when either fails.
+ */
+static bool round_trip(const struct bb_layout *l, const char *name, char **text, struct bb_layout *back)
+{
+	size_t len = 0;
+	FILE *mf;
+	struct bb_diag d;
+
+	*text = NULL;
+	mf = open_memstream(text, &len);
+	CHECK(mf != NULL);
+	if (!mf)
+		return false;
+	CHECK_EQ(bb_layout_write(mf, l), 0);
+	fclose(mf);
+	if (bb_layout_parse(*text, len, name, back, &d)) {
+		NOTE_FAIL("%s %s: %s\n%s", l->name, name, d.msg, *text);
+		CHECK(0);
+		return false;
+	}
+	return true;
+}
+
 static void test_shipped(void)
 {
 	DIR *dir = opendir(BB_LAYOUT_DIR);
@@ -90,44 +115,34 @@ static void test_shipped(void)
 		}
 		/* the writer: written and parsed back, the same layout */
 		{
-			char *text = NULL;
-			size_t tl = 0;
-			FILE *mf = open_memstream(&text, &tl);
+			char *text;
 			struct bb_layout back;
 
-			CHECK(mf != NULL);
-			if (mf) {
-				CHECK_EQ(bb_layout_write(mf, &l), 0);
-				fclose(mf);
-				if (bb_layout_parse(text, tl, "written", &back, &d)) {
-					NOTE_FAIL("%s written: %s\n%s", path, d.msg, text);
-					CHECK(0);
-				} else {
-					CHECK(!strcmp(back.name, l.name) && !strcmp(back.desc, l.desc));
-					CHECK_EQ(back.nr_regions, l.nr_regions);
-					CHECK_EQ(back.nr_regs, l.nr_regs);
-					CHECK_EQ(back.nr_safe, l.nr_safe);
-					CHECK_EQ(back.msix.present, l.msix.present);
-					CHECK_EQ(back.msix.table_offset, l.msix.table_offset);
-					for (uint32_t i = 0; i < l.nr_regions && i < back.nr_regions; i++) {
-						CHECK_EQ(back.regions[i].info.size, l.regions[i].info.size);
-						CHECK_EQ(back.regions[i].info.flags, l.regions[i].info.flags);
-						CHECK_EQ(back.regions[i].info.nr_areas, l.regions[i].info.nr_areas);
-						CHECK_EQ(back.regions[i].info.msix_mappable, l.regions[i].info.msix_mappable);
-						CHECK_EQ(back.regions[i].info.has_type, l.regions[i].info.has_type);
-					}
-					for (uint32_t i = 0; i < l.nr_regs && i < back.nr_regs; i++) {
-						CHECK(!strcmp(back.regs[i].name, l.regs[i].name));
-						CHECK_EQ(back.regs[i].offset, l.regs[i].offset);
-						CHECK_EQ(back.regs[i].writes, l.regs[i].writes);
-						CHECK_EQ(back.regs[i].value, l.regs[i].value);
-					}
-					for (uint32_t i = 0; i < l.nr_safe && i < back.nr_safe; i++)
-						CHECK_EQ(back.safe[i].access, l.safe[i].access);
-					bb_layout_free(&back);
+			if (round_trip(&l, "written", &text, &back)) {
+				CHECK(!strcmp(back.name, l.name) && !strcmp(back.desc, l.desc));
+				CHECK_EQ(back.nr_regions, l.nr_regions);
+				CHECK_EQ(back.nr_regs, l.nr_regs);
+				CHECK_EQ(back.nr_safe, l.nr_safe);
+				CHECK_EQ(back.msix.present, l.msix.present);
+				CHECK_EQ(back.msix.table_offset, l.msix.table_offset);
+				for (uint32_t i = 0; i < l.nr_regions && i < back.nr_regions; i++) {
+					CHECK_EQ(back.regions[i].info.size, l.regions[i].info.size);
+					CHECK_EQ(back.regions[i].info.flags, l.regions[i].info.flags);
+					CHECK_EQ(back.regions[i].info.nr_areas, l.regions[i].info.nr_areas);
+					CHECK_EQ(back.regions[i].info.msix_mappable, l.regions[i].info.msix_mappable);
+					CHECK_EQ(back.regions[i].info.has_type, l.regions[i].info.has_type);
 				}
-				free(text);
+				for (uint32_t i = 0; i < l.nr_regs && i < back.nr_regs; i++) {
+					CHECK(!strcmp(back.regs[i].name, l.regs[i].name));
+					CHECK_EQ(back.regs[i].offset, l.regs[i].offset);
+					CHECK_EQ(back.regs[i].writes, l.regs[i].writes);
+					CHECK_EQ(back.regs[i].value, l.regs[i].value);
+				}
+				for (uint32_t i = 0; i < l.nr_safe && i < back.nr_safe; i++)
+					CHECK_EQ(back.safe[i].access, l.safe[i].access);
+				bb_layout_free(&back);
 			}
+			free(text);
 		}
 		/* every described register and safe range sits in a described region */
 		for (uint32_t i = 0; i < l.nr_regs; i++)
@@ -320,8 +335,6 @@ static void test_v2(void)
 	struct bb_range mt[2];
 	uint8_t b[8];
 	char *out = NULL;
-	size_t ol = 0;
-	FILE *mf;
 
 	if (bb_layout_parse(text, sizeof(text) - 1, "v2", &l, &d)) {
 		NOTE_FAIL("%s", d.msg);
@@ -351,20 +364,11 @@ static void test_v2(void)
 	CHECK(!strcmp(l.regs[130].name, "LAST[0]"));
 
 	/* written compactly and parsed back to the same registers */
-	mf = open_memstream(&out, &ol);
-	CHECK(mf != NULL);
-	if (!mf)
-		goto out;
-	CHECK_EQ(bb_layout_write(mf, &l), 0);
-	fclose(mf);
-	CHECK(strstr(out, "name=SQTDBL kind=doorbell count=64 stride=0x8 writes=1\n") != NULL);
-	CHECK(strstr(out, "byte-order=be") != NULL);
-	CHECK(strstr(out, "msix placement=unknown vectors=64\n") != NULL);
-	CHECK(strstr(out, "area region=0 offset=0x0 size=0x0\n") != NULL);
-	if (bb_layout_parse(out, ol, "written", &back, &d)) {
-		NOTE_FAIL("%s\n%s", d.msg, out);
-		CHECK(0);
-	} else {
+	if (round_trip(&l, "written", &out, &back)) {
+		CHECK(strstr(out, "name=SQTDBL kind=doorbell count=64 stride=0x8 writes=1\n") != NULL);
+		CHECK(strstr(out, "byte-order=be") != NULL);
+		CHECK(strstr(out, "msix placement=unknown vectors=64\n") != NULL);
+		CHECK(strstr(out, "area region=0 offset=0x0 size=0x0\n") != NULL);
 		CHECK_EQ(back.nr_regs, l.nr_regs);
 		for (uint32_t i = 0; i < l.nr_regs && i < back.nr_regs; i++)
 			CHECK(!strcmp(back.regs[i].name, l.regs[i].name) && back.regs[i].region == l.regs[i].region &&
@@ -378,21 +382,11 @@ static void test_v2(void)
 		bb_layout_free(&back);
 	}
 	free(out);
-	out = NULL;
 
 	/* one element moved (what bench/advise.c does): every element written on its own line */
 	l.regs[5].offset = 0x8000;
-	mf = open_memstream(&out, &ol);
-	CHECK(mf != NULL);
-	if (!mf)
-		goto out;
-	CHECK_EQ(bb_layout_write(mf, &l), 0);
-	fclose(mf);
-	CHECK(strstr(out, "name=SQTDBL[5] kind=doorbell") != NULL);
-	if (bb_layout_parse(out, ol, "moved", &back, &d)) {
-		NOTE_FAIL("%s\n%s", d.msg, out);
-		CHECK(0);
-	} else {
+	if (round_trip(&l, "moved", &out, &back)) {
+		CHECK(strstr(out, "name=SQTDBL[5] kind=doorbell") != NULL);
 		CHECK_EQ(back.nr_regs, l.nr_regs);
 		CHECK_EQ(back.regs[5].offset, 0x8000);
 		CHECK(!strcmp(back.regs[5].name, "SQTDBL[5]"));
@@ -400,7 +394,6 @@ static void test_v2(void)
 		bb_layout_free(&back);
 	}
 	free(out);
-out:
 	bb_layout_free(&l);
 
 	/* the largest array, and the cap on all registers of a layout */
