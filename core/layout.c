@@ -227,6 +227,39 @@ static int copy_str(struct lp *lp, char *dst, size_t len, const char *src, const
 	return 0;
 }
 
+/* A 16-bit ID @vkey= and the @dkey= that must come with it, into *@vendor, *@device and *@has. */
+static int id_pair(struct lp *lp, struct stmt *st, const char *vkey, const char *dkey, uint16_t *vendor,
+		   uint16_t *device, bool *has)
+{
+	uint64_t v;
+	int err;
+
+	if ((err = need_u64(lp, st, vkey, false, 0xffff, &v, has)))
+		return err;
+	if (!*has)
+		return get(st, dkey) ? LERR(lp, "device: %s= without %s=", dkey, vkey) : 0;
+	*vendor = (uint16_t)v;
+	if ((err = need_u64(lp, st, dkey, true, 0xffff, &v, NULL)))
+		return err;
+	*device = (uint16_t)v;
+	return 0;
+}
+
+/* The time one device access takes, @key= (1 to 1000000000 ns), into *@out; 0 when not given. */
+static int access_ns(struct lp *lp, struct stmt *st, const char *key, uint32_t *out)
+{
+	uint64_t v = 0;
+	bool has;
+	int err;
+
+	if ((err = need_u64(lp, st, key, false, 1000000000, &v, &has)))
+		return err;
+	if (has && !v)
+		return LERR(lp, "device: %s=0: a device access takes time (1 to 1000000000 ns)", key);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int do_device(struct lp *lp, struct stmt *st)
 {
 	struct bb_layout *l = lp->l;
@@ -250,45 +283,17 @@ static int do_device(struct lp *lp, struct stmt *st)
 	if ((err = copy_str(lp, l->name, sizeof(l->name), name, "name")) ||
 	    (err = copy_str(lp, l->desc, sizeof(l->desc), desc, "desc")))
 		return err;
-	if ((err = need_u64(lp, st, "vendor", false, 0xffff, &v, &has)))
+	if ((err = id_pair(lp, st, "vendor", "device", &l->vendor, &l->device, &l->has_ids)) ||
+	    (err = id_pair(lp, st, "subsystem-vendor", "subsystem-device", &l->subsys_vendor, &l->subsys_device,
+			   &l->has_subsys)))
 		return err;
-	if (has) {
-		l->vendor = (uint16_t)v;
-		if ((err = need_u64(lp, st, "device", true, 0xffff, &v, NULL)))
-			return err;
-		l->device = (uint16_t)v;
-		l->has_ids = true;
-	} else if (get(st, "device")) {
-		return LERR(lp, "device: device= without vendor=");
-	}
-	if ((err = need_u64(lp, st, "subsystem-vendor", false, 0xffff, &v, &has)))
-		return err;
-	if (has) {
-		l->subsys_vendor = (uint16_t)v;
-		if ((err = need_u64(lp, st, "subsystem-device", true, 0xffff, &v, NULL)))
-			return err;
-		l->subsys_device = (uint16_t)v;
-		l->has_subsys = true;
-	} else if (get(st, "subsystem-device")) {
-		return LERR(lp, "device: subsystem-device= without subsystem-vendor=");
-	}
 	if ((err = need_u64(lp, st, "class", false, 0xffffff, &v, &has)))
 		return err;
 	l->has_class = has;
 	l->class_code = (uint32_t)v;
 	/* what one BAR access of the real device costs, for the report's device-time projection */
-	v = 0;
-	if ((err = need_u64(lp, st, "read_ns", false, 1000000000, &v, &has)))
+	if ((err = access_ns(lp, st, "read_ns", &l->read_ns)) || (err = access_ns(lp, st, "write_ns", &l->write_ns)))
 		return err;
-	if (has && !v)
-		return LERR(lp, "device: read_ns=0: a device access takes time (1 to 1000000000 ns)");
-	l->read_ns = (uint32_t)v;
-	v = 0;
-	if ((err = need_u64(lp, st, "write_ns", false, 1000000000, &v, &has)))
-		return err;
-	if (has && !v)
-		return LERR(lp, "device: write_ns=0: a device access takes time (1 to 1000000000 ns)");
-	l->write_ns = (uint32_t)v;
 	if (get(st, "ns-source")) {
 		if ((err = copy_str(lp, l->ns_source, sizeof(l->ns_source), get(st, "ns-source"), "ns-source")))
 			return err;
