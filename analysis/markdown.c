@@ -552,28 +552,28 @@ static void header_md(FILE *f, const struct rep *r, const char *what)
 			"bare metal.\n\n");
 }
 
+/* @ns, then @tail; below the resolution @res (> 0) it was measured with, only the bound "< res". */
+static void figure_ns(FILE *f, double ns, double res, const char *tail)
+{
+	if (res > 0 && ns < res)
+		fprintf(f, "< %.2f%s", res, tail);
+	else
+		fprintf(f, "%.1f%s", ns, tail);
+}
+
 /* One configuration's row of its table; a figure below the resolution it was measured with is a bound. */
 static void config_row(FILE *f, const struct bb_config *x)
 {
 	double res = x->resolution_ns;
 
 	fprintf(f, "| %s%s%s | ", x->first->policy, x->first->params[0] ? " " : "", x->first->params);
-	if (res > 0 && x->p50_ns < res)
-		fprintf(f, "< %.2f", res);
-	else
-		fprintf(f, "%.1f", x->p50_ns);
+	figure_ns(f, x->p50_ns, res, "");
 	if (res > 0 && x->ci_hi_ns < res)
 		fprintf(f, " [< %.2f] | ", res);
 	else
 		fprintf(f, " [%.1f, %.1f] | ", x->ci_lo_ns, x->ci_hi_ns);
-	if (res > 0 && x->p99_ns < res)
-		fprintf(f, "< %.2f | ", res);
-	else
-		fprintf(f, "%.1f | ", x->p99_ns);
-	if (res > 0 && x->p999_ns < res)
-		fprintf(f, "< %.2f | ", res);
-	else
-		fprintf(f, "%.1f | ", x->p999_ns);
+	figure_ns(f, x->p99_ns, res, " | ");
+	figure_ns(f, x->p999_ns, res, " | ");
 	if (x->speedup_vs_trap > 0)
 		fprintf(f, "%s%.1fx", x->speedup_is_bound ? "> " : "", x->speedup_vs_trap);
 	else
