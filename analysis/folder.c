@@ -332,26 +332,21 @@ static int read_csv_samples(struct rep *r, const char *dir, const char *id, doub
 	char path[4096], line[256];
 	unsigned lineno = 1;
 	bool covers;
-	struct stat sb;
+	struct bb_diag d;
 	gzFile f;
 	int fd;
 
 	/* compressed (barbench writes .csv.gz) or plain (older folders, a user's edit): zlib reads both */
 	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", dir, id);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT) {
+	fd = bb_results_open(path, NULL, &d);
+	if (fd == -ENOENT) {
 		snprintf(path, sizeof(path), "%s/samples/%s.csv", dir, id);
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		fd = bb_results_open(path, NULL, &d);
 	}
-	if (fd < 0 && errno == ENOENT)
+	if (fd == -ENOENT)
 		return -ENOENT;
 	if (fd < 0)
-		return bb_rep_fail(r, -EINVAL, "%s: %s", path, errno == ELOOP ? "a symbolic link: not followed in a results "
-				"folder" : strerror(errno));
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return bb_rep_fail(r, -EINVAL, "%s: not a regular file", path);
-	}
+		return bb_rep_fail(r, -EINVAL, "%s", d.msg);
 	f = gzdopen(fd, "rb");
 	if (!f) {
 		close(fd);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,19 +38,9 @@ int bb_results_slurp(const char *path, size_t max, char **out, size_t *len, stru
 
 	*out = NULL;
 	*len = 0;
-	/* a results folder is hostile: a symlink in it is never followed */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-
-		if (e == ELOOP)
-			return bb_diag_set(d, -EINVAL, "%s: a symbolic link: not followed in a results folder", path);
-		return bb_diag_set(d, e == ENOENT ? -ENOENT : -e, "%s: %s", path, strerror(e));
-	}
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
-	}
+	fd = bb_results_open(path, &sb, d);
+	if (fd < 0)
+		return fd;
 	if ((uint64_t)sb.st_size > max) {
 		close(fd);
 		return bb_diag_set(d, -EFBIG, "%s: larger than %zu bytes", path, max);

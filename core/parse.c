@@ -99,6 +99,27 @@ bool bb_strcpy(char *dst, size_t n, const char *src)
 	return false;
 }
 
+int bb_results_open(const char *path, struct stat *st, struct bb_diag *d)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP)
+			return bb_diag_set(d, -EINVAL, "%s: a symbolic link: not followed in a results folder", path);
+		return bb_diag_set(d, -e, "%s: %s", path, strerror(e));
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
+	}
+	if (st)
+		*st = sb;
+	return fd;
+}
+
 int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d)
 {
 	struct stat st;

@@ -37,4 +37,14 @@ struct bb_diag;
  */
 int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d);
 
+/*
+ * Open @path of a results folder for reading.  A results folder is hostile
+ * input: a symlink in it is never followed, only a regular file is opened,
+ * and a FIFO never blocks.  The descriptor (its fstat in *@st when not
+ * NULL), or -ENOENT (no such file), -EINVAL (a symlink, not a regular
+ * file) or another negative errno, with @d naming the file.
+ */
+struct stat;
+int bb_results_open(const char *path, struct stat *st, struct bb_diag *d);
+
 #endif

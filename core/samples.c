@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The binary samples form (samples.h): encoded by the writer, decoded strictly by every reader. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -189,24 +187,15 @@ void bb_samples_values(const uint8_t *buf, const struct bb_samples_block *b, dou
 int bb_gunzip_file(const char *path, size_t max, uint8_t **out, size_t *len, struct bb_diag *d)
 {
 	size_t cap = 1 << 16, n = 0;
-	struct stat sb;
 	uint8_t *buf;
 	int fd, zerr = Z_OK, got;
 	gzFile f;
 
 	*out = NULL;
 	*len = 0;
-	/* a results folder is hostile: a symlink in it is never followed */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return -ENOENT;
+	fd = bb_results_open(path, NULL, d);
 	if (fd < 0)
-		return bb_diag_set(d, -EINVAL, "%s: %s", path, errno == ELOOP ? "a symbolic link: not followed in a "
-				   "results folder" : strerror(errno));
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
-	}
+		return fd == -ENOENT ? -ENOENT : -EINVAL;
 	f = gzdopen(fd, "rb");
 	buf = malloc(cap + 1);
 	if (!f || !buf) {
