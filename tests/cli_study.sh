@@ -49,10 +49,19 @@ grep -q '^### ' "$tmp/a/report.md" && no "per-configuration tables left in repor
 [ "$(echo "$figs" | grep -c bars-)" -ge 2 ] || no "bar figures missing"
 [ "$(echo "$figs" | grep -c pagemap-)" -ge 4 ] || no "page maps missing"
 [ "$(echo "$figs" | grep -c slots-)" -ge 2 ] || no "memslot figures missing"
+# png_palette: with pngquant installed (scripts/deps installs it) most figures are 8-bit palette PNGs (IHDR colour
+# type 3, byte 25), the 40% of gnuplot's truecolour bytes that keeps the default study's folder under 25 MB
+npal=0
 for f in $figs; do
 	[ -s "$tmp/a/$f" ] || no "$f missing or empty"
 	head -c 8 "$tmp/a/$f" | od -An -c | grep -q 'P   N   G' || no "$f is not a PNG"
+	[ "$(od -An -tu1 -j25 -N1 "$tmp/a/$f" | tr -d ' ')" = 3 ] && npal=$((npal + 1))
 done
+if command -v pngquant >/dev/null; then
+	[ $((npal * 2)) -gt "$(echo "$figs" | wc -l)" ] || no "png_palette: $npal of $(echo "$figs" | wc -l) figures in a palette"
+else
+	echo "cli_study: pngquant not installed: png_palette not checked" >&2
+fi
 # svg_on_request: PNG only by default (the SVGs were most of a folder's size); report --svg adds them
 ls "$tmp/a/figures" | grep -q '\.svg$' && no "SVG figures without --svg"
 "$BB" report "$tmp/a" --svg >/dev/null 2>"$tmp/err" || no "report --svg: $(cat "$tmp/err")"
