@@ -36,6 +36,13 @@ struct bb_dev;
  * is "none".  What a trap costs there is what the VMM underneath does.
  */
 #define BB_BACKEND_NO_TRAP 4u
+/*
+ * The region info is made up from what the OS says (pci: from sysfs
+ * resource files: memory BARs only, read/write/mmap, no VFIO capability),
+ * not reported by a VFIO driver: what vfio-pci would report (MSIX_MAPPABLE,
+ * I/O BARs, the ROM) is not in it.
+ */
+#define BB_BACKEND_SYNTH_INFO 8u
 
 struct bb_backend_ops {
 	const char *name;	/* the spec prefix: "emu" for "emu:..." */
