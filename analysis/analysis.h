@@ -49,6 +49,17 @@ int bb_manifest_parse(const char *text, struct bb_manifest_info *mi, const char 
 int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d);
 
 /*
+ * The host of results folder @dir, as tables, figures and compare name it,
+ * into @hosts[@k]: its manifest's hostname (@mi, NULL when it has none),
+ * else the folder's name; characters other than [A-Za-z0-9._+-] become '_';
+ * a name one of @hosts[0 .. @k) already has gets "#K+1" (the same host, or
+ * folder, given twice is told apart, never pooled).
+ */
+#define BB_RESULTS_MAX_FOLDERS 64
+#define BB_HOST_NAME_MAX 80
+void bb_results_host(const char *dir, const struct bb_manifest_info *mi, char (*hosts)[BB_HOST_NAME_MAX], size_t k);
+
+/*
  * A whole file of a results folder into a NUL-terminated buffer: opened
  * without following a symbolic link, a regular file of at most @max bytes.
  */
