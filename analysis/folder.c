@@ -185,7 +185,8 @@ void bb_results_host(const char *dir, const struct bb_manifest_info *mi, char (*
 {
 	const char *base = strrchr(dir, '/');
 
-	snprintf(hosts[k], BB_HOST_NAME_MAX, "%s", mi && mi->host[0] ? mi->host : base && base[1] ? base + 1 : dir);
+	snprintf(hosts[k], BB_HOST_NAME_MAX, "%s", mi && mi->host[0] ? mi->host : base && base[1] ? base + 1 :
+		 dir[0] ? dir : "_");
 	for (char *c = hosts[k]; *c; c++)	/* a label in Markdown and gnuplot data: a name's characters */
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
 		      strchr("._+-", *c)))

@@ -38,11 +38,11 @@ grep -q "^warning:" "$tmp/out" && no "compare A A warns: $(grep '^warning:' "$tm
 grep -q "mann-whitney\|Mann-Whitney U" "$tmp/out" || no "compare does not name its test"
 "$BB" compare "$tmp/a" "$tmp/a" --json >"$tmp/json"; rc=$?
 [ $rc -eq 0 ] || no "compare A A --json: exit $rc"
-"$JQ" "$tmp/json" 'd["schema"] == "barbench-compare/1" and d["warnings"] == [] and d["test"] == "mann-whitney-u"' ||
+"$JQ" "$tmp/json" 'd["schema"] == "barbench-compare/2" and len(d["comparisons"]) == 1 and d["comparisons"][0]["warnings"] == [] and d["test"] == "mann-whitney-u" and d["correction"] == "none"' ||
 	no "compare --json: $(head -c 300 "$tmp/json")"
-"$JQ" "$tmp/json" '[c["verdict"] for c in d["configurations"]] == ["no change"] * 2' || no "compare A A --json: not 2 'no change'"
+"$JQ" "$tmp/json" '[c["verdict"] for c in d["comparisons"][0]["configurations"]] == ["no change"] * 2' || no "compare A A --json: not 2 'no change'"
 # each configuration unpacked, field by field: no pipe-joined key
-"$JQ" "$tmp/json" 'sorted(c["policy"] for c in d["configurations"]) == ["sparse", "trap"] and all(c["device"] == "emu:layouts/nvme-msix-bar0" and c["region"] == 0 and c["page_size_bytes"] == 4096 and c["runner"] == "host" and c["workload"] == "lat-read" and c["params"] == "" and c["repetitions_a"] == 5 for c in d["configurations"])' ||
+"$JQ" "$tmp/json" 'sorted(c["policy"] for c in d["comparisons"][0]["configurations"]) == ["sparse", "trap"] and all(c["device"] == "emu:layouts/nvme-msix-bar0" and c["region"] == 0 and c["page_size_bytes"] == 4096 and c["runner"] == "host" and c["workload"] == "lat-read" and c["params"] == "" and c["repetitions_a"] == 5 for c in d["comparisons"][0]["configurations"])' ||
 	no "compare --json: configurations not unpacked: $(head -c 600 "$tmp/json")"
 
 # one run a side: not tested, whatever the difference
@@ -64,8 +64,8 @@ edit_col "$tmp/b" p50_ns '$k = sprintf("%.2f", v * 3)'
 [ $rc -eq 3 ] || no "3x slower: exit $rc, want 3"
 [ "$(grep -c 'slower (significant)' "$tmp/out")" -eq 2 ] || no "3x slower: $(cat "$tmp/out")"
 "$BB" compare "$tmp/a" "$tmp/b" --json >"$tmp/json"
-"$JQ" "$tmp/json" 'all(c["p_value"] < 0.05 for c in d["configurations"])' || no "3x slower: p not below 0.05"
-"$JQ" "$tmp/json" 'all(c["ratio"] == 3 and c["verdict"] == "slower" for c in d["configurations"]) and d["significant"] == 2' ||
+"$JQ" "$tmp/json" 'all(c["p_value"] < 0.05 and c["p_adjusted"] == c["p_value"] for c in d["comparisons"][0]["configurations"])' || no "3x slower: p not below 0.05"
+"$JQ" "$tmp/json" 'all(c["ratio"] == 3 and c["verdict"] == "slower" for c in d["comparisons"][0]["configurations"]) and d["significant"] == 2' ||
 	no "3x slower: ratio not 3: $(head -c 600 "$tmp/json")"
 
 # medians of 0: below the resolution the runs record, no 1e+300, inf or nan
@@ -89,7 +89,7 @@ grep -q '"cpu_model": "Another CPU 9000"' "$tmp/c/manifest.json" || no "could no
 [ $rc -eq 0 ] || no "other CPU: exit $rc"
 head -1 "$tmp/out" | grep -q "^warning: the folders differ in CPU model: A '.*', B 'Another CPU 9000'" ||
 	no "other CPU: $(head -2 "$tmp/out")"
-"$BB" compare "$tmp/a" "$tmp/c" --json | "$JQ" - 'd["warnings"][0].startswith("the folders differ in CPU model")' ||
+"$BB" compare "$tmp/a" "$tmp/c" --json | "$JQ" - 'd["comparisons"][0]["warnings"][0].startswith("the folders differ in CPU model")' ||
 	no "other CPU: no JSON warning"
 rm "$tmp/c/manifest.json"
 "$BB" compare "$tmp/a" "$tmp/c" >"$tmp/out" 2>"$tmp/err"
