@@ -51,6 +51,7 @@ struct side {
 struct warnings {
 	unsigned n;
 	char msg[MAX_WARNINGS][BB_DIAG_MAX];
+	bool a_only[MAX_WARNINGS];	/* about the baseline alone: the text says it once, not per comparison */
 };
 
 enum verdict { V_FASTER, V_SLOWER, V_SAME, V_FEW, V_RES };
@@ -97,8 +98,16 @@ static void warn(struct warnings *w, const char *fmt, ...)
 	if (w->n >= MAX_WARNINGS)
 		return;
 	va_start(ap, fmt);
+	w->a_only[w->n] = false;
 	vsnprintf(w->msg[w->n++], BB_DIAG_MAX, fmt, ap);
 	va_end(ap);
+}
+
+/* The last warning is about the baseline alone. */
+static void warn_a_only(struct warnings *w, bool a)
+{
+	if (w->n)
+		w->a_only[w->n - 1] = a;
 }
 
 static void side_free(struct side *s)
@@ -111,7 +120,7 @@ static void side_free(struct side *s)
 static int load(struct side *s, struct bb_diag *d)
 {
 	char path[4096];
-	struct bb_diag md;
+	struct bb_diag md = { "" };
 	int err;
 
 	snprintf(path, sizeof(path), "%s/runs.csv", s->dir);
@@ -163,13 +172,16 @@ static void check_manifests(const struct side *a, const struct side *b, struct w
 	const struct side *s[2] = { a, b };
 	unsigned differ = 0;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (s[i]->mi_err == -ENOENT)
 			warn(w, "%s %s has no manifest.json: its CPU, kernel, timer and build cannot be checked "
 			     "against the other folder's", i ? "B" : "A", s[i]->dir);
 		else if (s[i]->mi_err)
 			warn(w, "%s: %s; its CPU, kernel, timer and build cannot be checked", i ? "B" : "A",
 			     s[i]->mi_msg);
+		if (s[i]->mi_err)
+			warn_a_only(w, !i);
+	}
 	if (a->mi_err || b->mi_err)
 		return;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -263,9 +275,11 @@ static int pair_build(const struct cmp *m, struct pair *pr, struct bb_diag *d)
 		return bb_diag_set(d, -ENOENT, "%s and %s have no configuration in common", sa->dir, sb->dir);
 	pr->only_a = sa->c.n - pr->n;
 	check_manifests(sa, sb, &pr->w);
-	if (pr->no_res_a)
+	if (pr->no_res_a) {
 		warn(&pr->w, "A %s does not record the timer resolution (runs.csv resolution_ns) of some runs: "
 		     "their differences are guarded by B's resolution only, or by none", sa->dir);
+		warn_a_only(&pr->w, true);
+	}
 	if (pr->no_res_b)
 		warn(&pr->w, "B %s does not record the timer resolution (runs.csv resolution_ns) of some runs: "
 		     "their differences are guarded by A's resolution only, or by none", sb->dir);
@@ -478,7 +492,7 @@ static void print_text(FILE *out, const struct cmp *m)
 		for (unsigned k = 0; k < m->p[i].w.n; k++) {
 			bool said = false;
 
-			for (size_t j = 0; j < i && !said; j++)
+			for (size_t j = 0; j < i && m->p[i].w.a_only[k] && !said; j++)
 				for (unsigned q = 0; q < m->p[j].w.n && !said; q++)
 					said = !strcmp(m->p[j].w.msg[q], m->p[i].w.msg[k]);
 			if (said)

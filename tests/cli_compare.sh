@@ -132,6 +132,23 @@ grep -qxF "2 folders against A $host_a: 4 significant changes (node-b 2, node-b#
 "$JQ" "$tmp/json2" -p 'd["comparisons"][0]["configurations"]' >"$tmp/c2"
 cmp -s "$tmp/c3" "$tmp/c2" || no "compare A B inside A B B differs from compare A B"
 
+# warnings per comparison, labelled by B's host: two Bs on another CPU are both named; that the
+# baseline has no manifest is said once, not once per B
+for h in x y; do
+	cp -r "$tmp/a" "$tmp/cpu-$h"
+	sed -i 's/"hostname": *"[^"]*"/"hostname": "node-'$h'"/; s/"cpu_model": "[^"]*"/"cpu_model": "Another CPU 9000"/' "$tmp/cpu-$h/manifest.json"
+done
+"$BB" compare "$tmp/a" "$tmp/cpu-x" "$tmp/cpu-y" >"$tmp/out" 2>"$tmp/err"
+for h in x y; do
+	grep -q "^warning: B node-$h: the folders differ in CPU model: A '.*', B 'Another CPU 9000'" "$tmp/out" ||
+		no "other CPU of node-$h not warned: $(grep '^warning' "$tmp/out")"
+done
+"$BB" compare "$tmp/a" "$tmp/cpu-x" "$tmp/cpu-y" --json |
+	"$JQ" - '[len(c["warnings"]) for c in d["comparisons"]] == [2, 2]' || no "compare A X Y --json: warnings not per comparison"
+cp -r "$tmp/a" "$tmp/nomani" && rm "$tmp/nomani/manifest.json"
+"$BB" compare "$tmp/nomani" "$tmp/cpu-x" "$tmp/cpu-y" >"$tmp/out" 2>"$tmp/err"
+[ "$(grep -c "^warning: .*A $tmp/nomani has no manifest.json" "$tmp/out")" -eq 1 ] || no "the baseline's missing manifest not said once: $(grep '^warning' "$tmp/out")"
+
 # a folder with configurations the baseline lacks (a second page size): only the shared ones compared,
 # the others counted on their side; the measured times decide nothing here (exit 0 or 3 alike)
 sed 's/^page-sizes 4K$/page-sizes 4K,64K/; s/^repetitions 5$/repetitions 4/' "$tmp/s.study" >"$tmp/d.study"
