@@ -16,7 +16,7 @@ const struct bb_cmd bb_cmds[] = {
 	{ "calibrate", "measure this machine's mapped and trapped paths and the runner's dispatch overhead", cmd_calibrate, usage_calibrate },
 	{ "study", "run a study file's matrix into a results folder, then write its report", cmd_study, usage_study },
 	{ "report", "rebuild report.md and the figures of a results folder", cmd_report, usage_report },
-	{ "compare", "ratio of medians per configuration between two results folders", cmd_compare, usage_compare },
+	{ "compare", "ratio of medians per configuration: a baseline results folder against each other one", cmd_compare, usage_compare },
 	{ "serve", "serve a layout's emulated device over the vfio-user protocol on a UNIX socket", cmd_serve, usage_serve },
 	{ "advise", "rank layout changes a vendor can make by predicted and measured gain", cmd_advise, usage_advise },
 	{ "layout", "make and check layout files: layout new (from a device or an lspci dump), layout check", cmd_layout, usage_layout },
