@@ -3,7 +3,7 @@
  * Analysis of a results folder, reading only what is in it: runs.csv,
  * samples/, plans.csv, manifest.json.  Configurations are aggregated over
  * repetitions; report.md and gnuplot figures are rebuilt from scratch;
- * two folders can be compared.
+ * a baseline folder can be compared with others.
  */
 #ifndef BARBENCH_ANALYSIS_H
 #define BARBENCH_ANALYSIS_H
@@ -47,6 +47,17 @@ struct bb_manifest_info {
 int bb_manifest_parse(const char *text, struct bb_manifest_info *mi, const char *name, struct bb_diag *d);
 /* DIR/manifest.json (never through a symlink); -ENOENT when there is none. */
 int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_diag *d);
+
+/*
+ * The host of results folder @dir, as tables, figures and compare name it,
+ * into @hosts[@k]: its manifest's hostname (@mi, NULL when it has none),
+ * else the folder's name; characters other than [A-Za-z0-9._+-] become '_';
+ * a name one of @hosts[0 .. @k) already has gets "#K+1" (the same host, or
+ * folder, given twice is told apart, never pooled).
+ */
+#define BB_RESULTS_MAX_FOLDERS 64
+#define BB_HOST_NAME_MAX 80
+void bb_results_host(const char *dir, const struct bb_manifest_info *mi, char (*hosts)[BB_HOST_NAME_MAX], size_t k);
 
 /*
  * A whole file of a results folder into a NUL-terminated buffer: opened
@@ -142,8 +153,23 @@ int bb_report_dirs(const char *const *dirs, size_t n, const char *out, const str
  * difference of medians above the timer resolution.  Warnings first (text
  * lines, or the JSON "warnings") when the manifests differ in CPU,
  * hypervisor, kernel, timer, build or version, or one is missing.
- * Returns the number of significant changes (>= 0) or a negative errno.
+ * Returns the number of significant changes (>= 0) or a negative errno
+ * (-ENOENT: no configuration in common).
  */
 int bb_compare(const char *a, const char *b, FILE *out, bool json, struct bb_diag *d);
+
+struct bb_compare_opts {
+	bool json;		/* one barbench-compare/2 document instead of the text */
+	bool holm;		/* Holm's correction over every test of every comparison */
+};
+/*
+ * The same for @n (2 to BB_RESULTS_MAX_FOLDERS) folders: @dirs[0] is the
+ * baseline A, each further folder a B compared with it, labelled by its
+ * host (bb_results_host).  Returns the significant changes of all the
+ * comparisons, or a negative errno (a folder unreadable, or one with no
+ * configuration in common with the baseline).
+ */
+int bb_compare_dirs(const char *const *dirs, size_t n, FILE *out, const struct bb_compare_opts *o,
+		    struct bb_diag *d);
 
 #endif

@@ -181,32 +181,38 @@ static void merge_skipped(struct bb_manifest_info *all, const struct bb_manifest
 	all->nr_skipped += mi->nr_skipped;
 }
 
+void bb_results_host(const char *dir, const struct bb_manifest_info *mi, char (*hosts)[BB_HOST_NAME_MAX], size_t k)
+{
+	const char *base = strrchr(dir, '/');
+
+	snprintf(hosts[k], BB_HOST_NAME_MAX, "%s", mi && mi->host[0] ? mi->host : base && base[1] ? base + 1 :
+		 dir[0] ? dir : "_");
+	for (char *c = hosts[k]; *c; c++)	/* a label in Markdown and gnuplot data: a name's characters */
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      strchr("._+-", *c)))
+			*c = '_';
+	for (size_t q = 0; q < k; q++)
+		if (!strcmp(hosts[q], hosts[k])) {
+			size_t n = strnlen(hosts[k], BB_HOST_NAME_MAX - 8);
+
+			snprintf(hosts[k] + n, BB_HOST_NAME_MAX - n, "#%zu", k + 1);
+			break;
+		}
+}
+
 /*
  * Each folder's manifest: the first gives the header's facts, every one
- * its host's name (the hostname, else the folder's name; a second folder of
- * one host gets "#2"), and their skipped runs are summed by reason.
+ * its host's name (bb_results_host), and their skipped runs are summed by
+ * reason.
  */
 void bb_rep_read_manifest(struct rep *r)
 {
 	struct bb_manifest_info mi;
 
 	for (size_t k = 0; k < r->nfolders; k++) {
-		const char *base = strrchr(r->dirs[k], '/');
 		bool ok = !bb_manifest_read(r->dirs[k], &mi, NULL);
 
-		snprintf(r->hosts[k], sizeof(r->hosts[k]), "%s", ok && mi.host[0] ? mi.host : base && base[1] ? base + 1 :
-			 r->dirs[k]);
-		for (char *c = r->hosts[k]; *c; c++)	/* a label in Markdown and gnuplot data: a name's characters */
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-			      strchr("._+-", *c)))
-				*c = '_';
-		for (size_t q = 0; q < k; q++)
-			if (!strcmp(r->hosts[q], r->hosts[k])) {
-				size_t n = strnlen(r->hosts[k], sizeof(r->hosts[k]) - 8);
-
-				snprintf(r->hosts[k] + n, sizeof(r->hosts[k]) - n, "#%zu", k + 1);
-				break;
-			}
+		bb_results_host(r->dirs[k], ok ? &mi : NULL, r->hosts, k);
 		if (!ok)
 			continue;
 		if (k) {

@@ -21,7 +21,8 @@ set ytics noenhanced font ",9" scale 0
 set lmargin 44
 set rmargin 4
 set grid xtics mxtics
-set key below horizontal font ",9"
+# above the plot: below it the key ran into the x label
+set key above vertical maxrows 3 font ",9"
 set datafile missing "-"
 plot '@DATA@' using (1):($0-0.19):(1):2:($0-0.38):($0):ytic(1) with boxxyerror lc rgb "#3b6ea8" \
        title "measured (emulated device)", \

@@ -137,8 +137,8 @@ int bb_report_dirs(const char *const *dirs, size_t n, const char *dir, const str
 	r.dev_read_ns = o && o->device_read_ns > 0 ? o->device_read_ns : BB_DEVICE_ACCESS_NS;
 	r.dev_write_ns = o && o->device_write_ns > 0 ? o->device_write_ns : BB_DEVICE_ACCESS_NS;
 	bb_diag_clear(d);
-	if (!n || n > BB_REPORT_MAX_FOLDERS)
-		return bb_diag_set(d, -EINVAL, "report: 1 to %d results folders, not %zu", BB_REPORT_MAX_FOLDERS, n);
+	if (!n || n > BB_RESULTS_MAX_FOLDERS)
+		return bb_diag_set(d, -EINVAL, "report: 1 to %d results folders, not %zu", BB_RESULTS_MAX_FOLDERS, n);
 	if (o && o->progress)
 		o->progress(o->progress_arg, 0, 0, "reading the results");
 	err = load(&r, &pl, &npl, &adv, &nadv);

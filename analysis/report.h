@@ -19,14 +19,12 @@
 #define MAX_POOL 200000	/* samples pooled for one figure, at most */
 
 /* The report being made: the folder's rows and configurations, and what drawing met. */
-#define BB_REPORT_MAX_FOLDERS 64
-
 struct rep {
 	const char *dir;		/* where report.md, details.md, summary.json and figures/ go */
 	/* the results folders read: one, or several (hosts) merged; each row's folder is its rec->folder */
 	const char *const *dirs;
 	size_t nfolders;
-	char hosts[BB_REPORT_MAX_FOLDERS][80];	/* each folder's host, as tables and figures name it */
+	char hosts[BB_RESULTS_MAX_FOLDERS][BB_HOST_NAME_MAX];	/* each folder's host, as tables and figures name it */
 	struct bb_recs recs;
 	struct bb_configs cfg;
 	struct bb_config **sorted;	/* configs in meaning order */

@@ -20,9 +20,23 @@ static const struct bb_backend_ops *const backends[] = {
 	&bb_backend_pci,
 };
 
+const struct bb_backend_ops *bb_backend_for(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+
+	if (!colon)
+		return NULL;
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strlen(backends[i]->name) == (size_t)(colon - spec) &&
+		    !strncmp(backends[i]->name, spec, (size_t)(colon - spec)))
+			return backends[i];
+	return NULL;
+}
+
 int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 {
 	const char *colon = strchr(spec, ':');
+	const struct bb_backend_ops *ops;
 	struct bb_dev *dev;
 	int err;
 
@@ -34,27 +48,24 @@ int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d)
 					   "(results folders keep the spec in CSV rows)", (unsigned char)spec[i], i);
 	if (!colon)
 		return bb_diag_set(d, -EINVAL, "%s: a device is KIND:ARG (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET, pci:BDF)", spec);
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		const struct bb_backend_ops *ops = backends[i];
-
-		if (strlen(ops->name) != (size_t)(colon - spec) || strncmp(ops->name, spec, (size_t)(colon - spec)))
-			continue;
-		dev = calloc(1, sizeof(*dev));
-		if (!dev)
-			return bb_diag_set(d, -ENOMEM, "%s: out of memory", spec);
-		dev->ops = ops;
-		snprintf(dev->spec, sizeof(dev->spec), "%s", spec);
-		err = ops->open(dev, colon + 1, d);
-		if (err) {
-			if (dev->has_layout)
-				bb_layout_free(&dev->layout);
-			free(dev);
-			return err;
-		}
-		*out = dev;
-		return 0;
+	ops = bb_backend_for(spec);
+	if (!ops)
+		return bb_diag_set(d, -EINVAL, "%s: unknown device kind '%.*s' (emu, vfio, vfio-user, pci)", spec,
+				   (int)(colon - spec), spec);
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", spec);
+	dev->ops = ops;
+	snprintf(dev->spec, sizeof(dev->spec), "%s", spec);
+	err = ops->open(dev, colon + 1, d);
+	if (err) {
+		if (dev->has_layout)
+			bb_layout_free(&dev->layout);
+		free(dev);
+		return err;
 	}
-	return bb_diag_set(d, -EINVAL, "%s: unknown device kind '%.*s' (emu, vfio, vfio-user, pci)", spec, (int)(colon - spec), spec);
+	*out = dev;
+	return 0;
 }
 
 void bb_dev_close(struct bb_dev *dev)
@@ -159,6 +170,24 @@ int bb_dev_allow_writes(struct bb_dev *dev)
 const char *bb_dev_trap_path(const struct bb_dev *dev)
 {
 	return dev->ops->trap_path ? dev->ops->trap_path : "pread";
+}
+
+int bb_dev_share(struct bb_dev *dev, struct bb_diag *d)
+{
+	if (!dev->ops->share || !dev->ops->region_fd || !dev->ops->restore)
+		return bb_diag_set(d, -EOPNOTSUPP, "%s: a %s device's regions cannot be handed to another process", dev->spec,
+				   dev->ops->name);
+	return dev->ops->share(dev, d);
+}
+
+int bb_dev_region_fd(const struct bb_dev *dev, uint32_t index)
+{
+	return dev->ops->region_fd ? dev->ops->region_fd(dev, index) : -1;
+}
+
+int bb_dev_restore(struct bb_dev *dev, struct bb_diag *d)
+{
+	return dev->ops->restore ? dev->ops->restore(dev, d) : 0;
 }
 
 ssize_t bb_dev_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "parse.h"
+#include "barbench/backend.h"
 #include "barbench/runner.h"
 #include "study.h"
-#include "cli.h"
 
 #define MAX_STUDY_BYTES (1u << 20)
 
@@ -72,6 +72,7 @@ static bool seen_key(struct sp *sp, const char *key, unsigned *seen, unsigned bi
 
 static int device(struct sp *sp, struct bb_study *st, char *args)
 {
+	const struct bb_backend_ops *ops;
 	struct bb_study_device *dv;
 	char *spec = strtok(args, " \t"), *opt;
 
@@ -79,8 +80,12 @@ static int device(struct sp *sp, struct bb_study *st, char *args)
 		return serr(sp, "device: want a device spec (emu:LAYOUT or emu:DIR/*)");
 	if (st->nr_devices == BB_STUDY_MAX_DEVICES)
 		return serr(sp, "more than %d devices", BB_STUDY_MAX_DEVICES);
-	if (strncmp(spec, "emu:", 4) && strncmp(spec, "vfio-user:", 10) && strncmp(spec, "vfio:", 5))
-		return serr(sp, "device %s: a study takes emu:LAYOUT, vfio:BDF or vfio-user:SOCKET devices", spec);
+	ops = bb_backend_for(spec);
+	if (!ops)
+		return serr(sp, "device %s: not a device barbench knows (emu:LAYOUT, vfio:BDF, vfio-user:SOCKET)", spec);
+	if (ops->flags & BB_BACKEND_NO_TRAP)
+		return serr(sp, "device %s: a %s device has no trap path of its own, so a study cannot compare trapped "
+			    "and mapped access on it (barbench vmm measures one from a guest)", spec, ops->name);
 	dv = &st->devices[st->nr_devices];
 	memset(dv, 0, sizeof(*dv));
 	if (strlen(spec) >= sizeof(dv->spec))
@@ -335,15 +340,15 @@ int bb_study_parse(const char *text, size_t len, const char *name, struct bb_stu
 
 int bb_study_load(const char *path, struct bb_study *out, struct bb_diag *d)
 {
-	uint8_t *buf;
+	char *buf;
 	size_t n;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = bb_cli_read_file(path, MAX_STUDY_BYTES, &buf, &n, d);
+	err = bb_read_file(path, MAX_STUDY_BYTES, &buf, &n, d);
 	if (err)
 		return err;
-	err = bb_study_parse((const char *)buf, n, path, out, d);
+	err = bb_study_parse(buf, n, path, out, d);
 	free(buf);
 	return err;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include <linux/vfio.h>
 
@@ -42,6 +43,10 @@ static const struct bb_cmd_help devices_help = {
 		"Each device is opened through VFIO, as a VMM would open it (vfio-pci resets a\n"
 		"function when it is opened); nothing is mapped, read or written in its BARs.\n"
 		"A device whose IOMMU group another process holds is listed with the reason.\n"
+		"With none bound it prints how to bind one (with `modprobe vfio-pci` only where\n"
+		"this kernel has it as a module) or, on a kernel without vfio-pci (none\n"
+		"registered, built in or among /lib/modules/RELEASE), says so; --json puts\n"
+		"that in \"note\".\n"
 		"\n"
 		"How each device was opened: iommufd (/dev/iommu and the device's cdev) where\n"
 		"the kernel has it and barbench was built with Linux >= 6.6 headers, else the\n"
@@ -232,6 +237,42 @@ static int list_one(const char *bdf, json_t *arr)
 	return 0;
 }
 
+/*
+ * Whether this kernel can bind a device to vfio-pci at all: 1 the driver is
+ * there, 0 `modprobe vfio-pci` loads it, -ENOENT with @d saying why not.
+ */
+static int vfio_pci_here(struct bb_diag *d)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return bb_diag_set(d, -ENOENT, "the kernel release is unknown (uname: %s)", strerror(errno));
+	return bb_vfio_pci_driver("/sys", "/lib/modules", u.release, d);
+}
+
+/* No device is bound: how to bind one, with modprobe only where the module exists, or why this kernel cannot. */
+static void say_how_to_bind(void)
+{
+	struct bb_diag d;
+	int drv;
+
+	if (bb_cli_quiet) {
+		printf("no PCI device is bound to a VFIO driver\n");
+		return;
+	}
+	drv = vfio_pci_here(&d);
+	if (drv < 0) {
+		printf("no PCI device is bound to a VFIO driver: %s; barbench's emulated devices (emu:LAYOUT) and "
+		       "vfio-user servers need no VFIO\n", d.msg);
+		return;
+	}
+	printf("no PCI device is bound to a VFIO driver; bind one as root with:\n"
+	       "%s"
+	       "  echo vfio-pci > /sys/bus/pci/devices/BDF/driver_override\n"
+	       "  echo BDF > /sys/bus/pci/devices/BDF/driver/unbind    # when a driver holds it\n"
+	       "  echo BDF > /sys/bus/pci/drivers_probe\n", drv ? "" : "  modprobe vfio-pci\n");
+}
+
 static int cmd_devices(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
@@ -260,14 +301,8 @@ static int cmd_devices(int argc, char **argv)
 	}
 	if (json)
 		arr = json_array();
-	else if (!n && bb_cli_quiet)
-		printf("no PCI device is bound to a VFIO driver\n");
 	else if (!n)
-		printf("no PCI device is bound to a VFIO driver; bind one as root with:\n"
-		       "  modprobe vfio-pci\n"
-		       "  echo vfio-pci > /sys/bus/pci/devices/BDF/driver_override\n"
-		       "  echo BDF > /sys/bus/pci/devices/BDF/driver/unbind    # when a driver holds it\n"
-		       "  echo BDF > /sys/bus/pci/drivers_probe\n");
+		say_how_to_bind();
 	for (unsigned i = 0; i < n; i++) {
 		int err = list_one(bdfs[i], arr);
 
@@ -280,7 +315,11 @@ static int cmd_devices(int argc, char **argv)
 			json_decref(arr);
 			arr = NULL;
 		}
-		c = bb_cli_json(json_pack("{s:s,s:n,s:o}", "schema", "barbench-devices/1", "note", "devices", arr));
+		/* none bound on a kernel without vfio-pci: the note says why none can be */
+		c = !n && vfio_pci_here(&d) < 0 ?
+			    bb_cli_json(json_pack("{s:s,s:o,s:o}", "schema", "barbench-devices/1", "note",
+						  bb_json_str(d.msg), "devices", arr)) :
+			    bb_cli_json(json_pack("{s:s,s:n,s:o}", "schema", "barbench-devices/1", "note", "devices", arr));
 		status = status ? status : c;
 	}
 	return status;

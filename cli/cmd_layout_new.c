@@ -113,12 +113,14 @@ static int from_lspci(const char *file, const char *source, struct bb_lspci *ls,
 }
 
 /* "region 0 (BAR0) as VFIO_DEVICE_GET_REGION_INFO reports it: 0x4000 bytes, read,write,mmap, msix-mappable" */
-static void region_from(char *buf, size_t n, const char *spec, const struct bb_region *r)
+static void region_from(char *buf, size_t n, const struct bb_dev *dev, const struct bb_region *r)
 {
 	char nm[32];
 
-	snprintf(buf, n, "%s region %" PRIu32 " (%s), as VFIO_DEVICE_GET_REGION_INFO reports it: 0x%" PRIx64 " bytes,"
-		 " flags%s%s%s%s%s%s%s", spec, r->index, bb_region_index_name(r->index, nm, sizeof(nm)), r->size,
+	snprintf(buf, n, "%s region %" PRIu32 " (%s), as %s: 0x%" PRIx64 " bytes,"
+		 " flags%s%s%s%s%s%s%s", dev->spec, r->index, bb_region_index_name(r->index, nm, sizeof(nm)),
+		 dev->ops->flags & BB_BACKEND_SYNTH_INFO ? "this OS sees it (no VFIO driver reported it)" :
+		 "VFIO_DEVICE_GET_REGION_INFO reports it", r->size,
 		 r->flags & VFIO_REGION_INFO_FLAG_READ ? " read" : "", r->flags & VFIO_REGION_INFO_FLAG_WRITE ? " write" : "",
 		 r->flags & VFIO_REGION_INFO_FLAG_MMAP ? " mmap" : "",
 		 !(r->flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP)) ?
@@ -155,6 +157,26 @@ static int device_config(struct bb_dev *dev, struct bb_gen *g, struct bb_diag *d
 	return 0;
 }
 
+/*
+ * A backend whose region info is made up (pci: from sysfs) reports no VFIO
+ * capability: the layout says what vfio-pci (Linux >= 4.16) would report for
+ * the same BARs, as the lspci source does: MSIX_MAPPABLE on the mmap-able
+ * BAR holding the MSI-X table (vfio_pci_ioctl_get_region_info).
+ */
+static void assume_vfio_pci(struct bb_gen *g)
+{
+	for (unsigned i = 0; i < g->nr_regions; i++) {
+		struct bb_region *r = &g->regions[i].info;
+
+		r->msix_mappable = g->has_pci && g->pci.msix.present && g->pci.msix.table_region == r->index &&
+				   (r->flags & VFIO_REGION_INFO_FLAG_MMAP);
+	}
+	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "the source reports what this OS sees, not what vfio-pci"
+		 " would: its memory BARs (sysfs resource files) only, no I/O BAR, no ROM; their capabilities are what"
+		 " vfio-pci (Linux >= 4.16) reports: MSIX_MAPPABLE on the BAR holding the MSI-X table, no sparse mmap"
+		 " capability (vfio:BDF or lspci:FILE give every region)");
+}
+
 /* A device through its backend: every region but config space, then config space. */
 static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
 {
@@ -179,11 +201,13 @@ static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
 		memset(r, 0, sizeof(*r));
 		if ((err = bb_dev_region(dev, dev->index[i], &r->info, NULL, NULL, d)))
 			break;
-		region_from(r->from, sizeof(r->from), spec, &r->info);
+		region_from(r->from, sizeof(r->from), dev, &r->info);
 		g->nr_regions++;
 	}
 	if (!err)
 		err = device_config(dev, g, d);
+	if (!err && (dev->ops->flags & BB_BACKEND_SYNTH_INFO))
+		assume_vfio_pci(g);
 	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "the config region (VFIO index 7) is not described: a VMM"
 		 " emulates config space");
 	bb_dev_close(dev);

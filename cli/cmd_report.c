@@ -85,7 +85,7 @@ static int cmd_report(int argc, char **argv)
 	struct bb_diag d;
 	struct bb_report_opts o = { .figures = true };
 	struct bb_progress prog;
-	const char *dir, *dirs[64], *out = NULL, *val;
+	const char *dir, *dirs[BB_RESULTS_MAX_FOLDERS], *out = NULL, *val;
 	size_t ndirs = 0;
 	bool json = false;
 	int c, err, lock_fd;
@@ -109,8 +109,8 @@ static int cmd_report(int argc, char **argv)
 		}
 	}
 	for (; optind < argc; optind++) {
-		if (ndirs == 64)
-			return bb_cli_fail(BB_EXIT_USAGE, "report: at most 64 folders");
+		if (ndirs == BB_RESULTS_MAX_FOLDERS)
+			return bb_cli_fail(BB_EXIT_USAGE, "report: at most %d folders", BB_RESULTS_MAX_FOLDERS);
 		dirs[ndirs++] = argv[optind];
 	}
 	if (!ndirs)

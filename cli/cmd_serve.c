@@ -149,6 +149,7 @@ static int cmd_serve(int argc, char **argv)
 	struct bb_vu_server *s = NULL;
 	struct sigaction sa;
 	sigset_t held, old_mask;
+	const struct bb_backend_ops *ops;
 	struct bb_dev *dev = NULL;
 	struct bb_diag d;
 	int err, status = BB_EXIT_OK;
@@ -158,9 +159,11 @@ static int cmd_serve(int argc, char **argv)
 		return status;
 	if (!device || !path)
 		return bb_cli_fail(BB_EXIT_USAGE, "serve: --device emu:LAYOUT and --socket PATH are required");
-	if (strncmp(device, "emu:", 4))
-		return bb_cli_fail(BB_EXIT_USAGE, "serve: --device %s: serve exposes an emulated device (emu:LAYOUT)",
-				   device);
+	ops = bb_backend_for(device);
+	/* checked before opening: a device that cannot be served is not touched */
+	if (ops && !ops->share)
+		return bb_cli_fail(BB_EXIT_USAGE, "serve: --device %s: a %s device's regions cannot be handed to a client; "
+				   "serve exposes an emulated device (emu:LAYOUT)", device, ops->name);
 	err = bb_dev_open(device, &dev, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "serve: %s", d.msg);

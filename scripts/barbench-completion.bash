@@ -18,6 +18,14 @@ _barbench_options()
 	sed -n '/^options:$/,/^$/p' | grep -oE '^  (-[a-zA-Z], )?--[a-z][a-z-]*' | grep -oE -- '--[a-z][a-z-]*'
 }
 
+# The options of a help on stdin whose value is a file or a folder: "  [-x, ]--name FILE" (or DIR, PATH,
+# COSTFILE, TRACE, MERGED, F.so), both spellings.
+_barbench_file_options()
+{
+	sed -n '/^options:$/,/^$/p' | grep -E '^  (-[a-zA-Z], )?--[a-z][a-z-]* (FILE|DIR|PATH|COSTFILE|TRACE|MERGED|F\.so)( |$)' |
+		grep -oE -- '(^  -[a-zA-Z]|--[a-z][a-z-]*)' | sed 's/^  //'
+}
+
 _barbench_layouts()
 {
 	local l names=""
@@ -68,11 +76,20 @@ _barbench()
 	--device)
 		COMPREPLY=($(compgen -W "$(for n in $(_barbench_layouts); do printf 'emu:%s ' "$n"; done) vfio: vfio-user: pci:" -- "$cur"))
 		return ;;
-	--out|--resume|--socket|--socket-path|--region-info|--cost|--profile|--policy-path|--save|--sweep|--trap-log|-o)
-		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--layout)
 		COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_barbench_layouts)" -- "$cur")); return ;;
 	esac
+	# an option whose value is a file or folder, as its help names the value (FILE, DIR, PATH, TRACE...)
+	if [[ "$prev" == -* ]] && _barbench_file_options <<<"$help" | grep -qxF -- "$prev"; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	fi
+	# another option's value (N, LIST, SIZE...): nothing to offer
+	if [[ "$prev" == -* ]] && sed -n '/^options:$/,/^$/p' <<<"$help" |
+		grep -qE -- "^  (-[a-zA-Z], )?${prev}( [A-Z]|, --[a-z-]+ [A-Z])|^  ${prev}, --[a-z-]+ [A-Z]|^  -[a-zA-Z], ${prev} [A-Z]"; then
+		COMPREPLY=()
+		return
+	fi
 	if [[ "$cur" == -* ]]; then
 		COMPREPLY=($(compgen -W "$(echo "$help" | _barbench_options | sort -u)" -- "$cur"))
 		return
@@ -80,7 +97,7 @@ _barbench()
 	if [ "$cmd" = layout ] && [ "${COMP_WORDS[2]}" = new ]; then
 		case "$cur" in
 		lspci:*) COMPREPLY=($(compgen -f -P lspci: -- "${cur#lspci:}")) ;;
-		*) COMPREPLY=($(compgen -W "lspci: vfio: vfio-user:" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "lspci: vfio: vfio-user: pci:" -- "$cur")) ;;
 		esac
 		return
 	fi

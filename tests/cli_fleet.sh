@@ -60,5 +60,20 @@ sed -i 's/"hostname": *"[^"]*"/"hostname": "`touch PWNED`|x"/' "$tmp/c/manifest.
 (cd "$tmp" && "$BB" report a c --out m3 >/dev/null 2>"$tmp/err") || no "merged_hostile_host: $(cat "$tmp/err")"
 grep -q '| nvme-msix-bar0 @ _touch_PWNED__x | 0 |' "$tmp/m3/report.md" || no "merged_hostile_host: $(grep '^| nvme' "$tmp/m3/report.md")"
 [ -e "$tmp/PWNED" ] || [ -e "$tmp/m3/figures/PWNED" ] && no "merged_hostile_host: a command ran"
+# compare of the fleet's folders: the first host the baseline, each other one compared with it under
+# its name (compare_hostile_host: the hostile one as the report names it); copies: nothing changed
+"$BB" compare "$tmp/a" "$tmp/b" "$tmp/c" >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 0 ] || no "compare of the fleet: exit $rc ($(cat "$tmp/err"))"
+grep -qF "A $host_a ($tmp/a) -> B node-b ($tmp/b)" "$tmp/out" || no "compare of the fleet: no node-b table: $(cat "$tmp/out")"
+grep -qF "A $host_a ($tmp/a) -> B _touch_PWNED__x ($tmp/c)" "$tmp/out" || no "compare of the fleet: hostile host not named as report names it"
+grep -qxF "2 folders against A $host_a: 0 significant changes (node-b 0, _touch_PWNED__x 0)" "$tmp/out" || no "compare of the fleet: $(tail -1 "$tmp/out")"
+if command -v python3 >/dev/null 2>&1; then
+	"$BB" compare "$tmp/a" "$tmp/b" "$tmp/c" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [c["host_b"] for c in d["comparisons"]] == ["node-b", "_touch_PWNED__x"], d["comparisons"]
+assert all(len(c["configurations"]) == 4 and c["significant"] == 0 for c in d["comparisons"])
+' || no "compare --json of the fleet"
+fi
 [ $fail -eq 0 ] && echo "cli_fleet: ok"
 exit $fail

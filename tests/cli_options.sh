@@ -139,6 +139,17 @@ runners=$("$BB" run --help | sed -n '/^runners:$/,/^$/s/^  \([a-z][a-z0-9_-]*\) 
 [ "$(echo "$runners" | wc -w)" -ge 2 ] || no "run --help lists runners: $runners"
 same_set "--runner" "$runners" "$(complete_words run --runner '')"
 same_set "plan options" "$(options_of < <("$BB" plan --help) | sed 's/ .*//')" "$(complete_words plan --)"
+# completion_file_values: an option whose help names a file or folder value completes file names, whatever the
+# command (the list came from the help, not a fixed list that missed new options); other values do not
+mkdir "$tmp/cwd" && : >"$tmp/cwd/afile"
+cw() { (cd "$tmp/cwd" && complete_words "$@"); }
+for c in "vmm --sweep" "vmm --trap-log" "serve --trap-log" "report -o" "report --out" "study --resume" "run --cost" \
+	"calibrate --save" "info --region-info" "plan --profile" "run --policy-path"; do
+	# shellcheck disable=SC2086
+	[ "$(cw $c a)" = afile ] || no "completion_file_values: $c does not complete file names: [$(cw $c a)]"
+done
+[ -z "$(cw run --samples a)" ] || no "completion_file_values: run --samples completes file names"
+same_set "layout new sources" "lspci: vfio: vfio-user: pci:" "$(complete_words layout new '')"
 # what the help lists is the registries: the policies check --json names, each workload run accepts,
 # the runners run names when one is unknown
 "$BB" check nvme-msix-bar0 --page-size 4K --json >"$tmp/check.json" || no "check --json: exit $?"

@@ -45,10 +45,19 @@ grep -q '^### ' "$tmp/a/report.md" && no "per-configuration tables left in repor
 [ "$(echo "$figs" | grep -c bars-)" -ge 2 ] || no "bar figures missing"
 [ "$(echo "$figs" | grep -c pagemap-)" -ge 4 ] || no "page maps missing"
 [ "$(echo "$figs" | grep -c slots-)" -ge 2 ] || no "memslot figures missing"
+# png_palette: with pngquant installed (scripts/deps installs it) most figures are 8-bit palette PNGs (IHDR colour
+# type 3, byte 25), the 40% of gnuplot's truecolour bytes that keeps the default study's folder under 25 MB
+npal=0
 for f in $figs; do
 	[ -s "$tmp/a/$f" ] || no "$f missing or empty"
 	head -c 8 "$tmp/a/$f" | od -An -c | grep -q 'P   N   G' || no "$f is not a PNG"
+	[ "$(od -An -tu1 -j25 -N1 "$tmp/a/$f" | tr -d ' ')" = 3 ] && npal=$((npal + 1))
 done
+if command -v pngquant >/dev/null; then
+	[ $((npal * 2)) -gt "$(echo "$figs" | wc -l)" ] || no "png_palette: $npal of $(echo "$figs" | wc -l) figures in a palette"
+else
+	echo "cli_study: pngquant not installed: png_palette not checked" >&2
+fi
 # svg_on_request: PNG only by default (the SVGs were most of a folder's size); report --svg adds them
 ls "$tmp/a/figures" | grep -q '\.svg$' && no "SVG figures without --svg"
 "$BB" report "$tmp/a" --svg >/dev/null 2>"$tmp/err" || no "report --svg: $(cat "$tmp/err")"
@@ -142,7 +151,8 @@ bad 'device emu:layouts/nvme-msix-bar0\nrunners host,vm\n' 6 "bad.study:2: runne
 bad 'device emu:layouts/nvme-msix-bar0\npolicies sparse,sparse\n' 7 "'sparse' given twice"
 bad 'device emu:layouts/nvme-msix-bar0\npolicies nope\n' 8 "no policy 'nope'"
 bad 'device emu:layouts/nvme-msix-bar0\nworkloads lat-read,nope\n' 9 "workload 'nope'"
-bad 'device toaster:0\n' 10 "bad.study:1: device toaster:0: a study takes emu:LAYOUT, vfio:BDF or vfio-user:SOCKET"
+bad 'device toaster:0\n' 10 "bad.study:1: device toaster:0: not a device barbench knows"
+bad 'device pci:0000:00:00.0\n' 10 "bad.study:1: device pci:0000:00:00.0: a pci device has no trap path of its own"
 bad 'device emu:layouts/nvme-msix-bar0 regions=\n' 15 "bad.study:1: device emu:layouts/nvme-msix-bar0: regions= needs a list"
 bad 'device emu:layouts/no-such\n' 11 "no such layout"
 bad 'device emu:layouts/nvme-msix-bar0 regions=9\n' 12 "names no region to measure"

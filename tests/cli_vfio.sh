@@ -31,6 +31,17 @@ bad 1 "0000:7f:1f.7: no such PCI device" info vfio:0000:7f:1f.7
 
 # devices: 0 with or without VFIO devices here; JSON: one document, the devices an array
 "$BB" devices >"$tmp/out" 2>"$tmp/err" || no "devices: exit $? ($(cat "$tmp/err"))"
+# devices_no_module: with none bound, modprobe is suggested only where this kernel has vfio-pci (as the
+# kernel's own files say: the driver registered, built in or a module); else it says the kernel has none
+if ! ls /sys/bus/pci/devices/*/driver 2>/dev/null | grep -q vfio; then
+	rel=$(uname -r)
+	if [ -d /sys/bus/pci/drivers/vfio-pci ]; then want="bind one as root"; nowant="modprobe vfio-pci"
+	elif grep -qs '/vfio-pci\.ko' "/lib/modules/$rel/modules.builtin" "/lib/modules/$rel/modules.dep"; then
+		want="modprobe vfio-pci"; nowant="has no vfio-pci driver"
+	else want="this kernel ($rel) has no vfio-pci driver"; nowant="modprobe"; fi
+	grep -qF "$want" "$tmp/out" || no "devices_no_module: want '$want': $(cat "$tmp/out")"
+	grep -qF "$nowant" "$tmp/out" && no "devices_no_module: '$nowant' is wrong here: $(cat "$tmp/out")"
+fi
 "$BB" devices --json >"$tmp/out" 2>"$tmp/err" || no "devices --json: exit $?"
 "$JQ" "$tmp/out" 'd["schema"] == "barbench-devices/1" and isinstance(d["devices"], list)' ||
 	no "devices --json: not the devices document: $(cat "$tmp/out")"

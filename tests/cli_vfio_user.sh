@@ -157,6 +157,10 @@ bad() { # WANT ARGS...
 bad 2 --device emu:layouts/nvme-msix-bar0
 bad 2 --socket "$tmp/x"
 bad 2 --device "vfio-user:$tmp/s" --socket "$tmp/x"
+grep -q "a vfio-user device's regions cannot be handed to a client" "$tmp/err" || no "serve of vfio-user: $(cat "$tmp/err")"
+# serve_not_shareable: the backend's ops say it cannot share its regions: refused before the device is opened
+bad 2 --device pci:0000:00:00.0 --socket "$tmp/x"
+grep -q "a pci device's regions cannot be handed to a client" "$tmp/err" || no "serve of pci: $(cat "$tmp/err")"
 bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --max-data-xfer 0
 bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/x" --bogus
 bad 2 --device emu:nosuchlayout --socket "$tmp/x"

@@ -88,6 +88,10 @@ valid manifest "$tmp/st/manifest.json"
 valid summary "$tmp/st/summary.json"
 "$JQ" "$tmp/st/manifest.json" 'd["complete"] is True and len(d["skipped"]) >= 1' || no "study: manifest not complete, or full not skipped"
 prints compare "$tmp/compare" "$BB" compare "$tmp/st" "$tmp/st" --json
+# three folders, Holm's correction: one comparison per B, each with its hosts
+prints compare "$tmp/compare3" "$BB" compare "$tmp/st" "$tmp/st" "$tmp/st" --holm --json
+"$JQ" "$tmp/compare3" 'd["correction"] == "holm" and [c["host_b"] for c in d["comparisons"]] == [d["host_a"] + "#2", d["host_a"] + "#3"] and d["tests"] == sum(len(c["configurations"]) for c in d["comparisons"])' ||
+	no "compare --json of three folders: hosts or tests"
 prints run "$tmp/run.json" "$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 100 --out "$tmp/run" --json
 "$JQ" "$tmp/run.json" 'd["complete"] is True and [r["policy"] for r in d["runs"]] == ["sparse", "trap"]' || no "run --json: runs"
 valid manifest "$tmp/run/manifest.json"
@@ -138,8 +142,13 @@ cp "$tmp/check" "$tmp/w"
 "$JQ" "$tmp/w" --set layouts.0.results.0.exposed_must_trap '"msix-table,msix-pba"'
 invalid check "$tmp/w" "check with a comma-joined exposed_must_trap"
 cp "$tmp/compare" "$tmp/w"
-"$JQ" "$tmp/w" --set configurations.0.config '"emu:layouts/x|0|sparse||4096|host|lat-read"'
+"$JQ" "$tmp/w" --set comparisons.0.configurations.0.config '"emu:layouts/x|0|sparse||4096|host|lat-read"'
 invalid compare "$tmp/w" "compare with its pipe-joined config"
+# barbench-compare/1 (one comparison's members at the top, no hosts) is not the /2 document
+"$JQ" "$tmp/compare" -p 'dict({k: v for k, v in d.items() if k not in ("comparisons", "host_a", "correction", "tests")}, schema="barbench-compare/1", b=d["comparisons"][0]["b"], warnings=d["comparisons"][0]["warnings"], configurations=d["comparisons"][0]["configurations"])' >"$tmp/w"
+invalid compare "$tmp/w" "a barbench-compare/1 document (no hosts, no comparisons)"
+cp "$tmp/compare" "$tmp/w"; "$JQ" "$tmp/w" --del comparisons.0.host_b
+invalid compare "$tmp/w" "a comparison without host_b"
 cp "$tmp/calibrate" "$tmp/w"; "$JQ" "$tmp/w" --set tsc_hz 2300000000
 invalid calibrate "$tmp/w" "calibrate with tsc_hz"
 cp "$tmp/st/summary.json" "$tmp/w"; "$JQ" "$tmp/w" --del configurations.0.why

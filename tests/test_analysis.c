@@ -216,6 +216,29 @@ static void test_compare(void)
 	CHECK_STR_HAS(t, "\"warnings\":[\"A ");	/* no manifest to check */
 	CHECK_STR_HAS(t, "has no manifest.json");
 	free(t);
+	/*
+	 * Holm over every test of every comparison: B twice is 4 tests (sparse
+	 * p = 2/252 twice, trap p = 1 twice), the smallest adjusted 4 x 2/252,
+	 * still significant; B six times is 12 tests, 12 x 2/252 > 0.05: none.
+	 */
+	{
+		const char *dirs[7] = { dir_a, dir_b, dir_b, dir_b, dir_b, dir_b, dir_b };
+		struct bb_compare_opts o = { .json = true, .holm = true };
+		size_t len;
+		FILE *f = open_memstream(&t, &len);
+
+		CHECK_EQ(bb_compare_dirs(dirs, 3, f, &o, &d), 2);
+		fclose(f);
+		CHECK_STR_HAS(t, "\"correction\":\"holm\",\"tests\":4,");
+		CHECK_STR_HAS(t, "\"p_adjusted\":0.03174603175,\"p_value\":0.007936507937,");
+		CHECK_STR_HAS(t, "\"host_a\":\"");
+		free(t);
+		o.json = false;
+		CHECK_EQ(bb_compare_dirs(dirs, 7, null, &o, &d), 0);
+		o.holm = false;
+		CHECK_EQ(bb_compare_dirs(dirs, 7, null, &o, &d), 6);
+		CHECK_EQ(bb_compare_dirs(dirs, 1, null, &o, &d), -EINVAL);	/* one folder: nothing to compare */
+	}
 	/* the other way: faster */
 	CHECK_EQ(compare_runs(5, base, 3.0, base, 1.0, false, &t), 1);
 	CHECK_STR_HAS(t, "faster (significant)");

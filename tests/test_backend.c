@@ -380,7 +380,7 @@ static void test_layout_in_memory(void)
 			free(ra);
 			free(rb);
 		}
-		CHECK_EQ(bb_emu_fd(b, 0) >= 0, 1);
+		CHECK_EQ(bb_dev_region_fd(b, 0) >= 0, 1);
 	}
 	bb_dev_close(a);
 	bb_dev_close(b);

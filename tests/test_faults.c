@@ -301,7 +301,7 @@ static void test_runner_truncated(void)
 	CHECK_EQ(res.n, 200);
 	bb_run_result_free(&res);
 
-	fd = bb_emu_fd(g.dev, 0);
+	fd = bb_dev_region_fd(g.dev, 0);
 	CHECK(fd >= 0);
 	CHECK_EQ(ftruncate(fd, 0), 0);
 	CHECK_EQ(rig_run(&g, 200, 10, &res, &d), -EFAULT);
@@ -342,7 +342,7 @@ static void test_runner_truncate_mid_loop(void)
 
 		CHECK_EQ(g.dev->ops->rw(g.dev, 0, 0x2000, &v, 4, false), 0);
 		CHECK_EQ(g.dev->ops->rw(g.dev, 0, 0x2000, &v, 4, true), 0);
-		CHECK_EQ(fstat(bb_emu_fd(g.dev, 0), &st), 0);
+		CHECK_EQ(fstat(bb_dev_region_fd(g.dev, 0), &st), 0);
 		CHECK_EQ(st.st_size, 0);	/* a trapped write did not bring the device back */
 	}
 	rig_close(&g);

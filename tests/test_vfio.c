@@ -227,6 +227,46 @@ static void test_sysfs(void)
 	CHECK_EQ(bb_vfio_list(root, bdfs, 8, &n, &d), -ENOENT);
 }
 
+/* Whether the kernel has vfio-pci: registered, built in, a module (plain or compressed), or nowhere. */
+static void test_vfio_pci_driver(void)
+{
+	struct bb_diag d;
+	char sys[600], mods[600];
+
+	snprintf(root, sizeof(root), "/tmp/bb-kernel-XXXXXX");
+	if (!mkdtemp(root)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	snprintf(mods, sizeof(mods), "%s/lib/modules", root);
+	mkdirs("sys/bus/pci/drivers/nvme");
+	mkdirs("lib/modules/6.1.0-test");
+	/* neither registered nor listed: the message names the release and both places looked */
+	CHECK_EQ(bb_vfio_pci_driver(sys, mods, "6.1.0-test", &d), -ENOENT);
+	CHECK_STR_HAS(d.msg, "this kernel (6.1.0-test) has no vfio-pci driver");
+	CHECK_STR_HAS(d.msg, "lib/modules/6.1.0-test");
+	CHECK_STR_HAS(d.msg, "CONFIG_VFIO_PCI");
+	/* a module of another name that contains the string is not vfio-pci */
+	put("lib/modules/6.1.0-test/modules.dep", "kernel/drivers/vfio/pci/vfio-pci-core.ko.xz: kernel/x.ko\n"
+						  "kernel/drivers/vfio/pci/my-vfio-pci.ko: \n");
+	CHECK_EQ(bb_vfio_pci_driver(sys, mods, "6.1.0-test", &d), -ENOENT);
+	/* a compressed module: modprobe loads it */
+	put("lib/modules/6.1.0-test/modules.dep", "kernel/drivers/vfio/vfio.ko.xz:\n"
+						  "kernel/drivers/vfio/pci/vfio-pci.ko.xz: kernel/drivers/vfio/vfio.ko.xz\n");
+	CHECK_EQ(bb_vfio_pci_driver(sys, mods, "6.1.0-test", &d), 0);
+	/* another release's modules do not count */
+	CHECK_EQ(bb_vfio_pci_driver(sys, mods, "6.12.0-other", &d), -ENOENT);
+	/* built in */
+	put("lib/modules/6.1.0-test/modules.dep", "");
+	put("lib/modules/6.1.0-test/modules.builtin", "kernel/drivers/vfio/pci/vfio-pci.ko\n");
+	CHECK_EQ(bb_vfio_pci_driver(sys, mods, "6.1.0-test", &d), 0);
+	/* registered with the PCI bus: loaded, whatever the files say */
+	mkdirs("sys/bus/pci/drivers/vfio-pci");
+	CHECK_EQ(bb_vfio_pci_driver(sys, mods, "6.12.0-other", &d), 1);
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* ---- config space images, laid out as a device does ---- */
 
 /* Header with a capability list: PM at 0x40 -> MSI at 0x50 -> MSI-X at 0x70. */
@@ -337,6 +377,7 @@ int main(void)
 {
 	test_spec();
 	test_sysfs();
+	test_vfio_pci_driver();
 	test_msix();
 	return bb_test_done("test_vfio");
 }

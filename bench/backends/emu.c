@@ -126,7 +126,7 @@ static void emu_close(struct bb_dev *dev)
 /*
  * Constant registers hold their value from the start, little-endian as PCI is
  * unless the layout says byte-order=be.
- * Also how they get it back (bb_emu_restore_ids): the trap path drops writes to
+ * Also how they get it back (emu_restore, the backend's restore hook): the trap path drops writes to
  * them, but a writable mapping cannot stop a store.
  */
 static int init_ids(struct bb_dev *dev, struct bb_diag *d)
@@ -300,7 +300,7 @@ static int emu_setup(struct bb_dev *dev, struct emu *e, struct bb_diag *d)
 		if (err)
 			goto fail;
 		snprintf(name, sizeof(name), "barbench-emu-region%" PRIu32, er->index);
-		/* sealable: a server seals the size before handing the descriptor out (bb_emu_seal) */
+		/* sealable: a server seals the size before handing the descriptor out (emu_share) */
 		er->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (er->fd < 0 || ftruncate(er->fd, (off_t)er->r.size)) {
 			err = bb_diag_set(d, -errno, "%s: region %" PRIu32 ": memfd of 0x%" PRIx64 " bytes: %s",
@@ -435,18 +435,6 @@ static ssize_t emu_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *bu
 	return n;
 }
 
-const struct bb_backend_ops bb_backend_emu = {
-	.name = "emu",
-	.summary = "built-in emulated device: a layout's regions in memfds, trap path pread/pwrite",
-	.flags = BB_BACKEND_FROM_LAYOUT,
-	.trap_path = "pread",
-	.open = emu_open,
-	.region_info = emu_region_info,
-	.map = emu_map,
-	.rw = emu_rw,
-	.close = emu_close,
-};
-
 uint64_t bb_emu_doorbell_writes(const struct bb_dev *dev, uint32_t reg)
 {
 	const struct emu *e = dev->priv;
@@ -456,22 +444,18 @@ uint64_t bb_emu_doorbell_writes(const struct bb_dev *dev, uint32_t reg)
 	return e->doorbell_writes[reg];
 }
 
-int bb_emu_fd(const struct bb_dev *dev, uint32_t index)
+static int emu_region_fd(const struct bb_dev *dev, uint32_t index)
 {
 	struct emu_region *er;
 
-	if (dev->ops != &bb_backend_emu)
-		return -1;
 	er = find((struct bb_dev *)dev, index);
 	return er ? er->fd : -1;
 }
 
-int bb_emu_seal(struct bb_dev *dev, struct bb_diag *d)
+static int emu_share(struct bb_dev *dev, struct bb_diag *d)
 {
 	struct emu *e = dev->priv;
 
-	if (dev->ops != &bb_backend_emu || !e)
-		return bb_diag_set(d, -EINVAL, "%s: only an emu: device can be sealed", dev->spec);
 	if (e->fault == FAULT_TRUNCATE)
 		return bb_diag_set(d, -EINVAL, "%s: fault=truncate-after truncates the memfds; a sealed device cannot"
 				   " lose its size", dev->spec);
@@ -489,12 +473,25 @@ int bb_emu_seal(struct bb_dev *dev, struct bb_diag *d)
 	return 0;
 }
 
-int bb_emu_restore_ids(struct bb_dev *dev, struct bb_diag *d)
+static int emu_restore(struct bb_dev *dev, struct bb_diag *d)
 {
-	if (dev->ops != &bb_backend_emu || !dev->priv)
-		return 0;
 	return init_ids(dev, d);
 }
+
+const struct bb_backend_ops bb_backend_emu = {
+	.name = "emu",
+	.summary = "built-in emulated device: a layout's regions in memfds, trap path pread/pwrite",
+	.flags = BB_BACKEND_FROM_LAYOUT,
+	.trap_path = "pread",
+	.open = emu_open,
+	.region_info = emu_region_info,
+	.map = emu_map,
+	.rw = emu_rw,
+	.close = emu_close,
+	.share = emu_share,
+	.region_fd = emu_region_fd,
+	.restore = emu_restore,
+};
 
 int bb_emu_open_layout(const struct bb_layout *l, const char *name, struct bb_dev **out, struct bb_diag *d)
 {

@@ -67,6 +67,15 @@ struct bb_vfio_sysfs {
  */
 int bb_vfio_sysfs_probe(const char *sysfs, const char *bdf, struct bb_vfio_sysfs *out, struct bb_diag *d);
 
+/*
+ * Whether this kernel has vfio-pci: 1 when the driver is registered
+ * (@sysfs/bus/pci/drivers/vfio-pci), 0 when it is not yet but
+ * @modules/@release lists it built in (modules.builtin) or as a module
+ * (modules.dep: `modprobe vfio-pci` loads it), -ENOENT when it has neither,
+ * with @d saying so and where it looked.
+ */
+int bb_vfio_pci_driver(const char *sysfs, const char *modules, const char *release, struct bb_diag *d);
+
 /* vfio-pci, or a variant driver of it (mlx5_vfio_pci, nvgrace-gpu-vfio-pci...). */
 bool bb_vfio_is_vfio_driver(const char *driver);
 

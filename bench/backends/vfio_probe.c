@@ -18,6 +18,7 @@
  * dwords (BIR in bits 2:0).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <linux/pci_regs.h>
 
@@ -264,6 +266,44 @@ int bb_vfio_sysfs_probe(const char *sysfs, const char *bdf, struct bb_vfio_sysfs
 		return bb_diag_set(d, -ENOENT, "%s: no IOMMU group (no %s/iommu_group): enable the IOMMU "
 				   "(intel_iommu=on or amd_iommu=on, VT-d / AMD-Vi in the firmware)", bdf, dir);
 	return 0;
+}
+
+/* @file (modules.dep or modules.builtin) names vfio-pci.ko (plain or compressed: .ko.xz, .ko.zst...). */
+static bool lists_vfio_pci(const char *file)
+{
+	FILE *f = fopen(file, "re");
+	char line[1024];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *m = strstr(line, "/vfio-pci.ko");
+
+		/* "kernel/drivers/vfio/pci/vfio-pci.ko[.xz]:" in modules.dep, the path alone in modules.builtin */
+		found = m && (m[12] == ':' || m[12] == '.' || m[12] == '\n' || !m[12]);
+	}
+	fclose(f);
+	return found;
+}
+
+int bb_vfio_pci_driver(const char *sysfs, const char *modules, const char *release, struct bb_diag *d)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", sysfs);
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s/modules.builtin", modules, release);
+	if (lists_vfio_pci(path))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s/modules.dep", modules, release);
+	if (lists_vfio_pci(path))
+		return 0;
+	return bb_diag_set(d, -ENOENT, "this kernel (%s) has no vfio-pci driver: none registered in %s/bus/pci/drivers, "
+			   "none built in or among its modules (%s/%s); VFIO needs a kernel with CONFIG_VFIO_PCI",
+			   release, sysfs, modules, release);
 }
 
 static int cmp_bdf(const void *a, const void *b)

@@ -16,7 +16,7 @@
  *    passed with SCM_RIGHTS when the region has MMAP ("offset is the offset
  *    that should be given to the mmap() system call") and the answer is
  *    whole.  The memfds are sealed against shrinking and growing
- *    (bb_emu_seal), and a region without the WRITE flag is handed out as a
+ *    (bb_dev_share), and a region without the WRITE flag is handed out as a
  *    read-only descriptor (a reopen of the memfd through /proc/self/fd), so
  *    no client can take the device away from the others or write what it
  *    may only read.  A short argsz gets the argsz needed and neither chain
@@ -331,10 +331,10 @@ static int region_setup(struct bb_vu_server *s, uint32_t index, struct bb_diag *
 		return 0;
 	}
 	if (g->flags & VFIO_REGION_INFO_FLAG_MMAP) {
-		g->fd = bb_emu_fd(s->dev, index);
+		g->fd = bb_dev_region_fd(s->dev, index);
 		if (g->fd < 0)
 			return bb_diag_set(d, -EINVAL, "%s: region %" PRIu32 " has MMAP but the device has no descriptor"
-					   " for it (serve needs an emu: device)", s->dev->spec, index);
+					   " for it to hand out", s->dev->spec, index);
 		if (!(g->flags & VFIO_REGION_INFO_FLAG_WRITE)) {
 			/* a region the client may only read: a descriptor that cannot be mapped writable */
 			char proc[64];
@@ -485,7 +485,7 @@ int bb_vu_server_create(struct bb_dev *dev, const char *path, const struct bb_vu
 		s->allow[s->nr_allow++] = (uid_t)s->o.allow_uids[i];
 	s->o.allow_uids = NULL;	/* copied: the caller's array is not kept */
 	/* no client may truncate or grow the device's memory once a descriptor is out */
-	err = bb_emu_seal(dev, d);
+	err = bb_dev_share(dev, d);
 	if (err)
 		goto fail;
 	for (uint32_t i = 0; i < dev->nr_regions; i++) {
@@ -608,7 +608,7 @@ void bb_vu_server_client_free(struct bb_vu_server *s, struct bb_vu_client *c)
 	free(c->out);
 	free(c);
 	/* its mapping may have written a constant register: a later client reads the layout's value */
-	if (bb_emu_restore_ids(s->dev, &d) && !s->o.quiet)
+	if (bb_dev_restore(s->dev, &d) && !s->o.quiet)
 		logf_(NULL, "%s", d.msg);
 }
 
@@ -1047,7 +1047,7 @@ static int dispatch(struct bb_vu_server *s, struct bb_vu_client *c, const struct
 	case BB_VU_DEVICE_RESET:
 		memcpy(s->cfg, s->cfg0, sizeof(s->cfg));
 		irqs_off(s, c);
-		if (bb_emu_restore_ids(s->dev, &d))
+		if (bb_dev_restore(s->dev, &d))
 			return refuse(s, c, h, -EIO, "%s", d.msg);
 		return 0;
 	case BB_VU_DEVICE_GET_REGION_IO_FDS:

@@ -36,6 +36,13 @@ struct bb_dev;
  * is "none".  What a trap costs there is what the VMM underneath does.
  */
 #define BB_BACKEND_NO_TRAP 4u
+/*
+ * The region info is made up from what the OS says (pci: from sysfs
+ * resource files: memory BARs only, read/write/mmap, no VFIO capability),
+ * not reported by a VFIO driver: what vfio-pci would report (MSIX_MAPPABLE,
+ * I/O BARs, the ROM) is not in it.
+ */
+#define BB_BACKEND_SYNTH_INFO 8u
 
 struct bb_backend_ops {
 	const char *name;	/* the spec prefix: "emu" for "emu:..." */
@@ -85,6 +92,19 @@ struct bb_backend_ops {
 	 * @d saying why.  NULL: the backend has no config space.
 	 */
 	ssize_t (*config_read)(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d);
+	/*
+	 * Optional, all three or none: the device's regions live in memory this
+	 * process can hand to another (barbench serve passes them over a
+	 * vfio-user socket).  share() makes that safe (seals every region's
+	 * memory against shrinking and growing, so no holder can truncate the
+	 * device away), region_fd() is the descriptor behind region @index
+	 * (-1: none), restore() writes every constant register's value again
+	 * after a client wrote through a mapping.  NULL: the backend cannot be
+	 * served.
+	 */
+	int (*share)(struct bb_dev *dev, struct bb_diag *d);
+	int (*region_fd)(const struct bb_dev *dev, uint32_t index);
+	int (*restore)(struct bb_dev *dev, struct bb_diag *d);
 };
 
 struct bb_dev {
@@ -105,6 +125,8 @@ struct bb_dev {
 
 extern const struct bb_backend_ops bb_backend_emu;
 
+/* The backend a "kind:arg" spec names, or NULL (the registry; nothing is opened). */
+const struct bb_backend_ops *bb_backend_for(const char *spec);
 /* Open "kind:arg" with the matching backend. */
 int bb_dev_open(const char *spec, struct bb_dev **out, struct bb_diag *d);
 /* For a backend's region_info: -EINVAL, with the message, when @argsz cannot hold struct vfio_region_info. */
@@ -149,17 +171,11 @@ int bb_emu_open_layout(const struct bb_layout *l, const char *name, struct bb_de
 
 /* emu only: trapped writes counted on layout register @reg (a doorbell). */
 uint64_t bb_emu_doorbell_writes(const struct bb_dev *dev, uint32_t reg);
-/* emu only: the memfd behind region @index (fault injection in tests), or -1. */
-int bb_emu_fd(const struct bb_dev *dev, uint32_t index);
-/*
- * emu only: seal every region's memfd against shrinking and growing
- * (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), before its descriptor is
- * handed to another process (barbench serve): nobody holding it can then
- * truncate the device away.  -EINVAL for another backend or with
- * ?fault=truncate-after; 0 or a negative errno.
- */
-int bb_emu_seal(struct bb_dev *dev, struct bb_diag *d);
-/* emu only: write every constant (kind=id) register's layout value again; 0 for another backend. */
-int bb_emu_restore_ids(struct bb_dev *dev, struct bb_diag *d);
+/* ops->share(), or -EOPNOTSUPP (with @d) when the backend cannot be served. */
+int bb_dev_share(struct bb_dev *dev, struct bb_diag *d);
+/* ops->region_fd(), or -1. */
+int bb_dev_region_fd(const struct bb_dev *dev, uint32_t index);
+/* ops->restore(), or 0 when the backend has nothing to restore. */
+int bb_dev_restore(struct bb_dev *dev, struct bb_diag *d);
 
 #endif
