@@ -71,9 +71,9 @@ static int read_runs(struct rep *r)
 		r->recs.v = nv;
 		for (size_t i = 0; i < one.n; i++) {
 			one.v[i].folder = (unsigned)k;
-			r->recs.v[r->recs.n++] = one.v[i];
+			r->recs.v[r->recs.n++] = one.v[i];	/* its line moves with it */
 		}
-		bb_recs_free(&one);
+		free(one.v);
 	}
 	return 0;
 }

@@ -148,6 +148,8 @@ void bb_recs_free(struct bb_recs *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; r->v && i < r->n; i++)
+		free(r->v[i].line);
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;
@@ -380,26 +382,34 @@ static int parse_figures(const struct row_ctx *c, const struct row_in *in, struc
 	return 0;
 }
 
-/* The row in today's column order, each field quoted as the writer would; false when it does not fit. */
-static bool relay(const struct row_in *in, char *out, size_t size)
+/*
+ * The row in today's column order, each field quoted as the writer would,
+ * into *@out (malloc'd): 0, -E2BIG past BB_RUNS_MAX_LINE bytes, -ENOMEM.
+ */
+static int relay(const struct row_in *in, char **out)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	bool ok;
 
+	*out = NULL;
 	if (!f)
-		return false;
+		return -ENOMEM;
 	for (int i = 0; i < BB_COL_COUNT; i++) {
 		if (i)
 			fputc(',', f);
 		bb_csv_field(f, in->idx[i] >= 0 ? FIELD(i) : "");
 	}
-	ok = !fclose(f) && len < size;
-	if (ok)
-		memcpy(out, buf, len + 1);
-	free(buf);
-	return ok;
+	if (fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (len > BB_RUNS_MAX_LINE) {
+		free(buf);
+		return -E2BIG;
+	}
+	*out = buf;
+	return 0;
 }
 
 #undef NAME
@@ -529,14 +539,19 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 		if (err)
 			goto fail;
 		/* today's layout verbatim; an older one re-laid in today's order */
-		if (same)
-			bb_strcpy(r->line, sizeof(r->line), line);
-		else if (!relay(&in, r->line, sizeof(r->line))) {
-			err = bb_diag_set(d, -EINVAL, "%s:%u: longer than %zu bytes in today's columns", path, rc.line,
-					  sizeof(r->line) - 1);
-			goto fail;
+		out->n++;	/* from here on bb_recs_free frees its line */
+		if (same) {
+			err = strlen(line) > BB_RUNS_MAX_LINE ? -E2BIG : (r->line = strdup(line)) ? 0 : -ENOMEM;
+		} else {
+			err = relay(&in, &r->line);
 		}
-		out->n++;
+		if (err == -E2BIG)
+			err = bb_diag_set(d, -EINVAL, "%s:%u: longer than %d bytes in today's columns", path, rc.line,
+					  BB_RUNS_MAX_LINE);
+		else if (err)
+			err = bb_diag_set(d, err, "%s: out of memory", path);
+		if (err)
+			goto fail;
 	}
 	return 0;
 fail:

@@ -60,6 +60,9 @@ enum bb_runs_col { BB_RUNS_COLUMNS(BB_RUNS_ENUM) BB_COL_COUNT };
 const char *bb_runs_col_name(enum bb_runs_col c);
 const char *bb_runs_col_old_name(enum bb_runs_col c);
 
+/* The longest row of runs.csv read back, in today's columns. */
+#define BB_RUNS_MAX_LINE 4095
+
 /* One row of runs.csv as read back. */
 struct bb_rec {
 	char id[160];
@@ -85,8 +88,10 @@ struct bb_rec {
 	 * The row in today's column order (a folder with older names or fewer
 	 * columns re-laid, absent columns empty), to write runs.csv again
 	 * (study --resume) under today's header: nothing dropped, nothing shifted.
+	 * Its own allocation (at most BB_RUNS_MAX_LINE bytes), freed by
+	 * bb_recs_free: a fleet of folders holds 7,000 rows each.
 	 */
-	char line[4096];
+	char *line;
 	unsigned lineno;	/* its line in the file */
 	unsigned folder;	/* which results folder of a merged report it came from (0: the first; not a column) */
 };
@@ -108,6 +113,7 @@ struct bb_recs {
  * writes the rows again must refuse such a folder.
  */
 int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs *out, struct bb_diag *d);
+/* Free the rows and each row's line. */
 void bb_recs_free(struct bb_recs *r);
 
 /* What a text field read back from a results folder may hold. */
