@@ -335,6 +335,45 @@ static void test_refusals(void)
 	fake_device();
 }
 
+/*
+ * A layout of the whole device names its I/O BAR too (QEMU's e1000e: BAR2 of
+ * 32 bytes): pci: maps memory BARs only, so the I/O BAR is checked against
+ * sysfs's I/O resource and left out, not refused as "not a memory BAR".
+ */
+static void test_io_bar(void)
+{
+	static const char io_region[] = "region index=2 size=0x20 flags=read,write name=io\n";
+	char path[300], opts[400];
+	struct bb_dev *dev = NULL;
+	struct bb_diag d;
+	FILE *f;
+
+	for (int size = 0x20; size <= 0x40; size += 0x20) {
+		snprintf(path, sizeof(path), "%s/layout-io-%d", root, size);
+		f = fopen(path, "w");
+		CHECK(f != NULL);
+		if (!f)
+			return;
+		fputs(layout_text, f);
+		fputs(size == 0x20 ? io_region : "region index=2 size=0x40 flags=read,write name=io\n", f);
+		fclose(f);
+		snprintf(opts, sizeof(opts), "&layout=%s", path);
+		if (size == 0x20) {
+			CHECK_EQ(open_dev(opts, &dev, &d), 0);
+			if (dev) {
+				CHECK_EQ(dev->nr_regions, 1);	/* still the memory BAR alone */
+				bb_dev_close(dev);
+			} else {
+				NOTE_FAIL("%s", d.msg);
+			}
+		} else {
+			/* an I/O BAR of another size: another device's layout */
+			CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+			CHECK_STR_HAS(d.msg, "describes BAR2 of 0x40 bytes");
+		}
+	}
+}
+
 int main(void)
 {
 	FILE *f;
@@ -353,6 +392,7 @@ int main(void)
 	test_resource_parser();
 	test_device();
 	test_refusals();
+	test_io_bar();
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return bb_test_done("test_pci");
 }

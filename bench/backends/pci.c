@@ -243,7 +243,21 @@ static void pci_close(struct bb_dev *dev)
 	dev->priv = NULL;
 }
 
-/* Each BAR the layout describes must be the device's, of the same size: a layout of another device is refused. */
+/* sysfs lists BAR @x as an I/O BAR of @size bytes (resource line @x, PCI 3.0 6.2.5.1: bit 0 of the BAR). */
+static bool io_bar_of_size(const struct pci *p, uint32_t x, uint64_t size)
+{
+	const struct bb_pci_resource *r = x < p->sys.nr_res ? &p->sys.res[x] : NULL;
+
+	return r && (r->flags & BB_IORESOURCE_IO) && !(r->flags & (BB_IORESOURCE_DISABLED | BB_IORESOURCE_UNSET)) &&
+	       r->end >= r->start && r->end - r->start + 1 == size;
+}
+
+/*
+ * Each BAR the layout describes must be the device's, of the same size: a
+ * layout of another device is refused.  An I/O BAR the layout describes is
+ * checked against sysfs's I/O resource and then left out: pci: maps memory
+ * BARs only.
+ */
 static int check_bars(struct bb_dev *dev, const struct pci *p, struct bb_diag *d)
 {
 	const struct bb_layout *l = &dev->layout;
@@ -253,6 +267,9 @@ static int check_bars(struct bb_dev *dev, const struct pci *p, struct bb_diag *d
 		uint32_t x = r->info.index;
 
 		if (x >= BB_PCI_BARS)
+			continue;
+		/* an I/O BAR of the layout's size: the device's, though pci: exposes memory BARs only */
+		if (!p->have[x] && io_bar_of_size(p, x, r->info.size))
 			continue;
 		if (!p->have[x] || p->size[x] != r->info.size)
 			return bb_diag_set(d, -EINVAL, "%s: layout %s describes BAR%" PRIu32 " of 0x%" PRIx64 " bytes (line %u);"
