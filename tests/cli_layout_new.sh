@@ -44,6 +44,15 @@ grep -q "no-hotness: doorbell notify\[0..1\]" "$tmp/check" || no "layout check: 
 grep -q "^device name=pci-1af4-1042 .* class=0x018000" "$tmp/blk.layout" || no "blk device line"
 grep -q "^reg region=0 offset=0x6000 size=2 name=notify kind=doorbell count=1$" "$tmp/blk.layout" || no "blk doorbell"
 
+# an SR-IOV physical function (tests/data/README.md): the extended capabilities as comments, equal to the expected file
+"$BB" layout new lspci:$D/lspci-connectx4lx-pf-sriov.txt --name connectx4lx-pf >"$tmp/cx4.layout" 2>"$tmp/err" ||
+	no "layout new of the SR-IOV PF: $(cat "$tmp/err")"
+diff -u $D/lspci-connectx4lx-pf-sriov.layout "$tmp/cx4.layout" >&2 || no "SR-IOV PF: generated layout differs from the expected one"
+grep -q "^# .*config 0x19a: VF Device ID 0x1016: a VF is PCI 15b3:1016" "$tmp/cx4.layout" || no "SR-IOV PF: no VF device ID"
+grep -q "^# SR-IOV: a physical function with up to 8 VFs" "$tmp/cx4.layout" || no "SR-IOV PF: header says nothing of SR-IOV"
+# the PF's layout is still a layout: emu: serves it
+"$BB" info "emu:$tmp/cx4.layout" >"$tmp/info" 2>&1 || no "info of the SR-IOV PF layout: $(cat "$tmp/info")"
+
 # --- 2. hostile dumps and usage: exit 2, one line on stderr, nothing on stdout ---
 bad() { # WANT_STATUS PATTERN ARGS...
 	want=$1 pat=$2
