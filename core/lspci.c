@@ -18,7 +18,8 @@
 
 #define MAX_LINE 4096
 
-enum ctx { CTX_NONE, CTX_MSIX, CTX_VIRTIO, CTX_SRIOV, CTX_REBAR };
+/* CTX_ECAP: the detail lines of an extended capability read no further (a second SR-IOV's "Region N:" is no PF Region) */
+enum ctx { CTX_NONE, CTX_MSIX, CTX_VIRTIO, CTX_SRIOV, CTX_REBAR, CTX_ECAP };
 
 struct lx {
 	struct bb_lspci *o;
@@ -214,6 +215,8 @@ static int ecap_line(struct lx *x, const struct bb_lspci_cap *c, const char *p)
 		o->rebar.line = x->line;
 		o->rebar.at = c->at;
 		x->ctx = CTX_REBAR;
+	} else {
+		x->ctx = CTX_ECAP;
 	}
 	return 0;
 }
@@ -435,6 +438,8 @@ static int detail(struct lx *x, const char *p)
 		return sriov_detail(x, p);
 	if (x->ctx == CTX_REBAR && strncmp(p, "Capabilities: ", 14))
 		return rebar_detail(x, p);
+	if (x->ctx == CTX_ECAP && strncmp(p, "Capabilities: ", 14))
+		return 0;
 	if (lit(&p, "Region ")) {
 		struct bb_lspci_bar *b;
 		int err;

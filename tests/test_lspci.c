@@ -360,6 +360,14 @@ static void test_sriov_pf(void)
 	CHECK_STR_HAS(out, "0x230 ACS (Access Control Services) v1");
 	CHECK(!strstr(out, "Resizable BAR"));
 	free(out);
+	/* a Region line in the details of another extended capability is not a PF Region (lspci prints those first) */
+	{
+		char *t = edit(cx4, "\t\tLaneErrStat: 0\n", "\t\tLaneErrStat: 0\n\t\tRegion 0: Memory at 1 (64-bit, prefetchable)\n");
+
+		CHECK(t && run(t, strlen(t), 0, &out, &d) == 0);
+		free(out);
+		free(t);
+	}
 }
 
 /* The ConnectX-4 Lx dump with a Resizable BAR capability: the current size against the region's. */
