@@ -753,29 +753,36 @@ static void vf_ids_from_title(const struct bb_lspci *ls, struct bb_gen *g)
 		 " gives the VF)", ls->name, ls->slot_line, at);
 }
 
-/* A dump of 256 bytes (lspci -xxx) whose decoded lines name extended capabilities: say so, and which. */
+/*
+ * A dump of 256 bytes (lspci -xxx) whose decoded lines name extended
+ * capabilities: say how many and where, and name the two that change what a
+ * VMM maps (SR-IOV, Resizable BAR) when lspci decoded them.
+ */
 static void unread_ecaps(const struct bb_lspci *ls, struct bb_gen *g)
 {
-	char *n = g->notes[g->nr_notes];
-	size_t k;
-	unsigned found = 0;
+	unsigned n = 0, first = 0, last = 0;
+	char key[160] = "";
+	size_t k = 0;
 
 	if (ls->cfg_len >= BB_PCICFG_EXT + 4)
 		return;
-	k = (size_t)snprintf(n, BB_GEN_TEXT, "the hex dump holds 0x%zx bytes, no extended capability, but lspci decoded",
-			     ls->cfg_len);
-	for (unsigned i = 0; i < ls->nr_caps && k < BB_GEN_TEXT; i++)
+	for (unsigned i = 0; i < ls->nr_caps; i++)
 		if (ls->caps[i].extended) {
-			k += (size_t)snprintf(n + k, BB_GEN_TEXT - k, "%s line %u: [%x] %s", found ? "," : "", ls->caps[i].line,
-					      ls->caps[i].at, ls->caps[i].name);
-			found++;
+			first = first ? first : ls->caps[i].line;
+			last = ls->caps[i].line;
+			n++;
 		}
-	if (!found)
+	if (!n)
 		return;
-	if (k < BB_GEN_TEXT)
-		snprintf(n + k, BB_GEN_TEXT - k, ": not checked, not described here (lspci -vvv -xxxx as root dumps all"
-			 " 4096 bytes)");
-	g->nr_notes++;
+	if (ls->sriov.line)
+		k += (size_t)snprintf(key + k, sizeof(key) - k, "; among them SR-IOV at 0x%x (line %u)", ls->sriov.at,
+				      ls->sriov.line);
+	if (ls->rebar.line && k < sizeof(key))
+		snprintf(key + k, sizeof(key) - k, "%s Resizable BAR at 0x%x (line %u)", k ? "," : "; among them",
+			 ls->rebar.at, ls->rebar.line);
+	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "the hex dump holds 0x%zx bytes: the %u extended capabilities"
+		 " lspci decoded (lines %u-%u) are neither checked nor described here%s; lspci -vvv -xxxx as root dumps"
+		 " all 4096 bytes", ls->cfg_len, n, first, last, key);
 }
 
 int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_gen *g, struct bb_diag *d)

@@ -861,7 +861,7 @@ int bb_lspci_parse(const char *text, size_t len, const char *name, struct bb_lsp
 unsigned bb_lspci_line_of(const struct bb_lspci *l, unsigned at)
 {
 	for (unsigned i = 0; i < l->nr_caps; i++)
-		if (l->caps[i].at == at)
-			return l->caps[i].line;	/* standard ones below 0x100, extended ones from it */
+		if (l->caps[i].at == at && l->caps[i].extended == (at >= BB_PCICFG_EXT))
+			return l->caps[i].line;
 	return at < BB_PCICFG_MAX ? l->row_line[at / 16] : 0;
 }
