@@ -53,6 +53,18 @@ grep -q "^# SR-IOV: a physical function with up to 8 VFs" "$tmp/cx4.layout" || n
 # the PF's layout is still a layout: emu: serves it
 "$BB" info "emu:$tmp/cx4.layout" >"$tmp/info" 2>&1 || no "info of the SR-IOV PF layout: $(cat "$tmp/info")"
 
+# a GPU with a Resizable BAR capability (tests/data/README.md): each BAR's current size against its Region line
+"$BB" layout new lspci:$D/lspci-rtx-a6000-rebar.txt --name rtx-a6000 >"$tmp/a6000.layout" 2>"$tmp/err" ||
+	no "layout new of the Resizable BAR GPU: $(cat "$tmp/err")"
+diff -u $D/lspci-rtx-a6000-rebar.layout "$tmp/a6000.layout" >&2 || no "Resizable BAR GPU: generated layout differs from the expected one"
+[ "$(grep -c 'region [0-9] above has that size$' "$tmp/a6000.layout")" -eq 3 ] || no "Resizable BAR GPU: not 3 BARs agreeing"
+# the BAR1 Region line says 512M, the control register 256 MiB: a note, not a refusal
+sed 's/\[size=256M\]/[size=512M]/' $D/lspci-rtx-a6000-rebar.txt >"$tmp/a6000-512.txt"
+"$BB" layout new lspci:"$tmp/a6000-512.txt" >"$tmp/a6000-512.layout" 2>"$tmp/err" || no "ReBAR mismatch refused: $(cat "$tmp/err")"
+grep -q "BAR1: current size 256 MiB .*NOTE: lspci:.*a6000-512.txt reports region 1 as 512 MiB, not the control register's size" \
+	"$tmp/a6000-512.layout" || no "ReBAR mismatch: no NOTE"
+grep -q "^region index=1 size=0x20000000 " "$tmp/a6000-512.layout" || no "ReBAR mismatch: the region is not the source's size"
+
 # --- 2. hostile dumps and usage: exit 2, one line on stderr, nothing on stdout ---
 bad() { # WANT_STATUS PATTERN ARGS...
 	want=$1 pat=$2
