@@ -45,6 +45,12 @@ static const struct bb_cmd_help new_help = {
 		"configuration, notify doorbells from the multiplier). Every statement carries a\n"
 		"comment saying where it came from. No safe range and no hotness: you add them.\n"
 		"\n"
+		"A PCI Express device's extended capabilities (config space from 0x100) become\n"
+		"comments: SR-IOV (the device is a PF: TotalVFs, the VF device ID and BAR types,\n"
+		"the System Page Size; the layout a guest sees is a VF's, so run this on the VF),\n"
+		"Resizable BAR (current size against the region's, supported sizes), and one\n"
+		"line naming the others.\n"
+		"\n"
 		"A dump of more than one device, a config space shorter than its capability list\n"
 		"needs, decoded lines that contradict the hex dump, or a Region without [size=] is\n"
 		"refused with the line number.\n",

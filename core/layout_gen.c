@@ -112,11 +112,19 @@ static void header(FILE *f, const struct bb_gen *g, const char *name)
 	wrap(f, "# Source: ", "#   ", g->what);
 	if (g->has_pci) {
 		snprintf(line, sizeof(line), "%s. It gives the IDs, the class, the BAR types, MSI-X and the virtio"
-			 " capabilities (PCI Local Bus Specification 3.0, 6.1, 6.2.5, 6.7, 6.8.2; virtio 1.2, 4.1.4).",
-			 g->cfg_from);
+			 " capabilities (PCI Local Bus Specification 3.0, 6.1, 6.2.5, 6.7, 6.8.2; virtio 1.2, 4.1.4).%s",
+			 g->cfg_from, g->pci.nr_ecaps ? " Its PCI Express extended capabilities (from 0x100; PCI Express Base"
+			 " Specification 4.0, 7.6.3) are named below." : "");
 		wrap(f, "# Config space: ", "#   ", line);
 	} else {
 		fprintf(f, "# Config space: not available from this source: no IDs, no MSI-X, no virtio structures.\n");
+	}
+	if (g->has_pci && g->pci.sriov.present) {
+		snprintf(line, sizeof(line), "a physical function with up to %u VFs (VF device ID 0x%04x). VMMs assign VFs,"
+			 " not the PF: the layout a guest sees is the VF's; generate it from a VF (`lspci -vvv -xxxx -s VF`,"
+			 " `vfio:VF`). The SR-IOV section below says what config space tells of them.",
+			 g->pci.sriov.total_vfs, g->pci.sriov.vf_device);
+		wrap(f, "# SR-IOV: ", "#   ", line);
 	}
 	if (g->nr_notes) {
 		fprintf(f, "#\n# Assumptions:\n");
@@ -130,12 +138,34 @@ static void header(FILE *f, const struct bb_gen *g, const char *name)
 		"# share a page with the MSI-X table.\n\n");
 }
 
+/* An SR-IOV VF: its ID registers read 0xffff; the IDs come from elsewhere or are left out. */
+static void vf_device_line(FILE *f, const struct bb_gen *g)
+{
+	char w[300];
+
+	if (g->ids_from[0])
+		fprintf(f, " vendor=0x%04x device=0x%04x", g->pci.vendor, g->pci.device);
+	fprintf(f, " class=0x%06" PRIx32 "\n", g->pci.class_code);
+	fprintf(f, "# ^ %s: Vendor and Device ID read 0xffff: an SR-IOV virtual function (PCIe 4.0, 9.3.4.1.1-2;"
+		" vfio-pci shows a VMM the PF's vendor and the VF device ID instead)\n", where(g, 0, w, sizeof(w)));
+	if (g->ids_from[0]) {
+		fputs("# ^ IDs from ", f);
+		comment_text(f, g->ids_from, strlen(g->ids_from));
+		fputc('\n', f);
+	} else {
+		fprintf(f, "# ^ no IDs: add vendor= (the PF's) and device= (its SR-IOV VF Device ID; lspci -nn prints both)\n");
+	}
+	fprintf(f, "# ^ class from %s, revision 0x%02x\n", where(g, 0x08, w, sizeof(w))	/* PCI_CLASS_REVISION */, g->pci.revision);
+}
+
 static void device_line(FILE *f, const struct bb_gen *g, const char *name)
 {
 	char desc[256], w[300];
 
 	if (g->desc[0])
 		clean(desc, sizeof(desc), g->desc);
+	else if (g->has_pci && g->pci.vf_ids && !g->ids_from[0])
+		snprintf(desc, sizeof(desc), "an SR-IOV VF, class %06" PRIx32 ", from %s", g->pci.class_code, g->source);
 	else if (g->has_pci)
 		snprintf(desc, sizeof(desc), "PCI %04x:%04x class %06" PRIx32 ", from %s", g->pci.vendor, g->pci.device,
 			 g->pci.class_code, g->source);
@@ -143,7 +173,9 @@ static void device_line(FILE *f, const struct bb_gen *g, const char *name)
 		snprintf(desc, sizeof(desc), "a device, from %s", g->source);
 	clean(desc, sizeof(desc), desc);
 	fprintf(f, "device name=%s desc=\"%s\"", name, desc);
-	if (g->has_pci) {
+	if (g->has_pci && g->pci.vf_ids) {
+		vf_device_line(f, g);
+	} else if (g->has_pci) {
 		fprintf(f, " vendor=0x%04x device=0x%04x", g->pci.vendor, g->pci.device);
 		if (g->pci.has_subsys)
 			fprintf(f, " subsystem-vendor=0x%04x subsystem-device=0x%04x", g->pci.subsys_vendor,
@@ -180,6 +212,243 @@ static void regions(FILE *f, const struct bb_gen *g)
 			fprintf(f, "# region %" PRIu32 " also reports capability id %u version %u, which the layout format"
 				" does not describe\n", r->index, r->unknown[u].id, r->unknown[u].version);
 	}
+}
+
+/* A power of two as "4 KiB", "16 MiB" ... "8 EiB"; anything else as hex bytes. */
+static const char *human(uint64_t v, char *buf, size_t n)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	unsigned u = 0;
+
+	if (!v || (v & (v - 1))) {
+		snprintf(buf, n, "0x%" PRIx64 " bytes", v);
+		return buf;
+	}
+	while (v >= 1024 && u < 6) {
+		v >>= 10;
+		u++;
+	}
+	snprintf(buf, n, "%" PRIu64 " %s", v, unit[u]);
+	return buf;
+}
+
+/* Bit i of @bits stands for 2^(i + @shift) bytes: the runs of set bits, "16 MiB to 256 MiB, 1 GiB". */
+static void size_runs(uint64_t bits, unsigned shift, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 64 && k < n; i++) {
+		unsigned j = i;
+		char a[32], b[32];
+
+		if (!(bits >> i & 1))
+			continue;
+		while (j + 1 < 64 && bits >> (j + 1) & 1)
+			j++;
+		if (i + shift > 63 || j + shift > 63)
+			break;
+		human(1ull << (i + shift), a, sizeof(a));
+		human(1ull << (j + shift), b, sizeof(b));
+		k += (size_t)snprintf(buf + k, n - k, "%s%s%s%s", k ? ", " : "", a, j > i ? " to " : "", j > i ? b : "");
+		i = j;
+	}
+	if (!buf[0])
+		snprintf(buf, n, "none");
+}
+
+/* "[DDDD:]BB:DD.F" (lspci -P's path: its last part) into its domain text and routing ID. */
+static bool slot_rid(const char *slot, char *dom, size_t n, unsigned *rid)
+{
+	const char *s = strrchr(slot, '/') ? strrchr(slot, '/') + 1 : slot;
+	unsigned a, b, c, e;
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x.%x%c", &a, &b, &c, &e, &tail) == 4 && b < 256 && c < 32 && e < 8) {
+		snprintf(dom, n, "%04x:", a);
+		*rid = b << 8 | c << 3 | e;
+		return true;
+	}
+	if (sscanf(s, "%x:%x.%x%c", &b, &c, &e, &tail) == 3 && b < 256 && c < 32 && e < 8) {
+		dom[0] = '\0';
+		*rid = b << 8 | c << 3 | e;
+		return true;
+	}
+	return false;
+}
+
+/* Routing ID @rid as [domain:]bus:dev.fn. */
+static const char *rid_name(const char *dom, unsigned rid, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%02x:%02x.%x", dom, rid >> 8 & 0xff, rid >> 3 & 0x1f, rid & 7);
+	return buf;
+}
+
+/* One comment line (provenance first, as the region and MSI-X lines): never wrapped, so it greps whole. */
+static void cline(FILE *f, const char *text)
+{
+	fputs("# ", f);
+	comment_text(f, text, strlen(text));
+	fputc('\n', f);
+}
+
+/* The VFs' routing IDs (PCIe 4.0, 9.3.3.10-11): VF n (1-based) is PF + First VF Offset + (n - 1) * VF Stride. */
+static void vf_routing(FILE *f, const struct bb_gen *g)
+{
+	const struct bb_pcicfg_sriov *s = &g->pci.sriov;
+	char w[300], line[700], dom[16], a[32], b[32];
+	unsigned rid;
+	size_t k;
+
+	k = (size_t)snprintf(line, sizeof(line), "%s: First VF Offset %u, VF Stride %u: VF n (1 to %u) has routing ID"
+			     " PF + %u + (n - 1) * %u", where(g, g->pci.sriov.at + 0x14u, w, sizeof(w)), s->vf_offset,
+			     s->vf_stride, s->total_vfs, s->vf_offset, s->vf_stride);
+	if (s->total_vfs && g->slot[0] && slot_rid(g->slot, dom, sizeof(dom), &rid)) {
+		uint64_t first = rid + (uint64_t)s->vf_offset;
+		uint64_t last = first + (uint64_t)(s->total_vfs - 1) * s->vf_stride;
+
+		if (last <= 0xffff)
+			snprintf(line + k, sizeof(line) - k, ": from %s, VF 1 is %s%s%s", g->slot,
+				 rid_name(dom, (unsigned)first, a, sizeof(a)), s->total_vfs > 1 ? ", the last " : "",
+				 s->total_vfs > 1 ? rid_name(dom, (unsigned)last, b, sizeof(b)) : "");
+		else
+			snprintf(line + k, sizeof(line) - k, ": from %s the last VF would be past bus 0xff", g->slot);
+	}
+	cline(f, line);
+}
+
+/* PCIe 4.0, 9.3.3: what a VMM assigns is a VF, and what it maps is the VF's BARs. */
+static void sriov(FILE *f, const struct bb_gen *g)
+{
+	const struct bb_pcicfg_sriov *s = &g->pci.sriov;
+	char w[300], line[700], sup[200], ps[32];
+	uint32_t sys = s->sys_pgsize;
+
+	fprintf(f, "\n# --- SR-IOV (PCIe 4.0, 9.3.3): this function is a physical function (PF) ---\n");
+	snprintf(line, sizeof(line), "%s: SR-IOV capability: TotalVFs %u (+0x0e), InitialVFs %u, NumVFs %u (+0x10: %s)",
+		 where(g, s->at, w, sizeof(w)), s->total_vfs, s->initial_vfs, s->num_vfs,
+		 s->num_vfs ? "VFs enabled when the dump was taken" : "no VF enabled when read");
+	cline(f, line);
+	vf_routing(f, g);
+	snprintf(line, sizeof(line), "%s: VF Device ID 0x%04x: a VF is PCI %04x:%04x (a VF's own Vendor and Device ID"
+		 " registers read 0xffff; PCIe 4.0, 9.3.4.1)", where(g, s->at + 0x1au, w, sizeof(w)), s->vf_device,
+		 g->pci.vendor, s->vf_device);
+	cline(f, line);
+	size_runs(s->sup_pgsize, 12, sup, sizeof(sup));
+	if (sys && !(sys & (sys - 1))) {
+		unsigned lg = 0;
+
+		while (!(sys >> lg & 1))
+			lg++;
+		human(1ull << (lg + 12), ps, sizeof(ps));
+	} else {
+		snprintf(ps, sizeof(ps), "not one page size");
+	}
+	snprintf(line, sizeof(line), "%s: System Page Size 0x%08" PRIx32 " (%s; supported: %s). Every VF BAR is aligned"
+		 " to it, so no two VFs share a page of that size; Linux writes the host's PAGE_SIZE there before"
+		 " it enables VFs (64 KiB on a 64 KiB-page host)", where(g, s->at + 0x20u, w, sizeof(w)), sys, ps, sup);
+	cline(f, line);
+	for (unsigned i = 0; i < 6; i++) {
+		const struct bb_pcicfg_bar *b = &s->vf_bar[i];
+		char sz[64];
+
+		if (b->upper || !(b->addr || b->mem_type || b->prefetch))
+			continue;
+		if (g->vf_bar_size[i])
+			snprintf(sz, sizeof(sz), "%s each, as the source gives it", human(g->vf_bar_size[i], ps, sizeof(ps)));
+		else
+			snprintf(sz, sizeof(sz), "its size is not in config space");
+		snprintf(line, sizeof(line), "%s: VF BAR%u: memory, %s, %sprefetchable%s; %s", where(g, s->at + 0x24u + 4 * i,
+			 w, sizeof(w)), i, b->mem_type == 2 ? "64-bit" : b->mem_type == 0 ? "32-bit" : "reserved type",
+			 b->prefetch ? "" : "non-", b->is64 ? " (its upper half in the next slot)" : "", sz);
+		cline(f, line);
+	}
+	if (!s->nr_bars)
+		fprintf(f, "# no VF BAR is implemented (VF BAR0-5 read 0)\n");
+	wrap(f, "# ", "#   ", "VMMs assign VFs, not the PF: the layout a guest sees is the VF's. Generate it from a VF:"
+	     " `barbench layout new lspci:FILE` of `lspci -vvv -xxxx -s VF` (as root), or `vfio:VF` with the VF bound"
+	     " to vfio-pci. The regions, MSI-X and registers of this file are the PF's.");
+}
+
+/* PCIe 4.0, 7.8.6: each resizable BAR's current size (cross-checked with the region) and supported sizes. */
+static void rebar(FILE *f, const struct bb_gen *g)
+{
+	const struct bb_pcicfg_rebar *r = &g->pci.rebar;
+	char w[300], line[800], sup[300], cur[32], have[32];
+
+	fprintf(f, "\n# --- Resizable BAR (PCIe 4.0, 7.8.6): %s, %u BAR%s ---\n", where(g, r->at, w, sizeof(w)), r->nr,
+		r->nr == 1 ? "" : "s");
+	for (unsigned i = 0; i < r->nr; i++) {
+		const struct bb_pcicfg_rebar_bar *b = &r->bar[i];
+		const struct bb_gen_region *gr = gen_region(g, b->bar);
+		const struct bb_pcicfg_bar *pb = b->bar < g->pci.nr_bars ? &g->pci.bar[b->bar] : NULL;
+		size_t k;
+
+		size_runs(b->sizes, 20, sup, sizeof(sup));
+		if (b->cur <= BB_PCICFG_REBAR_MAX_SIZE)
+			human(1ull << (b->cur + 20), cur, sizeof(cur));
+		else
+			snprintf(cur, sizeof(cur), "reserved encoding %u", b->cur);
+		k = (size_t)snprintf(line, sizeof(line), "%s: BAR%u: current size %s (control bits 13:8 = %u), supported %s",
+				     where(g, b->at, w, sizeof(w)), b->bar, cur, b->cur, sup);
+		if (pb && (pb->io || pb->upper))
+			snprintf(line + k, sizeof(line) - k, "; NOTE: config space makes BAR%u %s", b->bar,
+				 pb->io ? "an I/O BAR" : "the upper half of a 64-bit BAR");
+		else if (!gr)
+			snprintf(line + k, sizeof(line) - k, "; NOTE: %s reports no region %u", g->source, b->bar);
+		else if (b->cur > BB_PCICFG_REBAR_MAX_SIZE || gr->info.size != 1ull << (b->cur + 20))
+			snprintf(line + k, sizeof(line) - k, "; NOTE: %s reports region %u as %s, not the control register's"
+				 " size: the region line above is the source's", g->source, b->bar,
+				 human(gr->info.size, have, sizeof(have)));
+		else
+			snprintf(line + k, sizeof(line) - k, "; region %u above has that size", b->bar);
+		cline(f, line);
+	}
+	wrap(f, "# ", "#   ", "A driver may resize these BARs (Linux pci_resize_resource) before a VMM maps them: the"
+	     " region sizes above are those at the time of reading.");
+}
+
+/* Every other extended capability, named as Linux pci_regs.h names it, on one comment line. */
+static void other_ecaps(FILE *f, const struct bb_gen *g)
+{
+	char line[4096];
+	size_t k = 0;
+	unsigned n = 0;
+
+	k = (size_t)snprintf(line, sizeof(line), "Other extended capabilities (Linux pci_regs.h PCI_EXT_CAP_ID_*):");
+	for (unsigned i = 0; i < g->pci.nr_ecaps && k + 80 < sizeof(line); i++) {
+		const struct bb_pcicfg_ecap *e = &g->pci.ecaps[i];
+		const char *macro, *name = bb_pciecap_name(e->id, &macro);
+
+		if ((g->pci.sriov.present && e->at == g->pci.sriov.at) || (g->pci.rebar.present && e->at == g->pci.rebar.at))
+			continue;
+		if (name)
+			k += (size_t)snprintf(line + k, sizeof(line) - k, "%s 0x%x %s (%s) v%u", n ? "," : "", e->at, macro,
+					      name, e->version);
+		else
+			k += (size_t)snprintf(line + k, sizeof(line) - k, "%s 0x%x ID 0x%04x v%u", n ? "," : "", e->at, e->id,
+					      e->version);
+		n++;
+	}
+	if (k + 80 >= sizeof(line))
+		snprintf(line + k, sizeof(line) - k, ", ...");
+	if (n)
+		cline(f, line);
+}
+
+static void ext(FILE *f, const struct bb_gen *g)
+{
+	char w[300];
+
+	if (!g->has_pci || !g->pci.nr_ecaps)
+		return;
+	fprintf(f, "\n# --- PCI Express extended capabilities (PCIe 4.0, 7.6.3): the list from %s ---\n",
+		where(g, 0x100, w, sizeof(w)));
+	other_ecaps(f, g);
+	if (g->pci.sriov.present)
+		sriov(f, g);
+	if (g->pci.rebar.present)
+		rebar(f, g);
 }
 
 static int msix(FILE *f, const struct bb_gen *g, struct bb_diag *d)
@@ -384,6 +653,8 @@ int bb_layout_generate(const struct bb_gen *g, char **text, size_t *len, struct 
 		return bb_diag_set(d, -EINVAL, "%s: no region with a size: nothing to describe", g->source);
 	if (g->name[0])
 		snprintf(name, sizeof(name), "%s", g->name);
+	else if (g->has_pci && g->pci.vf_ids && !g->ids_from[0])
+		snprintf(name, sizeof(name), "pci-vf");
 	else if (g->has_pci)
 		snprintf(name, sizeof(name), "pci-%04x-%04x", g->pci.vendor, g->pci.device);
 	else
@@ -394,6 +665,7 @@ int bb_layout_generate(const struct bb_gen *g, char **text, size_t *len, struct 
 	header(f, g, name);
 	device_line(f, g, name);
 	regions(f, g);
+	ext(f, g);
 	err = msix(f, g, d);
 	if (!err)
 		err = virtio(f, g, d);
@@ -463,6 +735,56 @@ static int lspci_region(const struct bb_lspci *ls, const struct bb_lspci_bar *b,
 	return 0;
 }
 
+/* A VF's IDs read 0xffff: lspci -nn ends the device line's name with "[vvvv:dddd]", the IDs the OS gives it. */
+static void vf_ids_from_title(const struct bb_lspci *ls, struct bb_gen *g)
+{
+	const char *t = ls->title, *p, *at = NULL;
+	unsigned v, dv;
+
+	for (p = strchr(t, '['); p; p = strchr(p + 1, '['))
+		if (strlen(p) >= 11 && p[5] == ':' && p[10] == ']' && strspn(p + 1, "0123456789abcdef") == 4 &&
+		    strspn(p + 6, "0123456789abcdef") == 4)
+			at = p;
+	if (!at || sscanf(at, "[%4x:%4x]", &v, &dv) != 2)
+		return;
+	g->pci.vendor = (uint16_t)v;
+	g->pci.device = (uint16_t)dv;
+	snprintf(g->ids_from, sizeof(g->ids_from), "the device line, %s:%u: '%.11s' (lspci -nn: the IDs the OS"
+		 " gives the VF)", ls->name, ls->slot_line, at);
+}
+
+/*
+ * A dump of 256 bytes (lspci -xxx) whose decoded lines name extended
+ * capabilities: say how many and where, and name the two that change what a
+ * VMM maps (SR-IOV, Resizable BAR) when lspci decoded them.
+ */
+static void unread_ecaps(const struct bb_lspci *ls, struct bb_gen *g)
+{
+	unsigned n = 0, first = 0, last = 0;
+	char key[160] = "";
+	size_t k = 0;
+
+	if (ls->cfg_len >= BB_PCICFG_EXT + 4)
+		return;
+	for (unsigned i = 0; i < ls->nr_caps; i++)
+		if (ls->caps[i].extended) {
+			first = first ? first : ls->caps[i].line;
+			last = ls->caps[i].line;
+			n++;
+		}
+	if (!n)
+		return;
+	if (ls->sriov.line)
+		k += (size_t)snprintf(key + k, sizeof(key) - k, "; among them SR-IOV at 0x%x (line %u)", ls->sriov.at,
+				      ls->sriov.line);
+	if (ls->rebar.line && k < sizeof(key))
+		snprintf(key + k, sizeof(key) - k, "%s Resizable BAR at 0x%x (line %u)", k ? "," : "; among them",
+			 ls->rebar.at, ls->rebar.line);
+	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "the hex dump holds 0x%zx bytes: the %u extended capabilities"
+		 " lspci decoded (lines %u-%u) are neither checked nor described here%s; lspci -vvv -xxxx as root dumps"
+		 " all 4096 bytes", ls->cfg_len, n, first, last, key);
+}
+
 int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_gen *g, struct bb_diag *d)
 {
 	int err;
@@ -483,6 +805,13 @@ int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_g
 			return err;
 	if (ls->rom.line && (err = lspci_region(ls, &ls->rom, VFIO_PCI_ROM_REGION_INDEX, g, d)))
 		return err;
+	snprintf(g->slot, sizeof(g->slot), "%s", ls->slot);
+	if (g->pci.vf_ids)
+		vf_ids_from_title(ls, g);
+	for (unsigned i = 0; i < 6; i++)
+		if (ls->sriov.vf_bar[i].line && ls->sriov.vf_bar[i].has_size)
+			g->vf_bar_size[i] = ls->sriov.vf_bar[i].size;
+	unread_ecaps(ls, g);
 	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "an lspci dump says nothing of VFIO: region flags and"
 		 " capabilities are what vfio-pci (Linux >= 4.16) reports on a 4 KiB-page host: BARs read,write, mmap"
 		 " for memory BARs of a page or more, the ROM read only; MSIX_MAPPABLE on the BAR holding the MSI-X"

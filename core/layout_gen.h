@@ -40,6 +40,9 @@ struct bb_gen {
 	bool has_pci;			/* config space was available */
 	struct bb_pcicfg pci;
 	char cfg_from[BB_GEN_TEXT];	/* where config space came from */
+	char ids_from[BB_GEN_TEXT];	/* a VF's IDs (pci.vf_ids) taken from elsewhere: from where; "" none */
+	char slot[48];			/* the device's [domain:]bus:dev.fn when known (an lspci dump): names its VFs */
+	uint64_t vf_bar_size[6];	/* a VF BAR's size where the source gives one, else 0 */
 	/* where config byte @at came from: "x.txt:12, config 0x40" */
 	const char *(*where)(const struct bb_gen *g, unsigned at, char *buf, size_t len);
 	const void *where_arg;
@@ -60,7 +63,11 @@ int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_g
 
 /*
  * Write the layout text of @g into a malloc'd *@text (*@len bytes, NUL
- * after them) and check that it parses.  -EINVAL naming the config byte or
+ * after them) and check that it parses.  PCI Express extended capabilities
+ * become comments: SR-IOV (the VFs a VMM assigns instead of this function,
+ * their device ID, BAR types and System Page Size), Resizable BAR (each
+ * BAR's current size against the region's, its supported sizes) and one
+ * line naming the others.  -EINVAL naming the config byte or
  * region when the facts do not fit together (an MSI-X table or a virtio
  * structure outside its BAR or in a BAR the source does not report; --queues
  * more than the notify structure holds).

@@ -17,7 +17,8 @@
 
 #define MAX_LINE 4096
 
-enum ctx { CTX_NONE, CTX_MSIX, CTX_VIRTIO };
+/* CTX_ECAP: the detail lines of an extended capability read no further (a second SR-IOV's "Region N:" is no PF Region) */
+enum ctx { CTX_NONE, CTX_MSIX, CTX_VIRTIO, CTX_SRIOV, CTX_REBAR, CTX_ECAP };
 
 struct lx {
 	struct bb_lspci *o;
@@ -191,6 +192,25 @@ static int region_line(struct lx *x, const char *p, struct bb_lspci_bar *b)
 	return bracket_tokens(x, p, b);
 }
 
+/* pciutils ls-ecaps.c cap_sriov and cap_rebar head lines: what follows is theirs. */
+static int ecap_line(struct lx *x, const struct bb_lspci_cap *c, const char *p)
+{
+	struct bb_lspci *o = x->o;
+
+	if (!strcmp(p, "Single Root I/O Virtualization (SR-IOV)") && !o->sriov.line) {
+		o->sriov.line = x->line;
+		o->sriov.at = c->at;
+		x->ctx = CTX_SRIOV;
+	} else if (!strcmp(p, "Physical Resizable BAR") && !o->rebar.line) {
+		o->rebar.line = x->line;
+		o->rebar.at = c->at;
+		x->ctx = CTX_REBAR;
+	} else {
+		x->ctx = CTX_ECAP;
+	}
+	return 0;
+}
+
 /* "Capabilities: [98] MSI-X: Enable+ Count=3 Masked-" and the rest after "Capabilities: ". */
 static int cap_line(struct lx *x, const char *p)
 {
@@ -210,8 +230,9 @@ static int cap_line(struct lx *x, const char *p)
 	c->at = (unsigned)at;
 	c->line = x->line;
 	c->extended = lit(&p, " v");
-	if (c->extended && !decnum(&p, &ver))
-		return lerr(x, "Capabilities: expected '[OFFSET vN]'");
+	if (c->extended && (!decnum(&p, &ver) || ver > 15))
+		return lerr(x, "Capabilities: expected '[OFFSET vN]', N from 0 to 15");
+	c->version = c->extended ? (unsigned)ver : 0;
 	if (!lit(&p, "] "))
 		return lerr(x, "Capabilities: expected ']' and a name");
 	if (at >= BB_PCICFG_MAX || (!c->extended && at >= 256))
@@ -220,9 +241,10 @@ static int cap_line(struct lx *x, const char *p)
 	for (unsigned i = 0; i < o->nr_caps; i++)
 		if (o->caps[i].at == c->at && o->caps[i].extended == c->extended)
 			return lerr(x, "a second capability at 0x%x (the first at line %u)", c->at, o->caps[i].line);
+	keep_text(c->name, sizeof(c->name), p);
 	o->nr_caps++;
 	if (c->extended)
-		return 0;
+		return ecap_line(x, c, p);
 	if (lit(&p, "MSI-X: ")) {
 		const char *cnt = strstr(p, "Count=");
 		uint64_t v;
@@ -291,6 +313,106 @@ static int virtio_detail(struct lx *x, const char *p)
 	return 0;
 }
 
+/* @name and a decimal (hex with @hex) number of at most @max. */
+static bool field(const char **p, const char *name, bool hex, uint64_t max, uint64_t *v)
+{
+	return lit(p, name) && (hex ? hexnum(p, v, 8) : decnum(p, v)) && *v <= max;
+}
+
+/* cap_sriov's detail lines: counts, VF routing and device ID, page sizes, VF BARs ("Region N:"). */
+static int sriov_detail(struct lx *x, const char *p)
+{
+	struct bb_lspci_sriov *s = &x->o->sriov;
+	uint64_t n, fdl;
+
+	if (lit(&p, "Initial VFs: ")) {
+		if (s->counts_line || !decnum(&p, &s->initial) || s->initial > 0xffff ||
+		    !field(&p, ", Total VFs: ", false, 0xffff, &s->total) ||
+		    !field(&p, ", Number of VFs: ", false, 0xffff, &s->num) ||
+		    !field(&p, ", Function Dependency Link: ", true, 0xff, &fdl) || *p)
+			return lerr(x, "SR-IOV: expected one 'Initial VFs: N, Total VFs: N, Number of VFs: N, Function"
+				    " Dependency Link: XX'");
+		s->counts_line = x->line;
+	} else if (lit(&p, "VF offset: ")) {
+		if (s->vf_line || !decnum(&p, &s->vf_offset) || s->vf_offset > 0xffff ||
+		    !field(&p, ", stride: ", false, 0xffff, &s->vf_stride) ||
+		    !field(&p, ", Device ID: ", true, 0xffff, &s->vf_device) || *p)
+			return lerr(x, "SR-IOV: expected one 'VF offset: N, stride: N, Device ID: XXXX'");
+		s->vf_line = x->line;
+	} else if (lit(&p, "Supported Page Size: ")) {
+		if (s->pg_line || !hexnum(&p, &s->sup_pgsize, 8) || !field(&p, ", System Page Size: ", true, UINT32_MAX,
+									   &s->sys_pgsize) || *p)
+			return lerr(x, "SR-IOV: expected one 'Supported Page Size: XXXXXXXX, System Page Size: XXXXXXXX'");
+		s->pg_line = x->line;
+	} else if (lit(&p, "Region ")) {
+		struct bb_lspci_bar *b;
+
+		if (!decnum(&p, &n) || n > 5 || !lit(&p, ": "))
+			return lerr(x, "SR-IOV: expected 'Region N: ' with N from 0 to 5");
+		b = &s->vf_bar[n];
+		if (b->line)
+			return lerr(x, "SR-IOV: a second VF 'Region %" PRIu64 ":' line (the first at line %u)", n, b->line);
+		b->line = x->line;
+		keep_text(b->text, sizeof(b->text), p);
+		return region_line(x, p, b);
+	}
+	return 0;	/* IOVCap:, IOVCtl:, IOVSta:, VF Migration: */
+}
+
+/* One of lspci's rebar sizes (print_rebar_range_size): " 16MB" ... " 8EB", " <unknown>" (-1) into *@enc. */
+static bool rebar_size(const char **p, int *enc)
+{
+	static const char *const units[] = { "MB", "GB", "TB", "PB", "EB" };
+	uint64_t v;
+	int lg = 0;
+
+	if (!lit(p, " "))
+		return false;
+	if (lit(p, "<unknown>")) {
+		*enc = -1;
+		return true;
+	}
+	if (!decnum(p, &v) || !v || (v & (v - 1)) || v > 512)
+		return false;
+	while ((1ull << lg) < v)
+		lg++;
+	for (int u = 0; u < 5; u++)
+		if (lit(p, units[u])) {
+			*enc = lg + 10 * u;
+			return **p == ' ' || **p == ',' || !**p;
+		}
+	return false;
+}
+
+/* cap_rebar's "BAR N: current size: 16MB, supported: 16MB 32MB" */
+static int rebar_detail(struct lx *x, const char *p)
+{
+	struct bb_lspci_rebar *r = &x->o->rebar;
+	uint64_t n;
+	int enc;
+
+	if (!lit(&p, "BAR "))
+		return 0;	/* <error in resizable BAR ...>: the hex dump says it again */
+	if (r->nr == 6)
+		return lerr(x, "Resizable BAR: more than 6 'BAR N:' lines");
+	if (!decnum(&p, &n) || n > 7 || !lit(&p, ": current size:") || !rebar_size(&p, &r->bar[r->nr].cur))
+		return lerr(x, "Resizable BAR: expected 'BAR N: current size: SIZE'");
+	r->bar[r->nr].bar = (unsigned)n;
+	r->bar[r->nr].line = x->line;
+	r->bar[r->nr].sizes = 0;
+	if (lit(&p, ", supported:")) {
+		while (*p) {
+			if (!rebar_size(&p, &enc) || enc < 0)
+				return lerr(x, "Resizable BAR: '%.20s' is not a size lspci prints (1MB to 512EB)", p);
+			r->bar[r->nr].sizes |= 1ull << enc;
+		}
+	}
+	if (*p)
+		return lerr(x, "Resizable BAR: '%.20s' after the sizes", p);
+	r->nr++;
+	return 0;
+}
+
 /* An indented line of the device: Region, Expansion ROM, Capabilities and their details; the rest is kept out. */
 static int detail(struct lx *x, const char *p)
 {
@@ -302,6 +424,12 @@ static int detail(struct lx *x, const char *p)
 	while (*p == ' ' || *p == '\t')
 		p++;
 	start = p;
+	if (x->ctx == CTX_SRIOV && strncmp(p, "Capabilities: ", 14))
+		return sriov_detail(x, p);
+	if (x->ctx == CTX_REBAR && strncmp(p, "Capabilities: ", 14))
+		return rebar_detail(x, p);
+	if (x->ctx == CTX_ECAP && strncmp(p, "Capabilities: ", 14))
+		return 0;
 	if (lit(&p, "Region ")) {
 		struct bb_lspci_bar *b;
 		int err;
@@ -546,6 +674,120 @@ static int check_caps(const struct bb_lspci *o, struct bb_diag *d)
 	return 0;
 }
 
+/* The decoded SR-IOV lines against the hex dump's SR-IOV capability. */
+static int check_sriov(const struct bb_lspci *o, struct bb_diag *d)
+{
+	const struct bb_lspci_sriov *s = &o->sriov;
+	const struct bb_pcicfg_sriov *h = &o->pci.sriov;
+	unsigned row = o->row_line[h->at / 16];
+
+	if (!s->line || s->at != h->at)
+		return 0;	/* not the first SR-IOV capability: the offset and name checks cover it */
+	if (s->counts_line && (s->initial != h->initial_vfs || s->total != h->total_vfs || s->num != h->num_vfs))
+		return bb_diag_set(d, -EINVAL, "%s:%u: Initial VFs %" PRIu64 ", Total VFs %" PRIu64 ", Number of VFs %" PRIu64
+				   "; config byte 0x%x (line %u) says %u, %u, %u", o->name, s->counts_line, s->initial,
+				   s->total, s->num, h->at + 0x0cu, o->row_line[(h->at + 0x0c) / 16], h->initial_vfs,
+				   h->total_vfs, h->num_vfs);
+	if (s->vf_line && (s->vf_offset != h->vf_offset || s->vf_stride != h->vf_stride || s->vf_device != h->vf_device))
+		return bb_diag_set(d, -EINVAL, "%s:%u: VF offset %" PRIu64 ", stride %" PRIu64 ", Device ID %04" PRIx64
+				   "; config byte 0x%x (line %u) says %u, %u, %04x", o->name, s->vf_line, s->vf_offset,
+				   s->vf_stride, s->vf_device, h->at + 0x14u, o->row_line[(h->at + 0x14) / 16], h->vf_offset,
+				   h->vf_stride, h->vf_device);
+	if (s->pg_line && (s->sup_pgsize != h->sup_pgsize || s->sys_pgsize != h->sys_pgsize))
+		return bb_diag_set(d, -EINVAL, "%s:%u: Supported Page Size %08" PRIx64 ", System Page Size %08" PRIx64
+				   "; config byte 0x%x (line %u) says %08" PRIx32 ", %08" PRIx32, o->name, s->pg_line,
+				   s->sup_pgsize, s->sys_pgsize, h->at + 0x1cu, o->row_line[(h->at + 0x1c) / 16], h->sup_pgsize,
+				   h->sys_pgsize);
+	for (unsigned i = 0; i < 6; i++) {
+		const struct bb_lspci_bar *b = &s->vf_bar[i];
+		const struct bb_pcicfg_bar *v = &h->vf_bar[i];
+		unsigned at = h->at + 0x24u + 4 * i;
+		bool impl = !v->upper && (v->addr || v->mem_type || v->prefetch);
+
+		row = o->row_line[at / 16];
+		if (!b->line) {
+			if (impl && s->counts_line)
+				return bb_diag_set(d, -EINVAL, "%s:%u: config byte 0x%x (line %u): VF BAR%u is implemented but"
+						   " lspci printed no VF 'Region %u:' line", o->name, s->line, at, row, i, i);
+			continue;
+		}
+		/* cap_sriov prints "32-bit" for type 0, "64-bit" for any other type */
+		if (!impl || b->io || (b->mem_type == 0) != (v->mem_type == 0) || b->prefetch != v->prefetch ||
+		    (b->has_addr && b->addr != v->addr))
+			return bb_diag_set(d, -EINVAL, "%s:%u: VF Region %u: %s; config byte 0x%x (line %u) says %s%s, %s"
+					   "prefetchable at 0x%" PRIx64, o->name, b->line, i, b->text, at, row,
+					   impl ? "VF BAR, " : "no VF BAR (",
+					   v->mem_type == 0 ? "32-bit" : "64-bit", v->prefetch ? "" : "non-", v->addr);
+	}
+	return 0;
+}
+
+/* The decoded Resizable BAR lines against the hex dump's capability. */
+static int check_rebar(const struct bb_lspci *o, struct bb_diag *d)
+{
+	const struct bb_lspci_rebar *r = &o->rebar;
+	const struct bb_pcicfg_rebar *h = &o->pci.rebar;
+
+	if (!r->line || r->at != h->at)
+		return 0;
+	if (r->nr > h->nr)
+		return bb_diag_set(d, -EINVAL, "%s:%u: %u 'BAR N:' lines; config byte 0x%x (line %u) says %u resizable BARs",
+				   o->name, r->bar[h->nr].line, r->nr, h->at + 8u, o->row_line[(h->at + 8) / 16], h->nr);
+	for (unsigned i = 0; i < r->nr; i++) {
+		const struct bb_pcicfg_rebar_bar *b = &h->bar[i];
+		int cur = b->cur <= BB_PCICFG_REBAR_MAX_SIZE ? b->cur : -1;
+
+		if (r->bar[i].bar != b->bar || r->bar[i].cur != cur || r->bar[i].sizes != b->sizes)
+			return bb_diag_set(d, -EINVAL, "%s:%u: BAR %u, current size encoding %d, sizes 0x%" PRIx64 "; config"
+					   " byte 0x%x (line %u) says BAR %u, encoding %d, sizes 0x%" PRIx64 " (bit n: 2^(n+20)"
+					   " bytes)", o->name, r->bar[i].line, r->bar[i].bar, r->bar[i].cur, r->bar[i].sizes,
+					   b->at, o->row_line[b->at / 16], b->bar, cur, b->sizes);
+	}
+	return 0;
+}
+
+/*
+ * Decoded extended capability lines against the hex dump's extended list,
+ * when the dump holds it (-xxxx): offset, version, SR-IOV and Resizable BAR
+ * by name both ways, then their fields.
+ */
+static int check_ext(const struct bb_lspci *o, struct bb_diag *d)
+{
+	static const struct { uint16_t id; const char *name; } named[] = {
+		{ 0x0010, "Single Root I/O Virtualization (SR-IOV)" },
+		{ 0x0015, "Physical Resizable BAR" },
+	};
+	int err;
+
+	if (o->cfg_len < BB_PCICFG_EXT + 4)
+		return 0;	/* the decoded lines are all there is: bb_gen_from_lspci names them in a note */
+	for (unsigned i = 0; i < o->nr_caps; i++) {
+		const struct bb_lspci_cap *c = &o->caps[i];
+		const struct bb_pcicfg_ecap *e = NULL;
+
+		if (!c->extended)
+			continue;
+		for (unsigned k = 0; !e && k < o->pci.nr_ecaps; k++)
+			if (o->pci.ecaps[k].at == c->at)
+				e = &o->pci.ecaps[k];
+		if (!e)
+			return bb_diag_set(d, -EINVAL, "%s:%u: lspci decoded an extended capability at 0x%x that the hex"
+					   " dump's extended capability list does not reach", o->name, c->line, c->at);
+		if (e->version != c->version)
+			return bb_diag_set(d, -EINVAL, "%s:%u: [%x v%u]; config byte 0x%x (line %u) says version %u", o->name,
+					   c->line, c->at, c->version, c->at, o->row_line[c->at / 16], e->version);
+		for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++)
+			if ((e->id == named[k].id) != !strncmp(c->name, named[k].name, strlen(named[k].name)))
+				return bb_diag_set(d, -EINVAL, "%s:%u: '%s'; config byte 0x%x (line %u) says extended"
+						   " capability ID 0x%04x (%s)", o->name, c->line, c->name, c->at,
+						   o->row_line[c->at / 16], e->id, bb_pciecap_name(e->id, NULL) ?
+						   bb_pciecap_name(e->id, NULL) : "not one Linux names");
+	}
+	if ((err = check_sriov(o, d)))
+		return err;
+	return check_rebar(o, d);
+}
+
 int bb_lspci_parse(const char *text, size_t len, const char *name, struct bb_lspci *out, struct bb_diag *d)
 {
 	struct lx x = { .o = out, .d = d };
@@ -601,13 +843,15 @@ int bb_lspci_parse(const char *text, size_t len, const char *name, struct bb_lsp
 		err = check_msix(out, d);
 	if (!err)
 		err = check_caps(out, d);
+	if (!err)
+		err = check_ext(out, d);
 	return err;
 }
 
 unsigned bb_lspci_line_of(const struct bb_lspci *l, unsigned at)
 {
 	for (unsigned i = 0; i < l->nr_caps; i++)
-		if (l->caps[i].at == at && !l->caps[i].extended)
+		if (l->caps[i].at == at && l->caps[i].extended == (at >= BB_PCICFG_EXT))
 			return l->caps[i].line;
 	return at < BB_PCICFG_MAX ? l->row_line[at / 16] : 0;
 }

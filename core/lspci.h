@@ -41,6 +41,27 @@ struct bb_lspci_cap {
 	unsigned at;
 	unsigned line;
 	bool extended;		/* "[100 v1]": PCI Express extended space */
+	unsigned version;	/* the N of "vN" */
+	char name[48];		/* the rest of the line, cut, printable ASCII only */
+};
+
+/* A decoded SR-IOV capability (pciutils ls-ecaps.c cap_sriov): the first one. */
+struct bb_lspci_sriov {
+	unsigned line, at;	/* the Capabilities line; 0: none */
+	unsigned counts_line, vf_line, pg_line;	/* "Initial VFs:", "VF offset:", "Supported Page Size:" */
+	uint64_t initial, total, num, vf_offset, vf_stride, vf_device, sup_pgsize, sys_pgsize;
+	struct bb_lspci_bar vf_bar[6];	/* its "Region N: Memory at ..." lines (no [size=]: lspci prints none) */
+};
+
+/* A decoded Resizable BAR capability (cap_rebar): "BAR N: current size: 16MB, supported: 16MB 32MB". */
+struct bb_lspci_rebar {
+	unsigned line, at;	/* the Capabilities line; 0: none */
+	unsigned nr;
+	struct {
+		unsigned line, bar;
+		int cur;		/* the size encoding (1 MiB 0, 2 MiB 1 ...), -1 for lspci's <unknown> */
+		uint64_t sizes;		/* bit n: 2^(n + 20) bytes supported */
+	} bar[6];
 };
 
 /* A decoded "VirtIO: <type>" capability and its "BAR=... offset=... size=..." line. */
@@ -64,7 +85,7 @@ struct bb_lspci {
 	struct bb_lspci_bar bar[6];
 	struct bb_lspci_bar rom;
 	unsigned nr_caps;
-	struct bb_lspci_cap caps[BB_PCICFG_MAX_CAPS + 64];
+	struct bb_lspci_cap caps[BB_PCICFG_MAX_CAPS + BB_PCICFG_MAX_EXT];
 	struct {
 		unsigned line, table_line, pba_line;
 		unsigned count, table_bar, pba_bar;
@@ -72,6 +93,8 @@ struct bb_lspci {
 	} msix;			/* line 0: no decoded MSI-X capability */
 	unsigned nr_vcaps;
 	struct bb_lspci_vcap vcaps[BB_PCICFG_MAX_VIRTIO];
+	struct bb_lspci_sriov sriov;
+	struct bb_lspci_rebar rebar;
 	struct bb_pcicfg pci;	/* the hex dump, parsed */
 };
 
@@ -82,13 +105,15 @@ struct bb_lspci {
  * lspci's nor indented detail, no hex dump or one whose rows are missing or
  * malformed, a config space shorter than its capability list needs, decoded
  * lines that contradict the hex dump (a Region's type, MSI-X count and
- * placement, a virtio capability), a BAR register with no Region line, and
+ * placement, a virtio capability; an extended capability's offset, version
+ * and SR-IOV or Resizable BAR name and fields), a BAR register with no
+ * Region line, and
  * "Capabilities: <access denied>" (lspci without root).  A Region line
  * without "[size=...]" is kept (has_size false): the caller decides.
  */
 int bb_lspci_parse(const char *text, size_t len, const char *name, struct bb_lspci *out, struct bb_diag *d);
 
-/* The line of the decoded "Capabilities: [@at]" line, else of the hex row holding @at, else 0. */
+/* The line of the decoded "Capabilities: [@at]" line (standard or extended), else of the hex row holding @at, else 0. */
 unsigned bb_lspci_line_of(const struct bb_lspci *l, unsigned at);
 
 #endif

@@ -14,6 +14,15 @@
  * notify_off_multiplier, 3 ISR, 4 device, 5 PCI config access, 8 shared
  * memory, 9 vendor data; the same numbers as Linux
  * include/uapi/linux/virtio_pci.h).
+ *
+ * PCI Express extended capabilities (PCI Express Base Specification 4.0,
+ * 7.6.3): a list of dword headers from 0x100 (ID bits 15:0, version 19:16,
+ * next offset 31:20; next 0 ends it, a next below 0x100 is invalid).  Two
+ * change what a VMM maps: SR-IOV (ID 0x0010, 9.3.3: the VFs a VMM assigns,
+ * their device ID, BAR types and the System Page Size their BARs align to)
+ * and Resizable BAR (ID 0x0015, 7.8.6: a BAR's current and supported
+ * sizes).  Offsets and IDs as Linux include/uapi/linux/pci_regs.h
+ * (PCI_EXT_CAP_*, PCI_SRIOV_*, PCI_REBAR_*).
  */
 #ifndef BARBENCH_PCICFG_H
 #define BARBENCH_PCICFG_H
@@ -28,6 +37,10 @@
 #define BB_PCICFG_MAX 4096	/* PCI Express extended configuration space */
 #define BB_PCICFG_MAX_CAPS 48	/* (256 - 64) / 4: more than this in the standard list is a loop */
 #define BB_PCICFG_MAX_VIRTIO 16
+#define BB_PCICFG_EXT 0x100	/* the extended list starts here (PCI_CFG_SPACE_SIZE) */
+#define BB_PCICFG_MAX_EXT ((BB_PCICFG_MAX - BB_PCICFG_EXT) / 4)	/* 960: more in the extended list is a loop */
+#define BB_PCICFG_SRIOV_LEN 0x40	/* PCI_EXT_CAP_SRIOV_SIZEOF */
+#define BB_PCICFG_REBAR_MAX_SIZE 43	/* a ReBAR size encoding n is 2^(n + 20) bytes; 43 is 8 EiB (PCIe 6.0, 7.8.6.3) */
 
 /* virtio 1.2, 4.1.4: cfg_type of struct virtio_pci_cap */
 enum bb_virtio_cfg_type {
@@ -55,6 +68,39 @@ struct bb_pcicfg_cap {
 	uint16_t at;		/* config offset of its header */
 };
 
+/* An extended capability header (PCIe 4.0, 7.6.3). */
+struct bb_pcicfg_ecap {
+	uint16_t id;
+	uint8_t version;
+	uint16_t at;		/* config offset of its header, 0x100 or more */
+};
+
+/* SR-IOV Extended Capability (PCIe 4.0, 9.3.3): the first one, as for Linux (pci_iov_init). */
+struct bb_pcicfg_sriov {
+	bool present;
+	uint16_t at;
+	uint16_t initial_vfs, total_vfs, num_vfs;	/* +0x0c, +0x0e, +0x10 */
+	uint16_t vf_offset, vf_stride, vf_device;	/* +0x14, +0x16, +0x1a */
+	uint32_t sup_pgsize, sys_pgsize;		/* +0x1c, +0x20: bit n set = a page of 2^(n + 12) bytes */
+	unsigned nr_bars;				/* VF BAR registers that are not 0 (nor all ones) */
+	struct bb_pcicfg_bar vf_bar[6];			/* +0x24 + 4 i, typed as a normal BAR; sizes are not in config space */
+};
+
+/* One BAR of the Resizable BAR Extended Capability (PCIe 4.0, 7.8.6.2-3). */
+struct bb_pcicfg_rebar_bar {
+	uint16_t at;		/* config offset of its capability register; control at at + 4 */
+	uint8_t bar;		/* control bits 2:0: the BAR it resizes */
+	uint8_t cur;		/* control bits 13:8: current size 2^(cur + 20) bytes */
+	uint64_t sizes;		/* bit n: 2^(n + 20) bytes supported (cap bits 31:4 as n 0-27, control 31:16 as 28-43) */
+};
+
+struct bb_pcicfg_rebar {
+	bool present;
+	uint16_t at;
+	unsigned nr;		/* first control register bits 7:5, 1 to 6 */
+	struct bb_pcicfg_rebar_bar bar[6];
+};
+
 struct bb_virtio_cap {
 	uint16_t at;		/* config offset of the capability */
 	uint8_t cap_len;
@@ -69,6 +115,7 @@ struct bb_virtio_cap {
 struct bb_pcicfg {
 	size_t len;		/* bytes of config space given */
 	uint16_t vendor, device;
+	bool vf_ids;		/* 0x00-0x03 read 0xffff, the rest answers: an SR-IOV VF (PCIe 4.0, 9.3.4.1.1-2) */
 	uint8_t revision;
 	uint32_t class_code;	/* base << 16 | sub << 8 | programming interface */
 	uint8_t header_type;	/* bits 6:0; 0 an endpoint, 1 a bridge, 2 CardBus */
@@ -83,6 +130,10 @@ struct bb_pcicfg {
 	bool is_virtio;		/* vendor 0x1af4, device 0x1000-0x107f (virtio 1.2, 4.1.2) */
 	unsigned nr_virtio;	/* vendor-specific capabilities of a virtio device, in list order */
 	struct bb_virtio_cap virtio[BB_PCICFG_MAX_VIRTIO];
+	unsigned nr_ecaps;	/* the extended list, in list order; none when len < 0x104 */
+	struct bb_pcicfg_ecap ecaps[BB_PCICFG_MAX_EXT];
+	struct bb_pcicfg_sriov sriov;
+	struct bb_pcicfg_rebar rebar;
 };
 
 /*
@@ -100,10 +151,15 @@ struct bb_pcicfg_src {
 /*
  * Parse @len bytes of config space (at most BB_PCICFG_MAX).  0, or -EINVAL
  * with @d naming the config byte (and its dump line): a header shorter than
- * 64 bytes, no device (vendor 0xffff or 0), a capability list that leaves the
+ * 64 bytes, no device (vendor 0 or 0xffff, but for a VF's 0xffff IDs: vf_ids), a capability list that leaves the
  * header area, loops, or needs bytes past @len ("the capability list needs
  * byte 0x98; config space holds 0x40 bytes"), an MSI-X BIR that is not a
- * memory BAR, a virtio capability shorter than its structure.
+ * memory BAR, a virtio capability shorter than its structure.  The
+ * extended list (when @len holds 0x104 bytes and 0x100 reads neither 0 nor
+ * all ones) likewise: a next offset below 0x100, a loop, a header or an
+ * SR-IOV or Resizable BAR body past @len, a VF BAR that is I/O or a 64-bit
+ * one in the last slot, a Resizable BAR count out of 1-6, a BAR index above
+ * 5 or named twice.
  */
 int bb_pcicfg_parse(const uint8_t *cfg, size_t len, const struct bb_pcicfg_src *src, struct bb_pcicfg *out,
 		    struct bb_diag *d);
@@ -120,6 +176,13 @@ const char *bb_pcicfg_where(const struct bb_pcicfg_src *src, unsigned at, char *
 
 /* The capability's name ("MSI-X", "Vendor Specific", "PCI Express"...) or NULL. */
 const char *bb_pcicap_name(uint8_t id);
+
+/*
+ * The extended capability's name as the comment of its Linux
+ * PCI_EXT_CAP_ID_* ("Advanced Error Reporting"), *@macro (when given) the
+ * macro's suffix ("ERR"); NULL and NULL for an ID Linux does not name.
+ */
+const char *bb_pciecap_name(uint16_t id, const char **macro);
 
 /* "common", "notify", "isr", "device", "pci-cfg", "shared-memory", "vendor" or NULL. */
 const char *bb_virtio_cfg_name(uint8_t cfg_type);

@@ -40,6 +40,27 @@ grep -q "no-hotness: doorbell notify\[0..1\]" "$tmp/check" || no "layout check: 
 grep -q "^device name=pci-1af4-1042 .* class=0x018000" "$tmp/blk.layout" || no "blk device line"
 grep -q "^reg region=0 offset=0x6000 size=2 name=notify kind=doorbell count=1$" "$tmp/blk.layout" || no "blk doorbell"
 
+# an SR-IOV physical function (tests/data/README.md): the extended capabilities as comments, equal to the expected file
+"$BB" layout new lspci:$D/lspci-connectx4lx-pf-sriov.txt --name connectx4lx-pf >"$tmp/cx4.layout" 2>"$tmp/err" ||
+	no "layout new of the SR-IOV PF: $(cat "$tmp/err")"
+diff -u $D/lspci-connectx4lx-pf-sriov.layout "$tmp/cx4.layout" >&2 || no "SR-IOV PF: generated layout differs from the expected one"
+grep -q "^# .*config 0x19a: VF Device ID 0x1016: a VF is PCI 15b3:1016" "$tmp/cx4.layout" || no "SR-IOV PF: no VF device ID"
+grep -q "^# SR-IOV: a physical function with up to 8 VFs" "$tmp/cx4.layout" || no "SR-IOV PF: header says nothing of SR-IOV"
+# the PF's layout is still a layout: emu: serves it
+"$BB" info "emu:$tmp/cx4.layout" >"$tmp/info" 2>&1 || no "info of the SR-IOV PF layout: $(cat "$tmp/info")"
+
+# a GPU with a Resizable BAR capability (tests/data/README.md): each BAR's current size against its Region line
+"$BB" layout new lspci:$D/lspci-rtx-a6000-rebar.txt --name rtx-a6000 >"$tmp/a6000.layout" 2>"$tmp/err" ||
+	no "layout new of the Resizable BAR GPU: $(cat "$tmp/err")"
+diff -u $D/lspci-rtx-a6000-rebar.layout "$tmp/a6000.layout" >&2 || no "Resizable BAR GPU: generated layout differs from the expected one"
+[ "$(grep -c 'region [0-9] above has that size$' "$tmp/a6000.layout")" -eq 3 ] || no "Resizable BAR GPU: not 3 BARs agreeing"
+# the BAR1 Region line says 512M, the control register 256 MiB: a note, not a refusal
+sed 's/\[size=256M\]/[size=512M]/' $D/lspci-rtx-a6000-rebar.txt >"$tmp/a6000-512.txt"
+"$BB" layout new lspci:"$tmp/a6000-512.txt" >"$tmp/a6000-512.layout" 2>"$tmp/err" || no "ReBAR mismatch refused: $(cat "$tmp/err")"
+grep -q "BAR1: current size 256 MiB .*NOTE: lspci:.*a6000-512.txt reports region 1 as 512 MiB, not the control register's size" \
+	"$tmp/a6000-512.layout" || no "ReBAR mismatch: no NOTE"
+grep -q "^region index=1 size=0x20000000 " "$tmp/a6000-512.layout" || no "ReBAR mismatch: the region is not the source's size"
+
 # --- 2. hostile dumps and usage: exit 2, one line on stderr, nothing on stdout ---
 bad() { # WANT_STATUS PATTERN ARGS...
 	want=$1 pat=$2

@@ -19,7 +19,14 @@
 #include "parse.h"
 #include "check.h"
 
-static char *net, *blk;		/* the two dumps of tests/data */
+static char *net, *blk, *cx4;	/* the dumps of tests/data: virtio-net, virtio-blk, a ConnectX-4 Lx SR-IOV PF */
+
+/* The ConnectX-4 Lx dump with its ACS capability at 0x230 made a Resizable BAR one: BAR0 32 MiB of 16-64 MiB. */
+#define REBAR_HEX "230: 15 00 01 00 00 07 00 00 20 05 00 00"
+#define REBAR_TEXT "\tCapabilities: [230 v1] Physical Resizable BAR\n\t\tBAR 0: current size: 32MB, supported: 16MB 32MB 64MB\n"
+#define ACS_TEXT "\tCapabilities: [230 v1] Access Control Services\n\t\tACSCap:\tSrcValid- TransBlk- ReqRedir- CmpltRedir-" \
+	" UpstreamFwd- EgressCtrl- DirectTrans-\n\t\tACSCtl:\tSrcValid- TransBlk- ReqRedir- CmpltRedir- UpstreamFwd-" \
+	" EgressCtrl- DirectTrans-\n"
 
 /* @base with the first @find replaced by @repl; "" @find appends @repl; NULL @repl cuts from @find on. */
 static char *edit(const char *base, const char *find, const char *repl)
@@ -134,12 +141,51 @@ static const struct bad {
 	    " does not reach"),
 	BAD(access_denied, "\tCapabilities: [40] Vendor Specific Information: VirtIO: CommonCfg",
 	    "\tCapabilities: <access denied>", "dump:7: 'Capabilities: <access denied>': lspci ran without root"),
-	BAD(no_device, "00: f4 1a 41 10", "00: ff ff ff ff", "dump:21: config byte 0x0: vendor ID 0xffff: no device"
-	    " answered"),
+	BAD(no_device, "00: f4 1a 41 10 06 04 10 00 01 00 00 02", "00: ff ff ff ff ff ff ff ff ff ff ff ff", "dump:21:"
+	    " config byte 0x0: vendor ID 0xffff: no device answered"),
 	BAD(header_type, "00: f4 1a 41 10 06 04 10 00 01 00 00 02 00 00 00 00", "00: f4 1a 41 10 06 04 10 00 01 00 00"
 	    " 02 00 00 05 00", "dump:21: config byte 0xe: header type 0x05 is none of 0 (endpoint), 1 (bridge), 2"),
 	BAD(bar5_64bit, "20: 00 00 00 00 00 00", "20: 00 00 00 00 04 00", "dump:23: config byte 0x24: BAR5 (0x00000004)"
 	    " says 64-bit, but it is the last BAR slot"),
+	/* PCI Express extended capabilities: the ConnectX-4 Lx SR-IOV PF ("@cx4:" picks it as the base) */
+	BAD(ecap_loop, "@cx4:230: 0d 00 01 00", "230: 0d 00 01 10", "dump:116: config byte 0x232: extended capability"
+	    " next offset 0x100 was visited before: the list loops"),
+	BAD(ecap_into_standard, "@cx4:230: 0d 00 01 00", "230: 0d 00 01 04", "dump:116: config byte 0x232: extended"
+	    " capability next offset 0x40 points below 0x100, into the standard space: invalid (PCIe 4.0, 7.6.3)"),
+	BAD(ecap_past_end, "@cx4:1c0: 19 00 01 23", NULL, "dump:105: config byte 0x182: extended capability next offset"
+	    " 0x1c0: the list needs bytes up to 0x1c3; config space holds only 0x1c0 bytes: the hex dump ends at line 108"),
+	BAD(sriov_body_past_end, "@cx4:1a0: 01 00 00 00", NULL, "dump:105: config byte 0x180: the SR-IOV capability"
+	    " needs bytes up to 0x1bf; config space holds only 0x1a0 bytes: the hex dump ends at line 106"),
+	BAD(sriov_vf_bar_io, "@cx4:1a0: 01 00 00 00 0c", "1a0: 01 00 00 00 0d", "dump:107: config byte 0x1a4: VF BAR0"
+	    " (0x1c00000d) has the I/O bit set: VF BARs are memory only (PCIe 4.0, 9.3.3.14)"),
+	BAD(sriov_total_mismatch, "@cx4:Total VFs: 8", "Total VFs: 16", "dump:68: Initial VFs 8, Total VFs 16, Number"
+	    " of VFs 0; config byte 0x18c (line 105) says 8, 8, 0"),
+	BAD(sriov_vf_device_mismatch, "@cx4:Device ID: 1016", "Device ID: 1018", "dump:69: VF offset 2, stride 1, Device"
+	    " ID 1018; config byte 0x194 (line 106) says 2, 1, 1016"),
+	BAD(sriov_page_size_mismatch, "@cx4:System Page Size: 00000001", "System Page Size: 00000010", "dump:70:"
+	    " Supported Page Size 000007ff, System Page Size 00000010; config byte 0x19c (line 106) says 000007ff,"
+	    " 00000001"),
+	BAD(sriov_vf_bar_type_mismatch, "@cx4:000000401c000000 (64-bit, prefetchable)", "000000401c000000 (32-bit,"
+	    " prefetchable)", "dump:71: VF Region 0: Memory at 000000401c000000 (32-bit, prefetchable); config byte 0x1a4"
+	    " (line 107) says VF BAR, 64-bit, prefetchable at 0x401c000000"),
+	BAD(sriov_vf_bar_missing, "@cx4:\t\tRegion 0: Memory at 000000401c000000 (64-bit, prefetchable)\n", "",
+	    "dump:64: config byte 0x1a4 (line 106): VF BAR0 is implemented but lspci printed no VF 'Region 0:' line"),
+	BAD(ecap_not_in_list, "@cx4:\tKernel driver in use", "\tCapabilities: [300 v1] Latency Tolerance Reporting\n"
+	    "\tKernel driver in use", "dump:79: lspci decoded an extended capability at 0x300 that the hex dump's"
+	    " extended capability list does not reach"),
+	BAD(ecap_version_mismatch, "@cx4:[150 v1]", "[150 v2]", "dump:61: [150 v2]; config byte 0x150 (line 102) says"
+	    " version 1"),
+	BAD(ecap_name_mismatch, "@cx4:[1c0 v1] Secondary PCI Express", "[1c0 v1] Single Root I/O Virtualization"
+	    " (SR-IOV)", "dump:73: 'Single Root I/O Virtualization (SR-IOV)'; config byte 0x1c0 (line 109) says extended"
+	    " capability ID 0x0019 (Secondary PCIe Capability)"),
+	BAD2(rebar_size_mismatch, "@cx4:230: 0d 00 01 00 00 00 00 00 00 00 00 00", REBAR_HEX, ACS_TEXT,
+	     "\tCapabilities: [230 v1] Physical Resizable BAR\n\t\tBAR 0: current size: 64MB, supported: 16MB 32MB"
+	     " 64MB\n", "dump:77: BAR 0, current size encoding 6, sizes 0x70; config byte 0x234 (line 115) says BAR 0,"
+	     " encoding 5, sizes 0x70"),
+	BAD(rebar_count, "@cx4:230: 0d 00 01 00 00 00 00 00 00 00 00 00", "230: 15 00 01 00 00 07 00 00 e0 05 00 00",
+	    "dump:116: config byte 0x238: Resizable BAR: control 0x000005e0 says 7 resizable BARs, not 1 to 6"),
+	BAD(rebar_bar_index, "@cx4:230: 0d 00 01 00 00 00 00 00 00 00 00 00", "230: 15 00 01 00 00 07 00 00 26 05 00 00",
+	    "dump:116: config byte 0x238: Resizable BAR: control 0x00000526 names BAR index 6, a reserved value"),
 	BAD(hex_cannot_dump, "00: f4 1a", "WARNING: Cannot show hex-dump of the config space\n00: f4 1a", "dump:21: lspci"
 	    " could not read config space"),
 };
@@ -149,9 +195,15 @@ static char *make(const struct bad *c)
 {
 	char *s, *t;
 
+	const char *base = net, *find = c->find;
+
 	if (c->repl && !strcmp(c->repl, "@blk"))
 		return edit(net, "", blk);
-	s = edit(net, c->find, c->repl);
+	if (!strncmp(find, "@cx4:", 5)) {
+		base = cx4;
+		find += 5;
+	}
+	s = edit(base, find, c->repl);
 	if (!s || !c->find2)
 		return s;
 	t = edit(s, c->find2, c->repl2);
@@ -279,6 +331,279 @@ static void test_mutations(void)
 	free(s);
 }
 
+/* The ConnectX-4 Lx PF: its SR-IOV capability and the other extended ones, as comments of the layout. */
+static void test_sriov_pf(void)
+{
+	struct bb_diag d = { "" };
+	struct bb_layout l;
+	char *out;
+
+	CHECK_EQ(run(cx4, strlen(cx4), 0, &out, &d), 0);
+	if (!out) {
+		NOTE_FAIL("cx4: %s", d.msg);
+		return;
+	}
+	CHECK_EQ(bb_layout_parse(out, strlen(out), "gen", &l, &d), 0);
+	CHECK_EQ(l.vendor, 0x15b3);
+	CHECK_EQ(l.device, 0x1015);
+	CHECK_EQ(l.nr_regions, 2);
+	CHECK_EQ(l.msix.vectors, 64);
+	bb_layout_free(&l);
+	CHECK_STR_HAS(out, "# SR-IOV: a physical function with up to 8 VFs (VF device ID 0x1016). VMMs assign VFs,");
+	CHECK_STR_HAS(out, "dump:64, config 0x180: SR-IOV capability: TotalVFs 8 (+0x0e), InitialVFs 8, NumVFs 0");
+	CHECK_STR_HAS(out, "from 08:00.0, VF 1 is 08:00.2, the last 08:01.1");
+	CHECK_STR_HAS(out, "config 0x19a: VF Device ID 0x1016: a VF is PCI 15b3:1016");
+	CHECK_STR_HAS(out, "config 0x1a0: System Page Size 0x00000001 (4 KiB; supported: 4 KiB to 4 MiB)");
+	CHECK_STR_HAS(out, "config 0x1a4: VF BAR0: memory, 64-bit, prefetchable (its upper half in the next slot); its"
+		      " size is not in config space");
+	CHECK_STR_HAS(out, "0x100 ERR (Advanced Error Reporting) v1, 0x150 ARI (Alternate Routing ID) v1");
+	CHECK_STR_HAS(out, "0x230 ACS (Access Control Services) v1");
+	CHECK(!strstr(out, "Resizable BAR"));
+	free(out);
+	/* lspci -xxx: 256 bytes, no extended list; the decoded extended lines are named, unchecked, in a note */
+	{
+		char *t = edit(cx4, "100: 01 00 01 15", NULL);
+
+		CHECK(t && run(t, strlen(t), 0, &out, &d) == 0);
+		if (out) {
+			CHECK_STR_HAS(out, "the hex dump holds 0x100 bytes: the 5 extended capabilities lspci decoded (lines\n"
+				      "#     52-76) are neither checked nor described here; among them SR-IOV at 0x180 (line\n"
+				      "#     64); lspci -vvv -xxxx as root dumps all 4096 bytes");
+			CHECK(!strstr(out, "--- SR-IOV"));
+		}
+		free(out);
+		free(t);
+	}
+	/* a Region line in the details of another extended capability is not a PF Region (lspci prints those first) */
+	{
+		char *t = edit(cx4, "\t\tLaneErrStat: 0\n", "\t\tLaneErrStat: 0\n\t\tRegion 0: Memory at 1 (64-bit, prefetchable)\n");
+
+		CHECK(t && run(t, strlen(t), 0, &out, &d) == 0);
+		free(out);
+		free(t);
+	}
+}
+
+/* The ConnectX-4 Lx dump with a Resizable BAR capability: the current size against the region's. */
+static void test_rebar_text(void)
+{
+	struct bb_diag d = { "" };
+	char *a = edit(cx4, "230: 0d 00 01 00 00 00 00 00 00 00 00 00", REBAR_HEX), *b = a ? edit(a, ACS_TEXT, REBAR_TEXT) : NULL;
+	char *c, *e, *out;
+
+	CHECK(b != NULL);
+	if (!b) {
+		free(a);
+		return;
+	}
+	CHECK_EQ(run(b, strlen(b), 0, &out, &d), 0);
+	if (out) {
+		CHECK_STR_HAS(out, "dump:115, config 0x234: BAR0: current size 32 MiB (control bits 13:8 = 5), supported 16"
+			      " MiB to 64 MiB; region 0 above has that size");
+		CHECK(!strstr(out, "ACS"));
+		free(out);
+	} else {
+		NOTE_FAIL("rebar: %s", d.msg);
+	}
+	/* 64 MiB by the control register, 32M by the Region line: a note, not a refusal */
+	c = edit(b, "20 05 00 00", "20 06 00 00");
+	e = c ? edit(c, "current size: 32MB", "current size: 64MB") : NULL;
+	CHECK(e != NULL);
+	if (e && !run(e, strlen(e), 0, &out, &d)) {
+		CHECK_STR_HAS(out, "BAR0: current size 64 MiB (control bits 13:8 = 6), supported 16 MiB to 64 MiB; NOTE:"
+			      " lspci:dump reports region 0 as 32 MiB, not the control register's size");
+		free(out);
+	} else {
+		NOTE_FAIL("rebar mismatch: %s", d.msg);
+		CHECK(0);
+	}
+	free(a);
+	free(b);
+	free(c);
+	free(e);
+}
+
+/* A VF's dump: IDs read 0xffff; lspci -nn's "[vvvv:dddd]" gives them, else the layout has none. */
+static void test_vf_ids(void)
+{
+	struct bb_diag d = { "" };
+	char *a = edit(cx4, "00: b3 15 15 10", "00: ff ff ff ff"), *b = a ? edit(a, "[ConnectX-4 Lx]",
+								      "[ConnectX-4 Lx] [15b3:1015]") : NULL, *out;
+	struct bb_layout l;
+
+	CHECK(b != NULL);
+	if (!b) {
+		free(a);
+		return;
+	}
+	CHECK_EQ(run(a, strlen(a), 0, &out, &d), 0);
+	if (out && !bb_layout_parse(out, strlen(out), "gen", &l, &d)) {
+		CHECK(!l.has_ids);
+		CHECK_STR_HAS(out, "device name=pci-vf desc=");
+		CHECK_STR_HAS(out, "# ^ no IDs: add vendor=");
+		bb_layout_free(&l);
+	}
+	free(out);
+	CHECK_EQ(run(b, strlen(b), 0, &out, &d), 0);
+	if (out && !bb_layout_parse(out, strlen(out), "gen", &l, &d)) {
+		CHECK(l.has_ids && l.vendor == 0x15b3 && l.device == 0x1015);
+		CHECK_STR_HAS(out, "# ^ IDs from the device line, dump:1: '[15b3:1015]' (lspci -nn");
+		bb_layout_free(&l);
+	}
+	free(out);
+	free(a);
+	free(b);
+}
+
+/* ---- config space images built byte by byte (the vfio: and vfio-user: path) ---- */
+
+static void put16(uint8_t *c, unsigned at, unsigned v)
+{
+	c[at] = (uint8_t)v;
+	c[at + 1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *c, unsigned at, uint32_t v)
+{
+	put16(c, at, v & 0xffff);
+	put16(c, at + 2, v >> 16);
+}
+
+/* An endpoint 8086:1234 with no standard capability, and the extended header @id v1 at @at, next @next. */
+static void image(uint8_t *c, size_t n)
+{
+	memset(c, 0, n);
+	put16(c, 0, 0x8086);
+	put16(c, 2, 0x1234);
+	put32(c, 8, 0x02000001);
+}
+
+static void ecap(uint8_t *c, unsigned at, unsigned id, unsigned next)
+{
+	put32(c, at, id | 1u << 16 | next << 20);
+}
+
+static int parse(const uint8_t *c, size_t n, struct bb_pcicfg *p, struct bb_diag *d)
+{
+	struct bb_pcicfg_src src = { .name = "img" };
+
+	return bb_pcicfg_parse(c, n, &src, p, d);
+}
+
+static void test_config_images(void)
+{
+	static uint8_t c[BB_PCICFG_MAX];
+	static struct bb_pcicfg p;
+	struct bb_diag d = { "" };
+
+	/* SR-IOV at 0x100 with a 32-bit VF BAR0 and a 64-bit prefetchable VF BAR2-3, then AER at 0x200 */
+	image(c, sizeof(c));
+	ecap(c, 0x100, 0x10, 0x200);
+	put16(c, 0x10c, 4);		/* InitialVFs */
+	put16(c, 0x10e, 64);		/* TotalVFs */
+	put16(c, 0x110, 2);		/* NumVFs */
+	put16(c, 0x114, 0x80);		/* First VF Offset */
+	put16(c, 0x116, 2);		/* VF Stride */
+	put16(c, 0x11a, 0x1889);	/* VF Device ID */
+	put32(c, 0x11c, 0x553);		/* 4K 16K 64K 256K 1M 4M */
+	put32(c, 0x120, 0x10);		/* 64 KiB */
+	put32(c, 0x124, 0xfe000000);	/* VF BAR0: 32-bit, non-prefetchable */
+	put32(c, 0x12c, 0x0000000c);	/* VF BAR2: 64-bit, prefetchable */
+	put32(c, 0x130, 0x00000020);
+	ecap(c, 0x200, 0x01, 0);
+	CHECK_EQ(parse(c, sizeof(c), &p, &d), 0);
+	CHECK_EQ(p.nr_ecaps, 2);
+	CHECK(p.sriov.present && p.sriov.at == 0x100);
+	CHECK(p.sriov.initial_vfs == 4 && p.sriov.total_vfs == 64 && p.sriov.num_vfs == 2);
+	CHECK(p.sriov.vf_offset == 0x80 && p.sriov.vf_stride == 2 && p.sriov.vf_device == 0x1889);
+	CHECK(p.sriov.sup_pgsize == 0x553 && p.sriov.sys_pgsize == 0x10);
+	CHECK_EQ(p.sriov.nr_bars, 2);
+	CHECK(p.sriov.vf_bar[0].mem_type == 0 && !p.sriov.vf_bar[0].prefetch && p.sriov.vf_bar[0].addr == 0xfe000000);
+	CHECK(p.sriov.vf_bar[2].is64 && p.sriov.vf_bar[2].prefetch && p.sriov.vf_bar[2].addr == 0x2000000000ull);
+	CHECK(p.sriov.vf_bar[3].upper);
+	CHECK(!p.rebar.present);
+	CHECK(p.ecaps[1].id == 0x01 && p.ecaps[1].at == 0x200 && p.ecaps[1].version == 1);
+
+	/* Resizable BAR at 0x100 with 2 BARs: BAR0 16 MiB of 1-256 MiB; BAR2 8 GiB of 256 MiB-8 GiB and 1 TiB (31:16) */
+	image(c, sizeof(c));
+	ecap(c, 0x100, 0x15, 0);
+	put32(c, 0x104, 0x1ff0);			/* bits 4-12: 1 MiB to 256 MiB */
+	put32(c, 0x108, 0u | 2u << 5 | 4u << 8);	/* BAR0, 2 BARs, 16 MiB */
+	put32(c, 0x10c, 0x1f0000);			/* bits 16-20: 256 MiB to 8 GiB */
+	put32(c, 0x110, 2u | 13u << 8 | 1u << 16);	/* BAR2, 8 GiB; 31:16 bit 0: 256 TiB */
+	CHECK_EQ(parse(c, sizeof(c), &p, &d), 0);
+	CHECK(p.rebar.present && p.rebar.nr == 2);
+	CHECK(p.rebar.bar[0].bar == 0 && p.rebar.bar[0].cur == 4 && p.rebar.bar[0].sizes == 0x1ff);
+	CHECK(p.rebar.bar[1].bar == 2 && p.rebar.bar[1].cur == 13 && p.rebar.bar[1].sizes == (0x1f000ull | 1ull << 28));
+	CHECK(p.rebar.bar[1].at == 0x10c);
+
+	/* no extended list: 256 bytes (lspci -xxx, conventional PCI), or 0x100 reading 0 or all ones */
+	CHECK_EQ(parse(c, 0x100, &p, &d), 0);
+	CHECK_EQ(p.nr_ecaps, 0);
+	CHECK_EQ(parse(c, 0x103, &p, &d), 0);
+	CHECK(!p.rebar.present);
+	put32(c, 0x100, 0xffffffff);
+	CHECK_EQ(parse(c, sizeof(c), &p, &d), 0);
+	CHECK_EQ(p.nr_ecaps, 0);
+
+	/* the longest list there can be: a header in every dword from 0x100 to 0xffc, in order */
+	image(c, sizeof(c));
+	for (unsigned at = 0x100; at < BB_PCICFG_MAX; at += 4)
+		ecap(c, at, 0x18, at + 4 < BB_PCICFG_MAX ? at + 4 : 0);
+	CHECK_EQ(parse(c, sizeof(c), &p, &d), 0);
+	CHECK_EQ(p.nr_ecaps, BB_PCICFG_MAX_EXT);
+
+	/* hostile lists: each refused naming the config byte */
+	{
+		static const struct {
+			const char *name;
+			unsigned len;
+			unsigned at[3], id[3], next[3];
+			unsigned poke_at;
+			uint32_t poke;
+			const char *want;
+		} imgbad[] = {
+			{ "img_ecap_loop", 4096, { 0x100, 0x200 }, { 0x01, 0x0d }, { 0x200, 0x100 }, 0, 0,
+			  "img: config byte 0x202: extended capability next offset 0x100 was visited before: the list loops" },
+			{ "img_ecap_self", 4096, { 0x100 }, { 0x01 }, { 0x100 }, 0, 0,
+			  "img: config byte 0x102: extended capability next offset 0x100 was visited before" },
+			{ "img_ecap_into_standard", 4096, { 0x100 }, { 0x01 }, { 0x0fc }, 0, 0,
+			  "img: config byte 0x102: extended capability next offset 0xfc points below 0x100" },
+			{ "img_ecap_past_len", 0x200, { 0x100 }, { 0x01 }, { 0x200 }, 0, 0,
+			  "img: config byte 0x102: extended capability next offset 0x200: the list needs bytes up to 0x203;"
+			  " config space holds only 0x200 bytes" },
+			{ "img_sriov_body_past_len", 0x130, { 0x100 }, { 0x10 }, { 0 }, 0, 0,
+			  "img: config byte 0x100: the SR-IOV capability needs bytes up to 0x13f; config space holds only"
+			  " 0x130 bytes" },
+			{ "img_sriov_vf_bar5_64bit", 4096, { 0x100 }, { 0x10 }, { 0 }, 0x138, 0x4,
+			  "img: config byte 0x138: VF BAR5 (0x00000004) says 64-bit, but it is the last VF BAR" },
+			{ "img_rebar_body_past_len", 0x110, { 0x100 }, { 0x15 }, { 0 }, 0x108, 2u << 5,
+			  "img: config byte 0x100: the Resizable BAR capability needs bytes up to 0x113" },
+			{ "img_rebar_no_bars", 4096, { 0x100 }, { 0x15 }, { 0 }, 0x108, 0,
+			  "img: config byte 0x108: Resizable BAR: control 0x00000000 says 0 resizable BARs, not 1 to 6" },
+			{ "img_rebar_twice", 4096, { 0x100 }, { 0x15 }, { 0 }, 0x108, 2u << 5 | 1,
+			  "img: config byte 0x110: Resizable BAR: BAR1 is named twice (first at config byte 0x108)" },
+		};
+
+		for (size_t i = 0; i < sizeof(imgbad) / sizeof(imgbad[0]); i++) {
+			int err;
+
+			image(c, sizeof(c));
+			for (unsigned k = 0; k < 3 && imgbad[i].at[k]; k++)
+				ecap(c, imgbad[i].at[k], imgbad[i].id[k], imgbad[i].next[k]);
+			if (imgbad[i].poke_at)
+				put32(c, imgbad[i].poke_at, imgbad[i].poke);
+			if (!strcmp(imgbad[i].name, "img_rebar_twice"))
+				put32(c, 0x110, 1);	/* the second BAR's control names BAR1 again */
+			err = parse(c, imgbad[i].len, &p, &d);
+			if (err != -EINVAL || !strstr(d.msg, imgbad[i].want))
+				NOTE_FAIL("%s: got %d '%s'", imgbad[i].name, err, d.msg);
+			CHECK_EQ(err, -EINVAL);
+			CHECK_STR_HAS(d.msg, imgbad[i].want);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
@@ -299,11 +624,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", d.msg);
 		return 1;
 	}
+	snprintf(path, sizeof(path), "%s/lspci-connectx4lx-pf-sriov.txt", argv[1]);
+	if (bb_read_file(path, 1 << 20, &cx4, &n, &d)) {
+		fprintf(stderr, "%s\n", d.msg);
+		return 1;
+	}
 	test_good();
 	test_bad();
 	test_limits();
 	test_mutations();
+	test_sriov_pf();
+	test_rebar_text();
+	test_vf_ids();
+	test_config_images();
 	free(net);
 	free(blk);
+	free(cx4);
 	return bb_test_done("test_lspci");
 }
