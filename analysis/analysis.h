@@ -22,6 +22,12 @@
  * through a symbolic link.
  */
 int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d);
+/*
+ * The same, for one of several folders read together (compare, a merged
+ * report): *@left is what the runs.csv files read so far leave of
+ * BB_RESULTS_MAX_FILE, less this one's bytes on success; past it, -EFBIG.
+ */
+int bb_recs_read_within(const char *path, size_t *left, struct bb_recs *out, struct bb_diag *d);
 /* What report and study --resume take from manifest.json (every string bounded, "" when absent). */
 struct bb_manifest_info {
 	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];

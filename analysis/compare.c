@@ -116,15 +116,15 @@ static void side_free(struct side *s)
 	bb_recs_free(&s->r);
 }
 
-/* runs.csv of s->dir, its configurations with each one's repetitions side by side, and its manifest. */
-static int load(struct side *s, struct bb_diag *d)
+/* runs.csv of s->dir (within the *@left bytes the folders read so far leave), its configurations with each one's repetitions side by side, and its manifest. */
+static int load(struct side *s, size_t *left, struct bb_diag *d)
 {
 	char path[4096];
 	struct bb_diag md = { "" };
 	int err;
 
 	snprintf(path, sizeof(path), "%s/runs.csv", s->dir);
-	err = bb_recs_read(path, &s->r, d);
+	err = bb_recs_read_within(path, left, &s->r, d);
 	if (err)
 		return err;
 	err = bb_configs_build(&s->r, &s->c, d);
@@ -542,6 +542,7 @@ int bb_compare_dirs(const char *const *dirs, size_t n, FILE *out, const struct b
 		    struct bb_diag *d)
 {
 	struct cmp m = { .n = n, .holm = o->holm };
+	size_t left = BB_RESULTS_MAX_FILE;	/* what every runs.csv together may hold */
 	int err = 0;
 
 	if (n < 2 || n > BB_RESULTS_MAX_FOLDERS)
@@ -555,7 +556,7 @@ int bb_compare_dirs(const char *const *dirs, size_t n, FILE *out, const struct b
 	}
 	for (size_t k = 0; k < n && !err; k++) {
 		m.s[k].dir = dirs[k];
-		err = load(&m.s[k], d);
+		err = load(&m.s[k], &left, d);
 		if (!err)
 			bb_results_host(dirs[k], m.s[k].mi_err ? NULL : &m.s[k].mi, m.hosts, k);
 	}

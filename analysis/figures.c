@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -706,22 +708,137 @@ static int run_gnuplot(const struct rep *r, const char *figdir)
 }
 
 /*
- * The PNGs in the drawing folder @rfd/@figdir turned into 8-bit palette
- * images by pngquant, when it is installed: gnuplot's pngcairo writes
- * truecolour, and a palette of at most 256 colours draws these figures
- * (lines, text and fills on white) the same at 40% of the bytes (the default
- * study's figures: 12.7 MB to 8.4 MB here).  pngquant is the well-kept tool
- * for this; nothing here decodes a PNG.  It runs in the private drawing
- * folder only, on names barbench made, split over the online CPUs; a figure
- * it cannot shrink (--skip-if-larger) stays as gnuplot drew it.  Returns
- * true when pngquant ran on every figure (false: not installed, or failed).
+ * A whole PNG of its own in @dfd: a regular file (no symlink followed) from
+ * the signature to the IEND chunk, which ends every PNG (PNG specification,
+ * ISO/IEC 15948, 5.2 and 11.2.5: length 0, "IEND", CRC ae 42 60 82).  Nothing
+ * between is decoded: this tells a written image from one cut short.
  */
-static bool palette_pngs(int rfd, const char *figdir)
+static bool whole_png(int dfd, const char *name)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	static const unsigned char iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82 };
+	unsigned char a[8], z[12];
+	struct stat sb;
+	bool ok;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	ok = !fstat(fd, &sb) && S_ISREG(sb.st_mode) && sb.st_size >= 20 && pread(fd, a, 8, 0) == 8 &&
+	     pread(fd, z, 12, sb.st_size - 12) == 12 && !memcmp(a, sig, 8) && !memcmp(z, iend, 12);
+	close(fd);
+	return ok;
+}
+
+/* The seconds a pngquant job may take: ~30 ms a figure here at --speed 10, so hundreds of times that. */
+#define PNGQUANT_BASE_S 10
+#define PNGQUANT_PER_FIGURE_S 1
+
+struct pq_job {
+	pid_t pid;
+	size_t lo, hi;		/* its figures, names[lo..hi) */
+	bool ok;		/* exited 0, 98 or 99 (a figure left as it was: larger, or quality) */
+};
+
+/* One pngquant on names[lo..hi) in the drawing folder @rfd, in a process group of its own; -1: not started. */
+static pid_t pq_start(int rfd, char **names, size_t lo, size_t hi)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* argv: pngquant OPTIONS -- the job's names, NULL; each output NAME.pq.png */
+		char **argv = calloc(hi - lo + 10, sizeof(*argv));
+		size_t a = 0;
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		setpgid(0, 0);
+		if (!argv || fchdir(rfd) || null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(126);
+		argv[a++] = "pngquant";
+		argv[a++] = "--force";
+		argv[a++] = "--skip-if-larger";
+		argv[a++] = "--speed";
+		argv[a++] = "10";
+		argv[a++] = "--ext";
+		argv[a++] = ".pq.png";
+		argv[a++] = "256";
+		argv[a++] = "--";
+		for (size_t i = lo; i < hi; i++)
+			argv[a++] = names[i];
+		execvp("pngquant", argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		setpgid(pid, pid);	/* the child does too: whichever runs first */
+	return pid;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/*
+ * Waits for the jobs (only their pids: a caller's other children are not
+ * reaped), until @deadline (CLOCK_MONOTONIC seconds): a job still running
+ * then is killed with its process group, and fails.
+ */
+static void pq_wait(struct pq_job *jobs, unsigned n, double deadline)
+{
+	unsigned running = 0;
+
+	for (unsigned j = 0; j < n; j++)
+		running += jobs[j].pid > 0;
+	while (running) {
+		bool late = now_s() > deadline;
+
+		for (unsigned j = 0; j < n; j++) {
+			pid_t got;
+			int st;
+
+			if (jobs[j].pid <= 0)
+				continue;
+			if (late) {
+				kill(-jobs[j].pid, SIGKILL);
+				kill(jobs[j].pid, SIGKILL);
+			}
+			got = waitpid(jobs[j].pid, &st, late ? 0 : WNOHANG);
+			if (got == 0)
+				continue;
+			jobs[j].ok = got > 0 && !late && WIFEXITED(st) &&
+				     (!WEXITSTATUS(st) || WEXITSTATUS(st) == 98 || WEXITSTATUS(st) == 99);
+			jobs[j].pid = 0;
+			running--;
+		}
+		if (running)
+			nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+}
+
+/*
+ * The PNGs in the drawing folder @rfd turned into 8-bit palette images by
+ * pngquant, when it is installed: gnuplot's pngcairo writes truecolour, and
+ * a palette of at most 256 colours draws these figures (lines, text and
+ * fills on white) the same at 40% of the bytes (the default study's
+ * figures: 12.7 MB to 8.4 MB here).  pngquant is the well-kept tool for
+ * this; nothing here decodes a PNG.  It runs in the private drawing folder
+ * only, on names barbench made, split over the online CPUs, each job given
+ * PNGQUANT_BASE_S plus PNGQUANT_PER_FIGURE_S a figure before it is killed
+ * (a hung pngquant never hangs the report).  Its output NAME.pq.png replaces
+ * gnuplot's NAME.png only when its job ended well and the output is a whole
+ * PNG of its own (whole_png); else gnuplot's figure stays.  Returns true
+ * when pngquant ran on every figure (false: not installed, failed, late).
+ */
+static bool palette_pngs(int rfd)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned jobs = cpus > 1 ? (cpus < 4 ? (unsigned)cpus : 4) : 1, running = 0;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	unsigned jobs = cpus > 1 ? (cpus < 4 ? (unsigned)cpus : 4) : 1;
+	struct pq_job job[4] = { { 0 } };
+	char **names = NULL, out[300];
+	size_t n = 0, cap = 0, most = 0;
 	bool ok = true;
 	struct dirent *e;
 	DIR *dd;
@@ -737,7 +854,7 @@ static bool palette_pngs(int rfd, const char *figdir)
 	while ((e = readdir(dd))) {
 		size_t l = strlen(e->d_name);
 
-		if (l < 5 || strcmp(e->d_name + l - 4, ".png") || e->d_type != DT_REG)
+		if (l < 5 || l + 8 >= sizeof(out) || strcmp(e->d_name + l - 4, ".png") || e->d_type != DT_REG)
 			continue;
 		if (n == cap) {
 			char **nn = realloc(names, (cap = cap ? 2 * cap : 256) * sizeof(*names));
@@ -752,49 +869,24 @@ static bool palette_pngs(int rfd, const char *figdir)
 	}
 	closedir(dd);
 	for (unsigned j = 0; j < jobs && n; j++) {
-		size_t lo = n * j / jobs, hi = n * (j + 1) / jobs;
-		pid_t pid;
-
-		if (lo == hi)
+		job[j].lo = n * j / jobs;
+		job[j].hi = n * (j + 1) / jobs;
+		if (job[j].lo == job[j].hi)
 			continue;
-		pid = fork();
-		if (pid < 0) {
-			ok = false;
-			break;
-		}
-		if (pid == 0) {
-			/* argv: pngquant OPTIONS -- the job's names, NULL */
-			char **argv = calloc(hi - lo + 10, sizeof(*argv));
-			size_t a = 0;
-			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-			if (!argv || chdir(figdir) || null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-				_exit(126);
-			argv[a++] = "pngquant";
-			argv[a++] = "--force";
-			argv[a++] = "--skip-if-larger";
-			argv[a++] = "--speed";
-			argv[a++] = "10";
-			argv[a++] = "--ext";
-			argv[a++] = ".png";
-			argv[a++] = "256";
-			argv[a++] = "--";
-			for (size_t i = lo; i < hi; i++)
-				argv[a++] = names[i];
-			execvp("pngquant", argv);
-			_exit(127);
-		}
-		running++;
+		job[j].pid = pq_start(rfd, names, job[j].lo, job[j].hi);
+		if (job[j].pid < 0)
+			job[j].pid = 0;
+		else if (job[j].hi - job[j].lo > most)
+			most = job[j].hi - job[j].lo;
 	}
-	while (running) {
-		int st;
-
-		if (wait(&st) < 0)
-			break;
-		running--;
-		/* 98 and 99: a figure left as it was (larger, or quality): not a failure */
-		if (!WIFEXITED(st) || (WEXITSTATUS(st) && WEXITSTATUS(st) != 98 && WEXITSTATUS(st) != 99))
-			ok = false;
+	pq_wait(job, jobs, now_s() + PNGQUANT_BASE_S + PNGQUANT_PER_FIGURE_S * (double)most);
+	for (unsigned j = 0; j < jobs && n; j++) {
+		ok = ok && job[j].ok;
+		for (size_t i = job[j].lo; i < job[j].hi; i++) {
+			snprintf(out, sizeof(out), "%.*s.pq.png", (int)(strlen(names[i]) - 4), names[i]);
+			if (!job[j].ok || !whole_png(rfd, out) || renameat(rfd, out, rfd, names[i]))
+				unlinkat(rfd, out, 0);	/* gnuplot's figure stays */
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -810,10 +902,54 @@ static bool figure_source(const char *name)
 	return (n > 3 && !strcmp(name + n - 3, ".gp")) || (n > 4 && !strcmp(name + n - 4, ".dat"));
 }
 
+/* A name of the kinds the drawing folder holds: a figure, its source, gnuplot's log. */
+static bool drawn_kind(const char *name)
+{
+	size_t n = strlen(name);
+
+	return figure_source(name) || !strcmp(name, "gnuplot.log") ||
+	       (n > 4 && (!strcmp(name + n - 4, ".png") || !strcmp(name + n - 4, ".svg")));
+}
+
+/* Entry @e of the folder @dfd is a regular file (a symlink is not followed). */
+static bool regular_at(int dfd, const struct dirent *e)
+{
+	struct stat sb;
+
+	if (e->d_type != DT_UNKNOWN)
+		return e->d_type == DT_REG;
+	return !fstatat(dfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) && S_ISREG(sb.st_mode);
+}
+
+/* @name in @dfd removed, a folder with what it holds (8 deep at most); no symlink followed. */
+static void remove_at(int dfd, const char *name, int depth)
+{
+	struct dirent *e;
+	DIR *dh;
+	int fd;
+
+	if (!unlinkat(dfd, name, 0) || errno != EISDIR || depth >= 8)
+		return;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dh = fd < 0 ? NULL : fdopendir(fd);
+	if (!dh) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_at(dirfd(dh), e->d_name, depth + 1);
+	closedir(dh);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
 /*
  * Each file of the drawing folder renamed into figures/ (a rename replaces a
  * symlink, never follows it); the scripts and data only when @sources (they
- * are half a folder's size and `barbench report` makes them again).
+ * are half a folder's size and `barbench report` makes them again).  Only
+ * regular files of the kinds drawn (drawn_kind): anything else there (a
+ * symlink, a folder, another file) is removed.
  */
 static int move_figures(int rfd, int ffd, const char *figdir, bool sources, struct bb_diag *d)
 {
@@ -836,6 +972,10 @@ static int move_figures(int rfd, int ffd, const char *figdir, bool sources, stru
 			if (ffd != rfd)
 				unlinkat(ffd, e->d_name, 0);
 			unlinkat(rfd, e->d_name, 0);
+			continue;
+		}
+		if (!regular_at(rfd, e) || !drawn_kind(e->d_name)) {
+			remove_at(rfd, e->d_name, 0);	/* not barbench's: what a pngquant left */
 			continue;
 		}
 		if (!err && renameat(rfd, e->d_name, ffd, e->d_name))
@@ -1050,7 +1190,7 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 		if (r->opts && r->opts->progress)
 			r->opts->progress(r->opts->progress_arg, r->nfig, r->nfig + 2, "figures: palette (pngquant)");
 		/* without pngquant the figures stay as gnuplot drew them: larger, the same to the eye */
-		(void)palette_pngs(r->rfd, rdir);
+		(void)palette_pngs(r->rfd);
 	}
 	/* the sources stay when asked, and when gnuplot failed: what gnuplot.log speaks of */
 	err = move_figures(r->rfd, ffd, figdir, r->figure_data || err, d);

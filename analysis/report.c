@@ -52,6 +52,7 @@ static int cmp_cfg(const void *a, const void *b)
 /* Every folder's runs.csv, one after the other, each row marked with its folder. */
 static int read_runs(struct rep *r)
 {
+	size_t left = BB_RESULTS_MAX_FILE;	/* what every runs.csv together may hold */
 	char path[4096];
 	int err;
 
@@ -60,7 +61,7 @@ static int read_runs(struct rep *r)
 		struct bb_rec *nv;
 
 		snprintf(path, sizeof(path), "%s/runs.csv", r->dirs[k]);
-		err = bb_recs_read(path, &one, r->d);
+		err = bb_recs_read_within(path, &left, &one, r->d);
 		if (err)
 			return err;
 		nv = realloc(r->recs.v, (r->recs.n + one.n + 1) * sizeof(*nv));

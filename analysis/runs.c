@@ -16,14 +16,26 @@
 
 int bb_recs_read(const char *path, struct bb_recs *out, struct bb_diag *d)
 {
+	size_t left = BB_RESULTS_MAX_FILE;
+
+	return bb_recs_read_within(path, &left, out, d);
+}
+
+int bb_recs_read_within(const char *path, size_t *left, struct bb_recs *out, struct bb_diag *d)
+{
 	char *buf;
 	size_t len;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	err = bb_results_slurp(path, *left, &buf, &len, d);
+	if (err == -EFBIG && *left < BB_RESULTS_MAX_FILE)
+		return bb_diag_set(d, -EFBIG, "%s: the runs.csv of the folders before it leave %zu of the %u bytes "
+				   "one command reads (memory: each row takes about six times its bytes); give fewer "
+				   "or smaller folders", path, *left, BB_RESULTS_MAX_FILE);
 	if (err)
 		return err;
+	*left -= len;
 	err = bb_recs_parse(buf, len, path, out, d);
 	free(buf);
 	return err;

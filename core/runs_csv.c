@@ -443,23 +443,28 @@ static int map_header(char **names, int nh, int *idx, struct bb_recs *out, bool 
 	return 0;
 }
 
-/* One line of @buf from *@pos into @dst: 1 a whole line, 0 the end, -1 cut short or overlong. */
+/*
+ * One line of @buf from *@pos into @dst, its CR LF or LF not kept (the CR is
+ * no byte of the row: a row at the limit reads the same either way): 1 a
+ * whole line, 0 the end, -1 cut short or overlong.
+ */
 static int next_line(const char *buf, size_t len, size_t *pos, char *dst, size_t size)
 {
 	const char *nl;
-	size_t n;
+	size_t n, end;
 
 	if (*pos >= len)
 		return 0;
 	nl = memchr(buf + *pos, '\n', len - *pos);
-	if (!nl || (size_t)(nl - (buf + *pos)) >= size)
+	if (!nl)
 		return -1;
-	n = (size_t)(nl - (buf + *pos));
+	end = (size_t)(nl - (buf + *pos));
+	n = end && nl[-1] == '\r' ? end - 1 : end;
+	if (n >= size)
+		return -1;
 	memcpy(dst, buf + *pos, n);
 	dst[n] = '\0';
-	if (n && dst[n - 1] == '\r')
-		dst[n - 1] = '\0';
-	*pos += n + 1;
+	*pos += end + 1;
 	return 1;
 }
 

@@ -194,4 +194,13 @@ done
 "$BB" compare --help >"$tmp/out" 2>&1
 grep -q "Mann-Whitney" "$tmp/out" || no "compare --help does not name the test"
 
+# runs_csv_budget: the runs.csv of the folders read together add up to at most 256 MiB (a row takes about
+# six times its bytes in memory; 64 folders of 256 MiB each were read whole, ~100 GB): a folder past what
+# the ones before it leave is refused by its size before it is read (a sparse file: no disk used)
+mkdir -p "$tmp/huge"
+cp "$tmp/a/runs.csv" "$tmp/huge/runs.csv"
+truncate -s 268435456 "$tmp/huge/runs.csv"
+want_err 2 "huge/runs.csv: the runs.csv of the folders before it leave" compare "$tmp/a" "$tmp/huge"
+want_err 2 "huge/runs.csv: the runs.csv of the folders before it leave" report "$tmp/a" "$tmp/huge" --out "$tmp/hm" --no-figures
+
 exit $fail

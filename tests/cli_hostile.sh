@@ -252,5 +252,57 @@ sed "s#^device .*#device emu:$tmp/l1/nvme\ndevice emu:$tmp/l1/nvme#" "$tmp/base.
 "$BB" study "$tmp/twice.study" --out "$tmp/twice" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -qF "would share the id" "$tmp/err" || no "a device listed twice: exit $rc, $(cat "$tmp/err")"
 
+## 9: a pngquant on PATH that misbehaves: report ends, every figure is a whole PNG (gnuplot's where
+## pngquant's output is not one), nothing but barbench's own regular files reaches figures/
+if command -v gnuplot >/dev/null; then
+	mkdir -p "$tmp/pq"
+	# fake_pngquant ACTION: a pngquant that parses its arguments as barbench passes them, then runs
+	# ACTION (shell) for each figure with $f its name and $o the output name it was asked for
+	fake_pngquant() {
+		cat >"$tmp/pq/pngquant" <<P
+#!/bin/sh
+ext=-fs8.png
+while [ \$# -gt 0 ]; do case \$1 in --ext) ext=\$2; shift 2;; --) shift; break;; *) shift;; esac; done
+for f; do o=\${f%.png}\$ext; $1; done
+exit 0
+P
+		chmod +x "$tmp/pq/pngquant"
+	}
+	whole_png() { # a PNG from its signature to its IEND chunk, the last 12 bytes
+		[ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+			[ "$(tail -c 12 "$1" | od -An -tx1 | tr -d ' \n')" = 0000000049454e44ae426082 ]
+	}
+	misbehaves() { # WHAT ACTION
+		fresh
+		fake_pngquant "$2"
+		(cd "$tmp" && PATH="$tmp/pq:$PATH" "$BB" report f >/dev/null 2>"$tmp/err"); rc=$?
+		[ $rc -eq 0 ] || no "pngquant $1: report exit $rc: $(cat "$tmp/err")"
+		[ "$(cat "$tmp/target")" = precious ] || { no "pngquant $1: a symlink's target was written"; echo precious >"$tmp/target"; }
+		n=0
+		for p in $(grep -oh 'figures/[^)]*\.png' "$tmp/f/report.md" "$tmp/f/details.md" | sort -u); do
+			n=$((n + 1))
+			if [ -L "$tmp/f/$p" ] || [ ! -f "$tmp/f/$p" ] || ! whole_png "$tmp/f/$p"; then
+				no "pngquant $1: $p is not a whole PNG of its own"
+			fi
+		done
+		[ $n -ge 2 ] || no "pngquant $1: $n figures in the report"
+		for p in "$tmp/f/figures"/* "$tmp/f/figures"/.[!.]*; do
+			[ -e "$p" ] || [ -L "$p" ] || continue
+			case ${p##*/} in
+			*.png | gnuplot.log) [ -f "$p" ] && [ ! -L "$p" ] || no "pngquant $1: figures/${p##*/} is not a regular file" ;;
+			*) no "pngquant $1: figures/${p##*/} is not barbench's" ;;
+			esac
+		done
+	}
+	misbehaves hangs 'exec sleep 1000000'
+	misbehaves "is killed mid-write" 'head -c 100 "$f" >"$o"; kill -9 $$'
+	misbehaves "writes a cut PNG" 'head -c 100 "$f" >"$o"'
+	misbehaves "writes no PNG" 'echo no >"$o"'
+	misbehaves "leaves symlinks" 'rm -f "$o"; ln -s "$tmp/target" "$o"; ln -s "$tmp/target" evil.png'
+	misbehaves "leaves files and folders" 'echo x >stray.txt; mkdir -p sub; echo y >sub/x.png'
+else
+	echo "cli_hostile: gnuplot not installed: a misbehaving pngquant not checked" >&2
+fi
+
 [ $fail -eq 0 ] && echo "cli_hostile: ok"
 exit $fail
