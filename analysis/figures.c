@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +22,7 @@
 #include "report.h"
 #include "parse.h"
 #include "barbench/stats.h"
+#include "barbench/timing.h"
 
 extern const char bb_gp_cdf[], bb_gp_bars[], bb_gp_pagemap[], bb_gp_slots[], bb_gp_advise[], bb_gp_overview[];
 
@@ -773,27 +774,19 @@ static pid_t pq_start(int rfd, char **names, size_t lo, size_t hi)
 	return pid;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /*
  * Waits for the jobs (only their pids: a caller's other children are not
- * reaped), until @deadline (CLOCK_MONOTONIC seconds): a job still running
+ * reaped), until @deadline_ns (bb_now_ns): a job still running
  * then is killed with its process group, and fails.
  */
-static void pq_wait(struct pq_job *jobs, unsigned n, double deadline)
+static void pq_wait(struct pq_job *jobs, unsigned n, double deadline_ns)
 {
 	unsigned running = 0;
 
 	for (unsigned j = 0; j < n; j++)
 		running += jobs[j].pid > 0;
 	while (running) {
-		bool late = now_s() > deadline;
+		bool late = bb_now_ns() > deadline_ns;
 
 		for (unsigned j = 0; j < n; j++) {
 			pid_t got;
@@ -829,17 +822,16 @@ static void pq_wait(struct pq_job *jobs, unsigned n, double deadline)
  * PNGQUANT_BASE_S plus PNGQUANT_PER_FIGURE_S a figure before it is killed
  * (a hung pngquant never hangs the report).  Its output NAME.pq.png replaces
  * gnuplot's NAME.png only when its job ended well and the output is a whole
- * PNG of its own (whole_png); else gnuplot's figure stays.  Returns true
- * when pngquant ran on every figure (false: not installed, failed, late).
+ * PNG of its own (whole_png); else gnuplot's figure stays (pngquant not
+ * installed, failed or late: larger figures, the same to the eye).
  */
-static bool palette_pngs(int rfd)
+static void palette_pngs(int rfd)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned jobs = cpus > 1 ? (cpus < 4 ? (unsigned)cpus : 4) : 1;
 	struct pq_job job[4] = { { 0 } };
 	char **names = NULL, out[300];
 	size_t n = 0, cap = 0, most = 0;
-	bool ok = true;
 	struct dirent *e;
 	DIR *dd;
 	int fd;
@@ -849,7 +841,7 @@ static bool palette_pngs(int rfd)
 	if (!dd) {
 		if (fd >= 0)
 			close(fd);
-		return false;
+		return;
 	}
 	while ((e = readdir(dd))) {
 		size_t l = strlen(e->d_name);
@@ -879,9 +871,8 @@ static bool palette_pngs(int rfd)
 		else if (job[j].hi - job[j].lo > most)
 			most = job[j].hi - job[j].lo;
 	}
-	pq_wait(job, jobs, now_s() + PNGQUANT_BASE_S + PNGQUANT_PER_FIGURE_S * (double)most);
+	pq_wait(job, jobs, bb_now_ns() + 1e9 * (PNGQUANT_BASE_S + PNGQUANT_PER_FIGURE_S * (double)most));
 	for (unsigned j = 0; j < jobs && n; j++) {
-		ok = ok && job[j].ok;
 		for (size_t i = job[j].lo; i < job[j].hi; i++) {
 			snprintf(out, sizeof(out), "%.*s.pq.png", (int)(strlen(names[i]) - 4), names[i]);
 			if (!job[j].ok || !whole_png(rfd, out) || renameat(rfd, out, rfd, names[i]))
@@ -891,7 +882,6 @@ static bool palette_pngs(int rfd)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	return ok;
 }
 
 /* A figure's source (gnuplot script or data) rather than the figure. */
@@ -1189,8 +1179,7 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 	if (!err) {
 		if (r->opts && r->opts->progress)
 			r->opts->progress(r->opts->progress_arg, r->nfig, r->nfig + 2, "figures: palette (pngquant)");
-		/* without pngquant the figures stay as gnuplot drew them: larger, the same to the eye */
-		(void)palette_pngs(r->rfd);
+		palette_pngs(r->rfd);
 	}
 	/* the sources stay when asked, and when gnuplot failed: what gnuplot.log speaks of */
 	err = move_figures(r->rfd, ffd, figdir, r->figure_data || err, d);

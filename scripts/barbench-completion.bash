@@ -18,12 +18,17 @@ _barbench_options()
 	sed -n '/^options:$/,/^$/p' | grep -oE '^  (-[a-zA-Z], )?--[a-z][a-z-]*' | grep -oE -- '--[a-z][a-z-]*'
 }
 
-# The options of a help on stdin whose value is a file or a folder: "  [-x, ]--name FILE" (or DIR, PATH,
-# COSTFILE, TRACE, MERGED, F.so), both spellings.
-_barbench_file_options()
+# The value name of option @1 ("FILE", "N"...; nothing for a flag) in a help on stdin: the "options:"
+# section's heads "  [-x, ]--name [VALUE]", the description after two spaces or more.
+_barbench_value_of()
 {
-	sed -n '/^options:$/,/^$/p' | grep -E '^  (-[a-zA-Z], )?--[a-z][a-z-]* (FILE|DIR|PATH|COSTFILE|TRACE|MERGED|F\.so)( |$)' |
-		grep -oE -- '(^  -[a-zA-Z]|--[a-z][a-z-]*)' | sed 's/^  //'
+	sed -n '/^options:$/,/^$/p' | awk -v o="$1" '
+		/^  -/ {
+			h = substr($0, 3); sub(/  .*/, "", h)	# "-o, --out MERGED"
+			n = split(h, t, /,? /); v = ""
+			for (i = 1; i <= n; i++) if (t[i] !~ /^-/) v = t[i]
+			for (i = 1; i <= n; i++) if (t[i] == o) { print v; exit }
+		}'
 }
 
 _barbench_layouts()
@@ -79,16 +84,14 @@ _barbench()
 	--layout)
 		COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_barbench_layouts)" -- "$cur")); return ;;
 	esac
-	# an option whose value is a file or folder, as its help names the value (FILE, DIR, PATH, TRACE...)
-	if [[ "$prev" == -* ]] && _barbench_file_options <<<"$help" | grep -qxF -- "$prev"; then
-		COMPREPLY=($(compgen -f -- "$cur"))
-		return
-	fi
-	# another option's value (N, LIST, SIZE...): nothing to offer
-	if [[ "$prev" == -* ]] && sed -n '/^options:$/,/^$/p' <<<"$help" |
-		grep -qE -- "^  (-[a-zA-Z], )?${prev}( [A-Z]|, --[a-z-]+ [A-Z])|^  ${prev}, --[a-z-]+ [A-Z]|^  -[a-zA-Z], ${prev} [A-Z]"; then
-		COMPREPLY=()
-		return
+	# the value of an option, as its help names it: a file or folder completes file names, another
+	# value (N, LIST, SIZE...) nothing
+	if [[ "$prev" == -* ]]; then
+		case "$(_barbench_value_of "$prev" <<<"$help")" in
+		"") ;;
+		FILE|DIR|PATH|COSTFILE|TRACE|MERGED|F.so) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		*) COMPREPLY=(); return ;;
+		esac
 	fi
 	if [[ "$cur" == -* ]]; then
 		COMPREPLY=($(compgen -W "$(echo "$help" | _barbench_options | sort -u)" -- "$cur"))
