@@ -50,6 +50,7 @@ int bb_cli_status(int err)
 	case E2BIG:
 	case EFBIG:
 	case ENOENT:
+	case ENAMETOOLONG:
 	case EAGAIN:
 	case ENOTSUP:
 	case EPERM:

@@ -70,6 +70,9 @@ mkdir "$tmp/fifo" && mkfifo "$tmp/fifo/nvme-msix-bar0"
 grep -qF "$tmp/fifo/nvme-msix-bar0: not a regular file, not a layout" "$tmp/err" ||
 	no "layout_path_not_regular: $(cat "$tmp/err")"
 
+# a layout path longer than any path is bad input (2), said as such
+"$BB" info "emu:$(printf 'a%.0s' $(seq 600))" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "layout path too long" "$tmp/err" || no "long layout path: exit $rc: $(tail -c 100 "$tmp/err")"
 "$BB" inof 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || no "unknown command: exit $rc"
 grep -q "did you mean 'info'" "$tmp/err" || no "no suggestion: $(cat "$tmp/err")"

@@ -332,6 +332,8 @@ static void test_refusals(void)
 	CHECK_STR_HAS(d.msg, "no such PCI device");
 	CHECK_EQ(bb_dev_open("pci:0000:00:05.0?sysfs=a&sysfs=b", &dev, &d), -EINVAL);
 	CHECK_STR_HAS(d.msg, "pci:0000:00:05.0?sysfs=a&sysfs=b: character 26: sysfs= given twice");
+	CHECK_EQ(bb_dev_open("pci:0000:00:05.0?sysfs=", &dev, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "pci:0000:00:05.0?sysfs=: character 23: sysfs= wants a path");
 	fake_device();
 }
 

@@ -59,6 +59,7 @@ static void test_spec(void)
 	CHECK_STR_HAS(d.msg, "given twice");
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=a&", &s, &d), -EINVAL);
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=", &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "vfio:0000:00:03.0?layout=: character 25: layout= wants a path");
 }
 
 /* ---- a fake sysfs tree: only files and links sysfs has ---- */

@@ -116,6 +116,9 @@ int bb_bdf_parse_spec(const char *kind, const char *arg, bool allow_sysfs, struc
 						   kind, arg, (size_t)(p - arg) + k0 + 6, sizeof(out->sysfs) - 1);
 			memcpy(out->sysfs, p + 6, len - 6);
 			out->sysfs[len - 6] = '\0';
+		} else if ((len == 7 && !strncmp(p, "layout=", 7)) || (allow_sysfs && len == 6 && !strncmp(p, "sysfs=", 6))) {
+			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: %.*s wants a path", kind, arg,
+					   (size_t)(p - arg) + k0 + len - 1, (int)len, p);
 		} else {
 			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: unknown option '%.*s' (layout=PATH%s; "
 					   "writes are allowed with barbench run --allow-writes)", kind, arg,
