@@ -15,6 +15,7 @@
 #include <string.h>
 #include <signal.h>
 #include <time.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -654,11 +655,11 @@ static int fig_advise(struct rep *r, const struct adv_row *a, size_t n, char *na
 }
 
 /*
- * gnuplot on all.gp in @figdir, its errors into gnuplot.log; its standard
+ * gnuplot on all.gp in the drawing folder @rfd, its errors into gnuplot.log; its standard
  * output (a line per figure) read for the progress of @r's options, never
  * left on barbench's own.
  */
-static int run_gnuplot(const struct rep *r, const char *figdir)
+static int run_gnuplot(const struct rep *r, int rfd)
 {
 	const struct bb_report_opts *o = r->opts;
 	char line[256];
@@ -679,7 +680,7 @@ static int run_gnuplot(const struct rep *r, const char *figdir)
 	if (pid == 0) {
 		FILE *log;
 
-		if (chdir(figdir) || dup2(fds[1], 1) < 0)
+		if (fchdir(rfd) || dup2(fds[1], 1) < 0)
 			_exit(126);
 		close(fds[0]);
 		close(fds[1]);
@@ -998,6 +999,38 @@ static int figures_dir(const char *figdir, int *ffd, struct bb_diag *d)
 }
 
 /*
+ * A fresh private folder in figures/ (@ffd) to draw in, made and opened
+ * relative to figures/'s descriptor: a figures/ swapped for a symlink after
+ * it was checked does not move the drawing elsewhere.  mkdtemp(3) takes a
+ * path, hence the name made here from getrandom.
+ */
+static int drawing_dir(int ffd, char *name, size_t len, int *rfd)
+{
+	for (unsigned tries = 0; tries < 64; tries++) {
+		uint64_t v;
+
+		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+			return -errno;
+		snprintf(name, len, ".draw-%012" PRIx64, (uint64_t)(v & 0xffffffffffffULL));
+		if (mkdirat(ffd, name, 0700)) {
+			if (errno == EEXIST)
+				continue;
+			return -errno;
+		}
+		*rfd = openat(ffd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (*rfd < 0) {
+			int err = -errno;
+
+			unlinkat(ffd, name, AT_REMOVEDIR);
+			name[0] = '\0';
+			return err;
+		}
+		return 0;
+	}
+	return -EEXIST;
+}
+
+/*
  * The overview: per device region and host page size, the speed-up over
  * `trap` of what the recommendation table recommends for the hot path,
  * measured and projected onto a device; 1x where every usable policy traps.
@@ -1135,7 +1168,7 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const struct adv_row *adv, size_t nadv,
 		   struct fig *figs, size_t cap, size_t *nf, bool *have_figs, const char **note)
 {
-	char figdir[4096], rdir[4200] = "";
+	char figdir[4096], rname[32] = "";
 	struct bb_diag *d = r->d;
 	int err, ffd = -1;
 
@@ -1146,16 +1179,14 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 	if (err)
 		return err;
 	/* drawn in a fresh private folder, so nothing planted in figures/ is ever opened */
-	snprintf(rdir, sizeof(rdir), "%s/.draw-XXXXXX", figdir);
-	if (!mkdtemp(rdir)) {
-		err = bb_diag_set(d, -errno, "%s: %s", rdir, strerror(errno));
-		rdir[0] = '\0';
+	err = drawing_dir(ffd, rname, sizeof(rname), &r->rfd);
+	if (err) {
+		bb_diag_set(d, err, "%s/.draw-*: %s", figdir, strerror(-err));
 		goto out;
 	}
-	r->rfd = open(rdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r->all = r->rfd < 0 ? NULL : rcreate(r, "all.gp");
+	r->all = rcreate(r, "all.gp");
 	if (!r->all) {
-		err = bb_diag_set(d, -errno, "%s/all.gp: %s", rdir, strerror(errno));
+		err = bb_diag_set(d, -errno, "%s/%s/all.gp: %s", figdir, rname, strerror(errno));
 		goto out;
 	}
 	fprintf(r->all, "set print '-'\n");	/* each figure's line on standard output (run_gnuplot) */
@@ -1167,10 +1198,10 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 		goto out;
 	}
 	if (err) {
-		err = bb_diag_set(d, err, "%s/all.gp: %s", rdir, strerror(-err));
+		err = bb_diag_set(d, err, "%s/%s/all.gp: %s", figdir, rname, strerror(-err));
 		goto out;
 	}
-	err = run_gnuplot(r, rdir);
+	err = run_gnuplot(r, r->rfd);
 	if (err == -ENOENT)
 		*note = "gnuplot is not installed: install gnuplot-nox and run `barbench report DIR`";
 	else if (err)
@@ -1193,8 +1224,8 @@ out:
 		close(r->rfd);
 		r->rfd = -1;
 	}
-	if (rdir[0])
-		rmdir(rdir);
+	if (rname[0])
+		unlinkat(ffd, rname, AT_REMOVEDIR);
 	if (ffd >= 0)
 		close(ffd);
 	return err;
