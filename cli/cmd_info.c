@@ -197,8 +197,8 @@ static int info_dev(const char *spec, bool json, bool one, uint32_t only)
 					       bb_json_str(spec), "file", "regions", regions));
 		regions = NULL;	/* json_pack took it */
 	} else if (!bb_vfio_layout_path(dev) && !bb_pci_layout_path(dev) && dev->real_hw && !bb_cli_quiet) {
-		printf("no layout: barbench run reads nothing of this device; give %s?layout=FILE "
-		       "(layouts/README.md) to name what is safe to read\n", dev->spec);
+		printf("no layout: barbench run reads nothing of this device; give %s%clayout=FILE "
+		       "(layouts/README.md) to name what is safe to read\n", dev->spec, strchr(dev->spec, '?') ? '&' : '?');
 	}
 out:
 	json_decref(regions);

@@ -18,6 +18,7 @@
 #include "barbench/layout.h"
 #include "layout_gen.h"
 #include "lspci.h"
+#include "pci.h"
 #include "manifest.h"
 #include "parse.h"
 #include "cli.h"
@@ -184,6 +185,38 @@ static void assume_vfio_pci(struct bb_gen *g)
 }
 
 /* A device through its backend: every region but config space, then config space. */
+/*
+ * What config space cannot say, from sysfs where the device is a PCI
+ * function of this OS (pci:, vfio:): a VF's IDs (its ID registers read
+ * 0xffff; vfio-pci shows a VMM others, pci: the raw ones) and a PF's VF BAR
+ * sizes (its IOV resources).
+ */
+static void sysfs_facts(const struct bb_dev *dev, struct bb_gen *g)
+{
+	struct bb_pci_sysfs buf;
+	const struct bb_pci_sysfs *ps = g->has_pci ? bb_pci_sysfs_any(dev, &buf) : NULL;
+	bool sized = false;
+
+	if (!ps)
+		return;
+	if (g->pci.vf_ids && ps->vendor != 0xffff) {
+		g->pci.vendor = ps->vendor;
+		g->pci.device = ps->device;
+		snprintf(g->ids_from, sizeof(g->ids_from), "the sysfs vendor and device files of %s (the IDs the OS"
+			 " gives a VF%s%s)", ps->bdf, ps->is_vf ? " of PF " : "", ps->physfn);
+	}
+	if (!g->pci.sriov.present)
+		return;
+	for (unsigned i = 0; i < 6; i++) {
+		g->vf_bar_size[i] = bb_pci_vf_bar_size(ps, i, g->pci.sriov.total_vfs);
+		sized |= g->vf_bar_size[i] != 0;
+	}
+	if (sized)
+		snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "VF BAR sizes: sysfs resource lines 8-13 of %s, the PF's"
+			 " SR-IOV resources (Linux sizes each as a VF's BAR times TotalVFs %u)", ps->bdf,
+			 g->pci.sriov.total_vfs);
+}
+
 static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
 {
 	struct bb_dev *dev;
@@ -212,6 +245,8 @@ static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
 	}
 	if (!err)
 		err = device_config(dev, g, d);
+	if (!err)
+		sysfs_facts(dev, g);
 	if (!err && (dev->ops->flags & BB_BACKEND_SYNTH_INFO))
 		assume_vfio_pci(g);
 	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "the config region (VFIO index 7) is not described: a VMM"

@@ -366,8 +366,8 @@ static void sriov(FILE *f, const struct bb_gen *g)
 	if (!s->nr_bars)
 		fprintf(f, "# no VF BAR is implemented (VF BAR0-5 read 0)\n");
 	wrap(f, "# ", "#   ", "VMMs assign VFs, not the PF: the layout a guest sees is the VF's. Generate it from a VF:"
-	     " `barbench layout new lspci:FILE` of `lspci -vvv -xxxx -s VF` (as root), or `vfio:VF` with the VF bound"
-	     " to vfio-pci. The regions, MSI-X and registers of this file are the PF's.");
+	     " `barbench layout new lspci:FILE` of `lspci -vvv -xxxx -s VF` (as root), `pci:VF`, or `vfio:VF` with the VF"
+	     " bound to vfio-pci. The regions, MSI-X and registers of this file are the PF's.");
 }
 
 /* PCIe 4.0, 7.8.6: each resizable BAR's current size (cross-checked with the region) and supported sizes. */

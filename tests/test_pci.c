@@ -376,6 +376,84 @@ static void test_io_bar(void)
 	}
 }
 
+/*
+ * An SR-IOV VF: its ID registers read 0xffff and its Memory Space bit 0
+ * (PCIe 4.0, 9.3.4.1); sysfs links its PF as physfn and gives its IDs in the
+ * vendor and device files.  Without the link, the same config space is
+ * another device's.
+ */
+static void test_vf(void)
+{
+	uint8_t c[256];
+	char link[300];
+	struct bb_dev *dev = NULL;
+	struct bb_diag d;
+	void *m = NULL;
+	FILE *f;
+	char opts[400];
+
+	config(256, false, 0xffff);
+	snprintf(link, sizeof(link), "%s/config", dev_dir);
+	f = fopen(link, "r+");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_EQ(fread(c, 1, sizeof(c), f), sizeof(c));
+	c[PCI_DEVICE_ID] = c[PCI_DEVICE_ID + 1] = 0xff;
+	rewind(f);
+	CHECK_EQ(fwrite(c, 1, sizeof(c), f), sizeof(c));
+	fclose(f);
+	snprintf(opts, sizeof(opts), "&layout=%s", layout_path);
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);	/* no physfn: ids that are not the device's */
+	CHECK_STR_HAS(d.msg, "ids ffff:ffff, the vendor and device files say 1234:0a02");
+	snprintf(link, sizeof(link), "%s/physfn", dev_dir);
+	CHECK_EQ(symlink("../0000:00:04.0", link), 0);
+	CHECK_EQ(open_dev(opts, &dev, &d), 0);
+	if (!dev) {
+		NOTE_FAIL("%s", d.msg);
+	} else {
+		const struct bb_pci_sysfs *ps = bb_pci_sysfs_of(dev);
+
+		CHECK(ps->is_vf);
+		CHECK_STR_HAS(ps->physfn, "0000:00:04.0");
+		CHECK(ps->mem_enabled);	/* decodes while it exists: its command register says nothing */
+		CHECK_EQ(ps->vendor, 0x1234);
+		CHECK_EQ(dev->ops->map(dev, 0, 0x3000, 0x1000, NULL, &m, &d), 0);
+		if (m) {
+			CHECK_EQ(*(volatile uint32_t *)m, 0xcc003000u);
+			munmap(m, 0x1000);
+		}
+		bb_dev_close(dev);
+	}
+	unlink(link);
+	CHECK_EQ(symlink("../not a device", link), 0);	/* a link that names no PCI address: no VF */
+	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+	unlink(link);
+	fake_device();
+}
+
+/* A PF's VF BAR from its IOV resource line: a VF's BAR times TotalVFs, or 0 when it cannot be one. */
+static void test_vf_bar_size(void)
+{
+	struct bb_pci_sysfs s = { .nr_res = 13 };
+
+	s.res[7] = (struct bb_pci_resource){ 0x800000000ull, 0x800000000ull + 8 * 0x4000 - 1, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 0, 8), 0x4000u);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 0, 0), 0u);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 0, 3), 0u);	/* not a whole multiple */
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 0, 2), 0x10000u);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 0, 16), 0x2000u);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 8), 0u);	/* no resource */
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 6, 8), 0u);	/* past VF BAR5 */
+	s.res[7].flags |= BB_IORESOURCE_UNSET;
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 0, 8), 0u);
+	s.res[8] = (struct bb_pci_resource){ 0x1000, 0x1000 + 6 * 0x1000 - 1, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 6), 0x1000u);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 2), 0u);	/* 0x3000 each: no BAR is */
+	s.nr_res = 8;
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 6), 0u);	/* line 9 not there */
+}
+
 int main(void)
 {
 	FILE *f;
@@ -395,6 +473,8 @@ int main(void)
 	test_device();
 	test_refusals();
 	test_io_bar();
+	test_vf();
+	test_vf_bar_size();
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return bb_test_done("test_pci");
 }

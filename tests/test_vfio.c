@@ -60,6 +60,21 @@ static void test_spec(void)
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=a&", &s, &d), -EINVAL);
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=", &s, &d), -EINVAL);
 	CHECK_STR_HAS(d.msg, "vfio:0000:00:03.0?layout=: character 25: layout= wants a path");
+	/* vf-token: a UUID, lower-cased; not twice, not malformed; pci: takes none */
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.1?vf-token=0A1B2C3D-0000-4000-8000-00000000000F&layout=x", &s, &d), 0);
+	CHECK_STR_HAS(s.vf_token, "0a1b2c3d-0000-4000-8000-00000000000f");
+	CHECK_STR_HAS(s.layout, "x");
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.1?vf-token=0a1b2c3d-0000-4000-8000-00000000000", &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "character 28: vf-token= wants a UUID, 8-4-4-4-12 hex digits");
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.1?vf-token=0a1b2c3d-0000-4000-8000+00000000000f", &s, &d), -EINVAL);
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.1?vf-token=", &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "vf-token= wants a UUID");
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.1?vf-token=00000000-0000-0000-0000-000000000000&"
+				    "vf-token=00000000-0000-0000-0000-000000000000", &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "vf-token= given twice");
+	CHECK_EQ(bb_bdf_parse_spec("pci", "0000:00:03.1?vf-token=00000000-0000-0000-0000-000000000000", BB_BDF_SYSFS,
+				   &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "unknown option 'vf-token=");
 }
 
 /* ---- a fake sysfs tree: only files and links sysfs has ---- */

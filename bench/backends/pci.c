@@ -152,6 +152,7 @@ static int read_num(const char *dir, const char *file, int base, long long lo, l
 static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_diag *d)
 {
 	char *buf, name[PATH_MAX + 16];
+	uint16_t cfg_vendor, cfg_device;
 	size_t len;
 	int err = read_small(dir, "config", &buf, &len, d);
 
@@ -164,12 +165,17 @@ static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_dia
 	if (out->cfg_len < PCI_STD_HEADER_SIZEOF)
 		return bb_diag_set(d, -EINVAL, "%s: byte 0: %zu bytes, shorter than the %d-byte header", name,
 				   out->cfg_len, PCI_STD_HEADER_SIZEOF);
-	if ((out->cfg[PCI_VENDOR_ID] | out->cfg[PCI_VENDOR_ID + 1] << 8) != out->vendor ||
-	    (out->cfg[PCI_DEVICE_ID] | out->cfg[PCI_DEVICE_ID + 1] << 8) != out->device)
+	cfg_vendor = (uint16_t)(out->cfg[PCI_VENDOR_ID] | out->cfg[PCI_VENDOR_ID + 1] << 8);
+	cfg_device = (uint16_t)(out->cfg[PCI_DEVICE_ID] | out->cfg[PCI_DEVICE_ID + 1] << 8);
+	if (out->is_vf && cfg_vendor == 0xffff && cfg_device == 0xffff) {
+		out->mem_enabled = true;	/* a VF: its command register's bit 1 reads 0 */
+	} else if (cfg_vendor != out->vendor || cfg_device != out->device) {
 		return bb_diag_set(d, -EINVAL, "%s: byte 0: ids %02x%02x:%02x%02x, the vendor and device files say"
 				   " %04x:%04x", name, out->cfg[1], out->cfg[0], out->cfg[3], out->cfg[2], out->vendor,
 				   out->device);
-	out->mem_enabled = out->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY;
+	} else {
+		out->mem_enabled = out->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY;
+	}
 	err = bb_msix_parse_config(out->cfg, out->cfg_len, name, &out->msix, &out->msix_cap, d);
 	if (err) {
 		if (out->cfg_len < 256)
@@ -196,11 +202,62 @@ static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_dia
 	return 0;
 }
 
+/* A VF's physfn link ("../0000:3b:00.0"): its PF's address when the name is one; anything else is no VF. */
+static void physfn_of(const char *dir, struct bb_pci_sysfs *out)
+{
+	char path[PATH_MAX + 16], link[256];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/physfn", dir);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return;
+	link[n] = '\0';
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (strlen(base) >= sizeof(out->physfn) || strspn(base, "0123456789abcdef:.") != strlen(base) || !*base)
+		return;
+	snprintf(out->physfn, sizeof(out->physfn), "%s", base);
+	out->is_vf = true;
+}
+
+uint64_t bb_pci_vf_bar_size(const struct bb_pci_sysfs *s, unsigned i, unsigned total_vfs)
+{
+	const struct bb_pci_resource *r;
+	uint64_t size;
+
+	if (i >= BB_PCI_BARS || 7 + i >= s->nr_res || !total_vfs)	/* lines 1-7: BARs 0-5, the ROM */
+		return 0;
+	r = &s->res[7 + i];
+	if (!(r->flags & BB_IORESOURCE_MEM) || (r->flags & (BB_IORESOURCE_DISABLED | BB_IORESOURCE_UNSET)) ||
+	    (!r->start && !r->end))
+		return 0;
+	size = r->end - r->start + 1;
+	if (size % total_vfs || (size / total_vfs & (size / total_vfs - 1)))
+		return 0;
+	return size / total_vfs;
+}
+
+/* The resource file of the device folder @dir, and its physfn link. */
+static int resources(const char *dir, struct bb_pci_sysfs *out, struct bb_diag *d)
+{
+	char *buf, name[PATH_MAX + 16];
+	size_t len;
+	int err;
+
+	physfn_of(dir, out);
+	if ((err = read_small(dir, "resource", &buf, &len, d)))
+		return err;
+	snprintf(name, sizeof(name), "%s/resource", dir);
+	err = bb_pci_resource_parse(buf, len, name, out->res, &out->nr_res, d);
+	free(buf);
+	return err;
+}
+
 int bb_pci_probe(const char *sysfs, const char *bdf, struct bb_pci_sysfs *out, struct bb_diag *d)
 {
-	char dir[PATH_MAX], *buf, name[PATH_MAX + 16];
+	char dir[PATH_MAX];
 	long long v;
-	size_t len;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -220,14 +277,29 @@ int bb_pci_probe(const char *sysfs, const char *bdf, struct bb_pci_sysfs *out, s
 		out->class_code = (uint32_t)v;
 	if (!read_num(dir, "numa_node", 10, -1, 65535, &v, d))
 		out->numa_node = (int)v;
-	if ((err = read_small(dir, "resource", &buf, &len, d)))
-		return err;
-	snprintf(name, sizeof(name), "%s/resource", dir);
-	err = bb_pci_resource_parse(buf, len, name, out->res, &out->nr_res, d);
-	free(buf);
-	if (err)
+	if ((err = resources(dir, out, d)))
 		return err;
 	return probe_config(dir, out, d);
+}
+
+const struct bb_pci_sysfs *bb_pci_sysfs_any(const struct bb_dev *dev, struct bb_pci_sysfs *buf)
+{
+	const struct bb_vfio_sysfs *v = bb_vfio_sysfs_of(dev);
+	char dir[PATH_MAX];
+	struct bb_diag d;
+
+	if (priv_of(dev))
+		return &priv_of(dev)->sys;
+	if (!v)
+		return NULL;
+	memset(buf, 0, sizeof(*buf));
+	buf->numa_node = v->numa_node;
+	buf->vendor = v->vendor;
+	buf->device = v->device;
+	buf->class_code = v->class_code;
+	snprintf(buf->bdf, sizeof(buf->bdf), "%s", v->bdf);
+	snprintf(dir, sizeof(dir), SYSFS "/bus/pci/devices/%s", v->bdf);
+	return resources(dir, buf, &d) ? NULL : buf;
 }
 
 static void pci_close(struct bb_dev *dev)
@@ -295,7 +367,7 @@ static int pci_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	dev->priv = p;
 	dev->real_hw = true;
 	dev->protect_msix = true;
-	err = bb_bdf_parse_spec("pci", arg, true, &p->spec, d);
+	err = bb_bdf_parse_spec("pci", arg, BB_BDF_SYSFS, &p->spec, d);
 	if (err)
 		goto fail;
 	sysfs = p->spec.sysfs[0] ? p->spec.sysfs : SYSFS;
@@ -427,13 +499,21 @@ static int pci_allow_writes(struct bb_dev *dev)
 /* Config space as this OS reads it (devices/BDF/config, read when opened: 256 bytes as root, else 64). */
 static ssize_t pci_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)
 {
-	const struct bb_pci_sysfs *s = bb_pci_sysfs_of(dev);
+	const struct pci *p = priv_of(dev);
+	char *cfg;
+	size_t n;
+	int err;
 
-	if (!s)
+	if (!p)
 		return bb_diag_set(d, -ENODEV, "%s: no config space", dev->spec);
-	if (len > s->cfg_len)
-		len = s->cfg_len;
-	memcpy(buf, s->cfg, len);
+	/* the whole file (4 KiB of a PCIe function, as root): the extended capabilities too */
+	err = read_small(p->dir, "config", &cfg, &n, d);
+	if (err)
+		return err;
+	if (len > n)
+		len = n;
+	memcpy(buf, cfg, len);
+	free(cfg);
 	return (ssize_t)len;
 }
 

@@ -64,7 +64,9 @@ struct bb_pci_sysfs {
 	struct bb_pci_resource res[BB_PCI_MAX_RESOURCES];
 	uint8_t cfg[256];			/* the first bytes of config space */
 	size_t cfg_len;				/* 64 when not root: capabilities then unreadable */
-	bool mem_enabled;			/* command register bit 1 (Memory Space) */
+	bool mem_enabled;			/* command register bit 1 (Memory Space); a VF: its PF's VF MSE */
+	bool is_vf;				/* an SR-IOV virtual function: sysfs links its PF as physfn */
+	char physfn[20];			/* the PF's address, for a VF */
 	struct bb_layout_msix msix;		/* from config space */
 	unsigned msix_cap;
 };
@@ -72,8 +74,12 @@ struct bb_pci_sysfs {
 /*
  * Read device @bdf below the sysfs root @sysfs ("/sys"): vendor, device,
  * class, numa_node, resource, config (its MSI-X capability checked to lie
- * inside a memory BAR).  Every file is hostile input: errors name the file
- * and the line or byte.  -ENODEV when there is no such device.
+ * inside a memory BAR), physfn.  Every file is hostile input: errors name
+ * the file and the line or byte.  -ENODEV when there is no such device.
+ * An SR-IOV VF's Vendor and Device ID registers read 0xffff and its Memory
+ * Space bit reads 0 (PCIe 4.0, 9.3.4.1.1-2, 9.3.4.1.3): its IDs are the
+ * vendor and device files', and its memory decodes while it exists (Linux
+ * sets the PF's VF MSE when it enables VFs, drivers/pci/iov.c).
  */
 int bb_pci_probe(const char *sysfs, const char *bdf, struct bb_pci_sysfs *out, struct bb_diag *d);
 
@@ -81,6 +87,19 @@ extern const struct bb_backend_ops bb_backend_pci;
 
 /* What sysfs said about an open pci: device; NULL for another backend. */
 const struct bb_pci_sysfs *bb_pci_sysfs_of(const struct bb_dev *dev);
+/*
+ * A PF's VF BAR @i (0-5) size from its IOV resource (resource line 8 + @i:
+ * Linux sizes it as a VF's BAR times TotalVFs, drivers/pci/iov.c
+ * sriov_init), or 0 when unassigned, not a whole multiple or not a power
+ * of two a VF.
+ */
+uint64_t bb_pci_vf_bar_size(const struct bb_pci_sysfs *s, unsigned i, unsigned total_vfs);
+/*
+ * What sysfs says of the PCI function an open device fronts, for pci: and
+ * vfio: (for vfio:, only ids, class and resource file are filled in, into
+ * @buf); NULL for a device that is no PCI function of this OS.
+ */
+const struct bb_pci_sysfs *bb_pci_sysfs_any(const struct bb_dev *dev, struct bb_pci_sysfs *buf);
 /* The layout file given with ?layout=, or NULL. */
 const char *bb_pci_layout_path(const struct bb_dev *dev);
 

@@ -134,10 +134,51 @@ static void group_members(int group, char *buf, size_t len)
 	closedir(dd);
 }
 
+/*
+ * Why vfio-pci refused a device with -EACCES or -EINVAL where VF tokens are
+ * the reason (drivers/vfio/pci/vfio_pci_core.c, vfio_pci_validate_vf_token):
+ * a VF whose PF vfio-pci drives needs the PF's token, which is random
+ * (uuid_gen) until a user of the PF sets one, by VFIO_DEVICE_FEATURE_PCI_VF_TOKEN
+ * or by opening the PF with one while no VF is open; a token is refused for a
+ * device that is neither such a VF nor an SR-IOV PF.  "" otherwise.
+ */
+static const char *vf_token_hint(const struct vfio *v, int err, char *buf, size_t len)
+{
+	char path[300], link[256];
+	const char *pf;
+	ssize_t n;
+
+	if (err != -EACCES && err != -EINVAL)
+		return "";
+	snprintf(path, sizeof(path), SYSFS "/bus/pci/devices/%s/physfn", v->spec.bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0) {
+		if (err == -EINVAL && v->spec.vf_token[0])
+			snprintf(buf, len, " (vf-token= is for an SR-IOV PF or its VFs, and this is neither)");
+		else if (err == -EACCES && v->spec.vf_token[0])
+			snprintf(buf, len, " (vf-token= differs from the token this PF's open VFs were given)");
+		else
+			return "";
+		return buf;
+	}
+	link[n] = '\0';
+	pf = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	if (err == -EINVAL && v->spec.vf_token[0])
+		snprintf(buf, len, " (its PF %.20s is not vfio-pci's: drop vf-token=)", pf);
+	else if (err == -EACCES)
+		snprintf(buf, len, " (an SR-IOV VF whose PF %.20s vfio-pci drives: it asks for the PF's VF token%s;"
+			 " a PF's user sets it, QEMU with vfio-pci,vf-token=UUID; with none, open the PF with one first,"
+			 " barbench info 'vfio:%.20s?vf-token=UUID', then the VF with the same)", pf,
+			 v->spec.vf_token[0] ? ", and this is not it" : ": add vf-token=UUID", pf);
+	else
+		return "";
+	return buf;
+}
+
 static int open_legacy(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
-	char path[64];
+	char path[400], name[BB_BDF_LEN + 48];
 	bool noiommu;
 	int type, api;
 
@@ -195,9 +236,17 @@ static int open_legacy(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 				   strerror(-err), err == -EPERM ? " (no interrupt remapping: the IOMMU needs it, e.g. QEMU's "
 				   "intel-iommu,intremap=on, or vfio_iommu_type1 allow_unsafe_interrupts=1)" : "");
 	}
-	v->devfd = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->spec.bdf);
-	if (v->devfd < 0)
-		return bb_diag_set(d, -errno, "%s: VFIO_GROUP_GET_DEVICE_FD: %s", dev->spec, strerror(errno));
+	if (v->spec.vf_token[0])
+		snprintf(name, sizeof(name), "%s vf_token=%s", v->spec.bdf, v->spec.vf_token);
+	else
+		snprintf(name, sizeof(name), "%s", v->spec.bdf);
+	v->devfd = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, name);
+	if (v->devfd < 0) {
+		int err = -errno;
+
+		return bb_diag_set(d, err, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->spec, strerror(-err),
+				   vf_token_hint(v, err, path, sizeof(path)));
+	}
 	return 0;
 }
 
@@ -215,6 +264,11 @@ static int open_iommufd(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 
 	if (access("/dev/iommu", F_OK)) {
 		snprintf(v->iommufd_note, sizeof(v->iommufd_note), "no /dev/iommu (a kernel without CONFIG_IOMMUFD)");
+		return -ENODEV;
+	}
+	if (v->spec.vf_token[0]) {
+		/* VFIO_DEVICE_BIND_IOMMUFD of these headers carries no VF token; the group's name does */
+		snprintf(v->iommufd_note, sizeof(v->iommufd_note), "a VF token is given: the legacy API passes it");
 		return -ENODEV;
 	}
 	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", v->sys.cdev);
@@ -483,7 +537,7 @@ static ssize_t vfio_config_read(struct bb_dev *dev, void *buf, size_t len, struc
 
 const struct bb_backend_ops bb_backend_vfio = {
 	.name = "vfio",
-	.summary = "a real PCI device bound to vfio-pci: vfio:BDF[?layout=PATH]",
+	.summary = "a real PCI device bound to vfio-pci: vfio:BDF[?layout=PATH][&vf-token=UUID]",
 	.trap_path = "pread",
 	.open = vfio_open,
 	.region_info = vfio_region_info,

@@ -35,15 +35,23 @@ struct bb_vfio_spec {
 	char bdf[BB_BDF_LEN];	/* canonical: lower-case hex, with the domain */
 	char layout[256];	/* layout=PATH, "" when none */
 	char sysfs[256];	/* sysfs=DIR (pci: only), "" for /sys */
+	char vf_token[37];	/* vf-token=UUID (vfio: only), lower case; "" when none */
 };
 
 /*
- * Parse "BDF[?layout=PATH]" (the spec after "vfio:").  Errors name the
- * character position: "vfio:00:1g.0: character 5: ...".
+ * Parse "BDF[?layout=PATH][&vf-token=UUID]" (the spec after "vfio:").
+ * vf-token: passed as VFIO_GROUP_GET_DEVICE_FD's "BDF vf_token=UUID"
+ * (Linux >= 5.7, drivers/vfio/pci/vfio_pci_core.c): on a VF whose PF
+ * vfio-pci drives, the PF's token, which it asks for; on such a PF opened
+ * while none of its VFs is, it sets that token (as QEMU's vf-token= does).
+ * Errors name the character position: "vfio:00:1g.0: character 5: ...".
  */
 int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag *d);
-/* The same for device kind @kind ("pci"), with the sysfs=DIR option when @allow_sysfs. */
-int bb_bdf_parse_spec(const char *kind, const char *arg, bool allow_sysfs, struct bb_vfio_spec *out,
+/* Options a BDF spec may take besides layout=. */
+#define BB_BDF_SYSFS 1u		/* sysfs=DIR (pci:) */
+#define BB_BDF_VF_TOKEN 2u	/* vf-token=UUID (vfio:) */
+/* The same for device kind @kind ("pci"), with the options of @opts. */
+int bb_bdf_parse_spec(const char *kind, const char *arg, unsigned opts, struct bb_vfio_spec *out,
 		      struct bb_diag *d);
 
 /* What sysfs says about one PCI device. */

@@ -50,9 +50,21 @@ static unsigned hex_run(const char *s, unsigned max, unsigned long *v)
 	return n;
 }
 
-int bb_bdf_parse_spec(const char *kind, const char *arg, bool allow_sysfs, struct bb_vfio_spec *out,
+/* A UUID as 8-4-4-4-12 hex digits (RFC 4122, 3), @len bytes of it at @s. */
+static bool uuid_ok(const char *s, size_t len)
+{
+	if (len != 36)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+int bb_bdf_parse_spec(const char *kind, const char *arg, unsigned opts, struct bb_vfio_spec *out,
 		      struct bb_diag *d)
 {
+	bool allow_sysfs = opts & BB_BDF_SYSFS;
 	size_t k0 = strlen(kind) + 2;	/* character positions count from 1, after "kind:" */
 	unsigned long dom = 0, bus, dev, fn;
 	const char *p = arg, *q = strchr(arg, '?');
@@ -116,13 +128,26 @@ int bb_bdf_parse_spec(const char *kind, const char *arg, bool allow_sysfs, struc
 						   kind, arg, (size_t)(p - arg) + k0 + 6, sizeof(out->sysfs) - 1);
 			memcpy(out->sysfs, p + 6, len - 6);
 			out->sysfs[len - 6] = '\0';
-		} else if ((len == 7 && !strncmp(p, "layout=", 7)) || (allow_sysfs && len == 6 && !strncmp(p, "sysfs=", 6))) {
-			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: %.*s wants a path", kind, arg,
-					   (size_t)(p - arg) + k0 + len - 1, (int)len, p);
+		} else if ((opts & BB_BDF_VF_TOKEN) && len > 9 && !strncmp(p, "vf-token=", 9)) {
+			if (out->vf_token[0])
+				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: vf-token= given twice", kind, arg,
+						   (size_t)(p - arg) + k0);
+			if (!uuid_ok(p + 9, len - 9))
+				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: vf-token= wants a UUID, 8-4-4-4-12 hex"
+						   " digits",
+						   kind, arg, (size_t)(p - arg) + k0 + 9);
+			for (size_t i = 0; i < 36; i++)
+				out->vf_token[i] = (char)tolower((unsigned char)p[9 + i]);
+			out->vf_token[36] = '\0';
+		} else if ((len == 7 && !strncmp(p, "layout=", 7)) || (allow_sysfs && len == 6 && !strncmp(p, "sysfs=", 6)) ||
+			   ((opts & BB_BDF_VF_TOKEN) && len == 9 && !strncmp(p, "vf-token=", 9))) {
+			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: %.*s wants a %s", kind, arg,
+					   (size_t)(p - arg) + k0 + len - 1, (int)len, p, *p == 'v' ? "UUID" : "path");
 		} else {
-			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: unknown option '%.*s' (layout=PATH%s; "
+			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: unknown option '%.*s' (layout=PATH%s%s; "
 					   "writes are allowed with barbench run --allow-writes)", kind, arg,
-					   (size_t)(p - arg) + k0, (int)len, p, allow_sysfs ? ", sysfs=DIR" : "");
+					   (size_t)(p - arg) + k0, (int)len, p, allow_sysfs ? ", sysfs=DIR" : "",
+					   (opts & BB_BDF_VF_TOKEN) ? ", vf-token=UUID" : "");
 		}
 		p += len;
 		if (*p == '&' && !*++p)
@@ -134,7 +159,7 @@ int bb_bdf_parse_spec(const char *kind, const char *arg, bool allow_sysfs, struc
 
 int bb_vfio_parse_spec(const char *arg, struct bb_vfio_spec *out, struct bb_diag *d)
 {
-	return bb_bdf_parse_spec("vfio", arg, false, out, d);
+	return bb_bdf_parse_spec("vfio", arg, BB_BDF_VF_TOKEN, out, d);
 }
 
 /* The first line of a small sysfs file, without its newline; -errno. */
