@@ -538,15 +538,263 @@ static int raw_call(struct raw *c, uint16_t cmd, uint32_t flags, const void *p, 
 	return c->h.flags & BB_VU_F_ERROR ? (int)c->h.error : 0;
 }
 
-static void qemu_like(const char *dir)
+/* VERSION 0.0 with QEMU's capabilities */
+static void qemu_version(struct raw *c, uint8_t *p)
 {
 	static const char qemu_caps[] = "{\"capabilities\":{\"migration\":{\"pgsize\":4096,\"max_bitmap_size\":268435456},"
 		"\"max_msg_fds\":16,\"max_data_xfer_size\":1048576,\"pgsizes\":4096,\"max_dma_maps\":65535,"
 		"\"write_multiple\":true}}";
+	struct bb_vu_version v = { 0, 0 };
+	struct bb_vu_caps caps;
+	const char *json;
+	ssize_t len;
+
+	memcpy(p, &v, 4);
+	memcpy(p + 4, qemu_caps, sizeof(qemu_caps));
+	CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 4 + sizeof(qemu_caps), NULL, 0, &len), 0);
+	CHECK(len > 5);
+	memcpy(&v, c->buf + HDR, 4);
+	CHECK_EQ(v.major, 0);
+	CHECK_EQ(v.minor, 0);
+	json = (const char *)c->buf + HDR + 4;
+	CHECK_EQ(json[len - 5], '\0');
+	CHECK_EQ(bb_vu_parse_caps(json, (size_t)len - 5, "reply", &caps, NULL), 0);
+	CHECK_EQ(caps.max_msg_fds, 16);
+	CHECK_EQ(caps.pgsizes, 4096);
+	CHECK_EQ(caps.max_dma_maps, 65535);
+	CHECK(caps.write_multiple);
+	CHECK(!strstr(json, "migration") && !strstr(json, "twin"));
+}
+
+/* DMA_MAP with guest RAM's descriptor; overlap; unmap */
+static void qemu_dma(struct raw *c)
+{
+	struct bb_vu_dma_map m = { .argsz = 32, .flags = 3, .offset = 0, .addr = 0x100000, .size = 0x10000 };
+	struct bb_vu_dma_unmap u = { .argsz = 24, .addr = 0x100000, .size = 0x1000 };
+	int ram = memfd_create("guest-ram", MFD_CLOEXEC);
+	ssize_t len;
+
+	CHECK(ram >= 0 && !ftruncate(ram, 0x10000));
+	CHECK_EQ(raw_call(c, BB_VU_DMA_MAP, 0, &m, sizeof(m), &ram, 1, &len), 0);
+	CHECK_EQ(len, 0);
+	m.addr = 0x108000;
+	CHECK_EQ(raw_call(c, BB_VU_DMA_MAP, 0, &m, sizeof(m), &ram, 1, NULL), EEXIST);
+	CHECK_EQ(raw_call(c, BB_VU_DMA_UNMAP, 0, &u, sizeof(u), NULL, 0, NULL), ENOENT);
+	u.size = 0x10000;
+	CHECK_EQ(raw_call(c, BB_VU_DMA_UNMAP, 0, &u, sizeof(u), NULL, 0, &len), 0);
+	CHECK_EQ(len, 24);
+	CHECK(!memcmp(c->buf + HDR, &u, 24));
+	close(ram);
+}
+
+/* device, regions, interrupts */
+static void qemu_device(struct raw *c)
+{
+	struct bb_vu_device_info di = { .argsz = 16 };
+	struct vfio_region_info ri = { .argsz = 32, .index = 0 };
+	struct vfio_irq_info ii = { .argsz = 16, .index = VFIO_PCI_MSIX_IRQ_INDEX };
+	ssize_t len;
+
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, &di, 16, NULL, 0, &len), 0);
+	memcpy(&di, c->buf + HDR, 16);
+	CHECK_EQ(di.num_regions, 9);
+	CHECK_EQ(di.num_irqs, 5);
+	CHECK_EQ(di.flags, VFIO_DEVICE_FLAGS_RESET | VFIO_DEVICE_FLAGS_PCI);
+	/* argsz 32 for a region with a capability: the size needed, no chain, no descriptor */
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
+	CHECK_EQ(len, 32);
+	CHECK_EQ(c->nfds, 0);
+	memcpy(&ri, c->buf + HDR, 32);
+	CHECK_EQ(ri.argsz, 40);
+	CHECK_EQ(ri.cap_offset, 0);
+	CHECK(!(ri.flags & VFIO_REGION_INFO_FLAG_CAPS));	/* as libvfio-user; QEMU refuses CAPS here */
+	ri.argsz = 40;
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
+	CHECK_EQ(len, 40);
+	CHECK_EQ(c->nfds, 1);
+	bb_vu_close_fds(c->fds, c->nfds);
+	ri.index = 1;	/* BAR1: the upper half of 64-bit BAR0, size 0 */
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
+	memcpy(&ri, c->buf + HDR, 32);
+	CHECK_EQ(ri.size, 0);
+	CHECK_EQ(c->nfds, 0);
+	ri.index = 9;
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, NULL), EINVAL);
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_IRQ_INFO, 0, &ii, 16, NULL, 0, &len), 0);
+	memcpy(&ii, c->buf + HDR, 16);
+	CHECK_EQ(ii.count, 32);
+	CHECK_EQ(ii.flags, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
+	ii.index = VFIO_PCI_INTX_IRQ_INDEX;
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_IRQ_INFO, 0, &ii, 16, NULL, 0, &len), 0);
+	memcpy(&ii, c->buf + HDR, 16);
+	CHECK_EQ(ii.count, 0);
+}
+
+/* MSI-X eventfds, and a trigger from the client signalling only its vector */
+static void qemu_irqs(struct raw *c)
+{
+	struct vfio_irq_set s = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+				  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 2 };
+	int ev[2] = { eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	uint64_t val = 0;
+	ssize_t len;
+
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, ev, 2, &len), 0);
+	CHECK_EQ(len, 0);
+	s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.start = 1;
+	s.count = 1;
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), 0);
+	CHECK_EQ(read(ev[1], &val, 8), 8);
+	CHECK_EQ(val, 1);
+	CHECK_EQ(read(ev[0], &val, 8), -1);
+	s.start = 31;
+	s.count = 2;	/* past the 32 vectors */
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), EINVAL);
+	s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER;
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), EINVAL);
+	s = (struct vfio_irq_set){ .argsz = 20, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+				   .index = VFIO_PCI_MSIX_IRQ_INDEX };
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), 0);	/* all off */
+	close(ev[0]);
+	close(ev[1]);
+}
+
+/* posted writes (No_reply) and WRITE_MULTI are done before a later read's reply */
+static void qemu_posted(struct raw *c, uint8_t *p)
+{
+	struct bb_vu_region_access a = { .offset = 0x1008, .region = 0, .count = 4 };
+	struct { uint64_t cnt; struct bb_vu_write_one w[2]; } wm = { 2, { { 0x1010, 0, 4, { 1, 2, 3, 4 } },
+									     { 0x1014, 0, 4, { 5, 6, 7, 8 } } } };
+	uint32_t v = 0xfeedf00d;
+	uint8_t rd[16];
+	ssize_t len;
+
+	memcpy(p, &a, 16);
+	memcpy(p + 16, &v, 4);
+	CHECK_EQ(raw_send(c, BB_VU_REGION_WRITE, BB_VU_F_NO_REPLY, p, 20, NULL, 0), 0);
+	CHECK_EQ(raw_send(c, BB_VU_REGION_WRITE_MULTI, BB_VU_F_NO_REPLY, &wm, sizeof(wm), NULL, 0), 0);
+	a.count = 16;
+	CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, 16, NULL, 0, &len), 0);
+	CHECK_EQ(len, 32);
+	memcpy(rd, c->buf + HDR + 16, 16);
+	CHECK(!memcmp(rd, &v, 4));
+	CHECK(!memcmp(rd + 8, wm.w[0].data, 4) && !memcmp(rd + 12, wm.w[1].data, 4));
+	/* a failed posted write still gets its error reply */
+	a.offset = 0x4000;
+	a.count = 4;
+	memcpy(p, &a, 16);
+	CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, BB_VU_F_NO_REPLY, p, 20, NULL, 0, NULL), EINVAL);
+}
+
+/* config space: BAR sizing, then reset */
+static void qemu_config(struct raw *c, uint8_t *p)
+{
+	struct bb_vu_region_access a = { .offset = 0x10, .region = VFIO_PCI_CONFIG_REGION_INDEX, .count = 4 };
+	uint32_t all = 0xffffffffu, got;
+	ssize_t len;
+
+	memcpy(p, &a, 16);
+	memcpy(p + 16, &all, 4);
+	CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, 0, p, 20, NULL, 0, NULL), 0);
+	CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, 16, NULL, 0, NULL), 0);
+	memcpy(&got, c->buf + HDR + 16, 4);
+	CHECK_EQ(got, 0xffffc004u);	/* 16 KiB, 64-bit memory BAR */
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_RESET, 0, NULL, 0, NULL, 0, &len), 0);
+	CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, 16, NULL, 0, NULL), 0);
+	memcpy(&got, c->buf + HDR + 16, 4);
+	CHECK_EQ(got, 0x4u);
+}
+
+/* unknown and unsupported commands; descriptors where none belong */
+static void qemu_unknown(struct raw *c, uint8_t *p)
+{
+	int ev = eventfd(0, EFD_CLOEXEC);
+
+	CHECK_EQ(raw_call(c, 99, 0, NULL, 0, NULL, 0, NULL), ENOSYS);
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_FEATURE, 0, p, 8, NULL, 0, NULL), ENOTSUP);
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, p, 16, &ev, 1, NULL), EINVAL);
+	CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 4, NULL, 0, NULL), EINVAL);	/* twice */
+	close(ev);
+}
+
+/* a client that takes no descriptors (max_msg_fds 0) gets no MMAP and no descriptor */
+static void qemu_nofds(struct raw *c, uint8_t *p, const char *sock)
+{
+	static const char nofds[] = "{\"capabilities\":{\"max_msg_fds\":0}}";
+	struct bb_vu_version v = { 0, 1 };
+	struct vfio_region_info ri = { .argsz = 40, .index = 0 };
+	ssize_t len;
+
+	c->fd = connect_to(sock);
+	c->id = 0;
+	memcpy(p, &v, 4);
+	memcpy(p + 4, nofds, sizeof(nofds));
+	CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 4 + sizeof(nofds), NULL, 0, &len), 0);
+	memcpy(&v, c->buf + HDR, 4);
+	CHECK_EQ(v.minor, 1);
+	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
+	CHECK_EQ(len, 40);
+	CHECK_EQ(c->nfds, 0);
+	memcpy(&ri, c->buf + HDR, 32);
+	CHECK(!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) && (ri.flags & VFIO_REGION_INFO_FLAG_CAPS));
+	bb_vu_close_fds(c->fds, c->nfds);
+	close(c->fd);
+}
+
+/* garbage: each connection is dropped, the server carries on */
+static void qemu_garbage(struct raw *c, uint8_t *p, const char *sock)
+{
+	struct bb_vu_hdr h = { .id = 1, .cmd = BB_VU_VERSION, .size = 0x7fffffff };
+	int fd;
+
+	fd = connect_to(sock);
+	CHECK(fd >= 0 && write(fd, "garbage", 7) == 7);
+	close(fd);
+	fd = connect_to(sock);
+	CHECK(fd >= 0 && write(fd, &h, sizeof(h)) == sizeof(h));
+	c->fd = fd;
+	CHECK(raw_recv(c) == 0 && (c->h.flags & BB_VU_F_ERROR) && c->h.error == E2BIG);
+	CHECK(raw_recv(c) < 0);	/* then hung up */
+	close(fd);
+	fd = connect_to(sock);
+	h.size = 16;
+	h.flags = BB_VU_F_REPLY;	/* a reply from a client: nothing to frame */
+	CHECK(fd >= 0 && write(fd, &h, sizeof(h)) == sizeof(h));
+	c->fd = fd;
+	CHECK(raw_recv(c) < 0);
+	close(fd);
+	fd = connect_to(sock);
+	c->fd = fd;
+	c->id = 0;
+	memcpy(p, "\0\0\0\0{\"capabilities\":[1,2", 25);	/* bad JSON: error, then hung up */
+	CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 25, NULL, 0, NULL), EINVAL);
+	CHECK(raw_recv(c) < 0);
+	close(fd);
+}
+
+/* and still serves a real client */
+static void qemu_still_serves(const char *sock)
+{
+	char spec[300];
+	struct bb_dev *v = NULL;
+	struct bb_diag d = { "" };
+	uint32_t x = 0;
+
+	snprintf(spec, sizeof(spec), "vfio-user:%s", sock);
+	CHECK_EQ(bb_dev_open(spec, &v, &d), 0);
+	if (v) {
+		CHECK_EQ(v->ops->rw(v, 0, 0x1008, &x, 4, false), 4);
+		CHECK_EQ(x, 0xfeedf00d);	/* device state outlives its clients */
+		bb_dev_close(v);
+	}
+}
+
+static void qemu_like(const char *dir)
+{
 	char sock[200], layout[400];
 	struct raw *c = calloc(1, sizeof(*c));
 	uint8_t p[256];
-	ssize_t len;
 	pid_t pid;
 
 	snprintf(sock, sizeof(sock), "%s/q", tmpdir);
@@ -561,231 +809,17 @@ static void qemu_like(const char *dir)
 	CHECK(c->fd >= 0);
 	/* a command before VERSION is refused, the connection stays */
 	CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, p, 16, NULL, 0, NULL), EINVAL);
-	/* VERSION 0.0 with QEMU's capabilities */
-	{
-		struct bb_vu_version v = { 0, 0 };
-		struct bb_vu_caps caps;
-		const char *json;
-
-		memcpy(p, &v, 4);
-		memcpy(p + 4, qemu_caps, sizeof(qemu_caps));
-		CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 4 + sizeof(qemu_caps), NULL, 0, &len), 0);
-		CHECK(len > 5);
-		memcpy(&v, c->buf + HDR, 4);
-		CHECK_EQ(v.major, 0);
-		CHECK_EQ(v.minor, 0);
-		json = (const char *)c->buf + HDR + 4;
-		CHECK_EQ(json[len - 5], '\0');
-		CHECK_EQ(bb_vu_parse_caps(json, (size_t)len - 5, "reply", &caps, NULL), 0);
-		CHECK_EQ(caps.max_msg_fds, 16);
-		CHECK_EQ(caps.pgsizes, 4096);
-		CHECK_EQ(caps.max_dma_maps, 65535);
-		CHECK(caps.write_multiple);
-		CHECK(!strstr(json, "migration") && !strstr(json, "twin"));
-	}
-	/* DMA_MAP with guest RAM's descriptor; overlap; unmap */
-	{
-		struct bb_vu_dma_map m = { .argsz = 32, .flags = 3, .offset = 0, .addr = 0x100000, .size = 0x10000 };
-		struct bb_vu_dma_unmap u = { .argsz = 24, .addr = 0x100000, .size = 0x1000 };
-		int ram = memfd_create("guest-ram", MFD_CLOEXEC);
-
-		CHECK(ram >= 0 && !ftruncate(ram, 0x10000));
-		CHECK_EQ(raw_call(c, BB_VU_DMA_MAP, 0, &m, sizeof(m), &ram, 1, &len), 0);
-		CHECK_EQ(len, 0);
-		m.addr = 0x108000;
-		CHECK_EQ(raw_call(c, BB_VU_DMA_MAP, 0, &m, sizeof(m), &ram, 1, NULL), EEXIST);
-		CHECK_EQ(raw_call(c, BB_VU_DMA_UNMAP, 0, &u, sizeof(u), NULL, 0, NULL), ENOENT);
-		u.size = 0x10000;
-		CHECK_EQ(raw_call(c, BB_VU_DMA_UNMAP, 0, &u, sizeof(u), NULL, 0, &len), 0);
-		CHECK_EQ(len, 24);
-		CHECK(!memcmp(c->buf + HDR, &u, 24));
-		close(ram);
-	}
-	/* device, regions, interrupts */
-	{
-		struct bb_vu_device_info di = { .argsz = 16 };
-		struct vfio_region_info ri = { .argsz = 32, .index = 0 };
-		struct vfio_irq_info ii = { .argsz = 16, .index = VFIO_PCI_MSIX_IRQ_INDEX };
-
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, &di, 16, NULL, 0, &len), 0);
-		memcpy(&di, c->buf + HDR, 16);
-		CHECK_EQ(di.num_regions, 9);
-		CHECK_EQ(di.num_irqs, 5);
-		CHECK_EQ(di.flags, VFIO_DEVICE_FLAGS_RESET | VFIO_DEVICE_FLAGS_PCI);
-		/* argsz 32 for a region with a capability: the size needed, no chain, no descriptor */
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
-		CHECK_EQ(len, 32);
-		CHECK_EQ(c->nfds, 0);
-		memcpy(&ri, c->buf + HDR, 32);
-		CHECK_EQ(ri.argsz, 40);
-		CHECK_EQ(ri.cap_offset, 0);
-		CHECK(!(ri.flags & VFIO_REGION_INFO_FLAG_CAPS));	/* as libvfio-user; QEMU refuses CAPS here */
-		ri.argsz = 40;
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
-		CHECK_EQ(len, 40);
-		CHECK_EQ(c->nfds, 1);
-		bb_vu_close_fds(c->fds, c->nfds);
-		ri.index = 1;	/* BAR1: the upper half of 64-bit BAR0, size 0 */
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
-		memcpy(&ri, c->buf + HDR, 32);
-		CHECK_EQ(ri.size, 0);
-		CHECK_EQ(c->nfds, 0);
-		ri.index = 9;
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, NULL), EINVAL);
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_IRQ_INFO, 0, &ii, 16, NULL, 0, &len), 0);
-		memcpy(&ii, c->buf + HDR, 16);
-		CHECK_EQ(ii.count, 32);
-		CHECK_EQ(ii.flags, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
-		ii.index = VFIO_PCI_INTX_IRQ_INDEX;
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_IRQ_INFO, 0, &ii, 16, NULL, 0, &len), 0);
-		memcpy(&ii, c->buf + HDR, 16);
-		CHECK_EQ(ii.count, 0);
-	}
-	/* MSI-X eventfds, and a trigger from the client signalling only its vector */
-	{
-		struct vfio_irq_set s = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
-					  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 2 };
-		int ev[2] = { eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
-		uint64_t val = 0;
-
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, ev, 2, &len), 0);
-		CHECK_EQ(len, 0);
-		s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
-		s.start = 1;
-		s.count = 1;
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), 0);
-		CHECK_EQ(read(ev[1], &val, 8), 8);
-		CHECK_EQ(val, 1);
-		CHECK_EQ(read(ev[0], &val, 8), -1);
-		s.start = 31;
-		s.count = 2;	/* past the 32 vectors */
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), EINVAL);
-		s.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER;
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), EINVAL);
-		s = (struct vfio_irq_set){ .argsz = 20, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-					   .index = VFIO_PCI_MSIX_IRQ_INDEX };
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &s, 20, NULL, 0, NULL), 0);	/* all off */
-		close(ev[0]);
-		close(ev[1]);
-	}
-	/* posted writes (No_reply) and WRITE_MULTI are done before a later read's reply */
-	{
-		struct bb_vu_region_access a = { .offset = 0x1008, .region = 0, .count = 4 };
-		struct { uint64_t cnt; struct bb_vu_write_one w[2]; } wm = { 2, { { 0x1010, 0, 4, { 1, 2, 3, 4 } },
-										     { 0x1014, 0, 4, { 5, 6, 7, 8 } } } };
-		uint32_t v = 0xfeedf00d;
-		uint8_t rd[16];
-
-		memcpy(p, &a, 16);
-		memcpy(p + 16, &v, 4);
-		CHECK_EQ(raw_send(c, BB_VU_REGION_WRITE, BB_VU_F_NO_REPLY, p, 20, NULL, 0), 0);
-		CHECK_EQ(raw_send(c, BB_VU_REGION_WRITE_MULTI, BB_VU_F_NO_REPLY, &wm, sizeof(wm), NULL, 0), 0);
-		a.count = 16;
-		CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, 16, NULL, 0, &len), 0);
-		CHECK_EQ(len, 32);
-		memcpy(rd, c->buf + HDR + 16, 16);
-		CHECK(!memcmp(rd, &v, 4));
-		CHECK(!memcmp(rd + 8, wm.w[0].data, 4) && !memcmp(rd + 12, wm.w[1].data, 4));
-		/* a failed posted write still gets its error reply */
-		a.offset = 0x4000;
-		a.count = 4;
-		memcpy(p, &a, 16);
-		CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, BB_VU_F_NO_REPLY, p, 20, NULL, 0, NULL), EINVAL);
-	}
-	/* config space: BAR sizing, then reset */
-	{
-		struct bb_vu_region_access a = { .offset = 0x10, .region = VFIO_PCI_CONFIG_REGION_INDEX, .count = 4 };
-		uint32_t all = 0xffffffffu, got;
-
-		memcpy(p, &a, 16);
-		memcpy(p + 16, &all, 4);
-		CHECK_EQ(raw_call(c, BB_VU_REGION_WRITE, 0, p, 20, NULL, 0, NULL), 0);
-		CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, 16, NULL, 0, NULL), 0);
-		memcpy(&got, c->buf + HDR + 16, 4);
-		CHECK_EQ(got, 0xffffc004u);	/* 16 KiB, 64-bit memory BAR */
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_RESET, 0, NULL, 0, NULL, 0, &len), 0);
-		CHECK_EQ(raw_call(c, BB_VU_REGION_READ, 0, &a, 16, NULL, 0, NULL), 0);
-		memcpy(&got, c->buf + HDR + 16, 4);
-		CHECK_EQ(got, 0x4u);
-	}
-	/* unknown and unsupported commands; descriptors where none belong */
-	{
-		int ev = eventfd(0, EFD_CLOEXEC);
-
-		CHECK_EQ(raw_call(c, 99, 0, NULL, 0, NULL, 0, NULL), ENOSYS);
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_FEATURE, 0, p, 8, NULL, 0, NULL), ENOTSUP);
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, p, 16, &ev, 1, NULL), EINVAL);
-		CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 4, NULL, 0, NULL), EINVAL);	/* twice */
-		close(ev);
-	}
+	qemu_version(c, p);
+	qemu_dma(c);
+	qemu_device(c);
+	qemu_irqs(c);
+	qemu_posted(c, p);
+	qemu_config(c, p);
+	qemu_unknown(c, p);
 	close(c->fd);
-
-	/* a client that takes no descriptors (max_msg_fds 0) gets no MMAP and no descriptor */
-	{
-		static const char nofds[] = "{\"capabilities\":{\"max_msg_fds\":0}}";
-		struct bb_vu_version v = { 0, 1 };
-		struct vfio_region_info ri = { .argsz = 40, .index = 0 };
-
-		c->fd = connect_to(sock);
-		c->id = 0;
-		memcpy(p, &v, 4);
-		memcpy(p + 4, nofds, sizeof(nofds));
-		CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 4 + sizeof(nofds), NULL, 0, &len), 0);
-		memcpy(&v, c->buf + HDR, 4);
-		CHECK_EQ(v.minor, 1);
-		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_REGION_INFO, 0, &ri, 32, NULL, 0, &len), 0);
-		CHECK_EQ(len, 40);
-		CHECK_EQ(c->nfds, 0);
-		memcpy(&ri, c->buf + HDR, 32);
-		CHECK(!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP) && (ri.flags & VFIO_REGION_INFO_FLAG_CAPS));
-		bb_vu_close_fds(c->fds, c->nfds);
-		close(c->fd);
-	}
-
-	/* garbage: each connection is dropped, the server carries on */
-	{
-		struct bb_vu_hdr h = { .id = 1, .cmd = BB_VU_VERSION, .size = 0x7fffffff };
-		int fd;
-
-		fd = connect_to(sock);
-		CHECK(fd >= 0 && write(fd, "garbage", 7) == 7);
-		close(fd);
-		fd = connect_to(sock);
-		CHECK(fd >= 0 && write(fd, &h, sizeof(h)) == sizeof(h));
-		c->fd = fd;
-		CHECK(raw_recv(c) == 0 && (c->h.flags & BB_VU_F_ERROR) && c->h.error == E2BIG);
-		CHECK(raw_recv(c) < 0);	/* then hung up */
-		close(fd);
-		fd = connect_to(sock);
-		h.size = 16;
-		h.flags = BB_VU_F_REPLY;	/* a reply from a client: nothing to frame */
-		CHECK(fd >= 0 && write(fd, &h, sizeof(h)) == sizeof(h));
-		c->fd = fd;
-		CHECK(raw_recv(c) < 0);
-		close(fd);
-		fd = connect_to(sock);
-		c->fd = fd;
-		c->id = 0;
-		memcpy(p, "\0\0\0\0{\"capabilities\":[1,2", 25);	/* bad JSON: error, then hung up */
-		CHECK_EQ(raw_call(c, BB_VU_VERSION, 0, p, 25, NULL, 0, NULL), EINVAL);
-		CHECK(raw_recv(c) < 0);
-		close(fd);
-	}
-	/* and still serves a real client */
-	{
-		char spec[300];
-		struct bb_dev *v = NULL;
-		struct bb_diag d = { "" };
-		uint32_t x = 0;
-
-		snprintf(spec, sizeof(spec), "vfio-user:%s", sock);
-		CHECK_EQ(bb_dev_open(spec, &v, &d), 0);
-		if (v) {
-			CHECK_EQ(v->ops->rw(v, 0, 0x1008, &x, 4, false), 4);
-			CHECK_EQ(x, 0xfeedf00d);	/* device state outlives its clients */
-			bb_dev_close(v);
-		}
-	}
+	qemu_nofds(c, p, sock);
+	qemu_garbage(c, p, sock);
+	qemu_still_serves(sock);
 	stop_server(pid, sock);
 	free(c);
 }
@@ -1515,11 +1549,172 @@ static void h_config(uint8_t *cfg, enum hid id)
 	memcpy(cfg + 0x48, &pba, 4);
 }
 
-static void hostile_serve(int lfd, enum hid id)
+enum { HS_BUF = 70000 };	/* hostile_serve's buffers */
+
+/* hostile_serve's reply to VERSION, as case @id misbehaves. */
+static void hs_version(int c, struct bb_vu_hdr *h, enum hid id, uint8_t *out)
 {
 	static const char good_json[] = "{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":1048576}}";
+	struct bb_vu_version v = { id == H_BAD_MAJOR ? 7 : 0, id == H_BAD_MINOR ? 9 : 1 };
+	const char *json = good_json;
+	size_t jl;
+	char deep[300];
+
+	switch (id) {
+	case H_SILENT: h_hang(); break;
+	case H_CLOSE_AFTER_READ: _exit(0);
+	case H_SHUT_RD:
+		/* the client's next send fails with EPIPE, whenever it comes */
+		shutdown(c, SHUT_RD);
+		h_send(c, h, 0, (uint8_t[]){ 0, 0, 1, 0, '{', '}', 0 }, 7, NULL, 0);
+		h_hang();
+		break;
+	case H_TRUNC_HDR_CLOSE: h_raw(c, h, 8); _exit(0);
+	case H_TRUNC_HDR_HANG: h_raw(c, h, 8); h_hang(); break;
+	case H_TRUNC_PAYLOAD:
+		h->size = 40;
+		h->flags = BB_VU_F_REPLY;
+		memcpy(out, h, HDR);
+		memset(out + HDR, 0, 14);
+		h_raw(c, out, 30);
+		_exit(0);
+	case H_WRONG_ID: h->id = 77; break;
+	case H_WRONG_CMD: h->cmd = BB_VU_DEVICE_GET_INFO; break;
+	case H_NOT_REPLY:
+		h->flags = BB_VU_F_COMMAND;
+		h->size = HDR;
+		h_raw(c, h, HDR);
+		return;
+	case H_SIZE_HUGE:
+	case H_SIZE_SMALL:
+		h->flags = BB_VU_F_REPLY;
+		h->size = id == H_SIZE_HUGE ? 0x7fffffff : 8;
+		h_raw(c, h, HDR);
+		return;
+	case H_ERROR_REPLY:
+		h->flags = BB_VU_F_REPLY | BB_VU_F_ERROR;
+		h->error = EPERM;
+		h->size = HDR;
+		h_raw(c, h, HDR);
+		return;
+	case H_FLAGS_RESERVED: h_send(c, h, 0x100, &v, 4, NULL, 0); return;
+	case H_JSON_TYPE: json = "{\"capabilities\":{\"max_data_xfer_size\":\"big\"}}"; break;
+	case H_JSON_DEEP:
+		memset(deep, '[', sizeof(deep) - 1);
+		deep[sizeof(deep) - 1] = '\0';
+		memcpy(deep, "{\"other\":", 9);
+		json = deep;
+		break;
+	case H_JSON_TRAILING: json = "{\"capabilities\":{}} {}"; break;
+	case H_JSON_XFER0: json = "{\"capabilities\":{\"max_data_xfer_size\":0}}"; break;
+	case H_JSON_TWIN: json = "{\"capabilities\":{\"twin_socket\":{\"supported\":true,\"fd_index\":0}}}"; break;
+	default: break;
+	}
+	jl = strlen(json) + 1;
+	memcpy(out, &v, 4);
+	memcpy(out + 4, json, jl);
+	if (id == H_JSON_NO_NUL)
+		jl--;
+	if (id == H_JSON_NUL_INSIDE)
+		out[4 + 2] = '\0';
+	if (id == H_TRAILING) {
+		struct bb_vu_hdr rh = { .id = h->id, .cmd = h->cmd, .size = (uint32_t)(HDR + 4 + jl), .flags = BB_VU_F_REPLY };
+		uint8_t all[200];
+
+		memcpy(all, &rh, HDR);
+		memcpy(all + HDR, out, 4 + jl);
+		memset(all + HDR + 4 + jl, 0xee, 8);
+		h_raw(c, all, HDR + 4 + jl + 8);
+		return;
+	}
+	h_send(c, h, 0, out, 4 + jl, NULL, 0);
+}
+
+/* hostile_serve's reply to GET_REGION_INFO of the request @m, with region 0 as h_region0 makes it. */
+static void hs_region_info(int c, struct bb_vu_hdr *h, enum hid id, const uint8_t *m, uint8_t *out, int mem)
+{
+	struct vfio_region_info q, r;
+	int many[40];
+	size_t len;
+	unsigned nf = 0;
+
+	memcpy(&q, m + HDR, sizeof(q));
+	for (int i = 0; i < 40; i++)
+		many[i] = mem;
+	memset(&r, 0, sizeof(r));
+	r.argsz = 32;
+	r.index = q.index;
+	if (q.index == 7) {
+		r.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		r.size = 256;
+	}
+	if (q.index != 0) {
+		h_send(c, h, 0, &r, 32, NULL, 0);
+		return;
+	}
+	len = h_region0(out);
+	if (id == H_REGION_OVERSIZE) {
+		h_send(c, h, 0, out, len, NULL, 0);
+		return;
+	}
+	if (q.argsz < len) {
+		memcpy(&r, out, 32);
+		r.argsz = (uint32_t)len;
+		r.cap_offset = 0;
+		h_send(c, h, 0, &r, 32, NULL, 0);
+		return;
+	}
+	nf = 1;
+	switch (id) {
+	case H_REGION_LOOP: out[36] = 0x20; break;	/* next of the sparse cap -> itself */
+	case H_REGION_OUTSIDE: out[32 + 16 + 16 + 8] = 0x10; out[32 + 16 + 16 + 9] = 0x10; break;
+	case H_REGION_NO_FD: nf = 0; break;
+	case H_REGION_3_FDS: nf = 3; break;
+	case H_REGION_40_FDS: nf = 40; break;
+	case H_REGION_WRONG_INDEX: out[8] = 3; break;
+	case H_REGION_ARGSZ_LIES: out[0] = 72; break;
+	default: break;
+	}
+	h_send(c, h, 0, out, len, many, nf);
+}
+
+/* hostile_serve's reply to REGION_READ or REGION_WRITE of the request @m. */
+static void hs_rw(int c, struct bb_vu_hdr *h, enum hid id, const uint8_t *m, uint8_t *out)
+{
+	struct bb_vu_region_access a;
+	bool rd = h->cmd == BB_VU_REGION_READ;
+
+	memcpy(&a, m + HDR, sizeof(a));
+	memset(out, 0, HS_BUF);
+	if (a.region == 7 && rd)
+		h_config(out + 16, id);
+	if (a.region == 0) {
+		switch (id) {
+		case H_RW_SILENT: h_hang(); break;
+		case H_RW_COUNT_BIG:
+			a.count = 8;	/* with the 4 bytes asked */
+			memcpy(out, &a, 16);
+			h_send(c, h, 0, out, 20, NULL, 0);
+			return;
+		case H_RW_WRONG_ID: h->id--; break;
+		case H_RW_SHORT_PAYLOAD: memcpy(out, &a, 16); h_send(c, h, 0, out, 18, NULL, 0); return;
+		case H_RW_OFFSET: a.offset = 0x1000; break;
+		case H_RW_ERROR:
+			h->flags = BB_VU_F_REPLY | BB_VU_F_ERROR;
+			h->size = HDR;
+			h_raw(c, h, HDR);
+			return;
+		default: break;
+		}
+	}
+	memcpy(out, &a, 16);
+	h_send(c, h, 0, out, 16 + (rd ? a.count : 0), NULL, 0);
+}
+
+static void hostile_serve(int lfd, enum hid id)
+{
 	int c = accept(lfd, NULL, NULL), mem = memfd_create("bar0", 0);
-	uint8_t m[70000], out[70000];
+	uint8_t m[HS_BUF], out[HS_BUF];
 
 	if (c < 0 || mem < 0 || ftruncate(mem, id == H_REGION_SMALL_FD ? 0 : 0x4000))
 		_exit(2);
@@ -1545,82 +1740,9 @@ static void hostile_serve(int lfd, enum hid id)
 		bb_vu_close_fds(fds, nfds);
 		n = h.size - HDR;
 		switch (h.cmd) {
-		case BB_VU_VERSION: {
-			struct bb_vu_version v = { id == H_BAD_MAJOR ? 7 : 0, id == H_BAD_MINOR ? 9 : 1 };
-			const char *json = good_json;
-			size_t jl;
-			char deep[300];
-
-			switch (id) {
-			case H_SILENT: h_hang(); break;
-			case H_CLOSE_AFTER_READ: _exit(0);
-			case H_SHUT_RD:
-				/* the client's next send fails with EPIPE, whenever it comes */
-				shutdown(c, SHUT_RD);
-				h_send(c, &h, 0, (uint8_t[]){ 0, 0, 1, 0, '{', '}', 0 }, 7, NULL, 0);
-				h_hang();
-				break;
-			case H_TRUNC_HDR_CLOSE: h_raw(c, &h, 8); _exit(0);
-			case H_TRUNC_HDR_HANG: h_raw(c, &h, 8); h_hang(); break;
-			case H_TRUNC_PAYLOAD:
-				h.size = 40;
-				h.flags = BB_VU_F_REPLY;
-				memcpy(out, &h, HDR);
-				memset(out + HDR, 0, 14);
-				h_raw(c, out, 30);
-				_exit(0);
-			case H_WRONG_ID: h.id = 77; break;
-			case H_WRONG_CMD: h.cmd = BB_VU_DEVICE_GET_INFO; break;
-			case H_NOT_REPLY:
-				h.flags = BB_VU_F_COMMAND;
-				h.size = HDR;
-				h_raw(c, &h, HDR);
-				continue;
-			case H_SIZE_HUGE:
-			case H_SIZE_SMALL:
-				h.flags = BB_VU_F_REPLY;
-				h.size = id == H_SIZE_HUGE ? 0x7fffffff : 8;
-				h_raw(c, &h, HDR);
-				continue;
-			case H_ERROR_REPLY:
-				h.flags = BB_VU_F_REPLY | BB_VU_F_ERROR;
-				h.error = EPERM;
-				h.size = HDR;
-				h_raw(c, &h, HDR);
-				continue;
-			case H_FLAGS_RESERVED: h_send(c, &h, 0x100, &v, 4, NULL, 0); continue;
-			case H_JSON_TYPE: json = "{\"capabilities\":{\"max_data_xfer_size\":\"big\"}}"; break;
-			case H_JSON_DEEP:
-				memset(deep, '[', sizeof(deep) - 1);
-				deep[sizeof(deep) - 1] = '\0';
-				memcpy(deep, "{\"other\":", 9);
-				json = deep;
-				break;
-			case H_JSON_TRAILING: json = "{\"capabilities\":{}} {}"; break;
-			case H_JSON_XFER0: json = "{\"capabilities\":{\"max_data_xfer_size\":0}}"; break;
-			case H_JSON_TWIN: json = "{\"capabilities\":{\"twin_socket\":{\"supported\":true,\"fd_index\":0}}}"; break;
-			default: break;
-			}
-			jl = strlen(json) + 1;
-			memcpy(out, &v, 4);
-			memcpy(out + 4, json, jl);
-			if (id == H_JSON_NO_NUL)
-				jl--;
-			if (id == H_JSON_NUL_INSIDE)
-				out[4 + 2] = '\0';
-			if (id == H_TRAILING) {
-				struct bb_vu_hdr rh = { .id = h.id, .cmd = h.cmd, .size = (uint32_t)(HDR + 4 + jl), .flags = BB_VU_F_REPLY };
-				uint8_t all[200];
-
-				memcpy(all, &rh, HDR);
-				memcpy(all + HDR, out, 4 + jl);
-				memset(all + HDR + 4 + jl, 0xee, 8);
-				h_raw(c, all, HDR + 4 + jl + 8);
-				continue;
-			}
-			h_send(c, &h, 0, out, 4 + jl, NULL, 0);
+		case BB_VU_VERSION:
+			hs_version(c, &h, id, out);
 			break;
-		}
 		case BB_VU_DEVICE_GET_INFO: {
 			struct bb_vu_device_info di = { 16, VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET, 9, 5 };
 			int two[2] = { mem, mem };
@@ -1630,84 +1752,13 @@ static void hostile_serve(int lfd, enum hid id)
 			h_send(c, &h, 0, &di, id == H_INFO_SHORT ? 8 : 16, two, id == H_FDS_ON_INFO ? 2 : 0);
 			break;
 		}
-		case BB_VU_DEVICE_GET_REGION_INFO: {
-			struct vfio_region_info q, r;
-			int many[40];
-			size_t len;
-			unsigned nf = 0;
-
-			memcpy(&q, m + HDR, sizeof(q));
-			for (int i = 0; i < 40; i++)
-				many[i] = mem;
-			memset(&r, 0, sizeof(r));
-			r.argsz = 32;
-			r.index = q.index;
-			if (q.index == 7) {
-				r.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-				r.size = 256;
-			}
-			if (q.index != 0) {
-				h_send(c, &h, 0, &r, 32, NULL, 0);
-				break;
-			}
-			len = h_region0(out);
-			if (id == H_REGION_OVERSIZE) {
-				h_send(c, &h, 0, out, len, NULL, 0);
-				break;
-			}
-			if (q.argsz < len) {
-				memcpy(&r, out, 32);
-				r.argsz = (uint32_t)len;
-				r.cap_offset = 0;
-				h_send(c, &h, 0, &r, 32, NULL, 0);
-				break;
-			}
-			nf = 1;
-			switch (id) {
-			case H_REGION_LOOP: out[36] = 0x20; break;	/* next of the sparse cap -> itself */
-			case H_REGION_OUTSIDE: out[32 + 16 + 16 + 8] = 0x10; out[32 + 16 + 16 + 9] = 0x10; break;
-			case H_REGION_NO_FD: nf = 0; break;
-			case H_REGION_3_FDS: nf = 3; break;
-			case H_REGION_40_FDS: nf = 40; break;
-			case H_REGION_WRONG_INDEX: out[8] = 3; break;
-			case H_REGION_ARGSZ_LIES: out[0] = 72; break;
-			default: break;
-			}
-			h_send(c, &h, 0, out, len, many, nf);
+		case BB_VU_DEVICE_GET_REGION_INFO:
+			hs_region_info(c, &h, id, m, out, mem);
 			break;
-		}
 		case BB_VU_REGION_READ:
-		case BB_VU_REGION_WRITE: {
-			struct bb_vu_region_access a;
-			bool rd = h.cmd == BB_VU_REGION_READ;
-
-			memcpy(&a, m + HDR, sizeof(a));
-			memset(out, 0, sizeof(out));
-			if (a.region == 7 && rd)
-				h_config(out + 16, id);
-			if (a.region == 0) {
-				switch (id) {
-				case H_RW_SILENT: h_hang(); break;
-				case H_RW_COUNT_BIG:
-					a.count = 8;	/* with the 4 bytes asked */
-					memcpy(out, &a, 16);
-					h_send(c, &h, 0, out, 20, NULL, 0);
-					continue;
-				case H_RW_WRONG_ID: h.id--; break;
-				case H_RW_SHORT_PAYLOAD: memcpy(out, &a, 16); h_send(c, &h, 0, out, 18, NULL, 0); continue;
-				case H_RW_OFFSET: a.offset = 0x1000; break;
-				case H_RW_ERROR:
-					h.flags = BB_VU_F_REPLY | BB_VU_F_ERROR;
-					h.size = HDR;
-					h_raw(c, &h, HDR);
-					continue;
-				default: break;
-				}
-			}
-			memcpy(out, &a, 16);
-			h_send(c, &h, 0, out, 16 + (rd ? a.count : 0), NULL, 0);
+		case BB_VU_REGION_WRITE:
+			hs_rw(c, &h, id, m, out);
 			break;
-		}
 		default:
 			(void)n;
 			h_send(c, &h, BB_VU_F_ERROR, NULL, 0, NULL, 0);
