@@ -509,6 +509,11 @@ int bb_pcicfg_parse(const uint8_t *cfg, size_t len, const struct bb_pcicfg_src *
 	out->vf_ids = out->vendor == 0xffff && out->device == 0xffff && rd32(cfg + PCI_CLASS_REVISION) != 0xffffffff;
 	if ((out->vendor == 0xffff && !out->vf_ids) || out->vendor == 0)
 		return cerr(src, d, PCI_VENDOR_ID, "vendor ID 0x%04x: no device answered", out->vendor);
+	/* IDs that answer over a header that reads all ones: IDs a VMM or vfio-pci emulates (a VF's) in front of a
+	 * function that does not answer (powered down, in reset, gone) */
+	if (rd32(cfg + PCI_CLASS_REVISION) == 0xffffffff && rd32(cfg + PCI_BASE_ADDRESS_0) == 0xffffffff)
+		return cerr(src, d, PCI_CLASS_REVISION, "the header past the IDs reads all ones: the function does not answer"
+			    " (powered down, in reset or gone; IDs that answer are then emulated, as vfio-pci does a VF's)");
 	out->revision = cfg[PCI_REVISION_ID];
 	out->class_code = (uint32_t)cfg[PCI_CLASS_PROG] | (uint32_t)cfg[PCI_CLASS_DEVICE] << 8 |
 			  (uint32_t)cfg[PCI_CLASS_DEVICE + 1] << 16;

@@ -524,6 +524,14 @@ static void test_config_images(void)
 	CHECK(!p.rebar.present);
 	CHECK(p.ecaps[1].id == 0x01 && p.ecaps[1].at == 0x200 && p.ecaps[1].version == 1);
 
+	/* IDs over a header of all ones (vfio-pci's emulated IDs of a VF that no longer answers): said so */
+	memset(c, 0xff, 256);
+	put16(c, 0, 0x1b36);
+	put16(c, 2, 0x0010);
+	c[0x0e] = 0x7f;	/* header type: vfio-pci clears the multi-function bit */
+	CHECK_EQ(parse(c, 256, &p, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "config byte 0x8: the header past the IDs reads all ones: the function does not answer");
+
 	/* Resizable BAR at 0x100 with 2 BARs: BAR0 16 MiB of 1-256 MiB; BAR2 8 GiB of 256 MiB-8 GiB and 1 TiB (31:16) */
 	image(c, sizeof(c));
 	ecap(c, 0x100, 0x15, 0);
