@@ -428,7 +428,7 @@ static int pagemap_sweeps(struct rep *r, const char *name, const char *device, u
 		size_t n = 0;
 
 		if (strcmp(c->first->workload, "sweep") || strcmp(c->first->device, device) ||
-		    c->first->region != region || c->first->page_size != page || strcmp(c->first->runner, "host"))
+		    c->first->region != region || c->first->page_size != page || !bb_rep_headline_runner(c->first->runner))
 			continue;
 		swept = true;
 		for (size_t j = 0; j < r->recs.n; j++)
@@ -569,7 +569,7 @@ static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
 		const struct bb_rec *a = r->sorted[k]->first;
 		char dev[128], here[400];
 
-		if (strcmp(a->runner, "host") || a->page_size != page)
+		if (!bb_rep_headline_runner(a->runner) || a->page_size != page)
 			continue;
 		snprintf(here, sizeof(here), "%s|%" PRIu32, a->device, a->region);
 		if (!strcmp(here, last))
@@ -585,7 +585,7 @@ static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
 				const struct bb_rec *b = r->sorted[j]->first;
 
 				if (!strcmp(b->device, a->device) && b->region == a->region && b->page_size == page &&
-				    !strcmp(b->runner, "host") && !strcmp(b->policy, pols[p]) && !b->params[0])
+				    bb_rep_headline_runner(b->runner) && !strcmp(b->policy, pols[p]) && !b->params[0])
 					hit = r->sorted[j];
 			}
 			if (hit) {
@@ -1056,7 +1056,7 @@ static int fig_overview(struct rep *r, char *name, size_t nlen)
 
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, true, true))
 			j++;
-		if (!strcmp(g->runner, "host") && !strcmp(g->workload, "lat-read")) {
+		if (bb_rep_headline(g->runner, g->workload)) {
 			bb_rep_recommend(r, i, j - 1, &o);
 			bb_rep_label(r, g, dev, sizeof(dev));
 			bb_rep_page_name(g->page_size, pg, sizeof(pg));

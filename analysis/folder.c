@@ -409,6 +409,16 @@ bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page
 	       (!workload || !strcmp(a->workload, b->workload)) && (!page || a->page_size == b->page_size);
 }
 
+bool bb_rep_headline_runner(const char *runner)
+{
+	return !strcmp(runner, "host");
+}
+
+bool bb_rep_headline(const char *runner, const char *workload)
+{
+	return bb_rep_headline_runner(runner) && !strcmp(workload, "lat-read");
+}
+
 bool bb_rep_latency_workload(const char *w)
 {
 	return !strcmp(w, "lat-read") || !strcmp(w, "lat-write") || !strcmp(w, "mix") || !strcmp(w, "doorbell");

@@ -69,7 +69,7 @@ static void recommendation(FILE *f, const struct writer_arg *w)
 
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, true, true))
 			j++;
-		if (strcmp(g->runner, "host") || strcmp(g->workload, "lat-read")) {
+		if (!bb_rep_headline(g->runner, g->workload)) {
 			i = j;
 			continue;
 		}
@@ -118,7 +118,7 @@ static void recommendation(FILE *f, const struct writer_arg *w)
 static void coverage_row(FILE *f, struct rep *r, unsigned folder, const char *runner, const char *workload)
 {
 	unsigned groups = 0, n[5] = { 0 }, same = 0, compared = 0;
-	bool hot = !strcmp(runner, "host") && !strcmp(workload, "lat-read");
+	bool hot = bb_rep_headline(runner, workload);
 
 	for (size_t i = 0; i < r->cfg.n;) {
 		const struct bb_rec *g = r->sorted[i]->first;
@@ -141,7 +141,7 @@ static void coverage_row(FILE *f, struct rep *r, unsigned folder, const char *ru
 
 			while (e < r->cfg.n && bb_rep_same_group(r->sorted[e]->first, x, true, true))
 				e++;
-			if (x->folder == g->folder && !strcmp(x->runner, "host") && !strcmp(x->workload, "lat-read") &&
+			if (x->folder == g->folder && bb_rep_headline(x->runner, x->workload) &&
 			    !strcmp(x->device, g->device) && x->region == g->region && x->page_size == g->page_size) {
 				bb_rep_recommend(r, k, e - 1, &h);
 				if (h.kind == BB_REC_MAPS || h.kind == BB_REC_TRAPS) {
@@ -305,7 +305,7 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	}
 	/* what a real device would see: the emulated mapped path is a cached load, a BAR access is not */
 	n = strlen(line);
-	if (tr && tr != v.pick && !strcmp(g->runner, "host")) {
+	if (tr && tr != v.pick && bb_rep_headline_runner(g->runner)) {
 		bool from_layout;
 		double dn = bb_rep_device_ns(r, v.pick, &from_layout), ov = bb_rep_trap_overhead(r, k, e - 1, tr);
 		double pp = bb_rep_projected(v.pick, dn, ov), pt = bb_rep_projected(tr, dn, ov);
@@ -623,7 +623,7 @@ static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_
 
 		if (!x->device || strcmp(x->device, g->device) || x->region != g->region)
 			continue;
-		if (x->runner ? !strcmp(x->runner, g->runner) : !strcmp(g->runner, "host"))
+		if (x->runner ? !strcmp(x->runner, g->runner) : bb_rep_headline_runner(g->runner))
 			fprintf(f, "![%s](figures/%s.png)\n\n", x->name, x->name);
 	}
 }

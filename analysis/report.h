@@ -134,6 +134,15 @@ int bb_rep_fail(struct rep *r, int err, const char *fmt, ...) BB_PRINTF(3, 4);
 int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uint64_t *off, size_t *n, size_t max);
 bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page, bool workload);
 bool bb_rep_latency_workload(const char *w);
+/*
+ * The runs the headline answers for: those of barbench's own process (runner
+ * "host": every backend has it, so every folder does) and, for the
+ * recommendation and the overview, of the register read a VMM's mapping or
+ * trap decides (workload "lat-read").  The one place the report picks its
+ * headline by the names runs.csv records.
+ */
+bool bb_rep_headline_runner(const char *runner);
+bool bb_rep_headline(const char *runner, const char *workload);
 int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d);
 /* r->hot_trapped from plans.csv's hot-trapped rows (analysis/markdown.c). */
 void bb_rep_hot_trapped(struct rep *r, const struct plan_row *pl, size_t npl);
