@@ -429,6 +429,36 @@ static void test_vf(void)
 	CHECK_EQ(symlink("../not a device", link), 0);	/* a link that names no PCI address: no VF */
 	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
 	unlink(link);
+	/* pci_physfn_not_an_address: names made of address characters only were a PF ("..", "0000", "0:0") */
+	{
+		static const char *const bad[] = { "..", "/", "../0000", "../0:0", "../00:04.0", "../0000:00:04.0/",
+						   "../0000:00:04.0?layout=x", "../0000:00:04.A", "../0000:00:4.0" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			CHECK_EQ(symlink(bad[i], link), 0);
+			CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+			CHECK_STR_HAS(d.msg, "ids ffff:ffff");
+			if (dev) {
+				NOTE_FAIL("physfn -> %s: a VF of PF %s", bad[i], bb_pci_sysfs_of(dev)->physfn);
+				bb_dev_close(dev);
+			}
+			unlink(link);
+		}
+	}
+	/* a link longer than 255 bytes was read cut short, its last part taken for the PF ("0000:00:04.") */
+	{
+		char target[400];
+
+		memset(target, 'x', 300);
+		snprintf(target + 300, sizeof(target) - 300, "/0000:00:04.0");
+		CHECK_EQ(symlink(target, link), 0);
+		CHECK_EQ(open_dev(opts, &dev, &d), 0);
+		if (dev) {
+			CHECK(!strcmp(bb_pci_sysfs_of(dev)->physfn, "0000:00:04.0"));
+			bb_dev_close(dev);
+		}
+		unlink(link);
+	}
 	fake_device();
 }
 
