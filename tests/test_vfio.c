@@ -58,6 +58,13 @@ static void test_spec(void)
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=a&layout=b", &s, &d), -EINVAL);
 	CHECK_STR_HAS(d.msg, "given twice");
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=a&", &s, &d), -EINVAL);
+	/* spec_bare_question_mark: "BDF?" was a device, and info's hint to it ("BDF?&layout=FILE") refused */
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?", &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "vfio:0000:00:03.0?: character 19: no option after '?'");
+	CHECK_EQ(bb_bdf_parse_spec("pci", "0000:00:03.0?", BB_BDF_SYSFS, &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "pci:0000:00:03.0?: character 18: no option after '?'");
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=", &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "vfio:0000:00:03.0?layout=: character 25: layout= wants a path");
 	/* vf-token: a UUID, lower-cased; not twice, not malformed; pci: takes none */
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.1?vf-token=0A1B2C3D-0000-4000-8000-00000000000F&layout=x", &s, &d), 0);
 	CHECK_STR_HAS(s.vf_token, "0a1b2c3d-0000-4000-8000-00000000000f");

@@ -104,8 +104,11 @@ int bb_bdf_parse_spec(const char *kind, const char *arg, unsigned opts, struct b
 	snprintf(out->bdf, sizeof(out->bdf), "%04lx:%02lx:%02lx.%lx", dom, bus, dev, fn);
 	if (!q)
 		return 0;
-	/* options: key=value, separated by '&' */
+	/* options: key=value, separated by '&'; a '?' ends nothing ("BDF?" then "&layout=" read as an empty option) */
 	p = q + 1;
+	if (!*p)
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: no option after '?'", kind, arg,
+				   (size_t)(p - arg) + k0);
 	while (*p) {
 		const char *e = strchr(p, '&');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
