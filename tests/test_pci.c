@@ -482,6 +482,21 @@ static void test_vf_bar_size(void)
 	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 2), 0u);	/* 0x3000 each: no BAR is */
 	s.nr_res = 8;
 	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 6), 0u);	/* line 9 not there */
+	/* pci_vf_bar_under_a_page: 8 bytes for 8 VFs was "1 bytes each"; Linux takes no VF BAR under a page */
+	s.nr_res = 13;
+	s.res[9] = (struct bb_pci_resource){ 0x1000, 0x1007, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 8), 0u);
+	s.res[9].end = 0x1000 + 8 * 0x800 - 1;
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 8), 0u);	/* 2 KiB */
+	s.res[9].end = 0x1000 + 8 * 0x1000 - 1;
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 8), 0x1000u);
+	/* huge IOV resources: a whole power of two a VF or nothing, never an overflow */
+	s.res[9] = (struct bb_pci_resource){ 0, UINT64_MAX - 1, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 1), 0u);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 65535), 0u);
+	s.res[9] = (struct bb_pci_resource){ 1ull << 63, UINT64_MAX, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 1), 1ull << 63);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 65535), 0u);
 }
 
 int main(void)

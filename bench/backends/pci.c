@@ -221,7 +221,8 @@ uint64_t bb_pci_vf_bar_size(const struct bb_pci_sysfs *s, unsigned i, unsigned t
 	    (!r->start && !r->end))
 		return 0;
 	size = r->end - r->start + 1;
-	if (size % total_vfs || (size / total_vfs & (size / total_vfs - 1)))
+	/* sriov_init refuses a VF BAR that is not a whole number of pages (PAGE_SIZE, 4 KiB at least) */
+	if (size % total_vfs || size / total_vfs < 4096 || (size / total_vfs & (size / total_vfs - 1)))
 		return 0;
 	return size / total_vfs;
 }
