@@ -1008,19 +1008,24 @@ static int drawing_dir(int ffd, char *name, size_t len, int *rfd)
 {
 	for (unsigned tries = 0; tries < 64; tries++) {
 		uint64_t v;
+		int err;
 
-		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-			return -errno;
+		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v)) {
+			err = errno ? -errno : -EIO;
+			name[0] = '\0';	/* a name tried is not barbench's folder: the caller removes none */
+			return err;
+		}
 		snprintf(name, len, ".draw-%012" PRIx64, (uint64_t)(v & 0xffffffffffffULL));
 		if (mkdirat(ffd, name, 0700)) {
-			if (errno == EEXIST)
+			err = -errno;
+			name[0] = '\0';
+			if (err == -EEXIST)
 				continue;
-			return -errno;
+			return err;
 		}
 		*rfd = openat(ffd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (*rfd < 0) {
-			int err = -errno;
-
+			err = -errno;
 			unlinkat(ffd, name, AT_REMOVEDIR);
 			name[0] = '\0';
 			return err;

@@ -118,8 +118,10 @@ void bb_devices_head(const struct bb_dev *dev)
 		printf("%s  %04x:%04x  class %06" PRIx32 "  NUMA node %d  memory decoding %s  (no trap path: every access"
 		       " a load or store)\n", dev->spec, p->vendor, p->device, p->class_code, p->numa_node,
 		       p->mem_enabled ? "on" : "off");
+		/* the ID registers named only when they read 0xffff, as a VF's do (PCIe 4.0, 9.3.4.1.1-2) */
 		if (p->is_vf)
-			printf("  an SR-IOV VF of PF %s: IDs from sysfs (its ID registers read 0xffff)\n", p->physfn);
+			printf("  an SR-IOV VF of PF %s%s\n", p->physfn, p->cfg[0] == 0xff && p->cfg[1] == 0xff &&
+			       p->cfg[2] == 0xff && p->cfg[3] == 0xff ? ": IDs from sysfs (its ID registers read 0xffff)" : "");
 		print_msix(&p->msix, p->msix_cap);
 		if (bb_pci_layout_path(dev))
 			printf("  layout: %s (%s)\n", bb_pci_layout_path(dev), dev->layout.desc);

@@ -184,7 +184,6 @@ static void assume_vfio_pci(struct bb_gen *g)
 		 " capability (vfio:BDF or lspci:FILE give every region)");
 }
 
-/* A device through its backend: every region but config space, then config space. */
 /*
  * What config space cannot say, from sysfs where the device is a PCI
  * function of this OS (pci:, vfio:): a VF's IDs (its ID registers read
@@ -217,6 +216,7 @@ static void sysfs_facts(const struct bb_dev *dev, struct bb_gen *g)
 			 g->pci.sriov.total_vfs);
 }
 
+/* A device through its backend: every region but config space, then config space and sysfs's facts. */
 static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
 {
 	struct bb_dev *dev;

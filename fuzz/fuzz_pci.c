@@ -8,7 +8,12 @@
  * start and spanning less than 2^64 bytes, and written back in the kernel's
  * format ("0x%016llx 0x%016llx 0x%016llx") it parses to the same ranges.
  * An accepted config image places the MSI-X table and PBA in BARs 0-5 with
- * 1 to 2048 vectors.
+ * 1 to 2048 vectors.  From accepted resource text, a VF BAR size (lines
+ * 8-13 over TotalVFs, the first two bytes) is 0 or a power of two of at
+ * least 4 KiB that times TotalVFs is the line's size.  The same bytes as a
+ * vfio:/pci: spec (bb_bdf_parse_spec, every option): refused, -EINVAL or
+ * -ENAMETOOLONG naming "vfio:"; accepted, a canonical BDF that parses back
+ * to itself and a VF token that is "" or 36 lower-case UUID characters.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +23,29 @@
 #include "pci.h"
 #include "vfio.h"
 #include "fuzz.h"
+
+/* The bytes up to a NUL as a spec after "vfio:", with every option a BDF spec may take. */
+static void spec_one(const uint8_t *data, size_t size)
+{
+	char arg[700];
+	struct bb_vfio_spec s, back;
+	struct bb_diag d = { "" };
+	size_t n = size < sizeof(arg) - 1 ? size : sizeof(arg) - 1;
+	int err;
+
+	memcpy(arg, data, n);
+	arg[n] = '\0';
+	err = bb_bdf_parse_spec("vfio", arg, BB_BDF_SYSFS | BB_BDF_VF_TOKEN, &s, &d);
+	if (err) {
+		FUZZ_ASSERT(err == -EINVAL || err == -ENAMETOOLONG, "spec error %d: %s", err, d.msg);
+		FUZZ_ASSERT(!strncmp(d.msg, "vfio:", 5), "spec message names no input: %s", d.msg);
+		return;
+	}
+	FUZZ_ASSERT(!s.vf_token[0] || (strlen(s.vf_token) == 36 && strspn(s.vf_token, "0123456789abcdef-") == 36),
+		    "vf token '%s'", s.vf_token);
+	err = bb_bdf_parse_spec("vfio", s.bdf, 0, &back, &d);
+	FUZZ_ASSERT(!err && !strcmp(back.bdf, s.bdf), "BDF %s parses back as %s: %s", s.bdf, back.bdf, d.msg);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,6 +74,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!err && n2 == n && !memcmp(back, r, n * sizeof(r[0])), "written back it reads differently: %s",
 			    d.msg);
 	}
+	if (!err) {
+		static struct bb_pci_sysfs ps;
+		unsigned total = size >= 2 ? (unsigned)(data[0] | data[1] << 8) : 0;
+
+		memset(&ps, 0, sizeof(ps));
+		memcpy(ps.res, r, n * sizeof(r[0]));
+		ps.nr_res = n;
+		for (unsigned i = 0; i < 7; i++) {
+			uint64_t v = bb_pci_vf_bar_size(&ps, i, total);
+
+			FUZZ_ASSERT(!v || (v >= 4096 && !(v & (v - 1)) && 7 + i < n &&
+					   v * total == r[7 + i].end - r[7 + i].start + 1),
+				    "VF BAR%u: 0x%" PRIx64 " for %u VFs", i, v, total);
+		}
+	}
+	spec_one(data, size);
 	err = bb_msix_parse_config(data, size < 256 ? size : 256, "fuzz", &m, &cap, &d);
 	if (err) {
 		FUZZ_ASSERT(err == -EINVAL, "config error %d: %s", err, d.msg);

@@ -41,6 +41,18 @@ grep -q "msix: 4 vectors, table BAR0 \[0x2000, 0x2040), PBA BAR0 \[0x2800, 0x280
 	no "layout new pci: MSI-X not from config space: $(grep msix "$tmp/out")"
 grep -q "^safe " "$tmp/gen.layout" && no "layout new pci: a safe range was generated"
 
+# a VF (physfn): the head line names its PF, and its ID registers only when they read 0xffff
+# (pci_vf_ids_said: said of a VF whose ID registers answered)
+vf=$tmp/sys/bus/pci/devices/0000:00:06.0
+cp -r "$dev" "$vf" && ln -s ../0000:00:04.0 "$vf/physfn"
+"$BB" info "pci:0000:00:06.0?sysfs=$tmp/sys" >"$tmp/out" 2>"$tmp/err" || no "info VF: exit $? ($(cat "$tmp/err"))"
+grep -q "^  an SR-IOV VF of PF 0000:00:04.0$" "$tmp/out" || no "info VF: $(grep -i "sr-iov" "$tmp/out")"
+poke "$vf/config" 0 '\377\377\377\377'
+"$BB" info "pci:0000:00:06.0?sysfs=$tmp/sys" >"$tmp/out" 2>"$tmp/err" || no "info VF ffff: exit $? ($(cat "$tmp/err"))"
+grep -q "^  an SR-IOV VF of PF 0000:00:04.0: IDs from sysfs (its ID registers read 0xffff)$" "$tmp/out" ||
+	no "info VF ffff: $(grep -i "sr-iov" "$tmp/out")"
+rm -r "$vf"
+
 # every PCI device of this machine, its sysfs read as hostile input: its regions, or one line naming the
 # file (a user who is not root reads 64 bytes of config space), never a crash; nothing is mapped or read
 for d in /sys/bus/pci/devices/*; do

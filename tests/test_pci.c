@@ -429,6 +429,36 @@ static void test_vf(void)
 	CHECK_EQ(symlink("../not a device", link), 0);	/* a link that names no PCI address: no VF */
 	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
 	unlink(link);
+	/* pci_physfn_not_an_address: names made of address characters only were a PF ("..", "0000", "0:0") */
+	{
+		static const char *const bad[] = { "..", "/", "../0000", "../0:0", "../00:04.0", "../0000:00:04.0/",
+						   "../0000:00:04.0?layout=x", "../0000:00:04.A", "../0000:00:4.0" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			CHECK_EQ(symlink(bad[i], link), 0);
+			CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);
+			CHECK_STR_HAS(d.msg, "ids ffff:ffff");
+			if (dev) {
+				NOTE_FAIL("physfn -> %s: a VF of PF %s", bad[i], bb_pci_sysfs_of(dev)->physfn);
+				bb_dev_close(dev);
+			}
+			unlink(link);
+		}
+	}
+	/* a link longer than 255 bytes was read cut short, its last part taken for the PF ("0000:00:04.") */
+	{
+		char target[400];
+
+		memset(target, 'x', 300);
+		snprintf(target + 300, sizeof(target) - 300, "/0000:00:04.0");
+		CHECK_EQ(symlink(target, link), 0);
+		CHECK_EQ(open_dev(opts, &dev, &d), 0);
+		if (dev) {
+			CHECK(!strcmp(bb_pci_sysfs_of(dev)->physfn, "0000:00:04.0"));
+			bb_dev_close(dev);
+		}
+		unlink(link);
+	}
 	fake_device();
 }
 
@@ -452,6 +482,21 @@ static void test_vf_bar_size(void)
 	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 2), 0u);	/* 0x3000 each: no BAR is */
 	s.nr_res = 8;
 	CHECK_EQ(bb_pci_vf_bar_size(&s, 1, 6), 0u);	/* line 9 not there */
+	/* pci_vf_bar_under_a_page: 8 bytes for 8 VFs was "1 bytes each"; Linux takes no VF BAR under a page */
+	s.nr_res = 13;
+	s.res[9] = (struct bb_pci_resource){ 0x1000, 0x1007, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 8), 0u);
+	s.res[9].end = 0x1000 + 8 * 0x800 - 1;
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 8), 0u);	/* 2 KiB */
+	s.res[9].end = 0x1000 + 8 * 0x1000 - 1;
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 8), 0x1000u);
+	/* huge IOV resources: a whole power of two a VF or nothing, never an overflow */
+	s.res[9] = (struct bb_pci_resource){ 0, UINT64_MAX - 1, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 1), 0u);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 65535), 0u);
+	s.res[9] = (struct bb_pci_resource){ 1ull << 63, UINT64_MAX, BB_IORESOURCE_MEM };
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 1), 1ull << 63);
+	CHECK_EQ(bb_pci_vf_bar_size(&s, 2, 65535), 0u);
 }
 
 int main(void)

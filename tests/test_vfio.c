@@ -58,6 +58,11 @@ static void test_spec(void)
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=a&layout=b", &s, &d), -EINVAL);
 	CHECK_STR_HAS(d.msg, "given twice");
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=a&", &s, &d), -EINVAL);
+	/* spec_bare_question_mark: "BDF?" was a device, and info's hint to it ("BDF?&layout=FILE") refused */
+	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?", &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "vfio:0000:00:03.0?: character 19: no option after '?'");
+	CHECK_EQ(bb_bdf_parse_spec("pci", "0000:00:03.0?", BB_BDF_SYSFS, &s, &d), -EINVAL);
+	CHECK_STR_HAS(d.msg, "pci:0000:00:03.0?: character 18: no option after '?'");
 	CHECK_EQ(bb_vfio_parse_spec("0000:00:03.0?layout=", &s, &d), -EINVAL);
 	CHECK_STR_HAS(d.msg, "vfio:0000:00:03.0?layout=: character 25: layout= wants a path");
 	/* vf-token: a UUID, lower-cased; not twice, not malformed; pci: takes none */
@@ -158,6 +163,46 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
+/*
+ * VFIO_GROUP_GET_DEVICE_FD's EACCES and EINVAL explained from sysfs where VF
+ * tokens are the reason: a VF (physfn), an SR-IOV PF (sriov_totalvfs), a
+ * device that is neither.  A PF whose VFs are open said nothing but
+ * "Permission denied".
+ */
+static void test_vf_token_hint(void)
+{
+	struct bb_vfio_spec pf = { .bdf = "0000:3b:00.0" }, vf = { .bdf = "0000:3b:00.2" };
+	struct bb_vfio_spec plain = { .bdf = "0000:00:03.0" };
+	char buf[400], pfname[BB_BDF_LEN], dir[300];
+
+	put("bus/pci/devices/0000:3b:00.0/sriov_totalvfs", "8\n");
+	fake_device("0000:3b:00.2", "0x8086\n", "0x2701\n", "0x010802\n", "1\n", NULL, 12, -1);
+	link_to("bus/pci/devices/0000:3b:00.2/physfn", "../0000:3b:00.0");
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:3b:00.2", root);
+	CHECK_EQ(bb_pci_physfn(dir, pfname, sizeof(pfname)), 0);
+	CHECK(!strcmp(pfname, "0000:3b:00.0"));
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/0000:3b:00.0", root);
+	CHECK_EQ(bb_pci_physfn(dir, pfname, sizeof(pfname)), -ENOENT);
+
+	/* the PF: its open VFs' token is asked for */
+	CHECK_STR_HAS(bb_vfio_vf_token_hint(root, &pf, -EACCES, buf, sizeof(buf)),
+		      "an SR-IOV PF whose VFs are open: vfio-pci asks for the VF token they were given: add vf-token=UUID");
+	strcpy(pf.vf_token, "00000000-0000-0000-0000-000000000000");
+	CHECK_STR_HAS(bb_vfio_vf_token_hint(root, &pf, -EACCES, buf, sizeof(buf)), "differs from the token");
+	/* the VF: the PF's token */
+	CHECK_STR_HAS(bb_vfio_vf_token_hint(root, &vf, -EACCES, buf, sizeof(buf)),
+		      "an SR-IOV VF whose PF 0000:3b:00.0 vfio-pci drives: it asks for the PF's VF token: add vf-token=UUID");
+	CHECK_STR_HAS(buf, "barbench info 'vfio:0000:3b:00.0?vf-token=UUID'");
+	strcpy(vf.vf_token, pf.vf_token);
+	CHECK_STR_HAS(bb_vfio_vf_token_hint(root, &vf, -EACCES, buf, sizeof(buf)), ", and this is not it");
+	CHECK_STR_HAS(bb_vfio_vf_token_hint(root, &vf, -EINVAL, buf, sizeof(buf)), "its PF 0000:3b:00.0 is not vfio-pci's");
+	/* neither: a token is refused; without one EACCES is not about tokens */
+	CHECK(!strcmp(bb_vfio_vf_token_hint(root, &plain, -EACCES, buf, sizeof(buf)), ""));
+	strcpy(plain.vf_token, pf.vf_token);
+	CHECK_STR_HAS(bb_vfio_vf_token_hint(root, &plain, -EINVAL, buf, sizeof(buf)), "and this is neither");
+	CHECK(!strcmp(bb_vfio_vf_token_hint(root, &vf, -EBUSY, buf, sizeof(buf)), ""));
+}
+
 static void test_sysfs(void)
 {
 	struct bb_vfio_sysfs s;
@@ -226,6 +271,7 @@ static void test_sysfs(void)
 	CHECK_EQ(bb_vfio_sysfs_probe(root, "0000:99:00.0", &s, &d), -ENODEV);
 	CHECK_STR_HAS(d.msg, "no such PCI device");
 
+	test_vf_token_hint();
 	CHECK_EQ(bb_vfio_list(root, bdfs, 8, &n, &d), 0);
 	CHECK_EQ(n, 3);
 	if (n == 3) {

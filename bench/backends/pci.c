@@ -11,10 +11,11 @@
  * window is mmap'd from devices/BDF/resourceN at its offset in the BAR (the
  * kernel's pci_mmap_resource_range: page-aligned, inside the BAR).
  *
- * Config space (devices/BDF/config; 256 bytes when root, 64 otherwise, so
- * capabilities need root) gives the MSI-X placement (the must-trap ranges)
- * and the command register: with Memory Space decoding off a BAR reads all
- * ones, so mapping is refused with the command that turns it on.
+ * Config space (devices/BDF/config; 256 bytes or 4 KiB when root, 64
+ * otherwise, so capabilities need root) gives the MSI-X placement (the
+ * must-trap ranges) and the command register: with Memory Space decoding
+ * off a BAR reads all ones, so mapping is refused with the command that
+ * turns it on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -205,20 +206,7 @@ static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_dia
 /* A VF's physfn link ("../0000:3b:00.0"): its PF's address when the name is one; anything else is no VF. */
 static void physfn_of(const char *dir, struct bb_pci_sysfs *out)
 {
-	char path[PATH_MAX + 16], link[256];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/physfn", dir);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return;
-	link[n] = '\0';
-	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-	if (strlen(base) >= sizeof(out->physfn) || strspn(base, "0123456789abcdef:.") != strlen(base) || !*base)
-		return;
-	snprintf(out->physfn, sizeof(out->physfn), "%s", base);
-	out->is_vf = true;
+	out->is_vf = !bb_pci_physfn(dir, out->physfn, sizeof(out->physfn));
 }
 
 uint64_t bb_pci_vf_bar_size(const struct bb_pci_sysfs *s, unsigned i, unsigned total_vfs)
@@ -233,7 +221,8 @@ uint64_t bb_pci_vf_bar_size(const struct bb_pci_sysfs *s, unsigned i, unsigned t
 	    (!r->start && !r->end))
 		return 0;
 	size = r->end - r->start + 1;
-	if (size % total_vfs || (size / total_vfs & (size / total_vfs - 1)))
+	/* sriov_init refuses a VF BAR that is not a whole number of pages (PAGE_SIZE, 4 KiB at least) */
+	if (size % total_vfs || size / total_vfs < 4096 || (size / total_vfs & (size / total_vfs - 1)))
 		return 0;
 	return size / total_vfs;
 }
@@ -496,7 +485,11 @@ static int pci_allow_writes(struct bb_dev *dev)
 	return 0;
 }
 
-/* Config space as this OS reads it (devices/BDF/config, read when opened: 256 bytes as root, else 64). */
+/*
+ * Config space as this OS reads it: devices/BDF/config read again, whole (a
+ * PCIe function's 4 KiB as root, else 64 bytes; at most 4 KiB, a regular
+ * file), not the 256 bytes kept when opened.
+ */
 static ssize_t pci_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d)
 {
 	const struct pci *p = priv_of(dev);

@@ -91,7 +91,8 @@ const struct bb_pci_sysfs *bb_pci_sysfs_of(const struct bb_dev *dev);
  * A PF's VF BAR @i (0-5) size from its IOV resource (resource line 8 + @i:
  * Linux sizes it as a VF's BAR times TotalVFs, drivers/pci/iov.c
  * sriov_init), or 0 when unassigned, not a whole multiple or not a power
- * of two a VF.
+ * of two a VF, or under 4 KiB a VF (Linux takes none that is not a whole
+ * number of pages).
  */
 uint64_t bb_pci_vf_bar_size(const struct bb_pci_sysfs *s, unsigned i, unsigned total_vfs);
 /*

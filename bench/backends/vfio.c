@@ -134,47 +134,6 @@ static void group_members(int group, char *buf, size_t len)
 	closedir(dd);
 }
 
-/*
- * Why vfio-pci refused a device with -EACCES or -EINVAL where VF tokens are
- * the reason (drivers/vfio/pci/vfio_pci_core.c, vfio_pci_validate_vf_token):
- * a VF whose PF vfio-pci drives needs the PF's token, which is random
- * (uuid_gen) until a user of the PF sets one, by VFIO_DEVICE_FEATURE_PCI_VF_TOKEN
- * or by opening the PF with one while no VF is open; a token is refused for a
- * device that is neither such a VF nor an SR-IOV PF.  "" otherwise.
- */
-static const char *vf_token_hint(const struct vfio *v, int err, char *buf, size_t len)
-{
-	char path[300], link[256];
-	const char *pf;
-	ssize_t n;
-
-	if (err != -EACCES && err != -EINVAL)
-		return "";
-	snprintf(path, sizeof(path), SYSFS "/bus/pci/devices/%s/physfn", v->spec.bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0) {
-		if (err == -EINVAL && v->spec.vf_token[0])
-			snprintf(buf, len, " (vf-token= is for an SR-IOV PF or its VFs, and this is neither)");
-		else if (err == -EACCES && v->spec.vf_token[0])
-			snprintf(buf, len, " (vf-token= differs from the token this PF's open VFs were given)");
-		else
-			return "";
-		return buf;
-	}
-	link[n] = '\0';
-	pf = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-	if (err == -EINVAL && v->spec.vf_token[0])
-		snprintf(buf, len, " (its PF %.20s is not vfio-pci's: drop vf-token=)", pf);
-	else if (err == -EACCES)
-		snprintf(buf, len, " (an SR-IOV VF whose PF %.20s vfio-pci drives: it asks for the PF's VF token%s;"
-			 " a PF's user sets it, QEMU with vfio-pci,vf-token=UUID; with none, open the PF with one first,"
-			 " barbench info 'vfio:%.20s?vf-token=UUID', then the VF with the same)", pf,
-			 v->spec.vf_token[0] ? ", and this is not it" : ": add vf-token=UUID", pf);
-	else
-		return "";
-	return buf;
-}
-
 static int open_legacy(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
@@ -245,7 +204,7 @@ static int open_legacy(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 		int err = -errno;
 
 		return bb_diag_set(d, err, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", dev->spec, strerror(-err),
-				   vf_token_hint(v, err, path, sizeof(path)));
+				   bb_vfio_vf_token_hint(SYSFS, &v->spec, err, path, sizeof(path)));
 	}
 	return 0;
 }

@@ -84,6 +84,19 @@ int bb_vfio_sysfs_probe(const char *sysfs, const char *bdf, struct bb_vfio_sysfs
  */
 int bb_vfio_pci_driver(const char *sysfs, const char *modules, const char *release, struct bb_diag *d);
 
+/*
+ * The PF an SR-IOV VF's sysfs folder @dir links as physfn ("../0000:3b:00.0")
+ * into @pf (@len bytes, BB_BDF_LEN fits any): 0 when the link's last
+ * component is a PCI address as sysfs names one; -ENOENT or -EINVAL (no
+ * link; a link naming anything else, "..", "0000", or cut short) otherwise.
+ */
+int bb_pci_physfn(const char *dir, char *pf, size_t len);
+/*
+ * Why VFIO_GROUP_GET_DEVICE_FD refused device @spec below @sysfs with @err
+ * where VF tokens are the reason, as " (...)" in @buf; "" when they are not.
+ */
+const char *bb_vfio_vf_token_hint(const char *sysfs, const struct bb_vfio_spec *spec, int err, char *buf,
+				  size_t len);
 /* vfio-pci, or a variant driver of it (mlx5_vfio_pci, nvgrace-gpu-vfio-pci...). */
 bool bb_vfio_is_vfio_driver(const char *driver);
 

@@ -104,8 +104,11 @@ int bb_bdf_parse_spec(const char *kind, const char *arg, unsigned opts, struct b
 	snprintf(out->bdf, sizeof(out->bdf), "%04lx:%02lx:%02lx.%lx", dom, bus, dev, fn);
 	if (!q)
 		return 0;
-	/* options: key=value, separated by '&' */
+	/* options: key=value, separated by '&'; a '?' ends nothing ("BDF?" then "&layout=" read as an empty option) */
 	p = q + 1;
+	if (!*p)
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: no option after '?'", kind, arg,
+				   (size_t)(p - arg) + k0);
 	while (*p) {
 		const char *e = strchr(p, '&');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -211,6 +214,74 @@ static int link_name(const char *path, char *buf, size_t len)
 		return -ENAMETOOLONG;
 	strcpy(buf, base);
 	return 0;
+}
+
+int bb_pci_physfn(const char *dir, char *pf, size_t len)
+{
+	char path[PATH_MAX + 16], target[PATH_MAX];
+	struct bb_vfio_spec s;
+	struct bb_diag d;
+	const char *base;
+	ssize_t n;
+
+	pf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/physfn", dir);
+	n = readlink(path, target, sizeof(target));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(target))
+		return -ENAMETOOLONG;	/* cut short: its last part is not the name */
+	target[n] = '\0';
+	base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	/* the name sysfs gives a device (pci_name: "%04x:%02x:%02x.%d"): a BDF spec with nothing after it, canonical */
+	if (!*base || strchr(base, '?') || bb_bdf_parse_spec("pci", base, 0, &s, &d) || strcmp(s.bdf, base) ||
+	    strlen(base) >= len)
+		return -EINVAL;
+	snprintf(pf, len, "%s", base);
+	return 0;
+}
+
+/*
+ * VFIO_GROUP_GET_DEVICE_FD's -EACCES and -EINVAL where VF tokens are the
+ * reason (drivers/vfio/pci/vfio_pci_core.c, vfio_pci_validate_vf_token): a
+ * VF whose PF vfio-pci drives asks for the PF's token, which is random
+ * (uuid_gen) until a user of the PF sets one, by
+ * VFIO_DEVICE_FEATURE_PCI_VF_TOKEN or by opening the PF with one while no
+ * VF is open; a PF whose VFs are open asks for the token they were given; a
+ * token is refused for a device that is neither such a VF nor an SR-IOV PF.
+ * SR-IOV PFs have sriov_totalvfs (Documentation/ABI/testing/sysfs-bus-pci).
+ */
+const char *bb_vfio_vf_token_hint(const char *sysfs, const struct bb_vfio_spec *spec, int err, char *buf, size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], pf[BB_BDF_LEN];
+	bool token = spec->vf_token[0] != '\0';
+
+	if (err != -EACCES && err != -EINVAL)
+		return "";
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", sysfs, spec->bdf);
+	if (bb_pci_physfn(dir, pf, sizeof(pf))) {
+		snprintf(path, sizeof(path), "%s/sriov_totalvfs", dir);
+		if (err == -EINVAL && token)
+			snprintf(buf, len, " (vf-token= is for an SR-IOV PF or its VFs, and this is neither)");
+		else if (err == -EACCES && token)
+			snprintf(buf, len, " (vf-token= differs from the token this PF's open VFs were given)");
+		else if (err == -EACCES && !access(path, F_OK))
+			snprintf(buf, len, " (an SR-IOV PF whose VFs are open: vfio-pci asks for the VF token they were"
+				 " given: add vf-token=UUID)");
+		else
+			return "";
+		return buf;
+	}
+	if (err == -EINVAL && token)
+		snprintf(buf, len, " (its PF %s is not vfio-pci's: drop vf-token=)", pf);
+	else if (err == -EACCES)
+		snprintf(buf, len, " (an SR-IOV VF whose PF %s vfio-pci drives: it asks for the PF's VF token%s;"
+			 " a PF's user sets it, QEMU with vfio-pci,vf-token=UUID; with none, open the PF with one first,"
+			 " barbench info 'vfio:%s?vf-token=UUID', then the VF with the same)", pf,
+			 token ? ", and this is not it" : ": add vf-token=UUID", pf);
+	else
+		return "";
+	return buf;
 }
 
 bool bb_vfio_is_vfio_driver(const char *driver)
