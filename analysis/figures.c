@@ -740,6 +740,7 @@ struct pq_job {
 	pid_t pid;
 	size_t lo, hi;		/* its figures, names[lo..hi) */
 	bool ok;		/* exited 0, 98 or 99 (a figure left as it was: larger, or quality) */
+	bool missing;		/* exited 127: no pngquant on PATH */
 };
 
 /* One pngquant on names[lo..hi) in the drawing folder @rfd, in a process group of its own; -1: not started. */
@@ -802,6 +803,7 @@ static void pq_wait(struct pq_job *jobs, unsigned n, double deadline_ns)
 			got = waitpid(jobs[j].pid, &st, late ? 0 : WNOHANG);
 			if (got == 0)
 				continue;
+			jobs[j].missing = got > 0 && !late && WIFEXITED(st) && WEXITSTATUS(st) == 127;
 			jobs[j].ok = got > 0 && !late && WIFEXITED(st) &&
 				     (!WEXITSTATUS(st) || WEXITSTATUS(st) == 98 || WEXITSTATUS(st) == 99);
 			jobs[j].pid = 0;
@@ -826,8 +828,9 @@ static void pq_wait(struct pq_job *jobs, unsigned n, double deadline_ns)
  * PNG of its own (whole_png); else gnuplot's figure stays (pngquant not
  * installed, failed or late: larger figures, the same to the eye).
  */
-static void palette_pngs(int rfd)
+static void palette_pngs(struct rep *r)
 {
+	int rfd = r->rfd;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned jobs = cpus > 1 ? (cpus < 4 ? (unsigned)cpus : 4) : 1;
 	struct pq_job job[4] = { { 0 } };
@@ -873,11 +876,16 @@ static void palette_pngs(int rfd)
 			most = job[j].hi - job[j].lo;
 	}
 	pq_wait(job, jobs, bb_now_ns() + 1e9 * (PNGQUANT_BASE_S + PNGQUANT_PER_FIGURE_S * (double)most));
+	r->pq_total = n;
+	r->pq_left = 0;
 	for (unsigned j = 0; j < jobs && n; j++) {
+		r->pq_missing |= job[j].missing;
 		for (size_t i = job[j].lo; i < job[j].hi; i++) {
 			snprintf(out, sizeof(out), "%.*s.pq.png", (int)(strlen(names[i]) - 4), names[i]);
-			if (!job[j].ok || !whole_png(rfd, out) || renameat(rfd, out, rfd, names[i]))
+			if (!job[j].ok || !whole_png(rfd, out) || renameat(rfd, out, rfd, names[i])) {
 				unlinkat(rfd, out, 0);	/* gnuplot's figure stays */
+				r->pq_left++;
+			}
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -1215,7 +1223,7 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 	if (!err) {
 		if (r->opts && r->opts->progress)
 			r->opts->progress(r->opts->progress_arg, r->nfig, r->nfig + 2, "figures: palette (pngquant)");
-		palette_pngs(r->rfd);
+		palette_pngs(r);
 	}
 	/* the sources stay when asked, and when gnuplot failed: what gnuplot.log speaks of */
 	err = move_figures(r->rfd, ffd, figdir, r->figure_data || err, d);

@@ -627,6 +627,19 @@ static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_
 			fprintf(f, "![%s](figures/%s.png)\n\n", x->name, x->name);
 	}
 }
+/* Figures pngquant did not turn into palette PNGs: larger, the same to the eye; why, when it is known. */
+static void palette_note(FILE *f, const struct writer_arg *w)
+{
+	const struct rep *r = w->r;
+
+	if (!w->have_figs || !r->pq_left)
+		return;
+	fprintf(f, "> Figures: %zu of %zu are gnuplot's truecolour PNGs, not 8-bit palette ones (the same to the eye, "
+		"about 1.5x the bytes): %s.\n\n", r->pq_left, r->pq_total,
+		r->pq_missing ? "pngquant is not installed (apt-get install pngquant, then barbench report DIR)"
+			      : "pngquant failed on them, was late, or wrote no whole PNG");
+}
+
 
 int bb_rep_write_details(FILE *f, void *arg)
 {
@@ -644,6 +657,7 @@ int bb_rep_write_details(FILE *f, void *arg)
 		"configurations, machine-readable.\n\n");
 	if (!w->have_figs && w->gp_note)
 		fprintf(f, "> Figures: %s\n\n", w->gp_note);
+	palette_note(f, w);
 	while (i < r->cfg.n) {
 		size_t j = i;
 
@@ -674,6 +688,7 @@ int bb_rep_write_md(FILE *f, void *arg)
 	model_summary(f, r);
 	if (!w->have_figs && w->gp_note)
 		fprintf(f, "> Figures: %s\n\n", w->gp_note);
+	palette_note(f, w);
 	if (w->have_figs) {
 		fprintf(f, "## Memslots and host mappings\n\n");
 		for (size_t q = 0; q < w->nfigs; q++)

@@ -52,6 +52,9 @@ struct rep {
 	uint8_t *sbuf;
 	size_t slen;
 	int sgroup_err;
+	/* the PNGs drawn, and how many of them pngquant left as gnuplot's truecolour (not installed: pq_missing) */
+	size_t pq_total, pq_left;
+	bool pq_missing;
 };
 
 struct plan_row {

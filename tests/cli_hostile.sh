@@ -286,6 +286,9 @@ P
 			fi
 		done
 		[ $n -ge 2 ] || no "pngquant $1: $n figures in the report"
+		# gnuplot's figures kept are said, with why
+		grep -q "^> Figures: [0-9]* of [0-9]* are gnuplot's truecolour PNGs.*: ${3:-pngquant failed on them}" \
+			"$tmp/f/report.md" || no "pngquant $1: the figures it left are not said: $(grep '^> Fig' "$tmp/f/report.md")"
 		for p in "$tmp/f/figures"/* "$tmp/f/figures"/.[!.]*; do
 			[ -e "$p" ] || [ -L "$p" ] || continue
 			case ${p##*/} in
@@ -300,6 +303,12 @@ P
 	misbehaves "writes no PNG" 'echo no >"$o"'
 	misbehaves "leaves symlinks" 'rm -f "$o"; ln -s "$tmp/target" "$o"; ln -s "$tmp/target" evil.png'
 	misbehaves "leaves files and folders" 'echo x >stray.txt; mkdir -p sub; echo y >sub/x.png'
+	misbehaves "is not there (exit 127, as execvp's failure)" 'exit 127' "pngquant is not installed"
+	if command -v pngquant >/dev/null; then	# the real one: every figure a palette PNG, nothing said
+		fresh
+		"$BB" report "$tmp/f" >/dev/null 2>"$tmp/err" || no "report with pngquant: $(cat "$tmp/err")"
+		grep -q "truecolour" "$tmp/f/report.md" && no "report with pngquant: $(grep '^> Fig' "$tmp/f/report.md")"
+	fi
 else
 	echo "cli_hostile: gnuplot not installed: a misbehaving pngquant not checked" >&2
 fi
