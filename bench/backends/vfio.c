@@ -260,8 +260,12 @@ static int open_device(struct bb_dev *dev, struct vfio *v, struct bb_diag *d)
 {
 	int err = open_iommufd(dev, v, d);
 
-	if (err == -ENODEV)
-		return open_legacy(dev, v, d);
+	if (err == -ENODEV) {
+		err = open_legacy(dev, v, d);
+		if (err && v->spec.vf_token[0] && !access("/dev/iommu", F_OK))
+			bb_diag_prefix(d, "iommufd not tried (%s)", v->iommufd_note);	/* a kernel with iommufd alone */
+		return err;
+	}
 	if (!err)
 		return 0;
 	/* iommufd is there but failed: the legacy API may still work */
