@@ -377,6 +377,55 @@ static void test_io_bar(void)
 }
 
 /*
+ * vf_mse: a VF's memory decoding is its PF's SR-IOV Control VF MSE (bit 3),
+ * read from the PF's config through physfn: clear, a mapping is refused;
+ * set, it maps.  The PF 0000:00:04.0 has SR-IOV at 0x100.
+ */
+static void vf_mse_from_pf(const char *opts)
+{
+	uint8_t c[512] = { 0 };
+	char pf[300], path[400];
+	struct bb_dev *dev = NULL;
+	struct bb_diag d;
+	void *m = NULL;
+	FILE *f;
+
+	snprintf(pf, sizeof(pf), "%s/bus/pci/devices/0000:00:04.0", root);
+	CHECK_EQ(mkdir(pf, 0755), 0);
+	snprintf(path, sizeof(path), "%s/config", pf);
+	w16(c, PCI_VENDOR_ID, 0x1234);
+	w16(c, PCI_DEVICE_ID, 0x0a01);
+	c[PCI_CLASS_DEVICE + 1] = 0xff;
+	w32(c, 0x100, 0x10 | 1u << 16);		/* SR-IOV, version 1, last */
+	w16(c, 0x10e, 4);			/* TotalVFs */
+	for (int mse = 0; mse <= 1; mse++) {
+		w16(c, 0x108, mse ? 0x09 : 0x01);	/* VF Enable, VF MSE */
+		f = fopen(path, "w");
+		CHECK(f != NULL);
+		if (!f)
+			break;
+		CHECK_EQ(fwrite(c, 1, sizeof(c), f), sizeof(c));
+		fclose(f);
+		CHECK_EQ(open_dev(opts, &dev, &d), 0);
+		if (!dev) {
+			NOTE_FAIL("%s", d.msg);
+			continue;
+		}
+		CHECK(bb_pci_sysfs_of(dev)->vf_mse_read);
+		CHECK_EQ(bb_pci_sysfs_of(dev)->mem_enabled, mse == 1);
+		CHECK_EQ(dev->ops->map(dev, 0, 0x3000, 0x1000, NULL, &m, &d), mse ? 0 : -EIO);
+		if (!mse)
+			CHECK_STR_HAS(d.msg, "memory decoding is off (its PF 0000:00:04.0's SR-IOV Control has VF MSE clear)");
+		if (m)
+			munmap(m, 0x1000);
+		m = NULL;
+		bb_dev_close(dev);
+	}
+	unlink(path);
+	rmdir(pf);
+}
+
+/*
  * An SR-IOV VF: its ID registers read 0xffff and its Memory Space bit 0
  * (PCIe 4.0, 9.3.4.1); sysfs links its PF as physfn and gives its IDs in the
  * vendor and device files.  Without the link, the same config space is
@@ -416,7 +465,7 @@ static void test_vf(void)
 
 		CHECK(ps->is_vf);
 		CHECK_STR_HAS(ps->physfn, "0000:00:04.0");
-		CHECK(ps->mem_enabled);	/* decodes while it exists: its command register says nothing */
+		CHECK(ps->mem_enabled && !ps->vf_mse_read);	/* no PF to read: taken as on */
 		CHECK_EQ(ps->vendor, 0x1234);
 		CHECK_EQ(dev->ops->map(dev, 0, 0x3000, 0x1000, NULL, &m, &d), 0);
 		if (m) {
@@ -425,6 +474,7 @@ static void test_vf(void)
 		}
 		bb_dev_close(dev);
 	}
+	vf_mse_from_pf(opts);
 	unlink(link);
 	CHECK_EQ(symlink("../not a device", link), 0);	/* a link that names no PCI address: no VF */
 	CHECK_EQ(open_dev(opts, &dev, &d), -EINVAL);

@@ -33,6 +33,7 @@
 
 #include "parse.h"
 #include "pci.h"
+#include "pcicfg.h"
 #include "vfio.h"
 
 #define SYSFS "/sys"
@@ -150,6 +151,34 @@ static int read_num(const char *dir, const char *file, int base, long long lo, l
 	return 0;
 }
 
+/*
+ * A VF's memory decoding: its PF's SR-IOV Control bit 3, VF MSE (PCIe 4.0,
+ * 9.3.3.3.4; a VF's own Memory Space bit reads 0), read from the PF's config
+ * space through the physfn link.  Where that cannot be read (not root: 64
+ * bytes; no SR-IOV capability in what is read) it is taken as on, since
+ * Linux sets it when it enables VFs (drivers/pci/iov.c); out->vf_mse_read
+ * says which.
+ */
+static void vf_memory(const char *dir, struct bb_pci_sysfs *out)
+{
+	struct bb_pcicfg_src src = { .name = "physfn/config" };
+	static struct bb_pcicfg pc;
+	struct bb_diag d;
+	char *buf;
+	size_t len;
+
+	out->mem_enabled = true;
+	out->vf_mse_read = false;
+	if (read_small(dir, "physfn/config", &buf, &len, &d))
+		return;
+	if (!bb_pcicfg_parse((const uint8_t *)buf, len, &src, &pc, &d) && pc.sriov.present &&
+	    (size_t)pc.sriov.at + 0x0a <= len) {
+		out->vf_mse_read = true;
+		out->mem_enabled = (uint8_t)buf[pc.sriov.at + 0x08] & 0x08;	/* PCI_SRIOV_CTRL_MSE */
+	}
+	free(buf);
+}
+
 static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_diag *d)
 {
 	char *buf, name[PATH_MAX + 16];
@@ -169,7 +198,7 @@ static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_dia
 	cfg_vendor = (uint16_t)(out->cfg[PCI_VENDOR_ID] | out->cfg[PCI_VENDOR_ID + 1] << 8);
 	cfg_device = (uint16_t)(out->cfg[PCI_DEVICE_ID] | out->cfg[PCI_DEVICE_ID + 1] << 8);
 	if (out->is_vf && cfg_vendor == 0xffff && cfg_device == 0xffff) {
-		out->mem_enabled = true;	/* a VF: its command register's bit 1 reads 0 */
+		vf_memory(dir, out);	/* a VF: its command register's bit 1 reads 0 */
 	} else if (cfg_vendor != out->vendor || cfg_device != out->device) {
 		return bb_diag_set(d, -EINVAL, "%s: byte 0: ids %02x%02x:%02x%02x, the vendor and device files say"
 				   " %04x:%04x", name, out->cfg[1], out->cfg[0], out->cfg[3], out->cfg[2], out->vendor,
@@ -422,6 +451,9 @@ static int pci_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 	if (off > p->size[index] || len > p->size[index] - off || off > (uint64_t)INT64_MAX)
 		return bb_diag_set(d, -EINVAL, "%s: BAR%" PRIu32 ": [0x%" PRIx64 ", +0x%" PRIx64 ") is outside its 0x%"
 				   PRIx64 " bytes", dev->spec, index, off, len, p->size[index]);
+	if (!p->sys.mem_enabled && p->sys.is_vf)
+		return bb_diag_set(d, -EIO, "%s: memory decoding is off (its PF %s's SR-IOV Control has VF MSE clear): its"
+				   " BARs read all ones", dev->spec, p->sys.physfn);
 	if (!p->sys.mem_enabled)
 		return bb_diag_set(d, -EIO, "%s: memory decoding is off (command register bit 1): its BARs read all ones;"
 				   " as root: echo 1 > %s/enable", dev->spec, p->dir);

@@ -65,6 +65,7 @@ struct bb_pci_sysfs {
 	uint8_t cfg[256];			/* the first bytes of config space */
 	size_t cfg_len;				/* 64 when not root: capabilities then unreadable */
 	bool mem_enabled;			/* command register bit 1 (Memory Space); a VF: its PF's VF MSE */
+	bool vf_mse_read;			/* a VF's mem_enabled read from its PF, not taken as on */
 	bool is_vf;				/* an SR-IOV virtual function: sysfs links its PF as physfn */
 	char physfn[20];			/* the PF's address, for a VF */
 	struct bb_layout_msix msix;		/* from config space */
@@ -78,8 +79,9 @@ struct bb_pci_sysfs {
  * the file and the line or byte.  -ENODEV when there is no such device.
  * An SR-IOV VF's Vendor and Device ID registers read 0xffff and its Memory
  * Space bit reads 0 (PCIe 4.0, 9.3.4.1.1-2, 9.3.4.1.3): its IDs are the
- * vendor and device files', and its memory decodes while it exists (Linux
- * sets the PF's VF MSE when it enables VFs, drivers/pci/iov.c).
+ * vendor and device files', and its memory decoding is its PF's VF MSE,
+ * read through physfn where the PF's config space is readable (root),
+ * else taken as on (Linux sets it when it enables VFs, drivers/pci/iov.c).
  */
 int bb_pci_probe(const char *sysfs, const char *bdf, struct bb_pci_sysfs *out, struct bb_diag *d);
 
