@@ -122,6 +122,19 @@ static int open_dev(const char *opts, struct bb_dev **dev, struct bb_diag *d)
 	return bb_dev_open(spec, dev, d);
 }
 
+/* A page of BAR0 at @off mapped (and unmapped) or refused with @want, its message holding @msg. */
+static void map_wants(struct bb_dev *dev, uint64_t off, int want, const char *msg)
+{
+	struct bb_diag d = { "" };
+	void *m = NULL;
+
+	CHECK_EQ(dev->ops->map(dev, 0, off, 0x1000, NULL, &m, &d), want);
+	if (msg)
+		CHECK_STR_HAS(d.msg, msg);
+	if (m)
+		munmap(m, 0x1000);
+}
+
 static void test_resource_parser(void)
 {
 	static const struct bb_bad_text bad[] = {
@@ -311,11 +324,7 @@ static void test_refusals(void)
 		CHECK_EQ(symlink("/dev/zero", p), 0);
 		CHECK_EQ(open_dev("", &dev, &d), 0);
 		if (dev) {
-			CHECK_EQ(dev->ops->map(dev, 0, 0, 0x1000, NULL, &m, &d), -EINVAL);
-			CHECK_STR_HAS(d.msg, "resource0: a symbolic link, not the resource file sysfs makes");
-			if (m)
-				munmap(m, 0x1000);
-			m = NULL;
+			map_wants(dev, 0, -EINVAL, "resource0: a symbolic link, not the resource file sysfs makes");
 			bb_dev_close(dev);
 		}
 		unlink(p);
@@ -387,7 +396,6 @@ static void vf_mse_from_pf(const char *opts)
 	char pf[300], path[400];
 	struct bb_dev *dev = NULL;
 	struct bb_diag d;
-	void *m = NULL;
 	FILE *f;
 
 	snprintf(pf, sizeof(pf), "%s/bus/pci/devices/0000:00:04.0", root);
@@ -413,12 +421,8 @@ static void vf_mse_from_pf(const char *opts)
 		}
 		CHECK(bb_pci_sysfs_of(dev)->vf_mse_read);
 		CHECK_EQ(bb_pci_sysfs_of(dev)->mem_enabled, mse == 1);
-		CHECK_EQ(dev->ops->map(dev, 0, 0x3000, 0x1000, NULL, &m, &d), mse ? 0 : -EIO);
-		if (!mse)
-			CHECK_STR_HAS(d.msg, "memory decoding is off (its PF 0000:00:04.0's SR-IOV Control has VF MSE clear)");
-		if (m)
-			munmap(m, 0x1000);
-		m = NULL;
+		map_wants(dev, 0x3000, mse ? 0 : -EIO,
+			  mse ? NULL : "memory decoding is off (its PF 0000:00:04.0's SR-IOV Control has VF MSE clear)");
 		bb_dev_close(dev);
 	}
 	unlink(path);
