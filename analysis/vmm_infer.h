@@ -7,8 +7,10 @@
  *
  * The rule that tells pages apart (bb_vmm_classify), stated once:
  *   sort the probed pages' median read times (each at least its timer
- *   resolution); wherever the next page is more than BB_VMM_GAP (10) times
- *   slower than the previous one, a new class starts.  The fastest class is
+ *   resolution); wherever a page is more than BB_VMM_GAP (10) times
+ *   slower than the fastest page of the current class, a new class starts
+ *   (against the fastest, not the previous page: steps each under 10x must
+ *   not chain a mapped page to an emulated one).  The fastest class is
  *   "mapped", the slowest "trapped", any class between them "emulated" (the
  *   VMM answers itself, without the device: QEMU's MSI-X table page).  One
  *   class alone cannot be named ("alike"): a sweep needs a mapped and a
@@ -80,7 +82,7 @@ struct bb_vmm_rule {
 	unsigned classes;	/* 0: nothing probed */
 	double mapped_hi_ns;	/* slowest page of the fastest class */
 	double trapped_lo_ns;	/* fastest page of the slowest class */
-	double gap;		/* the ratio at the boundary below the slowest class (0 with one class) */
+	double gap;		/* the slowest class's fastest page over the fastest of the class below (0 with one class) */
 };
 
 /*

@@ -165,7 +165,7 @@ static void print_rule(const struct bb_vmm_rule *rule, size_t n)
 
 	fmt_ns(a, sizeof(a), rule->mapped_hi_ns);
 	fmt_ns(b, sizeof(b), rule->trapped_lo_ns);
-	printf("rule: a class starts where a page reads more than %.0fx slower than the one before it (medians,"
+	printf("rule: a class starts where a page reads more than %.0fx slower than the fastest of the class before (medians,"
 	       " each at least its timer resolution); the fastest class is mapped, the slowest trapped, any between"
 	       " emulated\n", BB_VMM_GAP);
 	if (rule->classes > 1)
