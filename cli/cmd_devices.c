@@ -119,7 +119,7 @@ void bb_devices_head(const struct bb_dev *dev)
 		       " a load or store)\n", dev->spec, p->vendor, p->device, p->class_code, p->numa_node,
 		       p->mem_enabled ? "on" : "off");
 		/* the ID registers named only when they read 0xffff, as a VF's do (PCIe 4.0, 9.3.4.1.1-2) */
-		if (p->is_vf && p->cfg[0] == 0xff && p->cfg[1] == 0xff && p->cfg[2] == 0xff && p->cfg[3] == 0xff)
+		if (p->vf_ids)
 			printf("  an SR-IOV VF of PF %s: IDs from sysfs (its ID registers read 0xffff); memory decoding %s\n",
 			       p->physfn, !p->vf_mse_read ? "taken as on (no SR-IOV capability read in its PF's config space)" :
 			       p->mem_enabled ? "on: the PF's VF MSE is set" : "off: the PF's VF MSE is clear");

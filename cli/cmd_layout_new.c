@@ -175,8 +175,7 @@ static void assume_vfio_pci(struct bb_gen *g)
 	for (unsigned i = 0; i < g->nr_regions; i++) {
 		struct bb_region *r = &g->regions[i].info;
 
-		r->msix_mappable = g->has_pci && g->pci.msix.present && g->pci.msix.table_region == r->index &&
-				   (r->flags & VFIO_REGION_INFO_FLAG_MMAP);
+		r->msix_mappable = g->has_pci && bb_gen_msix_mappable(&g->pci, r);
 	}
 	snprintf(g->notes[g->nr_notes++], BB_GEN_TEXT, "the source reports what this OS sees, not what vfio-pci"
 		 " would: its memory BARs (sysfs resource files) only, no I/O BAR, no ROM; their capabilities are what"

@@ -727,12 +727,15 @@ static int lspci_region(const struct bb_lspci *ls, const struct bb_lspci_bar *b,
 		if (!b->io && (b->size >= PAGE_4K || (b->has_addr && b->addr % PAGE_4K == 0)))
 			r->info.flags |= VFIO_REGION_INFO_FLAG_MMAP;
 	}
-	/* vfio_pci_ioctl_get_region_info: MSIX_MAPPABLE on the mmap-able BAR holding the table (Linux >= 4.16) */
-	r->info.msix_mappable = ls->pci.msix.present && ls->pci.msix.table_region == index &&
-				(r->info.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	r->info.msix_mappable = bb_gen_msix_mappable(&ls->pci, &r->info);
 	snprintf(r->from, sizeof(r->from), "%s:%u: %s", ls->name, b->line, b->text);
 	g->nr_regions++;
 	return 0;
+}
+
+bool bb_gen_msix_mappable(const struct bb_pcicfg *pci, const struct bb_region *r)
+{
+	return pci->msix.present && pci->msix.table_region == r->index && (r->flags & VFIO_REGION_INFO_FLAG_MMAP);
 }
 
 /* A VF's IDs read 0xffff: lspci -nn ends the device line's name with "[vvvv:dddd]", the IDs the OS gives it. */

@@ -59,6 +59,14 @@ struct bb_gen {
  * its config space.  -EINVAL naming the line: a Region without [size=], a
  * size that is not a power of two.  @g->where keeps a pointer to @ls.
  */
+/*
+ * What vfio-pci (Linux >= 4.16, vfio_pci_ioctl_get_region_info) reports of
+ * region @r of a device whose config space is @pci: MSIX_MAPPABLE on the
+ * mmap-able BAR that holds the MSI-X table.  For sources that report no
+ * VFIO capability themselves (an lspci dump, pci: through sysfs).
+ */
+bool bb_gen_msix_mappable(const struct bb_pcicfg *pci, const struct bb_region *r);
+
 int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_gen *g, struct bb_diag *d);
 
 /*

@@ -324,6 +324,7 @@ static int caps(const uint8_t *cfg, size_t len, const struct bb_pcicfg_src *src,
 /* Extended capability IDs and register offsets (PCIe 4.0, 7.6.3, 9.3.3, 7.8.6; Linux pci_regs.h). */
 #define ECAP_SRIOV 0x0010
 #define ECAP_REBAR 0x0015
+#define SRIOV_CTRL 0x08
 #define SRIOV_INITIAL_VF 0x0c
 #define SRIOV_TOTAL_VF 0x0e
 #define SRIOV_NUM_VF 0x10
@@ -365,6 +366,7 @@ static int sriov(const uint8_t *cfg, size_t len, unsigned ptr, const struct bb_p
 		return 0;	/* a second one: the first counts (pci_find_ext_capability) */
 	s->present = true;
 	s->at = (uint16_t)ptr;
+	s->ctrl = rd16(cfg + ptr + SRIOV_CTRL);
 	s->initial_vfs = rd16(cfg + ptr + SRIOV_INITIAL_VF);
 	s->total_vfs = rd16(cfg + ptr + SRIOV_TOTAL_VF);
 	s->num_vfs = rd16(cfg + ptr + SRIOV_NUM_VF);

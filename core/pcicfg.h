@@ -79,6 +79,7 @@ struct bb_pcicfg_ecap {
 struct bb_pcicfg_sriov {
 	bool present;
 	uint16_t at;
+	uint16_t ctrl;					/* +0x08: bit 0 VF Enable, bit 3 VF MSE */
 	uint16_t initial_vfs, total_vfs, num_vfs;	/* +0x0c, +0x0e, +0x10 */
 	uint16_t vf_offset, vf_stride, vf_device;	/* +0x14, +0x16, +0x1a */
 	uint32_t sup_pgsize, sys_pgsize;		/* +0x1c, +0x20: bit n set = a page of 2^(n + 12) bytes */

@@ -171,10 +171,9 @@ static void vf_memory(const char *dir, struct bb_pci_sysfs *out)
 	out->vf_mse_read = false;
 	if (read_small(dir, "physfn/config", &buf, &len, &d))
 		return;
-	if (!bb_pcicfg_parse((const uint8_t *)buf, len, &src, &pc, &d) && pc.sriov.present &&
-	    (size_t)pc.sriov.at + 0x0a <= len) {
+	if (!bb_pcicfg_parse((const uint8_t *)buf, len, &src, &pc, &d) && pc.sriov.present) {
 		out->vf_mse_read = true;
-		out->mem_enabled = (uint8_t)buf[pc.sriov.at + 0x08] & 0x08;	/* PCI_SRIOV_CTRL_MSE */
+		out->mem_enabled = pc.sriov.ctrl & PCI_SRIOV_CTRL_MSE;
 	}
 	free(buf);
 }
@@ -197,7 +196,8 @@ static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_dia
 				   out->cfg_len, PCI_STD_HEADER_SIZEOF);
 	cfg_vendor = (uint16_t)(out->cfg[PCI_VENDOR_ID] | out->cfg[PCI_VENDOR_ID + 1] << 8);
 	cfg_device = (uint16_t)(out->cfg[PCI_DEVICE_ID] | out->cfg[PCI_DEVICE_ID + 1] << 8);
-	if (out->is_vf && cfg_vendor == 0xffff && cfg_device == 0xffff) {
+	out->vf_ids = out->is_vf && cfg_vendor == 0xffff && cfg_device == 0xffff;
+	if (out->vf_ids) {
 		vf_memory(dir, out);	/* a VF: its command register's bit 1 reads 0 */
 	} else if (cfg_vendor != out->vendor || cfg_device != out->device) {
 		return bb_diag_set(d, -EINVAL, "%s: byte 0: ids %02x%02x:%02x%02x, the vendor and device files say"
@@ -232,24 +232,23 @@ static int probe_config(const char *dir, struct bb_pci_sysfs *out, struct bb_dia
 	return 0;
 }
 
-/* A VF's physfn link ("../0000:3b:00.0"): its PF's address when the name is one; anything else is no VF. */
-static void physfn_of(const char *dir, struct bb_pci_sysfs *out)
+/* The bytes of resource @r when it is an assigned one of @kind (BB_IORESOURCE_MEM or _IO), else 0. */
+static uint64_t res_size(const struct bb_pci_resource *r, uint64_t kind)
 {
-	out->is_vf = !bb_pci_physfn(dir, out->physfn, sizeof(out->physfn));
+	if (!(r->flags & kind) || (r->flags & (BB_IORESOURCE_DISABLED | BB_IORESOURCE_UNSET)) || (!r->start && !r->end))
+		return 0;
+	return r->end - r->start + 1;
 }
 
 uint64_t bb_pci_vf_bar_size(const struct bb_pci_sysfs *s, unsigned i, unsigned total_vfs)
 {
-	const struct bb_pci_resource *r;
 	uint64_t size;
 
 	if (i >= BB_PCI_BARS || 7 + i >= s->nr_res || !total_vfs)	/* lines 1-7: BARs 0-5, the ROM */
 		return 0;
-	r = &s->res[7 + i];
-	if (!(r->flags & BB_IORESOURCE_MEM) || (r->flags & (BB_IORESOURCE_DISABLED | BB_IORESOURCE_UNSET)) ||
-	    (!r->start && !r->end))
+	size = res_size(&s->res[7 + i], BB_IORESOURCE_MEM);
+	if (!size)
 		return 0;
-	size = r->end - r->start + 1;
 	/* sriov_init refuses a VF BAR that is not a whole number of pages (PAGE_SIZE, 4 KiB at least) */
 	if (size % total_vfs || size / total_vfs < 4096 || (size / total_vfs & (size / total_vfs - 1)))
 		return 0;
@@ -263,7 +262,8 @@ static int resources(const char *dir, struct bb_pci_sysfs *out, struct bb_diag *
 	size_t len;
 	int err;
 
-	physfn_of(dir, out);
+	/* a VF's physfn link ("../0000:3b:00.0"): its PF's address when the name is one; anything else is no VF */
+	out->is_vf = !bb_pci_physfn(dir, out->physfn, sizeof(out->physfn));
 	if ((err = read_small(dir, "resource", &buf, &len, d)))
 		return err;
 	snprintf(name, sizeof(name), "%s/resource", dir);
@@ -336,10 +336,7 @@ static void pci_close(struct bb_dev *dev)
 /* sysfs lists BAR @x as an I/O BAR of @size bytes (resource line @x, PCI 3.0 6.2.5.1: bit 0 of the BAR). */
 static bool io_bar_of_size(const struct pci *p, uint32_t x, uint64_t size)
 {
-	const struct bb_pci_resource *r = x < p->sys.nr_res ? &p->sys.res[x] : NULL;
-
-	return r && (r->flags & BB_IORESOURCE_IO) && !(r->flags & (BB_IORESOURCE_DISABLED | BB_IORESOURCE_UNSET)) &&
-	       r->end >= r->start && r->end - r->start + 1 == size;
+	return x < p->sys.nr_res && res_size(&p->sys.res[x], BB_IORESOURCE_IO) == size;
 }
 
 /*
@@ -396,14 +393,10 @@ static int pci_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 		goto fail;
 	}
 	for (unsigned i = 0; i < BB_PCI_BARS && i < p->sys.nr_res; i++) {
-		const struct bb_pci_resource *r = &p->sys.res[i];
-
-		if (!(r->flags & BB_IORESOURCE_MEM) || (r->flags & (BB_IORESOURCE_DISABLED | BB_IORESOURCE_UNSET)) ||
-		    (!r->start && !r->end))
-			continue;
-		p->have[i] = true;
-		p->size[i] = r->end - r->start + 1;
-		dev->index[dev->nr_regions++] = i;
+		p->size[i] = res_size(&p->sys.res[i], BB_IORESOURCE_MEM);
+		p->have[i] = p->size[i] != 0;
+		if (p->have[i])
+			dev->index[dev->nr_regions++] = i;
 	}
 	snprintf(name, sizeof(name), "pci-%s", p->spec.bdf);
 	err = bb_real_layout(dev, p->spec.layout, name, p->sys.vendor, p->sys.device, &p->sys.msix, &p->layout_given, d);

@@ -67,6 +67,7 @@ struct bb_pci_sysfs {
 	bool mem_enabled;			/* command register bit 1 (Memory Space); a VF: its PF's VF MSE */
 	bool vf_mse_read;			/* a VF's mem_enabled read from its PF, not taken as on */
 	bool is_vf;				/* an SR-IOV virtual function: sysfs links its PF as physfn */
+	bool vf_ids;				/* a VF whose ID registers read 0xffff: its IDs are sysfs's */
 	char physfn[20];			/* the PF's address, for a VF */
 	struct bb_layout_msix msix;		/* from config space */
 	unsigned msix_cap;

@@ -19,6 +19,7 @@
  */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -61,10 +62,50 @@ static bool uuid_ok(const char *s, size_t len)
 	return true;
 }
 
+/* One option of a BDF spec: its key (with the '='), the BB_BDF_ flag it needs (0: always), where it goes. */
+struct bdf_opt {
+	const char *key;
+	unsigned need;
+	size_t at, cap;		/* offsetof its field in struct bb_vfio_spec, and the field's size */
+	bool uuid;		/* a UUID, kept in lower case; else a path */
+};
+
+static const struct bdf_opt bdf_opts[] = {
+	{ "layout=", 0, offsetof(struct bb_vfio_spec, layout), sizeof(((struct bb_vfio_spec *)0)->layout), false },
+	{ "sysfs=", BB_BDF_SYSFS, offsetof(struct bb_vfio_spec, sysfs), sizeof(((struct bb_vfio_spec *)0)->sysfs), false },
+	{ "vf-token=", BB_BDF_VF_TOKEN, offsetof(struct bb_vfio_spec, vf_token),
+	  sizeof(((struct bb_vfio_spec *)0)->vf_token), true },
+};
+
+/* Option @o's value, the @len bytes at @p (character @at of "@kind:@arg"), into @out; -errno with @d. */
+static int bdf_opt_set(const struct bdf_opt *o, const char *kind, const char *arg, const char *p, size_t len,
+		       size_t at, struct bb_vfio_spec *out, struct bb_diag *d)
+{
+	char *dst = (char *)out + o->at;
+	size_t kl = strlen(o->key), vl = len - kl;
+
+	if (!vl)
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: %s wants a %s", kind, arg, at + kl - 1, o->key,
+				   o->uuid ? "UUID" : "path");
+	if (dst[0])
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: %s given twice", kind, arg, at, o->key);
+	if (o->uuid && !uuid_ok(p + kl, vl))
+		return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: %s wants a UUID, 8-4-4-4-12 hex digits", kind, arg,
+				   at + kl, o->key);
+	if (vl >= o->cap)
+		return bb_diag_set(d, -ENAMETOOLONG, "%s:%s: character %zu: %.*s path longer than %zu bytes", kind, arg,
+				   at + kl, (int)kl - 1, o->key, o->cap - 1);
+	for (size_t i = 0; i < vl; i++)
+		dst[i] = o->uuid ? (char)tolower((unsigned char)p[kl + i]) : p[kl + i];
+	dst[vl] = '\0';
+	return 0;
+}
+
 int bb_bdf_parse_spec(const char *kind, const char *arg, unsigned opts, struct bb_vfio_spec *out,
 		      struct bb_diag *d)
 {
 	bool allow_sysfs = opts & BB_BDF_SYSFS;
+	int err;
 	size_t k0 = strlen(kind) + 2;	/* character positions count from 1, after "kind:" */
 	unsigned long dom = 0, bus, dev, fn;
 	const char *p = arg, *q = strchr(arg, '?');
@@ -111,47 +152,19 @@ int bb_bdf_parse_spec(const char *kind, const char *arg, unsigned opts, struct b
 				   (size_t)(p - arg) + k0);
 	while (*p) {
 		const char *e = strchr(p, '&');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
+		size_t len = e ? (size_t)(e - p) : strlen(p), at = (size_t)(p - arg) + k0;
+		const struct bdf_opt *o = NULL;
 
-		if (len > 7 && !strncmp(p, "layout=", 7)) {
-			if (out->layout[0])
-				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: layout= given twice", kind, arg,
-						   (size_t)(p - arg) + k0);
-			if (len - 7 >= sizeof(out->layout))
-				return bb_diag_set(d, -ENAMETOOLONG, "%s:%s: character %zu: layout path longer than %zu bytes",
-						   kind, arg, (size_t)(p - arg) + k0 + 7, sizeof(out->layout) - 1);
-			memcpy(out->layout, p + 7, len - 7);
-			out->layout[len - 7] = '\0';
-		} else if (allow_sysfs && len > 6 && !strncmp(p, "sysfs=", 6)) {
-			if (out->sysfs[0])
-				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: sysfs= given twice", kind, arg,
-						   (size_t)(p - arg) + k0);
-			if (len - 6 >= sizeof(out->sysfs))
-				return bb_diag_set(d, -ENAMETOOLONG, "%s:%s: character %zu: sysfs path longer than %zu bytes",
-						   kind, arg, (size_t)(p - arg) + k0 + 6, sizeof(out->sysfs) - 1);
-			memcpy(out->sysfs, p + 6, len - 6);
-			out->sysfs[len - 6] = '\0';
-		} else if ((opts & BB_BDF_VF_TOKEN) && len > 9 && !strncmp(p, "vf-token=", 9)) {
-			if (out->vf_token[0])
-				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: vf-token= given twice", kind, arg,
-						   (size_t)(p - arg) + k0);
-			if (!uuid_ok(p + 9, len - 9))
-				return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: vf-token= wants a UUID, 8-4-4-4-12 hex"
-						   " digits",
-						   kind, arg, (size_t)(p - arg) + k0 + 9);
-			for (size_t i = 0; i < 36; i++)
-				out->vf_token[i] = (char)tolower((unsigned char)p[9 + i]);
-			out->vf_token[36] = '\0';
-		} else if ((len == 7 && !strncmp(p, "layout=", 7)) || (allow_sysfs && len == 6 && !strncmp(p, "sysfs=", 6)) ||
-			   ((opts & BB_BDF_VF_TOKEN) && len == 9 && !strncmp(p, "vf-token=", 9))) {
-			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: %.*s wants a %s", kind, arg,
-					   (size_t)(p - arg) + k0 + len - 1, (int)len, p, *p == 'v' ? "UUID" : "path");
-		} else {
+		for (size_t k = 0; k < sizeof(bdf_opts) / sizeof(bdf_opts[0]) && !o; k++)
+			if ((!bdf_opts[k].need || (opts & bdf_opts[k].need)) && len >= strlen(bdf_opts[k].key) &&
+			    !strncmp(p, bdf_opts[k].key, strlen(bdf_opts[k].key)))
+				o = &bdf_opts[k];
+		if (!o)
 			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: unknown option '%.*s' (layout=PATH%s%s; "
-					   "writes are allowed with barbench run --allow-writes)", kind, arg,
-					   (size_t)(p - arg) + k0, (int)len, p, allow_sysfs ? ", sysfs=DIR" : "",
-					   (opts & BB_BDF_VF_TOKEN) ? ", vf-token=UUID" : "");
-		}
+					   "writes are allowed with barbench run --allow-writes)", kind, arg, at, (int)len, p,
+					   allow_sysfs ? ", sysfs=DIR" : "", (opts & BB_BDF_VF_TOKEN) ? ", vf-token=UUID" : "");
+		if ((err = bdf_opt_set(o, kind, arg, p, len, at, out, d)))
+			return err;
 		p += len;
 		if (*p == '&' && !*++p)
 			return bb_diag_set(d, -EINVAL, "%s:%s: character %zu: empty option after '&'", kind, arg,
