@@ -110,6 +110,15 @@ void bb_configs_free(struct bb_configs *c);
 void bb_config_key(const struct bb_rec *r, char *key, size_t len);
 
 /*
+ * A fresh private folder (".draw-" and 12 random hex digits, mode 0700) in
+ * the folder @dfd, opened into @rfd: gnuplot draws there and opens its
+ * output with fopen, so nothing planted beside the figures is written
+ * through; the caller renames the pictures out.  @name gets the folder's
+ * name ("" when none was made).
+ */
+int bb_draw_dir(int dfd, char *name, size_t len, int *rfd);
+
+/*
  * Rebuild DIR/report.md and DIR/figures/ from DIR's raw results.  DIR is
  * hostile input: runs.csv, plans.csv, advise.csv and samples are read
  * strictly (file:line), no symlink in DIR is followed or written through,

@@ -1007,12 +1007,12 @@ static int figures_dir(const char *figdir, int *ffd, struct bb_diag *d)
 }
 
 /*
- * A fresh private folder in figures/ (@ffd) to draw in, made and opened
- * relative to figures/'s descriptor: a figures/ swapped for a symlink after
- * it was checked does not move the drawing elsewhere.  mkdtemp(3) takes a
+ * A fresh private folder in the folder @ffd to draw in, made and opened
+ * relative to @ffd: a folder swapped for a symlink after it was opened
+ * does not move the drawing elsewhere.  mkdtemp(3) takes a
  * path, hence the name made here from getrandom.
  */
-static int drawing_dir(int ffd, char *name, size_t len, int *rfd)
+int bb_draw_dir(int ffd, char *name, size_t len, int *rfd)
 {
 	for (unsigned tries = 0; tries < 64; tries++) {
 		uint64_t v;
@@ -1192,7 +1192,7 @@ int bb_rep_figures(struct rep *r, const struct plan_row *pl, size_t npl, const s
 	if (err)
 		return err;
 	/* drawn in a fresh private folder, so nothing planted in figures/ is ever opened */
-	err = drawing_dir(ffd, rname, sizeof(rname), &r->rfd);
+	err = bb_draw_dir(ffd, rname, sizeof(rname), &r->rfd);
 	if (err) {
 		bb_diag_set(d, err, "%s/.draw-*: %s", figdir, strerror(-err));
 		goto out;

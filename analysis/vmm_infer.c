@@ -5,6 +5,7 @@
  * built-in policy's plan, and the page-map figure.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <inttypes.h>
 #include <math.h>
@@ -869,32 +870,35 @@ static int write_script(FILE *f, void *arg)
 
 /*
  * gnuplot NAME.gp in @dir, its picture drawn in a fresh private folder
- * (mkdtemp) and renamed into @dir as NAME.png: gnuplot opens its output
+ * (bb_draw_dir) and renamed into @dir as NAME.png: gnuplot opens its output
  * with fopen, so a name planted in @dir (a symlink) would be written
- * through; a rename replaces it.  1 drawn, 0 no gnuplot, <0 an error.
+ * through; a rename replaces it.  Everything happens relative to one
+ * descriptor of @dir, so a @dir swapped after it was opened moves nothing.
+ * 1 drawn, 0 no gnuplot, <0 an error.
  */
 static int draw(const char *dir, const char *name)
 {
-	char gp[300], priv[4400], arg[4600], tmp[4500], png[4400];
-	const char *rel;
+	char gp[300], priv[64] = "", arg[400], png[300];
 	pid_t pid;
-	int st, err = 0;
+	int st, err, dfd, rfd = -1;
 
-	snprintf(gp, sizeof(gp), "%s.gp", name);
-	snprintf(priv, sizeof(priv), "%s/.vmm-draw-XXXXXX", dir);
-	if (!mkdtemp(priv))
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return -errno;
-	rel = strrchr(priv, '/') + 1;	/* [A-Za-z0-9.-]: nothing gnuplot reads as code */
-	snprintf(arg, sizeof(arg), "png='%s/%s.png'", rel, name);
-	snprintf(tmp, sizeof(tmp), "%s/%s.png", priv, name);
-	snprintf(png, sizeof(png), "%s/%s.png", dir, name);
+	snprintf(gp, sizeof(gp), "%s.gp", name);
+	snprintf(png, sizeof(png), "%s.png", name);
+	err = bb_draw_dir(dfd, priv, sizeof(priv), &rfd);
+	if (err)
+		goto out;
+	/* priv is ".draw-" and hex digits, name [A-Za-z0-9_.-]: nothing gnuplot reads as code */
+	snprintf(arg, sizeof(arg), "png='%s/%s'", priv, png);
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
 		goto out;
 	}
 	if (pid == 0) {
-		if (chdir(dir) || !freopen("/dev/null", "w", stderr))
+		if (fchdir(dfd) || !freopen("/dev/null", "w", stderr))
 			_exit(126);
 		execlp("gnuplot", "gnuplot", "-e", arg, gp, (char *)NULL);
 		_exit(127);
@@ -903,13 +907,18 @@ static int draw(const char *dir, const char *name)
 		err = -errno;
 	else if (!WIFEXITED(st) || WEXITSTATUS(st) == 127)
 		err = 0;
-	else if (WEXITSTATUS(st) || rename(tmp, png))
+	else if (WEXITSTATUS(st) || renameat(rfd, png, dfd, png))
 		err = -EIO;
 	else
 		err = 1;
 out:
-	unlink(tmp);
-	rmdir(priv);
+	if (rfd >= 0) {
+		unlinkat(rfd, png, 0);
+		close(rfd);
+	}
+	if (priv[0])
+		unlinkat(dfd, priv, AT_REMOVEDIR);
+	close(dfd);
 	return err;
 }
 

@@ -185,7 +185,7 @@ if command -v gnuplot >/dev/null 2>&1; then
 	[ "$(cat "$tmp/victim")" = keep ] || no "vmm_planted_png: gnuplot wrote through a symlink planted in --out"
 	[ -f "$tmp/v/vmm-probe-sparse-r0.png" ] && [ ! -L "$tmp/v/vmm-probe-sparse-r0.png" ] ||
 		no "vmm_planted_png: the picture is not a file barbench drew: $(ls -l "$tmp/v")"
-	ls -a "$tmp/v" | grep -q '^\.vmm-draw-' && no "vmm_planted_png: a drawing folder was left: $(ls -a "$tmp/v")"
+	ls -a "$tmp/v" | grep -q '^\.draw-' && no "vmm_planted_png: a drawing folder was left: $(ls -a "$tmp/v")"
 	rm -f "$tmp/v/vmm-probe-sparse-r0.png.tmp"
 fi
 # the other device of the same sweep, without its (absent) log: the emulated device's pread page is emulated
