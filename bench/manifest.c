@@ -18,6 +18,7 @@
 #include "bb_version.h"
 #include "manifest.h"
 #include "placement.h"
+#include "parse.h"
 #include "barbench/timing.h"
 
 #ifndef BB_COMPILER
@@ -411,7 +412,19 @@ int bb_manifest_write(const char *dir, const struct bb_sysinfo *si, const struct
 	}
 	cmd = json_array();
 	for (i = 0; cmd && i < argc; i++) {
-		if (json_array_append_new(cmd, bb_json_str(argv[i]))) {
+		/* verbatim but for a secret (a VF token) in a device spec: "hidden" is 6 bytes per option at most */
+		size_t room = strlen(argv[i]) + 1;
+		char *arg;
+		int bad;
+
+		for (const char *c = argv[i]; *c; c++)
+			room += (*c == '?' || *c == '&') ? 6 : 0;
+		arg = malloc(room);
+		if (arg)
+			bb_spec_public(argv[i], arg, room);
+		bad = !arg || json_array_append_new(cmd, bb_json_str(arg));
+		free(arg);
+		if (bad) {
 			json_decref(cmd);
 			cmd = NULL;
 		}

@@ -7,6 +7,7 @@
 
 #include "measure.h"
 #include "barbench/stats.h"
+#include "parse.h"
 
 static const char *op_name(const struct bb_workload *w)
 {
@@ -77,7 +78,7 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_run_spec *c, stru
 	}
 	snprintf(row->id, sizeof(row->id), "%s", c->id);
 	row->repetition = c->repetition;
-	snprintf(row->device, sizeof(row->device), "%s", m->device);
+	bb_spec_public(m->device, row->device, sizeof(row->device));	/* no secret in a shared folder */
 	row->region = m->region->index;
 	snprintf(row->policy, sizeof(row->policy), "%s", c->ops->name);
 	snprintf(row->params, sizeof(row->params), "%s%s%s", ptxt,

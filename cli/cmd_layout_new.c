@@ -120,12 +120,12 @@ static int from_lspci(const char *file, const char *source, struct bb_lspci *ls,
 }
 
 /* "region 0 (BAR0) as VFIO_DEVICE_GET_REGION_INFO reports it: 0x4000 bytes, read,write,mmap, msix-mappable" */
-static void region_from(char *buf, size_t n, const struct bb_dev *dev, const struct bb_region *r)
+static void region_from(char *buf, size_t n, const char *spec, const struct bb_dev *dev, const struct bb_region *r)
 {
 	char nm[32];
 
 	snprintf(buf, n, "%s region %" PRIu32 " (%s), as %s: 0x%" PRIx64 " bytes,"
-		 " flags%s%s%s%s%s%s%s", dev->spec, r->index, bb_region_index_name(r->index, nm, sizeof(nm)),
+		 " flags%s%s%s%s%s%s%s", spec, r->index, bb_region_index_name(r->index, nm, sizeof(nm)),
 		 dev->ops->flags & BB_BACKEND_SYNTH_INFO ? "this OS sees it (no VFIO driver reported it)" :
 		 "VFIO_DEVICE_GET_REGION_INFO reports it", r->size,
 		 r->flags & VFIO_REGION_INFO_FLAG_READ ? " read" : "", r->flags & VFIO_REGION_INFO_FLAG_WRITE ? " write" : "",
@@ -218,15 +218,17 @@ static void sysfs_facts(const struct bb_dev *dev, struct bb_gen *g)
 /* A device through its backend: every region but config space, then config space and sysfs's facts. */
 static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
 {
+	char pub[sizeof(g->source)];
 	struct bb_dev *dev;
 	int err = 0;
 
 	memset(g, 0, sizeof(*g));
-	snprintf(g->source, sizeof(g->source), "%s", spec);
+	bb_spec_public(spec, pub, sizeof(pub));	/* a layout is shared: no VF token in it */
+	snprintf(g->source, sizeof(g->source), "%s", pub);
 	if ((err = bb_dev_open(spec, &dev, d)))
 		return err;
 	snprintf(g->what, sizeof(g->what), "%s through the %s backend (%s): region info after the argsz handshake,"
-		 " config space as a VMM reads it", spec, dev->ops->name, dev->ops->summary);
+		 " config space as a VMM reads it", pub, dev->ops->name, dev->ops->summary);
 	for (uint32_t i = 0; i < dev->nr_regions && !err; i++) {
 		struct bb_gen_region *r = &g->regions[g->nr_regions];
 
@@ -239,7 +241,7 @@ static int from_device(const char *spec, struct bb_gen *g, struct bb_diag *d)
 		memset(r, 0, sizeof(*r));
 		if ((err = bb_dev_region(dev, dev->index[i], &r->info, NULL, NULL, d)))
 			break;
-		region_from(r->from, sizeof(r->from), dev, &r->info);
+		region_from(r->from, sizeof(r->from), pub, dev, &r->info);
 		g->nr_regions++;
 	}
 	if (!err)

@@ -79,6 +79,7 @@ static const struct bb_cmd_help study_help = {
 /* One (device, region) of the study, opened and described. */
 struct target {
 	char spec[320];
+	char pub[320];			/* spec as the folder records it (bb_spec_public: no VF token) */
 	char name[64];			/* the layout's name */
 	struct bb_dev *dev;		/* shared by a device's regions */
 	bool owns_dev;
@@ -187,7 +188,7 @@ static void write_hot_trapped(FILE *f, const struct target *tg, uint64_t page)
 		hi = g->offset + g->size > hi ? g->offset + g->size : hi;
 	}
 	if (n)
-		fprintf(f, "%s,%" PRIu32 ",-,hot=%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",hot-trapped\n", tg->spec,
+		fprintf(f, "%s,%" PRIu32 ",-,hot=%" PRIu32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",hot-trapped\n", tg->pub,
 			tg->region.index, n, page, lo, hi - lo);
 }
 
@@ -202,7 +203,7 @@ static int write_plans(FILE *f, void *arg)
 
 		for (unsigned g = 0; g < a->st->nr_pages; g++) {
 			for (unsigned m = 0; m < tg->nmt; m++)
-				fprintf(f, "%s,%" PRIu32 ",-,,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",must-trap\n", tg->spec,
+				fprintf(f, "%s,%" PRIu32 ",-,,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",must-trap\n", tg->pub,
 					tg->region.index, a->st->pages[g], tg->mt[m].offset, tg->mt[m].size);
 			write_hot_trapped(f, tg, a->st->pages[g]);
 			for (unsigned p = 0; p < a->npol; p++) {
@@ -223,7 +224,7 @@ static int write_plans(FILE *f, void *arg)
 					continue;
 				}
 				for (uint32_t w = 0; w < plan.nr_windows; w++)
-					fprintf(f, "%s,%" PRIu32 ",%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s\n", tg->spec,
+					fprintf(f, "%s,%" PRIu32 ",%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s\n", tg->pub,
 						tg->region.index, a->pols[p]->name, ptxt, a->st->pages[g],
 						plan.windows[w].offset, plan.windows[w].size,
 						plan.windows[w].mode == BB_WIN_MAP ? "map" : "trap");
@@ -551,6 +552,7 @@ static int study_targets(struct sctx *x)
 				}
 				t = &x->tg[x->nt];
 				bb_strcpy(t->spec, sizeof(t->spec), x->specs[s]);
+				bb_spec_public(t->spec, t->pub, sizeof(t->pub));
 				if (dev->has_layout && dev->layout.name[0])
 					bb_strcpy(t->name, sizeof(t->name), dev->layout.name);
 				else
@@ -702,7 +704,7 @@ static int study_matrix(struct sctx *x)
 			for (unsigned k = 0; k < x->st->nr_params; k++)
 				all[k] = (struct bb_param){ x->st->param_keys[k], x->st->param_values[k] };
 			bb_params_for(x->pols[j->pol], all, x->st->nr_params, mine, ptxt, sizeof(ptxt));
-			if (strcmp(o->device, t->spec) || o->region != t->region.index || strcmp(o->policy, x->pols[j->pol]->name) ||
+			if (strcmp(o->device, t->pub) || o->region != t->region.index || strcmp(o->policy, x->pols[j->pol]->name) ||
 			    strcmp(o->params, ptxt) || o->page_size != x->st->pages[j->page] ||
 			    strcmp(o->runner, x->st->runners[j->runner]) || strcmp(o->workload, t->wl[j->wl].name))
 				why = "its device, region, policy, params, page size, runner or workload is not that run's";
@@ -789,7 +791,7 @@ static int study_costs(struct sctx *x)
 				tg->region.index, x->d.msg);
 		}
 		if (cf && tg->have_cost) {
-			fprintf(cf, "# %s region %" PRIu32 "\n", tg->spec, tg->region.index);
+			fprintf(cf, "# %s region %" PRIu32 "\n", tg->pub, tg->region.index);
 			bb_cost_write(cf, &tg->cost);
 			fputc('\n', cf);
 		}

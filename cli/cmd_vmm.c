@@ -592,7 +592,7 @@ static int add_rows(struct bb_vmm_row **rows, size_t *n, const struct bb_dev *de
 		struct bb_vmm_row *r = &nv[(*n)++];
 
 		memset(r, 0, sizeof(*r));
-		snprintf(r->device, sizeof(r->device), "%s", dev->spec);
+		bb_spec_public(dev->spec, r->device, sizeof(r->device));
 		snprintf(r->layout, sizeof(r->layout), "%s", dev->layout.name);
 		r->region = p[i].region;
 		r->page = p[i].page;

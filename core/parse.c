@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -183,4 +185,26 @@ int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct b
 	*buf = p;
 	*len = got;
 	return 0;
+}
+
+void bb_spec_public(const char *spec, char *out, size_t len)
+{
+	const char *q = strchr(spec, '?');
+	size_t k;
+
+	if (!len)
+		return;
+	snprintf(out, len, "%.*s", q ? (int)(q - spec + 1) : (int)strlen(spec), spec);
+	for (const char *o = q ? q + 1 : NULL; o; ) {
+		const char *amp = strchr(o, '&'), *eq = strchr(o, '=');
+		size_t n = amp ? (size_t)(amp - o) : strlen(o);
+		bool secret = eq && (size_t)(eq - o) < n && eq - o >= 5 && !strncmp(eq - 5, "token", 5);
+
+		k = strlen(out);
+		if (secret)
+			snprintf(out + k, len - k, "%.*shidden%s", (int)(eq - o + 1), o, amp ? "&" : "");
+		else
+			snprintf(out + k, len - k, "%.*s%s", (int)n, o, amp ? "&" : "");
+		o = amp ? amp + 1 : NULL;
+	}
 }

@@ -47,4 +47,12 @@ int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct b
 struct stat;
 int bb_results_open(const char *path, struct stat *st, struct bb_diag *d);
 
+/*
+ * @spec as results record it (runs.csv, a sweep, the manifest's argv): the
+ * value of every option whose name ends in "token" (vfio:'s vf-token=)
+ * written as "hidden".  A results folder is shared; an SR-IOV VF token is
+ * the secret that lets a process open the PF's VFs.  Truncated to @len.
+ */
+void bb_spec_public(const char *spec, char *out, size_t len);
+
 #endif

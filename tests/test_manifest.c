@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "parse.h"
 #include "placement.h"
 #include "barbench/timing.h"
 #include "check.h"
@@ -266,11 +267,43 @@ static json_t *member(json_t *root, const char *path)
 		}                                                               \
 	} while (0)
 
+/* A device spec as results record it: every *token= value hidden, the rest verbatim, cut to the buffer. */
+static void test_spec_public(void)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{ "emu:layouts/nvme-msix-bar0", "emu:layouts/nvme-msix-bar0" },
+		{ "vfio:0000:3b:00.1?layout=a&vf-token=0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+		  "vfio:0000:3b:00.1?layout=a&vf-token=hidden" },
+		{ "vfio:3b:00.1?vf-token=0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d&layout=a&vf-token=x",
+		  "vfio:3b:00.1?vf-token=hidden&layout=a&vf-token=hidden" },
+		{ "vfio:3b:00.1?layout=tok&token=", "vfio:3b:00.1?layout=tok&token=hidden" },
+		{ "vfio:3b:00.1?", "vfio:3b:00.1?" },
+		{ "vfio:3b:00.1?&&vf-token", "vfio:3b:00.1?&&vf-token" },
+		{ "pci:a?layout=x?y&sysfs=vf-token=z", "pci:a?layout=x?y&sysfs=vf-token=z" },
+		{ "--device=vfio:a?vf-token=secret", "--device=vfio:a?vf-token=hidden" },
+	};
+	char out[128], small[12];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bb_spec_public(t[i].in, out, sizeof(out));
+		CHECK(!strcmp(out, t[i].want));
+		if (strcmp(out, t[i].want))
+			NOTE_FAIL("bb_spec_public(%s) = %s, want %s", t[i].in, out, t[i].want);
+	}
+	bb_spec_public("vfio:3b:00.1?vf-token=0a1b2c3d", small, sizeof(small));
+	CHECK(!strcmp(small, "vfio:3b:00."));
+	bb_spec_public("x?vf-token=0a1b2c3d", small, sizeof(small));
+	CHECK(!strcmp(small, "x?vf-token="));
+}
+
 static void test_manifest(const struct bb_sysinfo *si)
 {
 	char path[256], names[1024], *s;
 	char a0[] = "barbench", a1[] = "run", a2[] = "--name=\"quoted\" \\ back", a3[] = "tab\there\xff";
-	char *argv[] = { a0, a1, a2, a3, NULL };
+	char a4[] = "vfio:0000:3b:00.1?vf-token=0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d&layout=x";
+	char *argv[] = { a0, a1, a2, a3, a4, NULL };
 	struct bb_tsc tsc = { .hz = 2600000000.0, .source = "calibrated", .invariant = true,
 			      .note = "perf-mmap: cap_user_time=0" };
 	struct bb_placement pl = { .cpu = 1, .node = 0, .topology = "1 package, 2 cores, 2 PUs, 1 NUMA node",
@@ -281,7 +314,7 @@ static void test_manifest(const struct bb_sysinfo *si)
 
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
 	extra = json_pack("{s:s,s:[i,{s:i}]}", "study", "x", "n", 1, "a", 2);
-	CHECK_EQ(bb_manifest_write(dir, si, &tsc, &pl, 4, argv, extra, &d), 0);
+	CHECK_EQ(bb_manifest_write(dir, si, &tsc, &pl, 5, argv, extra, &d), 0);
 	if (d.msg[0])
 		NOTE_FAIL("%s", d.msg);
 	s = slurp(path);
@@ -299,10 +332,13 @@ static void test_manifest(const struct bb_sysinfo *si)
 	if (!root)
 		NOTE_FAIL("%s:%d: %s", path, je.line, je.text);
 	CHECK_MEMBER_STR(root, "schema", "barbench-manifest/2");
-	CHECK_EQ(json_array_size(member(root, "command_line")), 4);
+	CHECK_EQ(json_array_size(member(root, "command_line")), 5);
 	CHECK(!strcmp(json_string_value(json_array_get(member(root, "command_line"), 2)), a2));
 	/* an argument that is not UTF-8 keeps its valid bytes, the others become U+FFFD */
 	CHECK(!strcmp(json_string_value(json_array_get(member(root, "command_line"), 3)), "tab\there\xef\xbf\xbd"));
+	/* verbatim but for the secret a results folder must not carry: an SR-IOV VF token */
+	CHECK(!strcmp(json_string_value(json_array_get(member(root, "command_line"), 4)),
+		      "vfio:0000:3b:00.1?vf-token=hidden&layout=x"));
 	CHECK_EQ(json_integer_value(member(root, "tsc.freq_hz")), 2600000000);
 	CHECK_EQ(json_integer_value(member(root, "timer.freq_hz")), 2600000000);
 	CHECK_MEMBER_STR(root, "tsc.source", "calibrated");
@@ -374,6 +410,7 @@ int main(void)
 		return 1;
 	}
 	test_json_string();
+	test_spec_public();
 	test_atomic();
 	test_sysinfo(&si);
 	test_manifest(&si);
