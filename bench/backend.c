@@ -164,7 +164,16 @@ int bb_dev_numa_node(const struct bb_dev *dev)
 
 int bb_dev_allow_writes(struct bb_dev *dev)
 {
-	return dev->ops->allow_writes ? dev->ops->allow_writes(dev) : 0;
+	int err = dev->ops->allow_writes ? dev->ops->allow_writes(dev) : 0;
+
+	if (!err)
+		dev->writes_allowed = true;
+	return err;
+}
+
+bool bb_dev_writes_allowed(const struct bb_dev *dev)
+{
+	return !dev->real_hw || dev->writes_allowed;
 }
 
 const char *bb_dev_trap_path(const struct bb_dev *dev)
@@ -201,7 +210,7 @@ ssize_t bb_dev_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_
 enum bb_guard bb_dev_guard(const struct bb_dev *dev)
 {
 	if (dev->real_hw)
-		return BB_GUARD_SAFE_ONLY;
+		return dev->writes_allowed ? BB_GUARD_SAFE_ONLY : BB_GUARD_SAFE_READS;
 	return dev->protect_msix ? BB_GUARD_MSIX : BB_GUARD_NONE;
 }
 

@@ -158,11 +158,13 @@ static bool ids_hit(const struct ids *ix, uint64_t off, uint64_t len)
 static bool may(const struct bb_layout *l, const struct ids *ix, const struct bb_region *r, uint64_t off,
 		unsigned width, enum bb_op op, enum bb_guard guard)
 {
-	bool real_hw = guard == BB_GUARD_SAFE_ONLY;
+	bool real_hw = guard >= BB_GUARD_SAFE_ONLY;
 	enum bb_safety a;
 
 	if (off + width > r->size || off % width)
 		return false;
+	if (op == BB_OP_WRITE && guard == BB_GUARD_SAFE_READS)
+		return false;	/* its mappings are read-only: a store would fault */
 	if (!l)
 		return !real_hw;
 	/* the MSI-X table and PBA belong to the device's interrupt path */
@@ -383,6 +385,7 @@ static int load_trace(const struct bb_workload_spec *spec, const struct bb_layou
 					   "layout forbids%s", spec->trace, i + 1,
 					   w->acc[i].op == BB_OP_WRITE ? "write" : "read", w->acc[i].offset,
 					   guard == BB_GUARD_SAFE_ONLY ? " on real hardware" :
+					   guard == BB_GUARD_SAFE_READS ? " on real hardware without --allow-writes" :
 					   guard == BB_GUARD_MSIX ? " (the MSI-X table and PBA are never touched here)" : "");
 	}
 	return 0;
@@ -474,9 +477,12 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		goto out;
 	}
 	if (!err && !w->n) {
-		err = bb_diag_set(d, -ENOENT, "%s: region %" PRIu32 " has nothing the layout lets us %s",
-				  w->name, r->index, spec->kind == BB_WL_LAT_WRITE || spec->kind == BB_WL_STREAM_WRITE
-				  ? "write" : "read");
+		bool writes = spec->kind == BB_WL_LAT_WRITE || spec->kind == BB_WL_STREAM_WRITE;
+
+		err = bb_diag_set(d, -ENOENT, "%s: region %" PRIu32 " has nothing the layout lets us %s%s",
+				  w->name, r->index, writes ? "write" : "read",
+				  writes && guard == BB_GUARD_SAFE_READS ? " (real hardware, written only with --allow-writes)"
+									 : "");
 		goto out;
 	}
 	for (size_t i = 0; i < w->per_sample && i < w->n; i++)

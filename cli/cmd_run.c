@@ -512,8 +512,11 @@ static int build_workloads(struct rctx *x)
 	struct bb_diag d;
 	int err;
 
+	/* built as if writes were allowed, so a write without leave is refused below, not skipped */
+	enum bb_guard guard = bb_dev_guard(t->dev) == BB_GUARD_SAFE_READS ? BB_GUARD_SAFE_ONLY : bb_dev_guard(t->dev);
+
 	for (unsigned i = 0; i < x->m.nr_wl; i++) {
-		err = bb_workload_build(&x->m.specs[i], l, &t->rgn, bb_dev_guard(t->dev), &t->wls[i], &d);
+		err = bb_workload_build(&x->m.specs[i], l, &t->rgn, guard, &t->wls[i], &d);
 		if (err && err != -ENOENT)
 			return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 		if (err == -ENOENT) {
@@ -521,7 +524,7 @@ static int build_workloads(struct rctx *x)
 			memcpy(t->wl_why[i], d.msg, sizeof(t->wl_why[i]));
 		}
 	}
-	for (unsigned i = 0; i < x->m.nr_wl && !bb_vfio_writes_allowed(t->dev); i++)
+	for (unsigned i = 0; i < x->m.nr_wl && !bb_dev_writes_allowed(t->dev); i++)
 		for (size_t k = 0; k < t->wls[i].n; k++)
 			if (t->wls[i].acc[k].op == BB_OP_WRITE)
 				return bb_cli_fail(BB_EXIT_USAGE, "run: %s writes to %s (offset 0x%" PRIx64 "): a real device "

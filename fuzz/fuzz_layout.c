@@ -108,7 +108,7 @@ static bool writes_id(const struct idx *ix, uint64_t off, uint64_t len)
 static void check_workload(const struct bb_layout *l, const struct bb_region *r, const struct bb_workload *w,
 			   enum bb_guard guard)
 {
-	bool real_hw = guard == BB_GUARD_SAFE_ONLY;
+	bool real_hw = guard >= BB_GUARD_SAFE_ONLY;
 	struct bb_range mt[2];
 	unsigned nmt = bb_layout_must_trap(l, r->index, mt);
 	struct idx ids;
@@ -129,6 +129,8 @@ static void check_workload(const struct bb_layout *l, const struct bb_region *r,
 		s = bb_layout_access(l, r->index, a->offset, a->width, real_hw);
 		FUZZ_ASSERT(s != BB_ACCESS_NONE, "%s: touches a none range at 0x%" PRIx64, w->name, a->offset);
 		if (a->op == BB_OP_WRITE) {
+			FUZZ_ASSERT(guard != BB_GUARD_SAFE_READS, "%s: writes 0x%" PRIx64 " without leave to write",
+				    w->name, a->offset);
 			FUZZ_ASSERT(s != BB_ACCESS_READ && (!real_hw || s == BB_ACCESS_RW),
 				    "%s: writes 0x%" PRIx64 " the layout does not let it write", w->name, a->offset);
 			FUZZ_ASSERT(!writes_id(&ids, a->offset, a->width), "%s: writes an id register at 0x%" PRIx64,
@@ -227,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* what the benchmark would do with it: only what the layout allows */
 	for (uint32_t i = 0; i < l.nr_regions && i < 4; i++) {
 		for (size_t k = 0; k < NO_STREAM_TEST; k++) {
-			for (int hw = BB_GUARD_NONE; hw <= BB_GUARD_SAFE_ONLY; hw++) {
+			for (int hw = BB_GUARD_NONE; hw <= BB_GUARD_SAFE_READS; hw++) {
 				struct bb_workload_spec spec;
 				struct bb_workload w;
 

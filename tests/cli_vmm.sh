@@ -33,6 +33,24 @@ spec="pci:0000:00:05.0?sysfs=$tmp/sys&layout=$SRC/tests/data/vmm/probe-msix"
 grep -q "1234:0a02" "$tmp/out" || no "info: no ids: $(cat "$tmp/out")"
 grep -q "must-trap: \[0x2000, 0x2040) MSI-X table" "$tmp/out" || no "info: no MSI-X table from config space"
 
+# pci_writes: a real device is written only with --allow-writes, and then where the layout says rw; a
+# command without that option (calibrate, study) leaves its write paths out instead of storing into a
+# read-only mapping (calibrate died of SIGSEGV; run asked vfio: alone whether writes were allowed)
+{ cat "$SRC/tests/data/vmm/probe-msix"; echo 'reg region=0 offset=0x3800 size=4 name=SCRATCH kind=data'
+  echo 'safe region=0 offset=0x3800 size=4 access=rw'; } >"$tmp/rw.layout"
+rw="pci:0000:00:05.0?sysfs=$tmp/sys&layout=$tmp/rw.layout"
+want_err 2 "a real device is written only with --allow-writes" run --device "$rw" --region 0 --policy full \
+	--workload lat-write --samples 20 --out "$tmp/w0"
+"$BB" run --device "$rw" --region 0 --policy full --workload lat-write --samples 20 --allow-writes --out "$tmp/w1" \
+	>"$tmp/out" 2>&1 || no "pci_writes: run --allow-writes: exit $? ($(cat "$tmp/out"))"
+[ "$(od -An -tx1 -j 14336 -N4 "$dev/resource0" | tr -d ' ')" != 00000000 ] ||
+	no "pci_writes: run --allow-writes wrote nothing into resource0 at 0x3800"
+head -c 4 /dev/zero | dd of="$dev/resource0" bs=1 seek=14336 conv=notrunc status=none
+"$BB" calibrate --device "$rw" --samples 100 --reps 1 >"$tmp/out" 2>&1 || no "pci_writes: calibrate: exit $? ($(cat "$tmp/out"))"
+grep -q "mapped_write: lat-write: region 0 has nothing the layout lets us write (real hardware, written only with --allow-writes)" \
+	"$tmp/out" || no "pci_writes: calibrate does not say why its write path is left out: $(cat "$tmp/out")"
+[ "$(od -An -tx1 -j 14336 -N4 "$dev/resource0" | tr -d ' ')" = 00000000 ] || no "pci_writes: calibrate wrote the device"
+
 # layout new pci:BDF: the layout of what the device says about itself, through sysfs
 "$BB" layout new "pci:0000:00:05.0?sysfs=$tmp/sys" -o "$tmp/gen.layout" 2>"$tmp/err" || no "layout new pci: $(cat "$tmp/err")"
 "$BB" info "emu:$tmp/gen.layout" >"$tmp/out" 2>"$tmp/err" || no "layout new pci: the layout does not load: $(cat "$tmp/err")"

@@ -127,7 +127,8 @@ static bool check_device(const char *spec, bool new_kernel, bool busy_ok)
 	CHECK(dev->real_hw);
 	CHECK(dev->has_layout);
 	CHECK(bb_vfio_iommu_mode(dev) != NULL);
-	CHECK(!bb_vfio_writes_allowed(dev));
+	CHECK(!bb_dev_writes_allowed(dev));
+	CHECK_EQ(bb_dev_guard(dev), BB_GUARD_SAFE_READS);	/* no store before --allow-writes */
 	m = &dev->layout.msix;
 	printf("BB-DEVICE %s %04x:%04x driver %s group %d numa %d iommu %s msix %s", s->bdf, s->vendor, s->device,
 	       s->driver, s->group, s->numa_node, bb_vfio_iommu_mode(dev), m->present ? "yes" : "no");

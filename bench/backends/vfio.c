@@ -567,10 +567,3 @@ int bb_vfio_allow_writes(struct bb_dev *dev)
 		v->allow_writes = true;
 	return 0;
 }
-
-bool bb_vfio_writes_allowed(const struct bb_dev *dev)
-{
-	const struct vfio *v = priv_of(dev);
-
-	return v ? v->allow_writes : !dev->real_hw;
-}

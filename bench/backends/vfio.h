@@ -152,6 +152,5 @@ unsigned bb_vfio_msix_cap(const struct bb_dev *dev);
  * hardware.
  */
 int bb_vfio_allow_writes(struct bb_dev *dev);
-bool bb_vfio_writes_allowed(const struct bb_dev *dev);
 
 #endif

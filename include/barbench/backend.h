@@ -116,6 +116,7 @@ struct bb_dev {
 	bool has_layout;
 	struct bb_layout layout;
 	bool real_hw;		/* touching the wrong register can hurt */
+	bool writes_allowed;	/* bb_dev_allow_writes() succeeded: rw ranges of real hardware may be written */
 	bool protect_msix;	/* never touch the MSI-X table and PBA (the backend may front hardware) */
 	/* system calls the trap path made, for tests and the runs table */
 	uint64_t trap_reads;
@@ -152,6 +153,8 @@ int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uin
 /* The optional hooks, with their defaults: -1, 0 (nothing to allow), ops->trap_path or "pread". */
 int bb_dev_numa_node(const struct bb_dev *dev);
 int bb_dev_allow_writes(struct bb_dev *dev);
+/* Whether @dev may be written at all: not real hardware, or allowed (bb_dev_allow_writes). */
+bool bb_dev_writes_allowed(const struct bb_dev *dev);
 const char *bb_dev_trap_path(const struct bb_dev *dev);
 
 /* ops->config_read, or -EOPNOTSUPP when the backend has none. */

@@ -36,12 +36,14 @@ enum bb_safety {
  * emulated device's own memory); anything but the MSI-X table and PBA (a
  * device whose backend may front real hardware, e.g. a vfio-user server);
  * only what the layout marks safe, and never the MSI-X table and PBA (real
- * hardware).
+ * hardware); and of that only the reads (real hardware whose user did not
+ * allow writes: its mappings are read-only).
  */
 enum bb_guard {
 	BB_GUARD_NONE,
 	BB_GUARD_MSIX,
 	BB_GUARD_SAFE_ONLY,
+	BB_GUARD_SAFE_READS,	/* real hardware without leave to write (run --allow-writes): reads of safe ranges only */
 };
 
 /* A byte range of one region. */
