@@ -539,7 +539,7 @@ static int build_workloads(struct rctx *x)
  * counters; then the rows, and a manifest that says incomplete until the
  * last run is in, even after SIGKILL.
  */
-static int open_session(struct rctx *x, int argc, char **argv)
+static int open_session(struct rctx *x)
 {
 	const struct run_opts *o = &x->o;
 	json_t *extra;
@@ -567,7 +567,7 @@ static int open_session(struct rctx *x, int argc, char **argv)
 	if (!x->rows || !x->skipped)
 		return bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 	extra = json_pack("{s:s,s:b,s:i}", "tool", "barbench run", "complete", 0, "runs", 0);
-	err = bb_session_manifest(&x->ses, argc, argv, extra, &d);
+	err = bb_session_manifest(&x->ses, bb_cli_argc, bb_cli_argv, extra, &d);
 	json_decref(extra);
 	if (err)
 		return bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
@@ -687,7 +687,7 @@ static json_t *manifest_vfio(const struct bb_dev *dev)
  * skipped and why); with --json, the document on stdout once it is written.
  * -ENOMEM (status set) when it could not be built.
  */
-static int write_manifest(struct rctx *x, int argc, char **argv)
+static int write_manifest(struct rctx *x)
 {
 	json_t *extra, *more;
 	struct bb_diag d;
@@ -711,7 +711,7 @@ static int write_manifest(struct rctx *x, int argc, char **argv)
 		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		return -ENOMEM;
 	}
-	if (bb_session_manifest(&x->ses, argc, argv, extra, &d)) {
+	if (bb_session_manifest(&x->ses, bb_cli_argc, bb_cli_argv, extra, &d)) {
 		if (x->status == BB_EXIT_OK)
 			x->status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
 	} else if (x->o.json) {
@@ -791,10 +791,10 @@ static int cmd_run(int argc, char **argv)
 	if (!status)
 		status = build_workloads(&x);
 	if (!status)
-		status = open_session(&x, argc, argv);
+		status = open_session(&x);
 	if (!status) {
 		run_matrix(&x);
-		if (!write_manifest(&x, argc, argv)) {
+		if (!write_manifest(&x)) {
 			report_stop(&x);
 			if (x.status == BB_EXIT_OK && !x.o.json)
 				print_results(&x);

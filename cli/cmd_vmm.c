@@ -719,7 +719,7 @@ static int write_sweep_rows(FILE *f, void *arg)
 }
 
 /* --device: sweep them all, classify together, then each device. */
-static int from_devices(const struct vmm_opts *o, int argc, char **argv)
+static int from_devices(const struct vmm_opts *o)
 {
 	struct bb_dev *devs[MAX_DEVICES] = { NULL };
 	struct bb_vmm_row *rows = NULL;
@@ -757,7 +757,7 @@ static int from_devices(const struct vmm_opts *o, int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/vmm-sweep.csv", o->out);
 		err = bb_write_atomic(path, write_sweep_rows, &a, &d);
 		if (!err)
-			err = bb_session_manifest(&s, argc, argv, NULL, &d);
+			err = bb_session_manifest(&s, bb_cli_argc, bb_cli_argv, NULL, &d);
 		if (err) {
 			status = bb_cli_fail(BB_EXIT_FAIL, "vmm: %s", d.msg);
 			goto out;
@@ -790,7 +790,7 @@ static int cmd_vmm(int argc, char **argv)
 		return status;
 	status = json_start(&o);
 	if (!status)
-		status = o.sweep ? from_file(&o) : from_devices(&o, argc, argv);
+		status = o.sweep ? from_file(&o) : from_devices(&o);
 	return bb_cli_finish(json_finish(&o, status));
 }
 
