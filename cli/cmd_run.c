@@ -20,6 +20,7 @@
 #include "measure.h"
 #include "session.h"
 #include "parse.h"
+#include "samples.h"
 #include "placement.h"
 #include "profile.h"
 #include "barbench/policy.h"
@@ -175,7 +176,7 @@ static json_t *row_json(const struct bb_run_row *r, const char *out)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", out, r->id);
+	bb_samples_path(out, r->id, path, sizeof(path));	/* as bb_samples_write named it */
 	return json_pack("{s:o,s:o,s:o,s:I,s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:I,s:I,s:o}",
 			 "id", bb_json_str(r->id), "policy", bb_json_str(r->policy), "params", bb_json_str(r->params),
 			 "page_size_bytes", (json_int_t)r->page_size,
