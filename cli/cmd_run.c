@@ -62,7 +62,7 @@ static const struct bb_opt run_opts[] = {
 	{ "runner", K_RUNNER, "R", "host", "who performs the accesses (below): host (this process) or\n"
 					   "guest (a KVM guest in 32-bit protected mode: map windows are\n"
 					   "memslots, the rest MMIO exits served through the backend;\n"
-					   "regions up to 3 GiB; needs /dev/kvm)" },
+					   "regions up to 3052 MiB; needs /dev/kvm)" },
 	{ "param", K_PARAM, "KEY=VALUE", NULL, "a policy parameter (span=1 for merged; barbench plan --help\n"
 					      "lists each policy's), or the guest runner's ioeventfd=1:\n"
 					      "doorbell writes in trapped windows served by KVM_IOEVENTFD\n"
