@@ -32,8 +32,8 @@ static const struct bb_opt serve_opts[] = {
 					      "\"Backend Program Conventions\")" },
 	{ "max-data-xfer", K_XFER, "N", "1M", "the max_data_xfer_size announced, and the largest access\n"
 					     "served, 8 to 64M" },
-	{ "timeout", K_TIMEOUT, "MS", "5000", "drop a client stalled inside a message or not reading\n"
-					    "its replies, 1 to 600000 ms" },
+	{ "timeout", K_TIMEOUT, "MS", "5000", "drop a client stalled inside a message, not reading\n"
+					    "its replies or not negotiating (VERSION), 1 to 600000 ms" },
 	{ "max-clients", K_CLIENTS, "N", "16", "clients served at once, 1 to 1024; more are closed" },
 	{ "socket-mode", K_MODE, "MODE", "0600", "the socket file's mode in octal, whatever the umask" },
 	{ "allow-uid", K_UID, "UID", NULL, "a peer uid allowed besides this server's and root's\n"
@@ -202,6 +202,8 @@ static int cmd_serve(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	if (!so.trap_log)
+		sigaction(SIGUSR1, &sa, NULL);	/* no log to write: a SIGUSR1 killed serve and left its socket */
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);	/* what came meanwhile is handled now */
 	{
 		uint32_t n = dev->nr_regions + 1;	/* and config space */

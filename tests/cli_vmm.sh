@@ -99,6 +99,18 @@ rc=$?
 grep -q "serve: --trap-log: .*no/such/dir/t.csv" "$tmp/err" || no "trap_log_unwritable: $(cat "$tmp/err")"
 [ -e "$tmp/n.sock" ] && no "trap_log_unwritable: the socket was left"
 
+# usr1_without_log: SIGUSR1 to a serve without --trap-log is ignored (it killed serve, exit 138, socket left)
+"$BB" serve --device emu:"$SRC"/tests/data/vmm/probe-sparse --socket "$tmp/u.sock" --quiet >/dev/null 2>&1 &
+upid=$!
+for _ in $(seq 300); do [ -S "$tmp/u.sock" ] && break; sleep 0.1; done
+# both pending at once, SIGUSR1 (10) is delivered before SIGTERM (15): a fatal one shows in the status
+kill -USR1 $upid
+kill -TERM $upid
+wait $upid
+rc=$?
+[ $rc -eq 0 ] || no "usr1_without_log: exit $rc after SIGTERM"
+[ -e "$tmp/u.sock" ] && no "usr1_without_log: socket left"
+
 # serve --trap-log: every access served through messages, written (empty) at the start, on SIGUSR1 and at exit
 sock=$tmp/s.sock log=$tmp/trap.csv
 "$BB" serve --device emu:"$SRC"/tests/data/vmm/probe-sparse --socket "$sock" --trap-log "$log" --quiet \

@@ -26,6 +26,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -957,6 +959,86 @@ static void oversized_write(const char *dir)
 	free(p);
 }
 
+/*
+ * A TCP socket with unsent data and SO_LINGER of @secs, its peer never
+ * reading: closing its last reference waits up to @secs.  -1 when loopback
+ * TCP cannot be had here.
+ */
+static int lingering_socket(int secs)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	struct linger lg = { .l_onoff = 1, .l_linger = secs };
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	static char junk[65536];
+
+	if (l < 0 || s < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &al) || connect(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    fcntl(s, F_SETFL, O_NONBLOCK) || setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg))) {
+		if (l >= 0)
+			close(l);
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	while (send(s, junk, sizeof(junk), MSG_NOSIGNAL) > 0)
+		;	/* both buffers full: the data stays unsent */
+	/* the listener (and its unaccepted connection) stays open: leaked on purpose until the test ends */
+	return s;
+}
+
+/*
+ * peer_fd_linger: a client hands the server a descriptor whose close waits
+ * (a TCP socket lingering 20 s) on a message that takes none: the server's
+ * close of it stalled every client for those 20 s; now it never waits.
+ */
+static void peer_fd_linger(const char *dir)
+{
+	char sock[200], layout[400];
+	pid_t pid;
+	int tcp = lingering_socket(20);
+
+	if (tcp < 0) {
+		printf("peer_fd_linger: no loopback TCP here: skipped\n");
+		return;
+	}
+	snprintf(sock, sizeof(sock), "%s/lg", tmpdir);
+	snprintf(layout, sizeof(layout), "%s/nvme-msix-bar0", dir);
+	pid = start_server(layout, sock, NULL, NULL);
+	CHECK(pid > 0);
+	if (pid > 0) {
+		struct raw *c = raw_open(sock);
+
+		CHECK(c != NULL);
+		if (c) {
+			struct bb_vu_hdr h = { .id = ++c->id, .cmd = BB_VU_DEVICE_GET_INFO, .size = HDR + 16 };
+			struct bb_vu_device_info q = { .argsz = 16 };
+
+			/*
+			 * half the header with the descriptor, then the rest once this copy
+			 * is closed: the server's copy is the last when it closes it
+			 * (GET_INFO takes no descriptor: refused)
+			 */
+			CHECK_EQ(bb_vu_send(c->fd, &h, 8, &tcp, 1), 0);
+			close(tcp);
+			tcp = -1;
+			usleep(100000);
+			CHECK_EQ(bb_vu_send(c->fd, (const uint8_t *)&h + 8, HDR - 8, NULL, 0), 0);
+			CHECK_EQ(bb_vu_send(c->fd, &q, 16, NULL, 0), 0);
+			CHECK_EQ(raw_recv(c), 0);
+			CHECK(c->h.flags & BB_VU_F_ERROR && c->h.error == EINVAL);
+			/* served at once (raw_call waits 5 s at most), the next client too */
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, &(struct bb_vu_device_info){ .argsz = 16 }, 16, NULL,
+					  0, NULL), 0);
+			raw_close(c);
+		}
+		CHECK_EQ(good_client(sock, "after a descriptor whose close lingers"), 0);
+		stop_server(pid, sock);
+	}
+	if (tcp >= 0)
+		close(tcp);
+}
+
 /* Issue 13 item 4: one idle or stalled client stalled everyone; an MSI-X "eventfd" that blocks. */
 static void concurrent_clients(const char *dir)
 {
@@ -1011,6 +1093,15 @@ static void concurrent_clients(const char *dir)
 			CHECK_EQ(write(ev, &max, 8), 8);
 			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &q, 20, &ev, 1, NULL), 0);
 			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+			/*
+			 * eventfd_made_blocking: the client clears O_NONBLOCK on the file
+			 * description it shares with the server (its counter still full):
+			 * the server's write once waited for it, and every client with it;
+			 * now cut short, the vector no longer signalled, the trigger answered
+			 */
+			CHECK_EQ(fcntl(ev, F_SETFL, 0), 0);
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
 			CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, &(struct bb_vu_device_info){ .argsz = 16 }, 16, NULL, 0,
 					  NULL), 0);
 		}
@@ -1031,17 +1122,25 @@ static void concurrent_clients(const char *dir)
 	if (pid <= 0)
 		return;
 	{
-		int stalled = connect_to(sock), idle = connect_to(sock);
+		int stalled = connect_to(sock), silent = connect_to(sock);
+		struct raw *idle = raw_open(sock);
 		struct bb_vu_hdr h = { .id = 1, .cmd = BB_VU_VERSION, .size = 20 };
 		uint8_t b[8];
 
-		CHECK(stalled >= 0 && idle >= 0 && write(stalled, &h, 8) == 8);
+		CHECK(stalled >= 0 && silent >= 0 && idle && write(stalled, &h, 8) == 8);
 		CHECK_EQ(good_client(sock, "while one client stalls"), 0);
 		CHECK(hung_up_within(stalled, 10000));	/* dropped: stalled mid-message */
-		/* a client that sends nothing is idle, not stalled: never dropped */
-		CHECK_EQ(recv(idle, b, sizeof(b), MSG_DONTWAIT), -1);
+		/*
+		 * silent_dropped: one that connected and never negotiated is dropped too
+		 * (16 such connections once filled --max-clients for good)
+		 */
+		CHECK(hung_up_within(silent, 10000));
+		/* one that negotiated and then sends nothing is idle, not stalled: never dropped */
+		if (idle)
+			CHECK_EQ(recv(idle->fd, b, sizeof(b), MSG_DONTWAIT), -1);
 		close(stalled);
-		close(idle);
+		close(silent);
+		raw_close(idle);
 	}
 	/* a client that does not read its replies is dropped too, and blocks nobody meanwhile */
 	{
@@ -1135,6 +1234,32 @@ static void device_integrity(const char *dir)
 				munmap(m, 4096);
 			}
 			CHECK(write(c->fds[0], &x, 4) < 0);
+			/*
+			 * ro_region_reopened: the descriptor reopened read-write through
+			 * /proc (a memfd's inode is mode 0777) wrote the region for every
+			 * later client; it is sealed against writes
+			 */
+			{
+				char proc[64];
+				int rw;
+
+				snprintf(proc, sizeof(proc), "/proc/self/fd/%d", c->fds[0]);
+				rw = open(proc, O_RDWR | O_CLOEXEC);
+				if (rw >= 0) {
+					CHECK(pwrite(rw, &x, 4, 0) < 0);
+					m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+					CHECK(m == MAP_FAILED);
+					if (m != MAP_FAILED)
+						munmap(m, 4096);
+					close(rw);
+				}
+				m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c->fds[0], 0);
+				CHECK(m != MAP_FAILED);
+				if (m != MAP_FAILED) {
+					CHECK_EQ(*(volatile uint32_t *)m, 0x12345678);	/* untouched */
+					munmap(m, 4096);
+				}
+			}
 		}
 		bb_vu_close_fds(c->fds, c->nfds);
 		c->nfds = 0;
@@ -1851,6 +1976,7 @@ int main(int argc, char **argv)
 	qemu_like(dir);
 	oversized_write(dir);
 	concurrent_clients(dir);
+	peer_fd_linger(dir);
 	device_integrity(dir);
 	socket_permissions(dir);
 	per_client_counts(dir);

@@ -46,6 +46,7 @@ struct emu_region {
 	uint32_t nr_special;
 	uint32_t *special;
 	uint64_t special_max;	/* the largest of their sizes */
+	bool frozen;		/* shared read-only (emu_share: F_SEAL_WRITE): its bytes never change again */
 };
 
 enum emu_fault { FAULT_NONE, FAULT_SHORT_READ, FAULT_SHORT_WRITE, FAULT_EIO, FAULT_TRUNCATE };
@@ -137,7 +138,7 @@ static int init_ids(struct bb_dev *dev, struct bb_diag *d)
 		uint8_t bytes[8];
 		size_t n = bb_layout_reg_bytes(g, bytes);
 
-		if (!n || !er)
+		if (!n || !er || er->frozen)
 			continue;
 		if (pwrite(er->fd, bytes, n, (off_t)g->offset) != (ssize_t)n)
 			return bb_diag_set(d, -EIO, "%s: initialising %s: %s", dev->spec, g->name, strerror(errno));
@@ -460,15 +461,25 @@ static int emu_share(struct bb_dev *dev, struct bb_diag *d)
 		return bb_diag_set(d, -EINVAL, "%s: fault=truncate-after truncates the memfds; a sealed device cannot"
 				   " lose its size", dev->spec);
 	for (uint32_t i = 0; i < e->n; i++) {
+		/*
+		 * A region without WRITE is sealed against writes too: a client handed
+		 * its descriptor read-only could reopen it read-write through
+		 * /proc/self/fd (a memfd's inode is mode 0777) and write a read-only
+		 * region for every later client.
+		 */
+		int want = F_SEAL_SHRINK | F_SEAL_GROW |
+			   (e->reg[i].r.flags & VFIO_REGION_INFO_FLAG_WRITE ? 0 : F_SEAL_WRITE);
+
 		if (e->reg[i].fd < 0)
 			continue;
-		if (fcntl(e->reg[i].fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) && errno != EPERM)
+		if (fcntl(e->reg[i].fd, F_ADD_SEALS, want | F_SEAL_SEAL) && errno != EPERM)
 			return bb_diag_set(d, -errno, "%s: region %" PRIu32 ": sealing its memfd: %s", dev->spec,
 					   e->reg[i].index, strerror(errno));
 		/* EPERM: sealed already (F_SEAL_SEAL); check it holds what we want */
-		if ((fcntl(e->reg[i].fd, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+		if ((fcntl(e->reg[i].fd, F_GET_SEALS) & want) != want)
 			return bb_diag_set(d, -EPERM, "%s: region %" PRIu32 ": its memfd cannot be sealed", dev->spec,
 					   e->reg[i].index);
+		e->reg[i].frozen = want & F_SEAL_WRITE;
 	}
 	return 0;
 }

@@ -271,25 +271,25 @@ static int take_region_fd(struct bb_dev *dev, struct vu *v, uint32_t index, cons
 
 	memcpy(&ri, info, sizeof(ri));
 	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP)) {
-		close(fd);	/* not ours to map: dropped, as the spec ties a descriptor to MMAP */
+		bb_vu_close_peer_fd(fd);	/* not ours to map: dropped, as the spec ties a descriptor to MMAP */
 		return 0;
 	}
 	if (fstat(fd, &st)) {
 		int err = -errno;
 
-		close(fd);
+		bb_vu_close_peer_fd(fd);
 		return bb_diag_set(d, err, "%s: region %" PRIu32 ": fstat of its descriptor: %s", dev->spec, index,
 				   strerror(-err));
 	}
 	if (S_ISREG(st.st_mode) && ri.size && (ri.offset + ri.size < ri.offset ||
 					       (uint64_t)st.st_size < ri.offset + ri.size)) {
-		close(fd);
+		bb_vu_close_peer_fd(fd);
 		return bb_diag_set(d, -EPROTO, "%s: region %" PRIu32 ": its descriptor holds 0x%" PRIx64 " bytes, the"
 				   " region needs [0x%" PRIx64 ", +0x%" PRIx64 ") of it (a mapping would raise SIGBUS)",
 				   dev->spec, index, (uint64_t)st.st_size, (uint64_t)ri.offset, (uint64_t)ri.size);
 	}
 	if (v->reg[index].fd >= 0)
-		close(v->reg[index].fd);
+		bb_vu_close_peer_fd(v->reg[index].fd);
 	v->reg[index].fd = fd;
 	return 0;
 }
@@ -398,8 +398,7 @@ static void vu_close(struct bb_dev *dev)
 	if (v->sock >= 0)
 		close(v->sock);	/* "Client Disconnection": the server cleans up */
 	for (unsigned i = 0; i < BB_VU_MAX_REGIONS; i++) {
-		if (v->reg[i].fd >= 0)
-			close(v->reg[i].fd);
+		bb_vu_close_peer_fd(v->reg[i].fd);	/* the server's: it may not stall us */
 		bb_region_free(&v->reg[i].r);
 		bb_map_index_free(&v->reg[i].ix);
 	}

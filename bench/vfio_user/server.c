@@ -42,8 +42,10 @@
  * (partial message, descriptors, negotiated capabilities, DMA ranges, MSI-X
  * eventfds, a reply the socket did not take yet); the device (config space,
  * the emulated device) is one, shared.  Nothing blocks: sockets are
- * non-blocking, a client that stalls inside a message or stops reading its
- * replies for the timeout is dropped, an idle one costs nothing.  At most
+ * non-blocking, a client that stalls inside a message, stops reading its
+ * replies or has not negotiated (VERSION) for the timeout is dropped (so
+ * connections that say nothing cannot fill max_clients), an idle one that
+ * negotiated costs nothing.  At most
  * max_clients at once (more are accepted and closed with a log line); the
  * socket is created with mode 0600 (or socket_mode) whatever the umask, and
  * a peer whose SO_PEERCRED uid is not the server's, root's or an allowed
@@ -65,6 +67,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -586,6 +589,7 @@ int bb_vu_server_client_new(struct bb_vu_server *s, int fd, struct bb_vu_client 
 	for (uint32_t i = 0; i < s->vectors; i++)
 		c->msix_fd[i] = -1;
 	c->n = ++s->next_n;
+	c->progress_ms = bb_now_ns() / 1e6;	/* VERSION is due within the timeout from now */
 	*out = c;
 	return 0;
 }
@@ -830,6 +834,40 @@ static bool is_eventfd(int fd)
 	return !strcmp(link, "anon_inode:[eventfd]");
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only there to cut a write short (no SA_RESTART) */
+}
+
+/*
+ * One interrupt: 1 added to a client's eventfd.  The server made it
+ * O_NONBLOCK, but the client shares that file description and can clear
+ * the flag and fill the counter, and the write would then wait for the
+ * client; a 20 ms timer (SIGALRM, no SA_RESTART) cuts such a write short.
+ * 0, -EAGAIN (counter full), -EINTR (it would have waited) or -errno.
+ */
+static int signal_eventfd(int fd)
+{
+	struct sigaction sa, old;
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = 20000 } }, off;
+	uint64_t one = 1;
+	ssize_t n;
+	int err;
+
+	memset(&sa, 0, sizeof(sa));
+	memset(&off, 0, sizeof(off));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &old))
+		return -errno;
+	setitimer(ITIMER_REAL, &it, NULL);
+	n = write(fd, &one, sizeof(one));
+	err = n == (ssize_t)sizeof(one) ? 0 : n < 0 ? -errno : -EIO;
+	setitimer(ITIMER_REAL, &off, NULL);	/* a signal already raised was delivered to on_alarm on the way out */
+	sigaction(SIGALRM, &old, NULL);
+	return err;
+}
+
 static int do_set_irqs(struct bb_vu_server *s, struct bb_vu_client *c, const struct bb_vu_hdr *h, const uint8_t *p,
 		       size_t n, int *fds, unsigned nfds)
 {
@@ -894,11 +932,18 @@ static int do_set_irqs(struct bb_vu_server *s, struct bb_vu_client *c, const str
 		else if (action == VFIO_IRQ_SET_ACTION_UNMASK)
 			c->msix_masked[v] = 0;
 		else if (c->msix_fd[v] >= 0 && !c->msix_masked[v]) {
-			uint64_t one = 1;
+			int err = signal_eventfd(c->msix_fd[v]);
 
-			/* non-blocking: a counter at its maximum is EAGAIN, not a stall */
-			if (write(c->msix_fd[v], &one, sizeof(one)) != sizeof(one) && s->o.verbose)
-				logf_(c, "signalling MSI-X vector %" PRIu32 ": %s", v, strerror(errno));
+			if (err == -EINTR) {
+				/* the client made its eventfd block: it gets no more interrupts on this vector */
+				close(c->msix_fd[v]);
+				c->msix_fd[v] = -1;
+				if (!s->o.quiet)
+					logf_(c, "MSI-X vector %" PRIu32 ": its eventfd blocked the write (O_NONBLOCK cleared,"
+					      " counter full): no longer signalled", v);
+			} else if (err && s->o.verbose) {
+				logf_(c, "signalling MSI-X vector %" PRIu32 ": %s", v, strerror(-err));
+			}
 		}
 	}
 	return 0;
@@ -1385,8 +1430,8 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 			struct bb_vu_client *c = s->cl[i];
 
 			pf[np + i] = (struct pollfd){ .fd = c->fd, .events = c->out_len ? POLLOUT : POLLIN };
-			if (c->got || c->out_len) {
-				/* under way: the timeout runs */
+			if (c->got || c->out_len || !c->versioned) {
+				/* under way, or not yet through VERSION: the timeout runs */
 				double left = c->progress_ms + s->o.timeout_ms - now;
 
 				if (left < 0)
@@ -1433,10 +1478,12 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 				how = flush(s, c);
 			else if (!c->out_len && ev & (POLLIN | POLLERR | POLLHUP))
 				how = client_read(s, c);
-			if (how == KEEP && (c->got || c->out_len) && bb_now_ns() / 1e6 - c->progress_ms >= s->o.timeout_ms) {
+			if (how == KEEP && (c->got || c->out_len || !c->versioned) &&
+			    bb_now_ns() / 1e6 - c->progress_ms >= s->o.timeout_ms) {
 				if (!s->o.quiet)
 					logf_(c, "dropped: %s for %u ms", c->out_len ? "stopped reading its replies" :
-					      "stalled inside a message", s->o.timeout_ms);
+					      c->got ? "stalled inside a message" : "connected without negotiating (VERSION)",
+					      s->o.timeout_ms);
 				how = DROP;
 			}
 			if (how != KEEP)

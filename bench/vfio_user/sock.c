@@ -5,17 +5,104 @@
  * of core/vfio_user.c.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "sock.h"
 
+/* The closer thread's end of its queue (a pipe of descriptor numbers): -1 before it runs, -2 when it cannot. */
+static int closer_wr = -1;
+static pthread_mutex_t closer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *closer(void *arg)
+{
+	int rd = (int)(intptr_t)arg, fd;
+
+	/* a close that waits (a linger, a FUSE flush) holds only this thread; the queue waits behind it */
+	while (read(rd, &fd, sizeof(fd)) == (ssize_t)sizeof(fd))
+		close(fd);
+	return NULL;
+}
+
+/* Queue @fd for the closer thread: true when it took it. */
+static bool close_later(int fd)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&closer_lock);
+	if (closer_wr == -1) {
+		int p[2];
+		pthread_attr_t at;
+		pthread_t t;
+		sigset_t all, old;
+
+		closer_wr = -2;
+		if (!pipe2(p, O_CLOEXEC)) {
+			/* the thread takes no signal: the server's handlers run on the thread that polls */
+			sigfillset(&all);
+			pthread_sigmask(SIG_SETMASK, &all, &old);
+			pthread_attr_init(&at);
+			pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+			pthread_attr_setstacksize(&at, 64 * 1024);
+			if (!pthread_create(&t, &at, closer, (void *)(intptr_t)p[0])) {
+				closer_wr = p[1];
+				/* a full queue (a close that never ends) makes this end refuse, not wait */
+				fcntl(closer_wr, F_SETFL, O_NONBLOCK);
+			} else {
+				close(p[0]);
+				close(p[1]);
+			}
+			pthread_attr_destroy(&at);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		}
+	}
+	if (closer_wr >= 0)
+		queued = write(closer_wr, &fd, sizeof(fd)) == (ssize_t)sizeof(fd);
+	pthread_mutex_unlock(&closer_lock);
+	return queued;
+}
+
+void bb_vu_close_peer_fd(int fd)
+{
+	static const struct linger now = { .l_onoff = 1, .l_linger = 0 };
+	struct stat st;
+	struct statfs sf;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));	/* reset, never linger */
+		close(fd);
+		return;
+	}
+	/* an eventfd or another anonymous inode (no file type), a pipe, memory: nothing to wait for */
+	if ((st.st_mode & S_IFMT) == 0 || S_ISFIFO(st.st_mode) ||
+	    (S_ISREG(st.st_mode) && !fstatfs(fd, &sf) &&
+	     (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC || sf.f_type == RAMFS_MAGIC))) {
+		close(fd);
+		return;
+	}
+	if (!close_later(fd))
+		close(fd);
+}
+
 void bb_vu_close_fds(int *fds, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
+		bb_vu_close_peer_fd(fds[i]);
 		fds[i] = -1;
 	}
 }

@@ -26,7 +26,18 @@ int bb_vu_send(int sock, const void *buf, size_t len, const int *fds, unsigned n
  */
 ssize_t bb_vu_send_some(int sock, const void *buf, size_t len, const int *fds, unsigned nfds, int flags);
 
-/* Close @n descriptors of @fds and set them to -1. */
+/*
+ * Close a descriptor a peer handed over (SCM_RIGHTS) without letting the
+ * peer stall this process.  close(2) can wait on what the peer controls: a
+ * TCP socket's SO_LINGER with unsent data (a socket's linger is set to 0
+ * first: closed at once), a FUSE file's flush (the peer may serve the
+ * mount), a tty's drain.  Descriptors that cannot wait (eventfds, pipes,
+ * memfds and files of memory file systems) are closed here; any other is
+ * handed to a closer thread, so a close that waits only holds that thread
+ * (closed here after all when the thread cannot be had).
+ */
+void bb_vu_close_peer_fd(int fd);
+/* bb_vu_close_peer_fd on @n descriptors of @fds, each then -1. */
 void bb_vu_close_fds(int *fds, unsigned n);
 
 #endif
