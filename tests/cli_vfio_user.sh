@@ -96,6 +96,15 @@ for spec in "vfio-user:$tmp/s?layout=nvme-msix-bar0-pre416" "vfio-user:$tmp/s"; 
 	done
 done
 
+# layout_msix_vs_config: a layout= whose MSI-X table sits elsewhere than the server's config space says
+# is refused (it was taken as it was, and a workload then read and wrote the server's real table)
+sed 's/table-offset=0x2000/table-offset=0x2800/' "$LAYOUTS/nvme-msix-bar0-pre416" >"$tmp/moved.layout"
+"$BB" info "vfio-user:$tmp/s?layout=$tmp/moved.layout" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "layout_msix_vs_config: exit $rc, want 2 ($(cat "$tmp/err"))"
+grep -q "says 32 vectors, table BAR0+0x2800, PBA BAR0+0x3000; the device's config space says 32 vectors, table BAR0+0x2000" \
+	"$tmp/err" || no "layout_msix_vs_config: $(cat "$tmp/err")"
+
 # connect_timeout: a listener that never accepts, its backlog full: the client gives up after
 # timeout= with a failure (exit 1) saying so, not "Resource temporarily unavailable"
 if command -v python3 >/dev/null 2>&1; then

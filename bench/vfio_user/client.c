@@ -40,6 +40,7 @@
 #include <linux/vfio.h>
 
 #include "parse.h"
+#include "vfio.h"
 #include "client.h"
 #include "sock.h"
 #include "barbench/timing.h"
@@ -578,6 +579,67 @@ static int check_layout(struct bb_dev *dev, struct vu *v, const struct bb_layout
 	return 0;
 }
 
+/*
+ * dev->layout: what config space says (IDs, where MSI-X sits, hence what
+ * must trap) and, with layout=, the named layout checked against it (as
+ * vfio: does, bb_real_layout: a layout whose MSI-X placement or IDs differ
+ * from the server's would let a workload touch the real table) and against
+ * the regions' sizes and flags.  A server without a readable config region
+ * leaves the layout alone to say.
+ */
+static int vu_layout(struct bb_dev *dev, struct vu *v, const char *layout, struct bb_diag *d)
+{
+	uint8_t cfg[256];
+	struct bb_layout_msix m;
+	ssize_t got = -1;
+	bool given;
+	int err;
+
+	if ((v->info.flags & VFIO_DEVICE_FLAGS_PCI) && CONFIG_INDEX < BB_VU_MAX_REGIONS &&
+	    v->reg[CONFIG_INDEX].have_r && (v->reg[CONFIG_INDEX].r.flags & VFIO_REGION_INFO_FLAG_READ)) {
+		size_t n = v->reg[CONFIG_INDEX].r.size < sizeof(cfg) ? (size_t)v->reg[CONFIG_INDEX].r.size : sizeof(cfg);
+
+		memset(cfg, 0, sizeof(cfg));
+		got = vu_rw(dev, CONFIG_INDEX, 0, cfg, n, false);
+		dev->trap_reads = 0;
+		if (got < 0)
+			return bb_diag_set(d, (int)got, "reading config space: %s", v->last.msg);
+		err = find_msix(dev, v, cfg, (size_t)got, &m, d);
+		if (err)
+			return err;
+	}
+	if (layout[0] && got < 4) {
+		char path[512];
+
+		err = bb_layout_resolve(layout, path, sizeof(path), d);
+		if (err) {
+			bb_diag_prefix(d, "%s: layout=%s", dev->spec, layout);
+			return err;
+		}
+		err = bb_layout_load(path, &dev->layout, d);
+		if (err)
+			return err;
+		dev->has_layout = true;
+		return check_layout(dev, v, &dev->layout, d);
+	}
+	if (layout[0]) {
+		err = bb_real_layout(dev, layout, "vfio-user", (uint16_t)(cfg[0] | cfg[1] << 8),
+				     (uint16_t)(cfg[2] | cfg[3] << 8), &m, &given, d);
+		return err ? err : check_layout(dev, v, &dev->layout, d);
+	}
+	if (got < 0)
+		return 0;
+	memset(&dev->layout, 0, sizeof(dev->layout));
+	snprintf(dev->layout.name, sizeof(dev->layout.name), "vfio-user");
+	snprintf(dev->layout.path, sizeof(dev->layout.path), "%s", dev->spec);
+	dev->layout.has_ids = got >= 4;
+	dev->layout.vendor = (uint16_t)(cfg[0] | cfg[1] << 8);
+	dev->layout.device = (uint16_t)(cfg[2] | cfg[3] << 8);
+	dev->layout.msix = m;
+	dev->has_layout = true;
+	return 0;
+}
+
 static int vu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -651,48 +713,9 @@ static int vu_open(struct bb_dev *dev, const char *arg, struct bb_diag *d)
 	}
 	dev->real_hw = false;
 	dev->protect_msix = true;	/* a vfio-user server may front real hardware */
-	if (layout[0]) {
-		char path[512];
-
-		err = bb_layout_resolve(layout, path, sizeof(path), d);
-		if (err) {
-			bb_diag_prefix(d, "%s: layout=%s", dev->spec, layout);
-			goto fail;
-		}
-		err = bb_layout_load(path, &dev->layout, d);
-		if (err)
-			goto fail;
-		dev->has_layout = true;
-		err = check_layout(dev, v, &dev->layout, d);
-		if (err)
-			goto fail;
-	} else if ((v->info.flags & VFIO_DEVICE_FLAGS_PCI) && CONFIG_INDEX < BB_VU_MAX_REGIONS &&
-		   v->reg[CONFIG_INDEX].have_r && (v->reg[CONFIG_INDEX].r.flags & VFIO_REGION_INFO_FLAG_READ)) {
-		/* what a VMM learns from config space: where MSI-X sits, hence what must trap */
-		uint8_t cfg[256];
-		size_t n = v->reg[CONFIG_INDEX].r.size < sizeof(cfg) ? (size_t)v->reg[CONFIG_INDEX].r.size : sizeof(cfg);
-		struct bb_layout_msix m;
-		ssize_t got;
-
-		memset(cfg, 0, sizeof(cfg));
-		got = vu_rw(dev, CONFIG_INDEX, 0, cfg, n, false);
-		dev->trap_reads = 0;
-		if (got < 0) {
-			err = bb_diag_set(d, (int)got, "reading config space: %s", v->last.msg);
-			goto fail;
-		}
-		err = find_msix(dev, v, cfg, (size_t)got, &m, d);
-		if (err)
-			goto fail;
-		memset(&dev->layout, 0, sizeof(dev->layout));
-		snprintf(dev->layout.name, sizeof(dev->layout.name), "vfio-user");
-		snprintf(dev->layout.path, sizeof(dev->layout.path), "%s", dev->spec);
-		dev->layout.has_ids = got >= 4;
-		dev->layout.vendor = (uint16_t)(cfg[0] | cfg[1] << 8);
-		dev->layout.device = (uint16_t)(cfg[2] | cfg[3] << 8);
-		dev->layout.msix = m;
-		dev->has_layout = true;
-	}
+	err = vu_layout(dev, v, layout, d);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	dev->nr_regions = 0;
