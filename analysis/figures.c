@@ -489,7 +489,7 @@ static int fig_pagemap(struct rep *r, const struct plan_row *pl, size_t npl, con
 	char pols[16][140];
 	unsigned np, ns = 0;
 	char ymin[32], ymax[32];
-	uint64_t region_size, lo, hi;
+	uint64_t region_size, lo = 0, hi = 0;
 	struct sweep_span sp;
 	bool zoom;
 	int err;

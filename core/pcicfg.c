@@ -381,7 +381,7 @@ static int sriov(const uint8_t *cfg, size_t len, unsigned ptr, const struct bb_p
 		uint32_t v = rd32(cfg + at);
 		struct bb_pcicfg_bar *b = &s->vf_bar[i];
 
-		if (b->upper) {
+		if (i > 0 && b->upper) {	/* marked by the 64-bit BAR before it */
 			s->vf_bar[i - 1].addr |= (uint64_t)v << 32;
 			continue;
 		}
