@@ -40,47 +40,85 @@ _barbench_layouts()
 	echo "$names"
 }
 
+# A device spec: emu: and every shipped layout, the other backends' prefixes.
+_barbench_devices()
+{
+	COMPREPLY=($(compgen -W "$(for n in $(_barbench_layouts); do printf 'emu:%s ' "$n"; done) vfio: vfio-user: pci:" -- "$1"))
+}
+
+# The candidates @2... for the list value @1 being typed ("trap,sp"): the last item completed, the items
+# before it kept ("trap,sparse").
+_barbench_list()
+{
+	local cur=$1 pre=""
+	shift
+	[[ "$cur" == *,* ]] && pre="${cur%,*},"
+	COMPREPLY=($(compgen -W "$*" -P "$pre" -- "${cur##*,}"))
+}
+
 _barbench()
 {
-	local cur prev cmd words cword help
-	_init_completion 2>/dev/null || {
-		cur=${COMP_WORDS[COMP_CWORD]}
-		prev=${COMP_WORDS[COMP_CWORD-1]}
-	}
-	cmd=${COMP_WORDS[1]}
-	if [ "$COMP_CWORD" -eq 1 ]; then
+	local cur prev cmd sub help line cword keep i
+	local -a w
+	# words as barbench reads them, split on blanks only: emu:NAME, trap,sparse and KEY=VALUE are one
+	# word each (readline also breaks words at ':' and '=', COMP_WORDBREAKS)
+	line=${COMP_LINE:0:COMP_POINT}
+	read -ra w <<<"$line"
+	if [ -z "$line" ] || [[ "$line" == *[[:space:]] ]]; then
+		w+=("")
+	fi
+	cword=$((${#w[@]} - 1))
+	cur=${w[$cword]}
+	prev=""
+	[ "$cword" -gt 0 ] && prev=${w[$((cword - 1))]}
+	cmd=${w[1]:-}
+	sub=${w[2]:-}
+	_barbench_words "$cur" "$prev" "$cmd" "$sub" "$cword"
+	# readline replaces only what follows the last ':' or '=' of the word: the candidates lose what precedes
+	keep=${cur%"${cur##*[:=]}"}
+	if [ -n "$keep" ]; then
+		for i in "${!COMPREPLY[@]}"; do
+			COMPREPLY[$i]=${COMPREPLY[$i]#"$keep"}
+		done
+	fi
+}
+
+# COMPREPLY for word @1 after @2, command @3, its first argument @4, at position @5.
+_barbench_words()
+{
+	local cur=$1 prev=$2 cmd=$3 sub=$4 cword=$5 help
+	if [ "$cword" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$(barbench --help 2>/dev/null | _barbench_section commands:) help --version --help" -- "$cur"))
 		return
 	fi
-	if [ "$cmd" = help ] && [ "$COMP_CWORD" -eq 2 ]; then
+	if [ "$cmd" = help ] && [ "$cword" -eq 2 ]; then
 		COMPREPLY=($(compgen -W "$(barbench --help 2>/dev/null | _barbench_section commands:)" -- "$cur"))
 		return
 	fi
 	# layout SUB: the subcommands from `barbench layout --help`, then SUB's options and arguments
-	if [ "$cmd" = layout ] && [ "$COMP_CWORD" -eq 2 ]; then
+	if [ "$cmd" = layout ] && [ "$cword" -eq 2 ]; then
 		COMPREPLY=($(compgen -W "$(barbench layout --help 2>/dev/null | _barbench_section commands:) help" -- "$cur"))
 		return
 	fi
 	if [ "$cmd" = layout ]; then
-		help=$(barbench layout "${COMP_WORDS[2]}" --help 2>/dev/null)
+		help=$(barbench layout "$sub" --help 2>/dev/null)
 	else
 		help=$(barbench "$cmd" --help 2>/dev/null)
 	fi
 	case "$prev" in
 	--policy)
-		COMPREPLY=($(compgen -W "all $(barbench plan --help 2>/dev/null | _barbench_section policies:)" -- "$cur")); return ;;
+		_barbench_list "$cur" all $(barbench plan --help 2>/dev/null | _barbench_section policies:); return ;;
 	--as)
 		COMPREPLY=($(compgen -W "$(barbench plan --help 2>/dev/null | _barbench_section policies:)" -- "$cur")); return ;;
 	--workload)
-		COMPREPLY=($(compgen -W "$(barbench run --help 2>/dev/null | _barbench_section workloads: | sed 's/:FILE$/:/')" -- "$cur"))
+		_barbench_list "$cur" $(barbench run --help 2>/dev/null | _barbench_section workloads: | sed 's/:FILE$/:/')
 		return ;;
 	--runner)
-		COMPREPLY=($(compgen -W "$(barbench run --help 2>/dev/null | _barbench_section runners:)" -- "$cur")); return ;;
+		_barbench_list "$cur" $(barbench run --help 2>/dev/null | _barbench_section runners:); return ;;
 	--page-size)
-		COMPREPLY=($(compgen -W "4K 16K 64K 4K,64K 4K,16K,64K" -- "$cur")); return ;;
+		_barbench_list "$cur" 4K 16K 64K; return ;;
 	--device)
-		COMPREPLY=($(compgen -W "$(for n in $(_barbench_layouts); do printf 'emu:%s ' "$n"; done) vfio: vfio-user: pci:" -- "$cur"))
-		return ;;
+		_barbench_devices "$cur"; return ;;
 	--layout)
 		COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_barbench_layouts)" -- "$cur")); return ;;
 	esac
@@ -97,11 +135,17 @@ _barbench()
 		COMPREPLY=($(compgen -W "$(echo "$help" | _barbench_options | sort -u)" -- "$cur"))
 		return
 	fi
-	if [ "$cmd" = layout ] && [ "${COMP_WORDS[2]}" = new ]; then
+	if [ "$cmd" = layout ] && [ "$sub" = new ]; then
 		case "$cur" in
 		lspci:*) COMPREPLY=($(compgen -f -P lspci: -- "${cur#lspci:}")) ;;
 		*) COMPREPLY=($(compgen -W "lspci: vfio: vfio-user: pci:" -- "$cur")) ;;
 		esac
+		return
+	fi
+	# a DEVICE operand (info, plan: the usage line says so; dump's first): a device spec, or a file
+	if [[ "$(echo "$help" | head -1)" == "usage: barbench $cmd "*DEVICE* ]] && { [ "$cmd" != dump ] || [ "$cword" -eq 2 ]; }; then
+		_barbench_devices "$cur"
+		COMPREPLY+=($(compgen -f -- "$cur"))
 		return
 	fi
 	case "$cmd" in

@@ -116,9 +116,10 @@ comp="$SRC/scripts/barbench-completion.bash"
 mkdir "$tmp/bin" && ln -s "$(cd "$(dirname "$BB")" && pwd)/$(basename "$BB")" "$tmp/bin/barbench"
 complete_words() {
 	# the completion's candidates for the command line "$@" (the last word being completed)
+	# (as bash calls it: the line up to the cursor, the words as readline split them at blanks, ':' and '=')
 	PATH="$tmp/bin:$PATH" bash -c '
 		. "$1"; shift
-		COMP_WORDS=(barbench "$@"); COMP_CWORD=$#
+		COMP_LINE="barbench $*"; COMP_POINT=${#COMP_LINE}
 		_barbench
 		printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$@" | sort -u
 }
@@ -150,6 +151,17 @@ for c in "vmm --sweep" "vmm --trap-log" "serve --trap-log" "report -o" "report -
 done
 [ -z "$(cw run --samples a)" ] || no "completion_file_values: run --samples completes file names"
 same_set "layout new sources" "lspci: vfio: vfio-user: pci:" "$(complete_words layout new '')"
+# completion_colon_comma: readline breaks words at ':' and replaces only what follows it (emu:<TAB> offered
+# nothing); a list value completes its last item (trap,sp<TAB> offered nothing)
+nvme=$(ls "$SRC/layouts" | grep '^nvme-msix')
+same_set "--device emu:nvme-msix" "$nvme" "$(complete_words run --device emu:nvme-msix)"
+same_set "info emu:nvme-msix (an operand)" "$nvme" "$(complete_words info emu:nvme-msix)"
+same_set "plan em" "emu:" "$(complete_words plan em | sed 's/:.*/:/')"
+for c in "run --policy trap,sp=trap,sparse" "run --workload lat-read,do=lat-read,doorbell" "run --page-size 4K,6=4K,64K"; do
+	# shellcheck disable=SC2086
+	got=$(complete_words ${c%%=*})
+	[ "$got" = "${c#*=}" ] || no "completion_colon_comma: ${c%%=*}: want [${c#*=}], got [$(echo $got)]"
+done
 # what the help lists is the registries: the policies check --json names, each workload run accepts,
 # the runners run names when one is unknown
 "$BB" check nvme-msix-bar0 --page-size 4K --json >"$tmp/check.json" || no "check --json: exit $?"
