@@ -65,12 +65,8 @@ int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_dia
 #define BB_HOST_NAME_MAX 80
 void bb_results_host(const char *dir, const struct bb_manifest_info *mi, char (*hosts)[BB_HOST_NAME_MAX], size_t k);
 
-/*
- * A whole file of a results folder into a NUL-terminated buffer: opened
- * without following a symbolic link, a regular file of at most @max bytes.
- */
+/* The most bytes one file of a results folder may hold (bb_results_read, core/parse.h). */
 #define BB_RESULTS_MAX_FILE (256u << 20)
-int bb_results_slurp(const char *path, size_t max, char **out, size_t *len, struct bb_diag *d);
 void bb_recs_free(struct bb_recs *r);
 
 /* A configuration: a row's key without the repetition. */

@@ -20,6 +20,8 @@
 #include <zlib.h>
 
 #include "report.h"
+#include "barbench/runner.h"
+#include "barbench/workload.h"
 #include "parse.h"
 #include "samples.h"
 
@@ -151,7 +153,7 @@ int bb_manifest_read(const char *dir, struct bb_manifest_info *mi, struct bb_dia
 
 	memset(mi, 0, sizeof(*mi));
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
-	err = bb_results_slurp(path, 1 << 20, &buf, &n, d);
+	err = bb_results_read(path, 1 << 20, &buf, &n, d);
 	if (err)
 		return err;
 	if (strlen(buf) != n) {
@@ -409,19 +411,30 @@ bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page
 	       (!workload || !strcmp(a->workload, b->workload)) && (!page || a->page_size == b->page_size);
 }
 
+/* The kind of workload a runs.csv names (BB_WL_COUNT: none barbench knows), from the workload registry. */
+static enum bb_wl_kind kind_of(const char *w)
+{
+	struct bb_workload_spec spec;
+
+	return bb_workload_parse(w, 4, &spec, NULL) ? BB_WL_COUNT : spec.kind;
+}
+
+/* the runner a report leads with: the registry's host runner, this process's own accesses */
 bool bb_rep_headline_runner(const char *runner)
 {
-	return !strcmp(runner, "host");
+	return !strcmp(runner, bb_runner_host.name);
 }
 
 bool bb_rep_headline(const char *runner, const char *workload)
 {
-	return bb_rep_headline_runner(runner) && !strcmp(workload, "lat-read");
+	return bb_rep_headline_runner(runner) && kind_of(workload) == BB_WL_LAT_READ;
 }
 
 bool bb_rep_latency_workload(const char *w)
 {
-	return !strcmp(w, "lat-read") || !strcmp(w, "lat-write") || !strcmp(w, "mix") || !strcmp(w, "doorbell");
+	enum bb_wl_kind k = kind_of(w);
+
+	return k == BB_WL_LAT_READ || k == BB_WL_LAT_WRITE || k == BB_WL_MIX || k == BB_WL_DOORBELL;
 }
 
 /*
@@ -517,7 +530,7 @@ static int read_csv(const char *dir, const char *file, const char *header, size_
 	*out = NULL;
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	err = bb_results_slurp(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
+	err = bb_results_read(path, BB_RESULTS_MAX_FILE, &buf, &len, d);
 	if (err)
 		return err;
 	if (header && (strlen(buf) != len || strncmp(buf, header, hl)))

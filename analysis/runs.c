@@ -28,7 +28,7 @@ int bb_recs_read_within(const char *path, size_t *left, struct bb_recs *out, str
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = bb_results_slurp(path, *left, &buf, &len, d);
+	err = bb_results_read(path, *left, &buf, &len, d);
 	if (err == -EFBIG && *left < BB_RESULTS_MAX_FILE)
 		return bb_diag_set(d, -EFBIG, "%s: the runs.csv of the folders before it leave %zu of the %u bytes "
 				   "one command reads (memory: each row takes about six times its bytes); give fewer "
@@ -39,50 +39,6 @@ int bb_recs_read_within(const char *path, size_t *left, struct bb_recs *out, str
 	err = bb_recs_parse(buf, len, path, out, d);
 	free(buf);
 	return err;
-}
-
-int bb_results_slurp(const char *path, size_t max, char **out, size_t *len, struct bb_diag *d)
-{
-	struct stat sb;
-	char *buf;
-	size_t n = 0;
-	int fd;
-
-	*out = NULL;
-	*len = 0;
-	fd = bb_results_open(path, &sb, d);
-	if (fd < 0)
-		return fd;
-	if ((uint64_t)sb.st_size > max) {
-		close(fd);
-		return bb_diag_set(d, -EFBIG, "%s: larger than %zu bytes", path, max);
-	}
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	while (n < (size_t)sb.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)sb.st_size - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-
-			free(buf);
-			close(fd);
-			return bb_diag_set(d, -e, "%s: %s", path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
 }
 
 void bb_config_key(const struct bb_rec *r, char *key, size_t len)

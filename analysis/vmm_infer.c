@@ -18,6 +18,7 @@
 #include "barbench/policy.h"
 #include "barbench/region.h"
 #include "manifest.h"
+#include "parse.h"
 #include "vmm_infer.h"
 
 #define MAX_SWEEP_FILE (4u << 20)
@@ -299,7 +300,7 @@ static int read_table(const struct csv_table *t, const char *path, void **out, s
 {
 	char *buf;
 	size_t len;
-	int err = bb_results_slurp(path, t->max_file, &buf, &len, d);
+	int err = bb_results_read(path, t->max_file, &buf, &len, d);
 
 	*out = NULL;
 	*n = 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -78,36 +79,8 @@ static int from_lspci(const char *file, const char *source, struct bb_lspci *ls,
 	int err;
 
 	if (!strcmp(file, "-")) {
-		size_t cap = 65536;
-
-		len = 0;
-		text = malloc(cap + 1);
-		while (text) {
-			size_t n = fread(text + len, 1, cap - len, stdin);
-
-			len += n;
-			if (len < cap)
-				break;
-			if (cap >= BB_LSPCI_MAX_BYTES) {
-				free(text);
-				return bb_diag_set(d, -EFBIG, "standard input: more than %u bytes", BB_LSPCI_MAX_BYTES);
-			}
-			cap *= 2;
-			{
-				char *t = realloc(text, cap + 1);
-
-				if (!t)
-					free(text);
-				text = t;
-			}
-		}
-		if (!text)
-			return bb_diag_set(d, -ENOMEM, "standard input: out of memory");
-		if (ferror(stdin)) {
-			free(text);
-			return bb_diag_set(d, -EIO, "standard input: read error");
-		}
-		text[len] = '\0';
+		if ((err = bb_read_stream(STDIN_FILENO, "standard input", BB_LSPCI_MAX_BYTES, &text, &len, d)))
+			return err;
 		file = "stdin";
 	} else if ((err = bb_read_file(file, BB_LSPCI_MAX_BYTES, &text, &len, d))) {
 		return err;

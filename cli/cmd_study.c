@@ -393,7 +393,7 @@ static int study_load(struct sctx *x)
 		/* the study file copy is part of the hostile folder: read without following a symlink */
 		snprintf(x->path, sizeof(x->path), "%s/study.txt", x->out);
 		x->file = x->path;
-		x->err = bb_results_slurp(x->path, 1u << 20, &text, &len, &x->d);
+		x->err = bb_results_read(x->path, 1u << 20, &text, &len, &x->d);
 		if (!x->err) {
 			bb_study_hash(text, len, x->study_hash);
 			x->err = bb_study_parse(text, len, x->path, x->st, &x->d);

@@ -122,30 +122,22 @@ int bb_results_open(const char *path, struct stat *st, struct bb_diag *d)
 	return fd;
 }
 
-int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d)
+int bb_read_stream(int fd, const char *name, size_t max, char **buf, size_t *len, struct bb_diag *d)
 {
 	struct stat st;
-	size_t got = 0, cap;
+	size_t got = 0, cap = 4096;
 	char *p;
-	int fd, err;
 
 	*buf = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		err = bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
-		close(fd);
-		return err;
-	}
-	/* st_size is a hint (the file may grow while read): read until the end, at most max + 1 */
-	cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
+	/* st_size is a hint (a file may grow while read, a pipe says 0): read to the end, at most max + 1 */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
+	if (cap > max + 1)
+		cap = max + 1;
 	p = malloc(cap + 1);
-	if (!p) {
-		close(fd);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
+	if (!p)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
 	for (;;) {
 		ssize_t n;
 
@@ -158,8 +150,7 @@ int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct b
 			np = realloc(p, cap + 1);
 			if (!np) {
 				free(p);
-				close(fd);
-				return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+				return bb_diag_set(d, -ENOMEM, "%s: out of memory", name);
 			}
 			p = np;
 		}
@@ -167,24 +158,61 @@ int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct b
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			err = bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
+			int err = bb_diag_set(d, -errno, "%s: %s", name, strerror(errno));
+
 			free(p);
-			close(fd);
 			return err;
 		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
-	close(fd);
 	if (got > max) {
 		free(p);
-		return bb_diag_set(d, -EFBIG, "%s: larger than %zu bytes", path, max);
+		return bb_diag_set(d, -EFBIG, "%s: larger than %zu bytes", name, max);
 	}
 	p[got] = '\0';
 	*buf = p;
 	*len = got;
 	return 0;
+}
+
+/* bb_read_stream of a regular file @fd, then closed. */
+static int read_fd(int fd, const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d)
+{
+	struct stat st;
+	int err;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		err = bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
+	else
+		err = bb_read_stream(fd, path, max, buf, len, d);
+	close(fd);
+	return err;
+}
+
+int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d)
+{
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
+	return read_fd(fd, path, max, buf, len, d);
+}
+
+int bb_results_read(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d)
+{
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	fd = bb_results_open(path, NULL, d);
+	if (fd < 0)
+		return fd;
+	return read_fd(fd, path, max, buf, len, d);
 }
 
 void bb_spec_public(const char *spec, char *out, size_t len)

@@ -36,6 +36,8 @@ struct bb_diag;
  * the file.
  */
 int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d);
+/* The rest of @fd (a file or a pipe, @name in messages) the same way: to its end, -EFBIG over @max; not closed. */
+int bb_read_stream(int fd, const char *name, size_t max, char **buf, size_t *len, struct bb_diag *d);
 
 /*
  * Open @path of a results folder for reading.  A results folder is hostile
@@ -46,6 +48,8 @@ int bb_read_file(const char *path, size_t max, char **buf, size_t *len, struct b
  */
 struct stat;
 int bb_results_open(const char *path, struct stat *st, struct bb_diag *d);
+/* bb_read_file of a file in a results folder, opened with bb_results_open (never through a symlink). */
+int bb_results_read(const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d);
 
 /*
  * @spec as results record it (runs.csv, a sweep, the manifest's argv): the

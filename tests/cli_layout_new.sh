@@ -26,6 +26,15 @@ grep -q "1 region, MSI-X, 20 registers" "$tmp/out" || no "-o summary: $(cat "$tm
 "$BB" layout new lspci:- --queues 2 --name firecracker-virtio-net <$D/lspci-firecracker-virtio-net.txt \
 	>"$tmp/net3.layout" 2>"$tmp/err" || no "lspci:-: $(cat "$tmp/err")"
 grep -q "^region index=0 size=0x80000 flags=read,write,mmap caps=msix-mappable" "$tmp/net3.layout" || no "lspci:- region"
+# lspci_stdin_pipe: standard input a pipe (read through the one stream reader) gives the same layout; more
+# than the limit is refused, exit 2
+cat "$D/lspci-firecracker-virtio-net.txt" | "$BB" layout new lspci:- --queues 2 --name firecracker-virtio-net \
+	>"$tmp/net3p.layout" 2>"$tmp/err" || no "lspci_stdin_pipe: $(cat "$tmp/err")"
+cmp -s "$tmp/net3.layout" "$tmp/net3p.layout" || no "lspci_stdin_pipe: a pipe gave another layout than a file"
+head -c 20000000 /dev/zero | tr '\0' 'x' | "$BB" layout new lspci:- >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "lspci_stdin_pipe: 20 MB on standard input: exit $rc, want 2"
+grep -q "standard input: larger than" "$tmp/err" || no "lspci_stdin_pipe: $(cat "$tmp/err")"
 # what the layout says on 64 KiB pages: the doorbells share the MSI-X table's page (the issue's example)
 "$BB" info "emu:$tmp/net.layout" >"$tmp/info" 2>&1 || no "info of the generated layout: $(cat "$tmp/info")"
 grep -q "msix: 3 vectors, table BAR0 \[0x8000, 0x8030), PBA BAR0 \[0x48000, 0x48008)" "$tmp/info" || no "info msix"
