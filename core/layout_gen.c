@@ -481,7 +481,15 @@ static int msix(FILE *f, const struct bb_gen *g, struct bb_diag *d)
 	return 0;
 }
 
-/* virtio 1.2, 4.1.4.3: struct virtio_pci_common_cfg (names as Linux include/uapi/linux/virtio_pci.h). */
+/*
+ * Virtual I/O Device (VIRTIO) Version 1.2, 4.1.4.3: struct virtio_pci_common_cfg,
+ * offsets and names as the spec gives them (admin_queue_index and
+ * admin_queue_num: Version 1.3, which also renames queue_notify_data
+ * queue_notif_config_data).  Linux include/uapi/linux/virtio_pci.h names some
+ * of these fields otherwise (guest_feature_select, guest_feature, msix_config,
+ * queue_desc_lo/hi, queue_avail_lo/hi, queue_used_lo/hi): the spec's names
+ * are the ones written.
+ */
 static const struct field {
 	unsigned off, size;
 	const char *name, *kind, *note;
@@ -502,7 +510,7 @@ static const struct field {
 	{ 0x20, 8, "queue_desc", "control", "" },
 	{ 0x28, 8, "queue_driver", "control", "" },
 	{ 0x30, 8, "queue_device", "control", "" },
-	{ 0x38, 2, "queue_notify_data", "id", "virtio 1.2" },
+	{ 0x38, 2, "queue_notify_data", "id", "virtio 1.2; queue_notif_config_data in 1.3" },
 	{ 0x3a, 2, "queue_reset", "control", "virtio 1.2" },
 	{ 0x3c, 2, "admin_queue_index", "id", "virtio 1.3" },
 	{ 0x3e, 2, "admin_queue_num", "id", "virtio 1.3" },
@@ -617,7 +625,7 @@ static int virtio(FILE *f, const struct bb_gen *g, struct bb_diag *d)
 	if (!g->has_pci || !g->pci.nr_virtio)
 		return 0;
 	fprintf(f, "\n# --- virtio PCI capabilities (virtio 1.2, 4.1.4): the first of each type is used, as a\n"
-		"# driver does; register names as Linux include/uapi/linux/virtio_pci.h ---\n");
+		"# driver does; register names as the spec's struct virtio_pci_common_cfg (4.1.4.3) ---\n");
 	for (unsigned i = 0; i < g->pci.nr_virtio; i++) {
 		const struct bb_virtio_cap *c = &g->pci.virtio[i];
 		const char *nm = bb_virtio_cfg_name(c->cfg_type);

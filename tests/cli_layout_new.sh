@@ -21,6 +21,12 @@ diff -u $D/lspci-firecracker-virtio-net.layout "$tmp/net.layout" >&2 || no "gene
 "$BB" layout new lspci:$D/lspci-firecracker-virtio-net.txt --queues 2 --name firecracker-virtio-net \
 	-o "$tmp/net2.layout" >"$tmp/out" 2>&1 || no "layout new -o: $(cat "$tmp/out")"
 cmp -s "$tmp/net.layout" "$tmp/net2.layout" || no "-o wrote something else than stdout"
+# the common configuration's names are the virtio spec's (driver_feature_select, config_msix_vector,
+# queue_driver, queue_device), not Linux virtio_pci.h's (guest_feature_select, msix_config, queue_avail_lo):
+# the comment cites the spec's struct, never the Linux header
+grep -q "^# driver does; register names as the spec's struct virtio_pci_common_cfg (4.1.4.3) ---$" "$tmp/net.layout" ||
+	no "the virtio register names do not cite the spec's struct virtio_pci_common_cfg"
+grep -q "virtio_pci\.h" "$tmp/net.layout" && no "the generated layout cites Linux virtio_pci.h for the spec's names"
 grep -q "1 region, MSI-X, 20 registers" "$tmp/out" || no "-o summary: $(cat "$tmp/out")"
 # standard input
 "$BB" layout new lspci:- --queues 2 --name firecracker-virtio-net <$D/lspci-firecracker-virtio-net.txt \
