@@ -128,6 +128,13 @@ bad 2 "want vfio:BDF, vfio-user:SOCKET, pci:BDF or lspci:FILE" just-a-file
 bad 2 "want one SOURCE" a b
 bad 2 "unknown option '--bogus'" --bogus lspci:x
 bad 2 "(no socket at that path)" vfio-user:"$tmp/nosock"
+# -o FILE that cannot be created is a failure, exit 1 (it was 2, ENOENT taken for bad usage): no such
+# folder, a folder under a file, a name longer than NAME_MAX; one line on stderr, nothing written
+long=$(printf '%0300d' 0)
+for o in "$tmp/nodir/x.layout" "$D/lspci-firecracker-virtio-blk.txt/x.layout" "$tmp/$long"; do
+	bad 1 "layout new: $o" lspci:$D/lspci-firecracker-virtio-blk.txt -o "$o"
+done
+ls "$tmp" | grep -q '^0000' && no "-o with a name too long left a file"
 # -o: an existing file is replaced only with --force; a symlink there is replaced, its target untouched
 echo keep >"$tmp/exists"
 bad 2 "exists: give --force to replace it" lspci:$D/lspci-firecracker-virtio-blk.txt -o "$tmp/exists"
