@@ -98,10 +98,11 @@ grep -q "'lat-read' is given twice" "$tmp/err" || no "repeated workload: $(cat "
 bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --policy budget --param memslots=1 --param memslots=2
 grep -q "memslots is already memslots=1" "$tmp/err" || no "repeated --param: $(cat "$tmp/err")"
 
-# exact_argv: the manifest records the command line as given (lists were once cut at their first comma)
+# exact_argv: the manifest records the command line as given, argv[0] first (lists were once cut at their
+# first comma; getopt_long's permutation moved operands after the options, and argv[0] was left out)
 "$BB" run --device emu:layouts/nvme-msix-bar0 --policy trap,sparse --workload lat-read,doorbell --samples 20 \
 	--out "$tmp/argv" >/dev/null 2>"$tmp/err" || no "argv run: $(cat "$tmp/err")"
-"$JQ" "$tmp/argv/manifest.json" 'd["command_line"] == ["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"]' ||
+"$JQ" "$tmp/argv/manifest.json" 'd["command_line"] == ["'"$BB"'", "run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"]' ||
 	no "manifest command_line"
 
 # calibrate_progress: steps with an ETA on a terminal (script(1) gives it one), nothing on a pipe
