@@ -192,7 +192,7 @@ static void test_device(void)
 	}
 	CHECK(dev->ops->flags & BB_BACKEND_NO_TRAP);
 	CHECK(!strcmp(bb_dev_trap_path(dev), "none"));
-	CHECK_EQ(bb_dev_guard(dev), BB_GUARD_SAFE_ONLY);
+	CHECK_EQ(bb_dev_guard(dev), BB_GUARD_SAFE_READS);	/* real hardware: no store before --allow-writes (bb_dev_allow_writes) */
 	CHECK_EQ(dev->nr_regions, 1);	/* the I/O BAR2 is not a region here */
 	CHECK_EQ(dev->index[0], 0);
 	CHECK_EQ(bb_dev_region(dev, 0, &r, NULL, NULL, &d), 0);
