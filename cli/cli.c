@@ -60,6 +60,11 @@ int bb_cli_status(int err)
 	}
 }
 
+int bb_cli_out_status(int err)
+{
+	return err == -EEXIST || err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL;
+}
+
 int bb_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bb_diag *d)
 {
 	char *p;

@@ -56,6 +56,16 @@ void bb_cli_capture(char *buf, size_t len);
 /* Exit status for an error code: bad input (EINVAL & co) -> 2, else 1. */
 int bb_cli_status(int err);
 
+/*
+ * Exit status for an output the user named (-o FILE, --out DIR) that could
+ * not be made: 1, whatever the OS said (no such folder, not a folder, no
+ * permission, a name too long, a full disk): an output that cannot be
+ * created is a failure, not bad usage.  2 only where barbench refused what
+ * is already there: -EEXIST (a file replaced only with --force) and -EINVAL
+ * (a planted symlink, not a folder barbench made).
+ */
+int bb_cli_out_status(int err);
+
 /* Read a whole file (at most @max bytes) into a malloc'd buffer. */
 int bb_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bb_diag *d);
 

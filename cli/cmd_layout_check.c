@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * barbench layout check FILE...: what a vendor should fix in a layout before
- * anything is measured (layouts/README.md, "Checking a layout").  One line
- * per finding, FILE:LINE first; exit 1 when there is any, 2 on a file that
- * does not parse; --json writes the same with jansson.
+ * barbench layout check FILE|FOLDER...: what a vendor should fix in a layout
+ * before anything is measured (layouts/README.md, "Checking a layout").  One
+ * line per finding, FILE:LINE first; exit 1 when there is any, 2 on a file
+ * that does not parse; --json writes one barbench-layout-check/1 document
+ * (docs/results.md).  A folder stands for the layouts in it.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "json.h"
 #include "layout_check.h"
@@ -17,15 +21,18 @@
 #include "options.h"
 #include "progress.h"
 
+/* a folder holding more files than this is refused rather than read into memory */
+#define MAX_FOLDER_LAYOUTS 4096
+
 static const struct bb_opt check_opts[] = {
-	{ "json", BB_OPT_KEY(0), NULL, NULL, "one JSON object: {\"findings\": [{\"file\", \"line\", \"kind\", \"note\",\n"
-					     "\"accepted\", \"page_bytes\", \"message\"}...], \"count\": N, \"notes\": N}" },
+	{ "json", BB_OPT_KEY(0), NULL, NULL, "one JSON document instead of the lines: each layout checked and every\n"
+					     "finding (docs/results.md, docs/schemas/layout-check.schema.json)" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const struct bb_cmd_help check_help = {
 	.cmd = "layout check",
-	.synopsis = "FILE... [options]",
+	.synopsis = "FILE|FOLDER... [options]",
 	.text = "Check layout files for what a vendor should fix before measuring: registers\n"
 		"outside their region or overlapping another; safe r/rw ranges over the MSI-X\n"
 		"table or PBA; doorbells without reads=/writes= (hot registers without hotness);\n"
@@ -33,35 +40,66 @@ static const struct bb_cmd_help check_help = {
 		"traps them there).  A layout with `msix placement=unknown` gets one note: its\n"
 		"pages cannot be checked.  A finding the statement names in accept=KIND is printed\n"
 		"as a note (\"accepted KIND\").  Each finding is printed as FILE:LINE: KIND: message.\n",
-	.operands = "  FILE     a layout file, emu:PATH or a shipped layout's name\n",
+	.operands = "  FILE     a layout file, emu:PATH or a shipped layout's name\n"
+		    "  FOLDER   every layout in it, in name order: each file whose name has no\n"
+		    "           dot, as the shipped layouts are named (layouts/README.md is not\n"
+		    "           one), or ends in .layout\n",
 	.opts = check_opts,
 	.quiet = "results and errors only: no notes (findings and the count line stay)",
 	.exit = "0 no finding (notes do not count), 1 at least one finding,\n"
-		"2 a file that does not parse (named with its line) or bad usage.",
+		"2 a file that does not parse (named with its line), a folder without a layout,\n"
+		"or bad usage.",
 };
 
-static int add_json(json_t *arr, const char *file, const struct bb_layout_finding *v)
+/* What every layout checked adds to. */
+struct lc {
+	json_t *layouts, *findings;	/* with --json, else NULL */
+	unsigned count, notes, files;
+};
+
+static json_t *finding_json(const char *file, const struct bb_layout_finding *v)
 {
 	/* the file name is the user's (any bytes): a string jansson refuses would lose the finding */
-	json_t *o = json_pack("{s:o, s:I, s:s, s:b, s:b, s:o}", "file", bb_json_str(file), "line", (json_int_t)v->line,
-			      "kind", bb_finding_kind_name(v->kind), "note", (int)v->note, "accepted", (int)v->accepted,
-			      "message", bb_json_str(v->msg));
-
-	if (!o)
-		return -1;
-	if (v->page && json_object_set_new(o, "page_bytes", json_integer((json_int_t)v->page))) {
-		json_decref(o);
-		return -1;
-	}
-	return json_array_append_new(arr, o);
+	return json_pack("{s:o, s:I, s:s, s:b, s:b, s:o, s:o}", "file", bb_json_str(file), "line", (json_int_t)v->line,
+			 "kind", bb_finding_kind_name(v->kind), "note", (int)v->note, "accepted", (int)v->accepted,
+			 "page_bytes", v->page ? bb_json_u64(v->page) : json_null(), "message", bb_json_str(v->msg));
 }
 
-/* Check one file; adds to *@count and *@notes; 0, or an exit status. */
-static int check_one(const char *arg, json_t *arr, unsigned *count, unsigned *notes)
+/* The findings of @f as lines, or into x->findings; 0 or -ENOMEM. */
+static int report(const struct bb_layout *l, const struct bb_layout_findings *f, struct lc *x, unsigned *count,
+		  unsigned *notes)
+{
+	for (uint32_t i = 0; i < f->n; i++) {
+		const struct bb_layout_finding *v = &f->v[i];
+
+		if (v->note)
+			(*notes)++;
+		else
+			(*count)++;
+		if (x->findings) {
+			if (json_array_append_new(x->findings, finding_json(l->path, v)))
+				return -ENOMEM;
+		} else if (!v->note || !bb_cli_quiet) {
+			printf("%s:%u: %s%s%s: %s\n", l->path, v->line, v->note ? "note" : bb_finding_kind_name(v->kind),
+			       v->accepted ? ": accepted " : "", v->accepted ? bb_finding_kind_name(v->kind) : "", v->msg);
+		}
+	}
+	if (f->more && !x->findings)
+		printf("%s: more than %d findings; the rest are not shown\n", l->path, BB_LAYOUT_MAX_FINDINGS);
+	if (x->layouts && json_array_append_new(x->layouts, json_pack("{s:o, s:o, s:I, s:I, s:b}", "file",
+				bb_json_str(l->path), "name", bb_json_str(l->name), "finding_count", (json_int_t)*count,
+				"note_count", (json_int_t)*notes, "truncated", (int)f->more)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Check one layout; 0, or an exit status after a message. */
+static int check_one(const char *arg, struct lc *x)
 {
 	struct bb_layout l;
 	struct bb_layout_findings f;
 	struct bb_diag d = { "" };
+	unsigned count = 0, notes = 0;
 	int err;
 
 	err = bb_cli_layout(arg, &l, &d);
@@ -72,35 +110,101 @@ static int check_one(const char *arg, json_t *arr, unsigned *count, unsigned *no
 		bb_layout_free(&l);
 		return bb_cli_fail(BB_EXIT_FAIL, "layout check: %s", d.msg);
 	}
-	for (uint32_t i = 0; i < f.n; i++) {
-		const struct bb_layout_finding *v = &f.v[i];
-
-		if (v->note)
-			(*notes)++;
-		else
-			(*count)++;
-		if (arr) {
-			if (add_json(arr, l.path, v)) {
-				err = BB_EXIT_FAIL;
-				break;
-			}
-		} else if (!v->note || !bb_cli_quiet) {
-			printf("%s:%u: %s%s%s: %s\n", l.path, v->line, v->note ? "note" : bb_finding_kind_name(v->kind),
-			       v->accepted ? ": accepted " : "", v->accepted ? bb_finding_kind_name(v->kind) : "", v->msg);
-		}
-	}
-	if (f.more && !arr)
-		printf("%s: more than %d findings; the rest are not shown\n", l.path, BB_LAYOUT_MAX_FINDINGS);
+	err = report(&l, &f, x, &count, &notes);
+	x->count += count;
+	x->notes += notes;
+	x->files++;
 	bb_layout_findings_free(&f);
 	bb_layout_free(&l);
-	return err ? bb_cli_fail(err, "layout check: out of memory") : 0;
+	return err ? bb_cli_fail(BB_EXIT_FAIL, "layout check: out of memory") : 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* @name appended to the growing array *@names; 0 or -ENOMEM. */
+static int add_name(char ***names, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		char **nv = realloc(*names, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*names = nv;
+		*cap = nc;
+	}
+	if (!((*names)[*n] = strdup(name)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Is @name a layout's, in a folder?  No dot in it, as the shipped layouts
+ * are named (the rule `check` and a study's emu:DIR/ * pick them by:
+ * README.md is not one), or NAME.layout as `layout new -o` may name it.
+ */
+static bool layout_name(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return name[0] != '.' && (!dot || (!strcmp(dot, ".layout") && dot > name));
+}
+
+/*
+ * The layouts of folder @dir (layout_name), regular files in name order.
+ * 0, or an exit status after a message.
+ */
+static int check_folder(const char *dir, struct lc *x)
+{
+	DIR *dh = opendir(dir);
+	char **names = NULL, path[4096];
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	int status = 0, dl = (int)strlen(dir);
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;	/* "layouts/" names its files layouts/NAME */
+	if (!dh)
+		return bb_cli_fail(errno == ENOENT ? BB_EXIT_USAGE : BB_EXIT_FAIL, "layout check: %s: %s", dir,
+				   strerror(errno));
+	while (!status && (e = readdir(dh))) {
+		struct stat st;
+
+		if (!layout_name(e->d_name))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dl, dir, e->d_name) >= sizeof(path))
+			status = bb_cli_fail(BB_EXIT_USAGE, "layout check: %s/%s: path too long", dir, e->d_name);
+		else if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;	/* a sub-folder, a dangling link: not a layout */
+		else if (n == MAX_FOLDER_LAYOUTS)
+			status = bb_cli_fail(BB_EXIT_USAGE, "layout check: %s: more than %d layouts", dir, MAX_FOLDER_LAYOUTS);
+		else if (add_name(&names, &n, &cap, e->d_name))
+			status = bb_cli_fail(BB_EXIT_FAIL, "layout check: out of memory");
+	}
+	closedir(dh);
+	if (!status && !n)
+		status = bb_cli_fail(BB_EXIT_USAGE, "layout check: %s: no layout in this folder (a layout's file name"
+				     " has no dot, or ends in .layout)", dir);
+	if (names)
+		qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < n && !status; i++) {
+		snprintf(path, sizeof(path), "%.*s/%s", dl, dir, names[i]);
+		status = check_one(path, x);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return status;
 }
 
 static int cmd_layout_check(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
-	json_t *root = NULL, *arr = NULL;
-	unsigned count = 0, notes = 0;
+	struct lc x = { 0 };
 	const char *val;
 	bool json = false;
 	int c, status = 0;
@@ -113,28 +217,37 @@ static int cmd_layout_check(int argc, char **argv)
 	if (optind >= argc)
 		return bb_cli_fail(BB_EXIT_USAGE, "layout check: give one or more layout FILEs (see barbench layout check --help)");
 	if (json) {
-		root = json_object();
-		arr = json_array();
-		if (!root || !arr || json_object_set_new(root, "findings", arr)) {
-			json_decref(root);
+		x.layouts = json_array();
+		x.findings = json_array();
+		if (!x.layouts || !x.findings) {
+			json_decref(x.layouts);
+			json_decref(x.findings);
 			return bb_cli_fail(BB_EXIT_FAIL, "layout check: out of memory");
 		}
 	}
-	for (int i = optind; i < argc && !status; i++)
-		status = check_one(argv[i], arr, &count, &notes);
-	if (!status && json) {
-		if (json_object_set_new(root, "count", json_integer(count)) ||
-		    json_object_set_new(root, "notes", json_integer(notes)) ||
-		    json_dumpf(root, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII) || putchar('\n') == EOF)
-			status = bb_cli_fail(BB_EXIT_FAIL, "layout check: writing JSON failed");
-	} else if (!status) {
-		printf("layout check: %u finding%s, %u note%s in %d layout%s\n", count, count == 1 ? "" : "s", notes,
-		       notes == 1 ? "" : "s", argc - optind, argc - optind == 1 ? "" : "s");
+	for (int i = optind; i < argc && !status; i++) {
+		struct stat sb;
+
+		if (!stat(argv[i], &sb) && S_ISDIR(sb.st_mode))
+			status = check_folder(argv[i], &x);
+		else
+			status = check_one(argv[i], &x);
 	}
-	json_decref(root);
+	if (status) {
+		json_decref(x.layouts);
+		json_decref(x.findings);
+		return status;
+	}
+	if (json)
+		status = bb_cli_json(json_pack("{s:s, s:o, s:o, s:I, s:I}", "schema", "barbench-layout-check/1", "layouts",
+					       x.layouts, "findings", x.findings, "count", (json_int_t)x.count, "notes",
+					       (json_int_t)x.notes));
+	else
+		printf("layout check: %u finding%s, %u note%s in %u layout%s\n", x.count, x.count == 1 ? "" : "s",
+		       x.notes, x.notes == 1 ? "" : "s", x.files, x.files == 1 ? "" : "s");
 	if (status)
 		return status;
-	return count ? BB_EXIT_FAIL : BB_EXIT_OK;
+	return x.count ? BB_EXIT_FAIL : BB_EXIT_OK;
 }
 
 const struct bb_cmd bb_cmd_layout_check = { .name = "check", .fn = cmd_layout_check, .help = &check_help,

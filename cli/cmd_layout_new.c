@@ -68,7 +68,9 @@ static const struct bb_cmd_help new_help = {
 		    "                              cross-check and the only source of BAR sizes\n",
 	.opts = new_opts,
 	.quiet = "results and errors only: with -o, no line saying what FILE holds",
-	.exit = "0 written, 1 a device or file failed, 2 bad input or usage.",
+	.exit = "0 written, 1 a device or file failed (-o FILE that cannot be created or\n"
+		"written: no such folder, no permission, a name too long), 2 bad input or usage\n"
+		"(-o FILE that exists, without --force).",
 };
 
 /* lspci:FILE ("-": standard input) into @ls and @g. */
@@ -272,7 +274,7 @@ static int cmd_layout_new(int argc, char **argv)
 	uint32_t queues = 0;
 	char *text = NULL;
 	size_t len;
-	int c, err;
+	int c, err, status;
 
 	while ((c = bb_opt_next(&st, argc, argv, &new_help, &val)) != -1) {
 		switch (c) {
@@ -310,15 +312,17 @@ static int cmd_layout_new(int argc, char **argv)
 		g->queues = queues;
 		err = bb_layout_generate(g, &text, &len, &d);
 	}
-	if (!err)
-		err = emit(out, force, text, len, &d);
+	status = err ? bb_cli_status(err) : BB_EXIT_OK;
+	/* an output that cannot be made (no such folder, a name too long) is a failure: 1, not usage */
+	if (!err && (err = emit(out, force, text, len, &d)))
+		status = bb_cli_out_status(err);
 	for (unsigned i = 0; i < g->nr_regions; i++)
 		bb_region_free(&g->regions[i].info);
 	free(text);
 	free(ls);
 	free(g);
 	if (err)
-		return bb_cli_fail(err == -EEXIST ? BB_EXIT_USAGE : bb_cli_status(err), "layout new: %s", d.msg);
+		return bb_cli_fail(status, "layout new: %s", d.msg);
 	return BB_EXIT_OK;
 }
 

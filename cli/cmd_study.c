@@ -439,7 +439,8 @@ static int study_load(struct sctx *x)
 		x->err = bb_session_open(&x->ses, x->out, true, &x->d);
 		if (x->err) {
 			free(text);
-			x->status = bb_cli_fail(bb_cli_status(x->err), "study: %s", x->d.msg);
+			/* --out that cannot be made (a name too long, not a folder) is the folder failing: 1 */
+			x->status = bb_cli_fail(bb_cli_out_status(x->err), "study: %s", x->d.msg);
 			return -1;
 		}
 		snprintf(x->path, sizeof(x->path), "%s/runs.csv", x->out);

@@ -31,6 +31,22 @@ static const char *where(const struct bb_gen *g, unsigned at, char *buf, size_t 
 	return scrub(buf);
 }
 
+/*
+ * Where config byte @at came from, short, for the comment that ends a
+ * statement: "dump line 7, config 0x40" (the dump is the header's Source),
+ * or "config 0x40" of a device.
+ */
+static const char *src(const struct bb_gen *g, unsigned at, char *buf, size_t len)
+{
+	unsigned line = g->line_of ? g->line_of(g, at) : 0;
+
+	if (line)
+		snprintf(buf, len, "dump line %u, config 0x%x", line, at);
+	else
+		snprintf(buf, len, "config 0x%x", at);
+	return buf;
+}
+
 static const struct bb_gen_region *gen_region(const struct bb_gen *g, uint32_t index)
 {
 	for (unsigned i = 0; i < g->nr_regions; i++)
@@ -138,26 +154,24 @@ static void header(FILE *f, const struct bb_gen *g, const char *name)
 		"# share a page with the MSI-X table.\n\n");
 }
 
-/* An SR-IOV VF: its ID registers read 0xffff; the IDs come from elsewhere or are left out. */
-static void vf_device_line(FILE *f, const struct bb_gen *g)
+/* An SR-IOV VF's device line is preceded by these: its ID registers read 0xffff; the IDs come from elsewhere or are left out. */
+static void vf_device_source(FILE *f, const struct bb_gen *g)
 {
 	char w[300];
 
-	if (g->ids_from[0])
-		fprintf(f, " vendor=0x%04x device=0x%04x", g->pci.vendor, g->pci.device);
-	fprintf(f, " class=0x%06" PRIx32 "\n", g->pci.class_code);
-	fprintf(f, "# ^ %s: Vendor and Device ID read 0xffff: an SR-IOV virtual function (PCIe 4.0, 9.3.4.1.1-2;"
+	fprintf(f, "# %s: Vendor and Device ID read 0xffff: an SR-IOV virtual function (PCIe 4.0, 9.3.4.1.1-2;"
 		" vfio-pci shows a VMM the PF's vendor and the VF device ID instead)\n", where(g, 0, w, sizeof(w)));
 	if (g->ids_from[0]) {
-		fputs("# ^ IDs from ", f);
+		fputs("# IDs from ", f);
 		comment_text(f, g->ids_from, strlen(g->ids_from));
 		fputc('\n', f);
 	} else {
-		fprintf(f, "# ^ no IDs: add vendor= (the PF's) and device= (its SR-IOV VF Device ID; lspci -nn prints both)\n");
+		fprintf(f, "# no IDs: add vendor= (the PF's) and device= (its SR-IOV VF Device ID; lspci -nn prints both)\n");
 	}
-	fprintf(f, "# ^ class from %s, revision 0x%02x\n", where(g, 0x08, w, sizeof(w))	/* PCI_CLASS_REVISION */, g->pci.revision);
+	fprintf(f, "# class from %s, revision 0x%02x\n", where(g, 0x08, w, sizeof(w))	/* PCI_CLASS_REVISION */, g->pci.revision);
 }
 
+/* The device statement, after the comment lines that say where its IDs and class came from. */
 static void device_line(FILE *f, const struct bb_gen *g, const char *name)
 {
 	char desc[256], w[300];
@@ -172,20 +186,24 @@ static void device_line(FILE *f, const struct bb_gen *g, const char *name)
 	else
 		snprintf(desc, sizeof(desc), "a device, from %s", g->source);
 	clean(desc, sizeof(desc), desc);
-	fprintf(f, "device name=%s desc=\"%s\"", name, desc);
 	if (g->has_pci && g->pci.vf_ids) {
-		vf_device_line(f, g);
+		vf_device_source(f, g);
 	} else if (g->has_pci) {
-		fprintf(f, " vendor=0x%04x device=0x%04x", g->pci.vendor, g->pci.device);
-		if (g->pci.has_subsys)
-			fprintf(f, " subsystem-vendor=0x%04x subsystem-device=0x%04x", g->pci.subsys_vendor,
-				g->pci.subsys_device);
-		fprintf(f, " class=0x%06" PRIx32, g->pci.class_code);
-		fprintf(f, "\n# ^ IDs and class from %s (0x00-0x0b%s), revision 0x%02x\n", where(g, 0, w, sizeof(w)),
+		fprintf(f, "# IDs and class from %s (0x00-0x0b%s), revision 0x%02x\n", where(g, 0, w, sizeof(w)),
 			g->pci.has_subsys ? ", subsystem 0x2c-0x2f" : "", g->pci.revision);
 	} else {
-		fputc('\n', f);
+		fputs("# ", f);
+		comment_text(f, g->source, strlen(g->source));
+		fputs(" gives no config space: no IDs and no class; name and desc are barbench's\n", f);
 	}
+	fprintf(f, "device name=%s desc=\"%s\"", name, desc);
+	if (g->has_pci && (!g->pci.vf_ids || g->ids_from[0]))
+		fprintf(f, " vendor=0x%04x device=0x%04x", g->pci.vendor, g->pci.device);
+	if (g->has_pci && !g->pci.vf_ids && g->pci.has_subsys)
+		fprintf(f, " subsystem-vendor=0x%04x subsystem-device=0x%04x", g->pci.subsys_vendor, g->pci.subsys_device);
+	if (g->has_pci)
+		fprintf(f, " class=0x%06" PRIx32, g->pci.class_code);
+	fputc('\n', f);
 }
 
 static void regions(FILE *f, const struct bb_gen *g)
@@ -206,8 +224,9 @@ static void regions(FILE *f, const struct bb_gen *g)
 				*c = (char)(*c - 'A' + 'a');
 		fprintf(f, " name=%s%s\n", nm, gr->io ? "-io" : "");
 		for (uint32_t a = 0; a < r->nr_areas; a++)
-			fprintf(f, "area region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 "   # sparse area %" PRIu32
-				"\n", r->index, r->areas[a].offset, r->areas[a].size, a);
+			fprintf(f, "area region=%" PRIu32 " offset=0x%" PRIx64 " size=0x%" PRIx64 "   # area %" PRIu32 " of the"
+				" region's sparse mmap capability (VFIO_REGION_INFO_CAP_SPARSE_MMAP)\n", r->index,
+				r->areas[a].offset, r->areas[a].size, a);
 		for (uint32_t u = 0; u < r->nr_unknown; u++)
 			fprintf(f, "# region %" PRIu32 " also reports capability id %u version %u, which the layout format"
 				" does not describe\n", r->index, r->unknown[u].id, r->unknown[u].version);
@@ -481,7 +500,15 @@ static int msix(FILE *f, const struct bb_gen *g, struct bb_diag *d)
 	return 0;
 }
 
-/* virtio 1.2, 4.1.4.3: struct virtio_pci_common_cfg (names as Linux include/uapi/linux/virtio_pci.h). */
+/*
+ * Virtual I/O Device (VIRTIO) Version 1.2, 4.1.4.3: struct virtio_pci_common_cfg,
+ * offsets and names as the spec gives them (admin_queue_index and
+ * admin_queue_num: Version 1.3, which also renames queue_notify_data
+ * queue_notif_config_data).  Linux include/uapi/linux/virtio_pci.h names some
+ * of these fields otherwise (guest_feature_select, guest_feature, msix_config,
+ * queue_desc_lo/hi, queue_avail_lo/hi, queue_used_lo/hi): the spec's names
+ * are the ones written.
+ */
 static const struct field {
 	unsigned off, size;
 	const char *name, *kind, *note;
@@ -502,23 +529,27 @@ static const struct field {
 	{ 0x20, 8, "queue_desc", "control", "" },
 	{ 0x28, 8, "queue_driver", "control", "" },
 	{ 0x30, 8, "queue_device", "control", "" },
-	{ 0x38, 2, "queue_notify_data", "id", "virtio 1.2" },
+	{ 0x38, 2, "queue_notify_data", "id", "virtio 1.2; queue_notif_config_data in 1.3" },
 	{ 0x3a, 2, "queue_reset", "control", "virtio 1.2" },
 	{ 0x3c, 2, "admin_queue_index", "id", "virtio 1.3" },
 	{ 0x3e, 2, "admin_queue_num", "id", "virtio 1.3" },
 };
 
-static void common_cfg(FILE *f, const struct bb_virtio_cap *c)
+/* Each field the structure holds, its comment naming the capability (bar, offset, length) and the struct's field. */
+static void common_cfg(FILE *f, const struct bb_gen *g, const struct bb_virtio_cap *c)
 {
 	unsigned n = 0;
+	char w[64];
 
+	src(g, c->at, w, sizeof(w));
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
 		const struct field *fl = &common[i];
 
 		if (fl->off + fl->size > c->length)
 			break;
-		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=%s kind=%s%s%s\n", c->bar, c->offset + fl->off,
-			fl->size, fl->name, fl->kind, fl->note[0] ? "   # " : "", fl->note);
+		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=%s kind=%s   # %s: virtio_pci_common_cfg.%s"
+			" (+0x%x)%s%s\n", c->bar, c->offset + fl->off, fl->size, fl->name, fl->kind, w, fl->name, fl->off,
+			fl->note[0] ? "; " : "", fl->note);
 		n++;
 	}
 	if (!n)
@@ -539,7 +570,7 @@ static int notify(FILE *f, const struct bb_gen *g, const struct bb_virtio_cap *c
 {
 	uint64_t fit = doorbells_fit(c), n;
 	unsigned size = c->multiplier == 1 ? 1 : 2;
-	char w[300];
+	char w[300], at[64], mul[64];
 
 	if (g->queues && g->queues > fit)
 		return bb_diag_set(d, -EINVAL, "%s: --queues %" PRIu32 ": the notify structure (0x%" PRIx64 " bytes,"
@@ -549,10 +580,13 @@ static int notify(FILE *f, const struct bb_gen *g, const struct bb_virtio_cap *c
 		return bb_diag_set(d, -EINVAL, "--queues %" PRIu32 ": at most %d doorbells are written", g->queues,
 				   BB_GEN_MAX_DOORBELLS);
 	n = g->queues ? g->queues : fit < BB_GEN_MAX_DOORBELLS ? fit : BB_GEN_MAX_DOORBELLS;
+	src(g, c->at, at, sizeof(at));
+	src(g, c->at + 16u, mul, sizeof(mul));	/* struct virtio_pci_notify_cap: notify_off_multiplier after the cap */
 	if (!c->multiplier) {
 		fprintf(f, "# multiplier 0: every queue notifies at the one address (virtio 1.2, 4.1.4.4)\n");
 		if (n)
-			fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=2 name=notify kind=doorbell\n", c->bar, c->offset);
+			fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=2 name=notify kind=doorbell   # %s: the notify"
+				" structure's start; %s: notify_off_multiplier 0\n", c->bar, c->offset, at, mul);
 		return 0;
 	}
 	if (g->queues)
@@ -566,11 +600,12 @@ static int notify(FILE *f, const struct bb_gen *g, const struct bb_virtio_cap *c
 			fit > n ? " (at most " BB_GEN_MAX_DOORBELLS_STR ")" : "");
 	/* one array: notify[q] at offset + q * multiplier */
 	if (n == 1)
-		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=notify kind=doorbell count=1\n", c->bar,
-			c->offset, size);
+		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=notify kind=doorbell count=1   # %s: the"
+			" notify structure's start\n", c->bar, c->offset, size, at);
 	else if (n > 1)
 		fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=%u name=notify kind=doorbell count=%" PRIu64
-			" stride=%" PRIu32 "\n", c->bar, c->offset, size, n, c->multiplier);
+			" stride=%" PRIu32 "   # %s: the notify structure's start; stride: %s, notify_off_multiplier\n",
+			c->bar, c->offset, size, n, c->multiplier, at, mul);
 	return 0;
 }
 
@@ -579,7 +614,7 @@ static int vstruct(FILE *f, const struct bb_gen *g, const struct bb_virtio_cap *
 {
 	static const char *const title[] = { "", "common configuration (4.1.4.3)", "notifications (4.1.4.4)",
 					     "ISR status (4.1.4.5)", "device-specific configuration (4.1.4.6)" };
-	char w[300], what[64];
+	char w[300], what[64], at[64];
 	int err;
 
 	snprintf(what, sizeof(what), "the virtio %s structure", bb_virtio_cfg_name(c->cfg_type));
@@ -588,22 +623,25 @@ static int vstruct(FILE *f, const struct bb_gen *g, const struct bb_virtio_cap *
 	fprintf(f, "\n# --- virtio %s: %s: BAR%u [0x%" PRIx64 ", +0x%" PRIx64 ")%s ---\n", title[c->cfg_type],
 		where(g, c->at, w, sizeof(w)), c->bar, c->offset, c->length,
 		c->cfg_type == BB_VIRTIO_PCI_CAP_NOTIFY_CFG ? ", multiplier given below" : "");
+	src(g, c->at, at, sizeof(at));
 	switch (c->cfg_type) {
 	case BB_VIRTIO_PCI_CAP_COMMON_CFG:
-		common_cfg(f, c);
+		common_cfg(f, g, c);
 		return 0;
 	case BB_VIRTIO_PCI_CAP_NOTIFY_CFG:
-		fprintf(f, "# notify_off_multiplier %" PRIu32 "\n", c->multiplier);
+		fprintf(f, "# notify_off_multiplier %" PRIu32 ": %s (struct virtio_pci_notify_cap, after the"
+			" capability at 0x%x)\n", c->multiplier, where(g, c->at + 16u, w, sizeof(w)), c->at);
 		return notify(f, g, c, d);
 	case BB_VIRTIO_PCI_CAP_ISR_CFG:
 		if (c->length)
-			fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=1 name=isr_status kind=irq   # reading clears it\n",
-				c->bar, c->offset);
+			fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=1 name=isr_status kind=irq   # %s: the ISR"
+				" structure's byte; reading clears it\n", c->bar, c->offset, at);
 		return 0;
 	default:
 		if (c->length)
-			fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=0x%" PRIx64 " name=device_cfg kind=data   # the"
-				" device type's struct (virtio 1.2, 5.x)\n", c->bar, c->offset, c->length);
+			fprintf(f, "reg region=%u offset=0x%" PRIx64 " size=0x%" PRIx64 " name=device_cfg kind=data   # %s:"
+				" the whole structure, the device type's struct (virtio 1.2, 5.x)\n", c->bar, c->offset,
+				c->length, at);
 		return 0;
 	}
 }
@@ -617,7 +655,7 @@ static int virtio(FILE *f, const struct bb_gen *g, struct bb_diag *d)
 	if (!g->has_pci || !g->pci.nr_virtio)
 		return 0;
 	fprintf(f, "\n# --- virtio PCI capabilities (virtio 1.2, 4.1.4): the first of each type is used, as a\n"
-		"# driver does; register names as Linux include/uapi/linux/virtio_pci.h ---\n");
+		"# driver does; register names as the spec's struct virtio_pci_common_cfg (4.1.4.3) ---\n");
 	for (unsigned i = 0; i < g->pci.nr_virtio; i++) {
 		const struct bb_virtio_cap *c = &g->pci.virtio[i];
 		const char *nm = bb_virtio_cfg_name(c->cfg_type);
@@ -700,6 +738,11 @@ static const char *lspci_where(const struct bb_gen *g, unsigned at, char *buf, s
 	return buf;
 }
 
+static unsigned lspci_line(const struct bb_gen *g, unsigned at)
+{
+	return bb_lspci_line_of(g->where_arg, at);
+}
+
 static int lspci_region(const struct bb_lspci *ls, const struct bb_lspci_bar *b, uint32_t index, struct bb_gen *g,
 			struct bb_diag *d)
 {
@@ -728,7 +771,9 @@ static int lspci_region(const struct bb_lspci *ls, const struct bb_lspci_bar *b,
 			r->info.flags |= VFIO_REGION_INFO_FLAG_MMAP;
 	}
 	r->info.msix_mappable = bb_gen_msix_mappable(&ls->pci, &r->info);
-	snprintf(r->from, sizeof(r->from), "%s:%u: %s", ls->name, b->line, b->text);
+	/* the BAR register (PCI 3.0, 6.2.5): 0x10 + 4 * BAR; the ROM's at 0x30, a bridge's (header type 1) at 0x38 */
+	snprintf(r->from, sizeof(r->from), "%s:%u, config 0x%x: %s", ls->name, b->line,
+		 index != VFIO_PCI_ROM_REGION_INDEX ? 0x10u + 4u * index : ls->pci.header_type == 1 ? 0x38u : 0x30u, b->text);
 	g->nr_regions++;
 	return 0;
 }
@@ -802,6 +847,7 @@ int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_g
 	snprintf(g->cfg_from, sizeof(g->cfg_from), "the hex dump, lines %u-%u (0x%zx bytes); the decoded lines agree"
 		 " with it, and their Region lines give the BAR sizes", ls->first_row_line, ls->last_row_line, ls->cfg_len);
 	g->where = lspci_where;
+	g->line_of = lspci_line;
 	g->where_arg = ls;
 	for (uint32_t i = 0; i < 6; i++)
 		if (ls->bar[i].line && (err = lspci_region(ls, &ls->bar[i], i, g, d)))

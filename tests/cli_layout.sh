@@ -61,17 +61,21 @@ has "$tmp/bad:10: note: accepted msix-page: doorbell DBA" out "accepted"
 has "layout check: 6 findings, 1 note in 1 layout" out "summary"
 [ "$(grep -c 'SQ\[' "$tmp/out")" -eq 1 ] || no "an array is one finding: $(cat "$tmp/out")"
 
+# --json: one barbench-layout-check/1 document on one line (it was indented, with no schema): every finding
+# with page_bytes null where it has no page size, the layouts checked, the counts
 want_exit 1 "$BB" layout check --json "$tmp/bad"
 cp "$tmp/out" "$tmp/json"
-has '"count": 6' json "json count"
-has '"notes": 1' json "json notes"
-has '"kind": "safe-over-msix"' json "json kind"
-has '"page_bytes": 16384' json "json page"
-has "\"file\": \"$tmp/bad\"" json "json file"
-if command -v python3 >/dev/null 2>&1; then
-	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["findings"]) == 7, d' "$tmp/json" ||
-		no "layout check --json is not the JSON expected"
-fi
+[ "$(wc -l <"$tmp/json")" -eq 1 ] || no "layout check --json: not one line"
+JQ="$(dirname "$0")/jsonq.py"
+"$JQ" "$tmp/json" 'list(d)[0] == "schema" and d["schema"] == "barbench-layout-check/1" and d["count"] == 6 and d["notes"] == 1' ||
+	no "layout check --json: schema or counts"
+"$JQ" "$tmp/json" 'len(d["findings"]) == 7 and all(f["file"] == "'"$tmp/bad"'" for f in d["findings"])' ||
+	no "layout check --json: findings or their file"
+"$JQ" "$tmp/json" '[f["page_bytes"] for f in d["findings"] if f["kind"] == "msix-page"] == [65536, 4096, 16384, 65536] and all(f["page_bytes"] is None for f in d["findings"] if f["kind"] != "msix-page")' ||
+	no "layout check --json: page_bytes not a page size for msix-page and null otherwise"
+"$JQ" "$tmp/json" 'd["layouts"] == [{"file": "'"$tmp/bad"'", "name": "bad", "finding_count": 6, "note_count": 1, "truncated": False}]' ||
+	no "layout check --json: layouts"
+"$JQ" "$tmp/json" 'any(f["kind"] == "safe-over-msix" and f["line"] == 9 for f in d["findings"])' || no "json kind"
 
 # layout_check_json_not_utf8: a file name that is not UTF-8 (jansson refuses such a string: every finding was
 # lost and the command said "out of memory"): each bad byte U+FFFD, the document whole
@@ -92,6 +96,31 @@ has "$tmp/unknown:3: note: msix placement unknown" out "placement unknown"
 # several files: the findings of each, exit 1 when any has one
 want_exit 1 "$BB" layout check "$tmp/unknown" "$tmp/bad" nvme-msix-bar0
 has "in 3 layouts" out "three files"
+
+# layout_check_folder: a folder stands for its layouts (no dot in the name, or NAME.layout), in name order;
+# README.md, other dotted names, hidden files and sub-folders are not layouts. The README's command
+# (`layout check layouts/* --json` exited 2 on layouts/README.md: 'layout' is not key=value) is now this.
+want_exit 0 "$BB" layout check "$LAYOUTS" --json
+"$JQ" "$tmp/out" 'len(d["layouts"]) >= 12 and d["count"] == 0 and [l["file"] for l in d["layouts"]] == sorted(l["file"] for l in d["layouts"]) and not any(l["file"].endswith(".md") for l in d["layouts"])' ||
+	no "layout check of the shipped layouts' folder: $(head -c 300 "$tmp/out")"
+"$JQ" "$tmp/out" 'all(not l["file"].startswith("'"$LAYOUTS"'//") for l in d["layouts"])' || no "folder: a double slash"
+want_exit 0 "$BB" layout check "$LAYOUTS/"
+has "in $n layouts" out "layout check of layouts/: one per shipped layout"
+mkdir -p "$tmp/dir/sub"
+cp "$tmp/unknown" "$tmp/dir/b-unknown"
+cp "$tmp/bad" "$tmp/dir/a.layout"
+echo "# not a layout" >"$tmp/dir/README.md"
+echo "not a layout" >"$tmp/dir/.hidden"
+cp "$tmp/bad" "$tmp/dir/sub/c"
+want_exit 1 "$BB" layout check "$tmp/dir" --json
+"$JQ" "$tmp/out" '[l["file"] for l in d["layouts"]] == ["'"$tmp/dir/a.layout"'", "'"$tmp/dir/b-unknown"'"] and d["count"] == 6 and d["notes"] == 2' ||
+	no "layout_check_folder: not a.layout then b-unknown: $(head -c 400 "$tmp/out")"
+want_exit 1 "$BB" layout check "$tmp/dir" "$tmp/unknown"
+has "layout check: 6 findings, 3 notes in 3 layouts" out "layout_check_folder: a folder and a file"
+mkdir -p "$tmp/empty"
+cp "$tmp/bad" "$tmp/empty/notes.txt"
+want_err 2 "$tmp/empty: no layout in this folder" layout check "$tmp/empty"
+[ -s "$tmp/out" ] && no "layout check of a folder without a layout printed on stdout"
 
 # a file that does not parse: exit 2 with its line; nothing else is checked after it
 printf 'device name=x desc=x\nregion index=0 size=4K flags=read\nreg region=0 offset=0 size=4 name=D kind=doorbell count=2\n' >"$tmp/broken"

@@ -14,13 +14,47 @@ BB=$1
 . "$(dirname "$0")/lib.sh"
 D=tests/data
 
+# sourced LAYOUT [PATTERN]: every statement of LAYOUT names where it came from, in its own comment:
+# one that ends the line (after "   # ") or the comment line right above it, and that comment
+# matches PATTERN (default: a dump line and a config offset, "FILE:N, config 0xNN" or
+# "dump line N, config 0xNN"; a region's Region line with its BAR register)
+sourced() {
+	awk -v pat="${2:-(:|line )[0-9]+, config 0x[0-9a-f]+}" '
+		/^[ \t]*$/ { above = ""; next }
+		/^#/ { above = $0; next }
+		{
+			k = index($0, "   # ")
+			own = k ? substr($0, k + 5) : ""
+			if (!(own ~ pat) && !(above ~ pat)) {
+				printf "%s:%d: no source: %s\n", FILENAME, NR, $0
+				bad = 1
+			}
+			above = ""
+		}
+		END { exit bad }' "$1" >&2 || no "$1: a statement does not say where it came from"
+}
+
 # --- 1. the real dump equals the expected layout, to stdout and with -o ---
 "$BB" layout new lspci:$D/lspci-firecracker-virtio-net.txt --queues 2 --name firecracker-virtio-net \
 	>"$tmp/net.layout" 2>"$tmp/err" || no "layout new of the real dump: $(cat "$tmp/err")"
 diff -u $D/lspci-firecracker-virtio-net.layout "$tmp/net.layout" >&2 || no "generated layout differs from the expected one"
+# each line carries its source (issue 18): the 16 common-config registers, the notify array, ISR and device config
+sourced "$tmp/net.layout"
+[ "$(grep -c '^reg .*   # dump line 7, config 0x40: virtio_pci_common_cfg\.' "$tmp/net.layout")" -eq 16 ] ||
+	no "the common configuration's registers do not each cite the capability and their struct field"
+grep -q '^reg region=0 offset=0x6000 size=2 name=notify kind=doorbell count=2 stride=4   # dump line 13, config 0x70: .*dump line 29, config 0x80, notify_off_multiplier$' \
+	"$tmp/net.layout" || no "the notify array does not cite its capability and its multiplier"
+grep -q '^# notify_off_multiplier 4: tests/data/lspci-firecracker-virtio-net.txt:29, config 0x80 ' "$tmp/net.layout" ||
+	no "notify_off_multiplier cites neither its dump line nor config 0x80"
 "$BB" layout new lspci:$D/lspci-firecracker-virtio-net.txt --queues 2 --name firecracker-virtio-net \
 	-o "$tmp/net2.layout" >"$tmp/out" 2>&1 || no "layout new -o: $(cat "$tmp/out")"
 cmp -s "$tmp/net.layout" "$tmp/net2.layout" || no "-o wrote something else than stdout"
+# the common configuration's names are the virtio spec's (driver_feature_select, config_msix_vector,
+# queue_driver, queue_device), not Linux virtio_pci.h's (guest_feature_select, msix_config, queue_avail_lo):
+# the comment cites the spec's struct, never the Linux header
+grep -q "^# driver does; register names as the spec's struct virtio_pci_common_cfg (4.1.4.3) ---$" "$tmp/net.layout" ||
+	no "the virtio register names do not cite the spec's struct virtio_pci_common_cfg"
+grep -q "virtio_pci\.h" "$tmp/net.layout" && no "the generated layout cites Linux virtio_pci.h for the spec's names"
 grep -q "1 region, MSI-X, 20 registers" "$tmp/out" || no "-o summary: $(cat "$tmp/out")"
 # standard input
 "$BB" layout new lspci:- --queues 2 --name firecracker-virtio-net <$D/lspci-firecracker-virtio-net.txt \
@@ -47,12 +81,15 @@ grep -q "no-hotness: doorbell notify\[0..1\]" "$tmp/check" || no "layout check: 
 "$BB" layout new lspci:$D/lspci-firecracker-virtio-blk.txt --queues 1 >"$tmp/blk.layout" 2>"$tmp/err" ||
 	no "blk: $(cat "$tmp/err")"
 grep -q "^device name=pci-1af4-1042 .* class=0x018000" "$tmp/blk.layout" || no "blk device line"
-grep -q "^reg region=0 offset=0x6000 size=2 name=notify kind=doorbell count=1$" "$tmp/blk.layout" || no "blk doorbell"
+grep -q "^reg region=0 offset=0x6000 size=2 name=notify kind=doorbell count=1   # dump line [0-9]*, config 0x70: " \
+	"$tmp/blk.layout" || no "blk doorbell"
+sourced "$tmp/blk.layout"
 
 # an SR-IOV physical function (tests/data/README.md): the extended capabilities as comments, equal to the expected file
 "$BB" layout new lspci:$D/lspci-connectx4lx-pf-sriov.txt --name connectx4lx-pf >"$tmp/cx4.layout" 2>"$tmp/err" ||
 	no "layout new of the SR-IOV PF: $(cat "$tmp/err")"
 diff -u $D/lspci-connectx4lx-pf-sriov.layout "$tmp/cx4.layout" >&2 || no "SR-IOV PF: generated layout differs from the expected one"
+sourced "$tmp/cx4.layout"
 grep -q "^# .*config 0x19a: VF Device ID 0x1016: a VF is PCI 15b3:1016" "$tmp/cx4.layout" || no "SR-IOV PF: no VF device ID"
 grep -q "^# SR-IOV: a physical function with up to 8 VFs" "$tmp/cx4.layout" || no "SR-IOV PF: header says nothing of SR-IOV"
 # the PF's layout is still a layout: emu: serves it
@@ -62,6 +99,7 @@ grep -q "^# SR-IOV: a physical function with up to 8 VFs" "$tmp/cx4.layout" || n
 "$BB" layout new lspci:$D/lspci-rtx-a6000-rebar.txt --name rtx-a6000 >"$tmp/a6000.layout" 2>"$tmp/err" ||
 	no "layout new of the Resizable BAR GPU: $(cat "$tmp/err")"
 diff -u $D/lspci-rtx-a6000-rebar.layout "$tmp/a6000.layout" >&2 || no "Resizable BAR GPU: generated layout differs from the expected one"
+sourced "$tmp/a6000.layout"
 [ "$(grep -c 'region [0-9] above has that size$' "$tmp/a6000.layout")" -eq 3 ] || no "Resizable BAR GPU: not 3 BARs agreeing"
 # the BAR1 Region line says 512M, the control register 256 MiB: a note, not a refusal
 sed 's/\[size=256M\]/[size=512M]/' $D/lspci-rtx-a6000-rebar.txt >"$tmp/a6000-512.txt"
@@ -99,6 +137,13 @@ bad 2 "want vfio:BDF, vfio-user:SOCKET, pci:BDF or lspci:FILE" just-a-file
 bad 2 "want one SOURCE" a b
 bad 2 "unknown option '--bogus'" --bogus lspci:x
 bad 2 "(no socket at that path)" vfio-user:"$tmp/nosock"
+# -o FILE that cannot be created is a failure, exit 1 (it was 2, ENOENT taken for bad usage): no such
+# folder, a folder under a file, a name longer than NAME_MAX; one line on stderr, nothing written
+long=$(printf '%0300d' 0)
+for o in "$tmp/nodir/x.layout" "$D/lspci-firecracker-virtio-blk.txt/x.layout" "$tmp/$long"; do
+	bad 1 "layout new: $o" lspci:$D/lspci-firecracker-virtio-blk.txt -o "$o"
+done
+ls "$tmp" | grep -q '^0000' && no "-o with a name too long left a file"
 # -o: an existing file is replaced only with --force; a symlink there is replaced, its target untouched
 echo keep >"$tmp/exists"
 bad 2 "exists: give --force to replace it" lspci:$D/lspci-firecracker-virtio-blk.txt -o "$tmp/exists"
@@ -141,6 +186,8 @@ for l in layouts/* "$tmp/net.layout"; do
 		grep -q '"index"' "$tmp/a" || no "round trip of $l: no region read back from info --json"
 		diff "$tmp/a" "$tmp/b" >&2 || no "round trip of $l: regions, MSI-X or IDs differ"
 		grep -q '^# vfio-user:' "$g" || no "round trip of $l: no provenance comment"
+		sourced "$g" 'vfio-user:|config 0x[0-9a-f]+|sparse mmap capability'
+
 		grep -q '^safe ' "$g" && no "round trip of $l: a safe range was generated"
 		n=$((n + 1))
 	else

@@ -171,6 +171,14 @@ bad 'device emu:layouts/no-such\n' 11 "no such layout"
 bad 'device emu:layouts/nvme-msix-bar0 regions=9\n' 12 "names no region to measure"
 bad 'device emu:layouts/nvme-msix-bar0\nparam colour=1\n' 13 "no policy of the study takes param 'colour'"
 bad 'device emu:layouts/nvme-msix-bar0\nsamples 100\nsamples 200\n' 14 "bad.study:3: samples given twice"
+# an --out that cannot be made is the folder failing (exit 1), not bad usage: a name longer than NAME_MAX
+# (ENAMETOOLONG was taken for bad input) and a folder under a file (ENOTDIR); nothing runs
+long=$(printf '%0300d' 0)
+for o in "$tmp/$long" "$tmp/small.study/x"; do
+	"$BB" study "$tmp/small.study" --out "$o" --no-report >"$tmp/out" 2>"$tmp/err"; rc=$?
+	[ $rc -eq 1 ] || no "study --out $o that cannot be made: exit $rc, want 1 ($(cat "$tmp/err"))"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || no "study --out $o: not one line on stderr: $(cat "$tmp/err")"
+done
 "$BB" study --resume "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "resume of nothing: want exit 2"
 "$BB" compare "$tmp/a" "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "compare with nothing: want exit 2"
 "$BB" report "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "report of nothing: want exit 2"

@@ -53,6 +53,15 @@ prints plan "$tmp/plan-one" "$BB" plan emu:layouts/nvme-msix-bar0-pre416 --polic
 "$JQ" "$tmp/plan-one" 'd["plans"][0]["applicable"] is False' || no "plan: full applies to pre416?"
 prints plan "$tmp/plan-file" "$BB" plan --region-info "$tmp/dump/region3.bin" --must-trap 0x0:0x50 --json
 prints check "$tmp/check" "$BB" check --json
+# layout check: the shipped layouts (a folder: notes only, exit 0) and one with findings (exit 1, still a document)
+prints layout-check "$tmp/lcheck" "$BB" layout check layouts --json
+"$JQ" "$tmp/lcheck" 'd["count"] == 0 and d["notes"] > 0 and len(d["layouts"]) >= 12' || no "layout check --json: shipped layouts"
+printf 'device name=f desc=f\nregion index=0 size=64K flags=read,write,mmap\nmsix vectors=64 table-region=0 table-offset=0x8000 pba-region=0 pba-offset=0x9000\nreg region=0 offset=0x1000 size=4 name=DB kind=doorbell\n' >"$tmp/lc-bad"
+"$BB" layout check "$tmp/lc-bad" --json >"$tmp/lcheck-bad" 2>"$tmp/err"
+[ $? -eq 1 ] || no "layout check --json with findings: not exit 1"
+valid layout-check "$tmp/lcheck-bad"
+"$JQ" "$tmp/lcheck-bad" '[(f["kind"], f["page_bytes"]) for f in d["findings"]] == [("no-hotness", None), ("msix-page", 65536)]' ||
+	no "layout check --json: page_bytes"
 prints calibrate "$tmp/calibrate" "$BB" calibrate --samples 1000 --reps 2 --json --save "$tmp/cost"
 prints advise "$tmp/advise" "$BB" advise layouts/nvme-msix-bar0-pre416 --page-size 64K --samples 200 --json
 # vmm: barbench plays a VMM that maps like holes, then the sweep file it wrote analysed again, as
@@ -169,6 +178,10 @@ cp "$tmp/info" "$tmp/w"; "$JQ" "$tmp/w" --set regions.0.size '4096'
 invalid info "$tmp/w" "a region with a member the schema does not document"
 cp "$tmp/vmm3" "$tmp/w"; "$JQ" "$tmp/w" --set devices.0.pages.0.class '"fast"'
 invalid vmm "$tmp/w" "a vmm page of a class the rule does not name"
+cp "$tmp/lcheck-bad" "$tmp/w"; "$JQ" "$tmp/w" --del findings.0.page_bytes
+invalid layout-check "$tmp/w" "a layout check finding without page_bytes (its old shape: absent, not null)"
+"$JQ" "$tmp/lcheck-bad" -p 'dict((k, v) for k, v in d.items() if k != "schema")' >"$tmp/w"
+invalid layout-check "$tmp/w" "layout check --json without its schema member (its old shape)"
 cp "$tmp/vmm3" "$tmp/w"; "$JQ" "$tmp/w" --del devices.0.verdict.behaves_as
 invalid vmm "$tmp/w" "a vmm verdict without behaves_as"
 

@@ -154,6 +154,100 @@ static void test_shipped(void)
 	CHECK(n >= 8);
 }
 
+/*
+ * Registers of shipped layouts against the headers they cite, field by field:
+ * a layout's offset or width that drifted from its source fails here.
+ */
+static void test_shipped_registers(void)
+{
+	static const struct {
+		const char *layout, *reg;
+		uint64_t offset, size;
+	} want[] = {
+		/* Linux drivers/net/ethernet/google/gve/gve_register.h, struct gve_registers (not packed,
+		 * natural alignment): seven __be32, u8 reserved[3], u8 driver_version, two __be32, __be16 */
+		{ "google-gvnic", "device_status", 0x00, 4 },
+		{ "google-gvnic", "driver_status", 0x04, 4 },
+		{ "google-gvnic", "max_tx_queues", 0x08, 4 },
+		{ "google-gvnic", "max_rx_queues", 0x0c, 4 },
+		{ "google-gvnic", "adminq_pfn", 0x10, 4 },
+		{ "google-gvnic", "adminq_doorbell", 0x14, 4 },
+		{ "google-gvnic", "adminq_event_counter", 0x18, 4 },
+		{ "google-gvnic", "driver_version", 0x1f, 1 },
+		{ "google-gvnic", "adminq_base_address_hi", 0x20, 4 },
+		{ "google-gvnic", "adminq_base_address_lo", 0x24, 4 },
+		{ "google-gvnic", "adminq_length", 0x28, 2 },
+		/* Linux drivers/net/ethernet/amazon/ena/ena_regs_defs.h, ENA_REGS_*_OFF (32-bit registers) */
+		{ "aws-ena", "VERSION", 0x00, 4 },
+		{ "aws-ena", "CONTROLLER_VERSION", 0x04, 4 },
+		{ "aws-ena", "CAPS", 0x08, 4 },
+		{ "aws-ena", "CAPS_EXT", 0x0c, 4 },
+		{ "aws-ena", "AQ_BASE_LO", 0x10, 4 },
+		{ "aws-ena", "AQ_BASE_HI", 0x14, 4 },
+		{ "aws-ena", "AQ_CAPS", 0x18, 4 },
+		{ "aws-ena", "ACQ_BASE_LO", 0x20, 4 },
+		{ "aws-ena", "ACQ_BASE_HI", 0x24, 4 },
+		{ "aws-ena", "ACQ_CAPS", 0x28, 4 },
+		{ "aws-ena", "AQ_DB", 0x2c, 4 },
+		{ "aws-ena", "ACQ_TAIL", 0x30, 4 },
+		{ "aws-ena", "AENQ_HEAD_DB", 0x40, 4 },
+		{ "aws-ena", "INTR_MASK", 0x4c, 4 },
+		{ "aws-ena", "DEV_CTL", 0x54, 4 },
+		{ "aws-ena", "DEV_STS", 0x58, 4 },
+		{ "aws-ena", "MMIO_REG_READ", 0x5c, 4 },
+		/* Linux include/linux/mlx5/device.h, struct mlx5_init_seg: __be32 fields, rsvd1[120] after
+		 * cmd_dbell, struct health_buffer (0x40 bytes) at 0x200, rsvd2[878], cmd_exec_to, cmd_q_init_to */
+		{ "mlx5-cx7", "fw_rev", 0x000, 4 },
+		{ "mlx5-cx7", "cmdif_rev_fw_sub", 0x004, 4 },
+		{ "mlx5-cx7", "cmdq_addr_h", 0x010, 4 },
+		{ "mlx5-cx7", "cmdq_addr_l_sz", 0x014, 4 },
+		{ "mlx5-cx7", "cmd_dbell", 0x018, 4 },
+		{ "mlx5-cx7", "initializing", 0x1fc, 4 },
+		{ "mlx5-cx7", "health", 0x200, 0x40 },
+		{ "mlx5-cx7", "internal_timer_h", 0x1000, 4 },
+		{ "mlx5-cx7", "internal_timer_l", 0x1004, 4 },
+		{ "mlx5-cx7", "health_counter", 0x1010, 4 },
+		{ "mlx5-cx5", "health_counter", 0x1010, 4 },
+	};
+	struct bb_layout l = { 0 };
+	const char *loaded = NULL;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct bb_layout_reg *g = NULL;
+
+		if (!loaded || strcmp(loaded, want[i].layout)) {
+			char path[1024];
+			struct bb_diag d;
+
+			if (loaded)
+				bb_layout_free(&l);
+			loaded = want[i].layout;
+			snprintf(path, sizeof(path), "%s/%s", BB_LAYOUT_DIR, loaded);
+			if (bb_layout_load(path, &l, &d)) {
+				NOTE_FAIL("%s: %s", path, d.msg);
+				CHECK(0);
+				loaded = NULL;
+				continue;
+			}
+		}
+		for (uint32_t k = 0; k < l.nr_regs && !g; k++)
+			if (!strcmp(l.regs[k].name, want[i].reg))
+				g = &l.regs[k];
+		if (!g) {
+			NOTE_FAIL("%s: no register %s", want[i].layout, want[i].reg);
+			CHECK(0);
+			continue;
+		}
+		if (g->offset != want[i].offset || g->size != want[i].size)
+			NOTE_FAIL("%s: %s at 0x%" PRIx64 " size %" PRIu64 ", its source says 0x%" PRIx64 " size %" PRIu64,
+				  want[i].layout, want[i].reg, g->offset, g->size, want[i].offset, want[i].size);
+		CHECK_EQ(g->offset, want[i].offset);
+		CHECK_EQ(g->size, want[i].size);
+	}
+	if (loaded)
+		bb_layout_free(&l);
+}
+
 static const char good_head[] =
 	"device name=t desc=\"test device\"\n"
 	"region index=0 size=16K flags=read,write,mmap caps=sparse\n";
@@ -547,6 +641,7 @@ int main(void)
 	test_good();
 	test_bad();
 	test_shipped();
+	test_shipped_registers();
 	test_v2();
 	test_v1_unchanged();
 	test_check();
