@@ -217,12 +217,14 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 {
 	const struct bb_rec *g = r->sorted[k]->first;
 	const struct bb_config *tr, *sp;
+	struct recommend o;
 	struct verdict v;
 	char pg[32], a[48], b[48], q[48];
 	size_t n = strlen(line);
 
-	bb_rep_verdict(r, k, e - 1, &v);
-	tr = bb_rep_find_policy(r, k, e - 1, "trap");
+	bb_rep_recommend(r, k, e - 1, &o);	/* the one answer: with every usable policy trapping, trap */
+	v = o.v;
+	tr = o.trap;
 	sp = bb_rep_find_policy(r, k, e - 1, "sparse");
 	bb_rep_page_name(g->page_size, pg, sizeof(pg));
 	if (!v.lowest) {
@@ -264,25 +266,27 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 		bb_rep_med(b, sizeof(b), top);
 		m = strlen(line);
 		snprintf(line + m, size - m, " are **tied** (p50 %s%s%s: the intervals overlap or "
-			 "differ by less than the resolution); take **%s**, the tied policy with the fewest "
-			 "memslots (%" PRIu32 ")", a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "",
-			 v.pick->first->policy, v.pick->memslots);
+			 "differ by less than the resolution)", a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "");
+		m = strlen(line);
+		if (o.kind == BB_REC_TRAPS)
+			snprintf(line + m, size - m, "; take **trap** (none of them is told apart from it)");
+		else
+			snprintf(line + m, size - m, "; take **%s**, the tied policy with the fewest memslots (%" PRIu32
+				 ")", v.pick->first->policy, v.pick->memslots);
 	}
 	st->parts++;
 	n = strlen(line);
 	/* against trap, and against what VMMs do today */
-	if (tr && tr == v.pick && v.ntied > 1) {
-		/* trap itself is among the tied, with the fewest memslots: every usable policy traps here */
-		snprintf(line + n, size - n, ": every policy a VMM can use traps here");
+	if (o.kind == BB_REC_TRAPS) {
+		/* the verdict's answer (analysis/verdict.c): trap, as in the table and summary.json */
+		snprintf(line + n, size - n, ": every policy a VMM can use traps here alike");
 		if (!st->slow_pg[0])
 			snprintf(st->slow_pg, sizeof(st->slow_pg), "%s", pg);
-	}
-	if (tr && tr != v.pick) {
+	} else if (tr && tr != v.pick) {
 		if (!bb_rep_separated(r, v.pick, tr)) {
-			snprintf(line + n, size - n, ", no faster than `trap` (%s): every policy a VMM "
-				 "can use traps here", bb_rep_med(q, sizeof(q), tr));
-			if (!st->slow_pg[0])
-				snprintf(st->slow_pg, sizeof(st->slow_pg), "%s", pg);
+			/* the fastest is apart from trap, the tied pick with fewer memslots is not */
+			snprintf(line + n, size - n, ", not told apart from `trap` (%s) itself",
+				 bb_rep_med(q, sizeof(q), tr));
 		} else {
 			if (!st->fast_pg[0] && v.pick->p50_ns < tr->p50_ns)
 				snprintf(st->fast_pg, sizeof(st->fast_pg), "%s", pg);

@@ -112,6 +112,8 @@ struct verdict {
  * traps (none told apart from `trap`), or a policy that maps and is faster
  * than `trap` by the statistics, with its speed-up measured (a lower bound
  * when its median is below the resolution) and projected onto a device.
+ * The one answer every part of the report gives: with BB_REC_TRAPS,
+ * v.pick is `trap` itself, whatever the memslots of the tied policies.
  */
 enum bb_rec_kind { BB_REC_NONE, BB_REC_UNTESTED, BB_REC_NO_TRAP, BB_REC_TRAPS, BB_REC_MAPS };
 
@@ -168,6 +170,8 @@ double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, bool *fr
 double bb_rep_trap_overhead(struct rep *r, size_t first, size_t last, const struct bb_config *trap);
 double bb_rep_projected(const struct bb_config *c, double dev, double overhead);
 void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend *o);
+/* The kind as summary.json's group_verdict names it ("maps", "all trap alike", ...). */
+const char *bb_rep_rec_name(enum bb_rec_kind k);
 
 /*
  * analysis/figures.c: every figure of the folder drawn with gnuplot into

@@ -174,7 +174,16 @@ void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend
 		return;
 	}
 	if (o->trap == o->v.lowest || !bb_rep_separated(r, o->v.lowest, o->trap)) {
-		o->kind = BB_REC_TRAPS;	/* even the fastest policy a VMM can use is not told apart from trap */
+		/*
+		 * Even the fastest policy a VMM can use is not told apart from
+		 * trap: every usable policy traps alike, and the answer is trap
+		 * (no memslot), whichever tied policy the memslots alone would
+		 * pick (one with 0 memslots too, listed first).  Every reader of
+		 * the verdict (report.md, summary.json, the overview) takes it
+		 * from here.
+		 */
+		o->kind = BB_REC_TRAPS;
+		o->v.pick = o->trap;
 		o->measured = o->projected = 1;
 		return;
 	}
@@ -191,4 +200,14 @@ void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend
 	o->device_ns = bb_rep_device_ns(r, pick, &o->from_layout);
 	ov = bb_rep_trap_overhead(r, first, last, o->trap);
 	o->projected = bb_rep_projected(o->trap, o->device_ns, ov) / bb_rep_projected(pick, o->device_ns, ov);
+}
+
+const char *bb_rep_rec_name(enum bb_rec_kind k)
+{
+	static const char *const names[] = {
+		[BB_REC_NONE] = "only full", [BB_REC_UNTESTED] = "untested", [BB_REC_NO_TRAP] = "no trap run",
+		[BB_REC_TRAPS] = "all trap alike", [BB_REC_MAPS] = "maps",
+	};
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "untested";
 }

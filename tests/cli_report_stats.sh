@@ -36,7 +36,8 @@ assert len(c) == 12, len(c)
 for x in c:
     for k in ("p50_ns", "ci95_lo_ns", "ci95_hi_ns"):
         assert x[k] is None or math.isfinite(x[k]), x
-    assert x["verdict"] in ("best", "recommended", "tied", "slower", "upper bound", "untested"), x
+    assert x["verdict"] in ("best", "recommended", "tied", "slower", "all trap alike", "upper bound", "untested"), x
+    assert x["group_verdict"] in ("maps", "all trap alike", "untested", "no trap run", "only full"), x
 v = {(x["page_size_bytes"], x["policy"]): x["verdict"] for x in c}
 assert v[(4096, "full")] == "upper bound"
 assert v[(4096, "trap")] == "slower", v
@@ -56,6 +57,30 @@ awk -F, 'NR == 1 || ($4 != "holes" && $4 != "merged" && $4 != "budget" && $4 != 
 grep -q 'at 4 KiB pages \*\*sparse is best\*\*' "$tmp/b/report.md" || no "justified_best: $(grep -o 'at 4 KiB pages[^;]*' "$tmp/b/report.md")"
 grep -q 'at 64 KiB pages sparse and trap are \*\*tied\*\*\|at 64 KiB pages trap and sparse are \*\*tied\*\*' "$tmp/b/report.md" ||
 	no "justified_best: 64K: $(grep -o 'at 64 KiB pages[^;]*' "$tmp/b/report.md")"
+
+# all_trap_alike: at 64K every usable policy traps; with holes (0 memslots, as trap) made the lowest
+# median, the memslots alone would pick holes, but the one answer is trap (all alike): report.md's
+# table, its words and summary.json agree, and summary.json says so in a verdict of its own
+mkdir -p "$tmp/t"
+cp -r "$DATA/samples" "$DATA/manifest.json" "$tmp/t/"
+awk -F, -v OFS=, 'NR > 1 && $4 == "holes" && $6 == 65536 { $13 = sprintf("%.2f", $13 - 10) } { print }' \
+	"$DATA/runs.csv" >"$tmp/t/runs.csv"
+"$BB" report "$tmp/t" --no-figures >/dev/null 2>"$tmp/err" || no "report t: $(cat "$tmp/err")"
+grep -q '^| nvme-msix-bar0 | 0 | 64 KiB | trap (all alike) | 0 |' "$tmp/t/report.md" ||
+	no "all_trap_alike: table: $(grep '^| nvme-msix-bar0 | 0 | 64 KiB' "$tmp/t/report.md")"
+grep -q 'at 64 KiB pages holes, [a-z, ]* are \*\*tied\*\*.*; take \*\*trap\*\* (none of them is told apart from it): every policy a VMM can use traps here alike' "$tmp/t/report.md" ||
+	no "all_trap_alike: words: $(grep -o 'at 64 KiB pages[^;]*;[^;.]*' "$tmp/t/report.md")"
+grep -q 'take \*\*holes\*\*[^;]*64 KiB\|64 KiB[^;]*; take \*\*holes\*\*' "$tmp/t/report.md" && no "all_trap_alike: the words take holes at 64K"
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/t/summary.json" <<'PY' || no "all_trap_alike: summary.json"
+import json, sys
+c = [x for x in json.load(open(sys.argv[1]))["configurations"] if x["page_size_bytes"] == 65536]
+v = {x["policy"]: x["verdict"] for x in c}
+assert v["trap"] == "recommended", v
+assert all(v[p] == "all trap alike" for p in ("holes", "sparse", "merged", "budget")), v
+assert {x["group_verdict"] for x in c} == {"all trap alike"}, c
+PY
+fi
 
 # no_trap_run: without a trap run to compare with, the recommendation claims nothing about trapping
 mkdir -p "$tmp/n"

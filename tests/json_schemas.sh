@@ -155,6 +155,8 @@ cp "$tmp/calibrate" "$tmp/w"; "$JQ" "$tmp/w" --set tsc_hz 2300000000
 invalid calibrate "$tmp/w" "calibrate with tsc_hz"
 cp "$tmp/st/summary.json" "$tmp/w"; "$JQ" "$tmp/w" --del configurations.0.why
 invalid summary "$tmp/w" "a summary configuration without why"
+cp "$tmp/st/summary.json" "$tmp/w"; "$JQ" "$tmp/w" --set configurations.0.group_verdict '"fast"'
+invalid summary "$tmp/w" "a summary configuration whose group_verdict the report does not name"
 cp "$tmp/run/manifest.json" "$tmp/w"; "$JQ" "$tmp/w" --set complete '"yes"'
 invalid manifest "$tmp/w" "a manifest whose complete is a string"
 sed 's/"loop_read_ns":[^,]*/"loop_read_ns":NaN/' "$tmp/calibrate" >"$tmp/w"
