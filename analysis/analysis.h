@@ -132,8 +132,9 @@ struct bb_report_opts {
 	bool figure_data;	/* keep each figure's gnuplot script and data (.gp, .dat): otherwise only the images */
 	/*
 	 * The device-time projection: what one BAR access of a real device
-	 * costs, used where runs.csv has no device_read_ns/device_write_ns
-	 * from the layout.  0: the defaults (BB_DEVICE_ACCESS_NS).
+	 * costs; given (> 0), it wins over the layout's device_read_ns/
+	 * device_write_ns of runs.csv.  0: the layout's, else the defaults
+	 * (BB_DEVICE_ACCESS_NS).
 	 */
 	double device_read_ns, device_write_ns;
 	/*

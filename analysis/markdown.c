@@ -43,7 +43,7 @@ static void rec_cells(const struct recommend *o, char *a, size_t na, char *b, si
 		snprintf(a, na, "> %.0fx", o->measured);
 	else
 		snprintf(a, na, "%.1fx", o->measured);
-	snprintf(b, nb, "%.1fx", o->projected);
+	snprintf(b, nb, "%.1fx (%.0f ns, %s)", o->projected, o->device_ns, bb_rep_ns_source(o->ns_src, o->v.pick));
 	if (o->v.best)
 		snprintf(why, nw, "best: faster than every other policy a VMM can use (p < 0.05)");
 	else
@@ -208,7 +208,7 @@ static void coverage(FILE *f, struct rep *r)
 /* What summary() counts over its groups. */
 struct sum_state {
 	unsigned best, tied, untested, parts;
-	bool any_layout_ns, any_default_ns;
+	bool any_layout_ns, any_default_ns, any_given_ns;
 	char fast_pg[32], slow_pg[32];	/* a page size where the pick beats trap, one where every policy traps */
 };
 
@@ -310,14 +310,15 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	/* what a real device would see: the emulated mapped path is a cached load, a BAR access is not */
 	n = strlen(line);
 	if (tr && tr != v.pick && bb_rep_headline_runner(g->runner)) {
-		bool from_layout;
-		double dn = bb_rep_device_ns(r, v.pick, &from_layout), ov = bb_rep_trap_overhead(r, k, e - 1, tr);
+		enum bb_ns_source src;
+		double dn = bb_rep_device_ns(r, v.pick, &src), ov = bb_rep_trap_overhead(r, k, e - 1, tr);
 		double pp = bb_rep_projected(v.pick, dn, ov), pt = bb_rep_projected(tr, dn, ov);
 
-		st->any_layout_ns |= from_layout;
-		st->any_default_ns |= !from_layout;
-		snprintf(line + n, size - n, " [projected on a device of %.0f ns per access%s: %.0f ns "
-			 "vs trap's %.0f ns, %.1fx]", dn, from_layout ? " (layout)" : "", pp, pt, pt / pp);
+		st->any_layout_ns |= src == BB_NS_LAYOUT;
+		st->any_default_ns |= src == BB_NS_DEFAULT;
+		st->any_given_ns |= src == BB_NS_GIVEN;
+		snprintf(line + n, size - n, " [projected on a device of %.0f ns per access (%s): %.0f ns "
+			 "vs trap's %.0f ns, %.1fx]", dn, bb_rep_ns_source(src, v.pick), pp, pt, pt / pp);
 	}
 }
 
@@ -381,14 +382,18 @@ static void summary_notes(FILE *f, const struct rep *r, const struct sum_state *
 		"plus the trap. The bracketed projections give what a device would see: a mapped access costs the "
 		"device's access time, a trapped one that plus the trap overhead measured here (trap's median less "
 		"that of the fastest policy that trapped nothing). ");
-	if (st->any_default_ns)
-		fprintf(f, "Where the layout gives no access time the projection uses %.0f ns (reads) and %.0f ns "
-			"(writes)%s. ", r->dev_read_ns, r->dev_write_ns,
-			r->dev_given ? ", as given to `barbench report`" : " (" BB_DEVICE_ACCESS_SOURCE "; writes assumed "
-			"alike, though posted writes may cost the CPU less)");
+	if (st->any_given_ns || st->any_layout_ns || st->any_default_ns)
+		fprintf(f, "Each projection names where its device access time comes from:");
+	if (st->any_given_ns)
+		fprintf(f, " `(--device-read-ns)`, `(--device-write-ns)`: given to `barbench report` (%.0f ns reads, "
+			"%.0f ns writes), which wins over a layout's;", r->dev_read_ns, r->dev_write_ns);
 	if (st->any_layout_ns)
-		fprintf(f, "`(layout)` marks an access time the device's layout states (`read_ns=`, `write_ns=`, "
-			"with its `ns-source=`). ");
+		fprintf(f, " `(layout)`: the device's layout states it (`read_ns=`, `write_ns=`, with its `ns-source=`);");
+	if (st->any_default_ns)
+		fprintf(f, " `(pcie-bench default)`: %.0f ns where neither gives one (%s; writes assumed alike, though "
+			"posted writes may cost the CPU less);", BB_DEVICE_ACCESS_NS, BB_DEVICE_ACCESS_SOURCE);
+	if (st->any_given_ns || st->any_layout_ns || st->any_default_ns)
+		fprintf(f, " the recommendation table's projected column says the same. ");
 	fprintf(f, "Projections are computed, not measured.\n\n");
 	fprintf(f, "These verdicts are measured, on the machine this folder names. `barbench check` judges the same layouts statically "
 		"(memslots, hot registers that trap, must-trap ranges exposed) and can name another policy where the "

@@ -117,14 +117,30 @@ const char *bb_rep_med(char *buf, size_t len, const struct bb_config *c)
 	return buf;
 }
 
-/* The projection's device access time for @c: the layout's, else the report's default. */
-double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, bool *from_layout)
+/*
+ * The projection's device access time for @c: the one given to the report
+ * on its command line, else the layout's (runs.csv device_read_ns,
+ * device_write_ns), else pcie-bench's default.  An explicit option wins.
+ */
+double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, enum bb_ns_source *src)
 {
 	bool wr = !strcmp(c->first->op, "write");
 	double v = wr ? c->first->device_write_ns : c->first->device_read_ns;
 
-	*from_layout = v > 0;
-	return v > 0 ? v : wr ? r->dev_write_ns : r->dev_read_ns;
+	if (wr ? r->dev_write_given : r->dev_read_given)
+		*src = BB_NS_GIVEN;
+	else if (v > 0)
+		*src = BB_NS_LAYOUT;
+	else
+		*src = BB_NS_DEFAULT;
+	return *src == BB_NS_LAYOUT ? v : wr ? r->dev_write_ns : r->dev_read_ns;
+}
+
+const char *bb_rep_ns_source(enum bb_ns_source src, const struct bb_config *c)
+{
+	if (src == BB_NS_GIVEN)
+		return strcmp(c->first->op, "write") ? "--device-read-ns" : "--device-write-ns";
+	return src == BB_NS_LAYOUT ? "layout" : "pcie-bench default";
 }
 
 /*
@@ -197,7 +213,7 @@ void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend
 	 * overhead as measured in this group; a policy's time is the mix its
 	 * trapped share gives.
 	 */
-	o->device_ns = bb_rep_device_ns(r, pick, &o->from_layout);
+	o->device_ns = bb_rep_device_ns(r, pick, &o->ns_src);
 	ov = bb_rep_trap_overhead(r, first, last, o->trap);
 	o->projected = bb_rep_projected(o->trap, o->device_ns, ov) / bb_rep_projected(pick, o->device_ns, ov);
 }

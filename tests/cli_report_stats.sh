@@ -58,6 +58,23 @@ grep -q 'at 4 KiB pages \*\*sparse is best\*\*' "$tmp/b/report.md" || no "justif
 grep -q 'at 64 KiB pages sparse and trap are \*\*tied\*\*\|at 64 KiB pages trap and sparse are \*\*tied\*\*' "$tmp/b/report.md" ||
 	no "justified_best: 64K: $(grep -o 'at 64 KiB pages[^;]*' "$tmp/b/report.md")"
 
+# device_ns_option: a layout's read_ns= (runs.csv device_read_ns) is the projection's access time
+# unless the report is given --device-read-ns, which wins; each projection names its source
+mkdir -p "$tmp/d"
+cp -r "$DATA/samples" "$DATA/manifest.json" "$tmp/d/"
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "device_read_ns") k = i; print; next } { $k = 300; print }' \
+	"$DATA/runs.csv" >"$tmp/d/runs.csv"
+"$BB" report "$tmp/d" --no-figures >/dev/null 2>"$tmp/err" || no "report d: $(cat "$tmp/err")"
+grep -q 'projected on a device of 300 ns per access (layout)' "$tmp/d/report.md" ||
+	no "device_ns_option: layout: $(grep -o '\[projected[^]]*' "$tmp/d/report.md")"
+grep -q '| 1\.[0-9]x (300 ns, layout) |' "$tmp/d/report.md" || no "device_ns_option: table: $(grep '^| nvme' "$tmp/d/report.md")"
+"$BB" report "$tmp/d" --no-figures --device-read-ns 1000 >/dev/null 2>"$tmp/err" || no "report d 1000: $(cat "$tmp/err")"
+grep -q 'projected on a device of 1000 ns per access (--device-read-ns)' "$tmp/d/report.md" ||
+	no "device_ns_option: the option lost to the layout: $(grep -o '\[projected[^]]*' "$tmp/d/report.md")"
+grep -q '(1000 ns, --device-read-ns) |' "$tmp/d/report.md" || no "device_ns_option: table: $(grep '^| nvme' "$tmp/d/report.md")"
+grep -q '300 ns' "$tmp/d/report.md" && no "device_ns_option: the layout's 300 ns still used"
+grep -q 'projected on a device of 500 ns per access (pcie-bench default)' "$r" || no "device_ns_option: default not named"
+
 # all_trap_alike: at 64K every usable policy traps; with holes (0 memslots, as trap) made the lowest
 # median, the memslots alone would pick holes, but the one answer is trap (all alike): report.md's
 # table, its words and summary.json agree, and summary.json says so in a verdict of its own
