@@ -245,9 +245,10 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	}
 	if (v.best) {
 		st->best++;
-		snprintf(line + n, size - n, "%s at %s pages **%s is best** (p50 %s [%.1f, %.1f])",
+		snprintf(line + n, size - n, "%s at %s pages **%s is best** (p50 %s [%s, %s])",
 			 st->parts ? ";" : "", pg, v.pick->first->policy, bb_rep_med(a, sizeof(a), v.pick),
-			 v.pick->ci_lo_ns, v.pick->ci_hi_ns);
+			 bb_format_ns_bare(b, sizeof(b), v.pick->ci_lo_ns, v.pick->resolution_ns),
+			 bb_format_ns_bare(q, sizeof(q), v.pick->ci_hi_ns, v.pick->resolution_ns));
 	} else {
 		const struct bb_config *top = v.lowest;
 		size_t m;
@@ -463,13 +464,17 @@ static void model_summary(FILE *f, struct rep *r)
 	static const char *const wls[] = { "lat-read", "lat-write", "mix", "doorbell", "stream-read", "stream-write",
 					   "sweep", NULL };
 	double *e = malloc((r->cfg.n ? r->cfg.n : 1) * sizeof(*e));
-	size_t all = 0;
+	size_t all = 0, unresolved = 0;
 
 	if (!e)
 		return;
-	for (size_t k = 0; k < r->cfg.n; k++)
-		if (!isnan(r->cfg.v[k].model_error))
-			all++;
+	for (size_t k = 0; k < r->cfg.n; k++) {
+		const struct bb_config *c = &r->cfg.v[k];
+
+		all += !isnan(c->model_error);
+		/* a prediction, but a mean below the resolution to hold it against (analysis/runs.c) */
+		unresolved += isnan(c->model_error) && c->predicted_ns >= 0 && c->tmean_ns < c->resolution_ns;
+	}
 	if (!all) {
 		free(e);
 		return;
@@ -477,7 +482,12 @@ static void model_summary(FILE *f, struct rep *r)
 	fprintf(f, "## The cost model\n\nEach region's cost model was calibrated with the host runner on its own pure "
 		"paths (mapped and trapped reads and writes; `costs.txt`) and predicts the mean time per access of every "
 		"host run from the plan and the workload's accesses. Error = (measured mean of the samples at or below p99 - predicted) / "
-		"measured, per configuration (goal: within 10%%).\n\n");
+		"measured, per configuration (goal: within 10%%).");
+	if (unresolved)
+		fprintf(f, " %zu configuration%s with a mean below the timer's resolution %s left out: such a mean is no "
+			"measurement to hold a prediction against.", unresolved, unresolved == 1 ? "" : "s",
+			unresolved == 1 ? "is" : "are");
+	fprintf(f, "\n\n");
 	fprintf(f, "| workload | configurations | median abs error | within 10%% | worst |\n| --- | --- | --- | --- | --- |\n");
 	for (int w = 0; wls[w]; w++) {
 		size_t n = 0, in10 = 0;
@@ -561,38 +571,43 @@ static void header_md(FILE *f, const struct rep *r, const char *what)
 			"bare metal.\n\n");
 }
 
-/* @ns, then @tail; below the resolution @res (> 0) it was measured with, only the bound "< res". */
-static void figure_ns(FILE *f, double ns, double res, const char *tail)
-{
-	if (res > 0 && ns < res)
-		fprintf(f, "< %.2f%s", res, tail);
-	else
-		fprintf(f, "%.1f%s", ns, tail);
-}
-
-/* One configuration's row of its table; a figure below the resolution it was measured with is a bound. */
+/*
+ * One configuration's row of its table.  Every latency below the
+ * resolution it was measured with is the bound "< R" (bb_format_ns_bare,
+ * as everywhere barbench prints one), the mean too; a model error from such
+ * a mean means nothing and reads "-".
+ */
 static void config_row(FILE *f, const struct bb_config *x)
 {
 	double res = x->resolution_ns;
+	char p50[32], lo[32], hi[32], p99[32], p999[32], mean[32];
 
-	fprintf(f, "| %s%s%s | ", x->first->policy, x->first->params[0] ? " " : "", x->first->params);
-	figure_ns(f, x->p50_ns, res, "");
-	if (res > 0 && x->ci_hi_ns < res)
-		fprintf(f, " [< %.2f] | ", res);
+	bb_format_ns_bare(p50, sizeof(p50), x->p50_ns, res);
+	bb_format_ns_bare(lo, sizeof(lo), x->ci_lo_ns, res);
+	bb_format_ns_bare(hi, sizeof(hi), x->ci_hi_ns, res);
+	bb_format_ns_bare(p99, sizeof(p99), x->p99_ns, res);
+	bb_format_ns_bare(p999, sizeof(p999), x->p999_ns, res);
+	bb_format_ns_bare(mean, sizeof(mean), x->tmean_ns, res);
+	fprintf(f, "| %s%s%s | %s ", x->first->policy, x->first->params[0] ? " " : "", x->first->params, p50);
+	if (!strcmp(lo, hi))
+		fprintf(f, "[%s] | ", lo);
 	else
-		fprintf(f, " [%.1f, %.1f] | ", x->ci_lo_ns, x->ci_hi_ns);
-	figure_ns(f, x->p99_ns, res, " | ");
-	figure_ns(f, x->p999_ns, res, " | ");
+		fprintf(f, "[%s, %s] | ", lo, hi);
+	fprintf(f, "%s | %s | ", p99, p999);
 	if (x->speedup_vs_trap > 0)
 		fprintf(f, "%s%.1fx", x->speedup_is_bound ? "> " : "", x->speedup_vs_trap);
 	else
 		fprintf(f, "-");
-	fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %.1f | ", 100 * x->trapped_share, x->memslots,
-		x->mappings, x->setup_ns, x->tmean_ns);
+	fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %s | ", 100 * x->trapped_share, x->memslots,
+		x->mappings, x->setup_ns, mean);
 	if (x->predicted_ns >= 0)
-		fprintf(f, "%.1f | %+.0f%% | %zu |\n", x->predicted_ns, 100 * x->model_error, x->nreps);
+		fprintf(f, "%.1f | ", x->predicted_ns);
 	else
-		fprintf(f, "- | - | %zu |\n", x->nreps);
+		fprintf(f, "- | ");
+	if (!isnan(x->model_error))
+		fprintf(f, "%+.0f%% | %zu |\n", 100 * x->model_error, x->nreps);
+	else
+		fprintf(f, "- | %zu |\n", x->nreps);
 }
 
 /* One device region and runner: a table per workload and page size, each followed by its CDF, then bars and page maps. */

@@ -88,14 +88,30 @@ int bb_summarize(double *samples, size_t n, struct bb_summary *out)
 	return 0;
 }
 
+const char *bb_format_ns_bare(char *buf, size_t len, double ns, double res_ns)
+{
+	if (!isfinite(ns) || !isfinite(res_ns)) {
+		snprintf(buf, len, "n/a");
+	} else if (ns < res_ns) {
+		/* the bound rounded up at the digits shown: "< R" stays true */
+		int digits = res_ns < 10 ? 2 : 1;
+		double scale = digits == 2 ? 100.0 : 10.0;
+
+		snprintf(buf, len, "< %.*f", digits, ceil(res_ns * scale - 1e-6) / scale);
+	} else {
+		snprintf(buf, len, "%.1f", ns);
+	}
+	return buf;
+}
+
 const char *bb_format_ns(char *buf, size_t len, double ns, double res_ns)
 {
-	if (!isfinite(ns) || !isfinite(res_ns))
-		snprintf(buf, len, "n/a");
-	else if (ns < res_ns)
-		snprintf(buf, len, "< %.*f ns", res_ns < 1 ? 2 : 1, res_ns);
-	else
-		snprintf(buf, len, "%.1f ns", ns);
+	size_t n;
+
+	bb_format_ns_bare(buf, len, ns, res_ns);
+	n = strlen(buf);
+	if (strcmp(buf, "n/a") && n < len)
+		snprintf(buf + n, len - n, " ns");
 	return buf;
 }
 

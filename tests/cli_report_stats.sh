@@ -16,6 +16,18 @@ r="$tmp/q/report.md"
 # never a figure that was not measured
 grep -n '[^0-9.]0\.0 ns\|\binf\b\|\bnan\b\|1e+300\|at least 1[0-9]*\.[0-9]x' "$r" && no "sub_resolution_figures: an unmeasured figure in the report"
 grep -q '< [0-9]*\.[0-9]* ns' "$r" || no "sub_resolution_figures: no '< R ns' for the sub-resolution medians"
+# sub_resolution_details: in details.md's tables every latency (p50 and its interval, p99, p99.9 and
+# the mean) below the resolution reads "< R": the recorded runs' resolutions are 8.70 ns and above
+awk -F'|' '/^\| [a-z]/ && $3 !~ /p50_ns/ {
+	n = split($3 " " $4 " " $5 " " $11, w, /[][ ,]+/)
+	for (k = 1; k <= n; k++) {
+		if (w[k] == "<") { k++; continue }
+		if (w[k] ~ /^[0-9.]+$/ && w[k] + 0 < 8.69) { print "a figure below the resolution: " w[k] " in " $0; bad = 1 }
+	}
+} END { exit bad }' "$tmp/q/details.md" || no "sub_resolution_details"
+grep -q '^| holes | < 9\.57 \[< 9\.57\] | < 9\.57 | < 9\.57 | .* | < 9\.57 | - | - | 5 |$' "$tmp/q/details.md" ||
+	no "sub_resolution_details: holes 4K: $(grep '^| holes' "$tmp/q/details.md" | head -1)"
+
 # four mapped policies below the resolution cannot be ordered: tied, never "best"
 grep -q 'at 4 KiB pages holes, sparse, merged and budget are \*\*tied\*\*' "$r" || no "sub_resolution_tied: 4K verdict: $(grep -o 'at 4 KiB pages[^;]*' "$r")"
 grep -q 'is best' "$r" && no "unjustified_best: $(grep -o '[^;]*is best[^;]*' "$r")"

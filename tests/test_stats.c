@@ -2,6 +2,7 @@
 /* Summary statistics against hand-computed values. */
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "barbench/stats.h"
 #include "check.h"
@@ -281,8 +282,25 @@ static void test_ratio_interval(void)
 	CHECK_EQ(bb_ratio_interval(big, 1100, big, 1000, &lo, &hi, &level), -E2BIG);
 }
 
+/* Figures below the resolution print as a bound, rounded up so it stays true; never 0.0. */
+static void test_format(void)
+{
+	char b[32];
+
+	CHECK(!strcmp(bb_format_ns(b, sizeof(b), 0.3, 8.696), "< 8.70 ns"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 0.0, 8.696), "< 8.70"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 8.64, 8.641), "< 8.65"));	/* never "< 8.64" */
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 0.1, 0.5), "< 0.50"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 3.0, 21.7), "< 21.7"));
+	CHECK(!strcmp(bb_format_ns(b, sizeof(b), 293.94, 8.696), "293.9 ns"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 9.6, 8.696), "9.6"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 0.3, 0), "0.3"));	/* no resolution recorded */
+	CHECK(!strcmp(bb_format_ns(b, sizeof(b), NAN, 1), "n/a"));
+}
+
 int main(void)
 {
+	test_format();
 	test_three();
 	test_four();
 	test_one();

@@ -63,10 +63,14 @@ double bb_tmean(const double *sorted, size_t n);
 
 /*
  * Never print what was not measured.  @ns as "12.3 ns", or "< R ns" when it
- * lies below the resolution @res_ns (> 0) it was measured with; "n/a" when
- * it is not finite.  Returns @buf.
+ * lies below the resolution @res_ns (> 0) it was measured with, R rounded
+ * up at the digits shown (two below 10 ns, one from there: "< 8.70 ns" for
+ * 8.696), so the bound stays true; "n/a" when it is not finite.  Returns
+ * @buf.  Every text barbench prints a latency in goes through it.
  */
 const char *bb_format_ns(char *buf, size_t len, double ns, double res_ns);
+/* The same without the unit, for a table whose column names it: "12.3", "< 8.70". */
+const char *bb_format_ns_bare(char *buf, size_t len, double ns, double res_ns);
 
 /*
  * The speed-up @slow_ns / @fast_ns as "12.3x", honest about resolution:
