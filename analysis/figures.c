@@ -1051,8 +1051,8 @@ int bb_draw_dir(int ffd, char *name, size_t len, int *rfd)
  */
 static int fig_overview(struct rep *r, char *name, size_t nlen)
 {
-	char size[32], rows[16];
-	size_t n = 0;
+	char size[32], rows[16], margin[16];
+	size_t n = 0, longest = 0;
 	FILE *f;
 	int err;
 
@@ -1074,8 +1074,13 @@ static int fig_overview(struct rep *r, char *name, size_t nlen)
 			bb_rep_label(r, g, dev, sizeof(dev));
 			bb_rep_page_name(g->page_size, pg, sizeof(pg));
 			if (o.kind == BB_REC_MAPS || o.kind == BB_REC_TRAPS) {
-				fprintf(f, "\"%s r%" PRIu32 ", %s: %s\"", dev, g->region, pg,
-					o.kind == BB_REC_TRAPS ? "trap (all alike)" : o.v.pick->first->policy);
+				char label[320];
+				int ll = snprintf(label, sizeof(label), "%s r%" PRIu32 ", %s: %s", dev, g->region, pg,
+						  o.kind == BB_REC_TRAPS ? "trap (all alike)" : o.v.pick->first->policy);
+
+				if (ll > 0 && (size_t)ll > longest)
+					longest = (size_t)ll < sizeof(label) ? (size_t)ll : sizeof(label) - 1;
+				fprintf(f, "\"%s\"", label);
 				if (o.bound)
 					fprintf(f, " - %.3f %.3f\n", o.measured, o.projected);
 				else
@@ -1092,14 +1097,29 @@ static int fig_overview(struct rep *r, char *name, size_t nlen)
 		return err;
 	if (!n)
 		return -ENOENT;
-	snprintf(rows, sizeof(rows), "%zu", n);
-	snprintf(size, sizeof(size), "1100,%zu", 170 + 24 * n);
+	/*
+	 * The left margin holds the longest label (a fleet's read "DEVICE @ HOST
+	 * rN, 64 KiB: ..."): gnuplot counts it in characters of the figure's
+	 * 10-point font (8 pixels on pngcairo), a tic label's 9-point character
+	 * takes about 6 (measured on pngcairo's sans): 0.85 of one leaves room
+	 * for wide letters.  The figure widens so the bars keep 650 pixels.
+	 */
 	{
-		const char *k[] = { "TITLE", "DATA", "SIZE", "N" };
-		const char *v[] = { "'What the recommended policy gains over trap on the hot path (host lat-read)'",
-				    "overview.dat", size, rows };
+		size_t lm = (longest * 85 + 99) / 100 + 2, width;
 
-		return emit_gp(r, bb_gp_overview, name, k, v, 4);
+		lm = lm < 12 ? 12 : lm;
+		width = (lm + 4) * 8 + 650;
+		width = width < 1100 ? 1100 : width;
+		snprintf(margin, sizeof(margin), "%zu", lm);
+		snprintf(size, sizeof(size), "%zu,%zu", width, 170 + 24 * n);
+	}
+	snprintf(rows, sizeof(rows), "%zu", n);
+	{
+		const char *k[] = { "TITLE", "DATA", "SIZE", "N", "LMARGIN" };
+		const char *v[] = { "'What the recommended policy gains over trap on the hot path (host lat-read)'",
+				    "overview.dat", size, rows, margin };
+
+		return emit_gp(r, bb_gp_overview, name, k, v, 5);
 	}
 }
 
