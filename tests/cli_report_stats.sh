@@ -28,6 +28,20 @@ awk -F'|' '/^\| [a-z]/ && $3 !~ /p50_ns/ {
 grep -q '^| holes | < 9\.57 \[< 9\.57\] | < 9\.57 | < 9\.57 | .* | < 9\.57 | - | - | 5 |$' "$tmp/q/details.md" ||
 	no "sub_resolution_details: holes 4K: $(grep '^| holes' "$tmp/q/details.md" | head -1)"
 
+# cdf_resolution: the CDFs mark the measured clock (a labelled line at the resolution, the range below
+# it shaded) and draw no value below its run's resolution (they drew a staircase at 0.1-4 ns under a
+# note of "0.1 ns (under one TSC tick)" where one step is 8.7 ns); their scripts are kept (--figure-data)
+cp -r "$DATA" "$tmp/g"
+"$BB" report "$tmp/g" --figure-data >/dev/null 2>"$tmp/err" || no "report g: $(cat "$tmp/err")"
+ls "$tmp/g/figures/"cdf-*.gp >/dev/null 2>&1 || no "cdf_resolution: no CDF scripts"
+for gp in "$tmp/g/figures/"cdf-*.gp; do
+	grep -q '^set label [0-9] "timer resolution [0-9]\.[0-9][0-9] ns" at first [0-9.]*,' "$gp" || no "cdf_resolution: $gp: no resolution line"
+	grep -q '^set object 1 rect from graph 0, graph 0 to first [0-9.]*, graph 1 behind' "$gp" || no "cdf_resolution: $gp: no shaded range"
+	grep -q 'TSC tick\|below 0\.1 ns' "$gp" && no "cdf_resolution: $gp: the 0.1 ns note"
+	awk 'NF == 2 && $1 ~ /^[0-9.]+$/ && $1 < 8.69 { print FILENAME ": " $0; bad = 1 } END { exit bad }' "${gp%.gp}.dat" ||
+		no "cdf_resolution: a value drawn below the resolution"
+done
+
 # four mapped policies below the resolution cannot be ordered: tied, never "best"
 grep -q 'at 4 KiB pages holes, sparse, merged and budget are \*\*tied\*\*' "$r" || no "sub_resolution_tied: 4K verdict: $(grep -o 'at 4 KiB pages[^;]*' "$r")"
 grep -q 'is best' "$r" && no "unjustified_best: $(grep -o '[^;]*is best[^;]*' "$r")"
