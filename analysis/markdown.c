@@ -245,10 +245,17 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	}
 	if (v.best) {
 		st->best++;
-		snprintf(line + n, size - n, "%s at %s pages **%s is best** (p50 %s [%s, %s])",
-			 st->parts ? ";" : "", pg, v.pick->first->policy, bb_rep_med(a, sizeof(a), v.pick),
-			 bb_format_ns_bare(b, sizeof(b), v.pick->ci_lo_ns, v.pick->resolution_ns),
-			 bb_format_ns_bare(q, sizeof(q), v.pick->ci_hi_ns, v.pick->resolution_ns));
+		char iv[64], bounds[80];
+
+		bb_format_ns_bare(b, sizeof(b), v.pick->ci_lo_ns, v.pick->resolution_ns);
+		bb_format_ns_bare(q, sizeof(q), v.pick->ci_hi_ns, v.pick->resolution_ns);
+		if (strcmp(b, q))
+			snprintf(bounds, sizeof(bounds), "%s, %s", b, q);
+		else
+			snprintf(bounds, sizeof(bounds), "%s", b);
+		snprintf(line + n, size - n, "%s at %s pages **%s is best** (p50 %s, %s [%s])", st->parts ? ";" : "", pg,
+			 v.pick->first->policy, bb_rep_med(a, sizeof(a), v.pick), bb_rep_interval_name(iv, sizeof(iv), v.pick),
+			 bounds);
 	} else {
 		const struct bb_config *top = v.lowest;
 		size_t m;
@@ -411,8 +418,9 @@ static void summary(FILE *f, struct rep *r)
 
 	fprintf(f, "## What the study found\n\n");
 	fprintf(f, "Per device region, runner and workload, and per host page size: the policy a VMM should use. A "
-		"policy is named **best** only when its median's 95%% interval lies below that of every other policy a "
-		"VMM can use, a Mann-Whitney U test on the repetitions' medians gives p < 0.05 (which needs at least 4 "
+		"policy is named **best** only when its median's interval (a 95%% CI from 6 repetitions on; with 4 or 5 "
+		"the [min, max] range, which covers the median 87.5%% or 93.8%% of the time) lies below that of every "
+		"other policy a VMM can use, a Mann-Whitney U test on the repetitions' medians gives p < 0.05 (which needs at least 4 "
 		"repetitions) and the difference exceeds the timer's resolution; otherwise the policies are **tied** and "
 		"the tied one with the fewest memslots is recommended. Figures below the resolution they were measured "
 		"with read `< R ns`.\n\n");
@@ -572,12 +580,42 @@ static void header_md(FILE *f, const struct rep *r, const char *what)
 }
 
 /*
- * One configuration's row of its table.  Every latency below the
+ * A table's interval header, as honest as its rows: "[95% CI]" where every
+ * row's covers 95%; where none does and all have the same repetitions,
+ * "[range of N repetitions, X% coverage]"; else "[95% CI, or range where
+ * marked]" and each row below 95% marks its own (config_row: *@mark).
+ */
+static const char *interval_header(const struct rep *r, size_t k, size_t e, char *buf, size_t len, bool *mark)
+{
+	size_t below = 0;
+	bool same = true;
+
+	for (size_t c = k; c < e; c++) {
+		below += r->sorted[c]->ci_level < BB_CI_LEVEL;
+		same &= r->sorted[c]->nreps == r->sorted[k]->nreps;
+	}
+	*mark = false;
+	if (!below) {
+		snprintf(buf, len, "[95%% CI]");
+	} else if (below == e - k && same) {
+		char iv[64];
+
+		snprintf(buf, len, "[%s]", bb_rep_interval_name(iv, sizeof(iv), r->sorted[k]));
+	} else {
+		snprintf(buf, len, "[%s]", below == e - k ? "interval as marked" : "95% CI, or range where marked");
+		*mark = true;
+	}
+	return buf;
+}
+
+/*
+ * One configuration's row of its table; @mark: name an interval that is
+ * not a 95% one in the cell (a table of mixed repetitions).  Every latency below the
  * resolution it was measured with is the bound "< R" (bb_format_ns_bare,
  * as everywhere barbench prints one), the mean too; a model error from such
  * a mean means nothing and reads "-".
  */
-static void config_row(FILE *f, const struct bb_config *x)
+static void config_row(FILE *f, const struct bb_config *x, bool mark)
 {
 	double res = x->resolution_ns;
 	char p50[32], lo[32], hi[32], p99[32], p999[32], mean[32];
@@ -588,11 +626,19 @@ static void config_row(FILE *f, const struct bb_config *x)
 	bb_format_ns_bare(p99, sizeof(p99), x->p99_ns, res);
 	bb_format_ns_bare(p999, sizeof(p999), x->p999_ns, res);
 	bb_format_ns_bare(mean, sizeof(mean), x->tmean_ns, res);
-	fprintf(f, "| %s%s%s | %s ", x->first->policy, x->first->params[0] ? " " : "", x->first->params, p50);
-	if (!strcmp(lo, hi))
-		fprintf(f, "[%s] | ", lo);
+	fprintf(f, "| %s%s%s | %s", x->first->policy, x->first->params[0] ? " " : "", x->first->params, p50);
+	if (x->nreps < 2)
+		;	/* one repetition: no interval */
+	else if (!strcmp(lo, hi))
+		fprintf(f, " [%s]", lo);
 	else
-		fprintf(f, "[%s, %s] | ", lo, hi);
+		fprintf(f, " [%s, %s]", lo, hi);
+	if (mark && x->ci_level < BB_CI_LEVEL) {
+		char iv[64];
+
+		fprintf(f, " (%s)", bb_rep_interval_name(iv, sizeof(iv), x));
+	}
+	fprintf(f, " | ");
 	fprintf(f, "%s | %s | ", p99, p999);
 	if (x->speedup_vs_trap > 0)
 		fprintf(f, "%s%.1fx", x->speedup_is_bound ? "> " : "", x->speedup_vs_trap);
@@ -623,18 +669,20 @@ static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_
 	for (size_t k = i; k < j;) {
 		const struct bb_rec *h = r->sorted[k]->first;
 		size_t e = k;
-		char pg[32];
+		char pg[32], hd[96];
+		bool mark;
 
 		while (e < j && r->sorted[e]->first->page_size == h->page_size &&
 		       !strcmp(r->sorted[e]->first->workload, h->workload))
 			e++;
 		bb_rep_page_name(h->page_size, pg, sizeof(pg));
 		fprintf(f, "### %s, %s pages\n\n", h->workload, pg);
-		fprintf(f, "| policy | p50_ns [95%% CI] | p99_ns | p999_ns | speed-up vs trap | trapped | memslots | "
-			"mappings | setup_ns | mean_ns (<= p99) | predicted_ns | model error | reps |\n");
+		fprintf(f, "| policy | p50_ns %s | p99_ns | p999_ns | speed-up vs trap | trapped | memslots | "
+			"mappings | setup_ns | mean_ns (<= p99) | predicted_ns | model error | reps |\n",
+			interval_header(r, k, e, hd, sizeof(hd), &mark));
 		fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		for (size_t c = k; c < e; c++)
-			config_row(f, r->sorted[c]);
+			config_row(f, r->sorted[c], mark);
 		fprintf(f, "\n");
 		for (; *fi < w->nfigs && w->figs[*fi].after <= e - 1; (*fi)++)
 			if (w->have_figs)
@@ -674,7 +722,8 @@ int bb_rep_write_details(FILE *f, void *arg)
 	header_md(f, r, ", every configuration");
 	fprintf(f, "What [report.md](report.md) concludes from, configuration by configuration: per device region and "
 		"runner, a table per workload and host page size (the median over repetitions of each run's median "
-		"with its 95%% interval, p99 and p99.9, the speed-up over `trap`, the share of accesses trapped, "
+		"with its interval (a 95%% CI, or with fewer than 6 repetitions the [min, max] range and its coverage, "
+		"as each table's header says), p99 and p99.9, the speed-up over `trap`, the share of accesses trapped, "
 		"memslots and mappings, setup time, the mean the cost model predicts and its prediction), each "
 		"followed by the latency CDF of its policies, then the section's p50/p99 bars and page maps. A figure "
 		"below the resolution it was measured with reads `< R`. `summary.json` has the same "
@@ -729,7 +778,8 @@ int bb_rep_write_md(FILE *f, void *arg)
 		"(`batch_map`, `batch_trap` in `runs.csv`; batched workloads: whole batches); "
 		"the tables of [details.md](details.md) give the median over repetitions of each run's median, with "
 		"a non-parametric 95%% confidence interval from order statistics of the repetitions (binomial ranks; "
-		"with fewer than six repetitions the interval is [min, max]); p99 and p99.9 are medians over "
+		"with fewer than six repetitions no pair of them reaches 95%%: the interval is then the [min, max] "
+		"range, labelled `range` with the coverage it has, 1 - 2^(1-n): 87.5%% at 4); p99 and p99.9 are medians over "
 		"repetitions. `trapped` is the share of accesses that went through the trap path. Raw data: "
 		"`runs.csv`, `samples/`, `plans.csv`, `manifest.json`; `barbench report` rebuilds this file, "
 		"`details.md`, `summary.json` and the figures from them.\n");

@@ -173,6 +173,13 @@ bool bb_rep_vmm_usable(const struct bb_config *c);
 void bb_rep_verdict(struct rep *r, size_t first, size_t last, struct verdict *v);
 const struct bb_config *bb_rep_find_policy(struct rep *r, size_t first, size_t last, const char *pol);
 const char *bb_rep_med(char *buf, size_t len, const struct bb_config *c);
+/*
+ * What @c's interval of the median is, honestly named: "95% CI" where it
+ * covers at least 95% (6 repetitions and more), else "range of N
+ * repetitions, X% coverage" ([min, max]: 87.5% at 4), or "1 repetition,
+ * no interval".
+ */
+const char *bb_rep_interval_name(char *buf, size_t len, const struct bb_config *c);
 double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, enum bb_ns_source *src);
 /* The source as report.md names it: "--device-read-ns", "layout", "pcie-bench default", ... */
 const char *bb_rep_ns_source(enum bb_ns_source src, const struct bb_config *c);

@@ -201,6 +201,7 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 		c->p50_ns = bb_percentile(tmp, n, 50.0);
 		c->ci_lo_ns = tmp[lo - 1];
 		c->ci_hi_ns = tmp[hi - 1];
+		c->ci_level = bb_median_ci_level(n);
 		for (size_t m = 0; m < sizeof(rep_medians) / sizeof(rep_medians[0]); m++) {
 			n = gather_sorted(recs, out, k, rep_medians[m].rec, tmp);
 			*(double *)((char *)c + rep_medians[m].cfg) = bb_percentile(tmp, n, 50.0);

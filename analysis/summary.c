@@ -7,10 +7,11 @@
 
 #include "json.h"
 #include "report.h"
+#include "barbench/stats.h"
 
 /*
- * summary.json: per configuration, its median with the 95% interval and the
- * resolution, and its group's verdict with the reason, for programs that
+ * summary.json: per configuration, its median with its interval (named by the
+ * coverage it has) and the resolution, and its group's verdict with the reason, for programs that
  * read results (docs: README, "summary.json").  Written with jansson, the
  * project's JSON library: every string is escaped by it, every number is
  * finite or null.
@@ -59,6 +60,24 @@ static void config_verdict(const struct recommend *o, const struct bb_config *c,
 	}
 }
 
+/*
+ * The interval of @c's median, named as it is: ci95_lo_ns/ci95_hi_ns only
+ * where it covers 95% (null below: with 4 repetitions the [min, max] range
+ * covers 87.5%), and always interval ("ci95", "range", or "none" for one
+ * repetition), interval_lo_ns, interval_hi_ns and interval_coverage.
+ */
+static void interval_json(json_t *o, const struct bb_config *c)
+{
+	bool ci95 = c->ci_level >= BB_CI_LEVEL, none = c->nreps < 2;
+
+	json_object_set_new(o, "ci95_lo_ns", ci95 ? num_or_null(c->ci_lo_ns) : json_null());
+	json_object_set_new(o, "ci95_hi_ns", ci95 ? num_or_null(c->ci_hi_ns) : json_null());
+	json_object_set_new(o, "interval", json_string(ci95 ? "ci95" : none ? "none" : "range"));
+	json_object_set_new(o, "interval_lo_ns", none ? json_null() : num_or_null(c->ci_lo_ns));
+	json_object_set_new(o, "interval_hi_ns", none ? json_null() : num_or_null(c->ci_hi_ns));
+	json_object_set_new(o, "interval_coverage", num_or_null(c->ci_level));
+}
+
 int bb_rep_write_summary(FILE *f, void *arg)
 {
 	struct rep *r = arg;
@@ -104,8 +123,7 @@ int bb_rep_write_summary(FILE *f, void *arg)
 			json_object_set_new(o, "workload", bb_json_str(c->first->workload));
 			json_object_set_new(o, "repetitions", json_integer((json_int_t)c->nreps));
 			json_object_set_new(o, "p50_ns", num_or_null(c->p50_ns));
-			json_object_set_new(o, "ci95_lo_ns", num_or_null(c->ci_lo_ns));
-			json_object_set_new(o, "ci95_hi_ns", num_or_null(c->ci_hi_ns));
+			interval_json(o, c);
 			json_object_set_new(o, "resolution_ns", c->resolution_ns > 0 ? json_real(c->resolution_ns) : json_null());
 			json_object_set_new(o, "below_resolution", json_boolean(c->resolution_ns > 0 && c->p50_ns < c->resolution_ns));
 			json_object_set_new(o, "memslots", json_integer(c->memslots));

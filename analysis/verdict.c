@@ -30,7 +30,8 @@ static double res_of(const struct bb_config *c)
  * Are the medians of @a and @b told apart by the statistics?  The
  * repetitions' medians must differ by a two-sided Mann-Whitney U test
  * (p < 0.05: 4 repetitions a side at least; with 3 a side p is never below
- * 0.1, and a [min, max] interval of 3 covers only 75%), their 95% intervals
+ * 0.1, and a [min, max] interval of 3 covers only 75%), their intervals (95%
+ * CIs from 6 repetitions, the [min, max] ranges below: 87.5% at 4)
  * must not overlap, and the medians must differ by more than the coarser
  * resolution: below that the clock cannot order them.
  */
@@ -226,4 +227,15 @@ const char *bb_rep_rec_name(enum bb_rec_kind k)
 	};
 
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "untested";
+}
+
+const char *bb_rep_interval_name(char *buf, size_t len, const struct bb_config *c)
+{
+	if (c->ci_level >= BB_CI_LEVEL)
+		snprintf(buf, len, "95%% CI");
+	else if (c->nreps > 1)
+		snprintf(buf, len, "range of %zu repetitions, %.1f%% coverage", c->nreps, 100 * c->ci_level);
+	else
+		snprintf(buf, len, "1 repetition, no interval");
+	return buf;
 }

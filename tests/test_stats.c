@@ -298,8 +298,24 @@ static void test_format(void)
 	CHECK(!strcmp(bb_format_ns(b, sizeof(b), NAN, 1), "n/a"));
 }
 
+/* What the median's interval covers: [min, max] below 6 samples, never 95% there. */
+static void test_ci_level(void)
+{
+	CHECK_NEAR(bb_median_ci_level(1), 0.0, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(3), 0.75, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(4), 0.875, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(5), 0.9375, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(6), 1 - 2.0 / 64, 1e-12);
+	for (size_t n = 6; n <= 1000; n++)
+		CHECK(bb_median_ci_level(n) >= BB_CI_LEVEL);
+	/* n = 100: ranks 40 and 61, P(40 <= B <= 60) of Binomial(100, 1/2) */
+	CHECK_NEAR(bb_median_ci_level(100), 0.9648, 1e-3);
+	CHECK_EQ(bb_median_ci_level(0), 0.0);
+}
+
 int main(void)
 {
+	test_ci_level();
 	test_format();
 	test_three();
 	test_four();
