@@ -387,7 +387,7 @@ static int write_manifest(FILE *f, void *arg)
 }
 
 int bb_manifest_write(const char *dir, const struct bb_sysinfo *si, const struct bb_tsc *tsc,
-		      const struct bb_placement *pl, int argc, char **argv, json_t *extra, struct bb_diag *d)
+		      const struct bb_placement *pl, int argc, char *const *argv, json_t *extra, struct bb_diag *d)
 {
 	struct bb_sysinfo own;
 	char path[PATH_MAX];

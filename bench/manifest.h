@@ -72,7 +72,7 @@ int bb_sysinfo_collect(struct bb_sysinfo *si, struct bb_diag *d);
  * naming the file.
  */
 int bb_manifest_write(const char *dir, const struct bb_sysinfo *si, const struct bb_tsc *tsc,
-		      const struct bb_placement *pl, int argc, char **argv, json_t *extra, struct bb_diag *d);
+		      const struct bb_placement *pl, int argc, char *const *argv, json_t *extra, struct bb_diag *d);
 
 /* The clock as measured: source, freq_hz, step_cycles, resolution_ns, empty_pair_ns, end_instruction. */
 json_t *bb_timer_json(const struct bb_tsc *tsc);

@@ -62,9 +62,12 @@ int bb_measure_one(const struct bb_measure *m, const struct bb_run_spec *c, stru
 		return 1;
 	}
 	{
+		size_t samples = m->samples, warmup = m->warmup;
+
+		bb_workload_rounds(c->wl, &samples, &warmup);	/* a sweep reads every page alike */
 		struct bb_run_cfg cfg = {
 			.dev = m->dev, .region = m->region, .plan = &plan, .wl = c->wl,
-			.samples = m->samples, .warmup = m->warmup, .tsc = m->tsc,
+			.samples = samples, .warmup = warmup, .tsc = m->tsc,
 			.tsc_overhead = m->overhead, .counters = m->counters, .ioeventfd = c->ioeventfd,
 			.batch = m->batch,
 		};

@@ -98,15 +98,14 @@ static int samples_merge(FILE *f, const uint8_t *old, size_t olen, const char *p
 int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
 		     const uint8_t *trapped, const uint32_t *covers, size_t n, struct bb_diag *d)
 {
-	char path[4096], group[160], *text = NULL;
+	char path[4096], *text = NULL;
 	uint8_t *old = NULL;
 	unsigned char *gz = NULL;
 	size_t tlen = 0, glen = 0, olen = 0;
 	FILE *f;
 	int err;
 
-	bb_samples_group(id, group, sizeof(group));
-	if ((size_t)snprintf(path, sizeof(path), "%s/samples/%s.bbs", dir, group) >= sizeof(path))
+	if (bb_samples_path(dir, id, path, sizeof(path)))
 		return bb_diag_set(d, -ENAMETOOLONG, "%s: path too long", dir);
 	/* the repetitions of a configuration share a file: what is there is kept (samples.h) */
 	err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &old, &olen, d);

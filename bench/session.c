@@ -200,7 +200,7 @@ static json_t *counters_missing(const struct bb_session *s)
 	return o;
 }
 
-int bb_session_manifest(struct bb_session *s, int argc, char **argv, json_t *extra, struct bb_diag *d)
+int bb_session_manifest(struct bb_session *s, int argc, char *const *argv, json_t *extra, struct bb_diag *d)
 {
 	json_t *all;
 	int err;

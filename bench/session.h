@@ -88,7 +88,7 @@ void bb_session_fail(struct bb_session *s, const char *what, const char *error);
  * "tool":"barbench"), the counters this machine cannot count, and the
  * skipped and failed runs.
  */
-int bb_session_manifest(struct bb_session *s, int argc, char **argv, json_t *extra, struct bb_diag *d);
+int bb_session_manifest(struct bb_session *s, int argc, char *const *argv, json_t *extra, struct bb_diag *d);
 
 /* Signals released, counters closed, the lock dropped, memory freed. */
 void bb_session_close(struct bb_session *s);

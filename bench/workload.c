@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "parse.h"
-#include "analysis.h"
+#include "runs_csv.h"
 #include "barbench/workload.h"
 #include "xorshift.h"
 
@@ -448,6 +448,8 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		}
 		break;
 	case BB_WL_SWEEP: {
+		/* one read of every page: a sample count under the pages would leave the last ones out */
+		w->whole_rounds = true;
 		uint64_t pages = (r->size + SWEEP_PAGE - 1) / SWEEP_PAGE;
 		uint64_t step = pages > SWEEP_MAX_PAGES ? (pages + SWEEP_MAX_PAGES - 1) / SWEEP_MAX_PAGES : 1;
 
@@ -493,4 +495,16 @@ out:
 	ids_free(&ix);
 	bb_workload_free(w);
 	return err;
+}
+
+void bb_workload_rounds(const struct bb_workload *w, size_t *samples, size_t *warmup)
+{
+	size_t n = w->n;
+
+	if (!w->whole_rounds || !n)
+		return;
+	if (*samples % n)
+		*samples = *samples / n < SIZE_MAX / n - 1 ? (*samples / n + 1) * n : *samples;
+	if (*warmup % n)
+		*warmup = *warmup / n < SIZE_MAX / n - 1 ? (*warmup / n + 1) * n : *warmup;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* barbench: what a BAR mapping strategy really costs.  main() dispatches subcommands. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bb_version.h"
@@ -26,9 +27,14 @@ static void usage(FILE *f)
 		"found a significant change; 128 + N stopped by signal N (runs that finished are kept).\n");
 }
 
+int bb_cli_argc;
+char *const *bb_cli_argv;
+
 int main(int argc, char **argv)
 {
 	const struct bb_cmd *c;
+	char **args;
+	int status;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -71,5 +77,15 @@ int main(int argc, char **argv)
 			return bb_cli_finish(BB_EXIT_OK);
 		}
 	}
-	return bb_cli_finish(c->fn(argc - 1, argv + 1));
+	/* the command parses (and getopt permutes) a copy; bb_cli_argv stays as given */
+	args = malloc((size_t)argc * sizeof(*args));
+	if (!args)
+		return bb_cli_fail(BB_EXIT_FAIL, "out of memory");
+	memcpy(args, argv + 1, (size_t)(argc - 1) * sizeof(*args));
+	args[argc - 1] = NULL;
+	bb_cli_argc = argc;
+	bb_cli_argv = argv;
+	status = c->fn(argc - 1, args);
+	free(args);
+	return bb_cli_finish(status);
 }

@@ -35,6 +35,14 @@ const struct bb_cmd *bb_cmd_find(const struct bb_cmd *const *cmds, size_t n, con
 /* The command of the @n in @cmds whose name is nearest @name (2 edits at most, for "did you mean"), or NULL. */
 const struct bb_cmd *bb_cmd_nearest(const struct bb_cmd *const *cmds, size_t n, const char *name);
 
+/*
+ * The process's arguments as given (argv[0] first), set by main before the
+ * command runs on a copy: getopt_long permutes the array it parses (options
+ * before operands), and a manifest records the command line exactly.
+ */
+extern int bb_cli_argc;
+extern char *const *bb_cli_argv;
+
 /* "barbench: <msg>" on stderr; returns @status. */
 int bb_cli_fail(int status, const char *fmt, ...) BB_PRINTF(2, 3);
 

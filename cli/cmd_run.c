@@ -20,6 +20,7 @@
 #include "measure.h"
 #include "session.h"
 #include "parse.h"
+#include "samples.h"
 #include "placement.h"
 #include "profile.h"
 #include "barbench/policy.h"
@@ -62,7 +63,7 @@ static const struct bb_opt run_opts[] = {
 	{ "runner", K_RUNNER, "R", "host", "who performs the accesses (below): host (this process) or\n"
 					   "guest (a KVM guest in 32-bit protected mode: map windows are\n"
 					   "memslots, the rest MMIO exits served through the backend;\n"
-					   "regions up to 3 GiB; needs /dev/kvm)" },
+					   "regions up to 3052 MiB; needs /dev/kvm)" },
 	{ "param", K_PARAM, "KEY=VALUE", NULL, "a policy parameter (span=1 for merged; barbench plan --help\n"
 					      "lists each policy's), or the guest runner's ioeventfd=1:\n"
 					      "doorbell writes in trapped windows served by KVM_IOEVENTFD\n"
@@ -176,7 +177,7 @@ static json_t *row_json(const struct bb_run_row *r, const char *out)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", out, r->id);
+	bb_samples_path(out, r->id, path, sizeof(path));	/* as bb_samples_write named it */
 	return json_pack("{s:o,s:o,s:o,s:I,s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:I,s:I,s:o}",
 			 "id", bb_json_str(r->id), "policy", bb_json_str(r->policy), "params", bb_json_str(r->params),
 			 "page_size_bytes", (json_int_t)r->page_size,
@@ -540,7 +541,7 @@ static int build_workloads(struct rctx *x)
  * counters; then the rows, and a manifest that says incomplete until the
  * last run is in, even after SIGKILL.
  */
-static int open_session(struct rctx *x, int argc, char **argv)
+static int open_session(struct rctx *x)
 {
 	const struct run_opts *o = &x->o;
 	json_t *extra;
@@ -568,7 +569,7 @@ static int open_session(struct rctx *x, int argc, char **argv)
 	if (!x->rows || !x->skipped)
 		return bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 	extra = json_pack("{s:s,s:b,s:i}", "tool", "barbench run", "complete", 0, "runs", 0);
-	err = bb_session_manifest(&x->ses, argc, argv, extra, &d);
+	err = bb_session_manifest(&x->ses, bb_cli_argc, bb_cli_argv, extra, &d);
 	json_decref(extra);
 	if (err)
 		return bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
@@ -688,7 +689,7 @@ static json_t *manifest_vfio(const struct bb_dev *dev)
  * skipped and why); with --json, the document on stdout once it is written.
  * -ENOMEM (status set) when it could not be built.
  */
-static int write_manifest(struct rctx *x, int argc, char **argv)
+static int write_manifest(struct rctx *x)
 {
 	json_t *extra, *more;
 	struct bb_diag d;
@@ -712,7 +713,7 @@ static int write_manifest(struct rctx *x, int argc, char **argv)
 		x->status = bb_cli_fail(BB_EXIT_FAIL, "run: out of memory");
 		return -ENOMEM;
 	}
-	if (bb_session_manifest(&x->ses, argc, argv, extra, &d)) {
+	if (bb_session_manifest(&x->ses, bb_cli_argc, bb_cli_argv, extra, &d)) {
 		if (x->status == BB_EXIT_OK)
 			x->status = bb_cli_fail(BB_EXIT_FAIL, "run: manifest: %s", d.msg);
 	} else if (x->o.json) {
@@ -795,10 +796,10 @@ static int cmd_run(int argc, char **argv)
 	if (!status)
 		status = build_workloads(&x);
 	if (!status)
-		status = open_session(&x, argc, argv);
+		status = open_session(&x);
 	if (!status) {
 		run_matrix(&x);
-		if (!write_manifest(&x, argc, argv)) {
+		if (!write_manifest(&x)) {
 			report_stop(&x);
 			if (x.status == BB_EXIT_OK && !x.o.json)
 				print_results(&x);

@@ -39,8 +39,9 @@ static const struct bb_opt serve_opts[] = {
 	{ "allow-uid", K_UID, "UID", NULL, "a peer uid allowed besides this server's and root's\n"
 					   "(SO_PEERCRED; repeatable, at most 32); others are closed" },
 	{ "trap-log", K_TRAP_LOG, "FILE", NULL, "every access served through messages, as CSV (region,\n"
-						"offset, width, op, count, total_ns), written at exit and\n"
-						"on SIGUSR1 (atomically: a temporary file renamed)" },
+						"offset, width, op, count, total_ns), written empty at the\n"
+						"start (a FILE that cannot be written stops serve, exit 1),\n"
+						"at exit and on SIGUSR1 (atomically: a temporary file renamed)" },
 	{ "verbose", K_VERBOSE, NULL, NULL, "every refused request on stderr" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -183,6 +184,13 @@ static int cmd_serve(int argc, char **argv)
 		bb_dev_close(dev);
 		return bb_cli_fail(err == -EADDRINUSE || err == -EEXIST ? BB_EXIT_FAIL : bb_cli_status(err), "serve: %s",
 				   d.msg);
+	}
+	/* the log written once, empty, before any client: a path that cannot be written stops serve now, not at its end */
+	if (so.trap_log && bb_vu_server_write_trap_log(s, &d)) {
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		bb_vu_server_destroy(s);
+		bb_dev_close(dev);
+		return bb_cli_fail(BB_EXIT_FAIL, "serve: --trap-log: %s", d.msg);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: poll returns */

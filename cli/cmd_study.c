@@ -461,7 +461,7 @@ static int study_load(struct sctx *x)
 			if (!extra)
 				x->err = bb_diag_set(&x->d, -ENOMEM, "out of memory");
 			else
-				x->err = bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d);
+				x->err = bb_session_manifest(&x->ses, bb_cli_argc, bb_cli_argv, extra, &x->d);
 			json_decref(extra);
 		}
 		if (x->err) {
@@ -1001,7 +1001,7 @@ static int study_finish(struct sctx *x)
 		if (!extra) {
 			if (x->status == BB_EXIT_OK)
 				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: out of memory");
-		} else if (bb_session_manifest(&x->ses, x->argc, x->argv, extra, &x->d)) {
+		} else if (bb_session_manifest(&x->ses, bb_cli_argc, bb_cli_argv, extra, &x->d)) {
 			if (x->status == BB_EXIT_OK)
 				x->status = bb_cli_fail(BB_EXIT_FAIL, "study: manifest: %s", x->d.msg);
 		} else {

@@ -59,9 +59,10 @@ static const struct bb_cmd_help vmm_help = {
 	.text = "What a VMM maps and traps, measured.  Inside a guest, DEVICE is pci:BDF?layout=FILE:\n"
 		"the device as the VMM exposes it.  One safe word of every 4 KiB page is read,\n"
 		"timed (samples in rounds over the pages, each batched to span 50 timer steps),\n"
-		"and the pages fall into classes: wherever the next page reads more than 10x\n"
-		"slower than the previous one a class starts; the fastest is mapped, the slowest\n"
-		"trapped, any between emulated (answered by the VMM itself).  Every region and\n"
+		"and the pages fall into classes: in order of time, a class starts at the first\n"
+		"page more than 10x slower than the fastest page of the class before (not the\n"
+		"page just before it); the fastest class is mapped, the slowest trapped, any\n"
+		"between emulated (answered by the VMM itself).  Every region and\n"
 		"device of one sweep are classified together.  The VMM's plan so found is set\n"
 		"beside each built-in policy's plan of the layout (what the device reports to\n"
 		"the VMM): \"behaves as holes\", or the pages that differ.\n"
@@ -723,7 +724,7 @@ static int write_sweep_rows(FILE *f, void *arg)
 }
 
 /* --device: sweep them all, classify together, then each device. */
-static int from_devices(const struct vmm_opts *o, int argc, char **argv)
+static int from_devices(const struct vmm_opts *o)
 {
 	struct bb_dev *devs[MAX_DEVICES] = { NULL };
 	struct bb_vmm_row *rows = NULL;
@@ -761,7 +762,7 @@ static int from_devices(const struct vmm_opts *o, int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/vmm-sweep.csv", o->out);
 		err = bb_write_atomic(path, write_sweep_rows, &a, &d);
 		if (!err)
-			err = bb_session_manifest(&s, argc, argv, NULL, &d);
+			err = bb_session_manifest(&s, bb_cli_argc, bb_cli_argv, NULL, &d);
 		if (err) {
 			status = bb_cli_fail(BB_EXIT_FAIL, "vmm: %s", d.msg);
 			goto out;
@@ -794,7 +795,7 @@ static int cmd_vmm(int argc, char **argv)
 		return status;
 	status = json_start(&o);
 	if (!status)
-		status = o.sweep ? from_file(&o) : from_devices(&o, argc, argv);
+		status = o.sweep ? from_file(&o) : from_devices(&o);
 	return bb_cli_finish(json_finish(&o, status));
 }
 

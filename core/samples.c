@@ -24,6 +24,14 @@ void bb_samples_group(const char *id, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)n, id);
 }
 
+int bb_samples_path(const char *dir, const char *id, char *path, size_t len)
+{
+	char group[160];
+
+	bb_samples_group(id, group, sizeof(group));
+	return (size_t)snprintf(path, len, "%s/samples/%s.bbs", dir, group) >= len ? -ENAMETOOLONG : 0;
+}
+
 static void put_varint(FILE *f, uint64_t v)
 {
 	while (v >= 0x80) {

@@ -57,6 +57,8 @@ struct bb_samples_block {
 
 /* The file name (no folder, no suffix) the samples of run @id go to: @id less a trailing -<digits>. */
 void bb_samples_group(const char *id, char *out, size_t len);
+/* DIR/samples/GROUP.bbs, the file run @id's samples go to, into @path: 0, or -ENAMETOOLONG (cut). */
+int bb_samples_path(const char *dir, const char *id, char *path, size_t len);
 
 /* The magic and block of @n samples of run @id appended to @f (the magic only when @magic). */
 void bb_samples_encode(FILE *f, bool magic, const char *id, const double *ns, const uint64_t *offset,

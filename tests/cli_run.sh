@@ -47,6 +47,16 @@ rows=$(($(wc -l <"$tmp/all/runs.csv") - 1))
 	no "sparse 4K sweep must trap the 2 MSI-X pages of 4"
 grep -q "results: $tmp/all/runs.csv (96 runs)" "$tmp/out" || no "summary line"
 
+# sweep_every_page: a 32 MiB BAR (4,096 probes) swept with 100 samples times every probe, from the first
+# (100 samples and their warmup once timed pages 10 to 109 of 8,192, never those around the MSI-X table)
+"$BB" run --device emu:layouts/mlx5-cx5 --region 0 --policy sparse --workload sweep --samples 100 --page-size 4K \
+	--out "$tmp/sw" >/dev/null 2>"$tmp/err" || no "sweep_every_page: $(cat "$tmp/err")"
+id=$(awk -F, 'NR == 2 { print $1 }' "$tmp/sw/runs.csv")
+"$BB_SAMPLES_CAT" "$tmp/sw" "$id" >"$tmp/sw.csv" || no "sweep_every_page: samples_cat $id"
+[ "$(awk -F, 'NR > 1 { n++; if (!($2 in o)) { o[$2] = 1; k++ } } NR == 2 { first = $2 }
+	END { print n, k, first }' "$tmp/sw.csv")" = "4096 4096 0" ] ||
+	no "sweep_every_page: samples, distinct offsets, first offset: $(awk -F, 'NR > 1 { n++ } END { print n }' "$tmp/sw.csv")"
+
 # merged span=1 and a loaded param
 "$BB" run --device emu:layouts/nvme-msix-bar0-pre416 --out "$tmp/span" --policy merged,sparse --param span=1 \
 	--samples 100 >/dev/null 2>"$tmp/err" || no "span=1: $(cat "$tmp/err")"
@@ -116,10 +126,11 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print $c["polic
 done
 grep -q '^sparse .* < [0-9.]* ' "$tmp/out" || echo "cli_run: sparse's median is above the resolution here: no bound to see"
 
-# exact_argv: the manifest records the command line as given (lists were once cut at their first comma)
+# exact_argv: the manifest records the command line as given, argv[0] first (lists were once cut at their
+# first comma; getopt_long's permutation moved operands after the options, and argv[0] was left out)
 "$BB" run --device emu:layouts/nvme-msix-bar0 --policy trap,sparse --workload lat-read,doorbell --samples 20 \
 	--out "$tmp/argv" >/dev/null 2>"$tmp/err" || no "argv run: $(cat "$tmp/err")"
-"$JQ" "$tmp/argv/manifest.json" 'd["command_line"] == ["run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"]' ||
+"$JQ" "$tmp/argv/manifest.json" 'd["command_line"] == ["'"$BB"'", "run", "--device", "emu:layouts/nvme-msix-bar0", "--policy", "trap,sparse", "--workload", "lat-read,doorbell", "--samples", "20", "--out", "'"$tmp"'/argv"]' ||
 	no "manifest command_line"
 
 # calibrate_progress: steps with an ETA on a terminal (script(1) gives it one), nothing on a pipe

@@ -25,6 +25,10 @@ S
 "$BB" study "$tmp/small.study" --out "$tmp/a" >"$tmp/out" 2>"$tmp/err" || no "study: $(cat "$tmp/err")"
 [ -s "$tmp/a/report.md" ] || no "no report.md"
 "$JQ" "$tmp/a/manifest.json" 'd["complete"] is True and d["measured_runs"] > 0' || no "manifest not complete"
+# study_exact_argv: the command line as given, the operand before the options (getopt_long's permutation
+# once recorded it last, and argv[0] was left out)
+"$JQ" "$tmp/a/manifest.json" 'd["command_line"] == ["'"$BB"'", "study", "'"$tmp"'/small.study", "--out", "'"$tmp"'/a"]' ||
+	no "study_exact_argv: $(grep -A6 command_line "$tmp/a/manifest.json")"
 n=$(tail -n +2 "$tmp/a/runs.csv" | wc -l)
 # 6 policies x 2 pages x 2 workloads x 4 reps x 2 regions = 192; pre416: full and holes do not apply (32)
 [ "$n" -eq 160 ] || no "small study: $n runs, want 160"

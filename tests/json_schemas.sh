@@ -96,6 +96,10 @@ prints compare "$tmp/compare3" "$BB" compare "$tmp/st" "$tmp/st" "$tmp/st" --hol
 	no "compare --json of three folders: hosts or tests"
 prints run "$tmp/run.json" "$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 100 --out "$tmp/run" --json
 "$JQ" "$tmp/run.json" 'd["complete"] is True and [r["policy"] for r in d["runs"]] == ["sparse", "trap"]' || no "run --json: runs"
+# run_samples_file: each run names the file its samples are in (it named a .csv.gz that was never written)
+for f in $("$JQ" "$tmp/run.json" -p '" ".join(r["samples_file"] for r in d["runs"])'); do
+	[ -f "$f" ] || no "run_samples_file: run --json names $f, which does not exist: $(ls "$tmp/run/samples")"
+done
 valid manifest "$tmp/run/manifest.json"
 prints report "$tmp/report.json" "$BB" report "$tmp/run" --no-figures --json
 "$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["figures"] is None' || no "report --json"

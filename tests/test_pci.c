@@ -192,7 +192,8 @@ static void test_device(void)
 	}
 	CHECK(dev->ops->flags & BB_BACKEND_NO_TRAP);
 	CHECK(!strcmp(bb_dev_trap_path(dev), "none"));
-	CHECK_EQ(bb_dev_guard(dev), BB_GUARD_SAFE_ONLY);
+	CHECK_EQ(bb_dev_guard(dev), BB_GUARD_SAFE_READS);	/* real hardware: reads only until writes are allowed */
+	CHECK(!bb_dev_writes_allowed(dev));
 	CHECK_EQ(dev->nr_regions, 1);	/* the I/O BAR2 is not a region here */
 	CHECK_EQ(dev->index[0], 0);
 	CHECK_EQ(bb_dev_region(dev, 0, &r, NULL, NULL, &d), 0);
@@ -212,6 +213,8 @@ static void test_device(void)
 		munmap(m, BAR0);
 	}
 	CHECK_EQ(bb_dev_allow_writes(dev), 0);
+	CHECK_EQ(bb_dev_guard(dev), BB_GUARD_SAFE_ONLY);
+	CHECK(bb_dev_writes_allowed(dev));
 	CHECK_EQ(dev->ops->map(dev, 0, 0x3000, 0x1000, NULL, &m, &d), 0);
 	if (m) {
 		*(volatile uint32_t *)m = 7;

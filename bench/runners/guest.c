@@ -70,6 +70,15 @@ static void put32(uint8_t *ram, uint64_t gpa, uint32_t v)
 	memcpy(ram + gpa, &v, sizeof(v));
 }
 
+/*
+ * Where a PC's chipset sits: the IOAPIC at 0xFEC00000, the HPET at
+ * 0xFED00000, the local APIC at 0xFEE00000, firmware up to 4 GiB.  A VMM
+ * places no BAR there, and neither does the guest runner: a 1 GiB region
+ * once placed at 3 GiB had its page at 0xFEE00000 exit as MMIO (KVM keeps
+ * the APIC page for itself) although the plan mapped it.
+ */
+#define CHIPSET_GPA 0xfec00000ull
+
 int bb_guest_region_gpa(const struct bb_region *r, uint64_t *gpa, struct bb_diag *d)
 {
 	char sz[32];
@@ -78,18 +87,17 @@ int bb_guest_region_gpa(const struct bb_region *r, uint64_t *gpa, struct bb_diag
 	if (!r->size)
 		return bb_diag_set(d, -EINVAL, "region %" PRIu32 ": empty, nothing to place in a guest", r->index);
 	if (r->size <= GiB)
-		*gpa = 3 * GiB;
-	else if (r->size <= 2 * GiB)
 		*gpa = 2 * GiB;
-	else if (r->size <= 3 * GiB)
+	else if (r->size <= CHIPSET_GPA - GiB)
 		*gpa = GiB;
 	if (*gpa)
 		return 0;
 	bb_format_size(sz, sizeof(sz), r->size);
 	return bb_diag_set(d, -EFBIG, "region %" PRIu32 " is %s: the guest runs in 32-bit protected mode (long mode "
 			   "is not used) and reaches 4 GiB of guest-physical space; the guest runner places the whole "
-			   "region below 4 GiB above at least 1 GiB of RAM, so it takes regions up to 3 GiB",
-			   r->index, sz);
+			   "region above at least 1 GiB of RAM and below the chipset at 0xFEC00000 (IOAPIC, LAPIC), "
+			   "so it takes regions up to %llu MiB", r->index, sz,
+			   (unsigned long long)((CHIPSET_GPA - GiB) >> 20));
 }
 
 bool bb_guest_trapped(const struct bb_plan *plan, uint64_t off, unsigned width)

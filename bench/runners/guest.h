@@ -32,9 +32,10 @@
 struct bb_guest;
 
 /*
- * Where region @r goes in guest-physical space: 3 GiB for regions up to
- * 1 GiB, 2 GiB up to 2 GiB, 1 GiB up to 3 GiB.  A larger region cannot sit
- * below 4 GiB with RAM under it: -EFBIG, @d says so.
+ * Where region @r goes in guest-physical space: 2 GiB for regions up to
+ * 1 GiB, 1 GiB up to 3052 MiB, so that it ends at or below the chipset's
+ * 0xFEC00000 (IOAPIC, LAPIC).  A larger region cannot sit there with RAM
+ * under it: -EFBIG, @d says so.
  */
 int bb_guest_region_gpa(const struct bb_region *r, uint64_t *gpa, struct bb_diag *d);
 

@@ -64,9 +64,10 @@ void bb_runs_csv_row(FILE *f, const struct bb_run_row *r);
 int bb_runs_csv_write(const char *dir, const struct bb_run_row *rows, size_t n, struct bb_diag *d);
 
 /*
- * DIR/samples/<id>.csv.gz (gzip; readers take a plain .csv too): sample,offset,path,accesses,ns; atomically.  A
- * sample timed @covers[i] accesses from @offset[i] on (NULL: one each); ns is
- * per access.
+ * Run @id's samples into DIR/samples/GROUP.bbs (core/samples.h: the file of
+ * the id less a trailing -<digits>, which the repetitions of a configuration
+ * share), atomically.  A sample timed @covers[i] accesses from @offset[i] on
+ * (NULL: one each); ns is per access.
  */
 int bb_samples_write(const char *dir, const char *id, const double *ns, const uint64_t *offset,
 		     const uint8_t *trapped, const uint32_t *covers, size_t n, struct bb_diag *d);

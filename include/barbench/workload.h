@@ -51,6 +51,7 @@ struct bb_workload {
 	size_t n;
 	unsigned per_sample;	/* accesses timed together in one sample */
 	bool serialised;	/* each access waits for the previous one */
+	bool whole_rounds;	/* every access timed alike (sweep): samples in whole rounds of the cycle (bb_workload_rounds) */
 	uint64_t bytes_per_sample;
 };
 
@@ -70,6 +71,13 @@ const char *bb_workload_summary(enum bb_wl_kind k);
 int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layout *l,
 		      const struct bb_region *r, enum bb_guard guard, struct bb_workload *out, struct bb_diag *d);
 void bb_workload_free(struct bb_workload *w);
+/*
+ * The @samples and @warmup a run of @w takes: as asked, or for a workload of
+ * whole rounds (a sweep: one read of every page) each rounded up to whole
+ * rounds of its cycle, so every access is timed as often as every other and
+ * the first timed sample reads the first access (a warmup of 0 stays 0).
+ */
+void bb_workload_rounds(const struct bb_workload *w, size_t *samples, size_t *warmup);
 
 /* Parse a replay trace (text, @name for messages) into accesses. */
 int bb_trace_parse(const char *text, size_t len, const char *name, const struct bb_region *r,
