@@ -74,7 +74,10 @@ struct bb_config {
 	char key[1024];		/* device|region|policy|params|page|runner|workload */
 	const struct bb_rec *first;
 	size_t nreps;
-	double p50_ns, ci_lo_ns, ci_hi_ns;	/* median of the repetitions' medians, 95% CI */
+	double p50_ns, ci_lo_ns, ci_hi_ns;	/* median of the repetitions' medians, its interval */
+	double ci_level;			/* the interval's coverage (bb_median_ci_level): below
+						   BB_CI_LEVEL (fewer than 6 repetitions) it is the
+						   [min, max] range, never to be called a 95% CI */
 	double p99_ns, p999_ns;			/* medians over repetitions */
 	double trapped_share, setup_ns, ops_s;
 	double tmean_ns, predicted_ns;		/* medians over repetitions; predicted < 0: none */
@@ -128,8 +131,9 @@ struct bb_report_opts {
 	bool figure_data;	/* keep each figure's gnuplot script and data (.gp, .dat): otherwise only the images */
 	/*
 	 * The device-time projection: what one BAR access of a real device
-	 * costs, used where runs.csv has no device_read_ns/device_write_ns
-	 * from the layout.  0: the defaults (BB_DEVICE_ACCESS_NS).
+	 * costs; given (> 0), it wins over the layout's device_read_ns/
+	 * device_write_ns of runs.csv.  0: the layout's, else the defaults
+	 * (BB_DEVICE_ACCESS_NS).
 	 */
 	double device_read_ns, device_write_ns;
 	/*

@@ -1,5 +1,7 @@
 # Latency CDF per policy: one line per policy, samples of every repetition pooled.
-# Filled in by analysis/report.c: @TERM@ @OUT@ @EXT@ @TITLE@ @DATA@ @N@
+# Filled in by analysis/figures.c: @TERM@ @OUT@ @EXT@ @TITLE@ @DATA@ @N@, and the marks of
+# the measured clock (MARKS, where the plot's note was: barbench's own commands, the range below the
+# resolution shaded, a labelled line at each resolution, the note)
 # Nothing from a results folder is script text here: file names are barbench's own, @TITLE@ arrives
 # single-quoted from gp_quote() (gnuplot expands no backquote there), labels come from the data files.
 reset
@@ -20,6 +22,6 @@ set linetype 3 lc rgb "#1b9e77" lw 2
 set linetype 4 lc rgb "#7570b3" lw 2 dt 4
 set linetype 5 lc rgb "#222222" lw 2
 set linetype 6 lc rgb "#e7298a" lw 2 dt 3
-set label 1 "values below 0.1 ns (under one TSC tick) drawn at 0.1" at graph 0.01, graph 0.97 font ",8"
+@MARKS@
 plot for [i=0:@N@-1] '@DATA@' index i using 1:2 with lines title columnheader(1)
 unset output

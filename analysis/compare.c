@@ -403,7 +403,8 @@ static json_t *compare_json(const struct cmp *m)
 			 "comparisons", pairs, "significant", (json_int_t)m->sig);
 }
 
-static void print_text_row(FILE *out, const struct row *w)
+/* One row; @width: the configuration column's, as wide as the longest configuration (never cut). */
+static void print_text_row(FILE *out, const struct row *w, int width)
 {
 	char ma[32], mb[32], ratio[32], iv[48], p[16], reps[32], why[160];
 
@@ -446,18 +447,23 @@ static void print_text_row(FILE *out, const struct row *w)
 			snprintf(why, sizeof(why), "below resolution (both medians 0)");
 		break;
 	}
-	fprintf(out, "%-60.60s %12s %12s %8s %20s %8s %9s  %s\n", w->y->key, ma, mb, ratio, iv, p, reps, why);
+	fprintf(out, "%-*s %12s %12s %8s %20s %8s %9s  %s\n", width, w->y->key, ma, mb, ratio, iv, p, reps, why);
 }
 
 /* One comparison's table: the folders and hosts, the rows, their notes and what they add up to. */
 static void print_pair(FILE *out, const struct cmp *m, const struct pair *pr)
 {
+	static const char head[] = "configuration (device|region|policy|params|page|runner|workload)";
+	size_t width = sizeof(head) - 1;
+
+	for (size_t i = 0; i < pr->n; i++)
+		if (strlen(pr->rows[i].y->key) > width)
+			width = strlen(pr->rows[i].y->key);
 	fprintf(out, "A %s (%s) -> B %s (%s)\n", m->hosts[0], m->s[0].dir, m->hosts[pr->b], m->s[pr->b].dir);
-	fprintf(out, "%-60s %12s %12s %8s %20s %8s %9s  %s\n",
-		"configuration (device|region|policy|params|page|runner|workload)", "A p50", "B p50", "B/A",
+	fprintf(out, "%-*s %12s %12s %8s %20s %8s %9s  %s\n", (int)width, head, "A p50", "B p50", "B/A",
 		"95% interval", m->holm ? "p (Holm)" : "p", "reps A/B", "change");
 	for (size_t i = 0; i < pr->n; i++)
-		print_text_row(out, &pr->rows[i]);
+		print_text_row(out, &pr->rows[i], (int)width);
 	if (pr->low_level)
 		fprintf(out, "*: too few repetitions for 95%%: the range of the pairwise ratios, at the "
 			"confidence it has (3 and 3: 90%%)\n");

@@ -159,12 +159,73 @@ static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char
 	return 0;
 }
 
-/* CDF of one (device, region, runner, workload, page): one block per policy. */
+/* A resolution as a figure prints it: rounded up at the digits shown, as bb_format_ns_bare's bound. */
+static void res_text(char *out, size_t len, double res)
+{
+	char b[32];
+
+	bb_format_ns_bare(b, sizeof(b), 0, res);
+	snprintf(out, len, "%s", b[0] == '<' ? b + 2 : b);
+}
+
+/* What a CDF's blocks were measured with: the finest and coarsest resolution, the smallest value drawn. */
+struct cdf_res {
+	double lo, hi;		/* 0: no block records one */
+	double min_drawn;
+};
+
+/*
+ * The CDF's marks of the measured clock, as gnuplot commands into @out:
+ * the range below the finest resolution shaded (nothing there was
+ * resolved), a dashed line at each of the finest and coarsest resolution
+ * labelled "timer resolution R ns", the x axis from the decade below them,
+ * and in its label a note of what was drawn where.  A folder that records no resolution
+ * gets the note of the 0.1 ns floor alone.
+ */
+static void cdf_marks(const struct cdf_res *cr, char *out, size_t len)
+{
+	char a[32], b[32];
+	double lo = cr->lo, xmin;
+	size_t n;
+
+	if (lo <= 0) {
+		snprintf(out, len, "set label 1 \"values below %.1f ns drawn at %.1f (the folder records no timer "
+			 "resolution)\" at graph 0.01, graph 0.97 font \",8\"", MIN_NS, MIN_NS);
+		return;
+	}
+	res_text(a, sizeof(a), lo);
+	res_text(b, sizeof(b), cr->hi);
+	xmin = pow(10, floor(log10(fmin(lo, cr->min_drawn)) - 0.3));
+	n = (size_t)snprintf(out, len,
+			     "set xrange [%g:*]\n"
+			     "set object 1 rect from graph 0, graph 0 to first %.6g, graph 1 behind fillcolor rgb \"#e4e4e4\" "
+			     "fillstyle solid 1.0 noborder\n"
+			     "set arrow 1 from first %.6g, graph 0 to first %.6g, graph 1 nohead lc rgb \"#555555\" lw 1 dt 2 front\n"
+			     "set label 2 \"timer resolution %s ns\" at first %.6g, graph 0.5 rotate by 90 center offset -0.8,0 "
+			     "font \",8\" front\n",
+			     xmin, lo, lo, lo, a, lo);
+	if (n < len && strcmp(a, b))
+		n += (size_t)snprintf(out + n, len - n,
+				      "set arrow 2 from first %.6g, graph 0 to first %.6g, graph 1 nohead lc rgb \"#555555\" lw 1 "
+				      "dt 2 front\n"
+				      "set label 3 \"timer resolution %s ns\" at first %.6g, graph 0.5 rotate by 90 center offset "
+				      "-0.8,0 font \",8\" front\n", cr->hi, cr->hi, b, cr->hi);
+	if (n < len)
+		snprintf(out + n, len - n, "set xlabel \"latency per access (ns, log scale); shaded: below the timer "
+			 "resolution (a value there is drawn at it)\"");
+}
+
+/*
+ * CDF of one (device, region, runner, workload, page): one block per
+ * policy, each value below its configuration's resolution drawn at it (no
+ * measurement shows finer than the clock), the resolutions marked.
+ */
 static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t nlen)
 {
 	const struct bb_rec *g = r->sorted[first]->first;
 	double *pool = malloc(MAX_POOL * sizeof(*pool));
-	char dev[128], data[64], text[512], title[520], nbuf[8], pg[32];
+	char dev[128], data[64], text[512], title[520], nbuf[8], pg[32], marks[1536];
+	struct cdf_res cr = { 0, 0, INFINITY };
 	unsigned blocks = 0;
 	FILE *f;
 	int err;
@@ -180,6 +241,7 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 	}
 	for (size_t k = first; k <= last; k++) {
 		const struct bb_config *c = r->sorted[k];
+		double floor_ns = c->resolution_ns > MIN_NS ? c->resolution_ns : MIN_NS;
 		size_t n = 0;
 
 		for (size_t i = 0; i < r->recs.n; i++)
@@ -188,11 +250,16 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 		if (!n)
 			continue;
 		qsort(pool, n, sizeof(*pool), cmp_d);
+		if (c->resolution_ns > 0) {
+			cr.lo = cr.lo > 0 && cr.lo < c->resolution_ns ? cr.lo : c->resolution_ns;
+			cr.hi = cr.hi > c->resolution_ns ? cr.hi : c->resolution_ns;
+		}
+		cr.min_drawn = fmin(cr.min_drawn, pool[0] > floor_ns ? pool[0] : floor_ns);
 		fprintf(f, "\"%s%s%s\" 0\n", c->first->policy, c->first->params[0] ? " " : "", c->first->params);
 		for (unsigned q = 0; q < CDF_POINTS; q++) {
 			size_t i = (size_t)((double)q * (double)(n - 1) / (CDF_POINTS - 1));
 
-			fprintf(f, "%.3f %.5f\n", pool[i] > MIN_NS ? pool[i] : MIN_NS, (double)(i + 1) / (double)n);
+			fprintf(f, "%.3f %.5f\n", pool[i] > floor_ns ? pool[i] : floor_ns, (double)(i + 1) / (double)n);
 		}
 		fprintf(f, "\n\n");
 		blocks++;
@@ -209,10 +276,11 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 	gp_quote(title, sizeof(title), text);
 	snprintf(nbuf, sizeof(nbuf), "%u", blocks);
 	snprintf(data, sizeof(data), "%s.dat", name);
+	cdf_marks(&cr, marks, sizeof(marks));
 	{
-		const char *k[] = { "TITLE", "DATA", "N" }, *v[] = { title, data, nbuf };
+		const char *k[] = { "TITLE", "DATA", "N", "MARKS" }, *v[] = { title, data, nbuf, marks };
 
-		return emit_gp(r, bb_gp_cdf, name, k, v, 3);
+		return emit_gp(r, bb_gp_cdf, name, k, v, 4);
 	}
 }
 
@@ -1051,8 +1119,8 @@ int bb_draw_dir(int ffd, char *name, size_t len, int *rfd)
  */
 static int fig_overview(struct rep *r, char *name, size_t nlen)
 {
-	char size[32], rows[16];
-	size_t n = 0;
+	char size[32], rows[16], margin[16];
+	size_t n = 0, longest = 0;
 	FILE *f;
 	int err;
 
@@ -1074,8 +1142,13 @@ static int fig_overview(struct rep *r, char *name, size_t nlen)
 			bb_rep_label(r, g, dev, sizeof(dev));
 			bb_rep_page_name(g->page_size, pg, sizeof(pg));
 			if (o.kind == BB_REC_MAPS || o.kind == BB_REC_TRAPS) {
-				fprintf(f, "\"%s r%" PRIu32 ", %s: %s\"", dev, g->region, pg,
-					o.kind == BB_REC_TRAPS ? "trap (all alike)" : o.v.pick->first->policy);
+				char label[320];
+				int ll = snprintf(label, sizeof(label), "%s r%" PRIu32 ", %s: %s", dev, g->region, pg,
+						  o.kind == BB_REC_TRAPS ? "trap (all alike)" : o.v.pick->first->policy);
+
+				if (ll > 0 && (size_t)ll > longest)
+					longest = (size_t)ll < sizeof(label) ? (size_t)ll : sizeof(label) - 1;
+				fprintf(f, "\"%s\"", label);
 				if (o.bound)
 					fprintf(f, " - %.3f %.3f\n", o.measured, o.projected);
 				else
@@ -1092,14 +1165,29 @@ static int fig_overview(struct rep *r, char *name, size_t nlen)
 		return err;
 	if (!n)
 		return -ENOENT;
-	snprintf(rows, sizeof(rows), "%zu", n);
-	snprintf(size, sizeof(size), "1100,%zu", 170 + 24 * n);
+	/*
+	 * The left margin holds the longest label (a fleet's read "DEVICE @ HOST
+	 * rN, 64 KiB: ..."): gnuplot counts it in characters of the figure's
+	 * 10-point font (8 pixels on pngcairo), a tic label's 9-point character
+	 * takes about 6 (measured on pngcairo's sans): 0.85 of one leaves room
+	 * for wide letters.  The figure widens so the bars keep 650 pixels.
+	 */
 	{
-		const char *k[] = { "TITLE", "DATA", "SIZE", "N" };
-		const char *v[] = { "'What the recommended policy gains over trap on the hot path (host lat-read)'",
-				    "overview.dat", size, rows };
+		size_t lm = (longest * 85 + 99) / 100 + 2, width;
 
-		return emit_gp(r, bb_gp_overview, name, k, v, 4);
+		lm = lm < 12 ? 12 : lm;
+		width = (lm + 4) * 8 + 650;
+		width = width < 1100 ? 1100 : width;
+		snprintf(margin, sizeof(margin), "%zu", lm);
+		snprintf(size, sizeof(size), "%zu,%zu", width, 170 + 24 * n);
+	}
+	snprintf(rows, sizeof(rows), "%zu", n);
+	{
+		const char *k[] = { "TITLE", "DATA", "SIZE", "N", "LMARGIN" };
+		const char *v[] = { "'What the recommended policy gains over trap on the hot path (host lat-read)'",
+				    "overview.dat", size, rows, margin };
+
+		return emit_gp(r, bb_gp_overview, name, k, v, 5);
 	}
 }
 

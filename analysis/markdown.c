@@ -43,7 +43,7 @@ static void rec_cells(const struct recommend *o, char *a, size_t na, char *b, si
 		snprintf(a, na, "> %.0fx", o->measured);
 	else
 		snprintf(a, na, "%.1fx", o->measured);
-	snprintf(b, nb, "%.1fx", o->projected);
+	snprintf(b, nb, "%.1fx (%.0f ns, %s)", o->projected, o->device_ns, bb_rep_ns_source(o->ns_src, o->v.pick));
 	if (o->v.best)
 		snprintf(why, nw, "best: faster than every other policy a VMM can use (p < 0.05)");
 	else
@@ -208,7 +208,7 @@ static void coverage(FILE *f, struct rep *r)
 /* What summary() counts over its groups. */
 struct sum_state {
 	unsigned best, tied, untested, parts;
-	bool any_layout_ns, any_default_ns;
+	bool any_layout_ns, any_default_ns, any_given_ns;
 	char fast_pg[32], slow_pg[32];	/* a page size where the pick beats trap, one where every policy traps */
 };
 
@@ -217,12 +217,14 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 {
 	const struct bb_rec *g = r->sorted[k]->first;
 	const struct bb_config *tr, *sp;
+	struct recommend o;
 	struct verdict v;
 	char pg[32], a[48], b[48], q[48];
 	size_t n = strlen(line);
 
-	bb_rep_verdict(r, k, e - 1, &v);
-	tr = bb_rep_find_policy(r, k, e - 1, "trap");
+	bb_rep_recommend(r, k, e - 1, &o);	/* the one answer: with every usable policy trapping, trap */
+	v = o.v;
+	tr = o.trap;
 	sp = bb_rep_find_policy(r, k, e - 1, "sparse");
 	bb_rep_page_name(g->page_size, pg, sizeof(pg));
 	if (!v.lowest) {
@@ -243,9 +245,17 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	}
 	if (v.best) {
 		st->best++;
-		snprintf(line + n, size - n, "%s at %s pages **%s is best** (p50 %s [%.1f, %.1f])",
-			 st->parts ? ";" : "", pg, v.pick->first->policy, bb_rep_med(a, sizeof(a), v.pick),
-			 v.pick->ci_lo_ns, v.pick->ci_hi_ns);
+		char iv[64], bounds[80];
+
+		bb_format_ns_bare(b, sizeof(b), v.pick->ci_lo_ns, v.pick->resolution_ns);
+		bb_format_ns_bare(q, sizeof(q), v.pick->ci_hi_ns, v.pick->resolution_ns);
+		if (strcmp(b, q))
+			snprintf(bounds, sizeof(bounds), "%s, %s", b, q);
+		else
+			snprintf(bounds, sizeof(bounds), "%s", b);
+		snprintf(line + n, size - n, "%s at %s pages **%s is best** (p50 %s, %s [%s])", st->parts ? ";" : "", pg,
+			 v.pick->first->policy, bb_rep_med(a, sizeof(a), v.pick), bb_rep_interval_name(iv, sizeof(iv), v.pick),
+			 bounds);
 	} else {
 		const struct bb_config *top = v.lowest;
 		size_t m;
@@ -264,25 +274,27 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 		bb_rep_med(b, sizeof(b), top);
 		m = strlen(line);
 		snprintf(line + m, size - m, " are **tied** (p50 %s%s%s: the intervals overlap or "
-			 "differ by less than the resolution); take **%s**, the tied policy with the fewest "
-			 "memslots (%" PRIu32 ")", a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "",
-			 v.pick->first->policy, v.pick->memslots);
+			 "differ by less than the resolution)", a, strcmp(a, b) ? " to " : "", strcmp(a, b) ? b : "");
+		m = strlen(line);
+		if (o.kind == BB_REC_TRAPS)
+			snprintf(line + m, size - m, "; take **trap** (none of them is told apart from it)");
+		else
+			snprintf(line + m, size - m, "; take **%s**, the tied policy with the fewest memslots (%" PRIu32
+				 ")", v.pick->first->policy, v.pick->memslots);
 	}
 	st->parts++;
 	n = strlen(line);
 	/* against trap, and against what VMMs do today */
-	if (tr && tr == v.pick && v.ntied > 1) {
-		/* trap itself is among the tied, with the fewest memslots: every usable policy traps here */
-		snprintf(line + n, size - n, ": every policy a VMM can use traps here");
+	if (o.kind == BB_REC_TRAPS) {
+		/* the verdict's answer (analysis/verdict.c): trap, as in the table and summary.json */
+		snprintf(line + n, size - n, ": every policy a VMM can use traps here alike");
 		if (!st->slow_pg[0])
 			snprintf(st->slow_pg, sizeof(st->slow_pg), "%s", pg);
-	}
-	if (tr && tr != v.pick) {
+	} else if (tr && tr != v.pick) {
 		if (!bb_rep_separated(r, v.pick, tr)) {
-			snprintf(line + n, size - n, ", no faster than `trap` (%s): every policy a VMM "
-				 "can use traps here", bb_rep_med(q, sizeof(q), tr));
-			if (!st->slow_pg[0])
-				snprintf(st->slow_pg, sizeof(st->slow_pg), "%s", pg);
+			/* the fastest is apart from trap, the tied pick with fewer memslots is not */
+			snprintf(line + n, size - n, ", not told apart from `trap` (%s) itself",
+				 bb_rep_med(q, sizeof(q), tr));
 		} else {
 			if (!st->fast_pg[0] && v.pick->p50_ns < tr->p50_ns)
 				snprintf(st->fast_pg, sizeof(st->fast_pg), "%s", pg);
@@ -306,14 +318,15 @@ static void summary_page(struct rep *r, size_t k, size_t e, char *line, size_t s
 	/* what a real device would see: the emulated mapped path is a cached load, a BAR access is not */
 	n = strlen(line);
 	if (tr && tr != v.pick && bb_rep_headline_runner(g->runner)) {
-		bool from_layout;
-		double dn = bb_rep_device_ns(r, v.pick, &from_layout), ov = bb_rep_trap_overhead(r, k, e - 1, tr);
+		enum bb_ns_source src;
+		double dn = bb_rep_device_ns(r, v.pick, &src), ov = bb_rep_trap_overhead(r, k, e - 1, tr);
 		double pp = bb_rep_projected(v.pick, dn, ov), pt = bb_rep_projected(tr, dn, ov);
 
-		st->any_layout_ns |= from_layout;
-		st->any_default_ns |= !from_layout;
-		snprintf(line + n, size - n, " [projected on a device of %.0f ns per access%s: %.0f ns "
-			 "vs trap's %.0f ns, %.1fx]", dn, from_layout ? " (layout)" : "", pp, pt, pt / pp);
+		st->any_layout_ns |= src == BB_NS_LAYOUT;
+		st->any_default_ns |= src == BB_NS_DEFAULT;
+		st->any_given_ns |= src == BB_NS_GIVEN;
+		snprintf(line + n, size - n, " [projected on a device of %.0f ns per access (%s): %.0f ns "
+			 "vs trap's %.0f ns, %.1fx]", dn, bb_rep_ns_source(src, v.pick), pp, pt, pt / pp);
 	}
 }
 
@@ -377,14 +390,18 @@ static void summary_notes(FILE *f, const struct rep *r, const struct sum_state *
 		"plus the trap. The bracketed projections give what a device would see: a mapped access costs the "
 		"device's access time, a trapped one that plus the trap overhead measured here (trap's median less "
 		"that of the fastest policy that trapped nothing). ");
-	if (st->any_default_ns)
-		fprintf(f, "Where the layout gives no access time the projection uses %.0f ns (reads) and %.0f ns "
-			"(writes)%s. ", r->dev_read_ns, r->dev_write_ns,
-			r->dev_given ? ", as given to `barbench report`" : " (" BB_DEVICE_ACCESS_SOURCE "; writes assumed "
-			"alike, though posted writes may cost the CPU less)");
+	if (st->any_given_ns || st->any_layout_ns || st->any_default_ns)
+		fprintf(f, "Each projection names where its device access time comes from:");
+	if (st->any_given_ns)
+		fprintf(f, " `(--device-read-ns)`, `(--device-write-ns)`: given to `barbench report` (%.0f ns reads, "
+			"%.0f ns writes), which wins over a layout's;", r->dev_read_ns, r->dev_write_ns);
 	if (st->any_layout_ns)
-		fprintf(f, "`(layout)` marks an access time the device's layout states (`read_ns=`, `write_ns=`, "
-			"with its `ns-source=`). ");
+		fprintf(f, " `(layout)`: the device's layout states it (`read_ns=`, `write_ns=`, with its `ns-source=`);");
+	if (st->any_default_ns)
+		fprintf(f, " `(pcie-bench default)`: %.0f ns where neither gives one (%s; writes assumed alike, though "
+			"posted writes may cost the CPU less);", BB_DEVICE_ACCESS_NS, BB_DEVICE_ACCESS_SOURCE);
+	if (st->any_given_ns || st->any_layout_ns || st->any_default_ns)
+		fprintf(f, " the recommendation table's projected column says the same. ");
 	fprintf(f, "Projections are computed, not measured.\n\n");
 	fprintf(f, "These verdicts are measured, on the machine this folder names. `barbench check` judges the same layouts statically "
 		"(memslots, hot registers that trap, must-trap ranges exposed) and can name another policy where the "
@@ -401,8 +418,9 @@ static void summary(FILE *f, struct rep *r)
 
 	fprintf(f, "## What the study found\n\n");
 	fprintf(f, "Per device region, runner and workload, and per host page size: the policy a VMM should use. A "
-		"policy is named **best** only when its median's 95%% interval lies below that of every other policy a "
-		"VMM can use, a Mann-Whitney U test on the repetitions' medians gives p < 0.05 (which needs at least 4 "
+		"policy is named **best** only when its median's interval (a 95%% CI from 6 repetitions on; with 4 or 5 "
+		"the [min, max] range, which covers the median 87.5%% or 93.8%% of the time) lies below that of every "
+		"other policy a VMM can use, a Mann-Whitney U test on the repetitions' medians gives p < 0.05 (which needs at least 4 "
 		"repetitions) and the difference exceeds the timer's resolution; otherwise the policies are **tied** and "
 		"the tied one with the fewest memslots is recommended. Figures below the resolution they were measured "
 		"with read `< R ns`.\n\n");
@@ -454,13 +472,17 @@ static void model_summary(FILE *f, struct rep *r)
 	static const char *const wls[] = { "lat-read", "lat-write", "mix", "doorbell", "stream-read", "stream-write",
 					   "sweep", NULL };
 	double *e = malloc((r->cfg.n ? r->cfg.n : 1) * sizeof(*e));
-	size_t all = 0;
+	size_t all = 0, unresolved = 0;
 
 	if (!e)
 		return;
-	for (size_t k = 0; k < r->cfg.n; k++)
-		if (!isnan(r->cfg.v[k].model_error))
-			all++;
+	for (size_t k = 0; k < r->cfg.n; k++) {
+		const struct bb_config *c = &r->cfg.v[k];
+
+		all += !isnan(c->model_error);
+		/* a prediction, but a mean below the resolution to hold it against (analysis/runs.c) */
+		unresolved += isnan(c->model_error) && c->predicted_ns >= 0 && c->tmean_ns < c->resolution_ns;
+	}
 	if (!all) {
 		free(e);
 		return;
@@ -468,7 +490,12 @@ static void model_summary(FILE *f, struct rep *r)
 	fprintf(f, "## The cost model\n\nEach region's cost model was calibrated with the host runner on its own pure "
 		"paths (mapped and trapped reads and writes; `costs.txt`) and predicts the mean time per access of every "
 		"host run from the plan and the workload's accesses. Error = (measured mean of the samples at or below p99 - predicted) / "
-		"measured, per configuration (goal: within 10%%).\n\n");
+		"measured, per configuration (goal: within 10%%).");
+	if (unresolved)
+		fprintf(f, " %zu configuration%s with a mean below the timer's resolution %s left out: such a mean is no "
+			"measurement to hold a prediction against.", unresolved, unresolved == 1 ? "" : "s",
+			unresolved == 1 ? "is" : "are");
+	fprintf(f, "\n\n");
 	fprintf(f, "| workload | configurations | median abs error | within 10%% | worst |\n| --- | --- | --- | --- | --- |\n");
 	for (int w = 0; wls[w]; w++) {
 		size_t n = 0, in10 = 0;
@@ -552,38 +579,81 @@ static void header_md(FILE *f, const struct rep *r, const char *what)
 			"bare metal.\n\n");
 }
 
-/* @ns, then @tail; below the resolution @res (> 0) it was measured with, only the bound "< res". */
-static void figure_ns(FILE *f, double ns, double res, const char *tail)
+/*
+ * A table's interval header, as honest as its rows: "[95% CI]" where every
+ * row's covers 95%; where none does and all have the same repetitions,
+ * "[range of N repetitions, X% coverage]"; else "[95% CI, or range where
+ * marked]" and each row below 95% marks its own (config_row: *@mark).
+ */
+static const char *interval_header(const struct rep *r, size_t k, size_t e, char *buf, size_t len, bool *mark)
 {
-	if (res > 0 && ns < res)
-		fprintf(f, "< %.2f%s", res, tail);
-	else
-		fprintf(f, "%.1f%s", ns, tail);
+	size_t below = 0;
+	bool same = true;
+
+	for (size_t c = k; c < e; c++) {
+		below += r->sorted[c]->ci_level < BB_CI_LEVEL;
+		same &= r->sorted[c]->nreps == r->sorted[k]->nreps;
+	}
+	*mark = false;
+	if (!below) {
+		snprintf(buf, len, "[95%% CI]");
+	} else if (below == e - k && same) {
+		char iv[64];
+
+		snprintf(buf, len, "[%s]", bb_rep_interval_name(iv, sizeof(iv), r->sorted[k]));
+	} else {
+		snprintf(buf, len, "[%s]", below == e - k ? "interval as marked" : "95% CI, or range where marked");
+		*mark = true;
+	}
+	return buf;
 }
 
-/* One configuration's row of its table; a figure below the resolution it was measured with is a bound. */
-static void config_row(FILE *f, const struct bb_config *x)
+/*
+ * One configuration's row of its table; @mark: name an interval that is
+ * not a 95% one in the cell (a table of mixed repetitions).  Every latency below the
+ * resolution it was measured with is the bound "< R" (bb_format_ns_bare,
+ * as everywhere barbench prints one), the mean too; a model error from such
+ * a mean means nothing and reads "-".
+ */
+static void config_row(FILE *f, const struct bb_config *x, bool mark)
 {
 	double res = x->resolution_ns;
+	char p50[32], lo[32], hi[32], p99[32], p999[32], mean[32];
 
-	fprintf(f, "| %s%s%s | ", x->first->policy, x->first->params[0] ? " " : "", x->first->params);
-	figure_ns(f, x->p50_ns, res, "");
-	if (res > 0 && x->ci_hi_ns < res)
-		fprintf(f, " [< %.2f] | ", res);
+	bb_format_ns_bare(p50, sizeof(p50), x->p50_ns, res);
+	bb_format_ns_bare(lo, sizeof(lo), x->ci_lo_ns, res);
+	bb_format_ns_bare(hi, sizeof(hi), x->ci_hi_ns, res);
+	bb_format_ns_bare(p99, sizeof(p99), x->p99_ns, res);
+	bb_format_ns_bare(p999, sizeof(p999), x->p999_ns, res);
+	bb_format_ns_bare(mean, sizeof(mean), x->tmean_ns, res);
+	fprintf(f, "| %s%s%s | %s", x->first->policy, x->first->params[0] ? " " : "", x->first->params, p50);
+	if (x->nreps < 2)
+		;	/* one repetition: no interval */
+	else if (!strcmp(lo, hi))
+		fprintf(f, " [%s]", lo);
 	else
-		fprintf(f, " [%.1f, %.1f] | ", x->ci_lo_ns, x->ci_hi_ns);
-	figure_ns(f, x->p99_ns, res, " | ");
-	figure_ns(f, x->p999_ns, res, " | ");
+		fprintf(f, " [%s, %s]", lo, hi);
+	if (mark && x->ci_level < BB_CI_LEVEL) {
+		char iv[64];
+
+		fprintf(f, " (%s)", bb_rep_interval_name(iv, sizeof(iv), x));
+	}
+	fprintf(f, " | ");
+	fprintf(f, "%s | %s | ", p99, p999);
 	if (x->speedup_vs_trap > 0)
 		fprintf(f, "%s%.1fx", x->speedup_is_bound ? "> " : "", x->speedup_vs_trap);
 	else
 		fprintf(f, "-");
-	fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %.1f | ", 100 * x->trapped_share, x->memslots,
-		x->mappings, x->setup_ns, x->tmean_ns);
+	fprintf(f, " | %.0f%% | %" PRIu32 " | %" PRIu32 " | %.0f | %s | ", 100 * x->trapped_share, x->memslots,
+		x->mappings, x->setup_ns, mean);
 	if (x->predicted_ns >= 0)
-		fprintf(f, "%.1f | %+.0f%% | %zu |\n", x->predicted_ns, 100 * x->model_error, x->nreps);
+		fprintf(f, "%.1f | ", x->predicted_ns);
 	else
-		fprintf(f, "- | - | %zu |\n", x->nreps);
+		fprintf(f, "- | ");
+	if (!isnan(x->model_error))
+		fprintf(f, "%+.0f%% | %zu |\n", 100 * x->model_error, x->nreps);
+	else
+		fprintf(f, "- | %zu |\n", x->nreps);
 }
 
 /* One device region and runner: a table per workload and page size, each followed by its CDF, then bars and page maps. */
@@ -599,18 +669,20 @@ static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_
 	for (size_t k = i; k < j;) {
 		const struct bb_rec *h = r->sorted[k]->first;
 		size_t e = k;
-		char pg[32];
+		char pg[32], hd[96];
+		bool mark;
 
 		while (e < j && r->sorted[e]->first->page_size == h->page_size &&
 		       !strcmp(r->sorted[e]->first->workload, h->workload))
 			e++;
 		bb_rep_page_name(h->page_size, pg, sizeof(pg));
 		fprintf(f, "### %s, %s pages\n\n", h->workload, pg);
-		fprintf(f, "| policy | p50_ns [95%% CI] | p99_ns | p999_ns | speed-up vs trap | trapped | memslots | "
-			"mappings | setup_ns | mean_ns (<= p99) | predicted_ns | model error | reps |\n");
+		fprintf(f, "| policy | p50_ns %s | p99_ns | p999_ns | speed-up vs trap | trapped | memslots | "
+			"mappings | setup_ns | mean_ns (<= p99) | predicted_ns | model error | reps |\n",
+			interval_header(r, k, e, hd, sizeof(hd), &mark));
 		fprintf(f, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		for (size_t c = k; c < e; c++)
-			config_row(f, r->sorted[c]);
+			config_row(f, r->sorted[c], mark);
 		fprintf(f, "\n");
 		for (; *fi < w->nfigs && w->figs[*fi].after <= e - 1; (*fi)++)
 			if (w->have_figs)
@@ -650,7 +722,8 @@ int bb_rep_write_details(FILE *f, void *arg)
 	header_md(f, r, ", every configuration");
 	fprintf(f, "What [report.md](report.md) concludes from, configuration by configuration: per device region and "
 		"runner, a table per workload and host page size (the median over repetitions of each run's median "
-		"with its 95%% interval, p99 and p99.9, the speed-up over `trap`, the share of accesses trapped, "
+		"with its interval (a 95%% CI, or with fewer than 6 repetitions the [min, max] range and its coverage, "
+		"as each table's header says), p99 and p99.9, the speed-up over `trap`, the share of accesses trapped, "
 		"memslots and mappings, setup time, the mean the cost model predicts and its prediction), each "
 		"followed by the latency CDF of its policies, then the section's p50/p99 bars and page maps. A figure "
 		"below the resolution it was measured with reads `< R`. `summary.json` has the same "
@@ -705,7 +778,8 @@ int bb_rep_write_md(FILE *f, void *arg)
 		"(`batch_map`, `batch_trap` in `runs.csv`; batched workloads: whole batches); "
 		"the tables of [details.md](details.md) give the median over repetitions of each run's median, with "
 		"a non-parametric 95%% confidence interval from order statistics of the repetitions (binomial ranks; "
-		"with fewer than six repetitions the interval is [min, max]); p99 and p99.9 are medians over "
+		"with fewer than six repetitions no pair of them reaches 95%%: the interval is then the [min, max] "
+		"range, labelled `range` with the coverage it has, 1 - 2^(1-n): 87.5%% at 4); p99 and p99.9 are medians over "
 		"repetitions. `trapped` is the share of accesses that went through the trap path. Raw data: "
 		"`runs.csv`, `samples/`, `plans.csv`, `manifest.json`; `barbench report` rebuilds this file, "
 		"`details.md`, `summary.json` and the figures from them.\n");

@@ -2,6 +2,7 @@
 # the recommendation table names for the hot path (host lat-read), measured on this folder's device
 # and projected onto a real device's BAR access time; 1x where every policy a VMM can use traps.
 # Filled in by analysis/figures.c: @TERM@ @OUT@ @EXT@ @TITLE@ @DATA@ @N@ (rows; the figure is as tall as they need)
+# @LMARGIN@ (characters: the longest label fits; the figure is as wide as the margin and the bars need)
 # Nothing from a results folder is script text here: file names are barbench's own, @TITLE@ is ours,
 # labels come from the data file.  Data: label, measured, measured as a lower bound, projected.
 reset
@@ -18,7 +19,7 @@ set xlabel "speed-up over trap (x, log scale; 1 = no gain)"
 # first row at the top
 set yrange [@N@-0.5:-0.5]
 set ytics noenhanced font ",9" scale 0
-set lmargin 44
+set lmargin @LMARGIN@
 set rmargin 4
 set grid xtics mxtics
 # above the plot: below it the key ran into the x label

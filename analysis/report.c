@@ -131,7 +131,8 @@ int bb_report_dirs(const char *const *dirs, size_t n, const char *dir, const str
 	bool have_figs = false;
 	int err;
 
-	r.dev_given = o && (o->device_read_ns > 0 || o->device_write_ns > 0);
+	r.dev_read_given = o && o->device_read_ns > 0;
+	r.dev_write_given = o && o->device_write_ns > 0;
 	r.svg = o && o->svg;
 	r.opts = o;
 	r.figure_data = o && o->figure_data;

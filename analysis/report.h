@@ -40,8 +40,8 @@ struct rep {
 	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
 	bool complete;
 	struct bb_manifest_info mi;
-	double dev_read_ns, dev_write_ns;	/* the projection's defaults (options, else pcie-bench) */
-	bool dev_given;				/* given on the command line */
+	double dev_read_ns, dev_write_ns;	/* the projection's access times (options, else pcie-bench) */
+	bool dev_read_given, dev_write_given;	/* given on the command line: they win over a layout's */
 	bool svg;				/* SVG beside every PNG */
 	const struct bb_report_opts *opts;	/* its progress callback */
 	bool figure_data;			/* keep the figures' .gp and .dat */
@@ -112,7 +112,16 @@ struct verdict {
  * traps (none told apart from `trap`), or a policy that maps and is faster
  * than `trap` by the statistics, with its speed-up measured (a lower bound
  * when its median is below the resolution) and projected onto a device.
+ * The one answer every part of the report gives: with BB_REC_TRAPS,
+ * v.pick is `trap` itself, whatever the memslots of the tied policies.
  */
+/*
+ * Where a projection's device access time comes from, in this order: the
+ * report's command line (--device-read-ns, --device-write-ns), the
+ * layout's read_ns=/write_ns= (runs.csv), else pcie-bench's default.
+ */
+enum bb_ns_source { BB_NS_DEFAULT, BB_NS_LAYOUT, BB_NS_GIVEN };
+
 enum bb_rec_kind { BB_REC_NONE, BB_REC_UNTESTED, BB_REC_NO_TRAP, BB_REC_TRAPS, BB_REC_MAPS };
 
 struct recommend {
@@ -123,7 +132,7 @@ struct recommend {
 	bool bound;		/* the pick's median is below its resolution: measured is "at least" */
 	double projected;	/* the same on a device of device_ns per access (the cost model, below) */
 	double device_ns;
-	bool from_layout;	/* device_ns is the layout's, not the report's default */
+	enum bb_ns_source ns_src;	/* where device_ns comes from */
 };
 
 /* analysis/folder.c: reading a results folder */
@@ -164,10 +173,21 @@ bool bb_rep_vmm_usable(const struct bb_config *c);
 void bb_rep_verdict(struct rep *r, size_t first, size_t last, struct verdict *v);
 const struct bb_config *bb_rep_find_policy(struct rep *r, size_t first, size_t last, const char *pol);
 const char *bb_rep_med(char *buf, size_t len, const struct bb_config *c);
-double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, bool *from_layout);
+/*
+ * What @c's interval of the median is, honestly named: "95% CI" where it
+ * covers at least 95% (6 repetitions and more), else "range of N
+ * repetitions, X% coverage" ([min, max]: 87.5% at 4), or "1 repetition,
+ * no interval".
+ */
+const char *bb_rep_interval_name(char *buf, size_t len, const struct bb_config *c);
+double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, enum bb_ns_source *src);
+/* The source as report.md names it: "--device-read-ns", "layout", "pcie-bench default", ... */
+const char *bb_rep_ns_source(enum bb_ns_source src, const struct bb_config *c);
 double bb_rep_trap_overhead(struct rep *r, size_t first, size_t last, const struct bb_config *trap);
 double bb_rep_projected(const struct bb_config *c, double dev, double overhead);
 void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend *o);
+/* The kind as summary.json's group_verdict names it ("maps", "all trap alike", ...). */
+const char *bb_rep_rec_name(enum bb_rec_kind k);
 
 /*
  * analysis/figures.c: every figure of the folder drawn with gnuplot into

@@ -157,16 +157,19 @@ int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct 
 		c->p50_ns = bb_percentile(tmp, n, 50.0);
 		c->ci_lo_ns = tmp[lo - 1];
 		c->ci_hi_ns = tmp[hi - 1];
+		c->ci_level = bb_median_ci_level(n);
 		for (size_t m = 0; m < sizeof(rep_medians) / sizeof(rep_medians[0]); m++) {
 			n = gather_sorted(recs, out, k, rep_medians[m].rec, tmp);
 			*(double *)((char *)c + rep_medians[m].cfg) = bb_percentile(tmp, n, 50.0);
 		}
-		c->model_error = c->predicted_ns >= 0 && c->tmean_ns > 0 ? (c->tmean_ns - c->predicted_ns) / c->tmean_ns : NAN;
 		c->memslots = c->first->memslots;
 		c->mappings = c->first->mappings;
 		for (size_t i = 0; i < recs->n; i++)
 			if (out->of_rec[i] == k && recs->v[i].resolution_ns > c->resolution_ns)
 				c->resolution_ns = recs->v[i].resolution_ns;
+		/* no error of the model against a mean below the resolution: that mean is no measurement */
+		c->model_error = c->predicted_ns >= 0 && c->tmean_ns > 0 && c->tmean_ns >= c->resolution_ns ?
+				 (c->tmean_ns - c->predicted_ns) / c->tmean_ns : NAN;
 	}
 	/* speed-up over trap: same device, region, page, runner, workload */
 	for (size_t k = 0; k < out->n; k++) {

@@ -54,6 +54,30 @@ int bb_median_ci_ranks(size_t n, size_t *lo, size_t *hi)
 	return 0;
 }
 
+double bb_median_ci_level(size_t n)
+{
+	size_t lo, hi;
+	double sum = 0, pmf;
+
+	if (bb_median_ci_ranks(n, &lo, &hi))
+		return 0;
+	/*
+	 * P(X_(lo) <= m < X_(hi)) = P(lo <= B <= hi - 1), B ~ Binomial(n, 1/2)
+	 * the samples below the median; C(n, k) / 2^n from k = 0 on, exact
+	 * for small n (2^-n stays a normal double up to n = 1022; beyond, the
+	 * normal approximation's 0.95 of the ranks' formula)
+	 */
+	if (n > 1022)
+		return BB_CI_LEVEL;
+	pmf = ldexp(1.0, -(int)n);
+	for (size_t k = 0; k < hi; k++) {
+		if (k >= lo)
+			sum += pmf;
+		pmf = pmf * (double)(n - k) / (double)(k + 1);
+	}
+	return sum > 1 ? 1 : sum;
+}
+
 int bb_summarize(double *samples, size_t n, struct bb_summary *out)
 {
 	double sum = 0.0, ss = 0.0, mean;
@@ -88,14 +112,30 @@ int bb_summarize(double *samples, size_t n, struct bb_summary *out)
 	return 0;
 }
 
+const char *bb_format_ns_bare(char *buf, size_t len, double ns, double res_ns)
+{
+	if (!isfinite(ns) || !isfinite(res_ns)) {
+		snprintf(buf, len, "n/a");
+	} else if (ns < res_ns) {
+		/* the bound rounded up at the digits shown: "< R" stays true */
+		int digits = res_ns < 10 ? 2 : 1;
+		double scale = digits == 2 ? 100.0 : 10.0;
+
+		snprintf(buf, len, "< %.*f", digits, ceil(res_ns * scale - 1e-6) / scale);
+	} else {
+		snprintf(buf, len, "%.1f", ns);
+	}
+	return buf;
+}
+
 const char *bb_format_ns(char *buf, size_t len, double ns, double res_ns)
 {
-	if (!isfinite(ns) || !isfinite(res_ns))
-		snprintf(buf, len, "n/a");
-	else if (ns < res_ns)
-		snprintf(buf, len, "< %.*f ns", res_ns < 1 ? 2 : 1, res_ns);
-	else
-		snprintf(buf, len, "%.1f ns", ns);
+	size_t n;
+
+	bb_format_ns_bare(buf, len, ns, res_ns);
+	n = strlen(buf);
+	if (strcmp(buf, "n/a") && n < len)
+		snprintf(buf + n, len - n, " ns");
 	return buf;
 }
 

@@ -30,7 +30,8 @@ static double res_of(const struct bb_config *c)
  * Are the medians of @a and @b told apart by the statistics?  The
  * repetitions' medians must differ by a two-sided Mann-Whitney U test
  * (p < 0.05: 4 repetitions a side at least; with 3 a side p is never below
- * 0.1, and a [min, max] interval of 3 covers only 75%), their 95% intervals
+ * 0.1, and a [min, max] interval of 3 covers only 75%), their intervals (95%
+ * CIs from 6 repetitions, the [min, max] ranges below: 87.5% at 4)
  * must not overlap, and the medians must differ by more than the coarser
  * resolution: below that the clock cannot order them.
  */
@@ -117,14 +118,30 @@ const char *bb_rep_med(char *buf, size_t len, const struct bb_config *c)
 	return buf;
 }
 
-/* The projection's device access time for @c: the layout's, else the report's default. */
-double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, bool *from_layout)
+/*
+ * The projection's device access time for @c: the one given to the report
+ * on its command line, else the layout's (runs.csv device_read_ns,
+ * device_write_ns), else pcie-bench's default.  An explicit option wins.
+ */
+double bb_rep_device_ns(const struct rep *r, const struct bb_config *c, enum bb_ns_source *src)
 {
 	bool wr = !strcmp(c->first->op, "write");
 	double v = wr ? c->first->device_write_ns : c->first->device_read_ns;
 
-	*from_layout = v > 0;
-	return v > 0 ? v : wr ? r->dev_write_ns : r->dev_read_ns;
+	if (wr ? r->dev_write_given : r->dev_read_given)
+		*src = BB_NS_GIVEN;
+	else if (v > 0)
+		*src = BB_NS_LAYOUT;
+	else
+		*src = BB_NS_DEFAULT;
+	return *src == BB_NS_LAYOUT ? v : wr ? r->dev_write_ns : r->dev_read_ns;
+}
+
+const char *bb_rep_ns_source(enum bb_ns_source src, const struct bb_config *c)
+{
+	if (src == BB_NS_GIVEN)
+		return strcmp(c->first->op, "write") ? "--device-read-ns" : "--device-write-ns";
+	return src == BB_NS_LAYOUT ? "layout" : "pcie-bench default";
 }
 
 /*
@@ -174,7 +191,16 @@ void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend
 		return;
 	}
 	if (o->trap == o->v.lowest || !bb_rep_separated(r, o->v.lowest, o->trap)) {
-		o->kind = BB_REC_TRAPS;	/* even the fastest policy a VMM can use is not told apart from trap */
+		/*
+		 * Even the fastest policy a VMM can use is not told apart from
+		 * trap: every usable policy traps alike, and the answer is trap
+		 * (no memslot), whichever tied policy the memslots alone would
+		 * pick (one with 0 memslots too, listed first).  Every reader of
+		 * the verdict (report.md, summary.json, the overview) takes it
+		 * from here.
+		 */
+		o->kind = BB_REC_TRAPS;
+		o->v.pick = o->trap;
 		o->measured = o->projected = 1;
 		return;
 	}
@@ -188,7 +214,28 @@ void bb_rep_recommend(struct rep *r, size_t first, size_t last, struct recommend
 	 * overhead as measured in this group; a policy's time is the mix its
 	 * trapped share gives.
 	 */
-	o->device_ns = bb_rep_device_ns(r, pick, &o->from_layout);
+	o->device_ns = bb_rep_device_ns(r, pick, &o->ns_src);
 	ov = bb_rep_trap_overhead(r, first, last, o->trap);
 	o->projected = bb_rep_projected(o->trap, o->device_ns, ov) / bb_rep_projected(pick, o->device_ns, ov);
+}
+
+const char *bb_rep_rec_name(enum bb_rec_kind k)
+{
+	static const char *const names[] = {
+		[BB_REC_NONE] = "only full", [BB_REC_UNTESTED] = "untested", [BB_REC_NO_TRAP] = "no trap run",
+		[BB_REC_TRAPS] = "all trap alike", [BB_REC_MAPS] = "maps",
+	};
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "untested";
+}
+
+const char *bb_rep_interval_name(char *buf, size_t len, const struct bb_config *c)
+{
+	if (c->ci_level >= BB_CI_LEVEL)
+		snprintf(buf, len, "95%% CI");
+	else if (c->nreps > 1)
+		snprintf(buf, len, "range of %zu repetitions, %.1f%% coverage", c->nreps, 100 * c->ci_level);
+	else
+		snprintf(buf, len, "1 repetition, no interval");
+	return buf;
 }

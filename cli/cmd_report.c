@@ -25,9 +25,11 @@ static const struct bb_opt report_opts[] = {
 	{ "figure-data", K_FIGURE_DATA, NULL, NULL, "keep each figure's gnuplot script and data (NAME.gp, NAME.dat)\n"
 	  "in figures/, to redraw or restyle it by hand" },
 	{ "device-read-ns", K_READ_NS, "N", "the layout's read_ns=, else 500",
-	  "a real device's BAR read time, 1 to 1e9 ns, for the projection" },
+	  "a real device's BAR read time, 1 to 1e9 ns, for the projection;\n"
+	  "given, it wins over every layout's read_ns=" },
 	{ "device-write-ns", K_WRITE_NS, "N", "the layout's write_ns=, else 500",
-	  "a real device's BAR write time, 1 to 1e9 ns" },
+	  "a real device's BAR write time, 1 to 1e9 ns; given, it wins over\n"
+	  "every layout's write_ns=" },
 	{ "json", K_JSON, NULL, NULL, "one JSON document on stdout: the paths written (docs/results.md)" },
 	{ NULL, 0, NULL, NULL, NULL },
 };

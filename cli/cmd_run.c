@@ -28,6 +28,7 @@
 #include "barbench/runner.h"
 #include "vfio.h"
 #include "cli.h"
+#include "barbench/stats.h"
 #include "options.h"
 #include "progress.h"
 
@@ -747,11 +748,14 @@ static void print_results(const struct rctx *x)
 	       "trapped");
 	for (size_t i = 0; i < x->nrows; i++) {
 		const struct bb_run_row *r = &x->rows[i];
-		char pg[32];
+		char pg[32], p50[32], p99[32];
 
+		/* below the run's resolution a figure is a bound, "< R", as in the report */
 		bb_format_size(pg, sizeof(pg), r->page_size);
-		printf("%-8s %-8s %-12.12s %10.1f %10.1f %10.3g %7.1f%%\n", r->policy, pg, r->workload, r->s.p50,
-		       r->s.p99, r->ops_s, 100 * r->trapped_share);
+		bb_format_ns_bare(p50, sizeof(p50), r->s.p50, r->resolution_ns);
+		bb_format_ns_bare(p99, sizeof(p99), r->s.p99, r->resolution_ns);
+		printf("%-8s %-8s %-12.12s %10s %10s %10.3g %7.1f%%\n", r->policy, pg, r->workload, p50, p99, r->ops_s,
+		       100 * r->trapped_share);
 	}
 	for (size_t i = 0; i < x->nskipped; i++)
 		printf("skipped: %s: %s\n", x->skipped[i].what, x->skipped[i].why);

@@ -15,6 +15,7 @@
 
 #include "barbench/backend.h"
 #include "barbench/policy.h"
+#include "barbench/stats.h"
 #include "parse.h"
 #include "session.h"
 #include "vmm.h"
@@ -199,7 +200,10 @@ static void print_pages(const struct bb_layout *l, const struct bb_vmm_row *rows
 			printf("\n");
 		}
 		if (r->probed) {
-			fmt_ns(t, sizeof(t), r->p50_ns);
+			if (r->resolution_ns > 0 && r->p50_ns < r->resolution_ns)
+				bb_format_ns(t, sizeof(t), r->p50_ns, r->resolution_ns);	/* a bound: "< R ns" */
+			else
+				fmt_ns(t, sizeof(t), r->p50_ns);
 			snprintf(rd, sizeof(rd), "0x%" PRIx64 "/%u", r->offset, r->width);
 		}
 		printf("    0x%06" PRIx64 "  %-13s %-11s %-10s ", r->page, rd, t, bb_vmm_class_name(r->cls));

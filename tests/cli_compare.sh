@@ -49,6 +49,18 @@ known_times "$tmp/a"
 grep -q "^2 configurations in both, 0 significant changes$" "$tmp/out" || no "compare A A: $(tail -1 "$tmp/out")"
 grep -q "^warning:" "$tmp/out" && no "compare A A warns: $(grep '^warning:' "$tmp/out")"
 grep -q "mann-whitney\|Mann-Whitney U" "$tmp/out" || no "compare does not name its test"
+# long_configuration: the configuration column is as wide as the longest one, never cut (it was cut
+# at 60 characters: rows ended in "|host|lat-re"), and the figures stay in their columns
+mkdir -p "$tmp/long"
+cp "$tmp/a/manifest.json" "$tmp/long/"
+long=emu:layouts/nvme-msix-bar0-with-a-name-long-enough-to-pass-sixty-characters
+sed "2,\$s#,emu:layouts/nvme-msix-bar0,#,$long,#" "$tmp/a/runs.csv" >"$tmp/long/runs.csv"
+"$BB" compare "$tmp/long" "$tmp/long" >"$tmp/out" 2>"$tmp/err" || no "long_configuration: $(cat "$tmp/err")"
+for pol in sparse trap; do
+	grep -qF "$long|0|$pol||4096|host|lat-read " "$tmp/out" || no "long_configuration: $pol's row cut: $(grep "^emu" "$tmp/out")"
+done
+awk '/^configuration / { h = index($0, "A p50") } /^emu:/ { if (substr($0, h - 8, 13) !~ / ns *$/) bad = 1 } END { exit bad || !h }' \
+	"$tmp/out" || no "long_configuration: columns out of line: $(cat "$tmp/out")"
 "$BB" compare "$tmp/a" "$tmp/a" --json >"$tmp/json"; rc=$?
 [ $rc -eq 0 ] || no "compare A A --json: exit $rc"
 "$JQ" "$tmp/json" 'd["schema"] == "barbench-compare/2" and len(d["comparisons"]) == 1 and d["comparisons"][0]["warnings"] == [] and d["test"] == "mann-whitney-u" and d["correction"] == "none"' ||

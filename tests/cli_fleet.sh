@@ -60,6 +60,21 @@ sed -i 's/"hostname": *"[^"]*"/"hostname": "`touch PWNED`|x"/' "$tmp/c/manifest.
 (cd "$tmp" && "$BB" report a c --out m3 >/dev/null 2>"$tmp/err") || no "merged_hostile_host: $(cat "$tmp/err")"
 grep -q '| nvme-msix-bar0 @ _touch_PWNED__x | 0 |' "$tmp/m3/report.md" || no "merged_hostile_host: $(grep '^| nvme' "$tmp/m3/report.md")"
 [ -e "$tmp/PWNED" ] || [ -e "$tmp/m3/figures/PWNED" ] && no "merged_hostile_host: a command ran"
+# overview_margin: the overview's left margin holds its longest label ("DEVICE @ HOST rN, 64 KiB: ..."),
+# in gnuplot's characters (a tic label's character takes about 0.75 of one); it was 44 whatever the labels
+cp -r "$tmp/a" "$tmp/l"
+sed -i 's/"hostname": *"[^"]*"/"hostname": "a-rather-long-host-name.rack42.datacenter.example.internal"/' "$tmp/l/manifest.json"
+"$BB" report "$tmp/a" "$tmp/l" --out "$tmp/ml" --figure-data >/dev/null 2>"$tmp/err" || no "overview_margin: $(cat "$tmp/err")"
+if [ -s "$tmp/ml/figures/overview.gp" ]; then
+	longest=$(sed -n 's/^"\([^"]*\)".*/\1/p' "$tmp/ml/figures/overview.dat" | awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }')
+	margin=$(sed -n 's/^set lmargin \([0-9]*\)$/\1/p' "$tmp/ml/figures/overview.gp")
+	[ "$longest" -gt 60 ] || no "overview_margin: labels of $longest characters: a fleet's should be longer"
+	[ -n "$margin" ] && [ "$margin" -ge $((longest * 80 / 100)) ] ||
+		no "overview_margin: lmargin '$margin' for labels of $longest characters"
+else
+	no "overview_margin: no overview.gp ($(cat "$tmp/err"))"
+fi
+
 # compare of the fleet's folders: the first host the baseline, each other one compared with it under
 # its name (compare_hostile_host: the hostile one as the report names it); copies: nothing changed
 "$BB" compare "$tmp/a" "$tmp/b" "$tmp/c" >"$tmp/out" 2>"$tmp/err"; rc=$?

@@ -21,5 +21,9 @@ done
 grep -q '^## Recommendation' "$tmp/old/report.md" || no "old names: no recommendation in report.md"
 cmp -s "$tmp/old/report.md" "$tmp/new/report.md" || no "old and new names give different reports"
 cmp -s "$tmp/old/summary.json" "$tmp/new/summary.json" || no "old and new names give different summary.json"
+# six repetitions a configuration: a 95% interval of the median (96.9%), named so
+grep -q '^| policy | p50_ns \[95% CI\] |' "$tmp/new/details.md" || no "six repetitions: details.md: $(grep -m1 '^| policy' "$tmp/new/details.md")"
+"$(dirname "$0")/jsonq.py" "$tmp/new/summary.json" 'all(c["interval"] == "ci95" and c["ci95_lo_ns"] == c["interval_lo_ns"] and abs(c["interval_coverage"] - 0.96875) < 1e-9 for c in d["configurations"] if c["repetitions"] == 6) and any(c["repetitions"] == 6 for c in d["configurations"])' ||
+	no "six repetitions: summary.json intervals"
 [ $fail -eq 0 ] && echo "cli_reference: ok"
 exit $fail

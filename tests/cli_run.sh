@@ -108,6 +108,24 @@ grep -q "'lat-read' is given twice" "$tmp/err" || no "repeated workload: $(cat "
 bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --policy budget --param memslots=1 --param memslots=2
 grep -q "memslots is already memslots=1" "$tmp/err" || no "repeated --param: $(cat "$tmp/err")"
 
+# sub_resolution_table: run's table writes a figure below the run's resolution as "< R", as the
+# report does, never a number under it (one access a sample: a mapped read lies below one timer step)
+"$BB" run --device emu:layouts/nvme-msix-bar0-pre416 --policy sparse,trap --batch 1 --samples 500 \
+	--out "$tmp/b1" >"$tmp/out" 2>"$tmp/err" || no "run --batch 1: $(cat "$tmp/err")"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print $c["policy"], $c["resolution_ns"] }' \
+	"$tmp/b1/runs.csv" | while read -r pol res; do
+	line=$(grep "^$pol " "$tmp/out")
+	echo "$line" | awk -v res="$res" '{
+		# p50_ns and p99_ns: "< R" (two fields) or one number at or above the resolution
+		i = 5	# policy, page ("4 KiB"), workload, then the figures
+		for (k = 0; k < 2; k++) {
+			if ($i == "<") { if ($(i + 1) + 0 < res) { print "bound " $(i + 1) " below the resolution " res; exit 1 } i += 2 }
+			else if ($i + 0 < res) { print "figure " $i " below the resolution " res; exit 1 } else i++
+		}
+	}' || no "sub_resolution_table: $line"
+done
+grep -q '^sparse .* < [0-9.]* ' "$tmp/out" || echo "cli_run: sparse's median is above the resolution here: no bound to see"
+
 # exact_argv: the manifest records the command line as given, argv[0] first (lists were once cut at their
 # first comma; getopt_long's permutation moved operands after the options, and argv[0] was left out)
 "$BB" run --device emu:layouts/nvme-msix-bar0 --policy trap,sparse --workload lat-read,doorbell --samples 20 \

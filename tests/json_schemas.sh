@@ -168,6 +168,13 @@ cp "$tmp/calibrate" "$tmp/w"; "$JQ" "$tmp/w" --set tsc_hz 2300000000
 invalid calibrate "$tmp/w" "calibrate with tsc_hz"
 cp "$tmp/st/summary.json" "$tmp/w"; "$JQ" "$tmp/w" --del configurations.0.why
 invalid summary "$tmp/w" "a summary configuration without why"
+# 4 repetitions: a range of 87.5%, never a ci95
+"$JQ" "$tmp/st/summary.json" 'all(c["interval"] == "range" and c["ci95_lo_ns"] is None and c["interval_coverage"] == 0.875 for c in d["configurations"])' ||
+	no "summary.json of 4 repetitions: not a range of 87.5%"
+cp "$tmp/st/summary.json" "$tmp/w"; "$JQ" "$tmp/w" --set configurations.0.ci95_lo_ns 5.0
+invalid summary "$tmp/w" "a range of 4 repetitions given as a ci95"
+cp "$tmp/st/summary.json" "$tmp/w"; "$JQ" "$tmp/w" --set configurations.0.group_verdict '"fast"'
+invalid summary "$tmp/w" "a summary configuration whose group_verdict the report does not name"
 cp "$tmp/run/manifest.json" "$tmp/w"; "$JQ" "$tmp/w" --set complete '"yes"'
 invalid manifest "$tmp/w" "a manifest whose complete is a string"
 sed 's/"loop_read_ns":[^,]*/"loop_read_ns":NaN/' "$tmp/calibrate" >"$tmp/w"

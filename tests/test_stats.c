@@ -2,6 +2,7 @@
 /* Summary statistics against hand-computed values. */
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 #include "barbench/stats.h"
 #include "check.h"
@@ -281,8 +282,41 @@ static void test_ratio_interval(void)
 	CHECK_EQ(bb_ratio_interval(big, 1100, big, 1000, &lo, &hi, &level), -E2BIG);
 }
 
+/* Figures below the resolution print as a bound, rounded up so it stays true; never 0.0. */
+static void test_format(void)
+{
+	char b[32];
+
+	CHECK(!strcmp(bb_format_ns(b, sizeof(b), 0.3, 8.696), "< 8.70 ns"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 0.0, 8.696), "< 8.70"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 8.64, 8.641), "< 8.65"));	/* never "< 8.64" */
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 0.1, 0.5), "< 0.50"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 3.0, 21.7), "< 21.7"));
+	CHECK(!strcmp(bb_format_ns(b, sizeof(b), 293.94, 8.696), "293.9 ns"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 9.6, 8.696), "9.6"));
+	CHECK(!strcmp(bb_format_ns_bare(b, sizeof(b), 0.3, 0), "0.3"));	/* no resolution recorded */
+	CHECK(!strcmp(bb_format_ns(b, sizeof(b), NAN, 1), "n/a"));
+}
+
+/* What the median's interval covers: [min, max] below 6 samples, never 95% there. */
+static void test_ci_level(void)
+{
+	CHECK_NEAR(bb_median_ci_level(1), 0.0, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(3), 0.75, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(4), 0.875, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(5), 0.9375, 1e-12);
+	CHECK_NEAR(bb_median_ci_level(6), 1 - 2.0 / 64, 1e-12);
+	for (size_t n = 6; n <= 1000; n++)
+		CHECK(bb_median_ci_level(n) >= BB_CI_LEVEL);
+	/* n = 100: ranks 40 and 61, P(40 <= B <= 60) of Binomial(100, 1/2) */
+	CHECK_NEAR(bb_median_ci_level(100), 0.9648, 1e-3);
+	CHECK_EQ(bb_median_ci_level(0), 0.0);
+}
+
 int main(void)
 {
+	test_ci_level();
+	test_format();
 	test_three();
 	test_four();
 	test_one();

@@ -58,15 +58,31 @@ double bb_percentile(const double *sorted, size_t n, double p);
  */
 int bb_median_ci_ranks(size_t n, size_t *lo, size_t *hi);
 
+/*
+ * The coverage that interval achieves: the probability that the order
+ * statistics of ranks lo and hi of @n samples enclose the median, the sum of
+ * C(n, k) / 2^n over k = lo .. hi - 1.  At least 0.95 from n = 6 on (6:
+ * 0.969); below, the [min, max] range covers 1 - 2^(1 - n): 0.875 at 4,
+ * 0.9375 at 5, 0 at 1.  0 for n == 0; above 1022 (where 2^-n leaves the
+ * doubles) 0.95, the level the ranks' normal approximation gives.  Where
+ * it is below 0.95 the interval must not be called a 95% one.
+ */
+#define BB_CI_LEVEL 0.95
+double bb_median_ci_level(size_t n);
+
 /* Mean of the ascending @sorted samples at or below their p99 (what the cost model predicts); 0 when n is 0. */
 double bb_tmean(const double *sorted, size_t n);
 
 /*
  * Never print what was not measured.  @ns as "12.3 ns", or "< R ns" when it
- * lies below the resolution @res_ns (> 0) it was measured with; "n/a" when
- * it is not finite.  Returns @buf.
+ * lies below the resolution @res_ns (> 0) it was measured with, R rounded
+ * up at the digits shown (two below 10 ns, one from there: "< 8.70 ns" for
+ * 8.696), so the bound stays true; "n/a" when it is not finite.  Returns
+ * @buf.  Every text barbench prints a latency in goes through it.
  */
 const char *bb_format_ns(char *buf, size_t len, double ns, double res_ns);
+/* The same without the unit, for a table whose column names it: "12.3", "< 8.70". */
+const char *bb_format_ns_bare(char *buf, size_t len, double ns, double res_ns);
 
 /*
  * The speed-up @slow_ns / @fast_ns as "12.3x", honest about resolution:
