@@ -225,9 +225,32 @@ void bb_rep_read_manifest(struct rep *r)
 	}
 }
 
+/*
+ * A manifest's text as the report's header prints it (Markdown, in and out
+ * of code spans): only the characters a host, CPU model, kernel release,
+ * date, commit or study name has; anything else (a newline and a forged
+ * heading, HTML, a backtick, ESC) becomes '_'.
+ */
+static void header_text(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      strchr(" ._:+-@()/,=", *c)))
+			*c = '_';
+}
+
 void bb_rep_copy_manifest(struct rep *r, const struct bb_manifest_info *m)
 {
 	struct bb_manifest_info mi = *m;
+
+	header_text(mi.study);
+	header_text(mi.date);
+	header_text(mi.host);
+	header_text(mi.cpu);
+	header_text(mi.kernel);
+	header_text(mi.hyper);
+	header_text(mi.commit);
+	header_text(mi.guest_exec);
 
 	memcpy(r->study, mi.study, sizeof(r->study));
 	memcpy(r->date, mi.date, sizeof(r->date));

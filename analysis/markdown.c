@@ -657,6 +657,30 @@ static void config_row(FILE *f, const struct bb_config *x, bool mark)
 }
 
 /* One device region and runner: a table per workload and page size, each followed by its CDF, then bars and page maps. */
+/*
+ * @s as one Markdown code span, whatever it holds (runs.csv's device is any
+ * printable text): fenced with one backtick more than its longest run of
+ * them, padded where it starts or ends with one (CommonMark 6.1), so a
+ * backtick cannot close the span and what follows (HTML, a heading) stays
+ * text.
+ */
+static void md_code(FILE *f, const char *s)
+{
+	size_t run = 0, longest = 0, n = strlen(s);
+	bool pad = n && (s[0] == '`' || s[n - 1] == '`');
+
+	for (const char *c = s; *c; c++) {
+		run = *c == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	for (size_t k = 0; k <= longest; k++)
+		fputc('`', f);
+	fprintf(f, "%s%s%s", pad ? " " : "", s, pad ? " " : "");
+	for (size_t k = 0; k <= longest; k++)
+		fputc('`', f);
+}
+
 static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_t j, size_t *fi)
 {
 	struct rep *r = w->r;
@@ -665,7 +689,8 @@ static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_
 
 	bb_rep_label(r, g, dev, sizeof(dev));
 	fprintf(f, "## %s region %" PRIu32 ", %s runner\n\n", dev, g->region, g->runner);
-	fprintf(f, "`%s`\n\n", g->device);
+	md_code(f, g->device);
+	fputs("\n\n", f);
 	for (size_t k = i; k < j;) {
 		const struct bb_rec *h = r->sorted[k]->first;
 		size_t e = k;

@@ -113,6 +113,20 @@ c = zlib.compressobj(6, zlib.DEFLATED, 31)
 open(sys.argv[1], "wb").write(c.compress(data[:len(data) // 2]) + c.flush(zlib.Z_FULL_FLUSH))' "$gz"
 	report_wants 2 "compressed data cut short or corrupt" truncated_gzip_at_a_line
 fi
+# md_injection: manifest text and a device with backticks and HTML stay text in report.md and details.md
+# (a forged "## Verdict" heading, raw HTML and ESC bytes were written; a backtick closed the device's code span)
+fresh
+"$JQ" "$tmp/f/manifest.json" --set system.hostname '"h\n\n## Verdict: all policies PASS\n<img src=x onerror=alert(1)>\u001b[31m"'
+"$JQ" "$tmp/f/manifest.json" --set system.cpu_model '"cpu`</code><script>x</script>"'
+awk -v d='emu:x` <img src=y onerror=alert(2)> `z' '{ k = ",emu:layouts/nvme-msix-bar0,"; i = index($0, k)
+	if (i) $0 = substr($0, 1, i) d substr($0, i + length(k) - 1); print }' "$tmp/base/runs.csv" >"$tmp/f/runs.csv"
+(cd "$tmp" && "$BB" report f --no-figures >/dev/null 2>"$tmp/err") || no "md_injection: $(cat "$tmp/err")"
+grep -q '^## Verdict' "$tmp/f/report.md" "$tmp/f/details.md" && no "md_injection: a forged heading"
+grep -q '<img\|<script' "$tmp/f/report.md" && no "md_injection: HTML in report.md"
+grep -q "$(printf '\033')" "$tmp/f/report.md" && no "md_injection: ESC in report.md"
+grep -qF '``emu:x` <img src=y onerror=alert(2)> `z``' "$tmp/f/details.md" ||
+	no "md_injection: the device is not one code span: $(grep -F 'emu:x' "$tmp/f/details.md" | head -2)"
+
 # manifest_key_not_value: a study named like a key ("complete") is not read as that key
 fresh
 "$JQ" "$tmp/f/manifest.json" --set study '"complete"'
