@@ -102,11 +102,14 @@ grep -q 'at 64 KiB pages sparse and trap are \*\*tied\*\*\|at 64 KiB pages trap 
 
 # device_ns_option: a layout's read_ns= (runs.csv device_read_ns) is the projection's access time
 # unless the report is given --device-read-ns, which wins; each projection names its source
-mkdir -p "$tmp/d"
-cp -r "$DATA/samples" "$DATA/manifest.json" "$tmp/d/"
-awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "device_read_ns") k = i; print; next } { $k = 300; print }' \
-	"$DATA/runs.csv" >"$tmp/d/runs.csv"
-"$BB" report "$tmp/d" --no-figures >/dev/null 2>"$tmp/err" || no "report d: $(cat "$tmp/err")"
+# crafted NAME AWK: the recorded folder with its runs.csv rewritten by AWK (-F, OFS=,), reported without figures
+crafted() {
+	mkdir -p "$tmp/$1"
+	cp -r "$DATA/samples" "$DATA/manifest.json" "$tmp/$1/"
+	awk -F, -v OFS=, "$2" "$DATA/runs.csv" >"$tmp/$1/runs.csv"
+	"$BB" report "$tmp/$1" --no-figures >/dev/null 2>"$tmp/err" || no "report $1: $(cat "$tmp/err")"
+}
+crafted d 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "device_read_ns") k = i; print; next } { $k = 300; print }'
 grep -q 'projected on a device of 300 ns per access (layout)' "$tmp/d/report.md" ||
 	no "device_ns_option: layout: $(grep -o '\[projected[^]]*' "$tmp/d/report.md")"
 grep -q '| 1\.[0-9]x (300 ns, layout) |' "$tmp/d/report.md" || no "device_ns_option: table: $(grep '^| nvme' "$tmp/d/report.md")"
@@ -120,11 +123,7 @@ grep -q 'projected on a device of 500 ns per access (pcie-bench default)' "$r" |
 # all_trap_alike: at 64K every usable policy traps; with holes (0 memslots, as trap) made the lowest
 # median, the memslots alone would pick holes, but the one answer is trap (all alike): report.md's
 # table, its words and summary.json agree, and summary.json says so in a verdict of its own
-mkdir -p "$tmp/t"
-cp -r "$DATA/samples" "$DATA/manifest.json" "$tmp/t/"
-awk -F, -v OFS=, 'NR > 1 && $4 == "holes" && $6 == 65536 { $13 = sprintf("%.2f", $13 - 10) } { print }' \
-	"$DATA/runs.csv" >"$tmp/t/runs.csv"
-"$BB" report "$tmp/t" --no-figures >/dev/null 2>"$tmp/err" || no "report t: $(cat "$tmp/err")"
+crafted t 'NR > 1 && $4 == "holes" && $6 == 65536 { $13 = sprintf("%.2f", $13 - 10) } { print }'
 grep -q '^| nvme-msix-bar0 | 0 | 64 KiB | trap (all alike) | 0 |' "$tmp/t/report.md" ||
 	no "all_trap_alike: table: $(grep '^| nvme-msix-bar0 | 0 | 64 KiB' "$tmp/t/report.md")"
 grep -q 'at 64 KiB pages holes, [a-z, ]* are \*\*tied\*\*.*; take \*\*trap\*\* (none of them is told apart from it): every policy a VMM can use traps here alike' "$tmp/t/report.md" ||
