@@ -849,21 +849,22 @@ static void on_alarm(int sig)
 static int signal_eventfd(int fd)
 {
 	struct sigaction sa, old;
-	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = 20000 } }, off;
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = 20000 } }, before;
 	uint64_t one = 1;
 	ssize_t n;
 	int err;
 
 	memset(&sa, 0, sizeof(sa));
-	memset(&off, 0, sizeof(off));
+	memset(&before, 0, sizeof(before));
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, &old))
 		return -errno;
-	setitimer(ITIMER_REAL, &it, NULL);
+	setitimer(ITIMER_REAL, &it, &before);
 	n = write(fd, &one, sizeof(one));
 	err = n == (ssize_t)sizeof(one) ? 0 : n < 0 ? -errno : -EIO;
-	setitimer(ITIMER_REAL, &off, NULL);	/* a signal already raised was delivered to on_alarm on the way out */
+	/* the process's own timer back as it was (libFuzzer's, say); a signal raised meanwhile went to on_alarm */
+	setitimer(ITIMER_REAL, &before, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	return err;
 }
