@@ -88,10 +88,12 @@ void bb_vu_close_peer_fd(int fd)
 		close(fd);
 		return;
 	}
-	/* an eventfd or another anonymous inode (no file type), a pipe, memory: nothing to wait for */
+	/* an eventfd or another anonymous inode (no file type, or a regular file of anon_inodefs on newer
+	 * kernels), a pipe, memory: nothing to wait for */
 	if ((st.st_mode & S_IFMT) == 0 || S_ISFIFO(st.st_mode) ||
 	    (S_ISREG(st.st_mode) && !fstatfs(fd, &sf) &&
-	     (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC || sf.f_type == RAMFS_MAGIC))) {
+	     (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC || sf.f_type == RAMFS_MAGIC ||
+	      sf.f_type == ANON_INODE_FS_MAGIC))) {
 		close(fd);
 		return;
 	}
