@@ -133,6 +133,18 @@ rm "$tmp/f/samples/$group1.bbs"
 echo "0,0,map,1,abc" >>"$tmp/f/samples/$id1.csv"
 report_wants 2 "f/samples/$id1.csv:102: want SAMPLE,OFFSET,map|trap,ACCESSES,NS" bad-sample-row
 
+## a run is one sample block (red-team audit): a copied block is refused
+# dup_samples_block: every block of a samples file twice (the reader took the last one), figures or not
+if command -v python3 >/dev/null 2>&1; then
+	fresh
+	python3 -c 'import gzip, sys
+data = gzip.open(sys.argv[1], "rb").read()
+gzip.open(sys.argv[1], "wb").write(data + data[12:])' "$tmp/f/samples/$group1.bbs"
+	(cd "$tmp" && "$BB" report f --no-figures >/dev/null 2>"$tmp/err"); rc=$?
+	[ $rc -eq 2 ] && grep -qF "f/samples/$group1.bbs: byte" "$tmp/err" && grep -qF "run $id1 again (first block at byte 12)" "$tmp/err" ||
+		no "dup_samples_block: report exit $rc: $(cat "$tmp/err")"
+fi
+
 ## 3: planted symlinks are not followed, their targets stay untouched
 echo "precious" >"$tmp/target"
 mkdir -p "$tmp/targetdir"
