@@ -133,7 +133,21 @@ rm "$tmp/f/samples/$group1.bbs"
 echo "0,0,map,1,abc" >>"$tmp/f/samples/$id1.csv"
 report_wants 2 "f/samples/$id1.csv:102: want SAMPLE,OFFSET,map|trap,ACCESSES,NS" bad-sample-row
 
-## a run is one sample block (red-team audit): a copied block is refused
+## a run is one row (red-team audit): a copied row or samples block is refused, never one more repetition
+# dup_run_id: row 2 three more times, and a copy of that folder with those four rows' p50_ns doubled:
+# compare counted the copies as repetitions and said "1 significant change", exit 3
+fresh
+for i in 1 2 3; do sed -n 2p "$tmp/base/runs.csv" >>"$tmp/f/runs.csv"; done
+dupline=$(($(wc -l <"$tmp/base/runs.csv") + 1))
+report_wants 2 "f/runs.csv:$dupline: run id '$id1' again (first at line 2)" dup_run_id
+rm -rf "$tmp/g" && cp -r "$tmp/f" "$tmp/g"
+awk -F, -v OFS=, -v id="$id1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "p50_ns") k = i } NR > 1 && $1 == id { $k = 2 * $k } 1' \
+	"$tmp/f/runs.csv" >"$tmp/g/runs.csv"
+(cd "$tmp" && "$BB" compare f g >/dev/null 2>"$tmp/err"); rc=$?
+[ $rc -eq 2 ] || no "dup_run_id: compare exit $rc, want 2 (not 3, copies counted as repetitions)"
+grep -qF "f/runs.csv:$dupline: run id '$id1' again" "$tmp/err" || no "dup_run_id: compare: $(cat "$tmp/err")"
+(cd "$tmp" && "$BB" study --resume f --no-report >/dev/null 2>"$tmp/err"); rc=$?
+[ $rc -eq 2 ] && grep -qF "f/runs.csv:$dupline: run id '$id1' again" "$tmp/err" || no "dup_run_id: resume exit $rc: $(cat "$tmp/err")"
 # dup_samples_block: every block of a samples file twice (the reader took the last one), figures or not
 if command -v python3 >/dev/null 2>&1; then
 	fresh
