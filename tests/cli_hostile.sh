@@ -278,6 +278,47 @@ sed "s#^device .*#device emu:$tmp/l1/nvme\ndevice emu:$tmp/l1/nvme#" "$tmp/base.
 "$BB" study "$tmp/twice.study" --out "$tmp/twice" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -qF "would share the id" "$tmp/err" || no "a device listed twice: exit $rc, $(cat "$tmp/err")"
 
+## run --force clears what barbench wrote where a barbench manifest says the folder is its own, and nothing else
+# force_foreign_kept: a folder of the user's own files, no barbench results (--force deleted them all)
+rm -rf "$tmp/own" && mkdir -p "$tmp/own/samples"
+for f in report.md summary.json plans.csv samples/experiment.csv; do echo mine >"$tmp/own/$f"; done
+"$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/own" --policy trap --samples 20 --force >/dev/null 2>"$tmp/err" ||
+	no "force_foreign_kept: $(cat "$tmp/err")"
+for f in report.md summary.json plans.csv samples/experiment.csv; do
+	grep -qx mine "$tmp/own/$f" 2>/dev/null || no "force_foreign_kept: run --force removed or changed the user's $f"
+done
+# force_foreign_runs: a runs.csv (or a manifest.json) no barbench manifest vouches for is never replaced, --force or not
+for c in runs.csv manifest.json; do
+	for force in "" --force; do
+		rm -rf "$tmp/own" && mkdir "$tmp/own" && echo '{"mine": 1}' >"$tmp/own/$c" && echo mine >"$tmp/own/report.md"
+		"$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/own" --policy trap --samples 20 $force >/dev/null 2>"$tmp/err"; rc=$?
+		[ $rc -eq 2 ] && grep -qF "own/$c: " "$tmp/err" && grep -qF "not a results folder barbench wrote" "$tmp/err" ||
+			no "force_foreign_runs: $c $force: exit $rc, $(cat "$tmp/err")"
+		grep -qx '{"mine": 1}' "$tmp/own/$c" && grep -qx mine "$tmp/own/report.md" || no "force_foreign_runs: $c $force: the user's files changed"
+		[ -e "$tmp/own/samples" ] && no "force_foreign_runs: $c $force: samples/ made in a folder refused"
+	done
+done
+# force_study_cleared: run --force into a study's folder left its figures/ and advise-*/ (a later report sat beside
+# stale PNGs); every output of barbench's goes, through no symlink, and what is not barbench's stays
+sed 's/^repetitions 1$/repetitions 1\nadvise yes/' "$tmp/base.study" >"$tmp/advise.study"
+"$BB" study "$tmp/advise.study" --out "$tmp/sf" --svg >/dev/null 2>"$tmp/err" || no "force_study_cleared: study: $(cat "$tmp/err")"
+"$BB" report "$tmp/sf" --figure-data --svg >/dev/null 2>"$tmp/err" || no "force_study_cleared: report: $(cat "$tmp/err")"
+ls -d "$tmp/sf"/advise-* >/dev/null 2>&1 && [ "$(ls "$tmp/sf/figures" | grep -c '\.png$')" -ge 3 ] || no "force_study_cleared: no figures or advise-*: $(ls "$tmp/sf" "$tmp/sf/figures")"
+mkdir -p "$tmp/outside" "$tmp/sf/figures/.draw-0123456789ab"
+echo keep >"$tmp/outside/cdf-01.png"
+echo left >"$tmp/sf/figures/.draw-0123456789ab/cdf-01.png"
+echo left >"$tmp/sf/report.md.tmp.123"
+ln -s "$tmp/outside/cdf-01.png" "$tmp/sf/figures/cdf-99.png"
+ln -s "$tmp/outside" "$tmp/sf/advise-planted"
+echo mine >"$tmp/sf/figures/mine.png"
+"$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/sf" --policy trap --samples 20 --force >/dev/null 2>"$tmp/err" ||
+	no "force_study_cleared: run --force: $(cat "$tmp/err")"
+left=$(cd "$tmp/sf" && find . | LC_ALL=C sort | tr '\n' ' ')
+[ "$left" = ". ./advise-planted ./figures ./figures/mine.png ./manifest.json ./runs.csv ./samples ./samples/0000-trap-4096-lat-read.bbs " ] ||
+	no "force_study_cleared: left in the folder: $left"
+grep -qx keep "$tmp/outside/cdf-01.png" && [ "$(ls "$tmp/outside")" = cdf-01.png ] || no "force_study_cleared: a symlink was followed"
+grep -qx mine "$tmp/sf/figures/mine.png" || no "force_study_cleared: the user's figures/mine.png changed"
+
 ## 9: a pngquant on PATH that misbehaves: report ends, every figure is a whole PNG (gnuplot's where
 ## pngquant's output is not one), nothing but barbench's own regular files reaches figures/
 if command -v gnuplot >/dev/null; then
