@@ -101,10 +101,30 @@ struct bb_configs {
 	size_t *rep_start;
 	size_t *rep_rec;
 	double *rep_p50;
+	size_t *by_key;		/* v's indices in key order (strcmp): bb_configs_find */
+	/*
+	 * The key comparisons building it took: O(n log n) in the records (the
+	 * keys sorted once, each trap peer found by binary search), never a
+	 * record against every configuration (a test counts them).
+	 */
+	uint64_t compared;
 };
 
 int bb_configs_build(const struct bb_recs *recs, struct bb_configs *out, struct bb_diag *d);
+/*
+ * Sort the @n indices @v by @cmp(@ctx, a, b), stably (equal ones keep their
+ * order: the first of a run of equals is the earliest), with O(n log n)
+ * comparisons whatever the input (a merge sort), each counted in *@count
+ * (NULL: not counted).  0 or -ENOMEM.
+ */
+typedef int (*bb_idx_cmp)(const void *ctx, size_t a, size_t b);
+int bb_sort_indices(size_t *v, size_t n, bb_idx_cmp cmp, const void *ctx, uint64_t *count);
 void bb_configs_free(struct bb_configs *c);
+/*
+ * The configuration of @c whose key is @key (binary search in by_key), or
+ * c->n when none; *@compared (NULL: not counted) gains its comparisons.
+ */
+size_t bb_configs_find(const struct bb_configs *c, const char *key, uint64_t *compared);
 /* Key of a record (without repetition). */
 void bb_config_key(const struct bb_rec *r, char *key, size_t len);
 

@@ -257,11 +257,8 @@ static int pair_build(const struct cmp *m, struct pair *pr, struct bb_diag *d)
 	if (!pr->rows)
 		return bb_diag_set(d, -ENOMEM, "compare: out of memory");
 	for (size_t kb = 0; kb < sb->c.n; kb++) {
-		size_t ka;
+		size_t ka = bb_configs_find(&sa->c, sb->c.v[kb].key, NULL);
 
-		for (ka = 0; ka < sa->c.n; ka++)
-			if (!strcmp(sa->c.v[ka].key, sb->c.v[kb].key))
-				break;
 		if (ka == sa->c.n) {
 			pr->only_b++;
 			continue;

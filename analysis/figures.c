@@ -1212,6 +1212,7 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 	unsigned npg = 0;
 	size_t i = 0;
 	char nm[32];
+	struct plan_groups pg;
 
 	/* CDFs of latency workloads, one per (device, region, runner, workload, page) */
 	while (i < r->cfg.n) {
@@ -1235,18 +1236,17 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 			add_fig(figs, nf, nm, SIZE_MAX, g->device, g->region, g->runner);
 		i = j;
 	}
-	/* page maps per (device, region, page) found in plans.csv */
-	for (size_t p = 0; p < npl; p++) {
-		bool seen = false;
+	/* page maps per (device, region, page) found in plans.csv, each from its own rows (grouped once: n log n) */
+	if (bb_rep_plan_groups(pl, npl, &pg, NULL))
+		bb_rep_fail(r, -ENOMEM, "report: plans.csv: out of memory");
+	for (size_t g = 0; g < pg.n && *nf < cap; g++) {
+		const struct plan_row *p = &pl[pg.first[g]];
 
-		for (size_t q = 0; q < p && !seen; q++)
-			seen = !strcmp(pl[q].device, pl[p].device) && pl[q].region == pl[p].region &&
-			       pl[q].page == pl[p].page;
-		if (seen || *nf >= cap)
-			continue;
-		if (!fig_pagemap(r, pl, npl, pl[p].device, pl[p].region, pl[p].page, nm, sizeof(nm)))
-			add_fig(figs, nf, nm, SIZE_MAX, pl[p].device, pl[p].region, NULL);
+		if (!fig_pagemap(r, pg.rows + pg.start[g], pg.start[g + 1] - pg.start[g], p->device, p->region, p->page, nm,
+				 sizeof(nm)))
+			add_fig(figs, nf, nm, SIZE_MAX, p->device, p->region, NULL);
 	}
+	bb_rep_plan_groups_free(&pg);
 	/* memslots and mappings per page size */
 	for (size_t k = 0; k < r->cfg.n; k++) {
 		uint64_t pgz = r->sorted[k]->first->page_size;

@@ -284,6 +284,73 @@ int bb_rep_fail(struct rep *r, int err, const char *fmt, ...)
 static int read_csv_samples(struct rep *r, const char *dir, const char *id, double *ns, uint64_t *off, size_t *n,
 			    size_t max);
 
+/* The id of the checked block at byte @at of @buf (not NUL-terminated), its length in *@len. */
+static const char *block_id(const uint8_t *buf, size_t at, size_t *len)
+{
+	uint64_t l = 0;
+
+	/* a varint bb_samples_next checked: at most 10 bytes, its value 1 to 159 */
+	for (unsigned sh = 0;; sh += 7) {
+		l |= (uint64_t)(buf[at] & 0x7f) << sh;
+		if (!(buf[at++] & 0x80))
+			break;
+	}
+	*len = (size_t)l;
+	return (const char *)buf + at;
+}
+
+static int cmp_ids(const char *a, size_t al, const char *b, size_t bl)
+{
+	int r = memcmp(a, b, al < bl ? al : bl);
+
+	return r ? r : (al > bl) - (al < bl);
+}
+
+/* Blocks (their start) by id, then by place in the file. */
+static int cmp_block(const void *ctx, size_t a, size_t b)
+{
+	size_t al, bl;
+	const char *x = block_id(ctx, a, &al), *y = block_id(ctx, b, &bl);
+	int r = cmp_ids(x, al, y, bl);
+
+	return r ? r : (a > b) - (a < b);
+}
+
+/*
+ * The loaded group's blocks sorted by id (r->sblk, their starts): a run's
+ * block found in log n, and a run id in two blocks refused (a run's samples
+ * are one block: the writer replaces a run measured again).
+ */
+static int group_index(struct rep *r, const char *path, size_t nb, struct bb_diag *d)
+{
+	size_t *v = calloc(nb ? nb : 1, sizeof(*v)), pos = 0, k = 0;
+	struct bb_samples_block b;
+
+	if (!v)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	while (k < nb && bb_samples_next(r->sbuf, r->slen, &pos, &b, "", NULL) > 0)
+		v[k++] = b.start;
+	if (bb_sort_indices(v, k, cmp_block, r->sbuf, NULL)) {
+		free(v);
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	}
+	for (size_t i = 1; i < k; i++) {
+		size_t al, bl;
+		const char *x = block_id(r->sbuf, v[i - 1], &al), *y = block_id(r->sbuf, v[i], &bl);
+
+		if (!cmp_ids(x, al, y, bl)) {
+			int err = bb_diag_set(d, -EINVAL, "%s: byte %zu: run %.*s again (first block at byte %zu): a run's "
+					      "samples are one block", path, v[i], (int)bl, y, v[i - 1]);
+
+			free(v);
+			return err;
+		}
+	}
+	r->sblk = v;
+	r->nsblk = k;
+	return 0;
+}
+
 /*
  * The samples file of @id's group (samples/GROUP.bbs, core/samples.h),
  * inflated and checked whole, kept for the next run of the same group:
@@ -294,7 +361,7 @@ static int group_load(struct rep *r, unsigned folder, const char *id)
 	char group[160], path[4096];
 	struct bb_samples_block b;
 	struct bb_diag d = { "" };
-	size_t pos = 0;
+	size_t pos = 0, nb = 0;
 	int got;
 
 	bb_samples_group(id, group, sizeof(group));
@@ -302,33 +369,51 @@ static int group_load(struct rep *r, unsigned folder, const char *id)
 		return r->sgroup_err;
 	r->sfolder = folder;
 	free(r->sbuf);
+	free(r->sblk);
 	r->sbuf = NULL;
-	r->slen = 0;
+	r->sblk = NULL;
+	r->slen = r->nsblk = 0;
 	bb_strcpy(r->sgroup, sizeof(r->sgroup), group);
 	snprintf(path, sizeof(path), "%s/samples/%s.bbs", r->dirs[folder], group);
 	r->sgroup_err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &r->sbuf, &r->slen, &d);
-	while (!r->sgroup_err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0)
+	while (!r->sgroup_err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0) {
 		if (got < 0)
 			r->sgroup_err = got;
+		nb++;
+	}
+	if (!r->sgroup_err)
+		r->sgroup_err = group_index(r, path, nb, &d);
 	if (r->sgroup_err && r->sgroup_err != -ENOENT)
 		snprintf(r->sgroup_msg, sizeof(r->sgroup_msg), "%s", d.msg);
 	return r->sgroup_err;
 }
 
-/* The last block of run @id in the loaded group (a later one replaces an earlier), or false. */
+/* The block of run @id in the loaded group (binary search in r->sblk), or false. */
 static bool group_find(const struct rep *r, const char *id, struct bb_samples_block *out)
 {
-	struct bb_samples_block b;
-	size_t pos = 0;
-	bool found = false;
+	size_t lo = 0, hi = r->nsblk, idl = strlen(id);
 
-	while (bb_samples_next(r->sbuf, r->slen, &pos, &b, "", NULL) > 0)
-		if (!strcmp(b.id, id)) {
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, l;
+		const char *x = block_id(r->sbuf, r->sblk[mid], &l);
+		int c = cmp_ids(x, l, id, idl);
+
+		if (!c) {
+			struct bb_samples_block b;
+			size_t pos = r->sblk[mid];
+
+			if (bb_samples_next(r->sbuf, r->slen, &pos, &b, "", NULL) <= 0)
+				return false;	/* cannot be: the block was checked when the file was loaded */
 			if (out)
 				*out = b;
-			found = true;
+			return true;
 		}
-	return found;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 /*
@@ -577,6 +662,76 @@ int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct 
 	return err;
 }
 
+static int cmp_plan_idx(const void *ctx, size_t a, size_t b)
+{
+	const struct plan_row *x = (const struct plan_row *)ctx + a, *y = (const struct plan_row *)ctx + b;
+	int r = strcmp(x->device, y->device);
+
+	if (r)
+		return r;
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	return x->page < y->page ? -1 : x->page > y->page;
+}
+
+void bb_rep_plan_groups_free(struct plan_groups *g)
+{
+	free(g->rows);
+	free(g->start);
+	free(g->first);
+	memset(g, 0, sizeof(*g));
+}
+
+int bb_rep_plan_groups(const struct plan_row *pl, size_t npl, struct plan_groups *g, uint64_t *compared)
+{
+	size_t *idx = calloc(npl + 1, sizeof(*idx)), *at = calloc(npl + 1, sizeof(*at));
+	size_t *len = calloc(npl + 1, sizeof(*len)), k = 0;
+	uint64_t cmps = 0;
+	int err = -ENOMEM;
+
+	memset(g, 0, sizeof(*g));
+	g->rows = calloc(npl + 1, sizeof(*g->rows));
+	g->start = calloc(npl + 2, sizeof(*g->start));
+	g->first = calloc(npl + 1, sizeof(*g->first));
+	if (!idx || !at || !len || !g->rows || !g->start || !g->first)
+		goto out;
+	for (size_t i = 0; i < npl; i++)
+		idx[i] = i;
+	/* stable: a group's first row in sorted order is its first in the file */
+	if (bb_sort_indices(idx, npl, cmp_plan_idx, pl, &cmps))
+		goto out;
+	/* a group's first row: at = where the group starts in idx, plus 1 (0: not a first row), len = its rows */
+	for (size_t s = 1, gs = 0; s <= npl; s++) {
+		if (s < npl) {
+			cmps++;
+			if (!cmp_plan_idx(pl, idx[s - 1], idx[s]))
+				continue;
+		}
+		at[idx[gs]] = gs + 1;
+		len[idx[gs]] = s - gs;
+		gs = s;
+	}
+	for (size_t i = 0; i < npl; i++) {
+		if (!at[i])
+			continue;
+		g->first[g->n] = i;
+		g->start[g->n++] = k;
+		for (size_t s = at[i] - 1; s < at[i] - 1 + len[i]; s++)
+			g->rows[k++] = pl[idx[s]];
+	}
+	g->start[g->n] = k;
+	err = 0;
+out:
+	free(idx);
+	free(at);
+	free(len);
+	if (err)
+		bb_rep_plan_groups_free(g);
+	if (compared)
+		*compared += cmps;
+	return err;
+}
+
 static int adv_row_read(const char *path, unsigned lineno, char *line, void *out, struct bb_diag *d)
 {
 	struct adv_row *a = out;
@@ -638,15 +793,17 @@ size_t bb_rep_advise_best(const struct adv_row *a, size_t n, size_t *best, size_
 }
 
 /* Every run of runs.csv without a samples file, counted and the first named (a symlink counts as there). */
-void bb_rep_find_missing(struct rep *r)
+int bb_rep_find_missing(struct rep *r)
 {
 	for (size_t i = 0; i < r->recs.n; i++) {
 		char path[4096];
 		struct stat sb;
 		int err = group_load(r, r->recs.v[i].folder, r->recs.v[i].id);
 
-		/* a samples file that cannot be read counts as there: drawing names what is wrong with it */
-		if (err != -ENOENT && (err || group_find(r, r->recs.v[i].id, NULL)))
+		/* a samples file that is there is read whole and strictly, figures or not */
+		if (err && err != -ENOENT)
+			return bb_diag_set(r->d, -EINVAL, "%s", r->sgroup_msg);
+		if (!err && group_find(r, r->recs.v[i].id, NULL))
 			continue;
 		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);
 		if (!lstat(path, &sb) || errno != ENOENT)
@@ -661,4 +818,5 @@ void bb_rep_find_missing(struct rep *r)
 		}
 		r->nmissing++;
 	}
+	return 0;
 }

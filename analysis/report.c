@@ -100,7 +100,9 @@ static int load(struct rep *r, struct plan_row **pl, size_t *npl, struct adv_row
 		r->sorted[k] = &r->cfg.v[k];
 	qsort(r->sorted, r->cfg.n, sizeof(*r->sorted), cmp_cfg);
 	bb_rep_read_manifest(r);
-	bb_rep_find_missing(r);
+	err = bb_rep_find_missing(r);
+	if (err)
+		return err;
 	/* plans.csv and advise.csv are optional; when there, they are read as strictly as runs.csv */
 	err = bb_rep_read_plans(r->dirs[0], pl, npl, r->d);
 	if (err && err != -ENOENT)
@@ -183,6 +185,7 @@ out:
 	free(adv);
 	free(r.sorted);
 	free(r.sbuf);
+	free(r.sblk);
 	bb_configs_free(&r.cfg);
 	bb_recs_free(&r.recs);
 	return err;

@@ -51,6 +51,7 @@ struct rep {
 	unsigned sfolder;
 	uint8_t *sbuf;
 	size_t slen;
+	size_t *sblk, nsblk;		/* its blocks' starts, sorted by run id (no id twice) */
 	int sgroup_err;
 	/* the PNGs drawn, and how many of them pngquant left as gnuplot's truecolour (not installed: pq_missing) */
 	size_t pq_total, pq_left;
@@ -156,11 +157,30 @@ bool bb_rep_latency_workload(const char *w);
 bool bb_rep_headline_runner(const char *runner);
 bool bb_rep_headline(const char *runner, const char *workload);
 int bb_rep_read_plans(const char *dir, struct plan_row **out, size_t *n, struct bb_diag *d);
+/*
+ * plans.csv's rows grouped by (device, region, page), what a page map
+ * draws: the groups in the order they first appear, each group's rows in
+ * file order, rows[start[g] .. start[g + 1]); first[g] is the index in @pl
+ * of group g's first row.  The rows sorted once (O(n log n) comparisons,
+ * counted in *@compared, NULL: not), never each against those before it.
+ */
+struct plan_groups {
+	struct plan_row *rows;
+	size_t *start, *first;
+	size_t n;
+};
+int bb_rep_plan_groups(const struct plan_row *pl, size_t npl, struct plan_groups *g, uint64_t *compared);
+void bb_rep_plan_groups_free(struct plan_groups *g);
 /* r->hot_trapped from plans.csv's hot-trapped rows (analysis/markdown.c). */
 void bb_rep_hot_trapped(struct rep *r, const struct plan_row *pl, size_t npl);
 int bb_rep_read_advise(const char *dir, struct adv_row **out, size_t *n, struct bb_diag *d);
 size_t bb_rep_advise_best(const struct adv_row *a, size_t n, size_t *best, size_t max);
-void bb_rep_find_missing(struct rep *r);
+/*
+ * The runs without a samples file, counted (r->nmissing, r->missing); a
+ * samples file that is there but not as barbench writes it (cut short,
+ * corrupt, a run id in two blocks): -EINVAL naming it, figures or not.
+ */
+int bb_rep_find_missing(struct rep *r);
 
 /*
  * analysis/verdict.c: what the statistics support.  Two configurations are

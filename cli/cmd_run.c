@@ -48,8 +48,12 @@ static const struct bb_opt run_opts[] = {
 					      "sysfs (no trap path)" },
 	{ "region", K_REGION, "N", "the only one", "the region (required when the device has several)" },
 	{ "out", K_OUT, "DIR", NULL, "results: DIR/runs.csv, DIR/samples/, DIR/manifest.json (a DIR\n"
-				     "holding results is refused unless --force, which clears them)" },
-	{ "force", K_FORCE, NULL, NULL, "replace the results already in --out" },
+				     "holding barbench's results is refused unless --force; one whose\n"
+				     "runs.csv or manifest.json is not barbench's, always)" },
+	{ "force", K_FORCE, NULL, NULL, "replace the results in --out: where its manifest.json is\n"
+					"barbench's, every file barbench writes there goes first (runs.csv,\n"
+					"manifest, samples, a study's and a report's files, figures/,\n"
+					"advise-*/); nothing else in it, nothing in a folder without one" },
 	{ "policy", K_POLICY, "LIST", "all", "comma list of policies (below), or all" },
 	{ "page-size", K_PAGE, "LIST", "this host's", "planning page sizes, e.g. 4K,64K" },
 	{ "workload", K_WORKLOAD, "LIST", "lat-read", "comma list of workloads (below)" },
@@ -548,16 +552,23 @@ static int open_session(struct rctx *x)
 	char rp[4096];
 	struct stat sb;
 	struct bb_diag d;
-	int err;
+	int err, held;
 
-	/* a folder holding results is not overwritten by accident: its stale samples would stay */
+	/*
+	 * A folder holding barbench's results is not overwritten by accident
+	 * (its stale samples would stay); one whose runs.csv or manifest.json
+	 * is not barbench's is never replaced, --force or not.
+	 */
+	held = bb_results_held(o->out, &d);
+	if (held < 0)
+		return bb_cli_fail(bb_cli_status(held), "run: %s", d.msg);
 	snprintf(rp, sizeof(rp), "%s/runs.csv", o->out);
-	if (!o->force && !lstat(rp, &sb))
-		return bb_cli_fail(BB_EXIT_USAGE, "run: %s already holds results (runs.csv): give --force to "
-				   "replace them, or another --out", o->out);
+	if (held && !o->force)
+		return bb_cli_fail(BB_EXIT_USAGE, "run: %s already holds results (%s): give --force to "
+				   "replace them, or another --out", o->out, lstat(rp, &sb) ? "manifest.json" : "runs.csv");
 	err = bb_session_open(&x->ses, o->out, true, &d);
-	if (!err && o->force)
-		err = bb_results_clear(o->out, &d);	/* under the lock: nothing else writes there now */
+	if (!err && held)
+		err = bb_results_clear(o->out, &d);	/* under the lock, checked again: nothing else writes there now */
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 	err = bb_session_measure(&x->ses, o->has_cpu ? (int)o->cpu : -1, bb_dev_numa_node(x->t.dev), &d);

@@ -685,7 +685,8 @@ static int study_matrix(struct sctx *x)
 	/*
 	 * Resume: each row already there must be a run of this matrix, by its
 	 * whole identity (id, device, region, policy, params, page size,
-	 * runner, workload), and only once; anything else is another study's.
+	 * runner, workload); anything else is another study's.  Each only once:
+	 * bb_recs_read refused an id twice, with its line.
 	 */
 	for (size_t i = 0; i < x->old.n; i++) {
 		const struct bb_rec *o = &x->old.v[i];
@@ -709,9 +710,7 @@ static int study_matrix(struct sctx *x)
 			    strcmp(o->params, ptxt) || o->page_size != x->st->pages[j->page] ||
 			    strcmp(o->runner, x->st->runners[j->runner]) || strcmp(o->workload, t->wl[j->wl].name))
 				why = "its device, region, policy, params, page size, runner or workload is not that run's";
-			else if (j->seen)
-				why = "this run is in runs.csv twice";
-			(*hit)->seen = true;
+			(*hit)->seen = true;	/* once: the reader refuses an id twice (bb_recs_parse) */
 		}
 		if (why) {
 			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: --resume %s: %s/runs.csv:%u: run %s: %s: the folder holds "

@@ -468,6 +468,41 @@ static int next_line(const char *buf, size_t len, size_t *pos, char *dst, size_t
 	return 1;
 }
 
+static int cmp_rec_id(const void *a, const void *b)
+{
+	const struct bb_rec *x = *(const struct bb_rec *const *)a, *y = *(const struct bb_rec *const *)b;
+	int r = strcmp(x->id, y->id);
+
+	return r ? r : (x->lineno > y->lineno) - (x->lineno < y->lineno);
+}
+
+/*
+ * A run is one row: an id twice (a row copied) would count as one more
+ * repetition of its configuration and could make compare find a change.
+ * The ids sorted once; the later row of the first pair is named.
+ */
+static int unique_ids(const struct bb_recs *out, const char *path, struct bb_diag *d)
+{
+	const struct bb_rec **v = calloc(out->n ? out->n : 1, sizeof(*v));
+	const struct bb_rec *dup = NULL, *orig = NULL;
+
+	if (!v)
+		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
+	for (size_t i = 0; i < out->n; i++)
+		v[i] = &out->v[i];
+	qsort(v, out->n, sizeof(*v), cmp_rec_id);
+	for (size_t i = 1; i < out->n; i++)
+		if (!strcmp(v[i - 1]->id, v[i]->id) && (!dup || v[i]->lineno < dup->lineno)) {
+			dup = v[i];
+			orig = v[i - 1];
+		}
+	free(v);
+	if (!dup)
+		return 0;
+	return bb_diag_set(d, -EINVAL, "%s:%u: run id '%s' again (first at line %u): a run is one row; a copied row "
+			   "would count as one more repetition", path, dup->lineno, dup->id, orig->lineno);
+}
+
 int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs *out, struct bb_diag *d)
 {
 	int idx[BB_COL_COUNT];
@@ -558,6 +593,9 @@ int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs 
 		if (err)
 			goto fail;
 	}
+	err = unique_ids(out, path, d);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	bb_recs_free(out);

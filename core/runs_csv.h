@@ -110,7 +110,9 @@ struct bb_recs {
  * whole and in range (file:line: column), every text field against what
  * barbench writes there (bb_results_text_ok).  A column it does not know is
  * counted in @out (nunknown, unknown), never silently lost: a caller that
- * writes the rows again must refuse such a folder.
+ * writes the rows again must refuse such a folder.  A run id twice is
+ * refused (-EINVAL, the later line named with the first): a run is one row,
+ * and a copy would count as one more repetition of its configuration.
  */
 int bb_recs_parse(const char *buf, size_t len, const char *path, struct bb_recs *out, struct bb_diag *d);
 /* Free the rows and each row's line. */

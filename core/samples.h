@@ -23,8 +23,9 @@
  * A varint is little-endian base 128 (7 bits a byte, high bit: more), at
  * most 10 bytes; zigzag maps 0, -1, 1, -2 ... to 0, 1, 2, 3 ...  The values
  * are those the CSV form held (ns to 0.001), column by column, so gzip
- * finds their repeats.  A later block of the same id replaces an earlier
- * one (a run measured again on --resume).
+ * finds their repeats.  A run has one block: the writer replaces the block
+ * of a run measured again (--resume), and a reader refuses a file with an
+ * id in two blocks (analysis/folder.c).
  */
 #ifndef BARBENCH_SAMPLES_H
 #define BARBENCH_SAMPLES_H

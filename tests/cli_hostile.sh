@@ -147,6 +147,32 @@ rm "$tmp/f/samples/$group1.bbs"
 echo "0,0,map,1,abc" >>"$tmp/f/samples/$id1.csv"
 report_wants 2 "f/samples/$id1.csv:102: want SAMPLE,OFFSET,map|trap,ACCESSES,NS" bad-sample-row
 
+## a run is one row (red-team audit): a copied row or samples block is refused, never one more repetition
+# dup_run_id: row 2 three more times, and a copy of that folder with those four rows' p50_ns doubled:
+# compare counted the copies as repetitions and said "1 significant change", exit 3
+fresh
+for i in 1 2 3; do sed -n 2p "$tmp/base/runs.csv" >>"$tmp/f/runs.csv"; done
+dupline=$(($(wc -l <"$tmp/base/runs.csv") + 1))
+report_wants 2 "f/runs.csv:$dupline: run id '$id1' again (first at line 2)" dup_run_id
+rm -rf "$tmp/g" && cp -r "$tmp/f" "$tmp/g"
+awk -F, -v OFS=, -v id="$id1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "p50_ns") k = i } NR > 1 && $1 == id { $k = 2 * $k } 1' \
+	"$tmp/f/runs.csv" >"$tmp/g/runs.csv"
+(cd "$tmp" && "$BB" compare f g >/dev/null 2>"$tmp/err"); rc=$?
+[ $rc -eq 2 ] || no "dup_run_id: compare exit $rc, want 2 (not 3, copies counted as repetitions)"
+grep -qF "f/runs.csv:$dupline: run id '$id1' again" "$tmp/err" || no "dup_run_id: compare: $(cat "$tmp/err")"
+(cd "$tmp" && "$BB" study --resume f --no-report >/dev/null 2>"$tmp/err"); rc=$?
+[ $rc -eq 2 ] && grep -qF "f/runs.csv:$dupline: run id '$id1' again" "$tmp/err" || no "dup_run_id: resume exit $rc: $(cat "$tmp/err")"
+# dup_samples_block: every block of a samples file twice (the reader took the last one), figures or not
+if command -v python3 >/dev/null 2>&1; then
+	fresh
+	python3 -c 'import gzip, sys
+data = gzip.open(sys.argv[1], "rb").read()
+gzip.open(sys.argv[1], "wb").write(data + data[12:])' "$tmp/f/samples/$group1.bbs"
+	(cd "$tmp" && "$BB" report f --no-figures >/dev/null 2>"$tmp/err"); rc=$?
+	[ $rc -eq 2 ] && grep -qF "f/samples/$group1.bbs: byte" "$tmp/err" && grep -qF "run $id1 again (first block at byte 12)" "$tmp/err" ||
+		no "dup_samples_block: report exit $rc: $(cat "$tmp/err")"
+fi
+
 ## 3: planted symlinks are not followed, their targets stay untouched
 echo "precious" >"$tmp/target"
 mkdir -p "$tmp/targetdir"
@@ -265,6 +291,47 @@ grep -q '^nvme-msix-bar0+2-r0-host-sparse-4096-lat-read-0,' "$tmp/same/runs.csv"
 sed "s#^device .*#device emu:$tmp/l1/nvme\ndevice emu:$tmp/l1/nvme#" "$tmp/base.study" >"$tmp/twice.study"
 "$BB" study "$tmp/twice.study" --out "$tmp/twice" >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -qF "would share the id" "$tmp/err" || no "a device listed twice: exit $rc, $(cat "$tmp/err")"
+
+## run --force clears what barbench wrote where a barbench manifest says the folder is its own, and nothing else
+# force_foreign_kept: a folder of the user's own files, no barbench results (--force deleted them all)
+rm -rf "$tmp/own" && mkdir -p "$tmp/own/samples"
+for f in report.md summary.json plans.csv samples/experiment.csv; do echo mine >"$tmp/own/$f"; done
+"$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/own" --policy trap --samples 20 --force >/dev/null 2>"$tmp/err" ||
+	no "force_foreign_kept: $(cat "$tmp/err")"
+for f in report.md summary.json plans.csv samples/experiment.csv; do
+	grep -qx mine "$tmp/own/$f" 2>/dev/null || no "force_foreign_kept: run --force removed or changed the user's $f"
+done
+# force_foreign_runs: a runs.csv (or a manifest.json) no barbench manifest vouches for is never replaced, --force or not
+for c in runs.csv manifest.json; do
+	for force in "" --force; do
+		rm -rf "$tmp/own" && mkdir "$tmp/own" && echo '{"mine": 1}' >"$tmp/own/$c" && echo mine >"$tmp/own/report.md"
+		"$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/own" --policy trap --samples 20 $force >/dev/null 2>"$tmp/err"; rc=$?
+		[ $rc -eq 2 ] && grep -qF "own/$c: " "$tmp/err" && grep -qF "not a results folder barbench wrote" "$tmp/err" ||
+			no "force_foreign_runs: $c $force: exit $rc, $(cat "$tmp/err")"
+		grep -qx '{"mine": 1}' "$tmp/own/$c" && grep -qx mine "$tmp/own/report.md" || no "force_foreign_runs: $c $force: the user's files changed"
+		[ -e "$tmp/own/samples" ] && no "force_foreign_runs: $c $force: samples/ made in a folder refused"
+	done
+done
+# force_study_cleared: run --force into a study's folder left its figures/ and advise-*/ (a later report sat beside
+# stale PNGs); every output of barbench's goes, through no symlink, and what is not barbench's stays
+sed 's/^repetitions 1$/repetitions 1\nadvise yes/' "$tmp/base.study" >"$tmp/advise.study"
+"$BB" study "$tmp/advise.study" --out "$tmp/sf" --svg >/dev/null 2>"$tmp/err" || no "force_study_cleared: study: $(cat "$tmp/err")"
+"$BB" report "$tmp/sf" --figure-data --svg >/dev/null 2>"$tmp/err" || no "force_study_cleared: report: $(cat "$tmp/err")"
+ls -d "$tmp/sf"/advise-* >/dev/null 2>&1 && [ "$(ls "$tmp/sf/figures" | grep -c '\.png$')" -ge 3 ] || no "force_study_cleared: no figures or advise-*: $(ls "$tmp/sf" "$tmp/sf/figures")"
+mkdir -p "$tmp/outside" "$tmp/sf/figures/.draw-0123456789ab"
+echo keep >"$tmp/outside/cdf-01.png"
+echo left >"$tmp/sf/figures/.draw-0123456789ab/cdf-01.png"
+echo left >"$tmp/sf/report.md.tmp.123"
+ln -s "$tmp/outside/cdf-01.png" "$tmp/sf/figures/cdf-99.png"
+ln -s "$tmp/outside" "$tmp/sf/advise-planted"
+echo mine >"$tmp/sf/figures/mine.png"
+"$BB" run --device emu:layouts/nvme-msix-bar0 --out "$tmp/sf" --policy trap --samples 20 --force >/dev/null 2>"$tmp/err" ||
+	no "force_study_cleared: run --force: $(cat "$tmp/err")"
+left=$(cd "$tmp/sf" && find . | LC_ALL=C sort | tr '\n' ' ')
+[ "$left" = ". ./advise-planted ./figures ./figures/mine.png ./manifest.json ./runs.csv ./samples ./samples/0000-trap-4096-lat-read.bbs " ] ||
+	no "force_study_cleared: left in the folder: $left"
+grep -qx keep "$tmp/outside/cdf-01.png" && [ "$(ls "$tmp/outside")" = cdf-01.png ] || no "force_study_cleared: a symlink was followed"
+grep -qx mine "$tmp/sf/figures/mine.png" || no "force_study_cleared: the user's figures/mine.png changed"
 
 ## 9: a pngquant on PATH that misbehaves: report ends, every figure is a whole PNG (gnuplot's where
 ## pngquant's output is not one), nothing but barbench's own regular files reaches figures/

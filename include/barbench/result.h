@@ -85,10 +85,27 @@ int bb_results_dir(const char *dir, struct bb_diag *d);
 int bb_results_lock(const char *dir, struct bb_diag *d);
 
 /*
- * Remove what barbench wrote into DIR (run --force): runs.csv, manifest.json,
+ * Whether DIR holds results barbench wrote (run --out; bench/results_clear.c):
+ * 1 when its manifest.json is barbench's (a JSON object whose "schema" is
+ * "barbench-manifest/N": every run and study writes it before its first
+ * row), 0 when it holds neither a manifest.json nor a runs.csv (or is not
+ * there), -EINVAL naming the file when either is there and no barbench
+ * manifest vouches for them: not barbench's to replace.  DIR itself is the
+ * caller's path; nothing in it is followed.
+ */
+int bb_results_held(const char *dir, struct bb_diag *d);
+/*
+ * Clear a folder bb_results_held calls barbench's (run --force), through
+ * the folders' descriptors, never a symlink: at the top runs.csv,
  * study.txt, plans.csv, costs.txt, advise.csv, report.md, details.md,
- * summary.json and the samples files, never through a symlink.  figures/ and advise-* folders stay (a
- * report rebuilds figures).
+ * summary.json and manifest.json (last); in samples/ GROUP.bbs (and .csv,
+ * .csv.gz of an older barbench); in figures/ the figures and sources a
+ * report draws (cdf-NN, bars-NN, pagemap-NN, slots-PAGE, advise, overview,
+ * all; .png .svg .gp .dat) and gnuplot.log, and drawing folders a killed
+ * report left; each advise-LAYOUT/ folder's advise.csv, baseline and
+ * changed layouts; the temporaries of these names; figures/ and advise-*
+ * folders removed when that empties them.  Anything else stays.  Where
+ * bb_results_held says 0, nothing is removed (0); where it refuses, its error.
  */
 int bb_results_clear(const char *dir, struct bb_diag *d);
 

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What report and compare do grows as n log n in a results folder's rows,
+ * never as n^2: a hostile runs.csv of 40,000 configurations took 28 s to
+ * report and plans.csv of 40,000 page-map groups 11 s, nearly all of it in
+ * strcmp.  No clock here: the comparisons are counted (bb_configs.compared,
+ * bb_configs_find, bb_rep_plan_groups) and bounded by a small multiple of
+ * n log2 n, where the former loops made about n^2 / 2; the results are
+ * checked against the obvious quadratic definition on random input.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "report.h"
+#include "parse.h"
+#include "xorshift.h"
+#include "check.h"
+
+static void rec_fill(struct bb_rec *r, unsigned i, uint32_t region, const char *policy, double p50)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "q%u", i);
+	snprintf(r->device, sizeof(r->device), "emu:layouts/aws-ena");
+	r->region = region;
+	snprintf(r->policy, sizeof(r->policy), "%s", policy);
+	r->page_size = 4096;
+	snprintf(r->runner, sizeof(r->runner), "host");
+	snprintf(r->workload, sizeof(r->workload), "lat-read");
+	snprintf(r->op, sizeof(r->op), "read");
+	r->width = 4;
+	r->p50_ns = p50;
+	r->predicted_ns = -1;
+	r->resolution_ns = 0.5;
+}
+
+/* n log2 n, the bound's unit */
+static double nlogn(size_t n)
+{
+	return (double)n * log2((double)(n > 1 ? n : 2));
+}
+
+/* 20,000 configurations, one row each (the audit's hostile runs.csv): half trap, half sparse of the same region. */
+static void test_configs_scale(void)
+{
+	const size_t n = 20000;
+	struct bb_recs recs = { n, calloc(n, sizeof(struct bb_rec)), 0, "" };
+	struct bb_configs c;
+	struct bb_diag d = { "" };
+	uint64_t worst = 0, found = 0;
+
+	if (!recs.v) {
+		CHECK(recs.v);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		rec_fill(&recs.v[i], (unsigned)i, (uint32_t)(i / 2), i % 2 ? "sparse" : "trap", i % 2 ? 10.0 : 1000.0);
+	CHECK_EQ(bb_configs_build(&recs, &c, &d), 0);
+	CHECK_EQ(c.n, n);
+	/* the loops before: n^2 / 2 key comparisons grouping, n^2 more for the speed-ups (4e8 here) */
+	printf("configs: %zu records, %" PRIu64 " comparisons (n log2 n = %.0f, n^2 / 2 = %.0f)\n", n, c.compared,
+	       nlogn(n), (double)n * (double)n / 2);
+	CHECK(c.compared > 0);
+	CHECK((double)c.compared <= 4 * nlogn(n));
+	for (size_t k = 0; k < c.n; k++) {
+		uint64_t cmps = 0;
+
+		CHECK_EQ(bb_configs_find(&c, c.v[k].key, &cmps), k);
+		worst = cmps > worst ? cmps : worst;
+		found += cmps;
+	}
+	CHECK(worst <= (uint64_t)ceil(log2((double)n)) + 1);
+	{
+		uint64_t cmps = 0;
+
+		CHECK_EQ(bb_configs_find(&c, "no such configuration", &cmps), c.n);
+		CHECK(cmps <= (uint64_t)ceil(log2((double)n)) + 1);
+	}
+	printf("configs: %zu lookups, %" PRIu64 " comparisons, at most %" PRIu64 " each\n", c.n, found, worst);
+	for (size_t k = 1; k < c.n; k += 2)
+		CHECK(c.v[k].speedup_vs_trap == 100.0);
+	bb_configs_free(&c);
+	free(recs.v);
+}
+
+/*
+ * Random records, with repeats, several trap configurations per peer and
+ * two folders: grouping, order of first appearance and speed-ups are those
+ * the quadratic definition gives.
+ */
+static void test_configs_same_as_quadratic(void)
+{
+	static const char *const pols[] = { "trap", "sparse", "full", "trap" };
+	static const char *const wls[] = { "lat-read", "doorbell" };
+	const size_t n = 600;
+	struct bb_recs recs = { n, calloc(n, sizeof(struct bb_rec)), 0, "" };
+	struct bb_configs c;
+	struct bb_diag d = { "" };
+	uint64_t s = 0x5eed;
+	size_t *want = calloc(n, sizeof(*want)), nk = 0;
+	char (*keys)[1024] = calloc(n, sizeof(*keys));
+
+	if (!recs.v || !want || !keys) {
+		CHECK(0);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = bb_xorshift64s(&s);
+		struct bb_rec *r = &recs.v[i];
+
+		rec_fill(r, (unsigned)i, (uint32_t)(x % 5), pols[(x >> 8) % 4], 1 + (double)((x >> 16) % 1000));
+		snprintf(r->workload, sizeof(r->workload), "%s", wls[(x >> 30) % 2]);
+		if ((x >> 32) % 3 == 0)
+			snprintf(r->params, sizeof(r->params), "max=%u", (unsigned)((x >> 40) % 2));
+		r->folder = (unsigned)((x >> 50) % 2);
+		r->page_size = (x >> 52) % 2 ? 4096 : 65536;
+	}
+	/* the definition: first appearance numbers the configurations */
+	for (size_t i = 0; i < n; i++) {
+		char key[1024];
+		size_t k;
+
+		bb_config_key(&recs.v[i], key, sizeof(key));
+		for (k = 0; k < nk && strcmp(keys[k], key); k++)
+			;
+		if (k == nk)
+			memcpy(keys[nk++], key, sizeof(key));
+		want[i] = k;
+	}
+	CHECK_EQ(bb_configs_build(&recs, &c, &d), 0);
+	CHECK_EQ(c.n, nk);
+	for (size_t i = 0; i < n && c.n == nk; i++)
+		CHECK_EQ(c.of_rec[i], want[i]);
+	for (size_t k = 0; k < c.n && c.n == nk; k++) {
+		const struct bb_rec *a = c.v[k].first;
+		double want_s = 0;
+
+		CHECK(!strcmp(c.v[k].key, keys[k]));
+		CHECK_EQ(bb_configs_find(&c, keys[k], NULL), k);
+		/* the first trap configuration of the same folder, device, region, page, runner, workload */
+		for (size_t j = 0; j < c.n; j++) {
+			const struct bb_rec *t = c.v[j].first;
+
+			if (strcmp(t->policy, "trap") || a->folder != t->folder || strcmp(a->device, t->device) ||
+			    a->region != t->region || a->page_size != t->page_size || strcmp(a->runner, t->runner) ||
+			    strcmp(a->workload, t->workload))
+				continue;
+			want_s = c.v[j].p50_ns / (c.v[k].p50_ns < 0.5 ? 0.5 : c.v[k].p50_ns);
+			break;
+		}
+		CHECK(c.v[k].speedup_vs_trap == want_s);
+	}
+	bb_configs_free(&c);
+out:
+	free(recs.v);
+	free(want);
+	free(keys);
+}
+
+static void plan_fill(struct plan_row *p, const char *dev, uint32_t region, uint64_t page, uint64_t off)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->device, sizeof(p->device), "%s", dev);
+	snprintf(p->policy, sizeof(p->policy), "sparse");
+	snprintf(p->mode, sizeof(p->mode), "map");
+	p->region = region;
+	p->page = page;
+	p->off = off;
+	p->size = 4096;
+}
+
+/* plans.csv's page-map groups: 20,000 distinct ones sorted once (the loop before compared each with all before it). */
+static void test_plan_groups(void)
+{
+	const size_t n = 20000, m = 500;
+	struct plan_row *pl = calloc(n, sizeof(*pl));
+	struct plan_groups g;
+	uint64_t cmps = 0, s = 0x91a4;
+	size_t *want = calloc(m, sizeof(*want)), ng = 0;
+
+	if (!pl || !want) {
+		CHECK(0);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		plan_fill(&pl[i], "emu:layouts/aws-ena", (uint32_t)i, 4096, 0);
+	CHECK_EQ(bb_rep_plan_groups(pl, n, &g, &cmps), 0);
+	printf("plan groups: %zu rows, %" PRIu64 " comparisons (n log2 n = %.0f, n^2 / 2 = %.0f)\n", n, cmps, nlogn(n),
+	       (double)n * (double)n / 2);
+	CHECK_EQ(g.n, n);
+	CHECK((double)cmps <= 3 * nlogn(n));
+	bb_rep_plan_groups_free(&g);
+
+	/* random rows: groups in order of first appearance, each group's rows in file order */
+	for (size_t i = 0; i < m; i++) {
+		uint64_t x = bb_xorshift64s(&s);
+
+		plan_fill(&pl[i], x % 2 ? "emu:a" : "emu:b", (uint32_t)((x >> 8) % 4), (x >> 16) % 2 ? 4096 : 65536, i);
+	}
+	for (size_t i = 0; i < m; i++) {
+		bool seen = false;
+
+		for (size_t q = 0; q < i && !seen; q++)
+			seen = !strcmp(pl[q].device, pl[i].device) && pl[q].region == pl[i].region && pl[q].page == pl[i].page;
+		if (!seen)
+			want[ng++] = i;
+	}
+	CHECK_EQ(bb_rep_plan_groups(pl, m, &g, NULL), 0);
+	CHECK_EQ(g.n, ng);
+	for (size_t k = 0; k < g.n && g.n == ng; k++) {
+		const struct plan_row *f = &pl[want[k]];
+		uint64_t last = 0;
+		size_t rows = 0;
+
+		CHECK_EQ(g.first[k], want[k]);
+		for (size_t i = 0; i < m; i++)
+			rows += !strcmp(pl[i].device, f->device) && pl[i].region == f->region && pl[i].page == f->page;
+		CHECK_EQ(g.start[k + 1] - g.start[k], rows);
+		for (size_t r = g.start[k]; r < g.start[k + 1]; r++) {
+			const struct plan_row *p = &g.rows[r];
+
+			CHECK(!strcmp(p->device, f->device) && p->region == f->region && p->page == f->page);
+			CHECK(r == g.start[k] ? p->off == f->off : p->off > last);	/* file order */
+			last = p->off;
+		}
+	}
+	bb_rep_plan_groups_free(&g);
+	CHECK_EQ(bb_rep_plan_groups(pl, 0, &g, NULL), 0);
+	CHECK_EQ(g.n, 0);
+	bb_rep_plan_groups_free(&g);
+out:
+	free(pl);
+	free(want);
+}
+
+int main(void)
+{
+	test_configs_scale();
+	test_configs_same_as_quadratic();
+	test_plan_groups();
+	return bb_test_done("test_scale");
+}
