@@ -241,12 +241,13 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 	}
 	for (size_t k = first; k <= last; k++) {
 		const struct bb_config *c = r->sorted[k];
+		size_t ci = (size_t)(c - r->cfg.v);
 		double floor_ns = c->resolution_ns > MIN_NS ? c->resolution_ns : MIN_NS;
 		size_t n = 0;
 
-		for (size_t i = 0; i < r->recs.n; i++)
-			if (&r->cfg.v[r->cfg.of_rec[i]] == c)
-				bb_rep_read_samples(r, &r->recs.v[i], pool, NULL, &n, MAX_POOL);
+		/* the configuration's own records (bb_configs_build lists them): not a scan of every record */
+		for (size_t q = r->cfg.rep_start[ci]; q < r->cfg.rep_start[ci + 1]; q++)
+			bb_rep_read_samples(r, &r->recs.v[r->cfg.rep_rec[q]], pool, NULL, &n, MAX_POOL);
 		if (!n)
 			continue;
 		qsort(pool, n, sizeof(*pool), cmp_d);
@@ -633,10 +634,13 @@ static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
 	}
 	fprintf(f, "layout full holes sparse merged trap\n");
 	fprintf(g, "layout full holes sparse merged trap\n");
-	for (size_t k = 0; k < r->cfg.n; k++) {
+	for (size_t k = 0, run = 0; k < r->cfg.n; k++) {
 		const struct bb_rec *a = r->sorted[k]->first;
 		char dev[128], here[400];
 
+		/* sorted by device and region first (report.c cmp_cfg): a region's configurations start at run */
+		if (k && (strcmp(a->device, r->sorted[k - 1]->first->device) || a->region != r->sorted[k - 1]->first->region))
+			run = k;
 		if (!bb_rep_headline_runner(a->runner) || a->page_size != page)
 			continue;
 		snprintf(here, sizeof(here), "%s|%" PRIu32, a->device, a->region);
@@ -649,10 +653,12 @@ static int fig_slots(struct rep *r, uint64_t page, char *name, size_t nlen)
 		for (int p = 0; p < 5; p++) {
 			const struct bb_config *hit = NULL;
 
-			for (size_t j = 0; j < r->cfg.n && !hit; j++) {
+			for (size_t j = run; j < r->cfg.n && !hit; j++) {
 				const struct bb_rec *b = r->sorted[j]->first;
 
-				if (!strcmp(b->device, a->device) && b->region == a->region && b->page_size == page &&
+				if (strcmp(b->device, a->device) || b->region != a->region)
+					break;	/* past the region's configurations */
+				if (b->page_size == page &&
 				    bb_rep_headline_runner(b->runner) && !strcmp(b->policy, pols[p]) && !b->params[0])
 					hit = r->sorted[j];
 			}
