@@ -1220,17 +1220,24 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 	char nm[32];
 	struct plan_groups pg;
 
+	size_t made = 0;
+
 	/* CDFs of latency workloads, one per (device, region, runner, workload, page) */
 	while (i < r->cfg.n) {
 		size_t j = i;
 
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, r->sorted[i]->first, true, true))
 			j++;
-		if (bb_rep_latency_workload(r->sorted[i]->first->workload) && *nf < cap &&
-		    !fig_cdf(r, i, j - 1, nm, sizeof(nm)))
+		if (bb_rep_latency_workload(r->sorted[i]->first->workload) && made == BB_REP_MAX_CDFS)
+			r->figs_left++;
+		else if (bb_rep_latency_workload(r->sorted[i]->first->workload) && *nf < cap &&
+			 !fig_cdf(r, i, j - 1, nm, sizeof(nm))) {
 			add_fig(figs, nf, nm, j - 1, NULL, 0, NULL);
+			made++;
+		}
 		i = j;
 	}
+	made = 0;
 	/* bars per (device, region, runner, workload) */
 	for (i = 0; i < r->cfg.n;) {
 		const struct bb_rec *g = r->sorted[i]->first;
@@ -1238,14 +1245,20 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, false, true))
 			j++;
-		if (bb_rep_latency_workload(g->workload) && *nf < cap && !fig_bars(r, i, j - 1, nm, sizeof(nm)))
+		if (bb_rep_latency_workload(g->workload) && made == BB_REP_MAX_BARS) {
+			r->figs_left++;
+		} else if (bb_rep_latency_workload(g->workload) && *nf < cap && !fig_bars(r, i, j - 1, nm, sizeof(nm))) {
 			add_fig(figs, nf, nm, SIZE_MAX, g->device, g->region, g->runner);
+			made++;
+		}
 		i = j;
 	}
 	/* page maps per (device, region, page) found in plans.csv, each from its own rows (grouped once: n log n) */
 	if (bb_rep_plan_groups(pl, npl, &pg, NULL))
 		bb_rep_fail(r, -ENOMEM, "report: plans.csv: out of memory");
-	for (size_t g = 0; g < pg.n && *nf < cap; g++) {
+	if (pg.n > BB_REP_MAX_PAGEMAPS)
+		r->figs_left += pg.n - BB_REP_MAX_PAGEMAPS;
+	for (size_t g = 0; g < pg.n && g < BB_REP_MAX_PAGEMAPS && *nf < cap; g++) {
 		const struct plan_row *p = &pl[pg.first[g]];
 
 		if (!fig_pagemap(r, pg.rows + pg.start[g], pg.start[g + 1] - pg.start[g], p->device, p->region, p->page, nm,

@@ -724,6 +724,15 @@ static void details_section(FILE *f, const struct writer_arg *w, size_t i, size_
 			fprintf(f, "![%s](figures/%s.png)\n\n", x->name, x->name);
 	}
 }
+/* Figures over the per-kind limits of a huge folder (figures.c): counted, never silently missing. */
+static void figs_left_note(FILE *f, const struct rep *r)
+{
+	if (r->figs_left)
+		fprintf(f, "> Figures: %zu not drawn: a report draws at most %d latency CDFs, %d bar charts and %d "
+			"page maps, in report order; the tables and `summary.json` hold every configuration.\n\n",
+			r->figs_left, BB_REP_MAX_CDFS, BB_REP_MAX_BARS, BB_REP_MAX_PAGEMAPS);
+}
+
 /* Figures pngquant did not turn into palette PNGs: larger, the same to the eye; why, when it is known. */
 static void palette_note(FILE *f, const struct writer_arg *w)
 {
@@ -756,6 +765,7 @@ int bb_rep_write_details(FILE *f, void *arg)
 	if (!w->have_figs && w->gp_note)
 		fprintf(f, "> Figures: %s\n\n", w->gp_note);
 	palette_note(f, w);
+	figs_left_note(f, r);
 	while (i < r->cfg.n) {
 		size_t j = i;
 
@@ -787,6 +797,7 @@ int bb_rep_write_md(FILE *f, void *arg)
 	if (!w->have_figs && w->gp_note)
 		fprintf(f, "> Figures: %s\n\n", w->gp_note);
 	palette_note(f, w);
+	figs_left_note(f, r);
 	if (w->have_figs) {
 		fprintf(f, "## Memslots and host mappings\n\n");
 		for (size_t q = 0; q < w->nfigs; q++)

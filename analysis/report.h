@@ -18,6 +18,17 @@
 
 #define MAX_POOL 200000	/* samples pooled for one figure, at most */
 
+/*
+ * At most this many figures of a kind: a folder of 20,000 configurations
+ * (hostile, or merely huge) asked for 20,000 CDFs and as many bar charts,
+ * an hour of gnuplot; the default study draws about 150 of each.  What is
+ * over is counted (rep.figs_left) and said in the report; its tables and
+ * summary.json hold every configuration.
+ */
+#define BB_REP_MAX_CDFS 1000
+#define BB_REP_MAX_BARS 500
+#define BB_REP_MAX_PAGEMAPS 400
+
 /* The report being made: the folder's rows and configurations, and what drawing met. */
 struct rep {
 	const char *dir;		/* where report.md, details.md, summary.json and figures/ go */
@@ -31,6 +42,7 @@ struct rep {
 	FILE *all;			/* all.gp */
 	unsigned nfig;
 	unsigned seq;			/* figure numbers: names are barbench's, never the folder's */
+	size_t figs_left;		/* figures over the per-kind limits (BB_REP_MAX_*): not drawn, said in the report */
 	int rfd;			/* the private folder figures are drawn in (mkdtemp), then renamed into figures/ */
 	int err;			/* the first hostile-input error met while drawing; its message in *d */
 	struct bb_diag *d;

@@ -127,6 +127,17 @@ grep -q "$(printf '\033')" "$tmp/f/report.md" && no "md_injection: ESC in report
 grep -qF '``emu:x` <img src=y onerror=alert(2)> `z``' "$tmp/f/details.md" ||
 	no "md_injection: the device is not one code span: $(grep -F 'emu:x' "$tmp/f/details.md" | head -2)"
 
+# figures_bounded: 1,200 configurations of their own (a region each) asked for 1,200 bar charts (and CDFs):
+# at most 500 are drawn, the rest counted in report.md (drawn without gnuplot on PATH: the count is
+# barbench's, before any drawing)
+fresh
+awk -F, -v OFS=, 'NR == 1 { print; next } NR == 2 { for (k = 0; k < 1200; k++) { $1 = "big" k; $3 = k; print } }' \
+	"$tmp/base/runs.csv" >"$tmp/f/runs.csv"
+rm -f "$tmp/f/plans.csv" "$tmp/f/advise.csv"
+(cd "$tmp" && PATH=/nonexistent "$BB" report f >/dev/null 2>"$tmp/err") || no "figures_bounded: $(cat "$tmp/err")"
+grep -q '^> Figures: 700 not drawn: a report draws at most 1000 latency CDFs, 500 bar charts' "$tmp/f/report.md" ||
+	no "figures_bounded: $(grep 'not drawn' "$tmp/f/report.md")"
+
 # manifest_key_not_value: a study named like a key ("complete") is not read as that key
 fresh
 "$JQ" "$tmp/f/manifest.json" --set study '"complete"'
