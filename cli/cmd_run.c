@@ -702,12 +702,14 @@ static json_t *manifest_vfio(const struct bb_dev *dev)
  */
 static int write_manifest(struct rctx *x)
 {
+	char dev[sizeof(x->rows->device)];
 	json_t *extra, *more;
 	struct bb_diag d;
 	int err;
 
+	bb_spec_public(x->o.device, dev, sizeof(dev));	/* as runs.csv names it: no VF token */
 	extra = json_pack("{s:s,s:o,s:I,s:I,s:s,s:I,s:I,s:I,s:b,s:o}", "tool", "barbench run", "device",
-			  bb_json_str(x->o.device), "region", (json_int_t)x->t.rgn.index,
+			  bb_json_str(dev), "region", (json_int_t)x->t.rgn.index,
 			  "host_page_size_bytes", (json_int_t)sysconf(_SC_PAGESIZE), "runner", x->m.runner->name,
 			  "samples_per_run", (json_int_t)x->o.samples, "warmup_per_run", (json_int_t)x->o.warmup,
 			  "runs", (json_int_t)x->nrows, "complete", (int)x->complete,

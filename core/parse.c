@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,13 @@ int bb_read_stream(int fd, const char *name, size_t max, char **buf, size_t *len
 		n = read(fd, p + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* a non-blocking pipe (the shell's, say) with nothing yet: wait for its writer */
+			struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+			if (poll(&pf, 1, -1) >= 0 || errno == EINTR)
+				continue;
+		}
 		if (n < 0) {
 			int err = bb_diag_set(d, -errno, "%s: %s", name, strerror(errno));
 

@@ -58,23 +58,26 @@ _barbench_list()
 
 _barbench()
 {
-	local cur prev cmd sub help line cword keep i
+	local cur prev cmd sub help cword keep i
 	local -a w
-	# words as barbench reads them, split on blanks only: emu:NAME, trap,sparse and KEY=VALUE are one
-	# word each (readline also breaks words at ':' and '=', COMP_WORDBREAKS)
-	line=${COMP_LINE:0:COMP_POINT}
-	read -ra w <<<"$line"
-	if [ -z "$line" ] || [[ "$line" == *[[:space:]] ]]; then
-		w+=("")
-	fi
-	cword=$((${#w[@]} - 1))
+	# words as barbench reads them: readline's (COMP_WORDS: quotes and escapes as the shell has them),
+	# rejoined where it broke one at ':' or '=' (emu:NAME, KEY=VALUE are one word; trap,sparse is)
+	cword=-1
+	for ((i = 0; i <= COMP_CWORD && i < ${#COMP_WORDS[@]}; i++)); do
+		if [ "$cword" -ge 0 ] && { [[ "${COMP_WORDS[i]}" == [:=] ]] || [[ "${w[cword]}" == *[:=] ]]; }; then
+			w[cword]+=${COMP_WORDS[i]}
+		else
+			w[++cword]=${COMP_WORDS[i]}
+		fi
+	done
+	[ "$COMP_CWORD" -lt "${#COMP_WORDS[@]}" ] || w[++cword]=""
 	cur=${w[$cword]}
 	prev=""
 	[ "$cword" -gt 0 ] && prev=${w[$((cword - 1))]}
 	cmd=${w[1]:-}
 	sub=${w[2]:-}
 	_barbench_words "$cur" "$prev" "$cmd" "$sub" "$cword"
-	# readline replaces only what follows the last ':' or '=' of the word: the candidates lose what precedes
+	# readline replaces only COMP_WORDS[COMP_CWORD], what follows the last ':' or '=': the candidates lose what precedes
 	keep=${cur%"${cur##*[:=]}"}
 	if [ -n "$keep" ]; then
 		for i in "${!COMPREPLY[@]}"; do

@@ -116,10 +116,20 @@ comp="$SRC/scripts/barbench-completion.bash"
 mkdir "$tmp/bin" && ln -s "$(cd "$(dirname "$BB")" && pwd)/$(basename "$BB")" "$tmp/bin/barbench"
 complete_words() {
 	# the completion's candidates for the command line "$@" (the last word being completed)
-	# (as bash calls it: the line up to the cursor, the words as readline split them at blanks, ':' and '=')
+	# (as bash calls it: the words as readline splits them, at blanks and at ':' and '=', kept as words)
 	PATH="$tmp/bin:$PATH" bash -c '
 		. "$1"; shift
-		COMP_LINE="barbench $*"; COMP_POINT=${#COMP_LINE}
+		COMP_WORDS=(barbench)
+		for a in "$@"; do
+			[ -n "$a" ] || { COMP_WORDS+=(""); continue; }
+			while [[ "$a" =~ ^([^:=]*)([:=])(.*)$ ]]; do
+				[ -z "${BASH_REMATCH[1]}" ] || COMP_WORDS+=("${BASH_REMATCH[1]}")
+				COMP_WORDS+=("${BASH_REMATCH[2]}")
+				a=${BASH_REMATCH[3]}
+			done
+			COMP_WORDS+=("$a")
+		done
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		_barbench
 		printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$@" | sort -u
 }
@@ -150,6 +160,10 @@ for c in "vmm --sweep" "vmm --trap-log" "serve --trap-log" "report -o" "report -
 	[ "$(cw $c a)" = afile ] || no "completion_file_values: $c does not complete file names: [$(cw $c a)]"
 done
 [ -z "$(cw run --samples a)" ] || no "completion_file_values: run --samples completes file names"
+# completion_escaped_word: a word with an escaped blank is readline's one word: never replaced by another
+# file's name (a split on blanks once completed "my\ d" as "docs")
+mkdir "$tmp/cwd/docs" "$tmp/cwd/my dir"
+case "$(cw report 'my\ d')" in *docs*) no "completion_escaped_word: my\\ d completed as docs" ;; esac
 same_set "layout new sources" "lspci: vfio: vfio-user: pci:" "$(complete_words layout new '')"
 # completion_colon_comma: readline breaks words at ':' and replaces only what follows it (emu:<TAB> offered
 # nothing); a list value completes its last item (trap,sp<TAB> offered nothing)

@@ -1138,6 +1138,29 @@ static void concurrent_clients(const char *dir)
 		/* one that negotiated and then sends nothing is idle, not stalled: never dropped */
 		if (idle)
 			CHECK_EQ(recv(idle->fd, b, sizeof(b), MSG_DONTWAIT), -1);
+		/*
+		 * drip_dropped: a VERSION sent a byte every 100 ms (each byte once
+		 * restarted the clock) is dropped by the timeout from its connection
+		 */
+		{
+			int drip = connect_to(sock);
+			struct bb_vu_hdr big = { .id = 1, .cmd = BB_VU_VERSION, .size = 4096 };	/* never complete here */
+			bool gone = false;
+
+			CHECK(drip >= 0);
+			for (unsigned k = 0; drip >= 0 && k < HDR && !gone; k++) {
+				gone = send(drip, (const uint8_t *)&big + k, 1, MSG_NOSIGNAL) != 1;
+				gone = gone || hung_up_within(drip, 100);
+			}
+			for (unsigned k = 0; drip >= 0 && k < 32 && !gone; k++) {
+				uint8_t z = 0;
+
+				gone = send(drip, &z, 1, MSG_NOSIGNAL) != 1 || hung_up_within(drip, 100);
+			}
+			CHECK(gone);
+			if (drip >= 0)
+				close(drip);
+		}
 		close(stalled);
 		close(silent);
 		raw_close(idle);

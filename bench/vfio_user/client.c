@@ -275,6 +275,11 @@ static int take_region_fd(struct bb_dev *dev, struct vu *v, uint32_t index, cons
 		bb_vu_close_peer_fd(fd);	/* not ours to map: dropped, as the spec ties a descriptor to MMAP */
 		return 0;
 	}
+	if (bb_vu_fd_on_fuse(fd)) {
+		bb_vu_close_peer_fd(fd);
+		return bb_diag_set(d, -EPROTO, "%s: region %" PRIu32 ": its descriptor is a file of a FUSE mount, whose"
+				   " daemon could stall barbench on every access: refused", dev->spec, index);
+	}
 	if (fstat(fd, &st)) {
 		int err = -errno;
 

@@ -122,6 +122,8 @@ struct bb_vu_client {
 	size_t out_len, out_done;
 	int out_fd;		/* goes with the reply's first byte; the server's, not ours to close */
 	double progress_ms;	/* when a byte last moved while a message or reply was under way */
+	double connected_ms;	/* when it connected: VERSION is due within the timeout of it, however it drips */
+	bool irq_blocked;	/* one of its eventfds made a write wait: it is given no interrupt again */
 };
 
 struct bb_vu_server {
@@ -589,7 +591,7 @@ int bb_vu_server_client_new(struct bb_vu_server *s, int fd, struct bb_vu_client 
 	for (uint32_t i = 0; i < s->vectors; i++)
 		c->msix_fd[i] = -1;
 	c->n = ++s->next_n;
-	c->progress_ms = bb_now_ns() / 1e6;	/* VERSION is due within the timeout from now */
+	c->progress_ms = c->connected_ms = bb_now_ns() / 1e6;	/* VERSION is due within the timeout from now */
 	*out = c;
 	return 0;
 }
@@ -898,6 +900,8 @@ static int do_set_irqs(struct bb_vu_server *s, struct bb_vu_client *c, const str
 	if (data == VFIO_IRQ_SET_DATA_BOOL && n - sizeof(q) < q.count)
 		return refuse(s, c, h, -EINVAL, "%" PRIu32 " booleans, %zu bytes of data", q.count, n - sizeof(q));
 	if (data == VFIO_IRQ_SET_DATA_EVENTFD) {
+		if (nfds && c->irq_blocked)
+			return refuse(s, c, h, -EPERM, "an eventfd of this client made the server wait: it is given none");
 		if (nfds && nfds != q.count)
 			return refuse(s, c, h, -EINVAL, "%u descriptors for %" PRIu32 " interrupts", nfds, q.count);
 		for (unsigned i = 0; i < nfds; i++) {
@@ -933,15 +937,20 @@ static int do_set_irqs(struct bb_vu_server *s, struct bb_vu_client *c, const str
 		else if (action == VFIO_IRQ_SET_ACTION_UNMASK)
 			c->msix_masked[v] = 0;
 		else if (c->msix_fd[v] >= 0 && !c->msix_masked[v]) {
-			int err = signal_eventfd(c->msix_fd[v]);
+			int fl = fcntl(c->msix_fd[v], F_GETFL), err;
 
+			/* O_NONBLOCK again (the client may have cleared it); the timer covers a race with it */
+			if (fl >= 0 && !(fl & O_NONBLOCK))
+				fcntl(c->msix_fd[v], F_SETFL, fl | O_NONBLOCK);
+			err = signal_eventfd(c->msix_fd[v]);
 			if (err == -EINTR) {
-				/* the client made its eventfd block: it gets no more interrupts on this vector */
-				close(c->msix_fd[v]);
-				c->msix_fd[v] = -1;
+				/* the client made an eventfd block: none of its vectors is signalled again, ever */
+				irqs_off(s, c);
+				c->irq_blocked = true;
 				if (!s->o.quiet)
-					logf_(c, "MSI-X vector %" PRIu32 ": its eventfd blocked the write (O_NONBLOCK cleared,"
-					      " counter full): no longer signalled", v);
+					logf_(c, "MSI-X vector %" PRIu32 ": its eventfd made the write wait (O_NONBLOCK cleared,"
+					      " counter full): none of its interrupts is signalled again", v);
+				break;
 			} else if (err && s->o.verbose) {
 				logf_(c, "signalling MSI-X vector %" PRIu32 ": %s", v, strerror(-err));
 			}
@@ -1432,8 +1441,8 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 
 			pf[np + i] = (struct pollfd){ .fd = c->fd, .events = c->out_len ? POLLOUT : POLLIN };
 			if (c->got || c->out_len || !c->versioned) {
-				/* under way, or not yet through VERSION: the timeout runs */
-				double left = c->progress_ms + s->o.timeout_ms - now;
+				/* under way, or not yet through VERSION (counted from the connection): the timeout runs */
+				double left = (c->versioned ? c->progress_ms : c->connected_ms) + s->o.timeout_ms - now;
 
 				if (left < 0)
 					left = 0;
@@ -1480,7 +1489,7 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 			else if (!c->out_len && ev & (POLLIN | POLLERR | POLLHUP))
 				how = client_read(s, c);
 			if (how == KEEP && (c->got || c->out_len || !c->versioned) &&
-			    bb_now_ns() / 1e6 - c->progress_ms >= s->o.timeout_ms) {
+			    bb_now_ns() / 1e6 - (c->versioned ? c->progress_ms : c->connected_ms) >= s->o.timeout_ms) {
 				if (!s->o.quiet)
 					logf_(c, "dropped: %s for %u ms", c->out_len ? "stopped reading its replies" :
 					      c->got ? "stalled inside a message" : "connected without negotiating (VERSION)",

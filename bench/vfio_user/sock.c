@@ -6,15 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "sock.h"
@@ -71,34 +69,76 @@ static bool close_later(int fd)
 	return queued;
 }
 
+/*
+ * What /proc/self/fd/N names @fd ("socket:[...]", "anon_inode:[eventfd]",
+ * "/memfd:x (deleted)", a path) into @link: the kernel builds it from its
+ * own dentry, never asking a file system, so a FUSE daemon cannot stall it
+ * as it stalls fstat(2).  false when it cannot be read.
+ */
+static bool fd_link(int fd, char *link, size_t len)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, link, len - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return true;
+}
+
 void bb_vu_close_peer_fd(int fd)
 {
 	static const struct linger now = { .l_onoff = 1, .l_linger = 0 };
-	struct stat st;
-	struct statfs sf;
+	char link[256];
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return;
-	}
-	if (S_ISSOCK(st.st_mode)) {
+	/* classified by name only: fstat, fstatfs, even a flush can wait on a FUSE daemon (the peer's) */
+	if (fd_link(fd, link, sizeof(link)) && !strncmp(link, "socket:[", 8)) {
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));	/* reset, never linger */
 		close(fd);
 		return;
 	}
-	/* an eventfd or another anonymous inode (no file type, or a regular file of anon_inodefs on newer
-	 * kernels), a pipe, memory: nothing to wait for */
-	if ((st.st_mode & S_IFMT) == 0 || S_ISFIFO(st.st_mode) ||
-	    (S_ISREG(st.st_mode) && !fstatfs(fd, &sf) &&
-	     (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC || sf.f_type == RAMFS_MAGIC ||
-	      sf.f_type == ANON_INODE_FS_MAGIC))) {
+	/* an eventfd or another anonymous inode, a pipe, a memfd: nothing to wait for */
+	if (fd_link(fd, link, sizeof(link)) && (!strncmp(link, "anon_inode:", 11) || !strncmp(link, "pipe:[", 6) ||
+						!strncmp(link, "/memfd:", 7))) {
 		close(fd);
 		return;
 	}
 	if (!close_later(fd))
 		close(fd);
+}
+
+bool bb_vu_fd_on_fuse(int fd)
+{
+	char path[64], line[512];
+	long mnt = -1;
+	bool fuse = false;
+	FILE *f;
+
+	/* the descriptor's mount from fdinfo, its type from mountinfo: neither asks the file system */
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "mnt_id: %ld", &mnt) == 1)
+			break;
+	fclose(f);
+	f = mnt >= 0 ? fopen("/proc/self/mountinfo", "re") : NULL;
+	if (!f)
+		return false;
+	while (!fuse && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+		long id;
+
+		if (sscanf(line, "%ld", &id) == 1 && id == mnt && sep)
+			fuse = !strncmp(sep + 3, "fuse", 4);	/* fuse, fuse.NAME, fuseblk */
+	}
+	fclose(f);
+	return fuse;
 }
 
 void bb_vu_close_fds(int *fds, unsigned n)

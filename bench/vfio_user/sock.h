@@ -3,6 +3,7 @@
 #ifndef BARBENCH_VU_SOCK_H
 #define BARBENCH_VU_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -37,6 +38,11 @@ ssize_t bb_vu_send_some(int sock, const void *buf, size_t len, const int *fds, u
  * (closed here after all when the thread cannot be had).
  */
 void bb_vu_close_peer_fd(int fd);
+/*
+ * Whether @fd is a file of a FUSE mount (its daemon may be the peer, and
+ * stall fstat or a fault on a mapping of it), found without asking it.
+ */
+bool bb_vu_fd_on_fuse(int fd);
 /* bb_vu_close_peer_fd on @n descriptors of @fds, each then -1. */
 void bb_vu_close_fds(int *fds, unsigned n);
 
