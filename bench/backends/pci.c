@@ -48,7 +48,6 @@ struct pci {
 	int fd[BB_PCI_BARS];		/* resourceN, opened at the first map */
 	bool fd_writable[BB_PCI_BARS];
 	bool layout_given;
-	bool allow_writes;
 };
 
 static struct pci *priv_of(const struct bb_dev *dev)
@@ -450,7 +449,7 @@ static int pci_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 	if (!p->sys.mem_enabled)
 		return bb_diag_set(d, -EIO, "%s: memory decoding is off (command register bit 1): its BARs read all ones;"
 				   " as root: echo 1 > %s/enable", dev->spec, p->dir);
-	if (p->fd[index] < 0 || (p->allow_writes && !p->fd_writable[index])) {
+	if (p->fd[index] < 0 || (dev->writes_allowed && !p->fd_writable[index])) {
 		char path[PATH_MAX + 16];
 		struct stat st;
 		int fd;
@@ -461,7 +460,7 @@ static int pci_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 		 * a symlink (to /dev/mem), a FIFO (open would wait for a writer) or
 		 * a device is not a BAR: never opened through, never mapped.
 		 */
-		fd = open(path, (p->allow_writes ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		fd = open(path, (dev->writes_allowed ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (fd < 0 && errno == ELOOP)
 			return bb_diag_set(d, -EINVAL, "%s: %s: a symbolic link, not the resource file sysfs makes: not"
 					   " followed", dev->spec, path);
@@ -476,9 +475,9 @@ static int pci_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 		if (p->fd[index] >= 0)
 			close(p->fd[index]);
 		p->fd[index] = fd;
-		p->fd_writable[index] = p->allow_writes;
+		p->fd_writable[index] = dev->writes_allowed;
 	}
-	m = mmap(addr, len, PROT_READ | (p->allow_writes ? PROT_WRITE : 0), MAP_SHARED | (addr ? MAP_FIXED : 0),
+	m = mmap(addr, len, PROT_READ | (dev->writes_allowed ? PROT_WRITE : 0), MAP_SHARED | (addr ? MAP_FIXED : 0),
 		 p->fd[index], (off_t)off);
 	if (m == MAP_FAILED)
 		return bb_diag_set(d, -errno, "%s: BAR%" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64 ") of resource%"
@@ -499,15 +498,6 @@ static int pci_numa_node(const struct bb_dev *dev)
 	const struct pci *p = priv_of(dev);
 
 	return p ? p->sys.numa_node : -1;
-}
-
-static int pci_allow_writes(struct bb_dev *dev)
-{
-	struct pci *p = priv_of(dev);
-
-	if (p)
-		p->allow_writes = true;
-	return 0;
 }
 
 /*
@@ -547,7 +537,6 @@ const struct bb_backend_ops bb_backend_pci = {
 	.rw = pci_rw,
 	.close = pci_close,
 	.numa_node = pci_numa_node,
-	.allow_writes = pci_allow_writes,
 	.config_read = pci_config_read,
 };
 

@@ -70,7 +70,6 @@ struct vfio {
 	struct bb_layout_msix msix;	/* from config space */
 	unsigned msix_cap;
 	bool layout_given;
-	bool allow_writes;
 };
 
 static struct vfio *priv_of(const struct bb_dev *dev)
@@ -434,7 +433,7 @@ static int vfio_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t l
 	if (r->offset > (uint64_t)INT64_MAX - off)
 		return bb_diag_set(d, -EOVERFLOW, "%s: region %" PRIu32 ": fd offset 0x%" PRIx64 " + 0x%" PRIx64
 				   " overflows", dev->spec, index, r->offset, off);
-	p = mmap(addr, len, PROT_READ | (v->allow_writes ? PROT_WRITE : 0), MAP_SHARED | (addr ? MAP_FIXED : 0),
+	p = mmap(addr, len, PROT_READ | (dev->writes_allowed ? PROT_WRITE : 0), MAP_SHARED | (addr ? MAP_FIXED : 0),
 		 v->devfd, (off_t)(r->offset + off));
 	if (p == MAP_FAILED)
 		return bb_diag_set(d, -errno, "%s: region %" PRIu32 ": mmap [0x%" PRIx64 ", +0x%" PRIx64 "): %s",
@@ -456,7 +455,7 @@ static ssize_t vfio_rw(struct bb_dev *dev, uint32_t index, uint64_t off, void *b
 		return 0;
 	/* the last line of defence: the MSI-X table, PBA and unlisted ranges are never touched */
 	a = bb_layout_access(&dev->layout, index, off, len, true);
-	if (write ? !(v->allow_writes && a == BB_ACCESS_RW) : a < BB_ACCESS_READ)
+	if (write ? !(dev->writes_allowed && a == BB_ACCESS_RW) : a < BB_ACCESS_READ)
 		return -EPERM;
 	while (done < len) {
 		uint64_t at = off + done;
@@ -508,7 +507,6 @@ const struct bb_backend_ops bb_backend_vfio = {
 	.rw = vfio_rw,
 	.close = vfio_close,
 	.numa_node = bb_vfio_numa_node,
-	.allow_writes = bb_vfio_allow_writes,
 	.config_read = vfio_config_read,
 };
 
@@ -559,11 +557,3 @@ unsigned bb_vfio_msix_cap(const struct bb_dev *dev)
 	return v ? v->msix_cap : 0;
 }
 
-int bb_vfio_allow_writes(struct bb_dev *dev)
-{
-	struct vfio *v = priv_of(dev);
-
-	if (v)
-		v->allow_writes = true;
-	return 0;
-}

@@ -13,7 +13,7 @@
  * config space; those ranges are never read or written.  Without a layout
  * nothing else is touched either: a layout's `safe` statements name what may
  * be read (access=r or rw) and what may be written (access=rw, and only after
- * bb_vfio_allow_writes(), which `barbench run --allow-writes` calls).  The
+ * bb_dev_allow_writes(), which `barbench run --allow-writes` calls).  The
  * trap path refuses anything else with -EPERM, and mappings are read-only
  * until writes are allowed.
  */
@@ -151,6 +151,5 @@ unsigned bb_vfio_msix_cap(const struct bb_dev *dev);
  * windows writable from now on.  A no-op (0) for backends that are not real
  * hardware.
  */
-int bb_vfio_allow_writes(struct bb_dev *dev);
 
 #endif

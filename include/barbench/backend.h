@@ -81,11 +81,6 @@ struct bb_backend_ops {
 	/* Optional.  The NUMA node the device hangs off, or -1 when unknown (NULL: unknown). */
 	int (*numa_node)(const struct bb_dev *dev);
 	/*
-	 * Optional.  The user allowed writes to the layout's rw ranges of a real
-	 * device (`run --allow-writes`).  NULL: the backend never needs leave.
-	 */
-	int (*allow_writes)(struct bb_dev *dev);
-	/*
 	 * Optional.  Read up to @len bytes of the device's PCI config space from
 	 * offset 0 into @buf as a VMM reads it (vfio-pci's config region, a
 	 * vfio-user server's region 7): the count read, or a negative errno with
@@ -116,7 +111,8 @@ struct bb_dev {
 	bool has_layout;
 	struct bb_layout layout;
 	bool real_hw;		/* touching the wrong register can hurt */
-	bool writes_allowed;	/* bb_dev_allow_writes() succeeded: rw ranges of real hardware may be written */
+	/* bb_dev_allow_writes() was called: rw ranges of real hardware may be written, mappings writable */
+	bool writes_allowed;
 	bool protect_msix;	/* never touch the MSI-X table and PBA (the backend may front hardware) */
 	/* system calls the trap path made, for tests and the runs table */
 	uint64_t trap_reads;
