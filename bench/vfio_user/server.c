@@ -825,15 +825,9 @@ static int do_irq_info(struct bb_vu_server *s, struct bb_vu_client *c, const str
 /* Is @fd an eventfd?  Anything else (a pipe that fills, a socket) could block the server. */
 static bool is_eventfd(int fd)
 {
-	char proc[64], link[64];
-	ssize_t n;
+	char link[64];
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = readlink(proc, link, sizeof(link) - 1);
-	if (n < 0)
-		return false;
-	link[n] = '\0';
-	return !strcmp(link, "anon_inode:[eventfd]");
+	return bb_vu_fd_name(fd, link, sizeof(link)) && !strcmp(link, "anon_inode:[eventfd]");
 }
 
 static void on_alarm(int sig)

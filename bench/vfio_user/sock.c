@@ -69,13 +69,7 @@ static bool close_later(int fd)
 	return queued;
 }
 
-/*
- * What /proc/self/fd/N names @fd ("socket:[...]", "anon_inode:[eventfd]",
- * "/memfd:x (deleted)", a path) into @link: the kernel builds it from its
- * own dentry, never asking a file system, so a FUSE daemon cannot stall it
- * as it stalls fstat(2).  false when it cannot be read.
- */
-static bool fd_link(int fd, char *link, size_t len)
+bool bb_vu_fd_name(int fd, char *link, size_t len)
 {
 	char proc[64];
 	ssize_t n;
@@ -92,18 +86,19 @@ void bb_vu_close_peer_fd(int fd)
 {
 	static const struct linger now = { .l_onoff = 1, .l_linger = 0 };
 	char link[256];
+	bool named;
 
 	if (fd < 0)
 		return;
 	/* classified by name only: fstat, fstatfs, even a flush can wait on a FUSE daemon (the peer's) */
-	if (fd_link(fd, link, sizeof(link)) && !strncmp(link, "socket:[", 8)) {
+	named = bb_vu_fd_name(fd, link, sizeof(link));
+	if (named && !strncmp(link, "socket:[", 8)) {
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));	/* reset, never linger */
 		close(fd);
 		return;
 	}
 	/* an eventfd or another anonymous inode, a pipe, a memfd: nothing to wait for */
-	if (fd_link(fd, link, sizeof(link)) && (!strncmp(link, "anon_inode:", 11) || !strncmp(link, "pipe:[", 6) ||
-						!strncmp(link, "/memfd:", 7))) {
+	if (named && (!strncmp(link, "anon_inode:", 11) || !strncmp(link, "pipe:[", 6) || !strncmp(link, "/memfd:", 7))) {
 		close(fd);
 		return;
 	}

@@ -28,6 +28,14 @@ int bb_vu_send(int sock, const void *buf, size_t len, const int *fds, unsigned n
 ssize_t bb_vu_send_some(int sock, const void *buf, size_t len, const int *fds, unsigned nfds, int flags);
 
 /*
+ * What /proc/self/fd/N names @fd ("socket:[...]", "anon_inode:[eventfd]",
+ * "/memfd:x (deleted)", a path) into @link: the kernel builds it from its
+ * own dentry, never asking a file system, so a FUSE daemon cannot stall it
+ * as it stalls fstat(2).  false when it cannot be read.
+ */
+bool bb_vu_fd_name(int fd, char *link, size_t len);
+
+/*
  * Close a descriptor a peer handed over (SCM_RIGHTS) without letting the
  * peer stall this process.  close(2) can wait on what the peer controls: a
  * TCP socket's SO_LINGER with unsent data (a socket's linger is set to 0
