@@ -464,7 +464,7 @@ static int open_target(struct rctx *x)
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "run: %s", d.msg);
 	if (o->allow_writes)
-		bb_dev_allow_writes(t->dev);	/* a backend without the hook never needs leave */
+		bb_dev_allow_writes(t->dev);	/* real hardware: rw ranges written, mappings writable */
 	if (!o->has_region) {
 		if (t->dev->nr_regions != 1)
 			return bb_cli_fail(BB_EXIT_USAGE, "run: %s has %" PRIu32 " regions: choose one with --region",

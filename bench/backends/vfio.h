@@ -146,10 +146,4 @@ const char *bb_vfio_layout_path(const struct bb_dev *dev);
 /* Offset of the MSI-X capability in config space, 0 when the device has none. */
 unsigned bb_vfio_msix_cap(const struct bb_dev *dev);
 
-/*
- * Let the trap path write ranges the layout marks access=rw, and map
- * windows writable from now on.  A no-op (0) for backends that are not real
- * hardware.
- */
-
 #endif

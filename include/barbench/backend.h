@@ -146,7 +146,7 @@ void bb_dev_close(struct bb_dev *dev);
 int bb_dev_region(struct bb_dev *dev, uint32_t index, struct bb_region *out, uint8_t **raw,
 		  size_t *raw_len, struct bb_diag *d);
 
-/* The optional hooks, with their defaults: -1, 0 (nothing to allow), ops->trap_path or "pread". */
+/* The optional hooks, with their defaults: -1, ops->trap_path or "pread"; leave to write (always 0: granted). */
 int bb_dev_numa_node(const struct bb_dev *dev);
 int bb_dev_allow_writes(struct bb_dev *dev);
 /* Whether @dev may be written at all: not real hardware, or allowed (bb_dev_allow_writes). */
