@@ -519,12 +519,10 @@ bool bb_rep_same_group(const struct bb_rec *a, const struct bb_rec *b, bool page
 	       (!workload || !strcmp(a->workload, b->workload)) && (!page || a->page_size == b->page_size);
 }
 
-/* The kind of workload a runs.csv names (BB_WL_COUNT: none barbench knows), from the workload registry. */
-static enum bb_wl_kind kind_of(const char *w)
+/* Whether runs.csv's workload @w is the registry's kind @k (its name: no parse per row). */
+static bool is_kind(const char *w, enum bb_wl_kind k)
 {
-	struct bb_workload_spec spec;
-
-	return bb_workload_parse(w, 4, &spec, NULL) ? BB_WL_COUNT : spec.kind;
+	return !strcmp(w, bb_workload_kind_name(k));
 }
 
 /* the runner a report leads with: the registry's host runner, this process's own accesses */
@@ -535,14 +533,13 @@ bool bb_rep_headline_runner(const char *runner)
 
 bool bb_rep_headline(const char *runner, const char *workload)
 {
-	return bb_rep_headline_runner(runner) && kind_of(workload) == BB_WL_LAT_READ;
+	return bb_rep_headline_runner(runner) && is_kind(workload, BB_WL_LAT_READ);
 }
 
 bool bb_rep_latency_workload(const char *w)
 {
-	enum bb_wl_kind k = kind_of(w);
-
-	return k == BB_WL_LAT_READ || k == BB_WL_LAT_WRITE || k == BB_WL_MIX || k == BB_WL_DOORBELL;
+	return is_kind(w, BB_WL_LAT_READ) || is_kind(w, BB_WL_LAT_WRITE) || is_kind(w, BB_WL_MIX) ||
+	       is_kind(w, BB_WL_DOORBELL);
 }
 
 /*

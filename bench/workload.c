@@ -448,8 +448,6 @@ int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layou
 		}
 		break;
 	case BB_WL_SWEEP: {
-		/* one read of every page: a sample count under the pages would leave the last ones out */
-		w->whole_rounds = true;
 		uint64_t pages = (r->size + SWEEP_PAGE - 1) / SWEEP_PAGE;
 		uint64_t step = pages > SWEEP_MAX_PAGES ? (pages + SWEEP_MAX_PAGES - 1) / SWEEP_MAX_PAGES : 1;
 
@@ -497,14 +495,17 @@ out:
 	return err;
 }
 
+/* @v rounded up to a multiple of @n (as it is where that would overflow). */
+static size_t whole_rounds(size_t v, size_t n)
+{
+	return v % n && v / n < SIZE_MAX / n - 1 ? (v / n + 1) * n : v;
+}
+
 void bb_workload_rounds(const struct bb_workload *w, size_t *samples, size_t *warmup)
 {
-	size_t n = w->n;
-
-	if (!w->whole_rounds || !n)
+	/* a sweep reads every page once a round: a sample count under the pages would leave the last ones out */
+	if (w->kind != BB_WL_SWEEP || !w->n)
 		return;
-	if (*samples % n)
-		*samples = *samples / n < SIZE_MAX / n - 1 ? (*samples / n + 1) * n : *samples;
-	if (*warmup % n)
-		*warmup = *warmup / n < SIZE_MAX / n - 1 ? (*warmup / n + 1) * n : *warmup;
+	*samples = whole_rounds(*samples, w->n);
+	*warmup = whole_rounds(*warmup, w->n);
 }

@@ -123,16 +123,22 @@ int bb_results_open(const char *path, struct stat *st, struct bb_diag *d)
 	return fd;
 }
 
-int bb_read_stream(int fd, const char *name, size_t max, char **buf, size_t *len, struct bb_diag *d)
+/* bb_read_stream; with @regular_only anything but a regular file is refused (-EINVAL) first. */
+static int read_all(int fd, const char *name, size_t max, char **buf, size_t *len, bool regular_only,
+		    struct bb_diag *d)
 {
 	struct stat st;
+	bool regular;
 	size_t got = 0, cap = 4096;
 	char *p;
 
 	*buf = NULL;
 	*len = 0;
+	regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	if (regular_only && !regular)
+		return bb_diag_set(d, -EINVAL, "%s: not a regular file", name);
 	/* st_size is a hint (a file may grow while read, a pipe says 0): read to the end, at most max + 1 */
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
+	if (regular && st.st_size > 0)
 		cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
 	if (cap > max + 1)
 		cap = max + 1;
@@ -185,16 +191,16 @@ int bb_read_stream(int fd, const char *name, size_t max, char **buf, size_t *len
 	return 0;
 }
 
-/* bb_read_stream of a regular file @fd, then closed. */
+int bb_read_stream(int fd, const char *name, size_t max, char **buf, size_t *len, struct bb_diag *d)
+{
+	return read_all(fd, name, max, buf, len, false, d);
+}
+
+/* bb_read_stream of a regular file @fd, then closed (its fstat is the stream's own, done once). */
 static int read_fd(int fd, const char *path, size_t max, char **buf, size_t *len, struct bb_diag *d)
 {
-	struct stat st;
-	int err;
+	int err = read_all(fd, path, max, buf, len, true, d);
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-		err = bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
-	else
-		err = bb_read_stream(fd, path, max, buf, len, d);
 	close(fd);
 	return err;
 }

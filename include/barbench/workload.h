@@ -51,7 +51,6 @@ struct bb_workload {
 	size_t n;
 	unsigned per_sample;	/* accesses timed together in one sample */
 	bool serialised;	/* each access waits for the previous one */
-	bool whole_rounds;	/* every access timed alike (sweep): samples in whole rounds of the cycle (bb_workload_rounds) */
 	uint64_t bytes_per_sample;
 };
 
