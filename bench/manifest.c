@@ -412,13 +412,11 @@ int bb_manifest_write(const char *dir, const struct bb_sysinfo *si, const struct
 	}
 	cmd = json_array();
 	for (i = 0; cmd && i < argc; i++) {
-		/* verbatim but for a secret (a VF token) in a device spec: "hidden" is 6 bytes per option at most */
-		size_t room = strlen(argv[i]) + 1;
+		/* verbatim but for a secret (a VF token) in a device spec */
+		size_t room = bb_spec_public(argv[i], NULL, 0) + 1;
 		char *arg;
 		int bad;
 
-		for (const char *c = argv[i]; *c; c++)
-			room += (*c == '?' || *c == '&') ? 6 : 0;
 		arg = malloc(room);
 		if (arg)
 			bb_spec_public(argv[i], arg, room);

@@ -56,12 +56,6 @@ struct bb_gen {
 };
 
 /*
- * The facts of an lspci dump as generator input: its regions with the flags
- * and MSIX_MAPPABLE vfio-pci (Linux >= 4.16, 4 KiB pages) would report, and
- * its config space.  -EINVAL naming the line: a Region without [size=], a
- * size that is not a power of two.  @g->where keeps a pointer to @ls.
- */
-/*
  * What vfio-pci (Linux >= 4.16, vfio_pci_ioctl_get_region_info) reports of
  * region @r of a device whose config space is @pci: MSIX_MAPPABLE on the
  * mmap-able BAR that holds the MSI-X table.  For sources that report no
@@ -69,6 +63,12 @@ struct bb_gen {
  */
 bool bb_gen_msix_mappable(const struct bb_pcicfg *pci, const struct bb_region *r);
 
+/*
+ * The facts of an lspci dump as generator input: its regions with the flags
+ * and MSIX_MAPPABLE vfio-pci (Linux >= 4.16, 4 KiB pages) would report, and
+ * its config space.  -EINVAL naming the line: a Region without [size=], a
+ * size that is not a power of two.  @g->where keeps a pointer to @ls.
+ */
 int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_gen *g, struct bb_diag *d);
 
 /*

@@ -229,24 +229,29 @@ int bb_results_read(const char *path, size_t max, char **buf, size_t *len, struc
 	return read_fd(fd, path, max, buf, len, d);
 }
 
-void bb_spec_public(const char *spec, char *out, size_t len)
+size_t bb_spec_public(const char *spec, char *out, size_t len)
 {
 	const char *q = strchr(spec, '?');
-	size_t k;
+	size_t need = 0;
 
-	if (!len)
-		return;
-	snprintf(out, len, "%.*s", q ? (int)(q - spec + 1) : (int)strlen(spec), spec);
+	/* each part after the last, as far as @out holds it; @need counts on past the end, as snprintf does */
+#define PUT(...)                                                                                          \
+	do {                                                                                              \
+		int w_ = snprintf(need < len ? out + need : NULL, need < len ? len - need : 0, __VA_ARGS__); \
+		need += w_ > 0 ? (size_t)w_ : 0;                                                          \
+	} while (0)
+	PUT("%.*s", q ? (int)(q - spec + 1) : (int)strlen(spec), spec);
 	for (const char *o = q ? q + 1 : NULL; o; ) {
 		const char *amp = strchr(o, '&'), *eq = strchr(o, '=');
 		size_t n = amp ? (size_t)(amp - o) : strlen(o);
 		bool secret = eq && (size_t)(eq - o) < n && eq - o >= 5 && !strncmp(eq - 5, "token", 5);
 
-		k = strlen(out);
 		if (secret)
-			snprintf(out + k, len - k, "%.*shidden%s", (int)(eq - o + 1), o, amp ? "&" : "");
+			PUT("%.*shidden%s", (int)(eq - o + 1), o, amp ? "&" : "");
 		else
-			snprintf(out + k, len - k, "%.*s%s", (int)n, o, amp ? "&" : "");
+			PUT("%.*s%s", (int)n, o, amp ? "&" : "");
 		o = amp ? amp + 1 : NULL;
 	}
+#undef PUT
+	return need;
 }

@@ -55,8 +55,9 @@ int bb_results_read(const char *path, size_t max, char **buf, size_t *len, struc
  * @spec as results record it (runs.csv, a sweep, the manifest's argv): the
  * value of every option whose name ends in "token" (vfio:'s vf-token=)
  * written as "hidden".  A results folder is shared; an SR-IOV VF token is
- * the secret that lets a process open the PF's VFs.  Truncated to @len.
+ * the secret that lets a process open the PF's VFs.  Truncated to @len
+ * (none written when 0); returns the length of the whole, as snprintf.
  */
-void bb_spec_public(const char *spec, char *out, size_t len);
+size_t bb_spec_public(const char *spec, char *out, size_t len);
 
 #endif

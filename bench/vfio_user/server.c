@@ -1359,6 +1359,18 @@ static bool uid_allowed(const struct bb_vu_server *s, uid_t uid)
 	return false;
 }
 
+/* Whether @c's timeout runs: a message or a reply under way, or VERSION not yet through. */
+static bool timed(const struct bb_vu_client *c)
+{
+	return c->got || c->out_len || !c->versioned;
+}
+
+/* Since when: the last byte moved, or before VERSION the connection (a VERSION that drips gains nothing). */
+static double timed_from(const struct bb_vu_client *c)
+{
+	return c->versioned ? c->progress_ms : c->connected_ms;
+}
+
 /* Take every pending connection; 0 or a negative errno when accepting is broken for good. */
 static int accept_all(struct bb_vu_server *s, struct bb_diag *d)
 {
@@ -1434,9 +1446,8 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 			struct bb_vu_client *c = s->cl[i];
 
 			pf[np + i] = (struct pollfd){ .fd = c->fd, .events = c->out_len ? POLLOUT : POLLIN };
-			if (c->got || c->out_len || !c->versioned) {
-				/* under way, or not yet through VERSION (counted from the connection): the timeout runs */
-				double left = (c->versioned ? c->progress_ms : c->connected_ms) + s->o.timeout_ms - now;
+			if (timed(c)) {
+				double left = timed_from(c) + s->o.timeout_ms - now;
 
 				if (left < 0)
 					left = 0;
@@ -1482,8 +1493,7 @@ int bb_vu_server_run(struct bb_vu_server *s, struct bb_diag *d)
 				how = flush(s, c);
 			else if (!c->out_len && ev & (POLLIN | POLLERR | POLLHUP))
 				how = client_read(s, c);
-			if (how == KEEP && (c->got || c->out_len || !c->versioned) &&
-			    bb_now_ns() / 1e6 - (c->versioned ? c->progress_ms : c->connected_ms) >= s->o.timeout_ms) {
+			if (how == KEEP && timed(c) && bb_now_ns() / 1e6 - timed_from(c) >= s->o.timeout_ms) {
 				if (!s->o.quiet)
 					logf_(c, "dropped: %s for %u ms", c->out_len ? "stopped reading its replies" :
 					      c->got ? "stalled inside a message" : "connected without negotiating (VERSION)",
