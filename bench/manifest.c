@@ -34,7 +34,7 @@
 #define BB_SOURCE_DIR ""
 #endif
 
-#define MANIFEST_SCHEMA "barbench-manifest/2"
+#define MANIFEST_SCHEMA BB_MANIFEST_SCHEMA_PREFIX "2"
 
 /* ---- atomic write ------------------------------------------------------ */
 

@@ -9,6 +9,9 @@
 #ifndef BARBENCH_MANIFEST_H
 #define BARBENCH_MANIFEST_H
 
+/* Every manifest barbench writes names its schema "barbench-manifest/N" (this is the prefix). */
+#define BB_MANIFEST_SCHEMA_PREFIX "barbench-manifest/"
+
 #include <stdbool.h>
 #include <stdio.h>
 

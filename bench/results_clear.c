@@ -23,24 +23,24 @@
 #include <jansson.h>
 
 #include "advise.h"
+#include "manifest.h"
 #include "barbench/result.h"
 
-#define MANIFEST_PREFIX "barbench-manifest/"
 #define MANIFEST_MAX (16u << 20)
 #define NOT_OURS "not a results folder barbench wrote: barbench replaces nothing there; move it away, or choose another --out"
+
+/* @t is the tail bb_write_atomic gives a temporary: ".tmp.<digits>". */
+static bool tmp_tail(const char *t)
+{
+	return !strncmp(t, ".tmp.", 5) && t[5] && strspn(t + 5, "0123456789") == strlen(t + 5);
+}
 
 /* @name is @base, or a temporary bb_write_atomic left of it: "@base.tmp.<digits>". */
 static bool is_or_tmp(const char *name, const char *base)
 {
 	size_t n = strlen(base);
 
-	if (strncmp(name, base, n))
-		return false;
-	if (!name[n])
-		return true;
-	if (strncmp(name + n, ".tmp.", 5) || !name[n + 5])
-		return false;
-	return strspn(name + n + 5, "0123456789") == strlen(name + n + 5);
+	return !strncmp(name, base, n) && (!name[n] || tmp_tail(name + n));
 }
 
 static bool any_of(const char *name, const char *const *list, size_t n)
@@ -76,7 +76,7 @@ static bool samples_file(const char *name)
 	if (t) {
 		size_t n = (size_t)(t - name);
 
-		if (n >= sizeof(base) || !t[5] || strspn(t + 5, "0123456789") != strlen(t + 5))
+		if (n >= sizeof(base) || !tmp_tail(t))
 			return false;
 		memcpy(base, name, n);
 		base[n] = '\0';
@@ -90,19 +90,20 @@ static bool samples_file(const char *name)
  * cdf-NN, bars-NN, pagemap-NN (-win, -sweep), slots-PAGE (-maps), advise,
  * overview and all, as .png, .svg, .gp or .dat; and gnuplot.log.
  */
+static const char *const drawn_exts[] = { ".png", ".svg", ".gp", ".dat" };
+
 static bool figure_file(const char *name)
 {
 	static const char *const numbered[] = { "cdf-", "bars-", "pagemap-", "slots-" };
-	static const char *const exts[] = { ".png", ".svg", ".gp", ".dat" };
 	static const char *const tails[] = { "", "-win", "-sweep", "-maps" };
 	static const char *const fixed[] = { "advise", "overview", "all" };
 	size_t n = strlen(name), stem = 0;
 
 	if (!strcmp(name, "gnuplot.log"))
 		return true;
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]) && !stem; i++)
-		if (ends_with(name, exts[i]))
-			stem = n - strlen(exts[i]);
+	for (size_t i = 0; i < sizeof(drawn_exts) / sizeof(drawn_exts[0]) && !stem; i++)
+		if (ends_with(name, drawn_exts[i]))
+			stem = n - strlen(drawn_exts[i]);
 	if (!stem)
 		return false;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -127,8 +128,10 @@ static bool figure_file(const char *name)
 /* A drawing folder a report killed mid-way left in figures/ (bb_draw_dir): its files are drawn kinds. */
 static bool drawn_file(const char *name)
 {
-	return ends_with(name, ".png") || ends_with(name, ".svg") || ends_with(name, ".gp") ||
-	       ends_with(name, ".dat") || !strcmp(name, "gnuplot.log");
+	for (size_t i = 0; i < sizeof(drawn_exts) / sizeof(drawn_exts[0]); i++)
+		if (ends_with(name, drawn_exts[i]))
+			return true;
+	return !strcmp(name, "gnuplot.log");
 }
 
 static bool draw_dir(const char *name)
@@ -154,6 +157,9 @@ static bool advise_dir(const char *name)
 	return n > 7 && !strncmp(name, "advise-", 7) &&
 	       strspn(name + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-") == n - 7;
 }
+
+static int clear_sub(int dfd, const char *dir, const char *name, bool (*ours)(const char *),
+		     bool (*sub)(const char *), bool (*in_sub)(const char *), bool rm_after, struct bb_diag *d);
 
 /*
  * In the folder @fd (@path in messages; the descriptor is taken), each
@@ -183,15 +189,7 @@ static int clear_fd(int fd, const char *path, bool (*ours)(const char *), bool (
 			if (unlinkat(dirfd(dh), e->d_name, 0) && errno != ENOENT)
 				err = bb_diag_set(d, -errno, "%s/%s: %s", path, e->d_name, strerror(errno));
 		} else if (S_ISDIR(sb.st_mode) && sub && sub(e->d_name)) {
-			char p[4096];
-			int sfd = openat(dirfd(dh), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-			snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-			if (sfd < 0)
-				continue;	/* swapped for a symlink since: not followed */
-			err = clear_fd(sfd, p, in_sub, NULL, NULL, d);
-			if (!err && unlinkat(dirfd(dh), e->d_name, AT_REMOVEDIR) && errno != ENOTEMPTY && errno != EEXIST)
-				err = bb_diag_set(d, -errno, "%s: %s", p, strerror(errno));
+			err = clear_sub(dirfd(dh), path, e->d_name, in_sub, NULL, NULL, true, d);
 		}
 	}
 	if (!err && errno)
@@ -243,11 +241,11 @@ static int manifest_ours(int dfd, const char *dir, struct bb_diag *d)
 	root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
 	close(fd);
 	schema = json_string_value(json_object_get(root, "schema"));
-	ours = schema && !strncmp(schema, MANIFEST_PREFIX, strlen(MANIFEST_PREFIX));
+	ours = schema && !strncmp(schema, BB_MANIFEST_SCHEMA_PREFIX, strlen(BB_MANIFEST_SCHEMA_PREFIX));
 	json_decref(root);
 	if (!ours)
 		return bb_diag_set(d, -EINVAL, "%s/manifest.json: %s: " NOT_OURS, dir,
-				   !root ? "not JSON" : "no \"schema\": \"" MANIFEST_PREFIX "N\"");
+				   !root ? "not JSON" : "no \"schema\": \"" BB_MANIFEST_SCHEMA_PREFIX "N\"");
 	return 1;
 }
 
