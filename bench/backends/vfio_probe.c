@@ -246,9 +246,8 @@ int bb_pci_physfn(const char *dir, char *pf, size_t len)
 		return -ENAMETOOLONG;	/* cut short: its last part is not the name */
 	target[n] = '\0';
 	base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-	/* the name sysfs gives a device (pci_name: "%04x:%02x:%02x.%d"): a BDF spec with nothing after it, canonical */
-	if (!*base || strchr(base, '?') || bb_bdf_parse_spec("pci", base, 0, &s, &d) || strcmp(s.bdf, base) ||
-	    strlen(base) >= len)
+	/* the name sysfs gives a device (pci_name: "%04x:%02x:%02x.%d"): a BDF spec, canonical (so no '?' after it) */
+	if (bb_bdf_parse_spec("pci", base, 0, &s, &d) || strcmp(s.bdf, base) || strlen(base) >= len)
 		return -EINVAL;
 	snprintf(pf, len, "%s", base);
 	return 0;
