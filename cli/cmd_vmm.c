@@ -151,9 +151,12 @@ static int parse_opts(int argc, char **argv, struct vmm_opts *o)
 	return -1;
 }
 
-static void fmt_ns(char *out, size_t len, double ns)
+/* @ns with its unit scaled to ms or us; below the resolution @res (0: none known) the bound "< R ns". */
+static void fmt_ns(char *out, size_t len, double ns, double res)
 {
-	if (ns >= 1e6)
+	if (ns < res)
+		bb_format_ns(out, len, ns, res);
+	else if (ns >= 1e6)
 		snprintf(out, len, "%.2f ms", ns / 1e6);
 	else if (ns >= 1e3)
 		snprintf(out, len, "%.2f us", ns / 1e3);
@@ -165,8 +168,8 @@ static void print_rule(const struct bb_vmm_rule *rule, size_t n)
 {
 	char a[32], b[32];
 
-	fmt_ns(a, sizeof(a), rule->mapped_hi_ns);
-	fmt_ns(b, sizeof(b), rule->trapped_lo_ns);
+	fmt_ns(a, sizeof(a), rule->mapped_hi_ns, 0);
+	fmt_ns(b, sizeof(b), rule->trapped_lo_ns, 0);
 	printf("rule: a class starts where a page reads more than %.0fx slower than the fastest of the class before (medians,"
 	       " each at least its timer resolution); the fastest class is mapped, the slowest trapped, any between"
 	       " emulated\n", BB_VMM_GAP);
@@ -200,10 +203,7 @@ static void print_pages(const struct bb_layout *l, const struct bb_vmm_row *rows
 			printf("\n");
 		}
 		if (r->probed) {
-			if (r->resolution_ns > 0 && r->p50_ns < r->resolution_ns)
-				bb_format_ns(t, sizeof(t), r->p50_ns, r->resolution_ns);	/* a bound: "< R ns" */
-			else
-				fmt_ns(t, sizeof(t), r->p50_ns);
+			fmt_ns(t, sizeof(t), r->p50_ns, r->resolution_ns);
 			snprintf(rd, sizeof(rd), "0x%" PRIx64 "/%u", r->offset, r->width);
 		}
 		printf("    0x%06" PRIx64 "  %-13s %-11s %-10s ", r->page, rd, t, bb_vmm_class_name(r->cls));
