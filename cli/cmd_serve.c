@@ -185,9 +185,13 @@ static int cmd_serve(int argc, char **argv)
 		return bb_cli_fail(err == -EADDRINUSE || err == -EEXIST ? BB_EXIT_FAIL : bb_cli_status(err), "serve: %s",
 				   d.msg);
 	}
-	/* the log written once, empty, before any client: a path that cannot be written stops serve now, not at its end */
+	/*
+	 * The log written once, empty, before any client: a path that cannot be
+	 * written stops serve now, not at its end.  The signals stay held to the
+	 * exit: a SIGTERM sent as soon as the socket appeared must not turn this
+	 * failure into a death by signal with no word said (exit 143, not 1).
+	 */
 	if (so.trap_log && bb_vu_server_write_trap_log(s, &d)) {
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		bb_vu_server_destroy(s);
 		bb_dev_close(dev);
 		return bb_cli_fail(BB_EXIT_FAIL, "serve: --trap-log: %s", d.msg);
