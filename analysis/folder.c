@@ -430,8 +430,8 @@ int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uin
 
 	if (err == -ENOENT)
 		return read_csv_samples(r, r->dirs[rec->folder], id, ns, off, n, max);
-	if (err)
-		return bb_rep_fail(r, -EINVAL, "%s", r->sgroup_msg);
+	if (err)	/* malformed (-EINVAL, -EFBIG) or unreadable (-EACCES, -EIO, -ENOMEM): the reason kept for the exit */
+		return bb_rep_fail(r, err, "%s", r->sgroup_msg);
 	if (!group_find(r, id, &b))
 		return -ENOENT;
 	if (b.n > max - *n)
@@ -462,7 +462,7 @@ static int read_csv_samples(struct rep *r, const char *dir, const char *id, doub
 	if (fd == -ENOENT)
 		return -ENOENT;
 	if (fd < 0)
-		return bb_rep_fail(r, -EINVAL, "%s", d.msg);
+		return bb_rep_fail(r, fd, "%s", d.msg);
 	f = gzdopen(fd, "rb");
 	if (!f) {
 		close(fd);
@@ -506,6 +506,12 @@ static int read_csv_samples(struct rep *r, const char *dir, const char *id, doub
 
 		if (*n < max)
 			gzerror(f, &zerr);
+		if (zerr == Z_ERRNO) {	/* unreadable, not malformed */
+			int e = errno ? errno : EIO;
+
+			gzclose(f);
+			return bb_rep_fail(r, -e, "%s: %s after line %u", path, strerror(e), lineno);
+		}
 		if (gzclose(f) != Z_OK || (zerr != Z_OK && zerr != Z_STREAM_END))
 			return bb_rep_fail(r, -EINVAL, "%s: compressed data cut short or corrupt after line %u", path, lineno);
 	}
@@ -799,7 +805,7 @@ int bb_rep_find_missing(struct rep *r)
 
 		/* a samples file that is there is read whole and strictly, figures or not */
 		if (err && err != -ENOENT)
-			return bb_diag_set(r->d, -EINVAL, "%s", r->sgroup_msg);
+			return bb_diag_set(r->d, err, "%s", r->sgroup_msg);
 		if (!err && group_find(r, r->recs.v[i].id, NULL))
 			continue;
 		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);

@@ -55,7 +55,8 @@ static const struct bb_cmd_help report_help = {
 	.operands = "  DIR      a results folder of barbench run or barbench study\n",
 	.opts = report_opts,
 	.exit = "0 written; 1 a failure (the folder is locked by a running study, a\n"
-		"write failed); 2 bad input (a malformed results folder, a bad option).",
+		"file could not be read or written); 2 bad input (a malformed results\n"
+		"folder, a bad option).",
 };
 
 /* The report's steps (analysis.h): reading, each figure, the markdown. */

@@ -203,7 +203,7 @@ int bb_gunzip_file(const char *path, size_t max, uint8_t **out, size_t *len, str
 	*len = 0;
 	fd = bb_results_open(path, NULL, d);
 	if (fd < 0)
-		return fd == -ENOENT ? -ENOENT : -EINVAL;
+		return fd;	/* -EINVAL for a symlink or not a regular file (hostile), else the system's reason */
 	f = gzdopen(fd, "rb");
 	buf = malloc(cap + 1);
 	if (!f || !buf) {
@@ -236,8 +236,16 @@ int bb_gunzip_file(const char *path, size_t max, uint8_t **out, size_t *len, str
 		return bb_diag_set(d, -EFBIG, "%s: inflates to more than %zu bytes", path, max);
 	}
 	/* a stream cut short or corrupt ends the data early: an error, never fewer samples */
-	if (got < 0)
+	if (got < 0) {
+		int e = errno;
+
 		gzerror(f, &zerr);
+		if (zerr == Z_ERRNO) {	/* the file could not be read: the system's failure, not a malformed file */
+			gzclose(f);
+			free(buf);
+			return bb_diag_set(d, e ? -e : -EIO, "%s: %s", path, strerror(e ? e : EIO));
+		}
+	}
 	if (gzclose(f) != Z_OK || (zerr != Z_OK && zerr != Z_STREAM_END)) {
 		free(buf);
 		return bb_diag_set(d, -EINVAL, "%s: compressed data cut short or corrupt", path);

@@ -157,6 +157,30 @@ rm "$tmp/f/samples/$group1.bbs"
 "$BB_SAMPLES_CAT" "$tmp/base" "$id1" >"$tmp/f/samples/$id1.csv" || no "samples_cat $id1"
 echo "0,0,map,1,abc" >>"$tmp/f/samples/$id1.csv"
 report_wants 2 "f/samples/$id1.csv:102: want SAMPLE,OFFSET,map|trap,ACCESSES,NS" bad-sample-row
+# unreadable_samples: a samples file that cannot be read is a failure (exit 1, the system's reason),
+# not a malformed folder (it was exit 2, "bad input"); as nobody when root, whom no mode stops
+as_user=
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv >/dev/null 2>&1 && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+if [ "$(id -u)" != 0 ] || [ -n "$as_user" ]; then
+	for how in bbs csv; do
+		fresh
+		if [ $how = csv ]; then
+			rm "$tmp/f/samples/$group1.bbs"
+			"$BB_SAMPLES_CAT" "$tmp/base" "$id1" >"$tmp/f/samples/$id1.csv" || no "samples_cat $id1"
+			file=$id1.csv nofig=	# an older CSV file is read for the figures only
+		else
+			file=$group1.bbs nofig=--no-figures	# read whole, figures or not
+		fi
+		[ -n "$as_user" ] && chmod 755 "$tmp" && chown -R 65534:65534 "$tmp/f"
+		chmod 000 "$tmp/f/samples/$file"
+		(cd "$tmp" && $as_user "$BB" report f $nofig >"$tmp/out" 2>"$tmp/err"); rc=$?
+		[ $rc -eq 1 ] || no "unreadable_samples ($how): report exit $rc, want 1: $(cat "$tmp/err")"
+		grep -qF "f/samples/$file: Permission denied" "$tmp/err" || no "unreadable_samples ($how): $(cat "$tmp/err")"
+		chmod 644 "$tmp/f/samples/$file"
+	done
+fi
 
 ## a run is one row (red-team audit): a copied row or samples block is refused, never one more repetition
 # dup_run_id: row 2 three more times, and a copy of that folder with those four rows' p50_ns doubled:
