@@ -376,6 +376,47 @@ static void test_traplog_bound(void)
 	unlink(path);
 }
 
+/*
+ * test_traplog_wide: accesses of 65,536 bytes and more (a REGION_READ may
+ * be as long as max_data_xfer_size, 1 MiB by default) keep their width: it
+ * was kept in 16 bits, so each such access became a row of width 0 (or 1)
+ * of its own, and vmm refused the whole log ("width 0", "twice").
+ */
+static void test_traplog_wide(void)
+{
+	char path[] = "/tmp/bb-traplog-XXXXXX";
+	struct bb_trap_entry *e = NULL;
+	struct bb_traplog *t;
+	struct bb_diag d;
+	size_t n = 0;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	CHECK_EQ(bb_traplog_new("emu:x", &t), 0);
+	for (int i = 0; i < 3; i++)
+		bb_traplog_add(t, 0, 0, 65536, false, 10);
+	bb_traplog_add(t, 0, 0, 65537, false, 10);
+	bb_traplog_add(t, 0, 0, 1u << 20, true, 10);
+	bb_traplog_add(t, 0, 0, 4, false, 10);
+	CHECK_EQ(bb_traplog_write(t, path, &d), 0);
+	bb_traplog_free(t);
+	CHECK_EQ(bb_traplog_read(path, &e, &n, &d), 0);
+	CHECK_EQ(n, 4);
+	if (n == 4) {
+		CHECK_EQ(e[0].width, 4);
+		CHECK_EQ(e[1].width, 65536);
+		CHECK_EQ(e[1].count, 3);
+		CHECK_EQ(e[2].width, 65537);
+		CHECK_EQ(e[3].width, 1u << 20);
+		CHECK(e[3].write);
+	}
+	free(e);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_rule();
@@ -383,6 +424,7 @@ int main(void)
 	test_sweep_files();
 	test_trap_logs();
 	test_traplog_bound();
+	test_traplog_wide();
 	test_large();
 	return bb_test_done("test_vmm");
 }

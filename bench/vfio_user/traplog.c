@@ -17,7 +17,7 @@
 struct entry {
 	uint64_t offset;
 	uint32_t region;
-	uint16_t width;
+	uint32_t width;		/* a REGION_READ's count: up to max_data_xfer_size (16 bits made 64 KiB a width 0) */
 	uint8_t write;
 	uint8_t used;
 	uint64_t count, ns;
@@ -108,7 +108,7 @@ void bb_traplog_add(struct bb_traplog *t, uint32_t region, uint64_t offset, uint
 			return;
 		}
 		e = find(t, region, offset, width, write);
-		*e = (struct entry){ .offset = offset, .region = region, .width = (uint16_t)width, .write = write,
+		*e = (struct entry){ .offset = offset, .region = region, .width = width, .write = write,
 				     .used = 1 };
 		t->n++;
 	}
