@@ -442,11 +442,12 @@ int bb_change_apply(const struct bb_layout *src, enum bb_change ch, struct bb_ch
 int bb_profile_move(const struct bb_profile *in, uint32_t region_index, const struct bb_changed *c,
 		    struct bb_profile *out)
 {
+	int err;
+
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < in->n; i++) {
 		uint64_t off = in->v[i].offset;
 		size_t lo = 0, hi = c->nr_moves;	/* the last move starting at or before off (none overlap) */
-		int err;
 
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -459,11 +460,14 @@ int bb_profile_move(const struct bb_profile *in, uint32_t region_index, const st
 		}
 		if (lo && c->moves[lo - 1].region == region_index && off - c->moves[lo - 1].from < c->moves[lo - 1].size)
 			off = c->moves[lo - 1].to + (off - c->moves[lo - 1].from);
-		err = bb_profile_add(out, off, in->v[i].width, in->v[i].op, in->v[i].weight);
+		err = bb_profile_push(out, off, in->v[i].width, in->v[i].op, in->v[i].weight);
 		if (err) {
 			bb_profile_free(out);
 			return err;
 		}
 	}
-	return 0;
+	err = bb_profile_merge(out);
+	if (err)
+		bb_profile_free(out);
+	return err;
 }
