@@ -273,6 +273,9 @@ static void test_trap_logs(void)
 		{ "H\n0,0x0,4,read,1\n", "t:2: want 6 fields" },
 		{ "H\n0,0x0,4,read,1,5\n0,0x0,4,read,2,5\n", "t:3: region 0 offset 0x0 width 4 read twice (first at line 2)" },
 		{ "H\n0,0x0,4,read,1,5\n# late comment\n", "t:3: want 6 fields" },
+		/* counts_wrap: two accesses of one page whose counts add up to 2^64 (its sum wrapped to 0: not counted) */
+		{ "H\n0,0x0,4,read,9223372036854775808,5\n0,0x4,4,read,9223372036854775808,5\n",
+		  "t:3: count 9223372036854775808: the counts add up past 2^64" },
 	};
 	struct bb_trap_entry *e;
 	struct bb_diag d;
