@@ -420,6 +420,70 @@ static void test_traplog_wide(void)
 	unlink(path);
 }
 
+/* the slot the trap log's fixed hash gave a key in a table of @cap slots (before its hash had a random seed) */
+static size_t fixed_slot(size_t cap, uint64_t offset, uint32_t width)
+{
+	uint64_t h = offset * 0x9e3779b97f4a7c15ull ^ ((uint64_t)width << 8);
+
+	h ^= h >> 29;
+	return (size_t)(h * 0xbf58476d1ce4e5b9ull >> 17) & (cap - 1);
+}
+
+/*
+ * test_traplog_flood: 8,192 reads a client chose so that the log's fixed
+ * hash put them all in 64 slots (found by trying offsets and widths of a
+ * 512 KiB region, as any client can): each was compared with the whole
+ * cluster (65,536 such keys took 7 s of the server's only loop, and every
+ * later access tens of us).  Each access now looks at a few slots.
+ */
+static void test_traplog_flood(void)
+{
+	const size_t want = 8192;
+	uint64_t (*k)[2] = malloc(want * sizeof(*k));
+	char path[] = "/tmp/bb-traplog-XXXXXX";
+	struct bb_trap_entry *e = NULL;
+	struct bb_traplog *t;
+	unsigned long long before;
+	struct bb_diag d;
+	size_t n = 0, rows = 0;
+	int fd;
+
+	CHECK(k);
+	if (!k)
+		return;
+	for (uint64_t off = 0; off < (512u << 10) && n < want; off++)
+		for (uint32_t w = 1; w <= 8 && n < want; w *= 2)
+			if (fixed_slot(16384, off, w) < 64) {
+				k[n][0] = off;
+				k[n][1] = w;
+				n++;
+			}
+	CHECK_EQ(n, want);
+	CHECK_EQ(bb_traplog_new("emu:x", &t), 0);
+	before = bb_traplog_probes;
+	for (int rep = 0; rep < 2; rep++)
+		for (size_t i = 0; i < n; i++)
+			bb_traplog_add(t, 0, k[i][0], (uint32_t)k[i][1], false, 1);
+	printf("  %zu keys of one cluster of the fixed hash, added twice: %llu slots looked at\n", n,
+	       bb_traplog_probes - before);
+	CHECK(bb_traplog_probes - before <= 8ull * 2 * n);
+	CHECK_EQ(bb_traplog_accesses(t), 2 * n);
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		close(fd);
+		CHECK_EQ(bb_traplog_write(t, path, &d), 0);
+		CHECK_EQ(bb_traplog_read(path, &e, &rows, &d), 0);
+		CHECK_EQ(rows, n);	/* every key itemised, none beyond */
+		for (size_t i = 0; i < rows; i++)
+			CHECK_EQ(e[i].count, 2);
+		free(e);
+		unlink(path);
+	}
+	bb_traplog_free(t);
+	free(k);
+}
+
 int main(void)
 {
 	test_rule();
@@ -428,6 +492,7 @@ int main(void)
 	test_trap_logs();
 	test_traplog_bound();
 	test_traplog_wide();
+	test_traplog_flood();
 	test_large();
 	return bb_test_done("test_vmm");
 }
