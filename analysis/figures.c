@@ -90,13 +90,6 @@ static void gp_quote(char *out, size_t len, const char *in)
 	out[k] = '\0';
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Instantiate a template for both terminals into figures/<name>.gp, and load it from all.gp. */
 static int emit_gp(struct rep *r, const char *tmpl, const char *name, const char *const *keys,
 		   const char *const *vals, unsigned nkv)
@@ -250,7 +243,7 @@ static int fig_cdf(struct rep *r, size_t first, size_t last, char *name, size_t 
 			bb_rep_read_samples(r, &r->recs.v[r->cfg.rep_rec[q]], pool, NULL, &n, MAX_POOL);
 		if (!n)
 			continue;
-		qsort(pool, n, sizeof(*pool), cmp_d);
+		bb_sort_doubles(pool, n);
 		if (c->resolution_ns > 0) {
 			cr.lo = cr.lo > 0 && cr.lo < c->resolution_ns ? cr.lo : c->resolution_ns;
 			cr.hi = cr.hi > c->resolution_ns ? cr.hi : c->resolution_ns;
@@ -460,7 +453,7 @@ static void sweep_block(const struct rep *r, FILE *g, const struct bb_config *c,
 
 		while (j < n && offs[j] / 4096 == offs[i] / 4096)
 			j++;
-		qsort(pool + i, j - i, sizeof(*pool), cmp_d);
+		bb_sort_doubles(pool + i, j - i);
 		med = bb_percentile(pool + i, j - i, 50.0);
 		med = med > MIN_NS ? med : MIN_NS;
 		fprintf(g, "%.3f %.3f\n", (double)(offs[i] / 4096 * 4096) / 1024.0 + 2.0, med);

@@ -284,85 +284,30 @@ int bb_rep_fail(struct rep *r, int err, const char *fmt, ...)
 static int read_csv_samples(struct rep *r, const char *dir, const char *id, double *ns, uint64_t *off, size_t *n,
 			    size_t max);
 
-/* The id of the checked block at byte @at of @buf (not NUL-terminated), its length in *@len. */
-static const char *block_id(const uint8_t *buf, size_t at, size_t *len)
+/* Blocks by run id, then by place in the file (a run in two blocks: the first is named). */
+static int cmp_block(const void *x, const void *y)
 {
-	uint64_t l = 0;
+	const struct bb_samples_block *a = x, *b = y;
+	int r = strcmp(a->id, b->id);
 
-	/* a varint bb_samples_next checked: at most 10 bytes, its value 1 to 159 */
-	for (unsigned sh = 0;; sh += 7) {
-		l |= (uint64_t)(buf[at] & 0x7f) << sh;
-		if (!(buf[at++] & 0x80))
-			break;
-	}
-	*len = (size_t)l;
-	return (const char *)buf + at;
-}
-
-static int cmp_ids(const char *a, size_t al, const char *b, size_t bl)
-{
-	int r = memcmp(a, b, al < bl ? al : bl);
-
-	return r ? r : (al > bl) - (al < bl);
-}
-
-/* Blocks (their start) by id, then by place in the file. */
-static int cmp_block(const void *ctx, size_t a, size_t b)
-{
-	size_t al, bl;
-	const char *x = block_id(ctx, a, &al), *y = block_id(ctx, b, &bl);
-	int r = cmp_ids(x, al, y, bl);
-
-	return r ? r : (a > b) - (a < b);
-}
-
-/*
- * The loaded group's blocks sorted by id (r->sblk, their starts): a run's
- * block found in log n, and a run id in two blocks refused (a run's samples
- * are one block: the writer replaces a run measured again).
- */
-static int group_index(struct rep *r, const char *path, size_t nb, struct bb_diag *d)
-{
-	size_t *v = calloc(nb ? nb : 1, sizeof(*v)), pos = 0, k = 0;
-	struct bb_samples_block b;
-
-	if (!v)
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	while (k < nb && bb_samples_next(r->sbuf, r->slen, &pos, &b, "", NULL) > 0)
-		v[k++] = b.start;
-	if (bb_sort_indices(v, k, cmp_block, r->sbuf, NULL)) {
-		free(v);
-		return bb_diag_set(d, -ENOMEM, "%s: out of memory", path);
-	}
-	for (size_t i = 1; i < k; i++) {
-		size_t al, bl;
-		const char *x = block_id(r->sbuf, v[i - 1], &al), *y = block_id(r->sbuf, v[i], &bl);
-
-		if (!cmp_ids(x, al, y, bl)) {
-			int err = bb_diag_set(d, -EINVAL, "%s: byte %zu: run %.*s again (first block at byte %zu): a run's "
-					      "samples are one block", path, v[i], (int)bl, y, v[i - 1]);
-
-			free(v);
-			return err;
-		}
-	}
-	r->sblk = v;
-	r->nsblk = k;
-	return 0;
+	return r ? r : (a->start > b->start) - (a->start < b->start);
 }
 
 /*
  * The samples file of @id's group (samples/GROUP.bbs, core/samples.h),
- * inflated and checked whole, kept for the next run of the same group:
- * 0, -ENOENT when there is none, or the error (its message in r->d).
+ * inflated and checked whole in one walk that keeps its blocks, sorted by
+ * id (r->sblk): a run's block found in log n, and a run id in two blocks
+ * refused (a run's samples are one block: the writer replaces a run
+ * measured again).  Kept for the next run of the same group: 0, -ENOENT
+ * when there is none, or the error (its message in r->sgroup_msg).
  */
 static int group_load(struct rep *r, unsigned folder, const char *id)
 {
 	char group[160], path[4096];
-	struct bb_samples_block b;
+	struct bb_samples_block b, *v = NULL;
 	struct bb_diag d = { "" };
-	size_t pos = 0, nb = 0;
-	int got;
+	size_t pos = 0, k = 0, cap = 0;
+	int got, err;
 
 	bb_samples_group(id, group, sizeof(group));
 	if (r->sgroup_err != 1 && folder == r->sfolder && !strcmp(group, r->sgroup))
@@ -375,45 +320,55 @@ static int group_load(struct rep *r, unsigned folder, const char *id)
 	r->slen = r->nsblk = 0;
 	bb_strcpy(r->sgroup, sizeof(r->sgroup), group);
 	snprintf(path, sizeof(path), "%s/samples/%s.bbs", r->dirs[folder], group);
-	r->sgroup_err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &r->sbuf, &r->slen, &d);
-	while (!r->sgroup_err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0) {
-		if (got < 0)
-			r->sgroup_err = got;
-		nb++;
+	err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &r->sbuf, &r->slen, &d);
+	while (!err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0) {
+		if (got < 0) {
+			err = got;
+		} else if (k == cap) {
+			struct bb_samples_block *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!nv)
+				err = bb_diag_set(&d, -ENOMEM, "%s: out of memory", path);
+			else
+				v = nv, cap = cap ? cap * 2 : 16;
+		}
+		if (!err)
+			v[k++] = b;
 	}
-	if (!r->sgroup_err)
-		r->sgroup_err = group_index(r, path, nb, &d);
-	if (r->sgroup_err && r->sgroup_err != -ENOENT)
+	if (!err && k)
+		qsort(v, k, sizeof(*v), cmp_block);
+	for (size_t i = 1; !err && i < k; i++)
+		if (!strcmp(v[i - 1].id, v[i].id))
+			err = bb_diag_set(&d, -EINVAL, "%s: byte %zu: run %s again (first block at byte %zu): a run's "
+					  "samples are one block", path, v[i].start, v[i].id, v[i - 1].start);
+	if (err) {
+		free(v);
+		v = NULL;
+		k = 0;
+	}
+	r->sblk = v;
+	r->nsblk = k;
+	r->sgroup_err = err;
+	if (err && err != -ENOENT)
 		snprintf(r->sgroup_msg, sizeof(r->sgroup_msg), "%s", d.msg);
-	return r->sgroup_err;
+	return err;
 }
 
-/* The block of run @id in the loaded group (binary search in r->sblk), or false. */
-static bool group_find(const struct rep *r, const char *id, struct bb_samples_block *out)
+/* The block of run @id in the loaded group (binary search in r->sblk), or NULL. */
+static const struct bb_samples_block *group_find(const struct rep *r, const char *id)
 {
-	size_t lo = 0, hi = r->nsblk, idl = strlen(id);
+	for (size_t lo = 0, hi = r->nsblk; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->sblk[mid].id, id);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2, l;
-		const char *x = block_id(r->sbuf, r->sblk[mid], &l);
-		int c = cmp_ids(x, l, id, idl);
-
-		if (!c) {
-			struct bb_samples_block b;
-			size_t pos = r->sblk[mid];
-
-			if (bb_samples_next(r->sbuf, r->slen, &pos, &b, "", NULL) <= 0)
-				return false;	/* cannot be: the block was checked when the file was loaded */
-			if (out)
-				*out = b;
-			return true;
-		}
+		if (!c)
+			return &r->sblk[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return false;
+	return NULL;
 }
 
 /*
@@ -425,6 +380,7 @@ static bool group_find(const struct rep *r, const char *id, struct bb_samples_bl
 int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uint64_t *off, size_t *n, size_t max)
 {
 	const char *id = rec->id;
+	const struct bb_samples_block *blk;
 	struct bb_samples_block b;
 	int err = group_load(r, rec->folder, id);
 
@@ -432,8 +388,10 @@ int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uin
 		return read_csv_samples(r, r->dirs[rec->folder], id, ns, off, n, max);
 	if (err)	/* malformed (-EINVAL, -EFBIG) or unreadable (-EACCES, -EIO, -ENOMEM): the reason kept for the exit */
 		return bb_rep_fail(r, err, "%s", r->sgroup_msg);
-	if (!group_find(r, id, &b))
+	blk = group_find(r, id);
+	if (!blk)
 		return -ENOENT;
+	b = *blk;
 	if (b.n > max - *n)
 		b.n = max - *n;	/* the pool is full: a figure draws at most MAX_POOL samples */
 	bb_samples_values(r->sbuf, &b, ns + *n, off ? off + *n : NULL, NULL, NULL);
@@ -806,7 +764,7 @@ int bb_rep_find_missing(struct rep *r)
 		/* a samples file that is there is read whole and strictly, figures or not */
 		if (err && err != -ENOENT)
 			return bb_diag_set(r->d, err, "%s", r->sgroup_msg);
-		if (!err && group_find(r, r->recs.v[i].id, NULL))
+		if (!err && group_find(r, r->recs.v[i].id))
 			continue;
 		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);
 		if (!lstat(path, &sb) || errno != ENOENT)

@@ -63,7 +63,8 @@ struct rep {
 	unsigned sfolder;
 	uint8_t *sbuf;
 	size_t slen;
-	size_t *sblk, nsblk;		/* its blocks' starts, sorted by run id (no id twice) */
+	struct bb_samples_block *sblk;	/* its blocks, sorted by run id (no id twice) */
+	size_t nsblk;
 	int sgroup_err;
 	/* the PNGs drawn, and how many of them pngquant left as gnuplot's truecolour (not installed: pq_missing) */
 	size_t pq_total, pq_left;

@@ -69,13 +69,6 @@ void bb_configs_free(struct bb_configs *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The doubles of a configuration that are the median over its repetitions of the same field of each. */
 static const struct {
 	size_t rec, cfg;	/* offsetof in struct bb_rec, struct bb_config */
@@ -92,7 +85,7 @@ static size_t gather_sorted(const struct bb_recs *recs, const struct bb_configs 
 
 	for (size_t r = c->rep_start[k]; r < c->rep_start[k + 1]; r++)
 		tmp[n++] = *(const double *)((const char *)&recs->v[c->rep_rec[r]] + off);
-	qsort(tmp, n, sizeof(*tmp), cmp_d);
+	bb_sort_doubles(tmp, n);
 	return n;
 }
 

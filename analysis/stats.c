@@ -17,6 +17,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+void bb_sort_doubles(double *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_double);
+}
+
 double bb_percentile(const double *sorted, size_t n, double p)
 {
 	double h, f;

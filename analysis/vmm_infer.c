@@ -506,6 +506,30 @@ static const struct csv_table log_table = {
 	.row = log_row, .cmp = bb_trap_entry_cmp, .twin = log_twin, .line_off = offsetof(struct bb_trap_entry, line),
 };
 
+/*
+ * The counts of @n rows add up within 64 bits: the sums of a page and of
+ * what fell outside the sweep are made of them (two rows of 2^63 in one page
+ * wrapped to 0: a forwarded page read as never counted).  On error @e is freed.
+ */
+static int counts_fit(const char *path, struct bb_trap_entry **e, size_t *n, struct bb_diag *d)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if ((*e)[i].count > UINT64_MAX - sum) {
+			int err = bb_diag_set(d, -EINVAL, "%s:%u: count %" PRIu64 ": the counts add up past 2^64 (no server"
+					      " counts so many accesses)", path, (*e)[i].line, (*e)[i].count);
+
+			free(*e);
+			*e = NULL;
+			*n = 0;
+			return err;
+		}
+		sum += (*e)[i].count;
+	}
+	return 0;
+}
+
 int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_trap_entry **out, size_t *n,
 		     struct bb_diag *d)
 {
@@ -513,7 +537,7 @@ int bb_traplog_parse(const char *buf, size_t len, const char *path, struct bb_tr
 	int err = parse_table(&log_table, buf, len, path, &v, n, d);
 
 	*out = v;
-	return err;
+	return err ? err : counts_fit(path, out, n, d);
 }
 
 int bb_traplog_read(const char *path, struct bb_trap_entry **out, size_t *n, struct bb_diag *d)
@@ -522,7 +546,7 @@ int bb_traplog_read(const char *path, struct bb_trap_entry **out, size_t *n, str
 	int err = read_table(&log_table, path, &v, n, d);
 
 	*out = v;
-	return err;
+	return err ? err : counts_fit(path, out, n, d);
 }
 
 /* ---- the comparison ---- */

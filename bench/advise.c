@@ -341,33 +341,50 @@ static int change_hot_out(struct bb_changed *c, struct bb_diag *d)
 	return err;
 }
 
-/* The region with the most doorbell traffic, or UINT32_MAX when there is no doorbell. */
-static uint32_t busiest_doorbells(const struct bb_layout *l)
+unsigned long long bb_heaviest_visits;
+
+uint32_t bb_heaviest_region(const struct bb_layout *l, bool (*counts)(const struct bb_layout_reg *g),
+			    uint64_t (*weight)(const struct bb_layout_reg *g))
 {
-	uint32_t rg = UINT32_MAX;
+	uint32_t rg = UINT32_MAX, rg_first = UINT32_MAX;
 	uint64_t best = 0;
 
-	for (uint32_t i = 0; i < l->nr_regs; i++) {
+	for (uint32_t k = 0; k < l->nr_regions; k++) {
+		uint32_t index = l->regions[k].info.index, first = UINT32_MAX;
 		uint64_t w = 0;
 
-		if (l->regs[i].kind != BB_REG_DOORBELL)
-			continue;
-		for (uint32_t k = 0; k < l->nr_regs; k++)
-			if (l->regs[k].kind == BB_REG_DOORBELL && l->regs[k].region == l->regs[i].region)
-				w += l->regs[k].writes + 1;
-		if (w > best) {
+		for (uint32_t i = 0; i < l->nr_regs; i++) {
+			bb_heaviest_visits++;
+			if (l->regs[i].region != index || (counts && !counts(&l->regs[i])))
+				continue;
+			w += weight(&l->regs[i]);
+			if (first == UINT32_MAX)
+				first = i;
+		}
+		if (w > best || (w && w == best && first < rg_first)) {
 			best = w;
-			rg = l->regs[i].region;
+			rg = index;
+			rg_first = first;
 		}
 	}
 	return rg;
+}
+
+static bool doorbell(const struct bb_layout_reg *g)
+{
+	return g->kind == BB_REG_DOORBELL;
+}
+
+static uint64_t doorbell_weight(const struct bb_layout_reg *g)
+{
+	return (uint64_t)g->writes + 1;
 }
 
 /* The doorbells of the busiest region gathered, naturally aligned, on a 64 KiB page past every register. */
 static int change_doorbells_gathered(struct bb_changed *c, struct bb_diag *d)
 {
 	struct bb_layout *l = &c->layout;
-	uint32_t rg = busiest_doorbells(l);
+	uint32_t rg = bb_heaviest_region(l, doorbell, doorbell_weight);	/* the most doorbell traffic */
 	uint64_t base, cur;
 	unsigned nd = 0;
 	struct bb_layout_region *lr;
@@ -442,11 +459,12 @@ int bb_change_apply(const struct bb_layout *src, enum bb_change ch, struct bb_ch
 int bb_profile_move(const struct bb_profile *in, uint32_t region_index, const struct bb_changed *c,
 		    struct bb_profile *out)
 {
+	int err;
+
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < in->n; i++) {
 		uint64_t off = in->v[i].offset;
 		size_t lo = 0, hi = c->nr_moves;	/* the last move starting at or before off (none overlap) */
-		int err;
 
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
@@ -459,11 +477,14 @@ int bb_profile_move(const struct bb_profile *in, uint32_t region_index, const st
 		}
 		if (lo && c->moves[lo - 1].region == region_index && off - c->moves[lo - 1].from < c->moves[lo - 1].size)
 			off = c->moves[lo - 1].to + (off - c->moves[lo - 1].from);
-		err = bb_profile_add(out, off, in->v[i].width, in->v[i].op, in->v[i].weight);
+		err = bb_profile_push(out, off, in->v[i].width, in->v[i].op, in->v[i].weight);
 		if (err) {
 			bb_profile_free(out);
 			return err;
 		}
 	}
-	return 0;
+	err = bb_profile_merge(out);
+	if (err)
+		bb_profile_free(out);
+	return err;
 }

@@ -43,4 +43,16 @@ void bb_changed_free(struct bb_changed *c);
 /* Carry a profile of the original layout to the changed one. */
 int bb_profile_move(const struct bb_profile *in, uint32_t region, const struct bb_changed *c, struct bb_profile *out);
 
+/*
+ * The region of @l whose registers (those @counts takes; NULL: all) weigh
+ * most by @weight (a tie: the region of the earlier such register),
+ * UINT32_MAX when none weighs anything.  Each
+ * region's registers summed once: regions x registers (it was registers^2:
+ * a two-line layout of count=16384 arrays made advise take 13 s).  The
+ * registers visited are counted in bb_heaviest_visits (tests bound them).
+ */
+uint32_t bb_heaviest_region(const struct bb_layout *l, bool (*counts)(const struct bb_layout_reg *g),
+			    uint64_t (*weight)(const struct bb_layout_reg *g));
+extern unsigned long long bb_heaviest_visits;
+
 #endif

@@ -9,6 +9,16 @@
 #include "profile.h"
 #include "parse.h"
 
+/* @p's accesses to one key summed into one entry (bb_profile_merge: n log n; a search per access was n^2) */
+static int merged(struct bb_profile *p)
+{
+	int err = bb_profile_merge(p);
+
+	if (err)
+		bb_profile_free(p);
+	return err;
+}
+
 int bb_profile_from_layout(const struct bb_layout *l, uint32_t index, unsigned width, struct bb_profile *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -22,15 +32,15 @@ int bb_profile_from_layout(const struct bb_layout *l, uint32_t index, unsigned w
 		while (w > 1 && w > g->size)
 			w /= 2;
 		if (g->reads)
-			err = bb_profile_add(out, g->offset - g->offset % w, w, 0, g->reads);
+			err = bb_profile_push(out, g->offset - g->offset % w, w, 0, g->reads);
 		if (!err && g->writes && g->kind != BB_REG_ID)
-			err = bb_profile_add(out, g->offset - g->offset % w, w, 1, g->writes);
+			err = bb_profile_push(out, g->offset - g->offset % w, w, 1, g->writes);
 		if (err) {
 			bb_profile_free(out);
 			return err;
 		}
 	}
-	return 0;
+	return merged(out);
 }
 
 int bb_profile_from_trace(const char *path, const struct bb_region *r, struct bb_profile *out, struct bb_diag *d)
@@ -49,8 +59,10 @@ int bb_profile_from_trace(const char *path, const struct bb_region *r, struct bb
 	if (err)
 		return err;
 	for (size_t i = 0; i < n && !err; i++)
-		err = bb_profile_add(out, acc[i].offset, acc[i].width, acc[i].op, 1.0);
+		err = bb_profile_push(out, acc[i].offset, acc[i].width, acc[i].op, 1.0);
 	free(acc);
+	if (!err)
+		err = merged(out);
 	if (err) {
 		bb_profile_free(out);
 		return bb_diag_set(d, err, "%s: out of memory", path);
@@ -70,11 +82,11 @@ int bb_profile_uniform(const struct bb_layout *l, uint32_t index, unsigned width
 			continue;
 		while (w > 1 && w > g->size)
 			w /= 2;
-		err = bb_profile_add(out, g->offset - g->offset % w, w, g->kind == BB_REG_DOORBELL ? 1 : 0, 1.0);
+		err = bb_profile_push(out, g->offset - g->offset % w, w, g->kind == BB_REG_DOORBELL ? 1 : 0, 1.0);
 		if (err) {
 			bb_profile_free(out);
 			return err;
 		}
 	}
-	return 0;
+	return merged(out);
 }

@@ -192,13 +192,6 @@ static int whole_plan(const struct bb_vmm_sweep_cfg *cfg, const struct bb_region
 	return err;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void summarize(struct bb_vmm_probe *p, uint64_t *cyc, size_t n, const struct bb_vmm_sweep_cfg *cfg)
 {
 	double *ns = malloc(n * sizeof(*ns));
@@ -209,7 +202,7 @@ static void summarize(struct bb_vmm_probe *p, uint64_t *cyc, size_t n, const str
 		return;
 	for (size_t i = 0; i < n; i++)
 		ns[i] = bb_tsc_ns(cfg->tsc, cyc[i] > cfg->overhead ? cyc[i] - cfg->overhead : 0) / p->batch;
-	qsort(ns, n, sizeof(*ns), cmp_double);
+	bb_sort_doubles(ns, n);
 	p->min_ns = ns[0];
 	p->p50_ns = bb_percentile(ns, n, 50.0);
 	p->p90_ns = bb_percentile(ns, n, 90.0);

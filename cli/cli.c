@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "barbench/policy.h"
 #include "cli.h"
@@ -63,6 +65,83 @@ int bb_cli_status(int err)
 int bb_cli_out_status(int err)
 {
 	return err == -EEXIST || err == -EINVAL ? BB_EXIT_USAGE : BB_EXIT_FAIL;
+}
+
+static bool layout_name(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return name[0] != '.' && (!dot || (!strcmp(dot, ".layout") && dot > name));
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void bb_cli_names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int bb_cli_layout_files(const char *dir, size_t max, char ***out, size_t *n, struct bb_diag *d)
+{
+	int dl = (int)strlen(dir), err = 0;
+	size_t cap = 0;
+	struct dirent *e;
+	char **v = NULL;
+	DIR *dh;
+
+	*out = NULL;
+	*n = 0;
+	if (dl > 1 && dir[dl - 1] == '/')
+		dl--;	/* "layouts/" names its files layouts/NAME */
+	dh = opendir(dir);
+	if (!dh)
+		return bb_diag_set(d, -errno, "%s: %s", dir, strerror(errno));
+	while (!err && (errno = 0, e = readdir(dh))) {
+		char path[4096];
+		struct stat st;
+
+		if (!layout_name(e->d_name))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dl, dir, e->d_name) >= sizeof(path)) {
+			err = bb_diag_set(d, -ENAMETOOLONG, "%.*s/%s: path too long", dl, dir, e->d_name);
+		} else if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+			continue;	/* a sub-folder, a dangling link: not a layout */
+		} else if (*n == max) {
+			err = bb_diag_set(d, -E2BIG, "%s: more than %zu layouts", dir, max);
+		} else {
+			if (*n == cap) {
+				char **nv = realloc(v, (cap ? 2 * cap : 32) * sizeof(*nv));
+
+				if (!nv) {
+					err = bb_diag_set(d, -ENOMEM, "%s: out of memory", dir);
+					break;
+				}
+				v = nv;
+				cap = cap ? 2 * cap : 32;
+			}
+			if (!(v[*n] = strdup(path)))
+				err = bb_diag_set(d, -ENOMEM, "%s: out of memory", dir);
+			else
+				(*n)++;
+		}
+	}
+	if (!err && errno)
+		err = bb_diag_set(d, -errno, "%s: %s", dir, strerror(errno));
+	closedir(dh);
+	if (err) {
+		bb_cli_names_free(v, *n);
+		*n = 0;
+		return err;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_names);
+	*out = v;
+	return 0;
 }
 
 int bb_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bb_diag *d)

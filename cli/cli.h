@@ -66,6 +66,18 @@ int bb_cli_status(int err);
  */
 int bb_cli_out_status(int err);
 
+/*
+ * The layout files of folder @dir: regular files (a link to one counts)
+ * named as layouts are, with no dot as the shipped ones (README.md is not
+ * one) or NAME.layout as `layout new -o` may name them, each "DIR/NAME"
+ * (one trailing '/' of @dir dropped) in name order, malloc'd into *@out
+ * (bb_cli_names_free).  0, none found included; -errno when the folder
+ * cannot be read, -E2BIG past @max files, -ENAMETOOLONG, -ENOMEM.  check,
+ * layout check FOLDER and a study's emu:DIR/ * pick layouts by it.
+ */
+int bb_cli_layout_files(const char *dir, size_t max, char ***out, size_t *n, struct bb_diag *d);
+void bb_cli_names_free(char **v, size_t n);
+
 /* Read a whole file (at most @max bytes) into a malloc'd buffer. */
 int bb_cli_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, struct bb_diag *d);
 

@@ -306,37 +306,23 @@ static int parse_options(int argc, char **argv, struct advise_opts *o)
  * register traffic, else (no hotness: *@uniform) the one with the most
  * registers.  UINT32_MAX when the layout names no register.
  */
+static uint64_t traffic(const struct bb_layout_reg *g)
+{
+	return (uint64_t)g->reads + g->writes;
+}
+
+static uint64_t one(const struct bb_layout_reg *g)
+{
+	(void)g;
+	return 1;
+}
+
 static uint32_t busiest_region(const struct bb_layout *l, bool *uniform)
 {
-	uint64_t best = 0;
-	uint32_t region = 0, most = 0;
+	uint32_t region = bb_heaviest_region(l, NULL, traffic);
 
-	*uniform = false;
-	for (uint32_t i = 0; i < l->nr_regs; i++) {
-		uint64_t w = 0;
-
-		for (uint32_t k = 0; k < l->nr_regs; k++)
-			if (l->regs[k].region == l->regs[i].region)
-				w += (uint64_t)l->regs[k].reads + l->regs[k].writes;
-		if (w > best) {
-			best = w;
-			region = l->regs[i].region;
-		}
-	}
-	if (best)
-		return region;
-	*uniform = true;
-	for (uint32_t i = 0; i < l->nr_regs; i++) {
-		uint32_t n = 0;
-
-		for (uint32_t k = 0; k < l->nr_regs; k++)
-			n += l->regs[k].region == l->regs[i].region;
-		if (n > most) {
-			most = n;
-			region = l->regs[i].region;
-		}
-	}
-	return most ? region : UINT32_MAX;
+	*uniform = region == UINT32_MAX;
+	return *uniform ? bb_heaviest_region(l, NULL, one) : region;
 }
 
 /* The layout and the region of it to advise on. */

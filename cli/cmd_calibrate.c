@@ -283,13 +283,6 @@ static unsigned reference_traps(struct cal *c)
 	return n;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The options into @c; 0, or the exit status after a message. */
 static int cal_options(struct cal *c, int argc, char **argv)
 {
@@ -406,7 +399,7 @@ static int cal_measure(struct cal *c)
 	if (c->dev->ops->flags & BB_BACKEND_TRAP_MESSAGE)
 		c->nref = reference_traps(c);
 	memcpy(c->sorted, c->ratios, c->reps * sizeof(double));
-	qsort(c->sorted, c->reps, sizeof(double), cmp_double);
+	bb_sort_doubles(c->sorted, c->reps);
 	return 0;
 }
 

@@ -5,7 +5,6 @@
  * regions mapped, hot registers trapped, areas dropped by alignment, must-trap
  * ranges exposed; and a verdict per layout naming the best applicable policy.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -350,36 +349,6 @@ static json_t *layout_json(const struct bb_layout *l, const struct cell *cells, 
 			 "results", res, "verdicts", ver);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The shipped layouts, sorted by name. */
-static unsigned shipped(char names[][300], unsigned max)
-{
-	DIR *dir = opendir(BB_LAYOUT_DIR);
-	struct dirent *e;
-	char *ptrs[MAX_LAYOUTS];
-	char tmp[MAX_LAYOUTS][300];
-	unsigned n = 0;
-
-	if (!dir)
-		return 0;
-	while ((e = readdir(dir)) && n < max) {
-		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
-			continue;
-		snprintf(tmp[n], sizeof(tmp[n]), "%s/%s", BB_LAYOUT_DIR, e->d_name);
-		ptrs[n] = tmp[n];
-		n++;
-	}
-	closedir(dir);
-	qsort(ptrs, n, sizeof(ptrs[0]), cmp_str);
-	for (unsigned i = 0; i < n; i++)
-		snprintf(names[i], 300, "%s", ptrs[i]);
-	return n;
-}
-
 static void close_layout(struct bb_dev *dev, struct bb_region *regs, uint32_t nr)
 {
 	for (uint32_t i = 0; i < nr; i++)
@@ -479,11 +448,19 @@ static int cmd_check(int argc, char **argv)
 	}
 	for (; optind < argc && nl < MAX_LAYOUTS; optind++)
 		snprintf(names[nl++], sizeof(names[0]), "%s", argv[optind]);
-	if (!nl)
-		nl = shipped(names, MAX_LAYOUTS);
-	if (!nl) {
-		bb_registry_free(&reg);
-		return bb_cli_fail(BB_EXIT_FAIL, "check: no layouts in %s", BB_LAYOUT_DIR);
+	if (!nl) {	/* the shipped layouts */
+		char **files;
+		size_t n;
+		int err = bb_cli_layout_files(BB_LAYOUT_DIR, MAX_LAYOUTS, &files, &n, &d);
+
+		for (size_t i = 0; !err && i < n; i++)
+			snprintf(names[nl++], sizeof(names[0]), "%s", files[i]);
+		if (!err)
+			bb_cli_names_free(files, n);
+		if (err || !nl) {
+			bb_registry_free(&reg);
+			return bb_cli_fail(BB_EXIT_FAIL, "check: %s", err ? d.msg : "no layouts in " BB_LAYOUT_DIR);
+		}
 	}
 	if (json)
 		layouts = json_array();

@@ -6,7 +6,6 @@
  * that does not parse; --json writes one barbench-layout-check/1 document
  * (docs/results.md).  A folder stands for the layouts in it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -119,85 +118,22 @@ static int check_one(const char *arg, struct lc *x)
 	return err ? bb_cli_fail(BB_EXIT_FAIL, "layout check: out of memory") : 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* @name appended to the growing array *@names; 0 or -ENOMEM. */
-static int add_name(char ***names, size_t *n, size_t *cap, const char *name)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? 2 * *cap : 64;
-		char **nv = realloc(*names, nc * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*names = nv;
-		*cap = nc;
-	}
-	if (!((*names)[*n] = strdup(name)))
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-/*
- * Is @name a layout's, in a folder?  No dot in it, as the shipped layouts
- * are named (the rule `check` and a study's emu:DIR/ * pick them by:
- * README.md is not one), or NAME.layout as `layout new -o` may name it.
- */
-static bool layout_name(const char *name)
-{
-	const char *dot = strchr(name, '.');
-
-	return name[0] != '.' && (!dot || (!strcmp(dot, ".layout") && dot > name));
-}
-
-/*
- * The layouts of folder @dir (layout_name), regular files in name order.
- * 0, or an exit status after a message.
- */
+/* The layouts of folder @dir (bb_cli_layout_files), in name order: 0, or an exit status after a message. */
 static int check_folder(const char *dir, struct lc *x)
 {
-	DIR *dh = opendir(dir);
-	char **names = NULL, path[4096];
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	int status = 0, dl = (int)strlen(dir);
+	char **names;
+	size_t n;
+	struct bb_diag d;
+	int status = 0, err = bb_cli_layout_files(dir, MAX_FOLDER_LAYOUTS, &names, &n, &d);
 
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;	/* "layouts/" names its files layouts/NAME */
-	if (!dh)
-		return bb_cli_fail(errno == ENOENT ? BB_EXIT_USAGE : BB_EXIT_FAIL, "layout check: %s: %s", dir,
-				   strerror(errno));
-	while (!status && (e = readdir(dh))) {
-		struct stat st;
-
-		if (!layout_name(e->d_name))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", dl, dir, e->d_name) >= sizeof(path))
-			status = bb_cli_fail(BB_EXIT_USAGE, "layout check: %s/%s: path too long", dir, e->d_name);
-		else if (stat(path, &st) || !S_ISREG(st.st_mode))
-			continue;	/* a sub-folder, a dangling link: not a layout */
-		else if (n == MAX_FOLDER_LAYOUTS)
-			status = bb_cli_fail(BB_EXIT_USAGE, "layout check: %s: more than %d layouts", dir, MAX_FOLDER_LAYOUTS);
-		else if (add_name(&names, &n, &cap, e->d_name))
-			status = bb_cli_fail(BB_EXIT_FAIL, "layout check: out of memory");
-	}
-	closedir(dh);
-	if (!status && !n)
+	if (err)
+		return bb_cli_fail(bb_cli_status(err), "layout check: %s", d.msg);
+	if (!n)
 		status = bb_cli_fail(BB_EXIT_USAGE, "layout check: %s: no layout in this folder (a layout's file name"
 				     " has no dot, or ends in .layout)", dir);
-	if (names)
-		qsort(names, n, sizeof(*names), cmp_name);
-	for (size_t i = 0; i < n && !status; i++) {
-		snprintf(path, sizeof(path), "%.*s/%s", dl, dir, names[i]);
-		status = check_one(path, x);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	for (size_t i = 0; i < n && !status; i++)
+		status = check_one(names[i], x);
+	bb_cli_names_free(names, n);
 	return status;
 }
 

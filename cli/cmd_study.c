@@ -6,7 +6,6 @@
  * loses at most that run), then write the report.  --resume finishes only
  * what is missing.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -105,19 +104,13 @@ static int cmp_job_id(const void *a, const void *b)
 	return strcmp((*(struct study_run *const *)a)->id, (*(struct study_run *const *)b)->id);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* emu:DIR/ * -> every layout file in DIR (or the shipped ones when DIR is "layouts" and absent). */
+/* emu:DIR/ * -> every layout file in DIR (bb_cli_layout_files; the shipped ones when DIR is "layouts" and absent). */
 static int expand(const char *spec, char out[][320], unsigned max, unsigned *n, struct bb_diag *d)
 {
-	size_t len = strlen(spec);
-	char dir[300], *names[MAX_TARGETS];
-	unsigned k = 0;
-	struct dirent *e;
-	DIR *dh;
+	size_t len = strlen(spec), k;
+	char dir[300], **names;
+	struct stat st;
+	int err;
 
 	if (len < 6 || strcmp(spec + len - 2, "/*")) {
 		if (*n >= max)
@@ -126,28 +119,22 @@ static int expand(const char *spec, char out[][320], unsigned max, unsigned *n, 
 		return 0;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(len - 6), spec + 4);
-	dh = opendir(dir);
-	if (!dh && !strcmp(dir, "layouts")) {
+	if (!strcmp(dir, "layouts") && stat(dir, &st))
 		snprintf(dir, sizeof(dir), "%s", BB_LAYOUT_DIR);
-		dh = opendir(dir);
+	err = bb_cli_layout_files(dir, max - *n, &names, &k, d);
+	if (err == -E2BIG)
+		return bb_diag_set(d, -E2BIG, "%s: more than %u devices", spec, max);
+	if (err) {
+		char why[sizeof(d->msg)];
+
+		bb_strcpy(why, sizeof(why), d->msg);
+		return bb_diag_set(d, err, "%s: %s", spec, why);
 	}
-	if (!dh)
-		return bb_diag_set(d, -ENOENT, "%s: %s: %s", spec, dir, strerror(errno));
-	while ((e = readdir(dh)) && k < MAX_TARGETS) {
-		if (e->d_name[0] == '.' || strchr(e->d_name, '.'))
-			continue;
-		names[k] = strdup(e->d_name);
-		if (names[k])
-			k++;
-	}
-	closedir(dh);
-	qsort(names, k, sizeof(names[0]), cmp_str);
-	for (unsigned i = 0; i < k; i++) {
-		if (*n < max)
-			snprintf(out[(*n)++], 320, "emu:%s/%s", dir, names[i]);
-		free(names[i]);
-	}
-	return *n <= max ? 0 : bb_diag_set(d, -E2BIG, "more than %u devices", max);
+	for (size_t i = 0; !err && i < k; i++)
+		if ((size_t)snprintf(out[(*n)++], 320, "emu:%s", names[i]) >= 320)
+			err = bb_diag_set(d, -ENAMETOOLONG, "%s: %s: path too long", spec, names[i]);
+	bb_cli_names_free(names, k);
+	return err;
 }
 
 static bool region_has_regs(const struct bb_dev *dev, uint32_t index)

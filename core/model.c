@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The cost model and access profiles (include/barbench/model.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,19 +128,83 @@ void bb_profile_free(struct bb_profile *p)
 
 int bb_profile_add(struct bb_profile *p, uint64_t offset, unsigned width, unsigned op, double weight)
 {
-	struct bb_profile_entry *n;
-
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->v[i].offset == offset && p->v[i].width == width && p->v[i].op == op) {
 			p->v[i].weight += weight;
 			return 0;
 		}
 	}
-	n = realloc(p->v, (p->n + 1) * sizeof(*n));
-	if (!n)
+	return bb_profile_push(p, offset, width, op, weight);
+}
+
+int bb_profile_push(struct bb_profile *p, uint64_t offset, unsigned width, unsigned op, double weight)
+{
+	/* room for a power of two of entries: grown when n reaches one (amortised O(1), no capacity field) */
+	if (!p->n || !(p->n & (p->n - 1))) {
+		struct bb_profile_entry *n = realloc(p->v, (p->n ? p->n * 2 : 1) * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->v = n;
+	}
+	p->v[p->n++] = (struct bb_profile_entry){ offset, (uint8_t)width, (uint8_t)(op ? 1 : 0), weight };
+	return 0;
+}
+
+unsigned long long bb_profile_comparisons;
+
+static const struct bb_profile_entry *merge_v;
+
+/* by (offset, width, op), then by position: the first of equal keys first, the rest in order */
+static int cmp_ix(const void *a, const void *b)
+{
+	const size_t i = *(const size_t *)a, k = *(const size_t *)b;
+	const struct bb_profile_entry *x = &merge_v[i], *y = &merge_v[k];
+
+	bb_profile_comparisons++;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	if (x->width != y->width)
+		return x->width < y->width ? -1 : 1;
+	if (x->op != y->op)
+		return x->op < y->op ? -1 : 1;
+	return i < k ? -1 : i > k;
+}
+
+int bb_profile_merge(struct bb_profile *p)
+{
+	size_t *ix, k = 0;
+	bool *gone;
+
+	if (p->n < 2)
+		return 0;
+	ix = malloc(p->n * sizeof(*ix));
+	gone = calloc(p->n, sizeof(*gone));
+	if (!ix || !gone) {
+		free(ix);
+		free(gone);
 		return -ENOMEM;
-	p->v = n;
-	n[p->n++] = (struct bb_profile_entry){ offset, (uint8_t)width, (uint8_t)(op ? 1 : 0), weight };
+	}
+	for (size_t i = 0; i < p->n; i++)
+		ix[i] = i;
+	merge_v = p->v;
+	qsort(ix, p->n, sizeof(*ix), cmp_ix);
+	for (size_t i = 1, first = ix[0]; i < p->n; i++) {
+		struct bb_profile_entry *f = &p->v[first], *e = &p->v[ix[i]];
+
+		if (e->offset == f->offset && e->width == f->width && e->op == f->op) {
+			f->weight += e->weight;	/* in the order they came, as bb_profile_add sums them */
+			gone[ix[i]] = true;
+		} else {
+			first = ix[i];
+		}
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (!gone[i])
+			p->v[k++] = p->v[i];
+	p->n = k;
+	free(ix);
+	free(gone);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "parse.h"
@@ -87,12 +88,24 @@ int bb_registry_load(struct bb_registry *reg, const char *path, struct bb_diag *
 {
 	const struct bb_policy_ops *ops;
 	const uint32_t *abi;
+	char here[4096];
 	void *h;
 	int err;
 
 	if (reg->n >= BB_REGISTRY_MAX || reg->nr_handles >= BB_REGISTRY_MAX)
 		return bb_diag_set(d, -ENOSPC, "%s: too many policies", path);
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/*
+	 * A name without '/' is a file in the current folder, as every file
+	 * argument is: dlopen would search the library path for it, loading
+	 * (and running the constructors of) another file than the one named.
+	 */
+	if (!strchr(path, '/')) {
+		if (snprintf(here, sizeof(here), "./%s", path) >= (int)sizeof(here))
+			return bb_diag_set(d, -ENAMETOOLONG, "%s: name too long", path);
+		h = dlopen(here, RTLD_NOW | RTLD_LOCAL);
+	} else {
+		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	}
 	if (!h)
 		return bb_diag_set(d, -ENOENT, "%s: %s", path, dlerror());
 	abi = dlsym(h, "bb_policy_abi");

@@ -31,19 +31,44 @@ _barbench_value_of()
 		}'
 }
 
+# COMPREPLY: the words @2... that begin with @1, taken as they are.  Never compgen -W: it expands
+# each of its words as the shell would ($(...), `...`), and a layout's file name is anyone's text (a
+# folder holding layouts/'$(touch PWNED)' ran the command at a TAB).
+_barbench_match()
+{
+	local cur=$1 w
+	shift
+	COMPREPLY=()
+	for w in "$@"; do
+		[[ "$w" == "$cur"* ]] && COMPREPLY+=("$w")
+	done
+}
+
+# COMPREPLY gains the file names that begin with @1, @2 before each (one a line: a blank in a name
+# splits nothing, a '*' in one expands nothing).
+_barbench_files()
+{
+	mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -P "${2:-}" -- "$1")
+}
+
+# _barbench_names: the shipped layouts' names (the installed folders and ./layouts), as they are.
 _barbench_layouts()
 {
-	local l names=""
+	local l f
+	_barbench_names=()
 	for l in /usr/share/barbench/layouts /usr/local/share/barbench/layouts layouts; do
-		[ -d "$l" ] && names="$names $(ls "$l" | grep -v '\.md$')"
+		[ -d "$l" ] || continue
+		for f in "$l"/*; do
+			[ -e "$f" ] && [[ "$f" != *.md ]] && _barbench_names+=("${f##*/}")
+		done
 	done
-	echo "$names"
 }
 
 # A device spec: emu: and every shipped layout, the other backends' prefixes.
 _barbench_devices()
 {
-	COMPREPLY=($(compgen -W "$(for n in $(_barbench_layouts); do printf 'emu:%s ' "$n"; done) vfio: vfio-user: pci:" -- "$1"))
+	_barbench_layouts
+	_barbench_match "$1" "${_barbench_names[@]/#/emu:}" vfio: vfio-user: pci:
 }
 
 # The candidates @2... for the list value @1 being typed ("trap,sp"): the last item completed, the items
@@ -53,12 +78,14 @@ _barbench_list()
 	local cur=$1 pre=""
 	shift
 	[[ "$cur" == *,* ]] && pre="${cur%,*},"
-	COMPREPLY=($(compgen -W "$*" -P "$pre" -- "${cur##*,}"))
+	_barbench_match "${cur##*,}" "$@"
+	COMPREPLY=("${COMPREPLY[@]/#/"$pre"}")
 }
 
 _barbench()
 {
 	local cur prev cmd sub help cword keep i
+	local -a _barbench_names
 	local -a w
 	# words as barbench reads them: readline's (COMP_WORDS: quotes and escapes as the shell has them),
 	# rejoined where it broke one at ':' or '=' (emu:NAME, KEY=VALUE are one word; trap,sparse is)
@@ -91,16 +118,16 @@ _barbench_words()
 {
 	local cur=$1 prev=$2 cmd=$3 sub=$4 cword=$5 help
 	if [ "$cword" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "$(barbench --help 2>/dev/null | _barbench_section commands:) help --version --help" -- "$cur"))
+		_barbench_match "$cur" $(barbench --help 2>/dev/null | _barbench_section commands:) help --version --help
 		return
 	fi
 	if [ "$cmd" = help ] && [ "$cword" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "$(barbench --help 2>/dev/null | _barbench_section commands:)" -- "$cur"))
+		_barbench_match "$cur" $(barbench --help 2>/dev/null | _barbench_section commands:)
 		return
 	fi
 	# layout SUB: the subcommands from `barbench layout --help`, then SUB's options and arguments
 	if [ "$cmd" = layout ] && [ "$cword" -eq 2 ]; then
-		COMPREPLY=($(compgen -W "$(barbench layout --help 2>/dev/null | _barbench_section commands:) help" -- "$cur"))
+		_barbench_match "$cur" $(barbench layout --help 2>/dev/null | _barbench_section commands:) help
 		return
 	fi
 	if [ "$cmd" = layout ]; then
@@ -112,7 +139,7 @@ _barbench_words()
 	--policy)
 		_barbench_list "$cur" all $(barbench plan --help 2>/dev/null | _barbench_section policies:); return ;;
 	--as)
-		COMPREPLY=($(compgen -W "$(barbench plan --help 2>/dev/null | _barbench_section policies:)" -- "$cur")); return ;;
+		_barbench_match "$cur" $(barbench plan --help 2>/dev/null | _barbench_section policies:); return ;;
 	--workload)
 		_barbench_list "$cur" $(barbench run --help 2>/dev/null | _barbench_section workloads: | sed 's/:FILE$/:/')
 		return ;;
@@ -123,38 +150,39 @@ _barbench_words()
 	--device)
 		_barbench_devices "$cur"; return ;;
 	--layout)
-		COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_barbench_layouts)" -- "$cur")); return ;;
+		_barbench_layouts; _barbench_match "$cur" "${_barbench_names[@]}"; _barbench_files "$cur"; return ;;
 	esac
 	# the value of an option, as its help names it: a file or folder completes file names, another
 	# value (N, LIST, SIZE...) nothing
 	if [[ "$prev" == -* ]]; then
 		case "$(_barbench_value_of "$prev" <<<"$help")" in
 		"") ;;
-		FILE|DIR|PATH|COSTFILE|TRACE|MERGED|F.so) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		FILE|DIR|PATH|COSTFILE|TRACE|MERGED|F.so) COMPREPLY=(); _barbench_files "$cur"; return ;;
 		*) COMPREPLY=(); return ;;
 		esac
 	fi
 	if [[ "$cur" == -* ]]; then
-		COMPREPLY=($(compgen -W "$(echo "$help" | _barbench_options | sort -u)" -- "$cur"))
+		_barbench_match "$cur" $(echo "$help" | _barbench_options | sort -u)
 		return
 	fi
 	if [ "$cmd" = layout ] && [ "$sub" = new ]; then
 		case "$cur" in
-		lspci:*) COMPREPLY=($(compgen -f -P lspci: -- "${cur#lspci:}")) ;;
-		*) COMPREPLY=($(compgen -W "lspci: vfio: vfio-user: pci:" -- "$cur")) ;;
+		lspci:*) COMPREPLY=(); _barbench_files "${cur#lspci:}" lspci: ;;
+		*) _barbench_match "$cur" lspci: vfio: vfio-user: pci: ;;
 		esac
 		return
 	fi
 	# a DEVICE operand (info, plan: the usage line says so; dump's first): a device spec, or a file
 	if [[ "$(echo "$help" | head -1)" == "usage: barbench $cmd "*DEVICE* ]] && { [ "$cmd" != dump ] || [ "$cword" -eq 2 ]; }; then
 		_barbench_devices "$cur"
-		COMPREPLY+=($(compgen -f -- "$cur"))
+		_barbench_files "$cur"
 		return
 	fi
 	case "$cmd" in
 	layout|check|advise)
-		COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_barbench_layouts)" -- "$cur")); return ;;
+		_barbench_layouts; _barbench_match "$cur" "${_barbench_names[@]}"; _barbench_files "$cur"; return ;;
 	esac
-	COMPREPLY=($(compgen -f -- "$cur"))
+	COMPREPLY=()
+	_barbench_files "$cur"
 }
 complete -F _barbench barbench

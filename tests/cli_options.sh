@@ -164,6 +164,19 @@ done
 # file's name (a split on blanks once completed "my\ d" as "docs")
 mkdir "$tmp/cwd/docs" "$tmp/cwd/my dir"
 case "$(cw report 'my\ d')" in *docs*) no "completion_escaped_word: my\\ d completed as docs" ;; esac
+# completion_no_expansion: file and layout names are candidates as they are, never shell text (compgen -W
+# expanded them: a TAB in a folder holding layouts/'$(touch PWNED)' ran the command); a blank or a '*' in a
+# file name neither splits nor globs it
+mkdir -p "$tmp/evil/layouts" && : >"$tmp/evil/layouts/\$(touch PWNED)" && : >"$tmp/evil/layouts/\`touch PWNED\`"
+: >"$tmp/evil/a b" && : >"$tmp/evil/a*"
+ev() { (cd "$tmp/evil" && complete_words "$@"); }
+for c in "plan emu:" "info emu:" "run --device emu:" "check " "layout check " "run --layout "; do
+	# shellcheck disable=SC2086
+	got=$(ev ${c% *} "${c##* }")
+	ls "$tmp/evil" | grep -q PWNED && { no "completion_no_expansion: completing '$c' ran a layout's name"; rm -f "$tmp/evil/"*PWNED*; }
+	echo "$got" | grep -qxF "\$(touch PWNED)" || no "completion_no_expansion: '$c' does not offer the name as it is: [$(echo $got)]"
+done
+[ "$(ev report a)" = "$(printf 'a b\na*\n' | sort -u)" ] || no "completion_no_expansion: report a: [$(ev report a)]"
 same_set "layout new sources" "lspci: vfio: vfio-user: pci:" "$(complete_words layout new '')"
 # completion_colon_comma: readline breaks words at ':' and replaces only what follows it (emu:<TAB> offered
 # nothing); a list value completes its last item (trap,sp<TAB> offered nothing)

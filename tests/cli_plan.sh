@@ -72,6 +72,14 @@ grep -q "^policy largest" "$tmp/out" || no "largest missing from all"
 want_exit 2 "$BB" plan emu:layouts/mlx5-cx5 --policy-path /nonexistent.so
 want_exit 2 "$BB" plan emu:layouts/mlx5-cx5 --policy-path "$SO" --policy-path "$SO"
 grep -q "already registered" "$tmp/err" || no "double load: $(cat "$tmp/err")"
+# policy_path_bare_name: a --policy-path without a '/' is a file here, as every FILE is (dlopen searched the
+# library path for it: ./largest.so was "not found", libm.so.6 was loaded from /usr/lib and its code run)
+mkdir "$tmp/plug" && cp "$SO" "$tmp/plug/largest.so"
+ly=$(pwd)/layouts/mlx5-cx5
+(cd "$tmp/plug" && "$BB" plan "emu:$ly" --policy-path largest.so --policy largest --page-size 4K >"$tmp/out" 2>"$tmp/err") ||
+	no "policy_path_bare_name: ./largest.so not loaded: $(cat "$tmp/err")"
+(cd "$tmp/plug" && "$BB" plan "emu:$ly" --policy-path libm.so.6 >"$tmp/out" 2>"$tmp/err")
+[ $? -eq 2 ] && grep -q "libm.so.6: .*No such file" "$tmp/err" || no "policy_path_bare_name: libm.so.6 from the library path: $(cat "$tmp/err")"
 
 # check: every layout, a verdict each, JSON for scripts
 want_exit 0 "$BB" check

@@ -193,5 +193,28 @@ rc=$?
 [ $rc -eq 2 ] || no "too_many_regions: exit $rc, want 2 ($(cat "$tmp/err"))"
 grep -q "more than 128 regions" "$tmp/err" || no "too_many_regions: $(cat "$tmp/err")"
 
+# layout_folder: emu:DIR/* takes DIR's layouts as check and layout check do (bb_cli_layout_files): files
+# with no dot or named NAME.layout, in name order; a sub-folder, README.md and a dangling link are not
+# layouts (the sub-folder was opened as one: exit 2; NAME.layout was left out)
+mkdir -p "$tmp/pick/sub"
+sed "s/device name=nvme-msix-bar0/device name=pa/" layouts/nvme-msix-bar0 >"$tmp/pick/a"
+sed "s/device name=nvme-msix-bar0/device name=pb/" layouts/nvme-msix-bar0 >"$tmp/pick/b.layout"
+echo "not a layout" >"$tmp/pick/README.md"
+ln -s "$tmp/pick/gone" "$tmp/pick/dangling"
+printf 'device emu:%s/*\npolicies trap\npage-sizes 4K\nworkloads lat-read\nsamples 10\nrepetitions 1\n' "$tmp/pick" >"$tmp/pick.study"
+"$BB" study "$tmp/pick.study" --out "$tmp/pick-out" --no-report >/dev/null 2>"$tmp/err" || no "layout_folder: exit $? ($(cat "$tmp/err"))"
+devs=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "device") k = i } NR > 1 { print $k }' "$tmp/pick-out/runs.csv" | sort -u | tr '\n' ' ')
+[ "$devs" = "emu:$tmp/pick/a emu:$tmp/pick/b.layout " ] || no "layout_folder: devices measured: $devs"
+# too_many_layouts: past 128 layouts in a folder a study is refused (the first 128 were measured, the rest
+# dropped without a word)
+mkdir -p "$tmp/lots"
+for i in $(seq -w 0 128); do cp layouts/nvme-msix-bar0 "$tmp/lots/l$i"; done
+printf 'device emu:%s/*\npolicies trap\npage-sizes 4K\nworkloads lat-read\nsamples 10\nrepetitions 1\n' "$tmp/lots" >"$tmp/lots.study"
+"$BB" study "$tmp/lots.study" --out "$tmp/lots-out" --no-report >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "too_many_layouts: exit $rc, want 2 ($(cat "$tmp/err"))"
+grep -q "more than 128 devices" "$tmp/err" || no "too_many_layouts: $(cat "$tmp/err")"
+[ -e "$tmp/lots-out/runs.csv" ] && no "too_many_layouts: runs were measured"
+
 [ $fail -eq 0 ] && echo "cli_study: ok"
 exit $fail

@@ -8,13 +8,17 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/vfio.h>
 
 #include "barbench/model.h"
 #include "barbench/policy.h"
+#include "barbench/region.h"
+#include "profile.h"
 #include "xorshift.h"
 #include "check.h"
 
@@ -225,10 +229,64 @@ static void test_cost_file(void)
 	CHECK_EQ(bb_cost_parse("speed 1\n", 8, "c", &c, &d), -EINVAL);
 }
 
+/*
+ * test_profile_merge: a profile built by bb_profile_push and one
+ * bb_profile_merge is the one bb_profile_add builds (same entries, same
+ * order, weights bit for bit); and a replay trace of 2^20 distinct accesses
+ * (the most a trace may hold) is profiled in n log n comparisons: each
+ * access was compared with every entry before it (a 3.4 MB trace of 240,000
+ * made `plan --profile` take 28 s here, a whole one minutes).
+ */
+static void test_profile_merge(void)
+{
+	struct bb_profile a = { 0 }, b = { 0 }, t = { 0 };
+	struct bb_region r = { .size = 64u << 20 };
+	char path[] = "/tmp/bb-trace-XXXXXX";
+	const size_t n = 1u << 20;
+	struct bb_diag d;
+	unsigned long long before;
+	int fd;
+	FILE *f;
+
+	for (int i = 0; i < 5000; i++) {
+		uint64_t off = (rnd() % 600) * 8;
+		unsigned w = 1u << (rnd() % 4), op = (unsigned)(rnd() % 2);
+		double wt = (double)(rnd() % 1000) * urand();
+
+		CHECK_EQ(bb_profile_add(&a, off, w, op, wt), 0);
+		CHECK_EQ(bb_profile_push(&b, off, w, op, wt), 0);
+	}
+	CHECK_EQ(bb_profile_merge(&b), 0);
+	CHECK_EQ(a.n, b.n);
+	for (size_t i = 0; i < a.n && a.n == b.n; i++)
+		CHECK(a.v[i].offset == b.v[i].offset && a.v[i].width == b.v[i].width && a.v[i].op == b.v[i].op &&
+		      !memcmp(&a.v[i].weight, &b.v[i].weight, sizeof(double)));
+	bb_profile_free(&a);
+	bb_profile_free(&b);
+
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	CHECK(f);
+	if (!f)
+		return;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "0x%zx 4 %s\n", (i % (n / 2)) * 8, i < n / 2 ? "r" : "w");
+	CHECK_EQ(fclose(f), 0);
+	before = bb_profile_comparisons;
+	CHECK_EQ(bb_profile_from_trace(path, &r, &t, &d), 0);
+	CHECK_EQ(t.n, n);
+	CHECK(bb_profile_comparisons - before <= 4 * (unsigned long long)(n * log2((double)n)));
+	printf("  a trace of %zu distinct accesses: %llu comparisons (bound %llu)\n", n, bb_profile_comparisons - before,
+	       4 * (unsigned long long)(n * log2((double)n)));
+	bb_profile_free(&t);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_hand();
 	test_cost_file();
 	test_random();
+	test_profile_merge();
 	return bb_test_done("test_budget");
 }

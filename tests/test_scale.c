@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advise.h"
 #include "analysis.h"
 #include "report.h"
 #include "parse.h"
@@ -236,10 +237,98 @@ out:
 	free(want);
 }
 
+/* the definitions bb_heaviest_region replaced (advise's busiest region and busiest doorbells): registers^2 */
+static uint32_t heaviest_quadratic(const struct bb_layout *l, bool doorbells)
+{
+	uint32_t rg = UINT32_MAX;
+	uint64_t best = 0;
+
+	for (uint32_t i = 0; i < l->nr_regs; i++) {
+		uint64_t w = 0;
+
+		if (doorbells && l->regs[i].kind != BB_REG_DOORBELL)
+			continue;
+		for (uint32_t k = 0; k < l->nr_regs; k++)
+			if (l->regs[k].region == l->regs[i].region && (!doorbells || l->regs[k].kind == BB_REG_DOORBELL))
+				w += doorbells ? l->regs[k].writes + 1u : (uint64_t)l->regs[k].reads + l->regs[k].writes;
+		if (w > best) {
+			best = w;
+			rg = l->regs[i].region;
+		}
+	}
+	return rg;
+}
+
+static bool is_doorbell(const struct bb_layout_reg *g)
+{
+	return g->kind == BB_REG_DOORBELL;
+}
+
+static uint64_t doorbell_w(const struct bb_layout_reg *g)
+{
+	return g->writes + 1u;
+}
+
+static uint64_t traffic_w(const struct bb_layout_reg *g)
+{
+	return (uint64_t)g->reads + g->writes;
+}
+
+/*
+ * test_heaviest_region: the region advise works on is found in regions x
+ * registers visits: a two-line layout of count=16384 doorbell arrays (32,768
+ * registers, the most a layout may have) made advise take 13 s comparing
+ * every register with every other; the answer is the quadratic one's on
+ * random layouts (ties included).
+ */
+static void test_heaviest_region(void)
+{
+	static const char text[] =
+		"device name=big desc=\"x\" vendor=0x1234 device=0x0a01 class=0xff0000\n"
+		"region index=0 size=1M flags=read,write,mmap name=bar0\n"
+		"region index=2 size=1M flags=read,write,mmap name=bar2\n"
+		"reg region=0 offset=0x0 size=4 name=db kind=doorbell writes=1 count=16384 stride=4\n"
+		"reg region=2 offset=0x0 size=4 name=dc kind=doorbell writes=2 count=16384 stride=4\n";
+	struct bb_layout l;
+	struct bb_diag d;
+	unsigned long long before = bb_heaviest_visits;
+	uint64_t seed = 0x510e527fade682d1ull;
+
+	CHECK_EQ(bb_layout_parse(text, sizeof(text) - 1, "big", &l, &d), 0);
+	CHECK_EQ(l.nr_regs, 32768);
+	CHECK_EQ(bb_heaviest_region(&l, is_doorbell, doorbell_w), 2);
+	CHECK_EQ(bb_heaviest_region(&l, NULL, traffic_w), 2);
+	CHECK(bb_heaviest_visits - before <= 2ull * l.nr_regions * l.nr_regs);
+	bb_layout_free(&l);
+	for (int t = 0; t < 2000; t++) {
+		struct bb_layout_region regions[3];
+		struct bb_layout_reg regs[12];
+
+		memset(&l, 0, sizeof(l));
+		memset(regions, 0, sizeof(regions));
+		memset(regs, 0, sizeof(regs));
+		l.nr_regions = 1 + (uint32_t)(bb_xorshift64s(&seed) % 3);
+		for (uint32_t k = 0; k < l.nr_regions; k++)
+			regions[k].info.index = k * 2;
+		l.regions = regions;
+		l.nr_regs = (uint32_t)(bb_xorshift64s(&seed) % 13);
+		for (uint32_t i = 0; i < l.nr_regs; i++) {
+			regs[i].region = regions[bb_xorshift64s(&seed) % l.nr_regions].info.index;
+			regs[i].kind = bb_xorshift64s(&seed) % 2 ? BB_REG_DOORBELL : BB_REG_STATUS;
+			regs[i].reads = (uint32_t)(bb_xorshift64s(&seed) % 3);
+			regs[i].writes = (uint32_t)(bb_xorshift64s(&seed) % 3);
+		}
+		l.regs = regs;
+		CHECK_EQ(bb_heaviest_region(&l, is_doorbell, doorbell_w), heaviest_quadratic(&l, true));
+		CHECK_EQ(bb_heaviest_region(&l, NULL, traffic_w), heaviest_quadratic(&l, false));
+	}
+}
+
 int main(void)
 {
 	test_configs_scale();
 	test_configs_same_as_quadratic();
 	test_plan_groups();
+	test_heaviest_region();
 	return bb_test_done("test_scale");
 }

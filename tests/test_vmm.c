@@ -273,6 +273,9 @@ static void test_trap_logs(void)
 		{ "H\n0,0x0,4,read,1\n", "t:2: want 6 fields" },
 		{ "H\n0,0x0,4,read,1,5\n0,0x0,4,read,2,5\n", "t:3: region 0 offset 0x0 width 4 read twice (first at line 2)" },
 		{ "H\n0,0x0,4,read,1,5\n# late comment\n", "t:3: want 6 fields" },
+		/* counts_wrap: two accesses of one page whose counts add up to 2^64 (its sum wrapped to 0: not counted) */
+		{ "H\n0,0x0,4,read,9223372036854775808,5\n0,0x4,4,read,9223372036854775808,5\n",
+		  "t:3: count 9223372036854775808: the counts add up past 2^64" },
 	};
 	struct bb_trap_entry *e;
 	struct bb_diag d;
@@ -376,6 +379,111 @@ static void test_traplog_bound(void)
 	unlink(path);
 }
 
+/*
+ * test_traplog_wide: accesses of 65,536 bytes and more (a REGION_READ may
+ * be as long as max_data_xfer_size, 1 MiB by default) keep their width: it
+ * was kept in 16 bits, so each such access became a row of width 0 (or 1)
+ * of its own, and vmm refused the whole log ("width 0", "twice").
+ */
+static void test_traplog_wide(void)
+{
+	char path[] = "/tmp/bb-traplog-XXXXXX";
+	struct bb_trap_entry *e = NULL;
+	struct bb_traplog *t;
+	struct bb_diag d;
+	size_t n = 0;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	CHECK_EQ(bb_traplog_new("emu:x", &t), 0);
+	for (int i = 0; i < 3; i++)
+		bb_traplog_add(t, 0, 0, 65536, false, 10);
+	bb_traplog_add(t, 0, 0, 65537, false, 10);
+	bb_traplog_add(t, 0, 0, 1u << 20, true, 10);
+	bb_traplog_add(t, 0, 0, 4, false, 10);
+	CHECK_EQ(bb_traplog_write(t, path, &d), 0);
+	bb_traplog_free(t);
+	CHECK_EQ(bb_traplog_read(path, &e, &n, &d), 0);
+	CHECK_EQ(n, 4);
+	if (n == 4) {
+		CHECK_EQ(e[0].width, 4);
+		CHECK_EQ(e[1].width, 65536);
+		CHECK_EQ(e[1].count, 3);
+		CHECK_EQ(e[2].width, 65537);
+		CHECK_EQ(e[3].width, 1u << 20);
+		CHECK(e[3].write);
+	}
+	free(e);
+	unlink(path);
+}
+
+/* the slot the trap log's fixed hash gave a key in a table of @cap slots (before its hash had a random seed) */
+static size_t fixed_slot(size_t cap, uint64_t offset, uint32_t width)
+{
+	uint64_t h = offset * 0x9e3779b97f4a7c15ull ^ ((uint64_t)width << 8);
+
+	h ^= h >> 29;
+	return (size_t)(h * 0xbf58476d1ce4e5b9ull >> 17) & (cap - 1);
+}
+
+/*
+ * test_traplog_flood: 8,192 reads a client chose so that the log's fixed
+ * hash put them all in 64 slots (found by trying offsets and widths of a
+ * 512 KiB region, as any client can): each was compared with the whole
+ * cluster (65,536 such keys took 7 s of the server's only loop, and every
+ * later access tens of us).  Each access now looks at a few slots.
+ */
+static void test_traplog_flood(void)
+{
+	const size_t want = 8192;
+	uint64_t (*k)[2] = malloc(want * sizeof(*k));
+	char path[] = "/tmp/bb-traplog-XXXXXX";
+	struct bb_trap_entry *e = NULL;
+	struct bb_traplog *t;
+	unsigned long long before;
+	struct bb_diag d;
+	size_t n = 0, rows = 0;
+	int fd;
+
+	CHECK(k);
+	if (!k)
+		return;
+	for (uint64_t off = 0; off < (512u << 10) && n < want; off++)
+		for (uint32_t w = 1; w <= 8 && n < want; w *= 2)
+			if (fixed_slot(16384, off, w) < 64) {
+				k[n][0] = off;
+				k[n][1] = w;
+				n++;
+			}
+	CHECK_EQ(n, want);
+	CHECK_EQ(bb_traplog_new("emu:x", &t), 0);
+	before = bb_traplog_probes;
+	for (int rep = 0; rep < 2; rep++)
+		for (size_t i = 0; i < n; i++)
+			bb_traplog_add(t, 0, k[i][0], (uint32_t)k[i][1], false, 1);
+	printf("  %zu keys of one cluster of the fixed hash, added twice: %llu slots looked at\n", n,
+	       bb_traplog_probes - before);
+	CHECK(bb_traplog_probes - before <= 8ull * 2 * n);
+	CHECK_EQ(bb_traplog_accesses(t), 2 * n);
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		close(fd);
+		CHECK_EQ(bb_traplog_write(t, path, &d), 0);
+		CHECK_EQ(bb_traplog_read(path, &e, &rows, &d), 0);
+		CHECK_EQ(rows, n);	/* every key itemised, none beyond */
+		for (size_t i = 0; i < rows; i++)
+			CHECK_EQ(e[i].count, 2);
+		free(e);
+		unlink(path);
+	}
+	bb_traplog_free(t);
+	free(k);
+}
+
 int main(void)
 {
 	test_rule();
@@ -383,6 +491,8 @@ int main(void)
 	test_sweep_files();
 	test_trap_logs();
 	test_traplog_bound();
+	test_traplog_wide();
+	test_traplog_flood();
 	test_large();
 	return bb_test_done("test_vmm");
 }

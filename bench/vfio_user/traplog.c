@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "manifest.h"
 #include "traplog.h"
@@ -17,13 +20,25 @@
 struct entry {
 	uint64_t offset;
 	uint32_t region;
-	uint16_t width;
+	uint32_t width;		/* a REGION_READ's count: up to max_data_xfer_size (16 bits made 64 KiB a width 0) */
 	uint8_t write;
 	uint8_t used;
 	uint64_t count, ns;
 };
 
+/*
+ * Slots looked at for one key before it is counted as beyond the limit: a
+ * client picks the keys (offsets and widths of its accesses), and with a
+ * fixed hash it could pick 65,536 that share a few slots (7 s of the
+ * server's one loop to add them, ~50 us each access after); with the
+ * seed below no client knows where a key goes, and this bounds it anyway.
+ */
+#define MAX_PROBES 64
+
+unsigned long long bb_traplog_probes;
+
 struct bb_traplog {
+	uint64_t seed;		/* the hash's key, random per log */
 	char device[300];
 	struct entry *tab;
 	size_t cap, n;		/* slots (a power of two), used */
@@ -37,6 +52,13 @@ int bb_traplog_new(const char *device, struct bb_traplog **out)
 	*out = NULL;
 	if (!t)
 		return -ENOMEM;
+	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != (ssize_t)sizeof(t->seed)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);	/* no entropy yet: what no peer can read either */
+		t->seed = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)t ^
+			  (uint64_t)getpid() << 32;
+	}
 	t->cap = 1024;
 	t->tab = calloc(t->cap, sizeof(*t->tab));
 	if (!t->tab) {
@@ -60,20 +82,29 @@ void bb_traplog_free(struct bb_traplog *t)
 
 static size_t slot(const struct bb_traplog *t, uint32_t region, uint64_t offset, uint32_t width, bool write)
 {
-	uint64_t h = offset * 0x9e3779b97f4a7c15ull ^ ((uint64_t)region << 40 | (uint64_t)width << 8 | write);
+	uint64_t h = (offset ^ t->seed) * 0x9e3779b97f4a7c15ull ^ ((uint64_t)region << 40 | (uint64_t)width << 8 | write);
 
-	h ^= h >> 29;
-	return (size_t)(h * 0xbf58476d1ce4e5b9ull >> 17) & (t->cap - 1);
+	/* splitmix64's finaliser: every bit of the key and the seed reaches the slot's bits */
+	h ^= t->seed >> 7;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return (size_t)(h ^ (h >> 31)) & (t->cap - 1);
 }
 
-static struct entry *find(struct bb_traplog *t, uint32_t region, uint64_t offset, uint32_t width, bool write)
+/* The slot of the key, or the free slot where it goes; NULL after @limit slots (0: none) */
+static struct entry *find(struct bb_traplog *t, uint32_t region, uint64_t offset, uint32_t width, bool write,
+			  unsigned limit)
 {
-	for (size_t i = slot(t, region, offset, width, write);; i = (i + 1) & (t->cap - 1)) {
+	size_t i = slot(t, region, offset, width, write);
+
+	for (unsigned k = 0; !limit || k < limit; k++, i = (i + 1) & (t->cap - 1)) {
 		struct entry *e = &t->tab[i];
 
+		bb_traplog_probes++;
 		if (!e->used || (e->offset == offset && e->region == region && e->width == width && e->write == write))
 			return e;
 	}
+	return NULL;
 }
 
 static int grow(struct bb_traplog *t)
@@ -86,9 +117,9 @@ static int grow(struct bb_traplog *t)
 		return -ENOMEM;
 	}
 	t->cap = old.cap * 2;
-	for (size_t i = 0; i < old.cap; i++)
+	for (size_t i = 0; i < old.cap; i++)	/* every key kept: the table at most half full, a free slot ahead */
 		if (old.tab[i].used)
-			*find(t, old.tab[i].region, old.tab[i].offset, old.tab[i].width, old.tab[i].write) = old.tab[i];
+			*find(t, old.tab[i].region, old.tab[i].offset, old.tab[i].width, old.tab[i].write, 0) = old.tab[i];
 	free(old.tab);
 	return 0;
 }
@@ -100,17 +131,22 @@ void bb_traplog_add(struct bb_traplog *t, uint32_t region, uint64_t offset, uint
 	if (!t)
 		return;
 	t->accesses++;
-	e = find(t, region, offset, width, write);
-	if (!e->used) {
+	e = find(t, region, offset, width, write, MAX_PROBES);
+	if (e && !e->used) {
 		/* a client choosing every offset cannot grow the table without bound */
 		if (t->n >= BB_TRAPLOG_MAX_KEYS || ((t->n + 1) * 2 > t->cap && grow(t))) {
 			t->beyond++;
 			return;
 		}
-		e = find(t, region, offset, width, write);
-		*e = (struct entry){ .offset = offset, .region = region, .width = (uint16_t)width, .write = write,
-				     .used = 1 };
-		t->n++;
+		e = find(t, region, offset, width, write, MAX_PROBES);
+		if (e) {
+			*e = (struct entry){ .offset = offset, .region = region, .width = width, .write = write, .used = 1 };
+			t->n++;
+		}
+	}
+	if (!e) {
+		t->beyond++;
+		return;
 	}
 	e->count++;
 	e->ns += ns;

@@ -48,6 +48,8 @@ int bb_traplog_new(const char *device, struct bb_traplog **out);
 void bb_traplog_free(struct bb_traplog *t);
 /* One access the server handled, taking @ns of its time. */
 void bb_traplog_add(struct bb_traplog *t, uint32_t region, uint64_t offset, uint32_t width, bool write, uint64_t ns);
+/* Table slots looked at (never reset by barbench): the tests bound them per access. */
+extern unsigned long long bb_traplog_probes;
 /* Accesses counted so far. */
 uint64_t bb_traplog_accesses(const struct bb_traplog *t);
 /* Write the CSV to @path atomically; 0 or a negative errno with @d naming the path. */

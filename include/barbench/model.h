@@ -52,8 +52,19 @@ int bb_cost_load(const char *path, struct bb_cost *out, struct bb_diag *d);
 void bb_cost_write(FILE *f, const struct bb_cost *c);
 
 void bb_profile_free(struct bb_profile *p);
-/* Append an entry (same offset, width and op: weights add up). */
+/* Append an entry (same offset, width and op: weights add up); a search of every entry: for a few. */
 int bb_profile_add(struct bb_profile *p, uint64_t offset, unsigned width, unsigned op, double weight);
+/*
+ * Append an entry without looking for its twin, then bb_profile_merge once:
+ * the same profile as bb_profile_add of each (entries in order of first
+ * appearance, weights summed in order) in n log n, where a trace of a
+ * million distinct accesses made bb_profile_add's searches take minutes.
+ * A profile grows only through these two (its array is sized by them).
+ */
+int bb_profile_push(struct bb_profile *p, uint64_t offset, unsigned width, unsigned op, double weight);
+int bb_profile_merge(struct bb_profile *p);
+/* Entry comparisons bb_profile_merge made (never reset by barbench): the tests bound them. */
+extern unsigned long long bb_profile_comparisons;
 double bb_profile_weight(const struct bb_profile *p);
 
 /* Predicted time of the profile's accesses under @plan, per access (weighted mean), ns. */

@@ -46,6 +46,9 @@ struct bb_summary {
  */
 int bb_summarize(double *samples, size_t n, struct bb_summary *out);
 
+/* Sort @v ascending in place (a NaN compares equal to everything: keep them out). */
+void bb_sort_doubles(double *v, size_t n);
+
 /*
  * The @p-th percentile (0..100, clamped) of the ascending array @sorted by
  * the interpolation above.  NaN when @n is 0, @sorted is NULL or @p is NaN.
