@@ -151,8 +151,15 @@ for i in 1 2 3 4 5; do
 		--trap-log "$tmp/no/such/dir/t.csv" --quiet >"$tmp/out" 2>"$tmp/err" &
 	spid=$!
 	# until the socket appears or serve ends, however long a loaded machine takes to start it (3000 turns
-	# of this loop were ~30 ms: under ASan with ctest -j2 the SIGTERM came before serve held it, exit 143)
-	while ! [ -S "$tmp/s2.sock" ] && kill -0 $spid 2>/dev/null; do :; done
+	# of a loop were ~30 ms: under ASan with ctest -j2 the SIGTERM came before serve held it, exit 143);
+	# the first turns spin to meet the socket's moment, the rest sleep, 30 s there for a serve that hangs
+	k=0
+	while [ ! -S "$tmp/s2.sock" ] && kill -0 $spid 2>/dev/null; do
+		k=$((k + 1))
+		[ $k -le 3000 ] && continue
+		[ $k -le 6000 ] || { no "serve with an unwritable trap log (try $i): no socket and no exit in 30 s"; break; }
+		sleep 0.01
+	done
 	kill -TERM $spid 2>/dev/null
 	wait $spid
 	rc=$?
