@@ -7,9 +7,12 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "barbench/policy.h"
@@ -34,8 +37,10 @@ void bb_registry_free(struct bb_registry *reg)
 {
 	if (!reg)
 		return;
-	for (unsigned i = 0; i < reg->nr_handles; i++)
+	for (unsigned i = 0; i < reg->nr_handles; i++) {
 		dlclose(reg->handles[i]);
+		close(reg->fds[i]);
+	}
 	memset(reg, 0, sizeof(*reg));
 }
 
@@ -89,8 +94,9 @@ int bb_registry_load(struct bb_registry *reg, const char *path, struct bb_diag *
 	const struct bb_policy_ops *ops;
 	const uint32_t *abi;
 	char here[4096];
+	struct stat st;
 	void *h;
-	int err;
+	int fd, err = 0;
 
 	if (reg->n >= BB_REGISTRY_MAX || reg->nr_handles >= BB_REGISTRY_MAX)
 		return bb_diag_set(d, -ENOSPC, "%s: too many policies", path);
@@ -98,35 +104,55 @@ int bb_registry_load(struct bb_registry *reg, const char *path, struct bb_diag *
 	 * A name without '/' is a file in the current folder, as every file
 	 * argument is: dlopen would search the library path for it, loading
 	 * (and running the constructors of) another file than the one named.
+	 * The file is opened once, checked through that descriptor and loaded
+	 * through /proc/self/fd/N, so the file checked is the file loaded: a
+	 * regular file owned by us or by root and writable by no other user
+	 * (what ssh asks of a key: a plugin another user can write is that
+	 * user's code running as us, as root where barbench drives VFIO).
 	 */
-	if (!strchr(path, '/')) {
-		if (snprintf(here, sizeof(here), "./%s", path) >= (int)sizeof(here))
-			return bb_diag_set(d, -ENAMETOOLONG, "%s: name too long", path);
-		h = dlopen(here, RTLD_NOW | RTLD_LOCAL);
-	} else {
-		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	}
-	if (!h)
-		return bb_diag_set(d, -ENOENT, "%s: %s", path, dlerror());
-	abi = dlsym(h, "bb_policy_abi");
-	if (!abi) {
-		dlclose(h);
-		return bb_diag_set(d, -EINVAL, "%s: no bb_policy_abi symbol: not a barbench policy", path);
-	}
-	if (*abi != BB_POLICY_ABI) {
-		err = bb_diag_set(d, -EINVAL, "%s: built for policy ABI %" PRIu32 ", barbench speaks %u",
-				  path, *abi, BB_POLICY_ABI);
-		dlclose(h);
+	if (!strchr(path, '/') && snprintf(here, sizeof(here), "./%s", path) >= (int)sizeof(here))
+		return bb_diag_set(d, -ENAMETOOLONG, "%s: name too long", path);
+	fd = open(strchr(path, '/') ? path : here, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return bb_diag_set(d, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		err = bb_diag_set(d, -EINVAL, "%s: not a regular file", path);
+	else if (st.st_uid != geteuid() && st.st_uid != 0)
+		err = bb_diag_set(d, -EPERM, "%s: owned by uid %u, not by this user or root: not loaded", path,
+				  (unsigned)st.st_uid);
+	else if (st.st_mode & S_IWOTH)
+		err = bb_diag_set(d, -EPERM, "%s: writable by every user (mode %03o): not loaded", path,
+				  (unsigned)(st.st_mode & 0777));
+	if (err) {
+		close(fd);
 		return err;
 	}
-	ops = dlsym(h, "bb_policy");
-	err = bb_policy_check(ops, path, d);
+	/* the descriptor stays open while the plugin is loaded: dlopen knows a loaded file by its name, and a
+	 * later plugin given the same /proc/self/fd/N would be handed this one */
+	snprintf(here, sizeof(here), "/proc/self/fd/%d", fd);
+	h = dlopen(here, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		err = bb_diag_set(d, -ENOENT, "%s: %s", path, dlerror());
+		close(fd);
+		return err;
+	}
+	abi = dlsym(h, "bb_policy_abi");
+	if (!abi)
+		err = bb_diag_set(d, -EINVAL, "%s: no bb_policy_abi symbol: not a barbench policy", path);
+	else if (*abi != BB_POLICY_ABI)
+		err = bb_diag_set(d, -EINVAL, "%s: built for policy ABI %" PRIu32 ", barbench speaks %u",
+				  path, *abi, BB_POLICY_ABI);
+	ops = err ? NULL : dlsym(h, "bb_policy");
+	if (!err)
+		err = bb_policy_check(ops, path, d);
 	if (!err && bb_registry_find(reg, ops->name))
 		err = bb_diag_set(d, -EEXIST, "%s: a policy named %s is already registered", path, ops->name);
 	if (err) {
 		dlclose(h);
+		close(fd);
 		return err;
 	}
+	reg->fds[reg->nr_handles] = fd;
 	reg->handles[reg->nr_handles++] = h;
 	reg->ops[reg->n++] = ops;
 	return 0;

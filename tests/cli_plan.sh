@@ -80,6 +80,22 @@ ly=$(pwd)/layouts/mlx5-cx5
 	no "policy_path_bare_name: ./largest.so not loaded: $(cat "$tmp/err")"
 (cd "$tmp/plug" && "$BB" plan "emu:$ly" --policy-path libm.so.6 >"$tmp/out" 2>"$tmp/err")
 [ $? -eq 2 ] && grep -q "libm.so.6: .*No such file" "$tmp/err" || no "policy_path_bare_name: libm.so.6 from the library path: $(cat "$tmp/err")"
+# policy_path_owner: a plugin another user can write is that user's code running as us (as root, where
+# barbench drives VFIO): refused when writable by every user or owned by another user than us or root
+cp "$SO" "$tmp/plug/open.so" && chmod 0666 "$tmp/plug/open.so"
+want_exit 2 "$BB" plan "emu:$ly" --policy-path "$tmp/plug/open.so"
+grep -q "open.so: writable by every user (mode 666): not loaded" "$tmp/err" || no "policy_path_owner: o+w: $(cat "$tmp/err")"
+if [ "$(id -u)" = 0 ]; then
+	cp "$SO" "$tmp/plug/theirs.so" && chown 65534 "$tmp/plug/theirs.so"
+	want_exit 2 "$BB" plan "emu:$ly" --policy-path "$tmp/plug/theirs.so"
+	grep -q "theirs.so: owned by uid 65534, not by this user or root: not loaded" "$tmp/err" ||
+		no "policy_path_owner: another owner: $(cat "$tmp/err")"
+fi
+# two plugins in one command, each loaded through its own descriptor: a second policy (largest renamed
+# lbrgest in a copy of the file) is its own, not the first one handed back under a reused name
+sed 's/largest/lbrgest/g' "$SO" >"$tmp/plug/lbrgest.so"
+want_exit 0 "$BB" plan "emu:$ly" --policy-path "$SO" --policy-path "$tmp/plug/lbrgest.so" --page-size 4K
+grep -q "^policy largest" "$tmp/out" && grep -q "^policy lbrgest" "$tmp/out" || no "two plugins: $(cat "$tmp/out" "$tmp/err")"
 
 # check: every layout, a verdict each, JSON for scripts
 want_exit 0 "$BB" check

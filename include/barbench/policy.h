@@ -81,6 +81,7 @@ struct bb_registry {
 	const struct bb_policy_ops *ops[BB_REGISTRY_MAX];
 	unsigned n;
 	void *handles[BB_REGISTRY_MAX];	/* dlopen handles of loaded ones */
+	int fds[BB_REGISTRY_MAX];	/* each one's file, open while it is loaded (it was loaded through /proc/self/fd) */
 	unsigned nr_handles;
 };
 
