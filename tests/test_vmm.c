@@ -343,6 +343,18 @@ static void test_large(void)
 	free(log);
 }
 
+/* A fresh empty file of the name @path (a mkstemp template) for a trap log to be written over; false if none. */
+static bool temp_log(char *path)
+{
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /* The server's side: a client choosing 70,000 offsets gets 65,536 rows and the rest counted; the file reads back. */
 static void test_traplog_bound(void)
 {
@@ -352,12 +364,9 @@ static void test_traplog_bound(void)
 	struct bb_diag d;
 	uint64_t total = 0;
 	size_t n = 0;
-	int fd = mkstemp(path);
 
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (!temp_log(path))
 		return;
-	close(fd);
 	CHECK_EQ(bb_traplog_new("emu:x\ny", &t), 0);
 	for (uint64_t i = 0; i < 70000; i++)
 		bb_traplog_add(t, 0, i * 8, 4, false, 100);
@@ -392,12 +401,9 @@ static void test_traplog_wide(void)
 	struct bb_traplog *t;
 	struct bb_diag d;
 	size_t n = 0;
-	int fd = mkstemp(path);
 
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (!temp_log(path))
 		return;
-	close(fd);
 	CHECK_EQ(bb_traplog_new("emu:x", &t), 0);
 	for (int i = 0; i < 3; i++)
 		bb_traplog_add(t, 0, 0, 65536, false, 10);
@@ -446,7 +452,6 @@ static void test_traplog_flood(void)
 	unsigned long long before;
 	struct bb_diag d;
 	size_t n = 0, rows = 0;
-	int fd;
 
 	CHECK(k);
 	if (!k)
@@ -468,10 +473,7 @@ static void test_traplog_flood(void)
 	       bb_traplog_probes - before);
 	CHECK(bb_traplog_probes - before <= 8ull * 2 * n);
 	CHECK_EQ(bb_traplog_accesses(t), 2 * n);
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd >= 0) {
-		close(fd);
+	if (temp_log(path)) {
 		CHECK_EQ(bb_traplog_write(t, path, &d), 0);
 		CHECK_EQ(bb_traplog_read(path, &e, &rows, &d), 0);
 		CHECK_EQ(rows, n);	/* every key itemised, none beyond */
