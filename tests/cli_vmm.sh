@@ -51,6 +51,15 @@ grep -q "mapped_write: lat-write: region 0 has nothing the layout lets us write 
 	"$tmp/out" || no "pci_writes: calibrate does not say why its write path is left out: $(cat "$tmp/out")"
 [ "$(od -An -tx1 -j 14336 -N4 "$dev/resource0" | tr -d ' ')" = 00000000 ] || no "pci_writes: calibrate wrote the device"
 
+# short_resource: a resource0 shorter than its BAR (sysfs makes it the BAR's size) is refused before it is
+# mapped (every access past its end raised SIGBUS mid-run: exit 1, the run abandoned)
+cp "$dev/resource0" "$tmp/resource0.whole"
+head -c 100 "$tmp/resource0.whole" >"$dev/resource0"
+want_err 2 "resource0 holds 0x64 bytes, less than its BAR's 0x4000 that sysfs gives it: not mapped" run --device "$spec" \
+	--region 0 --policy full --workload lat-read --samples 20 --out "$tmp/short"
+want_err 2 "resource0 holds 0x64 bytes" vmm --device "$spec" --samples 5
+cp "$tmp/resource0.whole" "$dev/resource0"
+
 # layout new pci:BDF: the layout of what the device says about itself, through sysfs
 "$BB" layout new "pci:0000:00:05.0?sysfs=$tmp/sys" -o "$tmp/gen.layout" 2>"$tmp/err" || no "layout new pci: $(cat "$tmp/err")"
 "$BB" info "emu:$tmp/gen.layout" >"$tmp/out" 2>"$tmp/err" || no "layout new pci: the layout does not load: $(cat "$tmp/err")"

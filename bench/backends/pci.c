@@ -47,6 +47,8 @@ struct pci {
 	uint64_t size[BB_PCI_BARS];
 	int fd[BB_PCI_BARS];		/* resourceN, opened at the first map */
 	bool fd_writable[BB_PCI_BARS];
+	/* resourceN's size: the BAR's in sysfs (drivers/pci/pci-sysfs.c, pci_create_attr: size = pci_resource_len) */
+	uint64_t fd_bytes[BB_PCI_BARS];
 	bool layout_given;
 };
 
@@ -476,7 +478,13 @@ static int pci_map(struct bb_dev *dev, uint32_t index, uint64_t off, uint64_t le
 			close(p->fd[index]);
 		p->fd[index] = fd;
 		p->fd_writable[index] = dev->writes_allowed;
+		p->fd_bytes[index] = (uint64_t)st.st_size;
 	}
+	/* a file shorter than the window (a tree given with sysfs=) would raise SIGBUS at its first access past the end */
+	if (p->fd_bytes[index] < off + len)
+		return bb_diag_set(d, -EINVAL, "%s: resource%" PRIu32 " holds 0x%" PRIx64 " bytes, less than its BAR's 0x%"
+				   PRIx64 " that sysfs gives it: not mapped", dev->spec, index, p->fd_bytes[index],
+				   p->size[index]);
 	m = mmap(addr, len, PROT_READ | (dev->writes_allowed ? PROT_WRITE : 0), MAP_SHARED | (addr ? MAP_FIXED : 0),
 		 p->fd[index], (off_t)off);
 	if (m == MAP_FAILED)
