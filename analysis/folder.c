@@ -408,7 +408,7 @@ static int read_csv_samples(struct rep *r, const char *dir, const char *id, doub
 	bool covers;
 	struct bb_diag d;
 	gzFile f;
-	int fd;
+	int fd, err;
 
 	/* compressed (barbench writes .csv.gz) or plain (older folders, a user's edit): zlib reads both */
 	snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", dir, id);
@@ -458,21 +458,10 @@ static int read_csv_samples(struct rep *r, const char *dir, const char *id, doub
 			off[*n] = o;
 		(*n)++;
 	}
-	{
-		/* a compressed file cut short or corrupt ends the lines early: an error, never fewer samples */
-		int zerr = Z_OK;
-
-		if (*n < max)
-			gzerror(f, &zerr);
-		if (zerr == Z_ERRNO) {	/* unreadable, not malformed */
-			int e = errno ? errno : EIO;
-
-			gzclose(f);
-			return bb_rep_fail(r, -e, "%s: %s after line %u", path, strerror(e), lineno);
-		}
-		if (gzclose(f) != Z_OK || (zerr != Z_OK && zerr != Z_STREAM_END))
-			return bb_rep_fail(r, -EINVAL, "%s: compressed data cut short or corrupt after line %u", path, lineno);
-	}
+	/* a compressed file cut short, corrupt or unreadable ends the lines early: an error, never fewer samples */
+	err = bb_gz_close(f, *n < max, path, &d);
+	if (err)
+		return bb_rep_fail(r, err, "%s after line %u", d.msg, lineno);
 	return 0;
 }
 

@@ -190,8 +190,9 @@ int bb_rep_read_advise(const char *dir, struct adv_row **out, size_t *n, struct 
 size_t bb_rep_advise_best(const struct adv_row *a, size_t n, size_t *best, size_t max);
 /*
  * The runs without a samples file, counted (r->nmissing, r->missing); a
- * samples file that is there but not as barbench writes it (cut short,
- * corrupt, a run id in two blocks): -EINVAL naming it, figures or not.
+ * samples file that is there is read whole, figures or not: not as barbench
+ * writes it (cut short, corrupt, a run id in two blocks) -EINVAL, one that
+ * cannot be read the system's reason, each naming it.
  */
 int bb_rep_find_missing(struct rep *r);
 

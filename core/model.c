@@ -153,57 +153,59 @@ int bb_profile_push(struct bb_profile *p, uint64_t offset, unsigned width, unsig
 
 unsigned long long bb_profile_comparisons;
 
-static const struct bb_profile_entry *merge_v;
+/* An entry and where it stood: sorted by key, equal keys in the order they came. */
+struct placed {
+	struct bb_profile_entry e;
+	size_t at;
+};
 
-/* by (offset, width, op), then by position: the first of equal keys first, the rest in order */
-static int cmp_ix(const void *a, const void *b)
+static int cmp_placed(const void *a, const void *b)
 {
-	const size_t i = *(const size_t *)a, k = *(const size_t *)b;
-	const struct bb_profile_entry *x = &merge_v[i], *y = &merge_v[k];
+	const struct placed *x = a, *y = b;
 
 	bb_profile_comparisons++;
-	if (x->offset != y->offset)
-		return x->offset < y->offset ? -1 : 1;
-	if (x->width != y->width)
-		return x->width < y->width ? -1 : 1;
-	if (x->op != y->op)
-		return x->op < y->op ? -1 : 1;
-	return i < k ? -1 : i > k;
+	if (x->e.offset != y->e.offset)
+		return x->e.offset < y->e.offset ? -1 : 1;
+	if (x->e.width != y->e.width)
+		return x->e.width < y->e.width ? -1 : 1;
+	if (x->e.op != y->e.op)
+		return x->e.op < y->e.op ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
 }
 
 int bb_profile_merge(struct bb_profile *p)
 {
-	size_t *ix, k = 0;
+	struct placed *s;
+	size_t k = 0;
 	bool *gone;
 
 	if (p->n < 2)
 		return 0;
-	ix = malloc(p->n * sizeof(*ix));
+	s = malloc(p->n * sizeof(*s));
 	gone = calloc(p->n, sizeof(*gone));
-	if (!ix || !gone) {
-		free(ix);
+	if (!s || !gone) {
+		free(s);
 		free(gone);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < p->n; i++)
-		ix[i] = i;
-	merge_v = p->v;
-	qsort(ix, p->n, sizeof(*ix), cmp_ix);
-	for (size_t i = 1, first = ix[0]; i < p->n; i++) {
-		struct bb_profile_entry *f = &p->v[first], *e = &p->v[ix[i]];
+		s[i] = (struct placed){ p->v[i], i };
+	qsort(s, p->n, sizeof(*s), cmp_placed);
+	for (size_t i = 1, first = 0; i < p->n; i++) {
+		const struct bb_profile_entry *f = &s[first].e, *e = &s[i].e;
 
 		if (e->offset == f->offset && e->width == f->width && e->op == f->op) {
-			f->weight += e->weight;	/* in the order they came, as bb_profile_add sums them */
-			gone[ix[i]] = true;
+			p->v[s[first].at].weight += e->weight;	/* in the order they came, as bb_profile_add sums them */
+			gone[s[i].at] = true;
 		} else {
-			first = ix[i];
+			first = i;
 		}
 	}
 	for (size_t i = 0; i < p->n; i++)
 		if (!gone[i])
 			p->v[k++] = p->v[i];
 	p->n = k;
-	free(ix);
+	free(s);
 	free(gone);
 	return 0;
 }

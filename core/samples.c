@@ -192,11 +192,27 @@ void bb_samples_values(const uint8_t *buf, const struct bb_samples_block *b, dou
 	}
 }
 
+int bb_gz_close(struct gzFile_s *f, bool ended, const char *path, struct bb_diag *d)
+{
+	int e = errno, zerr = Z_OK;
+
+	if (ended)
+		gzerror(f, &zerr);
+	if (zerr == Z_ERRNO) {
+		gzclose(f);
+		e = e ? e : EIO;
+		return bb_diag_set(d, -e, "%s: %s", path, strerror(e));
+	}
+	if (gzclose(f) != Z_OK || (zerr != Z_OK && zerr != Z_STREAM_END))
+		return bb_diag_set(d, -EINVAL, "%s: compressed data cut short or corrupt", path);
+	return 0;
+}
+
 int bb_gunzip_file(const char *path, size_t max, uint8_t **out, size_t *len, struct bb_diag *d)
 {
 	size_t cap = 1 << 16, n = 0;
 	uint8_t *buf;
-	int fd, zerr = Z_OK, got;
+	int fd, err, got;
 	gzFile f;
 
 	*out = NULL;
@@ -235,20 +251,10 @@ int bb_gunzip_file(const char *path, size_t max, uint8_t **out, size_t *len, str
 		free(buf);
 		return bb_diag_set(d, -EFBIG, "%s: inflates to more than %zu bytes", path, max);
 	}
-	/* a stream cut short or corrupt ends the data early: an error, never fewer samples */
-	if (got < 0) {
-		int e = errno;
-
-		gzerror(f, &zerr);
-		if (zerr == Z_ERRNO) {	/* the file could not be read: the system's failure, not a malformed file */
-			gzclose(f);
-			free(buf);
-			return bb_diag_set(d, e ? -e : -EIO, "%s: %s", path, strerror(e ? e : EIO));
-		}
-	}
-	if (gzclose(f) != Z_OK || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+	err = bb_gz_close(f, got < 0, path, d);
+	if (err) {
 		free(buf);
-		return bb_diag_set(d, -EINVAL, "%s: compressed data cut short or corrupt", path);
+		return err;
 	}
 	buf[n] = '\0';
 	*out = buf;

@@ -82,9 +82,19 @@ void bb_samples_values(const uint8_t *buf, const struct bb_samples_block *b, dou
 /*
  * A whole gzip file inflated into a malloc'd buffer (NUL after its @len
  * bytes): never through a symlink, a regular file only, at most @max bytes
- * inflated (-EFBIG), a stream cut short or corrupt an error (-EINVAL);
- * -ENOENT when there is none.
+ * inflated (-EFBIG), a stream cut short or corrupt an error (-EINVAL), one
+ * that cannot be read the system's reason; -ENOENT when there is none.
  */
 int bb_gunzip_file(const char *path, size_t max, uint8_t **out, size_t *len, struct bb_diag *d);
+
+struct gzFile_s;	/* zlib's gzFile */
+/*
+ * Close @f (of file @path), read until it stopped by itself (@ended) or
+ * left early: 0; the system's reason when the file could not be read
+ * (zlib's Z_ERRNO: not a malformed file); -EINVAL when its compressed data
+ * was cut short or corrupt (an error, never fewer samples).  Call it right
+ * after the read that stopped: errno is that read's.
+ */
+int bb_gz_close(struct gzFile_s *f, bool ended, const char *path, struct bb_diag *d);
 
 #endif

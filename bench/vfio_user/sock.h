@@ -40,8 +40,8 @@ bool bb_vu_fd_name(int fd, char *link, size_t len);
  * peer stall this process.  close(2) can wait on what the peer controls: a
  * TCP socket's SO_LINGER with unsent data (a socket's linger is set to 0
  * first: closed at once), a FUSE file's flush (the peer may serve the
- * mount), a tty's drain.  Descriptors that cannot wait (eventfds, pipes,
- * memfds and files of memory file systems) are closed here; any other is
+ * mount), a tty's drain.  Descriptors that cannot wait (eventfds and other
+ * anonymous inodes, pipes, memfds) are closed here; any other is
  * handed to a closer thread, so a close that waits only holds that thread
  * (closed here after all when the thread cannot be had).
  */
