@@ -1203,6 +1203,15 @@ static void add_fig(struct fig *figs, size_t *nf, const char *name, size_t after
 	x->runner = runner;
 }
 
+/* Whether one more figure of a kind may be drawn (@made of at most @max so far); one past them counts in r->figs_left. */
+static bool room_for(struct rep *r, size_t made, size_t max)
+{
+	if (made < max)
+		return true;
+	r->figs_left++;
+	return false;
+}
+
 /* Every figure's data and script into the drawing folder, listed in @figs. */
 static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const struct adv_row *adv, size_t nadv,
 		     struct fig *figs, size_t cap, size_t *nf)
@@ -1212,8 +1221,7 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 	size_t i = 0;
 	char nm[32];
 	struct plan_groups pg;
-
-	size_t made = 0;
+	size_t cdfs = 0, bars = 0;	/* drawn of each kind, against BB_REP_MAX_* */
 
 	/* CDFs of latency workloads, one per (device, region, runner, workload, page) */
 	while (i < r->cfg.n) {
@@ -1221,16 +1229,13 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, r->sorted[i]->first, true, true))
 			j++;
-		if (bb_rep_latency_workload(r->sorted[i]->first->workload) && made == BB_REP_MAX_CDFS)
-			r->figs_left++;
-		else if (bb_rep_latency_workload(r->sorted[i]->first->workload) && *nf < cap &&
-			 !fig_cdf(r, i, j - 1, nm, sizeof(nm))) {
+		if (bb_rep_latency_workload(r->sorted[i]->first->workload) && room_for(r, cdfs, BB_REP_MAX_CDFS) &&
+		    *nf < cap && !fig_cdf(r, i, j - 1, nm, sizeof(nm))) {
 			add_fig(figs, nf, nm, j - 1, NULL, 0, NULL);
-			made++;
+			cdfs++;
 		}
 		i = j;
 	}
-	made = 0;
 	/* bars per (device, region, runner, workload) */
 	for (i = 0; i < r->cfg.n;) {
 		const struct bb_rec *g = r->sorted[i]->first;
@@ -1238,11 +1243,10 @@ static void draw_all(struct rep *r, const struct plan_row *pl, size_t npl, const
 
 		while (j < r->cfg.n && bb_rep_same_group(r->sorted[j]->first, g, false, true))
 			j++;
-		if (bb_rep_latency_workload(g->workload) && made == BB_REP_MAX_BARS) {
-			r->figs_left++;
-		} else if (bb_rep_latency_workload(g->workload) && *nf < cap && !fig_bars(r, i, j - 1, nm, sizeof(nm))) {
+		if (bb_rep_latency_workload(g->workload) && room_for(r, bars, BB_REP_MAX_BARS) && *nf < cap &&
+		    !fig_bars(r, i, j - 1, nm, sizeof(nm))) {
 			add_fig(figs, nf, nm, SIZE_MAX, g->device, g->region, g->runner);
-			made++;
+			bars++;
 		}
 		i = j;
 	}
