@@ -24,8 +24,8 @@ static char *scrub(char *s)
 
 static const char *where(const struct bb_gen *g, unsigned at, char *buf, size_t len)
 {
-	if (g->where)
-		g->where(g, at, buf, len);
+	if (g->dump)
+		snprintf(buf, len, "%s:%u, config 0x%x", g->dump->name, bb_lspci_line_of(g->dump, at), at);
 	else
 		snprintf(buf, len, "%s config 0x%x", g->source, at);
 	return scrub(buf);
@@ -38,7 +38,7 @@ static const char *where(const struct bb_gen *g, unsigned at, char *buf, size_t 
  */
 static const char *src(const struct bb_gen *g, unsigned at, char *buf, size_t len)
 {
-	unsigned line = g->line_of ? g->line_of(g, at) : 0;
+	unsigned line = g->dump ? bb_lspci_line_of(g->dump, at) : 0;
 
 	if (line)
 		snprintf(buf, len, "dump line %u, config 0x%x", line, at);
@@ -730,19 +730,6 @@ int bb_layout_generate(const struct bb_gen *g, char **text, size_t *len, struct 
 
 /* ---- an lspci dump as generator input ---- */
 
-static const char *lspci_where(const struct bb_gen *g, unsigned at, char *buf, size_t len)
-{
-	const struct bb_lspci *ls = g->where_arg;
-
-	snprintf(buf, len, "%s:%u, config 0x%x", ls->name, bb_lspci_line_of(ls, at), at);
-	return buf;
-}
-
-static unsigned lspci_line(const struct bb_gen *g, unsigned at)
-{
-	return bb_lspci_line_of(g->where_arg, at);
-}
-
 static int lspci_region(const struct bb_lspci *ls, const struct bb_lspci_bar *b, uint32_t index, struct bb_gen *g,
 			struct bb_diag *d)
 {
@@ -846,9 +833,7 @@ int bb_gen_from_lspci(const struct bb_lspci *ls, const char *source, struct bb_g
 	g->pci = ls->pci;
 	snprintf(g->cfg_from, sizeof(g->cfg_from), "the hex dump, lines %u-%u (0x%zx bytes); the decoded lines agree"
 		 " with it, and their Region lines give the BAR sizes", ls->first_row_line, ls->last_row_line, ls->cfg_len);
-	g->where = lspci_where;
-	g->line_of = lspci_line;
-	g->where_arg = ls;
+	g->dump = ls;
 	for (uint32_t i = 0; i < 6; i++)
 		if (ls->bar[i].line && (err = lspci_region(ls, &ls->bar[i], i, g, d)))
 			return err;

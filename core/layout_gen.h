@@ -43,11 +43,8 @@ struct bb_gen {
 	char ids_from[BB_GEN_TEXT];	/* a VF's IDs (pci.vf_ids) taken from elsewhere: from where; "" none */
 	char slot[48];			/* the device's [domain:]bus:dev.fn when known (an lspci dump): names its VFs */
 	uint64_t vf_bar_size[6];	/* a VF BAR's size where the source gives one, else 0 */
-	/* where config byte @at came from: "x.txt:12, config 0x40" */
-	const char *(*where)(const struct bb_gen *g, unsigned at, char *buf, size_t len);
-	/* the line of a text dump that holds config byte @at (for a statement's own comment), 0: none */
-	unsigned (*line_of)(const struct bb_gen *g, unsigned at);
-	const void *where_arg;
+	/* the lspci dump config space came from, NULL: a device; its lines name where each config byte was read */
+	const struct bb_lspci *dump;
 	unsigned nr_regions;
 	struct bb_gen_region regions[BB_GEN_MAX_REGIONS];
 	unsigned nr_notes;		/* the source's assumptions, stated in the header */
