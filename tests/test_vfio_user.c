@@ -1039,6 +1039,77 @@ static void peer_fd_linger(const char *dir)
 		close(tcp);
 }
 
+/* A full pipe as an MSI-X "eventfd": refused; an eventfd at its maximum never blocks the server. */
+static void msix_eventfd_never_blocks(const char *sock)
+{
+	struct raw *c = raw_open(sock);
+	struct vfio_irq_set q = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+				  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 1 };
+	struct vfio_irq_set t = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+				  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 1 };
+	int pp[2] = { -1, -1 }, ev = eventfd(0, EFD_CLOEXEC);
+	uint64_t max = 0xfffffffffffffffeull;
+	char junk[4096];
+
+	CHECK(c != NULL && !pipe2(pp, O_CLOEXEC | O_NONBLOCK) && ev >= 0);
+	memset(junk, 0, sizeof(junk));
+	while (pp[1] >= 0 && write(pp[1], junk, sizeof(junk)) > 0)
+		;
+	if (c) {
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &q, 20, &pp[1], 1, NULL), EINVAL);
+		/* full-pipe "eventfd" refused or never blocks: the trigger is answered */
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+		/* a blocking eventfd whose counter cannot take one more */
+		CHECK_EQ(write(ev, &max, 8), 8);
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &q, 20, &ev, 1, NULL), 0);
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+		/*
+		 * eventfd_made_blocking: the client clears O_NONBLOCK on the file
+		 * description it shares with the server (its counter still full):
+		 * the server's write once waited for it, and every client with it;
+		 * now cut short, the vector no longer signalled, the trigger answered
+		 */
+		CHECK_EQ(fcntl(ev, F_SETFL, 0), 0);
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
+		CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, &(struct bb_vu_device_info){ .argsz = 16 }, 16, NULL, 0,
+				  NULL), 0);
+	}
+	raw_close(c);
+	if (pp[0] >= 0) {
+		close(pp[0]);
+		close(pp[1]);
+	}
+	if (ev >= 0)
+		close(ev);
+	CHECK_EQ(good_client(sock, "after an MSI-X descriptor that could block"), 0);
+}
+
+/*
+ * drip_dropped: a VERSION sent a byte every 100 ms (each byte once
+ * restarted the clock) is dropped by the timeout from its connection
+ */
+static void drip_dropped(const char *sock)
+{
+	int drip = connect_to(sock);
+	struct bb_vu_hdr big = { .id = 1, .cmd = BB_VU_VERSION, .size = 4096 };	/* never complete here */
+	bool gone = false;
+
+	CHECK(drip >= 0);
+	for (unsigned k = 0; drip >= 0 && k < HDR && !gone; k++) {
+		gone = send(drip, (const uint8_t *)&big + k, 1, MSG_NOSIGNAL) != 1;
+		gone = gone || hung_up_within(drip, 100);
+	}
+	for (unsigned k = 0; drip >= 0 && k < 32 && !gone; k++) {
+		uint8_t z = 0;
+
+		gone = send(drip, &z, 1, MSG_NOSIGNAL) != 1 || hung_up_within(drip, 100);
+	}
+	CHECK(gone);
+	if (drip >= 0)
+		close(drip);
+}
+
 /* Issue 13 item 4: one idle or stalled client stalled everyone; an MSI-X "eventfd" that blocks. */
 static void concurrent_clients(const char *dir)
 {
@@ -1077,50 +1148,7 @@ static void concurrent_clients(const char *dir)
 		CHECK_EQ(good_client(sock, "a client stalled mid-message does not stall others"), 0);
 		close(stalled);
 	}
-	/* a full pipe as an MSI-X "eventfd": refused; an eventfd at its maximum never blocks the server */
-	{
-		struct raw *c = raw_open(sock);
-		struct vfio_irq_set q = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
-					  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 1 };
-		struct vfio_irq_set t = { .argsz = 20, .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-					  .index = VFIO_PCI_MSIX_IRQ_INDEX, .start = 0, .count = 1 };
-		int pp[2] = { -1, -1 }, ev = eventfd(0, EFD_CLOEXEC);
-		uint64_t max = 0xfffffffffffffffeull;
-		char junk[4096];
-
-		CHECK(c != NULL && !pipe2(pp, O_CLOEXEC | O_NONBLOCK) && ev >= 0);
-		memset(junk, 0, sizeof(junk));
-		while (pp[1] >= 0 && write(pp[1], junk, sizeof(junk)) > 0)
-			;
-		if (c) {
-			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &q, 20, &pp[1], 1, NULL), EINVAL);
-			/* full-pipe "eventfd" refused or never blocks: the trigger is answered */
-			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
-			/* a blocking eventfd whose counter cannot take one more */
-			CHECK_EQ(write(ev, &max, 8), 8);
-			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &q, 20, &ev, 1, NULL), 0);
-			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
-			/*
-			 * eventfd_made_blocking: the client clears O_NONBLOCK on the file
-			 * description it shares with the server (its counter still full):
-			 * the server's write once waited for it, and every client with it;
-			 * now cut short, the vector no longer signalled, the trigger answered
-			 */
-			CHECK_EQ(fcntl(ev, F_SETFL, 0), 0);
-			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
-			CHECK_EQ(raw_call(c, BB_VU_DEVICE_SET_IRQS, 0, &t, 20, NULL, 0, NULL), 0);
-			CHECK_EQ(raw_call(c, BB_VU_DEVICE_GET_INFO, 0, &(struct bb_vu_device_info){ .argsz = 16 }, 16, NULL, 0,
-					  NULL), 0);
-		}
-		raw_close(c);
-		if (pp[0] >= 0) {
-			close(pp[0]);
-			close(pp[1]);
-		}
-		if (ev >= 0)
-			close(ev);
-		CHECK_EQ(good_client(sock, "after an MSI-X descriptor that could block"), 0);
-	}
+	msix_eventfd_never_blocks(sock);
 	stop_server(pid, sock);
 
 	/* with a short timeout: the stalled client is dropped, the others were served meanwhile */
@@ -1148,29 +1176,7 @@ static void concurrent_clients(const char *dir)
 		/* one that negotiated and then sends nothing is idle, not stalled: never dropped */
 		if (idle)
 			CHECK_EQ(recv(idle->fd, b, sizeof(b), MSG_DONTWAIT), -1);
-		/*
-		 * drip_dropped: a VERSION sent a byte every 100 ms (each byte once
-		 * restarted the clock) is dropped by the timeout from its connection
-		 */
-		{
-			int drip = connect_to(sock);
-			struct bb_vu_hdr big = { .id = 1, .cmd = BB_VU_VERSION, .size = 4096 };	/* never complete here */
-			bool gone = false;
-
-			CHECK(drip >= 0);
-			for (unsigned k = 0; drip >= 0 && k < HDR && !gone; k++) {
-				gone = send(drip, (const uint8_t *)&big + k, 1, MSG_NOSIGNAL) != 1;
-				gone = gone || hung_up_within(drip, 100);
-			}
-			for (unsigned k = 0; drip >= 0 && k < 32 && !gone; k++) {
-				uint8_t z = 0;
-
-				gone = send(drip, &z, 1, MSG_NOSIGNAL) != 1 || hung_up_within(drip, 100);
-			}
-			CHECK(gone);
-			if (drip >= 0)
-				close(drip);
-		}
+		drip_dropped(sock);
 		close(stalled);
 		close(silent);
 		raw_close(idle);
