@@ -41,7 +41,8 @@ struct bb_manifest_info {
 #define BB_MANIFEST_SKIP_REASONS 16
 	unsigned nr_reasons;
 	struct {
-		char why[200];		/* control characters and backquotes replaced: it goes into Markdown */
+		/* as long as a diagnostic can be (a skip's why is one); control characters, ` and | replaced: it goes into Markdown */
+		char why[BB_DIAG_MAX];
 		unsigned runs;
 	} reasons[BB_MANIFEST_SKIP_REASONS];
 };

@@ -91,11 +91,13 @@ static void skipped_of(json_t *root, struct bb_manifest_info *mi)
 
 	json_array_foreach(arr, i, e) {
 		const char *w = json_string_value(json_object_get(e, "why"));
-		char why[200];
+		char why[sizeof(mi->reasons[0].why)];
 		unsigned k;
 
 		mi->nr_skipped++;
-		bb_strcpy(why, sizeof(why), w ? w : "");
+		/* barbench's own reasons always fit; a longer one (not barbench's) says where it was cut */
+		if (bb_strcpy(why, sizeof(why), w ? w : ""))
+			memcpy(why + sizeof(why) - 4, "...", 4);
 		for (char *c = why; *c; c++)
 			if ((unsigned char)*c < 0x20 || *c == '`' || *c == '|')
 				*c = ' ';

@@ -21,8 +21,8 @@ int bb_whole_region_applicable(const struct bb_region *r, struct bb_plan *plan)
 	}
 	if (r->has_sparse && !r->msix_mappable) {
 		bb_plan_not_applicable(plan, "region %" PRIu32 " reports a sparse mmap capability "
-				       "(%" PRIu32 " areas) without MSIX_MAPPABLE: only the areas may be mapped",
-				       r->index, r->nr_areas);
+				       "(%" PRIu32 " area%s) without MSIX_MAPPABLE: only the areas may be mapped",
+				       r->index, r->nr_areas, r->nr_areas == 1 ? "" : "s");
 		return 0;
 	}
 	if (r->size == 0) {

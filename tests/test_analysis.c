@@ -583,6 +583,35 @@ static void test_all_trapped_alike(const char *base)
 	sparse_share = 0;
 }
 
+/*
+ * A skip's reason is a diagnostic (up to BB_DIAG_MAX): the report once cut
+ * the guest runner's 261-character one mid-word at 199; one longer than any
+ * of barbench's is cut with "..." and Markdown's `, | and newlines replaced.
+ */
+static void test_skip_reasons(void)
+{
+	char why[400], huge[2000], text[3000];
+	struct bb_manifest_info mi;
+	struct bb_diag d;
+
+	memset(why, 'w', sizeof(why) - 1);
+	why[sizeof(why) - 1] = 0;
+	memcpy(why + sizeof(why) - 5, "end.", 4);
+	memset(huge, 'h', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = 0;
+	snprintf(text, sizeof(text), "{\"skipped\":[{\"run\":\"a\",\"why\":\"%s\"},{\"run\":\"b\",\"why\":\"%s\"},"
+		 "{\"run\":\"c\",\"why\":\"x|y`z\\nq\"},{\"run\":\"d\",\"why\":\"%s\"}]}", why, huge, why);
+	memset(&mi, 0, sizeof(mi));
+	CHECK_EQ(bb_manifest_parse(text, &mi, "m.json", &d), 0);
+	CHECK_EQ(mi.nr_skipped, 4u);
+	CHECK_EQ(mi.nr_reasons, 3u);
+	CHECK(!strcmp(mi.reasons[0].why, why));
+	CHECK_EQ(mi.reasons[0].runs, 2u);
+	CHECK_EQ(strlen(mi.reasons[1].why), (size_t)BB_DIAG_MAX - 1);
+	CHECK(!strcmp(mi.reasons[1].why + BB_DIAG_MAX - 4, "..."));
+	CHECK(!strcmp(mi.reasons[2].why, "x y z q"));
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/bb-analysis-XXXXXX";
@@ -598,6 +627,7 @@ int main(void)
 	test_malformed();
 	test_hostile_fields();
 	test_all_trapped_alike(base);
+	test_skip_reasons();
 	{
 		char cmd[600];
 
