@@ -422,7 +422,8 @@ static void summary(FILE *f, struct rep *r)
 		"the [min, max] range, which covers the median 87.5%% or 93.8%% of the time) lies below that of every "
 		"other policy a VMM can use, a Mann-Whitney U test on the repetitions' medians gives p < 0.05 (which needs at least 4 "
 		"repetitions) and the difference exceeds the timer's resolution; otherwise the policies are **tied** and "
-		"the tied one with the fewest memslots is recommended. Figures below the resolution they were measured "
+		"the tied one with the fewest memslots is recommended (among equals, the fewest host mappings, then the "
+		"lowest median). Figures below the resolution they were measured "
 		"with read `< R ns`.\n\n");
 	while (i < r->cfg.n) {
 		const struct bb_rec *g = r->sorted[i]->first;

@@ -92,8 +92,9 @@ void bb_rep_verdict(struct rep *r, size_t first, size_t last, struct verdict *v)
 	for (unsigned i = 1; i < v->ntied; i++) {
 		const struct bb_config *c = v->tied[i];
 
-		if (c->memslots < v->pick->memslots ||
-		    (c->memslots == v->pick->memslots && c->mappings < v->pick->mappings))
+		/* the fewest memslots, then the fewest host mappings, then the lowest median (markdown.c says so) */
+		if (c->memslots != v->pick->memslots ? c->memslots < v->pick->memslots :
+		    c->mappings != v->pick->mappings ? c->mappings < v->pick->mappings : c->p50_ns < v->pick->p50_ns)
 			v->pick = c;
 	}
 }
