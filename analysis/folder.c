@@ -323,6 +323,15 @@ static int group_load(struct rep *r, unsigned folder, const char *id)
 	bb_strcpy(r->sgroup, sizeof(r->sgroup), group);
 	snprintf(path, sizeof(path), "%s/samples/%s.bbs", r->dirs[folder], group);
 	err = bb_gunzip_file(path, BB_SAMPLES_MAX_BYTES, &r->sbuf, &r->slen, &d);
+	r->sloads++;
+	r->sinflated += r->slen;
+	if (!r->sfirst_done)
+		r->sonce += r->slen;
+	else if (!err && r->sinflated > BB_REP_REREAD * r->sonce)
+		err = bb_diag_set(&d, -EINVAL, "%s: the figures would inflate the samples files again and again (%zu "
+				  "loads, %zu bytes; %zu bytes once): runs.csv interleaves the runs of samples files "
+				  "(a figure reads them in turn), which barbench never writes", path, r->sloads, r->sinflated,
+				  r->sonce);
 	while (!err && (got = bb_samples_next(r->sbuf, r->slen, &pos, &b, path, &d)) != 0) {
 		if (got < 0) {
 			err = got;
@@ -384,8 +393,11 @@ int bb_rep_read_samples(struct rep *r, const struct bb_rec *rec, double *ns, uin
 	const char *id = rec->id;
 	const struct bb_samples_block *blk;
 	struct bb_samples_block b;
-	int err = group_load(r, rec->folder, id);
+	int err;
 
+	if (*n >= max)	/* the pool is full: nothing of this run would be drawn, so nothing is read */
+		return 0;
+	err = group_load(r, rec->folder, id);
 	if (err == -ENOENT)
 		return read_csv_samples(r, r->dirs[rec->folder], id, ns, off, n, max);
 	if (err)	/* malformed (-EINVAL, -EFBIG) or unreadable (-EACCES, -EIO, -ENOMEM): the reason kept for the exit */
@@ -744,18 +756,65 @@ size_t bb_rep_advise_best(const struct adv_row *a, size_t n, size_t *best, size_
 	return nb;
 }
 
-/* Every run of runs.csv without a samples file, counted and the first named (a symlink counts as there). */
+/* A row of runs.csv with its samples file's name, to visit each file once (bb_rep_find_missing). */
+struct rec_group {
+	char group[160];
+	unsigned folder;
+	size_t i;
+};
+
+static int cmp_rec_group(const void *x, const void *y)
+{
+	const struct rec_group *a = x, *b = y;
+	int c = (a->folder > b->folder) - (a->folder < b->folder);
+
+	return c ? c : strcmp(a->group, b->group);
+}
+
+/*
+ * Every run of runs.csv without a samples file, counted and the first named
+ * (a symlink counts as there).  The rows are visited by samples file
+ * (folder, group), so each file is inflated once whatever the order of the
+ * rows: in runs.csv order, rows whose ids alternate between two large
+ * files inflated one of them again for every row (100 rows of a 78 KB
+ * folder: 12 s).
+ */
 int bb_rep_find_missing(struct rep *r)
 {
+	struct rec_group *by = calloc(r->recs.n ? r->recs.n : 1, sizeof(*by));
+	bool *has = calloc(r->recs.n ? r->recs.n : 1, sizeof(*has));
+	int err = 0;
+
+	if (!by || !has) {
+		free(by);
+		free(has);
+		return bb_diag_set(r->d, -ENOMEM, "report: out of memory");
+	}
 	for (size_t i = 0; i < r->recs.n; i++) {
+		by[i].folder = r->recs.v[i].folder;
+		by[i].i = i;
+		bb_samples_group(r->recs.v[i].id, by[i].group, sizeof(by[i].group));
+	}
+	qsort(by, r->recs.n, sizeof(*by), cmp_rec_group);
+	for (size_t k = 0; !err && k < r->recs.n; k++) {
+		const struct bb_rec *rec = &r->recs.v[by[k].i];
+
+		err = group_load(r, rec->folder, rec->id);
+		/* a samples file that is there is read whole and strictly, figures or not */
+		if (err && err != -ENOENT) {
+			bb_diag_set(r->d, err, "%s", r->sgroup_msg);
+			break;
+		}
+		has[by[k].i] = !err && group_find(r, rec->id);
+		err = 0;
+	}
+	free(by);
+	r->sfirst_done = true;
+	for (size_t i = 0; !err && i < r->recs.n; i++) {
 		char path[4096];
 		struct stat sb;
-		int err = group_load(r, r->recs.v[i].folder, r->recs.v[i].id);
 
-		/* a samples file that is there is read whole and strictly, figures or not */
-		if (err && err != -ENOENT)
-			return bb_diag_set(r->d, err, "%s", r->sgroup_msg);
-		if (!err && group_find(r, r->recs.v[i].id))
+		if (has[i])
 			continue;
 		snprintf(path, sizeof(path), "%s/samples/%s.csv.gz", r->dirs[r->recs.v[i].folder], r->recs.v[i].id);
 		if (!lstat(path, &sb) || errno != ENOENT)
@@ -770,5 +829,6 @@ int bb_rep_find_missing(struct rep *r)
 		}
 		r->nmissing++;
 	}
-	return 0;
+	free(has);
+	return err;
 }

@@ -17,6 +17,8 @@
 #include "analysis.h"
 
 #define MAX_POOL 200000	/* samples pooled for one figure, at most */
+/* the figures may inflate the samples files this many times their size (bb_rep_read_samples) */
+#define BB_REP_REREAD 4
 
 /*
  * At most this many figures of a kind: a folder of 20,000 configurations
@@ -66,6 +68,15 @@ struct rep {
 	struct bb_samples_block *sblk;	/* its blocks, sorted by run id (no id twice) */
 	size_t nsblk;
 	int sgroup_err;
+	/*
+	 * Samples files inflated so far (loads, bytes), and the bytes of each
+	 * group once (the first pass, bb_rep_find_missing, reads each group
+	 * once in group order): later loads (figures) may inflate at most
+	 * BB_REP_REREAD times that, so rows whose ids interleave samples files
+	 * cannot make every run re-inflate a large one.
+	 */
+	size_t sloads, sinflated, sonce;
+	bool sfirst_done;
 	/* the PNGs drawn, and how many of them pngquant left as gnuplot's truecolour (not installed: pq_missing) */
 	size_t pq_total, pq_left;
 	bool pq_missing;

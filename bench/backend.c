@@ -173,6 +173,13 @@ bool bb_dev_writes_allowed(const struct bb_dev *dev)
 	return !dev->real_hw || dev->writes_allowed;
 }
 
+const char *bb_dev_rw_why(const struct bb_dev *dev)
+{
+	const char *why = dev->ops->rw_why ? dev->ops->rw_why(dev) : NULL;
+
+	return why ? why : "";
+}
+
 const char *bb_dev_trap_path(const struct bb_dev *dev)
 {
 	return dev->ops->trap_path ? dev->ops->trap_path : "pread";

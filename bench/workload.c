@@ -372,6 +372,14 @@ static int load_trace(const struct bb_workload_spec *spec, const struct bb_layou
 	size_t len;
 	int err = bb_read_file(spec->trace, MAX_TRACE_BYTES, &text, &len, d);
 
+	/*
+	 * -ENOENT from here means "nothing to do" (bb_workload_build), and run
+	 * and study skip such a workload as not applicable: a trace file that
+	 * is not there (a typo, a study file from elsewhere) was skipped that
+	 * way, every run of it, and the command exited 0 with nothing measured.
+	 */
+	if (err == -ENOENT)
+		return bb_diag_set(d, -EINVAL, "replay:%s: no such trace file", spec->trace);
 	if (err)
 		return err;
 	err = bb_trace_parse(text, len, spec->trace, r, &w->acc, &w->n, d);

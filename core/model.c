@@ -9,6 +9,7 @@
 
 #include "barbench/model.h"
 #include "parse.h"
+#include "runs_csv.h"
 
 void bb_cost_default(struct bb_cost *c)
 {
@@ -39,59 +40,104 @@ static const struct {
 	{ "per_memslot_ns", offsetof(struct bb_cost, per_memslot_ns) },
 };
 
+/* What a cost file's key holds: trap_path, source, then keys[] by index. */
+enum { COST_TRAP_PATH = 8, COST_SOURCE = 9, COST_KEYS = 10 };
+
+/* The bytes of line @line (@n of them at @p) are text: no NUL, no control character but a tab (and a CR at the end). */
+static int cost_bytes(const char *p, size_t *n, const char *name, unsigned line, struct bb_diag *d)
+{
+	if (*n && p[*n - 1] == '\r')
+		(*n)--;
+	if (*n > 255)
+		return bb_diag_set(d, -EINVAL, "%s:%u: a line longer than 255 bytes", name, line);
+	for (size_t i = 0; i < *n; i++)
+		if ((unsigned char)p[i] < 0x20 ? p[i] != '\t' : p[i] == 0x7f)
+			return bb_diag_set(d, -EINVAL, "%s:%u: %s 0x%02x at column %zu: a cost model is text", name,
+					   line, p[i] ? "control character" : "NUL byte", (unsigned char)p[i], i + 1);
+	return 0;
+}
+
+/* One line (comment cut): 0 or -EINVAL naming the line; @first[k] is the line of key k seen before (0: none). */
+static int cost_line(char *buf, const char *name, unsigned line, unsigned *first, struct bb_cost *out,
+		     struct bb_diag *d)
+{
+	char key[64], val[128], extra[8], *endp;
+	unsigned k;
+	double v;
+	int got;
+
+	if (!strncmp(buf, "source ", 7)) {	/* free text to the end of the line */
+		k = COST_SOURCE;
+		if (strlen(buf + 7) >= sizeof(out->source))
+			return bb_diag_set(d, -EINVAL, "%s:%u: source: longer than %zu bytes", name, line,
+					   sizeof(out->source) - 1);
+		snprintf(out->source, sizeof(out->source), "%s", buf + 7);
+		goto seen;
+	}
+	got = sscanf(buf, "%63s %127s %7s", key, val, extra);
+	if (got <= 0)
+		return 0;
+	if (got != 2)
+		return bb_diag_set(d, -EINVAL, "%s:%u: want 'key value'", name, line);
+	if (!strcmp(key, "trap_path")) {
+		k = COST_TRAP_PATH;
+		if (!bb_results_text_ok(BB_TEXT_NAME, val, sizeof(out->trap_path), NULL))
+			return bb_diag_set(d, -EINVAL, "%s:%u: trap_path '%.20s': a name of at most %zu characters "
+					   "A-Z a-z 0-9 . _ + -", name, line, val, sizeof(out->trap_path) - 1);
+		snprintf(out->trap_path, sizeof(out->trap_path), "%s", val);
+		goto seen;
+	}
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (!strcmp(keys[k].key, key))
+			break;
+	if (k == sizeof(keys) / sizeof(keys[0]))
+		return bb_diag_set(d, -EINVAL, "%s:%u: unknown key '%s'", name, line, key);
+	v = strtod(val, &endp);
+	if (*endp || !(v >= 0) || v > 1e12)
+		return bb_diag_set(d, -EINVAL, "%s:%u: %s %s: want a number of ns >= 0", name, line, key, val);
+	*(double *)((char *)out + keys[k].off) = v;
+seen:
+	/* a key twice: which one a reader takes is a guess (this one took the last) */
+	if (first[k])
+		return bb_diag_set(d, -EINVAL, "%s:%u: %s again (first at line %u)", name, line,
+				   k == COST_SOURCE ? "source" : k == COST_TRAP_PATH ? "trap_path" : keys[k].key, first[k]);
+	first[k] = line;
+	return 0;
+}
+
 int bb_cost_parse(const char *text, size_t len, const char *name, struct bb_cost *out, struct bb_diag *d)
 {
+	unsigned line = 0, first[COST_KEYS] = { 0 };
 	size_t pos = 0;
-	unsigned line = 0, seen = 0;
 
 	bb_cost_default(out);
 	snprintf(out->source, sizeof(out->source), "%s", name);
 	while (pos < len) {
-		char buf[256], key[64], val[128], extra[8];
+		char buf[256];
 		size_t e = pos, n;
-		int got;
+		int err;
 
 		while (e < len && text[e] != '\n')
 			e++;
-		n = e - pos < sizeof(buf) - 1 ? e - pos : sizeof(buf) - 1;
+		n = e - pos;
+		line++;
+		/* checked whole before it is cut: a long line was cut at 255 bytes without a word, a NUL ended it */
+		err = cost_bytes(text + pos, &n, name, line, d);
+		if (err)
+			return err;
 		memcpy(buf, text + pos, n);
 		buf[n] = '\0';
 		pos = e + 1;
-		line++;
 		if (strchr(buf, '#'))
 			*strchr(buf, '#') = '\0';
-		if (!strncmp(buf, "source ", 7)) {	/* free text to the end of the line */
-			snprintf(out->source, sizeof(out->source), "%s", buf + 7);
-			continue;
-		}
-		got = sscanf(buf, "%63s %127s %7s", key, val, extra);
-		if (got <= 0)
-			continue;
-		if (got != 2)
-			return bb_diag_set(d, -EINVAL, "%s:%u: want 'key value'", name, line);
-		if (!strcmp(key, "trap_path")) {
-			snprintf(out->trap_path, sizeof(out->trap_path), "%s", val);
-			continue;
-		}
-		{
-			size_t k;
-			char *endp;
-			double v;
-
-			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-				if (!strcmp(keys[k].key, key))
-					break;
-			if (k == sizeof(keys) / sizeof(keys[0]))
-				return bb_diag_set(d, -EINVAL, "%s:%u: unknown key '%s'", name, line, key);
-			v = strtod(val, &endp);
-			if (*endp || !(v >= 0) || v > 1e12)
-				return bb_diag_set(d, -EINVAL, "%s:%u: %s %s: want a number of ns >= 0", name, line, key, val);
-			*(double *)((char *)out + keys[k].off) = v;
-			seen |= 1u << k;
-		}
+		err = cost_line(buf, name, line, first, out, d);
+		if (err)
+			return err;
 	}
-	if ((seen & 15u) != 15u)
-		return bb_diag_set(d, -EINVAL, "%s: needs map_read_ns, map_write_ns, trap_read_ns and trap_write_ns", name);
+	for (unsigned k = 0; k < 4; k++)
+		if (!first[k])
+			return bb_diag_set(d, -EINVAL, "%s: needs map_read_ns, map_write_ns, trap_read_ns and "
+					   "trap_write_ns", name);
 	return 0;
 }
 
@@ -111,7 +157,11 @@ int bb_cost_load(const char *path, struct bb_cost *out, struct bb_diag *d)
 void bb_cost_write(FILE *f, const struct bb_cost *c)
 {
 	fprintf(f, "# barbench cost model: ns per access by path and op, setup ns\n");
-	fprintf(f, "source %s\n", c->source[0] ? c->source : "unknown");
+	fputs("source ", f);
+	/* a device spec in it may hold any byte: written as text the reader takes back (a newline would start a line) */
+	for (const char *p = c->source[0] ? c->source : "unknown"; *p; p++)
+		fputc((unsigned char)*p < 0x20 || *p == 0x7f || *p == '#' ? '?' : *p, f);
+	fputc('\n', f);
 	fprintf(f, "trap_path %s\n", c->trap_path);
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		fprintf(f, "%s %.3f\n", keys[k].key, *(const double *)((const char *)c + keys[k].off));

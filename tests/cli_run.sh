@@ -99,6 +99,14 @@ grep -q "$tmp/badtrace:2: access \[0x1009, +4) is unaligned" "$tmp/err" || no "b
 printf '0x20 4 w\n' >"$tmp/nssr"
 bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --workload replay:"$tmp/nssr"
 grep -q "touches a range the layout forbids" "$tmp/err" || no "forbidden trace: $(cat "$tmp/err")"
+# missing_trace_file: a replay trace that is not there was 'nothing to do' (-ENOENT): every run skipped, exit 0
+rm -rf "$tmp/x"
+bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --workload lat-read,replay:"$tmp/nosuchtrace"
+grep -q "replay:$tmp/nosuchtrace: no such trace file" "$tmp/err" || no "missing trace: $(cat "$tmp/err")"
+[ -e "$tmp/x/runs.csv" ] && no "missing trace: runs were measured"
+printf 'name mt\ndevice emu:layouts/nvme-msix-bar0\npolicies sparse\npage-sizes 4K\nworkloads replay:%s\n' "$tmp/nosuchtrace" >"$tmp/mt.study"
+"$BB" study "$tmp/mt.study" --out "$tmp/mt" >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "no such trace file" "$tmp/err" || no "study of a missing trace: exit $rc, want 2: $(cat "$tmp/err")"
 
 # empty_or_repeated_list_items: lists and --param keys are taken exactly as given, never trimmed
 bad --device emu:layouts/nvme-msix-bar0 --out "$tmp/x" --policy sparse,,trap,

@@ -227,6 +227,64 @@ static void test_cost_file(void)
 	CHECK_EQ(bb_cost_parse("map_read_ns 1\n", 14, "c", &c, &d), -EINVAL);
 	CHECK_STR_HAS(d.msg, "needs map_read_ns");
 	CHECK_EQ(bb_cost_parse("speed 1\n", 8, "c", &c, &d), -EINVAL);
+	/* hostile cost files: refused naming the line, never taken in part */
+	{
+		static const struct {
+			const char *text;
+			size_t len;
+			const char *msg;
+		} bad[] = {
+#define T(s, m) { s, sizeof(s) - 1, m }
+			/* a title-setting and screen-clearing escape that advise printed to the terminal */
+			T("source \033]0;PWNED\007\033[2J\nmap_read_ns 1\n", "c:1: control character 0x1b at column 8"),
+			/* a NUL ended the line: the rest was never read */
+			T("map_read_ns 1\0 junk\n", "c:1: NUL byte 0x00 at column 14"),
+			/* the last of two was taken */
+			T("map_read_ns 1.5\nmap_read_ns 900\n", "c:2: map_read_ns again (first at line 1)"),
+			T("trap_path pread\ntrap_path kvm-exit\n", "c:2: trap_path again (first at line 1)"),
+			T("source a\nsource b\n", "c:2: source again (first at line 1)"),
+			/* cut to 15 characters before */
+			T("trap_path abcdefghijklmnopqrstuvwxyz\n", "c:1: trap_path 'abcdefghijklmnopqrst': a name"),
+			T("trap_path `x`\n", "c:1: trap_path '`x`': a name"),
+#undef T
+		};
+		char longline[400];
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			CHECK_EQ(bb_cost_parse(bad[i].text, bad[i].len, "c", &c, &d), -EINVAL);
+			CHECK_STR_HAS(d.msg, bad[i].msg);
+		}
+		/* a line cut at 255 bytes without a word: what followed was lost */
+		snprintf(longline, sizeof(longline), "map_read_ns 1%*s junk\n", 260, "");
+		CHECK_EQ(bb_cost_parse(longline, strlen(longline), "c", &c, &d), -EINVAL);
+		CHECK_STR_HAS(d.msg, "c:1: a line longer than 255 bytes");
+		/* a CR LF file reads as the LF one */
+		{
+			static const char crlf[] = "map_read_ns 1\r\nmap_write_ns 2\r\ntrap_read_ns 3\r\ntrap_write_ns 4\r\n";
+
+			CHECK_EQ(bb_cost_parse(crlf, sizeof(crlf) - 1, "c", &c, &d), 0);
+		}
+		CHECK(c.ns[BB_PATH_TRAP][1] == 4.0);
+	}
+	/* what bb_cost_write writes is read back, whatever bytes its source holds */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		struct bb_cost w, back;
+
+		bb_cost_default(&w);
+		snprintf(w.source, sizeof(w.source), "calibrated on emu:x\nmap_read_ns 0 #\033 region 0");
+		CHECK(m != NULL);
+		if (m) {
+			bb_cost_write(m, &w);
+			fclose(m);
+			CHECK_EQ(bb_cost_parse(text, len, "w", &back, &d), 0);
+			CHECK(back.ns[BB_PATH_MAP][0] == w.ns[BB_PATH_MAP][0]);
+			CHECK(!strcmp(back.source, "calibrated on emu:x?map_read_ns 0 ?? region 0"));
+		}
+		free(text);
+	}
 }
 
 /*

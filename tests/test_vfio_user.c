@@ -1965,6 +1965,12 @@ static void hostile_one(const struct hcase *hc)
 
 			CHECK(r < 0);
 			CHECK_STR_HAS(bb_vfio_user_last_error(dev), hc->expect);
+			/*
+			 * rw_why_in_runs: what a runner adds to the errno of a failed
+			 * trap-path access (run said only "Connection timed out" of a
+			 * server that stopped answering; now the request, id and timeout)
+			 */
+			CHECK_STR_HAS(bb_dev_rw_why(dev), hc->expect);
 			r = dev->ops->rw(dev, 0, 0, &x, 4, false);
 			if (hc->broken) {
 				CHECK_EQ(r, -EPIPE);

@@ -268,6 +268,17 @@ struct loop {
 	bool entered;		/* the guard was installed and the loop started */
 };
 
+/* The backend's words for a failed trap-path access (a vfio-user server's stall), after ": ", or "" (bb_dev_rw_why). */
+static const char *why_of(const struct loop *L, int err, ssize_t xfer)
+{
+	return err == -EIO && xfer >= 0 ? "" : bb_dev_rw_why(L->cfg->dev);
+}
+
+static const char *why_sep(const struct loop *L, int err, ssize_t xfer)
+{
+	return why_of(L, err, xfer)[0] ? ": " : "";
+}
+
 /* First touch of the mapped working set: the page faults a VMM's guest would take, and the page tables they cost. */
 static void first_touch(struct loop *L, uint64_t *sink)
 {
@@ -364,8 +375,9 @@ static int pilot(const struct loop *L, unsigned kc[2][2], unsigned *rounds, uint
 	while (bad + 1 < wl->n && res[bad].ptr)
 		bad++;
 	return bb_diag_set(L->d, err, "%s: pilot: %s at region %" PRIu32 " offset 0x%" PRIx64
-			   " through the trap path: %s", wl->name, res[bad].op == BB_OP_READ ? "read" : "write",
-			   index, res[bad].off, err == -EIO && xfer >= 0 ? "short transfer" : strerror(-err));
+			   " through the trap path: %s%s%s", wl->name, res[bad].op == BB_OP_READ ? "read" : "write",
+			   index, res[bad].off, err == -EIO && xfer >= 0 ? "short transfer" : strerror(-err),
+			   why_sep(L, err, xfer), why_of(L, err, xfer));
 }
 
 /* For the table: the smallest batch of each path, which bounds its resolution. */
@@ -391,8 +403,8 @@ static int access_failed(const struct loop *L, size_t bad, int err, ssize_t xfer
 		return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
 				   " through the trap path: short transfer: %zd of %u bytes", wl, op, index, a->off,
 				   xfer, a->width);
-	return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64 " through the trap path: %s",
-			   wl, op, index, a->off, strerror(-err));
+	return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64 " through the trap path: %s%s%s",
+			   wl, op, index, a->off, strerror(-err), why_sep(L, err, xfer), why_of(L, err, xfer));
 }
 
 /* A timed sample of @cycles (the empty pair not yet subtracted), @n_acc accesses from res[@first], @ntrap trapped. */

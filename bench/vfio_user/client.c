@@ -747,6 +747,14 @@ static ssize_t vu_config_read(struct bb_dev *dev, void *buf, size_t len, struct 
 	return got;
 }
 
+/* ops->rw_why: the message of the trap path's last failure (which request, which id, what the server did) */
+static const char *vu_rw_why(const struct bb_dev *dev)
+{
+	const struct vu *v = dev->priv;
+
+	return v ? v->last.msg : "";
+}
+
 const struct bb_backend_ops bb_backend_vfio_user = {
 	.name = "vfio-user",
 	.summary = "a device served over the vfio-user protocol: mmap of the server's descriptors, trap path messages",
@@ -756,6 +764,7 @@ const struct bb_backend_ops bb_backend_vfio_user = {
 	.region_info = vu_region_info,
 	.map = vu_map,
 	.rw = vu_rw,
+	.rw_why = vu_rw_why,
 	.close = vu_close,
 	.config_read = vu_config_read,
 };

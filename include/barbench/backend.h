@@ -77,6 +77,12 @@ struct bb_backend_ops {
 	 * or a negative errno.
 	 */
 	ssize_t (*rw)(struct bb_dev *dev, uint32_t index, uint64_t off, void *buf, size_t len, bool write);
+	/*
+	 * Optional.  Why the last rw() that failed failed, in words an errno
+	 * has not (a vfio-user server's stall: the command, message id and
+	 * timeout); NULL or "": strerror of its result says it all.
+	 */
+	const char *(*rw_why)(const struct bb_dev *dev);
 	void (*close)(struct bb_dev *dev);
 	/* Optional.  The NUMA node the device hangs off, or -1 when unknown (NULL: unknown). */
 	int (*numa_node)(const struct bb_dev *dev);
@@ -153,6 +159,8 @@ int bb_dev_allow_writes(struct bb_dev *dev);
 bool bb_dev_writes_allowed(const struct bb_dev *dev);
 const char *bb_dev_trap_path(const struct bb_dev *dev);
 
+/* ops->rw_why: why the last failed rw() failed, or "" when the backend says no more than its errno. */
+const char *bb_dev_rw_why(const struct bb_dev *dev);
 /* ops->config_read, or -EOPNOTSUPP when the backend has none. */
 ssize_t bb_dev_config_read(struct bb_dev *dev, void *buf, size_t len, struct bb_diag *d);
 

@@ -65,7 +65,8 @@ const char *bb_workload_summary(enum bb_wl_kind k);
  * only the region's first pages are used).  @guard: what may be touched
  * (enum bb_guard: bb_dev_guard() of the device).  A workload that
  * has nothing to do here (no doorbells for `doorbell`) returns -ENOENT with
- * the reason in @d.
+ * the reason in @d; nothing else does (a replay trace file that is not
+ * there is -EINVAL: bad input, not a workload that does not apply).
  */
 int bb_workload_build(const struct bb_workload_spec *spec, const struct bb_layout *l,
 		      const struct bb_region *r, enum bb_guard guard, struct bb_workload *out, struct bb_diag *d);
