@@ -96,8 +96,8 @@ int bb_cli_layout_files(const char *dir, size_t max, char ***out, size_t *n, str
 
 	*out = NULL;
 	*n = 0;
-	if (dl > 1 && dir[dl - 1] == '/')
-		dl--;	/* "layouts/" names its files layouts/NAME */
+	if (dl > 0 && dir[dl - 1] == '/')
+		dl--;	/* "layouts/" names its files layouts/NAME, "/" its /NAME */
 	dh = opendir(dir);
 	if (!dh)
 		return bb_diag_set(d, -errno, "%s: %s", dir, strerror(errno));

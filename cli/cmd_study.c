@@ -118,7 +118,10 @@ static int expand(const char *spec, char out[][320], unsigned max, unsigned *n, 
 		bb_strcpy(out[(*n)++], 320, spec);
 		return 0;
 	}
+	/* DIR lies between "emu:" and the final slash-star: "emu:" + that alone is the root */
 	snprintf(dir, sizeof(dir), "%.*s", (int)(len - 6), spec + 4);
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
 	if (!strcmp(dir, "layouts") && stat(dir, &st))
 		snprintf(dir, sizeof(dir), "%s", BB_LAYOUT_DIR);
 	err = bb_cli_layout_files(dir, max - *n, &names, &k, d);

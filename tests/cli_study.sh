@@ -216,5 +216,14 @@ rc=$?
 grep -q "more than 128 devices" "$tmp/err" || no "too_many_layouts: $(cat "$tmp/err")"
 [ -e "$tmp/lots-out/runs.csv" ] && no "too_many_layouts: runs were measured"
 
+# root_folder: emu:/* is the root's layouts (it was an empty folder name: "emu:/*: : No such file or
+# directory"); what the root holds varies, so only that the folder read was "/" and nothing ran
+printf 'device emu:/*\npolicies trap\npage-sizes 4K\nworkloads lat-read\nsamples 10\nrepetitions 1\n' >"$tmp/root.study"
+"$BB" study "$tmp/root.study" --out "$tmp/root-out" --no-report >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || no "root_folder: exit $rc, want 2 ($(cat "$tmp/err"))"
+grep -q ': : \|//' "$tmp/err" && no "root_folder: $(cat "$tmp/err")"
+grep -q 'names no region\|: /[^/]' "$tmp/err" || no "root_folder: $(cat "$tmp/err")"
+
 [ $fail -eq 0 ] && echo "cli_study: ok"
 exit $fail
