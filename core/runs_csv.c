@@ -337,6 +337,39 @@ static int parse_ident(const struct row_ctx *c, const struct row_in *in, struct 
 }
 
 /* The figures of a run: every number finite and in range. */
+/*
+ * What every row barbench writes holds (the statistics of one run's
+ * samples): no figure below 0, the quantiles in order, the median's
+ * interval around the median.  A row that breaks it was not measured.
+ */
+static int figures_consistent(const struct row_ctx *c, const struct bb_rec *r)
+{
+	const struct {
+		const char *name;
+		double v;
+	} q[] = { { "min_ns", r->min_ns }, { "p50_ns", r->p50_ns }, { "p90_ns", r->p90_ns }, { "p99_ns", r->p99_ns },
+		  { "p999_ns", r->p999_ns }, { "max_ns", r->max_ns } }, other[] = {
+		{ "mean_ns", r->mean_ns }, { "stdev_ns", r->stdev_ns }, { "ci95_lo_ns", r->ci95_lo_ns },
+		{ "tmean_ns", r->tmean_ns }, { "ops_s", r->ops_s }, { "bytes_s", r->bytes_s }, { "setup_ns", r->setup_ns } };
+
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (other[i].v < 0)
+			return bb_diag_set(c->d, -EINVAL, "%s:%u: column '%s': %g is negative", c->path, c->line,
+					   other[i].name, other[i].v);
+	if (q[0].v < 0)
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'min_ns': %g is negative", c->path, c->line, q[0].v);
+	for (size_t i = 1; i < sizeof(q) / sizeof(q[0]); i++)
+		if (q[i].v < q[i - 1].v)
+			return bb_diag_set(c->d, -EINVAL, "%s:%u: column '%s': %g is below %s %g: quantiles of one run's"
+					   " samples are in order", c->path, c->line, q[i].name, q[i].v, q[i - 1].name,
+					   q[i - 1].v);
+	if (r->ci95_lo_ns > r->p50_ns || r->ci95_hi_ns < r->p50_ns)
+		return bb_diag_set(c->d, -EINVAL, "%s:%u: columns 'ci95_lo_ns', 'ci95_hi_ns': [%g, %g] does not hold"
+				   " p50_ns %g, the median it is an interval of", c->path, c->line, r->ci95_lo_ns,
+				   r->ci95_hi_ns, r->p50_ns);
+	return 0;
+}
+
 static int parse_figures(const struct row_ctx *c, const struct row_in *in, struct bb_rec *r)
 {
 	uint64_t u;
@@ -367,6 +400,8 @@ static int parse_figures(const struct row_ctx *c, const struct row_in *in, struc
 	r->tmean_ns = r->mean_ns;
 	if (in->idx[BB_COL_TMEAN] >= 0)
 		D(tmean_ns, BB_COL_TMEAN);
+	if ((err = figures_consistent(c, r)))
+		return err;
 	r->predicted_ns = -1;
 	OPT(predicted_ns, BB_COL_PREDICTED);
 	OPT(resolution_ns, BB_COL_RESOLUTION);

@@ -35,9 +35,8 @@ S
 # slower repetition, a resolution of 10 ns or two runs a hair apart once decided them): repetition R of
 # sparse has a median of 6 + R/10 ns, of trap 200 + R ns, and every run a resolution of 0.5 ns
 known_times() {
-	awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
-		{ r = $c["repetition"]; $c["p50_ns"] = sprintf("%.2f", $c["policy"] == "sparse" ? 6 + r / 10 : 200 + r)
-		  $c["resolution_ns"] = "0.500"; print }' "$1/runs.csv" >"$1/runs.new" && mv "$1/runs.new" "$1/runs.csv"
+	set_p50 "$1/runs.csv" '$c["policy"] == "sparse" ? 6 + $c["repetition"] / 10 : 200 + $c["repetition"]'
+	edit_col "$1" resolution_ns '$k = "0.500"'
 	[ "$(cut -d, -f4 "$1/runs.csv" | sort | uniq -c | awk '{ printf "%s %s;", $1, $2 }')" = "1 policy;5 sparse;5 trap;" ] ||
 		no "known_times: $1/runs.csv is not 5 repetitions of sparse and trap: $(cut -d, -f4 "$1/runs.csv" | tr '\n' ' ')"
 }
@@ -75,7 +74,7 @@ for i in 1 2; do
 	"$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 200 --out "$tmp/r$i" \
 		>/dev/null 2>"$tmp/err" || no "run $i: $(cat "$tmp/err")"
 done
-edit_col "$tmp/r2" p50_ns 'if (v > 0) $k = sprintf("%.2f", v * 0.5)'
+set_p50 "$tmp/r2/runs.csv" 'v * 0.5'
 "$BB" compare "$tmp/r1" "$tmp/r2" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc -eq 0 ] || no "single runs: exit $rc, want 0"
 [ "$(grep -c 'not enough repetitions to test (A 1, B 1; 3 each needed)' "$tmp/out")" -eq 2 ] ||
@@ -84,7 +83,7 @@ grep -q "(significant)" "$tmp/out" && no "single runs called significant"
 
 # 5 repetitions a side, B's medians 3x A's: significant, with a small p, exit 3
 cp -r "$tmp/a" "$tmp/b"
-edit_col "$tmp/b" p50_ns '$k = sprintf("%.2f", v * 3)'
+set_p50 "$tmp/b/runs.csv" 'v * 3'
 "$BB" compare "$tmp/a" "$tmp/b" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc -eq 3 ] || no "3x slower: exit $rc, want 3"
 [ "$(grep -c 'slower (significant)' "$tmp/out")" -eq 2 ] || no "3x slower: $(cat "$tmp/out")"
@@ -95,7 +94,7 @@ edit_col "$tmp/b" p50_ns '$k = sprintf("%.2f", v * 3)'
 
 # medians of 0: below the resolution the runs record, no 1e+300, inf or nan
 cp -r "$tmp/a" "$tmp/z"
-edit_col "$tmp/z" p50_ns '$k = 0'
+set_p50 "$tmp/z/runs.csv" 0
 for args in "$tmp/z $tmp/z" "$tmp/a $tmp/z" "$tmp/z $tmp/a"; do
 	# shellcheck disable=SC2086
 	"$BB" compare $args >"$tmp/out" 2>"$tmp/err"

@@ -98,6 +98,18 @@ for c in 'abc:is not a number' 'inf:is not a number' 'nan:is not a number'; do
 	(cd "$tmp" && "$BB" compare base f >/dev/null 2>"$tmp/err"); rc=$?
 	[ $rc -eq 2 ] || no "compare with p50_ns $v: exit $rc, want 2 (not 3, a 'significant change')"
 done
+# inconsistent_figures: a row no run writes (a median below its minimum, an interval that does not hold
+# the median, a negative spread) was read, reported and compared as measured
+for c in 'min_ns=9999:column '"'"'p50_ns'"'"'' 'ci95_lo_ns=9999:columns '"'"'ci95_lo_ns'"'"', '"'"'ci95_hi_ns'"'"': [9999,' 'stdev_ns=-1:column '"'"'stdev_ns'"'"': -1 is negative'; do
+	col=${c%%=*} rest=${c#*=}
+	v=${rest%%:*}
+	fresh
+	awk -F, -v OFS=, -v col="$col" -v v="$v" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) k = i; print; next }
+		NR == 2 { $k = v } { print }' "$tmp/base/runs.csv" >"$tmp/f/runs.csv"
+	report_wants 2 "f/runs.csv:2: ${rest#*:}" "inconsistent_figures $col"
+	(cd "$tmp" && "$BB" compare base f >/dev/null 2>"$tmp/err"); rc=$?
+	[ $rc -eq 2 ] || no "inconsistent_figures $col: compare exit $rc, want 2"
+done
 # truncated_gzip: a samples file whose compressed stream is cut short is an error, never fewer samples
 fresh
 gz=$(ls "$tmp/f/samples/"*.bbs | head -n 1)

@@ -123,7 +123,7 @@ grep -q 'projected on a device of 500 ns per access (pcie-bench default)' "$r" |
 # all_trap_alike: at 64K every usable policy traps; with holes (0 memslots, as trap) made the lowest
 # median, the memslots alone would pick holes, but the one answer is trap (all alike): report.md's
 # table, its words and summary.json agree, and summary.json says so in a verdict of its own
-crafted t 'NR > 1 && $4 == "holes" && $6 == 65536 { $13 = sprintf("%.2f", $13 - 10) } { print }'
+crafted t "$P50_AWK"' NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i } NR > 1 && $4 == "holes" && $6 == 65536 { set_p50($13 - 10) } { print }'
 grep -q '^| nvme-msix-bar0 | 0 | 64 KiB | trap (all alike) | 0 |' "$tmp/t/report.md" ||
 	no "all_trap_alike: table: $(grep '^| nvme-msix-bar0 | 0 | 64 KiB' "$tmp/t/report.md")"
 grep -q 'at 64 KiB pages holes, [a-z, ]* are \*\*tied\*\*.*; take \*\*trap\*\* (none of them is told apart from it): every policy a VMM can use traps here alike' "$tmp/t/report.md" ||

@@ -70,6 +70,29 @@ serve() {
 	[ -S "$tmp/s" ] || { no "serve $l never listened"; return 1; }
 }
 
+# P50_AWK: an awk function set_p50(N) for a program over runs.csv (c["column"] its header's indices):
+# the row's p50_ns becomes N and its other latency figures scale with it, clamped around N, so the
+# row stays one a run could have written (runs.csv refuses quantiles out of order or an interval
+# that does not hold its median)
+P50_AWK='function set_p50(n,   v, f, m, j, x, L) {
+	v = $c["p50_ns"] + 0; f = v > 0 ? n / v : 0
+	m = split("min_ns p90_ns p99_ns p999_ns max_ns mean_ns stdev_ns ci95_lo_ns ci95_hi_ns tmean_ns", L, " ")
+	for (j = 1; j <= m; j++) {
+		x = v > 0 ? $c[L[j]] * f : (L[j] == "stdev_ns" ? 0 : n)
+		if ((L[j] == "min_ns" || L[j] == "ci95_lo_ns") && x > n) x = n
+		if (L[j] ~ /^(p9|max|ci95_hi)/ && x < n) x = n
+		$c[L[j]] = sprintf("%.2f", x)
+	}
+	$c["p50_ns"] = sprintf("%.2f", n)
+}'
+# set_p50 FILE EXPR: every row of runs.csv FILE gets the median the awk EXPR gives (of v, the old one,
+# and $c["column"]), through set_p50
+set_p50() {
+	awk -F, -v OFS=, "$P50_AWK"'
+		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
+		{ v = $c["p50_ns"] + 0; set_p50('"$2"'); print }' "$1" >"$1.new" && mv "$1.new" "$1"
+}
+
 # known_sweep IN OUT: the `barbench vmm` sweep file IN with its measured times replaced by known ones,
 # by how each page was reached: mapped 6 ns, trapped through a vfio-user message 8 us, any other trap
 # path (the emulated device's pread) 250 ns.  The classes, verdicts and trap-log comparisons of
