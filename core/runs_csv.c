@@ -342,6 +342,8 @@ static int parse_ident(const struct row_ctx *c, const struct row_in *in, struct 
  * samples): no figure below 0, the quantiles in order, the median's
  * interval around the median.  A row that breaks it was not measured.
  */
+#define SLACK_NS 0.0101
+
 static int figures_consistent(const struct row_ctx *c, const struct bb_rec *r)
 {
 	const struct {
@@ -359,11 +361,11 @@ static int figures_consistent(const struct row_ctx *c, const struct bb_rec *r)
 	if (q[0].v < 0)
 		return bb_diag_set(c->d, -EINVAL, "%s:%u: column 'min_ns': %g is negative", c->path, c->line, q[0].v);
 	for (size_t i = 1; i < sizeof(q) / sizeof(q[0]); i++)
-		if (q[i].v < q[i - 1].v)
+		if (q[i].v < q[i - 1].v - SLACK_NS)
 			return bb_diag_set(c->d, -EINVAL, "%s:%u: column '%s': %g is below %s %g: quantiles of one run's"
 					   " samples are in order", c->path, c->line, q[i].name, q[i].v, q[i - 1].name,
 					   q[i - 1].v);
-	if (r->ci95_lo_ns > r->p50_ns || r->ci95_hi_ns < r->p50_ns)
+	if (r->ci95_lo_ns > r->p50_ns + SLACK_NS || r->ci95_hi_ns < r->p50_ns - SLACK_NS)
 		return bb_diag_set(c->d, -EINVAL, "%s:%u: columns 'ci95_lo_ns', 'ci95_hi_ns': [%g, %g] does not hold"
 				   " p50_ns %g, the median it is an interval of", c->path, c->line, r->ci95_lo_ns,
 				   r->ci95_hi_ns, r->p50_ns);
