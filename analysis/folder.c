@@ -204,6 +204,8 @@ void bb_results_host(const char *dir, const struct bb_manifest_info *mi, char (*
 		}
 }
 
+static void header_text(char *s);
+
 /*
  * Each folder's manifest: the first gives the header's facts, every one
  * its host's name (bb_results_host), and their skipped runs are summed by
@@ -214,9 +216,15 @@ void bb_rep_read_manifest(struct rep *r)
 	struct bb_manifest_info mi;
 
 	for (size_t k = 0; k < r->nfolders; k++) {
-		bool ok = !bb_manifest_read(r->dirs[k], &mi, NULL);
+		struct bb_diag d;
+		bool ok = !bb_manifest_read(r->dirs[k], &mi, &d);
 
 		bb_results_host(r->dirs[k], ok ? &mi : NULL, r->hosts, k);
+		if (!ok && !k) {
+			/* the header says so, in the characters it allows */
+			bb_strcpy(r->no_manifest, sizeof(r->no_manifest), d.msg);
+			header_text(r->no_manifest);
+		}
 		if (!ok)
 			continue;
 		if (k) {

@@ -557,10 +557,15 @@ static void advise_section(FILE *f, const struct adv_row *a, size_t n, bool have
 static void header_md(FILE *f, const struct rep *r, const char *what)
 {
 	fprintf(f, "# barbench report%s%s%s\n\n", r->study[0] ? ": " : "", r->study, what);
-	fprintf(f, "Results folder of %zu runs in %zu configurations%s. Made %s on `%s` (%s, kernel %s), "
-		"barbench %.12s.\n\n", r->recs.n, r->cfg.n, r->complete ? "" : " (**incomplete**: the study was "
-		"interrupted; `barbench study --resume` finishes it)", r->date[0] ? r->date : "(no manifest)",
-		r->host, r->cpu, r->kernel, r->commit[0] ? r->commit : "unknown");
+	if (r->no_manifest[0])
+		fprintf(f, "Results folder of %zu runs in %zu configurations. Its manifest could not be read (%s): "
+			"the machine, the build and the date they were measured with are unknown, and so is whether "
+			"the study was complete.\n\n", r->recs.n, r->cfg.n, r->no_manifest);
+	else
+		fprintf(f, "Results folder of %zu runs in %zu configurations%s. Made %s on `%s` (%s, kernel %s), "
+			"barbench %.12s.\n\n", r->recs.n, r->cfg.n, r->complete ? "" : " (**incomplete**: the study "
+			"was interrupted; `barbench study --resume` finishes it)", r->date[0] ? r->date : "(no date)",
+			r->host, r->cpu, r->kernel, r->commit[0] ? r->commit : "unknown");
 	if (r->nfolders > 1) {
 		/* a fleet: the host is a dimension of every table and figure below */
 		fprintf(f, "Merged from %zu results folders, one per host; the host follows each device's name "

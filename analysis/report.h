@@ -53,6 +53,7 @@ struct rep {
 	/* manifest facts for the header */
 	char study[64], date[40], host[80], cpu[128], kernel[80], hyper[16], commit[48], guest_exec[16];
 	bool complete;
+	char no_manifest[300];		/* why the first folder's manifest.json was not read ("": it was) */
 	struct bb_manifest_info mi;
 	double dev_read_ns, dev_write_ns;	/* the projection's access times (options, else pcie-bench) */
 	bool dev_read_given, dev_write_given;	/* given on the command line: they win over a layout's */

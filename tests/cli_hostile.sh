@@ -110,6 +110,16 @@ for c in 'min_ns=9999:column '"'"'p50_ns'"'"'' 'ci95_lo_ns=9999:columns '"'"'ci9
 	(cd "$tmp" && "$BB" compare base f >/dev/null 2>"$tmp/err"); rc=$?
 	[ $rc -eq 2 ] || no "inconsistent_figures $col: compare exit $rc, want 2"
 done
+# unreadable_manifest: a manifest.json that is not JSON, or none: the report says it could not be read and
+# why (it said "Made (no manifest) on `` (, kernel )" and called the folder an interrupted study)
+for how in broken missing; do
+	fresh
+	if [ $how = broken ]; then printf '{"schema": ' >"$tmp/f/manifest.json"; else rm "$tmp/f/manifest.json"; fi
+	(cd "$tmp" && "$BB" report f --no-figures >/dev/null 2>"$tmp/err") || no "unreadable_manifest ($how): $(cat "$tmp/err")"
+	grep -q '^Results folder of [0-9]* runs in [0-9]* configurations\. Its manifest could not be read (f/manifest\.json' \
+		"$tmp/f/report.md" || no "unreadable_manifest ($how): $(sed -n 3p "$tmp/f/report.md")"
+	grep -q 'incomplete\|no manifest' "$tmp/f/report.md" && no "unreadable_manifest ($how): $(sed -n 3p "$tmp/f/report.md")"
+done
 # truncated_gzip: a samples file whose compressed stream is cut short is an error, never fewer samples
 fresh
 gz=$(ls "$tmp/f/samples/"*.bbs | head -n 1)
