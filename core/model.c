@@ -92,8 +92,9 @@ static int cost_line(char *buf, const char *name, unsigned line, unsigned *first
 			break;
 	if (k == sizeof(keys) / sizeof(keys[0]))
 		return bb_diag_set(d, -EINVAL, "%s:%u: unknown key '%s'", name, line, key);
+	/* decimal only, as calibrate writes: strtod alone takes hex (0x51.5), inf and nan */
 	v = strtod(val, &endp);
-	if (*endp || !(v >= 0) || v > 1e12)
+	if (strspn(val, "0123456789.eE+-") != strlen(val) || *endp || !(v >= 0) || v > 1e12)
 		return bb_diag_set(d, -EINVAL, "%s:%u: %s %s: want a number of ns >= 0", name, line, key, val);
 	*(double *)((char *)out + keys[k].off) = v;
 seen:

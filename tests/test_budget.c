@@ -246,6 +246,9 @@ static void test_cost_file(void)
 			/* cut to 15 characters before */
 			T("trap_path abcdefghijklmnopqrstuvwxyz\n", "c:1: trap_path 'abcdefghijklmnopqrst': a name"),
 			T("trap_path `x`\n", "c:1: trap_path '`x`': a name"),
+			/* hex, which strtod takes and calibrate never writes (runs.csv refuses it too) */
+			T("map_read_ns 0x51.5\n", "c:1: map_read_ns 0x51.5: want a number"),
+			T("map_read_ns infinity\n", "c:1: map_read_ns infinity: want a number"),
 #undef T
 		};
 		char longline[400];
