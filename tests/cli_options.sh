@@ -57,6 +57,14 @@ check_cmd() {
 		n=$((n + 1))
 		name=${opt#--}
 		case $opt in --help) continue ;; esac
+		# option_abbreviation: only the name the help lists (getopt_long took --pag for --page-size)
+		if [ ${#name} -ge 3 ]; then
+			if [ -n "$meta" ]; then
+				want_fail "abbreviation ${opt%?}" "unknown option '${opt%?}'" "$@" "${opt%?}" 1
+			else
+				want_fail "abbreviation ${opt%?}" "unknown option '${opt%?}'" "$@" "${opt%?}"
+			fi
+		fi
 		if [ -n "$meta" ]; then
 			want_fail "value missing" "needs a value" "$@" "$opt"
 			[ "$meta" = N ] && want_fail "bad number" "--$name 'abc': not a number" "$@" "$opt" abc
@@ -97,6 +105,13 @@ for c in $cmds; do
 		check_cmd "$c"
 	fi
 done
+
+# option_abbreviation: the message names the option meant, with or without =VALUE
+want_fail "abbreviation named" "unknown option '--pag': did you mean '--page-size'?" plan emu:layouts/nvme-msix-bar0 --pag 64K
+want_fail "abbreviation= named" "unknown option '--pag': did you mean '--page-size'?" plan emu:layouts/nvme-msix-bar0 --pag=64K
+want_fail "common abbreviation" "unknown option '--qu': did you mean '--quiet'?" layout --qu check nvme-msix-bar0
+"$BB" plan emu:layouts/nvme-msix-bar0 --page-size=64K --policy=sparse >/dev/null 2>"$tmp/err" ||
+	no "option_abbreviation: --page-size=64K --policy=sparse refused: $(cat "$tmp/err")"
 
 # every command parses with its table: no getopt of its own in cli/
 for f in "$SRC"/cli/*.c; do
