@@ -56,6 +56,15 @@ int main(int argc, char **argv)
 		c = bb_cmd_find(cmds, NR_CMDS, argv[2]);
 		if (!c)
 			return bb_cli_fail(BB_EXIT_USAGE, "help: no command '%s'", argv[2]);
+		if (argc > 3 + !!c->help->subcommands)
+			return bb_cli_fail(BB_EXIT_USAGE, "help: unexpected argument '%s' (barbench help <command>%s)",
+					   argv[3 + !!c->help->subcommands], c->help->subcommands ? " [<subcommand>]" : "");
+		if (argc == 4) {
+			/* help layout new: the subcommand's help, as layout help new prints it */
+			char *sub[] = { argv[2], (char *)"help", argv[3], NULL };
+
+			return bb_cli_finish(c->fn(3, sub));
+		}
 		bb_opt_usage(c->help);
 		return bb_cli_finish(BB_EXIT_OK);
 	}

@@ -327,4 +327,4 @@ static int cmd_layout_new(int argc, char **argv)
 }
 
 const struct bb_cmd bb_cmd_layout_new = { .name = "new", .fn = cmd_layout_new, .help = &new_help,
-	.summary = "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump" };
+	.summary = "write a layout from a device (vfio:BDF, vfio-user:SOCKET, pci:BDF) or an lspci -vvv -xxxx dump" };

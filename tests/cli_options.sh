@@ -112,6 +112,15 @@ want_fail "abbreviation= named" "unknown option '--pag': did you mean '--page-si
 want_fail "common abbreviation" "unknown option '--qu': did you mean '--quiet'?" layout --qu check nvme-msix-bar0
 "$BB" plan emu:layouts/nvme-msix-bar0 --page-size=64K --policy=sparse >/dev/null 2>"$tmp/err" ||
 	no "option_abbreviation: --page-size=64K --policy=sparse refused: $(cat "$tmp/err")"
+# command_prefix_suggestion: a prefix of one command's name suggests it ('lay' suggested plan)
+want_fail "prefix suggestion" "'lay' is not a command; did you mean 'layout'?" lay
+want_fail "layout prefix suggestion" "'ch' is not a command; did you mean 'check'?" layout ch
+# help_subcommand: barbench help layout new prints layout new's help; an extra word is named
+"$BB" help layout new >"$tmp/out" 2>&1 || no "help layout new: exit $?"
+"$BB" layout new --help | cmp -s - "$tmp/out" || no "help_subcommand: help layout new differs from layout new --help"
+want_fail "help extra word" "unexpected argument 'x'" help run x
+want_fail "help layout extra word" "unexpected argument 'x'" help layout new x
+want_fail "help layout unknown" "'nw' is not a command; did you mean 'new'?" help layout nw
 
 # every command parses with its table: no getopt of its own in cli/
 for f in "$SRC"/cli/*.c; do
