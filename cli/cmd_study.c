@@ -431,13 +431,18 @@ static int study_load(struct sctx *x)
 			return -1;
 		}
 		snprintf(x->path, sizeof(x->path), "%s/runs.csv", x->out);
+		snprintf(to, sizeof(to), "%s/study.txt", x->out);
 		if (!lstat(x->path, &sb)) {
 			free(text);
-			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or another --out",
-					     x->out, x->out);
+			/* --resume only where a study began: a run's folder has no study.txt to resume */
+			if (!lstat(to, &sb))
+				x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or "
+							"another --out", x->out, x->out);
+			else
+				x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results, not of a study (no "
+							"study.txt to --resume): give another --out", x->out);
 			return -1;
 		}
-		snprintf(to, sizeof(to), "%s/study.txt", x->out);
 		x->err = bb_write_atomic_buf(to, text, len, &x->d);
 		free(text);
 		if (!x->err) {
