@@ -101,6 +101,15 @@ valid summary "$tmp/st/summary.json"
 prints compare "$tmp/compare" "$BB" compare "$tmp/st" "$tmp/st" --json
 # three folders, Holm's correction: one comparison per B, each with its hosts
 prints compare "$tmp/compare3" "$BB" compare "$tmp/st" "$tmp/st" "$tmp/st" --holm --json
+# compare_help_members: every member of the document is named in compare --help and in the README's summary
+# of it (alpha, min_repetitions, interval, resolution_ns and ratio_ci_level were missing from one or both)
+"$BB" compare --help >"$tmp/chelp"
+for m in $("$JQ" "$tmp/compare" -p '" ".join(sorted(set(d) | set(d["comparisons"][0]) | set(d["comparisons"][0]["configurations"][0])))'); do
+	[ "$m" = schema ] && continue
+	grep -qw -- "$m" "$tmp/chelp" || no "compare_help_members: compare --help does not name $m"
+	sed -n '/barbench-compare\/2`, one shape/,/^  (`docs/p' "$SRC/README.md" | grep -q "\"$m\"" ||
+		no "compare_help_members: README's compare --json summary does not name \"$m\""
+done
 "$JQ" "$tmp/compare3" 'd["correction"] == "holm" and [c["host_b"] for c in d["comparisons"]] == [d["host_a"] + "#2", d["host_a"] + "#3"] and d["tests"] == sum(len(c["configurations"]) for c in d["comparisons"])' ||
 	no "compare --json of three folders: hosts or tests"
 prints run "$tmp/run.json" "$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 100 --out "$tmp/run" --json
