@@ -1031,7 +1031,8 @@ static int study_finish(struct sctx *x)
 			x->status = BB_EXIT_FAIL;
 		}
 		if (!x->json)
-			printf("results: %s (%zu runs)%s%s%s\n", x->out, x->ses.nlines, x->report ? ", report: " : "",
+			printf("results: %s (%zu run%s)%s%s%s\n", x->out, x->ses.nlines, x->ses.nlines == 1 ? "" : "s",
+			       x->report ? ", report: " : "",
 			       x->report ? x->out : "", x->report ? "/report.md" : "");
 	}
 	if (x->json && x->manifest_ok) {
