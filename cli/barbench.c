@@ -23,8 +23,9 @@ static void usage(FILE *f)
 		"'barbench --version' for the version.  Every command takes --quiet (results and\n"
 		"errors only), --progress (progress also on a pipe) and --no-progress.\n\n"
 		"Exit status, every command: 0 done; 1 a failure (a device, the machine, a file that could\n"
-		"not be written, a folder in use); 2 bad input (options, files, results folders); 3 compare\n"
-		"found a significant change; 128 + N stopped by signal N (runs that finished are kept).\n");
+		"not be written, a folder in use), or layout check found something; 2 bad input (options,\n"
+		"files, results folders); 3 compare found a significant change; 128 + N stopped by signal N\n"
+		"(runs that finished are kept).\n");
 }
 
 int bb_cli_argc;
