@@ -71,13 +71,15 @@ static void report_progress(void *arg, size_t step, size_t total, const char *wh
 
 static int print_json(const char *dir, const struct bb_report_opts *o, const struct bb_diag *d)
 {
-	char rep[4096], sum[4096], fig[4096];
+	char rep[4096], det[4096], sum[4096], fig[4096];
 
 	snprintf(rep, sizeof(rep), "%s/report.md", dir);
+	snprintf(det, sizeof(det), "%s/details.md", dir);
 	snprintf(sum, sizeof(sum), "%s/summary.json", dir);
 	snprintf(fig, sizeof(fig), "%s/figures", dir);
-	return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-report/1",
-				     "folder", bb_json_str(dir), "report", bb_json_str(rep), "summary", bb_json_str(sum),
+	return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-report/1",
+				     "folder", bb_json_str(dir), "report", bb_json_str(rep), "details", bb_json_str(det),
+				     "summary", bb_json_str(sum),
 				     "figures", o->figures ? bb_json_str(fig) : json_null(),
 				     "warning", d->msg[0] ? bb_json_str(d->msg) : json_null()));
 }

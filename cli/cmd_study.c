@@ -50,7 +50,8 @@ static const struct bb_opt study_opts[] = {
 	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
 	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the results line: the folder, how\n"
 				      "many runs, whether every one is in, and the paths of manifest.json,\n"
-				      "runs.csv, report.md and summary.json (the verdicts: docs/results.md);\n"
+				      "runs.csv, report.md, details.md and summary.json (the verdicts:\n"
+				      "docs/results.md);\n"
 				      "printed whenever the manifest is written" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -939,13 +940,14 @@ static json_t *study_json(const struct sctx *x)
 	const char *why = x->stopped > 0 ? (x->stopped == SIGINT ? "SIGINT" : "SIGTERM") :
 			  x->stopped < 0 ? "--max-runs" : NULL;
 
-	return json_pack("{s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "schema", "barbench-study/1",
+	return json_pack("{s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-study/1",
 			 "folder", bb_json_str(x->out), "study", bb_json_str(x->st->name), "complete", (int)x->complete,
 			 "interrupted_by", why ? json_string(why) : json_null(),
 			 "matrix_runs", (json_int_t)x->njobs, "measured_runs", (json_int_t)x->ses.nlines,
 			 "failed_runs", (json_int_t)x->ses.nfailed, "skipped_runs", (json_int_t)x->ses.nskipped,
 			 "manifest", in_folder(x->out, "manifest.json"), "runs_csv", in_folder(x->out, "runs.csv"),
 			 "report", x->reported ? in_folder(x->out, "report.md") : json_null(),
+			 "details", x->reported ? in_folder(x->out, "details.md") : json_null(),
 			 "summary", x->reported ? in_folder(x->out, "summary.json") : json_null());
 }
 

@@ -88,12 +88,12 @@ samples 200
 repetitions 4
 EOF
 prints study "$tmp/study1" "$BB" study "$tmp/s.study" --out "$tmp/st" --max-runs 1 --no-report --json
-"$JQ" "$tmp/study1" 'd["complete"] is False and d["measured_runs"] == 1 and d["report"] is None and d["summary"] is None' ||
+"$JQ" "$tmp/study1" 'd["complete"] is False and d["measured_runs"] == 1 and d["report"] is None and d["details"] is None and d["summary"] is None' ||
 	no "study --json: interrupted study"
 valid manifest "$tmp/st/manifest.json"		# incomplete
 "$JQ" "$tmp/st/manifest.json" 'd["complete"] is False and d["interrupted_by"] == "--max-runs"' || no "study: interrupted manifest"
 prints study "$tmp/study2" "$BB" study --resume "$tmp/st" --no-figures --json
-"$JQ" "$tmp/study2" 'd["complete"] is True and d["matrix_runs"] == 12 and d["measured_runs"] == 8 and d["skipped_runs"] == 1 and d["summary"].endswith("/st/summary.json")' ||
+"$JQ" "$tmp/study2" 'd["complete"] is True and d["matrix_runs"] == 12 and d["measured_runs"] == 8 and d["skipped_runs"] == 1 and d["summary"].endswith("/st/summary.json") and d["details"].endswith("/st/details.md")' ||
 	no "study --json: resumed study"
 valid manifest "$tmp/st/manifest.json"
 valid summary "$tmp/st/summary.json"
@@ -120,7 +120,8 @@ for f in $("$JQ" "$tmp/run.json" -p '" ".join(r["samples_file"] for r in d["runs
 done
 valid manifest "$tmp/run/manifest.json"
 prints report "$tmp/report.json" "$BB" report "$tmp/run" --no-figures --json
-"$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["figures"] is None' || no "report --json"
+# report_json_details: every file report writes is named, details.md too
+"$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["details"].endswith("/run/details.md") and d["figures"] is None' || no "report --json"
 valid summary "$tmp/run/summary.json"
 # a merged (fleet) report: each configuration names its host
 prints report "$tmp/merged.json" "$BB" report "$tmp/st" "$tmp/run" --out "$tmp/merged" --no-figures --json
