@@ -45,7 +45,8 @@ static const struct bb_opt vmm_opts[] = {
 	{ "trap-log", K_TRAP_LOG, "FILE", NULL, "the server's trap log (with --sweep)" },
 	{ "page-size", K_PAGE, "SIZE", "this host's", "the page size of the plans compared" },
 	{ "vmm", K_VMM, "NAME", "\"the VMM\"", "what to call the VMM in the output" },
-	{ "out", K_OUT, "DIR", NULL, "write vmm-sweep.csv, vmm-LAYOUT.csv and page-map figures" },
+	{ "out", K_OUT, "DIR", NULL, "write vmm-sweep.csv and manifest.json (a sweep), vmm-LAYOUT.csv and\n"
+				     "page-map figures" },
 	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the text: the rule, and per\n"
 				      "device every page's class, each policy's mode, the verdict\n"
 				      "(docs/results.md, docs/schemas/vmm.schema.json)" },
@@ -786,6 +787,19 @@ out:
 	return status;
 }
 
+/*
+ * The results folder --out is made as run's is, with a samples/ folder; vmm
+ * writes no samples, so it goes again when empty (rmdir takes nothing else:
+ * not a file, not a folder with something in it, not a symlink).
+ */
+static void drop_empty_samples(const char *out)
+{
+	char path[4200];
+
+	if (out && (size_t)snprintf(path, sizeof(path), "%s/samples", out) < sizeof(path))
+		rmdir(path);
+}
+
 static int cmd_vmm(int argc, char **argv)
 {
 	struct vmm_opts o;
@@ -796,6 +810,7 @@ static int cmd_vmm(int argc, char **argv)
 	status = json_start(&o);
 	if (!status)
 		status = o.sweep ? from_file(&o) : from_devices(&o);
+	drop_empty_samples(o.out);
 	return bb_cli_finish(json_finish(&o, status));
 }
 
