@@ -20,8 +20,9 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NR_CMDS; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
 	fprintf(f, "\n'barbench help <command>' or 'barbench <command> --help' for its options;\n"
-		"'barbench --version' for the version.  Every command takes --quiet (results and\n"
-		"errors only), --progress (progress also on a pipe) and --no-progress.\n\n"
+		"'barbench --version' (or 'barbench version') for the version.  Every command takes\n"
+		"--quiet (results and errors only), --progress (progress also on a pipe) and\n"
+		"--no-progress.\n\n"
 		"Exit status, every command: 0 done; 1 a failure (a device, the machine, a file that could\n"
 		"not be written, a folder in use), or layout check found something; 2 bad input (options,\n"
 		"files, results folders); 3 compare found a significant change; 128 + N stopped by signal N\n"

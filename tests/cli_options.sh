@@ -115,6 +115,9 @@ want_fail "common abbreviation" "unknown option '--qu': did you mean '--quiet'?"
 # command_prefix_suggestion: a prefix of one command's name suggests it ('lay' suggested plan)
 want_fail "prefix suggestion" "'lay' is not a command; did you mean 'layout'?" lay
 want_fail "layout prefix suggestion" "'ch' is not a command; did you mean 'check'?" layout ch
+# version_documented: the 'version' word main() takes is in the top-level help, and prints what --version does
+"$BB" --help | grep -q "'barbench version'" || no "version_documented: barbench --help does not name 'barbench version'"
+[ "$("$BB" version)" = "$("$BB" --version)" ] || no "version_documented: barbench version differs from --version"
 # help_subcommand: barbench help layout new prints layout new's help; an extra word is named
 "$BB" help layout new >"$tmp/out" 2>&1 || no "help layout new: exit $?"
 "$BB" layout new --help | cmp -s - "$tmp/out" || no "help_subcommand: help layout new differs from layout new --help"
