@@ -248,9 +248,10 @@ static int cmd_serve(int argc, char **argv)
 	bb_vu_server_get_stats(s, &st);
 	bb_vu_server_destroy(s);
 	bb_dev_close(dev);
-	printf("barbench serve: stopped after %" PRIu64 " clients, %" PRIu64 " messages, %" PRIu64 " refused, %" PRIu64
-	       " clients dropped, %" PRIu64 " connections refused\n", st.clients, st.messages, st.errors, st.dropped,
-	       st.refused);
+	printf("barbench serve: stopped after %" PRIu64 " client%s, %" PRIu64 " message%s, %" PRIu64 " refused, %" PRIu64
+	       " client%s dropped, %" PRIu64 " connection%s refused\n", st.clients, st.clients == 1 ? "" : "s",
+	       st.messages, st.messages == 1 ? "" : "s", st.errors, st.dropped, st.dropped == 1 ? "" : "s", st.refused,
+	       st.refused == 1 ? "" : "s");
 	return status;
 }
 
