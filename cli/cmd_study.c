@@ -831,9 +831,9 @@ static int study_prepare(struct sctx *x)
 	for (unsigned t = 0; x->st->advise && t < x->nt; t++)
 		nadvise += advised(x->tg, t);
 	if ((!x->resume || x->todo) && !bb_cli_quiet)
-		fprintf(stderr, "barbench: study %s: %zu runs to do (%zu done before; one that does not apply is skipped, "
-			"with the reason in manifest.json), %u region%s, into %s\n", x->st->name, x->todo, x->done_before,
-			x->nt, x->nt == 1 ? "" : "s", x->out);
+		fprintf(stderr, "barbench: study %s: %zu run%s to do (%zu done before; one that does not apply is skipped, "
+			"with the reason in manifest.json), %u region%s, into %s\n", x->st->name, x->todo,
+			x->todo == 1 ? "" : "s", x->done_before, x->nt, x->nt == 1 ? "" : "s", x->out);
 	bb_progress_start(&x->prog, x->nt + x->todo + nadvise + report_steps(x, nadvise), 0);
 	if (study_costs(x))
 		return -1;
