@@ -94,8 +94,12 @@ static void print_layout_head(const struct bb_layout *l)
 		       bb_region_index_name(l->msix.pba_region, nm, sizeof(nm)),
 		       l->msix.pba_offset, l->msix.pba_offset + bb_msix_pba_bytes(l->msix.vectors));
 	} else if (l->msix.placement_unknown) {
-		printf("  msix: present, placement unknown (%" PRIu32 " vectors; 0: unknown): nothing is must-trap\n",
-		       l->msix.vectors);
+		/* vectors= is optional with placement=unknown: 0 when the layout does not say */
+		if (l->msix.vectors)
+			printf("  msix: present, placement unknown (%" PRIu32 " vector%s): nothing is must-trap\n",
+			       l->msix.vectors, l->msix.vectors == 1 ? "" : "s");
+		else
+			printf("  msix: present, placement unknown (and its vector count): nothing is must-trap\n");
 	} else {
 		printf("  msix: none\n");
 	}
