@@ -37,7 +37,7 @@ static const struct bb_opt vmm_opts[] = {
 	{ "device", K_DEVICE, "DEVICE", NULL, "a device to sweep (repeatable, at most 8); its layout names\n"
 					      "the words that are safe to read" },
 	{ "region", K_REGION, "N", "every region", "only region N" },
-	{ "samples", K_SAMPLES, "N", "101", "timed samples per page, 1 to 100000" },
+	{ "samples", K_SAMPLES, "N", "101", "timed samples per page of a sweep (--device), 1 to 100000" },
 	{ "as", K_AS, "POLICY", NULL, "barbench plays the VMM: apply POLICY's plan to a device with a\n"
 				      "trap path (emu:, vfio-user:, vfio:) and sweep that" },
 	{ "sweep", K_SWEEP, "FILE", NULL, "analyse a sweep file instead of sweeping" },
@@ -83,7 +83,7 @@ struct vmm_opts {
 	const char *devices[MAX_DEVICES];
 	unsigned ndev;
 	const char *as, *sweep, *layout, *trap_log, *name, *out;
-	bool has_region, json;
+	bool has_region, has_samples, json;
 	uint32_t region;
 	size_t samples;
 	uint64_t page_size;
@@ -101,8 +101,9 @@ static int check_opts(const struct vmm_opts *o)
 	if (o->ndev && (o->layout || o->trap_log))
 		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --layout and --trap-log go with --sweep (a device names its layout"
 				   " itself; the trap log is written after the sweep)");
-	if (o->sweep && (o->as || o->has_region))
-		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --as and --region go with --device");
+	if (o->sweep && (o->as || o->has_region || o->has_samples))
+		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --as, --region and --samples go with --device (a sweep file "
+				   "holds its samples)");
 	return 0;
 }
 
@@ -130,8 +131,10 @@ static int parse_opts(int argc, char **argv, struct vmm_opts *o)
 				o->has_region = true;
 			break;
 		case K_SAMPLES:
-			if (!(err = bb_opt_u32(&vmm_help, c, val, 1, 100000, &v)))
+			if (!(err = bb_opt_u32(&vmm_help, c, val, 1, 100000, &v))) {
 				o->samples = v;
+				o->has_samples = true;
+			}
 			break;
 		case K_AS: o->as = val; break;
 		case K_SWEEP: o->sweep = val; break;

@@ -238,6 +238,10 @@ grep -q "^trap log: on every page it counted, exactly the reads the sweep made t
 [ -s "$tmp/v/vmm-probe-sparse.csv" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.gp" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.dat" ] ||
 	no "vmm --out: files missing: $(ls "$tmp/v")"
 [ -e "$tmp/v/samples" ] && no "vmm_out_files: an empty samples/ in an analysis's --out"
+# vmm_sweep_samples: --samples goes with --device; with --sweep (whose file holds its samples) it was ignored
+"$BB" vmm --sweep "$tmp/v/known.csv" --layout "$P/probe-sparse" --samples 5 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "vmm_sweep_samples: exit $rc, want 2"
+grep -q -- "--samples go with --device" "$tmp/err" || no "vmm_sweep_samples: $(cat "$tmp/err")"
 # vmm_planted_png: names planted in --out as symlinks (the picture, the temporary gnuplot wrote before) are
 # replaced, never written through: gnuplot draws in a private folder, the picture is renamed into place
 if command -v gnuplot >/dev/null 2>&1; then
