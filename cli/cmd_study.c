@@ -1050,14 +1050,14 @@ static int study_finish(struct sctx *x)
 static int study_options(struct sctx *x)
 {
 	struct bb_opt_state st = { 0 };
-	const char *val;
+	const char *val, *out = NULL, *resume = NULL;
 	int c, err = 0;
 
 	while (!err && (c = bb_opt_next(&st, x->argc, x->argv, &study_help, &val)) != -1) {
 		switch (c) {
 		case -2: return st.status;
-		case K_OUT: x->out = val; break;
-		case K_RESUME: x->out = val; x->resume = true; break;
+		case K_OUT: out = val; break;
+		case K_RESUME: resume = val; break;
 		case K_NO_REPORT: x->report = false; break;
 		case K_NO_FIGURES: x->figures = false; break;
 		case K_SVG: x->svg = true; break;
@@ -1069,6 +1069,12 @@ static int study_options(struct sctx *x)
 		return err;
 	if (optind < x->argc)
 		x->file = x->argv[optind];
+	/* --resume names the folder it resumes: an --out beside it was taken instead, or ignored, by their order */
+	if (out && resume)
+		return bb_cli_fail(BB_EXIT_USAGE, "study: --out %s and --resume %s: --resume DIR resumes the study in DIR; "
+				   "give one of them", out, resume);
+	x->out = resume ? resume : out;
+	x->resume = !!resume;
 	if (!x->out || (x->resume && x->file) || (!x->resume && !x->file))
 		return bb_cli_fail(BB_EXIT_USAGE, "study: give FILE --out DIR, or --resume DIR (see barbench study --help)");
 	return 0;

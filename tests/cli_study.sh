@@ -180,6 +180,14 @@ for o in "$tmp/$long" "$tmp/small.study/x"; do
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] || no "study --out $o: not one line on stderr: $(cat "$tmp/err")"
 done
 "$BB" study --resume "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "resume of nothing: want exit 2"
+# study_resume_and_out: --resume DIR with --out is refused (the last of the two was taken as the folder to resume)
+for args in "--resume $tmp/a --out $tmp/other" "--out $tmp/other --resume $tmp/a"; do
+	# shellcheck disable=SC2086
+	"$BB" study $args >/dev/null 2>"$tmp/err"; rc=$?
+	[ $rc -eq 2 ] || no "study_resume_and_out: study $args: exit $rc, want 2"
+	grep -q "give one of them" "$tmp/err" || no "study_resume_and_out: study $args: $(cat "$tmp/err")"
+done
+[ -e "$tmp/other" ] && no "study_resume_and_out: $tmp/other was made"
 # study_into_run_folder: a folder holding a study's results is pointed to --resume; one holding a run's (no
 # study.txt, which --resume then failed to open) is not
 "$BB" study "$tmp/small.study" --out "$tmp/a" >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || no "study into a study's folder: want exit 2"
