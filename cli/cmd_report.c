@@ -19,7 +19,8 @@
 enum { K_NO_FIGURES = BB_OPT_KEY(0), K_SVG, K_READ_NS, K_WRITE_NS, K_JSON, K_FIGURE_DATA };
 
 static const struct bb_opt report_opts[] = {
-	{ "out", 'o', "MERGED", NULL, "with several folders: where the merged report goes (made when missing)" },
+	{ "out", 'o', "MERGED", NULL, "where the report goes (made when missing): required with several\n"
+				   "folders; with one DIR, its report written there and DIR left as it is" },
 	{ "no-figures", K_NO_FIGURES, NULL, NULL, "report.md and summary.json only, no gnuplot" },
 	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
 	{ "figure-data", K_FIGURE_DATA, NULL, NULL, "keep each figure's gnuplot script and data (NAME.gp, NAME.dat)\n"

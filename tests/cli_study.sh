@@ -188,6 +188,11 @@ for args in "--resume $tmp/a --out $tmp/other" "--out $tmp/other --resume $tmp/a
 	grep -q "give one of them" "$tmp/err" || no "study_resume_and_out: study $args: $(cat "$tmp/err")"
 done
 [ -e "$tmp/other" ] && no "study_resume_and_out: $tmp/other was made"
+# report_one_out: report DIR --out X (as report --help says) writes the report into X and leaves DIR's as it is
+sum_a=$(cksum <"$tmp/a/report.md")
+"$BB" report "$tmp/a" --out "$tmp/elsewhere" --no-figures >/dev/null 2>"$tmp/err" || no "report_one_out: $(cat "$tmp/err")"
+[ -s "$tmp/elsewhere/report.md" ] && [ -s "$tmp/elsewhere/summary.json" ] || no "report_one_out: no report in --out"
+[ "$(cksum <"$tmp/a/report.md")" = "$sum_a" ] || no "report_one_out: DIR's report.md was rewritten"
 # study_into_run_folder: a folder holding a study's results is pointed to --resume; one holding a run's (no
 # study.txt, which --resume then failed to open) is not
 "$BB" study "$tmp/small.study" --out "$tmp/a" >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || no "study into a study's folder: want exit 2"
