@@ -293,7 +293,7 @@ static int cmd_layout_new(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return bb_cli_fail(BB_EXIT_USAGE, "layout new: want one SOURCE (see barbench layout --help)");
+		return bb_cli_fail(BB_EXIT_USAGE, "layout new: want one SOURCE (see barbench layout new --help)");
 	src = argv[optind];
 	g = calloc(1, sizeof(*g));
 	if (!g)
