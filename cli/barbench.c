@@ -20,11 +20,13 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < NR_CMDS; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
 	fprintf(f, "\n'barbench help <command>' or 'barbench <command> --help' for its options;\n"
-		"'barbench --version' for the version.  Every command takes --quiet (results and\n"
-		"errors only), --progress (progress also on a pipe) and --no-progress.\n\n"
+		"'barbench --version' (or 'barbench version') for the version.  Every command takes\n"
+		"--quiet (results and errors only), --progress (progress also on a pipe) and\n"
+		"--no-progress.\n\n"
 		"Exit status, every command: 0 done; 1 a failure (a device, the machine, a file that could\n"
-		"not be written, a folder in use); 2 bad input (options, files, results folders); 3 compare\n"
-		"found a significant change; 128 + N stopped by signal N (runs that finished are kept).\n");
+		"not be written, a folder in use), or layout check found something; 2 bad input (options,\n"
+		"files, results folders); 3 compare found a significant change; 128 + N stopped by signal N\n"
+		"(runs that finished are kept).\n");
 }
 
 int bb_cli_argc;
@@ -56,6 +58,15 @@ int main(int argc, char **argv)
 		c = bb_cmd_find(cmds, NR_CMDS, argv[2]);
 		if (!c)
 			return bb_cli_fail(BB_EXIT_USAGE, "help: no command '%s'", argv[2]);
+		if (argc > 3 + !!c->help->subcommands)
+			return bb_cli_fail(BB_EXIT_USAGE, "help: unexpected argument '%s' (barbench help <command>%s)",
+					   argv[3 + !!c->help->subcommands], c->help->subcommands ? " [<subcommand>]" : "");
+		if (argc == 4) {
+			/* help layout new: the subcommand's help, as layout help new prints it */
+			char *sub[] = { argv[2], (char *)"help", argv[3], NULL };
+
+			return bb_cli_finish(c->fn(3, sub));
+		}
 		bb_opt_usage(c->help);
 		return bb_cli_finish(BB_EXIT_OK);
 	}

@@ -196,8 +196,18 @@ const struct bb_cmd *bb_cmd_find(const struct bb_cmd *const *cmds, size_t n, con
 const struct bb_cmd *bb_cmd_nearest(const struct bb_cmd *const *cmds, size_t n, const char *name)
 {
 	const struct bb_cmd *best = NULL;
-	size_t bd = 3;
+	size_t bd = 3, np = 0;
 
+	/* a prefix of one command's name is that command ('lay' is layout, not plan) */
+	for (size_t i = 0; i < n; i++) {
+		if (*name && !strncmp(cmds[i]->name, name, strlen(name))) {
+			best = cmds[i];
+			np++;
+		}
+	}
+	if (np == 1)
+		return best;
+	best = NULL;
 	for (size_t i = 0; i < n; i++) {
 		size_t dd = bb_cli_distance(name, cmds[i]->name);
 

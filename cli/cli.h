@@ -32,7 +32,10 @@ extern const struct bb_cmd bb_cmd_info, bb_cmd_devices, bb_cmd_dump, bb_cmd_plan
 
 /* The command of the @n in @cmds named @name, or NULL. */
 const struct bb_cmd *bb_cmd_find(const struct bb_cmd *const *cmds, size_t n, const char *name);
-/* The command of the @n in @cmds whose name is nearest @name (2 edits at most, for "did you mean"), or NULL. */
+/*
+ * For "did you mean": the one command of the @n in @cmds whose name starts with
+ * @name, else the nearest by edit distance (2 edits at most), or NULL.
+ */
 const struct bb_cmd *bb_cmd_nearest(const struct bb_cmd *const *cmds, size_t n, const char *name);
 
 /*

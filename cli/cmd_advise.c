@@ -497,7 +497,8 @@ static int measure_variant(struct actx *x, unsigned i)
 	unsigned nmt;
 	int err, status = BB_EXIT_OK;
 
-	err = bb_emu_open_layout(&v->ch.layout, v->name, &dev, &d);
+	/* the baseline is the layout as given: its cost model says so by the layout's name, not "baseline" */
+	err = bb_emu_open_layout(&v->ch.layout, i == 0 ? x->base.name : v->name, &dev, &d);
 	if (!err) {
 		err = bb_dev_region(dev, x->region, &r, NULL, NULL, &d);
 		if (err)
@@ -549,7 +550,7 @@ static void print_text(const struct actx *x)
 {
 	const struct variant *v = x->v;
 
-	printf("barbench advise %s region %" PRIu32 ": profile %s (%zu accesses kinds), cost model: %s\n", x->base.name,
+	printf("barbench advise %s region %" PRIu32 ": profile %s (%zu kinds of access), cost model: %s\n", x->base.name,
 	       x->region, x->o.profile_file ? x->o.profile_file : x->uniform ?
 	       "every register once (the layout has no hotness)" : "from the layout's hotness", x->prof0.n,
 	       x->cost.source);

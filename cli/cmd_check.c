@@ -232,7 +232,7 @@ static void why(char *buf, size_t len, const struct cell *best, const struct cel
 	if (!sparse || best == sparse || !sparse->applicable) {
 		snprintf(buf, len, "%straps hot weight %" PRIu64 ", maps %.1f%% with %" PRIu32 " memslot%s",
 			 best == sparse ? "what VMMs do is already best: " : "",
-			 best->hot_weight, best->total ? 100.0 * (double)best->mapped / (double)best->total : 0.0,
+			 best->hot_weight, bb_share_pct(best->mapped, best->total),
 			 best->memslots, best->memslots == 1 ? "" : "s");
 		return;
 	}
@@ -275,7 +275,7 @@ static void print_text(const struct bb_layout *l, const struct cell *cells, unsi
 		if (c->nr_trapped > 3)
 			append(hot, sizeof(hot), ",+%u", c->nr_trapped - 3);
 		printf("  %-6s %-8s %5" PRIu32 " %5" PRIu32 " %7.1f  %-28s %-12s %s\n", ps, c->ops->name,
-		       c->memslots, c->mappings, c->total ? 100.0 * (double)c->mapped / (double)c->total : 0.0,
+		       c->memslots, c->mappings, bb_share_pct(c->mapped, c->total),
 		       c->nr_trapped ? hot : "-", c->nr_dropped ? c->dropped : "-",
 		       c->nr_exposed ? c->exposed : "-");
 	}

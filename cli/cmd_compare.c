@@ -12,13 +12,13 @@ enum { K_JSON = BB_OPT_KEY(0), K_HOLM };
 
 static const struct bb_opt compare_opts[] = {
 	{ "json", K_JSON, NULL, NULL,
-	  "one object (barbench-compare/2): a, host_a, test, alpha, correction,\n"
-	  "tests, comparisons (one per B: a, host_a, b, host_b, warnings, only_in_a,\n"
-	  "only_in_b, significant, configurations: device, region, policy, params,\n"
-	  "page_size_bytes, runner, workload, a_p50_ns, b_p50_ns, resolution_ns,\n"
-	  "ratio, ratio_ci_lo, ratio_ci_hi, ratio_ci_level, p_adjusted, p_value,\n"
-	  "repetitions_a, repetitions_b, verdict: faster, slower, no change, not\n"
-	  "enough repetitions, below resolution), significant; numbers are finite\n"
+	  "one object (barbench-compare/2): a, host_a, test, alpha, min_repetitions,\n"
+	  "interval, correction, tests, comparisons (one per B: a, host_a, b, host_b,\n"
+	  "warnings, only_in_a, only_in_b, significant, configurations: device, region,\n"
+	  "policy, params, page_size_bytes, runner, workload, a_p50_ns, b_p50_ns,\n"
+	  "resolution_ns, ratio, ratio_ci_lo, ratio_ci_hi, ratio_ci_level, p_adjusted,\n"
+	  "p_value, repetitions_a, repetitions_b, verdict: faster, slower, no change,\n"
+	  "not enough repetitions, below resolution), significant; numbers are finite\n"
 	  "or null (docs/schemas/compare.schema.json)" },
 	{ "holm", K_HOLM, NULL, "off",
 	  "Holm's correction over every test of every comparison: a change is\n"

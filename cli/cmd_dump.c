@@ -72,7 +72,7 @@ static json_t *dump_json(const struct bb_region *r, const char *path, size_t len
 static int cmd_dump(int argc, char **argv)
 {
 	struct bb_opt_state st = { 0 };
-	const char *spec, *dir, *val;
+	const char *spec, *dir, *val, *sep;
 	struct bb_dev *dev;
 	struct bb_diag d;
 	json_t *regions = NULL;
@@ -89,15 +89,21 @@ static int cmd_dump(int argc, char **argv)
 		return bb_cli_fail(BB_EXIT_USAGE, "dump: want DEVICE DIR (see barbench dump --help)");
 	spec = argv[optind];
 	dir = argv[optind + 1];
-	if (mkdir(dir, 0777) && errno != EEXIST)
-		return bb_cli_fail(BB_EXIT_FAIL, "dump: %s: %s", dir, strerror(errno));
+	/* DIR as given, with or without its '/': bar-info/ names bar-info/region0.bin, not bar-info//region0.bin */
+	sep = *dir && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	/* the device first: a device that does not open leaves no empty DIR behind */
 	err = bb_dev_open(spec, &dev, &d);
 	if (err)
 		return bb_cli_fail(bb_cli_status(err), "dump: %s", d.msg);
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		status = bb_cli_fail(BB_EXIT_FAIL, "dump: %s: %s", dir, strerror(errno));
+		bb_dev_close(dev);
+		return status;
+	}
 	if (json)
 		regions = json_array();
 	else
-		printf("%s -> %s/\n", spec, dir);
+		printf("%s -> %s%s\n", spec, dir, sep);
 	for (uint32_t i = 0; i < dev->nr_regions && status == BB_EXIT_OK; i++) {
 		struct bb_region r;
 		struct bb_range mt[2];
@@ -112,7 +118,7 @@ static int cmd_dump(int argc, char **argv)
 			status = bb_cli_fail(BB_EXIT_FAIL, "dump: %s", d.msg);
 			break;
 		}
-		snprintf(path, sizeof(path), "%s/region%" PRIu32 ".bin", dir, r.index);
+		snprintf(path, sizeof(path), "%s%sregion%" PRIu32 ".bin", dir, sep, r.index);
 		b.p = raw;
 		b.n = len;
 		err = bb_write_atomic(path, write_blob, &b, &d);

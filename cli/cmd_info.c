@@ -24,7 +24,8 @@ enum { K_FILE = BB_OPT_KEY(0), K_REGION, K_JSON };
 static const struct bb_opt info_opts[] = {
 	{ "region-info", K_FILE, "FILE", NULL, "raw bytes of one VFIO_DEVICE_GET_REGION_INFO answer, instead of\n"
 					      "a DEVICE (barbench dump writes them)" },
-	{ "region", K_REGION, "N", "every region", "only region N of DEVICE" },
+	{ "region", K_REGION, "N", "every region", "only region N of DEVICE (with --region-info: the region the\n"
+								   "file must hold)" },
 	{ "json", K_JSON, NULL, NULL, "one JSON document: {schema, device, file, regions: [...]}\n"
 				      "(docs/results.md, docs/schemas/info.schema.json)" },
 	{ NULL, 0, NULL, NULL, NULL },
@@ -46,7 +47,8 @@ static const struct bb_cmd_help info_help = {
 		"offset or file:line).",
 };
 
-static int info_file(const char *path, bool json)
+/* @path's region-info bytes; with --region (@one) the file must hold region @only, as plan checks */
+static int info_file(const char *path, bool json, bool one, uint32_t only)
 {
 	struct bb_diag d;
 	struct bb_region r;
@@ -61,6 +63,11 @@ static int info_file(const char *path, bool json)
 	free(buf);
 	if (err)
 		return bb_cli_fail(BB_EXIT_USAGE, "%s", d.msg);
+	if (one && r.index != only) {
+		bb_cli_fail(BB_EXIT_USAGE, "info: %s: holds region %" PRIu32 ", not %" PRIu32, path, r.index, only);
+		bb_region_free(&r);
+		return BB_EXIT_USAGE;
+	}
 	if (json) {
 		err = bb_cli_json(json_pack("{s:s,s:n,s:o,s:[o]}", "schema", "barbench-info/1", "device",
 					    "file", bb_json_str(path), "regions", bb_region_json(&r)));
@@ -94,8 +101,12 @@ static void print_layout_head(const struct bb_layout *l)
 		       bb_region_index_name(l->msix.pba_region, nm, sizeof(nm)),
 		       l->msix.pba_offset, l->msix.pba_offset + bb_msix_pba_bytes(l->msix.vectors));
 	} else if (l->msix.placement_unknown) {
-		printf("  msix: present, placement unknown (%" PRIu32 " vectors; 0: unknown): nothing is must-trap\n",
-		       l->msix.vectors);
+		/* vectors= is optional with placement=unknown: 0 when the layout does not say */
+		if (l->msix.vectors)
+			printf("  msix: present, placement unknown (%" PRIu32 " vector%s): nothing is must-trap\n",
+			       l->msix.vectors, l->msix.vectors == 1 ? "" : "s");
+		else
+			printf("  msix: present, placement unknown (and its vector count): nothing is must-trap\n");
 	} else {
 		printf("  msix: none\n");
 	}
@@ -233,7 +244,7 @@ static int cmd_info(int argc, char **argv)
 	if (!!file == !!spec)
 		return bb_cli_fail(BB_EXIT_USAGE, "info: give one DEVICE or --region-info FILE (see barbench info --help)");
 	if (file)
-		return info_file(file, json);
+		return info_file(file, json, one, region);
 	return info_dev(spec, json, one, region);
 }
 

@@ -293,7 +293,7 @@ static int cmd_layout_new(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return bb_cli_fail(BB_EXIT_USAGE, "layout new: want one SOURCE (see barbench layout --help)");
+		return bb_cli_fail(BB_EXIT_USAGE, "layout new: want one SOURCE (see barbench layout new --help)");
 	src = argv[optind];
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -327,4 +327,4 @@ static int cmd_layout_new(int argc, char **argv)
 }
 
 const struct bb_cmd bb_cmd_layout_new = { .name = "new", .fn = cmd_layout_new, .help = &new_help,
-	.summary = "write a layout from a device (vfio:BDF, vfio-user:SOCKET) or an lspci -vvv -xxxx dump" };
+	.summary = "write a layout from a device (vfio:BDF, vfio-user:SOCKET, pci:BDF) or an lspci -vvv -xxxx dump" };

@@ -19,7 +19,8 @@
 enum { K_NO_FIGURES = BB_OPT_KEY(0), K_SVG, K_READ_NS, K_WRITE_NS, K_JSON, K_FIGURE_DATA };
 
 static const struct bb_opt report_opts[] = {
-	{ "out", 'o', "MERGED", NULL, "with several folders: where the merged report goes (made when missing)" },
+	{ "out", 'o', "MERGED", NULL, "where the report goes (made when missing): required with several\n"
+				   "folders; with one DIR, its report written there and DIR left as it is" },
 	{ "no-figures", K_NO_FIGURES, NULL, NULL, "report.md and summary.json only, no gnuplot" },
 	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
 	{ "figure-data", K_FIGURE_DATA, NULL, NULL, "keep each figure's gnuplot script and data (NAME.gp, NAME.dat)\n"
@@ -71,13 +72,15 @@ static void report_progress(void *arg, size_t step, size_t total, const char *wh
 
 static int print_json(const char *dir, const struct bb_report_opts *o, const struct bb_diag *d)
 {
-	char rep[4096], sum[4096], fig[4096];
+	char rep[4096], det[4096], sum[4096], fig[4096];
 
 	snprintf(rep, sizeof(rep), "%s/report.md", dir);
+	snprintf(det, sizeof(det), "%s/details.md", dir);
 	snprintf(sum, sizeof(sum), "%s/summary.json", dir);
 	snprintf(fig, sizeof(fig), "%s/figures", dir);
-	return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-report/1",
-				     "folder", bb_json_str(dir), "report", bb_json_str(rep), "summary", bb_json_str(sum),
+	return bb_cli_json(json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-report/1",
+				     "folder", bb_json_str(dir), "report", bb_json_str(rep), "details", bb_json_str(det),
+				     "summary", bb_json_str(sum),
 				     "figures", o->figures ? bb_json_str(fig) : json_null(),
 				     "warning", d->msg[0] ? bb_json_str(d->msg) : json_null()));
 }

@@ -775,7 +775,8 @@ static void print_results(const struct rctx *x)
 	if (x->m.runner->flags & BB_RUNNER_IN_GUEST)
 		printf("guest: %s, guest_exec=%s (ALU loop %.0fx the host's)%s\n", p->mode, p->exec, p->exec_ratio,
 		       !strcmp(p->exec, "emulated") ? ": guest figures are not representative of bare metal" : "");
-	printf("results: %s/runs.csv (%zu runs), %s/manifest.json\n", x->o.out, x->nrows, x->o.out);
+	printf("results: %s/runs.csv (%zu run%s), %s/manifest.json\n", x->o.out, x->nrows, x->nrows == 1 ? "" : "s",
+	       x->o.out);
 }
 
 static void rctx_free(struct rctx *x)

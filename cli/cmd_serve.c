@@ -182,8 +182,13 @@ static int cmd_serve(int argc, char **argv)
 	if (err) {
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		bb_dev_close(dev);
-		return bb_cli_fail(err == -EADDRINUSE || err == -EEXIST ? BB_EXIT_FAIL : bb_cli_status(err), "serve: %s",
-				   d.msg);
+		/*
+		 * a layout or an option the server cannot take is bad input (2); a
+		 * socket that cannot be made where asked (no such folder, no
+		 * permission, in use) is the socket failing (1), as --help says
+		 */
+		return bb_cli_fail(err == -EINVAL || err == -E2BIG || err == -ENAMETOOLONG ? BB_EXIT_USAGE : BB_EXIT_FAIL,
+				   "serve: %s", d.msg);
 	}
 	/*
 	 * The log written once, empty, before any client: a path that cannot be
@@ -243,9 +248,10 @@ static int cmd_serve(int argc, char **argv)
 	bb_vu_server_get_stats(s, &st);
 	bb_vu_server_destroy(s);
 	bb_dev_close(dev);
-	printf("barbench serve: stopped after %" PRIu64 " clients, %" PRIu64 " messages, %" PRIu64 " refused, %" PRIu64
-	       " clients dropped, %" PRIu64 " connections refused\n", st.clients, st.messages, st.errors, st.dropped,
-	       st.refused);
+	printf("barbench serve: stopped after %" PRIu64 " client%s, %" PRIu64 " message%s, %" PRIu64 " refused, %" PRIu64
+	       " client%s dropped, %" PRIu64 " connection%s refused\n", st.clients, st.clients == 1 ? "" : "s",
+	       st.messages, st.messages == 1 ? "" : "s", st.errors, st.dropped, st.dropped == 1 ? "" : "s", st.refused,
+	       st.refused == 1 ? "" : "s");
 	return status;
 }
 

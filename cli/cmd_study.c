@@ -50,7 +50,8 @@ static const struct bb_opt study_opts[] = {
 	{ "svg", K_SVG, NULL, NULL, "an SVG beside each PNG figure" },
 	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the results line: the folder, how\n"
 				      "many runs, whether every one is in, and the paths of manifest.json,\n"
-				      "runs.csv, report.md and summary.json (the verdicts: docs/results.md);\n"
+				      "runs.csv, report.md, details.md and summary.json (the verdicts:\n"
+				      "docs/results.md);\n"
 				      "printed whenever the manifest is written" },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -434,13 +435,18 @@ static int study_load(struct sctx *x)
 			return -1;
 		}
 		snprintf(x->path, sizeof(x->path), "%s/runs.csv", x->out);
+		snprintf(to, sizeof(to), "%s/study.txt", x->out);
 		if (!lstat(x->path, &sb)) {
 			free(text);
-			x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or another --out",
-					     x->out, x->out);
+			/* --resume only where a study began: a run's folder has no study.txt to resume */
+			if (!lstat(to, &sb))
+				x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results: use --resume %s, or "
+							"another --out", x->out, x->out);
+			else
+				x->status = bb_cli_fail(BB_EXIT_USAGE, "study: %s already holds results, not of a study (no "
+							"study.txt to --resume): give another --out", x->out);
 			return -1;
 		}
-		snprintf(to, sizeof(to), "%s/study.txt", x->out);
 		x->err = bb_write_atomic_buf(to, text, len, &x->d);
 		free(text);
 		if (!x->err) {
@@ -828,8 +834,9 @@ static int study_prepare(struct sctx *x)
 	for (unsigned t = 0; x->st->advise && t < x->nt; t++)
 		nadvise += advised(x->tg, t);
 	if ((!x->resume || x->todo) && !bb_cli_quiet)
-		fprintf(stderr, "barbench: study %s: %zu run%s to do (%zu done before), %u region%s, into %s\n",
-			x->st->name, x->todo, x->todo == 1 ? "" : "s", x->done_before, x->nt, x->nt == 1 ? "" : "s", x->out);
+		fprintf(stderr, "barbench: study %s: %zu run%s to do (%zu done before; one that does not apply is skipped, "
+			"with the reason in manifest.json), %u region%s, into %s\n", x->st->name, x->todo,
+			x->todo == 1 ? "" : "s", x->done_before, x->nt, x->nt == 1 ? "" : "s", x->out);
 	bb_progress_start(&x->prog, x->nt + x->todo + nadvise + report_steps(x, nadvise), 0);
 	if (study_costs(x))
 		return -1;
@@ -936,13 +943,14 @@ static json_t *study_json(const struct sctx *x)
 	const char *why = x->stopped > 0 ? (x->stopped == SIGINT ? "SIGINT" : "SIGTERM") :
 			  x->stopped < 0 ? "--max-runs" : NULL;
 
-	return json_pack("{s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "schema", "barbench-study/1",
+	return json_pack("{s:s,s:o,s:o,s:b,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "schema", "barbench-study/1",
 			 "folder", bb_json_str(x->out), "study", bb_json_str(x->st->name), "complete", (int)x->complete,
 			 "interrupted_by", why ? json_string(why) : json_null(),
 			 "matrix_runs", (json_int_t)x->njobs, "measured_runs", (json_int_t)x->ses.nlines,
 			 "failed_runs", (json_int_t)x->ses.nfailed, "skipped_runs", (json_int_t)x->ses.nskipped,
 			 "manifest", in_folder(x->out, "manifest.json"), "runs_csv", in_folder(x->out, "runs.csv"),
 			 "report", x->reported ? in_folder(x->out, "report.md") : json_null(),
+			 "details", x->reported ? in_folder(x->out, "details.md") : json_null(),
 			 "summary", x->reported ? in_folder(x->out, "summary.json") : json_null());
 }
 
@@ -1028,7 +1036,8 @@ static int study_finish(struct sctx *x)
 			x->status = BB_EXIT_FAIL;
 		}
 		if (!x->json)
-			printf("results: %s (%zu runs)%s%s%s\n", x->out, x->ses.nlines, x->report ? ", report: " : "",
+			printf("results: %s (%zu run%s)%s%s%s\n", x->out, x->ses.nlines, x->ses.nlines == 1 ? "" : "s",
+			       x->report ? ", report: " : "",
 			       x->report ? x->out : "", x->report ? "/report.md" : "");
 	}
 	if (x->json && x->manifest_ok) {
@@ -1044,14 +1053,14 @@ static int study_finish(struct sctx *x)
 static int study_options(struct sctx *x)
 {
 	struct bb_opt_state st = { 0 };
-	const char *val;
+	const char *val, *out = NULL, *resume = NULL;
 	int c, err = 0;
 
 	while (!err && (c = bb_opt_next(&st, x->argc, x->argv, &study_help, &val)) != -1) {
 		switch (c) {
 		case -2: return st.status;
-		case K_OUT: x->out = val; break;
-		case K_RESUME: x->out = val; x->resume = true; break;
+		case K_OUT: out = val; break;
+		case K_RESUME: resume = val; break;
 		case K_NO_REPORT: x->report = false; break;
 		case K_NO_FIGURES: x->figures = false; break;
 		case K_SVG: x->svg = true; break;
@@ -1063,6 +1072,12 @@ static int study_options(struct sctx *x)
 		return err;
 	if (optind < x->argc)
 		x->file = x->argv[optind];
+	/* --resume names the folder it resumes: an --out beside it was taken instead, or ignored, by their order */
+	if (out && resume)
+		return bb_cli_fail(BB_EXIT_USAGE, "study: --out %s and --resume %s: --resume DIR resumes the study in DIR; "
+				   "give one of them", out, resume);
+	x->out = resume ? resume : out;
+	x->resume = !!resume;
 	if (!x->out || (x->resume && x->file) || (!x->resume && !x->file))
 		return bb_cli_fail(BB_EXIT_USAGE, "study: give FILE --out DIR, or --resume DIR (see barbench study --help)");
 	return 0;

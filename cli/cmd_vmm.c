@@ -37,7 +37,7 @@ static const struct bb_opt vmm_opts[] = {
 	{ "device", K_DEVICE, "DEVICE", NULL, "a device to sweep (repeatable, at most 8); its layout names\n"
 					      "the words that are safe to read" },
 	{ "region", K_REGION, "N", "every region", "only region N" },
-	{ "samples", K_SAMPLES, "N", "101", "timed samples per page, 1 to 100000" },
+	{ "samples", K_SAMPLES, "N", "101", "timed samples per page of a sweep (--device), 1 to 100000" },
 	{ "as", K_AS, "POLICY", NULL, "barbench plays the VMM: apply POLICY's plan to a device with a\n"
 				      "trap path (emu:, vfio-user:, vfio:) and sweep that" },
 	{ "sweep", K_SWEEP, "FILE", NULL, "analyse a sweep file instead of sweeping" },
@@ -45,7 +45,8 @@ static const struct bb_opt vmm_opts[] = {
 	{ "trap-log", K_TRAP_LOG, "FILE", NULL, "the server's trap log (with --sweep)" },
 	{ "page-size", K_PAGE, "SIZE", "this host's", "the page size of the plans compared" },
 	{ "vmm", K_VMM, "NAME", "\"the VMM\"", "what to call the VMM in the output" },
-	{ "out", K_OUT, "DIR", NULL, "write vmm-sweep.csv, vmm-LAYOUT.csv and page-map figures" },
+	{ "out", K_OUT, "DIR", NULL, "write vmm-sweep.csv and manifest.json (a sweep), vmm-LAYOUT.csv and\n"
+				     "page-map figures" },
 	{ "json", K_JSON, NULL, NULL, "print one JSON document instead of the text: the rule, and per\n"
 				      "device every page's class, each policy's mode, the verdict\n"
 				      "(docs/results.md, docs/schemas/vmm.schema.json)" },
@@ -82,7 +83,7 @@ struct vmm_opts {
 	const char *devices[MAX_DEVICES];
 	unsigned ndev;
 	const char *as, *sweep, *layout, *trap_log, *name, *out;
-	bool has_region, json;
+	bool has_region, has_samples, json;
 	uint32_t region;
 	size_t samples;
 	uint64_t page_size;
@@ -100,8 +101,9 @@ static int check_opts(const struct vmm_opts *o)
 	if (o->ndev && (o->layout || o->trap_log))
 		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --layout and --trap-log go with --sweep (a device names its layout"
 				   " itself; the trap log is written after the sweep)");
-	if (o->sweep && (o->as || o->has_region))
-		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --as and --region go with --device");
+	if (o->sweep && (o->as || o->has_region || o->has_samples))
+		return bb_cli_fail(BB_EXIT_USAGE, "vmm: --as, --region and --samples go with --device (a sweep file "
+				   "holds its samples)");
 	return 0;
 }
 
@@ -129,8 +131,10 @@ static int parse_opts(int argc, char **argv, struct vmm_opts *o)
 				o->has_region = true;
 			break;
 		case K_SAMPLES:
-			if (!(err = bb_opt_u32(&vmm_help, c, val, 1, 100000, &v)))
+			if (!(err = bb_opt_u32(&vmm_help, c, val, 1, 100000, &v))) {
 				o->samples = v;
+				o->has_samples = true;
+			}
 			break;
 		case K_AS: o->as = val; break;
 		case K_SWEEP: o->sweep = val; break;
@@ -786,6 +790,19 @@ out:
 	return status;
 }
 
+/*
+ * The results folder --out is made as run's is, with a samples/ folder; vmm
+ * writes no samples, so it goes again when empty (rmdir takes nothing else:
+ * not a file, not a folder with something in it, not a symlink).
+ */
+static void drop_empty_samples(const char *out)
+{
+	char path[4200];
+
+	if (out && (size_t)snprintf(path, sizeof(path), "%s/samples", out) < sizeof(path))
+		rmdir(path);
+}
+
 static int cmd_vmm(int argc, char **argv)
 {
 	struct vmm_opts o;
@@ -796,6 +813,7 @@ static int cmd_vmm(int argc, char **argv)
 	status = json_start(&o);
 	if (!status)
 		status = o.sweep ? from_file(&o) : from_devices(&o);
+	drop_empty_samples(o.out);
 	return bb_cli_finish(json_finish(&o, status));
 }
 

@@ -119,6 +119,23 @@ static int build(struct bb_opt_state *st, const struct bb_cmd_help *h)
 	return 0;
 }
 
+/*
+ * getopt_long takes any unambiguous prefix of a long option (--pag for
+ * --page-size); barbench takes only the names its help lists, so that a script
+ * written today still means the same when an option with that prefix is added.
+ * @optarg is the value getopt_long returned: the option's word is the one
+ * before it when the value came as a word of its own.
+ */
+static const char *abbreviated(char **argv, const char *arg, const char *name)
+{
+	const char *word = argv[optind - 1 - (arg && arg == argv[optind - 1])];
+	size_t n = strcspn(word, "=");
+
+	if (strncmp(word, "--", 2) || (n - 2 == strlen(name) && !strncmp(word + 2, name, n - 2)))
+		return NULL;
+	return word;
+}
+
 int bb_opt_next(struct bb_opt_state *st, int argc, char **argv, const struct bb_cmd_help *h, const char **val)
 {
 	int c;
@@ -132,7 +149,18 @@ int bb_opt_next(struct bb_opt_state *st, int argc, char **argv, const struct bb_
 		opterr = 0;
 	}
 	for (;;) {
-		c = getopt_long(argc, argv, st->shorts, st->longopts, NULL);
+		const char *abbr = NULL;
+		int li = -1;
+
+		c = getopt_long(argc, argv, st->shorts, st->longopts, &li);
+		if (c != '?' && c != ':' && li >= 0)
+			abbr = abbreviated(argv, optarg, st->longopts[li].name);
+		if (abbr) {
+			st->status = bb_cli_fail(BB_EXIT_USAGE, "%s: unknown option '%.*s': did you mean '--%s'? (see "
+						 "barbench %s --help)", h->cmd, (int)strcspn(abbr, "="), abbr,
+						 st->longopts[li].name, h->cmd);
+			return -2;
+		}
 		if (c == KEY_QUIET)
 			bb_cli_quiet = true;
 		else if (c == KEY_PROGRESS)

@@ -364,7 +364,7 @@ void bb_plan_print(FILE *f, const struct bb_plan *p, const struct bb_layout *l, 
 	fprintf(f, "policy %s (page %s): %" PRIu32 " mapping%s, %" PRIu32 " memslot%s, mapped 0x%" PRIx64
 		" bytes (%.1f%%), trapped 0x%" PRIx64 " bytes\n", p->policy, ps,
 		p->nr_mappings, p->nr_mappings == 1 ? "" : "s", p->memslots, p->memslots == 1 ? "" : "s",
-		p->mapped_bytes, p->region_size ? 100.0 * (double)p->mapped_bytes / (double)p->region_size : 0.0,
+		p->mapped_bytes, bb_share_pct(p->mapped_bytes, p->region_size),
 		p->trapped_bytes);
 	for (uint32_t i = 0; i < p->nr_windows; i++) {
 		const struct bb_window *w = &p->windows[i];

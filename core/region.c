@@ -646,6 +646,20 @@ void bb_format_size(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%" PRIu64 " %s", v, unit[u]);
 }
 
+double bb_share_pct(uint64_t part, uint64_t whole)
+{
+	double pct;
+
+	if (!whole || !part)
+		return 0.0;
+	if (part >= whole)
+		return 100.0;
+	pct = 100.0 * (double)part / (double)whole;
+	if (pct >= 99.95)
+		return 99.9;
+	return pct < 0.05 ? 0.1 : pct;
+}
+
 const char *bb_region_index_name(uint32_t index, char *buf, size_t len)
 {
 	if (index <= VFIO_PCI_BAR5_REGION_INDEX)
@@ -710,7 +724,7 @@ void bb_region_print(FILE *f, const struct bb_region *r, const char *indent)
 		fprintf(f, "%s  unknown capability: id %" PRIu16 " version %" PRIu16 " (at byte 0x%" PRIx32 ")\n",
 			indent, r->unknown[i].id, r->unknown[i].version, r->unknown[i].at);
 	fprintf(f, "%s  mappable: 0x%" PRIx64 " of 0x%" PRIx64 " bytes (%.1f%%)%s\n", indent,
-		mappable, r->size, r->size ? 100.0 * (double)mappable / (double)r->size : 0.0,
+		mappable, r->size, bb_share_pct(mappable, r->size),
 		(r->flags & VFIO_REGION_INFO_FLAG_MMAP) ? "" : " (no MMAP flag)");
 }
 

@@ -89,5 +89,11 @@ L
 "$JQ" "$tmp/db.json" 'any(r["change"] == "doorbells-gathered" and r["policy"] == "sparse" and r["memslots_after"] >= 1 for r in d["ranked"])' ||
 	no "advise of 300 doorbells: gathering them gives sparse no memslot"
 
+# advise_cost_source: the cost model calibrated on the layout as given names it ("emu:baseline" named nothing the
+# user gave)
+"$BB" advise nvme-msix-bar0-pre416 --page-size 4K --samples 200 --json >"$tmp/src.json" 2>"$tmp/err" || no "advise --json: $(cat "$tmp/err")"
+"$JQ" "$tmp/src.json" '"emu:nvme-msix-bar0-pre416 region 0" in d["cost_model"]' ||
+	no "advise_cost_source: $("$JQ" "$tmp/src.json" -p 'd["cost_model"]')"
+
 [ $fail -eq 0 ] && echo "cli_advise: ok ($n layouts)"
 exit $fail

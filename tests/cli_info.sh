@@ -98,5 +98,14 @@ rc=$?
 [ $rc -eq 2 ] || no "a FIFO as --region-info: exit $rc, want 2"
 grep -q "fifo: not a regular file" "$tmp/err" || no "a FIFO as --region-info: $(cat "$tmp/err")"
 
+# info_region_of_file: --region with --region-info is the region the file must hold, as plan checks (it was
+# ignored: region 0 printed, exit 0)
+good=$(ls "$tmp"/good-*.bin | head -1)
+"$BB" info --region-info "$good" --region 3 >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "info_region_of_file: --region 3 of a region-0 file: exit $rc, want 2"
+grep -q "holds region 0, not 3" "$tmp/err" || no "info_region_of_file: $(cat "$tmp/err")"
+[ -s "$tmp/out" ] && no "info_region_of_file: printed a region on stdout"
+"$BB" info --region-info "$good" --region 0 >/dev/null 2>"$tmp/err" || no "info_region_of_file: --region 0: $(cat "$tmp/err")"
+
 [ $fail -eq 0 ] && echo "cli_info: ok ($nbad malformed, $n layouts)"
 exit $fail

@@ -92,6 +92,13 @@ fi
 printf 'device name=u desc=u\nregion index=0 size=4K flags=read,write,mmap\nmsix placement=unknown\nreg region=0 offset=0 size=4 name=DB kind=doorbell writes=1\n' >"$tmp/unknown"
 want_exit 0 "$BB" layout check "$tmp/unknown"
 has "$tmp/unknown:3: note: msix placement unknown" out "placement unknown"
+# info_msix_unknown: info says the vector count when the layout gives it, and that it is unknown when not (it
+# printed "(0 vectors; 0: unknown)")
+want_exit 0 "$BB" info "emu:$tmp/unknown"
+has "msix: present, placement unknown (and its vector count): nothing is must-trap" out "info of placement=unknown"
+sed 's/placement=unknown/placement=unknown vectors=64/' "$tmp/unknown" >"$tmp/unknown64"
+want_exit 0 "$BB" info "emu:$tmp/unknown64"
+has "msix: present, placement unknown (64 vectors): nothing is must-trap" out "info of placement=unknown vectors=64"
 
 # several files: the findings of each, exit 1 when any has one
 want_exit 1 "$BB" layout check "$tmp/unknown" "$tmp/bad" nvme-msix-bar0

@@ -134,7 +134,7 @@ bad 2 "--queues '16385': want 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.
 bad 2 "--name 'Bad Name': [a-z0-9._-]+" lspci:$D/lspci-firecracker-virtio-net.txt --name "Bad Name"
 bad 2 "nothere.txt" lspci:"$tmp/nothere.txt"
 bad 2 "want vfio:BDF, vfio-user:SOCKET, pci:BDF or lspci:FILE" just-a-file
-bad 2 "want one SOURCE" a b
+bad 2 "want one SOURCE (see barbench layout new --help)" a b
 bad 2 "unknown option '--bogus'" --bogus lspci:x
 bad 2 "(no socket at that path)" vfio-user:"$tmp/nosock"
 # -o FILE that cannot be created is a failure, exit 1 (it was 2, ENOENT taken for bad usage): no such

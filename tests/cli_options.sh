@@ -57,6 +57,14 @@ check_cmd() {
 		n=$((n + 1))
 		name=${opt#--}
 		case $opt in --help) continue ;; esac
+		# option_abbreviation: only the name the help lists (getopt_long took --pag for --page-size)
+		if [ ${#name} -ge 3 ]; then
+			if [ -n "$meta" ]; then
+				want_fail "abbreviation ${opt%?}" "unknown option '${opt%?}'" "$@" "${opt%?}" 1
+			else
+				want_fail "abbreviation ${opt%?}" "unknown option '${opt%?}'" "$@" "${opt%?}"
+			fi
+		fi
 		if [ -n "$meta" ]; then
 			want_fail "value missing" "needs a value" "$@" "$opt"
 			[ "$meta" = N ] && want_fail "bad number" "--$name 'abc': not a number" "$@" "$opt" abc
@@ -97,6 +105,25 @@ for c in $cmds; do
 		check_cmd "$c"
 	fi
 done
+
+# option_abbreviation: the message names the option meant, with or without =VALUE
+want_fail "abbreviation named" "unknown option '--pag': did you mean '--page-size'?" plan emu:layouts/nvme-msix-bar0 --pag 64K
+want_fail "abbreviation= named" "unknown option '--pag': did you mean '--page-size'?" plan emu:layouts/nvme-msix-bar0 --pag=64K
+want_fail "common abbreviation" "unknown option '--qu': did you mean '--quiet'?" layout --qu check nvme-msix-bar0
+"$BB" plan emu:layouts/nvme-msix-bar0 --page-size=64K --policy=sparse >/dev/null 2>"$tmp/err" ||
+	no "option_abbreviation: --page-size=64K --policy=sparse refused: $(cat "$tmp/err")"
+# command_prefix_suggestion: a prefix of one command's name suggests it ('lay' suggested plan)
+want_fail "prefix suggestion" "'lay' is not a command; did you mean 'layout'?" lay
+want_fail "layout prefix suggestion" "'ch' is not a command; did you mean 'check'?" layout ch
+# version_documented: the 'version' word main() takes is in the top-level help, and prints what --version does
+"$BB" --help | grep -q "'barbench version'" || no "version_documented: barbench --help does not name 'barbench version'"
+[ "$("$BB" version)" = "$("$BB" --version)" ] || no "version_documented: barbench version differs from --version"
+# help_subcommand: barbench help layout new prints layout new's help; an extra word is named
+"$BB" help layout new >"$tmp/out" 2>&1 || no "help layout new: exit $?"
+"$BB" layout new --help | cmp -s - "$tmp/out" || no "help_subcommand: help layout new differs from layout new --help"
+want_fail "help extra word" "unexpected argument 'x'" help run x
+want_fail "help layout extra word" "unexpected argument 'x'" help layout new x
+want_fail "help layout unknown" "'nw' is not a command; did you mean 'new'?" help layout nw
 
 # every command parses with its table: no getopt of its own in cli/
 for f in "$SRC"/cli/*.c; do

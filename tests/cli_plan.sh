@@ -118,5 +118,12 @@ grep -q " largest " "$tmp/out" || no "check with a loaded policy"
 want_exit 2 "$BB" check --page-size 4K,
 want_exit 2 "$BB" check no-such-layout
 
+# share_not_rounded_to_all: the mlx5-cx5 BAR0 less its trapped pages is 99.9% mapped, never "100.0%"
+"$BB" plan emu:layouts/mlx5-cx5 --page-size 4K >"$tmp/out" 2>&1 || no "plan mlx5-cx5: $(cat "$tmp/out")"
+grep -q 'trapped 0x[1-9a-f][0-9a-f]* bytes' "$tmp/out" || no "share_not_rounded_to_all: no plan traps anything: $(cat "$tmp/out")"
+grep -E '\(100\.0%\), trapped 0x[1-9a-f]' "$tmp/out" && no "share_not_rounded_to_all: 100.0% mapped while bytes trap"
+"$BB" check mlx5-cx5 --page-size 4K >"$tmp/out" 2>&1 || no "check mlx5-cx5: $(cat "$tmp/out")"
+grep -E '^  4 KiB  (holes|sparse) .* 100\.0 ' "$tmp/out" && no "share_not_rounded_to_all: check says 100.0 where pages trap"
+
 [ $fail -eq 0 ] && echo "cli_plan: ok ($n plans)"
 exit $fail

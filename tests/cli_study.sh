@@ -180,6 +180,27 @@ for o in "$tmp/$long" "$tmp/small.study/x"; do
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] || no "study --out $o: not one line on stderr: $(cat "$tmp/err")"
 done
 "$BB" study --resume "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "resume of nothing: want exit 2"
+# study_resume_and_out: --resume DIR with --out is refused (the last of the two was taken as the folder to resume)
+for args in "--resume $tmp/a --out $tmp/other" "--out $tmp/other --resume $tmp/a"; do
+	# shellcheck disable=SC2086
+	"$BB" study $args >/dev/null 2>"$tmp/err"; rc=$?
+	[ $rc -eq 2 ] || no "study_resume_and_out: study $args: exit $rc, want 2"
+	grep -q "give one of them" "$tmp/err" || no "study_resume_and_out: study $args: $(cat "$tmp/err")"
+done
+[ -e "$tmp/other" ] && no "study_resume_and_out: $tmp/other was made"
+# report_one_out: report DIR --out X (as report --help says) writes the report into X and leaves DIR's as it is
+sum_a=$(cksum <"$tmp/a/report.md")
+"$BB" report "$tmp/a" --out "$tmp/elsewhere" --no-figures >/dev/null 2>"$tmp/err" || no "report_one_out: $(cat "$tmp/err")"
+[ -s "$tmp/elsewhere/report.md" ] && [ -s "$tmp/elsewhere/summary.json" ] || no "report_one_out: no report in --out"
+[ "$(cksum <"$tmp/a/report.md")" = "$sum_a" ] || no "report_one_out: DIR's report.md was rewritten"
+# study_into_run_folder: a folder holding a study's results is pointed to --resume; one holding a run's (no
+# study.txt, which --resume then failed to open) is not
+"$BB" study "$tmp/small.study" --out "$tmp/a" >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || no "study into a study's folder: want exit 2"
+grep -qF -- "use --resume $tmp/a" "$tmp/err" || no "study into a study's folder: no --resume hint: $(cat "$tmp/err")"
+"$BB" run --device emu:layouts/nvme-msix-bar0 --policy trap --samples 10 --out "$tmp/r1" >/dev/null 2>&1 || no "run into r1"
+"$BB" study "$tmp/small.study" --out "$tmp/r1" >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || no "study into a run's folder: want exit 2"
+grep -q -- "--resume $tmp/r1" "$tmp/err" && no "study_into_run_folder: --resume hint for a run's folder: $(cat "$tmp/err")"
+grep -qF "not of a study" "$tmp/err" || no "study_into_run_folder: $(cat "$tmp/err")"
 "$BB" compare "$tmp/a" "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "compare with nothing: want exit 2"
 "$BB" report "$tmp/nowhere" >/dev/null 2>&1; [ $? -eq 2 ] || no "report of nothing: want exit 2"
 

@@ -71,6 +71,13 @@ grep -qF -- "--must-trap 0x0:0x50 --must-trap 0x2000:0x8" "$tmp/out" || no "dump
 "$BB" plan --region-info "$tmp/d/region3.bin" --must-trap 0x0:0x50 --must-trap 0x2000:0x8 >/dev/null ||
 	no "plan of the dumped BAR3"
 ls "$tmp/d" | grep -q tmp && no "dump left a temporary file"
+# dump_trailing_slash: DIR/ (as README writes bar-info/) names DIR/region0.bin, not DIR//region0.bin
+"$BB" dump emu:"$LAYOUTS"/qemu-nvme "$tmp/d2/" >"$tmp/out" 2>"$tmp/err" || no "dump DIR/: exit $? ($(cat "$tmp/err"))"
+grep -q '//' "$tmp/out" && no "dump_trailing_slash: a path with //: $(cat "$tmp/out")"
+grep -qF "$tmp/d2/region0.bin" "$tmp/out" || no "dump_trailing_slash: no $tmp/d2/region0.bin in: $(cat "$tmp/out")"
+# dump_no_empty_dir: a device that does not open leaves no DIR behind
+"$BB" dump emu:"$tmp"/no-such-layout "$tmp/d3" >/dev/null 2>&1 && no "dump of a missing layout: exit 0"
+[ -e "$tmp/d3" ] && no "dump_no_empty_dir: a device that did not open left $tmp/d3"
 
 # the shipped QEMU layouts load and say what vfio-pci reports for them
 "$BB" info emu:"$LAYOUTS"/qemu-nvme >"$tmp/out" || no "info qemu-nvme"

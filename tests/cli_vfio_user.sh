@@ -186,6 +186,12 @@ grep -q "a sealed device cannot lose its size" "$tmp/err" || no "serve with trun
 bad 1 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/file"
 grep -q "exists and is not a socket" "$tmp/err" || no "serve onto a file: $(cat "$tmp/err")"
 [ -f "$tmp/file" ] || no "serve removed a regular file"
+# serve_socket_fails: a socket that cannot be made where asked is the socket failing (1, as serve --help says;
+# it was 2), named as given (the message named the temporary PATH.PID.tmp)
+bad 1 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/no-such-folder/s"
+grep -qF "$tmp/no-such-folder/s: bind: No such file or directory" "$tmp/err" || no "serve_socket_fails: $(cat "$tmp/err")"
+bad 2 --device emu:layouts/nvme-msix-bar0 --socket "$tmp/$(printf '%0120d' 0)"
+grep -q "a socket path has at most" "$tmp/err" || no "serve with a long path: $(cat "$tmp/err")"
 "$BB" run --device "vfio-user:$tmp/nobody" --out "$tmp/x" >/dev/null 2>"$tmp/err" && no "run with no server succeeded"
 grep -q "connect" "$tmp/err" || no "no server: $(cat "$tmp/err")"
 

@@ -190,6 +190,9 @@ grep -q "^verdict: " "$tmp/out" || no "vmm --as holes: no verdict: $(cat "$tmp/o
 [ "$(paths "$tmp/h/vmm-sweep.csv")" = "0:map 4096:map 8256:trap 12288:map " ] ||
 	no "vmm --as holes: pages not reached as holes maps them, or the MSI-X page not read at 0x2040: $(paths "$tmp/h/vmm-sweep.csv")"
 known_sweep "$tmp/h/vmm-sweep.csv" "$tmp/h/known.csv"
+# vmm_out_files: --out holds what vmm --help says (and the sweep's manifest.json), no empty samples/ folder
+[ -s "$tmp/h/manifest.json" ] || no "vmm_out_files: a sweep's --out has no manifest.json"
+[ -e "$tmp/h/samples" ] && no "vmm_out_files: an empty samples/ in a sweep's --out"
 "$BB" vmm --sweep "$tmp/h/known.csv" --layout "$P/probe-msix" --vmm "barbench as holes" >"$tmp/out" 2>"$tmp/err" ||
 	no "vmm --sweep of holes: exit $? ($(cat "$tmp/err"))"
 grep -q "^verdict: barbench as holes on this layout behaves as \`holes\` (3 pages mapped, 1 trapped)" "$tmp/out" ||
@@ -234,6 +237,11 @@ grep -q "^trap log: on every page it counted, exactly the reads the sweep made t
 	no "vmm --sweep: the log's counts are not the sweep's reads: $(cat "$tmp/out")"
 [ -s "$tmp/v/vmm-probe-sparse.csv" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.gp" ] && [ -s "$tmp/v/vmm-probe-sparse-r0.dat" ] ||
 	no "vmm --out: files missing: $(ls "$tmp/v")"
+[ -e "$tmp/v/samples" ] && no "vmm_out_files: an empty samples/ in an analysis's --out"
+# vmm_sweep_samples: --samples goes with --device; with --sweep (whose file holds its samples) it was ignored
+"$BB" vmm --sweep "$tmp/v/known.csv" --layout "$P/probe-sparse" --samples 5 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || no "vmm_sweep_samples: exit $rc, want 2"
+grep -q -- "--samples go with --device" "$tmp/err" || no "vmm_sweep_samples: $(cat "$tmp/err")"
 # vmm_planted_png: names planted in --out as symlinks (the picture, the temporary gnuplot wrote before) are
 # replaced, never written through: gnuplot draws in a private folder, the picture is renamed into place
 if command -v gnuplot >/dev/null 2>&1; then

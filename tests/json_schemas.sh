@@ -88,12 +88,12 @@ samples 200
 repetitions 4
 EOF
 prints study "$tmp/study1" "$BB" study "$tmp/s.study" --out "$tmp/st" --max-runs 1 --no-report --json
-"$JQ" "$tmp/study1" 'd["complete"] is False and d["measured_runs"] == 1 and d["report"] is None and d["summary"] is None' ||
+"$JQ" "$tmp/study1" 'd["complete"] is False and d["measured_runs"] == 1 and d["report"] is None and d["details"] is None and d["summary"] is None' ||
 	no "study --json: interrupted study"
 valid manifest "$tmp/st/manifest.json"		# incomplete
 "$JQ" "$tmp/st/manifest.json" 'd["complete"] is False and d["interrupted_by"] == "--max-runs"' || no "study: interrupted manifest"
 prints study "$tmp/study2" "$BB" study --resume "$tmp/st" --no-figures --json
-"$JQ" "$tmp/study2" 'd["complete"] is True and d["matrix_runs"] == 12 and d["measured_runs"] == 8 and d["skipped_runs"] == 1 and d["summary"].endswith("/st/summary.json")' ||
+"$JQ" "$tmp/study2" 'd["complete"] is True and d["matrix_runs"] == 12 and d["measured_runs"] == 8 and d["skipped_runs"] == 1 and d["summary"].endswith("/st/summary.json") and d["details"].endswith("/st/details.md")' ||
 	no "study --json: resumed study"
 valid manifest "$tmp/st/manifest.json"
 valid summary "$tmp/st/summary.json"
@@ -101,6 +101,15 @@ valid summary "$tmp/st/summary.json"
 prints compare "$tmp/compare" "$BB" compare "$tmp/st" "$tmp/st" --json
 # three folders, Holm's correction: one comparison per B, each with its hosts
 prints compare "$tmp/compare3" "$BB" compare "$tmp/st" "$tmp/st" "$tmp/st" --holm --json
+# compare_help_members: every member of the document is named in compare --help and in the README's summary
+# of it (alpha, min_repetitions, interval, resolution_ns and ratio_ci_level were missing from one or both)
+"$BB" compare --help >"$tmp/chelp"
+for m in $("$JQ" "$tmp/compare" -p '" ".join(sorted(set(d) | set(d["comparisons"][0]) | set(d["comparisons"][0]["configurations"][0])))'); do
+	[ "$m" = schema ] && continue
+	grep -qw -- "$m" "$tmp/chelp" || no "compare_help_members: compare --help does not name $m"
+	sed -n '/barbench-compare\/2`, one shape/,/^  (`docs/p' "$SRC/README.md" | grep -q "\"$m\"" ||
+		no "compare_help_members: README's compare --json summary does not name \"$m\""
+done
 "$JQ" "$tmp/compare3" 'd["correction"] == "holm" and [c["host_b"] for c in d["comparisons"]] == [d["host_a"] + "#2", d["host_a"] + "#3"] and d["tests"] == sum(len(c["configurations"]) for c in d["comparisons"])' ||
 	no "compare --json of three folders: hosts or tests"
 prints run "$tmp/run.json" "$BB" run --device emu:layouts/nvme-msix-bar0 --policy sparse,trap --samples 100 --out "$tmp/run" --json
@@ -111,7 +120,8 @@ for f in $("$JQ" "$tmp/run.json" -p '" ".join(r["samples_file"] for r in d["runs
 done
 valid manifest "$tmp/run/manifest.json"
 prints report "$tmp/report.json" "$BB" report "$tmp/run" --no-figures --json
-"$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["figures"] is None' || no "report --json"
+# report_json_details: every file report writes is named, details.md too
+"$JQ" "$tmp/report.json" 'd["summary"].endswith("/run/summary.json") and d["details"].endswith("/run/details.md") and d["figures"] is None' || no "report --json"
 valid summary "$tmp/run/summary.json"
 # a merged (fleet) report: each configuration names its host
 prints report "$tmp/merged.json" "$BB" report "$tmp/st" "$tmp/run" --out "$tmp/merged" --no-figures --json

@@ -576,6 +576,23 @@ static void test_mutations(void)
 	CHECK(refused > 0);
 }
 
+/* share_pct: a one-decimal percentage says 100.0 only when all is mapped, 0.0 only when nothing is */
+static void test_share_pct(void)
+{
+	char buf[16];
+
+	CHECK_NEAR(bb_share_pct(0x2000000, 0x2000000), 100.0, 0);
+	CHECK_NEAR(bb_share_pct(0, 0x2000000), 0.0, 0);
+	CHECK_NEAR(bb_share_pct(1, 0), 0.0, 0);
+	/* the mlx5-cx5 BAR0 less 4 pages: 99.951% printed "100.0%" */
+	snprintf(buf, sizeof(buf), "%.1f", bb_share_pct(0x1ffc000, 0x2000000));
+	CHECK(!strcmp(buf, "99.9"));
+	snprintf(buf, sizeof(buf), "%.1f", bb_share_pct(0x1000, 0x2000000 * 16ULL));
+	CHECK(!strcmp(buf, "0.1"));
+	snprintf(buf, sizeof(buf), "%.1f", bb_share_pct(0x3000, 0x4000));
+	CHECK(!strcmp(buf, "75.0"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--write-corpus"))
@@ -583,6 +600,7 @@ int main(int argc, char **argv)
 	test_bad();
 	test_good();
 	test_zero_area();
+	test_share_pct();
 	test_roundtrip();
 	if (!corpus_dir)
 		test_mutations();

@@ -426,7 +426,7 @@ static int listen_at(struct bb_vu_server *s, const char *path, struct bb_diag *d
 	err = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(old);
 	if (err)
-		return bb_diag_set(d, err, "%s: bind: %s", sa.sun_path, strerror(-err));
+		return bb_diag_set(d, err, "%s: bind: %s", path, strerror(-err));	/* the name given, not the temporary one */
 	/* no chmod(path) after this: the path could be a symlink by then, and the mode is right already */
 	if (listen(s->lfd, 16)) {
 		err = -errno;

@@ -131,6 +131,12 @@ void bb_region_print(FILE *f, const struct bb_region *r, const char *indent);
 /* Sizes and numbers as people write them: "16 KiB", "0x4000". */
 void bb_format_size(char *buf, size_t len, uint64_t bytes);
 
+/*
+ * @part of @whole in percent for a one-decimal "%.1f": 100.0 only when all of
+ * it, 0.0 only when none (0x1ffc000 of a 32 MiB BAR is 99.9, not 100.0).
+ */
+double bb_share_pct(uint64_t part, uint64_t whole);
+
 /* VFIO region index name: "BAR0".."BAR5", "ROM", "CONFIG", "VGA", "REGIONn". */
 const char *bb_region_index_name(uint32_t index, char *buf, size_t len);
 
