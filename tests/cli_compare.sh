@@ -48,6 +48,7 @@ known_times "$tmp/a"
 grep -q "^2 configurations in both, 0 significant changes$" "$tmp/out" || no "compare A A: $(tail -1 "$tmp/out")"
 grep -q "^warning:" "$tmp/out" && no "compare A A warns: $(grep '^warning:' "$tmp/out")"
 grep -q "mann-whitney\|Mann-Whitney U" "$tmp/out" || no "compare does not name its test"
+grep -q "^caveat: a folder's repetitions ran in one session" "$tmp/out" || no "compare does not say that drift between sessions is not in its test"
 # long_configuration: the configuration column is as wide as the longest one, never cut (it was cut
 # at 60 characters: rows ended in "|host|lat-re"), and the figures stay in their columns
 mkdir -p "$tmp/long"
