@@ -467,6 +467,65 @@ static int cmp_abs(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * What the errors above say, from this folder's figures only: their sign
+ * (the model predicting more time than was measured, or less), and how far
+ * the pure trapped path itself moved between repetitions of one
+ * configuration (max / min of the repetitions' medians of host `lat-read`
+ * runs that trap every access): the model was calibrated once, before the
+ * runs.  @e: room for one figure per configuration.
+ */
+static void model_why(FILE *f, struct rep *r, double *e)
+{
+	size_t n = 0, nd = 0;
+	double med, *drift = malloc((r->cfg.n ? r->cfg.n : 1) * sizeof(*drift));
+
+	for (size_t k = 0; k < r->cfg.n; k++)
+		if (!isnan(r->cfg.v[k].model_error))
+			e[n++] = r->cfg.v[k].model_error;
+	if (!n) {
+		free(drift);
+		return;
+	}
+	qsort(e, n, sizeof(*e), cmp_dbl);
+	med = n % 2 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2;
+	for (size_t k = 0; drift && k < r->cfg.n; k++) {
+		const struct bb_config *c = &r->cfg.v[k];
+		size_t a = r->cfg.rep_start[k], b = r->cfg.rep_start[k + 1];
+		double lo = INFINITY, hi = 0;
+
+		if (b - a < 2 || c->trapped_share < 1 || strcmp(c->first->runner, "host") ||
+		    strcmp(c->first->workload, "lat-read"))
+			continue;
+		for (size_t i = a; i < b; i++) {
+			lo = fmin(lo, r->cfg.rep_p50[i]);
+			hi = fmax(hi, r->cfg.rep_p50[i]);
+		}
+		if (lo > 0)
+			drift[nd++] = hi / lo;
+	}
+	fprintf(f, "\nThe median error over all %zu configurations is %+.0f%% (%s). ", n, 100 * med,
+		med < 0 ? "the model predicts more time per access than was measured" :
+		"the model predicts less time per access than was measured");
+	if (nd) {
+		qsort(drift, nd, sizeof(*drift), cmp_dbl);
+		fprintf(f, "Each region's model was calibrated once, before its runs, while the paths it measures moved "
+			"during the study: between the repetitions of one configuration, the median of a host "
+			"`lat-read` that traps every access varied by up to %.2fx in this folder (median %.2fx over "
+			"%zu configuration%s). ", drift[nd - 1], drift[nd / 2], nd, nd == 1 ? "" : "s");
+	}
+	fprintf(f, "A page sweep over a large region also pays TLB misses and first touches that the pure-path "
+		"calibration (a few hot registers) never sees.\n\n");
+	free(drift);
+}
+
 /* How well the cost model predicted the runs: per workload, the spread of |error|. */
 static void model_summary(FILE *f, struct rep *r)
 {
@@ -515,10 +574,7 @@ static void model_summary(FILE *f, struct rep *r)
 		fprintf(f, "| %s | %zu | %.1f%% | %zu (%.0f%%) | %+.0f%% |\n", wls[w], n, 100 * fabs(e[n / 2]), in10,
 			100.0 * (double)in10 / (double)n, 100 * e[n - 1]);
 	}
-	fprintf(f, "\nWhere the error is large it says something real: a mapped access costs a few timer steps (one "
-		"step is %s ns on the machine of this folder), so one step is tens of percent; a page sweep over a large "
-		"region pays TLB misses and first touches that the pure-path calibration (a few hot registers) never "
-		"sees.\n\n", r->mi.resolution_ns[0] ? r->mi.resolution_ns : "(not recorded)");
+	model_why(f, r, e);
 	free(e);
 }
 
