@@ -608,6 +608,45 @@ static void test_all_trapped_alike(const char *base)
 	sparse_share = 0;
 }
 
+/* A row of @policy on @device (as sparse_row), repetition @rep (its id DEVICE-r0-POLICY-REP), median @p50. */
+static void policy_row(struct bb_run_row *r, const char *device, const char *policy, unsigned rep, double p50)
+{
+	sparse_row(r, device);
+	snprintf(r->policy, sizeof(r->policy), "%s", policy);
+	snprintf(r->id, sizeof(r->id), "%s-r0-%s-%u", device, policy, rep);
+	r->s.p50 = p50;
+	r->trapped_share = !strcmp(policy, "trap");
+}
+
+/* BASE/NAME/runs.csv opened with its header (@dir gets BASE/NAME); NULL, a check failed, when it cannot be. */
+static FILE *new_runs(const char *base, const char *name, char *dir, size_t dlen)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(dir, dlen, "%s/%s", base, name);
+	mkdir(dir, 0777);
+	snprintf(path, sizeof(path), "%s/runs.csv", dir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f)
+		fprintf(f, "%s\n", bb_runs_csv_header());
+	return f;
+}
+
+/* The report.md of folder @dir, made without figures (malloc'd; NULL, a check failed, when not made). */
+static char *report_text(const char *dir)
+{
+	char path[600], *text = NULL;
+	struct bb_diag d;
+	size_t len;
+
+	CHECK_EQ(bb_report(dir, &(struct bb_report_opts){ .figures = false }, &d), 0);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	CHECK_EQ(bb_read_file(path, 1 << 24, &text, &len, &d), 0);
+	return text;
+}
+
 /*
  * Among tied policies the pick is the fewest memslots, then the fewest host
  * mappings, then the lowest median (the report's method says so): here
@@ -624,48 +663,30 @@ static void test_tie_break(const char *base)
 	} pol[] = { { "merged", 102, 1, 1 }, { "sparse", 100, 2, 2 }, { "holes", 101, 1, 3 }, { "budget", 101.5, 1, 1 } };
 	static const double noise[] = { 0, 3, -3, 2, -2, 1, -1 };
 	const char *row = "| tie | 0 | 4 KiB | ";
-	char dir[512], path[600];
-	struct bb_diag d;
-	char *text = NULL;
-	size_t len;
+	char dir[512], *text;
 	const char *at;
-	FILE *f;
+	FILE *f = new_runs(base, "tie", dir, sizeof(dir));
 
-	snprintf(dir, sizeof(dir), "%s/tie", base);
-	mkdir(dir, 0777);
-	snprintf(path, sizeof(path), "%s/runs.csv", dir);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
 	if (!f)
 		return;
-	fprintf(f, "%s\n", bb_runs_csv_header());
 	for (unsigned i = 0; i < 7; i++) {
 		struct bb_run_row r;
 
 		for (unsigned k = 0; k < sizeof(pol) / sizeof(pol[0]); k++) {
-			sparse_row(&r, "tie");
-			snprintf(r.policy, sizeof(r.policy), "%s", pol[k].policy);
-			snprintf(r.id, sizeof(r.id), "tie-r0-%s-%u", pol[k].policy, i);
-			r.s.p50 = pol[k].p50 + noise[i];
+			policy_row(&r, "tie", pol[k].policy, i, pol[k].p50 + noise[i]);
 			r.memslots = pol[k].memslots;
 			r.mappings = pol[k].mappings;
 			r.resolution_ns = 1;
 			consistent(&r);
 			bb_runs_csv_row(f, &r);
 		}
-		sparse_row(&r, "tie");
-		snprintf(r.policy, sizeof(r.policy), "trap");
-		snprintf(r.id, sizeof(r.id), "tie-r0-trap-%u", i);
-		r.s.p50 = 400 + noise[i];
-		r.trapped_share = 1;
+		policy_row(&r, "tie", "trap", i, 400 + noise[i]);
 		r.resolution_ns = 1;
 		consistent(&r);
 		bb_runs_csv_row(f, &r);
 	}
 	fclose(f);
-	CHECK_EQ(bb_report(dir, &(struct bb_report_opts){ .figures = false }, &d), 0);
-	snprintf(path, sizeof(path), "%s/report.md", dir);
-	CHECK_EQ(bb_read_file(path, 1 << 24, &text, &len, &d), 0);
+	text = report_text(dir);
 	at = text ? strstr(text, row) : NULL;
 	CHECK(at != NULL);
 	if (at)
@@ -682,46 +703,29 @@ static void test_tie_break(const char *base)
  */
 static void test_model_words(const char *base)
 {
-	char dir[512], path[600];
-	struct bb_diag d;
-	char *text = NULL;
-	size_t len;
-	FILE *f;
+	char dir[512], *text;
+	FILE *f = new_runs(base, "model", dir, sizeof(dir));
 
-	snprintf(dir, sizeof(dir), "%s/model", base);
-	mkdir(dir, 0777);
-	snprintf(path, sizeof(path), "%s/runs.csv", dir);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
 	if (!f)
 		return;
-	fprintf(f, "%s\n", bb_runs_csv_header());
 	for (unsigned i = 0; i < 6; i++) {
 		struct bb_run_row r;
 
-		sparse_row(&r, "model");
-		snprintf(r.id, sizeof(r.id), "model-r0-sparse-%u", i);
-		r.s.p50 = 6;
+		policy_row(&r, "model", "sparse", i, 6);
 		r.tmean_ns = 6;
 		r.predicted_ns = 7;
 		r.resolution_ns = 0.1;
 		consistent(&r);
 		bb_runs_csv_row(f, &r);
-		sparse_row(&r, "model");
-		snprintf(r.policy, sizeof(r.policy), "trap");
-		snprintf(r.id, sizeof(r.id), "model-r0-trap-%u", i);
-		r.s.p50 = i < 3 ? 200 : 300;
+		policy_row(&r, "model", "trap", i, i < 3 ? 200 : 300);
 		r.tmean_ns = r.s.p50;
 		r.predicted_ns = 330;
-		r.trapped_share = 1;
 		r.resolution_ns = 0.1;
 		consistent(&r);
 		bb_runs_csv_row(f, &r);
 	}
 	fclose(f);
-	CHECK_EQ(bb_report(dir, &(struct bb_report_opts){ .figures = false }, &d), 0);
-	snprintf(path, sizeof(path), "%s/report.md", dir);
-	CHECK_EQ(bb_read_file(path, 1 << 24, &text, &len, &d), 0);
+	text = report_text(dir);
 	CHECK_STR_HAS(text, "The median error over all 2 configurations is ");
 	CHECK_STR_HAS(text, "(the model predicts more time per access than was measured)");
 	CHECK_STR_HAS(text, "varied by up to 1.50x in this folder (median 1.50x over 1 configuration)");
