@@ -807,6 +807,7 @@ struct pq_job {
 	pid_t pid;
 	size_t lo, hi;		/* its figures, names[lo..hi) */
 	bool ok;		/* exited 0, 98 or 99 (a figure left as it was: larger, or quality) */
+	bool skipped;		/* exited 98 or 99: a figure without output was left on purpose */
 	bool missing;		/* exited 127: no pngquant on PATH */
 };
 
@@ -873,6 +874,7 @@ static void pq_wait(struct pq_job *jobs, unsigned n, double deadline_ns)
 			jobs[j].missing = got > 0 && !late && WIFEXITED(st) && WEXITSTATUS(st) == 127;
 			jobs[j].ok = got > 0 && !late && WIFEXITED(st) &&
 				     (!WEXITSTATUS(st) || WEXITSTATUS(st) == 98 || WEXITSTATUS(st) == 99);
+			jobs[j].skipped = jobs[j].ok && WEXITSTATUS(st);
 			jobs[j].pid = 0;
 			running--;
 		}
@@ -893,7 +895,10 @@ static void pq_wait(struct pq_job *jobs, unsigned n, double deadline_ns)
  * (a hung pngquant never hangs the report).  Its output NAME.pq.png replaces
  * gnuplot's NAME.png only when its job ended well and the output is a whole
  * PNG of its own (whole_png); else gnuplot's figure stays (pngquant not
- * installed, failed or late: larger figures, the same to the eye).
+ * installed, failed or late: larger figures, the same to the eye, counted
+ * for the report's note).  A figure without output from a job that says it
+ * skipped some (exit 98 or 99: --skip-if-larger, its palette version no
+ * smaller) was left on purpose and is not counted.
  */
 static void palette_pngs(struct rep *r)
 {
@@ -948,7 +953,12 @@ static void palette_pngs(struct rep *r)
 	for (unsigned j = 0; j < jobs && n; j++) {
 		r->pq_missing |= job[j].missing;
 		for (size_t i = job[j].lo; i < job[j].hi; i++) {
+			struct stat sb;
+
 			snprintf(out, sizeof(out), "%.*s.pq.png", (int)(strlen(names[i]) - 4), names[i]);
+			/* a job that skipped figures (exit 98) and wrote nothing for this one: no smaller as a palette */
+			if (job[j].skipped && fstatat(rfd, out, &sb, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+				continue;
 			if (!job[j].ok || !whole_png(rfd, out) || renameat(rfd, out, rfd, names[i])) {
 				unlinkat(rfd, out, 0);	/* gnuplot's figure stays */
 				r->pq_left++;
