@@ -30,7 +30,7 @@ enum { K_FORCE = BB_OPT_KEY(0), K_NAME, K_QUEUES };
 
 static const struct bb_opt new_opts[] = {
 	{ "out", 'o', "FILE", "standard output", "write there (atomically)" },
-	{ "force", K_FORCE, NULL, NULL, "replace FILE when it exists" },
+	{ "force", K_FORCE, NULL, NULL, "replace the -o FILE when it exists (only with -o)" },
 	{ "name", K_NAME, "NAME", "pci-VVVV-DDDD", "the layout's name, [a-z0-9._-]+" },
 	{ "queues", K_QUEUES, "N", "as many as the notify structure addresses",
 	  "a virtio device's queue count: N notify doorbells (1 to " BB_GEN_MAX_DOORBELLS_STR ")" },
@@ -294,6 +294,9 @@ static int cmd_layout_new(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return bb_cli_fail(BB_EXIT_USAGE, "layout new: want one SOURCE (see barbench layout new --help)");
+	if (force && !out)
+		return bb_cli_fail(BB_EXIT_USAGE, "layout new: --force replaces the -o FILE, and there is none: the "
+				   "layout goes to standard output");
 	src = argv[optind];
 	g = calloc(1, sizeof(*g));
 	if (!g)

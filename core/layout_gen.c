@@ -689,6 +689,17 @@ int bb_layout_generate(const struct bb_gen *g, char **text, size_t *len, struct 
 	*len = 0;
 	if (!g->nr_regions)
 		return bb_diag_set(d, -EINVAL, "%s: no region with a size: nothing to describe", g->source);
+	if (g->queues) {
+		/* the option sizes the notify doorbells: a source without them would take it and ignore it */
+		bool has_notify = false;
+
+		for (unsigned i = 0; g->has_pci && i < g->pci.nr_virtio; i++)
+			has_notify |= g->pci.virtio[i].cfg_type == BB_VIRTIO_PCI_CAP_NOTIFY_CFG;
+		if (!has_notify)
+			return bb_diag_set(d, -EINVAL, "%s: --queues %" PRIu32 ": no virtio notify capability (cfg_type 2) "
+					   "in its config space: the option sets how many notify doorbells it has",
+					   g->source, g->queues);
+	}
 	if (g->name[0])
 		snprintf(name, sizeof(name), "%s", g->name);
 	else if (g->has_pci && g->pci.vf_ids && !g->ids_from[0])

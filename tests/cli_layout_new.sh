@@ -130,6 +130,10 @@ bad 2 "nosize.txt:6: Region 0 has no [size=...]: BAR sizes are not in config spa
 bad 2 "--queues 1025: the notify structure (0x1000 bytes, multiplier 4) holds doorbells for 1024" \
 	lspci:$D/lspci-firecracker-virtio-net.txt --queues 1025 --name x
 bad 2 "--queues '0': want 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 0
+# options_that_did_nothing: --queues on a device without virtio notify doorbells, --force without -o
+# (both were taken and ignored)
+bad 2 "--queues 4: no virtio notify capability (cfg_type 2)" lspci:$D/lspci-rtx-a6000-rebar.txt --queues 4
+bad 2 "--force replaces the -o FILE, and there is none" lspci:$D/lspci-firecracker-virtio-net.txt --force
 bad 2 "--queues '16385': want 1 to 16384" lspci:$D/lspci-firecracker-virtio-net.txt --queues 16385
 bad 2 "--name 'Bad Name': [a-z0-9._-]+" lspci:$D/lspci-firecracker-virtio-net.txt --name "Bad Name"
 bad 2 "nothere.txt" lspci:"$tmp/nothere.txt"
