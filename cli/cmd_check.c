@@ -253,31 +253,48 @@ static void why(char *buf, size_t len, const struct cell *best, const struct cel
 			 best->mappings, best->mappings == 1 ? "" : "s", sparse->mappings);
 }
 
+/* The first three hot registers a cell traps, then how many more; "-" when none. */
+static const char *hot_of(const struct cell *c, char *hot, size_t len)
+{
+	hot[0] = '\0';
+	if (!c->applicable || !c->nr_trapped)
+		return "-";
+	for (unsigned k = 0; k < c->nr_trapped && k < 3; k++)
+		append(hot, len, "%s%s", k ? "," : "", c->trapped[k]->name);
+	if (c->nr_trapped > 3)
+		append(hot, len, ",+%u", c->nr_trapped - 3);
+	return hot;
+}
+
 static void print_text(const struct bb_layout *l, const struct cell *cells, unsigned nc,
 		       const uint64_t *pages, unsigned np, unsigned per)
 {
 	char ps[32], w[300];
+	int hw = 28, dw = 12;	/* the columns as wide as their longest entry: the next one stays in line */
 
+	for (unsigned i = 0; i < nc; i++) {
+		char hot[64];
+		int n = (int)strlen(hot_of(&cells[i], hot, sizeof(hot)));
+
+		hw = n > hw ? n : hw;
+		n = cells[i].nr_dropped ? (int)strlen(cells[i].dropped) : 1;
+		dw = n > dw ? n : dw;
+	}
 	printf("\n%s: %s\n", l->name, l->desc);
-	printf("  %-6s %-8s %5s %5s %7s  %-28s %-12s %s\n", "page", "policy", "slots", "mmaps", "mapped%",
-	       "hot registers trapped", "dropped", "exposed");
+	printf("  %-6s %-8s %5s %5s %7s  %-*s %-*s %s\n", "page", "policy", "slots", "mmaps", "mapped%", hw,
+	       "hot registers trapped", dw, "dropped", "exposed");
 	for (unsigned i = 0; i < nc; i++) {
 		const struct cell *c = &cells[i];
-		char hot[64] = "";
+		char hot[64];
 
 		bb_format_size(ps, sizeof(ps), c->page);
 		if (!c->applicable) {
 			printf("  %-6s %-8s not applicable: %s\n", ps, c->ops->name, c->reason);
 			continue;
 		}
-		for (unsigned k = 0; k < c->nr_trapped && k < 3; k++)
-			append(hot, sizeof(hot), "%s%s", k ? "," : "", c->trapped[k]->name);
-		if (c->nr_trapped > 3)
-			append(hot, sizeof(hot), ",+%u", c->nr_trapped - 3);
-		printf("  %-6s %-8s %5" PRIu32 " %5" PRIu32 " %7.1f  %-28s %-12s %s\n", ps, c->ops->name,
-		       c->memslots, c->mappings, bb_share_pct(c->mapped, c->total),
-		       c->nr_trapped ? hot : "-", c->nr_dropped ? c->dropped : "-",
-		       c->nr_exposed ? c->exposed : "-");
+		printf("  %-6s %-8s %5" PRIu32 " %5" PRIu32 " %7.1f  %-*s %-*s %s\n", ps, c->ops->name,
+		       c->memslots, c->mappings, bb_share_pct(c->mapped, c->total), hw, hot_of(c, hot, sizeof(hot)),
+		       dw, c->nr_dropped ? c->dropped : "-", c->nr_exposed ? c->exposed : "-");
 	}
 	for (unsigned pi = 0; pi < np; pi++) {
 		const struct cell *row = &cells[pi * per];

@@ -114,6 +114,11 @@ want_exit 0 "$BB" check emu:layouts/nvme-msix-bar0-pre416 --page-size 64K
 grep -q "verdict 64 KiB: sparse" "$tmp/out" || no "check pre416: $(cat "$tmp/out")"
 grep -q "SQ1TDBL,CQ1HDBL" "$tmp/out" || no "check pre416 64K must list the trapped I/O doorbells"
 want_exit 0 "$BB" check layouts/mlx5-cx5 --policy-path "$SO"
+# columns_in_line: a long list of trapped hot registers pushed the columns after it out of line; every
+# row's "dropped" column starts where its header does
+awk '/hot registers trapped/ { h = index($0, "dropped") } h && /^  [0-9]+ [KMG]iB +[a-z]+ +[0-9]/ {
+	if (substr($0, h - 1, 1) != " " || substr($0, h, 1) == " ") { print "out of line: " $0; bad = 1 } }
+	END { exit bad || !h }' "$tmp/out" || no "columns_in_line: $(grep -m3 'trap ' "$tmp/out")"
 grep -q " largest " "$tmp/out" || no "check with a loaded policy"
 want_exit 2 "$BB" check --page-size 4K,
 want_exit 2 "$BB" check no-such-layout
