@@ -467,13 +467,6 @@ static int cmp_abs(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * What the errors above say, from this folder's figures only: their sign
  * (the model predicting more time than was measured, or less), and how far
@@ -494,8 +487,8 @@ static void model_why(FILE *f, struct rep *r, double *e)
 		free(drift);
 		return;
 	}
-	qsort(e, n, sizeof(*e), cmp_dbl);
-	med = n % 2 ? e[n / 2] : (e[n / 2 - 1] + e[n / 2]) / 2;
+	bb_sort_doubles(e, n);
+	med = bb_percentile(e, n, 50);
 	for (size_t k = 0; drift && k < r->cfg.n; k++) {
 		const struct bb_config *c = &r->cfg.v[k];
 		size_t a = r->cfg.rep_start[k], b = r->cfg.rep_start[k + 1];
@@ -515,7 +508,7 @@ static void model_why(FILE *f, struct rep *r, double *e)
 		med < 0 ? "the model predicts more time per access than was measured" :
 		"the model predicts less time per access than was measured");
 	if (nd) {
-		qsort(drift, nd, sizeof(*drift), cmp_dbl);
+		bb_sort_doubles(drift, nd);
 		fprintf(f, "Each region's model was calibrated once, before its runs, while the paths it measures moved "
 			"during the study: between the repetitions of one configuration, the median of a host "
 			"`lat-read` that traps every access varied by up to %.2fx in this folder (median %.2fx over "

@@ -40,8 +40,9 @@ static const struct {
 	{ "per_memslot_ns", offsetof(struct bb_cost, per_memslot_ns) },
 };
 
-/* What a cost file's key holds: trap_path, source, then keys[] by index. */
-enum { COST_TRAP_PATH = 8, COST_SOURCE = 9, COST_KEYS = 10 };
+/* The keys of a cost file: keys[] by index, then trap_path and source. */
+#define NR_NUM_KEYS (sizeof(keys) / sizeof(keys[0]))
+enum { COST_TRAP_PATH = NR_NUM_KEYS, COST_SOURCE, COST_KEYS };
 
 /* The bytes of line @line (@n of them at @p) are text: no NUL, no control character but a tab (and a CR at the end). */
 static int cost_bytes(const char *p, size_t *n, const char *name, unsigned line, struct bb_diag *d)
@@ -61,7 +62,7 @@ static int cost_bytes(const char *p, size_t *n, const char *name, unsigned line,
 static int cost_line(char *buf, const char *name, unsigned line, unsigned *first, struct bb_cost *out,
 		     struct bb_diag *d)
 {
-	char key[64], val[128], extra[8], *endp;
+	char key[64], val[128], extra[8];
 	unsigned k;
 	double v;
 	int got;
@@ -87,14 +88,13 @@ static int cost_line(char *buf, const char *name, unsigned line, unsigned *first
 		snprintf(out->trap_path, sizeof(out->trap_path), "%s", val);
 		goto seen;
 	}
-	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+	for (k = 0; k < NR_NUM_KEYS; k++)
 		if (!strcmp(keys[k].key, key))
 			break;
-	if (k == sizeof(keys) / sizeof(keys[0]))
+	if (k == NR_NUM_KEYS)
 		return bb_diag_set(d, -EINVAL, "%s:%u: unknown key '%s'", name, line, key);
-	/* decimal only, as calibrate writes: strtod alone takes hex (0x51.5), inf and nan */
-	v = strtod(val, &endp);
-	if (strspn(val, "0123456789.eE+-") != strlen(val) || *endp || !(v >= 0) || v > 1e12)
+	/* decimal only, as calibrate writes and runs.csv reads: strtod alone takes hex (0x51.5), inf and nan */
+	if (bb_results_double(val, &v) || !(v >= 0) || v > 1e12)
 		return bb_diag_set(d, -EINVAL, "%s:%u: %s %s: want a number of ns >= 0", name, line, key, val);
 	*(double *)((char *)out + keys[k].off) = v;
 seen:
@@ -164,7 +164,7 @@ void bb_cost_write(FILE *f, const struct bb_cost *c)
 		fputc((unsigned char)*p < 0x20 || *p == 0x7f || *p == '#' ? '?' : *p, f);
 	fputc('\n', f);
 	fprintf(f, "trap_path %s\n", c->trap_path);
-	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+	for (size_t k = 0; k < NR_NUM_KEYS; k++)
 		fprintf(f, "%s %.3f\n", keys[k].key, *(const double *)((const char *)c + keys[k].off));
 }
 
