@@ -274,11 +274,6 @@ static const char *why_of(const struct loop *L, int err, ssize_t xfer)
 	return err == -EIO && xfer >= 0 ? "" : bb_dev_rw_why(L->cfg->dev);
 }
 
-static const char *why_sep(const struct loop *L, int err, ssize_t xfer)
-{
-	return why_of(L, err, xfer)[0] ? ": " : "";
-}
-
 /* First touch of the mapped working set: the page faults a VMM's guest would take, and the page tables they cost. */
 static void first_touch(struct loop *L, uint64_t *sink)
 {
@@ -347,6 +342,7 @@ static int pilot(const struct loop *L, unsigned kc[2][2], unsigned *rounds, uint
 	uint32_t index = cfg->region->index;
 	uint64_t target = (cfg->tsc->step_cycles ? cfg->tsc->step_cycles : 1) * BB_MIN_STEPS_PER_SAMPLE;
 	unsigned per = wl->per_sample ? wl->per_sample : 1;
+	const char *why;
 	ssize_t xfer = 0;
 	size_t bad = 0;
 	int err = 0;
@@ -374,10 +370,11 @@ static int pilot(const struct loop *L, unsigned kc[2][2], unsigned *rounds, uint
 		return 0;
 	while (bad + 1 < wl->n && res[bad].ptr)
 		bad++;
+	why = why_of(L, err, xfer);
 	return bb_diag_set(L->d, err, "%s: pilot: %s at region %" PRIu32 " offset 0x%" PRIx64
 			   " through the trap path: %s%s%s", wl->name, res[bad].op == BB_OP_READ ? "read" : "write",
 			   index, res[bad].off, err == -EIO && xfer >= 0 ? "short transfer" : strerror(-err),
-			   why_sep(L, err, xfer), why_of(L, err, xfer));
+			   why[0] ? ": " : "", why);
 }
 
 /* For the table: the smallest batch of each path, which bounds its resolution. */
@@ -396,15 +393,16 @@ static void smallest_batches(struct bb_run_result *out, unsigned kc[2][2])
 static int access_failed(const struct loop *L, size_t bad, int err, ssize_t xfer)
 {
 	const struct resolved *a = &L->res[bad];
-	const char *wl = L->cfg->wl->name, *op = a->op == BB_OP_READ ? "read" : "write";
+	const char *wl = L->cfg->wl->name, *op = a->op == BB_OP_READ ? "read" : "write", *why;
 	uint32_t index = L->cfg->region->index;
 
 	if (err == -EIO && xfer >= 0)
 		return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64
 				   " through the trap path: short transfer: %zd of %u bytes", wl, op, index, a->off,
 				   xfer, a->width);
+	why = why_of(L, err, xfer);
 	return bb_diag_set(L->d, err, "%s: %s at region %" PRIu32 " offset 0x%" PRIx64 " through the trap path: %s%s%s",
-			   wl, op, index, a->off, strerror(-err), why_sep(L, err, xfer), why_of(L, err, xfer));
+			   wl, op, index, a->off, strerror(-err), why[0] ? ": " : "", why);
 }
 
 /* A timed sample of @cycles (the empty pair not yet subtracted), @n_acc accesses from res[@first], @ntrap trapped. */
