@@ -129,10 +129,8 @@ static int expand(const char *spec, char out[][320], unsigned max, unsigned *n, 
 	if (err == -E2BIG)
 		return bb_diag_set(d, -E2BIG, "%s: more than %u devices", spec, max);
 	if (err) {
-		char why[sizeof(d->msg)];
-
-		bb_strcpy(why, sizeof(why), d->msg);
-		return bb_diag_set(d, err, "%s: %s", spec, why);
+		bb_diag_prefix(d, "%s", spec);
+		return err;
 	}
 	for (size_t i = 0; !err && i < k; i++)
 		if ((size_t)snprintf(out[(*n)++], 320, "emu:%s", names[i]) >= 320)
